@@ -1,0 +1,75 @@
+package grpcx
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+)
+
+// retryConfig retries UNAVAILABLE with exponential backoff. gRPC never
+// retries past the caller's deadline, so a call still fails in time.
+const retryConfig = `{"methodConfig":[{"name":[{}],"retryPolicy":{
+  "maxAttempts":5,"initialBackoff":"0.05s","maxBackoff":"0.5s","backoffMultiplier":2,
+  "retryableStatusCodes":["UNAVAILABLE"]}}]}`
+
+// DialOptions configure Dial.
+type DialOptions struct {
+	// Per-call deadline used when the caller's context has none.
+	Timeout time.Duration
+	// Transport credentials; plaintext when nil.
+	GRPC []grpc.DialOption
+}
+
+// Dial connects to another service of the suite. Calls carry the request
+// id on, get a deadline when they have none, and retry UNAVAILABLE with
+// backoff inside that deadline.
+func Dial(target string, o DialOptions) (*grpc.ClientConn, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 3 * time.Second
+	}
+	opts := []grpc.DialOption{
+		grpc.WithDefaultServiceConfig(retryConfig),
+		grpc.WithChainUnaryInterceptor(deadlineUnary(o.Timeout)),
+	}
+	if len(o.GRPC) == 0 {
+		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
+	return grpc.NewClient(target, append(opts, o.GRPC...)...)
+}
+
+func deadlineUnary(d time.Duration) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+}
+
+// Upstream turns the failure of a call to another service into a domain
+// fault: a service that is down or too slow becomes UNAVAILABLE with a
+// message that names it, so the caller never mistakes an outage for a "no".
+// Other codes pass through unchanged as status errors.
+func Upstream(service string, err error) error {
+	if err == nil {
+		return nil
+	}
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return &fault.Error{
+			Code:     fault.Unavailable,
+			Reason:   "DEPENDENCY_UNAVAILABLE",
+			Message:  fmt.Sprintf("%s is unavailable: %s; nothing was changed, try again later", service, status.Convert(err).Message()),
+			Metadata: map[string]string{"service": service},
+		}
+	}
+	return err
+}

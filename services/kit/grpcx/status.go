@@ -1,0 +1,123 @@
+// Package grpcx is the gRPC side of the kit: statuses from domain faults,
+// interceptors, and the server bootstrap every service uses.
+package grpcx
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+)
+
+// codeTable is the single mapping from domain codes to gRPC codes.
+var codeTable = map[fault.Code]codes.Code{
+	fault.Internal:           codes.Internal,
+	fault.InvalidArgument:    codes.InvalidArgument,
+	fault.NotFound:           codes.NotFound,
+	fault.AlreadyExists:      codes.AlreadyExists,
+	fault.FailedPrecondition: codes.FailedPrecondition,
+	fault.Aborted:            codes.Aborted,
+	fault.Unavailable:        codes.Unavailable,
+	fault.Unauthenticated:    codes.Unauthenticated,
+	fault.PermissionDenied:   codes.PermissionDenied,
+	fault.DeadlineExceeded:   codes.DeadlineExceeded,
+	fault.ResourceExhausted:  codes.ResourceExhausted,
+}
+
+// Status turns any error into a gRPC status error for domain (e.g.
+// "member.alliance"). A *fault.Error keeps its code and reason and gains
+// ErrorInfo and BadRequest details. A status error passes through. Context
+// errors become CANCELLED or DEADLINE_EXCEEDED. Anything else is logged and
+// becomes a bare INTERNAL, so no internal detail reaches the caller.
+func Status(ctx context.Context, domain string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if fe, ok := fault.As(err); ok {
+		return FaultStatus(domain, fe).Err()
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "the call was cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "the deadline passed before the call finished")
+	}
+	slog.ErrorContext(ctx, "internal error", "err", err, "request_id", RequestID(ctx))
+	st, _ := status.New(codes.Internal, "internal error; see the server log for request "+RequestID(ctx)).
+		WithDetails(&errdetails.ErrorInfo{Reason: "INTERNAL", Domain: domain})
+	return st.Err()
+}
+
+// FaultStatus builds the status of a domain fault.
+func FaultStatus(domain string, fe *fault.Error) *status.Status {
+	code, ok := codeTable[fe.Code]
+	if !ok {
+		code = codes.Internal
+	}
+	st := status.New(code, fe.Message)
+	reason := fe.Reason
+	if reason == "" {
+		reason = code.String()
+	}
+	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: reason, Domain: domain, Metadata: fe.Metadata}}
+	if len(fe.Violations) > 0 {
+		br := &errdetails.BadRequest{}
+		for _, v := range fe.Violations {
+			br.FieldViolations = append(br.FieldViolations,
+				&errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+		}
+		details = append(details, br)
+	}
+	withDetails, err := st.WithDetails(details...)
+	if err != nil {
+		return st
+	}
+	return withDetails
+}
+
+// ErrorInfo returns the ErrorInfo detail of a status error, or nil.
+func ErrorInfo(err error) *errdetails.ErrorInfo {
+	st, ok := status.FromError(err)
+	if !ok {
+		return nil
+	}
+	for _, d := range st.Details() {
+		if ei, ok := d.(*errdetails.ErrorInfo); ok {
+			return ei
+		}
+	}
+	return nil
+}
+
+// Reason is the ErrorInfo reason of a status error, or "".
+func Reason(err error) string {
+	if ei := ErrorInfo(err); ei != nil {
+		return ei.GetReason()
+	}
+	return ""
+}
+
+// FieldViolations returns the BadRequest field names of a status error.
+func FieldViolations(err error) []string {
+	st, ok := status.FromError(err)
+	if !ok {
+		return nil
+	}
+	var fields []string
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, fv := range br.GetFieldViolations() {
+				fields = append(fields, fv.GetField())
+			}
+		}
+	}
+	return fields
+}

@@ -1,0 +1,134 @@
+// Package registry holds the member registry's rules: who may be a member,
+// what each kind may have, how states move, and how products hang off
+// merchants. It knows neither proto nor bbolt; the store implements Repo and
+// the rpc package maps the API onto Service.
+package registry
+
+import (
+	"strings"
+	"time"
+)
+
+// Domain names this service in ErrorInfo.
+const Domain = "member.alliance"
+
+// Kind of member. Fixed at creation.
+type Kind int
+
+const (
+	KindUnspecified Kind = iota
+	KindHost
+	KindBase
+	KindAgency
+	KindMerchant
+	KindDistrictOffice
+)
+
+func (k Kind) String() string {
+	return [...]string{"UNSPECIFIED", "HOST", "BASE", "AGENCY", "MERCHANT", "DISTRICT_OFFICE"}[k]
+}
+
+// State of a member. WITHDRAWN is terminal.
+type State int
+
+const (
+	StateUnspecified State = iota
+	StateActive
+	StateSuspended
+	StateWithdrawn
+)
+
+func (s State) String() string {
+	return [...]string{"UNSPECIFIED", "ACTIVE", "SUSPENDED", "WITHDRAWN"}[s]
+}
+
+// Studio of a BASE.
+type Studio struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name"`
+}
+
+// Contact data: shown only to admins and the member itself.
+type Contact struct {
+	Person string `json:"person,omitempty"`
+	Phone  string `json:"phone,omitempty"`
+	Email  string `json:"email,omitempty"`
+}
+
+// Member of the alliance.
+type Member struct {
+	ID          string    `json:"id"`
+	Kind        Kind      `json:"kind"`
+	DisplayName string    `json:"display_name"`
+	District    string    `json:"district"`
+	State       State     `json:"state"`
+	StateReason string    `json:"state_reason,omitempty"`
+	Agency      string    `json:"agency,omitempty"` // members/{agency}
+	Official    bool      `json:"official,omitempty"`
+	Studios     []Studio  `json:"studios,omitempty"`
+	Contact     Contact   `json:"contact"`
+	CreateTime  time.Time `json:"create_time"`
+	UpdateTime  time.Time `json:"update_time"`
+	Revision    uint64    `json:"revision"`
+}
+
+// Name is the resource name members/{id}.
+func (m *Member) Name() string { return MemberName(m.ID) }
+
+// MemberName is members/{id}.
+func MemberName(id string) string { return "members/" + id }
+
+// ParseMemberName returns the id of members/{id}, or "" if name is not one.
+func ParseMemberName(name string) string {
+	id, ok := strings.CutPrefix(name, "members/")
+	if !ok || strings.Contains(id, "/") {
+		return ""
+	}
+	return id
+}
+
+// ProductState of a product.
+type ProductState int
+
+const (
+	ProductStateUnspecified ProductState = iota
+	ProductActive
+	ProductDiscontinued
+)
+
+// Money in minor units.
+type Money struct {
+	Currency   string `json:"currency"`
+	MinorUnits int64  `json:"minor_units"`
+}
+
+// Product of a MERCHANT.
+type Product struct {
+	MerchantID     string       `json:"merchant_id"`
+	ID             string       `json:"id"`
+	DisplayName    string       `json:"display_name"`
+	Category       string       `json:"category"`
+	OriginDistrict string       `json:"origin_district"`
+	ListPrice      Money        `json:"list_price"`
+	State          ProductState `json:"state"`
+	CreateTime     time.Time    `json:"create_time"`
+	UpdateTime     time.Time    `json:"update_time"`
+	Revision       uint64       `json:"revision"`
+}
+
+// Name is members/{merchant}/products/{product}.
+func (p *Product) Name() string { return ProductName(p.MerchantID, p.ID) }
+
+// ProductName is members/{merchant}/products/{product}.
+func ProductName(merchantID, productID string) string {
+	return "members/" + merchantID + "/products/" + productID
+}
+
+// ParseProductName splits members/{m}/products/{p}; ok is false otherwise.
+func ParseProductName(name string) (merchantID, productID string, ok bool) {
+	parts := strings.Split(name, "/")
+	if len(parts) != 4 || parts[0] != "members" || parts[2] != "products" || parts[1] == "" || parts[3] == "" {
+		return "", "", false
+	}
+	return parts[1], parts[3], true
+}

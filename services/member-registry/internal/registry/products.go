@@ -1,0 +1,195 @@
+package registry
+
+import (
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/ids"
+)
+
+// CreateProduct adds p under the MERCHANT merchantID.
+func (s *Service) CreateProduct(merchantID string, p Product, productID, requestID string) (*Product, error) {
+	if productID != "" && !ids.Valid(productID) {
+		return nil, invalidID("product_id", productID)
+	}
+	var out *Product
+	err := s.repo.Update(func(tx Tx) error {
+		if requestID != "" {
+			name, err := tx.Request("product/" + requestID)
+			if err != nil {
+				return err
+			}
+			if name != "" {
+				mID, pID, _ := ParseProductName(name)
+				out, err = tx.Product(mID, pID)
+				return err
+			}
+		}
+		merchant, err := getMember(tx, merchantID)
+		if err != nil {
+			return err
+		}
+		if merchant.Kind != KindMerchant {
+			return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
+				"products belong only to MERCHANT members; %s is a %s", merchant.Name(), merchant.Kind)
+		}
+		if merchant.State != StateActive {
+			return fault.New(fault.FailedPrecondition, ReasonMerchantNotActive,
+				"%s is %s; only an ACTIVE merchant can add products", merchant.Name(), merchant.State)
+		}
+		p.MerchantID, p.ID = merchantID, productID
+		if p.ID == "" {
+			p.ID = ids.New()
+		}
+		if p.State == ProductStateUnspecified {
+			p.State = ProductActive
+		}
+		if err := s.validateProduct(&p); err != nil {
+			return err
+		}
+		existing, err := tx.Product(p.MerchantID, p.ID)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			return fault.New(fault.AlreadyExists, ReasonProductAlreadyExists, "product %q already exists", p.Name()).With("name", p.Name())
+		}
+		now := s.stamp()
+		p.CreateTime, p.UpdateTime, p.Revision = now, now, 1
+		if err := tx.PutProduct(&p); err != nil {
+			return err
+		}
+		if requestID != "" {
+			if err := tx.PutRequest("product/"+requestID, p.Name()); err != nil {
+				return err
+			}
+		}
+		out = &p
+		return nil
+	})
+	return out, err
+}
+
+func getProduct(tx Tx, merchantID, productID string) (*Product, error) {
+	p, err := tx.Product(merchantID, productID)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		name := ProductName(merchantID, productID)
+		return nil, fault.New(fault.NotFound, ReasonProductNotFound, "product %q not found", name).With("name", name)
+	}
+	return p, nil
+}
+
+// GetProduct returns one product.
+func (s *Service) GetProduct(merchantID, productID string) (*Product, error) {
+	var out *Product
+	err := s.repo.View(func(tx Tx) error {
+		var err error
+		out, err = getProduct(tx, merchantID, productID)
+		return err
+	})
+	return out, err
+}
+
+// ProductFilter keeps products whose fields equal the set ones.
+type ProductFilter struct {
+	MerchantID     string // "" for every merchant
+	Category       string
+	OriginDistrict string
+	State          ProductState
+}
+
+func (f ProductFilter) match(p *Product) bool {
+	return (f.Category == "" || p.Category == f.Category) &&
+		(f.OriginDistrict == "" || p.OriginDistrict == f.OriginDistrict) &&
+		(f.State == ProductStateUnspecified || p.State == f.State)
+}
+
+// ListProducts returns up to limit products in name order after the cursor
+// (a ProductKey), and the next cursor. A named merchant must exist.
+func (s *Service) ListProducts(f ProductFilter, after string, limit int) ([]*Product, string, error) {
+	var out []*Product
+	next := ""
+	err := s.repo.View(func(tx Tx) error {
+		if f.MerchantID != "" {
+			if _, err := getMember(tx, f.MerchantID); err != nil {
+				return err
+			}
+		}
+		return tx.Products(f.MerchantID, after, func(p *Product) bool {
+			if !f.match(p) {
+				return true
+			}
+			if len(out) == limit {
+				last := out[len(out)-1]
+				next = ProductKey(last.MerchantID, last.ID)
+				return false
+			}
+			out = append(out, p)
+			return true
+		})
+	})
+	return out, next, err
+}
+
+var (
+	productUpdatable  = []string{"display_name", "category", "origin_district", "list_price", "state"}
+	productOutputOnly = []string{"name", "create_time", "update_time", "etag"}
+)
+
+// UpdateProduct applies the fields of patch named by mask (see UpdateMember).
+func (s *Service) UpdateProduct(patch Product, mask []string, etag string) (*Product, error) {
+	paths, err := resolveMask(mask, productUpdatable, productOutputOnly, nil, "product", func(p string) bool {
+		switch p {
+		case "display_name":
+			return patch.DisplayName != ""
+		case "category":
+			return patch.Category != ""
+		case "origin_district":
+			return patch.OriginDistrict != ""
+		case "list_price":
+			return patch.ListPrice != Money{}
+		case "state":
+			return patch.State != ProductStateUnspecified
+		}
+		return false
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out *Product
+	err = s.repo.Update(func(tx Tx) error {
+		p, err := getProduct(tx, patch.MerchantID, patch.ID)
+		if err != nil {
+			return err
+		}
+		if err := checkETag(etag, p.Revision, p.Name()); err != nil {
+			return err
+		}
+		for _, path := range paths {
+			switch path {
+			case "display_name":
+				p.DisplayName = patch.DisplayName
+			case "category":
+				p.Category = patch.Category
+			case "origin_district":
+				p.OriginDistrict = patch.OriginDistrict
+			case "list_price":
+				p.ListPrice = patch.ListPrice
+			case "state":
+				p.State = patch.State
+			}
+		}
+		if err := s.validateProduct(p); err != nil {
+			return err
+		}
+		p.UpdateTime = s.stamp()
+		p.Revision++
+		if err := tx.PutProduct(p); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,32 @@
+package registry
+
+// Tx is one store transaction. The rules run inside it, so that what they
+// check and what they write commit together.
+type Tx interface {
+	// Member returns the member, or nil when there is none.
+	Member(id string) (*Member, error)
+	PutMember(m *Member) error
+	// Members calls fn for members in id order, starting after the id
+	// `after` ("" for the first); fn returns false to stop.
+	Members(after string, fn func(*Member) bool) error
+
+	// Product returns the product, or nil when there is none.
+	Product(merchantID, productID string) (*Product, error)
+	PutProduct(p *Product) error
+	// Products calls fn for products in name order, of one merchant or of
+	// all (merchantID ""), after the cursor key (see ProductKey).
+	Products(merchantID, after string, fn func(*Product) bool) error
+
+	// Request returns the name a create request id produced, if any.
+	Request(key string) (string, error)
+	PutRequest(key, name string) error
+}
+
+// Repo opens transactions.
+type Repo interface {
+	View(fn func(Tx) error) error
+	Update(fn func(Tx) error) error
+}
+
+// ProductKey is the cursor of a product in name order.
+func ProductKey(merchantID, productID string) string { return merchantID + "/" + productID }

@@ -1,0 +1,178 @@
+package registry
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"unicode/utf8"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/ids"
+)
+
+// Reasons this service puts in ErrorInfo.
+const (
+	ReasonMemberNotFound         = "MEMBER_NOT_FOUND"
+	ReasonProductNotFound        = "PRODUCT_NOT_FOUND"
+	ReasonMemberAlreadyExists    = "MEMBER_ALREADY_EXISTS"
+	ReasonProductAlreadyExists   = "PRODUCT_ALREADY_EXISTS"
+	ReasonWrongMemberKind        = "WRONG_MEMBER_KIND"
+	ReasonInvalidStateTransition = "INVALID_STATE_TRANSITION"
+	ReasonETagMismatch           = "ETAG_MISMATCH"
+	ReasonAgencyNotFound         = "AGENCY_NOT_FOUND"
+	ReasonAgencyNotActive        = "AGENCY_NOT_ACTIVE"
+	ReasonMerchantNotActive      = "MERCHANT_NOT_ACTIVE"
+	ReasonMemberWithdrawn        = "MEMBER_WITHDRAWN"
+	ReasonImmutableField         = "IMMUTABLE_FIELD"
+)
+
+var (
+	categorySlug = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+func notFoundMember(id string) error {
+	return fault.New(fault.NotFound, ReasonMemberNotFound, "member %q not found", MemberName(id)).With("name", MemberName(id))
+}
+
+func checkDisplayName(v *fault.Invalid, field, s string) {
+	if n := utf8.RuneCountInString(s); n < 1 || n > 200 {
+		v.Add(field, "must have 1 to 200 characters, has %d", n)
+	}
+}
+
+const idRule = "must be 1-63 lowercase letters, digits or hyphens, starting with a letter; got %q"
+
+func checkID(v *fault.Invalid, field, id string) {
+	if !ids.Valid(id) {
+		v.Add(field, idRule, id)
+	}
+}
+
+func invalidID(field, id string) error { return fault.InvalidField(field, idRule, id) }
+
+// checkETag says ABORTED when the caller's etag is set and stale.
+func checkETag(given string, revision uint64, name string) error {
+	if given != "" && given != ids.ETag(revision) {
+		return fault.New(fault.Aborted, ReasonETagMismatch,
+			"%s changed since etag %q was read; read it again and retry", name, given)
+	}
+	return nil
+}
+
+// validateMember checks a member's own fields (create and the result of an
+// update alike) and the rules that tie fields to the member's kind.
+func (s *Service) validateMember(tx Tx, m *Member) error {
+	var v fault.Invalid
+	if m.Kind < KindHost || m.Kind > KindDistrictOffice {
+		v.Add("member.kind", "must be one of HOST, BASE, AGENCY, MERCHANT, DISTRICT_OFFICE")
+	}
+	checkDisplayName(&v, "member.display_name", m.DisplayName)
+	if !s.districts.Has(m.District) {
+		v.Add("member.district", "unknown district %q; see ListDistricts", m.District)
+	}
+	seen := map[string]bool{}
+	for i, st := range m.Studios {
+		checkID(&v, fmt.Sprintf("member.studios[%d].studio_id", i), st.ID)
+		checkDisplayName(&v, fmt.Sprintf("member.studios[%d].display_name", i), st.DisplayName)
+		if seen[st.ID] {
+			v.Add(fmt.Sprintf("member.studios[%d].studio_id", i), "studio %q is listed twice", st.ID)
+		}
+		seen[st.ID] = true
+	}
+	if m.Agency != "" && ParseMemberName(m.Agency) == "" {
+		v.Add("member.agency", "must be a member name members/{agency}, got %q", m.Agency)
+	}
+	for field, val := range map[string]string{"member.contact.person": m.Contact.Person, "member.contact.phone": m.Contact.Phone} {
+		if utf8.RuneCountInString(val) > 200 {
+			v.Add(field, "must have at most 200 characters")
+		}
+	}
+	if m.Contact.Email != "" {
+		if a, err := mail.ParseAddress(m.Contact.Email); err != nil || a.Address != m.Contact.Email {
+			v.Add("member.contact.email", "is not an email address: %q", m.Contact.Email)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+
+	wrongKind := func(field, allowed string) error {
+		return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
+			"%s is only for %s members; this member is a %s", field, allowed, m.Kind).With("field", field)
+	}
+	if m.Agency != "" && m.Kind != KindHost {
+		return wrongKind("agency", "HOST")
+	}
+	if m.Official && m.Kind != KindHost {
+		return wrongKind("official", "HOST")
+	}
+	if len(m.Studios) > 0 && m.Kind != KindBase {
+		return wrongKind("studios", "BASE")
+	}
+	if m.Agency != "" {
+		agencyID := ParseMemberName(m.Agency)
+		agency, err := tx.Member(agencyID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case agency == nil:
+			return fault.New(fault.NotFound, ReasonAgencyNotFound, "agency %q not found", m.Agency).With("name", m.Agency)
+		case agency.Kind != KindAgency:
+			return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
+				"%s is a %s, not an AGENCY", m.Agency, agency.Kind).With("field", "agency")
+		case agency.State != StateActive:
+			return fault.New(fault.FailedPrecondition, ReasonAgencyNotActive,
+				"agency %s is %s, not ACTIVE", m.Agency, agency.State).With("name", m.Agency)
+		}
+	}
+	return nil
+}
+
+// validateProduct checks a product's own fields.
+func (s *Service) validateProduct(p *Product) error {
+	var v fault.Invalid
+	checkDisplayName(&v, "product.display_name", p.DisplayName)
+	if !categorySlug.MatchString(p.Category) {
+		v.Add("product.category", "must be a lowercase slug such as tea or agri-food, got %q", p.Category)
+	}
+	if !s.districts.Has(p.OriginDistrict) {
+		v.Add("product.origin_district", "unknown district %q; see ListDistricts", p.OriginDistrict)
+	}
+	if !currencyCode.MatchString(p.ListPrice.Currency) {
+		v.Add("product.list_price.currency_code", "must be an ISO 4217 code such as CNY, got %q", p.ListPrice.Currency)
+	}
+	if p.ListPrice.MinorUnits < 0 {
+		v.Add("product.list_price.minor_units", "must not be negative")
+	}
+	if p.State != ProductActive && p.State != ProductDiscontinued {
+		v.Add("product.state", "must be ACTIVE or DISCONTINUED")
+	}
+	return v.Err()
+}
+
+// transition is the state machine of members: from which states each
+// action may move, and where to.
+type transition struct {
+	action string
+	from   []State
+	to     State
+}
+
+var (
+	suspend   = transition{"suspend", []State{StateActive}, StateSuspended}
+	reinstate = transition{"reinstate", []State{StateSuspended}, StateActive}
+	withdraw  = transition{"withdraw", []State{StateActive, StateSuspended}, StateWithdrawn}
+)
+
+func (t transition) apply(m *Member) error {
+	for _, f := range t.from {
+		if m.State == f {
+			m.State = t.to
+			return nil
+		}
+	}
+	return fault.New(fault.FailedPrecondition, ReasonInvalidStateTransition,
+		"cannot %s %s: it is %s", t.action, m.Name(), m.State).With("state", m.State.String())
+}

@@ -1,0 +1,303 @@
+package registry
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/ids"
+)
+
+// Service applies the registry's rules over a Repo.
+type Service struct {
+	repo      Repo
+	districts *Districts
+	now       func() time.Time
+}
+
+// NewService returns a service; now is the clock (time.Now in production).
+func NewService(repo Repo, districts *Districts, now func() time.Time) *Service {
+	return &Service{repo: repo, districts: districts, now: now}
+}
+
+// Districts returns the district list.
+func (s *Service) Districts() []District { return s.districts.All() }
+
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// CreateMember registers m. memberID may be empty (the server makes one).
+// A repeated requestID returns the member the first request made.
+func (s *Service) CreateMember(m Member, memberID, requestID string) (*Member, error) {
+	if memberID != "" && !ids.Valid(memberID) {
+		return nil, invalidID("member_id", memberID)
+	}
+	var out *Member
+	err := s.repo.Update(func(tx Tx) error {
+		if requestID != "" {
+			if name, err := tx.Request("member/" + requestID); err != nil || name != "" {
+				if err != nil {
+					return err
+				}
+				out, err = tx.Member(ParseMemberName(name))
+				return err
+			}
+		}
+		m.ID = memberID
+		if m.ID == "" {
+			m.ID = ids.New()
+		}
+		if err := s.validateMember(tx, &m); err != nil {
+			return err
+		}
+		existing, err := tx.Member(m.ID)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			return fault.New(fault.AlreadyExists, ReasonMemberAlreadyExists, "member %q already exists", m.Name()).With("name", m.Name())
+		}
+		now := s.stamp()
+		m.State, m.StateReason = StateActive, ""
+		m.CreateTime, m.UpdateTime, m.Revision = now, now, 1
+		if err := tx.PutMember(&m); err != nil {
+			return err
+		}
+		if requestID != "" {
+			if err := tx.PutRequest("member/"+requestID, m.Name()); err != nil {
+				return err
+			}
+		}
+		out = &m
+		return nil
+	})
+	return out, err
+}
+
+// GetMember returns the member with the given id.
+func (s *Service) GetMember(id string) (*Member, error) {
+	var out *Member
+	err := s.repo.View(func(tx Tx) error {
+		var err error
+		out, err = getMember(tx, id)
+		return err
+	})
+	return out, err
+}
+
+func getMember(tx Tx, id string) (*Member, error) {
+	m, err := tx.Member(id)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, notFoundMember(id)
+	}
+	return m, nil
+}
+
+// BatchGetMembers returns the members in the order asked; one unknown id
+// fails the whole call with NOT_FOUND naming it.
+func (s *Service) BatchGetMembers(idList []string) ([]*Member, error) {
+	out := make([]*Member, 0, len(idList))
+	err := s.repo.View(func(tx Tx) error {
+		for _, id := range idList {
+			m, err := getMember(tx, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MemberFilter keeps members whose fields equal the set ones.
+type MemberFilter struct {
+	Kind     Kind
+	District string
+	State    State
+	Agency   string // members/{agency}
+}
+
+func (f MemberFilter) match(m *Member) bool {
+	return (f.Kind == KindUnspecified || m.Kind == f.Kind) &&
+		(f.District == "" || m.District == f.District) &&
+		(f.State == StateUnspecified || m.State == f.State) &&
+		(f.Agency == "" || m.Agency == f.Agency)
+}
+
+// ListMembers returns up to limit members matching f in id order after the
+// cursor, and the cursor of the next page ("" when there is none).
+func (s *Service) ListMembers(f MemberFilter, after string, limit int) ([]*Member, string, error) {
+	var out []*Member
+	next := ""
+	err := s.repo.View(func(tx Tx) error {
+		return tx.Members(after, func(m *Member) bool {
+			if !f.match(m) {
+				return true
+			}
+			if len(out) == limit {
+				next = out[len(out)-1].ID
+				return false
+			}
+			out = append(out, m)
+			return true
+		})
+	})
+	return out, next, err
+}
+
+// Member fields an update may name (AIP-134 paths).
+var (
+	memberUpdatable  = []string{"display_name", "district", "agency", "official", "studios", "contact", "contact.person", "contact.phone", "contact.email"}
+	memberOutputOnly = []string{"name", "state", "state_reason", "create_time", "update_time", "etag"}
+)
+
+// UpdateMember applies the fields of patch named by mask to the member
+// patch.ID. An empty mask means every updatable field that patch sets; "*"
+// replaces every updatable field. etag, when set, must be current.
+func (s *Service) UpdateMember(patch Member, mask []string, etag string) (*Member, error) {
+	paths, err := resolveMask(mask, memberUpdatable, memberOutputOnly, []string{"kind"}, "member", func(p string) bool {
+		switch p {
+		case "display_name":
+			return patch.DisplayName != ""
+		case "district":
+			return patch.District != ""
+		case "agency":
+			return patch.Agency != ""
+		case "official":
+			return patch.Official
+		case "studios":
+			return len(patch.Studios) > 0
+		case "contact":
+			return patch.Contact != Contact{}
+		}
+		return false
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out *Member
+	err = s.repo.Update(func(tx Tx) error {
+		m, err := getMember(tx, patch.ID)
+		if err != nil {
+			return err
+		}
+		if err := checkETag(etag, m.Revision, m.Name()); err != nil {
+			return err
+		}
+		if m.State == StateWithdrawn {
+			return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn and can no longer change", m.Name())
+		}
+		for _, p := range paths {
+			switch p {
+			case "display_name":
+				m.DisplayName = patch.DisplayName
+			case "district":
+				m.District = patch.District
+			case "agency":
+				m.Agency = patch.Agency
+			case "official":
+				m.Official = patch.Official
+			case "studios":
+				m.Studios = patch.Studios
+			case "contact":
+				m.Contact = patch.Contact
+			case "contact.person":
+				m.Contact.Person = patch.Contact.Person
+			case "contact.phone":
+				m.Contact.Phone = patch.Contact.Phone
+			case "contact.email":
+				m.Contact.Email = patch.Contact.Email
+			}
+		}
+		if err := s.validateMember(tx, m); err != nil {
+			return err
+		}
+		return s.put(tx, m, &out)
+	})
+	return out, err
+}
+
+func (s *Service) put(tx Tx, m *Member, out **Member) error {
+	m.UpdateTime = s.stamp()
+	m.Revision++
+	if err := tx.PutMember(m); err != nil {
+		return err
+	}
+	*out = m
+	return nil
+}
+
+// resolveMask turns an update mask into the list of paths to apply.
+// Output-only paths are ignored (AIP-203); immutable ones are an error.
+func resolveMask(mask, updatable, outputOnly, immutable []string, resource string, isSet func(string) bool) ([]string, error) {
+	if len(mask) == 0 {
+		var paths []string
+		for _, p := range updatable {
+			if !strings.Contains(p, ".") && isSet(p) {
+				paths = append(paths, p)
+			}
+		}
+		return paths, nil
+	}
+	if len(mask) == 1 && mask[0] == "*" {
+		var paths []string
+		for _, p := range updatable {
+			if !strings.Contains(p, ".") {
+				paths = append(paths, p)
+			}
+		}
+		return paths, nil
+	}
+	var v fault.Invalid
+	var paths []string
+	for _, p := range mask {
+		switch {
+		case slices.Contains(updatable, p):
+			paths = append(paths, p)
+		case slices.Contains(outputOnly, p):
+		case slices.Contains(immutable, p):
+			return nil, fault.New(fault.InvalidArgument, ReasonImmutableField, "%s.%s is fixed at creation and cannot be updated", resource, p).With("field", p)
+		default:
+			v.Add("update_mask", "unknown or not updatable field %q", p)
+		}
+	}
+	return paths, v.Err()
+}
+
+func (s *Service) changeState(id, etag, reason string, t transition) (*Member, error) {
+	var out *Member
+	err := s.repo.Update(func(tx Tx) error {
+		m, err := getMember(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkETag(etag, m.Revision, m.Name()); err != nil {
+			return err
+		}
+		if err := t.apply(m); err != nil {
+			return err
+		}
+		m.StateReason = reason
+		return s.put(tx, m, &out)
+	})
+	return out, err
+}
+
+// SuspendMember moves an ACTIVE member to SUSPENDED.
+func (s *Service) SuspendMember(id, reason, etag string) (*Member, error) {
+	return s.changeState(id, etag, reason, suspend)
+}
+
+// ReinstateMember moves a SUSPENDED member back to ACTIVE.
+func (s *Service) ReinstateMember(id, etag string) (*Member, error) {
+	return s.changeState(id, etag, "", reinstate)
+}
+
+// WithdrawMember moves a member to WITHDRAWN for good.
+func (s *Service) WithdrawMember(id, reason, etag string) (*Member, error) {
+	return s.changeState(id, etag, reason, withdraw)
+}

@@ -1,0 +1,258 @@
+// Package rpc is the gRPC face of the member registry: it checks the shape
+// of each request, calls the registry, and maps the answer and any fault.
+package rpc
+
+import (
+	"context"
+	"fmt"
+
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/page"
+	"github.com/cqlive/alliance/services/member-registry/internal/registry"
+)
+
+// Server implements memberv1.MemberRegistryServer.
+type Server struct {
+	memberv1.UnsafeMemberRegistryServer
+	svc    *registry.Service
+	tokens *page.Codec
+}
+
+// New returns the adapter over svc; tokens signs page tokens.
+func New(svc *registry.Service, tokens *page.Codec) *Server {
+	return &Server{svc: svc, tokens: tokens}
+}
+
+// maxBatch bounds BatchGetMembers.
+const maxBatch = 1000
+
+func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, registry.Domain, err) }
+
+// memberID parses a member name in field, or says which field is wrong.
+func memberID(field, name string) (string, error) {
+	id := registry.ParseMemberName(name)
+	if id == "" {
+		return "", fault.InvalidField(field, "must be a member name members/{member}, got %q", name)
+	}
+	return id, nil
+}
+
+func productID(field, name string) (string, string, error) {
+	m, p, ok := registry.ParseProductName(name)
+	if !ok {
+		return "", "", fault.InvalidField(field, "must be a product name members/{merchant}/products/{product}, got %q", name)
+	}
+	return m, p, nil
+}
+
+func (s *Server) CreateMember(ctx context.Context, req *memberv1.CreateMemberRequest) (*memberv1.Member, error) {
+	if req.GetMember() == nil {
+		return nil, fail(ctx, fault.InvalidField("member", "is required"))
+	}
+	m, err := s.svc.CreateMember(memberFromProto(req.GetMember()), req.GetMemberId(), req.GetRequestId())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return memberToProto(m), nil
+}
+
+func (s *Server) GetMember(ctx context.Context, req *memberv1.GetMemberRequest) (*memberv1.Member, error) {
+	id, err := memberID("name", req.GetName())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	m, err := s.svc.GetMember(id)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return memberToProto(m), nil
+}
+
+func (s *Server) BatchGetMembers(ctx context.Context, req *memberv1.BatchGetMembersRequest) (*memberv1.BatchGetMembersResponse, error) {
+	if len(req.GetNames()) > maxBatch {
+		return nil, fail(ctx, fault.InvalidField("names", "at most %d names, got %d", maxBatch, len(req.GetNames())))
+	}
+	idList := make([]string, 0, len(req.GetNames()))
+	for i, n := range req.GetNames() {
+		id, err := memberID(fmt.Sprintf("names[%d]", i), n)
+		if err != nil {
+			return nil, fail(ctx, err)
+		}
+		idList = append(idList, id)
+	}
+	ms, err := s.svc.BatchGetMembers(idList)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	out := &memberv1.BatchGetMembersResponse{Members: make([]*memberv1.Member, 0, len(ms))}
+	for _, m := range ms {
+		out.Members = append(out.Members, memberToProto(m))
+	}
+	return out, nil
+}
+
+func (s *Server) ListMembers(ctx context.Context, req *memberv1.ListMembersRequest) (*memberv1.ListMembersResponse, error) {
+	size, err := page.Size(req.GetPageSize())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	if req.GetAgency() != "" {
+		if _, err := memberID("agency", req.GetAgency()); err != nil {
+			return nil, fail(ctx, err)
+		}
+	}
+	query := fmt.Sprintf("members|%d|%s|%d|%s", req.GetKind(), req.GetDistrict(), req.GetState(), req.GetAgency())
+	cursor, err := s.tokens.Decode(req.GetPageToken(), query)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	filter := registry.MemberFilter{
+		Kind:     registry.Kind(req.GetKind()),
+		District: req.GetDistrict(),
+		State:    registry.State(req.GetState()),
+		Agency:   req.GetAgency(),
+	}
+	ms, next, err := s.svc.ListMembers(filter, string(cursor), size)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	out := &memberv1.ListMembersResponse{Members: make([]*memberv1.Member, 0, len(ms))}
+	for _, m := range ms {
+		out.Members = append(out.Members, memberToProto(m))
+	}
+	if next != "" {
+		out.NextPageToken = s.tokens.Encode(query, []byte(next))
+	}
+	return out, nil
+}
+
+func (s *Server) UpdateMember(ctx context.Context, req *memberv1.UpdateMemberRequest) (*memberv1.Member, error) {
+	id, err := memberID("member.name", req.GetMember().GetName())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	patch := memberFromProto(req.GetMember())
+	patch.ID = id
+	m, err := s.svc.UpdateMember(patch, req.GetUpdateMask().GetPaths(), req.GetMember().GetEtag())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return memberToProto(m), nil
+}
+
+func (s *Server) SuspendMember(ctx context.Context, req *memberv1.SuspendMemberRequest) (*memberv1.Member, error) {
+	return s.changeState(ctx, req.GetName(), func(id string) (*registry.Member, error) {
+		return s.svc.SuspendMember(id, req.GetReason(), req.GetEtag())
+	})
+}
+
+func (s *Server) ReinstateMember(ctx context.Context, req *memberv1.ReinstateMemberRequest) (*memberv1.Member, error) {
+	return s.changeState(ctx, req.GetName(), func(id string) (*registry.Member, error) {
+		return s.svc.ReinstateMember(id, req.GetEtag())
+	})
+}
+
+func (s *Server) WithdrawMember(ctx context.Context, req *memberv1.WithdrawMemberRequest) (*memberv1.Member, error) {
+	return s.changeState(ctx, req.GetName(), func(id string) (*registry.Member, error) {
+		return s.svc.WithdrawMember(id, req.GetReason(), req.GetEtag())
+	})
+}
+
+func (s *Server) changeState(ctx context.Context, name string, do func(id string) (*registry.Member, error)) (*memberv1.Member, error) {
+	id, err := memberID("name", name)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	m, err := do(id)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return memberToProto(m), nil
+}
+
+func (s *Server) CreateProduct(ctx context.Context, req *memberv1.CreateProductRequest) (*memberv1.Product, error) {
+	merchant, err := memberID("parent", req.GetParent())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	if req.GetProduct() == nil {
+		return nil, fail(ctx, fault.InvalidField("product", "is required"))
+	}
+	p, err := s.svc.CreateProduct(merchant, productFromProto(req.GetProduct()), req.GetProductId(), req.GetRequestId())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return productToProto(p), nil
+}
+
+func (s *Server) GetProduct(ctx context.Context, req *memberv1.GetProductRequest) (*memberv1.Product, error) {
+	m, p, err := productID("name", req.GetName())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	prod, err := s.svc.GetProduct(m, p)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return productToProto(prod), nil
+}
+
+func (s *Server) ListProducts(ctx context.Context, req *memberv1.ListProductsRequest) (*memberv1.ListProductsResponse, error) {
+	size, err := page.Size(req.GetPageSize())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	merchant := ""
+	if req.GetParent() != "members/-" {
+		if merchant, err = memberID("parent", req.GetParent()); err != nil {
+			return nil, fail(ctx, err)
+		}
+	}
+	query := fmt.Sprintf("products|%s|%s|%s|%d", req.GetParent(), req.GetCategory(), req.GetOriginDistrict(), req.GetState())
+	cursor, err := s.tokens.Decode(req.GetPageToken(), query)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	filter := registry.ProductFilter{
+		MerchantID:     merchant,
+		Category:       req.GetCategory(),
+		OriginDistrict: req.GetOriginDistrict(),
+		State:          registry.ProductState(req.GetState()),
+	}
+	ps, next, err := s.svc.ListProducts(filter, string(cursor), size)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	out := &memberv1.ListProductsResponse{Products: make([]*memberv1.Product, 0, len(ps))}
+	for _, p := range ps {
+		out.Products = append(out.Products, productToProto(p))
+	}
+	if next != "" {
+		out.NextPageToken = s.tokens.Encode(query, []byte(next))
+	}
+	return out, nil
+}
+
+func (s *Server) UpdateProduct(ctx context.Context, req *memberv1.UpdateProductRequest) (*memberv1.Product, error) {
+	m, p, err := productID("product.name", req.GetProduct().GetName())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	patch := productFromProto(req.GetProduct())
+	patch.MerchantID, patch.ID = m, p
+	prod, err := s.svc.UpdateProduct(patch, req.GetUpdateMask().GetPaths(), req.GetProduct().GetEtag())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return productToProto(prod), nil
+}
+
+func (s *Server) ListDistricts(ctx context.Context, _ *memberv1.ListDistrictsRequest) (*memberv1.ListDistrictsResponse, error) {
+	out := &memberv1.ListDistrictsResponse{}
+	for _, d := range s.svc.Districts() {
+		out.Districts = append(out.Districts, &memberv1.District{Code: d.Code, DisplayName: d.DisplayName})
+	}
+	return out, nil
+}
