@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -20,6 +21,26 @@ import (
 const RequestIDHeader = "x-request-id"
 
 type requestIDKey struct{}
+
+type callStateKey struct{}
+
+// callState is what a handler leaves for the call's log line.
+type callState struct {
+	mu    sync.Mutex
+	cause error
+}
+
+func (c *callState) setCause(err error) {
+	c.mu.Lock()
+	c.cause = err
+	c.mu.Unlock()
+}
+
+func (c *callState) getCause() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause
+}
 
 // RequestID returns the request id of the call, or "".
 func RequestID(ctx context.Context) string {
@@ -53,7 +74,7 @@ func requestIDFrom(ctx context.Context) string {
 func withCallContext(ctx context.Context) context.Context {
 	id := requestIDFrom(ctx)
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDHeader, id))
-	return WithRequestID(ctx, id)
+	return context.WithValue(WithRequestID(ctx, id), callStateKey{}, &callState{})
 }
 
 // logCall writes one line per call: method, code, duration and request id.
@@ -74,6 +95,11 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", status.Convert(err).Message()))
+	}
+	if cs, ok := ctx.Value(callStateKey{}).(*callState); ok {
+		if cause := cs.getCause(); cause != nil {
+			attrs = append(attrs, slog.String("cause", cause.Error()))
+		}
 	}
 	log.LogAttrs(ctx, level, "rpc", attrs...)
 }

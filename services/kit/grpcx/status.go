@@ -50,7 +50,12 @@ func Status(ctx context.Context, domain string, err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "the deadline passed before the call finished")
 	}
-	slog.ErrorContext(ctx, "internal error", "err", err, "request_id", RequestID(ctx))
+	// The cause goes to this call's log line (see logCall), never to the caller.
+	if cs, ok := ctx.Value(callStateKey{}).(*callState); ok {
+		cs.setCause(err)
+	} else {
+		slog.ErrorContext(ctx, "internal error", "err", err, "request_id", RequestID(ctx))
+	}
 	st, _ := status.New(codes.Internal, "internal error; see the server log for request "+RequestID(ctx)).
 		WithDetails(&errdetails.ErrorInfo{Reason: "INTERNAL", Domain: domain})
 	return st.Err()

@@ -1,0 +1,188 @@
+package grpcx_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// testService has one unary method whose behaviour the test chooses.
+type testService struct {
+	fn func(ctx context.Context) error
+}
+
+func (s *testService) call(ctx context.Context) error { return s.fn(ctx) }
+
+var desc = grpc.ServiceDesc{
+	ServiceName: "kit.test.Probe",
+	HandlerType: (*any)(nil),
+	Methods: []grpc.MethodDesc{{
+		MethodName: "Call",
+		Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+			in := new(emptypb.Empty)
+			if err := dec(in); err != nil {
+				return nil, err
+			}
+			h := func(ctx context.Context, _ any) (any, error) {
+				return &emptypb.Empty{}, srv.(*testService).call(ctx)
+			}
+			return ic(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: "/kit.test.Probe/Call"}, h)
+		},
+	}},
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func start(t *testing.T, fn func(ctx context.Context) error) (*grpc.ClientConn, *lockedBuffer, context.CancelFunc, chan error) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "kit.test.Probe", Logger: slog.New(slog.NewJSONHandler(logs, nil)), ShutdownTimeout: 5 * time.Second})
+	srv.GRPC.RegisterService(&desc, &testService{fn: fn})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, lis) }()
+	cc, err := grpcx.Dial(lis.Addr().String(), grpcx.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cc.Close(); cancel() })
+	return cc, logs, cancel, done
+}
+
+func invoke(ctx context.Context, cc *grpc.ClientConn, opts ...grpc.CallOption) error {
+	return cc.Invoke(ctx, "/kit.test.Probe/Call", &emptypb.Empty{}, &emptypb.Empty{}, opts...)
+}
+
+func TestPanicBecomesInternalWithoutStack(t *testing.T) {
+	cc, logs, _, _ := start(t, func(context.Context) error { panic("boom at /secret/path.go") })
+	err := invoke(context.Background(), cc)
+	if status.Code(err) != codes.Internal {
+		t.Fatalf("code = %v, want INTERNAL", status.Code(err))
+	}
+	msg := status.Convert(err).Message()
+	if strings.Contains(msg, "boom") || strings.Contains(msg, ".go") || strings.Contains(msg, "goroutine") {
+		t.Fatalf("the caller saw internals: %q", msg)
+	}
+	if !strings.Contains(logs.String(), "goroutine") || !strings.Contains(logs.String(), "boom") {
+		t.Fatalf("the log lacks the panic and its stack:\n%s", logs.String())
+	}
+}
+
+func TestFaultBecomesStatusWithDetails(t *testing.T) {
+	cc, _, _, _ := start(t, func(context.Context) error {
+		var v fault.Invalid
+		v.Add("member.display_name", "too long")
+		return grpcx.Status(context.Background(), "test.alliance", v.Err())
+	})
+	err := invoke(context.Background(), cc)
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("code = %v", status.Code(err))
+	}
+	ei := grpcx.ErrorInfo(err)
+	if ei.GetDomain() != "test.alliance" || ei.GetReason() != "INVALID_ARGUMENT" {
+		t.Fatalf("ErrorInfo = %v", ei)
+	}
+	if f := grpcx.FieldViolations(err); len(f) != 1 || f[0] != "member.display_name" {
+		t.Fatalf("field violations = %v", f)
+	}
+}
+
+func TestUnknownErrorIsMaskedAsInternal(t *testing.T) {
+	cc, logs, _, _ := start(t, func(ctx context.Context) error {
+		return grpcx.Status(ctx, "test.alliance", &net.OpError{Op: "read", Err: &net.AddrError{Err: "disk path /var/lib/x"}})
+	})
+	err := invoke(context.Background(), cc)
+	if status.Code(err) != codes.Internal || strings.Contains(status.Convert(err).Message(), "/var/lib") {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(logs.String(), "/var/lib/x") {
+		t.Fatal("the internal error was not logged")
+	}
+}
+
+func TestRequestIDIsKeptAndReturned(t *testing.T) {
+	var seen string
+	cc, logs, _, _ := start(t, func(ctx context.Context) error { seen = grpcx.RequestID(ctx); return nil })
+	var header metadata.MD
+	ctx := metadata.AppendToOutgoingContext(context.Background(), grpcx.RequestIDHeader, "req-123")
+	if err := invoke(ctx, cc, grpc.Header(&header)); err != nil {
+		t.Fatal(err)
+	}
+	if seen != "req-123" || header.Get(grpcx.RequestIDHeader)[0] != "req-123" {
+		t.Fatalf("handler saw %q, header %v", seen, header)
+	}
+	if !strings.Contains(logs.String(), `"request_id":"req-123"`) || !strings.Contains(logs.String(), `"code":"OK"`) {
+		t.Fatalf("log line lacks request id or code:\n%s", logs.String())
+	}
+	if err := invoke(context.Background(), cc, grpc.Header(&header)); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 16 || seen == "req-123" {
+		t.Fatalf("a call without an id got %q, want a generated one", seen)
+	}
+}
+
+func TestGracefulShutdownFinishesInFlightCalls(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{})
+	cc, _, cancel, done := start(t, func(ctx context.Context) error {
+		close(entered)
+		<-release
+		return nil
+	})
+	result := make(chan error, 1)
+	go func() { result <- invoke(context.Background(), cc) }()
+	<-entered
+	cancel() // as SIGTERM would
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	if err := <-result; err != nil {
+		t.Fatalf("in-flight call failed during shutdown: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Serve returned %v", err)
+	}
+}
+
+func TestUpstreamNamesTheServiceThatIsDown(t *testing.T) {
+	err := grpcx.Upstream("member-registry", status.Error(codes.Unavailable, "connection refused"))
+	fe, ok := fault.As(err)
+	if !ok || fe.Code != fault.Unavailable || !strings.Contains(fe.Message, "member-registry is unavailable") {
+		t.Fatalf("Upstream = %v", err)
+	}
+	if other := status.Error(codes.NotFound, "x"); grpcx.Upstream("m", other) != other {
+		t.Fatal("a NOT_FOUND must pass through")
+	}
+}
