@@ -1,0 +1,165 @@
+// Package app assembles the gateway: an HTTP/JSON front door that turns the
+// HTTP rules of the three services into gRPC calls over the network, so the
+// services' own interceptors run for HTTP callers too. It holds no state.
+// cmd/gateway runs it; tests use New to run it on loopback.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/runner"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+// Gateway is the HTTP server with its connections to the services.
+type Gateway struct {
+	Handler http.Handler
+	cfg     Config
+	log     *slog.Logger
+	conns   []*grpc.ClientConn
+}
+
+// upstream is one service behind the gateway.
+type upstream struct {
+	name    string // e.g. "member-registry", as operators call it
+	service string // the gRPC service, also its health-check name
+	health  healthpb.HealthClient
+}
+
+// New dials the three services (lazily: a service that is down now is
+// retried on each call, and /readyz says so) and builds the handler.
+func New(c Config, log *slog.Logger) (*Gateway, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	origins, _ := c.origins()
+	g := &Gateway{cfg: c, log: log}
+	dial := func(addr string) (*grpc.ClientConn, error) {
+		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: c.CallTimeout})
+		if err == nil {
+			g.conns = append(g.conns, cc)
+		}
+		return cc, err
+	}
+	member, err := dial(c.MemberRegistryAddr)
+	if err != nil {
+		return nil, err
+	}
+	session, err := dial(c.SessionSchedulingAddr)
+	if err != nil {
+		g.close()
+		return nil, err
+	}
+	sales, err := dial(c.SalesReportingAddr)
+	if err != nil {
+		g.close()
+		return nil, err
+	}
+
+	mux := newServeMux(log)
+	ctx := context.Background()
+	// The Register…HandlerClient functions only record routes; they cannot fail
+	// with a client in hand, but their error is checked all the same.
+	if err := errors.Join(
+		memberv1.RegisterMemberRegistryHandlerClient(ctx, mux, memberv1.NewMemberRegistryClient(member)),
+		sessionv1.RegisterSessionSchedulerHandlerClient(ctx, mux, sessionv1.NewSessionSchedulerClient(session)),
+		salesv1.RegisterSalesReportingHandlerClient(ctx, mux, salesv1.NewSalesReportingClient(sales)),
+	); err != nil {
+		g.close()
+		return nil, err
+	}
+
+	ups := []upstream{
+		{"member-registry", memberv1.MemberRegistry_ServiceDesc.ServiceName, healthpb.NewHealthClient(member)},
+		{"session-scheduling", sessionv1.SessionScheduler_ServiceDesc.ServiceName, healthpb.NewHealthClient(session)},
+		{"sales-reporting", salesv1.SalesReporting_ServiceDesc.ServiceName, healthpb.NewHealthClient(sales)},
+	}
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", healthz)
+	root.Handle("GET /readyz", readyz(ups, c.ReadyTimeout))
+	root.Handle("GET /openapi/", openAPI())
+	root.Handle("/", mux)
+
+	limit := int64(c.MaxBodyBytes)
+	g.Handler = withRequestID(withAccessLog(log, withCORS(origins, withBodyLimit(limit, root))))
+	return g, nil
+}
+
+func (g *Gateway) close() {
+	for _, cc := range g.conns {
+		_ = cc.Close()
+	}
+}
+
+// Serve serves HTTP on lis until ctx is done, then shuts down gracefully:
+// it stops accepting, waits up to ShutdownTimeout for in-flight requests,
+// and closes the connections to the services.
+func (g *Gateway) Serve(ctx context.Context, lis net.Listener) error {
+	srv := &http.Server{
+		Handler:           g.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+	}
+	g.log.Info("serving", "addr", lis.Addr().String(),
+		"member_registry", g.cfg.MemberRegistryAddr,
+		"session_scheduling", g.cfg.SessionSchedulingAddr,
+		"sales_reporting", g.cfg.SalesReportingAddr)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+
+	var err error
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		g.log.Info("shutting down", "bound", g.cfg.ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
+		err = srv.Shutdown(sctx)
+		cancel()
+		if err != nil {
+			g.log.Warn("in-flight requests did not finish in time; closing hard", "err", err)
+			_ = srv.Close()
+		}
+		<-served
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	g.close()
+	g.log.Info("stopped")
+	return err
+}
+
+// Main parses args, then serves until SIGINT or SIGTERM.
+func Main(args []string) error {
+	var c Config
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	if err := c.BindFlags(fs).Parse(args); err != nil {
+		return err
+	}
+	log := runner.Logger("gateway", c.LogLevel)
+	g, err := New(c, log)
+	if err != nil {
+		return err
+	}
+	lis, err := runner.Listen(c.HTTPAddr)
+	if err != nil {
+		g.close()
+		return err
+	}
+	ctx, stop := runner.SignalContext()
+	defer stop()
+	return g.Serve(ctx, lis)
+}

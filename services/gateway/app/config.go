@@ -1,0 +1,80 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/config"
+)
+
+// Config of the gateway.
+type Config struct {
+	HTTPAddr              string
+	MemberRegistryAddr    string
+	SessionSchedulingAddr string
+	SalesReportingAddr    string
+	// Comma-separated origins allowed by CORS, e.g.
+	// "http://localhost:3000,https://admin.example". Empty means no CORS headers at all.
+	CORSOrigins     string
+	MaxBodyBytes    int
+	CallTimeout     time.Duration
+	ReadyTimeout    time.Duration
+	ShutdownTimeout time.Duration
+	LogLevel        string
+}
+
+// BindFlags defines the gateway's flags (and their GATEWAY_* variables) on fs.
+func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
+	s := config.New(fs, "GATEWAY")
+	s.String(&c.HTTPAddr, "http-addr", ":8080", "HTTP listen address")
+	s.String(&c.MemberRegistryAddr, "member-registry-addr", "localhost:50051", "gRPC address of member-registry")
+	s.String(&c.SessionSchedulingAddr, "session-scheduling-addr", "localhost:50052", "gRPC address of session-scheduling")
+	s.String(&c.SalesReportingAddr, "sales-reporting-addr", "localhost:50053", "gRPC address of sales-reporting")
+	s.String(&c.CORSOrigins, "cors-origins", "", "comma-separated origins allowed by CORS (exact scheme://host[:port]; no wildcard); empty disables CORS")
+	s.Int(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted; a larger one gets 413")
+	s.Duration(&c.CallTimeout, "call-timeout", 10*time.Second, "deadline of a call to a service when the client sets none")
+	s.Duration(&c.ReadyTimeout, "ready-timeout", time.Second, "how long /readyz waits for each service's health check")
+	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
+	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	return s
+}
+
+// origins parses CORSOrigins. A wildcard is refused: the gateway forwards
+// Authorization, so letting any site call it with a user's token is never
+// what an operator means.
+func (c *Config) origins() (map[string]bool, error) {
+	set := map[string]bool{}
+	for _, o := range strings.Split(c.CORSOrigins, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if strings.Contains(o, "*") {
+			return nil, fmt.Errorf("cors-origins: %q: wildcards are not accepted; list each origin", o)
+		}
+		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+			return nil, fmt.Errorf("cors-origins: %q: an origin is scheme://host[:port]", o)
+		}
+		set[strings.TrimRight(o, "/")] = true
+	}
+	return set, nil
+}
+
+func (c *Config) check() error {
+	if c.MaxBodyBytes <= 0 {
+		return fmt.Errorf("max-body-bytes must be positive, got %d", c.MaxBodyBytes)
+	}
+	if c.ReadyTimeout <= 0 {
+		c.ReadyTimeout = time.Second
+	}
+	if c.CallTimeout <= 0 {
+		c.CallTimeout = 10 * time.Second
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	_, err := c.origins()
+	return err
+}

@@ -1,0 +1,345 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cqlive/alliance/gen"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// Domain of the errors the gateway makes itself (ErrorInfo.domain).
+const Domain = "gateway.alliance"
+
+// marshaler is protojson with its own conventions: lowerCamelCase names,
+// enums as names, int64 as strings, and zero values left out (as grpcurl
+// prints them, so both doors show the same JSON). Unknown fields are an
+// error, so a typo in a field name is a 400, not a silently ignored field.
+var marshaler = &runtime.JSONPb{
+	MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: false, UseProtoNames: false, UseEnumNumbers: false},
+	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+}
+
+func newServeMux(log *slog.Logger) *runtime.ServeMux {
+	return runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		runtime.WithIncomingHeaderMatcher(incomingHeader),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
+		runtime.WithErrorHandler(errorHandler(log)),
+		// POST with X-HTTP-Method-Override would let a form post become a PATCH.
+		runtime.WithDisableHTTPMethodOverride(),
+	)
+}
+
+// incomingHeader passes the request id on as metadata. Authorization is
+// passed on by grpc-gateway itself, unprefixed.
+func incomingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, grpcx.RequestIDHeader) {
+		return grpcx.RequestIDHeader, true
+	}
+	return runtime.DefaultHeaderMatcher(key)
+}
+
+// outgoingHeader keeps the services' x-request-id header out of the
+// response: the gateway already sets X-Request-Id itself.
+func outgoingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, grpcx.RequestIDHeader) {
+		return "", false
+	}
+	return runtime.MetadataHeaderPrefix + key, true
+}
+
+// errorHandler writes every error as google.rpc.Status JSON. The codes map
+// to HTTP as ARCHITECTURE.md says, which is grpc-gateway's mapping
+// (FAILED_PRECONDITION 400, ABORTED 409, ALREADY_EXISTS 409, UNAVAILABLE
+// 503). A body cut off by the size cap is 413, whatever the decoder said.
+func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
+	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+		if lim, ok := r.Context().Value(bodyLimitKey{}).(*bodyLimit); ok && lim.hit.Load() {
+			writeTooLarge(w, lim.max)
+			return
+		}
+		if s := status.Code(err); s == codes.Internal || s == codes.Unknown {
+			log.ErrorContext(ctx, "internal error", "path", r.URL.Path, "err", status.Convert(err).Message(),
+				"request_id", r.Header.Get(grpcx.RequestIDHeader))
+		}
+		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+	}
+}
+
+// writeStatus writes st as JSON with the given HTTP code.
+func writeStatus(w http.ResponseWriter, httpCode int, st *status.Status) {
+	b, err := marshaler.Marshal(st.Proto())
+	if err != nil {
+		b = []byte(`{"code":13,"message":"failed to marshal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(httpCode)
+	_, _ = w.Write(b)
+}
+
+func errorStatus(code codes.Code, reason, msg string, md map[string]string) *status.Status {
+	st, err := status.New(code, msg).WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: Domain, Metadata: md})
+	if err != nil {
+		return status.New(code, msg)
+	}
+	return st
+}
+
+func writeTooLarge(w http.ResponseWriter, max int64) {
+	// Tell the client and net/http to close: the rest of the body is not read.
+	w.Header().Set("Connection", "close")
+	writeStatus(w, http.StatusRequestEntityTooLarge, errorStatus(codes.InvalidArgument, "REQUEST_BODY_TOO_LARGE",
+		"the request body is larger than "+strconv.FormatInt(max, 10)+" bytes",
+		map[string]string{"max_body_bytes": strconv.FormatInt(max, 10)}))
+}
+
+type bodyLimitKey struct{}
+
+// bodyLimit remembers that a request's body ran past the cap, so the error
+// handler can answer 413 even though the decoder only saw a read error.
+type bodyLimit struct {
+	max int64
+	hit atomic.Bool
+}
+
+type limitedBody struct {
+	io.ReadCloser
+	lim *bodyLimit
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		b.lim.hit.Store(true)
+	}
+	return n, err
+}
+
+// withBodyLimit caps request bodies at max bytes. A declared length over
+// the cap is refused before anything is read; an undeclared (chunked) one
+// is cut off by http.MaxBytesReader as it streams, so memory stays bounded
+// either way: the JSON decoder never sees more than max bytes.
+func withBodyLimit(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeTooLarge(w, max)
+			return
+		}
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		lim := &bodyLimit{max: max}
+		r = r.WithContext(context.WithValue(r.Context(), bodyLimitKey{}, lim))
+		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, max), lim: lim}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withRequestID gives every request an id: the client's X-Request-Id when
+// it is sane, else a new one. It goes to the services as x-request-id
+// metadata (their logs carry it) and back to the client as X-Request-Id.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !saneRequestID(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+			r.Header.Set("X-Request-Id", id)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// withCORS answers for the configured origins only. A request from any
+// other origin gets no Access-Control-Allow-Origin, so browsers refuse it;
+// a refused preflight is a 403 with a Status body.
+func withCORS(origins map[string]bool, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Add("Vary", "Origin")
+		allowed := origins[origin]
+		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+		if preflight {
+			w.Header().Add("Vary", "Access-Control-Request-Method")
+			w.Header().Add("Vary", "Access-Control-Request-Headers")
+			if !allowed {
+				writeStatus(w, http.StatusForbidden, errorStatus(codes.PermissionDenied, "CORS_ORIGIN_NOT_ALLOWED",
+					"origin "+origin+" is not allowed; the gateway's -cors-origins lists the allowed ones", nil))
+				return
+			}
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		if allowed {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// withAccessLog writes one line per request, at debug level for successes
+// (the services already log each call) and warn for server errors.
+func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		level := slog.LevelDebug
+		switch {
+		case rec.code >= 500:
+			level = slog.LevelWarn
+		case rec.code >= 400:
+			level = slog.LevelInfo
+		}
+		log.LogAttrs(r.Context(), level, "http",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.code), slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", r.Header.Get("X-Request-Id")))
+	})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// healthz is liveness: the process answers. It never looks at the services,
+// so a restart of one of them does not make an orchestrator kill the gateway.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz is 200 only while every service answers its health check SERVING;
+// otherwise 503, naming each service that does not.
+func readyz(ups []upstream, timeout time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		states := make(map[string]string, len(ups))
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, u := range ups {
+			wg.Go(func() {
+				state := "SERVING"
+				resp, err := u.health.Check(ctx, &healthpb.HealthCheckRequest{Service: u.service})
+				switch {
+				case err != nil:
+					state = status.Code(err).String() + ": " + status.Convert(err).Message()
+				case resp.GetStatus() != healthpb.HealthCheckResponse_SERVING:
+					state = resp.GetStatus().String()
+				}
+				mu.Lock()
+				states[u.name] = state
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		var down []string
+		for name, s := range states {
+			if s != "SERVING" {
+				down = append(down, name)
+			}
+		}
+		sort.Strings(down)
+		if len(down) > 0 {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unready", "down": down, "services": states})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "services": states})
+	})
+}
+
+// openAPI serves the documents of gen/openapi and, at /openapi/, an index of them.
+func openAPI() http.Handler {
+	docs, err := fs.Sub(gen.OpenAPI, "openapi")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the folder
+	}
+	files := http.StripPrefix("/openapi/", http.FileServerFS(docs))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/openapi/" {
+			files.ServeHTTP(w, r)
+			return
+		}
+		entries, _ := fs.ReadDir(docs, ".")
+		var list []string
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".json") {
+				list = append(list, "/openapi/"+e.Name())
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"documents": list})
+	})
+}
