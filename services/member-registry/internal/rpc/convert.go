@@ -1,8 +1,8 @@
 package rpc
 
 import (
-	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/ids"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	"google.golang.org/protobuf/types/known/timestamppb"
