@@ -1,0 +1,108 @@
+// Package members is the scheduler's client of the member registry: it
+// implements scheduling.Members over gRPC.
+package members
+
+import (
+	"context"
+	"time"
+
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Service is the name the caller sees when the registry is down.
+const Service = "member-registry"
+
+// Client asks the member registry.
+type Client struct {
+	api     memberv1.MemberRegistryClient
+	timeout time.Duration
+}
+
+// New returns a client over cc (made with grpcx.Dial, which retries
+// UNAVAILABLE with backoff). timeout bounds each call.
+func New(cc grpc.ClientConnInterface, timeout time.Duration) *Client {
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	return &Client{api: memberv1.NewMemberRegistryClient(cc), timeout: timeout}
+}
+
+// callContext bounds one registry call by the client's timeout, and keeps
+// a tenth of the caller's remaining time (at most 200ms) in reserve: when
+// the registry does not answer, the caller still gets UNAVAILABLE naming
+// the registry inside its own deadline, not a bare DEADLINE_EXCEEDED.
+func (c *Client) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := c.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		left -= min(left/10, 200*time.Millisecond)
+		d = min(d, left)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// BatchGet implements scheduling.Members.
+func (c *Client) BatchGet(ctx context.Context, names []string) ([]scheduling.Member, error) {
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	resp, err := c.api.BatchGetMembers(ctx, &memberv1.BatchGetMembersRequest{Names: names})
+	if err != nil {
+		if status.Code(err) == codes.NotFound {
+			if ei := grpcx.ErrorInfo(err); ei != nil && ei.GetMetadata()["name"] != "" {
+				return nil, &scheduling.MissingMember{Name: ei.GetMetadata()["name"]}
+			}
+		}
+		return nil, upstream(err)
+	}
+	out := make([]scheduling.Member, 0, len(resp.GetMembers()))
+	for _, m := range resp.GetMembers() {
+		sm := scheduling.Member{
+			Name:  m.GetName(),
+			Kind:  scheduling.MemberKind(m.GetKind()),
+			State: scheduling.MemberState(m.GetState()),
+		}
+		for _, st := range m.GetStudios() {
+			sm.Studios = append(sm.Studios, st.GetStudioId())
+		}
+		out = append(out, sm)
+	}
+	return out, nil
+}
+
+// Product implements scheduling.Members.
+func (c *Client) Product(ctx context.Context, name string) (*scheduling.Product, error) {
+	ctx, cancel := c.callContext(ctx)
+	defer cancel()
+	p, err := c.api.GetProduct(ctx, &memberv1.GetProductRequest{Name: name})
+	if status.Code(err) == codes.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, upstream(err)
+	}
+	merchant, _ := scheduling.ParseProductName(p.GetName())
+	return &scheduling.Product{
+		Name:     p.GetName(),
+		Merchant: merchant,
+		Active:   p.GetState() == memberv1.ProductState_PRODUCT_STATE_ACTIVE,
+	}, nil
+}
+
+// upstream turns a failed registry call into a domain fault: an outage is
+// UNAVAILABLE naming the registry; any other answer is an internal error
+// of this service (the scheduler sends only well-formed requests), so the
+// registry's own error details never reach the scheduler's caller.
+func upstream(err error) error {
+	err = grpcx.Upstream(Service, err)
+	if _, ok := fault.As(err); ok {
+		return err
+	}
+	st := status.Convert(err)
+	return fault.New(fault.Internal, "DEPENDENCY_FAILED", "%s answered %s: %s", Service, st.Code(), st.Message())
+}

@@ -1,0 +1,234 @@
+// Package rpc is the gRPC face of the session scheduler: it checks the
+// shape of each request, calls the scheduling service, and maps the answer
+// and any fault.
+package rpc
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/page"
+	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
+)
+
+// Server implements sessionv1.SessionSchedulerServer.
+type Server struct {
+	sessionv1.UnsafeSessionSchedulerServer
+	svc    *scheduling.Service
+	tokens *page.Codec
+}
+
+// New returns the adapter over svc; tokens signs page tokens.
+func New(svc *scheduling.Service, tokens *page.Codec) *Server {
+	return &Server{svc: svc, tokens: tokens}
+}
+
+// maxBatch bounds BatchGetSessions.
+const maxBatch = 1000
+
+func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, scheduling.Domain, err) }
+
+func sessionID(field, name string) (string, error) {
+	id := scheduling.ParseSessionName(name)
+	if id == "" {
+		return "", fault.InvalidField(field, "must be a session name sessions/{session}, got %q", name)
+	}
+	return id, nil
+}
+
+func (s *Server) CreateSession(ctx context.Context, req *sessionv1.CreateSessionRequest) (*sessionv1.Session, error) {
+	if req.GetSession() == nil {
+		return nil, fail(ctx, fault.InvalidField("session", "is required"))
+	}
+	in, err := sessionFromProto(req.GetSession())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	out, err := s.svc.CreateSession(ctx, in, req.GetSessionId(), req.GetRequestId())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return sessionToProto(out), nil
+}
+
+func (s *Server) GetSession(ctx context.Context, req *sessionv1.GetSessionRequest) (*sessionv1.Session, error) {
+	id, err := sessionID("name", req.GetName())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	out, err := s.svc.GetSession(id)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return sessionToProto(out), nil
+}
+
+func (s *Server) BatchGetSessions(ctx context.Context, req *sessionv1.BatchGetSessionsRequest) (*sessionv1.BatchGetSessionsResponse, error) {
+	if len(req.GetNames()) > maxBatch {
+		return nil, fail(ctx, fault.InvalidField("names", "at most %d names, got %d", maxBatch, len(req.GetNames())))
+	}
+	idList := make([]string, 0, len(req.GetNames()))
+	for i, n := range req.GetNames() {
+		id, err := sessionID(fmt.Sprintf("names[%d]", i), n)
+		if err != nil {
+			return nil, fail(ctx, err)
+		}
+		idList = append(idList, id)
+	}
+	list, err := s.svc.BatchGetSessions(idList)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	out := &sessionv1.BatchGetSessionsResponse{Sessions: make([]*sessionv1.Session, 0, len(list))}
+	for _, x := range list {
+		out.Sessions = append(out.Sessions, sessionToProto(x))
+	}
+	return out, nil
+}
+
+func (s *Server) ListSessions(ctx context.Context, req *sessionv1.ListSessionsRequest) (*sessionv1.ListSessionsResponse, error) {
+	size, err := page.Size(req.GetPageSize())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	var v fault.Invalid
+	for field, name := range map[string]string{"host": req.GetHost(), "base": req.GetBase(), "merchant": req.GetMerchant()} {
+		if name != "" && !scheduling.ValidMemberName(name) {
+			v.Add(field, "must be a member name members/{member}, got %q", name)
+		}
+	}
+	if req.GetStudio() != "" {
+		if _, _, ok := scheduling.ParseStudioName(req.GetStudio()); !ok {
+			v.Add("studio", "must be a studio name members/{base}/studios/{studio}, got %q", req.GetStudio())
+		}
+	}
+	f := scheduling.ListFilter{
+		Host: req.GetHost(), Base: req.GetBase(), Studio: req.GetStudio(), Merchant: req.GetMerchant(),
+		State:     scheduling.State(req.GetState()),
+		Platform:  scheduling.Platform(req.GetPlatform()),
+		StartFrom: timeOf(&v, "start_after", req.GetStartAfter()),
+		StartTo:   timeOf(&v, "start_before", req.GetStartBefore()),
+	}
+	if err := v.Err(); err != nil {
+		return nil, fail(ctx, err)
+	}
+	query := fmt.Sprintf("sessions|%s|%s|%s|%s|%d|%d|%s|%s", f.Host, f.Base, f.Studio, f.Merchant, f.State, f.Platform,
+		f.StartFrom.Format(time.RFC3339Nano), f.StartTo.Format(time.RFC3339Nano))
+	raw, err := s.tokens.Decode(req.GetPageToken(), query)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	after, err := decodeCursor(raw)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	list, next, err := s.svc.ListSessions(f, after, size)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	out := &sessionv1.ListSessionsResponse{Sessions: make([]*sessionv1.Session, 0, len(list))}
+	for _, x := range list {
+		out.Sessions = append(out.Sessions, sessionToProto(x))
+	}
+	if !next.IsZero() {
+		out.NextPageToken = s.tokens.Encode(query, encodeCursor(next))
+	}
+	return out, nil
+}
+
+func (s *Server) UpdateSession(ctx context.Context, req *sessionv1.UpdateSessionRequest) (*sessionv1.Session, error) {
+	id, err := sessionID("session.name", req.GetSession().GetName())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	patch, err := sessionFromProto(req.GetSession())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	patch.ID = id
+	out, err := s.svc.UpdateSession(ctx, patch, req.GetUpdateMask().GetPaths(), req.GetSession().GetEtag())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return sessionToProto(out), nil
+}
+
+func (s *Server) StartSession(ctx context.Context, req *sessionv1.StartSessionRequest) (*sessionv1.Session, error) {
+	return s.change(ctx, req.GetName(), func(id string) (*scheduling.Session, error) {
+		return s.svc.StartSession(ctx, id, req.GetEtag())
+	})
+}
+
+func (s *Server) EndSession(ctx context.Context, req *sessionv1.EndSessionRequest) (*sessionv1.Session, error) {
+	return s.change(ctx, req.GetName(), func(id string) (*scheduling.Session, error) {
+		return s.svc.EndSession(id, req.GetEtag())
+	})
+}
+
+func (s *Server) CancelSession(ctx context.Context, req *sessionv1.CancelSessionRequest) (*sessionv1.Session, error) {
+	return s.change(ctx, req.GetName(), func(id string) (*scheduling.Session, error) {
+		return s.svc.CancelSession(id, req.GetReason(), req.GetEtag())
+	})
+}
+
+func (s *Server) change(ctx context.Context, name string, do func(id string) (*scheduling.Session, error)) (*sessionv1.Session, error) {
+	id, err := sessionID("name", name)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	out, err := do(id)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return sessionToProto(out), nil
+}
+
+func (s *Server) FindAvailableSlots(ctx context.Context, req *sessionv1.FindAvailableSlotsRequest) (*sessionv1.FindAvailableSlotsResponse, error) {
+	var v fault.Invalid
+	q := scheduling.SlotQuery{
+		Studio: req.GetStudio(), Base: req.GetBase(), Host: req.GetHost(),
+		From: timeOf(&v, "window_start", req.GetWindowStart()),
+		To:   timeOf(&v, "window_end", req.GetWindowEnd()),
+	}
+	if d := req.GetDuration(); d != nil {
+		if err := d.CheckValid(); err != nil {
+			v.Add("duration", "is not a valid duration: %v", err)
+		}
+		q.Duration = d.AsDuration()
+	}
+	if err := v.Err(); err != nil {
+		return nil, fail(ctx, err)
+	}
+	slots, err := s.svc.FindAvailableSlots(ctx, q)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	out := &sessionv1.FindAvailableSlotsResponse{Slots: make([]*sessionv1.Slot, 0, len(slots))}
+	for _, sl := range slots {
+		out.Slots = append(out.Slots, &sessionv1.Slot{Studio: sl.Studio, StartTime: stamp(sl.Start), EndTime: stamp(sl.End)})
+	}
+	return out, nil
+}
+
+func (s *Server) CountSessions(ctx context.Context, req *sessionv1.CountSessionsRequest) (*sessionv1.CountSessionsResponse, error) {
+	var v fault.Invalid
+	f := scheduling.CountFilter{
+		State:     scheduling.State(req.GetState()),
+		StartFrom: timeOf(&v, "start_after", req.GetStartAfter()),
+		StartTo:   timeOf(&v, "start_before", req.GetStartBefore()),
+		EndFrom:   timeOf(&v, "ended_after", req.GetEndedAfter()),
+		EndTo:     timeOf(&v, "ended_before", req.GetEndedBefore()),
+	}
+	if err := v.Err(); err != nil {
+		return nil, fail(ctx, err)
+	}
+	n, err := s.svc.CountSessions(f)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return &sessionv1.CountSessionsResponse{Count: n}, nil
+}

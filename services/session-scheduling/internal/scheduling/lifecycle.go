@@ -1,0 +1,244 @@
+package scheduling
+
+import (
+	"context"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+)
+
+// Session fields an update may name (AIP-134 paths).
+var (
+	sessionUpdatable  = []string{"title", "host", "studio", "merchants", "products", "platform", "platform_room_id", "start_time", "end_time"}
+	sessionOutputOnly = []string{"name", "state", "actual_start_time", "actual_end_time", "cancel_reason", "create_time", "update_time", "etag"}
+)
+
+// resolveMask turns an update mask into the paths to apply. An empty mask
+// means every updatable field patch sets; "*" means every updatable field.
+// Output-only paths are ignored (AIP-203).
+func resolveMask(mask []string, patch *Session) ([]string, error) {
+	if len(mask) == 1 && mask[0] == "*" {
+		return sessionUpdatable, nil
+	}
+	if len(mask) == 0 {
+		set := map[string]bool{
+			"title": patch.Title != "", "host": patch.Host != "", "studio": patch.Studio != "",
+			"merchants": len(patch.Merchants) > 0, "products": len(patch.Products) > 0,
+			"platform": patch.Platform != 0, "platform_room_id": patch.PlatformRoomID != "",
+			"start_time": !patch.Start.IsZero(), "end_time": !patch.End.IsZero(),
+		}
+		var paths []string
+		for _, p := range sessionUpdatable {
+			if set[p] {
+				paths = append(paths, p)
+			}
+		}
+		return paths, nil
+	}
+	var v fault.Invalid
+	var paths []string
+	for _, p := range mask {
+		switch {
+		case slices.Contains(sessionUpdatable, p):
+			paths = append(paths, p)
+		case slices.Contains(sessionOutputOnly, p):
+		default:
+			v.Add("update_mask", "unknown or not updatable field %q", p)
+		}
+	}
+	return paths, v.Err()
+}
+
+func apply(s *Session, patch *Session, paths []string) {
+	for _, p := range paths {
+		switch p {
+		case "title":
+			s.Title = patch.Title
+		case "host":
+			s.Host = patch.Host
+		case "studio":
+			s.Studio = patch.Studio
+		case "merchants":
+			s.Merchants = patch.Merchants
+		case "products":
+			s.Products = patch.Products
+		case "platform":
+			s.Platform = patch.Platform
+		case "platform_room_id":
+			s.PlatformRoomID = patch.PlatformRoomID
+		case "start_time":
+			s.Start = patch.Start
+		case "end_time":
+			s.End = patch.End
+		}
+	}
+}
+
+// updateAttempts bounds the retries of an update that raced another write
+// to the same session while it asked the registry.
+const updateAttempts = 5
+
+// UpdateSession changes a SCHEDULED session. Every booking rule is checked
+// again, by the same functions CreateSession uses; a start time that is
+// not being changed may lie in the past (the session may be running late).
+func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []string, etag string) (*Session, error) {
+	paths, err := resolveMask(mask, &patch)
+	if err != nil {
+		return nil, err
+	}
+	for range updateAttempts {
+		cur, err := svc.GetSession(patch.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkETag(etag, cur); err != nil {
+			return nil, err
+		}
+		if cur.State != StateScheduled {
+			return nil, fault.New(fault.FailedPrecondition, ReasonSessionNotScheduled,
+				"%s is %s; only a SCHEDULED session can be changed", cur.Name(), cur.State).With("state", cur.State.String())
+		}
+		next := *cur
+		apply(&next, &patch, paths)
+		now := svc.stamp()
+		var clock *time.Time
+		if !next.Start.Equal(cur.Start) {
+			clock = &now
+		}
+		if err := svc.rules.validate(&next, clock); err != nil {
+			return nil, err
+		}
+		if err := checkBooking(ctx, svc.members, &next); err != nil {
+			return nil, err
+		}
+		var out *Session
+		raced := false
+		err = svc.repo.Update(func(tx Tx) error {
+			fresh, err := get(tx, cur.ID)
+			if err != nil {
+				return err
+			}
+			if fresh.Revision != cur.Revision {
+				raced = true
+				return nil
+			}
+			if err := svc.checkConflicts(tx, &next); err != nil {
+				return err
+			}
+			next.UpdateTime = now
+			next.Revision++
+			out = &next
+			return tx.PutSession(&next)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !raced {
+			return out, nil
+		}
+	}
+	return nil, fault.New(fault.Aborted, ReasonETagMismatch, "%s kept changing during the update; read it again and retry", SessionName(patch.ID))
+}
+
+// StartSession moves a SCHEDULED session to LIVE. It may start from
+// EarlyStart before its planned start, and only while its host and its
+// base are still ACTIVE: either may have been suspended since the booking.
+func (svc *Service) StartSession(ctx context.Context, id, etag string) (*Session, error) {
+	cur, err := svc.GetSession(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := startable(cur, etag, svc.stamp()); err != nil {
+		return nil, err
+	}
+	base := cur.Base()
+	got, err := fetch(ctx, svc.members, []string{cur.Host, base}, cur, base)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHost(got[cur.Host]); err != nil {
+		return nil, err
+	}
+	if err := checkStudio(got[base], cur.Studio); err != nil {
+		return nil, err
+	}
+	return svc.transition(id, etag, func(s *Session, now time.Time) error {
+		if err := startable(s, etag, now); err != nil {
+			return err
+		}
+		s.State, s.ActualStart = StateLive, now
+		return nil
+	})
+}
+
+func startable(s *Session, etag string, now time.Time) error {
+	if err := checkETag(etag, s); err != nil {
+		return err
+	}
+	if s.State != StateScheduled {
+		return badTransition(s, StateLive)
+	}
+	if earliest := s.Start.Add(-EarlyStart); now.Before(earliest) {
+		return fault.New(fault.FailedPrecondition, ReasonTooEarlyToStart,
+			"%s may start from %s, %s before its start time", s.Name(), earliest.Format(time.RFC3339), EarlyStart).
+			With("earliest_start_time", earliest.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// EndSession moves a LIVE session to ENDED.
+func (svc *Service) EndSession(id, etag string) (*Session, error) {
+	return svc.transition(id, etag, func(s *Session, now time.Time) error {
+		if err := checkETag(etag, s); err != nil {
+			return err
+		}
+		if s.State != StateLive {
+			return badTransition(s, StateEnded)
+		}
+		s.State, s.ActualEnd = StateEnded, now
+		return nil
+	})
+}
+
+const maxCancelReason = 1000
+
+// CancelSession moves a SCHEDULED session to CANCELLED, freeing its slot.
+func (svc *Service) CancelSession(id, reason, etag string) (*Session, error) {
+	if utf8.RuneCountInString(reason) > maxCancelReason {
+		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
+	}
+	return svc.transition(id, etag, func(s *Session, now time.Time) error {
+		if err := checkETag(etag, s); err != nil {
+			return err
+		}
+		if s.State != StateScheduled {
+			return badTransition(s, StateCancelled)
+		}
+		s.State, s.CancelReason = StateCancelled, reason
+		return nil
+	})
+}
+
+func (svc *Service) transition(id, etag string, change func(*Session, time.Time) error) (*Session, error) {
+	var out *Session
+	err := svc.repo.Update(func(tx Tx) error {
+		s, err := get(tx, id)
+		if err != nil {
+			return err
+		}
+		now := svc.stamp()
+		if err := change(s, now); err != nil {
+			return err
+		}
+		s.UpdateTime = now
+		s.Revision++
+		out = s
+		return tx.PutSession(s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,141 @@
+// Package scheduling holds the session scheduler's rules: who may be booked
+// where and when, how bookings may not collide, and how a session moves
+// through its lifecycle. It knows neither proto nor bbolt: the store
+// implements Repo, the members package implements Members over gRPC, and the
+// rpc package maps the API onto Service.
+package scheduling
+
+import (
+	"strings"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/ids"
+)
+
+// Domain names this service in ErrorInfo.
+const Domain = "session.alliance"
+
+// State of a session. ENDED and CANCELLED are terminal.
+type State int
+
+const (
+	StateUnspecified State = iota
+	StateScheduled
+	StateLive
+	StateEnded
+	StateCancelled
+)
+
+func (s State) String() string {
+	if s < 0 || s > StateCancelled {
+		return "UNKNOWN"
+	}
+	return [...]string{"UNSPECIFIED", "SCHEDULED", "LIVE", "ENDED", "CANCELLED"}[s]
+}
+
+// Blocks reports whether a session in this state holds its host and studio.
+// Only SCHEDULED and LIVE sessions do: cancelling frees the slot, and an
+// ended session is history.
+func (s State) Blocks() bool { return s == StateScheduled || s == StateLive }
+
+// Platform a session airs on; the numbers follow alliance.type.v1.Platform.
+type Platform int
+
+// PlatformOther is the largest known platform number.
+const PlatformOther Platform = 7
+
+// Session is one booking of a host into a studio.
+type Session struct {
+	ID             string    `json:"id"`
+	Title          string    `json:"title"`
+	Host           string    `json:"host"`   // members/{host}
+	Studio         string    `json:"studio"` // members/{base}/studios/{studio}
+	Merchants      []string  `json:"merchants,omitempty"`
+	Products       []string  `json:"products,omitempty"`
+	Platform       Platform  `json:"platform"`
+	PlatformRoomID string    `json:"platform_room_id,omitempty"`
+	Start          time.Time `json:"start"`
+	End            time.Time `json:"end"`
+	State          State     `json:"state"`
+	ActualStart    time.Time `json:"actual_start,omitzero"`
+	ActualEnd      time.Time `json:"actual_end,omitzero"`
+	CancelReason   string    `json:"cancel_reason,omitempty"`
+	CreateTime     time.Time `json:"create_time"`
+	UpdateTime     time.Time `json:"update_time"`
+	Revision       uint64    `json:"revision"`
+}
+
+// Name is sessions/{id}.
+func (s *Session) Name() string { return SessionName(s.ID) }
+
+// Base is the members/{base} that owns the session's studio.
+func (s *Session) Base() string {
+	base, _, _ := ParseStudioName(s.Studio)
+	return base
+}
+
+// Length is the planned length.
+func (s *Session) Length() time.Duration { return s.End.Sub(s.Start) }
+
+// SessionName is sessions/{id}.
+func SessionName(id string) string { return "sessions/" + id }
+
+// ParseSessionName returns the id of sessions/{id}, or "".
+func ParseSessionName(name string) string {
+	id, ok := strings.CutPrefix(name, "sessions/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return ""
+	}
+	return id
+}
+
+// ValidMemberName reports whether name is members/{id} with an id in the
+// registry's alphabet (which also keeps index keys unambiguous).
+func ValidMemberName(name string) bool {
+	id, ok := strings.CutPrefix(name, "members/")
+	return ok && ids.Valid(id)
+}
+
+// ParseStudioName splits members/{base}/studios/{studio} into the base's
+// name members/{base} and the studio id; ok is false for anything else.
+func ParseStudioName(name string) (base, studioID string, ok bool) {
+	p := strings.Split(name, "/")
+	if len(p) != 4 || p[0] != "members" || p[2] != "studios" || !ids.Valid(p[1]) || !ids.Valid(p[3]) {
+		return "", "", false
+	}
+	return "members/" + p[1], p[3], true
+}
+
+// ParseProductName splits members/{merchant}/products/{product}; the
+// merchant comes back as its name members/{merchant}.
+func ParseProductName(name string) (merchant string, ok bool) {
+	p := strings.Split(name, "/")
+	if len(p) != 4 || p[0] != "members" || p[2] != "products" || !ids.Valid(p[1]) || !ids.Valid(p[3]) {
+		return "", false
+	}
+	return "members/" + p[1], true
+}
+
+// Rules are the configurable limits of booking.
+type Rules struct {
+	// ChangeoverBuffer is the least time between two sessions of one studio.
+	ChangeoverBuffer time.Duration
+	// MinLength and MaxLength bound a session's planned length.
+	MinLength, MaxLength time.Duration
+	// StartLeeway is how far in the past a new session may start.
+	StartLeeway time.Duration
+}
+
+// DefaultRules are API.md's defaults.
+var DefaultRules = Rules{
+	ChangeoverBuffer: 15 * time.Minute,
+	MinLength:        15 * time.Minute,
+	MaxLength:        12 * time.Hour,
+	StartLeeway:      time.Minute,
+}
+
+// EarlyStart is how long before start_time a session may go LIVE.
+const EarlyStart = 30 * time.Minute
+
+// MaxSlotWindow bounds FindAvailableSlots, so one call cannot walk years.
+const MaxSlotWindow = 31 * 24 * time.Hour
