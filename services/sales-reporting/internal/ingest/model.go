@@ -1,0 +1,155 @@
+// Package ingest holds the rules of sales ingestion: the shape of a sale,
+// attribution, idempotency, refunds bounded by their order, orders inside
+// their session's window, and the commit loop that makes many sales durable
+// in one bbolt transaction. It knows neither proto nor bbolt.
+package ingest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+)
+
+// Domain of this service's ErrorInfo.
+const Domain = "sales.alliance"
+
+// Reasons this service puts in ErrorInfo.
+const (
+	ReasonExternalIDReused    = "EXTERNAL_ID_REUSED"
+	ReasonSessionNotLive      = "SESSION_NOT_LIVE"
+	ReasonSessionNotFound     = "SESSION_NOT_FOUND"
+	ReasonProductNotInSession = "PRODUCT_NOT_IN_SESSION"
+	ReasonProductNotFound     = "PRODUCT_NOT_FOUND"
+	ReasonEventOutsideSession = "EVENT_OUTSIDE_SESSION"
+	ReasonRefundOrderNotFound = "REFUND_ORDER_NOT_FOUND"
+	ReasonRefundExceedsOrder  = "REFUND_EXCEEDS_ORDER"
+	// The sale's platform is not the platform the session streams on: the
+	// (platform, external_id) key would otherwise let one platform's feed
+	// book sales into another platform's session.
+	ReasonPlatformMismatch = "PLATFORM_MISMATCH"
+	ReasonSaleNotFound     = "SALE_NOT_FOUND"
+)
+
+// Sale is one order line or refund line. ID, CreateTime and Attr are set
+// by the service.
+type Sale struct {
+	ID         uint64
+	Session    string // sessions/{s}
+	Product    string // members/{m}/products/{p}
+	Kind       report.Kind
+	Quantity   int64
+	Amount     int64 // minor units, positive for refunds too
+	Currency   string
+	Platform   string // enum name without prefix, e.g. DOUYIN
+	ExternalID string
+	RefundOf   string
+	EventTime  time.Time
+	CreateTime time.Time
+	Attr       report.Attribution
+}
+
+// SaleName renders a sale id as its resource name. Ids are zero-padded so
+// that names sort like ids, which is the tie-break order of ListSales.
+func SaleName(id uint64) string { return fmt.Sprintf("sales/s%012d", id) }
+
+// ParseSaleName returns the id of sales/{sale}, or false.
+func ParseSaleName(name string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(name, "sales/s")
+	if !ok || len(rest) < 12 {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(rest, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// Name of the sale.
+func (s *Sale) Name() string { return SaleName(s.ID) }
+
+// samePayload reports whether b repeats a: the fields a platform sends,
+// other than the (platform, external_id) key they already share.
+func samePayload(a, b *Sale) bool {
+	return a.Session == b.Session && a.Product == b.Product && a.Kind == b.Kind &&
+		a.Quantity == b.Quantity && a.Amount == b.Amount && a.Currency == b.Currency &&
+		a.RefundOf == b.RefundOf && a.EventTime.Equal(b.EventTime)
+}
+
+// SessionState of a session, as session scheduling reports it.
+type SessionState int
+
+const (
+	StateUnknown SessionState = iota
+	Scheduled
+	Live
+	Ended
+	Cancelled
+)
+
+func (s SessionState) String() string {
+	switch s {
+	case Scheduled:
+		return "SCHEDULED"
+	case Live:
+		return "LIVE"
+	case Ended:
+		return "ENDED"
+	case Cancelled:
+		return "CANCELLED"
+	}
+	return "UNKNOWN"
+}
+
+// final reports whether the state can no longer change.
+func (s SessionState) final() bool { return s == Ended || s == Cancelled }
+
+// SessionAttr is what a session's sales count for. It is fixed at the first
+// sale of the session, so that every sale of one session counts for the same
+// host, agency and district even if the directory changes later.
+type SessionAttr struct {
+	Host, Agency, Base, Studio, District string
+	Official                             bool
+}
+
+// Session is the snapshot of a session that ingestion needs.
+type Session struct {
+	Name        string
+	State       SessionState
+	Platform    string
+	ActualStart time.Time
+	ActualEnd   time.Time
+	Products    []string
+	Merchants   []string
+	Attr        SessionAttr
+}
+
+// Product is the snapshot of a product's fields that a sale uses.
+type Product struct {
+	Name, Merchant, Category, OriginDistrict string
+}
+
+// Attribution joins a session's and a product's snapshot.
+func Attribution(s *Session, p *Product) report.Attribution {
+	return report.Attribution{
+		Host: s.Attr.Host, Agency: s.Attr.Agency, Base: s.Attr.Base, Studio: s.Attr.Studio,
+		District: s.Attr.District, Official: s.Attr.Official, Platform: s.Platform,
+		Merchant: p.Merchant, Category: p.Category, OriginDistrict: p.OriginDistrict,
+	}
+}
+
+// MerchantOf is members/{m} of members/{m}/products/{p}.
+func MerchantOf(product string) string {
+	if i := strings.Index(product, "/products/"); i > 0 {
+		return product[:i]
+	}
+	return ""
+}
+
+// BaseOf is members/{b} of members/{b}/studios/{s}.
+func BaseOf(studio string) string {
+	if i := strings.Index(studio, "/studios/"); i > 0 {
+		return studio[:i]
+	}
+	return ""
+}

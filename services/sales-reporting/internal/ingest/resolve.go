@@ -1,0 +1,224 @@
+package ingest
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+)
+
+// LiveTTL bounds how stale a cached SCHEDULED or LIVE session may be. An
+// ENDED or CANCELLED session cannot change, so it is cached forever.
+const LiveTTL = 2 * time.Second
+
+type cachedSession struct {
+	s       *Session // immutable once published
+	fetched time.Time
+}
+
+// resolver attributes sales: it caches session and product snapshots, so
+// that a million lines of one session cost a handful of calls.
+type resolver struct {
+	dir Directory
+	now func() time.Time
+
+	mu       sync.RWMutex
+	sessions map[string]cachedSession
+	products map[string]*Product
+}
+
+func newResolver(dir Directory, now func() time.Time) *resolver {
+	return &resolver{dir: dir, now: now, sessions: map[string]cachedSession{}, products: map[string]*Product{}}
+}
+
+// seed publishes snapshots read from the store at start-up. Their fetch
+// time is zero: only a final state is trusted without asking again.
+func (r *resolver) seed(ss []*Session, ps []*Product) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range ss {
+		r.sessions[s.Name] = cachedSession{s: s}
+	}
+	for _, p := range ps {
+		r.products[p.Name] = p
+	}
+}
+
+// snapshot returns the cached snapshots, for attributing stored sales.
+func (r *resolver) snapshot(session, product string) (*Session, *Product) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.sessions[session].s, r.products[product]
+}
+
+// sessionsFor returns a snapshot of every known name; force asks session
+// scheduling again even for fresh entries (but never for final ones).
+func (r *resolver) sessionsFor(ctx context.Context, names []string, force bool) (map[string]*Session, error) {
+	now := r.now()
+	out := make(map[string]*Session, len(names))
+	var fetch []string
+	r.mu.RLock()
+	for _, n := range names {
+		if _, done := out[n]; done {
+			continue
+		}
+		c, ok := r.sessions[n]
+		if ok && (c.s.State.final() || (!force && now.Sub(c.fetched) < LiveTTL)) {
+			out[n] = c.s
+			continue
+		}
+		out[n] = nil
+		fetch = append(fetch, n)
+	}
+	r.mu.RUnlock()
+	if len(fetch) == 0 {
+		return out, nil
+	}
+	infos, err := r.dir.Sessions(ctx, fetch)
+	if err != nil {
+		return nil, err
+	}
+	// Attribution is taken once per session and then kept: only the members
+	// of sessions seen for the first time are looked up.
+	var members []string
+	r.mu.RLock()
+	for _, info := range infos {
+		if _, known := r.sessions[info.Name]; !known {
+			members = append(members, info.Host, BaseOf(info.Studio))
+		}
+	}
+	r.mu.RUnlock()
+	var ms map[string]MemberInfo
+	if len(members) > 0 {
+		if ms, err = r.dir.Members(ctx, members); err != nil {
+			return nil, err
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range fetch {
+		info, ok := infos[n]
+		if !ok {
+			delete(out, n)
+			continue
+		}
+		s := &Session{
+			Name: info.Name, State: info.State, Platform: info.Platform,
+			ActualStart: info.ActualStart, ActualEnd: info.ActualEnd,
+			Products: info.Products, Merchants: info.Merchants,
+		}
+		if old, known := r.sessions[n]; known {
+			s.Attr = old.s.Attr
+		} else {
+			host, base := ms[info.Host], ms[BaseOf(info.Studio)]
+			s.Attr = SessionAttr{Host: info.Host, Agency: host.Agency, Official: host.Official,
+				Base: BaseOf(info.Studio), Studio: info.Studio, District: base.District}
+		}
+		r.sessions[n] = cachedSession{s: s, fetched: now}
+		out[n] = s
+	}
+	return out, nil
+}
+
+// product returns the snapshot of a product, fetching it once.
+func (r *resolver) product(ctx context.Context, name string) (*Product, error) {
+	r.mu.RLock()
+	p := r.products[name]
+	r.mu.RUnlock()
+	if p != nil {
+		return p, nil
+	}
+	got, ok, err := r.dir.Product(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fault.New(fault.NotFound, ReasonProductNotFound, "product %s not found", name).With("product", name)
+	}
+	got.Name = name
+	r.mu.Lock()
+	if old := r.products[name]; old != nil {
+		p = old
+	} else {
+		p = &got
+		r.products[name] = p
+	}
+	r.mu.Unlock()
+	return p, nil
+}
+
+func sessionNotFound(name string) error {
+	return fault.New(fault.NotFound, ReasonSessionNotFound, "session %s not found", name).With("session", name)
+}
+
+// attribute resolves the session and product of every line that has no
+// error yet. It returns an error only when a dependency fails: then nothing
+// of the batch may be stored.
+func (r *resolver) attribute(ctx context.Context, lines []Line) error {
+	names := make([]string, 0, 4)
+	seen := map[string]bool{}
+	for i := range lines {
+		if lines[i].err == nil && !seen[lines[i].Sale.Session] {
+			seen[lines[i].Sale.Session] = true
+			names = append(names, lines[i].Sale.Session)
+		}
+	}
+	sessions, err := r.sessionsFor(ctx, names, false)
+	if err != nil {
+		return err
+	}
+	// A line the cached state refuses may be right about a session that
+	// moved on (SCHEDULED -> LIVE, LIVE -> ENDED): ask once more for those.
+	now := r.now()
+	var stale []string
+	staleSeen := map[string]bool{}
+	for i := range lines {
+		l := &lines[i]
+		if l.err != nil {
+			continue
+		}
+		s := sessions[l.Sale.Session]
+		if s != nil && !s.State.final() && !staleSeen[s.Name] && checkSession(s, &l.Sale, now) != nil {
+			staleSeen[s.Name] = true
+			stale = append(stale, s.Name)
+		}
+	}
+	if len(stale) > 0 {
+		fresh, err := r.sessionsFor(ctx, stale, true)
+		if err != nil {
+			return err
+		}
+		for _, n := range stale {
+			sessions[n] = fresh[n]
+		}
+	}
+	for i := range lines {
+		l := &lines[i]
+		if l.err != nil {
+			continue
+		}
+		s := sessions[l.Sale.Session]
+		if s == nil {
+			l.err = sessionNotFound(l.Sale.Session)
+			continue
+		}
+		l.session = s
+		// The product must belong to the session before it is worth a
+		// call; the refusal itself is judged in the commit, after the
+		// idempotency check.
+		if checkSession(s, &l.Sale, now) != nil {
+			continue
+		}
+		p, err := r.product(ctx, l.Sale.Product)
+		if err != nil {
+			if fe, ok := fault.As(err); ok && fe.Code != fault.Unavailable {
+				l.err = err
+				continue
+			}
+			return err
+		}
+		l.product = p
+	}
+	return nil
+}

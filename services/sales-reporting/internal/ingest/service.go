@@ -1,0 +1,355 @@
+package ingest
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+)
+
+// Line is one sale on its way to the commit loop, with what attribution
+// found for it.
+type Line struct {
+	Sale    Sale
+	err     error
+	session *Session
+	product *Product
+	now     time.Time // the time the session rules are judged at
+}
+
+// Outcome of one line: the stored sale (new or an identical repeat), or
+// the reason it was refused.
+type Outcome struct {
+	Sale      *Sale
+	Duplicate bool
+	Err       error
+}
+
+// Ticket is a submitted group of lines; Wait returns once all are durable
+// (or refused).
+type Ticket struct {
+	lines []Line
+	out   []Outcome
+	done  chan struct{}
+}
+
+// Wait blocks until the lines are judged and committed.
+func (t *Ticket) Wait() []Outcome { <-t.done; return t.out }
+
+// Config of the service.
+type Config struct {
+	Currency string
+	Location *time.Location
+	Now      func() time.Time
+	// MaxCommit bounds the lines of one transaction (default 20,000).
+	MaxCommit int
+}
+
+// Service ingests sales. One goroutine, the commit loop, owns every write
+// transaction: it drains whatever work is queued into one bbolt Update, so
+// concurrent callers share one fsync.
+type Service struct {
+	repo   Repo
+	engine *report.Engine
+	cfg    Config
+	res    *resolver
+
+	mu      sync.RWMutex // guards closed against sends on queue
+	closed  bool
+	queue   chan *Ticket
+	stopped chan struct{}
+
+	// Snapshots already in the store, as the commit loop wrote them (loop only).
+	storedSessions map[string]*Session
+	storedProducts map[string]*Product
+}
+
+// NewService starts the commit loop. sessions and products are the
+// snapshots the store holds.
+func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config, sessions []*Session, products []*Product) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxCommit <= 0 {
+		cfg.MaxCommit = 20000
+	}
+	s := &Service{
+		repo: repo, engine: engine, cfg: cfg, res: newResolver(dir, cfg.Now),
+		queue: make(chan *Ticket, 256), stopped: make(chan struct{}),
+		storedSessions: map[string]*Session{}, storedProducts: map[string]*Product{},
+	}
+	s.res.seed(sessions, products)
+	for _, x := range sessions {
+		s.storedSessions[x.Name] = x
+	}
+	for _, p := range products {
+		s.storedProducts[p.Name] = p
+	}
+	go s.loop()
+	return s
+}
+
+// Close lets queued work commit, then stops the loop.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.queue)
+	}
+	s.mu.Unlock()
+	<-s.stopped
+	return nil
+}
+
+// Submit validates and attributes sales and queues them for commit. An
+// invalid or unattributable line is refused on its own; a dependency that
+// is down fails the whole call, and nothing of it is queued.
+func (s *Service) Submit(ctx context.Context, sales []Sale) (*Ticket, error) {
+	t := &Ticket{lines: make([]Line, len(sales)), out: make([]Outcome, len(sales)), done: make(chan struct{})}
+	now := s.cfg.Now()
+	for i := range sales {
+		t.lines[i] = Line{Sale: sales[i], now: now, err: Validate(&sales[i], s.cfg.Currency, "sale.")}
+	}
+	if err := s.res.attribute(ctx, t.lines); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, fault.New(fault.Unavailable, "SHUTTING_DOWN", "the service is shutting down; nothing was stored, try again")
+	}
+	s.queue <- t
+	return t, nil
+}
+
+// Record ingests one sale and returns it once durable; dup reports an
+// identical repeat of a stored sale.
+func (s *Service) Record(ctx context.Context, sale Sale) (stored *Sale, dup bool, err error) {
+	t, err := s.Submit(ctx, []Sale{sale})
+	if err != nil {
+		return nil, false, err
+	}
+	o := t.Wait()[0]
+	return o.Sale, o.Duplicate, o.Err
+}
+
+func (s *Service) loop() {
+	defer close(s.stopped)
+	for t := range s.queue {
+		group, n := []*Ticket{t}, len(t.lines)
+	drain:
+		for n < s.cfg.MaxCommit {
+			select {
+			case more, ok := <-s.queue:
+				if !ok {
+					break drain
+				}
+				group = append(group, more)
+				n += len(more.lines)
+			default:
+				break drain
+			}
+		}
+		s.commit(group)
+	}
+}
+
+// commit judges every line of the group in one transaction, commits it,
+// applies the deltas to the engine, and only then releases the waiters.
+func (s *Service) commit(group []*Ticket) {
+	var deltas []report.Delta
+	newSessions := map[string]*Session{}
+	newProducts := map[string]*Product{}
+	createTime := s.cfg.Now()
+	err := s.repo.Update(func(tx Tx) error {
+		deltas = deltas[:0]
+		clear(newSessions)
+		clear(newProducts)
+		j := judge{s: s, tx: tx, createTime: createTime, newSessions: newSessions, newProducts: newProducts}
+		for _, t := range group {
+			for i := range t.lines {
+				o, err := j.line(&t.lines[i])
+				if err != nil {
+					return err
+				}
+				t.out[i] = o
+			}
+		}
+		deltas = j.deltas
+		return nil
+	})
+	if err != nil {
+		for _, t := range group {
+			for i := range t.out {
+				t.out[i] = Outcome{Err: err}
+			}
+		}
+	} else {
+		for k, v := range newSessions {
+			s.storedSessions[k] = v
+		}
+		for k, v := range newProducts {
+			s.storedProducts[k] = v
+		}
+		if len(deltas) > 0 {
+			s.engine.Apply(deltas)
+		}
+	}
+	for _, t := range group {
+		close(t.done)
+	}
+}
+
+type judge struct {
+	s           *Service
+	tx          Tx
+	createTime  time.Time
+	deltas      []report.Delta
+	newSessions map[string]*Session
+	newProducts map[string]*Product
+}
+
+// line applies every rule to one line inside the transaction, so lines of
+// one commit see each other (a refund after its order, two copies of one
+// external id). A refusal is an Outcome; an error aborts the commit.
+func (j *judge) line(l *Line) (Outcome, error) {
+	if fe, ok := fault.As(l.err); ok && fe.Code == fault.InvalidArgument {
+		return Outcome{Err: l.err}, nil
+	}
+	stored, err := j.tx.SaleByKey(l.Sale.Platform, l.Sale.ExternalID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if stored != nil {
+		if !samePayload(stored, &l.Sale) {
+			return Outcome{Err: fault.New(fault.AlreadyExists, ReasonExternalIDReused,
+				"external_id %q on %s was already recorded as %s with a different payload", l.Sale.ExternalID, l.Sale.Platform, stored.Name()).
+				With("sale", stored.Name())}, nil
+		}
+		j.s.attach(stored)
+		return Outcome{Sale: stored, Duplicate: true}, nil
+	}
+	if l.err != nil {
+		return Outcome{Err: l.err}, nil
+	}
+	if err := checkSession(l.session, &l.Sale, l.now); err != nil {
+		return Outcome{Err: err}, nil
+	}
+	if l.product == nil {
+		// The session refused the line when it was attributed but accepts it
+		// now: cannot happen with one judgement time, but never guess.
+		return Outcome{Err: fault.New(fault.Unavailable, "RETRY", "the line could not be attributed; send it again")}, nil
+	}
+	sale := l.Sale
+	if sale.Kind == report.Refund {
+		order, err := j.tx.SaleByKey(sale.Platform, sale.RefundOf)
+		if err != nil {
+			return Outcome{}, err
+		}
+		var qty, amt int64
+		if order != nil {
+			if qty, amt, err = j.tx.Refunded(order.ID); err != nil {
+				return Outcome{}, err
+			}
+		}
+		if err := checkRefund(order, &sale, qty, amt); err != nil {
+			return Outcome{Err: err}, nil
+		}
+		if err := j.tx.SetRefunded(order.ID, qty+sale.Quantity, amt+sale.Amount); err != nil {
+			return Outcome{}, err
+		}
+	}
+	if sale.ID, err = j.tx.NextID(); err != nil {
+		return Outcome{}, err
+	}
+	sale.CreateTime = j.createTime
+	sale.Attr = Attribution(l.session, l.product)
+	if err := j.snapshots(l.session, l.product); err != nil {
+		return Outcome{}, err
+	}
+	if err := j.tx.PutSale(&sale); err != nil {
+		return Outcome{}, err
+	}
+	d := report.Delta{
+		Session: sale.Session, Product: sale.Product, Attr: sale.Attr,
+		Day: report.DayOf(sale.EventTime, j.s.cfg.Location), EventTime: sale.EventTime,
+		Kind: sale.Kind, Quantity: sale.Quantity, Amount: sale.Amount,
+	}
+	if err := j.tx.AddToCell(d, sale.Attr); err != nil {
+		return Outcome{}, err
+	}
+	j.deltas = append(j.deltas, d)
+	return Outcome{Sale: &sale}, nil
+}
+
+// snapshots stores the session's and product's snapshot when the store
+// does not hold this version yet: attribution survives a restart without a
+// call, and a final session is never asked for again.
+func (j *judge) snapshots(ses *Session, p *Product) error {
+	if j.s.storedSessions[ses.Name] != ses && j.newSessions[ses.Name] != ses {
+		if err := j.tx.PutSession(ses); err != nil {
+			return err
+		}
+		j.newSessions[ses.Name] = ses
+	}
+	if j.s.storedProducts[p.Name] != p && j.newProducts[p.Name] != p {
+		if err := j.tx.PutProduct(p); err != nil {
+			return err
+		}
+		j.newProducts[p.Name] = p
+	}
+	return nil
+}
+
+// attach sets a stored sale's attribution from the snapshots it was
+// counted with.
+func (s *Service) attach(sale *Sale) {
+	ses, p := s.res.snapshot(sale.Session, sale.Product)
+	if ses != nil && p != nil {
+		sale.Attr = Attribution(ses, p)
+	}
+}
+
+// Get returns a stored sale.
+func (s *Service) Get(id uint64) (*Sale, error) {
+	var sale *Sale
+	err := s.repo.View(func(tx ReadTx) error {
+		var err error
+		sale, err = tx.SaleByID(id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if sale == nil {
+		return nil, fault.New(fault.NotFound, ReasonSaleNotFound, "sale %s not found", SaleName(id)).With("name", SaleName(id))
+	}
+	s.attach(sale)
+	return sale, nil
+}
+
+// List returns a page of sales ordered by event time, then name.
+func (s *Service) List(session string, kind report.Kind, cursor []byte, limit int) ([]*Sale, []byte, error) {
+	var out []*Sale
+	var next []byte
+	err := s.repo.View(func(tx ReadTx) error {
+		var err error
+		out, next, err = tx.ListSales(session, kind, cursor, limit)
+		return err
+	})
+	for _, sale := range out {
+		s.attach(sale)
+	}
+	return out, next, err
+}
+
+// SessionExists reports whether session scheduling knows the session.
+func (s *Service) SessionExists(ctx context.Context, name string) (bool, error) {
+	got, err := s.res.sessionsFor(ctx, []string{name}, false)
+	if err != nil {
+		return false, err
+	}
+	return got[name] != nil, nil
+}

@@ -1,0 +1,412 @@
+// Package rpc is the gRPC face of sales reporting: it checks the shape of
+// each request, calls ingestion or the report engine, adds display names,
+// and maps the answer and any fault.
+package rpc
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/page"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/deps"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+	"google.golang.org/grpc/status"
+)
+
+// Import streaming: lines go to the commit loop in chunks, and the stream
+// keeps being read while earlier chunks commit.
+const (
+	importChunk    = 2000
+	importInFlight = 4
+	// maxImportErrors bounds the errors listed in one answer, so that it
+	// stays under gRPC's default 4 MB; `rejected` still counts every line.
+	maxImportErrors = 10000
+)
+
+// Counter counts the sessions that ended in a period.
+type Counter interface {
+	SessionsEnded(ctx context.Context, from, to time.Time) (int64, error)
+}
+
+// Server implements salesv1.SalesReportingServer.
+type Server struct {
+	salesv1.UnsafeSalesReportingServer
+	svc      *ingest.Service
+	engine   *report.Engine
+	names    *deps.Names
+	counter  Counter
+	tokens   *page.Codec
+	currency string
+}
+
+// New returns the adapter.
+func New(svc *ingest.Service, engine *report.Engine, names *deps.Names, counter Counter, tokens *page.Codec, currency string) *Server {
+	return &Server{svc: svc, engine: engine, names: names, counter: counter, tokens: tokens, currency: currency}
+}
+
+func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, ingest.Domain, err) }
+
+func (s *Server) RecordSale(ctx context.Context, req *salesv1.RecordSaleRequest) (*salesv1.Sale, error) {
+	if req.GetSale() == nil {
+		return nil, fail(ctx, fault.InvalidField("sale", "is required"))
+	}
+	sale, _, err := s.svc.Record(ctx, saleFromProto(req.GetSale()))
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return saleToProto(sale), nil
+}
+
+type chunkAt struct {
+	t    *ingest.Ticket
+	base int64
+}
+
+func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) error {
+	ctx := stream.Context()
+	resp := &salesv1.ImportSalesResponse{}
+	var pending []chunkAt
+	collect := func(c chunkAt) {
+		for i, o := range c.t.Wait() {
+			switch {
+			case o.Err != nil:
+				resp.Rejected++
+				if len(resp.Errors) < maxImportErrors {
+					resp.Errors = append(resp.Errors, s.importError(ctx, c.base+int64(i), o.Err))
+				}
+			case o.Duplicate:
+				resp.Duplicates++
+			default:
+				resp.Accepted++
+			}
+		}
+	}
+	var index int64
+	buf := make([]ingest.Sale, 0, importChunk)
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		t, err := s.svc.Submit(ctx, buf)
+		if err != nil {
+			return err
+		}
+		pending = append(pending, chunkAt{t: t, base: index - int64(len(buf))})
+		buf = make([]ingest.Sale, 0, importChunk)
+		if len(pending) > importInFlight {
+			collect(pending[0])
+			pending = pending[1:]
+		}
+		return nil
+	}
+	for {
+		req, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		buf = append(buf, saleFromProto(req.GetSale()))
+		index++
+		if len(buf) == importChunk {
+			if err := flush(); err != nil {
+				return fail(ctx, err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return fail(ctx, err)
+	}
+	for _, c := range pending {
+		collect(c)
+	}
+	return stream.SendAndClose(resp)
+}
+
+func (s *Server) importError(ctx context.Context, index int64, err error) *salesv1.ImportError {
+	st := status.Convert(fail(ctx, err))
+	msg := st.Message()
+	if fe, ok := fault.As(err); ok && len(fe.Violations) > 0 {
+		msg = fe.Error()
+	}
+	reason := grpcx.Reason(st.Err())
+	return &salesv1.ImportError{Index: index, Code: codeName(st.Code()), Reason: reason, Message: msg}
+}
+
+func (s *Server) GetSale(ctx context.Context, req *salesv1.GetSaleRequest) (*salesv1.Sale, error) {
+	id, ok := ingest.ParseSaleName(req.GetName())
+	if !ok {
+		return nil, fail(ctx, fault.InvalidField("name", "must be a sale name sales/{sale}, got %q", req.GetName()))
+	}
+	sale, err := s.svc.Get(id)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return saleToProto(sale), nil
+}
+
+func (s *Server) ListSales(ctx context.Context, req *salesv1.ListSalesRequest) (*salesv1.ListSalesResponse, error) {
+	size, err := page.Size(req.GetPageSize())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	if req.GetSession() != "" && !ingest.ValidSessionName(req.GetSession()) {
+		return nil, fail(ctx, fault.InvalidField("session", "must be a session name sessions/{session}, got %q", req.GetSession()))
+	}
+	query := fmt.Sprintf("sales|%s|%d", req.GetSession(), req.GetKind())
+	cursor, err := s.tokens.Decode(req.GetPageToken(), query)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	sales, next, err := s.svc.List(req.GetSession(), kindFromProto(req.GetKind()), cursor, size)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	out := &salesv1.ListSalesResponse{Sales: make([]*salesv1.Sale, 0, len(sales))}
+	for _, x := range sales {
+		out.Sales = append(out.Sales, saleToProto(x))
+	}
+	if next != nil {
+		out.NextPageToken = s.tokens.Encode(query, next)
+	}
+	return out, nil
+}
+
+func (s *Server) money(v int64) *typev1.Money {
+	return &typev1.Money{CurrencyCode: s.currency, MinorUnits: v}
+}
+
+func (s *Server) GetSessionSummary(ctx context.Context, req *salesv1.GetSessionSummaryRequest) (*salesv1.SessionSummary, error) {
+	name := req.GetSession()
+	if !ingest.ValidSessionName(name) {
+		return nil, fail(ctx, fault.InvalidField("session", "must be a session name sessions/{session}, got %q", name))
+	}
+	sum, ok := s.engine.SessionSummary(name)
+	if !ok {
+		// No sale yet: a session that exists has a summary of zeros.
+		exists, err := s.svc.SessionExists(ctx, name)
+		if err != nil {
+			return nil, fail(ctx, err)
+		}
+		if !exists {
+			return nil, fail(ctx, fault.New(fault.NotFound, ingest.ReasonSessionNotFound, "session %s not found", name).With("session", name))
+		}
+	}
+	return &salesv1.SessionSummary{
+		Session: name, Orders: sum.Orders, Units: sum.Units,
+		Gross: s.money(sum.Gross), Refunds: s.money(sum.Refunds), Net: s.money(sum.Gross - sum.Refunds),
+		FirstEventTime: stamp(sum.FirstEvent), LastEventTime: stamp(sum.LastEvent), RefundCount: sum.RefundLines,
+	}, nil
+}
+
+// dates parses a [start, end) pair of YYYY-MM-DD into v.
+func dates(v *fault.Invalid, startS, endS string) (report.Day, report.Day) {
+	start, err1 := report.ParseDay(startS)
+	if err1 != nil {
+		v.Add("start_date", "must be a date YYYY-MM-DD, got %q", startS)
+	}
+	end, err2 := report.ParseDay(endS)
+	if err2 != nil {
+		v.Add("end_date", "must be a date YYYY-MM-DD, got %q", endS)
+	}
+	if err1 == nil && err2 == nil && end <= start {
+		v.Add("end_date", "must be after start_date: the range is [start_date, end_date)")
+	}
+	return start, end
+}
+
+// engineErr turns the engine's complaint about a request into a field violation.
+func engineErr(err error) error {
+	var ie *report.InvalidError
+	if errors.As(err, &ie) {
+		return fault.InvalidField(ie.Field, "%s", ie.Description)
+	}
+	return err
+}
+
+func (s *Server) metrics(m report.Metrics) *salesv1.Metrics {
+	return &salesv1.Metrics{
+		Sessions: m.Sessions, Orders: m.Orders, Units: m.Units,
+		Gross: s.money(m.Gross), Refunds: s.money(m.Refunds), Net: s.money(m.Net),
+		AverageOrderValue: s.money(m.AverageOrderValue),
+	}
+}
+
+func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesReportRequest) (*salesv1.QuerySalesReportResponse, error) {
+	var v fault.Invalid
+	start, end := dates(&v, req.GetStartDate(), req.GetEndDate())
+	gran := report.Total // unspecified asks for one period: the whole range
+	if req.GetGranularity() != salesv1.Granularity_GRANULARITY_UNSPECIFIED {
+		g, ok := granularities[req.GetGranularity()]
+		if !ok {
+			v.Add("granularity", "must be DAY, WEEK, MONTH, QUARTER, YEAR or TOTAL")
+		}
+		gran = g
+	}
+	if len(req.GetGroupBy()) > 2 {
+		v.Add("group_by", "at most 2 dimensions, got %d", len(req.GetGroupBy()))
+	}
+	groupBy := make([]report.Dimension, 0, len(req.GetGroupBy()))
+	for i, d := range req.GetGroupBy() {
+		dim, ok := dimensions[d]
+		if !ok {
+			v.Add(fmt.Sprintf("group_by[%d]", i), "must be a dimension, got %s", d)
+		}
+		groupBy = append(groupBy, dim)
+	}
+	size, err := page.Size(req.GetPageSize())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	if err := v.Err(); err != nil {
+		return nil, fail(ctx, err)
+	}
+	q := report.Query{Start: start, End: end, Granularity: gran, GroupBy: groupBy, Filter: report.Filter{
+		District: req.GetDistrict(), OriginDistrict: req.GetOriginDistrict(), Host: req.GetHost(),
+		Agency: req.GetAgency(), Base: req.GetBase(), Merchant: req.GetMerchant(), Category: req.GetCategory(),
+		Platform: platformName(req.GetPlatform()),
+	}}
+	fingerprint := fmt.Sprintf("report|%s|%s|%d|%v|%+v", start, end, gran, groupBy, q.Filter)
+	cursor, err := s.tokens.Decode(req.GetPageToken(), fingerprint)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	offset := 0
+	if len(cursor) > 0 {
+		o, n := binary.Uvarint(cursor)
+		if n <= 0 {
+			return nil, fail(ctx, fault.InvalidField("page_token", "is not a page token of this query"))
+		}
+		offset = int(o)
+	}
+	res, err := s.engine.Query(q)
+	if err != nil {
+		return nil, fail(ctx, engineErr(err))
+	}
+	rows := res.Rows[min(offset, len(res.Rows)):]
+	out := &salesv1.QuerySalesReportResponse{Totals: s.metrics(res.Totals), DataThrough: stamp(res.DataThrough)}
+	if len(rows) > size {
+		rows = rows[:size]
+		out.NextPageToken = s.tokens.Encode(fingerprint, binary.AppendUvarint(nil, uint64(offset+size)))
+	}
+	var keys [][]string
+	for _, r := range rows {
+		keys = append(keys, r.Keys)
+	}
+	display := s.displayNames(ctx, groupBy, keys)
+	out.Rows = make([]*salesv1.ReportRow, 0, len(rows))
+	for _, r := range rows {
+		row := &salesv1.ReportRow{PeriodStart: r.PeriodStart.String(), PeriodEnd: r.PeriodEnd.String(), Metrics: s.metrics(r.Metrics)}
+		for j, k := range r.Keys {
+			row.Keys = append(row.Keys, &salesv1.GroupKey{Dimension: req.GetGroupBy()[j], Key: k, DisplayName: display(groupBy[j], k)})
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
+}
+
+// displayNames fetches, in at most two calls, the names of the keys of
+// the given dimensions, and returns a lookup.
+func (s *Server) displayNames(ctx context.Context, dims []report.Dimension, keys [][]string) func(report.Dimension, string) string {
+	var members []string
+	var districts map[string]string
+	for j, d := range dims {
+		switch d {
+		case report.DimHost, report.DimAgency, report.DimBase, report.DimMerchant:
+			for _, k := range keys {
+				members = append(members, k[j])
+			}
+		case report.DimDistrict, report.DimOriginDistrict:
+			if districts == nil {
+				districts = s.names.Districts(ctx)
+			}
+		}
+	}
+	var memberNames map[string]string
+	if len(members) > 0 {
+		memberNames = s.names.Members(ctx, members)
+	}
+	return func(d report.Dimension, k string) string {
+		switch d {
+		case report.DimHost, report.DimAgency, report.DimBase, report.DimMerchant:
+			return memberNames[k]
+		case report.DimDistrict, report.DimOriginDistrict:
+			return districts[k]
+		case report.DimCategory:
+			return deps.Category(k)
+		case report.DimPlatform:
+			return platformNames[k]
+		}
+		return ""
+	}
+}
+
+func (s *Server) topEntries(ctx context.Context, d report.Dimension, entries []report.TopEntry) []*salesv1.TopPerformer {
+	keys := make([][]string, 0, len(entries))
+	for _, e := range entries {
+		keys = append(keys, []string{e.Key})
+	}
+	display := s.displayNames(ctx, []report.Dimension{d}, keys)
+	out := make([]*salesv1.TopPerformer, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, &salesv1.TopPerformer{Rank: int32(e.Rank), Key: e.Key, DisplayName: display(d, e.Key), Value: e.Value, Metrics: s.metrics(e.Metrics)})
+	}
+	return out
+}
+
+func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerformersRequest) (*salesv1.ListTopPerformersResponse, error) {
+	var v fault.Invalid
+	start, end := dates(&v, req.GetStartDate(), req.GetEndDate())
+	dim, ok := dimensions[req.GetDimension()]
+	if !ok {
+		v.Add("dimension", "must be one of DISTRICT, ORIGIN_DISTRICT, HOST, AGENCY, BASE, MERCHANT, CATEGORY, PLATFORM")
+	}
+	metric := report.MetricNet // unspecified ranks by net, the headline figure
+	if req.GetMetric() != salesv1.Metric_METRIC_UNSPECIFIED {
+		if metric, ok = metricsOf[req.GetMetric()]; !ok {
+			v.Add("metric", "must be NET, GROSS, ORDERS or UNITS")
+		}
+	}
+	if req.GetLimit() < 0 {
+		v.Add("limit", "must not be negative")
+	}
+	if err := v.Err(); err != nil {
+		return nil, fail(ctx, err)
+	}
+	entries, through, err := s.engine.Top(dim, metric, start, end, int(req.GetLimit()))
+	if err != nil {
+		return nil, fail(ctx, engineErr(err))
+	}
+	return &salesv1.ListTopPerformersResponse{Entries: s.topEntries(ctx, dim, entries), DataThrough: stamp(through)}, nil
+}
+
+func (s *Server) GetAllianceOverview(ctx context.Context, req *salesv1.GetAllianceOverviewRequest) (*salesv1.AllianceOverview, error) {
+	var v fault.Invalid
+	start, end := dates(&v, req.GetStartDate(), req.GetEndDate())
+	if err := v.Err(); err != nil {
+		return nil, fail(ctx, err)
+	}
+	loc := s.engine.Location()
+	held, err := s.counter.SessionsEnded(ctx, start.Start(loc), end.Start(loc))
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	o := s.engine.Overview(start, end)
+	return &salesv1.AllianceOverview{
+		StartDate: start.String(), EndDate: end.String(), SessionsHeld: held,
+		SessionsWithSales: o.SessionsWithSales, Orders: o.Orders,
+		Gross: s.money(o.Gross), Refunds: s.money(o.Refunds), Net: s.money(o.Net),
+		ActiveHosts: o.ActiveHosts, ActiveBases: o.ActiveBases, ActiveAgencies: o.ActiveAgencies,
+		TopDistricts: s.topEntries(ctx, report.DimDistrict, o.TopDistricts), DataThrough: stamp(o.DataThrough),
+	}, nil
+}
