@@ -17,6 +17,12 @@ type Tx interface {
 	// all (merchantID ""), after the cursor key (see ProductKey).
 	Products(merchantID, after string, fn func(*Product) bool) error
 
+	// APIKey returns the key, or nil when there is none.
+	APIKey(id string) (*APIKey, error)
+	PutAPIKey(k *APIKey) error
+	// APIKeys calls fn for a member's keys in id order after the id `after`.
+	APIKeys(memberID, after string, fn func(*APIKey) bool) error
+
 	// Request returns the name a create request id produced, if any.
 	Request(key string) (string, error)
 	PutRequest(key, name string) error

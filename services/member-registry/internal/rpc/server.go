@@ -47,6 +47,16 @@ func productID(field, name string) (string, string, error) {
 	return m, p, nil
 }
 
+// view renders a member for the caller: contact data only for admins,
+// services and the member itself.
+func view(ctx context.Context, m *registry.Member) *memberv1.Member {
+	out := memberToProto(m)
+	if !seesContact(ctx, out.Name) {
+		out.Contact = nil
+	}
+	return out
+}
+
 func (s *Server) CreateMember(ctx context.Context, req *memberv1.CreateMemberRequest) (*memberv1.Member, error) {
 	if req.GetMember() == nil {
 		return nil, fail(ctx, fault.InvalidField("member", "is required"))
@@ -67,7 +77,7 @@ func (s *Server) GetMember(ctx context.Context, req *memberv1.GetMemberRequest) 
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	return memberToProto(m), nil
+	return view(ctx, m), nil
 }
 
 func (s *Server) BatchGetMembers(ctx context.Context, req *memberv1.BatchGetMembersRequest) (*memberv1.BatchGetMembersResponse, error) {
@@ -88,7 +98,7 @@ func (s *Server) BatchGetMembers(ctx context.Context, req *memberv1.BatchGetMemb
 	}
 	out := &memberv1.BatchGetMembersResponse{Members: make([]*memberv1.Member, 0, len(ms))}
 	for _, m := range ms {
-		out.Members = append(out.Members, memberToProto(m))
+		out.Members = append(out.Members, view(ctx, m))
 	}
 	return out, nil
 }
@@ -120,7 +130,7 @@ func (s *Server) ListMembers(ctx context.Context, req *memberv1.ListMembersReque
 	}
 	out := &memberv1.ListMembersResponse{Members: make([]*memberv1.Member, 0, len(ms))}
 	for _, m := range ms {
-		out.Members = append(out.Members, memberToProto(m))
+		out.Members = append(out.Members, view(ctx, m))
 	}
 	if next != "" {
 		out.NextPageToken = s.tokens.Encode(query, []byte(next))
@@ -131,6 +141,12 @@ func (s *Server) ListMembers(ctx context.Context, req *memberv1.ListMembersReque
 func (s *Server) UpdateMember(ctx context.Context, req *memberv1.UpdateMemberRequest) (*memberv1.Member, error) {
 	id, err := memberID("member.name", req.GetMember().GetName())
 	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	if err := mayManage(ctx, req.GetMember().GetName()); err != nil {
+		return nil, fail(ctx, err)
+	}
+	if err := selfUpdateLimits(ctx, req); err != nil {
 		return nil, fail(ctx, err)
 	}
 	patch := memberFromProto(req.GetMember())
@@ -175,6 +191,9 @@ func (s *Server) changeState(ctx context.Context, name string, do func(id string
 func (s *Server) CreateProduct(ctx context.Context, req *memberv1.CreateProductRequest) (*memberv1.Product, error) {
 	merchant, err := memberID("parent", req.GetParent())
 	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	if err := mayManage(ctx, req.GetParent()); err != nil {
 		return nil, fail(ctx, err)
 	}
 	if req.GetProduct() == nil {
@@ -238,6 +257,9 @@ func (s *Server) ListProducts(ctx context.Context, req *memberv1.ListProductsReq
 func (s *Server) UpdateProduct(ctx context.Context, req *memberv1.UpdateProductRequest) (*memberv1.Product, error) {
 	m, p, err := productID("product.name", req.GetProduct().GetName())
 	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	if err := mayManage(ctx, registry.MemberName(m)); err != nil {
 		return nil, fail(ctx, err)
 	}
 	patch := productFromProto(req.GetProduct())

@@ -13,15 +13,19 @@ import (
 
 // Every bucket of the file, in one place.
 var (
-	bucketMembers  = []byte("members")  // member id -> Member
-	bucketProducts = []byte("products") // merchant id "/" product id -> Product
-	bucketRequests = []byte("requests") // "member/"|"product/" request id -> resource name
+	bucketMembers  = []byte("members")         // member id -> Member
+	bucketProducts = []byte("products")        // merchant id "/" product id -> Product
+	bucketRequests = []byte("requests")        // "member/"|"product/" request id -> resource name
+	bucketAPIKeys  = []byte("api_keys")        // key id -> APIKey (hash only, never the key)
+	bucketKeysBy   = []byte("member_api_keys") // member id "/" key id -> nil, to list a member's keys
 )
 
 // Schema of member.db. Version 1 is the first.
 var Schema = boltdb.Schema{
-	Version: 1,
-	Buckets: [][]byte{bucketMembers, bucketProducts, bucketRequests},
+	Version: 2,
+	Buckets: [][]byte{bucketMembers, bucketProducts, bucketRequests, bucketAPIKeys, bucketKeysBy},
+	// Version 2 added API keys: new buckets only, which Open creates.
+	Migrations: []boltdb.Migration{{From: 1, Run: func(*bolt.Tx) error { return nil }}},
 }
 
 // Store implements registry.Repo on bbolt.
@@ -129,4 +133,37 @@ func (t txn) Request(key string) (string, error) {
 
 func (t txn) PutRequest(key, name string) error {
 	return t.tx.Bucket(bucketRequests).Put([]byte(key), []byte(name))
+}
+
+func (t txn) APIKey(id string) (*registry.APIKey, error) {
+	return get[registry.APIKey](t.tx.Bucket(bucketAPIKeys), id)
+}
+
+func (t txn) PutAPIKey(k *registry.APIKey) error {
+	if err := t.tx.Bucket(bucketKeysBy).Put([]byte(k.MemberID+"/"+k.ID), nil); err != nil {
+		return err
+	}
+	return put(t.tx.Bucket(bucketAPIKeys), k.ID, k)
+}
+
+func (t txn) APIKeys(memberID, after string, fn func(*registry.APIKey) bool) error {
+	prefix := []byte(memberID + "/")
+	c := t.tx.Bucket(bucketKeysBy).Cursor()
+	k, _ := c.Seek(prefix)
+	if after != "" {
+		k, _ = c.Seek(append(append([]byte(nil), prefix...), after...))
+		if k != nil && string(k) == memberID+"/"+after {
+			k, _ = c.Next()
+		}
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		rec, err := t.APIKey(string(k[len(prefix):]))
+		if err != nil {
+			return err
+		}
+		if rec != nil && !fn(rec) {
+			return nil
+		}
+	}
+	return nil
 }

@@ -189,6 +189,55 @@ func (ProductState) EnumDescriptor() ([]byte, []int) {
 	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{2}
 }
 
+type ApiKeyState int32
+
+const (
+	ApiKeyState_API_KEY_STATE_UNSPECIFIED ApiKeyState = 0
+	ApiKeyState_API_KEY_STATE_ACTIVE      ApiKeyState = 1
+	ApiKeyState_API_KEY_STATE_REVOKED     ApiKeyState = 2
+)
+
+// Enum value maps for ApiKeyState.
+var (
+	ApiKeyState_name = map[int32]string{
+		0: "API_KEY_STATE_UNSPECIFIED",
+		1: "API_KEY_STATE_ACTIVE",
+		2: "API_KEY_STATE_REVOKED",
+	}
+	ApiKeyState_value = map[string]int32{
+		"API_KEY_STATE_UNSPECIFIED": 0,
+		"API_KEY_STATE_ACTIVE":      1,
+		"API_KEY_STATE_REVOKED":     2,
+	}
+)
+
+func (x ApiKeyState) Enum() *ApiKeyState {
+	p := new(ApiKeyState)
+	*p = x
+	return p
+}
+
+func (x ApiKeyState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ApiKeyState) Descriptor() protoreflect.EnumDescriptor {
+	return file_alliance_member_v1_member_registry_proto_enumTypes[3].Descriptor()
+}
+
+func (ApiKeyState) Type() protoreflect.EnumType {
+	return &file_alliance_member_v1_member_registry_proto_enumTypes[3]
+}
+
+func (x ApiKeyState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ApiKeyState.Descriptor instead.
+func (ApiKeyState) EnumDescriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{3}
+}
+
 // A member of the alliance: members/{member}.
 type Member struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1573,6 +1622,475 @@ func (x *ListDistrictsResponse) GetDistricts() []*District {
 	return nil
 }
 
+// An API key of a member: members/{member}/apiKeys/{key}. The key id is
+// part of the key; the secret part is never stored or shown again.
+type ApiKey struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{member}/apiKeys/{key}. Output only.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// What the key is for, e.g. "order feed".
+	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Output only.
+	State ApiKeyState `protobuf:"varint,3,opt,name=state,proto3,enum=alliance.member.v1.ApiKeyState" json:"state,omitempty"`
+	// Output only.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Output only.
+	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiKey) Reset() {
+	*x = ApiKey{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiKey) ProtoMessage() {}
+
+func (x *ApiKey) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
+func (*ApiKey) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ApiKey) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApiKey) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *ApiKey) GetState() ApiKeyState {
+	if x != nil {
+		return x.State
+	}
+	return ApiKeyState_API_KEY_STATE_UNSPECIFIED
+}
+
+func (x *ApiKey) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *ApiKey) GetRevokeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokeTime
+	}
+	return nil
+}
+
+type CreateApiKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{member}
+	Member        string  `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	ApiKey        *ApiKey `protobuf:"bytes,2,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiKeyRequest) Reset() {
+	*x = CreateApiKeyRequest{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiKeyRequest) ProtoMessage() {}
+
+func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
+func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CreateApiKeyRequest) GetMember() string {
+	if x != nil {
+		return x.Member
+	}
+	return ""
+}
+
+func (x *CreateApiKeyRequest) GetApiKey() *ApiKey {
+	if x != nil {
+		return x.ApiKey
+	}
+	return nil
+}
+
+type CreateApiKeyResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	ApiKey *ApiKey                `protobuf:"bytes,1,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	// The key to send as `authorization: Bearer <key>`. Shown only here.
+	Key           string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiKeyResponse) Reset() {
+	*x = CreateApiKeyResponse{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiKeyResponse) ProtoMessage() {}
+
+func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
+func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CreateApiKeyResponse) GetApiKey() *ApiKey {
+	if x != nil {
+		return x.ApiKey
+	}
+	return nil
+}
+
+func (x *CreateApiKeyResponse) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+type ListApiKeysRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{member}
+	Member        string `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiKeysRequest) Reset() {
+	*x = ListApiKeysRequest{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiKeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiKeysRequest) ProtoMessage() {}
+
+func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
+func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListApiKeysRequest) GetMember() string {
+	if x != nil {
+		return x.Member
+	}
+	return ""
+}
+
+func (x *ListApiKeysRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListApiKeysRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListApiKeysResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApiKeys       []*ApiKey              `protobuf:"bytes,1,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiKeysResponse) Reset() {
+	*x = ListApiKeysResponse{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiKeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiKeysResponse) ProtoMessage() {}
+
+func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
+func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ListApiKeysResponse) GetApiKeys() []*ApiKey {
+	if x != nil {
+		return x.ApiKeys
+	}
+	return nil
+}
+
+func (x *ListApiKeysResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type RevokeApiKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{member}/apiKeys/{key}
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeApiKeyRequest) Reset() {
+	*x = RevokeApiKeyRequest{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeApiKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeApiKeyRequest) ProtoMessage() {}
+
+func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
+func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *RevokeApiKeyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type AuthenticateApiKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuthenticateApiKeyRequest) Reset() {
+	*x = AuthenticateApiKeyRequest{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuthenticateApiKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuthenticateApiKeyRequest) ProtoMessage() {}
+
+func (x *AuthenticateApiKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuthenticateApiKeyRequest.ProtoReflect.Descriptor instead.
+func (*AuthenticateApiKeyRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *AuthenticateApiKeyRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+type AuthenticateApiKeyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{member}
+	Member   string      `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	Kind     MemberKind  `protobuf:"varint,2,opt,name=kind,proto3,enum=alliance.member.v1.MemberKind" json:"kind,omitempty"`
+	District string      `protobuf:"bytes,3,opt,name=district,proto3" json:"district,omitempty"`
+	State    MemberState `protobuf:"varint,4,opt,name=state,proto3,enum=alliance.member.v1.MemberState" json:"state,omitempty"`
+	// members/{member}/apiKeys/{key}
+	ApiKey        string `protobuf:"bytes,5,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuthenticateApiKeyResponse) Reset() {
+	*x = AuthenticateApiKeyResponse{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuthenticateApiKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuthenticateApiKeyResponse) ProtoMessage() {}
+
+func (x *AuthenticateApiKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuthenticateApiKeyResponse.ProtoReflect.Descriptor instead.
+func (*AuthenticateApiKeyResponse) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *AuthenticateApiKeyResponse) GetMember() string {
+	if x != nil {
+		return x.Member
+	}
+	return ""
+}
+
+func (x *AuthenticateApiKeyResponse) GetKind() MemberKind {
+	if x != nil {
+		return x.Kind
+	}
+	return MemberKind_MEMBER_KIND_UNSPECIFIED
+}
+
+func (x *AuthenticateApiKeyResponse) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *AuthenticateApiKeyResponse) GetState() MemberState {
+	if x != nil {
+		return x.State
+	}
+	return MemberState_MEMBER_STATE_UNSPECIFIED
+}
+
+func (x *AuthenticateApiKeyResponse) GetApiKey() string {
+	if x != nil {
+		return x.ApiKey
+	}
+	return ""
+}
+
 var File_alliance_member_v1_member_registry_proto protoreflect.FileDescriptor
 
 const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
@@ -1681,7 +2199,39 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"updateMask\"\x16\n" +
 	"\x14ListDistrictsRequest\"S\n" +
 	"\x15ListDistrictsResponse\x12:\n" +
-	"\tdistricts\x18\x01 \x03(\v2\x1c.alliance.member.v1.DistrictR\tdistricts*\xa8\x01\n" +
+	"\tdistricts\x18\x01 \x03(\v2\x1c.alliance.member.v1.DistrictR\tdistricts\"\xf0\x01\n" +
+	"\x06ApiKey\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
+	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x125\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x1f.alliance.member.v1.ApiKeyStateR\x05state\x12;\n" +
+	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vrevoke_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"revokeTime\"b\n" +
+	"\x13CreateApiKeyRequest\x12\x16\n" +
+	"\x06member\x18\x01 \x01(\tR\x06member\x123\n" +
+	"\aapi_key\x18\x02 \x01(\v2\x1a.alliance.member.v1.ApiKeyR\x06apiKey\"]\n" +
+	"\x14CreateApiKeyResponse\x123\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x1a.alliance.member.v1.ApiKeyR\x06apiKey\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\"h\n" +
+	"\x12ListApiKeysRequest\x12\x16\n" +
+	"\x06member\x18\x01 \x01(\tR\x06member\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"t\n" +
+	"\x13ListApiKeysResponse\x125\n" +
+	"\bapi_keys\x18\x01 \x03(\v2\x1a.alliance.member.v1.ApiKeyR\aapiKeys\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\")\n" +
+	"\x13RevokeApiKeyRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"-\n" +
+	"\x19AuthenticateApiKeyRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\"\xd4\x01\n" +
+	"\x1aAuthenticateApiKeyResponse\x12\x16\n" +
+	"\x06member\x18\x01 \x01(\tR\x06member\x122\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1e.alliance.member.v1.MemberKindR\x04kind\x12\x1a\n" +
+	"\bdistrict\x18\x03 \x01(\tR\bdistrict\x125\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x1f.alliance.member.v1.MemberStateR\x05state\x12\x17\n" +
+	"\aapi_key\x18\x05 \x01(\tR\x06apiKey*\xa8\x01\n" +
 	"\n" +
 	"MemberKind\x12\x1b\n" +
 	"\x17MEMBER_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -1698,7 +2248,11 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"\fProductState\x12\x1d\n" +
 	"\x19PRODUCT_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PRODUCT_STATE_ACTIVE\x10\x01\x12\x1e\n" +
-	"\x1aPRODUCT_STATE_DISCONTINUED\x10\x022\xab\t\n" +
+	"\x1aPRODUCT_STATE_DISCONTINUED\x10\x02*a\n" +
+	"\vApiKeyState\x12\x1d\n" +
+	"\x19API_KEY_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14API_KEY_STATE_ACTIVE\x10\x01\x12\x19\n" +
+	"\x15API_KEY_STATE_REVOKED\x10\x022\xb8\f\n" +
 	"\x0eMemberRegistry\x12S\n" +
 	"\fCreateMember\x12'.alliance.member.v1.CreateMemberRequest\x1a\x1a.alliance.member.v1.Member\x12M\n" +
 	"\tGetMember\x12$.alliance.member.v1.GetMemberRequest\x1a\x1a.alliance.member.v1.Member\x12j\n" +
@@ -1713,7 +2267,11 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"GetProduct\x12%.alliance.member.v1.GetProductRequest\x1a\x1b.alliance.member.v1.Product\x12a\n" +
 	"\fListProducts\x12'.alliance.member.v1.ListProductsRequest\x1a(.alliance.member.v1.ListProductsResponse\x12V\n" +
 	"\rUpdateProduct\x12(.alliance.member.v1.UpdateProductRequest\x1a\x1b.alliance.member.v1.Product\x12d\n" +
-	"\rListDistricts\x12(.alliance.member.v1.ListDistrictsRequest\x1a).alliance.member.v1.ListDistrictsResponseB\xd6\x01\n" +
+	"\rListDistricts\x12(.alliance.member.v1.ListDistrictsRequest\x1a).alliance.member.v1.ListDistrictsResponse\x12a\n" +
+	"\fCreateApiKey\x12'.alliance.member.v1.CreateApiKeyRequest\x1a(.alliance.member.v1.CreateApiKeyResponse\x12^\n" +
+	"\vListApiKeys\x12&.alliance.member.v1.ListApiKeysRequest\x1a'.alliance.member.v1.ListApiKeysResponse\x12S\n" +
+	"\fRevokeApiKey\x12'.alliance.member.v1.RevokeApiKeyRequest\x1a\x1a.alliance.member.v1.ApiKey\x12s\n" +
+	"\x12AuthenticateApiKey\x12-.alliance.member.v1.AuthenticateApiKeyRequest\x1a..alliance.member.v1.AuthenticateApiKeyResponseB\xd6\x01\n" +
 	"\x16com.alliance.member.v1B\x13MemberRegistryProtoP\x01Z=github.com/cqlive/alliance/gen/pb/alliance/member/v1;memberv1\xa2\x02\x03AMX\xaa\x02\x12Alliance.Member.V1\xca\x02\x12Alliance\\Member\\V1\xe2\x02\x1eAlliance\\Member\\V1\\GPBMetadata\xea\x02\x14Alliance::Member::V1b\x06proto3"
 
 var (
@@ -1728,93 +2286,118 @@ func file_alliance_member_v1_member_registry_proto_rawDescGZIP() []byte {
 	return file_alliance_member_v1_member_registry_proto_rawDescData
 }
 
-var file_alliance_member_v1_member_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_alliance_member_v1_member_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_alliance_member_v1_member_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_alliance_member_v1_member_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_alliance_member_v1_member_registry_proto_goTypes = []any{
-	(MemberKind)(0),                 // 0: alliance.member.v1.MemberKind
-	(MemberState)(0),                // 1: alliance.member.v1.MemberState
-	(ProductState)(0),               // 2: alliance.member.v1.ProductState
-	(*Member)(nil),                  // 3: alliance.member.v1.Member
-	(*Studio)(nil),                  // 4: alliance.member.v1.Studio
-	(*Contact)(nil),                 // 5: alliance.member.v1.Contact
-	(*Product)(nil),                 // 6: alliance.member.v1.Product
-	(*District)(nil),                // 7: alliance.member.v1.District
-	(*CreateMemberRequest)(nil),     // 8: alliance.member.v1.CreateMemberRequest
-	(*GetMemberRequest)(nil),        // 9: alliance.member.v1.GetMemberRequest
-	(*BatchGetMembersRequest)(nil),  // 10: alliance.member.v1.BatchGetMembersRequest
-	(*BatchGetMembersResponse)(nil), // 11: alliance.member.v1.BatchGetMembersResponse
-	(*ListMembersRequest)(nil),      // 12: alliance.member.v1.ListMembersRequest
-	(*ListMembersResponse)(nil),     // 13: alliance.member.v1.ListMembersResponse
-	(*UpdateMemberRequest)(nil),     // 14: alliance.member.v1.UpdateMemberRequest
-	(*SuspendMemberRequest)(nil),    // 15: alliance.member.v1.SuspendMemberRequest
-	(*ReinstateMemberRequest)(nil),  // 16: alliance.member.v1.ReinstateMemberRequest
-	(*WithdrawMemberRequest)(nil),   // 17: alliance.member.v1.WithdrawMemberRequest
-	(*CreateProductRequest)(nil),    // 18: alliance.member.v1.CreateProductRequest
-	(*GetProductRequest)(nil),       // 19: alliance.member.v1.GetProductRequest
-	(*ListProductsRequest)(nil),     // 20: alliance.member.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),    // 21: alliance.member.v1.ListProductsResponse
-	(*UpdateProductRequest)(nil),    // 22: alliance.member.v1.UpdateProductRequest
-	(*ListDistrictsRequest)(nil),    // 23: alliance.member.v1.ListDistrictsRequest
-	(*ListDistrictsResponse)(nil),   // 24: alliance.member.v1.ListDistrictsResponse
-	(*timestamppb.Timestamp)(nil),   // 25: google.protobuf.Timestamp
-	(*v1.Money)(nil),                // 26: alliance.type.v1.Money
-	(*fieldmaskpb.FieldMask)(nil),   // 27: google.protobuf.FieldMask
+	(MemberKind)(0),                    // 0: alliance.member.v1.MemberKind
+	(MemberState)(0),                   // 1: alliance.member.v1.MemberState
+	(ProductState)(0),                  // 2: alliance.member.v1.ProductState
+	(ApiKeyState)(0),                   // 3: alliance.member.v1.ApiKeyState
+	(*Member)(nil),                     // 4: alliance.member.v1.Member
+	(*Studio)(nil),                     // 5: alliance.member.v1.Studio
+	(*Contact)(nil),                    // 6: alliance.member.v1.Contact
+	(*Product)(nil),                    // 7: alliance.member.v1.Product
+	(*District)(nil),                   // 8: alliance.member.v1.District
+	(*CreateMemberRequest)(nil),        // 9: alliance.member.v1.CreateMemberRequest
+	(*GetMemberRequest)(nil),           // 10: alliance.member.v1.GetMemberRequest
+	(*BatchGetMembersRequest)(nil),     // 11: alliance.member.v1.BatchGetMembersRequest
+	(*BatchGetMembersResponse)(nil),    // 12: alliance.member.v1.BatchGetMembersResponse
+	(*ListMembersRequest)(nil),         // 13: alliance.member.v1.ListMembersRequest
+	(*ListMembersResponse)(nil),        // 14: alliance.member.v1.ListMembersResponse
+	(*UpdateMemberRequest)(nil),        // 15: alliance.member.v1.UpdateMemberRequest
+	(*SuspendMemberRequest)(nil),       // 16: alliance.member.v1.SuspendMemberRequest
+	(*ReinstateMemberRequest)(nil),     // 17: alliance.member.v1.ReinstateMemberRequest
+	(*WithdrawMemberRequest)(nil),      // 18: alliance.member.v1.WithdrawMemberRequest
+	(*CreateProductRequest)(nil),       // 19: alliance.member.v1.CreateProductRequest
+	(*GetProductRequest)(nil),          // 20: alliance.member.v1.GetProductRequest
+	(*ListProductsRequest)(nil),        // 21: alliance.member.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),       // 22: alliance.member.v1.ListProductsResponse
+	(*UpdateProductRequest)(nil),       // 23: alliance.member.v1.UpdateProductRequest
+	(*ListDistrictsRequest)(nil),       // 24: alliance.member.v1.ListDistrictsRequest
+	(*ListDistrictsResponse)(nil),      // 25: alliance.member.v1.ListDistrictsResponse
+	(*ApiKey)(nil),                     // 26: alliance.member.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),        // 27: alliance.member.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),       // 28: alliance.member.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),         // 29: alliance.member.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),        // 30: alliance.member.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),        // 31: alliance.member.v1.RevokeApiKeyRequest
+	(*AuthenticateApiKeyRequest)(nil),  // 32: alliance.member.v1.AuthenticateApiKeyRequest
+	(*AuthenticateApiKeyResponse)(nil), // 33: alliance.member.v1.AuthenticateApiKeyResponse
+	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
+	(*v1.Money)(nil),                   // 35: alliance.type.v1.Money
+	(*fieldmaskpb.FieldMask)(nil),      // 36: google.protobuf.FieldMask
 }
 var file_alliance_member_v1_member_registry_proto_depIdxs = []int32{
 	0,  // 0: alliance.member.v1.Member.kind:type_name -> alliance.member.v1.MemberKind
 	1,  // 1: alliance.member.v1.Member.state:type_name -> alliance.member.v1.MemberState
-	4,  // 2: alliance.member.v1.Member.studios:type_name -> alliance.member.v1.Studio
-	5,  // 3: alliance.member.v1.Member.contact:type_name -> alliance.member.v1.Contact
-	25, // 4: alliance.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
-	25, // 5: alliance.member.v1.Member.update_time:type_name -> google.protobuf.Timestamp
-	26, // 6: alliance.member.v1.Product.list_price:type_name -> alliance.type.v1.Money
+	5,  // 2: alliance.member.v1.Member.studios:type_name -> alliance.member.v1.Studio
+	6,  // 3: alliance.member.v1.Member.contact:type_name -> alliance.member.v1.Contact
+	34, // 4: alliance.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	34, // 5: alliance.member.v1.Member.update_time:type_name -> google.protobuf.Timestamp
+	35, // 6: alliance.member.v1.Product.list_price:type_name -> alliance.type.v1.Money
 	2,  // 7: alliance.member.v1.Product.state:type_name -> alliance.member.v1.ProductState
-	25, // 8: alliance.member.v1.Product.create_time:type_name -> google.protobuf.Timestamp
-	25, // 9: alliance.member.v1.Product.update_time:type_name -> google.protobuf.Timestamp
-	3,  // 10: alliance.member.v1.CreateMemberRequest.member:type_name -> alliance.member.v1.Member
-	3,  // 11: alliance.member.v1.BatchGetMembersResponse.members:type_name -> alliance.member.v1.Member
+	34, // 8: alliance.member.v1.Product.create_time:type_name -> google.protobuf.Timestamp
+	34, // 9: alliance.member.v1.Product.update_time:type_name -> google.protobuf.Timestamp
+	4,  // 10: alliance.member.v1.CreateMemberRequest.member:type_name -> alliance.member.v1.Member
+	4,  // 11: alliance.member.v1.BatchGetMembersResponse.members:type_name -> alliance.member.v1.Member
 	0,  // 12: alliance.member.v1.ListMembersRequest.kind:type_name -> alliance.member.v1.MemberKind
 	1,  // 13: alliance.member.v1.ListMembersRequest.state:type_name -> alliance.member.v1.MemberState
-	3,  // 14: alliance.member.v1.ListMembersResponse.members:type_name -> alliance.member.v1.Member
-	3,  // 15: alliance.member.v1.UpdateMemberRequest.member:type_name -> alliance.member.v1.Member
-	27, // 16: alliance.member.v1.UpdateMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
-	6,  // 17: alliance.member.v1.CreateProductRequest.product:type_name -> alliance.member.v1.Product
+	4,  // 14: alliance.member.v1.ListMembersResponse.members:type_name -> alliance.member.v1.Member
+	4,  // 15: alliance.member.v1.UpdateMemberRequest.member:type_name -> alliance.member.v1.Member
+	36, // 16: alliance.member.v1.UpdateMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,  // 17: alliance.member.v1.CreateProductRequest.product:type_name -> alliance.member.v1.Product
 	2,  // 18: alliance.member.v1.ListProductsRequest.state:type_name -> alliance.member.v1.ProductState
-	6,  // 19: alliance.member.v1.ListProductsResponse.products:type_name -> alliance.member.v1.Product
-	6,  // 20: alliance.member.v1.UpdateProductRequest.product:type_name -> alliance.member.v1.Product
-	27, // 21: alliance.member.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
-	7,  // 22: alliance.member.v1.ListDistrictsResponse.districts:type_name -> alliance.member.v1.District
-	8,  // 23: alliance.member.v1.MemberRegistry.CreateMember:input_type -> alliance.member.v1.CreateMemberRequest
-	9,  // 24: alliance.member.v1.MemberRegistry.GetMember:input_type -> alliance.member.v1.GetMemberRequest
-	10, // 25: alliance.member.v1.MemberRegistry.BatchGetMembers:input_type -> alliance.member.v1.BatchGetMembersRequest
-	12, // 26: alliance.member.v1.MemberRegistry.ListMembers:input_type -> alliance.member.v1.ListMembersRequest
-	14, // 27: alliance.member.v1.MemberRegistry.UpdateMember:input_type -> alliance.member.v1.UpdateMemberRequest
-	15, // 28: alliance.member.v1.MemberRegistry.SuspendMember:input_type -> alliance.member.v1.SuspendMemberRequest
-	16, // 29: alliance.member.v1.MemberRegistry.ReinstateMember:input_type -> alliance.member.v1.ReinstateMemberRequest
-	17, // 30: alliance.member.v1.MemberRegistry.WithdrawMember:input_type -> alliance.member.v1.WithdrawMemberRequest
-	18, // 31: alliance.member.v1.MemberRegistry.CreateProduct:input_type -> alliance.member.v1.CreateProductRequest
-	19, // 32: alliance.member.v1.MemberRegistry.GetProduct:input_type -> alliance.member.v1.GetProductRequest
-	20, // 33: alliance.member.v1.MemberRegistry.ListProducts:input_type -> alliance.member.v1.ListProductsRequest
-	22, // 34: alliance.member.v1.MemberRegistry.UpdateProduct:input_type -> alliance.member.v1.UpdateProductRequest
-	23, // 35: alliance.member.v1.MemberRegistry.ListDistricts:input_type -> alliance.member.v1.ListDistrictsRequest
-	3,  // 36: alliance.member.v1.MemberRegistry.CreateMember:output_type -> alliance.member.v1.Member
-	3,  // 37: alliance.member.v1.MemberRegistry.GetMember:output_type -> alliance.member.v1.Member
-	11, // 38: alliance.member.v1.MemberRegistry.BatchGetMembers:output_type -> alliance.member.v1.BatchGetMembersResponse
-	13, // 39: alliance.member.v1.MemberRegistry.ListMembers:output_type -> alliance.member.v1.ListMembersResponse
-	3,  // 40: alliance.member.v1.MemberRegistry.UpdateMember:output_type -> alliance.member.v1.Member
-	3,  // 41: alliance.member.v1.MemberRegistry.SuspendMember:output_type -> alliance.member.v1.Member
-	3,  // 42: alliance.member.v1.MemberRegistry.ReinstateMember:output_type -> alliance.member.v1.Member
-	3,  // 43: alliance.member.v1.MemberRegistry.WithdrawMember:output_type -> alliance.member.v1.Member
-	6,  // 44: alliance.member.v1.MemberRegistry.CreateProduct:output_type -> alliance.member.v1.Product
-	6,  // 45: alliance.member.v1.MemberRegistry.GetProduct:output_type -> alliance.member.v1.Product
-	21, // 46: alliance.member.v1.MemberRegistry.ListProducts:output_type -> alliance.member.v1.ListProductsResponse
-	6,  // 47: alliance.member.v1.MemberRegistry.UpdateProduct:output_type -> alliance.member.v1.Product
-	24, // 48: alliance.member.v1.MemberRegistry.ListDistricts:output_type -> alliance.member.v1.ListDistrictsResponse
-	36, // [36:49] is the sub-list for method output_type
-	23, // [23:36] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	7,  // 19: alliance.member.v1.ListProductsResponse.products:type_name -> alliance.member.v1.Product
+	7,  // 20: alliance.member.v1.UpdateProductRequest.product:type_name -> alliance.member.v1.Product
+	36, // 21: alliance.member.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 22: alliance.member.v1.ListDistrictsResponse.districts:type_name -> alliance.member.v1.District
+	3,  // 23: alliance.member.v1.ApiKey.state:type_name -> alliance.member.v1.ApiKeyState
+	34, // 24: alliance.member.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	34, // 25: alliance.member.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	26, // 26: alliance.member.v1.CreateApiKeyRequest.api_key:type_name -> alliance.member.v1.ApiKey
+	26, // 27: alliance.member.v1.CreateApiKeyResponse.api_key:type_name -> alliance.member.v1.ApiKey
+	26, // 28: alliance.member.v1.ListApiKeysResponse.api_keys:type_name -> alliance.member.v1.ApiKey
+	0,  // 29: alliance.member.v1.AuthenticateApiKeyResponse.kind:type_name -> alliance.member.v1.MemberKind
+	1,  // 30: alliance.member.v1.AuthenticateApiKeyResponse.state:type_name -> alliance.member.v1.MemberState
+	9,  // 31: alliance.member.v1.MemberRegistry.CreateMember:input_type -> alliance.member.v1.CreateMemberRequest
+	10, // 32: alliance.member.v1.MemberRegistry.GetMember:input_type -> alliance.member.v1.GetMemberRequest
+	11, // 33: alliance.member.v1.MemberRegistry.BatchGetMembers:input_type -> alliance.member.v1.BatchGetMembersRequest
+	13, // 34: alliance.member.v1.MemberRegistry.ListMembers:input_type -> alliance.member.v1.ListMembersRequest
+	15, // 35: alliance.member.v1.MemberRegistry.UpdateMember:input_type -> alliance.member.v1.UpdateMemberRequest
+	16, // 36: alliance.member.v1.MemberRegistry.SuspendMember:input_type -> alliance.member.v1.SuspendMemberRequest
+	17, // 37: alliance.member.v1.MemberRegistry.ReinstateMember:input_type -> alliance.member.v1.ReinstateMemberRequest
+	18, // 38: alliance.member.v1.MemberRegistry.WithdrawMember:input_type -> alliance.member.v1.WithdrawMemberRequest
+	19, // 39: alliance.member.v1.MemberRegistry.CreateProduct:input_type -> alliance.member.v1.CreateProductRequest
+	20, // 40: alliance.member.v1.MemberRegistry.GetProduct:input_type -> alliance.member.v1.GetProductRequest
+	21, // 41: alliance.member.v1.MemberRegistry.ListProducts:input_type -> alliance.member.v1.ListProductsRequest
+	23, // 42: alliance.member.v1.MemberRegistry.UpdateProduct:input_type -> alliance.member.v1.UpdateProductRequest
+	24, // 43: alliance.member.v1.MemberRegistry.ListDistricts:input_type -> alliance.member.v1.ListDistrictsRequest
+	27, // 44: alliance.member.v1.MemberRegistry.CreateApiKey:input_type -> alliance.member.v1.CreateApiKeyRequest
+	29, // 45: alliance.member.v1.MemberRegistry.ListApiKeys:input_type -> alliance.member.v1.ListApiKeysRequest
+	31, // 46: alliance.member.v1.MemberRegistry.RevokeApiKey:input_type -> alliance.member.v1.RevokeApiKeyRequest
+	32, // 47: alliance.member.v1.MemberRegistry.AuthenticateApiKey:input_type -> alliance.member.v1.AuthenticateApiKeyRequest
+	4,  // 48: alliance.member.v1.MemberRegistry.CreateMember:output_type -> alliance.member.v1.Member
+	4,  // 49: alliance.member.v1.MemberRegistry.GetMember:output_type -> alliance.member.v1.Member
+	12, // 50: alliance.member.v1.MemberRegistry.BatchGetMembers:output_type -> alliance.member.v1.BatchGetMembersResponse
+	14, // 51: alliance.member.v1.MemberRegistry.ListMembers:output_type -> alliance.member.v1.ListMembersResponse
+	4,  // 52: alliance.member.v1.MemberRegistry.UpdateMember:output_type -> alliance.member.v1.Member
+	4,  // 53: alliance.member.v1.MemberRegistry.SuspendMember:output_type -> alliance.member.v1.Member
+	4,  // 54: alliance.member.v1.MemberRegistry.ReinstateMember:output_type -> alliance.member.v1.Member
+	4,  // 55: alliance.member.v1.MemberRegistry.WithdrawMember:output_type -> alliance.member.v1.Member
+	7,  // 56: alliance.member.v1.MemberRegistry.CreateProduct:output_type -> alliance.member.v1.Product
+	7,  // 57: alliance.member.v1.MemberRegistry.GetProduct:output_type -> alliance.member.v1.Product
+	22, // 58: alliance.member.v1.MemberRegistry.ListProducts:output_type -> alliance.member.v1.ListProductsResponse
+	7,  // 59: alliance.member.v1.MemberRegistry.UpdateProduct:output_type -> alliance.member.v1.Product
+	25, // 60: alliance.member.v1.MemberRegistry.ListDistricts:output_type -> alliance.member.v1.ListDistrictsResponse
+	28, // 61: alliance.member.v1.MemberRegistry.CreateApiKey:output_type -> alliance.member.v1.CreateApiKeyResponse
+	30, // 62: alliance.member.v1.MemberRegistry.ListApiKeys:output_type -> alliance.member.v1.ListApiKeysResponse
+	26, // 63: alliance.member.v1.MemberRegistry.RevokeApiKey:output_type -> alliance.member.v1.ApiKey
+	33, // 64: alliance.member.v1.MemberRegistry.AuthenticateApiKey:output_type -> alliance.member.v1.AuthenticateApiKeyResponse
+	48, // [48:65] is the sub-list for method output_type
+	31, // [31:48] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_alliance_member_v1_member_registry_proto_init() }
@@ -1827,8 +2410,8 @@ func file_alliance_member_v1_member_registry_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_member_v1_member_registry_proto_rawDesc), len(file_alliance_member_v1_member_registry_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   22,
+			NumEnums:      4,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

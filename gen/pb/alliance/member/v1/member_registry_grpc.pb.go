@@ -19,19 +19,23 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	MemberRegistry_CreateMember_FullMethodName    = "/alliance.member.v1.MemberRegistry/CreateMember"
-	MemberRegistry_GetMember_FullMethodName       = "/alliance.member.v1.MemberRegistry/GetMember"
-	MemberRegistry_BatchGetMembers_FullMethodName = "/alliance.member.v1.MemberRegistry/BatchGetMembers"
-	MemberRegistry_ListMembers_FullMethodName     = "/alliance.member.v1.MemberRegistry/ListMembers"
-	MemberRegistry_UpdateMember_FullMethodName    = "/alliance.member.v1.MemberRegistry/UpdateMember"
-	MemberRegistry_SuspendMember_FullMethodName   = "/alliance.member.v1.MemberRegistry/SuspendMember"
-	MemberRegistry_ReinstateMember_FullMethodName = "/alliance.member.v1.MemberRegistry/ReinstateMember"
-	MemberRegistry_WithdrawMember_FullMethodName  = "/alliance.member.v1.MemberRegistry/WithdrawMember"
-	MemberRegistry_CreateProduct_FullMethodName   = "/alliance.member.v1.MemberRegistry/CreateProduct"
-	MemberRegistry_GetProduct_FullMethodName      = "/alliance.member.v1.MemberRegistry/GetProduct"
-	MemberRegistry_ListProducts_FullMethodName    = "/alliance.member.v1.MemberRegistry/ListProducts"
-	MemberRegistry_UpdateProduct_FullMethodName   = "/alliance.member.v1.MemberRegistry/UpdateProduct"
-	MemberRegistry_ListDistricts_FullMethodName   = "/alliance.member.v1.MemberRegistry/ListDistricts"
+	MemberRegistry_CreateMember_FullMethodName       = "/alliance.member.v1.MemberRegistry/CreateMember"
+	MemberRegistry_GetMember_FullMethodName          = "/alliance.member.v1.MemberRegistry/GetMember"
+	MemberRegistry_BatchGetMembers_FullMethodName    = "/alliance.member.v1.MemberRegistry/BatchGetMembers"
+	MemberRegistry_ListMembers_FullMethodName        = "/alliance.member.v1.MemberRegistry/ListMembers"
+	MemberRegistry_UpdateMember_FullMethodName       = "/alliance.member.v1.MemberRegistry/UpdateMember"
+	MemberRegistry_SuspendMember_FullMethodName      = "/alliance.member.v1.MemberRegistry/SuspendMember"
+	MemberRegistry_ReinstateMember_FullMethodName    = "/alliance.member.v1.MemberRegistry/ReinstateMember"
+	MemberRegistry_WithdrawMember_FullMethodName     = "/alliance.member.v1.MemberRegistry/WithdrawMember"
+	MemberRegistry_CreateProduct_FullMethodName      = "/alliance.member.v1.MemberRegistry/CreateProduct"
+	MemberRegistry_GetProduct_FullMethodName         = "/alliance.member.v1.MemberRegistry/GetProduct"
+	MemberRegistry_ListProducts_FullMethodName       = "/alliance.member.v1.MemberRegistry/ListProducts"
+	MemberRegistry_UpdateProduct_FullMethodName      = "/alliance.member.v1.MemberRegistry/UpdateProduct"
+	MemberRegistry_ListDistricts_FullMethodName      = "/alliance.member.v1.MemberRegistry/ListDistricts"
+	MemberRegistry_CreateApiKey_FullMethodName       = "/alliance.member.v1.MemberRegistry/CreateApiKey"
+	MemberRegistry_ListApiKeys_FullMethodName        = "/alliance.member.v1.MemberRegistry/ListApiKeys"
+	MemberRegistry_RevokeApiKey_FullMethodName       = "/alliance.member.v1.MemberRegistry/RevokeApiKey"
+	MemberRegistry_AuthenticateApiKey_FullMethodName = "/alliance.member.v1.MemberRegistry/AuthenticateApiKey"
 )
 
 // MemberRegistryClient is the client API for MemberRegistry service.
@@ -66,6 +70,15 @@ type MemberRegistryClient interface {
 	UpdateProduct(ctx context.Context, in *UpdateProductRequest, opts ...grpc.CallOption) (*Product, error)
 	// Lists the districts that member and product district codes must come from.
 	ListDistricts(ctx context.Context, in *ListDistrictsRequest, opts ...grpc.CallOption) (*ListDistrictsResponse, error)
+	// Issues an API key for a member. The key itself is in the response only:
+	// the registry keeps its hash.
+	CreateApiKey(ctx context.Context, in *CreateApiKeyRequest, opts ...grpc.CallOption) (*CreateApiKeyResponse, error)
+	// Lists a member's API keys (never the keys themselves), newest first.
+	ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error)
+	// Revokes a key for good.
+	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*ApiKey, error)
+	// For the suite's services: who a member key belongs to. No HTTP route.
+	AuthenticateApiKey(ctx context.Context, in *AuthenticateApiKeyRequest, opts ...grpc.CallOption) (*AuthenticateApiKeyResponse, error)
 }
 
 type memberRegistryClient struct {
@@ -206,6 +219,46 @@ func (c *memberRegistryClient) ListDistricts(ctx context.Context, in *ListDistri
 	return out, nil
 }
 
+func (c *memberRegistryClient) CreateApiKey(ctx context.Context, in *CreateApiKeyRequest, opts ...grpc.CallOption) (*CreateApiKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateApiKeyResponse)
+	err := c.cc.Invoke(ctx, MemberRegistry_CreateApiKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberRegistryClient) ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListApiKeysResponse)
+	err := c.cc.Invoke(ctx, MemberRegistry_ListApiKeys_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberRegistryClient) RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*ApiKey, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApiKey)
+	err := c.cc.Invoke(ctx, MemberRegistry_RevokeApiKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memberRegistryClient) AuthenticateApiKey(ctx context.Context, in *AuthenticateApiKeyRequest, opts ...grpc.CallOption) (*AuthenticateApiKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AuthenticateApiKeyResponse)
+	err := c.cc.Invoke(ctx, MemberRegistry_AuthenticateApiKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MemberRegistryServer is the server API for MemberRegistry service.
 // All implementations must embed UnimplementedMemberRegistryServer
 // for forward compatibility.
@@ -238,6 +291,15 @@ type MemberRegistryServer interface {
 	UpdateProduct(context.Context, *UpdateProductRequest) (*Product, error)
 	// Lists the districts that member and product district codes must come from.
 	ListDistricts(context.Context, *ListDistrictsRequest) (*ListDistrictsResponse, error)
+	// Issues an API key for a member. The key itself is in the response only:
+	// the registry keeps its hash.
+	CreateApiKey(context.Context, *CreateApiKeyRequest) (*CreateApiKeyResponse, error)
+	// Lists a member's API keys (never the keys themselves), newest first.
+	ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error)
+	// Revokes a key for good.
+	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*ApiKey, error)
+	// For the suite's services: who a member key belongs to. No HTTP route.
+	AuthenticateApiKey(context.Context, *AuthenticateApiKeyRequest) (*AuthenticateApiKeyResponse, error)
 	mustEmbedUnimplementedMemberRegistryServer()
 }
 
@@ -286,6 +348,18 @@ func (UnimplementedMemberRegistryServer) UpdateProduct(context.Context, *UpdateP
 }
 func (UnimplementedMemberRegistryServer) ListDistricts(context.Context, *ListDistrictsRequest) (*ListDistrictsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDistricts not implemented")
+}
+func (UnimplementedMemberRegistryServer) CreateApiKey(context.Context, *CreateApiKeyRequest) (*CreateApiKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateApiKey not implemented")
+}
+func (UnimplementedMemberRegistryServer) ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListApiKeys not implemented")
+}
+func (UnimplementedMemberRegistryServer) RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*ApiKey, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeApiKey not implemented")
+}
+func (UnimplementedMemberRegistryServer) AuthenticateApiKey(context.Context, *AuthenticateApiKeyRequest) (*AuthenticateApiKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AuthenticateApiKey not implemented")
 }
 func (UnimplementedMemberRegistryServer) mustEmbedUnimplementedMemberRegistryServer() {}
 func (UnimplementedMemberRegistryServer) testEmbeddedByValue()                        {}
@@ -542,6 +616,78 @@ func _MemberRegistry_ListDistricts_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemberRegistry_CreateApiKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateApiKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberRegistryServer).CreateApiKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberRegistry_CreateApiKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberRegistryServer).CreateApiKey(ctx, req.(*CreateApiKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberRegistry_ListApiKeys_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListApiKeysRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberRegistryServer).ListApiKeys(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberRegistry_ListApiKeys_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberRegistryServer).ListApiKeys(ctx, req.(*ListApiKeysRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberRegistry_RevokeApiKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeApiKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberRegistryServer).RevokeApiKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberRegistry_RevokeApiKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberRegistryServer).RevokeApiKey(ctx, req.(*RevokeApiKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemberRegistry_AuthenticateApiKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AuthenticateApiKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberRegistryServer).AuthenticateApiKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberRegistry_AuthenticateApiKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberRegistryServer).AuthenticateApiKey(ctx, req.(*AuthenticateApiKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MemberRegistry_ServiceDesc is the grpc.ServiceDesc for MemberRegistry service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -600,6 +746,22 @@ var MemberRegistry_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDistricts",
 			Handler:    _MemberRegistry_ListDistricts_Handler,
+		},
+		{
+			MethodName: "CreateApiKey",
+			Handler:    _MemberRegistry_CreateApiKey_Handler,
+		},
+		{
+			MethodName: "ListApiKeys",
+			Handler:    _MemberRegistry_ListApiKeys_Handler,
+		},
+		{
+			MethodName: "RevokeApiKey",
+			Handler:    _MemberRegistry_RevokeApiKey_Handler,
+		},
+		{
+			MethodName: "AuthenticateApiKey",
+			Handler:    _MemberRegistry_AuthenticateApiKey_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,188 @@
+package auth
+
+import (
+	"context"
+	"strings"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// MemberKeys checks member keys: the registry answers from its own store,
+// other services ask the registry (with a short cache).
+type MemberKeys interface {
+	// Lookup returns the member principal of a valid key. A wrong, unknown
+	// or revoked key is a fault.Unauthenticated; a registry that cannot be
+	// reached is a fault.Unavailable.
+	Lookup(ctx context.Context, keyID, secret string) (Principal, error)
+}
+
+// Authenticator turns bearer tokens into principals.
+type Authenticator struct {
+	Admin    *AdminKeys
+	Services ServiceSecret
+	Members  MemberKeys
+}
+
+// errUnauthenticated is the one answer to every bad credential, so that it
+// reveals nothing about which part was wrong.
+var errUnauthenticated = status.Error(codes.Unauthenticated, "missing or invalid API key: send `authorization: Bearer <key>`")
+
+// Authenticate returns the principal of token ("" is Anonymous).
+func (a *Authenticator) Authenticate(ctx context.Context, token string) (Principal, error) {
+	switch {
+	case token == "":
+		return Principal{}, nil
+	case a.Admin.Match(token):
+		return Principal{Kind: Admin}, nil
+	}
+	if name, ok := a.Services.Verify(token); ok {
+		return Principal{Kind: Service, Service: name}, nil
+	}
+	if keyID, secret, ok := ParseMemberKey(token); ok && a.Members != nil {
+		p, err := a.Members.Lookup(ctx, keyID, secret)
+		if err != nil {
+			if fault.CodeOf(err) == fault.Unavailable {
+				return Principal{}, status.Error(codes.Unavailable, "cannot check the API key: member-registry is unavailable")
+			}
+			return Principal{}, errUnauthenticated
+		}
+		return p, nil
+	}
+	return Principal{}, errUnauthenticated
+}
+
+// Rule says who may call a method at all. Whether a member may touch a
+// given resource is checked by the handler, with From(ctx).
+type Rule int
+
+const (
+	// Deny is the zero Rule: a method missing from the table is refused.
+	Deny Rule = iota
+	// Public needs no key (health checks).
+	Public
+	// AdminOnly: the alliance's staff.
+	AdminOnly
+	// TrustedOnly: admins and the suite's own services.
+	TrustedOnly
+	// Members: any authenticated caller; the handler narrows it to the
+	// member's own data where the service's rules say so.
+	Members
+)
+
+func (r Rule) String() string {
+	return [...]string{"deny", "public", "admin", "trusted", "members"}[r]
+}
+
+// Policy maps full method names ("/pkg.Service/Method") to rules.
+type Policy map[string]Rule
+
+// Platform rules every server shares: health is public, reflection is for admins.
+var platform = Policy{
+	"/grpc.health.v1.Health/Check":                                   Public,
+	"/grpc.health.v1.Health/Watch":                                   Public,
+	"/grpc.health.v1.Health/List":                                    Public,
+	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      AdminOnly,
+	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": AdminOnly,
+}
+
+// RuleFor returns the rule of a method: the service's table, then the platform's.
+func (p Policy) RuleFor(method string) Rule {
+	if r, ok := p[method]; ok {
+		return r
+	}
+	return platform[method]
+}
+
+// Check says whether pr may call method at all.
+func (p Policy) Check(method string, pr Principal) error {
+	rule := p.RuleFor(method)
+	if rule == Public {
+		return nil
+	}
+	if pr.Kind == Anonymous {
+		return errUnauthenticated
+	}
+	allowed := false
+	switch rule {
+	case AdminOnly:
+		allowed = pr.Kind == Admin
+	case TrustedOnly:
+		allowed = pr.Trusted()
+	case Members:
+		allowed = true
+	}
+	if !allowed {
+		return status.Errorf(codes.PermissionDenied, "this key may not call %s", method[strings.LastIndexByte(method, '/')+1:])
+	}
+	return nil
+}
+
+func bearer(ctx context.Context) string {
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, v := range md.Get("authorization") {
+		if tok, ok := strings.CutPrefix(v, "Bearer "); ok {
+			return strings.TrimSpace(tok)
+		}
+		return "\x00malformed" // present but not a bearer token: never anonymous
+	}
+	return ""
+}
+
+func (a *Authenticator) admit(ctx context.Context, p Policy, method string) (context.Context, error) {
+	pr, err := a.Authenticate(ctx, bearer(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Check(method, pr); err != nil {
+		return nil, err
+	}
+	return WithPrincipal(ctx, pr), nil
+}
+
+// UnaryInterceptor authenticates and checks the rule before the handler runs.
+func (a *Authenticator) UnaryInterceptor(p Policy) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		ctx, err := a.admit(ctx, p, info.FullMethod)
+		if err != nil {
+			return nil, err
+		}
+		return handler(ctx, req)
+	}
+}
+
+type principalStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *principalStream) Context() context.Context { return s.ctx }
+
+// StreamInterceptor is UnaryInterceptor for streams.
+func (a *Authenticator) StreamInterceptor(p Policy) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		ctx, err := a.admit(ss.Context(), p, info.FullMethod)
+		if err != nil {
+			return err
+		}
+		return handler(srv, &principalStream{ServerStream: ss, ctx: ctx})
+	}
+}
+
+// PerRPCToken sends a fixed bearer token on every call of a client
+// connection: how a service presents its own token to another.
+type PerRPCToken struct {
+	Token    string
+	Insecure bool // allow over plaintext (local default)
+}
+
+// GetRequestMetadata implements credentials.PerRPCCredentials.
+func (t PerRPCToken) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + t.Token}, nil
+}
+
+// RequireTransportSecurity implements credentials.PerRPCCredentials.
+func (t PerRPCToken) RequireTransportSecurity() bool { return !t.Insecure }
