@@ -21,6 +21,8 @@ import (
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/store"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Config of the session scheduler.
@@ -112,7 +114,15 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	cc, err := grpcx.Dial(c.MemberRegistryAddr, grpcx.DialOptions{Timeout: c.RegistryTimeout})
+	cc, err := grpcx.Dial(c.MemberRegistryAddr, grpcx.DialOptions{Timeout: c.RegistryTimeout, GRPC: []grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		// gRPC's default reconnect backoff grows to two minutes; a registry
+		// that comes back should be used again within seconds.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+			MinConnectTimeout: 2 * time.Second,
+		}),
+	}})
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("member registry at %s: %w", c.MemberRegistryAddr, err)

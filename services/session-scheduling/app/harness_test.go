@@ -1,0 +1,214 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/testkit"
+	memberapp "github.com/cqlive/alliance/services/member-registry/app"
+	"github.com/cqlive/alliance/services/session-scheduling/app"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// t0 is the scheduler's clock at the start of each test: Monday 7 January
+// 2030, 08:00 UTC. Sessions are booked relative to it.
+var t0 = time.Date(2030, 1, 7, 8, 0, 0, 0, time.UTC)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// serveOn runs srv on addr ("127.0.0.1:0" for any port) until stop is
+// called or the test ends.
+func serveOn(t testing.TB, srv *grpcx.Server, addr string) (string, func()) {
+	t.Helper()
+	var lis net.Listener
+	var err error
+	for range 50 { // a port just released may take a moment to be free again
+		if lis, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("listen %s: %v", addr, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, lis) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("server stopped with error: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return lis.Addr().String(), stop
+}
+
+// world is a real member registry and a real scheduler on loopback, with
+// the members most tests book.
+type world struct {
+	t       testing.TB
+	reg     memberv1.MemberRegistryClient
+	regAddr string
+	api     sessionv1.SessionSchedulerClient
+	clock   *clock
+	dir     string
+	stop    func()
+}
+
+func startRegistry(t testing.TB, dir, addr string) (string, func()) {
+	t.Helper()
+	srv, err := memberapp.New(memberapp.Config{DataDir: dir}, quiet())
+	if err != nil {
+		t.Fatalf("member registry: %v", err)
+	}
+	return serveOn(t, srv, addr)
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	w := &world{t: t, clock: &clock{now: t0}, dir: t.TempDir()}
+	w.regAddr, _ = startRegistry(t, t.TempDir(), "127.0.0.1:0")
+	w.reg = memberv1.NewMemberRegistryClient(testkit.Dial(t, w.regAddr))
+	w.member("host-a", memberv1.MemberKind_MEMBER_KIND_HOST)
+	w.member("host-b", memberv1.MemberKind_MEMBER_KIND_HOST)
+	w.member("base-x", memberv1.MemberKind_MEMBER_KIND_BASE, "s1", "s2")
+	w.member("base-y", memberv1.MemberKind_MEMBER_KIND_BASE, "s1")
+	w.member("mcn", memberv1.MemberKind_MEMBER_KIND_AGENCY)
+	w.member("farm", memberv1.MemberKind_MEMBER_KIND_MERCHANT)
+	w.member("shop", memberv1.MemberKind_MEMBER_KIND_MERCHANT)
+	w.product("farm", "tea", memberv1.ProductState_PRODUCT_STATE_ACTIVE)
+	w.product("farm", "old-tea", memberv1.ProductState_PRODUCT_STATE_DISCONTINUED)
+	w.product("shop", "rice", memberv1.ProductState_PRODUCT_STATE_ACTIVE)
+	w.startScheduler(app.Config{})
+	return w
+}
+
+// startScheduler (re)starts the scheduler on w.dir with c plus the world's
+// registry and clock.
+func (w *world) startScheduler(c app.Config) {
+	w.t.Helper()
+	c.DataDir = w.dir
+	if c.MemberRegistryAddr == "" {
+		c.MemberRegistryAddr = w.regAddr
+	}
+	if c.RegistryTimeout == 0 {
+		c.RegistryTimeout = 2 * time.Second
+	}
+	c.Now = w.clock.Now
+	srv, err := app.New(c, quiet())
+	if err != nil {
+		w.t.Fatalf("scheduler: %v", err)
+	}
+	var addr string
+	addr, w.stop = serveOn(w.t, srv, "127.0.0.1:0")
+	w.api = sessionv1.NewSessionSchedulerClient(testkit.Dial(w.t, addr))
+}
+
+func (w *world) member(id string, kind memberv1.MemberKind, studios ...string) {
+	w.t.Helper()
+	m := &memberv1.Member{Kind: kind, DisplayName: id, District: "jiulongpo"}
+	for _, s := range studios {
+		m.Studios = append(m.Studios, &memberv1.Studio{StudioId: s, DisplayName: s})
+	}
+	if _, err := w.reg.CreateMember(context.Background(), &memberv1.CreateMemberRequest{Member: m, MemberId: id}); err != nil {
+		w.t.Fatalf("create member %s: %v", id, err)
+	}
+}
+
+func (w *world) product(merchant, id string, state memberv1.ProductState) {
+	w.t.Helper()
+	_, err := w.reg.CreateProduct(context.Background(), &memberv1.CreateProductRequest{
+		Parent: "members/" + merchant, ProductId: id,
+		Product: &memberv1.Product{DisplayName: id, Category: "tea", OriginDistrict: "banan", State: state,
+			ListPrice: &typev1.Money{CurrencyCode: "CNY", MinorUnits: 1250}},
+	})
+	if err != nil {
+		w.t.Fatalf("create product %s: %v", id, err)
+	}
+}
+
+func (w *world) suspend(name string) {
+	w.t.Helper()
+	if _, err := w.reg.SuspendMember(context.Background(), &memberv1.SuspendMemberRequest{Name: name, Reason: "test"}); err != nil {
+		w.t.Fatalf("suspend %s: %v", name, err)
+	}
+}
+
+// at is t0 plus a number of minutes.
+func at(minutes int) time.Time { return t0.Add(time.Duration(minutes) * time.Minute) }
+
+// draft is a session of host in studio from..to minutes after t0.
+func draft(host, studio string, from, to int) *sessionv1.Session {
+	return &sessionv1.Session{
+		Title:     "Banan Yinzhen green tea",
+		Host:      "members/" + host,
+		Studio:    studio,
+		Platform:  typev1.Platform_PLATFORM_DOUYIN,
+		StartTime: timestamppb.New(at(from)),
+		EndTime:   timestamppb.New(at(to)),
+	}
+}
+
+func (w *world) create(s *sessionv1.Session) (*sessionv1.Session, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return w.api.CreateSession(ctx, &sessionv1.CreateSessionRequest{Session: s})
+}
+
+func (w *world) mustCreate(s *sessionv1.Session) *sessionv1.Session {
+	w.t.Helper()
+	out, err := w.create(s)
+	if err != nil {
+		w.t.Fatalf("create session: %v", err)
+	}
+	return out
+}
+
+// wantErr checks the code and ErrorInfo reason of err.
+func wantErr(t testing.TB, err error, code codes.Code, reason string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want %s %s, got success", code, reason)
+	}
+	if got := status.Code(err); got != code {
+		t.Fatalf("code = %s, want %s (%v)", got, code, err)
+	}
+	if got := grpcx.Reason(err); got != reason {
+		t.Fatalf("reason = %q, want %q (%v)", got, reason, err)
+	}
+	if ei := grpcx.ErrorInfo(err); ei.GetDomain() != "session.alliance" {
+		t.Fatalf("ErrorInfo domain = %q, want session.alliance", ei.GetDomain())
+	}
+}

@@ -1,0 +1,61 @@
+package scheduling
+
+import (
+	"testing"
+	"time"
+)
+
+func TestClash(t *testing.T) {
+	const buffer = 15 * time.Minute
+	t0 := time.Date(2030, 1, 7, 10, 0, 0, 0, time.UTC)
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	// existing: host-a in studio s1 of base-x, 10:00-11:00.
+	existing := func(state State) *Session {
+		return &Session{ID: "old", Host: "members/host-a", Studio: "members/base-x/studios/s1", Start: at(0), End: at(60), State: state}
+	}
+	cases := []struct {
+		name     string
+		state    State // of the existing session
+		host     string
+		studio   string
+		from, to int // minutes after 10:00
+		want     Conflict
+	}{
+		{"studio buffer: next session starts exactly 15 min after previous ends", StateScheduled, "members/host-b", "members/base-x/studios/s1", 75, 135, NoConflict},
+		{"studio buffer: next session starts 10 min after previous ends", StateScheduled, "members/host-b", "members/base-x/studios/s1", 70, 130, StudioConflict},
+		{"studio buffer: next session starts 1 min inside the buffer", StateScheduled, "members/host-b", "members/base-x/studios/s1", 74, 134, StudioConflict},
+		{"studio buffer: previous session ends exactly 15 min before", StateScheduled, "members/host-b", "members/base-x/studios/s1", -75, -15, NoConflict},
+		{"studio buffer: previous session ends 5 min before", StateScheduled, "members/host-b", "members/base-x/studios/s1", -65, -5, StudioConflict},
+		{"studio: sessions that touch without a buffer collide", StateScheduled, "members/host-b", "members/base-x/studios/s1", 60, 120, StudioConflict},
+		{"studio: session contained inside another", StateScheduled, "members/host-b", "members/base-x/studios/s1", 20, 40, StudioConflict},
+		{"studio: session containing another", StateScheduled, "members/host-b", "members/base-x/studios/s1", -30, 90, StudioConflict},
+		{"studio: same interval", StateLive, "members/host-b", "members/base-x/studios/s1", 0, 60, StudioConflict},
+		{"studio: different studios of the same base do not collide", StateScheduled, "members/host-b", "members/base-x/studios/s2", 0, 60, NoConflict},
+		{"studio: same studio id in another base does not collide", StateScheduled, "members/host-b", "members/base-y/studios/s1", 0, 60, NoConflict},
+		{"host: same host in two studios at overlapping times", StateScheduled, "members/host-a", "members/base-x/studios/s2", 30, 90, HostConflict},
+		{"host: same host in another base, contained", StateScheduled, "members/host-a", "members/base-y/studios/s1", 10, 50, HostConflict},
+		{"host: sessions that touch do not collide (no host buffer)", StateScheduled, "members/host-a", "members/base-x/studios/s2", 60, 120, NoConflict},
+		{"host: session that ends as the other starts", StateScheduled, "members/host-a", "members/base-y/studios/s1", -60, 0, NoConflict},
+		{"host: same host and same studio names the studio", StateScheduled, "members/host-a", "members/base-x/studios/s1", 30, 90, StudioConflict},
+		{"host: LIVE session blocks", StateLive, "members/host-a", "members/base-y/studios/s1", 30, 90, HostConflict},
+		{"cancelled session frees its slot in the studio", StateCancelled, "members/host-b", "members/base-x/studios/s1", 0, 60, NoConflict},
+		{"cancelled session frees its host", StateCancelled, "members/host-a", "members/base-y/studios/s1", 0, 60, NoConflict},
+		{"ended session does not block", StateEnded, "members/host-a", "members/base-x/studios/s1", 0, 60, NoConflict},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := &Session{ID: "new", Host: c.host, Studio: c.studio, Start: at(c.from), End: at(c.to)}
+			if got := Clash(s, existing(c.state), buffer); got != c.want {
+				t.Fatalf("Clash = %v, want %v", got, c.want)
+			}
+		})
+	}
+	t.Run("a session never clashes with itself (update)", func(t *testing.T) {
+		s := existing(StateScheduled)
+		moved := *s
+		moved.Start, moved.End = at(10), at(70)
+		if got := Clash(&moved, s, buffer); got != NoConflict {
+			t.Fatalf("Clash = %v, want none", got)
+		}
+	})
+}
