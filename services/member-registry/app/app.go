@@ -10,11 +10,13 @@ import (
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/runner"
+	"github.com/cqlive/alliance/services/kit/tlsx"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	"github.com/cqlive/alliance/services/member-registry/internal/rpc"
 	"github.com/cqlive/alliance/services/member-registry/internal/store"
@@ -29,7 +31,13 @@ type Config struct {
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	LockTimeout     time.Duration
-	// Extra interceptors and server options (authentication, TLS).
+	// Admin keys and the suite's internal secret. With Admin nil no call is
+	// authenticated: only in-process tests do that; Main always sets both.
+	Admin         *auth.AdminKeys
+	ServiceSecret auth.ServiceSecret
+	AuthFlags     auth.Flags
+	TLS           tlsx.Config
+	// Extra interceptors and server options.
 	Unary      []grpc.UnaryServerInterceptor
 	Stream     []grpc.StreamServerInterceptor
 	GRPCServer []grpc.ServerOption
@@ -50,6 +58,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
 	s.Duration(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for the data file's lock")
+	c.AuthFlags.BindFlags(s)
+	c.TLS.BindFlags(s)
 	return s
 }
 
@@ -73,9 +83,20 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, err
 	}
 	svc := registry.NewService(st, districts, time.Now)
+	unary, stream := c.Unary, c.Stream
+	if c.Admin != nil {
+		authn := &auth.Authenticator{Admin: c.Admin, Services: c.ServiceSecret, Members: rpc.LocalKeys(svc)}
+		unary = append([]grpc.UnaryServerInterceptor{authn.UnaryInterceptor(rpc.Policy)}, unary...)
+		stream = append([]grpc.StreamServerInterceptor{authn.StreamInterceptor(rpc.Policy)}, stream...)
+	}
+	tlsOpts, err := c.TLS.ServerOptions()
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	srv := grpcx.NewServer(grpcx.ServerOptions{
 		Name: ServiceName, Logger: log, ShutdownTimeout: c.ShutdownTimeout,
-		Unary: c.Unary, Stream: c.Stream, GRPC: c.GRPCServer,
+		Unary: unary, Stream: stream, GRPC: append(tlsOpts, c.GRPCServer...),
 	})
 	memberv1.RegisterMemberRegistryServer(srv.GRPC, rpc.New(svc, page.NewCodec(key)))
 	srv.OnClose(st.Close)
@@ -90,6 +111,14 @@ func Main(args []string) error {
 		return err
 	}
 	log := runner.Logger("member-registry", c.LogLevel)
+	var err error
+	// TODO(auth rollout): authentication turns on by default once every
+	// service verifies keys; until then it needs -admin-key-file.
+	if c.AuthFlags.AdminKeyFile != "" {
+		if c.Admin, c.ServiceSecret, err = c.AuthFlags.Load(c.DataDir, log); err != nil {
+			return err
+		}
+	}
 	srv, err := New(c, log)
 	if err != nil {
 		return err

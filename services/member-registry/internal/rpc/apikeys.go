@@ -107,3 +107,16 @@ func (s *Server) AuthenticateApiKey(ctx context.Context, req *memberv1.Authentic
 		State: memberv1.MemberState(m.State), ApiKey: k.Name(),
 	}, nil
 }
+
+// LocalKeys checks member keys against the registry's own store.
+func LocalKeys(svc *registry.Service) auth.MemberKeys { return localKeys{svc} }
+
+type localKeys struct{ svc *registry.Service }
+
+func (l localKeys) Lookup(_ context.Context, keyID, secret string) (auth.Principal, error) {
+	m, k, err := l.svc.AuthenticateAPIKey(keyID, secret)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	return auth.Principal{Kind: auth.Member, Member: m.Name(), MemberKind: m.Kind.String(), District: m.District, KeyID: k.ID}, nil
+}
