@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/testkit"
 	memberapp "github.com/cqlive/alliance/services/member-registry/app"
 	"github.com/cqlive/alliance/services/session-scheduling/app"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -212,3 +214,9 @@ func wantErr(t testing.TB, err error, code codes.Code, reason string) {
 		t.Fatalf("ErrorInfo domain = %q, want session.alliance", ei.GetDomain())
 	}
 }
+
+func dialT(t testing.TB, addr string) *grpc.ClientConn { return testkit.Dial(t, addr) }
+
+func appConfig(registry string) app.Config { return app.Config{MemberRegistryAddr: registry} }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

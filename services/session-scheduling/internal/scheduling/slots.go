@@ -70,7 +70,11 @@ func (svc *Service) FindAvailableSlots(ctx context.Context, q SlotQuery) ([]Slot
 		return nil, err
 	}
 	from := q.From
-	if now := svc.stamp().Truncate(time.Minute).Add(time.Minute); from.Before(now) {
+	now := svc.stamp()
+	if m := now.Truncate(time.Minute); m.Before(now) {
+		now = m.Add(time.Minute)
+	}
+	if from.Before(now) {
 		from = now
 	}
 	if !from.Before(q.To) {
