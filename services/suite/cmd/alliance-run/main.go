@@ -193,7 +193,11 @@ func format(level, msg string, rec map[string]any) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-5s %s", level, msg)
 	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%v", k, rec[k])
+		v := rec[k]
+		if f, ok := v.(float64); ok && f == float64(int64(f)) {
+			v = int64(f) // JSON numbers are floats; 1e+10 reads worse than 10000000000
+		}
+		fmt.Fprintf(&b, " %s=%v", k, v)
 	}
 	return b.String()
 }
