@@ -124,7 +124,7 @@ func (p Policy) Check(method string, pr Principal) error {
 func bearer(ctx context.Context) string {
 	md, _ := metadata.FromIncomingContext(ctx)
 	for _, v := range md.Get("authorization") {
-		if tok, ok := strings.CutPrefix(v, "Bearer "); ok {
+		if tok, ok := strings.CutPrefix(v, "Bearer "); ok && strings.TrimSpace(tok) != "" {
 			return strings.TrimSpace(tok)
 		}
 		return "\x00malformed" // present but not a bearer token: never anonymous

@@ -1,0 +1,26 @@
+package auth
+
+import "google.golang.org/protobuf/reflect/protoreflect"
+
+// Methods lists the full method names of a service descriptor, e.g.
+// "/alliance.member.v1.MemberRegistry/GetMember".
+func Methods(sd protoreflect.ServiceDescriptor) []string {
+	var out []string
+	ms := sd.Methods()
+	for i := 0; i < ms.Len(); i++ {
+		out = append(out, "/"+string(sd.FullName())+"/"+string(ms.Get(i).Name()))
+	}
+	return out
+}
+
+// Uncovered returns the methods of sd that p has no rule for. Tests call
+// it so that an RPC added without a rule fails the build's tests.
+func (p Policy) Uncovered(sd protoreflect.ServiceDescriptor) []string {
+	var out []string
+	for _, m := range Methods(sd) {
+		if p.RuleFor(m) == Deny {
+			out = append(out, m)
+		}
+	}
+	return out
+}
