@@ -130,6 +130,11 @@ func dialable(addr string) string {
 func banner(o options) {
 	a := o.addrs
 	grpcurl := filepath.Join(o.bin, "grpcurl")
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, grpcurl); err == nil && !strings.HasPrefix(rel, "..") {
+			grpcurl = rel // bin/grpcurl reads better than /home/.../bin/grpcurl
+		}
+	}
 	fmt.Printf(`
 The alliance suite is up (data in %s/):
   member-registry     gRPC  %s
