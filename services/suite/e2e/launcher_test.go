@@ -1,0 +1,156 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// launch runs alliance-run on free ports and waits for its banner.
+func launch(t *testing.T) (*launched, string) {
+	t.Helper()
+	gw := freeAddr(t)
+	cmd := exec.Command(filepath.Join(binDir, "alliance-run"), "-bin", binDir, "-data-dir", t.TempDir(),
+		"-member-registry-addr", freeAddr(t), "-session-scheduling-addr", freeAddr(t),
+		"-sales-reporting-addr", freeAddr(t), "-http-addr", gw, "-grace", "5s")
+	out := &syncBuffer{}
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Kill on timeout; the launcher's children stop with it (Pdeathsig).
+		_ = cmd.Process.Kill()
+	})
+	up := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		signalled := false
+		for sc.Scan() {
+			out.WriteLine(sc.Text())
+			if !signalled && strings.Contains(sc.Text(), "Ctrl-C stops everything") {
+				close(up)
+				signalled = true
+			}
+		}
+	}()
+	l := &launched{cmd: cmd, out: out, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); pw.Close(); close(l.done) }()
+	select {
+	case <-up:
+	case <-l.done:
+		t.Fatalf("launcher exited early:\n%s", out.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("launcher did not come up:\n%s", out.String())
+	}
+	return l, gw
+}
+
+type launched struct {
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+}
+
+func (l *launched) waitExit(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-l.done:
+		return l.cmd.ProcessState.ExitCode()
+	case <-time.After(30 * time.Second):
+		t.Fatalf("launcher did not exit:\n%s", l.out.String())
+		return 0
+	}
+}
+
+// child finds the pid of the launcher's child running binary name.
+func child(t *testing.T, parent int, name string) int {
+	t.Helper()
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	if len(stats) == 0 {
+		t.Skip("no /proc to find the child in")
+	}
+	for _, st := range stats {
+		b, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		rest := string(b[bytes.LastIndexByte(b, ')')+1:])
+		f := strings.Fields(rest)
+		if len(f) < 2 || f[1] != strconv.Itoa(parent) {
+			continue
+		}
+		dir := filepath.Dir(st)
+		argv, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
+		argv0, _, _ := bytes.Cut(argv, []byte{0})
+		if filepath.Base(string(argv0)) == name {
+			pid, _ := strconv.Atoi(filepath.Base(dir))
+			return pid
+		}
+	}
+	t.Fatalf("no child %s of %d", name, parent)
+	return 0
+}
+
+func TestLauncherStopsAllOnInterrupt(t *testing.T) {
+	l, gw := launch(t)
+	cmd, out := l.cmd, l.out
+	if r := send(t, "GET", "http://"+gw+"/readyz", "", nil); r.code != 200 {
+		t.Fatalf("readyz: %d %s", r.code, r.raw)
+	}
+	if !strings.Contains(out.String(), "curl -s http://"+gw+"/v1/districts") {
+		t.Errorf("banner has no curl line:\n%s", out.String())
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if code := l.waitExit(t); code != 0 {
+		t.Errorf("exit code %d:\n%s", code, out.String())
+	}
+	for _, name := range []string{"gateway", "sales-reporting", "session-scheduling", "member-registry"} {
+		if !strings.Contains(out.String(), name+" stopped (exited with code 0)") {
+			t.Errorf("%s did not stop gracefully:\n%s", name, out.String())
+		}
+	}
+}
+
+func TestLauncherReportsADeadProcess(t *testing.T) {
+	l, _ := launch(t)
+	out := l.out
+	_ = syscall.Kill(child(t, l.cmd.Process.Pid, "session-scheduling"), syscall.SIGKILL)
+	if code := l.waitExit(t); code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	if !strings.Contains(out.String(), "session-scheduling killed by signal: killed unexpectedly; stopping the others") {
+		t.Errorf("death not reported:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "member-registry stopped (exited with code 0)") {
+		t.Errorf("others not stopped:\n%s", out.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) WriteLine(l string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(l + "\n")
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
