@@ -28,6 +28,8 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -52,21 +54,32 @@ type demo struct {
 }
 
 func run(args []string) error {
-	var memberAddr, sessionAddr, salesAddr, zone string
+	var memberAddr, sessionAddr, salesAddr, zone, keyFile string
 	fs := flag.NewFlagSet("alliance-demo", flag.ContinueOnError)
 	fs.StringVar(&memberAddr, "member-registry-addr", "localhost:50051", "gRPC address of member-registry")
 	fs.StringVar(&sessionAddr, "session-scheduling-addr", "localhost:50052", "gRPC address of session-scheduling")
 	fs.StringVar(&salesAddr, "sales-reporting-addr", "localhost:50053", "gRPC address of sales-reporting")
 	fs.StringVar(&zone, "time-zone", "Asia/Shanghai", "the alliance's time zone, for today's date in report calls")
+	fs.StringVar(&keyFile, "admin-key-file", "", "file whose first line is an admin API key, sent as `authorization: Bearer <key>` (needed once the services require keys)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var opts []grpc.DialOption
+	if keyFile != "" {
+		b, err := os.ReadFile(keyFile)
+		if err != nil {
+			return err
+		}
+		key, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithChainUnaryInterceptor(bearer(key)))
 	}
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
 		loc = time.FixedZone(zone, 8*3600) // Chongqing: UTC+8 without DST
 	}
 	dial := func(addr string) (*grpc.ClientConn, error) {
-		return grpcx.Dial(addr, grpcx.DialOptions{Timeout: 10 * time.Second})
+		return grpcx.Dial(addr, grpcx.DialOptions{Timeout: 10 * time.Second, GRPC: opts})
 	}
 	mc, err := dial(memberAddr)
 	if err != nil {
@@ -102,6 +115,13 @@ func run(args []string) error {
 		return err
 	}
 	return d.printOverview(ctx)
+}
+
+// bearer sends key with every call, as a member system would.
+func bearer(key string) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		return invoker(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key), method, req, reply, cc, opts...)
+	}
 }
 
 func code(err error) codes.Code { return status.Code(err) }
