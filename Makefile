@@ -9,7 +9,7 @@ BIN     := $(CURDIR)/bin
 TOOLS   := buf protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2 grpcurl ghz
 TOOL_BINS := $(addprefix $(BIN)/,$(TOOLS))
 MODULES := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1/p')
-SERVICES := member-registry
+SERVICES := member-registry session-scheduling sales-reporting gateway
 TEST_FLAGS ?= -race -count=1 -timeout 15m
 
 .PHONY: help tools generate check-generate lint vet fmt-check build test ci run clean
@@ -40,7 +40,7 @@ fmt-check: ## Fail if any Go file outside gen/ is not gofmt-formatted.
 	@out=$$(git ls-files -co --exclude-standard '*.go' | grep -v '^gen/' | xargs -r gofmt -l); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-build: ## Build the service binaries into bin/.
+build: tools ## Build the pinned tools and the service binaries into bin/.
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do echo "build $$s"; $(GO) build -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
 
