@@ -47,15 +47,16 @@ func (s *seen) last() metadata.MD {
 }
 
 type env struct {
-	url  string
-	seen *seen
+	url     string
+	regAddr string
+	seen    *seen
 	// stopSales stops the stand-in of sales-reporting.
 	stopSales func()
 }
 
 // healthOnly serves only grpc.health.v1 (and reflection) under a service's
 // name: a stand-in for a service whose routes a test does not call.
-func healthOnly(t *testing.T, name string) (string, func()) {
+func healthOnly(t testing.TB, name string) (string, func()) {
 	t.Helper()
 	srv := grpcx.NewServer(grpcx.ServerOptions{Name: name, Logger: quiet()})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -75,7 +76,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 // start runs a real member registry, stand-ins for the other two services
 // and the gateway, all on loopback.
-func start(t *testing.T, mutate func(*app.Config)) env {
+func start(t testing.TB, mutate func(*app.Config)) env {
 	t.Helper()
 	s := &seen{}
 	reg, err := member.New(member.Config{DataDir: t.TempDir(), Unary: []grpc.UnaryServerInterceptor{s.interceptor}}, quiet())
@@ -110,7 +111,7 @@ func start(t *testing.T, mutate func(*app.Config)) env {
 			t.Errorf("gateway stopped with error: %v", err)
 		}
 	})
-	return env{url: "http://" + lis.Addr().String(), seen: s, stopSales: stopSales}
+	return env{url: "http://" + lis.Addr().String(), regAddr: regAddr, seen: s, stopSales: stopSales}
 }
 
 type reply struct {
