@@ -1,6 +1,9 @@
 package report
 
 import (
+	"cmp"
+	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -30,27 +33,45 @@ func (s *sums) add(o *sums) {
 	s.refunds += o.refunds
 }
 
-// rec is one record of a session: a cell (session, product, day), or in
-// session.days the sum of a session's cells of one day and one session
+// rec is one record of a day: a cell (session, product, day), or in
+// dayData.days the sum of one session's cells of that day with one session
 // attribution (pattr -1). Attributions are interned: sattr and pattr index
 // the key columns of Engine.col.
 type rec struct {
-	day   Day
-	sattr int32
-	pattr int32
+	session int32
+	sattr   int32
+	pattr   int32
+	// prev, in day records, is the latest earlier day on which the
+	// session has a record, noPrev if none, or mixed once the session has
+	// records under two session attributions. A record whose prev lies
+	// before its period is the first of its session in the period, which
+	// lets the common case count distinct sessions while streaming over the
+	// records, without a per-session lookup. Cells are always mixed: a
+	// session has several products.
+	prev Day
 	sums
 }
 
-type session struct {
-	cells []rec
-	days  []rec
-	sum   SessionSummary
+const (
+	noPrev Day = math.MinInt32
+	mixed  Day = math.MaxInt32
+)
+
+// dayRef locates a day record of a session.
+type dayRef struct {
+	day   Day
+	sattr int32
+	idx   int32
 }
 
-// span is the range of days a session has records on, kept apart from the
-// records so a query can skip the sessions outside its range by reading
-// 8 bytes each.
-type span struct{ lo, hi Day }
+// dayData holds the records of one day contiguously, so that a report reads
+// the days of its range as a few flat arrays whatever their order of
+// arrival, and never touches the days outside its range.
+type dayData struct {
+	day   Day
+	cells []rec
+	days  []rec
+}
 
 type interner struct {
 	ids   map[string]int32
@@ -81,6 +102,11 @@ type cellKey struct {
 	day              Day
 }
 
+type dayKey struct {
+	session, sattr int32
+	day            Day
+}
+
 // Engine holds every rollup cell in memory and answers reports from them.
 // Its methods are safe for concurrent use; Apply excludes queries for the
 // time of one batch, so a query sees a commit whole or not at all.
@@ -89,8 +115,11 @@ type Engine struct {
 
 	mu       sync.RWMutex
 	sessIDs  map[string]int32
-	sessions []session
-	spans    []span
+	sessions []SessionSummary // by session id
+	// byDay holds the days with records in ascending order; dayOf finds a
+	// day's data when a sale arrives.
+	byDay    []*dayData
+	dayOf    map[Day]*dayData
 	products interner
 	sattrs   map[sessionAttr]int32
 	pattrs   map[productAttr]int32
@@ -99,7 +128,11 @@ type Engine struct {
 	// its key in keys[d].
 	keys  [dimCount]interner
 	col   [dimCount][]int32
-	cells map[cellKey]int32 // index in sessions[session].cells
+	cells map[cellKey]int32 // index in dayOf[day].cells
+	days  map[dayKey]int32  // index in dayOf[day].days
+	// refs are the day records of each session in day order, to keep
+	// rec.prev right whatever order the sales arrive in.
+	refs [][]dayRef
 	// dataThrough is the newest event time of any sale held.
 	dataThrough time.Time
 }
@@ -116,6 +149,8 @@ func New(loc *time.Location) *Engine {
 		sattrs:  make(map[sessionAttr]int32),
 		pattrs:  make(map[productAttr]int32),
 		cells:   make(map[cellKey]int32),
+		days:    make(map[dayKey]int32),
+		dayOf:   make(map[Day]*dayData),
 	}
 }
 
@@ -157,39 +192,33 @@ func (e *Engine) merge(c *Cell) {
 	if !ok {
 		sid = int32(len(e.sessions))
 		e.sessIDs[c.Session] = sid
-		e.sessions = append(e.sessions, session{})
-		e.spans = append(e.spans, span{c.Day, c.Day})
+		e.sessions = append(e.sessions, SessionSummary{})
+		e.refs = append(e.refs, nil)
 	}
-	s := &e.sessions[sid]
-	sp := &e.spans[sid]
-	sp.lo, sp.hi = min(sp.lo, c.Day), max(sp.hi, c.Day)
-
+	dd := e.dayData(c.Day)
 	add := sums{orders: c.Orders, units: c.Units, gross: c.Gross, refunds: c.Refunds}
-	pid := e.products.id(c.Product)
-	key := cellKey{sid, pid, c.Day}
+	key := cellKey{sid, e.products.id(c.Product), c.Day}
+	var sa int32
 	if i, ok := e.cells[key]; ok {
-		s.cells[i].add(&add)
+		dd.cells[i].add(&add)
+		sa = dd.cells[i].sattr
 	} else {
-		sa, pa := e.sessionAttr(&c.Attr), e.productAttr(&c.Attr)
-		e.cells[key] = int32(len(s.cells))
-		s.cells = append(s.cells, rec{day: c.Day, sattr: sa, pattr: pa, sums: add})
+		sa = e.sessionAttr(&c.Attr)
+		e.cells[key] = int32(len(dd.cells))
+		dd.cells = append(dd.cells, rec{session: sid, sattr: sa, pattr: e.productAttr(&c.Attr), prev: mixed, sums: add})
 	}
-	// The day record follows the attribution of the cell, whose first sale
-	// fixed it (see Cell.Add).
-	sa := s.cells[e.cells[key]].sattr
-	found := false
-	for i := range s.days {
-		if r := &s.days[i]; r.day == c.Day && r.sattr == sa {
-			r.add(&add)
-			found = true
-			break
-		}
-	}
-	if !found {
-		s.days = append(s.days, rec{day: c.Day, sattr: sa, pattr: -1, sums: add})
+	// The day record follows the attribution of the cell, which its first
+	// sale fixed (see Cell.Add).
+	dk := dayKey{sid, sa, c.Day}
+	if i, ok := e.days[dk]; ok {
+		dd.days[i].add(&add)
+	} else {
+		e.days[dk] = int32(len(dd.days))
+		dd.days = append(dd.days, rec{session: sid, sattr: sa, pattr: -1, sums: add})
+		e.link(sid, dayRef{c.Day, sa, int32(len(dd.days) - 1)})
 	}
 
-	sum := &s.sum
+	sum := &e.sessions[sid]
 	sum.Orders += c.Orders
 	sum.Units += c.Units
 	sum.Gross += c.Gross
@@ -204,6 +233,46 @@ func (e *Engine) merge(c *Cell) {
 	if c.LastEvent.After(e.dataThrough) {
 		e.dataThrough = c.LastEvent
 	}
+}
+
+// link files a new day record among its session's and sets the prev of it
+// and of the record that follows it. A second session attribution marks
+// every record of the session mixed, for good.
+func (e *Engine) link(sid int32, ref dayRef) {
+	refs := e.refs[sid]
+	at := func(r dayRef) *rec { return &e.dayOf[r.day].days[r.idx] }
+	isMixed := len(refs) > 0 && at(refs[0]).prev == mixed
+	if !isMixed && len(refs) > 0 && refs[0].sattr != ref.sattr {
+		isMixed = true
+		for _, r := range refs {
+			at(r).prev = mixed
+		}
+	}
+	i, _ := slices.BinarySearchFunc(refs, ref.day, func(r dayRef, d Day) int { return cmp.Compare(r.day, d) })
+	switch {
+	case isMixed:
+		at(ref).prev = mixed
+	case i > 0:
+		at(ref).prev = refs[i-1].day
+	default:
+		at(ref).prev = noPrev
+	}
+	if !isMixed && i < len(refs) {
+		at(refs[i]).prev = ref.day
+	}
+	e.refs[sid] = slices.Insert(refs, i, ref)
+}
+
+// dayData is the data of day d, made and put in order on first use.
+func (e *Engine) dayData(d Day) *dayData {
+	if dd, ok := e.dayOf[d]; ok {
+		return dd
+	}
+	dd := &dayData{day: d}
+	e.dayOf[d] = dd
+	i, _ := slices.BinarySearchFunc(e.byDay, d, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
+	e.byDay = slices.Insert(e.byDay, i, dd)
+	return dd
 }
 
 func (e *Engine) sessionAttr(a *Attribution) int32 {
@@ -243,7 +312,7 @@ func (e *Engine) SessionSummary(name string) (SessionSummary, bool) {
 	if !ok {
 		return SessionSummary{}, false
 	}
-	return e.sessions[sid].sum, true
+	return e.sessions[sid], true
 }
 
 // DataThrough is the newest event time of any sale held (zero when none).

@@ -55,6 +55,7 @@ func genWorld(t testing.TB, seed uint64, nDeltas int) world {
 	type session struct {
 		name     string
 		attr     Attribution
+		mixed    bool
 		start    time.Time
 		products []product
 	}
@@ -65,6 +66,7 @@ func genWorld(t testing.TB, seed uint64, nDeltas int) world {
 			name:  fmt.Sprintf("sessions/s%02d", i),
 			attr:  Attribution{Host: pick(hosts), Agency: pick(agencies), Base: b, Studio: b + "/studios/1", District: pick(districts), Platform: pick(platforms), Official: r.IntN(4) == 0},
 			start: base.AddDate(0, 0, r.IntN(420)),
+			mixed: i%5 == 0,
 		}
 		for _, j := range r.Perm(len(products))[:1+r.IntN(4)] {
 			s.products = append(s.products, products[j])
@@ -93,6 +95,14 @@ func genWorld(t testing.TB, seed uint64, nDeltas int) world {
 		}
 		attr := s.attr
 		attr.Merchant, attr.Category, attr.OriginDistrict = p.merchant, p.category, p.origin
+		if s.mixed {
+			// The host changed agency while the session was live: its
+			// products carry different session attributions.
+			attr.Agency = agencies[len(p.name)%len(agencies)]
+			if p.category == "tea" {
+				attr.Host = hosts[0]
+			}
+		}
 		d := Delta{Session: s.name, Product: p.name, Attr: attr, Day: DayOf(at, loc), EventTime: at,
 			Kind: kind, Quantity: 1 + r.Int64N(5), Amount: 1 + r.Int64N(100000)}
 		w.deltas = append(w.deltas, d)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -33,21 +34,66 @@ type group struct {
 	n       int32 // number of keys
 }
 
-// cond is one filter: the record's key in col must be id.
-type cond struct {
-	product bool
-	col     []int32
-	id      int32
-}
-
-// slot accumulates one row. stamp is the last session counted into it, so
-// that a session is counted once per row although its records are many.
+// slot accumulates one row.
 type slot struct {
 	sums
 	sessions int64
-	stamp    int32
 	period   int32
 	k        [maxGroupBy]int32
+}
+
+// scratch is a query's state per session id, pooled: a query needs it
+// whole, but only while it runs.
+type scratch struct {
+	gen   []int32 // 1 + the period in which the session was last counted
+	first []int32 // the slot it was first counted in, in that period
+	extra map[uint64]struct{}
+	inAll []bool
+}
+
+var scratchPool sync.Pool
+
+func getScratch(n int) *scratch {
+	sc, _ := scratchPool.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{extra: make(map[uint64]struct{})}
+	}
+	if cap(sc.gen) < n {
+		n2 := n + n/4
+		sc.gen, sc.first, sc.inAll = make([]int32, n, n2), make([]int32, n, n2), make([]bool, n, n2)
+	} else {
+		sc.gen, sc.first, sc.inAll = sc.gen[:n], sc.first[:n], sc.inAll[:n]
+		clear(sc.gen)
+		clear(sc.inAll)
+	}
+	clear(sc.extra)
+	return sc
+}
+
+// count counts session sid once into the sessions of slot idx, in the
+// period numbered gen. It remembers the first slot of each session in the
+// period; only a session that falls into several rows of one period (it
+// sold several categories, say) goes through the map.
+func (sc *scratch) count(sid, gen, idx int32, sessions *int64) {
+	if sc.gen[sid] != gen {
+		sc.gen[sid], sc.first[sid] = gen, idx
+		*sessions++
+		return
+	}
+	if sc.first[sid] == idx {
+		return
+	}
+	k := uint64(sid)<<32 | uint64(uint32(idx))
+	if _, ok := sc.extra[k]; !ok {
+		sc.extra[k] = struct{}{}
+		*sessions++
+	}
+}
+
+// from is the index in byDay of the first day not before start.
+func (e *Engine) from(start Day) int {
+	i, _ := slices.BinarySearchFunc(e.byDay, start, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
+	return i
 }
 
 // aggregate is the answer of one query before its rows are named and sorted.
@@ -129,10 +175,10 @@ func (a *aggregate) period(i int32) (Day, Day) {
 	return a.periods[i], a.end
 }
 
-// aggregate walks the records of the sessions that have any in [start, end),
-// session by session, so that a row counts each session once by comparing
-// stamps, with no set per row. The caller holds the read lock and has
-// validated the arguments.
+// aggregate walks the records of [start, end) day by day: each day's
+// records are one flat array, and a session is counted once per row by
+// scratch.count. The caller holds the read lock and has validated the
+// arguments.
 func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f Filter) aggregate {
 	a := aggregate{end: end}
 	periodOf := make([]int32, end-start)
@@ -145,13 +191,36 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		d = pe
 	}
 
-	useCells := false
 	for _, d := range groupBy {
-		gr := group{dim: d, product: productDim(d), col: e.col[d], n: int32(len(e.keys[d].names))}
-		useCells = useCells || gr.product
-		a.groups = append(a.groups, gr)
+		a.groups = append(a.groups, group{dim: d, product: productDim(d), col: e.col[d], n: int32(len(e.keys[d].names))})
 	}
-	var conds []cond
+	// Row grid: period × key1 × key2, with unused dimensions of size 1. A
+	// record's place in a period is the sum of what its session attribution
+	// and its product attribution contribute, each looked up once per query
+	// in sOff and pOff (-1 when a filter rejects it), so the walk does two
+	// loads per record whatever the grouping and filters.
+	n := [maxGroupBy]int64{1, 1}
+	for i, g := range a.groups {
+		n[i] = int64(g.n)
+	}
+	stride := [maxGroupBy]int64{n[1], 1}
+	sOff := make([]int64, len(e.sattrs))
+	var pOff []int64
+	useCells := false
+	for _, g := range a.groups {
+		useCells = useCells || g.product
+	}
+	for _, fv := range []struct {
+		d Dimension
+		v string
+	}{
+		{DimOriginDistrict, f.OriginDistrict}, {DimMerchant, f.Merchant}, {DimCategory, f.Category},
+	} {
+		useCells = useCells || fv.v != ""
+	}
+	if useCells {
+		pOff = make([]int64, len(e.pattrs))
+	}
 	for _, fv := range []struct {
 		d Dimension
 		v string
@@ -167,21 +236,29 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		if !ok {
 			return a // no sale has that key
 		}
-		conds = append(conds, cond{product: productDim(fv.d), col: e.col[fv.d], id: id})
-		useCells = useCells || productDim(fv.d)
+		off := sOff
+		if productDim(fv.d) {
+			off = pOff
+		}
+		for x, k := range e.col[fv.d] {
+			if k != id {
+				off[x] = -1
+			}
+		}
 	}
-
-	// Row grid: period × key1 × key2, with unused dimensions of size 1.
-	n1, n2 := int64(1), int64(1)
-	var col1, col2 []int32
-	var p1, p2 bool
-	if len(a.groups) > 0 {
-		n1, col1, p1 = int64(a.groups[0].n), a.groups[0].col, a.groups[0].product
+	for i, g := range a.groups {
+		off := sOff
+		if g.product {
+			off = pOff
+		}
+		for x, k := range g.col {
+			if off[x] >= 0 {
+				off[x] += int64(k) * stride[i]
+			}
+		}
 	}
-	if len(a.groups) > 1 {
-		n2, col2, p2 = int64(a.groups[1].n), a.groups[1].col, a.groups[1].product
-	}
-	grid := int64(len(a.periods)) * n1 * n2
+	perPeriod := n[0] * n[1]
+	grid := int64(len(a.periods)) * perPeriod
 	var dense []int32 // slot index + 1, 0 for none
 	var sparse map[int64]int32
 	if grid <= denseLimit {
@@ -190,49 +267,39 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		sparse = make(map[int64]int32)
 	}
 
-	for sid, sp := range e.spans {
-		if sp.hi < start || sp.lo >= end {
-			continue
+	var sc *scratch // only for mixed records
+	defer func() {
+		if sc != nil {
+			scratchPool.Put(sc)
 		}
-		s := &e.sessions[sid]
-		recs := s.days
+	}()
+	var sessions int64
+	for _, dd := range e.byDay[e.from(start):] {
+		if dd.day >= end {
+			break
+		}
+		p := periodOf[dd.day-start]
+		ps := a.periods[p]
+		gen := p + 1
+		base := int64(p) * perPeriod
+		recs := dd.days
 		if useCells {
-			recs = s.cells
+			recs = dd.cells
 		}
-		stamp := int32(sid) + 1
-		counted := false
-	records:
 		for i := range recs {
 			r := &recs[i]
-			if r.day < start || r.day >= end {
+			off := sOff[r.sattr]
+			if off < 0 {
 				continue
 			}
-			for _, c := range conds {
-				attr := r.sattr
-				if c.product {
-					attr = r.pattr
+			if useCells {
+				po := pOff[r.pattr]
+				if po < 0 {
+					continue
 				}
-				if c.col[attr] != c.id {
-					continue records
-				}
+				off += po
 			}
-			p := periodOf[r.day-start]
-			var k1, k2 int32
-			if col1 != nil {
-				if p1 {
-					k1 = col1[r.pattr]
-				} else {
-					k1 = col1[r.sattr]
-				}
-			}
-			if col2 != nil {
-				if p2 {
-					k2 = col2[r.pattr]
-				} else {
-					k2 = col2[r.sattr]
-				}
-			}
-			cell := (int64(p)*n1+int64(k1))*n2 + int64(k2)
+			cell := base + off
 			var idx int32
 			if dense != nil {
 				idx = dense[cell]
@@ -240,7 +307,7 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 				idx = sparse[cell]
 			}
 			if idx == 0 {
-				a.slots = append(a.slots, slot{period: p, k: [maxGroupBy]int32{k1, k2}})
+				a.slots = append(a.slots, slot{period: p, k: [maxGroupBy]int32{int32(off / n[1]), int32(off % n[1])}})
 				idx = int32(len(a.slots))
 				if dense != nil {
 					dense[cell] = idx
@@ -250,16 +317,28 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 			}
 			sl := &a.slots[idx-1]
 			sl.add(&r.sums)
-			if sl.stamp != stamp {
-				sl.stamp = stamp
-				sl.sessions++
+			if r.prev != mixed {
+				// Branch-free: whether a record is its session's first in
+				// a period is a coin toss the CPU cannot predict.
+				sl.sessions += b2i(r.prev < ps)
+				sessions += b2i(r.prev < start)
+				continue
 			}
-			a.totals.add(&r.sums)
-			counted = true
+			if sc == nil {
+				sc = getScratch(len(e.sessions))
+			}
+			sc.count(r.session, gen, idx, &sl.sessions)
+			if !sc.inAll[r.session] {
+				sc.inAll[r.session] = true
+				sessions++
+			}
 		}
-		if counted {
-			a.sessions++
-		}
+	}
+	// Every record went into one slot: the totals are the slots' sum, which
+	// spares the walk a second accumulator.
+	a.sessions = sessions
+	for i := range a.slots {
+		a.totals.add(&a.slots[i].sums)
 	}
 	return a
 }
@@ -349,32 +428,39 @@ func (e *Engine) Overview(start, end Day) Overview {
 	agencySeen := make([]bool, len(e.keys[DimAgency].names))
 	districts := make([]slot, len(e.keys[DimDistrict].names))
 	var total sums
-	for sid, sp := range e.spans {
-		if sp.hi < start || sp.lo >= end {
-			continue
+	var sc *scratch // only for mixed records
+	defer func() {
+		if sc != nil {
+			scratchPool.Put(sc)
 		}
-		stamp := int32(sid) + 1
-		counted := false
-		days := e.sessions[sid].days
-		for i := range days {
-			r := &days[i]
-			if r.day < start || r.day >= end {
-				continue
-			}
+	}()
+	for _, dd := range e.byDay[e.from(start):] {
+		if dd.day >= end {
+			break
+		}
+		for i := range dd.days {
+			r := &dd.days[i]
 			total.add(&r.sums)
-			d := &districts[districtCol[r.sattr]]
+			k := districtCol[r.sattr]
+			d := &districts[k]
 			d.add(&r.sums)
-			if d.stamp != stamp {
-				d.stamp = stamp
-				d.sessions++
-			}
 			hostSeen[hostCol[r.sattr]] = true
 			baseSeen[baseCol[r.sattr]] = true
 			agencySeen[agencyCol[r.sattr]] = true
-			counted = true
-		}
-		if counted {
-			o.SessionsWithSales++
+			if r.prev != mixed {
+				first := b2i(r.prev < start)
+				d.sessions += first
+				o.SessionsWithSales += first
+				continue
+			}
+			if sc == nil {
+				sc = getScratch(len(e.sessions))
+			}
+			sc.count(r.session, 1, k, &d.sessions)
+			if !sc.inAll[r.session] {
+				sc.inAll[r.session] = true
+				o.SessionsWithSales++
+			}
 		}
 	}
 	o.Orders, o.Gross, o.Refunds = total.orders, total.gross, total.refunds
@@ -385,7 +471,7 @@ func (e *Engine) Overview(start, end Day) Overview {
 
 	a := aggregate{groups: []group{{dim: DimDistrict}}}
 	for k := range districts {
-		if districts[k].stamp != 0 {
+		if districts[k].sessions != 0 {
 			districts[k].k[0] = int32(k)
 			a.slots = append(a.slots, districts[k])
 		}
@@ -403,4 +489,11 @@ func countActive(seen []bool, names []string) int64 {
 		}
 	}
 	return n
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
