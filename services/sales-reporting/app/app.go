@@ -128,8 +128,15 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		Unary: c.Unary, Stream: c.Stream, GRPC: c.GRPCServer,
 	})
 	salesv1.RegisterSalesReportingServer(srv.GRPC, rpc.New(svc, engine, deps.NewNames(client, c.Now), client, page.NewCodec(key), c.Currency))
-	// Closers run in reverse: the commit loop drains before the store closes.
+	stopIndexer, indexerDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(indexerDone)
+		st.RunIndexer(stopIndexer, 250*time.Millisecond, func(err error) { log.Error("indexing sales", "err", err) })
+	}()
+	// Closers run in reverse: the commit loop drains, then the indexer
+	// stops, then the store closes.
 	srv.OnClose(st.Close)
+	srv.OnClose(func() error { close(stopIndexer); <-indexerDone; return nil })
 	srv.OnClose(func() error { return errors.Join(schedConn.Close(), regConn.Close()) })
 	srv.OnClose(svc.Close)
 	ok = true

@@ -121,7 +121,9 @@ func TestCrashMidImport(t *testing.T) {
 	}
 
 	proc := startProcess(t, bin, args...)
-	client := func() salesv1.SalesReportingClient { return salesv1.NewSalesReportingClient(testkit.Dial(t, proc.addr)) }
+	client := func() salesv1.SalesReportingClient {
+		return salesv1.NewSalesReportingClient(testkit.Dial(t, proc.addr))
+	}
 	sales := client()
 	send := func(c salesv1.SalesReportingClient, chunk []*salesv1.Sale, killAt int) (*salesv1.ImportSalesResponse, error) {
 		stream, err := c.ImportSales(ctx)

@@ -55,13 +55,14 @@ func (c *clock) Set(t time.Time) {
 // env is a real member registry, a map-backed session scheduler and a real
 // sales-reporting server, all gRPC on loopback.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	a     *testenv.Alliance
 	sched *testenv.Scheduler
 	clock *clock
 	cfg   app.Config
 	sales salesv1.SalesReportingClient
 	stop  func()
+	addr  string
 }
 
 // Session ids the fixture puts in the scheduler.
@@ -73,7 +74,9 @@ const (
 	sKuaishou  = "sessions/kuaishou"  // ENDED, on Kuaishou, official host in the second base
 )
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvTB(t) }
+
+func newEnvTB(t testing.TB) *env {
 	t.Helper()
 	reg, err := testenv.Registry(t.TempDir())
 	if err != nil {
@@ -127,7 +130,8 @@ func (e *env) start() {
 		})
 	}
 	e.t.Cleanup(e.stop)
-	e.sales = salesv1.NewSalesReportingClient(testkit.Dial(e.t, lis.Addr().String()))
+	e.addr = lis.Addr().String()
+	e.sales = salesv1.NewSalesReportingClient(testkit.Dial(e.t, e.addr))
 }
 
 func (e *env) restart() {

@@ -169,7 +169,6 @@ type importFailure struct{ r *salesv1.ImportSalesResponse }
 
 func (f importFailure) Error() string { return "import rejected lines: " + f.r.String() }
 
-
 func TestRestartKeepsSalesAndReports(t *testing.T) {
 	e := newEnv(t)
 	a := e.a

@@ -67,7 +67,7 @@ func TestReportsEqualANaiveRecount(t *testing.T) {
 		}
 		s := sessions[rng.IntN(len(sessions))]
 		// within [start, end+24h], often in the hour around midnight
-		at := s.start.Add(time.Duration(rng.IntN(int(27 * time.Hour / time.Second))) * time.Second)
+		at := s.start.Add(time.Duration(rng.IntN(int(27*time.Hour/time.Second))) * time.Second)
 		if rng.IntN(2) == 0 {
 			at = s.start.Add(time.Duration(rng.IntN(int(3*time.Hour/time.Second))) * time.Second)
 		}
@@ -248,4 +248,3 @@ func recount(sales []*salesv1.Sale, g salesv1.Granularity, gb []salesv1.Dimensio
 	}
 	return out, total.String()
 }
-

@@ -14,6 +14,9 @@ type Repo interface {
 	Update(fn func(Tx) error) error
 	// View runs fn in a read transaction.
 	View(fn func(ReadTx) error) error
+	// SyncIndexes makes the listing indexes cover every committed sale.
+	// They are kept off the ingestion path, so a listing asks for this first.
+	SyncIndexes() error
 }
 
 // ReadTx reads sales.

@@ -332,6 +332,9 @@ func (s *Service) Get(id uint64) (*Sale, error) {
 
 // List returns a page of sales ordered by event time, then name.
 func (s *Service) List(session string, kind report.Kind, cursor []byte, limit int) ([]*Sale, []byte, error) {
+	if err := s.repo.SyncIndexes(); err != nil {
+		return nil, nil, err
+	}
 	var out []*Sale
 	var next []byte
 	err := s.repo.View(func(tx ReadTx) error {

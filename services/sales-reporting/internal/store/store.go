@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
@@ -22,9 +24,13 @@ var (
 	// platform 0x00 external_id -> id: the idempotency key.
 	bucketSaleKeys = []byte("sale_keys")
 	// event time (8) id (8) -> nothing: ListSales over every session.
+	// Kept by the indexer, off the ingestion path (see IndexSales).
 	bucketByTime = []byte("sales_by_time")
 	// session 0x00 event time (8) id (8) -> nothing: ListSales of one session.
+	// Kept by the indexer too.
 	bucketBySession = []byte("sales_by_session")
+	// "through" -> the last sale id the listing indexes cover.
+	bucketIndexState = []byte("index_state")
 	// order id -> refunded quantity and amount so far.
 	bucketRefunded = []byte("refunded")
 	// session name -> attribution snapshot.
@@ -38,8 +44,8 @@ var (
 // Schema of sales.db.
 var Schema = boltdb.Schema{
 	Version: 1,
-	Buckets: [][]byte{bucketSales, bucketSaleKeys, bucketByTime, bucketBySession, bucketRefunded,
-		bucketSessions, bucketProducts, bucketCells},
+	Buckets: [][]byte{bucketSales, bucketSaleKeys, bucketByTime, bucketBySession, bucketIndexState,
+		bucketRefunded, bucketSessions, bucketProducts, bucketCells},
 }
 
 // Store is sales.db.
@@ -64,6 +70,9 @@ func (s *Store) Update(fn func(ingest.Tx) error) error {
 		if err := fn(t); err != nil {
 			return err
 		}
+		if err := t.flushKeys(); err != nil {
+			return err
+		}
 		return t.flushCells()
 	})
 }
@@ -78,6 +87,11 @@ type tx struct {
 	sales, keys, byTime, bySession, refunded, sessions, prods *bolt.Bucket
 	cells                                                     *bolt.Bucket
 	touched                                                   map[string]*report.Cell
+	// newKeys are the idempotency keys of this transaction, written sorted
+	// at its end: bbolt inserts into an in-memory node with a copy of its
+	// tail, so thousands of keys in random order into one node cost a
+	// quadratic memmove, and the same keys in order cost next to nothing.
+	newKeys map[string]uint64
 }
 
 func newTx(btx *bolt.Tx) *tx {
@@ -90,8 +104,8 @@ func newTx(btx *bolt.Tx) *tx {
 	if btx.Writable() {
 		// Append-mostly buckets: full pages waste nothing when keys only grow.
 		t.sales.FillPercent = 1.0
-		t.byTime.FillPercent = 0.9
 		t.touched = map[string]*report.Cell{}
+		t.newKeys = map[string]uint64{}
 	}
 	return t
 }
@@ -150,7 +164,11 @@ func (t *tx) SaleByID(id uint64) (*ingest.Sale, error) {
 }
 
 func (t *tx) SaleByKey(platform, externalID string) (*ingest.Sale, error) {
-	v := t.keys.Get(saleKey(platform, externalID))
+	k := saleKey(platform, externalID)
+	if id, ok := t.newKeys[string(k)]; ok {
+		return t.SaleByID(id)
+	}
+	v := t.keys.Get(k)
 	if v == nil {
 		return nil, nil
 	}
@@ -164,14 +182,22 @@ func (t *tx) PutSale(s *ingest.Sale) error {
 	if err := t.sales.Put(id, encodeSale(s)); err != nil {
 		return err
 	}
-	if err := t.keys.Put(saleKey(s.Platform, s.ExternalID), id); err != nil {
-		return err
+	t.newKeys[string(saleKey(s.Platform, s.ExternalID))] = s.ID
+	return nil
+}
+
+func (t *tx) flushKeys() error {
+	keys := make([]string, 0, len(t.newKeys))
+	for k := range t.newKeys {
+		keys = append(keys, k)
 	}
-	if err := t.byTime.Put(append(timeKey(nil, s.EventTime), id...), nil); err != nil {
-		return err
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := t.keys.Put([]byte(k), u64(t.newKeys[k])); err != nil {
+			return err
+		}
 	}
-	k := append([]byte(s.Session), 0)
-	return t.bySession.Put(append(timeKey(k, s.EventTime), id...), nil)
+	return nil
 }
 
 func (t *tx) Refunded(orderID uint64) (int64, int64, error) {
@@ -367,6 +393,104 @@ func (t *tx) ListSales(session string, kind report.Kind, cursor []byte, limit in
 		out = append(out, s)
 	}
 	return out, nil, nil
+}
+
+var indexedKey = []byte("through")
+
+// IndexSales extends the listing indexes (by time, by session) over at
+// most max sales committed since the last run, in one transaction, and
+// reports whether they now cover every sale. Ingestion does not write these
+// indexes: in large batches they cost a fraction of what they cost one
+// sale at a time, and a crash between the two only leaves work for the
+// next run, since the position is saved with the entries.
+func (s *Store) IndexSales(max int) (done bool, err error) {
+	err = s.DB.Update(func(btx *bolt.Tx) error {
+		state := btx.Bucket(bucketIndexState)
+		var through uint64
+		if v := state.Get(indexedKey); v != nil {
+			through = binary.BigEndian.Uint64(v)
+		}
+		byTime, bySession := btx.Bucket(bucketByTime), btx.Bucket(bucketBySession)
+		var timeKeys, sessionKeys [][]byte
+		c := btx.Bucket(bucketSales).Cursor()
+		var k, v []byte
+		for k, v = c.Seek(u64(through + 1)); k != nil && len(timeKeys) < max; k, v = c.Next() {
+			sale, err := decodeSale(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			timeKeys = append(timeKeys, append(timeKey(make([]byte, 0, 16), sale.EventTime), k...))
+			sk := append(make([]byte, 0, len(sale.Session)+17), sale.Session...)
+			sessionKeys = append(sessionKeys, append(timeKey(append(sk, 0), sale.EventTime), k...))
+			through = binary.BigEndian.Uint64(k)
+		}
+		done = k == nil
+		if len(timeKeys) == 0 {
+			return nil
+		}
+		// In key order: see newKeys.
+		for _, idx := range []struct {
+			b    *bolt.Bucket
+			keys [][]byte
+		}{{byTime, timeKeys}, {bySession, sessionKeys}} {
+			slices.SortFunc(idx.keys, bytes.Compare)
+			for _, key := range idx.keys {
+				if err := idx.b.Put(key, nil); err != nil {
+					return err
+				}
+			}
+		}
+		return state.Put(indexedKey, u64(through))
+	})
+	return done, err
+}
+
+// indexed reports whether the listing indexes cover every committed sale.
+func (s *Store) indexed() (bool, error) {
+	var ok bool
+	err := s.DB.View(func(btx *bolt.Tx) error {
+		var through uint64
+		if v := btx.Bucket(bucketIndexState).Get(indexedKey); v != nil {
+			through = binary.BigEndian.Uint64(v)
+		}
+		ok = btx.Bucket(bucketSales).Sequence() <= through
+		return nil
+	})
+	return ok, err
+}
+
+// indexBatch bounds one indexing transaction.
+const indexBatch = 50000
+
+// SyncIndexes implements ingest.Repo: it brings the listing indexes up to
+// every committed sale.
+func (s *Store) SyncIndexes() error {
+	if ok, err := s.indexed(); ok || err != nil {
+		return err
+	}
+	for {
+		done, err := s.IndexSales(indexBatch)
+		if done || err != nil {
+			return err
+		}
+	}
+}
+
+// RunIndexer keeps the listing indexes close behind ingestion until stop
+// is closed.
+func (s *Store) RunIndexer(stop <-chan struct{}, every time.Duration, log func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if err := s.SyncIndexes(); err != nil {
+				log(err)
+			}
+		}
+	}
 }
 
 // Snapshots returns every stored session and product snapshot.
