@@ -10,19 +10,21 @@ import (
 	"path/filepath"
 	"time"
 
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/runner"
+	"github.com/cqlive/alliance/services/kit/tlsx"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/members"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/rpc"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/store"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Config of the session scheduler.
@@ -43,7 +45,17 @@ type Config struct {
 	LogLevel        string
 	// Now is the clock; nil means time.Now. Tests inject one.
 	Now func() time.Time
-	// Extra interceptors and server options (authentication, TLS).
+	// Admin keys and the suite's internal secret. With Admin nil no call is
+	// authenticated: only in-process tests and the opt-in period of the
+	// auth rollout do that (see Main).
+	Admin         *auth.AdminKeys
+	ServiceSecret auth.ServiceSecret
+	AuthFlags     auth.Flags
+	// KeyCacheTTL bounds how long a member key revoked in the registry
+	// keeps working here; 0 is auth.DefaultKeyCacheTTL (10s).
+	KeyCacheTTL time.Duration
+	TLS         tlsx.Config
+	// Extra interceptors and server options.
 	Unary      []grpc.UnaryServerInterceptor
 	Stream     []grpc.StreamServerInterceptor
 	GRPCServer []grpc.ServerOption
@@ -70,6 +82,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
 	s.Duration(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for the data file's lock")
+	c.AuthFlags.BindFlags(s)
+	c.TLS.BindFlags(s)
 	return s
 }
 
@@ -114,23 +128,47 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	cc, err := grpcx.Dial(c.MemberRegistryAddr, grpcx.DialOptions{Timeout: c.RegistryTimeout, GRPC: []grpc.DialOption{
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+	transport, err := c.TLS.DialOption()
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	tlsOpts, err := c.TLS.ServerOptions()
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	dial := []grpc.DialOption{
+		transport,
 		// gRPC's default reconnect backoff grows to two minutes; a registry
 		// that comes back should be used again within seconds.
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
 			MinConnectTimeout: 2 * time.Second,
 		}),
-	}})
+	}
+	if len(c.ServiceSecret) > 0 {
+		// The registry's member checks and key checks run as this service.
+		dial = append(dial, grpc.WithPerRPCCredentials(auth.PerRPCToken{
+			Token: c.ServiceSecret.Token("session-scheduling"), Insecure: c.TLS.CAFile == "",
+		}))
+	}
+	cc, err := grpcx.Dial(c.MemberRegistryAddr, grpcx.DialOptions{Timeout: c.RegistryTimeout, GRPC: dial})
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("member registry at %s: %w", c.MemberRegistryAddr, err)
 	}
 	svc := scheduling.NewService(st, members.New(cc, c.RegistryTimeout), rules, c.Now)
+	unary, stream := c.Unary, c.Stream
+	if c.Admin != nil {
+		authn := &auth.Authenticator{Admin: c.Admin, Services: c.ServiceSecret,
+			Members: &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(cc), TTL: c.KeyCacheTTL}}
+		unary = append([]grpc.UnaryServerInterceptor{authn.UnaryInterceptor(rpc.Policy)}, unary...)
+		stream = append([]grpc.StreamServerInterceptor{authn.StreamInterceptor(rpc.Policy)}, stream...)
+	}
 	srv := grpcx.NewServer(grpcx.ServerOptions{
 		Name: ServiceName, Logger: log, ShutdownTimeout: c.ShutdownTimeout,
-		Unary: c.Unary, Stream: c.Stream, GRPC: c.GRPCServer,
+		Unary: unary, Stream: stream, GRPC: append(tlsOpts, c.GRPCServer...),
 	})
 	sessionv1.RegisterSessionSchedulerServer(srv.GRPC, rpc.New(svc, page.NewCodec(key)))
 	srv.OnClose(st.Close)
@@ -146,6 +184,14 @@ func Main(args []string) error {
 		return err
 	}
 	log := runner.Logger("session-scheduling", c.LogLevel)
+	var err error
+	// TODO(auth rollout): authentication turns on by default once every
+	// service verifies keys; until then it needs -admin-key-file.
+	if c.AuthFlags.AdminKeyFile != "" {
+		if c.Admin, c.ServiceSecret, err = c.AuthFlags.Load(c.DataDir, log); err != nil {
+			return err
+		}
+	}
 	srv, err := New(c, log)
 	if err != nil {
 		return err

@@ -63,9 +63,10 @@ func (c *Client) BatchGet(ctx context.Context, names []string) ([]scheduling.Mem
 	out := make([]scheduling.Member, 0, len(resp.GetMembers()))
 	for _, m := range resp.GetMembers() {
 		sm := scheduling.Member{
-			Name:  m.GetName(),
-			Kind:  scheduling.MemberKind(m.GetKind()),
-			State: scheduling.MemberState(m.GetState()),
+			Name:   m.GetName(),
+			Kind:   scheduling.MemberKind(m.GetKind()),
+			State:  scheduling.MemberState(m.GetState()),
+			Agency: m.GetAgency(),
 		}
 		for _, st := range m.GetStudios() {
 			sm.Studios = append(sm.Studios, st.GetStudioId())

@@ -48,7 +48,7 @@ func (s *Server) CreateSession(ctx context.Context, req *sessionv1.CreateSession
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	out, err := s.svc.CreateSession(ctx, in, req.GetSessionId(), req.GetRequestId())
+	out, err := s.svc.CreateSession(withCaller(ctx), in, req.GetSessionId(), req.GetRequestId())
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -150,7 +150,7 @@ func (s *Server) UpdateSession(ctx context.Context, req *sessionv1.UpdateSession
 		return nil, fail(ctx, err)
 	}
 	patch.ID = id
-	out, err := s.svc.UpdateSession(ctx, patch, req.GetUpdateMask().GetPaths(), req.GetSession().GetEtag())
+	out, err := s.svc.UpdateSession(withCaller(ctx), patch, req.GetUpdateMask().GetPaths(), req.GetSession().GetEtag())
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -158,29 +158,29 @@ func (s *Server) UpdateSession(ctx context.Context, req *sessionv1.UpdateSession
 }
 
 func (s *Server) StartSession(ctx context.Context, req *sessionv1.StartSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(id string) (*scheduling.Session, error) {
+	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.StartSession(ctx, id, req.GetEtag())
 	})
 }
 
 func (s *Server) EndSession(ctx context.Context, req *sessionv1.EndSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(id string) (*scheduling.Session, error) {
-		return s.svc.EndSession(id, req.GetEtag())
+	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+		return s.svc.EndSession(ctx, id, req.GetEtag())
 	})
 }
 
 func (s *Server) CancelSession(ctx context.Context, req *sessionv1.CancelSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(id string) (*scheduling.Session, error) {
-		return s.svc.CancelSession(id, req.GetReason(), req.GetEtag())
+	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+		return s.svc.CancelSession(ctx, id, req.GetReason(), req.GetEtag())
 	})
 }
 
-func (s *Server) change(ctx context.Context, name string, do func(id string) (*scheduling.Session, error)) (*sessionv1.Session, error) {
+func (s *Server) change(ctx context.Context, name string, do func(ctx context.Context, id string) (*scheduling.Session, error)) (*sessionv1.Session, error) {
 	id, err := sessionID("name", name)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	out, err := do(id)
+	out, err := do(withCaller(ctx), id)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}

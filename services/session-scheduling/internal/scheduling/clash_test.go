@@ -59,3 +59,39 @@ func TestClash(t *testing.T) {
 		}
 	})
 }
+
+// TestClashOfHistory: an imported record (ENDED or CANCELLED) meets every
+// session that held its slot, ENDED ones included, and a CANCELLED record
+// meets nothing.
+func TestClashOfHistory(t *testing.T) {
+	const buffer = 15 * time.Minute
+	t0 := time.Date(2020, 11, 11, 20, 0, 0, 0, time.UTC)
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	const studio, host = "members/base-x/studios/s1", "members/host-a"
+	cases := []struct {
+		name          string
+		record, other State
+		host, studio  string
+		from, to      int
+		want          Conflict
+	}{
+		{"history: an ENDED record meets an ENDED session in its studio", StateEnded, StateEnded, "members/host-b", studio, 30, 90, StudioConflict},
+		{"history: an ENDED record meets an ENDED session of its host", StateEnded, StateEnded, host, "members/base-y/studios/s1", 30, 90, HostConflict},
+		{"history: the studio buffer holds between ENDED sessions", StateEnded, StateEnded, "members/host-b", studio, 70, 130, StudioConflict},
+		{"history: ENDED sessions 15 min apart do not collide", StateEnded, StateEnded, "members/host-b", studio, 75, 135, NoConflict},
+		{"history: an ENDED record meets a SCHEDULED session", StateEnded, StateScheduled, "members/host-b", studio, 30, 90, StudioConflict},
+		{"history: an ENDED record meets a LIVE session", StateEnded, StateLive, host, "members/base-y/studios/s1", 30, 90, HostConflict},
+		{"history: an ENDED record ignores a CANCELLED session", StateEnded, StateCancelled, host, studio, 0, 60, NoConflict},
+		{"history: a CANCELLED record meets nothing", StateCancelled, StateEnded, host, studio, 0, 60, NoConflict},
+		{"booking: a new booking ignores ENDED sessions", StateScheduled, StateEnded, host, studio, 0, 60, NoConflict},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			other := &Session{ID: "old", Host: host, Studio: studio, Start: at(0), End: at(60), State: c.other}
+			s := &Session{ID: "new", Host: c.host, Studio: c.studio, Start: at(c.from), End: at(c.to), State: c.record}
+			if got := Clash(s, other, buffer); got != c.want {
+				t.Fatalf("Clash = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -93,6 +93,9 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 		if err != nil {
 			return nil, err
 		}
+		if err := svc.mayChange(ctx, cur, nil); err != nil {
+			return nil, err
+		}
 		if err := checkETag(etag, cur); err != nil {
 			return nil, err
 		}
@@ -110,7 +113,16 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 		if err := svc.rules.validate(&next, clock); err != nil {
 			return nil, err
 		}
-		if err := checkBooking(ctx, svc.members, &next); err != nil {
+		caller := callerOf(ctx)
+		if err := mayBook(caller, &next, nil); err != nil {
+			return nil, err
+		}
+		got, err := checkBooking(ctx, svc.members, &next, true)
+		if err != nil {
+			return nil, err
+		}
+		host := got[next.Host]
+		if err := mayBook(caller, &next, &host); err != nil {
 			return nil, err
 		}
 		var out *Session
@@ -150,21 +162,28 @@ func (svc *Service) StartSession(ctx context.Context, id, etag string) (*Session
 	if err != nil {
 		return nil, err
 	}
-	if err := startable(cur, etag, svc.stamp()); err != nil {
-		return nil, err
-	}
 	base := cur.Base()
 	got, err := fetch(ctx, svc.members, []string{cur.Host, base}, cur, base)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkHost(got[cur.Host]); err != nil {
+	host := got[cur.Host]
+	if err := svc.mayChange(ctx, cur, &host); err != nil {
 		return nil, err
 	}
-	if err := checkStudio(got[base], cur.Studio); err != nil {
+	if err := startable(cur, etag, svc.stamp()); err != nil {
+		return nil, err
+	}
+	if err := checkHost(host, true); err != nil {
+		return nil, err
+	}
+	if err := checkStudio(got[base], cur.Studio, true); err != nil {
 		return nil, err
 	}
 	return svc.transition(id, etag, func(s *Session, now time.Time) error {
+		if err := sameParties(cur, s); err != nil {
+			return err
+		}
 		if err := startable(s, etag, now); err != nil {
 			return err
 		}
@@ -189,8 +208,15 @@ func startable(s *Session, etag string, now time.Time) error {
 }
 
 // EndSession moves a LIVE session to ENDED.
-func (svc *Service) EndSession(id, etag string) (*Session, error) {
+func (svc *Service) EndSession(ctx context.Context, id, etag string) (*Session, error) {
+	cur, err := svc.authorized(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	return svc.transition(id, etag, func(s *Session, now time.Time) error {
+		if err := sameParties(cur, s); err != nil {
+			return err
+		}
 		if err := checkETag(etag, s); err != nil {
 			return err
 		}
@@ -205,11 +231,18 @@ func (svc *Service) EndSession(id, etag string) (*Session, error) {
 const maxCancelReason = 1000
 
 // CancelSession moves a SCHEDULED session to CANCELLED, freeing its slot.
-func (svc *Service) CancelSession(id, reason, etag string) (*Session, error) {
+func (svc *Service) CancelSession(ctx context.Context, id, reason, etag string) (*Session, error) {
 	if utf8.RuneCountInString(reason) > maxCancelReason {
 		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
 	}
+	cur, err := svc.authorized(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	return svc.transition(id, etag, func(s *Session, now time.Time) error {
+		if err := sameParties(cur, s); err != nil {
+			return err
+		}
 		if err := checkETag(etag, s); err != nil {
 			return err
 		}
@@ -219,6 +252,28 @@ func (svc *Service) CancelSession(id, reason, etag string) (*Session, error) {
 		s.State, s.CancelReason = StateCancelled, reason
 		return nil
 	})
+}
+
+// authorized reads the session and checks that the caller is one of its
+// parties. The registry may be asked (an agency's claim), so this runs
+// before the write transaction, and the transition checks with
+// sameParties that the session still has the parties that were checked.
+func (svc *Service) authorized(ctx context.Context, id string) (*Session, error) {
+	cur, err := svc.GetSession(id)
+	if err != nil {
+		return nil, err
+	}
+	return cur, svc.mayChange(ctx, cur, nil)
+}
+
+// sameParties refuses a transition of a session whose host or studio an
+// update changed after its parties were checked.
+func sameParties(checked, now *Session) error {
+	if checked.Host != now.Host || checked.Studio != now.Studio {
+		return fault.New(fault.Aborted, ReasonETagMismatch,
+			"%s changed while this call checked it; read it again and retry", now.Name())
+	}
+	return nil
 }
 
 func (svc *Service) transition(id, etag string, change func(*Session, time.Time) error) (*Session, error) {

@@ -50,6 +50,7 @@ type Member struct {
 	Kind    MemberKind
 	State   MemberState
 	Studios []string // studio ids, BASE only
+	Agency  string   // members/{agency} that manages a HOST, or ""
 }
 
 // Product is what the scheduler needs to know of a registry product.
@@ -76,10 +77,13 @@ type MissingMember struct{ Name string }
 func (e *MissingMember) Error() string { return fmt.Sprintf("member %q not found", e.Name) }
 
 // checkBooking applies API.md rules 1-3 (host, studio, merchants and
-// products) to s by asking the registry. It runs before the write
-// transaction: the registry is another process, and a bbolt write
-// transaction must not wait on the network.
-func checkBooking(ctx context.Context, reg Members, s *Session) error {
+// products) to s by asking the registry, and returns the members it read
+// (the authorization rules need the host's agency). It runs before the
+// write transaction: the registry is another process, and a bbolt write
+// transaction must not wait on the network. With active false (imported
+// history) a member or product need only exist and be of the right kind:
+// a record of 2020 may name a host suspended since.
+func checkBooking(ctx context.Context, reg Members, s *Session, active bool) (map[string]Member, error) {
 	base, _, _ := ParseStudioName(s.Studio)
 	names := []string{s.Host}
 	for _, n := range append([]string{base}, s.Merchants...) {
@@ -89,22 +93,22 @@ func checkBooking(ctx context.Context, reg Members, s *Session) error {
 	}
 	got, err := fetch(ctx, reg, names, s, base)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := checkHost(got[s.Host]); err != nil {
-		return err
+	if err := checkHost(got[s.Host], active); err != nil {
+		return nil, err
 	}
-	if err := checkStudio(got[base], s.Studio); err != nil {
-		return err
+	if err := checkStudio(got[base], s.Studio, active); err != nil {
+		return nil, err
 	}
 	for _, name := range s.Merchants {
 		m := got[name]
 		if m.Kind != KindMerchant {
-			return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
+			return nil, fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
 				"%s is a %s, not a MERCHANT", name, m.Kind).With("name", name)
 		}
-		if m.State != MemberActive {
-			return fault.New(fault.FailedPrecondition, ReasonMerchantNotActive,
+		if active && m.State != MemberActive {
+			return nil, fault.New(fault.FailedPrecondition, ReasonMerchantNotActive,
 				"merchant %s is %s; only ACTIVE merchants can sell in a session", name, m.State).With("name", name)
 		}
 	}
@@ -115,20 +119,20 @@ func checkBooking(ctx context.Context, reg Members, s *Session) error {
 				"product %s %s", name, why).With("name", name)
 		}
 		if !slices.Contains(s.Merchants, merchant) {
-			return notOffered(fmt.Sprintf("belongs to %s, which is not one of the session's merchants", merchant))
+			return nil, notOffered(fmt.Sprintf("belongs to %s, which is not one of the session's merchants", merchant))
 		}
 		p, err := reg.Product(ctx, name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		switch {
 		case p == nil:
-			return notOffered("does not exist")
-		case !p.Active:
-			return notOffered("is discontinued")
+			return nil, notOffered("does not exist")
+		case active && !p.Active:
+			return nil, notOffered("is discontinued")
 		}
 	}
-	return nil
+	return got, nil
 }
 
 // fetch gets names from the registry and says, by the role of a missing
@@ -159,26 +163,26 @@ func studioNotFound(studio string) error {
 	return fault.New(fault.NotFound, ReasonStudioNotFound, "studio %s not found", studio).With("name", studio)
 }
 
-// checkHost is rule 1: an ACTIVE HOST.
-func checkHost(m Member) error {
+// checkHost is rule 1: an ACTIVE HOST (any HOST for history).
+func checkHost(m Member, active bool) error {
 	if m.Kind != KindHost {
 		return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
 			"%s is a %s, not a HOST", m.Name, m.Kind).With("name", m.Name)
 	}
-	if m.State != MemberActive {
+	if active && m.State != MemberActive {
 		return fault.New(fault.FailedPrecondition, ReasonHostNotActive,
 			"host %s is %s; only ACTIVE hosts can be booked", m.Name, m.State).With("name", m.Name)
 	}
 	return nil
 }
 
-// checkStudio is rule 2: a studio of an ACTIVE BASE.
-func checkStudio(base Member, studio string) error {
+// checkStudio is rule 2: a studio of an ACTIVE BASE (any BASE for history).
+func checkStudio(base Member, studio string, active bool) error {
 	_, studioID, _ := ParseStudioName(studio)
 	if base.Kind != KindBase || !slices.Contains(base.Studios, studioID) {
 		return studioNotFound(studio)
 	}
-	if base.State != MemberActive {
+	if active && base.State != MemberActive {
 		return fault.New(fault.FailedPrecondition, ReasonBaseNotActive,
 			"base %s is %s; only the studios of ACTIVE bases can be booked", base.Name, base.State).With("name", base.Name)
 	}

@@ -33,9 +33,10 @@ func (s State) String() string {
 	return [...]string{"UNSPECIFIED", "SCHEDULED", "LIVE", "ENDED", "CANCELLED"}[s]
 }
 
-// Blocks reports whether a session in this state holds its host and studio.
-// Only SCHEDULED and LIVE sessions do: cancelling frees the slot, and an
-// ended session is history.
+// Blocks reports whether a session in this state holds its host and studio
+// against a new booking. Only SCHEDULED and LIVE sessions do: cancelling
+// frees the slot, and an ended session is history (which only imported
+// history must respect, see Clash).
 func (s State) Blocks() bool { return s == StateScheduled || s == StateLive }
 
 // Platform a session airs on; the numbers follow alliance.type.v1.Platform.

@@ -46,13 +46,14 @@ const (
 
 // Clash is the one double-booking rule. It reports whether the existing
 // session other keeps s from being booked, given the studio's changeover
-// buffer. Only SCHEDULED and LIVE sessions block, and a session never blocks
-// itself (an update moves it). Intervals are half-open, so a host may go
-// straight from one studio to the next; a studio needs `buffer` between the
-// end of one session and the start of the next. When both host and studio
-// collide, the studio is named: that is the resource the caller chose.
+// buffer. A session never blocks itself (an update moves it), and what
+// blocks depends on what s is (see holds). Intervals are half-open, so a
+// host may go straight from one studio to the next; a studio needs `buffer`
+// between the end of one session and the start of the next. When both host
+// and studio collide, the studio is named: that is the resource the caller
+// chose.
 func Clash(s, other *Session, buffer time.Duration) Conflict {
-	if !other.State.Blocks() || other.ID == s.ID {
+	if !holds(s, other) || other.ID == s.ID {
 		return NoConflict
 	}
 	if other.Studio == s.Studio && overlaps(s.Start, s.End, other.Start, other.End, buffer) {
@@ -62,6 +63,22 @@ func Clash(s, other *Session, buffer time.Duration) Conflict {
 		return HostConflict
 	}
 	return NoConflict
+}
+
+// holds reports whether other occupies its host and studio as far as s is
+// concerned. A booking meets only SCHEDULED and LIVE sessions: cancelling
+// frees a slot, and an ended session is past. A historical record (an
+// ENDED session from ImportSessions) also meets ENDED sessions, so that
+// imported history cannot double-book either. A CANCELLED record held
+// nothing and meets nothing.
+func holds(s, other *Session) bool {
+	switch s.State {
+	case StateEnded:
+		return other.State.Blocks() || other.State == StateEnded
+	case StateCancelled:
+		return false
+	}
+	return other.State.Blocks()
 }
 
 // overlaps reports whether [aStart, aEnd) and [bStart, bEnd) come closer than gap.
@@ -87,6 +104,12 @@ func conflictError(c Conflict, s, other *Session, buffer time.Duration) error {
 // nil when the start may lie in the past (an update that keeps start_time).
 func (r Rules) validate(s *Session, now *time.Time) error {
 	var v fault.Invalid
+	r.checkFields(&v, s, now)
+	return v.Err()
+}
+
+// checkFields adds the violations of validate to v.
+func (r Rules) checkFields(v *fault.Invalid, s *Session, now *time.Time) {
 	if n := utf8.RuneCountInString(s.Title); n > 200 {
 		v.Add("session.title", "must be at most 200 characters, got %d", n)
 	}
@@ -134,7 +157,6 @@ func (r Rules) validate(s *Session, now *time.Time) error {
 	if now != nil && !s.Start.IsZero() && s.Start.Before(now.Add(-r.StartLeeway)) {
 		v.Add("session.start_time", "must not be in the past (now is %s, leeway %s)", now.Format(time.RFC3339), r.StartLeeway)
 	}
-	return v.Err()
 }
 
 func checkETag(given string, s *Session) error {

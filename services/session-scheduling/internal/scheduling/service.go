@@ -45,6 +45,10 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	caller := callerOf(ctx)
+	if err := mayBook(caller, &s, nil); err != nil {
+		return nil, err
+	}
 	if requestID != "" {
 		var first *Session
 		if err := svc.repo.View(func(tx Tx) error {
@@ -59,11 +63,17 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	if err := svc.rules.validate(&s, &now); err != nil {
 		return nil, err
 	}
-	if err := checkBooking(ctx, svc.members, &s); err != nil {
+	got, err := checkBooking(ctx, svc.members, &s, true)
+	if err != nil {
 		return nil, err
 	}
+	host := got[s.Host]
+	if err := mayBook(caller, &s, &host); err != nil {
+		return nil, err
+	}
+	s.State = StateScheduled
 	var out *Session
-	err := svc.repo.Update(func(tx Tx) error {
+	err = svc.repo.Update(func(tx Tx) error {
 		if requestID != "" {
 			// A twin request may have committed while this one asked the registry.
 			first, err := repeated(tx, requestID)
@@ -86,7 +96,6 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 		if err := svc.checkConflicts(tx, &s); err != nil {
 			return err
 		}
-		s.State = StateScheduled
 		s.ActualStart, s.ActualEnd, s.CancelReason = time.Time{}, time.Time{}, ""
 		s.CreateTime, s.UpdateTime, s.Revision = now, now, 1
 		if err := tx.PutSession(&s); err != nil {

@@ -173,13 +173,13 @@ func (svc *Service) slotStudios(ctx context.Context, q SlotQuery) ([]string, err
 		got[m.Name] = m
 	}
 	if q.Host != "" {
-		if err := checkHost(got[q.Host]); err != nil {
+		if err := checkHost(got[q.Host], true); err != nil {
 			return nil, err
 		}
 	}
 	b := got[base]
 	if q.Studio != "" {
-		return []string{q.Studio}, checkStudio(b, q.Studio)
+		return []string{q.Studio}, checkStudio(b, q.Studio, true)
 	}
 	if b.Kind != KindBase {
 		return nil, fault.New(fault.FailedPrecondition, ReasonWrongMemberKind, "%s is a %s, not a BASE", base, b.Kind).With("name", base)

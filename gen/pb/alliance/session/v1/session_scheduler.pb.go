@@ -101,13 +101,13 @@ type Session struct {
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	// Planned end.
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
-	// Output only.
+	// Output only (an input of ImportSessions: ENDED or CANCELLED).
 	State SessionState `protobuf:"varint,11,opt,name=state,proto3,enum=alliance.session.v1.SessionState" json:"state,omitempty"`
-	// Output only: set by StartSession.
+	// Output only: set by StartSession (an input of ImportSessions).
 	ActualStartTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=actual_start_time,json=actualStartTime,proto3" json:"actual_start_time,omitempty"`
-	// Output only: set by EndSession.
+	// Output only: set by EndSession (an input of ImportSessions).
 	ActualEndTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=actual_end_time,json=actualEndTime,proto3" json:"actual_end_time,omitempty"`
-	// Output only: set by CancelSession.
+	// Output only: set by CancelSession (an input of ImportSessions).
 	CancelReason string `protobuf:"bytes,14,opt,name=cancel_reason,json=cancelReason,proto3" json:"cancel_reason,omitempty"`
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
@@ -1169,6 +1169,203 @@ func (x *CountSessionsResponse) GetCount() int64 {
 	return 0
 }
 
+// One historical session of an import.
+type ImportSessionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// state ENDED with actual_start_time and actual_end_time, or CANCELLED
+	// (optionally with cancel_reason and without actual times).
+	Session *Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	// The session's id; required, so that a repeated import is recognised.
+	SessionId     string `protobuf:"bytes,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportSessionsRequest) Reset() {
+	*x = ImportSessionsRequest{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportSessionsRequest) ProtoMessage() {}
+
+func (x *ImportSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportSessionsRequest.ProtoReflect.Descriptor instead.
+func (*ImportSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ImportSessionsRequest) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+func (x *ImportSessionsRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+type ImportSessionsResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Accepted int64                  `protobuf:"varint,1,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	// Identical repeats of stored sessions: not stored again.
+	Duplicates int64 `protobuf:"varint,2,opt,name=duplicates,proto3" json:"duplicates,omitempty"`
+	Rejected   int64 `protobuf:"varint,3,opt,name=rejected,proto3" json:"rejected,omitempty"`
+	// One entry per rejected line (at most 10,000).
+	Errors        []*ImportError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportSessionsResponse) Reset() {
+	*x = ImportSessionsResponse{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportSessionsResponse) ProtoMessage() {}
+
+func (x *ImportSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportSessionsResponse.ProtoReflect.Descriptor instead.
+func (*ImportSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ImportSessionsResponse) GetAccepted() int64 {
+	if x != nil {
+		return x.Accepted
+	}
+	return 0
+}
+
+func (x *ImportSessionsResponse) GetDuplicates() int64 {
+	if x != nil {
+		return x.Duplicates
+	}
+	return 0
+}
+
+func (x *ImportSessionsResponse) GetRejected() int64 {
+	if x != nil {
+		return x.Rejected
+	}
+	return 0
+}
+
+func (x *ImportSessionsResponse) GetErrors() []*ImportError {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+type ImportError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Zero-based position of the line in the stream.
+	Index int64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	// The gRPC code name, e.g. FAILED_PRECONDITION.
+	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	// The ErrorInfo reason, e.g. HOST_DOUBLE_BOOKED.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	Message       string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportError) Reset() {
+	*x = ImportError{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportError) ProtoMessage() {}
+
+func (x *ImportError) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportError.ProtoReflect.Descriptor instead.
+func (*ImportError) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ImportError) GetIndex() int64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *ImportError) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *ImportError) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ImportError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 var File_alliance_session_v1_session_scheduler_proto protoreflect.FileDescriptor
 
 const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
@@ -1263,13 +1460,29 @@ const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"endedAfter\x12=\n" +
 	"\fended_before\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vendedBefore\"-\n" +
 	"\x15CountSessionsResponse\x12\x14\n" +
-	"\x05count\x18\x01 \x01(\x03R\x05count*\x98\x01\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count\"n\n" +
+	"\x15ImportSessionsRequest\x126\n" +
+	"\asession\x18\x01 \x01(\v2\x1c.alliance.session.v1.SessionR\asession\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x02 \x01(\tR\tsessionId\"\xaa\x01\n" +
+	"\x16ImportSessionsResponse\x12\x1a\n" +
+	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x1e\n" +
+	"\n" +
+	"duplicates\x18\x02 \x01(\x03R\n" +
+	"duplicates\x12\x1a\n" +
+	"\brejected\x18\x03 \x01(\x03R\brejected\x128\n" +
+	"\x06errors\x18\x04 \x03(\v2 .alliance.session.v1.ImportErrorR\x06errors\"i\n" +
+	"\vImportError\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x03R\x05index\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage*\x98\x01\n" +
 	"\fSessionState\x12\x1d\n" +
 	"\x19SESSION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17SESSION_STATE_SCHEDULED\x10\x01\x12\x16\n" +
 	"\x12SESSION_STATE_LIVE\x10\x02\x12\x17\n" +
 	"\x13SESSION_STATE_ENDED\x10\x03\x12\x1b\n" +
-	"\x17SESSION_STATE_CANCELLED\x10\x042\xd5\a\n" +
+	"\x17SESSION_STATE_CANCELLED\x10\x042\xc2\b\n" +
 	"\x10SessionScheduler\x12X\n" +
 	"\rCreateSession\x12).alliance.session.v1.CreateSessionRequest\x1a\x1c.alliance.session.v1.Session\x12R\n" +
 	"\n" +
@@ -1282,7 +1495,8 @@ const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"EndSession\x12&.alliance.session.v1.EndSessionRequest\x1a\x1c.alliance.session.v1.Session\x12X\n" +
 	"\rCancelSession\x12).alliance.session.v1.CancelSessionRequest\x1a\x1c.alliance.session.v1.Session\x12u\n" +
 	"\x12FindAvailableSlots\x12..alliance.session.v1.FindAvailableSlotsRequest\x1a/.alliance.session.v1.FindAvailableSlotsResponse\x12f\n" +
-	"\rCountSessions\x12).alliance.session.v1.CountSessionsRequest\x1a*.alliance.session.v1.CountSessionsResponseB\xdf\x01\n" +
+	"\rCountSessions\x12).alliance.session.v1.CountSessionsRequest\x1a*.alliance.session.v1.CountSessionsResponse\x12k\n" +
+	"\x0eImportSessions\x12*.alliance.session.v1.ImportSessionsRequest\x1a+.alliance.session.v1.ImportSessionsResponse(\x01B\xdf\x01\n" +
 	"\x17com.alliance.session.v1B\x15SessionSchedulerProtoP\x01Z?github.com/cqlive/alliance/gen/pb/alliance/session/v1;sessionv1\xa2\x02\x03ASX\xaa\x02\x13Alliance.Session.V1\xca\x02\x13Alliance\\Session\\V1\xe2\x02\x1fAlliance\\Session\\V1\\GPBMetadata\xea\x02\x15Alliance::Session::V1b\x06proto3"
 
 var (
@@ -1298,7 +1512,7 @@ func file_alliance_session_v1_session_scheduler_proto_rawDescGZIP() []byte {
 }
 
 var file_alliance_session_v1_session_scheduler_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_alliance_session_v1_session_scheduler_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_alliance_session_v1_session_scheduler_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_alliance_session_v1_session_scheduler_proto_goTypes = []any{
 	(SessionState)(0),                  // 0: alliance.session.v1.SessionState
 	(*Session)(nil),                    // 1: alliance.session.v1.Session
@@ -1317,65 +1531,72 @@ var file_alliance_session_v1_session_scheduler_proto_goTypes = []any{
 	(*FindAvailableSlotsResponse)(nil), // 14: alliance.session.v1.FindAvailableSlotsResponse
 	(*CountSessionsRequest)(nil),       // 15: alliance.session.v1.CountSessionsRequest
 	(*CountSessionsResponse)(nil),      // 16: alliance.session.v1.CountSessionsResponse
-	(v1.Platform)(0),                   // 17: alliance.type.v1.Platform
-	(*timestamppb.Timestamp)(nil),      // 18: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 19: google.protobuf.FieldMask
-	(*durationpb.Duration)(nil),        // 20: google.protobuf.Duration
+	(*ImportSessionsRequest)(nil),      // 17: alliance.session.v1.ImportSessionsRequest
+	(*ImportSessionsResponse)(nil),     // 18: alliance.session.v1.ImportSessionsResponse
+	(*ImportError)(nil),                // 19: alliance.session.v1.ImportError
+	(v1.Platform)(0),                   // 20: alliance.type.v1.Platform
+	(*timestamppb.Timestamp)(nil),      // 21: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 22: google.protobuf.FieldMask
+	(*durationpb.Duration)(nil),        // 23: google.protobuf.Duration
 }
 var file_alliance_session_v1_session_scheduler_proto_depIdxs = []int32{
-	17, // 0: alliance.session.v1.Session.platform:type_name -> alliance.type.v1.Platform
-	18, // 1: alliance.session.v1.Session.start_time:type_name -> google.protobuf.Timestamp
-	18, // 2: alliance.session.v1.Session.end_time:type_name -> google.protobuf.Timestamp
+	20, // 0: alliance.session.v1.Session.platform:type_name -> alliance.type.v1.Platform
+	21, // 1: alliance.session.v1.Session.start_time:type_name -> google.protobuf.Timestamp
+	21, // 2: alliance.session.v1.Session.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: alliance.session.v1.Session.state:type_name -> alliance.session.v1.SessionState
-	18, // 4: alliance.session.v1.Session.actual_start_time:type_name -> google.protobuf.Timestamp
-	18, // 5: alliance.session.v1.Session.actual_end_time:type_name -> google.protobuf.Timestamp
-	18, // 6: alliance.session.v1.Session.create_time:type_name -> google.protobuf.Timestamp
-	18, // 7: alliance.session.v1.Session.update_time:type_name -> google.protobuf.Timestamp
+	21, // 4: alliance.session.v1.Session.actual_start_time:type_name -> google.protobuf.Timestamp
+	21, // 5: alliance.session.v1.Session.actual_end_time:type_name -> google.protobuf.Timestamp
+	21, // 6: alliance.session.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	21, // 7: alliance.session.v1.Session.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 8: alliance.session.v1.CreateSessionRequest.session:type_name -> alliance.session.v1.Session
 	1,  // 9: alliance.session.v1.BatchGetSessionsResponse.sessions:type_name -> alliance.session.v1.Session
 	0,  // 10: alliance.session.v1.ListSessionsRequest.state:type_name -> alliance.session.v1.SessionState
-	17, // 11: alliance.session.v1.ListSessionsRequest.platform:type_name -> alliance.type.v1.Platform
-	18, // 12: alliance.session.v1.ListSessionsRequest.start_after:type_name -> google.protobuf.Timestamp
-	18, // 13: alliance.session.v1.ListSessionsRequest.start_before:type_name -> google.protobuf.Timestamp
+	20, // 11: alliance.session.v1.ListSessionsRequest.platform:type_name -> alliance.type.v1.Platform
+	21, // 12: alliance.session.v1.ListSessionsRequest.start_after:type_name -> google.protobuf.Timestamp
+	21, // 13: alliance.session.v1.ListSessionsRequest.start_before:type_name -> google.protobuf.Timestamp
 	1,  // 14: alliance.session.v1.ListSessionsResponse.sessions:type_name -> alliance.session.v1.Session
 	1,  // 15: alliance.session.v1.UpdateSessionRequest.session:type_name -> alliance.session.v1.Session
-	19, // 16: alliance.session.v1.UpdateSessionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	20, // 17: alliance.session.v1.FindAvailableSlotsRequest.duration:type_name -> google.protobuf.Duration
-	18, // 18: alliance.session.v1.FindAvailableSlotsRequest.window_start:type_name -> google.protobuf.Timestamp
-	18, // 19: alliance.session.v1.FindAvailableSlotsRequest.window_end:type_name -> google.protobuf.Timestamp
-	18, // 20: alliance.session.v1.Slot.start_time:type_name -> google.protobuf.Timestamp
-	18, // 21: alliance.session.v1.Slot.end_time:type_name -> google.protobuf.Timestamp
+	22, // 16: alliance.session.v1.UpdateSessionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	23, // 17: alliance.session.v1.FindAvailableSlotsRequest.duration:type_name -> google.protobuf.Duration
+	21, // 18: alliance.session.v1.FindAvailableSlotsRequest.window_start:type_name -> google.protobuf.Timestamp
+	21, // 19: alliance.session.v1.FindAvailableSlotsRequest.window_end:type_name -> google.protobuf.Timestamp
+	21, // 20: alliance.session.v1.Slot.start_time:type_name -> google.protobuf.Timestamp
+	21, // 21: alliance.session.v1.Slot.end_time:type_name -> google.protobuf.Timestamp
 	13, // 22: alliance.session.v1.FindAvailableSlotsResponse.slots:type_name -> alliance.session.v1.Slot
 	0,  // 23: alliance.session.v1.CountSessionsRequest.state:type_name -> alliance.session.v1.SessionState
-	18, // 24: alliance.session.v1.CountSessionsRequest.start_after:type_name -> google.protobuf.Timestamp
-	18, // 25: alliance.session.v1.CountSessionsRequest.start_before:type_name -> google.protobuf.Timestamp
-	18, // 26: alliance.session.v1.CountSessionsRequest.ended_after:type_name -> google.protobuf.Timestamp
-	18, // 27: alliance.session.v1.CountSessionsRequest.ended_before:type_name -> google.protobuf.Timestamp
-	2,  // 28: alliance.session.v1.SessionScheduler.CreateSession:input_type -> alliance.session.v1.CreateSessionRequest
-	3,  // 29: alliance.session.v1.SessionScheduler.GetSession:input_type -> alliance.session.v1.GetSessionRequest
-	4,  // 30: alliance.session.v1.SessionScheduler.BatchGetSessions:input_type -> alliance.session.v1.BatchGetSessionsRequest
-	6,  // 31: alliance.session.v1.SessionScheduler.ListSessions:input_type -> alliance.session.v1.ListSessionsRequest
-	8,  // 32: alliance.session.v1.SessionScheduler.UpdateSession:input_type -> alliance.session.v1.UpdateSessionRequest
-	9,  // 33: alliance.session.v1.SessionScheduler.StartSession:input_type -> alliance.session.v1.StartSessionRequest
-	10, // 34: alliance.session.v1.SessionScheduler.EndSession:input_type -> alliance.session.v1.EndSessionRequest
-	11, // 35: alliance.session.v1.SessionScheduler.CancelSession:input_type -> alliance.session.v1.CancelSessionRequest
-	12, // 36: alliance.session.v1.SessionScheduler.FindAvailableSlots:input_type -> alliance.session.v1.FindAvailableSlotsRequest
-	15, // 37: alliance.session.v1.SessionScheduler.CountSessions:input_type -> alliance.session.v1.CountSessionsRequest
-	1,  // 38: alliance.session.v1.SessionScheduler.CreateSession:output_type -> alliance.session.v1.Session
-	1,  // 39: alliance.session.v1.SessionScheduler.GetSession:output_type -> alliance.session.v1.Session
-	5,  // 40: alliance.session.v1.SessionScheduler.BatchGetSessions:output_type -> alliance.session.v1.BatchGetSessionsResponse
-	7,  // 41: alliance.session.v1.SessionScheduler.ListSessions:output_type -> alliance.session.v1.ListSessionsResponse
-	1,  // 42: alliance.session.v1.SessionScheduler.UpdateSession:output_type -> alliance.session.v1.Session
-	1,  // 43: alliance.session.v1.SessionScheduler.StartSession:output_type -> alliance.session.v1.Session
-	1,  // 44: alliance.session.v1.SessionScheduler.EndSession:output_type -> alliance.session.v1.Session
-	1,  // 45: alliance.session.v1.SessionScheduler.CancelSession:output_type -> alliance.session.v1.Session
-	14, // 46: alliance.session.v1.SessionScheduler.FindAvailableSlots:output_type -> alliance.session.v1.FindAvailableSlotsResponse
-	16, // 47: alliance.session.v1.SessionScheduler.CountSessions:output_type -> alliance.session.v1.CountSessionsResponse
-	38, // [38:48] is the sub-list for method output_type
-	28, // [28:38] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	21, // 24: alliance.session.v1.CountSessionsRequest.start_after:type_name -> google.protobuf.Timestamp
+	21, // 25: alliance.session.v1.CountSessionsRequest.start_before:type_name -> google.protobuf.Timestamp
+	21, // 26: alliance.session.v1.CountSessionsRequest.ended_after:type_name -> google.protobuf.Timestamp
+	21, // 27: alliance.session.v1.CountSessionsRequest.ended_before:type_name -> google.protobuf.Timestamp
+	1,  // 28: alliance.session.v1.ImportSessionsRequest.session:type_name -> alliance.session.v1.Session
+	19, // 29: alliance.session.v1.ImportSessionsResponse.errors:type_name -> alliance.session.v1.ImportError
+	2,  // 30: alliance.session.v1.SessionScheduler.CreateSession:input_type -> alliance.session.v1.CreateSessionRequest
+	3,  // 31: alliance.session.v1.SessionScheduler.GetSession:input_type -> alliance.session.v1.GetSessionRequest
+	4,  // 32: alliance.session.v1.SessionScheduler.BatchGetSessions:input_type -> alliance.session.v1.BatchGetSessionsRequest
+	6,  // 33: alliance.session.v1.SessionScheduler.ListSessions:input_type -> alliance.session.v1.ListSessionsRequest
+	8,  // 34: alliance.session.v1.SessionScheduler.UpdateSession:input_type -> alliance.session.v1.UpdateSessionRequest
+	9,  // 35: alliance.session.v1.SessionScheduler.StartSession:input_type -> alliance.session.v1.StartSessionRequest
+	10, // 36: alliance.session.v1.SessionScheduler.EndSession:input_type -> alliance.session.v1.EndSessionRequest
+	11, // 37: alliance.session.v1.SessionScheduler.CancelSession:input_type -> alliance.session.v1.CancelSessionRequest
+	12, // 38: alliance.session.v1.SessionScheduler.FindAvailableSlots:input_type -> alliance.session.v1.FindAvailableSlotsRequest
+	15, // 39: alliance.session.v1.SessionScheduler.CountSessions:input_type -> alliance.session.v1.CountSessionsRequest
+	17, // 40: alliance.session.v1.SessionScheduler.ImportSessions:input_type -> alliance.session.v1.ImportSessionsRequest
+	1,  // 41: alliance.session.v1.SessionScheduler.CreateSession:output_type -> alliance.session.v1.Session
+	1,  // 42: alliance.session.v1.SessionScheduler.GetSession:output_type -> alliance.session.v1.Session
+	5,  // 43: alliance.session.v1.SessionScheduler.BatchGetSessions:output_type -> alliance.session.v1.BatchGetSessionsResponse
+	7,  // 44: alliance.session.v1.SessionScheduler.ListSessions:output_type -> alliance.session.v1.ListSessionsResponse
+	1,  // 45: alliance.session.v1.SessionScheduler.UpdateSession:output_type -> alliance.session.v1.Session
+	1,  // 46: alliance.session.v1.SessionScheduler.StartSession:output_type -> alliance.session.v1.Session
+	1,  // 47: alliance.session.v1.SessionScheduler.EndSession:output_type -> alliance.session.v1.Session
+	1,  // 48: alliance.session.v1.SessionScheduler.CancelSession:output_type -> alliance.session.v1.Session
+	14, // 49: alliance.session.v1.SessionScheduler.FindAvailableSlots:output_type -> alliance.session.v1.FindAvailableSlotsResponse
+	16, // 50: alliance.session.v1.SessionScheduler.CountSessions:output_type -> alliance.session.v1.CountSessionsResponse
+	18, // 51: alliance.session.v1.SessionScheduler.ImportSessions:output_type -> alliance.session.v1.ImportSessionsResponse
+	41, // [41:52] is the sub-list for method output_type
+	30, // [30:41] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_alliance_session_v1_session_scheduler_proto_init() }
@@ -1389,7 +1610,7 @@ func file_alliance_session_v1_session_scheduler_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_session_v1_session_scheduler_proto_rawDesc), len(file_alliance_session_v1_session_scheduler_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,7 @@ const (
 	SessionScheduler_CancelSession_FullMethodName      = "/alliance.session.v1.SessionScheduler/CancelSession"
 	SessionScheduler_FindAvailableSlots_FullMethodName = "/alliance.session.v1.SessionScheduler/FindAvailableSlots"
 	SessionScheduler_CountSessions_FullMethodName      = "/alliance.session.v1.SessionScheduler/CountSessions"
+	SessionScheduler_ImportSessions_FullMethodName     = "/alliance.session.v1.SessionScheduler/ImportSessions"
 )
 
 // SessionSchedulerClient is the client API for SessionScheduler service.
@@ -60,6 +61,14 @@ type SessionSchedulerClient interface {
 	FindAvailableSlots(ctx context.Context, in *FindAvailableSlotsRequest, opts ...grpc.CallOption) (*FindAvailableSlotsResponse, error)
 	// Counts sessions by state and time.
 	CountSessions(ctx context.Context, in *CountSessionsRequest, opts ...grpc.CallOption) (*CountSessionsResponse, error)
+	// Brings in historical sessions with their final state (ENDED or
+	// CANCELLED) and, for ENDED ones, their actual times. Admin only. Each
+	// line is judged on its own against the booking rules, except that a
+	// session may lie in the past and its members need not be ACTIVE today;
+	// an ENDED session holds its host and studio like a SCHEDULED one, so
+	// history cannot double-book either. An identical repeat of a stored
+	// session is a duplicate, not an error. No HTTP route: a client stream.
+	ImportSessions(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportSessionsRequest, ImportSessionsResponse], error)
 }
 
 type sessionSchedulerClient struct {
@@ -170,6 +179,19 @@ func (c *sessionSchedulerClient) CountSessions(ctx context.Context, in *CountSes
 	return out, nil
 }
 
+func (c *sessionSchedulerClient) ImportSessions(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportSessionsRequest, ImportSessionsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &SessionScheduler_ServiceDesc.Streams[0], SessionScheduler_ImportSessions_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ImportSessionsRequest, ImportSessionsResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SessionScheduler_ImportSessionsClient = grpc.ClientStreamingClient[ImportSessionsRequest, ImportSessionsResponse]
+
 // SessionSchedulerServer is the server API for SessionScheduler service.
 // All implementations must embed UnimplementedSessionSchedulerServer
 // for forward compatibility.
@@ -199,6 +221,14 @@ type SessionSchedulerServer interface {
 	FindAvailableSlots(context.Context, *FindAvailableSlotsRequest) (*FindAvailableSlotsResponse, error)
 	// Counts sessions by state and time.
 	CountSessions(context.Context, *CountSessionsRequest) (*CountSessionsResponse, error)
+	// Brings in historical sessions with their final state (ENDED or
+	// CANCELLED) and, for ENDED ones, their actual times. Admin only. Each
+	// line is judged on its own against the booking rules, except that a
+	// session may lie in the past and its members need not be ACTIVE today;
+	// an ENDED session holds its host and studio like a SCHEDULED one, so
+	// history cannot double-book either. An identical repeat of a stored
+	// session is a duplicate, not an error. No HTTP route: a client stream.
+	ImportSessions(grpc.ClientStreamingServer[ImportSessionsRequest, ImportSessionsResponse]) error
 	mustEmbedUnimplementedSessionSchedulerServer()
 }
 
@@ -238,6 +268,9 @@ func (UnimplementedSessionSchedulerServer) FindAvailableSlots(context.Context, *
 }
 func (UnimplementedSessionSchedulerServer) CountSessions(context.Context, *CountSessionsRequest) (*CountSessionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CountSessions not implemented")
+}
+func (UnimplementedSessionSchedulerServer) ImportSessions(grpc.ClientStreamingServer[ImportSessionsRequest, ImportSessionsResponse]) error {
+	return status.Error(codes.Unimplemented, "method ImportSessions not implemented")
 }
 func (UnimplementedSessionSchedulerServer) mustEmbedUnimplementedSessionSchedulerServer() {}
 func (UnimplementedSessionSchedulerServer) testEmbeddedByValue()                          {}
@@ -440,6 +473,13 @@ func _SessionScheduler_CountSessions_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SessionScheduler_ImportSessions_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(SessionSchedulerServer).ImportSessions(&grpc.GenericServerStream[ImportSessionsRequest, ImportSessionsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SessionScheduler_ImportSessionsServer = grpc.ClientStreamingServer[ImportSessionsRequest, ImportSessionsResponse]
+
 // SessionScheduler_ServiceDesc is the grpc.ServiceDesc for SessionScheduler service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -488,6 +528,12 @@ var SessionScheduler_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _SessionScheduler_CountSessions_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ImportSessions",
+			Handler:       _SessionScheduler_ImportSessions_Handler,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "alliance/session/v1/session_scheduler.proto",
 }

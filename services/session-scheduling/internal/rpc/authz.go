@@ -1,0 +1,42 @@
+package rpc
+
+import (
+	"context"
+
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
+)
+
+// Policy is who may call what on the session scheduler, at a glance. The
+// interceptor checks the rule before the handler runs; the comment says
+// how the domain narrows "members" (scheduling.mayBook and mayChange).
+var Policy = auth.Policy{
+	sessionv1.SessionScheduler_CreateSession_FullMethodName:      auth.Members, // BASE: its studios; AGENCY: its hosts; HOST: itself, any ACTIVE base's studio
+	sessionv1.SessionScheduler_UpdateSession_FullMethodName:      auth.Members, // the session's parties, and the new version as for create
+	sessionv1.SessionScheduler_StartSession_FullMethodName:       auth.Members, // the session's parties: host, base, host's agency
+	sessionv1.SessionScheduler_EndSession_FullMethodName:         auth.Members, // same
+	sessionv1.SessionScheduler_CancelSession_FullMethodName:      auth.Members, // same
+	sessionv1.SessionScheduler_GetSession_FullMethodName:         auth.Members, // the alliance's schedule is public to its members
+	sessionv1.SessionScheduler_BatchGetSessions_FullMethodName:   auth.Members, // same
+	sessionv1.SessionScheduler_ListSessions_FullMethodName:       auth.Members, // same
+	sessionv1.SessionScheduler_FindAvailableSlots_FullMethodName: auth.Members, // same
+	sessionv1.SessionScheduler_CountSessions_FullMethodName:      auth.Members, // same
+	sessionv1.SessionScheduler_ImportSessions_FullMethodName:     auth.AdminOnly,
+}
+
+// memberKinds maps auth.Principal.MemberKind onto the domain's kinds.
+var memberKinds = map[string]scheduling.MemberKind{
+	"HOST": scheduling.KindHost, "BASE": scheduling.KindBase, "AGENCY": scheduling.KindAgency,
+	"MERCHANT": scheduling.KindMerchant, "DISTRICT_OFFICE": scheduling.KindDistrictOffice,
+}
+
+// withCaller hands the authenticated member to the domain's rules. Admins,
+// services and unauthenticated in-process calls stay the zero Caller.
+func withCaller(ctx context.Context) context.Context {
+	p := auth.From(ctx)
+	if p.Kind != auth.Member {
+		return ctx
+	}
+	return scheduling.WithCaller(ctx, scheduling.Caller{Member: p.Member, Kind: memberKinds[p.MemberKind]})
+}

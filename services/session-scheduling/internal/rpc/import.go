@@ -1,0 +1,133 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"unicode"
+
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// maxImportErrors bounds the errors listed in one answer, so that a
+// stream of bad lines cannot grow the answer past gRPC's message limit.
+const maxImportErrors = 10000
+
+// ImportSessions reads the stream in batches of scheduling.ImportBatchSize
+// lines; each batch is judged and committed in one transaction before the
+// next is read. A line that cannot even be read as a session (a malformed
+// timestamp) is rejected here. A registry or store failure ends the
+// stream with its status; the batches before it stay committed, and
+// sending the stream again counts them as duplicates.
+func (s *Server) ImportSessions(stream sessionv1.SessionScheduler_ImportSessionsServer) error {
+	ctx := withCaller(stream.Context())
+	im := s.svc.NewImport()
+	resp := &sessionv1.ImportSessionsResponse{}
+	reject := func(index int64, err error) {
+		resp.Rejected++
+		if len(resp.Errors) < maxImportErrors {
+			resp.Errors = append(resp.Errors, importError(ctx, index, err))
+		}
+	}
+	batch := make([]scheduling.ImportLine, 0, scheduling.ImportBatchSize)
+	at := make([]int64, 0, scheduling.ImportBatchSize) // stream index of each batch line
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		results, err := im.Batch(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for i, r := range results {
+			switch {
+			case r.Err != nil:
+				reject(at[i], r.Err)
+			case r.Duplicate:
+				resp.Duplicates++
+			default:
+				resp.Accepted++
+			}
+		}
+		batch, at = batch[:0], at[:0]
+		return nil
+	}
+	for index := int64(0); ; index++ {
+		req, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		line, err := importLineFromProto(req)
+		if err != nil {
+			reject(index, err)
+			continue
+		}
+		batch, at = append(batch, line), append(at, index)
+		if len(batch) == scheduling.ImportBatchSize {
+			if err := flush(); err != nil {
+				return fail(ctx, err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return fail(ctx, err)
+	}
+	return stream.SendAndClose(resp)
+}
+
+func importLineFromProto(req *sessionv1.ImportSessionsRequest) (scheduling.ImportLine, error) {
+	p := req.GetSession()
+	if p == nil {
+		return scheduling.ImportLine{}, fault.InvalidField("session", "is required")
+	}
+	s, err := sessionFromProto(p)
+	var v fault.Invalid
+	if f, ok := fault.As(err); ok {
+		for _, fv := range f.Violations {
+			v.Add(fv.Field, "%s", fv.Description)
+		}
+	}
+	s.State = scheduling.State(p.GetState())
+	s.ActualStart = timeOf(&v, "session.actual_start_time", p.GetActualStartTime())
+	s.ActualEnd = timeOf(&v, "session.actual_end_time", p.GetActualEndTime())
+	s.CancelReason = p.GetCancelReason()
+	return scheduling.ImportLine{ID: req.GetSessionId(), Session: s}, v.Err()
+}
+
+// importError describes a rejected line as its status would: code,
+// reason and message; for invalid input the message lists every field.
+func importError(ctx context.Context, index int64, err error) *sessionv1.ImportError {
+	st := status.Convert(fail(ctx, err))
+	msg := st.Message()
+	if f, ok := fault.As(err); ok && len(f.Violations) > 0 {
+		msg = f.Error()
+	}
+	return &sessionv1.ImportError{Index: index, Code: codeName(st.Code()), Reason: grpcx.Reason(st.Err()), Message: msg}
+}
+
+// codeName is the canonical UPPER_SNAKE name of a code (FAILED_PRECONDITION).
+func codeName(c codes.Code) string {
+	switch c {
+	case codes.OK:
+		return "OK"
+	case codes.Canceled:
+		return "CANCELLED"
+	}
+	var b strings.Builder
+	for i, r := range c.String() {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}

@@ -1,0 +1,256 @@
+package scheduling
+
+import (
+	"context"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/ids"
+)
+
+// ImportBatchSize is how many lines one write transaction (one fsync)
+// commits. A thousand keeps an fsync per thousand sessions while a
+// transaction stays small enough to hold in memory.
+const ImportBatchSize = 1000
+
+// ImportLine is one historical session: its id and the record in its
+// final state, ENDED with its actual times or CANCELLED.
+type ImportLine struct {
+	ID      string
+	Session Session
+}
+
+// ImportResult is the judgement of one line: rejected with Err, an
+// identical repeat of a stored session (Duplicate), or accepted.
+type ImportResult struct {
+	Err       error
+	Duplicate bool
+}
+
+// Import is one import stream. It keeps the registry's answers for its
+// lifetime: members and products do not change during an import, and a
+// year of 184,000 sessions names only some 1,600 of them.
+type Import struct {
+	svc *Service
+	dir *directory
+}
+
+// NewImport starts an import.
+func (svc *Service) NewImport() *Import {
+	return &Import{svc: svc, dir: &directory{reg: svc.members, members: map[string]*Member{}, products: map[string]*Product{}}}
+}
+
+var errAdminOnly = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "only the alliance's admins import sessions")
+
+// Batch judges each line on its own and commits the accepted ones in one
+// write transaction, in which every line sees the lines before it. The
+// booking rules hold as for CreateSession, with two differences for
+// history: a session may lie in the past, and its members and products
+// need only exist and be of the right kind (a record of 2020 may name a
+// host suspended since). An ENDED record also meets ENDED sessions (see
+// Clash). The error is for the whole batch: the registry or the store
+// failed, and nothing of the batch was stored.
+func (im *Import) Batch(ctx context.Context, lines []ImportLine) ([]ImportResult, error) {
+	if callerOf(ctx).Member != "" {
+		return nil, errAdminOnly
+	}
+	out := make([]ImportResult, len(lines))
+	now := im.svc.stamp()
+	var names []string
+	for i := range lines {
+		out[i].Err = im.svc.rules.validateHistory(&lines[i], now)
+		if out[i].Err == nil {
+			s := &lines[i].Session
+			names = append(append(names, s.Host, s.Base()), s.Merchants...)
+		}
+	}
+	if err := im.dir.prefetch(ctx, names); err != nil {
+		return nil, err
+	}
+	for i := range lines {
+		if out[i].Err != nil {
+			continue
+		}
+		if _, err := checkBooking(ctx, im.dir, &lines[i].Session, false); err != nil {
+			if !lineFault(err) {
+				return nil, err
+			}
+			out[i].Err = err
+		}
+	}
+	err := im.svc.repo.Update(func(tx Tx) error {
+		for i := range lines {
+			if out[i].Err != nil {
+				continue
+			}
+			s := lines[i].Session
+			s.ID = lines[i].ID
+			stored, err := tx.Session(s.ID)
+			if err != nil {
+				return err
+			}
+			if stored != nil {
+				if sameRecord(stored, &s) {
+					out[i].Duplicate = true
+				} else {
+					out[i].Err = fault.New(fault.AlreadyExists, ReasonSessionAlreadyExists,
+						"%s already exists with other contents", s.Name()).With("name", s.Name())
+				}
+				continue
+			}
+			if s.State == StateEnded {
+				if err := im.svc.checkConflicts(tx, &s); err != nil {
+					if !lineFault(err) {
+						return err
+					}
+					out[i].Err = err
+					continue
+				}
+			}
+			s.CreateTime, s.UpdateTime, s.Revision = now, now, 1
+			if err := tx.PutSession(&s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lineFault tells a line's own fault (it breaks a rule) from a failure of
+// the registry or the store, which stops the import.
+func lineFault(err error) bool {
+	f, ok := fault.As(err)
+	if !ok {
+		return false
+	}
+	switch f.Code {
+	case fault.Unavailable, fault.Internal:
+		return false
+	}
+	return true
+}
+
+// sameRecord reports whether an import line repeats a stored session.
+func sameRecord(a, b *Session) bool {
+	return a.Title == b.Title && a.Host == b.Host && a.Studio == b.Studio &&
+		slices.Equal(a.Merchants, b.Merchants) && slices.Equal(a.Products, b.Products) &&
+		a.Platform == b.Platform && a.PlatformRoomID == b.PlatformRoomID &&
+		a.Start.Equal(b.Start) && a.End.Equal(b.End) && a.State == b.State &&
+		a.ActualStart.Equal(b.ActualStart) && a.ActualEnd.Equal(b.ActualEnd) &&
+		a.CancelReason == b.CancelReason
+}
+
+// validateHistory checks a line's own fields: the session's (as for a
+// booking, but it may lie in the past), its id, and its final state.
+func (r Rules) validateHistory(line *ImportLine, now time.Time) error {
+	s := &line.Session
+	var v fault.Invalid
+	if line.ID == "" {
+		v.Add("session_id", "is required, so that a repeated import is recognised")
+	} else if !ids.Valid(line.ID) {
+		v.Add("session_id", "must be 1-63 lowercase letters, digits or hyphens, starting with a letter; got %q", line.ID)
+	}
+	r.checkFields(&v, s, nil) // history: no "not in the past"
+	switch s.State {
+	case StateEnded:
+		switch {
+		case s.ActualStart.IsZero():
+			v.Add("session.actual_start_time", "is required for an ENDED session")
+		case s.ActualEnd.IsZero():
+			v.Add("session.actual_end_time", "is required for an ENDED session")
+		case !s.ActualEnd.After(s.ActualStart):
+			v.Add("session.actual_end_time", "must be after actual_start_time")
+		case s.ActualEnd.After(now):
+			v.Add("session.actual_end_time", "lies in the future (now is %s); only sessions that have ended can be imported", now.Format(time.RFC3339))
+		}
+		if s.CancelReason != "" {
+			v.Add("session.cancel_reason", "only a CANCELLED session has one")
+		}
+	case StateCancelled:
+		if !s.ActualStart.IsZero() || !s.ActualEnd.IsZero() {
+			v.Add("session.actual_start_time", "a CANCELLED session never ran: it has no actual times")
+		}
+		if utf8.RuneCountInString(s.CancelReason) > maxCancelReason {
+			v.Add("session.cancel_reason", "must be at most %d characters", maxCancelReason)
+		}
+	default:
+		v.Add("session.state", "must be ENDED or CANCELLED, got %s", s.State)
+	}
+	return v.Err()
+}
+
+// directory answers Members from what it has read before: members are
+// fetched in batches by prefetch, products one by one on first use.
+type directory struct {
+	reg      Members
+	members  map[string]*Member // nil: the registry has no such member
+	products map[string]*Product
+}
+
+// maxRegistryBatch is the registry's limit on BatchGetMembers.
+const maxRegistryBatch = 1000
+
+// prefetch reads the members of names it has not read yet.
+func (d *directory) prefetch(ctx context.Context, names []string) error {
+	var todo []string
+	asked := map[string]bool{}
+	for _, n := range names {
+		if _, known := d.members[n]; !known && !asked[n] {
+			asked[n] = true
+			todo = append(todo, n)
+		}
+	}
+	for len(todo) > 0 {
+		chunk := todo[:min(len(todo), maxRegistryBatch)]
+		got, err := d.reg.BatchGet(ctx, chunk)
+		if miss, ok := err.(*MissingMember); ok && slices.Contains(chunk, miss.Name) {
+			// All or nothing: remember the missing one and ask again.
+			d.members[miss.Name] = nil
+			todo = slices.DeleteFunc(todo, func(n string) bool { return n == miss.Name })
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for i := range got {
+			d.members[chunk[i]] = &got[i]
+		}
+		todo = todo[len(chunk):]
+	}
+	return nil
+}
+
+// BatchGet implements Members from the cache, reading what it lacks.
+func (d *directory) BatchGet(ctx context.Context, names []string) ([]Member, error) {
+	if err := d.prefetch(ctx, names); err != nil {
+		return nil, err
+	}
+	out := make([]Member, 0, len(names))
+	for _, n := range names {
+		m := d.members[n]
+		if m == nil {
+			return nil, &MissingMember{Name: n}
+		}
+		out = append(out, *m)
+	}
+	return out, nil
+}
+
+// Product implements Members, remembering every answer (also "none").
+func (d *directory) Product(ctx context.Context, name string) (*Product, error) {
+	if p, known := d.products[name]; known {
+		return p, nil
+	}
+	p, err := d.reg.Product(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	d.products[name] = p
+	return p, nil
+}
