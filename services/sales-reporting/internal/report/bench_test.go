@@ -185,6 +185,7 @@ func (st benchStore) report(b *testing.B) {
 	defer st.e.mu.RUnlock()
 	b.ReportMetric(float64(st.cells), "cells")
 	b.ReportMetric(float64(len(st.e.days)), "dayrecs")
+	b.ReportMetric(float64(len(st.e.months)), "monthrecs")
 }
 
 // timed runs op b.N times and reports the median and 99th percentile.

@@ -67,6 +67,14 @@ type dayRef struct {
 // dayData holds the records of one day contiguously, so that a report reads
 // the days of its range as a few flat arrays whatever their order of
 // arrival, and never touches the days outside its range.
+//
+// The same type holds a month (day is then its first day): its days are the
+// sums of a session's day records in the month, one per session attribution,
+// with prev the session's latest day with a record before the month. Reports
+// by month, quarter, year or in total read the months that lie wholly in
+// their range instead of their days: a session that sells or refunds on
+// twenty days of a month is one record there, so the cost of a year's
+// report stops growing with the sales once every session has its months.
 type dayData struct {
 	day   Day
 	cells []rec
@@ -120,16 +128,19 @@ type Engine struct {
 	// day's data when a sale arrives.
 	byDay    []*dayData
 	dayOf    map[Day]*dayData
+	byMonth  []*dayData
+	monthOf  map[Day]*dayData
 	products interner
 	sattrs   map[sessionAttr]int32
 	pattrs   map[productAttr]int32
 	// keys interns the values of each dimension; col[d] maps an sattr (for
 	// session dimensions) or a pattr (for product dimensions) to the id of
 	// its key in keys[d].
-	keys  [dimCount]interner
-	col   [dimCount][]int32
-	cells map[cellKey]int32 // index in dayOf[day].cells
-	days  map[dayKey]int32  // index in dayOf[day].days
+	keys   [dimCount]interner
+	col    [dimCount][]int32
+	cells  map[cellKey]int32 // index in dayOf[day].cells
+	days   map[dayKey]int32  // index in dayOf[day].days
+	months map[dayKey]int32  // index in monthOf[first day].days
 	// refs are the day records of each session in day order, to keep
 	// rec.prev right whatever order the sales arrive in.
 	refs [][]dayRef
@@ -151,6 +162,8 @@ func New(loc *time.Location) *Engine {
 		cells:   make(map[cellKey]int32),
 		days:    make(map[dayKey]int32),
 		dayOf:   make(map[Day]*dayData),
+		monthOf: make(map[Day]*dayData),
+		months:  make(map[dayKey]int32),
 	}
 }
 
@@ -195,7 +208,7 @@ func (e *Engine) merge(c *Cell) {
 		e.sessions = append(e.sessions, SessionSummary{})
 		e.refs = append(e.refs, nil)
 	}
-	dd := e.dayData(c.Day)
+	dd := bucket(&e.byDay, e.dayOf, c.Day)
 	add := sums{orders: c.Orders, units: c.Units, gross: c.Gross, refunds: c.Refunds}
 	key := cellKey{sid, e.products.id(c.Product), c.Day}
 	var sa int32
@@ -209,6 +222,15 @@ func (e *Engine) merge(c *Cell) {
 	}
 	// The day record follows the attribution of the cell, which its first
 	// sale fixed (see Cell.Add).
+	month := monthStart(c.Day)
+	md := bucket(&e.byMonth, e.monthOf, month)
+	mk := dayKey{sid, sa, month}
+	if i, ok := e.months[mk]; ok {
+		md.days[i].add(&add)
+	} else {
+		e.months[mk] = int32(len(md.days))
+		md.days = append(md.days, rec{session: sid, sattr: sa, pattr: -1, sums: add})
+	}
 	dk := dayKey{sid, sa, c.Day}
 	if i, ok := e.days[dk]; ok {
 		dd.days[i].add(&add)
@@ -235,43 +257,63 @@ func (e *Engine) merge(c *Cell) {
 	}
 }
 
-// link files a new day record among its session's and sets the prev of it
-// and of the record that follows it. A second session attribution marks
-// every record of the session mixed, for good.
+// link files a new day record among its session's and sets the prev of it,
+// of the record that follows it, and of their months when they open them.
+// A second session attribution marks every record of the session mixed,
+// for good.
 func (e *Engine) link(sid int32, ref dayRef) {
 	refs := e.refs[sid]
 	at := func(r dayRef) *rec { return &e.dayOf[r.day].days[r.idx] }
+	monthRec := func(r dayRef) *rec {
+		m := monthStart(r.day)
+		return &e.monthOf[m].days[e.months[dayKey{sid, r.sattr, m}]]
+	}
+	setPrev := func(refs []dayRef, i int, prev Day) {
+		at(refs[i]).prev = prev
+		if i == 0 || monthStart(refs[i-1].day) != monthStart(refs[i].day) {
+			monthRec(refs[i]).prev = prev
+		}
+	}
 	isMixed := len(refs) > 0 && at(refs[0]).prev == mixed
 	if !isMixed && len(refs) > 0 && refs[0].sattr != ref.sattr {
 		isMixed = true
 		for _, r := range refs {
 			at(r).prev = mixed
+			monthRec(r).prev = mixed
 		}
 	}
 	i, _ := slices.BinarySearchFunc(refs, ref.day, func(r dayRef, d Day) int { return cmp.Compare(r.day, d) })
+	refs = slices.Insert(refs, i, ref)
+	e.refs[sid] = refs
 	switch {
 	case isMixed:
 		at(ref).prev = mixed
+		monthRec(ref).prev = mixed
 	case i > 0:
-		at(ref).prev = refs[i-1].day
+		setPrev(refs, i, refs[i-1].day)
 	default:
-		at(ref).prev = noPrev
+		setPrev(refs, i, noPrev)
 	}
-	if !isMixed && i < len(refs) {
-		at(refs[i]).prev = ref.day
+	if !isMixed && i+1 < len(refs) {
+		setPrev(refs, i+1, ref.day)
 	}
-	e.refs[sid] = slices.Insert(refs, i, ref)
 }
 
-// dayData is the data of day d, made and put in order on first use.
-func (e *Engine) dayData(d Day) *dayData {
-	if dd, ok := e.dayOf[d]; ok {
+func monthStart(d Day) Day {
+	y, m, _ := d.Date()
+	return civil(y, m, 1)
+}
+
+// bucket is the data of day (or month) d in list and index, made and put
+// in order on first use.
+func bucket(list *[]*dayData, index map[Day]*dayData, d Day) *dayData {
+	if dd, ok := index[d]; ok {
 		return dd
 	}
 	dd := &dayData{day: d}
-	e.dayOf[d] = dd
-	i, _ := slices.BinarySearchFunc(e.byDay, d, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
-	e.byDay = slices.Insert(e.byDay, i, dd)
+	index[d] = dd
+	i, _ := slices.BinarySearchFunc(*list, d, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
+	*list = slices.Insert(*list, i, dd)
 	return dd
 }
 

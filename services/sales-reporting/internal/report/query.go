@@ -90,12 +90,6 @@ func (sc *scratch) count(sid, gen, idx int32, sessions *int64) {
 	}
 }
 
-// from is the index in byDay of the first day not before start.
-func (e *Engine) from(start Day) int {
-	i, _ := slices.BinarySearchFunc(e.byDay, start, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
-	return i
-}
-
 // aggregate is the answer of one query before its rows are named and sorted.
 type aggregate struct {
 	periods []Day // period i is [periods[i], periods[i+1]); last ends at end
@@ -138,7 +132,7 @@ func (e *Engine) Query(q Query) (Result, error) {
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	a := e.aggregate(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter)
+	a := e.aggregate(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil)
 	res := Result{DataThrough: e.dataThrough, Totals: metrics(&a.totals, a.sessions)}
 	res.Rows = make([]Row, len(a.slots))
 	for i := range a.slots {
@@ -177,9 +171,10 @@ func (a *aggregate) period(i int32) (Day, Day) {
 
 // aggregate walks the records of [start, end) day by day: each day's
 // records are one flat array, and a session is counted once per row by
-// scratch.count. The caller holds the read lock and has validated the
+// scratch.count. seen, if not nil, gets true for every session attribution
+// counted. The caller holds the read lock and has validated the
 // arguments.
-func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f Filter) aggregate {
+func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f Filter, seen []bool) aggregate {
 	a := aggregate{end: end}
 	periodOf := make([]int32, end-start)
 	for d := start; d < end; {
@@ -257,33 +252,82 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 			}
 		}
 	}
-	perPeriod := n[0] * n[1]
-	grid := int64(len(a.periods)) * perPeriod
-	var dense []int32 // slot index + 1, 0 for none
-	var sparse map[int64]int32
+	w := walker{a: &a, e: e, start: start, sOff: sOff, pOff: pOff, useCells: useCells,
+		periodOf: periodOf, n2: n[1], perPeriod: n[0] * n[1], seen: seen}
+	grid := int64(len(a.periods)) * w.perPeriod
 	if grid <= denseLimit {
-		dense = make([]int32, grid)
+		w.dense = make([]int32, grid)
 	} else {
-		sparse = make(map[int64]int32)
+		w.sparse = make(map[int64]int32)
 	}
-
-	var sc *scratch // only for mixed records
 	defer func() {
-		if sc != nil {
-			scratchPool.Put(sc)
+		if w.sc != nil {
+			scratchPool.Put(w.sc)
 		}
 	}()
-	var sessions int64
-	for _, dd := range e.byDay[e.from(start):] {
-		if dd.day >= end {
+
+	// Whole months inside the range are read from the month records when
+	// no period splits a month; the days before the first and after the
+	// last whole month from the day records.
+	m0, m1 := end, end
+	if !useCells && g != Daily && g != Weekly {
+		if m0 = monthStart(start); m0 < start {
+			y, m, _ := start.Date()
+			m0 = civil(y, m+1, 1)
+		}
+		if m1 = monthStart(end); m1 < m0 {
+			m0, m1 = end, end
+		}
+	}
+	w.walk(e.byDay, start, m0)
+	w.walk(e.byMonth, m0, m1)
+	w.walk(e.byDay, m1, end)
+
+	// Every record went into one slot: the totals are the slots' sum, which
+	// spares the walk a second accumulator.
+	a.sessions = w.sessions
+	for i := range a.slots {
+		a.totals.add(&a.slots[i].sums)
+	}
+	return a
+}
+
+// walker is the state of one aggregate's walk.
+type walker struct {
+	a          *aggregate
+	e          *Engine
+	start      Day
+	sOff, pOff []int64
+	useCells   bool
+	periodOf   []int32
+	n2         int64
+	perPeriod  int64
+	dense      []int32 // slot index + 1, 0 for none
+	sparse     map[int64]int32
+	seen       []bool
+	sc         *scratch // only for mixed records
+	sessions   int64
+}
+
+// walk counts the records of the buckets (days or months) of list that
+// start in [from, to).
+func (w *walker) walk(list []*dayData, from, to Day) {
+	if from >= to {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(list, from, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
+	a, sOff, pOff, dense, seen, start := w.a, w.sOff, w.pOff, w.dense, w.seen, w.start
+	sessions := w.sessions
+	for _, dd := range list[i:] {
+		if dd.day >= to {
 			break
 		}
-		p := periodOf[dd.day-start]
+		p := w.periodOf[dd.day-start]
 		ps := a.periods[p]
 		gen := p + 1
-		base := int64(p) * perPeriod
+		base := int64(p) * w.perPeriod
 		recs := dd.days
-		if useCells {
+		if w.useCells {
 			recs = dd.cells
 		}
 		for i := range recs {
@@ -292,7 +336,7 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 			if off < 0 {
 				continue
 			}
-			if useCells {
+			if w.useCells {
 				po := pOff[r.pattr]
 				if po < 0 {
 					continue
@@ -304,19 +348,22 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 			if dense != nil {
 				idx = dense[cell]
 			} else {
-				idx = sparse[cell]
+				idx = w.sparse[cell]
 			}
 			if idx == 0 {
-				a.slots = append(a.slots, slot{period: p, k: [maxGroupBy]int32{int32(off / n[1]), int32(off % n[1])}})
+				a.slots = append(a.slots, slot{period: p, k: [maxGroupBy]int32{int32(off / w.n2), int32(off % w.n2)}})
 				idx = int32(len(a.slots))
 				if dense != nil {
 					dense[cell] = idx
 				} else {
-					sparse[cell] = idx
+					w.sparse[cell] = idx
 				}
 			}
 			sl := &a.slots[idx-1]
 			sl.add(&r.sums)
+			if seen != nil {
+				seen[r.sattr] = true
+			}
 			if r.prev != mixed {
 				// Branch-free: whether a record is its session's first in
 				// a period is a coin toss the CPU cannot predict.
@@ -324,23 +371,17 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 				sessions += b2i(r.prev < start)
 				continue
 			}
-			if sc == nil {
-				sc = getScratch(len(e.sessions))
+			if w.sc == nil {
+				w.sc = getScratch(len(w.e.sessions))
 			}
-			sc.count(r.session, gen, idx, &sl.sessions)
-			if !sc.inAll[r.session] {
-				sc.inAll[r.session] = true
+			w.sc.count(r.session, gen, idx, &sl.sessions)
+			if !w.sc.inAll[r.session] {
+				w.sc.inAll[r.session] = true
 				sessions++
 			}
 		}
 	}
-	// Every record went into one slot: the totals are the slots' sum, which
-	// spares the walk a second accumulator.
-	a.sessions = sessions
-	for i := range a.slots {
-		a.totals.add(&a.slots[i].sums)
-	}
-	return a
+	w.sessions = sessions
 }
 
 // Top ranks the keys of dimension d over [start, end) by metric m,
@@ -368,7 +409,7 @@ func (e *Engine) Top(d Dimension, m Metric, start, end Day, limit int) ([]TopEnt
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	a := e.aggregate(start, end, Total, []Dimension{d}, Filter{})
+	a := e.aggregate(start, end, Total, []Dimension{d}, Filter{}, nil)
 	return e.rank(&a, m, limit), e.dataThrough, nil
 }
 
@@ -412,9 +453,9 @@ func metricValue(mt *Metrics, m Metric) int64 {
 }
 
 // Overview is the headline of [start, end); an empty or reversed range has
-// only DataThrough. It walks the per-(session, day) records once, counting
-// districts for the top 5 and marking active hosts, bases and agencies
-// (hosts without an agency add no agency).
+// only DataThrough. It is a TOTAL report by district that also marks the
+// session attributions seen, from which come the active hosts, bases and
+// agencies (hosts without an agency add no agency).
 func (e *Engine) Overview(start, end Day) Overview {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
@@ -422,69 +463,30 @@ func (e *Engine) Overview(start, end Day) Overview {
 	if validRange(start, end) != nil {
 		return o
 	}
-	hostCol, baseCol, agencyCol, districtCol := e.col[DimHost], e.col[DimBase], e.col[DimAgency], e.col[DimDistrict]
-	hostSeen := make([]bool, len(e.keys[DimHost].names))
-	baseSeen := make([]bool, len(e.keys[DimBase].names))
-	agencySeen := make([]bool, len(e.keys[DimAgency].names))
-	districts := make([]slot, len(e.keys[DimDistrict].names))
-	var total sums
-	var sc *scratch // only for mixed records
-	defer func() {
-		if sc != nil {
-			scratchPool.Put(sc)
-		}
-	}()
-	for _, dd := range e.byDay[e.from(start):] {
-		if dd.day >= end {
-			break
-		}
-		for i := range dd.days {
-			r := &dd.days[i]
-			total.add(&r.sums)
-			k := districtCol[r.sattr]
-			d := &districts[k]
-			d.add(&r.sums)
-			hostSeen[hostCol[r.sattr]] = true
-			baseSeen[baseCol[r.sattr]] = true
-			agencySeen[agencyCol[r.sattr]] = true
-			if r.prev != mixed {
-				first := b2i(r.prev < start)
-				d.sessions += first
-				o.SessionsWithSales += first
-				continue
-			}
-			if sc == nil {
-				sc = getScratch(len(e.sessions))
-			}
-			sc.count(r.session, 1, k, &d.sessions)
-			if !sc.inAll[r.session] {
-				sc.inAll[r.session] = true
-				o.SessionsWithSales++
-			}
-		}
-	}
-	o.Orders, o.Gross, o.Refunds = total.orders, total.gross, total.refunds
+	seen := make([]bool, len(e.sattrs))
+	a := e.aggregate(start, end, Total, []Dimension{DimDistrict}, Filter{}, seen)
+	o.SessionsWithSales = a.sessions
+	o.Orders, o.Gross, o.Refunds = a.totals.orders, a.totals.gross, a.totals.refunds
 	o.Net = o.Gross - o.Refunds
-	o.ActiveHosts = countActive(hostSeen, e.keys[DimHost].names)
-	o.ActiveBases = countActive(baseSeen, e.keys[DimBase].names)
-	o.ActiveAgencies = countActive(agencySeen, e.keys[DimAgency].names)
-
-	a := aggregate{groups: []group{{dim: DimDistrict}}}
-	for k := range districts {
-		if districts[k].sessions != 0 {
-			districts[k].k[0] = int32(k)
-			a.slots = append(a.slots, districts[k])
-		}
-	}
+	o.ActiveHosts = e.countActive(seen, DimHost)
+	o.ActiveBases = e.countActive(seen, DimBase)
+	o.ActiveAgencies = e.countActive(seen, DimAgency)
 	o.TopDistricts = e.rank(&a, MetricNet, overviewTop)
 	return o
 }
 
-// countActive counts the keys seen, the empty key (no agency) excepted.
-func countActive(seen []bool, names []string) int64 {
+// countActive counts the keys of d with a sale, given the session
+// attributions seen; the empty key (no agency) is no member.
+func (e *Engine) countActive(seen []bool, d Dimension) int64 {
+	keys := make([]bool, len(e.keys[d].names))
+	for sattr, ok := range seen {
+		if ok {
+			keys[e.col[d][sattr]] = true
+		}
+	}
 	var n int64
-	for k, ok := range seen {
-		if ok && names[k] != "" {
+	for k, ok := range keys {
+		if ok && e.keys[d].names[k] != "" {
 			n++
 		}
 	}
