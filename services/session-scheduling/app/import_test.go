@@ -35,7 +35,8 @@ func edit(r *sessionv1.ImportSessionsRequest, change func(*sessionv1.Session)) *
 	return r
 }
 
-func (w *world) importSessions(ctx context.Context, api sessionv1.SessionSchedulerClient, lines ...*sessionv1.ImportSessionsRequest) (*sessionv1.ImportSessionsResponse, error) {
+// importStream sends lines in one ImportSessions stream.
+func importStream(ctx context.Context, api sessionv1.SessionSchedulerClient, lines ...*sessionv1.ImportSessionsRequest) (*sessionv1.ImportSessionsResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	stream, err := api.ImportSessions(ctx)
@@ -52,7 +53,7 @@ func (w *world) importSessions(ctx context.Context, api sessionv1.SessionSchedul
 
 func (w *world) mustImport(lines ...*sessionv1.ImportSessionsRequest) *sessionv1.ImportSessionsResponse {
 	w.t.Helper()
-	resp, err := w.importSessions(context.Background(), w.api, lines...)
+	resp, err := importStream(context.Background(), w.api, lines...)
 	if err != nil {
 		w.t.Fatalf("import: %v", err)
 	}
