@@ -153,9 +153,10 @@ func sessionNotFound(name string) error {
 }
 
 // attribute resolves the session and product of every line that has no
-// error yet. It returns an error only when a dependency fails: then nothing
-// of the batch may be stored.
-func (r *resolver) attribute(ctx context.Context, lines []Line) error {
+// error yet, judging the session rules at now (the lines' judgement time).
+// It returns an error only when a dependency fails: then nothing of the
+// batch may be stored.
+func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time) error {
 	names := make([]string, 0, 4)
 	seen := map[string]bool{}
 	for i := range lines {
@@ -170,7 +171,6 @@ func (r *resolver) attribute(ctx context.Context, lines []Line) error {
 	}
 	// A line the cached state refuses may be right about a session that
 	// moved on (SCHEDULED -> LIVE, LIVE -> ENDED): ask once more for those.
-	now := r.now()
 	var stale []string
 	staleSeen := map[string]bool{}
 	for i := range lines {

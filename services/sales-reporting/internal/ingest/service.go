@@ -112,7 +112,7 @@ func (s *Service) Submit(ctx context.Context, sales []Sale) (*Ticket, error) {
 	for i := range sales {
 		t.lines[i] = Line{Sale: sales[i], now: now, err: Validate(&sales[i], s.cfg.Currency, "sale.")}
 	}
-	if err := s.res.attribute(ctx, t.lines); err != nil {
+	if err := s.res.attribute(ctx, t.lines, now); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
@@ -238,8 +238,8 @@ func (j *judge) line(l *Line) (Outcome, error) {
 		return Outcome{Err: err}, nil
 	}
 	if l.product == nil {
-		// The session refused the line when it was attributed but accepts it
-		// now: cannot happen with one judgement time, but never guess.
+		// Attribution and judgement use one time, so a line the session
+		// refused then is refused now; never guess if that ever breaks.
 		return Outcome{Err: fault.New(fault.Unavailable, "RETRY", "the line could not be attributed; send it again")}, nil
 	}
 	sale := l.Sale
