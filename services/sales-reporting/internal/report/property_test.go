@@ -68,7 +68,7 @@ func genWorld(t testing.TB, seed uint64, nDeltas int) world {
 			start: base.AddDate(0, 0, r.IntN(420)),
 			mixed: i%5 == 0,
 		}
-		for _, j := range r.Perm(len(products))[:1+r.IntN(4)] {
+		for _, j := range r.Perm(len(products))[:1+r.IntN(7)] { // up to 7 rows a period: more than inlineSlots
 			s.products = append(s.products, products[j])
 		}
 		sessions[i] = s

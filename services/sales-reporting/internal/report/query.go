@@ -43,13 +43,19 @@ type slot struct {
 }
 
 // scratch is a query's state per session id, pooled: a query needs it
-// whole, but only while it runs.
+// whole, but only while it runs. It counts the sessions of mixed records
+// (cells, and sessions with several attributions), which prev cannot.
 type scratch struct {
 	gen   []int32 // 1 + the period in which the session was last counted
-	first []int32 // the slot it was first counted in, in that period
+	cnt   []uint8 // how many of its inline slots are used in that period
+	slots []int32 // inlineSlots per session: the rows it was counted in
 	extra map[uint64]struct{}
 	inAll []bool
 }
+
+// inlineSlots is how many rows of one period a session is remembered in
+// without a map: a session sells a handful of products.
+const inlineSlots = 4
 
 var scratchPool sync.Pool
 
@@ -59,10 +65,11 @@ func getScratch(n int) *scratch {
 		sc = &scratch{extra: make(map[uint64]struct{})}
 	}
 	if cap(sc.gen) < n {
-		n2 := n + n/4
-		sc.gen, sc.first, sc.inAll = make([]int32, n, n2), make([]int32, n, n2), make([]bool, n, n2)
+		c := n + n/4
+		sc.gen, sc.cnt, sc.inAll = make([]int32, n, c), make([]uint8, n, c), make([]bool, n, c)
+		sc.slots = make([]int32, n*inlineSlots, c*inlineSlots)
 	} else {
-		sc.gen, sc.first, sc.inAll = sc.gen[:n], sc.first[:n], sc.inAll[:n]
+		sc.gen, sc.cnt, sc.inAll, sc.slots = sc.gen[:n], sc.cnt[:n], sc.inAll[:n], sc.slots[:n*inlineSlots]
 		clear(sc.gen)
 		clear(sc.inAll)
 	}
@@ -71,16 +78,24 @@ func getScratch(n int) *scratch {
 }
 
 // count counts session sid once into the sessions of slot idx, in the
-// period numbered gen. It remembers the first slot of each session in the
-// period; only a session that falls into several rows of one period (it
-// sold several categories, say) goes through the map.
+// period numbered gen.
 func (sc *scratch) count(sid, gen, idx int32, sessions *int64) {
 	if sc.gen[sid] != gen {
-		sc.gen[sid], sc.first[sid] = gen, idx
+		sc.gen[sid], sc.cnt[sid], sc.slots[sid*inlineSlots] = gen, 1, idx
 		*sessions++
 		return
 	}
-	if sc.first[sid] == idx {
+	slots := sc.slots[sid*inlineSlots : sid*inlineSlots+inlineSlots]
+	c := sc.cnt[sid]
+	for _, s := range slots[:c] {
+		if s == idx {
+			return
+		}
+	}
+	if c < inlineSlots {
+		slots[c] = idx
+		sc.cnt[sid]++
+		*sessions++
 		return
 	}
 	k := uint64(sid)<<32 | uint64(uint32(idx))
