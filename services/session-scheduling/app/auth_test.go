@@ -2,6 +2,17 @@ package app_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"flag"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +21,7 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/testkit"
+	"github.com/cqlive/alliance/services/kit/tlsx"
 	memberapp "github.com/cqlive/alliance/services/member-registry/app"
 	"github.com/cqlive/alliance/services/session-scheduling/app"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/rpc"
@@ -21,6 +33,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // secured is a registry and a scheduler with authentication on, sharing
@@ -37,6 +50,10 @@ type secured struct {
 	admin string
 	keys  map[string]string // member id -> its key
 	clock *clock
+	// What another scheduler on the same registry needs.
+	regAddr string
+	admins  *auth.AdminKeys
+	secret  auth.ServiceSecret
 }
 
 func as(key string) context.Context {
@@ -57,6 +74,7 @@ func startSecured(t *testing.T) *secured {
 		t.Fatal(err)
 	}
 	regAddr, _ := serveOn(t, regSrv, "127.0.0.1:0")
+	s.regAddr, s.admins, s.secret = regAddr, admins, secret
 	s.reg = memberv1.NewMemberRegistryClient(testkit.Dial(t, regAddr))
 	type m struct {
 		id      string
@@ -388,5 +406,164 @@ func TestMembersBookAndRunTheirOwnSessions(t *testing.T) {
 		if err != nil || got.State != want.state {
 			t.Fatalf("%s: %v %v, want %s", want.name, got.GetState(), err, want.state)
 		}
+	}
+}
+
+// TestARevokedKeyStopsWorkingWithinTheCacheTTL: the scheduler remembers a
+// key's check for KeyCacheTTL (10s by default); after that a key revoked
+// in the registry is refused here too.
+func TestARevokedKeyStopsWorkingWithinTheCacheTTL(t *testing.T) {
+	s := startSecured(t)
+	const ttl = 200 * time.Millisecond
+	srv, err := app.New(app.Config{DataDir: t.TempDir(), MemberRegistryAddr: s.regAddr, Admin: s.admins, ServiceSecret: s.secret, KeyCacheTTL: ttl}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := serveOn(t, srv, "127.0.0.1:0")
+	api := sessionv1.NewSessionSchedulerClient(testkit.Dial(t, addr))
+	key, err := s.reg.CreateApiKey(as(s.admin), &memberv1.CreateApiKeyRequest{Member: "members/farm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() error {
+		_, err := api.CountSessions(as(key.Key), &sessionv1.CountSessionsRequest{})
+		return err
+	}
+	if err := count(); err != nil {
+		t.Fatalf("a fresh key: %v", err)
+	}
+	if _, err := s.reg.RevokeApiKey(as(s.admin), &memberv1.RevokeApiKeyRequest{Name: key.ApiKey.Name}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(ttl + 50*time.Millisecond)
+	if err := count(); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("a key revoked %s ago: %v, want UNAUTHENTICATED", ttl, err)
+	}
+}
+
+func TestAuthAndTLSFlags(t *testing.T) {
+	var c app.Config
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	args := []string{"-admin-key-file", "/k", "-service-secret-file", "/s", "-tls-cert", "/c", "-tls-key", "/k2", "-tls-ca", "/ca"}
+	if err := c.BindFlags(fs).Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	if c.AuthFlags.AdminKeyFile != "/k" || c.AuthFlags.ServiceSecretFile != "/s" || c.TLS.CertFile != "/c" || c.TLS.KeyFile != "/k2" || c.TLS.CAFile != "/ca" {
+		t.Fatalf("config %+v", c)
+	}
+}
+
+// TestTLSEndToEnd runs registry and scheduler with TLS and authentication:
+// the scheduler's calls to the registry (member checks, key checks) go over
+// TLS with its service token, and a plaintext client is refused.
+func TestTLSEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	ca, caKey := newCA(t)
+	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", ca.Raw)
+	leaf(t, ca, caKey, filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key"))
+	tlsCfg := tlsx.Config{CertFile: filepath.Join(dir, "server.pem"), KeyFile: filepath.Join(dir, "server.key"), CAFile: filepath.Join(dir, "ca.pem")}
+	admin := auth.NewAdminKey()
+	admins, secret := auth.NewAdminKeysFor(admin), auth.ServiceSecret(auth.RandomSecret(32))
+
+	regSrv, err := memberapp.New(memberapp.Config{DataDir: t.TempDir(), Admin: admins, ServiceSecret: secret, TLS: tlsCfg}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	regAddr, _ := serveOn(t, regSrv, "127.0.0.1:0")
+	srv, err := app.New(app.Config{DataDir: t.TempDir(), MemberRegistryAddr: regAddr, Admin: admins, ServiceSecret: secret, TLS: tlsCfg}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := serveOn(t, srv, "127.0.0.1:0")
+	creds, err := tlsCfg.DialOption()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialTLS := func(target string) *grpc.ClientConn {
+		cc, err := grpc.NewClient(target, creds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cc.Close() })
+		return cc
+	}
+	reg := memberv1.NewMemberRegistryClient(dialTLS(regAddr))
+	for _, m := range []*memberv1.CreateMemberRequest{
+		{MemberId: "host-a", Member: &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, DisplayName: "a", District: "jiulongpo"}},
+		{MemberId: "base-x", Member: &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_BASE, DisplayName: "x", District: "jiulongpo",
+			Studios: []*memberv1.Studio{{StudioId: "s1", DisplayName: "s1"}}}},
+	} {
+		if _, err := reg.CreateMember(as(admin), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key, err := reg.CreateApiKey(as(admin), &memberv1.CreateApiKeyRequest{Member: "members/base-x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := sessionv1.NewSessionSchedulerClient(dialTLS(addr))
+	ctx, cancel := context.WithTimeout(as(key.Key), 10*time.Second)
+	defer cancel()
+	s := draft("host-a", x1, 60, 120)
+	s.StartTime = timestamppb.New(time.Now().Add(time.Hour))
+	s.EndTime = timestamppb.New(time.Now().Add(2 * time.Hour))
+	if _, err := api.CreateSession(ctx, &sessionv1.CreateSessionRequest{Session: s}); err != nil {
+		t.Fatalf("base-x booking over TLS: %v", err)
+	}
+	plain := sessionv1.NewSessionSchedulerClient(testkit.Dial(t, addr))
+	pctx, pcancel := context.WithTimeout(as(key.Key), 2*time.Second)
+	defer pcancel()
+	if _, err := plain.CountSessions(pctx, &sessionv1.CountSessionsRequest{}); err == nil {
+		t.Fatal("a plaintext client reached the TLS server")
+	}
+}
+
+func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	raw, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
+}
+
+// leaf writes a certificate for 127.0.0.1 signed by ca, and its key.
+func leaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
+	raw, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePEM(t, certFile, "CERTIFICATE", raw)
+	writePEM(t, keyFile, "PRIVATE KEY", der)
+}
+
+func writePEM(t *testing.T, path, kind string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
