@@ -13,8 +13,8 @@ const dimCount = int(DimPlatform) + 1
 
 // productDim tells the dimensions that depend on the product from those that
 // depend on the session. Reports that group or filter only by session
-// dimensions read the per-(session, day) records, which are several times
-// fewer than the cells.
+// dimensions read the per-(session, day) and per-(session, month) records,
+// which are several times fewer than the cells.
 func productDim(d Dimension) bool {
 	return d == DimOriginDistrict || d == DimMerchant || d == DimCategory
 }
@@ -34,20 +34,20 @@ func (s *sums) add(o *sums) {
 }
 
 // rec is one record of a day: a cell (session, product, day), or in
-// dayData.days the sum of one session's cells of that day with one session
-// attribution (pattr -1). Attributions are interned: sattr and pattr index
+// dayData.days the sum of one session's cells of that day (or month) with
+// one session attribution (pattr -1). Attributions are interned: sattr and pattr index
 // the key columns of Engine.col.
 type rec struct {
 	session int32
 	sattr   int32
 	pattr   int32
-	// prev, in day records, is the latest earlier day on which the
-	// session has a record, noPrev if none, or mixed once the session has
-	// records under two session attributions. A record whose prev lies
+	// prev, in day and month records, is the latest earlier day on which
+	// the session has a record, noPrev if none, or mixed once the session
+	// has records under two session attributions. A record whose prev lies
 	// before its period is the first of its session in the period, which
 	// lets the common case count distinct sessions while streaming over the
-	// records, without a per-session lookup. Cells are always mixed: a
-	// session has several products.
+	// records, without a per-session lookup. Cells are always mixed: the
+	// several products of a session may fall into one row or into several.
 	prev Day
 	sums
 }

@@ -326,6 +326,11 @@ func cases(w world, r *rand.Rand) []queryCase {
 			out = append(out, queryCase{start: s, end: e, g: g, groupBy: by})
 		}
 	}
+	// Forty years by day and two dimensions is a grid beyond denseLimit:
+	// rows are then found through a map.
+	for _, by := range [][]Dimension{{DimHost, DimMerchant}, {DimMerchant, DimAgency}} {
+		out = append(out, queryCase{start: w.first.AddDate(-20, 0, 0), end: w.last.AddDate(20, 0, 0), g: Daily, groupBy: by})
+	}
 	some := w.deltas[r.IntN(len(w.deltas))].Attr
 	filters := []Filter{
 		{District: some.District}, {OriginDistrict: some.OriginDistrict}, {Host: some.Host},
