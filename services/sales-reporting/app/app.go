@@ -12,18 +12,22 @@ import (
 	"path/filepath"
 	"time"
 
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/runner"
+	"github.com/cqlive/alliance/services/kit/tlsx"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/deps"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/rpc"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 )
 
 // Config of sales reporting.
@@ -43,6 +47,17 @@ type Config struct {
 	DependencyTimeout time.Duration
 	// Now is the clock of the ingestion rules (tests set it); nil is time.Now.
 	Now func() time.Time
+	// Admin keys and the suite's internal secret. With Admin nil no call is
+	// authenticated: only in-process tests and the opt-in period of the
+	// auth rollout do that (see Main). With a ServiceSecret, calls to the
+	// other services carry this service's token.
+	Admin         *auth.AdminKeys
+	ServiceSecret auth.ServiceSecret
+	AuthFlags     auth.Flags
+	// KeyCacheTTL bounds how long a member key revoked in the registry
+	// keeps working here; 0 is auth.DefaultKeyCacheTTL.
+	KeyCacheTTL time.Duration
+	TLS         tlsx.Config
 	// Extra interceptors and server options (authentication, TLS).
 	Unary      []grpc.UnaryServerInterceptor
 	Stream     []grpc.StreamServerInterceptor
@@ -68,6 +83,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
 	s.Duration(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for the data file's lock")
 	s.Duration(&c.DependencyTimeout, "dependency-timeout", 3*time.Second, "deadline of each call to member registry and session scheduling")
+	c.AuthFlags.BindFlags(s)
+	c.TLS.BindFlags(s)
 	return s
 }
 
@@ -110,7 +127,29 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dial := grpcx.DialOptions{Timeout: c.DependencyTimeout}
+	transport, err := c.TLS.DialOption()
+	if err != nil {
+		return nil, err
+	}
+	tlsOpts, err := c.TLS.ServerOptions()
+	if err != nil {
+		return nil, err
+	}
+	dial := grpcx.DialOptions{Timeout: c.DependencyTimeout, GRPC: []grpc.DialOption{
+		transport,
+		// gRPC's default reconnect backoff grows to two minutes; a
+		// dependency that comes back should be used again within seconds.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+			MinConnectTimeout: 2 * time.Second,
+		}),
+	}}
+	if len(c.ServiceSecret) > 0 {
+		// Attribution and display names are looked up as this service.
+		dial.GRPC = append(dial.GRPC, grpc.WithPerRPCCredentials(auth.PerRPCToken{
+			Token: c.ServiceSecret.Token("sales-reporting"), Insecure: c.TLS.CAFile == "",
+		}))
+	}
 	schedConn, err := grpcx.Dial(c.SessionSchedulingAddr, dial)
 	if err != nil {
 		return nil, fmt.Errorf("session scheduling at %s: %w", c.SessionSchedulingAddr, err)
@@ -123,9 +162,16 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	client := deps.New(schedConn, regConn)
 	svc := ingest.NewService(st, client, engine, ingest.Config{Currency: c.Currency, Location: loc, Now: c.Now}, sessions, products)
 
+	unary, stream := c.Unary, c.Stream
+	if c.Admin != nil {
+		authn := &auth.Authenticator{Admin: c.Admin, Services: c.ServiceSecret,
+			Members: &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(regConn), TTL: c.KeyCacheTTL}}
+		unary = append([]grpc.UnaryServerInterceptor{authn.UnaryInterceptor(rpc.Policy)}, unary...)
+		stream = append([]grpc.StreamServerInterceptor{authn.StreamInterceptor(rpc.Policy)}, stream...)
+	}
 	srv := grpcx.NewServer(grpcx.ServerOptions{
 		Name: ServiceName, Logger: log, ShutdownTimeout: c.ShutdownTimeout,
-		Unary: c.Unary, Stream: c.Stream, GRPC: c.GRPCServer,
+		Unary: unary, Stream: stream, GRPC: append(tlsOpts, c.GRPCServer...),
 	})
 	salesv1.RegisterSalesReportingServer(srv.GRPC, rpc.New(svc, engine, deps.NewNames(client, c.Now), client, page.NewCodec(key), c.Currency))
 	stopIndexer, indexerDone := make(chan struct{}), make(chan struct{})
@@ -151,6 +197,14 @@ func Main(args []string) error {
 		return err
 	}
 	log := runner.Logger("sales-reporting", c.LogLevel)
+	// Auth rollout, as in the other services: authentication is on once
+	// -admin-key-file is given.
+	if c.AuthFlags.AdminKeyFile != "" {
+		var err error
+		if c.Admin, c.ServiceSecret, err = c.AuthFlags.Load(c.DataDir, log); err != nil {
+			return err
+		}
+	}
 	srv, err := New(c, log)
 	if err != nil {
 		return err
