@@ -4,11 +4,11 @@ go 1.26.0
 
 replace (
 	github.com/cqlive/alliance/gen => ../../gen
+	github.com/cqlive/alliance/services/gateway => ../gateway
 	github.com/cqlive/alliance/services/kit => ../kit
 	github.com/cqlive/alliance/services/member-registry => ../member-registry
-	github.com/cqlive/alliance/services/session-scheduling => ../session-scheduling
 	github.com/cqlive/alliance/services/sales-reporting => ../sales-reporting
-	github.com/cqlive/alliance/services/gateway => ../gateway
+	github.com/cqlive/alliance/services/session-scheduling => ../session-scheduling
 )
 
 require (
@@ -19,4 +19,13 @@ require (
 	go.etcd.io/bbolt v1.4.3
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
+)
+
+require (
+	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0 // indirect
+	golang.org/x/net v0.61.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
+	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20261019180522-ce908d29299b // indirect
 )
