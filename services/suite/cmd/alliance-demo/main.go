@@ -1,14 +1,12 @@
 // Command alliance-demo loads a demo alliance into a running suite through
 // the public gRPC API, the way a member system would integrate: members,
-// studios and products; today's live sessions, booked, started, selling and
-// ended, with orders and refunds; and a few sessions booked for the coming
-// days. It is safe to run again: what exists is reused, sales are recorded
-// with fixed external ids (an identical repeat is not counted twice), and a
-// session already ENDED is left alone. At the end it prints the overview.
-//
-// Sessions can only be booked from now on (the scheduler refuses the past),
-// so the history is today's: weeks of back-dated sessions need an admin
-// import the scheduler does not have yet.
+// studios and products; three weeks of past sessions with their orders and
+// refunds, through the admin imports (ImportSessions, ImportSales), since
+// nothing can be booked in the past; today's live sessions, booked,
+// started, selling and ended; and a few sessions booked for the coming
+// days. It is safe to run again: what exists is reused, and every session
+// and sale has a fixed id, so a repeat is recognised and not counted twice.
+// At the end it prints the overview, week by week.
 package main
 
 import (
@@ -55,11 +53,13 @@ type demo struct {
 
 func run(args []string) error {
 	var memberAddr, sessionAddr, salesAddr, zone, keyFile string
+	var days int
 	fs := flag.NewFlagSet("alliance-demo", flag.ContinueOnError)
 	fs.StringVar(&memberAddr, "member-registry-addr", "localhost:50051", "gRPC address of member-registry")
 	fs.StringVar(&sessionAddr, "session-scheduling-addr", "localhost:50052", "gRPC address of session-scheduling")
 	fs.StringVar(&salesAddr, "sales-reporting-addr", "localhost:50053", "gRPC address of sales-reporting")
 	fs.StringVar(&zone, "time-zone", "Asia/Shanghai", "the alliance's time zone, for today's date in report calls")
+	fs.IntVar(&days, "history-days", 21, "days of history before today to import as ENDED sessions with their sales (0: none)")
 	fs.StringVar(&keyFile, "admin-key-file", "", "file whose first line is an admin API key, sent as `authorization: Bearer <key>` (needed once the services require keys)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -108,13 +108,16 @@ func run(args []string) error {
 	if err := d.loadMembers(ctx); err != nil {
 		return err
 	}
+	if err := d.loadHistory(ctx, days); err != nil {
+		return err
+	}
 	if err := d.loadToday(ctx); err != nil {
 		return err
 	}
 	if err := d.bookUpcoming(ctx); err != nil {
 		return err
 	}
-	return d.printOverview(ctx)
+	return d.printOverview(ctx, days)
 }
 
 // bearer sends key with every call, as a member system would.
@@ -328,12 +331,23 @@ func (d *demo) bookUpcoming(ctx context.Context) error {
 	return nil
 }
 
-func (d *demo) printOverview(ctx context.Context) error {
+func (d *demo) printOverview(ctx context.Context, days int) error {
 	local := d.now.In(d.zone)
-	from, to := local.Format(time.DateOnly), local.AddDate(0, 0, 1).Format(time.DateOnly)
+	from, to := local.AddDate(0, 0, -days).Format(time.DateOnly), local.AddDate(0, 0, 1).Format(time.DateOnly)
 	ov, err := d.sales.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: from, EndDate: to})
 	if err != nil {
 		return fmt.Errorf("overview: %w", err)
+	}
+	weeks, err := d.sales.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{
+		StartDate: from, EndDate: to, Granularity: salesv1.Granularity_GRANULARITY_WEEK})
+	if err != nil {
+		return fmt.Errorf("weekly report: %w", err)
+	}
+	fmt.Printf("\nWeek by week (ISO weeks, from Monday)\n")
+	for _, r := range weeks.GetRows() {
+		m := r.GetMetrics()
+		fmt.Printf("  %s .. %s  %3d sessions  %4d orders  net ¥%s\n", r.GetPeriodStart(), r.GetPeriodEnd(),
+			m.GetSessions(), m.GetOrders(), yuan(m.GetNet().GetMinorUnits()))
 	}
 	fmt.Printf("\nAlliance overview %s .. %s (end exclusive)\n", from, to)
 	fmt.Printf("  sessions held %d, with sales %d, orders %d\n", ov.GetSessionsHeld(), ov.GetSessionsWithSales(), ov.GetOrders())
