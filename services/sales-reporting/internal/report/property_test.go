@@ -24,6 +24,7 @@ var allGrans = []Granularity{Daily, Weekly, Monthly, Quarterly, Yearly, Total}
 type world struct {
 	loc    *time.Location
 	deltas []Delta
+	local  []time.Time // local date of each delta's event, as a UTC midnight
 	// first and last local dates with sales, as UTC midnights
 	first, last time.Time
 }
@@ -107,6 +108,7 @@ func genWorld(t testing.TB, seed uint64, nDeltas int) world {
 			Kind: kind, Quantity: 1 + r.Int64N(5), Amount: 1 + r.Int64N(100000)}
 		w.deltas = append(w.deltas, d)
 		ld := localDate(at, loc)
+		w.local = append(w.local, ld)
 		if w.first.IsZero() || ld.Before(w.first) {
 			w.first = ld
 		}
@@ -225,10 +227,14 @@ type naiveRow struct {
 }
 
 func naiveQuery(w world, start, end time.Time, g Granularity, groupBy []Dimension, f Filter) ([]naiveRow, Metrics) {
-	rows := map[string]*naiveAcc{}
+	type rowID struct {
+		ps     int64
+		k0, k1 string
+	}
+	rows := map[rowID]*naiveAcc{}
 	total := &naiveAcc{sessions: map[string]bool{}}
-	for _, d := range w.deltas {
-		ld := localDate(d.EventTime, w.loc)
+	for i, d := range w.deltas {
+		ld := w.local[i]
 		if ld.Before(start) || !ld.Before(end) || !naiveMatch(d.Attr, f) {
 			continue
 		}
@@ -240,13 +246,16 @@ func naiveQuery(w world, start, end time.Time, g Granularity, groupBy []Dimensio
 		if pe.After(end) {
 			pe = end
 		}
-		var keys []string
-		for _, dim := range groupBy {
-			keys = append(keys, attrKey(d.Attr, dim))
+		id := rowID{ps: ps.Unix()}
+		if len(groupBy) > 0 {
+			id.k0 = attrKey(d.Attr, groupBy[0])
 		}
-		id := ps.Format(time.DateOnly) + "|" + strings.Join(keys, "\x00")
+		if len(groupBy) > 1 {
+			id.k1 = attrKey(d.Attr, groupBy[1])
+		}
 		a := rows[id]
 		if a == nil {
+			keys := []string{id.k0, id.k1}[:len(groupBy)]
 			a = &naiveAcc{ps: ps, pe: pe, keys: keys, sessions: map[string]bool{}}
 			rows[id] = a
 		}
@@ -504,8 +513,8 @@ func checkOverview(t *testing.T, w world, r *rand.Rand, engines ...*Engine) {
 		}
 		var want Overview
 		sessions, hosts, bases, agencies := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
-		for _, d := range w.deltas {
-			ld := localDate(d.EventTime, w.loc)
+		for i, d := range w.deltas {
+			ld := w.local[i]
 			if ld.Before(start) || !ld.Before(end) {
 				continue
 			}
