@@ -48,7 +48,7 @@ func setup(m *testing.M) (int, error) {
 	for _, p := range layout.Procs(layout.Defaults, "", "info") {
 		pkgs = append(pkgs, "./services/"+p.Name+"/cmd/"+p.Name)
 	}
-	pkgs = append(pkgs, "./services/suite/cmd/alliance-run")
+	pkgs = append(pkgs, "./services/suite/cmd/alliance-run", "./services/suite/cmd/alliance-demo")
 	build := exec.Command("go", append([]string{"build", "-o", dir + string(os.PathSeparator)}, pkgs...)...)
 	build.Dir = repo
 	if out, err := build.CombinedOutput(); err != nil {
