@@ -7,6 +7,7 @@ import (
 
 	"github.com/cqlive/alliance/services/kit/fault"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
@@ -22,7 +23,8 @@ const retryConfig = `{"methodConfig":[{"name":[{}],"retryPolicy":{
 type DialOptions struct {
 	// Per-call deadline used when the caller's context has none.
 	Timeout time.Duration
-	// Transport credentials; plaintext when nil.
+	// More options: transport credentials (plaintext unless one is given
+	// here, since a later option wins), per-call credentials, and so on.
 	GRPC []grpc.DialOption
 }
 
@@ -34,11 +36,15 @@ func Dial(target string, o DialOptions) (*grpc.ClientConn, error) {
 		o.Timeout = 3 * time.Second
 	}
 	opts := []grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultServiceConfig(retryConfig),
 		grpc.WithChainUnaryInterceptor(deadlineUnary(o.Timeout)),
-	}
-	if len(o.GRPC) == 0 {
-		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		// gRPC's default reconnect backoff grows to two minutes; a service
+		// of the suite that comes back should be used again within seconds.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+			MinConnectTimeout: 2 * time.Second,
+		}),
 	}
 	return grpc.NewClient(target, append(opts, o.GRPC...)...)
 }

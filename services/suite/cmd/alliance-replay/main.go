@@ -1,0 +1,290 @@
+// Command alliance-replay loads a deterministic synthetic year of the
+// alliance — Chongqing 2020: 184,000 sessions, about 10 billion yuan — through
+// the public gRPC API, then asks the suite for the year's overview and checks
+// it against what it sent, to the fen. It reports progress, throughput, the
+// size of each bbolt file and the latency of the year's reports.
+//
+// With -start it runs its own member-registry, session-scheduling and
+// sales-reporting (from -bin) on a fresh data folder and stops them at the
+// end; without it, it loads a suite that is already running.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/suite/internal/layout"
+	"github.com/cqlive/alliance/services/suite/internal/proc"
+	"github.com/cqlive/alliance/services/suite/replay"
+	"google.golang.org/grpc"
+)
+
+type options struct {
+	start        bool
+	bin, data    string
+	adminKeyFile string
+	addrs        layout.Addrs
+	scale        float64
+	seed         uint64
+	aovYuan      int64
+	streams      int
+	chunk        int
+	queries      int
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "alliance-replay:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	var o options
+	fs := flag.NewFlagSet("alliance-replay", flag.ContinueOnError)
+	fs.BoolVar(&o.start, "start", false, "start the three gRPC services from -bin on -data-dir, and stop them at the end")
+	fs.StringVar(&o.bin, "bin", "bin", "folder of the service binaries (with -start)")
+	fs.StringVar(&o.data, "data-dir", "data/replay-2020", "data folder of the started services (with -start; must be new or empty)")
+	fs.StringVar(&o.adminKeyFile, "admin-key-file", "", "admin key to send (default: <data-dir>/admin.key with -start; none otherwise)")
+	fs.StringVar(&o.addrs.MemberRegistry, "member-registry-addr", "127.0.0.1:50061", "gRPC address of member-registry")
+	fs.StringVar(&o.addrs.SessionScheduling, "session-scheduling-addr", "127.0.0.1:50062", "gRPC address of session-scheduling")
+	fs.StringVar(&o.addrs.SalesReporting, "sales-reporting-addr", "127.0.0.1:50063", "gRPC address of sales-reporting")
+	fs.Float64Var(&o.scale, "scale", 1, "share of the year's volume: 1 is 184,000 sessions, 0.01 is 1,840")
+	fs.Uint64Var(&o.seed, "seed", 2020, "generator seed")
+	fs.Int64Var(&o.aovYuan, "aov-yuan", 400, "average order value in yuan (about 25M lines at 400)")
+	fs.IntVar(&o.streams, "streams", 4, "parallel ImportSales streams")
+	fs.IntVar(&o.chunk, "chunk", 50_000, "sale lines per ImportSales stream")
+	fs.IntVar(&o.queries, "queries", 200, "report calls to time after the load")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cfg := replay.Default()
+	cfg.Seed, cfg.Scale, cfg.AvgOrderFen = o.seed, o.scale, o.aovYuan*100
+	g := replay.New(cfg)
+	fmt.Printf("alliance-replay: %d ENDED sessions, target gross %.1f billion yuan, average order %d yuan, about %d sale lines\n",
+		int(float64(cfg.Sessions)*cfg.Scale), float64(cfg.GrossYuan)*cfg.Scale/1e9, o.aovYuan, g.ExpectedLines())
+
+	if o.start {
+		stopAll, err := startSuite(ctx, &o)
+		if err != nil {
+			return err
+		}
+		defer stopAll()
+	}
+	var callOpts []grpc.DialOption
+	if o.adminKeyFile != "" {
+		raw, err := os.ReadFile(o.adminKeyFile)
+		if err != nil {
+			return err
+		}
+		key := strings.TrimSpace(strings.SplitN(string(raw), "\n", 2)[0])
+		callOpts = append(callOpts, grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: key, Insecure: true}))
+	}
+	dial := func(addr string) (*grpc.ClientConn, error) {
+		return grpcx.Dial(addr, grpcx.DialOptions{Timeout: 10 * time.Minute, GRPC: callOpts})
+	}
+	var conns []*grpc.ClientConn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	clients := replay.Clients{}
+	for _, d := range []struct {
+		addr string
+		set  func(*grpc.ClientConn)
+	}{
+		{o.addrs.MemberRegistry, func(c *grpc.ClientConn) { clients.Members = memberv1.NewMemberRegistryClient(c) }},
+		{o.addrs.SessionScheduling, func(c *grpc.ClientConn) { clients.Sessions = sessionv1.NewSessionSchedulerClient(c) }},
+		{o.addrs.SalesReporting, func(c *grpc.ClientConn) { clients.Sales = salesv1.NewSalesReportingClient(c) }},
+	} {
+		c, err := dial(d.addr)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		d.set(c)
+	}
+
+	wall := time.Now()
+	res, err := replay.Load(ctx, g, clients, replay.Options{Streams: o.streams, Chunk: o.chunk, Progress: os.Stdout, Every: 10 * time.Second})
+	if err != nil {
+		return err
+	}
+	total := time.Since(wall)
+	fmt.Printf("loaded in %s: members %s, sessions %s, sales %s (%d lines, %.0f lines/s; %d duplicates, %d rejected)\n",
+		total.Round(time.Millisecond), res.MembersTime.Round(time.Millisecond), res.SessionsTime.Round(time.Millisecond),
+		res.SalesTime.Round(time.Millisecond), res.Lines, float64(res.Lines)/res.SalesTime.Seconds(), res.Duplicates, res.Rejected)
+	for _, r := range res.FirstRejected {
+		fmt.Println("  rejected:", r)
+	}
+
+	from, to := g.Period()
+	start, end := from.Format(time.DateOnly), to.Format(time.DateOnly)
+	ov, err := clients.Sales.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: start, EndDate: end})
+	if err != nil {
+		return fmt.Errorf("overview: %w", err)
+	}
+	ok := printHeadline(res.Totals, ov, cfg.Year)
+	if o.start {
+		printSizes(o.data)
+	}
+	timeReports(ctx, clients.Sales, start, end, o.queries)
+	if !ok || res.Rejected > 0 {
+		return errors.New("the overview does not match what was sent")
+	}
+	return nil
+}
+
+func yuan(fen int64) string { return fmt.Sprintf("%.2f", float64(fen)/100) }
+
+// printHeadline prints the year as the suite reports it beside what the
+// generator sent, and says whether they agree exactly.
+func printHeadline(want replay.Totals, ov *salesv1.AllianceOverview, year int) bool {
+	rows := []struct {
+		what      string
+		got, sent int64
+		money     bool
+	}{
+		{"sessions held (ENDED)", ov.GetSessionsHeld(), want.SessionsHeld, false},
+		{"sessions with sales", ov.GetSessionsWithSales(), want.SessionsWithSales, false},
+		{"orders", ov.GetOrders(), want.Orders, false},
+		{"gross", ov.GetGross().GetMinorUnits(), want.GrossFen, true},
+		{"refunds", ov.GetRefunds().GetMinorUnits(), want.RefundsFen, true},
+		{"net", ov.GetNet().GetMinorUnits(), want.NetFen(), true},
+	}
+	fmt.Printf("\nThe alliance's %d, as GetAllianceOverview reports it:\n", year)
+	ok := true
+	for _, r := range rows {
+		mark := "ok"
+		if r.got != r.sent {
+			mark, ok = "MISMATCH", false
+		}
+		if r.money {
+			fmt.Printf("  %-22s %20s yuan   (sent %s)  %s\n", r.what, yuan(r.got), yuan(r.sent), mark)
+		} else {
+			fmt.Printf("  %-22s %20d        (sent %d)  %s\n", r.what, r.got, r.sent, mark)
+		}
+	}
+	const cnyPerUSD = 6.49
+	fmt.Printf("  headline: %d live-streaming sales sessions, sales of %.2f billion yuan (about %.2f billion USD at %.2f CNY/USD)\n",
+		ov.GetSessionsHeld(), float64(ov.GetGross().GetMinorUnits())/1e11, float64(ov.GetGross().GetMinorUnits())/1e11/cnyPerUSD, cnyPerUSD)
+	for _, d := range ov.GetTopDistricts() {
+		fmt.Printf("  top district %d: %s %s, net %s yuan\n", d.GetRank(), d.GetKey(), d.GetDisplayName(), yuan(d.GetValue()))
+	}
+	return ok
+}
+
+func printSizes(dataDir string) {
+	fmt.Println("\nbbolt files:")
+	_ = filepath.Walk(dataDir, func(path string, fi os.FileInfo, err error) error {
+		if err == nil && strings.HasSuffix(path, ".db") {
+			fmt.Printf("  %-50s %8.1f MiB\n", path, float64(fi.Size())/(1<<20))
+		}
+		return nil
+	})
+}
+
+// timeReports calls the year's overview and a MONTH x DISTRICT report n
+// times each and prints p50 and p99.
+func timeReports(ctx context.Context, sc salesv1.SalesReportingClient, start, end string, n int) {
+	if n <= 0 {
+		return
+	}
+	calls := []struct {
+		name string
+		do   func() error
+	}{
+		{"GetAllianceOverview(year)", func() error {
+			_, err := sc.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: start, EndDate: end})
+			return err
+		}},
+		{"QuerySalesReport(year, MONTH x DISTRICT)", func() error {
+			_, err := sc.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: start, EndDate: end,
+				Granularity: salesv1.Granularity_GRANULARITY_MONTH, GroupBy: []salesv1.Dimension{salesv1.Dimension_DIMENSION_DISTRICT}, PageSize: 1000})
+			return err
+		}},
+	}
+	fmt.Println("\nreport latency over gRPC on loopback:")
+	for _, c := range calls {
+		var ds []time.Duration
+		for range n {
+			t := time.Now()
+			if err := c.do(); err != nil {
+				fmt.Printf("  %s: %v\n", c.name, err)
+				break
+			}
+			ds = append(ds, time.Since(t))
+		}
+		if len(ds) == 0 {
+			continue
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		fmt.Printf("  %-42s p50 %8s   p99 %8s   (%d calls)\n", c.name, ds[len(ds)/2].Round(time.Microsecond), ds[len(ds)*99/100].Round(time.Microsecond), len(ds))
+	}
+}
+
+// startSuite starts the three gRPC services on o.data with one admin key
+// and one service secret, and returns how to stop them.
+func startSuite(ctx context.Context, o *options) (func(), error) {
+	if entries, err := os.ReadDir(o.data); err == nil && len(entries) > 0 {
+		return nil, fmt.Errorf("%s is not empty: the replay loads a fresh alliance (remove it, or pick another -data-dir)", o.data)
+	}
+	keyFile := filepath.Join(o.data, auth.AdminKeyFileName)
+	secretFile := filepath.Join(o.data, auth.ServiceSecretFileName)
+	if _, err := auth.EnsureFile(keyFile, auth.NewAdminKey()+"\n"); err != nil {
+		return nil, err
+	}
+	if _, err := auth.EnsureFile(secretFile, auth.RandomSecret(32)+"\n"); err != nil {
+		return nil, err
+	}
+	if o.adminKeyFile == "" {
+		o.adminKeyFile = keyFile
+	}
+	var procs []*proc.Proc
+	stopAll := func() {
+		for i := len(procs) - 1; i >= 0; i-- {
+			procs[i].Stop(30 * time.Second)
+		}
+	}
+	for _, s := range layout.Procs(o.addrs, o.data, "warn") {
+		if s.GRPCService == "" {
+			continue // the replay speaks gRPC only: no gateway
+		}
+		args := append(s.Args, "-admin-key-file", keyFile, "-service-secret-file", secretFile)
+		p, err := proc.Start(s.Name, filepath.Join(o.bin, s.Name), args, nil, func(l proc.Line) { fmt.Fprintf(os.Stderr, "[%s] %s\n", l.Proc, l.Text) })
+		if err != nil {
+			stopAll()
+			return nil, err
+		}
+		procs = append(procs, p)
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = proc.WaitGRPC(wctx, p, s.Addr, s.GRPCService)
+		cancel()
+		if err != nil {
+			stopAll()
+			return nil, fmt.Errorf("start %s: %w", s.Name, err)
+		}
+	}
+	return stopAll, nil
+}
