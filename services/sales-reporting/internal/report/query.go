@@ -184,11 +184,12 @@ func (a *aggregate) period(i int32) (Day, Day) {
 	return a.periods[i], a.end
 }
 
-// aggregate walks the records of [start, end) day by day: each day's
-// records are one flat array, and a session is counted once per row by
-// scratch.count. seen, if not nil, gets true for every session attribution
-// counted. The caller holds the read lock and has validated the
-// arguments.
+// aggregate walks the records of [start, end) day by day, or month by month
+// where whole months fit the periods: each day's (month's) records are one
+// flat array. A session is counted once per row by the prev of its records,
+// or by scratch.count when they are mixed. seen, if not nil, gets true for
+// every session attribution counted. The caller holds the read lock and has
+// validated the arguments.
 func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f Filter, seen []bool) aggregate {
 	a := aggregate{end: end}
 	periodOf := make([]int32, end-start)
