@@ -67,7 +67,16 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 
-	mux := newServeMux(log)
+	ups := []upstream{
+		{"member-registry", memberv1.MemberRegistry_ServiceDesc.ServiceName, healthpb.NewHealthClient(member)},
+		{"session-scheduling", sessionv1.SessionScheduler_ServiceDesc.ServiceName, healthpb.NewHealthClient(session)},
+		{"sales-reporting", salesv1.SalesReporting_ServiceDesc.ServiceName, healthpb.NewHealthClient(sales)},
+	}
+	names := map[string]string{}
+	for _, u := range ups {
+		names[u.service] = u.name
+	}
+	mux := newServeMux(log, names)
 	ctx := context.Background()
 	// The Register…HandlerClient functions only record routes; they cannot fail
 	// with a client in hand, but their error is checked all the same.
@@ -80,11 +89,6 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 
-	ups := []upstream{
-		{"member-registry", memberv1.MemberRegistry_ServiceDesc.ServiceName, healthpb.NewHealthClient(member)},
-		{"session-scheduling", sessionv1.SessionScheduler_ServiceDesc.ServiceName, healthpb.NewHealthClient(session)},
-		{"sales-reporting", salesv1.SalesReporting_ServiceDesc.ServiceName, healthpb.NewHealthClient(sales)},
-	}
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", healthz)
 	root.Handle("GET /readyz", readyz(ups, c.ReadyTimeout))

@@ -250,9 +250,22 @@ func TestErrorPaths(t *testing.T) {
 			t.Errorf("got %d %s", r.code, r.raw)
 		}
 	})
-	t.Run("unknown route is 404 Status JSON", func(t *testing.T) {
+	t.Run("unknown route is 404 with reason ROUTE_NOT_FOUND", func(t *testing.T) {
 		r := do(t, "GET", e.url+"/v1/nothing-here", "", nil)
-		if r.code != 404 || r.body["code"] != float64(5) {
+		if r.code != 404 || r.body["code"] != float64(5) || reason(r) != "ROUTE_NOT_FOUND" {
+			t.Errorf("got %d %s", r.code, r.raw)
+		}
+	})
+	t.Run("a body that is not JSON is 400 with reason MALFORMED_REQUEST", func(t *testing.T) {
+		r := do(t, "POST", e.url+"/v1/members", `{"kind":`, nil)
+		if r.code != 400 || reason(r) != "MALFORMED_REQUEST" {
+			t.Errorf("got %d %s", r.code, r.raw)
+		}
+	})
+	t.Run("an RPC the service lacks is 501 with a reason", func(t *testing.T) {
+		// The sales stand-in serves only health checks.
+		r := do(t, "GET", e.url+"/v1/reports:overview?startDate=2026-01-01&endDate=2026-02-01", "", nil)
+		if r.code != 501 || reason(r) != "UNIMPLEMENTED" {
 			t.Errorf("got %d %s", r.code, r.raw)
 		}
 	})
@@ -349,6 +362,9 @@ func TestHeadersPassedThrough(t *testing.T) {
 	if r.code != 200 || r.header.Get("X-Request-Id") != "req-42" {
 		t.Fatalf("got %d %v", r.code, r.header)
 	}
+	if got := r.header.Get("Grpc-Metadata-Content-Type") + r.header.Get("Grpc-Metadata-X-Request-Id"); got != "" {
+		t.Errorf("gRPC headers leak into the response: %v", r.header)
+	}
 	md := e.seen.last()
 	if got := md.Get("authorization"); len(got) != 1 || got[0] != "Bearer t0k3n" {
 		t.Errorf("authorization metadata: %v", md)
@@ -386,6 +402,11 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 	r := do(t, "GET", e.url+"/readyz", "", nil)
 	if r.code != 503 || fmt.Sprint(r.body["down"]) != "[sales-reporting]" {
 		t.Errorf("readyz with sales-reporting down: %d %s", r.code, r.raw)
+	}
+	r = do(t, "GET", e.url+"/v1/reports:overview?startDate=2026-01-01&endDate=2026-02-01", "", nil)
+	if d := detail(r, "google.rpc.ErrorInfo"); r.code != 503 || reason(r) != "SERVICE_UNAVAILABLE" ||
+		fmt.Sprint(d["metadata"]) != "map[service:sales-reporting]" || strings.Contains(r.raw, "127.0.0.1") {
+		t.Errorf("call to the stopped service: %d %s", r.code, r.raw)
 	}
 	if r := do(t, "GET", e.url+"/healthz", "", nil); r.code != 200 {
 		t.Errorf("healthz must not follow the services: %d", r.code)

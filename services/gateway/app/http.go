@@ -39,12 +39,12 @@ var marshaler = &runtime.JSONPb{
 	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 }
 
-func newServeMux(log *slog.Logger) *runtime.ServeMux {
+func newServeMux(log *slog.Logger, names map[string]string) *runtime.ServeMux {
 	return runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
-		runtime.WithErrorHandler(errorHandler(log)),
+		runtime.WithErrorHandler(errorHandler(log, names)),
 		// POST with X-HTTP-Method-Override would let a form post become a PATCH.
 		runtime.WithDisableHTTPMethodOverride(),
 	)
@@ -60,9 +60,10 @@ func incomingHeader(key string) (string, bool) {
 }
 
 // outgoingHeader keeps the services' x-request-id header out of the
-// response: the gateway already sets X-Request-Id itself.
+// response (the gateway already sets X-Request-Id itself), and the gRPC
+// content type, which says nothing to an HTTP client.
 func outgoingHeader(key string) (string, bool) {
-	if strings.EqualFold(key, grpcx.RequestIDHeader) {
+	if strings.EqualFold(key, grpcx.RequestIDHeader) || strings.EqualFold(key, "content-type") {
 		return "", false
 	}
 	return runtime.MetadataHeaderPrefix + key, true
@@ -72,18 +73,75 @@ func outgoingHeader(key string) (string, bool) {
 // to HTTP as ARCHITECTURE.md says, which is grpc-gateway's mapping
 // (FAILED_PRECONDITION 400, ABORTED 409, ALREADY_EXISTS 409, UNAVAILABLE
 // 503). A body cut off by the size cap is 413, whatever the decoder said.
-func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
+// The services' errors always carry an ErrorInfo; the gateway's own (a
+// body that is not JSON, an unknown route, a service it cannot reach) get
+// one here, so every error has a reason to switch on.
+func errorHandler(log *slog.Logger, names map[string]string) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 		if lim, ok := r.Context().Value(bodyLimitKey{}).(*bodyLimit); ok && lim.hit.Load() {
 			writeTooLarge(w, lim.max)
 			return
 		}
-		if s := status.Code(err); s == codes.Internal || s == codes.Unknown {
-			log.ErrorContext(ctx, "internal error", "path", r.URL.Path, "err", status.Convert(err).Message(),
+		st := status.Convert(err)
+		if !hasErrorInfo(st) {
+			st = ownError(ctx, log, r, st, names)
+		}
+		if c := st.Code(); c == codes.Internal || c == codes.Unknown {
+			log.ErrorContext(ctx, "internal error", "path", r.URL.Path, "err", st.Message(),
 				"request_id", r.Header.Get(grpcx.RequestIDHeader))
 		}
-		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, st.Err())
 	}
+}
+
+func hasErrorInfo(st *status.Status) bool {
+	for _, d := range st.Details() {
+		if _, ok := d.(*errdetails.ErrorInfo); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ownError gives an error the gateway made (or grpc-go made for it) a
+// reason. A service it cannot reach is named, and the transport's message,
+// with its internal address, goes to the log only.
+func ownError(ctx context.Context, log *slog.Logger, r *http.Request, st *status.Status, names map[string]string) *status.Status {
+	// Routing errors come before a route is chosen, so they have no method.
+	method, routed := runtime.RPCMethod(ctx)
+	switch c := st.Code(); {
+	case c == codes.InvalidArgument:
+		return errorStatus(codes.InvalidArgument, "MALFORMED_REQUEST", st.Message(), nil)
+	case c == codes.NotFound && !routed:
+		return errorStatus(codes.NotFound, "ROUTE_NOT_FOUND", "no route for "+r.Method+" "+r.URL.Path+"; see /openapi/", nil)
+	case c == codes.Unimplemented && !routed:
+		return errorStatus(codes.Unimplemented, "METHOD_NOT_ALLOWED", "no route for "+r.Method+" "+r.URL.Path+"; see /openapi/", nil)
+	case c == codes.Unavailable || c == codes.DeadlineExceeded:
+		svc, _, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
+		name := names[svc]
+		if name == "" {
+			name = "a service"
+		}
+		log.WarnContext(ctx, "service unavailable", "service", name, "method", method, "err", st.Message(),
+			"request_id", r.Header.Get(grpcx.RequestIDHeader))
+		return errorStatus(st.Code(), "SERVICE_UNAVAILABLE", name+" is unavailable; nothing was changed, try again later",
+			map[string]string{"service": name})
+	}
+	return errorStatus(st.Code(), upperSnake(st.Code()), st.Message(), nil)
+}
+
+// upperSnake names a code as google.rpc.Code does: FailedPrecondition -> FAILED_PRECONDITION.
+func upperSnake(c codes.Code) string {
+	var b strings.Builder
+	prevLower := false
+	for _, r := range c.String() {
+		if prevLower && r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+		}
+		prevLower = r >= 'a' && r <= 'z'
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
 }
 
 // writeStatus writes st as JSON with the given HTTP code.

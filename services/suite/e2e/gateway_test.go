@@ -132,7 +132,8 @@ func TestGatewayErrorPaths(t *testing.T) {
 			t.Errorf("readyz after: %d %s", r.code, r.raw)
 		}
 		r = send(t, "GET", u+"/v1/reports:overview?startDate=2026-01-01&endDate=2026-02-01", "", nil)
-		if r.code != 503 || r.body["code"] != float64(14) {
+		if r.code != 503 || r.body["code"] != float64(14) || reason(r.result()) != "SERVICE_UNAVAILABLE" ||
+			!strings.Contains(r.raw, "sales-reporting is unavailable") {
 			t.Errorf("call to the stopped service: %d %s", r.code, r.raw)
 		}
 		if r := send(t, "GET", u+"/healthz", "", nil); r.code != 200 {
