@@ -40,7 +40,8 @@ var httpFor = map[codes.Code]int{
 	codes.PermissionDenied: 403, codes.Unavailable: 503,
 }
 
-type httpDoor struct{ base string }
+// httpDoor calls the gateway; token, when set, goes in Authorization.
+type httpDoor struct{ base, token string }
 
 func (httpDoor) name() string { return "http" }
 
@@ -55,6 +56,9 @@ func (d httpDoor) call(t *testing.T, rpc, _ string, r route) result {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if d.token != "" {
+		req.Header.Set("Authorization", "Bearer "+d.token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", r.method, r.path, err)

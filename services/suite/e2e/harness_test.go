@@ -91,8 +91,10 @@ type suite struct {
 	t     *testing.T
 	addrs layout.Addrs
 	procs map[string]*proc.Proc
-	mu    sync.Mutex
-	logs  []string
+	// adminKey is set when the suite runs with API keys on.
+	adminKey string
+	mu       sync.Mutex
+	logs     []string
 }
 
 func freeAddr(t *testing.T) string {
@@ -109,6 +111,17 @@ func freeAddr(t *testing.T) string {
 // waits until each is healthy. Every process is stopped when the test
 // ends, pass or fail; their logs are printed when it failed.
 func startSuite(t *testing.T, gatewayFlags ...string) *suite {
+	t.Helper()
+	return start(t, false, gatewayFlags)
+}
+
+// startSuiteWithKeys starts the suite with API keys on; s.adminKey is the key.
+func startSuiteWithKeys(t *testing.T) *suite {
+	t.Helper()
+	return start(t, true, nil)
+}
+
+func start(t *testing.T, keys bool, gatewayFlags []string) *suite {
 	t.Helper()
 	s := &suite{t: t, procs: map[string]*proc.Proc{}, addrs: layout.Addrs{
 		MemberRegistry: freeAddr(t), SessionScheduling: freeAddr(t), SalesReporting: freeAddr(t), Gateway: freeAddr(t),
@@ -134,7 +147,17 @@ func startSuite(t *testing.T, gatewayFlags ...string) *suite {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for _, spec := range layout.Procs(s.addrs, t.TempDir(), "info") {
+	data := t.TempDir()
+	procs := layout.Procs(s.addrs, data, "info")
+	if keys {
+		files, key, err := layout.EnsureAuth(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.adminKey = key
+		procs = layout.WithAuth(procs, files)
+	}
+	for _, spec := range procs {
 		args := spec.Args
 		if spec.GRPCService == "" {
 			args = append(args, gatewayFlags...)

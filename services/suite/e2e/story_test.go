@@ -16,9 +16,18 @@ const (
 	salesSvc   = "alliance.sales.v1.SalesReporting/"
 )
 
+// The HTTP walk runs with API keys on: every call passes the gateway with
+// the caller's Authorization header, which the services check.
 func TestStoryOverHTTP(t *testing.T) {
-	s := startSuite(t)
-	walkStory(t, httpDoor{base: s.gatewayURL()})
+	s := startSuiteWithKeys(t)
+	r := step(t, httpDoor{base: s.gatewayURL()}, "a call without a key", codes.Unauthenticated,
+		memberSvc+"ListDistricts", `{}`, route{"GET", "/v1/districts", ""})
+	if reason(r) == "" {
+		t.Errorf("401 without a reason: %s", r.raw)
+	}
+	step(t, httpDoor{base: s.gatewayURL(), token: "adm_wrong"}, "a call with a wrong key", codes.Unauthenticated,
+		memberSvc+"ListDistricts", `{}`, route{"GET", "/v1/districts", ""})
+	walkStory(t, httpDoor{base: s.gatewayURL(), token: s.adminKey})
 }
 
 func TestStoryOverGRPC(t *testing.T) {

@@ -72,7 +72,7 @@ func run(args []string) error {
 		}
 		key, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithChainUnaryInterceptor(bearer(key)))
+			grpc.WithChainUnaryInterceptor(bearer(key)), grpc.WithChainStreamInterceptor(bearerStream(key)))
 	}
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
@@ -124,6 +124,12 @@ func run(args []string) error {
 func bearer(key string) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		return invoker(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key), method, req, reply, cc, opts...)
+	}
+}
+
+func bearerStream(key string) grpc.StreamClientInterceptor {
+	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		return streamer(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key), desc, cc, method, opts...)
 	}
 }
 

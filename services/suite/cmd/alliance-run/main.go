@@ -36,7 +36,7 @@ func main() {
 
 type options struct {
 	bin, data, logLevel string
-	verbose             bool
+	verbose, auth       bool
 	grace, startup      time.Duration
 	addrs               layout.Addrs
 }
@@ -47,6 +47,7 @@ func run(args []string) error {
 	fs.StringVar(&o.bin, "bin", "bin", "folder of the service binaries (make build)")
 	fs.StringVar(&o.data, "data-dir", "data", "data folder; each service keeps its bbolt file in a subfolder")
 	fs.BoolVar(&o.verbose, "v", false, "print every log line of every process, not only warnings and start/stop")
+	fs.BoolVar(&o.auth, "auth", false, "turn API keys on: the services share <data-dir>/admin.key and <data-dir>/service.secret, made on first start")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level passed to the processes")
 	fs.DurationVar(&o.grace, "grace", 15*time.Second, "how long each process may take to stop before it is killed")
 	fs.DurationVar(&o.startup, "startup-timeout", 30*time.Second, "how long to wait for each process to become healthy")
@@ -58,6 +59,13 @@ func run(args []string) error {
 		return err
 	}
 	specs := layout.Procs(o.addrs, o.data, o.logLevel)
+	if o.auth {
+		keys, _, err := layout.EnsureAuth(o.data)
+		if err != nil {
+			return err
+		}
+		specs = layout.WithAuth(specs, keys)
+	}
 	for _, s := range specs {
 		if _, err := os.Stat(filepath.Join(o.bin, s.Name)); err != nil {
 			return fmt.Errorf("%s: %w (run `make build` first)", filepath.Join(o.bin, s.Name), err)
@@ -129,6 +137,12 @@ func dialable(addr string) string {
 
 func banner(o options) {
 	a := o.addrs
+	grpcurlAuth, curlAuth := "", ""
+	if o.auth {
+		keyFile := filepath.Join(o.data, "admin.key")
+		grpcurlAuth = fmt.Sprintf(` -H "authorization: Bearer $(cat %s)"`, keyFile)
+		curlAuth = fmt.Sprintf(` -H "Authorization: Bearer $(cat %s)"`, keyFile)
+	}
 	grpcurl := filepath.Join(o.bin, "grpcurl")
 	if wd, err := os.Getwd(); err == nil {
 		if rel, err := filepath.Rel(wd, grpcurl); err == nil && !strings.HasPrefix(rel, "..") {
@@ -143,13 +157,13 @@ The alliance suite is up (data in %s/):
   gateway             HTTP  http://%s   (OpenAPI: http://%s/openapi/, readiness: /readyz)
 
 Try:
-  %s -plaintext %s alliance.member.v1.MemberRegistry/ListDistricts
-  curl -s http://%s/v1/districts
+  %s -plaintext%s %s alliance.member.v1.MemberRegistry/ListDistricts
+  curl -s%s http://%s/v1/districts
 
 Load demo data with `+"`make demo`"+`. Ctrl-C stops everything.
 
 `, o.data, dialable(a.MemberRegistry), dialable(a.SessionScheduling), dialable(a.SalesReporting),
-		dialable(a.Gateway), dialable(a.Gateway), grpcurl, dialable(a.MemberRegistry), dialable(a.Gateway))
+		dialable(a.Gateway), dialable(a.Gateway), grpcurl, grpcurlAuth, dialable(a.MemberRegistry), curlAuth, dialable(a.Gateway))
 }
 
 // printer writes the processes' log lines, one at a time, prefixed by the

@@ -3,7 +3,11 @@
 // the end-to-end tests start them the same way.
 package layout
 
-import "path/filepath"
+import (
+	"path/filepath"
+
+	"github.com/cqlive/alliance/services/kit/auth"
+)
 
 // Addrs are the listen addresses of the suite.
 type Addrs struct {
@@ -37,11 +41,35 @@ type Proc struct {
 	GRPCService string
 }
 
+// Auth names the files the three services share when API keys are on: the
+// admin keys and the suite's internal secret. Zero means keys are off.
+type Auth struct {
+	AdminKeyFile      string
+	ServiceSecretFile string
+}
+
+// EnsureAuth makes dir/admin.key and dir/service.secret (mode 0600) unless
+// they exist, and returns their paths with the admin key itself.
+func EnsureAuth(dir string) (Auth, string, error) {
+	a := Auth{
+		AdminKeyFile:      filepath.Join(dir, auth.AdminKeyFileName),
+		ServiceSecretFile: filepath.Join(dir, auth.ServiceSecretFileName),
+	}
+	if _, err := auth.EnsureFile(a.AdminKeyFile, auth.NewAdminKey()+"\n"); err != nil {
+		return Auth{}, "", err
+	}
+	if _, err := auth.EnsureFile(a.ServiceSecretFile, auth.RandomSecret(32)+"\n"); err != nil {
+		return Auth{}, "", err
+	}
+	key, err := FirstLine(a.AdminKeyFile)
+	return a, key, err
+}
+
 // Procs returns the four processes in start order: each one's dependencies
 // come before it. Each service keeps its data in its own folder under dataDir.
-func Procs(a Addrs, dataDir string, logLevel string) []Proc {
+func Procs(a Addrs, dataDir, logLevel string) []Proc {
 	dir := func(name string) string { return filepath.Join(dataDir, name) }
-	return []Proc{
+	procs := []Proc{
 		{Name: "member-registry", Addr: a.MemberRegistry, GRPCService: MemberService, Args: []string{
 			"-grpc-addr", a.MemberRegistry, "-data-dir", dir("member-registry"), "-log-level", logLevel}},
 		{Name: "session-scheduling", Addr: a.SessionScheduling, GRPCService: SessionService, Args: []string{
@@ -56,4 +84,18 @@ func Procs(a Addrs, dataDir string, logLevel string) []Proc {
 			"-session-scheduling-addr", a.SessionScheduling,
 			"-sales-reporting-addr", a.SalesReporting}},
 	}
+	return procs
+}
+
+// WithAuth turns API keys on for the gRPC services of procs: they share one
+// admin key file and one internal secret. The gateway needs neither; it
+// passes each caller's key on.
+func WithAuth(procs []Proc, keys Auth) []Proc {
+	for i := range procs {
+		if procs[i].GRPCService != "" {
+			procs[i].Args = append(procs[i].Args,
+				"-admin-key-file", keys.AdminKeyFile, "-service-secret-file", keys.ServiceSecretFile)
+		}
+	}
+	return procs
 }
