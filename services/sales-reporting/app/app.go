@@ -123,10 +123,6 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err := st.Cells(engine.Load); err != nil {
 		return nil, fmt.Errorf("load rollups: %w", err)
 	}
-	sessions, products, err := st.Snapshots()
-	if err != nil {
-		return nil, err
-	}
 	transport, err := c.TLS.DialOption()
 	if err != nil {
 		return nil, err
@@ -160,7 +156,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, fmt.Errorf("member registry at %s: %w", c.MemberRegistryAddr, err)
 	}
 	client := deps.New(schedConn, regConn)
-	svc := ingest.NewService(st, client, engine, ingest.Config{Currency: c.Currency, Location: loc, Now: c.Now}, sessions, products)
+	svc := ingest.NewService(st, client, engine, ingest.Config{Currency: c.Currency, Location: loc, Now: c.Now})
 
 	unary, stream := c.Unary, c.Stream
 	if c.Admin != nil {

@@ -29,6 +29,9 @@ type ReadTx interface {
 	// time then id, of one session or of all when session is "", and the
 	// cursor of the next page ("" at the end).
 	ListSales(session string, kind report.Kind, cursor []byte, limit int) ([]*Sale, []byte, error)
+	// Session and Product return a stored snapshot, or nil.
+	Session(name string) (*Session, error)
+	Product(name string) (*Product, error)
 }
 
 // Tx is a write transaction.

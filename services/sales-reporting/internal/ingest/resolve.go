@@ -18,44 +18,118 @@ type cachedSession struct {
 }
 
 // resolver attributes sales: it caches session and product snapshots, so
-// that a million lines of one session cost a handful of calls.
+// that a million lines of one session cost a handful of calls. Behind the
+// memory is the store: a snapshot a sale was ever counted with is in
+// sales.db, so after a restart or an eviction it is read back, not asked
+// for again. Memory holds only recently used snapshots (maxCached), since
+// a year of sessions (184,000) held for ever would make every garbage
+// collection of a busy process walk them.
 type resolver struct {
-	dir Directory
-	now func() time.Time
+	dir  Directory
+	repo Repo
+	now  func() time.Time
 
 	mu       sync.RWMutex
 	sessions map[string]cachedSession
 	products map[string]*Product
 }
 
-func newResolver(dir Directory, now func() time.Time) *resolver {
-	return &resolver{dir: dir, now: now, sessions: map[string]cachedSession{}, products: map[string]*Product{}}
+// maxCached bounds the snapshots held in memory, per kind.
+const maxCached = 20000
+
+func newResolver(dir Directory, repo Repo, now func() time.Time) *resolver {
+	return &resolver{dir: dir, repo: repo, now: now, sessions: map[string]cachedSession{}, products: map[string]*Product{}}
 }
 
-// seed publishes snapshots read from the store at start-up. Their fetch
-// time is zero: only a final state is trusted without asking again.
-func (r *resolver) seed(ss []*Session, ps []*Product) {
+// rememberSession caches s; callers hold r.mu. Over the bound, final
+// sessions go first: they are in the store if anything was counted with them.
+func (r *resolver) rememberSession(s *Session, fetched time.Time) {
+	if len(r.sessions) >= maxCached {
+		for k, c := range r.sessions {
+			if c.s.State.final() {
+				delete(r.sessions, k)
+			}
+		}
+		if len(r.sessions) >= maxCached {
+			clear(r.sessions)
+		}
+	}
+	r.sessions[s.Name] = cachedSession{s: s, fetched: fetched}
+}
+
+func (r *resolver) rememberProduct(p *Product) {
+	if len(r.products) >= maxCached {
+		clear(r.products)
+	}
+	r.products[p.Name] = p
+}
+
+// snapshot returns the snapshots a stored sale was counted with, from
+// memory or from tx.
+func (r *resolver) snapshot(tx ReadTx, session, product string) (*Session, *Product, error) {
+	r.mu.RLock()
+	s, p := r.sessions[session].s, r.products[product]
+	r.mu.RUnlock()
+	var err error
+	if s == nil {
+		if s, err = tx.Session(session); err != nil || s == nil {
+			return nil, nil, err
+		}
+	}
+	if p == nil {
+		if p, err = tx.Product(product); err != nil || p == nil {
+			return nil, nil, err
+		}
+	}
+	return s, p, nil
+}
+
+// fromStore caches the stored snapshots of sessions missing from memory.
+// Their fetch time is zero: only a final state is trusted without asking.
+func (r *resolver) fromStore(names []string) error {
+	var found []*Session
+	err := r.repo.View(func(tx ReadTx) error {
+		for _, n := range names {
+			s, err := tx.Session(n)
+			if err != nil {
+				return err
+			}
+			if s != nil {
+				found = append(found, s)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(found) == 0 {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, s := range ss {
-		r.sessions[s.Name] = cachedSession{s: s}
+	for _, s := range found {
+		if _, ok := r.sessions[s.Name]; !ok {
+			r.rememberSession(s, time.Time{})
+		}
 	}
-	for _, p := range ps {
-		r.products[p.Name] = p
-	}
-}
-
-// snapshot returns the cached snapshots, for attributing stored sales.
-func (r *resolver) snapshot(session, product string) (*Session, *Product) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.sessions[session].s, r.products[product]
+	return nil
 }
 
 // sessionsFor returns a snapshot of every known name; force asks session
 // scheduling again even for fresh entries (but never for final ones).
 func (r *resolver) sessionsFor(ctx context.Context, names []string, force bool) (map[string]*Session, error) {
 	now := r.now()
+	var missing []string
+	r.mu.RLock()
+	for _, n := range names {
+		if _, ok := r.sessions[n]; !ok {
+			missing = append(missing, n)
+		}
+	}
+	r.mu.RUnlock()
+	if len(missing) > 0 {
+		if err := r.fromStore(missing); err != nil {
+			return nil, err
+		}
+	}
 	out := make(map[string]*Session, len(names))
 	var fetch []string
 	r.mu.RLock()
@@ -115,7 +189,7 @@ func (r *resolver) sessionsFor(ctx context.Context, names []string, force bool) 
 			s.Attr = SessionAttr{Host: info.Host, Agency: host.Agency, Official: host.Official,
 				Base: BaseOf(info.Studio), Studio: info.Studio, District: base.District}
 		}
-		r.sessions[n] = cachedSession{s: s, fetched: now}
+		r.rememberSession(s, now)
 		out[n] = s
 	}
 	return out, nil
@@ -127,6 +201,20 @@ func (r *resolver) product(ctx context.Context, name string) (*Product, error) {
 	p := r.products[name]
 	r.mu.RUnlock()
 	if p != nil {
+		return p, nil
+	}
+	err := r.repo.View(func(tx ReadTx) error {
+		var err error
+		p, err = tx.Product(name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if p != nil {
+		r.mu.Lock()
+		r.rememberProduct(p)
+		r.mu.Unlock()
 		return p, nil
 	}
 	got, ok, err := r.dir.Product(ctx, name)
@@ -142,7 +230,7 @@ func (r *resolver) product(ctx context.Context, name string) (*Product, error) {
 		p = old
 	} else {
 		p = &got
-		r.products[name] = p
+		r.rememberProduct(p)
 	}
 	r.mu.Unlock()
 	return p, nil

@@ -61,14 +61,14 @@ type Service struct {
 	queue   chan *Ticket
 	stopped chan struct{}
 
-	// Snapshots already in the store, as the commit loop wrote them (loop only).
+	// Snapshots the commit loop knows to be in the store as they are (loop
+	// only; forgetting one costs one more write of it).
 	storedSessions map[string]*Session
 	storedProducts map[string]*Product
 }
 
-// NewService starts the commit loop. sessions and products are the
-// snapshots the store holds.
-func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config, sessions []*Session, products []*Product) *Service {
+// NewService starts the commit loop.
+func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -76,16 +76,9 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config, ses
 		cfg.MaxCommit = 20000
 	}
 	s := &Service{
-		repo: repo, engine: engine, cfg: cfg, res: newResolver(dir, cfg.Now),
+		repo: repo, engine: engine, cfg: cfg, res: newResolver(dir, repo, cfg.Now),
 		queue: make(chan *Ticket, 256), stopped: make(chan struct{}),
 		storedSessions: map[string]*Session{}, storedProducts: map[string]*Product{},
-	}
-	s.res.seed(sessions, products)
-	for _, x := range sessions {
-		s.storedSessions[x.Name] = x
-	}
-	for _, p := range products {
-		s.storedProducts[p.Name] = p
 	}
 	go s.loop()
 	return s
@@ -187,6 +180,12 @@ func (s *Service) commit(group []*Ticket) {
 			}
 		}
 	} else {
+		if len(s.storedSessions) > maxCached {
+			clear(s.storedSessions)
+		}
+		if len(s.storedProducts) > maxCached {
+			clear(s.storedProducts)
+		}
 		for k, v := range newSessions {
 			s.storedSessions[k] = v
 		}
@@ -228,7 +227,9 @@ func (j *judge) line(l *Line) (Outcome, error) {
 				"external_id %q on %s was already recorded as %s with a different payload", l.Sale.ExternalID, l.Sale.Platform, stored.Name()).
 				With("sale", stored.Name())}, nil
 		}
-		j.s.attach(stored)
+		if err := j.s.attach(j.tx, stored); err != nil {
+			return Outcome{}, err
+		}
 		return Outcome{Sale: stored, Duplicate: true}, nil
 	}
 	if l.err != nil {
@@ -305,11 +306,12 @@ func (j *judge) snapshots(ses *Session, p *Product) error {
 
 // attach sets a stored sale's attribution from the snapshots it was
 // counted with.
-func (s *Service) attach(sale *Sale) {
-	ses, p := s.res.snapshot(sale.Session, sale.Product)
+func (s *Service) attach(tx ReadTx, sale *Sale) error {
+	ses, p, err := s.res.snapshot(tx, sale.Session, sale.Product)
 	if ses != nil && p != nil {
 		sale.Attr = Attribution(ses, p)
 	}
+	return err
 }
 
 // Get returns a stored sale.
@@ -317,8 +319,10 @@ func (s *Service) Get(id uint64) (*Sale, error) {
 	var sale *Sale
 	err := s.repo.View(func(tx ReadTx) error {
 		var err error
-		sale, err = tx.SaleByID(id)
-		return err
+		if sale, err = tx.SaleByID(id); err != nil || sale == nil {
+			return err
+		}
+		return s.attach(tx, sale)
 	})
 	if err != nil {
 		return nil, err
@@ -326,7 +330,6 @@ func (s *Service) Get(id uint64) (*Sale, error) {
 	if sale == nil {
 		return nil, fault.New(fault.NotFound, ReasonSaleNotFound, "sale %s not found", SaleName(id)).With("name", SaleName(id))
 	}
-	s.attach(sale)
 	return sale, nil
 }
 
@@ -339,12 +342,16 @@ func (s *Service) List(session string, kind report.Kind, cursor []byte, limit in
 	var next []byte
 	err := s.repo.View(func(tx ReadTx) error {
 		var err error
-		out, next, err = tx.ListSales(session, kind, cursor, limit)
-		return err
+		if out, next, err = tx.ListSales(session, kind, cursor, limit); err != nil {
+			return err
+		}
+		for _, sale := range out {
+			if err := s.attach(tx, sale); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	for _, sale := range out {
-		s.attach(sale)
-	}
 	return out, next, err
 }
 

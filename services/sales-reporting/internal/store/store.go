@@ -257,6 +257,22 @@ func decodeSession(name string, b []byte) (*ingest.Session, error) {
 	return s, nil
 }
 
+func (t *tx) Session(name string) (*ingest.Session, error) {
+	v := t.sessions.Get([]byte(name))
+	if v == nil {
+		return nil, nil
+	}
+	return decodeSession(name, v)
+}
+
+func (t *tx) Product(name string) (*ingest.Product, error) {
+	v := t.prods.Get([]byte(name))
+	if v == nil {
+		return nil, nil
+	}
+	return decodeProduct(name, v)
+}
+
 func (t *tx) PutSession(s *ingest.Session) error {
 	return t.sessions.Put([]byte(s.Name), encodeSession(s))
 }
