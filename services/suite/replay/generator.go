@@ -233,11 +233,11 @@ func (g *Generator) Sessions(fn func(*Session) error) error {
 			slot := slotsDay - 1 - k/len(g.studios)
 			within := k % len(g.studios)
 			s := &Session{
-				Index:     index,
-				ID:        fmt.Sprintf("y%d-d%03d-%04d", g.cfg.Year, day, k),
-				Studio:    g.studios[(within*7+day)%len(g.studios)],
-				Host:      g.hosts[(within+slot*len(g.studios)+day*37)%len(g.hosts)],
-				Start:     date.Add(7*time.Hour + time.Duration(slot)*slotStep),
+				Index:  index,
+				ID:     fmt.Sprintf("y%d-d%03d-%04d", g.cfg.Year, day, k),
+				Studio: g.studios[(within*7+day)%len(g.studios)],
+				Host:   g.hosts[(within+slot*len(g.studios)+day*37)%len(g.hosts)],
+				Start:  date.Add(7*time.Hour + time.Duration(slot)*slotStep),
 				// Spread exactly `cancelled` cancellations over the day.
 				Cancelled: (k+1)*cancelled/total != k*cancelled/total,
 			}
