@@ -131,3 +131,16 @@ func TestAuthenticate(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusalsCarryErrorInfo(t *testing.T) {
+	p := Policy{"/s.S/Admin": AdminOnly}
+	for name, err := range map[string]error{
+		"no key":      p.Check("/s.S/Admin", Principal{}),
+		"not allowed": p.Check("/s.S/Admin", Principal{Kind: Member}),
+	} {
+		st := status.Convert(err)
+		if len(st.Details()) == 0 {
+			t.Fatalf("%s: %v has no ErrorInfo", name, err)
+		}
+	}
+}

@@ -5,10 +5,9 @@ import (
 	"strings"
 
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/grpcx"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 )
 
 // MemberKeys checks member keys: the registry answers from its own store,
@@ -29,7 +28,11 @@ type Authenticator struct {
 
 // errUnauthenticated is the one answer to every bad credential, so that it
 // reveals nothing about which part was wrong.
-var errUnauthenticated = status.Error(codes.Unauthenticated, "missing or invalid API key: send `authorization: Bearer <key>`")
+var errUnauthenticated = grpcx.FaultStatus(Domain, fault.New(fault.Unauthenticated, "UNAUTHENTICATED",
+	"missing or invalid API key: send `authorization: Bearer <key>`")).Err()
+
+// Domain is the ErrorInfo domain of authentication failures.
+const Domain = "auth.alliance"
 
 // Authenticate returns the principal of token ("" is Anonymous).
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (Principal, error) {
@@ -46,7 +49,8 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Princip
 		p, err := a.Members.Lookup(ctx, keyID, secret)
 		if err != nil {
 			if fault.CodeOf(err) == fault.Unavailable {
-				return Principal{}, status.Error(codes.Unavailable, "cannot check the API key: member-registry is unavailable")
+				return Principal{}, grpcx.FaultStatus(Domain, fault.New(fault.Unavailable, "DEPENDENCY_UNAVAILABLE",
+					"cannot check the API key: member-registry is unavailable")).Err()
 			}
 			return Principal{}, errUnauthenticated
 		}
@@ -116,7 +120,8 @@ func (p Policy) Check(method string, pr Principal) error {
 		allowed = true
 	}
 	if !allowed {
-		return status.Errorf(codes.PermissionDenied, "this key may not call %s", method[strings.LastIndexByte(method, '/')+1:])
+		return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, "PERMISSION_DENIED",
+			"this key may not call %s", method[strings.LastIndexByte(method, '/')+1:])).Err()
 	}
 	return nil
 }
