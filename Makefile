@@ -12,7 +12,7 @@ MODULES := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1
 SERVICES := member-registry session-scheduling sales-reporting gateway
 TEST_FLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: help tools generate check-generate lint vet fmt-check build test ci run clean
+.PHONY: help tools generate check-generate lint vet fmt-check build test ci run demo bench bench-gateway replay-2020 check-readme clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,28 @@ test: ## Run the tests of every module in go.work (with -race).
 	@for m in $(MODULES); do echo "test $$m"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...) || exit 1; done
 
 ci: check-generate lint test ## What CI runs: check-generate, lint, test.
+
+RUN_FLAGS ?=
+DEMO_FLAGS ?=
+REPLAY_FLAGS ?=
+
+run: build ## Build and start the whole suite on the default ports, data in ./data; Ctrl-C stops it gracefully.
+	@$(GO) build -o $(BIN)/alliance-run ./services/suite/cmd/alliance-run
+	@$(BIN)/alliance-run -bin $(BIN) -data-dir data $(RUN_FLAGS)
+
+demo: ## Load the demo alliance (3 weeks of history, today, upcoming) into the running suite; safe to rerun.
+	@$(GO) run ./services/suite/cmd/alliance-demo $(DEMO_FLAGS)
+
+bench-gateway: build ## RecordSale and GetMember over HTTP through the gateway vs gRPC (ghz), on a private suite.
+	$(GO) run ./services/suite/bench -bin $(BIN)
+
+replay-2020: build ## Load the synthetic Chongqing 2020 (184,000 sessions, ~10 billion yuan) into a private suite and check the overview.
+	@$(GO) build -o $(BIN)/alliance-replay ./services/suite/cmd/alliance-replay
+	rm -rf data/replay-2020
+	$(BIN)/alliance-replay -start -bin $(BIN) -data-dir data/replay-2020 $(REPLAY_FLAGS)
+
+check-readme: ## Run the README walkthrough; needs a fresh `make run` in another terminal.
+	services/suite/check-readme.sh README.md
 
 clean: ## Remove bin/ (not data/).
 	rm -rf $(BIN)
