@@ -156,9 +156,12 @@ func (r *resolver) sessionsFor(ctx context.Context, names []string, force bool) 
 	// Attribution is taken once per session and then kept: only the members
 	// of sessions seen for the first time are looked up.
 	var members []string
+	frozen := make(map[string]SessionAttr, len(infos))
 	r.mu.RLock()
 	for _, info := range infos {
-		if _, known := r.sessions[info.Name]; !known {
+		if old, known := r.sessions[info.Name]; known {
+			frozen[info.Name] = old.s.Attr
+		} else {
 			members = append(members, info.Host, BaseOf(info.Studio))
 		}
 	}
@@ -182,8 +185,8 @@ func (r *resolver) sessionsFor(ctx context.Context, names []string, force bool) 
 			ActualStart: info.ActualStart, ActualEnd: info.ActualEnd,
 			Products: info.Products, Merchants: info.Merchants,
 		}
-		if old, known := r.sessions[n]; known {
-			s.Attr = old.s.Attr
+		if attr, known := frozen[n]; known {
+			s.Attr = attr
 		} else {
 			host, base := ms[info.Host], ms[BaseOf(info.Studio)]
 			s.Attr = SessionAttr{Host: info.Host, Agency: host.Agency, Official: host.Official,
