@@ -193,13 +193,11 @@ func Main(args []string) error {
 		return err
 	}
 	log := runner.Logger("sales-reporting", c.LogLevel)
-	// Auth rollout, as in the other services: authentication is on once
-	// -admin-key-file is given.
-	if c.AuthFlags.AdminKeyFile != "" {
-		var err error
-		if c.Admin, c.ServiceSecret, err = c.AuthFlags.Load(c.DataDir, log); err != nil {
-			return err
-		}
+	// Every call is authenticated; without key files the first start makes
+	// them in the data folder (see auth.Flags.Load).
+	var err error
+	if c.Admin, c.ServiceSecret, err = c.AuthFlags.Load(c.DataDir, log); err != nil {
+		return err
 	}
 	srv, err := New(c, log)
 	if err != nil {

@@ -185,12 +185,10 @@ func Main(args []string) error {
 	}
 	log := runner.Logger("session-scheduling", c.LogLevel)
 	var err error
-	// TODO(auth rollout): authentication turns on by default once every
-	// service verifies keys; until then it needs -admin-key-file.
-	if c.AuthFlags.AdminKeyFile != "" {
-		if c.Admin, c.ServiceSecret, err = c.AuthFlags.Load(c.DataDir, log); err != nil {
-			return err
-		}
+	// Every call is authenticated; without key files the first start makes
+	// them in the data folder (see auth.Flags.Load).
+	if c.Admin, c.ServiceSecret, err = c.AuthFlags.Load(c.DataDir, log); err != nil {
+		return err
 	}
 	srv, err := New(c, log)
 	if err != nil {
