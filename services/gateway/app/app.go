@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"log/slog"
@@ -28,6 +29,7 @@ type Gateway struct {
 	cfg     Config
 	log     *slog.Logger
 	conns   []*grpc.ClientConn
+	tls     *tls.Config // HTTPS when set
 }
 
 // upstream is one service behind the gateway.
@@ -44,9 +46,19 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	origins, _ := c.origins()
-	g := &Gateway{cfg: c, log: log}
+	serverTLS, err := c.TLS.ServerTLS()
+	if err != nil {
+		return nil, err
+	}
+	// Calls to the services, /readyz's health checks included, use the same
+	// transport: TLS when -tls-ca is set, else plaintext.
+	transport, err := c.TLS.DialOption()
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{cfg: c, log: log, tls: serverTLS}
 	dial := func(addr string) (*grpc.ClientConn, error) {
-		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: c.CallTimeout})
+		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: c.CallTimeout, GRPC: []grpc.DialOption{transport}})
 		if err == nil {
 			g.conns = append(g.conns, cc)
 		}
@@ -117,12 +129,25 @@ func (g *Gateway) Serve(ctx context.Context, lis net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
-	g.log.Info("serving", "addr", lis.Addr().String(),
+	scheme := "http"
+	if g.tls != nil {
+		// ServeTLS adds h2 to a clone of TLSConfig, so HTTP/2 stays on.
+		srv.TLSConfig = g.tls
+		scheme = "https"
+	}
+	g.log.Info("serving", "addr", lis.Addr().String(), "scheme", scheme,
+		"tls_to_services", g.cfg.TLS.CAFile != "",
 		"member_registry", g.cfg.MemberRegistryAddr,
 		"session_scheduling", g.cfg.SessionSchedulingAddr,
 		"sales_reporting", g.cfg.SalesReportingAddr)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
+	go func() {
+		if g.tls != nil {
+			served <- srv.ServeTLS(lis, "", "")
+			return
+		}
+		served <- srv.Serve(lis)
+	}()
 
 	var err error
 	select {

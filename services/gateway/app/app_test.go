@@ -56,9 +56,9 @@ type env struct {
 
 // healthOnly serves only grpc.health.v1 (and reflection) under a service's
 // name: a stand-in for a service whose routes a test does not call.
-func healthOnly(t testing.TB, name string) (string, func()) {
+func healthOnly(t testing.TB, name string, opts ...grpc.ServerOption) (string, func()) {
 	t.Helper()
-	srv := grpcx.NewServer(grpcx.ServerOptions{Name: name, Logger: quiet()})
+	srv := grpcx.NewServer(grpcx.ServerOptions{Name: name, Logger: quiet(), GRPC: opts})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

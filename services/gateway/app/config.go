@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/config"
+	"github.com/cqlive/alliance/services/kit/tlsx"
 )
 
 // Config of the gateway.
@@ -23,6 +24,11 @@ type Config struct {
 	ReadyTimeout    time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        string
+	// TLS: -tls-cert/-tls-key make the gateway serve HTTPS, -tls-client-ca
+	// asks HTTP clients for a certificate (mutual TLS); -tls-ca turns on
+	// TLS to the services, -tls-client-cert/-tls-client-key present the
+	// gateway's own certificate to them. Plaintext is the local default.
+	TLS tlsx.Config
 }
 
 // BindFlags defines the gateway's flags (and their GATEWAY_* variables) on fs.
@@ -38,6 +44,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.Duration(&c.ReadyTimeout, "ready-timeout", time.Second, "how long /readyz waits for each service's health check")
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	c.TLS.BindFlags(s)
 	return s
 }
 
