@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -108,6 +110,11 @@ type cellKey struct {
 	day              Day
 }
 
+type dayKey struct {
+	session, sattr int32
+	day            Day
+}
+
 // Engine holds every rollup cell in memory and answers reports from them.
 // Its methods are safe for concurrent use; Apply excludes queries for the
 // time of one batch, so a query sees a commit whole or not at all.
@@ -117,18 +124,26 @@ type Engine struct {
 	mu       sync.RWMutex
 	sessIDs  map[string]int32
 	sessions []SessionSummary // by session id
-	// layers[0] sums cells by session attribution; the others also by one
-	// product dimension each. The cells live in layers[0]'s days.
-	layers   [1 + 3]layer
+	// byDay holds the days with records in ascending order; dayOf finds a
+	// day's data when a sale arrives.
+	byDay    []*dayData
+	dayOf    map[Day]*dayData
+	byMonth  []*dayData
+	monthOf  map[Day]*dayData
 	products interner
 	sattrs   map[sessionAttr]int32
 	pattrs   map[productAttr]int32
 	// keys interns the values of each dimension; col[d] maps an sattr (for
 	// session dimensions) or a pattr (for product dimensions) to the id of
 	// its key in keys[d].
-	keys  [dimCount]interner
-	col   [dimCount][]int32
-	cells map[cellKey]int32 // index in layers[0].dayOf[day].cells
+	keys   [dimCount]interner
+	col    [dimCount][]int32
+	cells  map[cellKey]int32 // index in dayOf[day].cells
+	days   map[dayKey]int32  // index in dayOf[day].days
+	months map[dayKey]int32  // index in monthOf[first day].days
+	// refs are the day records of each session in day order, to keep
+	// rec.prev right whatever order the sales arrive in.
+	refs [][]dayRef
 	// dataThrough is the newest event time of any sale held.
 	dataThrough time.Time
 }
@@ -145,18 +160,11 @@ func New(loc *time.Location) *Engine {
 		sattrs:  make(map[sessionAttr]int32),
 		pattrs:  make(map[productAttr]int32),
 		cells:   make(map[cellKey]int32),
-		layers:  [...]layer{newLayer(0), newLayer(DimOriginDistrict), newLayer(DimMerchant), newLayer(DimCategory)},
+		days:    make(map[dayKey]int32),
+		dayOf:   make(map[Day]*dayData),
+		monthOf: make(map[Day]*dayData),
+		months:  make(map[dayKey]int32),
 	}
-}
-
-// layerOf is the layer that sums by product dimension d (0: none).
-func (e *Engine) layerOf(d Dimension) *layer {
-	for i := range e.layers {
-		if e.layers[i].dim == d {
-			return &e.layers[i]
-		}
-	}
-	panic("report: no layer for dimension")
 }
 
 // Location is the alliance time zone the engine was made for.
@@ -198,28 +206,38 @@ func (e *Engine) merge(c *Cell) {
 		sid = int32(len(e.sessions))
 		e.sessIDs[c.Session] = sid
 		e.sessions = append(e.sessions, SessionSummary{})
+		e.refs = append(e.refs, nil)
 	}
-	dd := bucket(&e.layers[0].byDay, e.layers[0].dayOf, c.Day)
+	dd := bucket(&e.byDay, e.dayOf, c.Day)
 	add := sums{orders: c.Orders, units: c.Units, gross: c.Gross, refunds: c.Refunds}
 	key := cellKey{sid, e.products.id(c.Product), c.Day}
-	var sa, pa int32
+	var sa int32
 	if i, ok := e.cells[key]; ok {
 		dd.cells[i].add(&add)
-		sa, pa = dd.cells[i].sattr, dd.cells[i].pattr
+		sa = dd.cells[i].sattr
 	} else {
-		sa, pa = e.sessionAttr(&c.Attr), e.productAttr(&c.Attr)
+		sa = e.sessionAttr(&c.Attr)
 		e.cells[key] = int32(len(dd.cells))
-		dd.cells = append(dd.cells, rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add})
+		dd.cells = append(dd.cells, rec{session: sid, sattr: sa, pattr: e.productAttr(&c.Attr), prev: mixed, sums: add})
 	}
-	// The layers follow the attribution of the cell, which its first sale
-	// fixed (see Cell.Add).
-	for i := range e.layers {
-		l := &e.layers[i]
-		pkey := int32(-1)
-		if l.dim != 0 {
-			pkey = e.col[l.dim][pa]
-		}
-		l.add(sid, sa, pkey, c.Day, &add)
+	// The day record follows the attribution of the cell, which its first
+	// sale fixed (see Cell.Add).
+	month := monthStart(c.Day)
+	md := bucket(&e.byMonth, e.monthOf, month)
+	mk := dayKey{sid, sa, month}
+	if i, ok := e.months[mk]; ok {
+		md.days[i].add(&add)
+	} else {
+		e.months[mk] = int32(len(md.days))
+		md.days = append(md.days, rec{session: sid, sattr: sa, pattr: -1, sums: add})
+	}
+	dk := dayKey{sid, sa, c.Day}
+	if i, ok := e.days[dk]; ok {
+		dd.days[i].add(&add)
+	} else {
+		e.days[dk] = int32(len(dd.days))
+		dd.days = append(dd.days, rec{session: sid, sattr: sa, pattr: -1, sums: add})
+		e.link(sid, dayRef{c.Day, sa, int32(len(dd.days) - 1)})
 	}
 
 	sum := &e.sessions[sid]
@@ -237,6 +255,66 @@ func (e *Engine) merge(c *Cell) {
 	if c.LastEvent.After(e.dataThrough) {
 		e.dataThrough = c.LastEvent
 	}
+}
+
+// link files a new day record among its session's and sets the prev of it,
+// of the record that follows it, and of their months when they open them.
+// A second session attribution marks every record of the session mixed,
+// for good.
+func (e *Engine) link(sid int32, ref dayRef) {
+	refs := e.refs[sid]
+	at := func(r dayRef) *rec { return &e.dayOf[r.day].days[r.idx] }
+	monthRec := func(r dayRef) *rec {
+		m := monthStart(r.day)
+		return &e.monthOf[m].days[e.months[dayKey{sid, r.sattr, m}]]
+	}
+	setPrev := func(refs []dayRef, i int, prev Day) {
+		at(refs[i]).prev = prev
+		if i == 0 || monthStart(refs[i-1].day) != monthStart(refs[i].day) {
+			monthRec(refs[i]).prev = prev
+		}
+	}
+	isMixed := len(refs) > 0 && at(refs[0]).prev == mixed
+	if !isMixed && len(refs) > 0 && refs[0].sattr != ref.sattr {
+		isMixed = true
+		for _, r := range refs {
+			at(r).prev = mixed
+			monthRec(r).prev = mixed
+		}
+	}
+	i, _ := slices.BinarySearchFunc(refs, ref.day, func(r dayRef, d Day) int { return cmp.Compare(r.day, d) })
+	refs = slices.Insert(refs, i, ref)
+	e.refs[sid] = refs
+	switch {
+	case isMixed:
+		at(ref).prev = mixed
+		monthRec(ref).prev = mixed
+	case i > 0:
+		setPrev(refs, i, refs[i-1].day)
+	default:
+		setPrev(refs, i, noPrev)
+	}
+	if !isMixed && i+1 < len(refs) {
+		setPrev(refs, i+1, ref.day)
+	}
+}
+
+func monthStart(d Day) Day {
+	y, m, _ := d.Date()
+	return civil(y, m, 1)
+}
+
+// bucket is the data of day (or month) d in list and index, made and put
+// in order on first use.
+func bucket(list *[]*dayData, index map[Day]*dayData, d Day) *dayData {
+	if dd, ok := index[d]; ok {
+		return dd
+	}
+	dd := &dayData{day: d}
+	index[d] = dd
+	i, _ := slices.BinarySearchFunc(*list, d, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
+	*list = slices.Insert(*list, i, dd)
+	return dd
 }
 
 func (e *Engine) sessionAttr(a *Attribution) int32 {

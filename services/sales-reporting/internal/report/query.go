@@ -215,47 +215,31 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		n[i] = int64(g.n)
 	}
 	stride := [maxGroupBy]int64{n[1], 1}
-	filters := []struct {
+	sOff := make([]int64, len(e.sattrs))
+	var pOff []int64
+	useCells := false
+	for _, g := range a.groups {
+		useCells = useCells || g.product
+	}
+	for _, fv := range []struct {
+		d Dimension
+		v string
+	}{
+		{DimOriginDistrict, f.OriginDistrict}, {DimMerchant, f.Merchant}, {DimCategory, f.Category},
+	} {
+		useCells = useCells || fv.v != ""
+	}
+	if useCells {
+		pOff = make([]int64, len(e.pattrs))
+	}
+	for _, fv := range []struct {
 		d Dimension
 		v string
 	}{
 		{DimDistrict, f.District}, {DimOriginDistrict, f.OriginDistrict}, {DimHost, f.Host},
 		{DimAgency, f.Agency}, {DimBase, f.Base}, {DimMerchant, f.Merchant},
 		{DimCategory, f.Category}, {DimPlatform, f.Platform},
-	}
-	// The product dimensions the report involves choose what it reads:
-	// none, layer 0; one, that dimension's layer, whose records carry the
-	// key itself; more, the cells, whose records carry the product
-	// attribution.
-	var pdims []Dimension
-	for _, g := range a.groups {
-		if g.product {
-			pdims = append(pdims, g.dim)
-		}
-	}
-	for _, fv := range filters {
-		if fv.v != "" && productDim(fv.d) && !slices.Contains(pdims, fv.d) {
-			pdims = append(pdims, fv.d)
-		}
-	}
-	l, useCells := &e.layers[0], len(pdims) > 1
-	sOff := make([]int64, len(e.sattrs))
-	var pOff []int64
-	// pcol maps a record's pattr to the key of product dimension d.
-	pcol := func(d Dimension) []int32 { return e.col[d] }
-	switch {
-	case useCells:
-		pOff = make([]int64, len(e.pattrs))
-	case len(pdims) == 1:
-		l = e.layerOf(pdims[0])
-		pOff = make([]int64, len(e.keys[pdims[0]].names))
-		identity := make([]int32, len(pOff))
-		for k := range identity {
-			identity[k] = int32(k)
-		}
-		pcol = func(Dimension) []int32 { return identity }
-	}
-	for _, fv := range filters {
+	} {
 		if fv.v == "" {
 			continue
 		}
@@ -263,28 +247,28 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		if !ok {
 			return a // no sale has that key
 		}
-		off, col := sOff, e.col[fv.d]
+		off := sOff
 		if productDim(fv.d) {
-			off, col = pOff, pcol(fv.d)
+			off = pOff
 		}
-		for x, k := range col {
+		for x, k := range e.col[fv.d] {
 			if k != id {
 				off[x] = -1
 			}
 		}
 	}
 	for i, g := range a.groups {
-		off, col := sOff, g.col
+		off := sOff
 		if g.product {
-			off, col = pOff, pcol(g.dim)
+			off = pOff
 		}
-		for x, k := range col {
+		for x, k := range g.col {
 			if off[x] >= 0 {
 				off[x] += int64(k) * stride[i]
 			}
 		}
 	}
-	w := walker{a: &a, e: e, start: start, sOff: sOff, pOff: pOff, useCells: useCells, product: pOff != nil,
+	w := walker{a: &a, e: e, start: start, sOff: sOff, pOff: pOff, useCells: useCells,
 		periodOf: periodOf, n2: n[1], perPeriod: n[0] * n[1], seen: seen}
 	grid := int64(len(a.periods)) * w.perPeriod
 	if grid <= denseLimit {
@@ -311,36 +295,17 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 			m0, m1 = end, end
 		}
 	}
-	w.walk(l.byDay, start, m0)
-	w.walk(l.byMonth, m0, m1)
-	w.walk(l.byDay, m1, end)
+	w.walk(e.byDay, start, m0)
+	w.walk(e.byMonth, m0, m1)
+	w.walk(e.byDay, m1, end)
 
 	// Every record went into one slot: the totals are the slots' sum, which
 	// spares the walk a second accumulator.
 	a.sessions = w.sessions
-	if l.dim != 0 && !filtered(filters, l.dim) {
-		// A product layer counts a session once per key; the sessions of
-		// the whole report are those of layer 0 under the same (session)
-		// filters. With a filter on the layer's dimension each session has
-		// one key left, and the walk's count is right.
-		a.sessions = e.aggregate(start, end, Total, nil, f, nil).sessions
-	}
 	for i := range a.slots {
 		a.totals.add(&a.slots[i].sums)
 	}
 	return a
-}
-
-func filtered(filters []struct {
-	d Dimension
-	v string
-}, d Dimension) bool {
-	for _, fv := range filters {
-		if fv.d == d && fv.v != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // walker is the state of one aggregate's walk.
@@ -349,8 +314,7 @@ type walker struct {
 	e          *Engine
 	start      Day
 	sOff, pOff []int64
-	useCells   bool // read the cells, not the layer's records
-	product    bool // records carry a product key: add pOff
+	useCells   bool
 	periodOf   []int32
 	n2         int64
 	perPeriod  int64
@@ -388,7 +352,7 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 			if off < 0 {
 				continue
 			}
-			if w.product {
+			if w.useCells {
 				po := pOff[r.pattr]
 				if po < 0 {
 					continue
