@@ -33,6 +33,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"github.com/cqlive/alliance/services/suite/internal/proc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -73,6 +74,13 @@ func run(args []string) error {
 	defer os.RemoveAll(data)
 
 	addrs := layout.Addrs{MemberRegistry: free(), SessionScheduling: free(), SalesReporting: free(), Gateway: free()}
+	// Every call is authenticated, as in production: the admin key, checked
+	// against its hash on each call by the service.
+	keys, adminKey, _, err := layout.EnsureAuth(data)
+	if err != nil {
+		return err
+	}
+	bearer := "Bearer " + adminKey
 	var procs []*proc.Proc
 	defer func() {
 		for i := len(procs) - 1; i >= 0; i-- {
@@ -82,7 +90,7 @@ func run(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Warnings only: logging every call would measure the terminal.
-	for _, s := range layout.Procs(addrs, data, "warn") {
+	for _, s := range layout.WithAuth(layout.Procs(addrs, data, "warn"), keys) {
 		p, err := proc.Start(s.Name, filepath.Join(bin, s.Name), s.Args, nil, func(l proc.Line) { fmt.Fprintln(os.Stderr, l.Proc, "|", l.Text) })
 		if err != nil {
 			return err
@@ -97,7 +105,7 @@ func run(args []string) error {
 			return err
 		}
 	}
-	session, eventTime, err := fixtures(addrs)
+	session, eventTime, err := fixtures(addrs, bearer)
 	if err != nil {
 		return fmt.Errorf("fixtures: %w", err)
 	}
@@ -117,20 +125,20 @@ func run(args []string) error {
 	measure := map[string]func() (figures, error){
 		"RecordSale gRPC": func() (figures, error) {
 			return runGhz(ghz, addrs.SalesReporting, "alliance.sales.v1.SalesReporting/RecordSale",
-				`{"sale":`+sale(fmt.Sprintf("ghz-%d-{{.RequestNumber}}", n.Add(1)))+`}`, workers, dur)
+				`{"sale":`+sale(fmt.Sprintf("ghz-%d-{{.RequestNumber}}", n.Add(1)))+`}`, bearer, workers, dur)
 		},
 		"RecordSale HTTP": func() (figures, error) {
-			return runHTTP(workers, dur, func() (*http.Request, error) {
+			return runHTTP(workers, dur, bearer, func() (*http.Request, error) {
 				return http.NewRequest("POST", "http://"+addrs.Gateway+"/v1/sales",
 					strings.NewReader(sale(fmt.Sprintf("http-%d", n.Add(1)))))
 			}), nil
 		},
 		"GetMember gRPC": func() (figures, error) {
 			return runGhz(ghz, addrs.MemberRegistry, "alliance.member.v1.MemberRegistry/GetMember",
-				`{"name":"members/bench-host"}`, workers, dur)
+				`{"name":"members/bench-host"}`, bearer, workers, dur)
 		},
 		"GetMember HTTP": func() (figures, error) {
-			return runHTTP(workers, dur, func() (*http.Request, error) {
+			return runHTTP(workers, dur, bearer, func() (*http.Request, error) {
 				return http.NewRequest("GET", "http://"+addrs.Gateway+"/v1/members/bench-host", nil)
 			}), nil
 		},
@@ -189,8 +197,8 @@ func free() string {
 // fixtures registers a base, a host, a merchant with a product, and a live
 // session to record sales into; it returns the session and an event time
 // inside its window.
-func fixtures(a layout.Addrs) (string, string, error) {
-	ctx := context.Background()
+func fixtures(a layout.Addrs, bearer string) (string, string, error) {
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", bearer)
 	mc, err := grpcx.Dial(a.MemberRegistry, grpcx.DialOptions{})
 	if err != nil {
 		return "", "", err
@@ -233,8 +241,9 @@ func fixtures(a layout.Addrs) (string, string, error) {
 }
 
 // runGhz runs ghz for dur with the given workers and reads its JSON report.
-func runGhz(ghz, addr, call, data string, workers int, dur time.Duration) (figures, error) {
-	cmd := exec.Command(ghz, "--insecure", "--call", call, "-d", data, "-c", fmt.Sprint(workers),
+func runGhz(ghz, addr, call, data, bearer string, workers int, dur time.Duration) (figures, error) {
+	md, _ := json.Marshal(map[string]string{"authorization": bearer})
+	cmd := exec.Command(ghz, "--insecure", "--call", call, "-d", data, "-m", string(md), "-c", fmt.Sprint(workers),
 		"-z", dur.String(), "-n", "100000000", "-O", "json", addr)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -276,7 +285,7 @@ func runGhz(ghz, addr, call, data string, workers int, dur time.Duration) (figur
 
 // runHTTP keeps workers requests in flight for dur over keep-alive
 // connections, like ghz does over its gRPC connection.
-func runHTTP(workers int, dur time.Duration, newReq func() (*http.Request, error)) figures {
+func runHTTP(workers int, dur time.Duration, bearer string, newReq func() (*http.Request, error)) figures {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}
 	var (
 		mu        sync.Mutex
@@ -296,6 +305,7 @@ func runHTTP(workers int, dur time.Duration, newReq func() (*http.Request, error
 					continue
 				}
 				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", bearer)
 				t := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {

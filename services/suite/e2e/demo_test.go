@@ -17,7 +17,7 @@ func TestDemoLoadsAndReruns(t *testing.T) {
 		out, err := exec.Command(filepath.Join(binDir, "alliance-demo"),
 			"-member-registry-addr", s.addrs.MemberRegistry,
 			"-session-scheduling-addr", s.addrs.SessionScheduling,
-			"-sales-reporting-addr", s.addrs.SalesReporting).CombinedOutput()
+			"-sales-reporting-addr", s.addrs.SalesReporting, "-admin-key-file", s.adminKeyFile).CombinedOutput()
 		if err != nil {
 			t.Fatalf("alliance-demo: %v\n%s", err, out)
 		}
@@ -28,12 +28,12 @@ func TestDemoLoadsAndReruns(t *testing.T) {
 		now.AddDate(0, 0, -21).Format(time.DateOnly) + "&endDate=" + now.AddDate(0, 0, 1).Format(time.DateOnly)
 
 	first := demo()
-	for _, want := range []string{"0 rejected", "loaded   sessions/demo-", "scheduled sessions/demo-", "cancelled sessions/demo-"} {
+	for _, want := range []string{"0 rejected", "accepted", "loaded   sessions/demo-", "scheduled sessions/demo-", "cancelled sessions/demo-"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("first run: no %q in:\n%s", want, first)
 		}
 	}
-	before := send(t, "GET", overview, "", nil)
+	before := send(t, "GET", overview, "", s.admin())
 	if before.code != 200 {
 		t.Fatalf("overview: %d %s", before.code, before.raw)
 	}
@@ -46,7 +46,7 @@ func TestDemoLoadsAndReruns(t *testing.T) {
 	if strings.Contains(second, "created") || strings.Contains(second, "loaded ") || !strings.Contains(second, " 0 accepted") {
 		t.Errorf("second run changed something:\n%s", second)
 	}
-	after := send(t, "GET", overview, "", nil)
+	after := send(t, "GET", overview, "", s.admin())
 	for _, f := range []string{"sessionsHeld", "orders"} {
 		if str(after.body, f) != str(before.body, f) {
 			t.Errorf("%s: %s after the rerun, %s before", f, str(after.body, f), str(before.body, f))
@@ -54,5 +54,13 @@ func TestDemoLoadsAndReruns(t *testing.T) {
 	}
 	if str(after.body, "net", "minorUnits") != str(before.body, "net", "minorUnits") {
 		t.Errorf("net changed on rerun: %s -> %s", str(before.body, "net", "minorUnits"), str(after.body, "net", "minorUnits"))
+	}
+}
+
+func TestDemoWithoutTheAdminKeySaysWhereItLooked(t *testing.T) {
+	out, err := exec.Command(filepath.Join(binDir, "alliance-demo"), "-admin-key-file", filepath.Join(t.TempDir(), "admin.key"),
+		"-member-registry-addr", "127.0.0.1:1").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "admin.key") || !strings.Contains(string(out), "make run") {
+		t.Errorf("got %v:\n%s", err, out)
 	}
 }

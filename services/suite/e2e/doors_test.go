@@ -41,7 +41,10 @@ var httpFor = map[codes.Code]int{
 }
 
 // httpDoor calls the gateway; token, when set, goes in Authorization.
-type httpDoor struct{ base, token string }
+type httpDoor struct {
+	base, token string
+	client      *http.Client // nil: http.DefaultClient
+}
 
 func (httpDoor) name() string { return "http" }
 
@@ -59,7 +62,11 @@ func (d httpDoor) call(t *testing.T, rpc, _ string, r route) result {
 	if d.token != "" {
 		req.Header.Set("Authorization", "Bearer "+d.token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := d.client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", r.method, r.path, err)
 	}
@@ -76,7 +83,13 @@ func (d httpDoor) call(t *testing.T, rpc, _ string, r route) result {
 	return res
 }
 
-type grpcurlDoor struct{ addrs map[string]string } // service package prefix -> address
+// grpcurlDoor runs grpcurl; token, when set, goes in the authorization
+// header; tls holds -cacert/-cert/-key (plaintext when empty).
+type grpcurlDoor struct {
+	addrs map[string]string // service package prefix -> address
+	token string
+	tls   []string
+}
 
 func (grpcurlDoor) name() string { return "grpcurl" }
 
@@ -88,7 +101,15 @@ func (d grpcurlDoor) call(t *testing.T, rpc, req string, _ route) result {
 			addr = a
 		}
 	}
-	cmd := exec.Command(grpcurl, "-plaintext", "-format-error", "-d", "@", addr, rpc)
+	args := []string{"-format-error", "-d", "@"}
+	if len(d.tls) == 0 {
+		args = append(args, "-plaintext")
+	}
+	args = append(args, d.tls...)
+	if d.token != "" {
+		args = append(args, "-H", "authorization: Bearer "+d.token)
+	}
+	cmd := exec.Command(grpcurl, append(args, addr, rpc)...)
 	cmd.Stdin = strings.NewReader(req)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -47,30 +47,38 @@ func (r httpReply) result() result { return result{body: r.body, raw: r.raw, htt
 func TestGatewayErrorPaths(t *testing.T) {
 	const allowed = "http://admin.alliance.test"
 	s := startSuite(t, "-cors-origins", allowed, "-max-body-bytes", "8192", "-ready-timeout", "500ms")
-	u := s.gatewayURL()
+	u, admin := s.gatewayURL(), s.admin()
 	host := `{"kind":"MEMBER_KIND_HOST","displayName":"主播","district":"dazu"}`
-	if r := send(t, "POST", u+"/v1/members?memberId=h1", host, nil); r.code != 200 {
+	if r := send(t, "POST", u+"/v1/members?memberId=h1", host, admin); r.code != 200 {
 		t.Fatalf("create: %d %s", r.code, r.raw)
 	}
 
+	t.Run("401 without a key or with a wrong one, saying nothing of the resource", func(t *testing.T) {
+		for _, hdr := range []map[string]string{nil, {"Authorization": "Bearer adm_" + strings.Repeat("x", 52)}, {"Authorization": "Basic Zm9vOmJhcg=="}} {
+			r := send(t, "GET", u+"/v1/members/h1", "", hdr)
+			if r.code != 401 || r.body["code"] != float64(16) || reason(r.result()) != "UNAUTHENTICATED" || strings.Contains(r.raw, "h1") {
+				t.Errorf("%v: got %d %s", hdr, r.code, r.raw)
+			}
+		}
+	})
 	t.Run("404 for an unknown member", func(t *testing.T) {
-		r := send(t, "GET", u+"/v1/members/nobody", "", nil)
+		r := send(t, "GET", u+"/v1/members/nobody", "", admin)
 		if r.code != 404 || r.body["code"] != float64(5) || reason(r.result()) != "MEMBER_NOT_FOUND" {
 			t.Errorf("got %d %s", r.code, r.raw)
 		}
 	})
 	t.Run("400 with one field violation per bad field", func(t *testing.T) {
-		r := send(t, "POST", u+"/v1/members", `{"kind":"MEMBER_KIND_HOST","displayName":"","district":"atlantis"}`, nil)
+		r := send(t, "POST", u+"/v1/members", `{"kind":"MEMBER_KIND_HOST","displayName":"","district":"atlantis"}`, admin)
 		got := strings.Join(violations(r.result()), ",")
 		if r.code != 400 || !strings.Contains(got, "member.display_name") || !strings.Contains(got, "member.district") {
 			t.Errorf("got %d violations %q: %s", r.code, got, r.raw)
 		}
 	})
 	t.Run("409 for a stale etag", func(t *testing.T) {
-		cur := send(t, "GET", u+"/v1/members/h1", "", nil)
+		cur := send(t, "GET", u+"/v1/members/h1", "", admin)
 		etag, _ := cur.body["etag"].(string)
 		patch := func() httpReply {
-			return send(t, "PATCH", u+"/v1/members/h1?updateMask=display_name", `{"displayName":"改名","etag":"`+etag+`"}`, nil)
+			return send(t, "PATCH", u+"/v1/members/h1?updateMask=display_name", `{"displayName":"改名","etag":"`+etag+`"}`, admin)
 		}
 		if r := patch(); r.code != 200 {
 			t.Fatalf("first update: %d %s", r.code, r.raw)
@@ -81,14 +89,14 @@ func TestGatewayErrorPaths(t *testing.T) {
 		}
 	})
 	t.Run("409 for a taken id", func(t *testing.T) {
-		r := send(t, "POST", u+"/v1/members?memberId=h1", host, nil)
+		r := send(t, "POST", u+"/v1/members?memberId=h1", host, admin)
 		if r.code != 409 || r.body["code"] != float64(6) {
 			t.Errorf("got %d %s", r.code, r.raw)
 		}
 	})
 	t.Run("413 for a body over the cap", func(t *testing.T) {
 		big := `{"kind":"MEMBER_KIND_HOST","district":"dazu","displayName":"` + strings.Repeat("长", 8192) + `"}`
-		r := send(t, "POST", u+"/v1/members", big, nil)
+		r := send(t, "POST", u+"/v1/members", big, admin)
 		if r.code != 413 || reason(r.result()) != "REQUEST_BODY_TOO_LARGE" {
 			t.Errorf("got %d %s", r.code, r.raw)
 		}
@@ -109,7 +117,7 @@ func TestGatewayErrorPaths(t *testing.T) {
 		}
 	})
 	t.Run("X-Request-Id comes back", func(t *testing.T) {
-		r := send(t, "GET", u+"/v1/districts", "", map[string]string{"X-Request-Id": "e2e-123"})
+		r := send(t, "GET", u+"/v1/districts", "", map[string]string{"X-Request-Id": "e2e-123", "Authorization": admin["Authorization"]})
 		if r.code != 200 || r.header.Get("X-Request-Id") != "e2e-123" {
 			t.Errorf("got %d %v", r.code, r.header)
 		}
@@ -131,7 +139,7 @@ func TestGatewayErrorPaths(t *testing.T) {
 		if r.code != 503 || !strings.Contains(r.raw, "sales-reporting") || strings.Contains(r.raw, `"down":["member`) {
 			t.Errorf("readyz after: %d %s", r.code, r.raw)
 		}
-		r = send(t, "GET", u+"/v1/reports:overview?startDate=2026-01-01&endDate=2026-02-01", "", nil)
+		r = send(t, "GET", u+"/v1/reports:overview?startDate=2026-01-01&endDate=2026-02-01", "", admin)
 		if r.code != 503 || r.body["code"] != float64(14) || reason(r.result()) != "SERVICE_UNAVAILABLE" ||
 			!strings.Contains(r.raw, "sales-reporting is unavailable") {
 			t.Errorf("call to the stopped service: %d %s", r.code, r.raw)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+
+	"github.com/cqlive/alliance/services/kit/tlsx/tlsxtest"
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"github.com/cqlive/alliance/services/suite/internal/proc"
 )
@@ -55,10 +59,14 @@ func setup(m *testing.M) (int, error) {
 		return 0, fmt.Errorf("go build %s: %v\n%s", strings.Join(pkgs, " "), err, out)
 	}
 	// The real grpcurl, as pinned in tools/go.mod: bin/grpcurl when `make
-	// tools` has built it, else built here from the tools module.
-	grpcurl = filepath.Join(repo, "bin", "grpcurl")
-	if _, err := os.Stat(grpcurl); err != nil {
-		grpcurl = filepath.Join(dir, "grpcurl")
+	// tools` has built it, else built here from the tools module. It sits
+	// beside the other binaries, where the launcher's banner expects it.
+	grpcurl = filepath.Join(dir, "grpcurl")
+	if _, err := os.Stat(filepath.Join(repo, "bin", "grpcurl")); err == nil {
+		if err := os.Symlink(filepath.Join(repo, "bin", "grpcurl"), grpcurl); err != nil {
+			return 0, err
+		}
+	} else {
 		b := exec.Command("go", "-C", filepath.Join(repo, "tools"), "build", "-o", grpcurl, "github.com/fullstorydev/grpcurl/cmd/grpcurl")
 		b.Env = append(os.Environ(), "GOWORK=off")
 		if out, err := b.CombinedOutput(); err != nil {
@@ -86,15 +94,18 @@ func repoRoot() (string, error) {
 	}
 }
 
-// suite is the four processes of one test, on free loopback ports.
+// suite is the four processes of one test, on free loopback ports, with
+// API keys on (as every binary has them) and, when asked, TLS.
 type suite struct {
 	t     *testing.T
 	addrs layout.Addrs
 	procs map[string]*proc.Proc
-	// adminKey is set when the suite runs with API keys on.
-	adminKey string
-	mu       sync.Mutex
-	logs     []string
+	// adminKey is the key in adminKeyFile, shared by the three services.
+	adminKey, adminKeyFile string
+	// certs is set when the suite runs with TLS and mutual TLS.
+	certs *tlsxtest.Files
+	mu    sync.Mutex
+	logs  []string
 }
 
 func freeAddr(t *testing.T) string {
@@ -107,21 +118,28 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startSuite starts the four binaries with temporary data folders and
-// waits until each is healthy. Every process is stopped when the test
-// ends, pass or fail; their logs are printed when it failed.
+// options of startSuite.
+type options struct {
+	gatewayFlags []string
+	tls          bool // TLS and mutual TLS everywhere, HTTPS at the gateway
+}
+
+// startSuite starts the four binaries with temporary data folders and one
+// shared pair of key files, and waits until each is healthy. Every process
+// is stopped when the test ends, pass or fail; their logs are printed when
+// it failed.
 func startSuite(t *testing.T, gatewayFlags ...string) *suite {
 	t.Helper()
-	return start(t, false, gatewayFlags)
+	return start(t, options{gatewayFlags: gatewayFlags})
 }
 
-// startSuiteWithKeys starts the suite with API keys on; s.adminKey is the key.
-func startSuiteWithKeys(t *testing.T) *suite {
+// startSuiteTLS is startSuite with TLS and mutual TLS on every connection.
+func startSuiteTLS(t *testing.T) *suite {
 	t.Helper()
-	return start(t, true, nil)
+	return start(t, options{tls: true})
 }
 
-func start(t *testing.T, keys bool, gatewayFlags []string) *suite {
+func start(t *testing.T, o options) *suite {
 	t.Helper()
 	s := &suite{t: t, procs: map[string]*proc.Proc{}, addrs: layout.Addrs{
 		MemberRegistry: freeAddr(t), SessionScheduling: freeAddr(t), SalesReporting: freeAddr(t), Gateway: freeAddr(t),
@@ -148,19 +166,29 @@ func start(t *testing.T, keys bool, gatewayFlags []string) *suite {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	data := t.TempDir()
-	procs := layout.Procs(s.addrs, data, "info")
-	if keys {
-		files, key, err := layout.EnsureAuth(data)
+	files, key, _, err := layout.EnsureAuth(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.adminKey, s.adminKeyFile = key, files.AdminKeyFile
+	procs := layout.WithAuth(layout.Procs(s.addrs, data, "info"), files)
+	var dial []grpc.DialOption
+	if o.tls {
+		certs := tlsxtest.Write(t, t.TempDir())
+		s.certs = &certs
+		files := layout.TLS{CA: certs.CA, Cert: certs.ServerCert, Key: certs.ServerKey,
+			ClientCert: certs.ClientCert, ClientKey: certs.ClientKey}
+		procs = layout.WithTLS(procs, files)
+		transport, err := files.Client().DialOption()
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.adminKey = key
-		procs = layout.WithAuth(procs, files)
+		dial = append(dial, transport)
 	}
 	for _, spec := range procs {
 		args := spec.Args
 		if spec.GRPCService == "" {
-			args = append(args, gatewayFlags...)
+			args = append(args, o.gatewayFlags...)
 		}
 		p, err := proc.Start(spec.Name, filepath.Join(binDir, spec.Name), args, nil, sink)
 		if err != nil {
@@ -169,9 +197,9 @@ func start(t *testing.T, keys bool, gatewayFlags []string) *suite {
 		started = append(started, p)
 		s.procs[spec.Name] = p
 		if spec.GRPCService != "" {
-			err = proc.WaitGRPC(ctx, p, spec.Addr, spec.GRPCService)
+			err = proc.WaitGRPC(ctx, p, spec.Addr, spec.GRPCService, dial...)
 		} else {
-			err = proc.WaitHTTP(ctx, p, "http://"+spec.Addr+"/readyz")
+			err = proc.WaitHTTPWith(ctx, p, s.httpClient(), s.gatewayURL()+"/readyz")
 		}
 		if err != nil {
 			t.Fatalf("start %s: %v", spec.Name, err)
@@ -180,4 +208,46 @@ func start(t *testing.T, keys bool, gatewayFlags []string) *suite {
 	return s
 }
 
-func (s *suite) gatewayURL() string { return "http://" + s.addrs.Gateway }
+func (s *suite) gatewayURL() string {
+	if s.certs != nil {
+		return "https://" + s.addrs.Gateway
+	}
+	return "http://" + s.addrs.Gateway
+}
+
+// httpClient trusts the suite's CA when TLS is on.
+func (s *suite) httpClient() *http.Client {
+	if s.certs == nil {
+		return http.DefaultClient
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: s.certs.ClientConfig(s.t, false)}}
+}
+
+// admin is the Authorization header of the admin key.
+func (s *suite) admin() map[string]string {
+	return map[string]string{"Authorization": "Bearer " + s.adminKey}
+}
+
+// grpcurlDoor calls the three services with grpcurl as token (admin when "").
+func (s *suite) grpcurlDoor(token string) grpcurlDoor {
+	if token == "" {
+		token = s.adminKey
+	}
+	d := grpcurlDoor{token: token, addrs: map[string]string{
+		"alliance.member.":  s.addrs.MemberRegistry,
+		"alliance.session.": s.addrs.SessionScheduling,
+		"alliance.sales.":   s.addrs.SalesReporting,
+	}}
+	if s.certs != nil {
+		d.tls = []string{"-cacert", s.certs.CA, "-cert", s.certs.ClientCert, "-key", s.certs.ClientKey}
+	}
+	return d
+}
+
+// httpDoor calls the gateway as token (admin when "").
+func (s *suite) httpDoor(token string) httpDoor {
+	if token == "" {
+		token = s.adminKey
+	}
+	return httpDoor{base: s.gatewayURL(), token: token, client: s.httpClient()}
+}

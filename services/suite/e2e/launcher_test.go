@@ -13,13 +13,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cqlive/alliance/services/suite/internal/layout"
 )
 
-// launch runs alliance-run on free ports and waits for its banner.
-func launch(t *testing.T) (*launched, string) {
+// launch runs alliance-run on free ports with data in dataDir and waits for its banner.
+func launch(t *testing.T, dataDir string) (*launched, string) {
 	t.Helper()
 	gw := freeAddr(t)
-	cmd := exec.Command(filepath.Join(binDir, "alliance-run"), "-bin", binDir, "-data-dir", t.TempDir(),
+	cmd := exec.Command(filepath.Join(binDir, "alliance-run"), "-bin", binDir, "-data-dir", dataDir,
 		"-member-registry-addr", freeAddr(t), "-session-scheduling-addr", freeAddr(t),
 		"-sales-reporting-addr", freeAddr(t), "-http-addr", gw, "-grace", "5s")
 	out := &syncBuffer{}
@@ -104,14 +106,52 @@ func child(t *testing.T, parent int, name string) int {
 }
 
 func TestLauncherStopsAllOnInterrupt(t *testing.T) {
-	l, gw := launch(t)
+	data := t.TempDir()
+	l, gw := launch(t, data)
 	cmd, out := l.cmd, l.out
 	if r := send(t, "GET", "http://"+gw+"/readyz", "", nil); r.code != 200 {
 		t.Fatalf("readyz: %d %s", r.code, r.raw)
 	}
-	if !strings.Contains(out.String(), "curl -s http://"+gw+"/v1/districts") {
-		t.Errorf("banner has no curl line:\n%s", out.String())
-	}
+	keyFile := filepath.Join(data, "admin.key")
+	t.Run("the first start makes the admin key, mode 0600, and says where", func(t *testing.T) {
+		fi, err := os.Stat(keyFile)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("admin key: %v %v", fi, err)
+		}
+		if fi, err := os.Stat(filepath.Join(data, "service.secret")); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("service secret: %v %v", fi, err)
+		}
+		if !strings.Contains(out.String(), "made a new admin API key in "+keyFile) {
+			t.Errorf("no word of the new key:\n%s", out.String())
+		}
+		// The services use the launcher's files, not ones of their own.
+		for _, svc := range []string{"member-registry", "session-scheduling", "sales-reporting"} {
+			if _, err := os.Stat(filepath.Join(data, svc, "admin.key")); err == nil {
+				t.Errorf("%s made its own admin key", svc)
+			}
+		}
+	})
+	t.Run("the banner's grpcurl and curl lines work as printed", func(t *testing.T) {
+		var lines []string
+		for _, l := range strings.Split(out.String(), "\n") {
+			l = strings.TrimSpace(l)
+			if strings.HasPrefix(l, "curl ") || strings.Contains(l, "grpcurl ") {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) != 2 {
+			t.Fatalf("want a grpcurl and a curl line, got %q in:\n%s", lines, out.String())
+		}
+		for _, line := range lines {
+			if !strings.Contains(line, `-H "authorization: Bearer $(cat `+keyFile+`)"`) {
+				t.Errorf("no key in %q", line)
+			}
+			got, err := exec.Command("bash", "-c", line).CombinedOutput()
+			if err != nil || !strings.Contains(string(got), "banan") {
+				t.Errorf("%s: %v\n%.300s", line, err, got)
+			}
+		}
+	})
 	_ = cmd.Process.Signal(syscall.SIGINT)
 	if code := l.waitExit(t); code != 0 {
 		t.Errorf("exit code %d:\n%s", code, out.String())
@@ -124,8 +164,20 @@ func TestLauncherStopsAllOnInterrupt(t *testing.T) {
 }
 
 func TestLauncherReportsADeadProcess(t *testing.T) {
-	l, _ := launch(t)
+	// Keys from an earlier start are used, not replaced.
+	data := t.TempDir()
+	files, key, _, err := layout.EnsureAuth(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, gw := launch(t, data)
 	out := l.out
+	if strings.Contains(out.String(), "made a new admin API key") || !strings.Contains(out.String(), "admin API key: "+files.AdminKeyFile) {
+		t.Errorf("existing key not reported as such:\n%s", out.String())
+	}
+	if r := send(t, "GET", "http://"+gw+"/v1/districts", "", map[string]string{"Authorization": "Bearer " + key}); r.code != 200 {
+		t.Errorf("the existing key does not work: %d %s", r.code, r.raw)
+	}
 	_ = syscall.Kill(child(t, l.cmd.Process.Pid, "session-scheduling"), syscall.SIGKILL)
 	if code := l.waitExit(t); code != 1 {
 		t.Errorf("exit code %d, want 1", code)

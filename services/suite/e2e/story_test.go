@@ -19,24 +19,25 @@ const (
 // The HTTP walk runs with API keys on: every call passes the gateway with
 // the caller's Authorization header, which the services check.
 func TestStoryOverHTTP(t *testing.T) {
-	s := startSuiteWithKeys(t)
+	s := startSuite(t)
 	r := step(t, httpDoor{base: s.gatewayURL()}, "a call without a key", codes.Unauthenticated,
 		memberSvc+"ListDistricts", `{}`, route{"GET", "/v1/districts", ""})
 	if reason(r) == "" {
 		t.Errorf("401 without a reason: %s", r.raw)
 	}
-	step(t, httpDoor{base: s.gatewayURL(), token: "adm_wrong"}, "a call with a wrong key", codes.Unauthenticated,
+	step(t, s.httpDoor("adm_wrong"), "a call with a wrong key", codes.Unauthenticated,
 		memberSvc+"ListDistricts", `{}`, route{"GET", "/v1/districts", ""})
-	walkStory(t, httpDoor{base: s.gatewayURL(), token: s.adminKey})
+	walkStory(t, s.httpDoor(""))
 }
 
+// The gRPC walk uses the real grpcurl with the admin key in
+// `-H "authorization: Bearer …"`, as the README does.
 func TestStoryOverGRPC(t *testing.T) {
 	s := startSuite(t)
-	walkStory(t, grpcurlDoor{addrs: map[string]string{
-		"alliance.member.":  s.addrs.MemberRegistry,
-		"alliance.session.": s.addrs.SessionScheduling,
-		"alliance.sales.":   s.addrs.SalesReporting,
-	}})
+	noKey := s.grpcurlDoor("")
+	noKey.token = ""
+	step(t, noKey, "a call without a key", codes.Unauthenticated, memberSvc+"ListDistricts", `{}`, route{})
+	walkStory(t, s.grpcurlDoor(""))
 }
 
 // step calls through the door and checks the code: the gRPC code over

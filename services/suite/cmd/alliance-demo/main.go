@@ -7,6 +7,10 @@
 // days. It is safe to run again: what exists is reused, and every session
 // and sale has a fixed id, so a repeat is recognised and not counted twice.
 // At the end it prints the overview, week by week.
+//
+// It calls as the alliance's admin, with the key `make run` made in
+// data/admin.key (-admin-key-file to change it), over plaintext unless
+// -tls-ca is given.
 package main
 
 import (
@@ -24,9 +28,10 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/tlsx"
+	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -53,6 +58,7 @@ type demo struct {
 
 func run(args []string) error {
 	var memberAddr, sessionAddr, salesAddr, zone, keyFile string
+	var tlsCfg tlsx.Config
 	var days int
 	fs := flag.NewFlagSet("alliance-demo", flag.ContinueOnError)
 	fs.StringVar(&memberAddr, "member-registry-addr", "localhost:50051", "gRPC address of member-registry")
@@ -60,20 +66,23 @@ func run(args []string) error {
 	fs.StringVar(&salesAddr, "sales-reporting-addr", "localhost:50053", "gRPC address of sales-reporting")
 	fs.StringVar(&zone, "time-zone", "Asia/Shanghai", "the alliance's time zone, for today's date in report calls")
 	fs.IntVar(&days, "history-days", 21, "days of history before today to import as ENDED sessions with their sales (0: none)")
-	fs.StringVar(&keyFile, "admin-key-file", "", "file whose first line is an admin API key, sent as `authorization: Bearer <key>` (needed once the services require keys)")
+	fs.StringVar(&keyFile, "admin-key-file", "data/admin.key", "file whose first line is an admin API key, sent as `authorization: Bearer <key>`")
+	fs.StringVar(&tlsCfg.CAFile, "tls-ca", "", "CA of the services' certificates; TLS is on when set")
+	fs.StringVar(&tlsCfg.ClientCertFile, "tls-client-cert", "", "client certificate, when the services require one (mutual TLS)")
+	fs.StringVar(&tlsCfg.ClientKeyFile, "tls-client-key", "", "client private key")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var opts []grpc.DialOption
-	if keyFile != "" {
-		b, err := os.ReadFile(keyFile)
-		if err != nil {
-			return err
-		}
-		key, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
-		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithChainUnaryInterceptor(bearer(key)), grpc.WithChainStreamInterceptor(bearerStream(key)))
+	key, err := layout.FirstLine(keyFile)
+	if err != nil {
+		return fmt.Errorf("admin key: %w (start the suite with `make run` first, which makes data/admin.key, or pass -admin-key-file)", err)
 	}
+	transport, err := tlsCfg.DialOption()
+	if err != nil {
+		return err
+	}
+	opts := []grpc.DialOption{transport,
+		grpc.WithChainUnaryInterceptor(bearer(key)), grpc.WithChainStreamInterceptor(bearerStream(key))}
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
 		loc = time.FixedZone(zone, 8*3600) // Chongqing: UTC+8 without DST

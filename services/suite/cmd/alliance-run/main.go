@@ -3,6 +3,12 @@
 // their data in ./data. It prints where each one listens, shows their
 // warnings (all their logs with -v), reports a process that dies and then
 // stops the others, and on Ctrl-C stops them all gracefully.
+//
+// Every service authenticates every call. The three share one admin key
+// file and one internal secret, <data-dir>/admin.key and
+// <data-dir>/service.secret, which the first start makes (mode 0600); the
+// banner says where the admin key is and prints a grpcurl and a curl line
+// that send it.
 package main
 
 import (
@@ -36,7 +42,7 @@ func main() {
 
 type options struct {
 	bin, data, logLevel string
-	verbose, auth       bool
+	verbose             bool
 	grace, startup      time.Duration
 	addrs               layout.Addrs
 }
@@ -47,7 +53,6 @@ func run(args []string) error {
 	fs.StringVar(&o.bin, "bin", "bin", "folder of the service binaries (make build)")
 	fs.StringVar(&o.data, "data-dir", "data", "data folder; each service keeps its bbolt file in a subfolder")
 	fs.BoolVar(&o.verbose, "v", false, "print every log line of every process, not only warnings and start/stop")
-	fs.BoolVar(&o.auth, "auth", false, "turn API keys on: the services share <data-dir>/admin.key and <data-dir>/service.secret, made on first start")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level passed to the processes")
 	fs.DurationVar(&o.grace, "grace", 15*time.Second, "how long each process may take to stop before it is killed")
 	fs.DurationVar(&o.startup, "startup-timeout", 30*time.Second, "how long to wait for each process to become healthy")
@@ -58,14 +63,11 @@ func run(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	specs := layout.Procs(o.addrs, o.data, o.logLevel)
-	if o.auth {
-		keys, _, err := layout.EnsureAuth(o.data)
-		if err != nil {
-			return err
-		}
-		specs = layout.WithAuth(specs, keys)
+	keys, _, made, err := layout.EnsureAuth(o.data)
+	if err != nil {
+		return err
 	}
+	specs := layout.WithAuth(layout.Procs(o.addrs, o.data, o.logLevel), keys)
 	for _, s := range specs {
 		if _, err := os.Stat(filepath.Join(o.bin, s.Name)); err != nil {
 			return fmt.Errorf("%s: %w (run `make build` first)", filepath.Join(o.bin, s.Name), err)
@@ -75,6 +77,11 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	out := &printer{verbose: o.verbose}
+	if made {
+		out.say("made a new admin API key in %s (mode 0600): anyone who has it may do anything, keep it secret", keys.AdminKeyFile)
+	} else {
+		out.say("admin API key: %s", keys.AdminKeyFile)
+	}
 	var procs []*proc.Proc
 	stopAll := func() {
 		for i := len(procs) - 1; i >= 0; i-- {
@@ -107,7 +114,7 @@ func run(args []string) error {
 			return err
 		}
 	}
-	banner(o)
+	banner(o, keys.AdminKeyFile)
 
 	// Wait for Ctrl-C or for a process to die.
 	died := make(chan *proc.Proc, len(procs))
@@ -135,14 +142,17 @@ func dialable(addr string) string {
 	return addr
 }
 
-func banner(o options) {
-	a := o.addrs
-	grpcurlAuth, curlAuth := "", ""
-	if o.auth {
-		keyFile := filepath.Join(o.data, "admin.key")
-		grpcurlAuth = fmt.Sprintf(` -H "authorization: Bearer $(cat %s)"`, keyFile)
-		curlAuth = fmt.Sprintf(` -H "Authorization: Bearer $(cat %s)"`, keyFile)
+// shellWord quotes s for a POSIX shell when it needs quoting.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"$`\\*?[]{}()<>|&;#~!") {
+		return s
 	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func banner(o options, adminKeyFile string) {
+	a := o.addrs
+	header := fmt.Sprintf(`-H "authorization: Bearer $(cat %s)"`, shellWord(adminKeyFile))
 	grpcurl := filepath.Join(o.bin, "grpcurl")
 	if wd, err := os.Getwd(); err == nil {
 		if rel, err := filepath.Rel(wd, grpcurl); err == nil && !strings.HasPrefix(rel, "..") {
@@ -156,14 +166,15 @@ The alliance suite is up (data in %s/):
   sales-reporting     gRPC  %s
   gateway             HTTP  http://%s   (OpenAPI: http://%s/openapi/, readiness: /readyz)
 
-Try:
-  %s -plaintext%s %s alliance.member.v1.MemberRegistry/ListDistricts
-  curl -s%s http://%s/v1/districts
+Every call needs an API key; the admin key is in %s. Try:
+  %s -plaintext %s %s alliance.member.v1.MemberRegistry/ListDistricts
+  curl -s %s http://%s/v1/districts
 
 Load demo data with `+"`make demo`"+`. Ctrl-C stops everything.
 
 `, o.data, dialable(a.MemberRegistry), dialable(a.SessionScheduling), dialable(a.SalesReporting),
-		dialable(a.Gateway), dialable(a.Gateway), grpcurl, grpcurlAuth, dialable(a.MemberRegistry), curlAuth, dialable(a.Gateway))
+		dialable(a.Gateway), dialable(a.Gateway), adminKeyFile,
+		shellWord(grpcurl), header, dialable(a.MemberRegistry), header, dialable(a.Gateway))
 }
 
 // printer writes the processes' log lines, one at a time, prefixed by the

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/tlsx"
 )
 
 // Addrs are the listen addresses of the suite.
@@ -41,28 +42,31 @@ type Proc struct {
 	GRPCService string
 }
 
-// Auth names the files the three services share when API keys are on: the
-// admin keys and the suite's internal secret. Zero means keys are off.
+// Auth names the files the three services share: the admin keys and the
+// suite's internal secret. Every service authenticates every call, and a
+// service left to itself makes its own pair of files in its own data
+// folder, so the suite must hand all three the same two.
 type Auth struct {
 	AdminKeyFile      string
 	ServiceSecretFile string
 }
 
 // EnsureAuth makes dir/admin.key and dir/service.secret (mode 0600) unless
-// they exist, and returns their paths with the admin key itself.
-func EnsureAuth(dir string) (Auth, string, error) {
-	a := Auth{
+// they exist, and returns their paths, the admin key itself, and whether
+// this call made the admin key (a first start).
+func EnsureAuth(dir string) (a Auth, adminKey string, made bool, err error) {
+	a = Auth{
 		AdminKeyFile:      filepath.Join(dir, auth.AdminKeyFileName),
 		ServiceSecretFile: filepath.Join(dir, auth.ServiceSecretFileName),
 	}
-	if _, err := auth.EnsureFile(a.AdminKeyFile, auth.NewAdminKey()+"\n"); err != nil {
-		return Auth{}, "", err
+	if made, err = auth.EnsureFile(a.AdminKeyFile, auth.NewAdminKey()+"\n"); err != nil {
+		return Auth{}, "", false, err
 	}
-	if _, err := auth.EnsureFile(a.ServiceSecretFile, auth.RandomSecret(32)+"\n"); err != nil {
-		return Auth{}, "", err
+	if _, err = auth.EnsureFile(a.ServiceSecretFile, auth.RandomSecret(32)+"\n"); err != nil {
+		return Auth{}, "", false, err
 	}
-	key, err := FirstLine(a.AdminKeyFile)
-	return a, key, err
+	adminKey, err = FirstLine(a.AdminKeyFile)
+	return a, adminKey, made, err
 }
 
 // Procs returns the four processes in start order: each one's dependencies
@@ -96,6 +100,35 @@ func WithAuth(procs []Proc, keys Auth) []Proc {
 			procs[i].Args = append(procs[i].Args,
 				"-admin-key-file", keys.AdminKeyFile, "-service-secret-file", keys.ServiceSecretFile)
 		}
+	}
+	return procs
+}
+
+// TLS names the PEM files of a suite with TLS and mutual TLS on. Each gRPC
+// service serves with Cert/Key and requires a client certificate signed by
+// CA; as a client of the others it trusts CA and presents ClientCert. The
+// gateway serves HTTPS with Cert/Key and calls the services like they call
+// each other.
+type TLS struct {
+	CA, Cert, Key         string
+	ClientCert, ClientKey string
+}
+
+// Client is the client side of t: how the launcher, tests and tools dial
+// the services.
+func (t TLS) Client() tlsx.Config {
+	return tlsx.Config{CAFile: t.CA, ClientCertFile: t.ClientCert, ClientKeyFile: t.ClientKey}
+}
+
+// WithTLS adds the TLS flags of t to every process.
+func WithTLS(procs []Proc, t TLS) []Proc {
+	for i := range procs {
+		args := []string{"-tls-cert", t.Cert, "-tls-key", t.Key,
+			"-tls-ca", t.CA, "-tls-client-cert", t.ClientCert, "-tls-client-key", t.ClientKey}
+		if procs[i].GRPCService != "" {
+			args = append(args, "-tls-client-ca", t.CA)
+		}
+		procs[i].Args = append(procs[i].Args, args...)
 	}
 	return procs
 }

@@ -13,8 +13,9 @@ import (
 )
 
 // WaitGRPC polls grpc.health.v1 at addr for service until it is SERVING,
-// the process dies, or ctx ends.
-func WaitGRPC(ctx context.Context, p *Proc, addr, service string) error {
+// the process dies, or ctx ends. It dials in plaintext unless opts carry
+// transport credentials.
+func WaitGRPC(ctx context.Context, p *Proc, addr, service string, opts ...grpc.DialOption) error {
 	// Wait for the port first: a gRPC client that finds nothing there backs
 	// off for a second before it tries again.
 	if err := poll(ctx, p, func(ctx context.Context) error {
@@ -27,7 +28,7 @@ func WaitGRPC(ctx context.Context, p *Proc, addr, service string) error {
 	}); err != nil {
 		return err
 	}
-	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	cc, err := grpc.NewClient(addr, append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, opts...)...)
 	if err != nil {
 		return err
 	}
@@ -47,9 +48,15 @@ func WaitGRPC(ctx context.Context, p *Proc, addr, service string) error {
 
 // WaitHTTP polls url until it answers 200, the process dies, or ctx ends.
 func WaitHTTP(ctx context.Context, p *Proc, url string) error {
+	return WaitHTTPWith(ctx, p, http.DefaultClient, url)
+}
+
+// WaitHTTPWith is WaitHTTP with the given client (one that trusts the
+// gateway's certificate, for HTTPS).
+func WaitHTTPWith(ctx context.Context, p *Proc, client *http.Client, url string) error {
 	return poll(ctx, p, func(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			return err
 		}
