@@ -7,18 +7,23 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/testenv"
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
@@ -121,8 +126,21 @@ func TestCrashMidImport(t *testing.T) {
 	}
 
 	proc := startProcess(t, bin, args...)
+	// The binary authenticates every call; its first start made an admin key.
+	key, err := os.ReadFile(filepath.Join(dataDir, auth.AdminKeyFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
 	client := func() salesv1.SalesReportingClient {
-		return salesv1.NewSalesReportingClient(testkit.Dial(t, proc.addr))
+		cc, err := grpcx.Dial(proc.addr, grpcx.DialOptions{GRPC: []grpc.DialOption{
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: strings.TrimSpace(string(key)), Insecure: true}),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cc.Close() })
+		return salesv1.NewSalesReportingClient(cc)
 	}
 	sales := client()
 	send := func(c salesv1.SalesReportingClient, chunk []*salesv1.Sale, killAt int) (*salesv1.ImportSalesResponse, error) {

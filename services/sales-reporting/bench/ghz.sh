@@ -38,25 +38,33 @@ done)
 
 wait_healthy() {
 	for _ in $(seq 100); do
-		if "$GRPCURL" -plaintext "$1" grpc.health.v1.Health/Check >/dev/null 2>&1; then return 0; fi
+		# reflection needs the admin key
+		if "$GRPCURL" -plaintext -H "authorization: Bearer $KEY" "$1" grpc.health.v1.Health/Check >/dev/null 2>&1; then return 0; fi
 		sleep 0.1
 	done
 	echo "$1 did not become healthy" >&2
 	exit 1
 }
 
-"$WORK/member-registry" -grpc-addr "$REG" -data-dir "$WORK/member" -log-level warn &
+# Every service authenticates: one admin key and one service secret for all three.
+KEYS=(-admin-key-file "$WORK/admin.key" -service-secret-file "$WORK/service.secret")
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/service.secret" && echo >>"$WORK/service.secret")
+"$WORK/member-registry" -grpc-addr "$REG" -data-dir "$WORK/member" -log-level warn \
+	-service-secret-file "$WORK/service.secret" &
 PIDS+=($!)
+for _ in $(seq 100); do [ -s "$WORK/member/admin.key" ] && break; sleep 0.1; done
+cp "$WORK/member/admin.key" "$WORK/admin.key"
+KEY=$(grep -v '^#' "$WORK/admin.key" | head -1)
 wait_healthy "$REG"
-"$WORK/session-scheduling" -grpc-addr "$SCHED" -data-dir "$WORK/session" -member-registry-addr "$REG" -log-level warn &
+"$WORK/session-scheduling" -grpc-addr "$SCHED" -data-dir "$WORK/session" -member-registry-addr "$REG" -log-level warn "${KEYS[@]}" &
 PIDS+=($!)
 "$WORK/sales-reporting" -grpc-addr "$SALES" -data-dir "$WORK/sales" -member-registry-addr "$REG" \
-	-session-scheduling-addr "$SCHED" -log-level warn &
+	-session-scheduling-addr "$SCHED" -log-level warn "${KEYS[@]}" &
 PIDS+=($!)
 wait_healthy "$SCHED"
 wait_healthy "$SALES"
 
-call() { "$GRPCURL" -plaintext -d "$2" "$1" "$3" >/dev/null; }
+call() { "$GRPCURL" -plaintext -H "authorization: Bearer $KEY" -d "$2" "$1" "$3" >/dev/null; }
 M=alliance.member.v1.MemberRegistry
 S=alliance.session.v1.SessionScheduler
 call "$REG" '{"member_id":"bench-host","member":{"kind":"MEMBER_KIND_HOST","display_name":"压测主播","district":"yuzhong"}}' $M/CreateMember
@@ -73,18 +81,20 @@ DATA="{\"sale\":{\"session\":\"sessions/bench\",\"product\":\"members/bench-farm
 
 rate() { sed -n 's/^[[:space:]]*Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p'; }
 
+# Both measurements send the admin key, so both pay for authentication.
+AUTH=(--metadata "{\"authorization\":\"Bearer $KEY\"}" --reflect-metadata "{\"authorization\":\"Bearer $KEY\"}")
 echo "warm-up ..."
-"$GHZ" --insecure -c "$C" -n 2000 --call grpc.health.v1.Health/Check -d '{}' "$SALES" >/dev/null
+"$GHZ" --insecure "${AUTH[@]}" -c "$C" -n 2000 --call grpc.health.v1.Health/Check -d '{}' "$SALES" >/dev/null
 echo "baseline: grpc.health.v1.Health/Check, -c $C -n $N"
-BASE_OUT=$("$GHZ" --insecure -c "$C" -n "$N" --call grpc.health.v1.Health/Check -d '{}' "$SALES")
+BASE_OUT=$("$GHZ" --insecure "${AUTH[@]}" -c "$C" -n "$N" --call grpc.health.v1.Health/Check -d '{}' "$SALES")
 echo "$BASE_OUT" | grep -E 'Count|Requests/sec|Average|99 %|\[OK\]|\[' | sed 's/^/  /'
 echo "RecordSale (every call a new sale, durable before it returns), -c $C -n $N"
-SALE_OUT=$("$GHZ" --insecure -c "$C" -n "$N" --call alliance.sales.v1.SalesReporting.RecordSale -d "$DATA" "$SALES")
+SALE_OUT=$("$GHZ" --insecure "${AUTH[@]}" -c "$C" -n "$N" --call alliance.sales.v1.SalesReporting.RecordSale -d "$DATA" "$SALES")
 echo "$SALE_OUT" | grep -E 'Count|Requests/sec|Average|99 %|\[OK\]|\[' | sed 's/^/  /'
 
 BASE=$(echo "$BASE_OUT" | rate)
 SALE=$(echo "$SALE_OUT" | rate)
-ORDERS=$("$GRPCURL" -plaintext -d "{\"start_date\":\"$(date -u -d '-2 days' +%F)\",\"end_date\":\"$(date -u -d '+2 days' +%F)\"}" \
+ORDERS=$("$GRPCURL" -plaintext -H "authorization: Bearer $KEY" -d "{\"start_date\":\"$(date -u -d '-2 days' +%F)\",\"end_date\":\"$(date -u -d '+2 days' +%F)\"}" \
 	"$SALES" alliance.sales.v1.SalesReporting/QuerySalesReport | sed -n 's/.*"orders": "\([0-9]*\)".*/\1/p' | head -1)
 echo "stored and counted: ${ORDERS:-0} orders (want $N)"
 awk -v s="$SALE" -v b="$BASE" 'BEGIN { printf "RecordSale %.0f/s vs Health/Check %.0f/s: ratio %.2f (target >= 0.50)\n", s, b, s / b }'
