@@ -29,7 +29,11 @@ var Schema = boltdb.Schema{
 }
 
 // Store implements registry.Repo on bbolt.
-type Store struct{ DB *bolt.DB }
+type Store struct {
+	DB *bolt.DB
+	// Concurrent writes share commits (one fsync for many callers).
+	commits *boltdb.Committer
+}
 
 // Open opens (or creates) the file.
 func Open(path string, o boltdb.Options) (*Store, error) {
@@ -37,7 +41,7 @@ func Open(path string, o boltdb.Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{DB: db}, nil
+	return &Store{DB: db, commits: boltdb.NewCommitter(db, 0)}, nil
 }
 
 // Close closes the file.
@@ -50,7 +54,7 @@ func (s *Store) View(fn func(registry.Tx) error) error {
 
 // Update runs fn in a write transaction; it commits only if fn returns nil.
 func (s *Store) Update(fn func(registry.Tx) error) error {
-	return s.DB.Update(func(tx *bolt.Tx) error { return fn(txn{tx}) })
+	return s.commits.Update(func(tx *bolt.Tx) error { return fn(txn{tx}) })
 }
 
 type txn struct{ tx *bolt.Tx }

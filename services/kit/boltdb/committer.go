@@ -1,0 +1,98 @@
+package boltdb
+
+import (
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Committer shares one bbolt commit (one fsync) among the writes that
+// arrive while the previous commit is in flight: group commit without the
+// fixed delay of bolt's DB.Batch, so a lone write is never held back.
+//
+// Writes run one after another inside the shared transaction, so each one
+// still sees every earlier write and checks-then-writes atomically. If one
+// returns an error, the transaction is rolled back, that write runs again
+// alone (its error goes to its caller), and the others are committed
+// without it. A write function may therefore run more than once, and must
+// not have effects outside the transaction.
+type Committer struct {
+	db  *bolt.DB
+	max int
+
+	mu      sync.Mutex
+	pending []*write
+	running bool
+}
+
+type write struct {
+	fn   func(*bolt.Tx) error
+	done chan error
+}
+
+// NewCommitter groups at most max writes per commit (1000 when max <= 0).
+func NewCommitter(db *bolt.DB, max int) *Committer {
+	if max <= 0 {
+		max = 1000
+	}
+	return &Committer{db: db, max: max}
+}
+
+// Update runs fn in a write transaction shared with concurrent callers and
+// returns once that transaction is durable, or with fn's error.
+func (c *Committer) Update(fn func(*bolt.Tx) error) error {
+	w := &write{fn: fn, done: make(chan error, 1)}
+	c.mu.Lock()
+	c.pending = append(c.pending, w)
+	lead := !c.running
+	c.running = true
+	c.mu.Unlock()
+	if lead {
+		// The caller that finds no commit running leads: it commits
+		// batches until the queue is empty, then steps down.
+		c.drain()
+	}
+	return <-w.done
+}
+
+func (c *Committer) drain() {
+	for {
+		c.mu.Lock()
+		if len(c.pending) == 0 {
+			c.running = false
+			c.mu.Unlock()
+			return
+		}
+		n := min(len(c.pending), c.max)
+		batch := c.pending[:n:n]
+		c.pending = c.pending[n:]
+		c.mu.Unlock()
+		c.commit(batch)
+	}
+}
+
+func (c *Committer) commit(batch []*write) {
+	for len(batch) > 0 {
+		failed := -1
+		err := c.db.Update(func(tx *bolt.Tx) error {
+			for i, w := range batch {
+				if err := w.fn(tx); err != nil {
+					failed = i
+					return err
+				}
+			}
+			return nil
+		})
+		if failed < 0 {
+			for _, w := range batch {
+				w.done <- err // nil, or the commit's own failure for everyone
+			}
+			return
+		}
+		// Re-run the failing write alone so that its caller gets its own
+		// answer, then commit the rest without it.
+		solo := batch[failed]
+		solo.done <- c.db.Update(solo.fn)
+		batch = append(batch[:failed:failed], batch[failed+1:]...)
+	}
+}
