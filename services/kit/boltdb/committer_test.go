@@ -61,7 +61,10 @@ func TestCommitterChecksAndWritesAtomically(t *testing.T) {
 		t.Fatalf("%d succeeded and %d were refused; want %d each", ok, refused, writers/2)
 	}
 	var n uint64
-	_ = db.View(func(tx *bolt.Tx) error { n = binary.BigEndian.Uint64(tx.Bucket([]byte("b")).Get([]byte("n"))); return nil })
+	_ = db.View(func(tx *bolt.Tx) error {
+		n = binary.BigEndian.Uint64(tx.Bucket([]byte("b")).Get([]byte("n")))
+		return nil
+	})
 	if n != writers/2 {
 		t.Fatalf("counter = %d, want %d: a refused write leaked or a good one was lost", n, writers/2)
 	}
