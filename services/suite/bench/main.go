@@ -243,7 +243,7 @@ func fixtures(a layout.Addrs, bearer string) (string, string, error) {
 // runGhz runs ghz for dur with the given workers and reads its JSON report.
 func runGhz(ghz, addr, call, data, bearer string, workers int, dur time.Duration) (figures, error) {
 	md, _ := json.Marshal(map[string]string{"authorization": bearer})
-	cmd := exec.Command(ghz, "--insecure", "--call", call, "-d", data, "-m", string(md), "-c", fmt.Sprint(workers),
+	cmd := exec.Command(ghz, "--insecure", "--call", call, "-d", data, "-m", string(md), "--reflect-metadata", string(md), "-c", fmt.Sprint(workers),
 		"-z", dur.String(), "-n", "100000000", "-O", "json", addr)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
