@@ -48,8 +48,8 @@ type Config struct {
 	// Now is the clock of the ingestion rules (tests set it); nil is time.Now.
 	Now func() time.Time
 	// Admin keys and the suite's internal secret. With Admin nil no call is
-	// authenticated: only in-process tests and the opt-in period of the
-	// auth rollout do that (see Main). With a ServiceSecret, calls to the
+	// authenticated: only in-process tests do that; Main always loads or
+	// makes the keys. With a ServiceSecret, calls to the
 	// other services carry this service's token.
 	Admin         *auth.AdminKeys
 	ServiceSecret auth.ServiceSecret
