@@ -250,16 +250,12 @@ func startSuite(ctx context.Context, o *options) (func(), error) {
 	if entries, err := os.ReadDir(o.data); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("%s is not empty: the replay loads a fresh alliance (remove it, or pick another -data-dir)", o.data)
 	}
-	keyFile := filepath.Join(o.data, auth.AdminKeyFileName)
-	secretFile := filepath.Join(o.data, auth.ServiceSecretFileName)
-	if _, err := auth.EnsureFile(keyFile, auth.NewAdminKey()+"\n"); err != nil {
-		return nil, err
-	}
-	if _, err := auth.EnsureFile(secretFile, auth.RandomSecret(32)+"\n"); err != nil {
+	keys, _, _, err := layout.EnsureAuth(o.data)
+	if err != nil {
 		return nil, err
 	}
 	if o.adminKeyFile == "" {
-		o.adminKeyFile = keyFile
+		o.adminKeyFile = keys.AdminKeyFile
 	}
 	var procs []*proc.Proc
 	stopAll := func() {
@@ -267,12 +263,11 @@ func startSuite(ctx context.Context, o *options) (func(), error) {
 			procs[i].Stop(30 * time.Second)
 		}
 	}
-	for _, s := range layout.Procs(o.addrs, o.data, "warn") {
+	for _, s := range layout.WithAuth(layout.Procs(o.addrs, o.data, "warn"), keys) {
 		if s.GRPCService == "" {
 			continue // the replay speaks gRPC only: no gateway
 		}
-		args := append(s.Args, "-admin-key-file", keyFile, "-service-secret-file", secretFile)
-		p, err := proc.Start(s.Name, filepath.Join(o.bin, s.Name), args, nil, func(l proc.Line) { fmt.Fprintf(os.Stderr, "[%s] %s\n", l.Proc, l.Text) })
+		p, err := proc.Start(s.Name, filepath.Join(o.bin, s.Name), s.Args, nil, func(l proc.Line) { fmt.Fprintf(os.Stderr, "[%s] %s\n", l.Proc, l.Text) })
 		if err != nil {
 			stopAll()
 			return nil, err
