@@ -1,0 +1,65 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/suite/replay"
+	"google.golang.org/grpc"
+)
+
+// TestReplayOneHundredthOfTheYear loads 1/100 of the synthetic Chongqing
+// 2020 (1,840 sessions, about 250,000 sale lines) into real processes
+// through the public API, and checks that the year's overview equals what
+// the generator sent, to the fen. make replay-2020 does the whole year.
+func TestReplayOneHundredthOfTheYear(t *testing.T) {
+	s := startSuite(t)
+	creds := grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: s.adminKey, Insecure: true})
+	dial := func(addr string) *grpc.ClientConn {
+		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: time.Minute, GRPC: []grpc.DialOption{creds}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cc.Close() })
+		return cc
+	}
+	clients := replay.Clients{
+		Members:  memberv1.NewMemberRegistryClient(dial(s.addrs.MemberRegistry)),
+		Sessions: sessionv1.NewSessionSchedulerClient(dial(s.addrs.SessionScheduling)),
+		Sales:    salesv1.NewSalesReportingClient(dial(s.addrs.SalesReporting)),
+	}
+	cfg := replay.Default()
+	cfg.Scale = 0.01
+	g := replay.New(cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := replay.Load(ctx, g, clients, replay.Options{Streams: 2, Chunk: 20_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rejected != 0 || res.Duplicates != 0 {
+		t.Fatalf("%d lines rejected, %d duplicates: %v", res.Rejected, res.Duplicates, res.FirstRejected)
+	}
+	from, to := g.Period()
+	ov, err := clients.Sales.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{
+		StartDate: from.Format(time.DateOnly), EndDate: to.Format(time.DateOnly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := res.Totals
+	got := replay.Totals{SessionsHeld: ov.GetSessionsHeld(), SessionsWithSales: ov.GetSessionsWithSales(), Orders: ov.GetOrders(),
+		GrossFen: ov.GetGross().GetMinorUnits(), RefundsFen: ov.GetRefunds().GetMinorUnits()}
+	if got.SessionsHeld != want.SessionsHeld || got.SessionsWithSales != want.SessionsWithSales || got.Orders != want.Orders ||
+		got.GrossFen != want.GrossFen || got.RefundsFen != want.RefundsFen || ov.GetNet().GetMinorUnits() != want.NetFen() {
+		t.Fatalf("overview %+v (net %d)\nsent     %+v (net %d)", got, ov.GetNet().GetMinorUnits(), want, want.NetFen())
+	}
+	if want.SessionsHeld != 1840 || want.Orders < 200_000 {
+		t.Fatalf("the generator sent a smaller year than 1/100: %+v", want)
+	}
+}
