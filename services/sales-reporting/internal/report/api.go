@@ -179,7 +179,7 @@ type SessionSummary struct {
 //	func (e *Engine) Load(c Cell)                 // start-up only, before serving
 //	func (e *Engine) Apply(batch []Delta)         // one committed batch, atomically
 //	func (e *Engine) Query(q Query) (Result, error)
-//	func (e *Engine) Top(d Dimension, m Metric, start, end Day, limit int) ([]TopEntry, time.Time, error)
+//	func (e *Engine) Top(d Dimension, m Metric, f Filter, start, end Day, limit int) ([]TopEntry, time.Time, error)
 //	func (e *Engine) Overview(start, end Day) Overview
 //	func (e *Engine) SessionSummary(session string) (SessionSummary, bool)
 //	func (c *Cell) Add(d Delta)                    // the one place a delta changes a cell (store uses it too)

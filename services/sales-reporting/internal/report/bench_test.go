@@ -274,7 +274,7 @@ func BenchmarkTopHosts(b *testing.B) {
 	st := loadedStore(b, 184000)
 	start, end := yearRange(b)
 	timed(b, func() {
-		if top, _, err := st.e.Top(DimHost, MetricNet, start, end, 10); err != nil || len(top) != 10 {
+		if top, _, err := st.e.Top(DimHost, MetricNet, Filter{}, start, end, 10); err != nil || len(top) != 10 {
 			b.Fatal(err)
 		}
 	})

@@ -65,7 +65,7 @@ func TestQueriesNeverSeeHalfABatch(t *testing.T) {
 						return
 					}
 				case 2:
-					top, _, err := e.Top(DimHost, MetricNet, start, end, 0)
+					top, _, err := e.Top(DimHost, MetricNet, Filter{}, start, end, 0)
 					if err != nil {
 						fail <- err.Error()
 						return

@@ -170,7 +170,7 @@ func TestInvalidRequests(t *testing.T) {
 		{"top: limit not negative", DimHost, MetricNet, -1, "limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := e.Top(tc.d, tc.m, s, en, tc.limit)
+			_, _, err := e.Top(tc.d, tc.m, Filter{}, s, en, tc.limit)
 			var ie *InvalidError
 			if !errors.As(err, &ie) || ie.Field != tc.field {
 				t.Fatalf("err = %v, want an InvalidError on %s", err, tc.field)

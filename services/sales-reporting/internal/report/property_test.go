@@ -469,7 +469,10 @@ func checkTop(t *testing.T, w world, r *rand.Rand, engines ...*Engine) {
 		for _, m := range []Metric{MetricNet, MetricGross, MetricOrders, MetricUnits} {
 			start, end := w.first.AddDate(0, 0, r.IntN(30)), w.last.AddDate(0, 0, -r.IntN(30))
 			limit := []int{0, 1, 3, 500}[r.IntN(4)]
-			rows, _ := naiveQuery(w, start, end, Total, []Dimension{d}, Filter{})
+			// The filters a member's ranking is held to, or none.
+			some := w.deltas[r.IntN(len(w.deltas))].Attr
+			f := []Filter{{}, {Host: some.Host}, {Base: some.Base}, {Agency: some.Agency}, {Merchant: some.Merchant}, {District: some.District}}[r.IntN(6)]
+			rows, _ := naiveQuery(w, start, end, Total, []Dimension{d}, f)
 			var want []TopEntry
 			for _, row := range rows {
 				if row.Keys == "" {
@@ -492,12 +495,12 @@ func checkTop(t *testing.T, w world, r *rand.Rand, engines ...*Engine) {
 				want[i].Rank = i + 1
 			}
 			for _, e := range engines {
-				got, _, err := e.Top(d, m, day(t, start.Format(time.DateOnly)), day(t, end.Format(time.DateOnly)), limit)
+				got, _, err := e.Top(d, m, f, day(t, start.Format(time.DateOnly)), day(t, end.Format(time.DateOnly)), limit)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
-					t.Fatalf("Top(%d, %d, limit %d):\n got %+v\nwant %+v", d, m, limit, got, want)
+					t.Fatalf("Top(%d, %d, %+v, limit %d):\n got %+v\nwant %+v", d, m, f, limit, got, want)
 				}
 			}
 		}

@@ -401,11 +401,12 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 }
 
 // Top ranks the keys of dimension d over [start, end) by metric m,
-// descending, ties broken by key ascending. limit 0 means 10 and more than
+// descending, ties broken by key ascending, counting only the cells f
+// keeps (a member's ranking stays inside its own data). limit 0 means 10 and more than
 // 100 is capped at 100. The empty key (hosts without an agency, as a group)
 // is no performer and is left out. The time is the data_through of the
 // answer.
-func (e *Engine) Top(d Dimension, m Metric, start, end Day, limit int) ([]TopEntry, time.Time, error) {
+func (e *Engine) Top(d Dimension, m Metric, f Filter, start, end Day, limit int) ([]TopEntry, time.Time, error) {
 	if !d.valid() {
 		return nil, time.Time{}, invalid("dimension", "must be one of DISTRICT, ORIGIN_DISTRICT, HOST, AGENCY, BASE, MERCHANT, CATEGORY, PLATFORM")
 	}
@@ -425,7 +426,7 @@ func (e *Engine) Top(d Dimension, m Metric, start, end Day, limit int) ([]TopEnt
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	a := e.aggregate(start, end, Total, []Dimension{d}, Filter{}, nil)
+	a := e.aggregate(start, end, Total, []Dimension{d}, f, nil)
 	return e.rank(&a, m, limit), e.dataThrough, nil
 }
 

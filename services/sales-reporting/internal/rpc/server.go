@@ -383,7 +383,7 @@ func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerf
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
-	entries, through, err := s.engine.Top(dim, metric, start, end, int(req.GetLimit()))
+	entries, through, err := s.engine.Top(dim, metric, report.Filter{}, start, end, int(req.GetLimit()))
 	if err != nil {
 		return nil, fail(ctx, engineErr(err))
 	}
