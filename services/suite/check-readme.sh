@@ -5,7 +5,7 @@
 # root while `make run` runs on the default ports with fresh data:
 #   services/suite/check-readme.sh [README.md]
 set -euo pipefail
-readme=${1:-services/suite/README.md}
+readme=${1:-README.md}
 script=$(awk '/<!-- walkthrough:start -->/{w=1} /<!-- walkthrough:end -->/{w=0}
               w && /^```sh$/{on=1; next} /^```$/{on=0} w && on' "$readme")
 if [ -z "$script" ]; then
