@@ -60,6 +60,35 @@ run: build ## Build and start the whole suite on the default ports, data in ./da
 demo: ## Load the demo alliance (3 weeks of history, today, upcoming) into the running suite; safe to rerun.
 	@$(GO) run ./services/suite/cmd/alliance-demo $(DEMO_FLAGS)
 
+BENCH_OUT := bench/latest.md
+
+bench: build ## Every benchmark against real processes, as ratios to floors of the same run; writes bench/latest.md.
+	@mkdir -p bench
+	$(GO) build -o $(BIN)/alliance-bench ./services/suite/cmd/alliance-bench
+	@echo "# Benchmark results (make bench)" > $(BENCH_OUT)
+	@echo "" >> $(BENCH_OUT)
+	@echo "## Floors and writes (alliance-bench: ghz and a Go client against real processes)" >> $(BENCH_OUT)
+	$(BIN)/alliance-bench -bin $(BIN) | tee -a $(BENCH_OUT)
+	@echo "" >> $(BENCH_OUT)
+	@echo "## The HTTP path: gateway vs gRPC (services/suite/bench)" >> $(BENCH_OUT)
+	@echo '```' >> $(BENCH_OUT)
+	$(GO) run ./services/suite/bench -bin $(BIN) 2>&1 | tee -a $(BENCH_OUT)
+	@echo '```' >> $(BENCH_OUT)
+	@echo "" >> $(BENCH_OUT)
+	@echo "## Reads: report latency over gRPC at 1M and 10M stored sales (querybench)" >> $(BENCH_OUT)
+	@echo '```' >> $(BENCH_OUT)
+	$(GO) run ./services/sales-reporting/bench/querybench -sales 1000000 2>&1 | tee -a $(BENCH_OUT)
+	$(GO) run ./services/sales-reporting/bench/querybench -sales 10000000 -per-session 54 2>&1 | tee -a $(BENCH_OUT)
+	@echo '```' >> $(BENCH_OUT)
+	@echo "" >> $(BENCH_OUT)
+	@echo "## Report engine in-process, and the scheduler's conflict check at 200,000 sessions (Go benchmarks)" >> $(BENCH_OUT)
+	@echo '```' >> $(BENCH_OUT)
+	cd services/sales-reporting && $(GO) test -run '^$$' -bench . -benchtime 300x ./internal/report 2>&1 | tee -a ../../$(BENCH_OUT)
+	cd services/session-scheduling && $(GO) test -run '^$$' -bench CreateSession -benchtime 2000x ./internal/scheduling 2>&1 | tee -a ../../$(BENCH_OUT)
+	cd services/kit && $(GO) test -run '^$$' -bench Commit -benchtime 2s ./boltdb 2>&1 | tee -a ../../$(BENCH_OUT)
+	@echo '```' >> $(BENCH_OUT)
+	@echo "wrote $(BENCH_OUT)"
+
 bench-gateway: build ## RecordSale and GetMember over HTTP through the gateway vs gRPC (ghz), on a private suite.
 	$(GO) run ./services/suite/bench -bin $(BIN)
 
