@@ -17,7 +17,13 @@ type Line struct {
 	session *Session
 	product *Product
 	now     time.Time // the time the session rules are judged at
+	refused bool      // the caller may not record for the session
 }
+
+// Permit says whether the caller may record sales of a session, judged on
+// the session as attribution resolved it (Attr: host, agency, base,
+// district; Merchants). Nil permits everything (admins, services).
+type Permit func(ses *Session) error
 
 // Outcome of one line: the stored sale (new or an identical repeat), or
 // the reason it was refused.
@@ -30,9 +36,10 @@ type Outcome struct {
 // Ticket is a submitted group of lines; Wait returns once all are durable
 // (or refused).
 type Ticket struct {
-	lines []Line
-	out   []Outcome
-	done  chan struct{}
+	permit Permit
+	lines  []Line
+	out    []Outcome
+	done   chan struct{}
 }
 
 // Wait blocks until the lines are judged and committed.
@@ -97,16 +104,29 @@ func (s *Service) Close() error {
 }
 
 // Submit validates and attributes sales and queues them for commit. An
-// invalid or unattributable line is refused on its own; a dependency that
-// is down fails the whole call, and nothing of it is queued.
-func (s *Service) Submit(ctx context.Context, sales []Sale) (*Ticket, error) {
-	t := &Ticket{lines: make([]Line, len(sales)), out: make([]Outcome, len(sales)), done: make(chan struct{})}
+// invalid or unattributable line is refused on its own, and so is a line
+// of a session permit refuses; a dependency that is down fails the whole
+// call, and nothing of it is queued.
+func (s *Service) Submit(ctx context.Context, sales []Sale, permit Permit) (*Ticket, error) {
+	t := &Ticket{permit: permit, lines: make([]Line, len(sales)), out: make([]Outcome, len(sales)), done: make(chan struct{})}
 	now := s.cfg.Now()
 	for i := range sales {
 		t.lines[i] = Line{Sale: sales[i], now: now, err: Validate(&sales[i], s.cfg.Currency, "sale.")}
 	}
 	if err := s.res.attribute(ctx, t.lines, now); err != nil {
 		return nil, err
+	}
+	// After attribution, so that an unknown session stays NOT_FOUND for
+	// everyone; before the commit, so that a refused line meets no stored sale.
+	if permit != nil {
+		for i := range t.lines {
+			l := &t.lines[i]
+			if l.err == nil && l.session != nil {
+				if err := permit(l.session); err != nil {
+					l.err, l.refused = err, true
+				}
+			}
+		}
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -119,8 +139,8 @@ func (s *Service) Submit(ctx context.Context, sales []Sale) (*Ticket, error) {
 
 // Record ingests one sale and returns it once durable; dup reports an
 // identical repeat of a stored sale.
-func (s *Service) Record(ctx context.Context, sale Sale) (stored *Sale, dup bool, err error) {
-	t, err := s.Submit(ctx, []Sale{sale})
+func (s *Service) Record(ctx context.Context, sale Sale, permit Permit) (stored *Sale, dup bool, err error) {
+	t, err := s.Submit(ctx, []Sale{sale}, permit)
 	if err != nil {
 		return nil, false, err
 	}
@@ -163,7 +183,7 @@ func (s *Service) commit(group []*Ticket) {
 		j := judge{s: s, tx: tx, createTime: createTime, newSessions: newSessions, newProducts: newProducts}
 		for _, t := range group {
 			for i := range t.lines {
-				o, err := j.line(&t.lines[i])
+				o, err := j.line(&t.lines[i], t.permit)
 				if err != nil {
 					return err
 				}
@@ -213,13 +233,28 @@ type judge struct {
 // line applies every rule to one line inside the transaction, so lines of
 // one commit see each other (a refund after its order, two copies of one
 // external id). A refusal is an Outcome; an error aborts the commit.
-func (j *judge) line(l *Line) (Outcome, error) {
-	if fe, ok := fault.As(l.err); ok && fe.Code == fault.InvalidArgument {
+func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
+	if fe, ok := fault.As(l.err); l.refused || ok && fe.Code == fault.InvalidArgument {
 		return Outcome{Err: l.err}, nil
 	}
 	stored, err := j.tx.SaleByKey(l.Sale.Platform, l.Sale.ExternalID)
 	if err != nil {
 		return Outcome{}, err
+	}
+	if stored != nil && permit != nil {
+		// A stored sale of a session the caller has no part in is none of
+		// its business: neither returned as a repeat nor named.
+		ses, _, err := j.s.res.snapshot(j.tx, stored.Session, stored.Product)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if ses == nil || permit(ses) != nil {
+			if l.err != nil {
+				return Outcome{Err: l.err}, nil
+			}
+			return Outcome{Err: fault.New(fault.AlreadyExists, ReasonExternalIDReused,
+				"external_id %q on %s was already recorded for another session", l.Sale.ExternalID, l.Sale.Platform)}, nil
+		}
 	}
 	if stored != nil {
 		if !samePayload(stored, &l.Sale) {
@@ -357,9 +392,16 @@ func (s *Service) List(session string, kind report.Kind, cursor []byte, limit in
 
 // SessionExists reports whether session scheduling knows the session.
 func (s *Service) SessionExists(ctx context.Context, name string) (bool, error) {
+	ses, err := s.Session(ctx, name)
+	return ses != nil, err
+}
+
+// Session returns the session as attribution sees it (its sales count for
+// ses.Attr), or nil when session scheduling does not know it.
+func (s *Service) Session(ctx context.Context, name string) (*Session, error) {
 	got, err := s.res.sessionsFor(ctx, []string{name}, false)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return got[name] != nil, nil
+	return got[name], nil
 }

@@ -59,7 +59,7 @@ func (s *Server) RecordSale(ctx context.Context, req *salesv1.RecordSaleRequest)
 	if req.GetSale() == nil {
 		return nil, fail(ctx, fault.InvalidField("sale", "is required"))
 	}
-	sale, _, err := s.svc.Record(ctx, saleFromProto(req.GetSale()))
+	sale, _, err := s.svc.Record(ctx, saleFromProto(req.GetSale()), recordPermit(ctx))
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -73,6 +73,7 @@ type chunkAt struct {
 
 func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) error {
 	ctx := stream.Context()
+	permit := recordPermit(ctx)
 	resp := &salesv1.ImportSalesResponse{}
 	var pending []chunkAt
 	collect := func(c chunkAt) {
@@ -96,7 +97,7 @@ func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) er
 		if len(buf) == 0 {
 			return nil
 		}
-		t, err := s.svc.Submit(ctx, buf)
+		t, err := s.svc.Submit(ctx, buf, permit)
 		if err != nil {
 			return err
 		}
@@ -149,6 +150,14 @@ func (s *Server) GetSale(ctx context.Context, req *salesv1.GetSaleRequest) (*sal
 		return nil, fail(ctx, fault.InvalidField("name", "must be a sale name sales/{sale}, got %q", req.GetName()))
 	}
 	sale, err := s.svc.Get(id)
+	if _, ok := member(ctx); ok && fault.CodeOf(err) == fault.NotFound {
+		// Sale names are sequential: a member learns nothing of the ones
+		// it may not see, not even whether they exist.
+		err = errNotYours
+	}
+	if err == nil {
+		err = s.maySeeSession(ctx, sale.Session)
+	}
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -162,6 +171,14 @@ func (s *Server) ListSales(ctx context.Context, req *salesv1.ListSalesRequest) (
 	}
 	if req.GetSession() != "" && !ingest.ValidSessionName(req.GetSession()) {
 		return nil, fail(ctx, fault.InvalidField("session", "must be a session name sessions/{session}, got %q", req.GetSession()))
+	}
+	if _, ok := member(ctx); ok && req.GetSession() == "" {
+		return nil, fail(ctx, fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "a member lists the sales of one of its sessions: set session"))
+	}
+	if req.GetSession() != "" {
+		if err := s.maySeeSession(ctx, req.GetSession()); err != nil {
+			return nil, fail(ctx, err)
+		}
 	}
 	query := fmt.Sprintf("sales|%s|%d", req.GetSession(), req.GetKind())
 	cursor, err := s.tokens.Decode(req.GetPageToken(), query)
@@ -190,6 +207,9 @@ func (s *Server) GetSessionSummary(ctx context.Context, req *salesv1.GetSessionS
 	name := req.GetSession()
 	if !ingest.ValidSessionName(name) {
 		return nil, fail(ctx, fault.InvalidField("session", "must be a session name sessions/{session}, got %q", name))
+	}
+	if err := s.maySeeSession(ctx, name); err != nil {
+		return nil, fail(ctx, err)
 	}
 	sum, ok := s.engine.SessionSummary(name)
 	if !ok {
@@ -276,6 +296,9 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 		Agency: req.GetAgency(), Base: req.GetBase(), Merchant: req.GetMerchant(), Category: req.GetCategory(),
 		Platform: platformName(req.GetPlatform()),
 	}}
+	if err := ownFilter(ctx, &q.Filter); err != nil {
+		return nil, fail(ctx, err)
+	}
 	fingerprint := fmt.Sprintf("report|%s|%s|%d|%v|%+v", start, end, gran, groupBy, q.Filter)
 	cursor, err := s.tokens.Decode(req.GetPageToken(), fingerprint)
 	if err != nil {
@@ -383,7 +406,11 @@ func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerf
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
-	entries, through, err := s.engine.Top(dim, metric, report.Filter{}, start, end, int(req.GetLimit()))
+	var own report.Filter
+	if err := ownFilter(ctx, &own); err != nil {
+		return nil, fail(ctx, err)
+	}
+	entries, through, err := s.engine.Top(dim, metric, own, start, end, int(req.GetLimit()))
 	if err != nil {
 		return nil, fail(ctx, engineErr(err))
 	}
