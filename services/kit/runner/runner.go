@@ -5,6 +5,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"github.com/cqlive/alliance/services/kit/grpcx"
 	"log/slog"
 	"net"
 	"os"
@@ -42,4 +43,16 @@ func Exit(log *slog.Logger, err error) {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+}
+
+// Serve listens on addr and serves srv until SIGINT or SIGTERM, then stops
+// it gracefully: the last step of every service's Main.
+func Serve(srv *grpcx.Server, addr string) error {
+	lis, err := Listen(addr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := SignalContext()
+	defer stop()
+	return srv.Serve(ctx, lis)
 }

@@ -203,11 +203,5 @@ func Main(args []string) error {
 	if err != nil {
 		return err
 	}
-	lis, err := runner.Listen(c.GRPCAddr)
-	if err != nil {
-		return err
-	}
-	ctx, stop := runner.SignalContext()
-	defer stop()
-	return srv.Serve(ctx, lis)
+	return runner.Serve(srv, c.GRPCAddr)
 }
