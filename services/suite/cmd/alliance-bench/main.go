@@ -82,7 +82,8 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	stop, err := startSuite(ctx, o.bin, addrs, dir, keys)
+	stop, err := layout.StartGRPC(ctx, o.bin, layout.WithAuth(layout.Procs(addrs, dir, "warn"), keys), 20*time.Second,
+		func(l proc.Line) { fmt.Fprintf(os.Stderr, "[%s] %s\n", l.Proc, l.Text) })
 	if err != nil {
 		return err
 	}
@@ -190,36 +191,6 @@ func free() string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-func startSuite(ctx context.Context, bin string, a layout.Addrs, dir string, keys layout.Auth) (func(), error) {
-	var procs []*proc.Proc
-	stop := func() {
-		for i := len(procs) - 1; i >= 0; i-- {
-			procs[i].Stop(20 * time.Second)
-		}
-	}
-	for _, s := range layout.WithAuth(layout.Procs(a, dir, "warn"), keys) {
-		if s.GRPCService == "" {
-			continue
-		}
-		p, err := proc.Start(s.Name, filepath.Join(bin, s.Name), s.Args, nil, func(l proc.Line) {
-			fmt.Fprintf(os.Stderr, "[%s] %s\n", l.Proc, l.Text)
-		})
-		if err != nil {
-			stop()
-			return nil, err
-		}
-		procs = append(procs, p)
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = proc.WaitGRPC(wctx, p, s.Addr, s.GRPCService)
-		cancel()
-		if err != nil {
-			stop()
-			return nil, err
-		}
-	}
-	return stop, nil
 }
 
 // seed makes a base with one studio per client, one host per client, a

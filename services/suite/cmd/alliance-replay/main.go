@@ -257,29 +257,6 @@ func startSuite(ctx context.Context, o *options) (func(), error) {
 	if o.adminKeyFile == "" {
 		o.adminKeyFile = keys.AdminKeyFile
 	}
-	var procs []*proc.Proc
-	stopAll := func() {
-		for i := len(procs) - 1; i >= 0; i-- {
-			procs[i].Stop(30 * time.Second)
-		}
-	}
-	for _, s := range layout.WithAuth(layout.Procs(o.addrs, o.data, "warn"), keys) {
-		if s.GRPCService == "" {
-			continue // the replay speaks gRPC only: no gateway
-		}
-		p, err := proc.Start(s.Name, filepath.Join(o.bin, s.Name), s.Args, nil, func(l proc.Line) { fmt.Fprintf(os.Stderr, "[%s] %s\n", l.Proc, l.Text) })
-		if err != nil {
-			stopAll()
-			return nil, err
-		}
-		procs = append(procs, p)
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = proc.WaitGRPC(wctx, p, s.Addr, s.GRPCService)
-		cancel()
-		if err != nil {
-			stopAll()
-			return nil, fmt.Errorf("start %s: %w", s.Name, err)
-		}
-	}
-	return stopAll, nil
+	return layout.StartGRPC(ctx, o.bin, layout.WithAuth(layout.Procs(o.addrs, o.data, "warn"), keys), 30*time.Second,
+		func(l proc.Line) { fmt.Fprintf(os.Stderr, "[%s] %s\n", l.Proc, l.Text) })
 }

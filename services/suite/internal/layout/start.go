@@ -1,0 +1,42 @@
+package layout
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/cqlive/alliance/services/suite/internal/proc"
+)
+
+// StartGRPC starts the gRPC services of procs from the binaries in bin, in
+// order, each healthy before the next, and returns how to stop them (in
+// reverse order, each given grace to finish). The gateway is skipped: the
+// callers of this speak gRPC only.
+func StartGRPC(ctx context.Context, bin string, procs []Proc, grace time.Duration, sink func(proc.Line)) (func(), error) {
+	var started []*proc.Proc
+	stop := func() {
+		for i := len(started) - 1; i >= 0; i-- {
+			started[i].Stop(grace)
+		}
+	}
+	for _, s := range procs {
+		if s.GRPCService == "" {
+			continue
+		}
+		p, err := proc.Start(s.Name, filepath.Join(bin, s.Name), s.Args, nil, sink)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		started = append(started, p)
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = proc.WaitGRPC(wctx, p, s.Addr, s.GRPCService)
+		cancel()
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("start %s: %w", s.Name, err)
+		}
+	}
+	return stop, nil
+}
