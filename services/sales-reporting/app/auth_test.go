@@ -27,8 +27,8 @@ func bearer(token string) context.Context {
 }
 
 // TestAuthenticationWhenOn runs the server with admin keys and a service
-// secret: feeds need an admin key or a service token, and nobody anonymous
-// gets past the health check.
+// secret: an admin key or a service token records any sale (members: see
+// authz_test.go), and nobody anonymous gets past the health check.
 func TestAuthenticationWhenOn(t *testing.T) {
 	e := newEnv(t)
 	admin := auth.NewAdminKey()
