@@ -32,9 +32,10 @@ import (
 // their descriptors, and every HTTP route, found from the OpenAPI documents
 // the gateway serves, is called with no key, garbage keys and a revoked
 // key; then, with the key of a member that has nothing to do with them,
-// every write that targets others' resources. Member A's contact data must
-// never reach another member, and the admin's view must be unchanged
-// afterwards. An RPC added later must be classified below, or this fails.
+// every write that targets others' resources and every read of others'
+// sales. Member A's contact data must never reach another member, reports
+// must hold C to its own (empty) data, and the admin's view must be
+// unchanged afterwards. An RPC added later must be classified below, or this fails.
 
 // Member A is a merchant with a product, B a host with two sessions, C an
 // agency unrelated to both.
@@ -51,12 +52,20 @@ var contactA = []string{"甲经理", "6000 0101", "a.only@merchant.example"}
 type access int
 
 const (
-	// public: any member may read it (the directory, the schedule, the reports).
+	// public: any member may read it (the directory, the schedule, the
+	// alliance-wide overview).
 	public access = iota
-	// private: another member's private data; refused to C.
+	// private: another member's private data (its keys, its sessions'
+	// sales); refused to C.
 	private
 	// write: changes others' resources; refused to C.
 	write
+	// own: a report held to the caller's own data: answered, but C has no
+	// sale, so nothing of others' sales may show.
+	own
+	// lineRefused: a stream of sales (ImportSales) into others' sessions:
+	// answered, with every line refused PERMISSION_DENIED.
+	lineRefused
 )
 
 // sweepFixture is what the admin set up.
@@ -130,12 +139,12 @@ func (f *sweepFixture) cases() map[string]struct {
 		"ImportSessions":     {write, session("sweep-old", "s1", time.Now().Add(-50*time.Hour).UTC().Format(time.RFC3339), time.Now().Add(-49*time.Hour).UTC().Format(time.RFC3339))},
 
 		"RecordSale":          {write, sale("sweep-fake-1")},
-		"ImportSales":         {write, sale("sweep-fake-2")},
-		"GetSale":             {public, `{"name":"` + f.sale + `"}`},
-		"ListSales":           {public, `{"session":"` + liveSession + `"}`},
-		"GetSessionSummary":   {public, `{"session":"` + liveSession + `"}`},
-		"QuerySalesReport":    {public, `{` + dates + `,"granularity":"GRANULARITY_TOTAL","groupBy":["DIMENSION_MERCHANT"]}`},
-		"ListTopPerformers":   {public, `{` + dates + `,"dimension":"DIMENSION_MERCHANT","metric":"METRIC_NET","limit":5}`},
+		"ImportSales":         {lineRefused, sale("sweep-fake-2")},
+		"GetSale":             {private, `{"name":"` + f.sale + `"}`},
+		"ListSales":           {private, `{"session":"` + liveSession + `"}`},
+		"GetSessionSummary":   {private, `{"session":"` + liveSession + `"}`},
+		"QuerySalesReport":    {own, `{` + dates + `,"granularity":"GRANULARITY_TOTAL","groupBy":["DIMENSION_MERCHANT"]}`},
+		"ListTopPerformers":   {own, `{` + dates + `,"dimension":"DIMENSION_MERCHANT","metric":"METRIC_NET","limit":5}`},
 		"GetAllianceOverview": {public, `{` + dates + `}`},
 	}
 }
@@ -449,6 +458,36 @@ func (f *sweepFixture) adminView(t *testing.T) []proto.Message {
 	return view
 }
 
+// refused says whether C's call is refused as a whole.
+func refused(a access) bool { return a == private || a == write }
+
+// answeredWithout checks an answer to C that may hold only C's own data,
+// of which there is none; it returns what is wrong, or "".
+func answeredWithout(a access, out proto.Message) string {
+	switch a {
+	case own:
+		switch r := out.(type) {
+		case *salesv1.QuerySalesReportResponse:
+			if t := r.GetTotals(); t.GetOrders() != 0 || t.GetGross().GetMinorUnits() != 0 || len(r.GetRows()) != 0 {
+				return "the report counts others' sales"
+			}
+		case *salesv1.ListTopPerformersResponse:
+			if len(r.GetEntries()) != 0 {
+				return "the ranking shows others' sales"
+			}
+		default:
+			return fmt.Sprintf("no check for %T", out)
+		}
+	case lineRefused:
+		r, ok := out.(*salesv1.ImportSalesResponse)
+		if !ok || r.GetAccepted() != 0 || r.GetDuplicates() != 0 || r.GetRejected() != 1 || len(r.GetErrors()) != 1 ||
+			r.GetErrors()[0].GetReason() != "PERMISSION_DENIED" {
+			return "want the one line refused PERMISSION_DENIED"
+		}
+	}
+	return ""
+}
+
 func leaksContact(s string) bool {
 	for _, c := range contactA {
 		if strings.Contains(s, c) {
@@ -549,10 +588,14 @@ func TestAuthSweep(t *testing.T) {
 				t.Errorf("gRPC %s as C: A's contact in %v", md.Name(), out)
 			}
 			switch code := status.Code(err); {
-			case c.access != public && code != codes.PermissionDenied:
+			case refused(c.access) && code != codes.PermissionDenied:
 				t.Errorf("gRPC %s as C: %v, want PERMISSION_DENIED", md.Name(), err)
-			case c.access == public && code != codes.OK:
+			case !refused(c.access) && code != codes.OK:
 				t.Errorf("gRPC %s as C: %v, want OK", md.Name(), err)
+			case code == codes.OK:
+				if problem := answeredWithout(c.access, out); problem != "" {
+					t.Errorf("gRPC %s as C: %s: %v", md.Name(), problem, out)
+				}
 			}
 		}
 		for _, r := range rts {
@@ -560,13 +603,65 @@ func TestAuthSweep(t *testing.T) {
 			method, target, body := r.httpRequest(t, s.gatewayURL(), c.req)
 			rep := f.http(t, f.keyC, method, target, body)
 			switch {
-			case c.access != public && (rep.code != 403 || rep.body["code"] != float64(codes.PermissionDenied)):
+			case refused(c.access) && (rep.code != 403 || rep.body["code"] != float64(codes.PermissionDenied)):
 				t.Errorf("HTTP %s %s as C: %d %s, want 403", method, target, rep.code, rep.raw)
-			case c.access == public && rep.code != 200:
+			case !refused(c.access) && rep.code != 200:
 				t.Errorf("HTTP %s %s as C: %d %s, want 200", method, target, rep.code, rep.raw)
+			case rep.code == 200:
+				out := newMsg(t, byName[r.rpc].Output().FullName())
+				if err := protojson.Unmarshal([]byte(rep.raw), out); err != nil {
+					t.Errorf("HTTP %s %s as C: %v in %s", method, target, err, rep.raw)
+				} else if problem := answeredWithout(c.access, out); problem != "" {
+					t.Errorf("HTTP %s %s as C: %s: %s", method, target, problem, rep.raw)
+				}
 			}
 			if leaksContact(rep.raw) {
 				t.Errorf("HTTP %s %s as C: A's contact in %s", method, target, rep.raw)
+			}
+		}
+	})
+
+	t.Run("reports hold a member to its own data, session sales go to the session's parties", func(t *testing.T) {
+		md := byName["alliance.sales.v1.SalesReporting/QuerySalesReport"]
+		totals := func(key, req string) (int64, error) {
+			out, err := f.invoke(t, key, md, req)
+			if err != nil {
+				return 0, err
+			}
+			return out.(*salesv1.QuerySalesReportResponse).GetTotals().GetOrders(), nil
+		}
+		req := cases["QuerySalesReport"].req
+		// The sale exists, so C's empty report is a filter, not an empty alliance.
+		if n, err := totals(f.s.adminKey, req); err != nil || n != 1 {
+			t.Fatalf("admin's report: %d orders, %v; want the 1 sale", n, err)
+		}
+		if n, err := totals(f.keyB, req); err != nil || n != 1 {
+			t.Errorf("B's report of its own session: %d orders, %v; want 1", n, err)
+		}
+		with := func(field, value string) string {
+			return strings.Replace(req, `"granularity"`, `"`+field+`":"`+value+`","granularity"`, 1)
+		}
+		// C is an agency: a report is forced to agency = C, and naming
+		// another agency is refused rather than widened...
+		naming := with("agency", memberA)
+		if _, err := totals(f.keyC, naming); status.Code(err) != codes.PermissionDenied {
+			t.Errorf("C's report naming another agency: %v, want PERMISSION_DENIED", err)
+		}
+		// ...while another filter only narrows C's own data.
+		if n, err := totals(f.keyC, with("merchant", memberA)); err != nil || n != 0 {
+			t.Errorf("C's report of A's products: %d orders, %v; want 0", n, err)
+		}
+		for _, rt := range rts {
+			if rt.rpc == string(md.FullName().Parent())+"/"+string(md.Name()) {
+				method, target, body := rt.httpRequest(t, s.gatewayURL(), naming)
+				if rep := f.http(t, f.keyC, method, target, body); rep.code != 403 {
+					t.Errorf("HTTP %s %s as C: %d %s, want 403", method, target, rep.code, rep.raw)
+				}
+			}
+		}
+		for _, name := range []string{"GetSale", "ListSales", "GetSessionSummary"} {
+			if _, err := f.invoke(t, f.keyB, byName["alliance.sales.v1.SalesReporting/"+name], cases[name].req); err != nil {
+				t.Errorf("%s as B, the session's host: %v", name, err)
 			}
 		}
 	})
