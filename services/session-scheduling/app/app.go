@@ -46,8 +46,8 @@ type Config struct {
 	// Now is the clock; nil means time.Now. Tests inject one.
 	Now func() time.Time
 	// Admin keys and the suite's internal secret. With Admin nil no call is
-	// authenticated: only in-process tests and the opt-in period of the
-	// auth rollout do that (see Main).
+	// authenticated: only in-process tests do that; Main always loads or
+	// makes the keys.
 	Admin         *auth.AdminKeys
 	ServiceSecret auth.ServiceSecret
 	AuthFlags     auth.Flags
