@@ -27,7 +27,6 @@ import (
 	"github.com/cqlive/alliance/services/sales-reporting/internal/rpc"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/backoff"
 )
 
 // Config of sales reporting.
@@ -123,7 +122,8 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err := st.Cells(engine.Load); err != nil {
 		return nil, fmt.Errorf("load rollups: %w", err)
 	}
-	transport, err := c.TLS.DialOption()
+	// Attribution and display names are looked up as this service.
+	clientOpts, err := auth.ClientOptions("sales-reporting", c.ServiceSecret, c.TLS)
 	if err != nil {
 		return nil, err
 	}
@@ -131,21 +131,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dial := grpcx.DialOptions{Timeout: c.DependencyTimeout, GRPC: []grpc.DialOption{
-		transport,
-		// gRPC's default reconnect backoff grows to two minutes; a
-		// dependency that comes back should be used again within seconds.
-		grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
-			MinConnectTimeout: 2 * time.Second,
-		}),
-	}}
-	if len(c.ServiceSecret) > 0 {
-		// Attribution and display names are looked up as this service.
-		dial.GRPC = append(dial.GRPC, grpc.WithPerRPCCredentials(auth.PerRPCToken{
-			Token: c.ServiceSecret.Token("sales-reporting"), Insecure: c.TLS.CAFile == "",
-		}))
-	}
+	dial := grpcx.DialOptions{Timeout: c.DependencyTimeout, GRPC: clientOpts}
 	schedConn, err := grpcx.Dial(c.SessionSchedulingAddr, dial)
 	if err != nil {
 		return nil, fmt.Errorf("session scheduling at %s: %w", c.SessionSchedulingAddr, err)

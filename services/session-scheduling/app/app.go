@@ -24,7 +24,6 @@ import (
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/store"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/backoff"
 )
 
 // Config of the session scheduler.
@@ -128,7 +127,8 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	transport, err := c.TLS.DialOption()
+	// The registry's member checks and key checks run as this service.
+	dial, err := auth.ClientOptions("session-scheduling", c.ServiceSecret, c.TLS)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -137,21 +137,6 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err != nil {
 		_ = st.Close()
 		return nil, err
-	}
-	dial := []grpc.DialOption{
-		transport,
-		// gRPC's default reconnect backoff grows to two minutes; a registry
-		// that comes back should be used again within seconds.
-		grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
-			MinConnectTimeout: 2 * time.Second,
-		}),
-	}
-	if len(c.ServiceSecret) > 0 {
-		// The registry's member checks and key checks run as this service.
-		dial = append(dial, grpc.WithPerRPCCredentials(auth.PerRPCToken{
-			Token: c.ServiceSecret.Token("session-scheduling"), Insecure: c.TLS.CAFile == "",
-		}))
 	}
 	cc, err := grpcx.Dial(c.MemberRegistryAddr, grpcx.DialOptions{Timeout: c.RegistryTimeout, GRPC: dial})
 	if err != nil {
