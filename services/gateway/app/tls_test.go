@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"crypto/tls"
+	"github.com/cqlive/alliance/services/kit/auth"
 	"io"
 	"net"
 	"net/http"
@@ -24,7 +25,7 @@ import (
 func startTLS(t *testing.T, certs tlsxtest.Files, mutate func(*app.Config)) string {
 	t.Helper()
 	server := tlsx.Config{CertFile: certs.ServerCert, KeyFile: certs.ServerKey, ClientCAFile: certs.CA}
-	reg, err := member.New(member.Config{DataDir: t.TempDir(), TLS: server}, quiet())
+	reg, err := member.New(member.Config{DataDir: t.TempDir(), Security: auth.Security{TLS: server}}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/runner"
-	"github.com/cqlive/alliance/services/kit/tlsx"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	"github.com/cqlive/alliance/services/member-registry/internal/rpc"
 	"github.com/cqlive/alliance/services/member-registry/internal/store"
@@ -31,12 +30,8 @@ type Config struct {
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	LockTimeout     time.Duration
-	// Admin keys and the suite's internal secret. With Admin nil no call is
-	// authenticated: only in-process tests do that; Main always sets both.
-	Admin         *auth.AdminKeys
-	ServiceSecret auth.ServiceSecret
-	AuthFlags     auth.Flags
-	TLS           tlsx.Config
+	// Keys and TLS (see auth.Security).
+	auth.Security
 	// Extra interceptors and server options.
 	Unary      []grpc.UnaryServerInterceptor
 	Stream     []grpc.StreamServerInterceptor
@@ -58,8 +53,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
 	s.Duration(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for the data file's lock")
-	c.AuthFlags.BindFlags(s)
-	c.TLS.BindFlags(s)
+	c.Security.BindFlags(s)
 	return s
 }
 
@@ -83,13 +77,8 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, err
 	}
 	svc := registry.NewService(st, districts, time.Now)
-	unary, stream := c.Unary, c.Stream
-	if c.Admin != nil {
-		authn := &auth.Authenticator{Admin: c.Admin, Services: c.ServiceSecret, Members: rpc.LocalKeys(svc)}
-		unary = append([]grpc.UnaryServerInterceptor{authn.UnaryInterceptor(rpc.Policy)}, unary...)
-		stream = append([]grpc.StreamServerInterceptor{authn.StreamInterceptor(rpc.Policy)}, stream...)
-	}
-	tlsOpts, err := c.TLS.ServerOptions()
+	// The registry checks member keys against its own store.
+	unary, stream, tlsOpts, err := c.Security.Server(rpc.LocalKeys(svc), rpc.Policy, c.Unary, c.Stream)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -114,7 +103,7 @@ func Main(args []string) error {
 	var err error
 	// Every call is authenticated; without key files the first start makes
 	// them in the data folder (see auth.Flags.Load).
-	if c.Admin, c.ServiceSecret, err = c.AuthFlags.Load(c.DataDir, log); err != nil {
+	if err = c.Security.Load(c.DataDir, log); err != nil {
 		return err
 	}
 	srv, err := New(c, log)

@@ -47,7 +47,7 @@ func startSecured(t *testing.T) (*secured, string) {
 	dir := t.TempDir()
 	admin := auth.NewAdminKey()
 	secret := auth.ServiceSecret(auth.RandomSecret(32))
-	srv, err := app.New(app.Config{DataDir: dir, Admin: auth.NewAdminKeysFor(admin), ServiceSecret: secret}, quiet)
+	srv, err := app.New(app.Config{DataDir: dir, Security: auth.Security{Admin: auth.NewAdminKeysFor(admin), ServiceSecret: secret}}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/runner"
-	"github.com/cqlive/alliance/services/kit/tlsx"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/deps"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
@@ -46,17 +45,9 @@ type Config struct {
 	DependencyTimeout time.Duration
 	// Now is the clock of the ingestion rules (tests set it); nil is time.Now.
 	Now func() time.Time
-	// Admin keys and the suite's internal secret. With Admin nil no call is
-	// authenticated: only in-process tests do that; Main always loads or
-	// makes the keys. With a ServiceSecret, calls to the
+	// Keys and TLS (see auth.Security). With a ServiceSecret, calls to the
 	// other services carry this service's token.
-	Admin         *auth.AdminKeys
-	ServiceSecret auth.ServiceSecret
-	AuthFlags     auth.Flags
-	// KeyCacheTTL bounds how long a member key revoked in the registry
-	// keeps working here; 0 is auth.DefaultKeyCacheTTL.
-	KeyCacheTTL time.Duration
-	TLS         tlsx.Config
+	auth.Security
 	// Extra interceptors and server options (authentication, TLS).
 	Unary      []grpc.UnaryServerInterceptor
 	Stream     []grpc.StreamServerInterceptor
@@ -82,8 +73,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
 	s.Duration(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for the data file's lock")
 	s.Duration(&c.DependencyTimeout, "dependency-timeout", 3*time.Second, "deadline of each call to member registry and session scheduling")
-	c.AuthFlags.BindFlags(s)
-	c.TLS.BindFlags(s)
+	c.Security.BindFlags(s)
 	return s
 }
 
@@ -127,10 +117,6 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	tlsOpts, err := c.TLS.ServerOptions()
-	if err != nil {
-		return nil, err
-	}
 	dial := grpcx.DialOptions{Timeout: c.DependencyTimeout, GRPC: clientOpts}
 	schedConn, err := grpcx.Dial(c.SessionSchedulingAddr, dial)
 	if err != nil {
@@ -144,12 +130,10 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	client := deps.New(schedConn, regConn)
 	svc := ingest.NewService(st, client, engine, ingest.Config{Currency: c.Currency, Location: loc, Now: c.Now})
 
-	unary, stream := c.Unary, c.Stream
-	if c.Admin != nil {
-		authn := &auth.Authenticator{Admin: c.Admin, Services: c.ServiceSecret,
-			Members: &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(regConn), TTL: c.KeyCacheTTL}}
-		unary = append([]grpc.UnaryServerInterceptor{authn.UnaryInterceptor(rpc.Policy)}, unary...)
-		stream = append([]grpc.StreamServerInterceptor{authn.StreamInterceptor(rpc.Policy)}, stream...)
+	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(regConn), TTL: c.KeyCacheTTL}
+	unary, stream, tlsOpts, err := c.Security.Server(keys, rpc.Policy, c.Unary, c.Stream)
+	if err != nil {
+		return nil, err
 	}
 	srv := grpcx.NewServer(grpcx.ServerOptions{
 		Name: ServiceName, Logger: log, ShutdownTimeout: c.ShutdownTimeout,
@@ -182,7 +166,7 @@ func Main(args []string) error {
 	// Every call is authenticated; without key files the first start makes
 	// them in the data folder (see auth.Flags.Load).
 	var err error
-	if c.Admin, c.ServiceSecret, err = c.AuthFlags.Load(c.DataDir, log); err != nil {
+	if err = c.Security.Load(c.DataDir, log); err != nil {
 		return err
 	}
 	srv, err := New(c, log)

@@ -18,7 +18,6 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/runner"
-	"github.com/cqlive/alliance/services/kit/tlsx"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/members"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/rpc"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
@@ -44,16 +43,8 @@ type Config struct {
 	LogLevel        string
 	// Now is the clock; nil means time.Now. Tests inject one.
 	Now func() time.Time
-	// Admin keys and the suite's internal secret. With Admin nil no call is
-	// authenticated: only in-process tests do that; Main always loads or
-	// makes the keys.
-	Admin         *auth.AdminKeys
-	ServiceSecret auth.ServiceSecret
-	AuthFlags     auth.Flags
-	// KeyCacheTTL bounds how long a member key revoked in the registry
-	// keeps working here; 0 is auth.DefaultKeyCacheTTL (10s).
-	KeyCacheTTL time.Duration
-	TLS         tlsx.Config
+	// Keys and TLS (see auth.Security).
+	auth.Security
 	// Extra interceptors and server options.
 	Unary      []grpc.UnaryServerInterceptor
 	Stream     []grpc.StreamServerInterceptor
@@ -81,8 +72,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
 	s.Duration(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for the data file's lock")
-	c.AuthFlags.BindFlags(s)
-	c.TLS.BindFlags(s)
+	c.Security.BindFlags(s)
 	return s
 }
 
@@ -144,12 +134,12 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, fmt.Errorf("member registry at %s: %w", c.MemberRegistryAddr, err)
 	}
 	svc := scheduling.NewService(st, members.New(cc, c.RegistryTimeout), rules, c.Now)
-	unary, stream := c.Unary, c.Stream
-	if c.Admin != nil {
-		authn := &auth.Authenticator{Admin: c.Admin, Services: c.ServiceSecret,
-			Members: &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(cc), TTL: c.KeyCacheTTL}}
-		unary = append([]grpc.UnaryServerInterceptor{authn.UnaryInterceptor(rpc.Policy)}, unary...)
-		stream = append([]grpc.StreamServerInterceptor{authn.StreamInterceptor(rpc.Policy)}, stream...)
+	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(cc), TTL: c.KeyCacheTTL}
+	unary, stream, tlsOpts, err := c.Security.Server(keys, rpc.Policy, c.Unary, c.Stream)
+	if err != nil {
+		_ = st.Close()
+		_ = cc.Close()
+		return nil, err
 	}
 	srv := grpcx.NewServer(grpcx.ServerOptions{
 		Name: ServiceName, Logger: log, ShutdownTimeout: c.ShutdownTimeout,
@@ -172,7 +162,7 @@ func Main(args []string) error {
 	var err error
 	// Every call is authenticated; without key files the first start makes
 	// them in the data folder (see auth.Flags.Load).
-	if c.Admin, c.ServiceSecret, err = c.AuthFlags.Load(c.DataDir, log); err != nil {
+	if err = c.Security.Load(c.DataDir, log); err != nil {
 		return err
 	}
 	srv, err := New(c, log)

@@ -69,7 +69,7 @@ func startSecured(t *testing.T) *secured {
 	s := &secured{t: t, admin: auth.NewAdminKey(), keys: map[string]string{}, clock: &clock{now: t0}}
 	admins := auth.NewAdminKeysFor(s.admin)
 	secret := auth.ServiceSecret(auth.RandomSecret(32))
-	regSrv, err := memberapp.New(memberapp.Config{DataDir: t.TempDir(), Admin: admins, ServiceSecret: secret}, quiet())
+	regSrv, err := memberapp.New(memberapp.Config{DataDir: t.TempDir(), Security: auth.Security{Admin: admins, ServiceSecret: secret}}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func startSecured(t *testing.T) *secured {
 	}
 	srv, err := app.New(app.Config{
 		DataDir: t.TempDir(), MemberRegistryAddr: regAddr, RegistryTimeout: 2 * time.Second, Now: s.clock.Now,
-		Admin: admins, ServiceSecret: secret,
+		Security: auth.Security{Admin: admins, ServiceSecret: secret},
 	}, quiet())
 	if err != nil {
 		t.Fatal(err)
@@ -415,7 +415,7 @@ func TestMembersBookAndRunTheirOwnSessions(t *testing.T) {
 func TestARevokedKeyStopsWorkingWithinTheCacheTTL(t *testing.T) {
 	s := startSecured(t)
 	const ttl = 200 * time.Millisecond
-	srv, err := app.New(app.Config{DataDir: t.TempDir(), MemberRegistryAddr: s.regAddr, Admin: s.admins, ServiceSecret: s.secret, KeyCacheTTL: ttl}, quiet())
+	srv, err := app.New(app.Config{DataDir: t.TempDir(), MemberRegistryAddr: s.regAddr, Security: auth.Security{Admin: s.admins, ServiceSecret: s.secret, KeyCacheTTL: ttl}}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,12 +465,12 @@ func TestTLSEndToEnd(t *testing.T) {
 	admin := auth.NewAdminKey()
 	admins, secret := auth.NewAdminKeysFor(admin), auth.ServiceSecret(auth.RandomSecret(32))
 
-	regSrv, err := memberapp.New(memberapp.Config{DataDir: t.TempDir(), Admin: admins, ServiceSecret: secret, TLS: tlsCfg}, quiet())
+	regSrv, err := memberapp.New(memberapp.Config{DataDir: t.TempDir(), Security: auth.Security{Admin: admins, ServiceSecret: secret, TLS: tlsCfg}}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
 	regAddr, _ := serveOn(t, regSrv, "127.0.0.1:0")
-	srv, err := app.New(app.Config{DataDir: t.TempDir(), MemberRegistryAddr: regAddr, Admin: admins, ServiceSecret: secret, TLS: tlsCfg}, quiet())
+	srv, err := app.New(app.Config{DataDir: t.TempDir(), MemberRegistryAddr: regAddr, Security: auth.Security{Admin: admins, ServiceSecret: secret, TLS: tlsCfg}}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

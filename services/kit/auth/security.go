@@ -1,0 +1,57 @@
+package auth
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/config"
+	"github.com/cqlive/alliance/services/kit/tlsx"
+	"google.golang.org/grpc"
+)
+
+// Security is the authentication and transport part of every service's
+// Config, embedded there so that its fields read as the service's own.
+type Security struct {
+	// Admin keys and the suite's internal secret. With Admin nil no call is
+	// authenticated: only in-process tests do that; a service's Main always
+	// loads or makes them (Load).
+	Admin         *AdminKeys
+	ServiceSecret ServiceSecret
+	AuthFlags     Flags
+	// KeyCacheTTL bounds how long a member key revoked in the registry keeps
+	// working in the other services; 0 is DefaultKeyCacheTTL.
+	KeyCacheTTL time.Duration
+	TLS         tlsx.Config
+}
+
+// BindFlags defines the key-file and TLS flags on set.
+func (s *Security) BindFlags(set *config.Set) {
+	s.AuthFlags.BindFlags(set)
+	s.TLS.BindFlags(set)
+}
+
+// Load reads the admin keys and the service secret, making them in
+// dataDir on first start when no files are configured.
+func (s *Security) Load(dataDir string, log *slog.Logger) error {
+	var err error
+	s.Admin, s.ServiceSecret, err = s.AuthFlags.Load(dataDir, log)
+	return err
+}
+
+// Server returns what a gRPC server needs: interceptors that authenticate
+// every call and check it against p (none when Admin is nil), in front of
+// the given ones, and the TLS server options.
+func (s Security) Server(members MemberKeys, p Policy, unary []grpc.UnaryServerInterceptor, stream []grpc.StreamServerInterceptor) (
+	[]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, []grpc.ServerOption, error) {
+	opts, err := s.TLS.ServerOptions()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if s.Admin == nil {
+		return unary, stream, opts, nil
+	}
+	a := &Authenticator{Admin: s.Admin, Services: s.ServiceSecret, Members: members}
+	unary = append([]grpc.UnaryServerInterceptor{a.UnaryInterceptor(p)}, unary...)
+	stream = append([]grpc.StreamServerInterceptor{a.StreamInterceptor(p)}, stream...)
+	return unary, stream, opts, nil
+}
