@@ -42,31 +42,16 @@ var Schema = boltdb.Schema{
 
 // Store implements scheduling.Repo on bbolt.
 type Store struct {
-	DB *bolt.DB
-	// Concurrent writes share commits (one fsync for many callers).
-	commits *boltdb.Committer
+	*boltdb.Store[scheduling.Tx]
 }
 
 // Open opens (or creates) the file.
 func Open(path string, o boltdb.Options) (*Store, error) {
-	db, err := boltdb.Open(path, Schema, o)
+	st, err := boltdb.OpenStore(path, Schema, o, func(tx *bolt.Tx) scheduling.Tx { return txn{tx} })
 	if err != nil {
 		return nil, err
 	}
-	return &Store{DB: db, commits: boltdb.NewCommitter(db, 0)}, nil
-}
-
-// Close closes the file.
-func (s *Store) Close() error { return s.DB.Close() }
-
-// View runs fn in a read transaction.
-func (s *Store) View(fn func(scheduling.Tx) error) error {
-	return s.DB.View(func(tx *bolt.Tx) error { return fn(txn{tx}) })
-}
-
-// Update runs fn in a write transaction; it commits only if fn returns nil.
-func (s *Store) Update(fn func(scheduling.Tx) error) error {
-	return s.commits.Update(func(tx *bolt.Tx) error { return fn(txn{tx}) })
+	return &Store{st}, nil
 }
 
 type txn struct{ tx *bolt.Tx }
