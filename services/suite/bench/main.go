@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -186,12 +185,11 @@ func run(args []string) error {
 }
 
 func free() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := layout.FreeAddr()
 	if err != nil {
 		panic(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 // fixtures registers a base, a host, a merchant with a product, and a live

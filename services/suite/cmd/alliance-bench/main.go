@@ -14,7 +14,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -183,14 +182,12 @@ func run(o options) error {
 	return nil
 }
 
-// free picks a free loopback port.
 func free() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := layout.FreeAddr()
 	if err != nil {
 		panic(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 // seed makes a base with one studio per client, one host per client, a

@@ -3,6 +3,7 @@ package layout
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
 	"time"
 
@@ -39,4 +40,15 @@ func StartGRPC(ctx context.Context, bin string, procs []Proc, grace time.Duratio
 		}
 	}
 	return stop, nil
+}
+
+// FreeAddr returns a loopback address with a port that was free a moment
+// ago, for processes started on private ports.
+func FreeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
