@@ -72,7 +72,7 @@ func run(args []string) error {
 	}
 	defer os.RemoveAll(data)
 
-	addrs := layout.Addrs{MemberRegistry: free(), SessionScheduling: free(), SalesReporting: free(), Gateway: free()}
+	addrs := layout.Addrs{MemberRegistry: layout.FreeAddr(), SessionScheduling: layout.FreeAddr(), SalesReporting: layout.FreeAddr(), Gateway: layout.FreeAddr()}
 	// Every call is authenticated, as in production: the admin key, checked
 	// against its hash on each call by the service.
 	keys, adminKey, _, err := layout.EnsureAuth(data)
@@ -184,13 +184,6 @@ func run(args []string) error {
 	return nil
 }
 
-func free() string {
-	addr, err := layout.FreeAddr()
-	if err != nil {
-		panic(err)
-	}
-	return addr
-}
 
 // fixtures registers a base, a host, a merchant with a product, and a live
 // session to record sales into; it returns the session and an event time

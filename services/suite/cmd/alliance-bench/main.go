@@ -76,7 +76,7 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	addrs := layout.Addrs{MemberRegistry: free(), SessionScheduling: free(), SalesReporting: free()}
+	addrs := layout.Addrs{MemberRegistry: layout.FreeAddr(), SessionScheduling: layout.FreeAddr(), SalesReporting: layout.FreeAddr()}
 	keys, key, _, err := layout.EnsureAuth(dir)
 	if err != nil {
 		return err
@@ -182,13 +182,6 @@ func run(o options) error {
 	return nil
 }
 
-func free() string {
-	addr, err := layout.FreeAddr()
-	if err != nil {
-		panic(err)
-	}
-	return addr
-}
 
 // seed makes a base with one studio per client, one host per client, a
 // merchant with a product, and a LIVE session to record sales against.
