@@ -184,7 +184,6 @@ func run(args []string) error {
 	return nil
 }
 
-
 // fixtures registers a base, a host, a merchant with a product, and a live
 // session to record sales into; it returns the session and an event time
 // inside its window.

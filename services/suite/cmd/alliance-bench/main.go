@@ -182,7 +182,6 @@ func run(o options) error {
 	return nil
 }
 
-
 // seed makes a base with one studio per client, one host per client, a
 // merchant with a product, and a LIVE session to record sales against.
 func seed(ctx context.Context, mc memberv1.MemberRegistryClient, sc sessionv1.SessionSchedulerClient, clients int) (*sessionv1.Session, error) {
