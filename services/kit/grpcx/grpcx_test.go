@@ -186,3 +186,14 @@ func TestUpstreamNamesTheServiceThatIsDown(t *testing.T) {
 		t.Fatal("a NOT_FOUND must pass through")
 	}
 }
+
+func TestCodeName(t *testing.T) {
+	for c, want := range map[codes.Code]string{
+		codes.OK: "OK", codes.Canceled: "CANCELLED", codes.FailedPrecondition: "FAILED_PRECONDITION",
+		codes.PermissionDenied: "PERMISSION_DENIED", codes.Code(99): "UNKNOWN",
+	} {
+		if got := grpcx.CodeName(c); got != want {
+			t.Errorf("CodeName(%d) = %q, want %q", c, got, want)
+		}
+	}
+}

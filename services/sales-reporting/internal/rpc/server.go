@@ -141,7 +141,7 @@ func (s *Server) importError(ctx context.Context, index int64, err error) *sales
 		msg = fe.Error()
 	}
 	reason := grpcx.Reason(st.Err())
-	return &salesv1.ImportError{Index: index, Code: codeName(st.Code()), Reason: reason, Message: msg}
+	return &salesv1.ImportError{Index: index, Code: grpcx.CodeName(st.Code()), Reason: reason, Message: msg}
 }
 
 func (s *Server) GetSale(ctx context.Context, req *salesv1.GetSaleRequest) (*salesv1.Sale, error) {

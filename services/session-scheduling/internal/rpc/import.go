@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
-	"strings"
-	"unicode"
 
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
@@ -111,23 +108,5 @@ func importError(ctx context.Context, index int64, err error) *sessionv1.ImportE
 	if f, ok := fault.As(err); ok && len(f.Violations) > 0 {
 		msg = f.Error()
 	}
-	return &sessionv1.ImportError{Index: index, Code: codeName(st.Code()), Reason: grpcx.Reason(st.Err()), Message: msg}
-}
-
-// codeName is the canonical UPPER_SNAKE name of a code (FAILED_PRECONDITION).
-func codeName(c codes.Code) string {
-	switch c {
-	case codes.OK:
-		return "OK"
-	case codes.Canceled:
-		return "CANCELLED"
-	}
-	var b strings.Builder
-	for i, r := range c.String() {
-		if i > 0 && unicode.IsUpper(r) {
-			b.WriteByte('_')
-		}
-		b.WriteRune(unicode.ToUpper(r))
-	}
-	return b.String()
+	return &sessionv1.ImportError{Index: index, Code: grpcx.CodeName(st.Code()), Reason: grpcx.Reason(st.Err()), Message: msg}
 }
