@@ -171,7 +171,10 @@ func (svc *Service) StartSession(ctx context.Context, id, etag string) (*Session
 	if err := svc.mayChange(ctx, cur, &host); err != nil {
 		return nil, err
 	}
-	if err := startable(cur, etag, svc.stamp()); err != nil {
+	if err := checkETag(etag, cur); err != nil {
+		return nil, err
+	}
+	if err := startable(cur, svc.stamp()); err != nil {
 		return nil, err
 	}
 	if err := checkHost(host, true); err != nil {
@@ -180,11 +183,8 @@ func (svc *Service) StartSession(ctx context.Context, id, etag string) (*Session
 	if err := checkStudio(got[base], cur.Studio, true); err != nil {
 		return nil, err
 	}
-	return svc.transition(id, etag, func(s *Session, now time.Time) error {
-		if err := sameParties(cur, s); err != nil {
-			return err
-		}
-		if err := startable(s, etag, now); err != nil {
+	return svc.transition(cur, etag, func(s *Session, now time.Time) error {
+		if err := startable(s, now); err != nil {
 			return err
 		}
 		s.State, s.ActualStart = StateLive, now
@@ -192,10 +192,7 @@ func (svc *Service) StartSession(ctx context.Context, id, etag string) (*Session
 	})
 }
 
-func startable(s *Session, etag string, now time.Time) error {
-	if err := checkETag(etag, s); err != nil {
-		return err
-	}
+func startable(s *Session, now time.Time) error {
 	if s.State != StateScheduled {
 		return badTransition(s, StateLive)
 	}
@@ -213,13 +210,7 @@ func (svc *Service) EndSession(ctx context.Context, id, etag string) (*Session, 
 	if err != nil {
 		return nil, err
 	}
-	return svc.transition(id, etag, func(s *Session, now time.Time) error {
-		if err := sameParties(cur, s); err != nil {
-			return err
-		}
-		if err := checkETag(etag, s); err != nil {
-			return err
-		}
+	return svc.transition(cur, etag, func(s *Session, now time.Time) error {
 		if s.State != StateLive {
 			return badTransition(s, StateEnded)
 		}
@@ -239,13 +230,7 @@ func (svc *Service) CancelSession(ctx context.Context, id, reason, etag string) 
 	if err != nil {
 		return nil, err
 	}
-	return svc.transition(id, etag, func(s *Session, now time.Time) error {
-		if err := sameParties(cur, s); err != nil {
-			return err
-		}
-		if err := checkETag(etag, s); err != nil {
-			return err
-		}
+	return svc.transition(cur, etag, func(s *Session, now time.Time) error {
 		if s.State != StateScheduled {
 			return badTransition(s, StateCancelled)
 		}
@@ -276,11 +261,20 @@ func sameParties(checked, now *Session) error {
 	return nil
 }
 
-func (svc *Service) transition(id, etag string, change func(*Session, time.Time) error) (*Session, error) {
+// transition changes the session cur names in one write transaction, as
+// its stored version: the parties checked outside the transaction must
+// still be the session's, and the caller's etag, when given, current.
+func (svc *Service) transition(cur *Session, etag string, change func(*Session, time.Time) error) (*Session, error) {
 	var out *Session
 	err := svc.repo.Update(func(tx Tx) error {
-		s, err := get(tx, id)
+		s, err := get(tx, cur.ID)
 		if err != nil {
+			return err
+		}
+		if err := sameParties(cur, s); err != nil {
+			return err
+		}
+		if err := checkETag(etag, s); err != nil {
 			return err
 		}
 		now := svc.stamp()
