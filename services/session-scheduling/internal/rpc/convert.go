@@ -1,13 +1,13 @@
 package rpc
 
 import (
-	"encoding/binary"
 	"time"
 
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/ids"
+	"github.com/cqlive/alliance/services/kit/timekey"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -29,6 +29,20 @@ func timeOf(v *fault.Invalid, field string, ts *timestamppb.Timestamp) time.Time
 		return time.Time{}
 	}
 	return ts.AsTime()
+}
+
+// boundOf reads an optional filter bound. The domain takes the zero
+// time.Time for "no bound", but the zero time is also the first instant a
+// Timestamp carries, 0001-01-01T00:00:00Z. No stored instant is the zero
+// time (a session's start_time and actual_end_time are required), so that
+// bound selects exactly what the bound one nanosecond later selects, and
+// that one is not mistaken for "no bound".
+func boundOf(v *fault.Invalid, field string, ts *timestamppb.Timestamp) time.Time {
+	t := timeOf(v, field, ts)
+	if ts != nil && t.IsZero() && ts.CheckValid() == nil {
+		return t.Add(time.Nanosecond)
+	}
+	return t
 }
 
 func sessionToProto(s *scheduling.Session) *sessionv1.Session {
@@ -69,21 +83,25 @@ func sessionFromProto(p *sessionv1.Session) (scheduling.Session, error) {
 	return s, v.Err()
 }
 
-// A page cursor is the start time (Unix nanoseconds) and the id of the
-// last session of the page.
+// A page cursor is the start time (a kit/timekey Key) and the id of the
+// last session of the page. Tokens of schema 1 held Unix nanoseconds; the
+// query fingerprint changed with the encoding (see listQuery), so such a
+// token fails its check as INVALID_ARGUMENT instead of being misread.
 func encodeCursor(c scheduling.Cursor) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(c.Start.UnixNano())), c.ID...)
+	return append(timekey.Key(c.Start), c.ID...)
 }
 
 func decodeCursor(raw []byte) (scheduling.Cursor, error) {
 	if len(raw) == 0 {
 		return scheduling.Cursor{}, nil
 	}
-	if len(raw) < 9 {
-		return scheduling.Cursor{}, fault.InvalidField("page_token", "is not a page token of this query; start again without one")
+	bad := fault.InvalidField("page_token", "is not a page token of this query; start again without one")
+	if len(raw) <= timekey.Size {
+		return scheduling.Cursor{}, bad
 	}
-	return scheduling.Cursor{
-		Start: time.Unix(0, int64(binary.BigEndian.Uint64(raw[:8]))).UTC(),
-		ID:    string(raw[8:]),
-	}, nil
+	start, err := timekey.ParseKey(raw)
+	if err != nil {
+		return scheduling.Cursor{}, bad
+	}
+	return scheduling.Cursor{Start: start, ID: string(raw[timekey.Size:])}, nil
 }

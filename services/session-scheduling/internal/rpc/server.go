@@ -110,14 +110,13 @@ func (s *Server) ListSessions(ctx context.Context, req *sessionv1.ListSessionsRe
 		Host: req.GetHost(), Base: req.GetBase(), Studio: req.GetStudio(), Merchant: req.GetMerchant(),
 		State:     scheduling.State(req.GetState()),
 		Platform:  scheduling.Platform(req.GetPlatform()),
-		StartFrom: timeOf(&v, "start_after", req.GetStartAfter()),
-		StartTo:   timeOf(&v, "start_before", req.GetStartBefore()),
+		StartFrom: boundOf(&v, "start_after", req.GetStartAfter()),
+		StartTo:   boundOf(&v, "start_before", req.GetStartBefore()),
 	}
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
-	query := fmt.Sprintf("sessions|%s|%s|%s|%s|%d|%d|%s|%s", f.Host, f.Base, f.Studio, f.Merchant, f.State, f.Platform,
-		f.StartFrom.Format(time.RFC3339Nano), f.StartTo.Format(time.RFC3339Nano))
+	query := listQuery(f)
 	raw, err := s.tokens.Decode(req.GetPageToken(), query)
 	if err != nil {
 		return nil, fail(ctx, err)
@@ -191,8 +190,8 @@ func (s *Server) FindAvailableSlots(ctx context.Context, req *sessionv1.FindAvai
 	var v fault.Invalid
 	q := scheduling.SlotQuery{
 		Studio: req.GetStudio(), Base: req.GetBase(), Host: req.GetHost(),
-		From: timeOf(&v, "window_start", req.GetWindowStart()),
-		To:   timeOf(&v, "window_end", req.GetWindowEnd()),
+		From: boundOf(&v, "window_start", req.GetWindowStart()),
+		To:   boundOf(&v, "window_end", req.GetWindowEnd()),
 	}
 	if d := req.GetDuration(); d != nil {
 		if err := d.CheckValid(); err != nil {
@@ -218,10 +217,10 @@ func (s *Server) CountSessions(ctx context.Context, req *sessionv1.CountSessions
 	var v fault.Invalid
 	f := scheduling.CountFilter{
 		State:     scheduling.State(req.GetState()),
-		StartFrom: timeOf(&v, "start_after", req.GetStartAfter()),
-		StartTo:   timeOf(&v, "start_before", req.GetStartBefore()),
-		EndFrom:   timeOf(&v, "ended_after", req.GetEndedAfter()),
-		EndTo:     timeOf(&v, "ended_before", req.GetEndedBefore()),
+		StartFrom: boundOf(&v, "start_after", req.GetStartAfter()),
+		StartTo:   boundOf(&v, "start_before", req.GetStartBefore()),
+		EndFrom:   boundOf(&v, "ended_after", req.GetEndedAfter()),
+		EndTo:     boundOf(&v, "ended_before", req.GetEndedBefore()),
 	}
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
@@ -231,4 +230,12 @@ func (s *Server) CountSessions(ctx context.Context, req *sessionv1.CountSessions
 		return nil, fail(ctx, err)
 	}
 	return &sessionv1.CountSessionsResponse{Count: n}, nil
+}
+
+// listQuery is the fingerprint of a ListSessions query that its page
+// tokens are bound to. "v2" is the cursor encoding (kit/timekey): a token
+// minted with the Unix-nanosecond cursor of schema 1 no longer matches.
+func listQuery(f scheduling.ListFilter) string {
+	return fmt.Sprintf("sessions.v2|%s|%s|%s|%s|%d|%d|%s|%s", f.Host, f.Base, f.Studio, f.Merchant, f.State, f.Platform,
+		f.StartFrom.Format(time.RFC3339Nano), f.StartTo.Format(time.RFC3339Nano))
 }
