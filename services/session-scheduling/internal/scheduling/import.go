@@ -157,6 +157,14 @@ func (r Rules) validateHistory(line *ImportLine, now time.Time) error {
 		v.Add("session_id", "must be 1-63 lowercase letters, digits or hyphens, starting with a letter; got %q", line.ID)
 	}
 	r.checkFields(&v, s, nil) // history: no "not in the past"
+	switch {
+	case s.Start.IsZero(): // reported by checkFields
+	case s.Start.Before(HistoryStart):
+		v.Add("session.start_time", "lies before %s, where imported history begins", HistoryStart.Format(time.DateOnly))
+	case s.Start.After(now.Add(r.Horizon)):
+		v.Add("session.start_time", "lies beyond the booking horizon: a session may start at most %s ahead, until %s",
+			r.Horizon, now.Add(r.Horizon).Format(time.RFC3339))
+	}
 	switch s.State {
 	case StateEnded:
 		switch {
@@ -168,6 +176,10 @@ func (r Rules) validateHistory(line *ImportLine, now time.Time) error {
 			v.Add("session.actual_end_time", "must be after actual_start_time")
 		case s.ActualEnd.After(now):
 			v.Add("session.actual_end_time", "lies in the future (now is %s); only sessions that have ended can be imported", now.Format(time.RFC3339))
+		}
+		if !s.Start.IsZero() && !s.End.IsZero() {
+			nearPlan(&v, "session.actual_start_time", s.ActualStart, s)
+			nearPlan(&v, "session.actual_end_time", s.ActualEnd, s)
 		}
 		if s.CancelReason != "" {
 			v.Add("session.cancel_reason", "only a CANCELLED session has one")
@@ -183,6 +195,18 @@ func (r Rules) validateHistory(line *ImportLine, now time.Time) error {
 		v.Add("session.state", "must be ENDED or CANCELLED, got %s", s.State)
 	}
 	return v.Err()
+}
+
+// nearPlan checks that an actual time lies within ActualSlack of the
+// session's planned interval.
+func nearPlan(v *fault.Invalid, field string, t time.Time, s *Session) {
+	if t.IsZero() {
+		return
+	}
+	if t.Before(s.Start.Add(-ActualSlack)) || t.After(s.End.Add(ActualSlack)) {
+		v.Add(field, "lies more than %s outside the planned interval %s to %s", ActualSlack,
+			s.Start.Format(time.RFC3339), s.End.Format(time.RFC3339))
+	}
 }
 
 // directory answers Members from what it has read before: members are
