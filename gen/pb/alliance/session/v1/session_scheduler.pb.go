@@ -1231,10 +1231,14 @@ type ImportSessionsResponse struct {
 	// Identical repeats of stored sessions: not stored again.
 	Duplicates int64 `protobuf:"varint,2,opt,name=duplicates,proto3" json:"duplicates,omitempty"`
 	Rejected   int64 `protobuf:"varint,3,opt,name=rejected,proto3" json:"rejected,omitempty"`
-	// One entry per rejected line (at most 10,000).
-	Errors        []*ImportError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The first rejected lines, in stream order: at most 1,000 entries and
+	// 1 MiB of them, so that the answer stays well under gRPC's default
+	// 4 MiB receive limit. The counts above are always complete.
+	Errors []*ImportError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
+	// Some rejected lines are left out of errors (see errors).
+	ErrorsTruncated bool `protobuf:"varint,5,opt,name=errors_truncated,json=errorsTruncated,proto3" json:"errors_truncated,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ImportSessionsResponse) Reset() {
@@ -1293,6 +1297,13 @@ func (x *ImportSessionsResponse) GetErrors() []*ImportError {
 		return x.Errors
 	}
 	return nil
+}
+
+func (x *ImportSessionsResponse) GetErrorsTruncated() bool {
+	if x != nil {
+		return x.ErrorsTruncated
+	}
+	return false
 }
 
 type ImportError struct {
@@ -1464,14 +1475,15 @@ const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"\x15ImportSessionsRequest\x126\n" +
 	"\asession\x18\x01 \x01(\v2\x1c.alliance.session.v1.SessionR\asession\x12\x1d\n" +
 	"\n" +
-	"session_id\x18\x02 \x01(\tR\tsessionId\"\xaa\x01\n" +
+	"session_id\x18\x02 \x01(\tR\tsessionId\"\xd5\x01\n" +
 	"\x16ImportSessionsResponse\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x1e\n" +
 	"\n" +
 	"duplicates\x18\x02 \x01(\x03R\n" +
 	"duplicates\x12\x1a\n" +
 	"\brejected\x18\x03 \x01(\x03R\brejected\x128\n" +
-	"\x06errors\x18\x04 \x03(\v2 .alliance.session.v1.ImportErrorR\x06errors\"i\n" +
+	"\x06errors\x18\x04 \x03(\v2 .alliance.session.v1.ImportErrorR\x06errors\x12)\n" +
+	"\x10errors_truncated\x18\x05 \x01(\bR\x0ferrorsTruncated\"i\n" +
 	"\vImportError\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x03R\x05index\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x16\n" +
