@@ -16,9 +16,10 @@ import (
 // ImportSessions reads the stream in batches of scheduling.ImportBatchSize
 // lines; each batch is judged and committed in one transaction before the
 // next is read. A line that cannot even be read as a session (a malformed
-// timestamp) is rejected here. A registry or store failure ends the
-// stream with its status; the batches before it stay committed, and
-// sending the stream again counts them as duplicates.
+// timestamp) is rejected here. A registry that does not answer, even
+// when asked again, rejects the lines that needed it (UNAVAILABLE); only a
+// store failure ends the stream with its status. The batches before it
+// stay committed, and sending the stream again counts them as duplicates.
 func (s *Server) ImportSessions(stream sessionv1.SessionScheduler_ImportSessionsServer) error {
 	ctx := withCaller(stream.Context())
 	im := s.svc.NewImport()
