@@ -227,3 +227,22 @@ func TestInvalidTimestampsNameTheirField(t *testing.T) {
 		})
 	}
 }
+
+// TestTheFirstTimestampIsAnInstantNotAbsence: 0001-01-01T00:00:00Z is
+// the zero time.Time, which the domain takes for "not given"; given as a
+// session's time it meets the bound it breaks, not "is required".
+func TestTheFirstTimestampIsAnInstantNotAbsence(t *testing.T) {
+	w := newWorld(t)
+	_, err := w.create(sessionAt("host-a", x1, firstStamp, firstStamp.Add(time.Hour)))
+	wantErr(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
+	if !contains(details(err), "must not be in the past") {
+		t.Fatalf("details %s; want the past bound", details(err))
+	}
+	line := ended("first", "host-a", x1, 0, 60)
+	line.Session.StartTime, line.Session.EndTime = timestamppb.New(firstStamp), timestamppb.New(firstStamp.Add(time.Hour))
+	line.Session.ActualStartTime, line.Session.ActualEndTime = line.Session.StartTime, line.Session.EndTime
+	resp := w.mustImport(line)
+	if len(resp.GetErrors()) != 1 || !contains(resp.GetErrors()[0].GetMessage(), "where imported history begins") {
+		t.Fatalf("import: %v; want the 2000-01-01 bound", resp)
+	}
+}

@@ -19,7 +19,15 @@ func stamp(t time.Time) *timestamppb.Timestamp {
 	return timestamppb.New(t)
 }
 
-// timeOf reads an optional timestamp; a malformed one is a violation of field.
+// timeOf reads an optional timestamp; a malformed one is a violation of
+// field. The domain takes the zero time.Time for "not given", but the
+// zero time is also the first instant a Timestamp carries,
+// 0001-01-01T00:00:00Z. No stored instant is the zero time (a session's
+// start_time and actual_end_time are required, and bounded far above it),
+// so that instant is read as one nanosecond later: as a filter bound it
+// selects exactly the same sessions, and as a session's time it is
+// refused by the same bounds, with the message of that bound rather than
+// "is required".
 func timeOf(v *fault.Invalid, field string, ts *timestamppb.Timestamp) time.Time {
 	if ts == nil {
 		return time.Time{}
@@ -28,18 +36,8 @@ func timeOf(v *fault.Invalid, field string, ts *timestamppb.Timestamp) time.Time
 		v.Add(field, "is not a valid timestamp: %v", err)
 		return time.Time{}
 	}
-	return ts.AsTime()
-}
-
-// boundOf reads an optional filter bound. The domain takes the zero
-// time.Time for "no bound", but the zero time is also the first instant a
-// Timestamp carries, 0001-01-01T00:00:00Z. No stored instant is the zero
-// time (a session's start_time and actual_end_time are required), so that
-// bound selects exactly what the bound one nanosecond later selects, and
-// that one is not mistaken for "no bound".
-func boundOf(v *fault.Invalid, field string, ts *timestamppb.Timestamp) time.Time {
-	t := timeOf(v, field, ts)
-	if ts != nil && t.IsZero() && ts.CheckValid() == nil {
+	t := ts.AsTime()
+	if t.IsZero() {
 		return t.Add(time.Nanosecond)
 	}
 	return t

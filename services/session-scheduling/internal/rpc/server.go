@@ -110,8 +110,8 @@ func (s *Server) ListSessions(ctx context.Context, req *sessionv1.ListSessionsRe
 		Host: req.GetHost(), Base: req.GetBase(), Studio: req.GetStudio(), Merchant: req.GetMerchant(),
 		State:     scheduling.State(req.GetState()),
 		Platform:  scheduling.Platform(req.GetPlatform()),
-		StartFrom: boundOf(&v, "start_after", req.GetStartAfter()),
-		StartTo:   boundOf(&v, "start_before", req.GetStartBefore()),
+		StartFrom: timeOf(&v, "start_after", req.GetStartAfter()),
+		StartTo:   timeOf(&v, "start_before", req.GetStartBefore()),
 	}
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
@@ -190,8 +190,8 @@ func (s *Server) FindAvailableSlots(ctx context.Context, req *sessionv1.FindAvai
 	var v fault.Invalid
 	q := scheduling.SlotQuery{
 		Studio: req.GetStudio(), Base: req.GetBase(), Host: req.GetHost(),
-		From: boundOf(&v, "window_start", req.GetWindowStart()),
-		To:   boundOf(&v, "window_end", req.GetWindowEnd()),
+		From: timeOf(&v, "window_start", req.GetWindowStart()),
+		To:   timeOf(&v, "window_end", req.GetWindowEnd()),
 	}
 	if d := req.GetDuration(); d != nil {
 		if err := d.CheckValid(); err != nil {
@@ -217,10 +217,10 @@ func (s *Server) CountSessions(ctx context.Context, req *sessionv1.CountSessions
 	var v fault.Invalid
 	f := scheduling.CountFilter{
 		State:     scheduling.State(req.GetState()),
-		StartFrom: boundOf(&v, "start_after", req.GetStartAfter()),
-		StartTo:   boundOf(&v, "start_before", req.GetStartBefore()),
-		EndFrom:   boundOf(&v, "ended_after", req.GetEndedAfter()),
-		EndTo:     boundOf(&v, "ended_before", req.GetEndedBefore()),
+		StartFrom: timeOf(&v, "start_after", req.GetStartAfter()),
+		StartTo:   timeOf(&v, "start_before", req.GetStartBefore()),
+		EndFrom:   timeOf(&v, "ended_after", req.GetEndedAfter()),
+		EndTo:     timeOf(&v, "ended_before", req.GetEndedBefore()),
 	}
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)

@@ -161,7 +161,7 @@ func TestIndexesAgreeOverTheWholeRange(t *testing.T) {
 		}
 	}
 	bounds := []time.Time{
-		timekey.Min.Add(time.Nanosecond), // the first bound the API passes on (see rpc.boundOf)
+		timekey.Min.Add(time.Nanosecond), // the first bound the API passes on (see rpc.timeOf)
 		time.Date(1677, 9, 21, 0, 12, 43, 145224191, time.UTC),
 		time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
 		wrap.Truncate(time.Hour), wrap, wrap.Add(time.Nanosecond), wrap.Add(90 * time.Minute),
