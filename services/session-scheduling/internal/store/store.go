@@ -10,6 +10,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
@@ -71,6 +73,11 @@ func timeKey(t time.Time) []byte { return timekey.Key(t) }
 // the current encoding. The records themselves hold their times as
 // RFC 3339 text, exact over the whole Timestamp range, so they are read
 // as they are; the index keys of schema 1 are thrown away, wrapped or not.
+//
+// The entries are collected and written in key order: within one bbolt
+// transaction a node is split only at commit, so writing a large bucket
+// in random order costs time quadratic in its size (184,000 sessions took
+// two minutes), and in order it is an append.
 func reindex(tx *bolt.Tx) error {
 	for _, name := range derived {
 		if tx.Bucket(name) != nil {
@@ -82,18 +89,50 @@ func reindex(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	t := txn{tx}
 	sessions := tx.Bucket(bucketSessions)
 	if sessions == nil {
 		return nil
 	}
-	return sessions.ForEach(func(id, raw []byte) error {
+	type entry struct{ key, val []byte }
+	index := map[string][]entry{}
+	counts := map[string]map[string]int64{}
+	err := sessions.ForEach(func(id, raw []byte) error {
 		s := new(scheduling.Session)
 		if err := json.Unmarshal(raw, s); err != nil {
 			return fmt.Errorf("session %q: %w", id, err)
 		}
-		return t.index(s, true)
+		return entries(s, func(bucket, key, val []byte) error {
+			index[string(bucket)] = append(index[string(bucket)], entry{key, val})
+			return nil
+		}, func(bucket, key []byte) error {
+			if counts[string(bucket)] == nil {
+				counts[string(bucket)] = map[string]int64{}
+			}
+			counts[string(bucket)][string(key)]++
+			return nil
+		})
 	})
+	if err != nil {
+		return err
+	}
+	for name, list := range index {
+		slices.SortFunc(list, func(a, b entry) int { return bytes.Compare(a.key, b.key) })
+		b := tx.Bucket([]byte(name))
+		for _, e := range list {
+			if err := b.Put(e.key, e.val); err != nil {
+				return err
+			}
+		}
+	}
+	for name, m := range counts {
+		b := tx.Bucket([]byte(name))
+		for _, key := range slices.Sorted(maps.Keys(m)) {
+			if err := b.Put([]byte(key), binary.BigEndian.AppendUint64(nil, uint64(m[key]))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func hourOf(t time.Time) time.Time { return t.UTC().Truncate(time.Hour) }
@@ -169,17 +208,24 @@ func (t txn) PutSession(s *scheduling.Session) error {
 
 // index adds (add) or removes every index entry and count of s.
 func (t txn) index(s *scheduling.Session, add bool) error {
-	state := []byte{byte(s.State)}
-	put := func(bucket, key, val []byte) error {
-		if add {
-			return t.tx.Bucket(bucket).Put(key, val)
-		}
-		return t.tx.Bucket(bucket).Delete(key)
-	}
 	delta := int64(1)
 	if !add {
 		delta = -1
 	}
+	return entries(s, func(bucket, key, val []byte) error {
+		if add {
+			return t.tx.Bucket(bucket).Put(key, val)
+		}
+		return t.tx.Bucket(bucket).Delete(key)
+	}, func(bucket, key []byte) error {
+		return bump(t.tx.Bucket(bucket), key, delta)
+	})
+}
+
+// entries is how a session is indexed, in one place: it calls put for
+// each index entry of s and count for each hourly counter s adds one to.
+func entries(s *scheduling.Session, put func(bucket, key, val []byte) error, count func(bucket, key []byte) error) error {
+	state := []byte{byte(s.State)}
 	if err := put(bucketByStart, indexKey(nil, s.Start, s.ID), state); err != nil {
 		return err
 	}
@@ -189,14 +235,14 @@ func (t txn) index(s *scheduling.Session, add bool) error {
 	if err := put(bucketByHost, indexKey(ownerPrefix(s.Host), s.Start, s.ID), nil); err != nil {
 		return err
 	}
-	if err := bump(t.tx.Bucket(bucketCountStart), cat(state, timeKey(hourOf(s.Start))), delta); err != nil {
+	if err := count(bucketCountStart, cat(state, timeKey(hourOf(s.Start)))); err != nil {
 		return err
 	}
 	if s.State == scheduling.StateEnded {
 		if err := put(bucketByEnd, indexKey(nil, s.ActualEnd, s.ID), state); err != nil {
 			return err
 		}
-		if err := bump(t.tx.Bucket(bucketCountEnd), timeKey(hourOf(s.ActualEnd)), delta); err != nil {
+		if err := count(bucketCountEnd, timeKey(hourOf(s.ActualEnd))); err != nil {
 			return err
 		}
 	}
