@@ -30,12 +30,14 @@ type Config struct {
 	GRPCAddr           string
 	DataDir            string
 	MemberRegistryAddr string
-	// Booking rules (API.md): the studio changeover buffer, the shortest and
-	// longest session, and how far in the past a new session may start.
+	// Booking rules: the studio changeover buffer, the shortest and longest
+	// session, how far in the past a new session may start, and how far
+	// ahead (the booking horizon).
 	ChangeoverBuffer time.Duration
 	MinLength        time.Duration
 	MaxLength        time.Duration
 	StartLeeway      time.Duration
+	BookingHorizon   time.Duration
 	ShutdownTimeout  time.Duration
 	LockTimeout      time.Duration
 	// RegistryTimeout bounds each call to the member registry.
@@ -68,6 +70,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.Duration(&c.MinLength, "min-length", d.MinLength, "shortest session")
 	s.Duration(&c.MaxLength, "max-length", d.MaxLength, "longest session")
 	s.Duration(&c.StartLeeway, "start-leeway", d.StartLeeway, "how far in the past a new session may start")
+	s.Duration(&c.BookingHorizon, "booking-horizon", d.Horizon, "how far ahead of now a session may start (also the latest start of an imported one)")
 	s.Duration(&c.RegistryTimeout, "registry-timeout", 3*time.Second, "deadline of each call to member-registry")
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
@@ -91,6 +94,12 @@ func (c Config) rules() (scheduling.Rules, error) {
 	}
 	if c.StartLeeway > 0 {
 		r.StartLeeway = c.StartLeeway
+	}
+	switch {
+	case c.BookingHorizon > 0:
+		r.Horizon = c.BookingHorizon
+	case c.BookingHorizon < 0:
+		return r, fmt.Errorf("booking-horizon %s is negative", c.BookingHorizon)
 	}
 	if r.MinLength > r.MaxLength {
 		return r, fmt.Errorf("min-length %s is longer than max-length %s", r.MinLength, r.MaxLength)

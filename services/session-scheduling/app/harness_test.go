@@ -89,9 +89,11 @@ type world struct {
 	stop    func()
 }
 
-func startRegistry(t testing.TB, dir, addr string) (string, func()) {
+// startRegistry runs a real member registry on dir; unary interceptors,
+// if any, run in front of its handlers (a slow registry, a call count).
+func startRegistry(t testing.TB, dir, addr string, unary ...grpc.UnaryServerInterceptor) (string, func()) {
 	t.Helper()
-	srv, err := memberapp.New(memberapp.Config{DataDir: dir}, quiet())
+	srv, err := memberapp.New(memberapp.Config{DataDir: dir, Unary: unary}, quiet())
 	if err != nil {
 		t.Fatalf("member registry: %v", err)
 	}
@@ -100,8 +102,14 @@ func startRegistry(t testing.TB, dir, addr string) (string, func()) {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
+	return newWorldWith(t)
+}
+
+// newWorldWith is newWorld with interceptors in front of the registry.
+func newWorldWith(t testing.TB, unary ...grpc.UnaryServerInterceptor) *world {
+	t.Helper()
 	w := &world{t: t, clock: &clock{now: t0}, dir: t.TempDir()}
-	w.regAddr, _ = startRegistry(t, t.TempDir(), "127.0.0.1:0")
+	w.regAddr, _ = startRegistry(t, t.TempDir(), "127.0.0.1:0", unary...)
 	w.reg = memberv1.NewMemberRegistryClient(testkit.Dial(t, w.regAddr))
 	w.member("host-a", memberv1.MemberKind_MEMBER_KIND_HOST)
 	w.member("host-b", memberv1.MemberKind_MEMBER_KIND_HOST)

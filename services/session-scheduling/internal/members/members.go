@@ -4,6 +4,7 @@ package members
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
@@ -58,7 +59,7 @@ func (c *Client) BatchGet(ctx context.Context, names []string) ([]scheduling.Mem
 				return nil, &scheduling.MissingMember{Name: ei.GetMetadata()["name"]}
 			}
 		}
-		return nil, upstream(err)
+		return nil, upstream(ctx, err)
 	}
 	out := make([]scheduling.Member, 0, len(resp.GetMembers()))
 	for _, m := range resp.GetMembers() {
@@ -85,7 +86,7 @@ func (c *Client) Product(ctx context.Context, name string) (*scheduling.Product,
 		return nil, nil
 	}
 	if err != nil {
-		return nil, upstream(err)
+		return nil, upstream(ctx, err)
 	}
 	merchant, _ := scheduling.ParseProductName(p.GetName())
 	return &scheduling.Product{
@@ -95,15 +96,21 @@ func (c *Client) Product(ctx context.Context, name string) (*scheduling.Product,
 	}, nil
 }
 
-// upstream turns a failed registry call into a domain fault: an outage is
-// UNAVAILABLE naming the registry; any other answer is an internal error
-// of this service (the scheduler sends only well-formed requests), so the
-// registry's own error details never reach the scheduler's caller.
-func upstream(err error) error {
-	err = grpcx.Upstream(Service, err)
-	if _, ok := fault.As(err); ok {
-		return err
-	}
+// upstream turns a failed registry call into a domain fault. An outage is
+// UNAVAILABLE naming the registry and nothing more: the transport's words
+// ("dial tcp 10.0.0.7:50051: connect: connection refused") carry internal
+// addresses, so they go to this service's log, never to the caller. Any
+// other answer is an internal error of this service (the scheduler sends
+// only well-formed requests), so the registry's own error details never
+// reach the scheduler's caller either.
+func upstream(ctx context.Context, err error) error {
 	st := status.Convert(err)
-	return fault.New(fault.Internal, "DEPENDENCY_FAILED", "%s answered %s: %s", Service, st.Code(), st.Message())
+	slog.WarnContext(ctx, Service+" call failed", "code", st.Code().String(), "err", st.Message(), "request_id", grpcx.RequestID(ctx))
+	switch st.Code() {
+	case codes.Unavailable:
+		return grpcx.Upstream(Service, status.Error(codes.Unavailable, "it cannot be reached"))
+	case codes.DeadlineExceeded:
+		return grpcx.Upstream(Service, status.Error(codes.DeadlineExceeded, "it did not answer in time"))
+	}
+	return fault.New(fault.Internal, "DEPENDENCY_FAILED", "%s answered %s", Service, grpcx.CodeName(st.Code()))
 }

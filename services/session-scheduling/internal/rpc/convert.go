@@ -1,13 +1,13 @@
 package rpc
 
 import (
-	"encoding/binary"
 	"time"
 
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/ids"
+	"github.com/cqlive/alliance/services/kit/timekey"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -19,7 +19,15 @@ func stamp(t time.Time) *timestamppb.Timestamp {
 	return timestamppb.New(t)
 }
 
-// timeOf reads an optional timestamp; a malformed one is a violation of field.
+// timeOf reads an optional timestamp; a malformed one is a violation of
+// field. The domain takes the zero time.Time for "not given", but the
+// zero time is also the first instant a Timestamp carries,
+// 0001-01-01T00:00:00Z. No stored instant is the zero time (a session's
+// start_time and actual_end_time are required, and bounded far above it),
+// so that instant is read as one nanosecond later: as a filter bound it
+// selects exactly the same sessions, and as a session's time it is
+// refused by the same bounds, with the message of that bound rather than
+// "is required".
 func timeOf(v *fault.Invalid, field string, ts *timestamppb.Timestamp) time.Time {
 	if ts == nil {
 		return time.Time{}
@@ -28,7 +36,11 @@ func timeOf(v *fault.Invalid, field string, ts *timestamppb.Timestamp) time.Time
 		v.Add(field, "is not a valid timestamp: %v", err)
 		return time.Time{}
 	}
-	return ts.AsTime()
+	t := ts.AsTime()
+	if t.IsZero() {
+		return t.Add(time.Nanosecond)
+	}
+	return t
 }
 
 func sessionToProto(s *scheduling.Session) *sessionv1.Session {
@@ -69,21 +81,25 @@ func sessionFromProto(p *sessionv1.Session) (scheduling.Session, error) {
 	return s, v.Err()
 }
 
-// A page cursor is the start time (Unix nanoseconds) and the id of the
-// last session of the page.
+// A page cursor is the start time (a kit/timekey Key) and the id of the
+// last session of the page. Tokens of schema 1 held Unix nanoseconds; the
+// query fingerprint changed with the encoding (see listQuery), so such a
+// token fails its check as INVALID_ARGUMENT instead of being misread.
 func encodeCursor(c scheduling.Cursor) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(c.Start.UnixNano())), c.ID...)
+	return append(timekey.Key(c.Start), c.ID...)
 }
 
 func decodeCursor(raw []byte) (scheduling.Cursor, error) {
 	if len(raw) == 0 {
 		return scheduling.Cursor{}, nil
 	}
-	if len(raw) < 9 {
-		return scheduling.Cursor{}, fault.InvalidField("page_token", "is not a page token of this query; start again without one")
+	bad := fault.InvalidField("page_token", "is not a page token of this query; start again without one")
+	if len(raw) <= timekey.Size {
+		return scheduling.Cursor{}, bad
 	}
-	return scheduling.Cursor{
-		Start: time.Unix(0, int64(binary.BigEndian.Uint64(raw[:8]))).UTC(),
-		ID:    string(raw[8:]),
-	}, nil
+	start, err := timekey.ParseKey(raw)
+	if err != nil {
+		return scheduling.Cursor{}, bad
+	}
+	return scheduling.Cursor{Start: start, ID: string(raw[timekey.Size:])}, nil
 }

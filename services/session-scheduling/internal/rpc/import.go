@@ -10,26 +10,30 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
-
-// maxImportErrors bounds the errors listed in one answer, so that a
-// stream of bad lines cannot grow the answer past gRPC's message limit.
-const maxImportErrors = 10000
 
 // ImportSessions reads the stream in batches of scheduling.ImportBatchSize
 // lines; each batch is judged and committed in one transaction before the
 // next is read. A line that cannot even be read as a session (a malformed
-// timestamp) is rejected here. A registry or store failure ends the
-// stream with its status; the batches before it stay committed, and
-// sending the stream again counts them as duplicates.
+// timestamp) is rejected here. A registry that does not answer, even
+// when asked again, rejects the lines that needed it (UNAVAILABLE); only a
+// store failure ends the stream with its status. The batches before it
+// stay committed, and sending the stream again counts them as duplicates.
 func (s *Server) ImportSessions(stream sessionv1.SessionScheduler_ImportSessionsServer) error {
 	ctx := withCaller(stream.Context())
 	im := s.svc.NewImport()
 	resp := &sessionv1.ImportSessionsResponse{}
+	// The counts are complete; the errors listed stop at the budget, so
+	// the answer stays readable under gRPC's default receive limit.
+	var budget grpcx.ErrorBudget
 	reject := func(index int64, err error) {
 		resp.Rejected++
-		if len(resp.Errors) < maxImportErrors {
-			resp.Errors = append(resp.Errors, importError(ctx, index, err))
+		if budget.Truncated {
+			return
+		}
+		if e := importError(ctx, index, err); budget.Admit(proto.Size(e)) {
+			resp.Errors = append(resp.Errors, e)
 		}
 	}
 	batch := make([]scheduling.ImportLine, 0, scheduling.ImportBatchSize)
@@ -78,6 +82,7 @@ func (s *Server) ImportSessions(stream sessionv1.SessionScheduler_ImportSessions
 	if err := flush(); err != nil {
 		return fail(ctx, err)
 	}
+	resp.ErrorsTruncated = budget.Truncated
 	return stream.SendAndClose(resp)
 }
 

@@ -116,8 +116,7 @@ func (s *Server) ListSessions(ctx context.Context, req *sessionv1.ListSessionsRe
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
-	query := fmt.Sprintf("sessions|%s|%s|%s|%s|%d|%d|%s|%s", f.Host, f.Base, f.Studio, f.Merchant, f.State, f.Platform,
-		f.StartFrom.Format(time.RFC3339Nano), f.StartTo.Format(time.RFC3339Nano))
+	query := listQuery(f)
 	raw, err := s.tokens.Decode(req.GetPageToken(), query)
 	if err != nil {
 		return nil, fail(ctx, err)
@@ -231,4 +230,12 @@ func (s *Server) CountSessions(ctx context.Context, req *sessionv1.CountSessions
 		return nil, fail(ctx, err)
 	}
 	return &sessionv1.CountSessionsResponse{Count: n}, nil
+}
+
+// listQuery is the fingerprint of a ListSessions query that its page
+// tokens are bound to. "v2" is the cursor encoding (kit/timekey): a token
+// minted with the Unix-nanosecond cursor of schema 1 no longer matches.
+func listQuery(f scheduling.ListFilter) string {
+	return fmt.Sprintf("sessions.v2|%s|%s|%s|%s|%d|%d|%s|%s", f.Host, f.Base, f.Studio, f.Merchant, f.State, f.Platform,
+		f.StartFrom.Format(time.RFC3339Nano), f.StartTo.Format(time.RFC3339Nano))
 }

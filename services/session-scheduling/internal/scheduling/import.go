@@ -42,6 +42,16 @@ func (svc *Service) NewImport() *Import {
 	return &Import{svc: svc, dir: &directory{reg: svc.members, members: map[string]*Member{}, products: map[string]*Product{}}}
 }
 
+// Retries of a registry call during an import. Under load one lookup may
+// miss its deadline where the next passes; an import asks again, with
+// backoff and never past the stream's own deadline, before it rejects the
+// lines that needed the answer (UNAVAILABLE). A booking does not retry:
+// its caller is waiting and can retry itself.
+const (
+	importAttempts = 4
+	importBackoff  = 100 * time.Millisecond // doubled after each attempt
+)
+
 var errAdminOnly = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "only the alliance's admins import sessions")
 
 // Batch judges each line on its own and commits the accepted ones in one
@@ -50,12 +60,15 @@ var errAdminOnly = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "only 
 // history: a session may lie in the past, and its members and products
 // need only exist and be of the right kind (a record of 2020 may name a
 // host suspended since). An ENDED record also meets ENDED sessions (see
-// Clash). The error is for the whole batch: the registry or the store
-// failed, and nothing of the batch was stored.
+// Clash). A registry that does not answer, even when asked again, fails
+// the lines that needed it, not the batch. The error is for the whole
+// batch: the store failed or the stream's context ended, and nothing of
+// the batch was stored.
 func (im *Import) Batch(ctx context.Context, lines []ImportLine) ([]ImportResult, error) {
 	if callerOf(ctx).Member != "" {
 		return nil, errAdminOnly
 	}
+	im.dir.failed = map[string]error{} // a failure is asked again in the next batch
 	out := make([]ImportResult, len(lines))
 	now := im.svc.stamp()
 	var names []string
@@ -74,10 +87,10 @@ func (im *Import) Batch(ctx context.Context, lines []ImportLine) ([]ImportResult
 			continue
 		}
 		if _, err := checkBooking(ctx, im.dir, &lines[i].Session, false); err != nil {
-			if !lineFault(err) {
-				return nil, err
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
 			}
-			out[i].Err = err
+			out[i].Err = err // a rule, or the registry's failure for this line
 		}
 	}
 	err := im.svc.repo.Update(func(tx Tx) error {
@@ -123,7 +136,7 @@ func (im *Import) Batch(ctx context.Context, lines []ImportLine) ([]ImportResult
 }
 
 // lineFault tells a line's own fault (it breaks a rule) from a failure of
-// the registry or the store, which stops the import.
+// the store, which stops the import.
 func lineFault(err error) bool {
 	f, ok := fault.As(err)
 	if !ok {
@@ -157,6 +170,14 @@ func (r Rules) validateHistory(line *ImportLine, now time.Time) error {
 		v.Add("session_id", "must be 1-63 lowercase letters, digits or hyphens, starting with a letter; got %q", line.ID)
 	}
 	r.checkFields(&v, s, nil) // history: no "not in the past"
+	switch {
+	case s.Start.IsZero(): // reported by checkFields
+	case s.Start.Before(HistoryStart):
+		v.Add("session.start_time", "lies before %s, where imported history begins", HistoryStart.Format(time.DateOnly))
+	case s.Start.After(now.Add(r.Horizon)):
+		v.Add("session.start_time", "lies beyond the booking horizon: a session may start at most %s ahead, until %s",
+			r.Horizon, now.Add(r.Horizon).Format(time.RFC3339))
+	}
 	switch s.State {
 	case StateEnded:
 		switch {
@@ -168,6 +189,10 @@ func (r Rules) validateHistory(line *ImportLine, now time.Time) error {
 			v.Add("session.actual_end_time", "must be after actual_start_time")
 		case s.ActualEnd.After(now):
 			v.Add("session.actual_end_time", "lies in the future (now is %s); only sessions that have ended can be imported", now.Format(time.RFC3339))
+		}
+		if !s.Start.IsZero() && !s.End.IsZero() {
+			nearPlan(&v, "session.actual_start_time", s.ActualStart, s)
+			nearPlan(&v, "session.actual_end_time", s.ActualEnd, s)
 		}
 		if s.CancelReason != "" {
 			v.Add("session.cancel_reason", "only a CANCELLED session has one")
@@ -185,30 +210,47 @@ func (r Rules) validateHistory(line *ImportLine, now time.Time) error {
 	return v.Err()
 }
 
+// nearPlan checks that an actual time lies within ActualSlack of the
+// session's planned interval.
+func nearPlan(v *fault.Invalid, field string, t time.Time, s *Session) {
+	if t.IsZero() {
+		return
+	}
+	if t.Before(s.Start.Add(-ActualSlack)) || t.After(s.End.Add(ActualSlack)) {
+		v.Add(field, "lies more than %s outside the planned interval %s to %s", ActualSlack,
+			s.Start.Format(time.RFC3339), s.End.Format(time.RFC3339))
+	}
+}
+
 // directory answers Members from what it has read before: members are
-// fetched in batches by prefetch, products one by one on first use.
+// fetched in batches by prefetch, products one by one on first use. A
+// lookup that failed even when retried is remembered for the rest of the
+// batch (failed), so that the lines needing it are rejected at once.
 type directory struct {
 	reg      Members
 	members  map[string]*Member // nil: the registry has no such member
 	products map[string]*Product
+	failed   map[string]error // member or product name -> the registry's failure
 }
 
 // maxRegistryBatch is the registry's limit on BatchGetMembers.
 const maxRegistryBatch = 1000
 
-// prefetch reads the members of names it has not read yet.
+// prefetch reads the members of names it has not read yet. Its error is
+// only that of ctx: a chunk the registry did not answer goes to failed.
 func (d *directory) prefetch(ctx context.Context, names []string) error {
 	var todo []string
 	asked := map[string]bool{}
 	for _, n := range names {
-		if _, known := d.members[n]; !known && !asked[n] {
+		_, known := d.members[n]
+		if !known && d.failed[n] == nil && !asked[n] {
 			asked[n] = true
 			todo = append(todo, n)
 		}
 	}
 	for len(todo) > 0 {
 		chunk := todo[:min(len(todo), maxRegistryBatch)]
-		got, err := d.reg.BatchGet(ctx, chunk)
+		got, err := retry(ctx, func() ([]Member, error) { return d.reg.BatchGet(ctx, chunk) })
 		if miss, ok := err.(*MissingMember); ok && slices.Contains(chunk, miss.Name) {
 			// All or nothing: remember the missing one and ask again.
 			d.members[miss.Name] = nil
@@ -216,10 +258,16 @@ func (d *directory) prefetch(ctx context.Context, names []string) error {
 			continue
 		}
 		if err != nil {
-			return err
-		}
-		for i := range got {
-			d.members[chunk[i]] = &got[i]
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			for _, n := range chunk {
+				d.failed[n] = err
+			}
+		} else {
+			for i := range got {
+				d.members[chunk[i]] = &got[i]
+			}
 		}
 		todo = todo[len(chunk):]
 	}
@@ -233,6 +281,9 @@ func (d *directory) BatchGet(ctx context.Context, names []string) ([]Member, err
 	}
 	out := make([]Member, 0, len(names))
 	for _, n := range names {
+		if err := d.failed[n]; err != nil {
+			return nil, err
+		}
 		m := d.members[n]
 		if m == nil {
 			return nil, &MissingMember{Name: n}
@@ -247,10 +298,40 @@ func (d *directory) Product(ctx context.Context, name string) (*Product, error) 
 	if p, known := d.products[name]; known {
 		return p, nil
 	}
-	p, err := d.reg.Product(ctx, name)
+	if err := d.failed[name]; err != nil {
+		return nil, err
+	}
+	p, err := retry(ctx, func() (*Product, error) { return d.reg.Product(ctx, name) })
 	if err != nil {
+		if ctx.Err() == nil {
+			d.failed[name] = err
+		}
 		return nil, err
 	}
 	d.products[name] = p
 	return p, nil
+}
+
+// retry calls the registry until it answers, at most importAttempts times:
+// only UNAVAILABLE (down or too slow) is asked again, and only while the
+// backoff still fits in ctx's deadline.
+func retry[T any](ctx context.Context, call func() (T, error)) (T, error) {
+	wait := importBackoff
+	for attempt := 1; ; attempt++ {
+		v, err := call()
+		if f, ok := fault.As(err); !ok || f.Code != fault.Unavailable || attempt == importAttempts {
+			return v, err
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*wait {
+			return v, err
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return v, err
+		case <-timer.C:
+		}
+		wait *= 2
+	}
 }

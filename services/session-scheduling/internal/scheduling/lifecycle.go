@@ -3,6 +3,7 @@ package scheduling
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -44,11 +45,33 @@ func resolveMask(mask []string, patch *Session) ([]string, error) {
 		case slices.Contains(sessionUpdatable, p):
 			paths = append(paths, p)
 		case slices.Contains(sessionOutputOnly, p):
+		case isSessionField(snakeCase(p)):
+			// protojson spells field names in lowerCamelCase (startTime); a
+			// FieldMask's paths are the proto names (start_time).
+			v.Add("update_mask", "unknown field %q: update_mask paths are snake_case field names, here %q", p, snakeCase(p))
 		default:
-			v.Add("update_mask", "unknown or not updatable field %q", p)
+			v.Add("update_mask", "unknown or not updatable field %q; the updatable fields are %s", p, strings.Join(sessionUpdatable, ", "))
 		}
 	}
 	return paths, v.Err()
+}
+
+func isSessionField(p string) bool {
+	return slices.Contains(sessionUpdatable, p) || slices.Contains(sessionOutputOnly, p)
+}
+
+// snakeCase turns a lowerCamelCase name into snake_case (ASCII only, as
+// field names are).
+func snakeCase(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if 'A' <= r && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func apply(s *Session, patch *Session, paths []string) {

@@ -125,15 +125,30 @@ type Rules struct {
 	MinLength, MaxLength time.Duration
 	// StartLeeway is how far in the past a new session may start.
 	StartLeeway time.Duration
+	// Horizon is how far ahead of now a session may start: the booking
+	// horizon. Every timestamp the scheduler stores then lies between
+	// HistoryStart and a year or so from now.
+	Horizon time.Duration
 }
 
-// DefaultRules are API.md's defaults.
+// DefaultRules are the documented defaults. The horizon is 366 days, so
+// that the same date next year can always be booked.
 var DefaultRules = Rules{
 	ChangeoverBuffer: 15 * time.Minute,
 	MinLength:        15 * time.Minute,
 	MaxLength:        12 * time.Hour,
 	StartLeeway:      time.Minute,
+	Horizon:          366 * 24 * time.Hour,
 }
+
+// HistoryStart is the earliest start_time of an imported session: the
+// alliance's records begin long after it, so an earlier one is a typo.
+var HistoryStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ActualSlack bounds how far an imported session's actual times may lie
+// outside its planned interval. A day either side allows for a session
+// that started early or late or ran long, and keeps out a wrong date.
+const ActualSlack = 24 * time.Hour
 
 // EarlyStart is how long before start_time a session may go LIVE.
 const EarlyStart = 30 * time.Minute

@@ -154,8 +154,14 @@ func (r Rules) checkFields(v *fault.Invalid, s *Session, now *time.Time) {
 	case s.Length() > r.MaxLength:
 		v.Add("session.end_time", "the session lasts %s; the longest allowed is %s", s.Length(), r.MaxLength)
 	}
-	if now != nil && !s.Start.IsZero() && s.Start.Before(now.Add(-r.StartLeeway)) {
-		v.Add("session.start_time", "must not be in the past (now is %s, leeway %s)", now.Format(time.RFC3339), r.StartLeeway)
+	if now != nil && !s.Start.IsZero() {
+		switch {
+		case s.Start.Before(now.Add(-r.StartLeeway)):
+			v.Add("session.start_time", "must not be in the past (now is %s, leeway %s)", now.Format(time.RFC3339), r.StartLeeway)
+		case s.Start.After(now.Add(r.Horizon)):
+			v.Add("session.start_time", "lies beyond the booking horizon: a session may start at most %s ahead, until %s",
+				r.Horizon, now.Add(r.Horizon).Format(time.RFC3339))
+		}
 	}
 }
 

@@ -59,8 +59,9 @@ func (r Rules) validateSlots(q SlotQuery) error {
 }
 
 // FindAvailableSlots returns the free intervals of at least q.Duration,
-// ordered by start time, then studio. A slot never begins in the past: the
-// window is cut at the present, rounded up to the minute.
+// ordered by start time, then studio. A slot never begins in the past nor
+// beyond the booking horizon: the window is cut at the present, rounded up
+// to the minute, and at the horizon plus the duration.
 func (svc *Service) FindAvailableSlots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 	if err := svc.rules.validateSlots(q); err != nil {
 		return nil, err
@@ -76,6 +77,11 @@ func (svc *Service) FindAvailableSlots(ctx context.Context, q SlotQuery) ([]Slot
 	}
 	if from.Before(now) {
 		from = now
+	}
+	// Nor beyond the booking horizon: a slot starts where a session of
+	// its duration can still be booked.
+	if limit := now.Add(svc.rules.Horizon + q.Duration); q.To.After(limit) {
+		q.To = limit
 	}
 	if !from.Before(q.To) {
 		return nil, nil

@@ -64,7 +64,7 @@ func (t txn) countRange(index, counters *bolt.Bucket, counterPrefix []byte, from
 	if !from.IsZero() {
 		n += countIndex(index, from, firstHour, want)
 	}
-	n += sumCounters(counters, counterPrefix, firstHour, lastHour)
+	n += sumCounters(counters, counterPrefix, firstHour, !from.IsZero(), lastHour, !to.IsZero())
 	if !to.IsZero() {
 		n += countIndex(index, lastHour, to, want)
 	}
@@ -87,14 +87,16 @@ func countIndex(index *bolt.Bucket, from, to time.Time, want []byte) int64 {
 	return n
 }
 
-// sumCounters adds the counters under prefix for hours in [from, to).
-func sumCounters(counters *bolt.Bucket, prefix []byte, from, to time.Time) int64 {
+// sumCounters adds the counters under prefix for hours in [from, to). A
+// bound is open when it is not set; a set bound may be the zero time (the
+// hour of 0001-01-01T00:00:00.000000001Z is), so it says so apart.
+func sumCounters(counters *bolt.Bucket, prefix []byte, from time.Time, hasFrom bool, to time.Time, hasTo bool) int64 {
 	lower := prefix
-	if !from.IsZero() {
+	if hasFrom {
 		lower = cat(prefix, timeKey(from))
 	}
 	var upper []byte
-	if !to.IsZero() {
+	if hasTo {
 		upper = cat(prefix, timeKey(to))
 	}
 	var n int64
@@ -125,7 +127,11 @@ func (t txn) countEndedStarted(f scheduling.CountFilter) (int64, error) {
 		if upper != nil && bytes.Compare(k, upper) >= 0 {
 			break
 		}
-		s, err := t.Session(string(k[8:]))
+		_, id, err := parseIndexKey(nil, k)
+		if err != nil {
+			return 0, err
+		}
+		s, err := t.Session(id)
 		if err != nil {
 			return 0, err
 		}

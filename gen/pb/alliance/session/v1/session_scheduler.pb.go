@@ -97,15 +97,19 @@ type Session struct {
 	Platform v1.Platform `protobuf:"varint,7,opt,name=platform,proto3,enum=alliance.type.v1.Platform" json:"platform,omitempty"`
 	// The room id on the platform.
 	PlatformRoomId string `protobuf:"bytes,8,opt,name=platform_room_id,json=platformRoomId,proto3" json:"platform_room_id,omitempty"`
-	// Planned start.
+	// Planned start: not in the past (one minute of leeway) and at most the
+	// booking horizon ahead (default 366 days); an imported one from
+	// 2000-01-01 to the horizon.
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	// Planned end.
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// Output only (an input of ImportSessions: ENDED or CANCELLED).
 	State SessionState `protobuf:"varint,11,opt,name=state,proto3,enum=alliance.session.v1.SessionState" json:"state,omitempty"`
-	// Output only: set by StartSession (an input of ImportSessions).
+	// Output only: set by StartSession (an input of ImportSessions, within
+	// 24 hours of the planned interval).
 	ActualStartTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=actual_start_time,json=actualStartTime,proto3" json:"actual_start_time,omitempty"`
-	// Output only: set by EndSession (an input of ImportSessions).
+	// Output only: set by EndSession (an input of ImportSessions, within 24
+	// hours of the planned interval, and not in the future).
 	ActualEndTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=actual_end_time,json=actualEndTime,proto3" json:"actual_end_time,omitempty"`
 	// Output only: set by CancelSession (an input of ImportSessions).
 	CancelReason string `protobuf:"bytes,14,opt,name=cancel_reason,json=cancelReason,proto3" json:"cancel_reason,omitempty"`
@@ -638,7 +642,8 @@ type UpdateSessionRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Session *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
 	// Updatable: title, host, studio, merchants, products, platform,
-	// platform_room_id, start_time, end_time.
+	// platform_room_id, start_time, end_time (snake_case, as FieldMask
+	// paths are; an unknown path is INVALID_ARGUMENT).
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -859,8 +864,10 @@ type FindAvailableSlotsRequest struct {
 	// members/{base}: every studio of the base.
 	Base string `protobuf:"bytes,2,opt,name=base,proto3" json:"base,omitempty"`
 	// Optional members/{host}: also avoid the host's sessions.
-	Host          string                 `protobuf:"bytes,3,opt,name=host,proto3" json:"host,omitempty"`
-	Duration      *durationpb.Duration   `protobuf:"bytes,4,opt,name=duration,proto3" json:"duration,omitempty"`
+	Host     string               `protobuf:"bytes,3,opt,name=host,proto3" json:"host,omitempty"`
+	Duration *durationpb.Duration `protobuf:"bytes,4,opt,name=duration,proto3" json:"duration,omitempty"`
+	// The window to search, at most 31 days long. No slot starts in the
+	// past or beyond the booking horizon.
 	WindowStart   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
 	WindowEnd     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1231,10 +1238,14 @@ type ImportSessionsResponse struct {
 	// Identical repeats of stored sessions: not stored again.
 	Duplicates int64 `protobuf:"varint,2,opt,name=duplicates,proto3" json:"duplicates,omitempty"`
 	Rejected   int64 `protobuf:"varint,3,opt,name=rejected,proto3" json:"rejected,omitempty"`
-	// One entry per rejected line (at most 10,000).
-	Errors        []*ImportError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The first rejected lines, in stream order: at most 1,000 entries and
+	// 1 MiB of them, so that the answer stays well under gRPC's default
+	// 4 MiB receive limit. The counts above are always complete.
+	Errors []*ImportError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
+	// Some rejected lines are left out of errors (see errors).
+	ErrorsTruncated bool `protobuf:"varint,5,opt,name=errors_truncated,json=errorsTruncated,proto3" json:"errors_truncated,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ImportSessionsResponse) Reset() {
@@ -1293,6 +1304,13 @@ func (x *ImportSessionsResponse) GetErrors() []*ImportError {
 		return x.Errors
 	}
 	return nil
+}
+
+func (x *ImportSessionsResponse) GetErrorsTruncated() bool {
+	if x != nil {
+		return x.ErrorsTruncated
+	}
+	return false
 }
 
 type ImportError struct {
@@ -1464,14 +1482,15 @@ const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"\x15ImportSessionsRequest\x126\n" +
 	"\asession\x18\x01 \x01(\v2\x1c.alliance.session.v1.SessionR\asession\x12\x1d\n" +
 	"\n" +
-	"session_id\x18\x02 \x01(\tR\tsessionId\"\xaa\x01\n" +
+	"session_id\x18\x02 \x01(\tR\tsessionId\"\xd5\x01\n" +
 	"\x16ImportSessionsResponse\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x1e\n" +
 	"\n" +
 	"duplicates\x18\x02 \x01(\x03R\n" +
 	"duplicates\x12\x1a\n" +
 	"\brejected\x18\x03 \x01(\x03R\brejected\x128\n" +
-	"\x06errors\x18\x04 \x03(\v2 .alliance.session.v1.ImportErrorR\x06errors\"i\n" +
+	"\x06errors\x18\x04 \x03(\v2 .alliance.session.v1.ImportErrorR\x06errors\x12)\n" +
+	"\x10errors_truncated\x18\x05 \x01(\bR\x0ferrorsTruncated\"i\n" +
 	"\vImportError\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x03R\x05index\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x16\n" +

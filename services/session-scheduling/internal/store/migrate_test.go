@@ -1,0 +1,156 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
+	bolt "go.etcd.io/bbolt"
+)
+
+// testdata/session-v1.db was written by the schema-1 store (commit
+// 26b5b00, before kit/timekey): two sessions of one studio that overlap
+// across the wrap of UnixNano (wrap-a, wrap-b: main accepted both), four
+// sessions of 2030 in every state, an ENDED one of 1500, and one request id.
+const v1File = "testdata/session-v1.db"
+
+func copyV1(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile(v1File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "session.db")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestTheFixtureIsSchemaOne guards the migration test: the file holds
+// 8-byte Unix-nanosecond keys, with the keys of the sessions after the
+// wrap sorted before those of 2030.
+func TestTheFixtureIsSchemaOne(t *testing.T) {
+	db, err := bolt.Open(copyV1(t), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 1 {
+			t.Fatalf("schema version %d, want 1", binary.BigEndian.Uint64(v))
+		}
+		var order []string
+		err := tx.Bucket(bucketByStart).ForEach(func(k, _ []byte) error {
+			order = append(order, string(k[8:]))
+			return nil
+		})
+		if want := []string{"wrap-b", "plain-3", "plain-1", "plain-2", "plain-4", "old-history", "wrap-a"}; !slices.Equal(order, want) {
+			t.Fatalf("schema-1 order %v, want %v (wrapped)", order, want)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigrationFromSchemaOne opens the schema-1 file: it is rewritten to
+// schema 2 in place, every index and counter agrees with the records
+// (also across the wrap and before 1677), the records and request ids are
+// kept, the file checks clean, and a second open changes nothing.
+func TestMigrationFromSchemaOne(t *testing.T) {
+	path := copyV1(t)
+	st, err := Open(path, boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := boltdb.SchemaVersion(st.DB); err != nil || v != 2 {
+		t.Fatalf("schema version %d, %v; want 2", v, err)
+	}
+	if n := len(records(t, st)); n != 7 {
+		t.Fatalf("%d records after the migration, want 7", n)
+	}
+	checkAgainstRecords(t, st, []time.Time{
+		time.Date(1500, 6, 1, 11, 0, 0, 0, time.UTC), time.Date(1677, 9, 21, 0, 12, 43, 145224191, time.UTC),
+		time.Date(2030, 1, 7, 0, 0, 0, 0, time.UTC), time.Date(2030, 1, 7, 10, 30, 0, 500000000, time.UTC),
+		wrap.Truncate(time.Hour), wrap, wrap.Add(time.Nanosecond), time.Date(2262, 4, 12, 0, 30, 0, 0, time.UTC),
+	})
+	t.Run("the overlap across the wrap is now visible to the conflict check", func(t *testing.T) {
+		var got []string
+		q := scheduling.Scan{Studio: "members/base-x/studios/s1", From: time.Date(2262, 4, 11, 22, 0, 0, 0, time.UTC), To: time.Date(2262, 4, 12, 1, 15, 0, 0, time.UTC)}
+		_ = st.View(func(tx scheduling.Tx) error {
+			return tx.Sessions(q, func(s *scheduling.Session) bool { got = append(got, s.ID); return true })
+		})
+		if !slices.Equal(got, []string{"wrap-a", "wrap-b"}) {
+			t.Fatalf("studio scan around the wrap = %v, want [wrap-a wrap-b]", got)
+		}
+	})
+	t.Run("records, request ids and the longest length are kept", func(t *testing.T) {
+		_ = st.View(func(tx scheduling.Tx) error {
+			s, err := tx.Session("plain-2")
+			if err != nil || s == nil || !s.Start.Equal(time.Date(2030, 1, 7, 10, 30, 0, 500000000, time.UTC)) || s.State != scheduling.StateLive {
+				t.Fatalf("plain-2 = %+v, %v", s, err)
+			}
+			if name, _ := tx.Request("session/readme-1"); name != "sessions/plain-1" {
+				t.Fatalf("request id gives %q", name)
+			}
+			if l, _ := tx.Longest(); l != 2*time.Hour {
+				t.Fatalf("longest %s, want 2h", l)
+			}
+			return nil
+		})
+	})
+	checkFile(t, st.DB)
+	before := snapshot(t, st.DB)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(path, boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if after := snapshot(t, again.DB); !bytes.Equal(before, after) {
+		t.Fatal("a second open changed the file's contents")
+	}
+}
+
+func checkFile(t *testing.T, db *bolt.DB) {
+	t.Helper()
+	_ = db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() { // drain: Check stops when the channel is read to its end
+			t.Errorf("tx.Check: %v", err)
+		}
+		return nil
+	})
+}
+
+// snapshot is every key and value of every bucket, in order.
+func snapshot(t *testing.T, db *bolt.DB) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	err := db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			buf.Write(name)
+			buf.WriteByte(0xff)
+			return b.ForEach(func(k, v []byte) error {
+				buf.Write(k)
+				buf.WriteByte(0xfe)
+				buf.Write(v)
+				buf.WriteByte(0xfd)
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
