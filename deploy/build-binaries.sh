@@ -32,6 +32,8 @@ fi
 
 export CGO_ENABLED=0 GOTOOLCHAIN=local
 flags=(-trimpath -buildvcs=false -tags timetzdata -ldflags='-s -w')
-go build "${flags[@]}" -o "$out/" "${cmds[@]/#/./}"
+# The services build in the repository's workspace, whatever GOWORK the
+# caller has (deploy's tests run with GOWORK=off).
+GOWORK="$PWD/go.work" go build "${flags[@]}" -o "$out/" "${cmds[@]/#/./}"
 # The probe and secret installer live in deploy's own module, outside go.work.
 GOWORK=off go -C deploy build "${flags[@]}" -o "$out/" ./cmd/alliance-container

@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
@@ -129,14 +131,26 @@ func render(t *testing.T, dir string) *cluster {
 	return c
 }
 
-// add decodes one object strictly: an unknown or misspelt field, a
-// duplicate key or a bad quantity fails, as the API server would refuse it.
+// add decodes one object strictly, as the API server does with strict
+// field validation: an unknown field, a field in the wrong case
+// ("targetport": encoding/json alone would accept it), a duplicate key or
+// a bad quantity fails.
 func (c *cluster) add(y []byte) error {
-	var tm metav1.TypeMeta
-	if err := yaml.Unmarshal(y, &tm); err != nil {
+	j, err := yaml.YAMLToJSONStrict(y)
+	if err != nil {
 		return err
 	}
-	into := func(p any) error { return yaml.UnmarshalStrict(y, p) }
+	var tm metav1.TypeMeta
+	if err := json.UnmarshalCaseSensitivePreserveInts(j, &tm); err != nil {
+		return err
+	}
+	into := func(p any) error {
+		strict, err := json.UnmarshalStrict(j, p, json.DisallowDuplicateFields, json.DisallowUnknownFields)
+		if err != nil {
+			return err
+		}
+		return errors.Join(strict...)
+	}
 	switch tm.APIVersion + "/" + tm.Kind {
 	case "v1/Namespace":
 		return decodeInto(into, &c.namespaces)
@@ -266,6 +280,7 @@ func TestStrictDecodingRefusesUnknownFields(t *testing.T) {
 	for _, y := range []string{
 		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  replica: 2\n",
 		"apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: [{port: 80, targetport: 8080}]\n",
+		"apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: [{port: 80, TargetPort: 8080}]\n",
 		"apiVersion: v1\nkind: Service\nmetadata: {name: x, name: y}\n",
 		"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: x}\nspec: {resources: {requests: {storage: lots}}}\n",
 		"apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: x}\n",
