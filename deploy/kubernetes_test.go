@@ -20,6 +20,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
+	psaapi "k8s.io/pod-security-admission/api"
+	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -191,20 +193,21 @@ func decodeInto[T any](into func(any) error, list *[]*T) error {
 type check func(c *cluster) []error
 
 var kubernetesChecks = map[string]check{
-	"names are valid DNS labels":                          checkNames,
-	"every container is hardened":                         checkHardening,
-	"every container has requests and limits":             checkResources,
-	"every image is the suite's, tagged":                  checkImages,
-	"every store is one StatefulSet with a PVC":           checkStores,
-	"every store has gRPC liveness and readiness probes":  checkGRPCProbes,
-	"every Service targets a container port":              checkServicePorts,
-	"every NetworkPolicy selects pods that exist":         checkPolicySelectors,
-	"NetworkPolicies allow exactly the architecture":      checkPolicyEdges,
-	"every configured address is an allowed edge":         checkConfiguredEdges,
-	"the gateway has two replicas and a PDB":              checkGateway,
-	"every process is scraped on its admin port":          checkScrape,
-	"secrets are mounted files, from where they belong":   checkSecrets,
-	"the backup CronJob writes alliance-admin to a claim": checkBackup,
+	"names are valid DNS labels":                            checkNames,
+	"every container is hardened":                           checkHardening,
+	"every pod passes the restricted Pod Security Standard": checkPodSecurity,
+	"every container has requests and limits":               checkResources,
+	"every image is the suite's, tagged":                    checkImages,
+	"every store is one StatefulSet with a PVC":             checkStores,
+	"every store has gRPC liveness and readiness probes":    checkGRPCProbes,
+	"every Service targets a container port":                checkServicePorts,
+	"every NetworkPolicy selects pods that exist":           checkPolicySelectors,
+	"NetworkPolicies allow exactly the architecture":        checkPolicyEdges,
+	"every configured address is an allowed edge":           checkConfiguredEdges,
+	"the gateway has two replicas and a PDB":                checkGateway,
+	"every process is scraped on its admin port":            checkScrape,
+	"secrets are mounted files, from where they belong":     checkSecrets,
+	"the backup CronJob writes alliance-admin to a claim":   checkBackup,
 }
 
 func TestKubernetesOverlays(t *testing.T) {
@@ -234,7 +237,7 @@ func TestKubernetesRestoreJob(t *testing.T) {
 		t.Fatalf("restore renders %d Jobs, want 1", len(r.jobs))
 	}
 	job := r.jobs[0]
-	for _, f := range []check{checkNames, checkHardening, checkResources, checkImages} {
+	for _, f := range []check{checkNames, checkHardening, checkPodSecurity, checkResources, checkImages} {
 		for _, err := range f(r) {
 			t.Error(err)
 		}
@@ -312,6 +315,13 @@ func TestKubernetesChecksCatchBrokenManifests(t *testing.T) {
 		}},
 		{"every container is hardened", func(c *cluster) {
 			sts(c, "session-scheduling").Spec.Template.Spec.Containers[0].SecurityContext.AllowPrivilegeEscalation = ptr(true)
+		}},
+		{"every pod passes the restricted Pod Security Standard", func(c *cluster) {
+			c.jobs = append(c.jobs, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "debug"}, Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "debug", Image: "alliance:dev"}}}}}})
+		}},
+		{"every pod passes the restricted Pod Security Standard", func(c *cluster) {
+			sts(c, "member-registry").Spec.Template.Spec.Volumes[0].VolumeSource = corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/var/lib/alliance"}}
 		}},
 		{"every container has requests and limits", func(c *cluster) {
 			delete(dep(c, "gateway").Spec.Template.Spec.Containers[0].Resources.Limits, corev1.ResourceMemory)
@@ -572,6 +582,24 @@ func checkHardening(c *cluster) (errs []error) {
 			if seccomp == nil || seccomp.Type != corev1.SeccompProfileTypeRuntimeDefault {
 				errs = append(errs, fmt.Errorf("%s: seccomp profile is not RuntimeDefault", where))
 			}
+		}
+	}
+	return errs
+}
+
+// checkPodSecurity runs Kubernetes' own Pod Security Admission checks at
+// the restricted level, which both overlays' namespaces enforce: a pod
+// that fails them would be refused at apply time.
+func checkPodSecurity(c *cluster) (errs []error) {
+	eval, err := psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
+	if err != nil {
+		return []error{err}
+	}
+	level := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
+	for _, w := range c.workloads() {
+		res := psapolicy.AggregateCheckResults(eval.EvaluatePod(level, &w.tpl.ObjectMeta, &w.tpl.Spec))
+		if !res.Allowed {
+			errs = append(errs, fmt.Errorf("%s %s breaks the restricted Pod Security Standard: %s", w.kind, w.name, res.ForbiddenDetail()))
 		}
 	}
 	return errs
