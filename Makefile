@@ -12,7 +12,7 @@ MODULES := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1
 SERVICES := member-registry session-scheduling sales-reporting gateway
 TEST_FLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: help tools generate check-generate lint vet fmt-check build test ci run demo bench bench-gateway replay-2020 check-readme clean
+.PHONY: help tools generate check-generate lint vet fmt-check build test check-deploy images ci run demo bench bench-gateway replay-2020 check-readme clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,7 +47,19 @@ build: tools ## Build the pinned tools and the service binaries into bin/.
 test: ## Run the tests of every module in go.work (with -race).
 	@for m in $(MODULES); do echo "test $$m"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...) || exit 1; done
 
-ci: check-generate lint test ## What CI runs: check-generate, lint, test.
+# deploy/ is a module of its own, outside go.work, so that kustomize's and
+# k8s.io's dependencies never move the services' versions.
+check-deploy: ## Check deploy/: render the Kubernetes overlays and compose.yaml strictly, the alert rules, the image's binaries.
+	GOWORK=off $(GO) -C deploy vet ./...
+	GOWORK=off $(GO) -C deploy test -count=1 ./...
+
+IMAGE ?= alliance:dev
+
+images: ## Build the suite's container image (alliance:dev, or IMAGE=...) from deploy/Dockerfile; needs a Docker engine.
+	@docker info >/dev/null 2>&1 || { echo "make images: no Docker engine answers here (docker info fails), so $(IMAGE) cannot be built on this machine."; echo "On one with an engine: docker build -f deploy/Dockerfile -t $(IMAGE) ."; exit 1; }
+	docker build -f deploy/Dockerfile -t $(IMAGE) .
+
+ci: check-generate lint test check-deploy ## What CI runs: check-generate, lint, test, check-deploy.
 
 RUN_FLAGS ?=
 DEMO_FLAGS ?=
