@@ -1,6 +1,9 @@
 package report
 
-import "math"
+import (
+	"errors"
+	"math"
+)
 
 // How the figures stay exact. Every figure the suite prints is a sum of
 // non-negative per-line contributions (a line's quantity and amount are
@@ -68,3 +71,6 @@ func (s *Sums) Merge(o Sums) {
 	s.Refunds = SatAdd(s.Refunds, o.Refunds)
 	s.RefundLines = SatAdd(s.RefundLines, o.RefundLines)
 }
+
+// ErrOverflow reports a sum that would not fit in an int64.
+var ErrOverflow = errors.New("a sum would overflow int64")
