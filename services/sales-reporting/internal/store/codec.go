@@ -20,9 +20,9 @@ var errCorrupt = errors.New("store: corrupt record")
 
 type enc struct{ b []byte }
 
-func (e *enc) u(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
-func (e *enc) i(v int64)  { e.b = binary.AppendVarint(e.b, v) }
-func (e *enc) s(v string) { e.u(uint64(len(v))); e.b = append(e.b, v...) }
+func (e *enc) u(v uint64)    { e.b = binary.AppendUvarint(e.b, v) }
+func (e *enc) i(v int64)     { e.b = binary.AppendVarint(e.b, v) }
+func (e *enc) s(v string)    { e.u(uint64(len(v))); e.b = append(e.b, v...) }
 func (e *enc) t(v time.Time) { e.b = timekey.AppendVarint(e.b, v) }
 func (e *enc) bool(v bool) {
 	if v {
