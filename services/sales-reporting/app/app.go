@@ -25,6 +25,7 @@ import (
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/rpc"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
+	"golang.org/x/text/currency"
 	"google.golang.org/grpc"
 )
 
@@ -43,6 +44,9 @@ type Config struct {
 	LockTimeout     time.Duration
 	// DependencyTimeout bounds each call to the other services.
 	DependencyTimeout time.Duration
+	// ImportPatience is how long an import retries a dependency that is
+	// slow or down before it refuses the lines concerned (UNAVAILABLE).
+	ImportPatience time.Duration
 	// Now is the clock of the ingestion rules (tests set it); nil is time.Now.
 	Now func() time.Time
 	// Keys and TLS (see auth.Security). With a ServiceSecret, calls to the
@@ -73,6 +77,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
 	s.Duration(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for the data file's lock")
 	s.Duration(&c.DependencyTimeout, "dependency-timeout", 3*time.Second, "deadline of each call to member registry and session scheduling")
+	s.Duration(&c.ImportPatience, "import-patience", 30*time.Second, "how long an import retries a slow or unavailable dependency before it refuses the lines concerned (never past the stream's deadline)")
 	c.Security.BindFlags(s)
 	return s
 }
@@ -86,6 +91,9 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	}
 	if c.Currency == "" {
 		c.Currency = "CNY"
+	}
+	if u, err := currency.ParseISO(c.Currency); err != nil || u.String() != c.Currency {
+		return nil, fmt.Errorf("currency %q: the reporting currency must be an ISO 4217 code in capitals, such as CNY", c.Currency)
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -127,8 +135,9 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		_ = schedConn.Close()
 		return nil, fmt.Errorf("member registry at %s: %w", c.MemberRegistryAddr, err)
 	}
-	client := deps.New(schedConn, regConn)
-	svc := ingest.NewService(st, client, engine, ingest.Config{Currency: c.Currency, Location: loc, Now: c.Now})
+	client := deps.New(schedConn, regConn, c.DependencyTimeout, log)
+	svc := ingest.NewService(st, client, engine, ingest.Config{Currency: c.Currency, Location: loc, Now: c.Now,
+		DependencyTimeout: c.DependencyTimeout, ImportPatience: c.ImportPatience})
 
 	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(regConn), TTL: c.KeyCacheTTL}
 	unary, stream, tlsOpts, err := c.Security.Server(keys, rpc.Policy, c.Unary, c.Stream)

@@ -65,6 +65,8 @@ type env struct {
 	addr  string
 	// regAddr is the member registry's (no authentication: tests issue keys).
 	regAddr string
+	// schedAddr is the scheduler's.
+	schedAddr string
 }
 
 // Session ids the fixture puts in the scheduler.
@@ -100,7 +102,7 @@ func newEnvTB(t testing.TB) *env {
 	sched.Put(k)
 	schedAddr := testkit.Serve(t, sched.Server())
 
-	e := &env{t: t, a: a, sched: sched, clock: &clock{now: t0.Add(2 * time.Hour)}, regAddr: regAddr}
+	e := &env{t: t, a: a, sched: sched, clock: &clock{now: t0.Add(2 * time.Hour)}, regAddr: regAddr, schedAddr: schedAddr}
 	e.cfg = app.Config{
 		DataDir: t.TempDir(), MemberRegistryAddr: regAddr, SessionSchedulingAddr: schedAddr,
 		ShutdownTimeout: 5 * time.Second, DependencyTimeout: time.Second, Now: e.clock.Now,

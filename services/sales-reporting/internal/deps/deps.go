@@ -5,12 +5,15 @@ package deps
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"google.golang.org/grpc"
@@ -30,16 +33,49 @@ const maxBatch = 1000
 
 // Client calls both dependencies.
 type Client struct {
-	sched sessionv1.SessionSchedulerClient
-	reg   memberv1.MemberRegistryClient
+	sched   sessionv1.SessionSchedulerClient
+	reg     memberv1.MemberRegistryClient
+	timeout time.Duration
+	log     *slog.Logger
 }
 
-// New wraps two connections.
-func New(sessions, members grpc.ClientConnInterface) *Client {
-	return &Client{sched: sessionv1.NewSessionSchedulerClient(sessions), reg: memberv1.NewMemberRegistryClient(members)}
+// New wraps two connections. timeout bounds every call, even under a
+// caller's longer deadline: a dependency that hangs is reported as
+// unavailable while the caller can still use the answer (0: no bound).
+// log gets the details of failed calls, which callers are not told.
+func New(sessions, members grpc.ClientConnInterface, timeout time.Duration, log *slog.Logger) *Client {
+	return &Client{sched: sessionv1.NewSessionSchedulerClient(sessions), reg: memberv1.NewMemberRegistryClient(members),
+		timeout: timeout, log: log}
+}
+
+// bounded is ctx limited to the client's timeout.
+func (c *Client) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.timeout)
 }
 
 var _ ingest.Directory = (*Client)(nil)
+
+// upstream is grpcx.Upstream with a message that says which service failed
+// and how, and nothing of the failure's own text, which can hold the
+// service's address ("dial tcp 127.0.0.1:…"): that goes to the log only.
+func (c *Client) upstream(ctx context.Context, service string, err error) error {
+	out := grpcx.Upstream(service, err)
+	fe, ok := fault.As(out)
+	if !ok || fe.Code != fault.Unavailable {
+		return out
+	}
+	c.log.WarnContext(ctx, "dependency call failed", "service", service, "err", err, "request_id", grpcx.RequestID(ctx))
+	how := "it cannot be reached"
+	if status.Code(err) == codes.DeadlineExceeded {
+		how = "it did not answer in time"
+	}
+	named := *fe
+	named.Message = fmt.Sprintf("%s is unavailable (%s); nothing was changed, try again later", service, how)
+	return &named
+}
 
 // notFoundName is the name an all-or-nothing batch call refused, or "".
 func notFoundName(err error) string {
@@ -55,7 +91,7 @@ func notFoundName(err error) string {
 // batchGet calls get on names in chunks. Both services' batch calls are all
 // or nothing and name the unknown entry, so an unknown name is dropped and
 // the call repeated: k unknown names cost k more calls.
-func batchGet[T any](ctx context.Context, service string, names []string, get func(context.Context, []string) ([]T, error)) ([]T, error) {
+func batchGet[T any](c *Client, ctx context.Context, service string, names []string, get func(context.Context, []string) ([]T, error)) ([]T, error) {
 	var out []T
 	names = dedupe(names)
 	for len(names) > 0 {
@@ -70,12 +106,12 @@ func batchGet[T any](ctx context.Context, service string, names []string, get fu
 			}
 			missing := notFoundName(err)
 			if missing == "" {
-				return nil, grpcx.Upstream(service, err)
+				return nil, c.upstream(ctx, service, err)
 			}
 			before := len(chunk)
 			chunk = remove(chunk, missing)
 			if len(chunk) == before {
-				return nil, grpcx.Upstream(service, err)
+				return nil, c.upstream(ctx, service, err)
 			}
 		}
 	}
@@ -131,7 +167,9 @@ func ts(t *timestamppb.Timestamp) time.Time {
 
 // Sessions implements ingest.Directory.
 func (c *Client) Sessions(ctx context.Context, names []string) (map[string]ingest.SessionInfo, error) {
-	got, err := batchGet(ctx, SessionScheduling, names, func(ctx context.Context, chunk []string) ([]*sessionv1.Session, error) {
+	got, err := batchGet(c, ctx, SessionScheduling, names, func(ctx context.Context, chunk []string) ([]*sessionv1.Session, error) {
+		ctx, cancel := c.bounded(ctx)
+		defer cancel()
 		r, err := c.sched.BatchGetSessions(ctx, &sessionv1.BatchGetSessionsRequest{Names: chunk})
 		return r.GetSessions(), err
 	})
@@ -152,7 +190,9 @@ func (c *Client) Sessions(ctx context.Context, names []string) (map[string]inges
 
 // Members implements ingest.Directory.
 func (c *Client) Members(ctx context.Context, names []string) (map[string]ingest.MemberInfo, error) {
-	got, err := batchGet(ctx, MemberRegistry, names, func(ctx context.Context, chunk []string) ([]*memberv1.Member, error) {
+	got, err := batchGet(c, ctx, MemberRegistry, names, func(ctx context.Context, chunk []string) ([]*memberv1.Member, error) {
+		ctx, cancel := c.bounded(ctx)
+		defer cancel()
 		r, err := c.reg.BatchGetMembers(ctx, &memberv1.BatchGetMembersRequest{Names: chunk})
 		return r.GetMembers(), err
 	})
@@ -168,24 +208,28 @@ func (c *Client) Members(ctx context.Context, names []string) (map[string]ingest
 
 // Product implements ingest.Directory.
 func (c *Client) Product(ctx context.Context, name string) (ingest.Product, bool, error) {
-	p, err := c.reg.GetProduct(ctx, &memberv1.GetProductRequest{Name: name})
+	bctx, cancel := c.bounded(ctx)
+	defer cancel()
+	p, err := c.reg.GetProduct(bctx, &memberv1.GetProductRequest{Name: name})
 	if status.Code(err) == codes.NotFound {
 		return ingest.Product{}, false, nil
 	}
 	if err != nil {
-		return ingest.Product{}, false, grpcx.Upstream(MemberRegistry, err)
+		return ingest.Product{}, false, c.upstream(ctx, MemberRegistry, err)
 	}
 	return ingest.Product{Name: name, Merchant: ingest.MerchantOf(name), Category: p.GetCategory(), OriginDistrict: p.GetOriginDistrict()}, true, nil
 }
 
 // SessionsEnded counts the sessions that reached ENDED in [from, to).
 func (c *Client) SessionsEnded(ctx context.Context, from, to time.Time) (int64, error) {
-	r, err := c.sched.CountSessions(ctx, &sessionv1.CountSessionsRequest{
+	bctx, cancel := c.bounded(ctx)
+	defer cancel()
+	r, err := c.sched.CountSessions(bctx, &sessionv1.CountSessionsRequest{
 		State:      sessionv1.SessionState_SESSION_STATE_ENDED,
 		EndedAfter: timestamppb.New(from), EndedBefore: timestamppb.New(to),
 	})
 	if err != nil {
-		return 0, grpcx.Upstream(SessionScheduling, err)
+		return 0, c.upstream(ctx, SessionScheduling, err)
 	}
 	return r.GetCount(), nil
 }
@@ -233,7 +277,9 @@ func (n *Names) Members(ctx context.Context, names []string) map[string]string {
 	if len(fetch) == 0 {
 		return out
 	}
-	got, err := batchGet(ctx, MemberRegistry, fetch, func(ctx context.Context, chunk []string) ([]*memberv1.Member, error) {
+	got, err := batchGet(n.c, ctx, MemberRegistry, fetch, func(ctx context.Context, chunk []string) ([]*memberv1.Member, error) {
+		ctx, cancel := n.c.bounded(ctx)
+		defer cancel()
 		r, err := n.c.reg.BatchGetMembers(ctx, &memberv1.BatchGetMembersRequest{Names: chunk})
 		return r.GetMembers(), err
 	})
@@ -260,7 +306,9 @@ func (n *Names) Districts(ctx context.Context) map[string]string {
 	}
 	old := n.districts
 	n.mu.Unlock()
-	r, err := n.c.reg.ListDistricts(ctx, &memberv1.ListDistrictsRequest{})
+	bctx, cancel := n.c.bounded(ctx)
+	defer cancel()
+	r, err := n.c.reg.ListDistricts(bctx, &memberv1.ListDistrictsRequest{})
 	if err != nil {
 		return old
 	}

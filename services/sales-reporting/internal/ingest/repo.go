@@ -43,6 +43,9 @@ type Tx interface {
 	// Refunded returns what the refunds of an order took so far.
 	Refunded(orderID uint64) (qty, amount int64, err error)
 	SetRefunded(orderID uint64, qty, amount int64) error
+	// Totals are the sums of every stored sale; SetTotals replaces them.
+	Totals() (report.Sums, error)
+	SetTotals(report.Sums) error
 	PutSession(s *Session) error
 	PutProduct(p *Product) error
 	// AddToCell counts d in its (session, product, day) cell, with
@@ -66,7 +69,8 @@ type MemberInfo struct {
 }
 
 // Directory is the other services, as ingestion needs them. A service that
-// is down gives a fault UNAVAILABLE.
+// is down or too slow gives a fault UNAVAILABLE, which names the service
+// and never its address.
 type Directory interface {
 	// Sessions returns the sessions found; unknown names are left out.
 	Sessions(ctx context.Context, names []string) (map[string]SessionInfo, error)

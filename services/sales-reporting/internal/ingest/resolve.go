@@ -28,6 +28,8 @@ type resolver struct {
 	dir  Directory
 	repo Repo
 	now  func() time.Time
+	// timeout bounds each attempt of a lookup (0: the context's alone).
+	timeout time.Duration
 
 	mu       sync.RWMutex
 	sessions map[string]cachedSession
@@ -37,8 +39,99 @@ type resolver struct {
 // maxCached bounds the snapshots held in memory, per kind.
 const maxCached = 20000
 
-func newResolver(dir Directory, repo Repo, now func() time.Time) *resolver {
-	return &resolver{dir: dir, repo: repo, now: now, sessions: map[string]cachedSession{}, products: map[string]*Product{}}
+func newResolver(dir Directory, repo Repo, now func() time.Time, timeout time.Duration) *resolver {
+	return &resolver{dir: dir, repo: repo, now: now, timeout: timeout, sessions: map[string]cachedSession{}, products: map[string]*Product{}}
+}
+
+// Patience is how long the lookups of one import may keep retrying a
+// dependency that is slow or unavailable. An import asks for thousands of
+// lines at once: a lookup that times out under load is asked again, with
+// backoff, while the import's retry budget and its own deadline last;
+// only then are the lines it concerns refused (UNAVAILABLE), and never the
+// whole stream. The budget is of time spent retrying, over the whole
+// import: a hiccup late in a long import is still retried, and a
+// dependency that is down costs the budget once, not once per chunk. Nil
+// patience asks once (RecordSale fails fast and lets its caller retry).
+type Patience struct {
+	mu   sync.Mutex
+	left time.Duration
+	// until is when retries stop for good: the last tenth of the time the
+	// stream had is kept to commit and answer (zero: no deadline).
+	until time.Time
+}
+
+func newPatience(ctx context.Context, budget time.Duration) *Patience {
+	p := &Patience{left: budget}
+	if d, ok := ctx.Deadline(); ok {
+		p.until = d.Add(-time.Until(d) / 10)
+	}
+	return p
+}
+
+// grant returns how long the next retry may take, its backoff included,
+// or 0 when there is no time left for one.
+func (p *Patience) grant(backoff, attempt time.Duration) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g := p.left
+	if attempt > 0 {
+		g = min(g, backoff+attempt)
+	}
+	if !p.until.IsZero() {
+		g = min(g, time.Until(p.until))
+	}
+	if g <= backoff {
+		return 0
+	}
+	return g
+}
+
+func (p *Patience) spend(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.left -= d
+}
+
+// Backoff between patient attempts.
+const (
+	firstBackoff = 50 * time.Millisecond
+	maxBackoff   = time.Second
+)
+
+// ask calls f, and with patience calls it again while it fails UNAVAILABLE
+// and the patience lasts. Every attempt gets at most r.timeout, so that
+// one stuck call cannot use up the caller's deadline.
+func (r *resolver) ask(ctx context.Context, p *Patience, f func(context.Context) error) error {
+	attempt := func(limit time.Duration) error {
+		if limit <= 0 {
+			return f(ctx)
+		}
+		actx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		return f(actx)
+	}
+	err := attempt(r.timeout)
+	if p == nil {
+		return err
+	}
+	for backoff := firstBackoff; err != nil && fault.CodeOf(err) == fault.Unavailable && ctx.Err() == nil; backoff = min(2*backoff, maxBackoff) {
+		g := p.grant(backoff, r.timeout)
+		if g == 0 {
+			break
+		}
+		began := time.Now()
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			p.spend(time.Since(began))
+			return err
+		case <-t.C:
+		}
+		err = attempt(g - backoff)
+		p.spend(time.Since(began))
+	}
+	return err
 }
 
 // rememberSession caches s; callers hold r.mu. Over the bound, final
@@ -114,8 +207,10 @@ func (r *resolver) fromStore(names []string) error {
 }
 
 // sessionsFor returns a snapshot of every known name; force asks session
-// scheduling again even for fresh entries (but never for final ones).
-func (r *resolver) sessionsFor(ctx context.Context, names []string, force bool) (map[string]*Session, error) {
+// scheduling again even for fresh entries (but never for final ones). When
+// a lookup fails, it returns the error with what it has: the names it
+// had to ask for map to nil.
+func (r *resolver) sessionsFor(ctx context.Context, names []string, force bool, p *Patience) (map[string]*Session, error) {
 	now := r.now()
 	var missing []string
 	r.mu.RLock()
@@ -149,9 +244,12 @@ func (r *resolver) sessionsFor(ctx context.Context, names []string, force bool) 
 	if len(fetch) == 0 {
 		return out, nil
 	}
-	infos, err := r.dir.Sessions(ctx, fetch)
-	if err != nil {
-		return nil, err
+	var infos map[string]SessionInfo
+	if err := r.ask(ctx, p, func(ctx context.Context) (err error) {
+		infos, err = r.dir.Sessions(ctx, fetch)
+		return err
+	}); err != nil {
+		return out, err
 	}
 	// Attribution is taken once per session and then kept: only the members
 	// of sessions seen for the first time are looked up.
@@ -168,8 +266,11 @@ func (r *resolver) sessionsFor(ctx context.Context, names []string, force bool) 
 	r.mu.RUnlock()
 	var ms map[string]MemberInfo
 	if len(members) > 0 {
-		if ms, err = r.dir.Members(ctx, members); err != nil {
-			return nil, err
+		if err := r.ask(ctx, p, func(ctx context.Context) (err error) {
+			ms, err = r.dir.Members(ctx, members)
+			return err
+		}); err != nil {
+			return out, err
 		}
 	}
 	r.mu.Lock()
@@ -199,7 +300,7 @@ func (r *resolver) sessionsFor(ctx context.Context, names []string, force bool) 
 }
 
 // product returns the snapshot of a product, fetching it once.
-func (r *resolver) product(ctx context.Context, name string) (*Product, error) {
+func (r *resolver) product(ctx context.Context, name string, patience *Patience) (*Product, error) {
 	r.mu.RLock()
 	p := r.products[name]
 	r.mu.RUnlock()
@@ -220,8 +321,12 @@ func (r *resolver) product(ctx context.Context, name string) (*Product, error) {
 		r.mu.Unlock()
 		return p, nil
 	}
-	got, ok, err := r.dir.Product(ctx, name)
-	if err != nil {
+	var got Product
+	var ok bool
+	if err := r.ask(ctx, patience, func(ctx context.Context) (err error) {
+		got, ok, err = r.dir.Product(ctx, name)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	if !ok {
@@ -245,9 +350,10 @@ func sessionNotFound(name string) error {
 
 // attribute resolves the session and product of every line that has no
 // error yet, judging the session rules at now (the lines' judgement time).
-// It returns an error only when a dependency fails: then nothing of the
-// batch may be stored.
-func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time) error {
+// Without patience, it returns an error when a dependency fails: then
+// nothing of the batch may be stored. With patience, it retries, and a
+// lookup that still fails becomes the error of the lines it concerns.
+func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time, p *Patience) error {
 	names := make([]string, 0, 4)
 	seen := map[string]bool{}
 	for i := range lines {
@@ -256,7 +362,27 @@ func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time) e
 			names = append(names, lines[i].Sale.Session)
 		}
 	}
-	sessions, err := r.sessionsFor(ctx, names, false)
+	// failed holds the error of each session whose lookup failed.
+	failed := map[string]error{}
+	lookup := func(names []string, force bool) (map[string]*Session, error) {
+		got, err := r.sessionsFor(ctx, names, force, p)
+		if err != nil && p == nil {
+			return nil, err
+		}
+		if err != nil && got == nil {
+			got = map[string]*Session{}
+			for _, n := range names {
+				got[n] = nil
+			}
+		}
+		for n, s := range got {
+			if s == nil && err != nil {
+				failed[n] = err
+			}
+		}
+		return got, nil
+	}
+	sessions, err := lookup(names, false)
 	if err != nil {
 		return err
 	}
@@ -276,7 +402,7 @@ func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time) e
 		}
 	}
 	if len(stale) > 0 {
-		fresh, err := r.sessionsFor(ctx, stale, true)
+		fresh, err := lookup(stale, true)
 		if err != nil {
 			return err
 		}
@@ -287,6 +413,10 @@ func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time) e
 	for i := range lines {
 		l := &lines[i]
 		if l.err != nil {
+			continue
+		}
+		if err := failed[l.Sale.Session]; err != nil {
+			l.err = err
 			continue
 		}
 		s := sessions[l.Sale.Session]
@@ -301,15 +431,15 @@ func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time) e
 		if checkSession(s, &l.Sale, now) != nil {
 			continue
 		}
-		p, err := r.product(ctx, l.Sale.Product)
+		prod, err := r.product(ctx, l.Sale.Product, p)
 		if err != nil {
-			if fe, ok := fault.As(err); ok && fe.Code != fault.Unavailable {
+			if fe, ok := fault.As(err); p != nil || ok && fe.Code != fault.Unavailable {
 				l.err = err
 				continue
 			}
 			return err
 		}
-		l.product = p
+		l.product = prod
 	}
 	return nil
 }

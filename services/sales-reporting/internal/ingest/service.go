@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -52,6 +53,12 @@ type Config struct {
 	Now      func() time.Time
 	// MaxCommit bounds the lines of one transaction (default 20,000).
 	MaxCommit int
+	// DependencyTimeout bounds each attempt of a lookup, so that a stuck
+	// call is given up (and, in an import, asked again); 0: no bound of its own.
+	DependencyTimeout time.Duration
+	// ImportPatience is how long an import retries a dependency that is
+	// slow or down, at most (default 30s; see Patience).
+	ImportPatience time.Duration
 }
 
 // Service ingests sales. One goroutine, the commit loop, owns every write
@@ -82,8 +89,11 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Se
 	if cfg.MaxCommit <= 0 {
 		cfg.MaxCommit = 20000
 	}
+	if cfg.ImportPatience <= 0 {
+		cfg.ImportPatience = 30 * time.Second
+	}
 	s := &Service{
-		repo: repo, engine: engine, cfg: cfg, res: newResolver(dir, repo, cfg.Now),
+		repo: repo, engine: engine, cfg: cfg, res: newResolver(dir, repo, cfg.Now, cfg.DependencyTimeout),
 		queue: make(chan *Ticket, 256), stopped: make(chan struct{}),
 		storedSessions: map[string]*Session{}, storedProducts: map[string]*Product{},
 	}
@@ -108,12 +118,29 @@ func (s *Service) Close() error {
 // of a session permit refuses; a dependency that is down fails the whole
 // call, and nothing of it is queued.
 func (s *Service) Submit(ctx context.Context, sales []Sale, permit Permit) (*Ticket, error) {
+	return s.submit(ctx, sales, permit, nil)
+}
+
+// NewPatience is the patience of one import that starts now, under ctx
+// (its stream's context).
+func (s *Service) NewPatience(ctx context.Context) *Patience {
+	return newPatience(ctx, s.cfg.ImportPatience)
+}
+
+// SubmitPatiently is Submit for imports: lookups that fail are retried
+// with p, and those that still fail refuse only the lines they concern
+// (UNAVAILABLE). Its error is only that the service is shutting down.
+func (s *Service) SubmitPatiently(ctx context.Context, sales []Sale, permit Permit, p *Patience) (*Ticket, error) {
+	return s.submit(ctx, sales, permit, p)
+}
+
+func (s *Service) submit(ctx context.Context, sales []Sale, permit Permit, p *Patience) (*Ticket, error) {
 	t := &Ticket{permit: permit, lines: make([]Line, len(sales)), out: make([]Outcome, len(sales)), done: make(chan struct{})}
 	now := s.cfg.Now()
 	for i := range sales {
-		t.lines[i] = Line{Sale: sales[i], now: now, err: Validate(&sales[i], s.cfg.Currency, "sale.")}
+		t.lines[i] = Line{Sale: sales[i], now: now, err: Validate(&sales[i], s.cfg.Currency, "sale.", now)}
 	}
-	if err := s.res.attribute(ctx, t.lines, now); err != nil {
+	if err := s.res.attribute(ctx, t.lines, now, p); err != nil {
 		return nil, err
 	}
 	// After attribution, so that an unknown session stays NOT_FOUND for
@@ -180,7 +207,11 @@ func (s *Service) commit(group []*Ticket) {
 		deltas = deltas[:0]
 		clear(newSessions)
 		clear(newProducts)
-		j := judge{s: s, tx: tx, createTime: createTime, newSessions: newSessions, newProducts: newProducts}
+		totals, err := tx.Totals()
+		if err != nil {
+			return err
+		}
+		j := judge{s: s, tx: tx, createTime: createTime, newSessions: newSessions, newProducts: newProducts, totals: totals}
 		for _, t := range group {
 			for i := range t.lines {
 				o, err := j.line(&t.lines[i], t.permit)
@@ -191,7 +222,10 @@ func (s *Service) commit(group []*Ticket) {
 			}
 		}
 		deltas = j.deltas
-		return nil
+		if len(deltas) == 0 {
+			return nil
+		}
+		return tx.SetTotals(j.totals)
 	})
 	if err != nil {
 		for _, t := range group {
@@ -228,6 +262,8 @@ type judge struct {
 	deltas      []report.Delta
 	newSessions map[string]*Session
 	newProducts map[string]*Product
+	// totals are the alliance's sums with this commit's lines so far.
+	totals report.Sums
 }
 
 // line applies every rule to one line inside the transaction, so lines of
@@ -279,21 +315,49 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 		return Outcome{Err: fault.New(fault.Unavailable, "RETRY", "the line could not be attributed; send it again")}, nil
 	}
 	sale := l.Sale
+	var refunded struct {
+		order    *Sale
+		qty, amt int64
+	}
 	if sale.Kind == report.Refund {
 		order, err := j.tx.SaleByKey(sale.Platform, sale.RefundOf)
 		if err != nil {
 			return Outcome{}, err
 		}
+		visible := true
+		if order != nil && order.Session != sale.Session && permit != nil {
+			ses, _, err := j.s.res.snapshot(j.tx, order.Session, order.Product)
+			if err != nil {
+				return Outcome{}, err
+			}
+			visible = ses != nil && permit(ses) == nil
+		}
 		var qty, amt int64
-		if order != nil {
+		if order != nil && order.Session == sale.Session {
 			if qty, amt, err = j.tx.Refunded(order.ID); err != nil {
 				return Outcome{}, err
 			}
 		}
-		if err := checkRefund(order, &sale, qty, amt); err != nil {
+		if err := checkRefund(order, &sale, qty, amt, visible); err != nil {
 			return Outcome{Err: err}, nil
 		}
-		if err := j.tx.SetRefunded(order.ID, qty+sale.Quantity, amt+sale.Amount); err != nil {
+		refunded.order, refunded.qty, refunded.amt = order, qty+sale.Quantity, amt+sale.Amount
+	}
+	sale.Attr = Attribution(l.session, l.product)
+	d := report.Delta{
+		Session: sale.Session, Product: sale.Product, Attr: sale.Attr,
+		Day: report.DayOf(sale.EventTime, j.s.cfg.Location), EventTime: sale.EventTime,
+		Kind: sale.Kind, Quantity: sale.Quantity, Amount: sale.Amount,
+	}
+	// Judged before anything of the line is written: a line that would
+	// take a total past int64 is refused, not stored.
+	totals := j.totals
+	if !totals.Add(d) {
+		return Outcome{Err: fault.New(fault.FailedPrecondition, ReasonTotalOverflow,
+			"counting this line would take the alliance's totals past the largest figure the reports can hold (%d)", int64(math.MaxInt64))}, nil
+	}
+	if refunded.order != nil {
+		if err := j.tx.SetRefunded(refunded.order.ID, refunded.qty, refunded.amt); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -301,21 +365,16 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 		return Outcome{}, err
 	}
 	sale.CreateTime = j.createTime
-	sale.Attr = Attribution(l.session, l.product)
 	if err := j.snapshots(l.session, l.product); err != nil {
 		return Outcome{}, err
 	}
 	if err := j.tx.PutSale(&sale); err != nil {
 		return Outcome{}, err
 	}
-	d := report.Delta{
-		Session: sale.Session, Product: sale.Product, Attr: sale.Attr,
-		Day: report.DayOf(sale.EventTime, j.s.cfg.Location), EventTime: sale.EventTime,
-		Kind: sale.Kind, Quantity: sale.Quantity, Amount: sale.Amount,
-	}
 	if err := j.tx.AddToCell(d, sale.Attr); err != nil {
 		return Outcome{}, err
 	}
+	j.totals = totals
 	j.deltas = append(j.deltas, d)
 	return Outcome{Sale: &sale}, nil
 }
@@ -399,7 +458,7 @@ func (s *Service) SessionExists(ctx context.Context, name string) (bool, error) 
 // Session returns the session as attribution sees it (its sales count for
 // ses.Attr), or nil when session scheduling does not know it.
 func (s *Service) Session(ctx context.Context, name string) (*Session, error) {
-	got, err := s.res.sessionsFor(ctx, []string{name}, false)
+	got, err := s.res.sessionsFor(ctx, []string{name}, false, nil)
 	if err != nil {
 		return nil, err
 	}

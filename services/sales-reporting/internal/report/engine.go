@@ -26,11 +26,13 @@ type sums struct {
 	orders, units, gross, refunds int64
 }
 
+// add saturates (see SatAdd): ingestion bounds every sum the engine can
+// form, so this only guards against files from before that bound.
 func (s *sums) add(o *sums) {
-	s.orders += o.orders
-	s.units += o.units
-	s.gross += o.gross
-	s.refunds += o.refunds
+	s.orders = SatAdd(s.orders, o.orders)
+	s.units = SatAdd(s.units, o.units)
+	s.gross = SatAdd(s.gross, o.gross)
+	s.refunds = SatAdd(s.refunds, o.refunds)
 }
 
 // rec is one record of a day: a cell (session, product, day), or in
@@ -241,11 +243,11 @@ func (e *Engine) merge(c *Cell) {
 	}
 
 	sum := &e.sessions[sid]
-	sum.Orders += c.Orders
-	sum.Units += c.Units
-	sum.Gross += c.Gross
-	sum.Refunds += c.Refunds
-	sum.RefundLines += c.RefundLines
+	sum.Orders = SatAdd(sum.Orders, c.Orders)
+	sum.Units = SatAdd(sum.Units, c.Units)
+	sum.Gross = SatAdd(sum.Gross, c.Gross)
+	sum.Refunds = SatAdd(sum.Refunds, c.Refunds)
+	sum.RefundLines = SatAdd(sum.RefundLines, c.RefundLines)
 	if !c.FirstEvent.IsZero() && (sum.FirstEvent.IsZero() || c.FirstEvent.Before(sum.FirstEvent)) {
 		sum.FirstEvent = c.FirstEvent
 	}

@@ -42,11 +42,13 @@ func kindToProto(k report.Kind) salesv1.SaleKind {
 	return salesv1.SaleKind_SALE_KIND_UNSPECIFIED
 }
 
+// timeOf is the instant t names, even outside the Timestamp range, so
+// that ingestion refuses it by its bounds rather than as missing.
 func timeOf(t *timestamppb.Timestamp) time.Time {
-	if t == nil || !t.IsValid() {
+	if t == nil {
 		return time.Time{}
 	}
-	return t.AsTime()
+	return time.Unix(t.GetSeconds(), int64(t.GetNanos())).UTC()
 }
 
 func stamp(t time.Time) *timestamppb.Timestamp {

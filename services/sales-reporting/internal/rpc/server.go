@@ -20,16 +20,15 @@ import (
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // Import streaming: lines go to the commit loop in chunks, and the stream
-// keeps being read while earlier chunks commit.
+// keeps being read while earlier chunks commit. The errors an answer lists
+// are bounded by grpcx.ErrorBudget; `rejected` still counts every line.
 const (
 	importChunk    = 2000
 	importInFlight = 4
-	// maxImportErrors bounds the errors listed in one answer, so that it
-	// stays under gRPC's default 4 MB; `rejected` still counts every line.
-	maxImportErrors = 10000
 )
 
 // Counter counts the sessions that ended in a period.
@@ -74,16 +73,25 @@ type chunkAt struct {
 func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) error {
 	ctx := stream.Context()
 	permit := recordPermit(ctx)
+	patience := s.svc.NewPatience(ctx)
 	resp := &salesv1.ImportSalesResponse{}
+	var budget grpcx.ErrorBudget
 	var pending []chunkAt
 	collect := func(c chunkAt) {
 		for i, o := range c.t.Wait() {
 			switch {
 			case o.Err != nil:
 				resp.Rejected++
-				if len(resp.Errors) < maxImportErrors {
-					resp.Errors = append(resp.Errors, s.importError(ctx, c.base+int64(i), o.Err))
+				if len(resp.Errors) >= grpcx.MaxAnswerErrors {
+					// Full by count: no need to build the entry.
+					resp.ErrorsTruncated = true
+					continue
 				}
+				e := s.importError(ctx, c.base+int64(i), o.Err)
+				if budget.Admit(proto.Size(e)) {
+					resp.Errors = append(resp.Errors, e)
+				}
+				resp.ErrorsTruncated = resp.ErrorsTruncated || budget.Truncated
 			case o.Duplicate:
 				resp.Duplicates++
 			default:
@@ -97,7 +105,8 @@ func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) er
 		if len(buf) == 0 {
 			return nil
 		}
-		t, err := s.svc.Submit(ctx, buf, permit)
+		// A slow dependency is retried, and at worst fails its lines, not the stream.
+		t, err := s.svc.SubmitPatiently(ctx, buf, permit, patience)
 		if err != nil {
 			return err
 		}
@@ -180,7 +189,8 @@ func (s *Server) ListSales(ctx context.Context, req *salesv1.ListSalesRequest) (
 			return nil, fail(ctx, err)
 		}
 	}
-	query := fmt.Sprintf("sales|%s|%d", req.GetSession(), req.GetKind())
+	// v2: the listing keys of schema 2 (exact times); older tokens are foreign.
+	query := fmt.Sprintf("sales.v2|%s|%d", req.GetSession(), req.GetKind())
 	cursor, err := s.tokens.Decode(req.GetPageToken(), query)
 	if err != nil {
 		return nil, fail(ctx, err)

@@ -4,26 +4,26 @@ import (
 	"encoding/binary"
 	"errors"
 	"time"
+
+	"github.com/cqlive/alliance/services/kit/timekey"
 )
 
 // The values are a compact binary encoding: a version byte, then varints
 // and length-prefixed strings in a fixed order. It is the hot path of
 // ingestion, where JSON would cost more than the bbolt write.
+//
+// Times are kit/timekey's exact forms. Records of version 1 (schema 1)
+// held UnixNano, which wraps outside 1677–2262; only the migration to
+// schema 2 still reads them (dec.legacy).
 
 var errCorrupt = errors.New("store: corrupt record")
 
 type enc struct{ b []byte }
 
-func (e *enc) u(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
-func (e *enc) i(v int64)  { e.b = binary.AppendVarint(e.b, v) }
-func (e *enc) s(v string) { e.u(uint64(len(v))); e.b = append(e.b, v...) }
-func (e *enc) t(v time.Time) {
-	if v.IsZero() {
-		e.i(0)
-		return
-	}
-	e.i(v.UnixNano())
-}
+func (e *enc) u(v uint64)    { e.b = binary.AppendUvarint(e.b, v) }
+func (e *enc) i(v int64)     { e.b = binary.AppendVarint(e.b, v) }
+func (e *enc) s(v string)    { e.u(uint64(len(v))); e.b = append(e.b, v...) }
+func (e *enc) t(v time.Time) { e.b = timekey.AppendVarint(e.b, v) }
 func (e *enc) bool(v bool) {
 	if v {
 		e.b = append(e.b, 1)
@@ -41,6 +41,8 @@ func (e *enc) strs(v []string) {
 type dec struct {
 	b   []byte
 	err error
+	// legacy reads times as schema 1 wrote them (UnixNano, 0 for none).
+	legacy bool
 }
 
 func (d *dec) u() uint64 {
@@ -78,11 +80,23 @@ func (d *dec) s() string {
 	return v
 }
 func (d *dec) t() time.Time {
-	v := d.i()
-	if v == 0 {
+	if d.err != nil {
 		return time.Time{}
 	}
-	return time.Unix(0, v).UTC()
+	if d.legacy {
+		v := d.i()
+		if v == 0 {
+			return time.Time{}
+		}
+		return time.Unix(0, v).UTC()
+	}
+	t, rest, err := timekey.ReadVarint(d.b)
+	if err != nil {
+		d.err = errCorrupt
+		return time.Time{}
+	}
+	d.b = rest
+	return t
 }
 func (d *dec) bool() bool {
 	if d.err != nil || len(d.b) < 1 {
@@ -116,7 +130,5 @@ func (d *dec) version(want byte) {
 // u64 is a big-endian key, so ids sort in bbolt as numbers.
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
-// timeKey orders times in bbolt: UnixNano with the sign bit flipped, big-endian.
-func timeKey(b []byte, t time.Time) []byte {
-	return binary.BigEndian.AppendUint64(b, uint64(t.UnixNano())^(1<<63))
-}
+// timeKey orders times in bbolt, exactly over the whole Timestamp range.
+func timeKey(b []byte, t time.Time) []byte { return timekey.AppendKey(b, t) }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/timekey"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	bolt "go.etcd.io/bbolt"
@@ -23,10 +24,10 @@ var (
 	bucketSales = []byte("sales")
 	// platform 0x00 external_id -> id: the idempotency key.
 	bucketSaleKeys = []byte("sale_keys")
-	// event time (8) id (8) -> nothing: ListSales over every session.
+	// event time (timekey, 12) id (8) -> nothing: ListSales over every session.
 	// Kept by the indexer, off the ingestion path (see IndexSales).
 	bucketByTime = []byte("sales_by_time")
-	// session 0x00 event time (8) id (8) -> nothing: ListSales of one session.
+	// session 0x00 event time (12) id (8) -> nothing: ListSales of one session.
 	// Kept by the indexer too.
 	bucketBySession = []byte("sales_by_session")
 	// "through" -> the last sale id the listing indexes cover.
@@ -39,14 +40,31 @@ var (
 	bucketProducts = []byte("product_snapshots")
 	// session 0x00 product 0x00 day (4 BE) -> report.Cell.
 	bucketCells = []byte("cells")
+	// "alliance" -> report.Sums of every stored sale: the bound that keeps
+	// every figure of every report inside int64 (see ingest's TOTAL_OVERFLOW).
+	bucketTotals = []byte("totals")
 )
 
-// Schema of sales.db.
+// Schema of sales.db. Version 2 stores times in kit/timekey's exact forms
+// (version 1 used UnixNano) and adds the totals; migrateV1 moves a file.
 var Schema = boltdb.Schema{
-	Version: 1,
+	Version: 2,
 	Buckets: [][]byte{bucketSales, bucketSaleKeys, bucketByTime, bucketBySession, bucketIndexState,
-		bucketRefunded, bucketSessions, bucketProducts, bucketCells},
+		bucketRefunded, bucketSessions, bucketProducts, bucketCells, bucketTotals},
+	Migrations: []boltdb.Migration{{From: 1, Run: migrateV1}},
 }
+
+// Versions of the records, in their first byte. Sales, session snapshots
+// and cells hold times, so schema 2 gave them version 2.
+const (
+	saleVersion    = 2
+	sessionVersion = 2
+	cellVersion    = 2
+	productVersion = 1
+	totalsVersion  = 1
+)
+
+var totalsKey = []byte("alliance")
 
 // Store is sales.db.
 type Store struct{ DB *bolt.DB }
@@ -85,7 +103,7 @@ func (s *Store) View(fn func(ingest.ReadTx) error) error {
 type tx struct {
 	btx                                                       *bolt.Tx
 	sales, keys, byTime, bySession, refunded, sessions, prods *bolt.Bucket
-	cells                                                     *bolt.Bucket
+	cells, totals                                             *bolt.Bucket
 	touched                                                   map[string]*report.Cell
 	// newKeys are the idempotency keys of this transaction, written sorted
 	// at its end: bbolt inserts into an in-memory node with a copy of its
@@ -99,7 +117,7 @@ func newTx(btx *bolt.Tx) *tx {
 		btx: btx, sales: btx.Bucket(bucketSales), keys: btx.Bucket(bucketSaleKeys),
 		byTime: btx.Bucket(bucketByTime), bySession: btx.Bucket(bucketBySession),
 		refunded: btx.Bucket(bucketRefunded), sessions: btx.Bucket(bucketSessions),
-		prods: btx.Bucket(bucketProducts), cells: btx.Bucket(bucketCells),
+		prods: btx.Bucket(bucketProducts), cells: btx.Bucket(bucketCells), totals: btx.Bucket(bucketTotals),
 	}
 	if btx.Writable() {
 		// Append-mostly buckets: full pages waste nothing when keys only grow.
@@ -119,7 +137,7 @@ func saleKey(platform, externalID string) []byte {
 
 func encodeSale(s *ingest.Sale) []byte {
 	e := enc{b: make([]byte, 0, 64+len(s.Session)+len(s.Product)+len(s.ExternalID)+len(s.RefundOf))}
-	e.b = append(e.b, 1)
+	e.b = append(e.b, saleVersion)
 	e.s(s.Session)
 	e.s(s.Product)
 	e.u(uint64(s.Kind))
@@ -134,9 +152,12 @@ func encodeSale(s *ingest.Sale) []byte {
 	return e.b
 }
 
-func decodeSale(id uint64, b []byte) (*ingest.Sale, error) {
-	d := dec{b: b}
-	d.version(1)
+func decodeSale(id uint64, b []byte) (*ingest.Sale, error) { return decodeSaleAs(id, b, saleVersion) }
+
+// decodeSaleAs reads a sale record of the given version.
+func decodeSaleAs(id uint64, b []byte, version byte) (*ingest.Sale, error) {
+	d := dec{b: b, legacy: version == 1}
+	d.version(version)
 	s := &ingest.Sale{ID: id}
 	s.Session = d.s()
 	s.Product = d.s()
@@ -219,7 +240,7 @@ func (t *tx) SetRefunded(orderID uint64, qty, amount int64) error {
 
 func encodeSession(s *ingest.Session) []byte {
 	e := enc{}
-	e.b = append(e.b, 1)
+	e.b = append(e.b, sessionVersion)
 	e.u(uint64(s.State))
 	e.s(s.Platform)
 	e.t(s.ActualStart)
@@ -236,8 +257,12 @@ func encodeSession(s *ingest.Session) []byte {
 }
 
 func decodeSession(name string, b []byte) (*ingest.Session, error) {
-	d := dec{b: b}
-	d.version(1)
+	return decodeSessionAs(name, b, sessionVersion)
+}
+
+func decodeSessionAs(name string, b []byte, version byte) (*ingest.Session, error) {
+	d := dec{b: b, legacy: version == 1}
+	d.version(version)
 	s := &ingest.Session{Name: name}
 	s.State = ingest.SessionState(d.u())
 	s.Platform = d.s()
@@ -279,7 +304,7 @@ func (t *tx) PutSession(s *ingest.Session) error {
 
 func encodeProduct(p *ingest.Product) []byte {
 	e := enc{}
-	e.b = append(e.b, 1)
+	e.b = append(e.b, productVersion)
 	e.s(p.Merchant)
 	e.s(p.Category)
 	e.s(p.OriginDistrict)
@@ -288,7 +313,7 @@ func encodeProduct(p *ingest.Product) []byte {
 
 func decodeProduct(name string, b []byte) (*ingest.Product, error) {
 	d := dec{b: b}
-	d.version(1)
+	d.version(productVersion)
 	p := &ingest.Product{Name: name, Merchant: d.s(), Category: d.s(), OriginDistrict: d.s()}
 	if d.err != nil {
 		return nil, fmt.Errorf("product snapshot %s: %w", name, d.err)
@@ -323,7 +348,7 @@ func parseCellKey(k []byte) (session, product string, day report.Day, ok bool) {
 
 func encodeCell(c *report.Cell) []byte {
 	e := enc{}
-	e.b = append(e.b, 1)
+	e.b = append(e.b, cellVersion)
 	e.i(c.Orders)
 	e.i(c.Units)
 	e.i(c.Gross)
@@ -334,9 +359,11 @@ func encodeCell(c *report.Cell) []byte {
 	return e.b
 }
 
-func decodeCell(c *report.Cell, b []byte) error {
-	d := dec{b: b}
-	d.version(1)
+func decodeCell(c *report.Cell, b []byte) error { return decodeCellAs(c, b, cellVersion) }
+
+func decodeCellAs(c *report.Cell, b []byte, version byte) error {
+	d := dec{b: b, legacy: version == 1}
+	d.version(version)
 	c.Orders = d.i()
 	c.Units = d.i()
 	c.Gross = d.i()
@@ -359,9 +386,41 @@ func (t *tx) AddToCell(d report.Delta, attr report.Attribution) error {
 		}
 		t.touched[string(k)] = c
 	}
-	c.Add(d)
+	if !c.Add(d) {
+		// Ingestion admits a line only if the alliance's totals, which
+		// bound every cell, stay inside int64: this cannot happen.
+		return fmt.Errorf("cell %q: %w", k, report.ErrOverflow)
+	}
 	return nil
 }
+
+func encodeSums(s report.Sums) []byte {
+	e := enc{}
+	e.b = append(e.b, totalsVersion)
+	e.i(s.Orders)
+	e.i(s.Units)
+	e.i(s.Gross)
+	e.i(s.Refunds)
+	e.i(s.RefundLines)
+	return e.b
+}
+
+func decodeSums(b []byte) (report.Sums, error) {
+	d := dec{b: b}
+	d.version(totalsVersion)
+	s := report.Sums{Orders: d.i(), Units: d.i(), Gross: d.i(), Refunds: d.i(), RefundLines: d.i()}
+	return s, d.err
+}
+
+func (t *tx) Totals() (report.Sums, error) {
+	v := t.totals.Get(totalsKey)
+	if v == nil {
+		return report.Sums{}, nil
+	}
+	return decodeSums(v)
+}
+
+func (t *tx) SetTotals(s report.Sums) error { return t.totals.Put(totalsKey, encodeSums(s)) }
 
 // flushCells writes the cells this transaction changed, once each.
 func (t *tx) flushCells() error {
@@ -435,8 +494,8 @@ func (s *Store) IndexSales(max int) (done bool, err error) {
 			if err != nil {
 				return err
 			}
-			timeKeys = append(timeKeys, append(timeKey(make([]byte, 0, 16), sale.EventTime), k...))
-			sk := append(make([]byte, 0, len(sale.Session)+17), sale.Session...)
+			timeKeys = append(timeKeys, append(timeKey(make([]byte, 0, timekey.Size+8), sale.EventTime), k...))
+			sk := append(make([]byte, 0, len(sale.Session)+1+timekey.Size+8), sale.Session...)
 			sessionKeys = append(sessionKeys, append(timeKey(append(sk, 0), sale.EventTime), k...))
 			through = binary.BigEndian.Uint64(k)
 		}

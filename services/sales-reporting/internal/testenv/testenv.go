@@ -36,6 +36,39 @@ type Scheduler struct {
 	sessions map[string]*sessionv1.Session
 	// BatchCalls counts BatchGetSessions calls, to check caching.
 	BatchCalls atomic.Int64
+
+	slowMu    sync.Mutex
+	slowLeft  int
+	slowDelay time.Duration
+}
+
+// Slow makes the next n BatchGetSessions calls answer only after delay
+// (or give up when their caller does), as a scheduler under load would.
+func (s *Scheduler) Slow(n int, delay time.Duration) {
+	s.slowMu.Lock()
+	defer s.slowMu.Unlock()
+	s.slowLeft, s.slowDelay = n, delay
+}
+
+// stall waits out a slow call, if this one is to be slow.
+func (s *Scheduler) stall(ctx context.Context) error {
+	s.slowMu.Lock()
+	slow, delay := s.slowLeft > 0, s.slowDelay
+	if slow {
+		s.slowLeft--
+	}
+	s.slowMu.Unlock()
+	if !slow {
+		return nil
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // NewScheduler returns an empty scheduler.
@@ -50,6 +83,9 @@ func (s *Scheduler) Put(ses *sessionv1.Session) {
 
 func (s *Scheduler) BatchGetSessions(ctx context.Context, req *sessionv1.BatchGetSessionsRequest) (*sessionv1.BatchGetSessionsResponse, error) {
 	s.BatchCalls.Add(1)
+	if err := s.stall(ctx); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := &sessionv1.BatchGetSessionsResponse{}

@@ -270,15 +270,21 @@ type Sale struct {
 	// members/{merchant}/products/{product}
 	Product string   `protobuf:"bytes,3,opt,name=product,proto3" json:"product,omitempty"`
 	Kind    SaleKind `protobuf:"varint,4,opt,name=kind,proto3,enum=alliance.sales.v1.SaleKind" json:"kind,omitempty"`
-	// Greater than 0.
+	// Greater than 0, at most 1,000,000 per line.
 	Quantity int64 `protobuf:"varint,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	// Greater than 0, in the reporting currency. A refund's amount is positive.
+	// Greater than 0 and at most 10^12 minor units (10 billion yuan) per line,
+	// in the reporting currency. A refund's amount is positive.
 	Amount   *v1.Money   `protobuf:"bytes,6,opt,name=amount,proto3" json:"amount,omitempty"`
 	Platform v1.Platform `protobuf:"varint,7,opt,name=platform,proto3,enum=alliance.type.v1.Platform" json:"platform,omitempty"`
 	// The platform's order-line or refund id: 1 to 128 printable ASCII characters.
 	ExternalId string `protobuf:"bytes,8,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
-	// REFUND only: the external_id of the refunded ORDER on the same platform.
-	RefundOf  string                 `protobuf:"bytes,9,opt,name=refund_of,json=refundOf,proto3" json:"refund_of,omitempty"`
+	// REFUND only: the external_id of the refunded ORDER on the same platform
+	// and of the same session (REFUND_SESSION_MISMATCH otherwise).
+	RefundOf string `protobuf:"bytes,9,opt,name=refund_of,json=refundOf,proto3" json:"refund_of,omitempty"`
+	// Not before 2000-01-01T00:00:00Z. An ORDER's lies within [actual start,
+	// actual end + 24 h] of its session (now + 1 min while LIVE). A REFUND's
+	// is not before its order's (REFUND_BEFORE_ORDER), not more than 1 min
+	// in the future, and not more than a year after its session ended.
 	EventTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
@@ -612,10 +618,14 @@ type ImportSalesResponse struct {
 	// Identical repeats of stored sales: not counted again.
 	Duplicates int64 `protobuf:"varint,2,opt,name=duplicates,proto3" json:"duplicates,omitempty"`
 	Rejected   int64 `protobuf:"varint,3,opt,name=rejected,proto3" json:"rejected,omitempty"`
-	// One entry per rejected line.
-	Errors        []*ImportError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The first rejected lines, in stream order: at most 1,000 entries and
+	// 1 MiB of them, so the answer stays readable under gRPC's default 4 MiB
+	// receive limit. `rejected` always counts every one.
+	Errors []*ImportError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
+	// Whether rejected lines were left out of errors.
+	ErrorsTruncated bool `protobuf:"varint,5,opt,name=errors_truncated,json=errorsTruncated,proto3" json:"errors_truncated,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ImportSalesResponse) Reset() {
@@ -674,6 +684,13 @@ func (x *ImportSalesResponse) GetErrors() []*ImportError {
 		return x.Errors
 	}
 	return nil
+}
+
+func (x *ImportSalesResponse) GetErrorsTruncated() bool {
+	if x != nil {
+		return x.ErrorsTruncated
+	}
+	return false
 }
 
 type ImportError struct {
@@ -1958,14 +1975,15 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x11RecordSaleRequest\x12+\n" +
 	"\x04sale\x18\x01 \x01(\v2\x17.alliance.sales.v1.SaleR\x04sale\"A\n" +
 	"\x12ImportSalesRequest\x12+\n" +
-	"\x04sale\x18\x01 \x01(\v2\x17.alliance.sales.v1.SaleR\x04sale\"\xa5\x01\n" +
+	"\x04sale\x18\x01 \x01(\v2\x17.alliance.sales.v1.SaleR\x04sale\"\xd0\x01\n" +
 	"\x13ImportSalesResponse\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x1e\n" +
 	"\n" +
 	"duplicates\x18\x02 \x01(\x03R\n" +
 	"duplicates\x12\x1a\n" +
 	"\brejected\x18\x03 \x01(\x03R\brejected\x126\n" +
-	"\x06errors\x18\x04 \x03(\v2\x1e.alliance.sales.v1.ImportErrorR\x06errors\"i\n" +
+	"\x06errors\x18\x04 \x03(\v2\x1e.alliance.sales.v1.ImportErrorR\x06errors\x12)\n" +
+	"\x10errors_truncated\x18\x05 \x01(\bR\x0ferrorsTruncated\"i\n" +
 	"\vImportError\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x03R\x05index\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x16\n" +

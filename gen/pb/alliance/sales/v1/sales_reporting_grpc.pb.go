@@ -42,7 +42,10 @@ type SalesReportingClient interface {
 	// repeat returns the stored sale; a different payload is ALREADY_EXISTS.
 	RecordSale(ctx context.Context, in *RecordSaleRequest, opts ...grpc.CallOption) (*Sale, error)
 	// Records many sales over one client stream. Each line is judged on its own;
-	// the answer comes once every accepted line is durable.
+	// the answer comes once every accepted line is durable. A dependency that
+	// is slow or down is asked again within the stream's deadline; if it
+	// still fails, the lines it concerns are rejected UNAVAILABLE and the
+	// others go on: the stream itself does not fail for it.
 	ImportSales(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportSalesRequest, ImportSalesResponse], error)
 	GetSale(ctx context.Context, in *GetSaleRequest, opts ...grpc.CallOption) (*Sale, error)
 	// Lists sales ordered by event_time, then name.
@@ -158,7 +161,10 @@ type SalesReportingServer interface {
 	// repeat returns the stored sale; a different payload is ALREADY_EXISTS.
 	RecordSale(context.Context, *RecordSaleRequest) (*Sale, error)
 	// Records many sales over one client stream. Each line is judged on its own;
-	// the answer comes once every accepted line is durable.
+	// the answer comes once every accepted line is durable. A dependency that
+	// is slow or down is asked again within the stream's deadline; if it
+	// still fails, the lines it concerns are rejected UNAVAILABLE and the
+	// others go on: the stream itself does not fail for it.
 	ImportSales(grpc.ClientStreamingServer[ImportSalesRequest, ImportSalesResponse]) error
 	GetSale(context.Context, *GetSaleRequest) (*Sale, error)
 	// Lists sales ordered by event_time, then name.
