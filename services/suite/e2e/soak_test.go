@@ -24,7 +24,7 @@ func TestCrashSoak(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	res, err := soak.Run(ctx, soak.Options{Bin: binDir, Dir: dir, Cycles: 10,
-		MinGap: 300 * time.Millisecond, MaxGap: 1500 * time.Millisecond, Progress: testLog{t}})
+		MinGap: 300 * time.Millisecond, MaxGap: 1500 * time.Millisecond, MaxDown: 300 * time.Millisecond, Progress: testLog{t}})
 	if err != nil {
 		t.Fatalf("soak: %v%s", err, logTail(dir))
 	}

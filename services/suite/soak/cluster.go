@@ -77,18 +77,19 @@ func (c *cluster) start(ctx context.Context, name string) error {
 	return nil
 }
 
-// kill sends SIGKILL to the service, waits for it to die, starts it
-// again on the same data and address, and returns the time from the kill
-// to its first healthy answer.
-func (c *cluster) kill(ctx context.Context, name string) (time.Duration, error) {
+// kill sends SIGKILL to the service, waits for it to die and then for
+// down, starts it again on the same data and address, and returns the
+// time from that start to its first healthy answer.
+func (c *cluster) kill(ctx context.Context, name string, down time.Duration) (time.Duration, error) {
 	if err := c.reap(ctx); err != nil {
 		return 0, err
 	}
 	p := c.running[name]
 	c.killed[p] = true
-	began := time.Now()
 	p.Signal(syscall.SIGKILL)
 	<-p.Done()
+	time.Sleep(down)
+	began := time.Now()
 	if err := c.start(ctx, name); err != nil {
 		return 0, fmt.Errorf("restart after SIGKILL: %w", err)
 	}

@@ -42,6 +42,10 @@ type Options struct {
 	// Between two kills the soak waits a random time in [MinGap, MaxGap],
 	// counted from the moment the last restarted service is healthy.
 	MinGap, MaxGap time.Duration
+	// A killed service stays down for a random time up to MaxDown before
+	// it is started again, so that its clients and the services that
+	// depend on it meet it down, not only restarted.
+	MaxDown time.Duration
 	// Buffer is the studios' changeover buffer, passed to
 	// session-scheduling (-changeover-buffer) and used by the clash check.
 	Buffer time.Duration
@@ -62,6 +66,9 @@ func (o *Options) defaults() {
 	if o.MaxGap < o.MinGap {
 		o.MaxGap = o.MinGap + 2*time.Second
 	}
+	if o.MaxDown < 0 {
+		o.MaxDown = 0
+	}
 	if o.Buffer <= 0 {
 		o.Buffer = 15 * time.Minute
 	}
@@ -78,7 +85,7 @@ type Result struct {
 	Seed     uint64
 	Cycles   int
 	Kills    map[string]int
-	Restarts []time.Duration // from SIGKILL to healthy again
+	Restarts []time.Duration // from the new start to healthy
 	Duration time.Duration
 
 	// Acknowledged writes, by kind.
@@ -277,7 +284,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		case <-time.After(gap):
 		}
 		victim := names[rng.IntN(len(names))]
-		took, err := cl.kill(ctx, victim)
+		down := time.Duration(rng.Int64N(int64(o.MaxDown) + 1))
+		took, err := cl.kill(ctx, victim, down)
 		if err != nil {
 			stopLoad()
 			<-done
@@ -287,8 +295,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Kills[victim]++
 		res.Restarts = append(res.Restarts, took)
 		if cycle%10 == 0 || cycle == o.Cycles {
-			fmt.Fprintf(o.Progress, "soak: cycle %d/%d: killed %s, healthy again in %s; %d writes acknowledged\n",
-				cycle, o.Cycles, victim, took.Round(time.Millisecond), l.acked())
+			fmt.Fprintf(o.Progress, "soak: cycle %d/%d: killed %s, down %s, healthy %s after its start; %d writes acknowledged\n",
+				cycle, o.Cycles, victim, down.Round(time.Millisecond), took.Round(time.Millisecond), l.acked())
 		}
 	}
 	stopLoad()

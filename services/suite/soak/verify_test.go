@@ -1,6 +1,10 @@
 package soak
 
 import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +13,7 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	bolt "go.etcd.io/bbolt"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -219,5 +224,73 @@ func TestOnlyOutagesAreResent(t *testing.T) {
 		if codeOf(grpcx.CodeName(c)) != c {
 			t.Errorf("codeOf(%q) = %s", grpcx.CodeName(c), codeOf(grpcx.CodeName(c)))
 		}
+	}
+}
+
+func TestCheckFilesFindsALostFreelist(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "svc", "data.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Several transactions, so that pages are freed and listed as free.
+	for tx := range 10 {
+		if err := db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("sales"))
+			if err != nil {
+				return err
+			}
+			for i := range 300 {
+				if err := b.Put(fmt.Appendf(nil, "key-%05d", i), make([]byte, 100)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("transaction %d: %v", tx, err)
+		}
+	}
+	pageSize := db.Info().PageSize
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var p problems
+	checkFiles(dir, 1, &p)
+	assertOnly(t, &p, "")
+
+	// Empty every freelist page, as a torn write could: the free pages are
+	// then neither reachable nor free.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const freelistFlag = 0x10
+	emptied := 0
+	for off := 2 * pageSize; off+pageSize <= len(b); off += pageSize {
+		if binary.LittleEndian.Uint16(b[off+8:]) == freelistFlag && binary.LittleEndian.Uint16(b[off+10:]) > 0 {
+			binary.LittleEndian.PutUint16(b[off+10:], 0)
+			emptied++
+		}
+	}
+	if emptied == 0 {
+		t.Fatal("no freelist with free pages to empty")
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p = problems{}
+	checkFiles(dir, 1, &p)
+	if p.count(kindCheck) == 0 {
+		t.Fatal("tx.Check found nothing in a file that lost its freelist")
+	}
+
+	p = problems{}
+	checkFiles(t.TempDir(), 1, &p)
+	if p.count(kindCheck) != 1 {
+		t.Fatalf("a folder without bbolt files: %v, want one check error", p.list)
 	}
 }
