@@ -106,6 +106,8 @@ type Result struct {
 	// being killed, or did not stop gracefully at the end.
 	Lost, Doubled, Phantom, Altered, Refused      int
 	ReportMismatches, Clashes, CheckErrors, Exits int
+	// FilesChecked is the number of bbolt files tx.Check went through.
+	FilesChecked int
 	// Problems describes the failures (the first ones of each kind).
 	Problems []string
 }
@@ -139,8 +141,8 @@ func (r *Result) Summary() string {
 		resends += v
 	}
 	fmt.Fprintf(&b, "resends %d: %s\n", resends, counts(r.Resends))
-	fmt.Fprintf(&b, "lost %d, doubled %d, phantom %d, altered %d, refused %d, report mismatches %d, clashes %d, check errors %d, unexpected exits %d\n",
-		r.Lost, r.Doubled, r.Phantom, r.Altered, r.Refused, r.ReportMismatches, r.Clashes, r.CheckErrors, r.Exits)
+	fmt.Fprintf(&b, "lost %d, doubled %d, phantom %d, altered %d, refused %d, report mismatches %d, clashes %d, check errors %d (in %d bbolt files), unexpected exits %d\n",
+		r.Lost, r.Doubled, r.Phantom, r.Altered, r.Refused, r.ReportMismatches, r.Clashes, r.CheckErrors, r.FilesChecked, r.Exits)
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "  %s\n", p)
 	}
@@ -309,7 +311,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for _, msg := range cl.stop(gracefulStop) {
 		probs.add(kindExit, "%s", msg)
 	}
-	checkFiles(o.Dir, len(cl.specs), &probs)
+	res.FilesChecked = checkFiles(o.Dir, len(cl.specs), &probs)
 
 	res.Duration = time.Since(began)
 	res.Acked, res.RefusedBookings, res.Resends = l.stats()

@@ -528,7 +528,7 @@ func checkMembers(l *load, p *problems) error {
 // Some corruptions (a page of no known type) make bbolt panic inside
 // Check, in a goroutine of its own; the soak then ends with that panic,
 // which names the page: a failure too, if not a counted one.
-func checkFiles(dir string, want int, p *problems) {
+func checkFiles(dir string, want int, p *problems) int {
 	n := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".db" {
@@ -557,4 +557,5 @@ func checkFiles(dir string, want int, p *problems) {
 	if n < want {
 		p.add(kindCheck, "found %d bbolt files (*.db) under %s, want at least %d", n, dir, want)
 	}
+	return n
 }
