@@ -7,7 +7,8 @@
 // acknowledged write is stored exactly once, that the reports equal a
 // recount of the listed sales, that no two sessions clash, and that every
 // bbolt file passes tx.Check. It prints the figures and exits 1 on any
-// failure; the data folder and the processes' log are kept then.
+// failure (2 when the soak could not run: a binary that does not start or
+// come back); the data folder and the processes' log are kept then.
 package main
 
 import (
