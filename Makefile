@@ -12,7 +12,7 @@ MODULES := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1
 SERVICES := member-registry session-scheduling sales-reporting gateway
 TEST_FLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: help tools generate check-generate lint vet fmt-check build test check-deploy images ci run demo bench bench-gateway replay-2020 check-readme clean
+.PHONY: help tools generate check-generate lint vet fmt-check build test check-deploy images fuzz ci run demo bench bench-gateway replay-2020 soak check-readme clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,7 +59,13 @@ images: ## Build the suite's container image (alliance:dev, or IMAGE=...) from d
 	@docker info >/dev/null 2>&1 || { echo "make images: no Docker engine answers here (docker info fails), so $(IMAGE) cannot be built on this machine."; echo "On one with an engine: docker build -f deploy/Dockerfile -t $(IMAGE) ."; exit 1; }
 	docker build -f deploy/Dockerfile -t $(IMAGE) .
 
-ci: check-generate lint test check-deploy ## What CI runs: check-generate, lint, test, check-deploy.
+FUZZTIME ?= 60s
+
+fuzz: ## Run every fuzz target of every module for FUZZTIME each (60s); a failing input is kept in testdata/fuzz.
+	@GO=$(GO) services/suite/fuzz.sh $(FUZZTIME)
+
+ci: check-generate lint test check-deploy ## What CI runs: check-generate, lint, test, check-deploy, then every fuzz target for 10s.
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
 RUN_FLAGS ?=
 DEMO_FLAGS ?=
@@ -108,6 +114,14 @@ replay-2020: build ## Load the synthetic Chongqing 2020 (184,000 sessions, ~10 b
 	@$(GO) build -o $(BIN)/alliance-replay ./services/suite/cmd/alliance-replay
 	rm -rf data/replay-2020
 	$(BIN)/alliance-replay -start -bin $(BIN) -data-dir data/replay-2020 $(REPLAY_FLAGS)
+
+SOAK_FLAGS ?=
+
+soak: build ## Crash soak: kill -9 a random service 100 times under write load, then check nothing was lost or doubled (SOAK_FLAGS=-cycles 300).
+	@$(GO) build -o $(BIN)/alliance-soak ./services/suite/cmd/alliance-soak
+	@uptime
+	$(BIN)/alliance-soak -bin $(BIN) $(SOAK_FLAGS)
+	@uptime
 
 check-readme: ## Run the README walkthrough; needs a fresh `make run` in another terminal.
 	services/suite/check-readme.sh README.md
