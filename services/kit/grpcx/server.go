@@ -51,11 +51,12 @@ func NewServer(o ServerOptions) *Server {
 		o.ShutdownTimeout = 10 * time.Second
 	}
 	o.Limits = o.Limits.withDefaults()
-	unary := append(append([]grpc.UnaryServerInterceptor{unaryInterceptor(o.Logger)}, o.Unary...))
-	stream := append(append([]grpc.StreamServerInterceptor{streamInterceptor(o.Logger)}, o.Stream...))
+	unary := append(append([]grpc.UnaryServerInterceptor{unaryInterceptor(o.Logger)}, o.Unary...), checkUnary)
+	stream := append(append([]grpc.StreamServerInterceptor{streamInterceptor(o.Logger)}, o.Stream...), checkStream)
 	opts := append([]grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
+		grpc.ForceServerCodecV2(newServerCodec()),
 	}, o.Limits.serverOptions()...)
 	gs := grpc.NewServer(append(opts, o.GRPC...)...)
 	hs := health.NewServer()
