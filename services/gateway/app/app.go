@@ -58,7 +58,9 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 	}
 	g := &Gateway{cfg: c, log: log, tls: serverTLS}
 	dial := func(addr string) (*grpc.ClientConn, error) {
-		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: c.CallTimeout, GRPC: []grpc.DialOption{transport}})
+		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: c.CallTimeout, GRPC: []grpc.DialOption{
+			transport, grpc.WithChainUnaryInterceptor(normalizeMasks),
+		}})
 		if err == nil {
 			g.conns = append(g.conns, cc)
 		}
