@@ -79,7 +79,7 @@ func TestHTTPSAndMutualTLSToTheServices(t *testing.T) {
 			CAFile: certs.CA, ClientCertFile: certs.ClientCert, ClientKeyFile: certs.ClientKey,
 		}
 	})
-	withCert := &http.Client{Transport: &http.Transport{TLSClientConfig: certs.ClientConfig(t, true), ForceAttemptHTTP2: true}}
+	withCert := &http.Client{Transport: withKey{&http.Transport{TLSClientConfig: certs.ClientConfig(t, true), ForceAttemptHTTP2: true}}}
 
 	t.Run("a client with a certificate gets HTTP/2 over TLS, and the services answer over mutual TLS", func(t *testing.T) {
 		resp, err := withCert.Get("https://" + addr + "/v1/districts")
@@ -126,7 +126,7 @@ func TestWithoutItsClientCertificateTheGatewayIsNotReady(t *testing.T) {
 		c.TLS = tlsx.Config{CertFile: certs.ServerCert, KeyFile: certs.ServerKey, CAFile: certs.CA}
 		c.CallTimeout = 2 * time.Second
 	})
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: certs.ClientConfig(t, false)}}
+	client := &http.Client{Transport: withKey{&http.Transport{TLSClientConfig: certs.ClientConfig(t, false)}}}
 	if code, body, err := get(client, "https://"+addr+"/readyz"); err != nil || code != 503 {
 		t.Errorf("readyz: %d %s %v", code, body, err)
 	}
