@@ -153,13 +153,19 @@ func TestARequestWithoutAKeyIsRefusedBeforeItsBody(t *testing.T) {
 		// Only a safety net: the gateway answers at once.
 		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 		fmt.Fprintf(conn, "POST /v1/members HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		br := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(br, nil)
 		if err != nil {
 			t.Fatalf("no answer without the body: %v", err)
 		}
-		body, _ := io.ReadAll(resp.Body) // the gateway closes after it
+		body, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != 401 || !resp.Close || !strings.Contains(string(body), `"reason":"UNAUTHENTICATED"`) {
 			t.Fatalf("got %d close=%v %s", resp.StatusCode, resp.Close, body)
+		}
+		// The gateway closes the connection at once, without waiting for
+		// (or draining) the body.
+		if _, err := br.ReadByte(); err != io.EOF {
+			t.Fatalf("after the 401: %v, want EOF", err)
 		}
 		if len(e.seen.all()) != before {
 			t.Errorf("a request without a key reached the registry")
@@ -183,6 +189,27 @@ func TestARequestWithoutAKeyIsRefusedBeforeItsBody(t *testing.T) {
 				t.Fatalf("got %d %s", r.code, r.raw)
 			}
 		})
+	}
+}
+
+func TestABodyDeclaredTooLargeIsNotRead(t *testing.T) {
+	// Under net/http's 256 KiB drain, over the gateway's cap.
+	e := start(t, func(c *app.Config) { c.MaxBodyBytes = 4096; c.ReadTimeout = time.Minute })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // a safety net
+	fmt.Fprintf(conn, "POST /v1/members HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer k\r\nContent-Length: 100000\r\n\r\n")
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 413 {
+		t.Fatalf("got %v %v", resp, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("after the 413: %v, want EOF", err)
 	}
 }
 

@@ -165,6 +165,15 @@ func writeTooLarge(w http.ResponseWriter, max int64) {
 	writeStatus(w, http.StatusRequestEntityTooLarge, errorStatus(codes.InvalidArgument, "REQUEST_BODY_TOO_LARGE",
 		"the request body is larger than "+strconv.FormatInt(max, 10)+" bytes",
 		map[string]string{"max_body_bytes": strconv.FormatInt(max, 10)}))
+	stopReading(w)
+}
+
+// stopReading ends the reading of a request the gateway has answered
+// without its body: net/http would otherwise drain up to 256 KiB of it
+// after the handler, to reuse the connection, for as long as the client
+// takes. A read deadline that has passed makes it give up at once.
+func stopReading(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
 
 type bodyLimitKey struct{}
@@ -240,9 +249,10 @@ func withKeyRequired(mux *runtime.ServeMux, next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength != 0 {
-			closeAfter(w, r) // rather than drain a body nobody reads
+			closeAfter(w, r)
 		}
 		runtime.DefaultHTTPErrorHandler(r.Context(), mux, marshaler, w, r, missing)
+		stopReading(w)
 	})
 }
 
