@@ -171,6 +171,32 @@ func TestARequestWithoutAKeyIsRefusedBeforeItsBody(t *testing.T) {
 			t.Errorf("a request without a key reached the registry")
 		}
 	})
+	t.Run("a kept-alive connection serves the next request after a 401", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // a safety net
+		br := bufio.NewReader(conn)
+		// Alternate: a bad deadline would cut the next request only now and then.
+		for i := range 40 {
+			want := []int{401, 200}[i%2]
+			auth := ""
+			if want == 200 {
+				auth = "Authorization: Bearer k\r\n"
+			}
+			fmt.Fprintf(conn, "GET /v1/districts HTTP/1.1\r\nHost: gw\r\n%s\r\n", auth)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != want || resp.Close {
+				t.Fatalf("request %d: %d close=%v %.200s, want %d on a kept-alive connection", i, resp.StatusCode, resp.Close, body, want)
+			}
+		}
+	})
 	for _, c := range []struct {
 		name, path string
 		hdr        map[string]string

@@ -171,7 +171,10 @@ func writeTooLarge(w http.ResponseWriter, max int64) {
 // stopReading ends the reading of a request the gateway has answered
 // without its body: net/http would otherwise drain up to 256 KiB of it
 // after the handler, to reuse the connection, for as long as the client
-// takes. A read deadline that has passed makes it give up at once.
+// takes. A read deadline that has passed makes it give up at once. Only
+// for a request with a body whose connection closes after the answer: on
+// a kept-alive HTTP/1 connection without a body the deadline would cut
+// the connection's next request instead.
 func stopReading(w http.ResponseWriter) {
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
@@ -248,11 +251,14 @@ func withKeyRequired(mux *runtime.ServeMux, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if r.ContentLength != 0 {
+		unread := r.ContentLength != 0
+		if unread {
 			closeAfter(w, r)
 		}
 		runtime.DefaultHTTPErrorHandler(r.Context(), mux, marshaler, w, r, missing)
-		stopReading(w)
+		if unread {
+			stopReading(w)
+		}
 	})
 }
 
