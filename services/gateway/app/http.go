@@ -85,7 +85,7 @@ func errorHandler(log *slog.Logger, names map[string]string, readTimeout time.Du
 		if lim, ok := r.Context().Value(bodyLimitKey{}).(*bodyLimit); ok {
 			switch {
 			case lim.hit.Load():
-				writeTooLarge(w, lim.max)
+				writeTooLarge(w, r, lim.max)
 				return
 			case lim.timedOut.Load():
 				writeReadTimeout(w, r, readTimeout)
@@ -159,13 +159,13 @@ func errorStatus(code codes.Code, reason, msg string, md map[string]string) *sta
 	return st
 }
 
-func writeTooLarge(w http.ResponseWriter, max int64) {
+func writeTooLarge(w http.ResponseWriter, r *http.Request, max int64) {
 	// Tell the client and net/http to close: the rest of the body is not read.
 	w.Header().Set("Connection", "close")
 	writeStatus(w, http.StatusRequestEntityTooLarge, errorStatus(codes.InvalidArgument, "REQUEST_BODY_TOO_LARGE",
 		"the request body is larger than "+strconv.FormatInt(max, 10)+" bytes",
 		map[string]string{"max_body_bytes": strconv.FormatInt(max, 10)}))
-	stopReading(w)
+	stopReading(w, r)
 }
 
 // stopReading ends the reading of a request the gateway has answered
@@ -174,9 +174,13 @@ func writeTooLarge(w http.ResponseWriter, max int64) {
 // takes. A read deadline that has passed makes it give up at once. Only
 // for a request with a body whose connection closes after the answer: on
 // a kept-alive HTTP/1 connection without a body the deadline would cut
-// the connection's next request instead.
-func stopReading(w http.ResponseWriter) {
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+// the connection's next request instead. HTTP/2 needs none of it: it
+// resets the stream of an unread body, and a deadline there could reset
+// the stream before the answer is out.
+func stopReading(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 1 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
 }
 
 type bodyLimitKey struct{}
@@ -221,7 +225,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 func withBodyLimit(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			writeTooLarge(w, max)
+			writeTooLarge(w, r, max)
 			return
 		}
 		if r.Body == nil || r.Body == http.NoBody {
@@ -257,7 +261,7 @@ func withKeyRequired(mux *runtime.ServeMux, next http.Handler) http.Handler {
 		}
 		runtime.DefaultHTTPErrorHandler(r.Context(), mux, marshaler, w, r, missing)
 		if unread {
-			stopReading(w)
+			stopReading(w, r)
 		}
 	})
 }

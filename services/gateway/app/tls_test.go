@@ -92,6 +92,20 @@ func TestHTTPSAndMutualTLSToTheServices(t *testing.T) {
 			t.Errorf("got %d %s %.200s", resp.StatusCode, resp.Proto, b)
 		}
 	})
+	t.Run("over HTTP/2 a request with a body and no key is 401, and the connection serves on", func(t *testing.T) {
+		noKey := &http.Client{Transport: &http.Transport{TLSClientConfig: certs.ClientConfig(t, true), ForceAttemptHTTP2: true}}
+		for range 3 {
+			resp, err := noKey.Post("https://"+addr+"/v1/members", "application/json", strings.NewReader(strings.Repeat(" ", 10000)+"{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 401 || resp.ProtoMajor != 2 || !strings.Contains(string(b), "UNAUTHENTICATED") {
+				t.Fatalf("got %d %s %.200s", resp.StatusCode, resp.Proto, b)
+			}
+		}
+	})
 	t.Run("readyz checks the services over the same TLS", func(t *testing.T) {
 		code, body, err := get(withCert, "https://"+addr+"/readyz")
 		if err != nil || code != 200 {
