@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
@@ -58,7 +57,9 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 	}
 	g := &Gateway{cfg: c, log: log, tls: serverTLS}
 	dial := func(addr string) (*grpc.ClientConn, error) {
-		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: c.CallTimeout, GRPC: []grpc.DialOption{transport}})
+		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: c.CallTimeout, GRPC: []grpc.DialOption{
+			transport, grpc.WithChainUnaryInterceptor(normalizeMasks),
+		}})
 		if err == nil {
 			g.conns = append(g.conns, cc)
 		}
@@ -88,7 +89,7 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 	for _, u := range ups {
 		names[u.service] = u.name
 	}
-	mux := newServeMux(log, names)
+	mux := newServeMux(log, names, c.ReadTimeout)
 	ctx := context.Background()
 	// The Register…HandlerClient functions only record routes; they cannot fail
 	// with a client in hand, but their error is checked all the same.
@@ -103,12 +104,12 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", healthz)
-	root.Handle("GET /readyz", readyz(ups, c.ReadyTimeout))
+	root.Handle("GET /readyz", readyz(log, ups, c.ReadyTimeout))
 	root.Handle("GET /openapi/", openAPI())
 	root.Handle("/", mux)
 
 	limit := int64(c.MaxBodyBytes)
-	g.Handler = withRequestID(withAccessLog(log, withCORS(origins, withBodyLimit(limit, root))))
+	g.Handler = withRequestID(withAccessLog(log, withCORS(origins, withKeyRequired(mux, withBodyLimit(limit, root)))))
 	return g, nil
 }
 
@@ -123,9 +124,12 @@ func (g *Gateway) close() {
 // and closes the connections to the services.
 func (g *Gateway) Serve(ctx context.Context, lis net.Listener) error {
 	srv := &http.Server{
-		Handler:           g.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler: g.Handler,
+		// A client that trickles its request in would hold a connection
+		// and a goroutine for as long as it likes: every read is bounded.
+		ReadHeaderTimeout: g.cfg.ReadHeaderTimeout,
+		ReadTimeout:       g.cfg.ReadTimeout,
+		IdleTimeout:       g.cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}

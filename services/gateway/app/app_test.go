@@ -37,6 +37,12 @@ func (s *seen) interceptor(ctx context.Context, req any, info *grpc.UnaryServerI
 	return h(ctx, req)
 }
 
+func (s *seen) all() []metadata.MD {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]metadata.MD(nil), s.mds...)
+}
+
 func (s *seen) last() metadata.MD {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -57,8 +63,16 @@ type env struct {
 // healthOnly serves only grpc.health.v1 (and reflection) under a service's
 // name: a stand-in for a service whose routes a test does not call.
 func healthOnly(t testing.TB, name string, opts ...grpc.ServerOption) (string, func()) {
+	return standIn(t, name, nil, opts...)
+}
+
+// standIn serves what register adds, besides health and reflection.
+func standIn(t testing.TB, name string, register func(*grpc.Server), opts ...grpc.ServerOption) (string, func()) {
 	t.Helper()
 	srv := grpcx.NewServer(grpcx.ServerOptions{Name: name, Logger: quiet(), GRPC: opts})
+	if register != nil {
+		register(srv.GRPC)
+	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -77,22 +91,38 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // start runs a real member registry, stand-ins for the other two services
 // and the gateway, all on loopback.
 func start(t testing.TB, mutate func(*app.Config)) env {
+	return startWith(t, setup{gateway: mutate})
+}
+
+// setup changes what startWith runs.
+type setup struct {
+	gateway  func(*app.Config)
+	registry func(*member.Config)
+	// sales registers a stand-in's services; nil serves health only.
+	sales func(*grpc.Server)
+}
+
+func startWith(t testing.TB, o setup) env {
 	t.Helper()
 	s := &seen{}
-	reg, err := member.New(member.Config{DataDir: t.TempDir(), Unary: []grpc.UnaryServerInterceptor{s.interceptor}}, quiet())
+	rc := member.Config{DataDir: t.TempDir(), Unary: []grpc.UnaryServerInterceptor{s.interceptor}}
+	if o.registry != nil {
+		o.registry(&rc)
+	}
+	reg, err := member.New(rc, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
 	regAddr := testkit.Serve(t, reg)
 	sessAddr, _ := healthOnly(t, sessionv1.SessionScheduler_ServiceDesc.ServiceName)
-	salesAddr, stopSales := healthOnly(t, salesv1.SalesReporting_ServiceDesc.ServiceName)
+	salesAddr, stopSales := standIn(t, salesv1.SalesReporting_ServiceDesc.ServiceName, o.sales)
 
 	c := app.Config{
 		MemberRegistryAddr: regAddr, SessionSchedulingAddr: sessAddr, SalesReportingAddr: salesAddr,
 		MaxBodyBytes: 1 << 20, CORSOrigins: "http://allowed.example", ReadyTimeout: 500 * time.Millisecond,
 	}
-	if mutate != nil {
-		mutate(&c)
+	if o.gateway != nil {
+		o.gateway(&c)
 	}
 	gw, err := app.New(c, quiet())
 	if err != nil {
@@ -112,6 +142,21 @@ func start(t testing.TB, mutate func(*app.Config)) env {
 		}
 	})
 	return env{url: "http://" + lis.Addr().String(), regAddr: regAddr, seen: s, stopSales: stopSales}
+}
+
+// keyed sends a bearer key on every request that does not set its own
+// Authorization (the gateway refuses a /v1/ request without one). The
+// registry of these tests checks no keys, so any key passes.
+var keyed = &http.Client{Transport: withKey{http.DefaultTransport}}
+
+type withKey struct{ next http.RoundTripper }
+
+func (k withKey) RoundTrip(r *http.Request) (*http.Response, error) {
+	if _, set := r.Header["Authorization"]; !set {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer test-key")
+	}
+	return k.next.RoundTrip(r)
 }
 
 type reply struct {
@@ -134,7 +179,7 @@ func do(t *testing.T, method, url, body string, hdr map[string]string) reply {
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := keyed.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +331,7 @@ func TestBodyCap(t *testing.T) {
 		}
 	}
 	t.Run("declared length over the cap is 413 before reading", func(t *testing.T) {
-		resp, err := http.Post(e.url+"/v1/members", "application/json", strings.NewReader(big))
+		resp, err := keyed.Post(e.url+"/v1/members", "application/json", strings.NewReader(big))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,7 +341,7 @@ func TestBodyCap(t *testing.T) {
 		// io.MultiReader hides the length, so the client sends it chunked.
 		req, _ := http.NewRequest("POST", e.url+"/v1/members", io.MultiReader(strings.NewReader(big)))
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := keyed.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -23,7 +22,7 @@ func benchEnv(b *testing.B) (env, memberv1.MemberRegistryClient) {
 
 func BenchmarkGetMember(b *testing.B) {
 	e, client := benchEnv(b)
-	if r, err := http.Post(e.url+"/v1/members?memberId=h1", "application/json", strings.NewReader(host)); err != nil || r.StatusCode != 200 {
+	if r, err := keyed.Post(e.url+"/v1/members?memberId=h1", "application/json", strings.NewReader(host)); err != nil || r.StatusCode != 200 {
 		b.Fatalf("create: %v %v", err, r)
 	}
 	b.Run("grpc", func(b *testing.B) {
@@ -39,7 +38,7 @@ func BenchmarkGetMember(b *testing.B) {
 	b.Run("http", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				r, err := http.Get(e.url + "/v1/members/h1")
+				r, err := keyed.Get(e.url + "/v1/members/h1")
 				if err != nil || r.StatusCode != 200 {
 					b.Errorf("get: %v %v", err, r)
 					return

@@ -18,12 +18,18 @@ type Config struct {
 	SalesReportingAddr    string
 	// Comma-separated origins allowed by CORS, e.g.
 	// "http://localhost:3000,https://admin.example". Empty means no CORS headers at all.
-	CORSOrigins     string
-	MaxBodyBytes    int
-	CallTimeout     time.Duration
-	ReadyTimeout    time.Duration
-	ShutdownTimeout time.Duration
-	LogLevel        string
+	CORSOrigins  string
+	MaxBodyBytes int
+	// How long the gateway waits for a client: for the request's headers,
+	// for the whole request (headers and body), and for the next request
+	// on an idle keep-alive connection. A client slower than that is cut off.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+	CallTimeout       time.Duration
+	ReadyTimeout      time.Duration
+	ShutdownTimeout   time.Duration
+	LogLevel          string
 	// TLS: -tls-cert/-tls-key make the gateway serve HTTPS, -tls-client-ca
 	// asks HTTP clients for a certificate (mutual TLS); -tls-ca turns on
 	// TLS to the services, -tls-client-cert/-tls-client-key present the
@@ -40,6 +46,9 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.String(&c.SalesReportingAddr, "sales-reporting-addr", "localhost:50053", "gRPC address of sales-reporting")
 	s.String(&c.CORSOrigins, "cors-origins", "", "comma-separated origins allowed by CORS (exact scheme://host[:port]; no wildcard); empty disables CORS")
 	s.Int(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted; a larger one gets 413")
+	s.Duration(&c.ReadHeaderTimeout, "read-header-timeout", DefaultReadHeaderTimeout, "how long a client may take to send a request's headers")
+	s.Duration(&c.ReadTimeout, "read-timeout", DefaultReadTimeout, "how long a client may take to send a whole request, body included; a slower one gets 408 and is disconnected")
+	s.Duration(&c.IdleTimeout, "idle-timeout", DefaultIdleTimeout, "how long an idle keep-alive connection stays open")
 	s.Duration(&c.CallTimeout, "call-timeout", 10*time.Second, "deadline of a call to a service when the client sets none")
 	s.Duration(&c.ReadyTimeout, "ready-timeout", time.Second, "how long /readyz waits for each service's health check")
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
@@ -47,6 +56,13 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	c.TLS.BindFlags(s)
 	return s
 }
+
+// Defaults of the read timeouts.
+const (
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultIdleTimeout       = time.Minute
+)
 
 // origins parses CORSOrigins. A wildcard is refused: the gateway forwards
 // Authorization, so letting any site call it with a user's token is never
@@ -78,6 +94,15 @@ func (c *Config) check() error {
 	}
 	if c.CallTimeout <= 0 {
 		c.CallTimeout = 10 * time.Second
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second

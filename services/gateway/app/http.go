@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"github.com/cqlive/alliance/gen"
+	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -39,12 +42,12 @@ var marshaler = &runtime.JSONPb{
 	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 }
 
-func newServeMux(log *slog.Logger, names map[string]string) *runtime.ServeMux {
+func newServeMux(log *slog.Logger, names map[string]string, readTimeout time.Duration) *runtime.ServeMux {
 	return runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
-		runtime.WithErrorHandler(errorHandler(log, names)),
+		runtime.WithErrorHandler(errorHandler(log, names, readTimeout)),
 		// POST with X-HTTP-Method-Override would let a form post become a PATCH.
 		runtime.WithDisableHTTPMethodOverride(),
 	)
@@ -72,15 +75,22 @@ func outgoingHeader(key string) (string, bool) {
 // errorHandler writes every error as google.rpc.Status JSON. The codes map
 // to HTTP as ARCHITECTURE.md says, which is grpc-gateway's mapping
 // (FAILED_PRECONDITION 400, ABORTED 409, ALREADY_EXISTS 409, UNAVAILABLE
-// 503). A body cut off by the size cap is 413, whatever the decoder said.
+// 503). A body cut off by the size cap is 413, and one that did not arrive
+// within the read timeout 408, whatever the decoder said.
 // The services' errors always carry an ErrorInfo; the gateway's own (a
 // body that is not JSON, an unknown route, a service it cannot reach) get
 // one here, so every error has a reason to switch on.
-func errorHandler(log *slog.Logger, names map[string]string) runtime.ErrorHandlerFunc {
+func errorHandler(log *slog.Logger, names map[string]string, readTimeout time.Duration) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
-		if lim, ok := r.Context().Value(bodyLimitKey{}).(*bodyLimit); ok && lim.hit.Load() {
-			writeTooLarge(w, lim.max)
-			return
+		if lim, ok := r.Context().Value(bodyLimitKey{}).(*bodyLimit); ok {
+			switch {
+			case lim.hit.Load():
+				writeTooLarge(w, r, lim.max)
+				return
+			case lim.timedOut.Load():
+				writeReadTimeout(w, r, readTimeout)
+				return
+			}
 		}
 		st := status.Convert(err)
 		if !hasErrorInfo(st) {
@@ -127,21 +137,7 @@ func ownError(ctx context.Context, log *slog.Logger, r *http.Request, st *status
 		return errorStatus(st.Code(), "SERVICE_UNAVAILABLE", name+" is unavailable; nothing was changed, try again later",
 			map[string]string{"service": name})
 	}
-	return errorStatus(st.Code(), upperSnake(st.Code()), st.Message(), nil)
-}
-
-// upperSnake names a code as google.rpc.Code does: FailedPrecondition -> FAILED_PRECONDITION.
-func upperSnake(c codes.Code) string {
-	var b strings.Builder
-	prevLower := false
-	for _, r := range c.String() {
-		if prevLower && r >= 'A' && r <= 'Z' {
-			b.WriteByte('_')
-		}
-		prevLower = r >= 'a' && r <= 'z'
-		b.WriteRune(r)
-	}
-	return strings.ToUpper(b.String())
+	return errorStatus(st.Code(), grpcx.CodeName(st.Code()), st.Message(), nil)
 }
 
 // writeStatus writes st as JSON with the given HTTP code.
@@ -163,21 +159,46 @@ func errorStatus(code codes.Code, reason, msg string, md map[string]string) *sta
 	return st
 }
 
-func writeTooLarge(w http.ResponseWriter, max int64) {
+func writeTooLarge(w http.ResponseWriter, r *http.Request, max int64) {
 	// Tell the client and net/http to close: the rest of the body is not read.
 	w.Header().Set("Connection", "close")
 	writeStatus(w, http.StatusRequestEntityTooLarge, errorStatus(codes.InvalidArgument, "REQUEST_BODY_TOO_LARGE",
 		"the request body is larger than "+strconv.FormatInt(max, 10)+" bytes",
 		map[string]string{"max_body_bytes": strconv.FormatInt(max, 10)}))
+	stopReading(w, r)
+}
+
+// stopReading ends the reading of a request the gateway has answered
+// without its body: net/http would otherwise drain up to 256 KiB of it
+// after the handler, to reuse the connection, for as long as the client
+// takes. A read deadline that has passed makes it give up at once. Only
+// for a request with a body whose connection closes after the answer: on
+// a kept-alive HTTP/1 connection without a body the deadline would cut
+// the connection's next request instead. HTTP/2 needs none of it: it
+// resets the stream of an unread body, and a deadline there could reset
+// the stream before the answer is out.
+func stopReading(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 1 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
 }
 
 type bodyLimitKey struct{}
 
-// bodyLimit remembers that a request's body ran past the cap, so the error
-// handler can answer 413 even though the decoder only saw a read error.
+func writeReadTimeout(w http.ResponseWriter, r *http.Request, d time.Duration) {
+	closeAfter(w, r)
+	writeStatus(w, http.StatusRequestTimeout, errorStatus(codes.DeadlineExceeded, "REQUEST_READ_TIMEOUT",
+		"the request did not arrive within "+d.String()+"; send it faster or in smaller parts",
+		map[string]string{"read_timeout": d.String()}))
+}
+
+// bodyLimit remembers that a request's body ran past the cap, or past the
+// read deadline, so the error handler can answer 413 or 408 even though
+// the decoder only saw a read error.
 type bodyLimit struct {
-	max int64
-	hit atomic.Bool
+	max      int64
+	hit      atomic.Bool
+	timedOut atomic.Bool
 }
 
 type limitedBody struct {
@@ -188,8 +209,11 @@ type limitedBody struct {
 func (b *limitedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	switch {
+	case errors.As(err, &mbe):
 		b.lim.hit.Store(true)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		b.lim.timedOut.Store(true)
 	}
 	return n, err
 }
@@ -201,7 +225,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 func withBodyLimit(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			writeTooLarge(w, max)
+			writeTooLarge(w, r, max)
 			return
 		}
 		if r.Body == nil || r.Body == http.NoBody {
@@ -213,6 +237,49 @@ func withBodyLimit(max int64, next http.Handler) http.Handler {
 		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, max), lim: lim}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// withKeyRequired refuses a /v1/ request that carries no bearer key with
+// 401, before anything reads its body: the services would refuse it all
+// the same, and a client without a key must not be able to hold the
+// gateway by sending a body slowly. The gateway checks only that a key is
+// there, never whether it is valid: that is the services' work. The answer
+// is the services' own for a missing key (UNAUTHENTICATED, domain
+// auth.alliance), written by the same error handler. Health, readiness
+// and /openapi/ stay open.
+func withKeyRequired(mux *runtime.ServeMux, next http.Handler) http.Handler {
+	missing := grpcx.FaultStatus(auth.Domain, fault.New(fault.Unauthenticated, "UNAUTHENTICATED",
+		"missing or invalid API key: send `authorization: Bearer <key>`")).Err()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/v1/") || hasBearer(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		unread := r.ContentLength != 0
+		if unread {
+			closeAfter(w, r)
+		}
+		runtime.DefaultHTTPErrorHandler(r.Context(), mux, marshaler, w, r, missing)
+		if unread {
+			stopReading(w, r)
+		}
+	})
+}
+
+// closeAfter closes an HTTP/1 connection after this answer, so the rest of
+// the request is never read. HTTP/2 resets just the stream on its own; a
+// Connection header there would end the client's other streams too.
+func closeAfter(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 1 {
+		w.Header().Set("Connection", "close")
+	}
+}
+
+// hasBearer applies the services' reading of the header: its first value
+// is "Bearer " and a token that is not blank.
+func hasBearer(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && strings.TrimSpace(tok) != ""
 }
 
 // withRequestID gives every request an id: the client's X-Request-Id when
@@ -341,7 +408,7 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readyz is 200 only while every service answers its health check SERVING;
 // otherwise 503, naming each service that does not.
-func readyz(ups []upstream, timeout time.Duration) http.Handler {
+func readyz(log *slog.Logger, ups []upstream, timeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
@@ -354,7 +421,10 @@ func readyz(ups []upstream, timeout time.Duration) http.Handler {
 				resp, err := u.health.Check(ctx, &healthpb.HealthCheckRequest{Service: u.service})
 				switch {
 				case err != nil:
-					state = status.Code(err).String() + ": " + status.Convert(err).Message()
+					// /readyz needs no key: the transport's message, with
+					// the service's address, goes to the log only.
+					state = grpcx.CodeName(status.Code(err))
+					log.WarnContext(ctx, "service not ready", "service", u.name, "err", status.Convert(err).Message())
 				case resp.GetStatus() != healthpb.HealthCheckResponse_SERVING:
 					state = resp.GetStatus().String()
 				}

@@ -79,7 +79,7 @@ func TestHTTPSAndMutualTLSToTheServices(t *testing.T) {
 			CAFile: certs.CA, ClientCertFile: certs.ClientCert, ClientKeyFile: certs.ClientKey,
 		}
 	})
-	withCert := &http.Client{Transport: &http.Transport{TLSClientConfig: certs.ClientConfig(t, true), ForceAttemptHTTP2: true}}
+	withCert := &http.Client{Transport: withKey{&http.Transport{TLSClientConfig: certs.ClientConfig(t, true), ForceAttemptHTTP2: true}}}
 
 	t.Run("a client with a certificate gets HTTP/2 over TLS, and the services answer over mutual TLS", func(t *testing.T) {
 		resp, err := withCert.Get("https://" + addr + "/v1/districts")
@@ -90,6 +90,20 @@ func TestHTTPSAndMutualTLSToTheServices(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != 200 || !strings.Contains(string(b), "banan") || resp.ProtoMajor != 2 {
 			t.Errorf("got %d %s %.200s", resp.StatusCode, resp.Proto, b)
+		}
+	})
+	t.Run("over HTTP/2 a request with a body and no key is 401, and the connection serves on", func(t *testing.T) {
+		noKey := &http.Client{Transport: &http.Transport{TLSClientConfig: certs.ClientConfig(t, true), ForceAttemptHTTP2: true}}
+		for range 3 {
+			resp, err := noKey.Post("https://"+addr+"/v1/members", "application/json", strings.NewReader(strings.Repeat(" ", 10000)+"{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 401 || resp.ProtoMajor != 2 || !strings.Contains(string(b), "UNAUTHENTICATED") {
+				t.Fatalf("got %d %s %.200s", resp.StatusCode, resp.Proto, b)
+			}
 		}
 	})
 	t.Run("readyz checks the services over the same TLS", func(t *testing.T) {
@@ -126,7 +140,7 @@ func TestWithoutItsClientCertificateTheGatewayIsNotReady(t *testing.T) {
 		c.TLS = tlsx.Config{CertFile: certs.ServerCert, KeyFile: certs.ServerKey, CAFile: certs.CA}
 		c.CallTimeout = 2 * time.Second
 	})
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: certs.ClientConfig(t, false)}}
+	client := &http.Client{Transport: withKey{&http.Transport{TLSClientConfig: certs.ClientConfig(t, false)}}}
 	if code, body, err := get(client, "https://"+addr+"/readyz"); err != nil || code != 503 {
 		t.Errorf("readyz: %d %s %v", code, body, err)
 	}

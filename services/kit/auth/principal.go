@@ -206,11 +206,10 @@ func (s ServiceSecret) Verify(token string) (string, bool) {
 	if i <= 0 {
 		return "", false
 	}
-	sum, err := hex.DecodeString(rest[i+1:])
-	if err != nil {
-		return "", false
-	}
-	return rest[:i], hmac.Equal(sum, s.mac(rest[:i]))
+	// The whole token is compared with the one Token makes, so no other
+	// spelling (upper-case hex) is accepted; the comparison takes constant time.
+	name := rest[:i]
+	return name, hmac.Equal([]byte(token), []byte(s.Token(name)))
 }
 
 // LoadServiceSecret reads the internal secret from a 0600 file.

@@ -7,80 +7,140 @@ import (
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
-// RemoteMemberKeys checks member keys with member-registry, and remembers
-// each answer for TTL. A revoked key therefore stops working at most TTL
-// after its revocation.
+// RemoteMemberKeys checks member keys with member-registry and remembers
+// the answers, so that a key costs one registry call per TTL however often
+// it is used:
+//   - a valid key for TTL: a revoked key therefore stops working at most
+//     TTL after its revocation;
+//   - a refused key for NegativeTTL, in a cache of its own, so that a flood
+//     of made-up keys never pushes a valid key out;
+//   - a key id the registry says does not exist (reason API_KEY_NOT_FOUND)
+//     for NegativeTTL, so any secret under it is refused without a call.
+//
+// Concurrent lookups of one key share one registry call. Each cache is a
+// bounded LRU (MaxCachedKeys entries).
 type RemoteMemberKeys struct {
-	Registry memberv1.MemberRegistryClient
-	TTL      time.Duration
-	Now      func() time.Time
+	Registry    memberv1.MemberRegistryClient
+	TTL         time.Duration
+	NegativeTTL time.Duration
+	Now         func() time.Time
 
-	mu    sync.Mutex
-	cache map[string]cached
+	once   sync.Once
+	good   *lru.Cache[string, goodKey]   // by hash of the whole key
+	bad    *lru.Cache[string, time.Time] // by hash of the whole key: until when
+	absent *lru.Cache[string, time.Time] // by key id: until when
+	flight singleflight.Group
 }
 
-type cached struct {
+type goodKey struct {
 	p       Principal
-	ok      bool
 	expires time.Time
 }
 
-// DefaultKeyCacheTTL bounds how long a revoked key keeps working elsewhere than in the registry.
-const DefaultKeyCacheTTL = 10 * time.Second
+const (
+	// DefaultKeyCacheTTL bounds how long a revoked key keeps working elsewhere than in the registry.
+	DefaultKeyCacheTTL = 10 * time.Second
+	// DefaultNegativeKeyCacheTTL is how long a refused key, or an unknown key id, is refused without asking.
+	DefaultNegativeKeyCacheTTL = 30 * time.Second
+	// MaxCachedKeys bounds each of the three caches.
+	MaxCachedKeys = 10000
+)
 
-// maxCached bounds the cache; it is cleared when full.
-const maxCached = 10000
+// ReasonKeyIDNotFound is the reason with which member-registry may tell a
+// trusted caller that a key id does not exist at all.
+const ReasonKeyIDNotFound = "API_KEY_NOT_FOUND"
+
+var errInvalidKey = fault.New(fault.Unauthenticated, "INVALID_API_KEY", "invalid API key")
+
+func (r *RemoteMemberKeys) init() {
+	r.once.Do(func() {
+		// New fails only for a size <= 0.
+		r.good, _ = lru.New[string, goodKey](MaxCachedKeys)
+		r.bad, _ = lru.New[string, time.Time](MaxCachedKeys)
+		r.absent, _ = lru.New[string, time.Time](MaxCachedKeys)
+	})
+}
+
+func (r *RemoteMemberKeys) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
 
 // Lookup implements MemberKeys.
 func (r *RemoteMemberKeys) Lookup(ctx context.Context, keyID, secret string) (Principal, error) {
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
-	}
-	ttl := r.TTL
-	if ttl <= 0 {
-		ttl = DefaultKeyCacheTTL
-	}
+	r.init()
+	now := r.now()
 	// The cache key is the hash of the whole key, so a wrong secret for a
 	// known id never hits a cached yes.
 	ck := string(Hash(keyID + "_" + secret))
-	r.mu.Lock()
-	c, hit := r.cache[ck]
-	r.mu.Unlock()
-	if hit && now().Before(c.expires) {
-		if !c.ok {
-			return Principal{}, fault.New(fault.Unauthenticated, "INVALID_API_KEY", "invalid API key")
-		}
-		return c.p, nil
+	if g, ok := r.good.Get(ck); ok && now.Before(g.expires) {
+		return g.p, nil
 	}
+	if until, ok := r.absent.Get(keyID); ok && now.Before(until) {
+		return Principal{}, errInvalidKey
+	}
+	if until, ok := r.bad.Get(ck); ok && now.Before(until) {
+		return Principal{}, errInvalidKey
+	}
+	// The call is shared, so it must not end when the first caller gives
+	// up: it runs under the registry connection's own deadline, and each
+	// caller waits only as long as its context allows.
+	ch := r.flight.DoChan(ck, func() (any, error) {
+		return r.ask(context.WithoutCancel(ctx), keyID, secret, ck)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return Principal{}, res.Err
+		}
+		return res.Val.(Principal), nil
+	case <-ctx.Done():
+		return Principal{}, fault.New(fault.Unavailable, "DEPENDENCY_UNAVAILABLE", "member-registry did not check the key in time")
+	}
+}
+
+// ask calls the registry and caches its answer.
+func (r *RemoteMemberKeys) ask(ctx context.Context, keyID, secret, ck string) (Principal, error) {
 	resp, err := r.Registry.AuthenticateApiKey(ctx, &memberv1.AuthenticateApiKeyRequest{Key: memberKeyPrefix + keyID + "_" + secret})
-	var entry cached
+	now := r.now()
 	switch status.Code(err) {
 	case codes.OK:
-		entry = cached{ok: true, p: Principal{
+		p := Principal{
 			Kind: Member, Member: resp.GetMember(), KeyID: keyID, District: resp.GetDistrict(),
 			MemberKind: kindName(resp.GetKind()),
-		}}
+		}
+		r.good.Add(ck, goodKey{p: p, expires: now.Add(orDefault(r.TTL, DefaultKeyCacheTTL))})
+		return p, nil
 	case codes.Unauthenticated:
-		entry = cached{ok: false}
-	default:
-		return Principal{}, fault.New(fault.Unavailable, "DEPENDENCY_UNAVAILABLE", "member-registry cannot check the key: %v", status.Convert(err).Message())
+		until := now.Add(orDefault(r.NegativeTTL, DefaultNegativeKeyCacheTTL))
+		if grpcx.Reason(err) == ReasonKeyIDNotFound {
+			r.absent.Add(keyID, until)
+		} else {
+			r.bad.Add(ck, until)
+		}
+		return Principal{}, errInvalidKey
 	}
-	entry.expires = now().Add(ttl)
-	r.mu.Lock()
-	if r.cache == nil || len(r.cache) >= maxCached {
-		r.cache = make(map[string]cached)
+	// An outage is not an answer: nothing is cached, the next call asks again.
+	if up := grpcx.Upstream("member-registry", err); fault.CodeOf(up) == fault.Unavailable {
+		return Principal{}, up
 	}
-	r.cache[ck] = entry
-	r.mu.Unlock()
-	if !entry.ok {
-		return Principal{}, fault.New(fault.Unauthenticated, "INVALID_API_KEY", "invalid API key")
-	}
-	return entry.p, nil
+	return Principal{}, fault.New(fault.Unavailable, "DEPENDENCY_UNAVAILABLE", "member-registry cannot check the key: it answered %s", grpcx.CodeName(status.Code(err)))
 }
 
 // kindName turns MEMBER_KIND_HOST into HOST.

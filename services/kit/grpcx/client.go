@@ -63,19 +63,35 @@ func deadlineUnary(d time.Duration) grpc.UnaryClientInterceptor {
 // Upstream turns the failure of a call to another service into a domain
 // fault: a service that is down or too slow becomes UNAVAILABLE with a
 // message that names it, so the caller never mistakes an outage for a "no".
-// Other codes pass through unchanged as status errors.
+// The transport's own words ("dial tcp 10.0.0.7:50051: connection refused")
+// name internal addresses, so they stay out of the message: Status puts
+// them on the call's log line. Other codes pass through unchanged as
+// status errors.
 func Upstream(service string, err error) error {
 	if err == nil {
 		return nil
 	}
 	switch status.Code(err) {
 	case codes.Unavailable, codes.DeadlineExceeded:
-		return &fault.Error{
-			Code:     fault.Unavailable,
-			Reason:   "DEPENDENCY_UNAVAILABLE",
-			Message:  fmt.Sprintf("%s is unavailable: %s; nothing was changed, try again later", service, status.Convert(err).Message()),
-			Metadata: map[string]string{"service": service},
+		return &upstreamError{
+			fault: &fault.Error{
+				Code:     fault.Unavailable,
+				Reason:   "DEPENDENCY_UNAVAILABLE",
+				Message:  service + " is unavailable; nothing was changed, try again later",
+				Metadata: map[string]string{"service": service},
+			},
+			cause: fmt.Errorf("%s: %s", service, status.Convert(err).Message()),
 		}
 	}
 	return err
 }
+
+// upstreamError is the fault of an outage, with what the transport said.
+// It unwraps to the fault, so fault.As and grpcx.Status see only that.
+type upstreamError struct {
+	fault *fault.Error
+	cause error
+}
+
+func (e *upstreamError) Error() string { return e.fault.Error() }
+func (e *upstreamError) Unwrap() error { return e.fault }

@@ -176,15 +176,53 @@ func TestGracefulShutdownFinishesInFlightCalls(t *testing.T) {
 	}
 }
 
-func TestUpstreamNamesTheServiceThatIsDown(t *testing.T) {
-	err := grpcx.Upstream("member-registry", status.Error(codes.Unavailable, "connection refused"))
-	fe, ok := fault.As(err)
-	if !ok || fe.Code != fault.Unavailable || !strings.Contains(fe.Message, "member-registry is unavailable") {
-		t.Fatalf("Upstream = %v", err)
+func TestUpstreamNamesTheServiceThatIsDownAndNotItsAddress(t *testing.T) {
+	// A real outage: a port where nothing listens.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if other := status.Error(codes.NotFound, "x"); grpcx.Upstream("m", other) != other {
-		t.Fatal("a NOT_FOUND must pass through")
+	deadAddr := lis.Addr().String()
+	lis.Close()
+	dead, err := grpcx.Dial(deadAddr, grpcx.DialOptions{Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer dead.Close()
+
+	cc, logs, _, _ := start(t, func(ctx context.Context) error {
+		return grpcx.Status(ctx, "test.alliance", grpcx.Upstream("member-registry", invoke(ctx, dead)))
+	})
+	err = invoke(context.Background(), cc)
+	msg := status.Convert(err).Message()
+	if status.Code(err) != codes.Unavailable || grpcx.Reason(err) != "DEPENDENCY_UNAVAILABLE" ||
+		!strings.Contains(msg, "member-registry is unavailable") {
+		t.Fatalf("err = %v", err)
+	}
+	if ei := grpcx.ErrorInfo(err); ei.GetMetadata()["service"] != "member-registry" {
+		t.Errorf("ErrorInfo = %v, want the service named in metadata", ei)
+	}
+	host, port, _ := net.SplitHostPort(deadAddr)
+	for _, internal := range []string{host, port, "dial tcp", "connection refused"} {
+		if strings.Contains(msg, internal) {
+			t.Errorf("the caller sees %q: %q", internal, msg)
+		}
+	}
+	if !strings.Contains(logs.String(), deadAddr) {
+		t.Errorf("the call's log line lacks what the transport said:\n%s", logs.String())
+	}
+
+	t.Run("a fault.Error all the same", func(t *testing.T) {
+		fe, ok := fault.As(grpcx.Upstream("member-registry", status.Error(codes.DeadlineExceeded, "slow")))
+		if !ok || fe.Code != fault.Unavailable || strings.Contains(fe.Message, "slow") {
+			t.Fatalf("Upstream = %v", fe)
+		}
+	})
+	t.Run("other codes pass through", func(t *testing.T) {
+		if other := status.Error(codes.NotFound, "x"); grpcx.Upstream("m", other) != other {
+			t.Fatal("a NOT_FOUND must pass through")
+		}
+	})
 }
 
 func TestCodeName(t *testing.T) {

@@ -24,12 +24,17 @@ type ServerOptions struct {
 	// before the handler: the place for authentication.
 	Unary  []grpc.UnaryServerInterceptor
 	Stream []grpc.StreamServerInterceptor
-	// Extra grpc.ServerOptions (TLS credentials, limits).
+	// Limits on streams, connections and message sizes; the zero value
+	// is the documented defaults (see Limits).
+	Limits Limits
+	// Extra grpc.ServerOptions (TLS credentials); they come after the
+	// options of Limits, so one given here wins.
 	GRPC []grpc.ServerOption
 }
 
 // Server is a gRPC server with reflection, grpc.health.v1, logging, panic
-// recovery and a graceful stop that then closes the service's resources.
+// recovery, limits (Limits), INVALID_ARGUMENT for requests that do not
+// decode, and a graceful stop that then closes the service's resources.
 type Server struct {
 	GRPC    *grpc.Server
 	Health  *health.Server
@@ -45,14 +50,17 @@ func NewServer(o ServerOptions) *Server {
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 10 * time.Second
 	}
-	unary := append([]grpc.UnaryServerInterceptor{unaryInterceptor(o.Logger)}, o.Unary...)
-	stream := append([]grpc.StreamServerInterceptor{streamInterceptor(o.Logger)}, o.Stream...)
-	gs := grpc.NewServer(append([]grpc.ServerOption{
+	o.Limits = o.Limits.withDefaults()
+	unary := append(append([]grpc.UnaryServerInterceptor{unaryInterceptor(o.Logger)}, o.Unary...), checkUnary)
+	stream := append(append([]grpc.StreamServerInterceptor{streamInterceptor(o.Logger)}, o.Stream...), checkStream)
+	opts := append([]grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
-	}, o.GRPC...)...)
+		grpc.ForceServerCodecV2(newServerCodec()),
+	}, o.Limits.serverOptions()...)
+	gs := grpc.NewServer(append(opts, o.GRPC...)...)
 	hs := health.NewServer()
-	healthpb.RegisterHealthServer(gs, hs)
+	healthpb.RegisterHealthServer(gs, newCappedHealth(hs, o.Limits.MaxHealthWatchers))
 	reflection.Register(gs)
 	return &Server{GRPC: gs, Health: hs, opts: o}
 }

@@ -39,6 +39,10 @@ func Status(ctx context.Context, domain string, err error) error {
 		return nil
 	}
 	if fe, ok := fault.As(err); ok {
+		var up *upstreamError
+		if errors.As(err, &up) {
+			logCause(ctx, slog.LevelWarn, "dependency unavailable", up.cause)
+		}
 		return FaultStatus(domain, fe).Err()
 	}
 	if _, ok := status.FromError(err); ok {
@@ -50,15 +54,20 @@ func Status(ctx context.Context, domain string, err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "the deadline passed before the call finished")
 	}
-	// The cause goes to this call's log line (see logCall), never to the caller.
-	if cs, ok := ctx.Value(callStateKey{}).(*callState); ok {
-		cs.setCause(err)
-	} else {
-		slog.ErrorContext(ctx, "internal error", "err", err, "request_id", RequestID(ctx))
-	}
+	logCause(ctx, slog.LevelError, "internal error", err)
 	st, _ := status.New(codes.Internal, "internal error; see the server log for request "+RequestID(ctx)).
 		WithDetails(&errdetails.ErrorInfo{Reason: "INTERNAL", Domain: domain})
 	return st.Err()
+}
+
+// logCause puts err on this call's log line (see logCall), never in the
+// answer; outside a call it logs it on its own line, as msg at level.
+func logCause(ctx context.Context, level slog.Level, msg string, err error) {
+	if cs, ok := ctx.Value(callStateKey{}).(*callState); ok {
+		cs.setCause(err)
+		return
+	}
+	slog.Log(ctx, level, msg, "err", err.Error(), "request_id", RequestID(ctx))
 }
 
 // FaultStatus builds the status of a domain fault.

@@ -79,7 +79,10 @@ func (c *Codec) Decode(token, query string) ([]byte, error) {
 	}
 	bad := fault.InvalidField("page_token", "is not a page token of this query; start again without one")
 	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) < macLen {
+	// The decoder skips newlines and ignores the unused low bits of the
+	// last character, so several strings decode to one token; only the
+	// spelling Encode makes is a token.
+	if err != nil || len(raw) < macLen || base64.RawURLEncoding.EncodeToString(raw) != token {
 		return nil, bad
 	}
 	cursor, sum := raw[:len(raw)-macLen], raw[len(raw)-macLen:]

@@ -1,0 +1,345 @@
+package app_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	"github.com/cqlive/alliance/services/gateway/app"
+	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	member "github.com/cqlive/alliance/services/member-registry/app"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+// trickled is what a slow client saw.
+type trickled struct {
+	sent   int    // bytes of the trickled part it could send
+	closed bool   // the gateway closed the connection before it had sent all
+	answer string // what the gateway wrote back
+}
+
+// trickle is a real slow client: it sends head at once, then slow one
+// byte at a time, every `every`, and stops when the gateway closes the
+// connection.
+func trickle(t *testing.T, addr, head, slow string, every time.Duration) trickled {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Error(err)
+		return trickled{}
+	}
+	defer conn.Close()
+	read := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(conn) // until the gateway closes
+		read <- string(b)
+	}()
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Error(err)
+		return trickled{}
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for i := range len(slow) {
+		select {
+		case answer := <-read:
+			return trickled{sent: i, closed: true, answer: answer}
+		case <-tick.C:
+		}
+		if _, err := conn.Write([]byte{slow[i]}); err != nil {
+			return trickled{sent: i, closed: true, answer: <-read}
+		}
+	}
+	// Everything went out: the gateway waited for all of it.
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	return trickled{sent: len(slow), answer: <-read}
+}
+
+// slowClients runs n trickles at once and returns how many were cut off.
+func slowClients(t *testing.T, n int, addr, head, slow string, check func(trickled)) int {
+	var mu sync.Mutex
+	cut := 0
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			r := trickle(t, addr, head, slow, 50*time.Millisecond)
+			mu.Lock()
+			defer mu.Unlock()
+			if r.closed && r.sent < len(slow) {
+				cut++
+				if check != nil {
+					check(r)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return cut
+}
+
+func TestSlowClientsAreCutOff(t *testing.T) {
+	e := start(t, func(c *app.Config) {
+		c.ReadHeaderTimeout = 300 * time.Millisecond
+		c.ReadTimeout = 600 * time.Millisecond
+		c.IdleTimeout = 300 * time.Millisecond
+	})
+	addr := strings.TrimPrefix(e.url, "http://")
+	// 200 bytes at one every 50 ms would take 10 s; each timeout is far shorter.
+	slow := strings.Repeat("x", 200)
+	const n = 50
+
+	t.Run("headers sent one byte at a time", func(t *testing.T) {
+		head := "GET /v1/districts HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer k\r\nX-Slow: "
+		if cut := slowClients(t, n, addr, head, slow, nil); cut != n {
+			t.Fatalf("%d of %d slow-header clients were cut off", cut, n)
+		}
+	})
+	t.Run("a body sent one byte at a time gets 408", func(t *testing.T) {
+		// JSON that is well formed as far as it goes, so the decoder waits for more.
+		body := `{"displayName":"` + slow
+		head := fmt.Sprintf("POST /v1/members HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer k\r\n"+
+			"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+		cut := slowClients(t, n, addr, head, body, func(r trickled) {
+			if !strings.HasPrefix(r.answer, "HTTP/1.1 408") || !strings.Contains(r.answer, "REQUEST_READ_TIMEOUT") {
+				t.Errorf("a cut-off body got %.300q", r.answer)
+			}
+		})
+		if cut != n {
+			t.Fatalf("%d of %d slow-body clients were cut off", cut, n)
+		}
+	})
+	t.Run("an idle keep-alive connection is closed", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // a safety net
+		io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n")
+		br := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil || resp.StatusCode != 200 || resp.Close {
+			t.Fatalf("keep-alive request: %v %v", resp, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		// Send nothing more: the gateway closes the connection, EOF.
+		if _, err := br.ReadByte(); err != io.EOF {
+			t.Fatalf("idle connection: %v, want EOF", err)
+		}
+	})
+}
+
+func TestARequestWithoutAKeyIsRefusedBeforeItsBody(t *testing.T) {
+	// A long read timeout: a 401 here cannot come from a timeout.
+	e := start(t, func(c *app.Config) { c.ReadTimeout = time.Minute })
+	addr := strings.TrimPrefix(e.url, "http://")
+
+	t.Run("a declared body that never comes", func(t *testing.T) {
+		before := len(e.seen.all())
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		// Only a safety net: the gateway answers at once.
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(conn, "POST /v1/members HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+		br := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("no answer without the body: %v", err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 401 || !resp.Close || !strings.Contains(string(body), `"reason":"UNAUTHENTICATED"`) {
+			t.Fatalf("got %d close=%v %s", resp.StatusCode, resp.Close, body)
+		}
+		// The gateway closes the connection at once, without waiting for
+		// (or draining) the body.
+		if _, err := br.ReadByte(); err != io.EOF {
+			t.Fatalf("after the 401: %v, want EOF", err)
+		}
+		if len(e.seen.all()) != before {
+			t.Errorf("a request without a key reached the registry")
+		}
+	})
+	t.Run("a kept-alive connection serves the next request after a 401", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // a safety net
+		br := bufio.NewReader(conn)
+		// Alternate: a bad deadline would cut the next request only now and then.
+		for i := range 40 {
+			want := []int{401, 200}[i%2]
+			auth := ""
+			if want == 200 {
+				auth = "Authorization: Bearer k\r\n"
+			}
+			fmt.Fprintf(conn, "GET /v1/districts HTTP/1.1\r\nHost: gw\r\n%s\r\n", auth)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != want || resp.Close {
+				t.Fatalf("request %d: %d close=%v %.200s, want %d on a kept-alive connection", i, resp.StatusCode, resp.Close, body, want)
+			}
+		}
+	})
+	for _, c := range []struct {
+		name, path string
+		hdr        map[string]string
+		want       int
+	}{
+		{"no Authorization header", "/v1/districts", map[string]string{"Authorization": ""}, 401},
+		{"a blank bearer token", "/v1/districts", map[string]string{"Authorization": "Bearer   "}, 401},
+		{"not a bearer token", "/v1/districts", map[string]string{"Authorization": "Basic YTpi"}, 401},
+		{"any bearer token passes to the service", "/v1/districts", nil, 200},
+		{"health needs no key", "/healthz", map[string]string{"Authorization": ""}, 200},
+		{"readiness needs no key", "/readyz", map[string]string{"Authorization": ""}, 200},
+		{"the OpenAPI documents need no key", "/openapi/", map[string]string{"Authorization": ""}, 200},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if r := do(t, "GET", e.url+c.path, "", c.hdr); r.code != c.want {
+				t.Fatalf("got %d %s", r.code, r.raw)
+			}
+		})
+	}
+}
+
+func TestABodyDeclaredTooLargeIsNotRead(t *testing.T) {
+	// Under net/http's 256 KiB drain, over the gateway's cap.
+	e := start(t, func(c *app.Config) { c.MaxBodyBytes = 4096; c.ReadTimeout = time.Minute })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // a safety net
+	fmt.Fprintf(conn, "POST /v1/members HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer k\r\nContent-Length: 100000\r\n\r\n")
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 413 {
+		t.Fatalf("got %v %v", resp, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("after the 413: %v, want EOF", err)
+	}
+}
+
+func TestTheGatewaysRefusalIsTheServicesOwn(t *testing.T) {
+	// A registry that checks keys: its answer to a wrong key is the one it
+	// gives to a missing key, and the gateway's 401 must read the same.
+	e := startWith(t, setup{registry: func(c *member.Config) {
+		c.Security = auth.Security{Admin: auth.NewAdminKeysFor("adm_" + strings.Repeat("k", 40))}
+	}})
+	fromService := do(t, "GET", e.url+"/v1/districts", "", map[string]string{"Authorization": "Bearer adm_wrong"})
+	fromGateway := do(t, "GET", e.url+"/v1/districts", "", map[string]string{"Authorization": ""})
+	if fromService.code != 401 || fromGateway.code != 401 || fromService.raw != fromGateway.raw {
+		t.Fatalf("service: %d %s\ngateway: %d %s", fromService.code, fromService.raw, fromGateway.code, fromGateway.raw)
+	}
+	if a, b := fromService.header.Get("Www-Authenticate"), fromGateway.header.Get("Www-Authenticate"); a != b {
+		t.Errorf("WWW-Authenticate: service %q, gateway %q", a, b)
+	}
+}
+
+func TestUpdateMaskTakesJSONNames(t *testing.T) {
+	e := start(t, nil)
+	if r := do(t, "POST", e.url+"/v1/members?memberId=h1", host, nil); r.code != 200 {
+		t.Fatalf("create: %d %s", r.code, r.raw)
+	}
+	patch := func(mask, name string) reply {
+		cur := do(t, "GET", e.url+"/v1/members/h1", "", nil)
+		return do(t, "PATCH", e.url+"/v1/members/h1?updateMask="+mask,
+			`{"displayName":"`+name+`","etag":"`+cur.body["etag"].(string)+`"}`, nil)
+	}
+	for _, c := range []struct{ mask, name string }{
+		{"displayName", "驼峰"},
+		{"display_name", "蛇形"},
+	} {
+		t.Run("updateMask="+c.mask, func(t *testing.T) {
+			if r := patch(c.mask, c.name); r.code != 200 || r.body["displayName"] != c.name {
+				t.Fatalf("got %d %s", r.code, r.raw)
+			}
+		})
+	}
+	t.Run("a path that names no field is the service's to refuse", func(t *testing.T) {
+		r := patch("displayNam", "x")
+		if r.code != 400 || !strings.Contains(r.raw, "displayNam") {
+			t.Fatalf("got %d %s", r.code, r.raw)
+		}
+	})
+}
+
+// outageSales stands in for sales-reporting with its own dependency down:
+// ListTopPerformers fails as the real one does when session-scheduling
+// does not answer.
+type outageSales struct {
+	salesv1.UnimplementedSalesReportingServer
+	dead *grpc.ClientConn
+}
+
+func (o *outageSales) ListTopPerformers(ctx context.Context, _ *salesv1.ListTopPerformersRequest) (*salesv1.ListTopPerformersResponse, error) {
+	_, err := healthpb.NewHealthClient(o.dead).Check(ctx, &healthpb.HealthCheckRequest{})
+	return nil, grpcx.Status(ctx, "sales.alliance", grpcx.Upstream("session-scheduling", err))
+}
+
+func TestAnOutageNamesTheServiceNotItsAddress(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := lis.Addr().String()
+	lis.Close()
+	dead, err := grpcx.Dial(deadAddr, grpcx.DialOptions{Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	e := startWith(t, setup{sales: func(s *grpc.Server) {
+		salesv1.RegisterSalesReportingServer(s, &outageSales{dead: dead})
+	}})
+	noAddress := func(t *testing.T, raw string) {
+		t.Helper()
+		for _, internal := range []string{"127.0.0.1", "dial tcp", "connection refused"} {
+			if strings.Contains(raw, internal) {
+				t.Errorf("the answer shows %q: %s", internal, raw)
+			}
+		}
+	}
+
+	t.Run("a service whose dependency is down says which, and is 503", func(t *testing.T) {
+		r := do(t, "GET", e.url+"/v1/reports:top?dimension=DIMENSION_HOST&metric=METRIC_NET&startDate=2026-01-01&endDate=2026-02-01", "", nil)
+		if r.code != 503 || reason(r) != "DEPENDENCY_UNAVAILABLE" || !strings.Contains(r.raw, "session-scheduling is unavailable") {
+			t.Fatalf("got %d %s", r.code, r.raw)
+		}
+		noAddress(t, r.raw)
+	})
+	t.Run("a service that is down itself is named, and is 503", func(t *testing.T) {
+		e.stopSales()
+		r := do(t, "GET", e.url+"/v1/reports:top?dimension=DIMENSION_HOST&metric=METRIC_NET&startDate=2026-01-01&endDate=2026-02-01", "", nil)
+		if r.code != 503 || reason(r) != "SERVICE_UNAVAILABLE" || !strings.Contains(r.raw, "sales-reporting is unavailable") {
+			t.Fatalf("got %d %s", r.code, r.raw)
+		}
+		noAddress(t, r.raw)
+	})
+	t.Run("readiness names the service that is down, not its address", func(t *testing.T) {
+		r := do(t, "GET", e.url+"/readyz", "", nil)
+		if r.code != 503 || fmt.Sprint(r.body["down"]) != "[sales-reporting]" {
+			t.Fatalf("got %d %s", r.code, r.raw)
+		}
+		noAddress(t, r.raw)
+	})
+}
