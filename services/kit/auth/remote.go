@@ -61,10 +61,8 @@ func (r *RemoteMemberKeys) Lookup(ctx context.Context, keyID, secret string) (Pr
 	var entry cached
 	switch status.Code(err) {
 	case codes.OK:
-		entry = cached{ok: true, p: Principal{
-			Kind: Member, Member: resp.GetMember(), KeyID: keyID, District: resp.GetDistrict(),
-			MemberKind: kindName(resp.GetKind()),
-		}}
+		p, perr := FromAuthentication(keyID, resp)
+		entry = cached{ok: perr == nil, p: p}
 	case codes.Unauthenticated:
 		entry = cached{ok: false}
 	default:
