@@ -95,8 +95,17 @@ func TestEveryRPCRefusesBadKeys(t *testing.T) {
 	if _, err := s.c.RevokeApiKey(as(s.admin), &memberv1.RevokeApiKeyRequest{Name: revoked.ApiKey.Name}); err != nil {
 		t.Fatal(err)
 	}
+	staff, err := s.c.CreateApiKey(as(s.admin), &memberv1.CreateApiKeyRequest{Parent: "alliance",
+		ApiKey: &memberv1.ApiKey{DisplayName: "离职员工", Role: memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.c.RevokeApiKey(as(s.admin), &memberv1.RevokeApiKeyRequest{Name: staff.ApiKey.Name}); err != nil {
+		t.Fatal(err)
+	}
 	id, _, _ := auth.ParseMemberKey(keyA)
 	bad := map[string]string{
+		"a revoked staff key": staff.Key,
 		"no key":         "",
 		"garbage":        "not-a-key",
 		"a wrong secret": "mk_" + id + "_" + strings.Repeat("a", 52),
