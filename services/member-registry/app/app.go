@@ -152,7 +152,3 @@ func Main(args []string) error {
 	}
 	return runner.Serve(srv, c.GRPCAddr)
 }
-
-// Policy is the registry's table of who may call what, and which methods
-// write (see rpc.Policy), for the suite's end-to-end auth sweep.
-var Policy = rpc.Policy

@@ -223,6 +223,7 @@ func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string,
 		var out *Member
 		var unchecked []string
 		err = s.repo.Update(func(tx Tx) error {
+			unchecked = nil // a write may run more than once (boltdb.Committer)
 			m, err := getMember(tx, patch.ID)
 			if err != nil {
 				return err
