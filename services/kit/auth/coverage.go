@@ -25,3 +25,15 @@ func (p Policy) Uncovered(sd protoreflect.ServiceDescriptor) []string {
 	}
 	return out
 }
+
+// Writes lists the methods of sd that p annotates as writes: what a
+// read-only key must be refused.
+func (p Policy) Writes(sd protoreflect.ServiceDescriptor) []string {
+	var out []string
+	for _, m := range Methods(sd) {
+		if p.RuleFor(m).Writes() {
+			out = append(out, m)
+		}
+	}
+	return out
+}

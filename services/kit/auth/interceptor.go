@@ -2,30 +2,13 @@ package auth
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
-
-// LogAttrs name the caller on its call's log line: its kind, and which key
-// (its id, never the secret), member or service it is.
-func (p Principal) LogAttrs() []slog.Attr {
-	attrs := []slog.Attr{slog.String("caller", p.Kind.String())}
-	switch p.Kind {
-	case Admin:
-		attrs = append(attrs, slog.String("key_id", p.KeyID), slog.String("role", p.Role.String()))
-	case Member:
-		attrs = append(attrs, slog.String("key_id", p.KeyID), slog.String("member", p.Member))
-	case Service:
-		attrs = append(attrs, slog.String("service", p.Service))
-	}
-	return attrs
-}
 
 // MemberKeys checks the keys member-registry issues: members' keys and
 // named staff keys (both look like mk_<key id>_<secret>). The registry
@@ -228,18 +211,6 @@ func mayWrite(pr Principal, method string) error {
 	// A principal whose state or role is unknown may not write.
 	return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, "PERMISSION_DENIED",
 		"this key may not call %s", method)).Err()
-}
-
-// Writes lists the methods of sd that p annotates as writes: what a
-// read-only key must be refused.
-func (p Policy) Writes(sd protoreflect.ServiceDescriptor) []string {
-	var out []string
-	for _, m := range Methods(sd) {
-		if p.RuleFor(m).Writes() {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 func bearer(ctx context.Context) string {

@@ -21,6 +21,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 )
@@ -92,6 +93,21 @@ func (p Principal) Trusted() bool { return p.Kind == Admin || p.Kind == Service 
 
 // Is reports whether p is the member named name.
 func (p Principal) Is(name string) bool { return p.Kind == Member && p.Member == name }
+
+// LogAttrs name the caller on its call's log line: its kind, and which key
+// (its id, never the secret), member or service it is.
+func (p Principal) LogAttrs() []slog.Attr {
+	attrs := []slog.Attr{slog.String("caller", p.Kind.String())}
+	switch p.Kind {
+	case Admin:
+		attrs = append(attrs, slog.String("key_id", p.KeyID), slog.String("role", p.Role.String()))
+	case Member:
+		attrs = append(attrs, slog.String("key_id", p.KeyID), slog.String("member", p.Member))
+	case Service:
+		attrs = append(attrs, slog.String("service", p.Service))
+	}
+	return attrs
+}
 
 type principalKey struct{}
 
