@@ -162,10 +162,13 @@ func (s *Service) RevokeAPIKey(memberID, keyID string) (*APIKey, error) {
 }
 
 // AuthenticateAPIKey returns the key and, for a member's key, its member.
-// Every failure is the same UNAUTHENTICATED, so a caller learns nothing
-// about which keys exist. A WITHDRAWN member's keys fail; a SUSPENDED
-// member's succeed (its keys may still read: the caller's policy refuses
-// its writes).
+// Every failure is UNAUTHENTICATED with one message; only the reason tells
+// an unknown key id (API_KEY_NOT_FOUND, which lets the other services
+// refuse any secret under that id without asking again) from a wrong,
+// revoked or withdrawn one (INVALID_API_KEY). Only the suite's services
+// see the reason: the authentication of a call answers every bad key
+// alike. A WITHDRAWN member's keys fail; a SUSPENDED member's succeed (its
+// keys may still read: the caller's policy refuses its writes).
 func (s *Service) AuthenticateAPIKey(keyID, secret string) (*Member, *APIKey, error) {
 	var m *Member
 	var key *APIKey
@@ -181,7 +184,11 @@ func (s *Service) AuthenticateAPIKey(keyID, secret string) (*Member, *APIKey, er
 		if k != nil {
 			stored = k.Hash
 		}
-		if !auth.Equal(auth.Hash(secret), stored) || k == nil || k.Revoked() {
+		match := auth.Equal(auth.Hash(secret), stored)
+		if k == nil {
+			return fault.New(fault.Unauthenticated, ReasonAPIKeyNotFound, "missing or invalid API key")
+		}
+		if !match || k.Revoked() {
 			return bad
 		}
 		if k.Staff() {
