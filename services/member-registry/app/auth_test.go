@@ -107,12 +107,12 @@ func TestEveryRPCRefusesBadKeys(t *testing.T) {
 	id, _, _ := auth.ParseMemberKey(keyA)
 	bad := map[string]string{
 		"a revoked staff key": staff.Key,
-		"no key":         "",
-		"garbage":        "not-a-key",
-		"a wrong secret": "mk_" + id + "_" + strings.Repeat("a", 52),
-		"an unknown id":  "mk_zzzzzzzzzzzzzzzz_" + strings.Repeat("a", 52),
-		"a revoked key":  revoked.Key,
-		"a wrong admin":  auth.NewAdminKey(),
+		"no key":              "",
+		"garbage":             "not-a-key",
+		"a wrong secret":      "mk_" + id + "_" + strings.Repeat("a", 52),
+		"an unknown id":       "mk_zzzzzzzzzzzzzzzz_" + strings.Repeat("a", 52),
+		"a revoked key":       revoked.Key,
+		"a wrong admin":       auth.NewAdminKey(),
 	}
 	sd := memberv1.File_alliance_member_v1_member_registry_proto.Services().ByName("MemberRegistry")
 	before := snapshot(t, s)
