@@ -10,12 +10,15 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
-// MemberKeys checks member keys: the registry answers from its own store,
-// other services ask the registry (with a short cache).
+// MemberKeys checks the keys member-registry issues: members' keys and
+// named staff keys (both look like mk_<key id>_<secret>). The registry
+// answers from its own store, other services ask the registry (with a
+// short cache).
 type MemberKeys interface {
-	// Lookup returns the member principal of a valid key. A wrong, unknown
-	// or revoked key is a fault.Unauthenticated; a registry that cannot be
-	// reached is a fault.Unavailable.
+	// Lookup returns the principal of a valid key: a member (with its
+	// state), or a staff admin (with its role). A wrong, unknown or revoked
+	// key is a fault.Unauthenticated; a registry that cannot be reached is
+	// a fault.Unavailable.
 	Lookup(ctx context.Context, keyID, secret string) (Principal, error)
 }
 
@@ -40,7 +43,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Princip
 	case token == "":
 		return Principal{}, nil
 	case a.Admin.Match(token):
-		return Principal{Kind: Admin}, nil
+		return Principal{Kind: Admin, Role: RoleAdmin, KeyID: BootstrapKeyID(token)}, nil
 	}
 	if name, ok := a.Services.Verify(token); ok {
 		return Principal{Kind: Service, Service: name}, nil
@@ -59,8 +62,15 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Princip
 	return Principal{}, errUnauthenticated
 }
 
-// Rule says who may call a method at all. Whether a member may touch a
-// given resource is checked by the handler, with From(ctx).
+// Rule says who may call a method at all, and whether the method writes.
+// Every rule of a Policy is one of the callers below or-ed with exactly one
+// of Read and Write, e.g. Members|Write. Whether a member may touch a given
+// resource is checked by the handler, with From(ctx).
+//
+// Write is where the rules that hold in every service live: a
+// STAFF_READONLY key is refused every write (PERMISSION_DENIED, reason
+// READ_ONLY_KEY), and so is a SUSPENDED member (FAILED_PRECONDITION,
+// reason MEMBER_SUSPENDED), which may still read.
 type Rule int
 
 const (
@@ -70,15 +80,48 @@ const (
 	Public
 	// AdminOnly: the alliance's staff.
 	AdminOnly
-	// TrustedOnly: admins and the suite's own services.
+	// TrustedOnly: the alliance's staff and the suite's own services.
 	TrustedOnly
 	// Members: any authenticated caller; the handler narrows it to the
 	// member's own data where the service's rules say so.
 	Members
 )
 
+// What a method does; exactly one of them is part of every rule. A rule
+// with neither (or both) is refused like Deny and listed by Uncovered.
+const (
+	// Read changes nothing.
+	Read Rule = 1 << 4
+	// Write may change something stored.
+	Write Rule = 1 << 5
+)
+
+const effects = Read | Write
+
+// Who is the caller part of the rule.
+func (r Rule) Who() Rule { return r &^ effects }
+
+// Writes says whether the method writes.
+func (r Rule) Writes() bool { return r&effects == Write }
+
+// annotated says whether the rule names its callers and exactly one effect.
+func (r Rule) annotated() bool {
+	e := r & effects
+	return r.Who() > Deny && r.Who() <= Members && (e == Read || e == Write)
+}
+
 func (r Rule) String() string {
-	return [...]string{"deny", "public", "admin", "trusted", "members"}[r]
+	who := "unknown"
+	if w := r.Who(); w >= Deny && w <= Members {
+		who = [...]string{"deny", "public", "admin", "trusted", "members"}[w]
+	}
+	switch r & effects {
+	case Read:
+		return who + "/read"
+	case Write:
+		return who + "/write"
+	}
+	return who + "/unannotated"
 }
 
 // Policy maps full method names ("/pkg.Service/Method") to rules.
@@ -86,11 +129,11 @@ type Policy map[string]Rule
 
 // Platform rules every server shares: health is public, reflection is for admins.
 var platform = Policy{
-	"/grpc.health.v1.Health/Check":                                   Public,
-	"/grpc.health.v1.Health/Watch":                                   Public,
-	"/grpc.health.v1.Health/List":                                    Public,
-	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      AdminOnly,
-	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": AdminOnly,
+	"/grpc.health.v1.Health/Check":                                   Public | Read,
+	"/grpc.health.v1.Health/Watch":                                   Public | Read,
+	"/grpc.health.v1.Health/List":                                    Public | Read,
+	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      AdminOnly | Read,
+	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": AdminOnly | Read,
 }
 
 // RuleFor returns the rule of a method: the service's table, then the platform's.
@@ -101,29 +144,73 @@ func (p Policy) RuleFor(method string) Rule {
 	return platform[method]
 }
 
-// Check says whether pr may call method at all.
+// Check says whether pr may call method at all: who may call it, and, for
+// a method that writes, whether pr may write.
 func (p Policy) Check(method string, pr Principal) error {
 	rule := p.RuleFor(method)
-	if rule == Public {
+	if rule.annotated() && rule.Who() == Public {
 		return nil
 	}
 	if pr.Kind == Anonymous {
 		return errUnauthenticated
 	}
 	allowed := false
-	switch rule {
-	case AdminOnly:
-		allowed = pr.Kind == Admin
-	case TrustedOnly:
-		allowed = pr.Trusted()
-	case Members:
-		allowed = true
+	if rule.annotated() {
+		switch rule.Who() {
+		case AdminOnly:
+			allowed = pr.Kind == Admin
+		case TrustedOnly:
+			allowed = pr.Trusted()
+		case Members:
+			allowed = true
+		}
 	}
+	short := method[strings.LastIndexByte(method, '/')+1:]
 	if !allowed {
 		return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, "PERMISSION_DENIED",
-			"this key may not call %s", method[strings.LastIndexByte(method, '/')+1:])).Err()
+			"this key may not call %s", short)).Err()
+	}
+	if rule.Writes() {
+		return mayWrite(pr, short)
 	}
 	return nil
+}
+
+// Reasons of the refusals of a write.
+const (
+	ReasonReadOnlyKey     = "READ_ONLY_KEY"
+	ReasonMemberSuspended = "MEMBER_SUSPENDED"
+)
+
+// mayWrite is the one rule of who may write, in every service.
+func mayWrite(pr Principal, method string) error {
+	switch pr.Kind {
+	case Service:
+		return nil
+	case Admin:
+		switch pr.Role {
+		case RoleAdmin:
+			return nil
+		case RoleReadOnly:
+			return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, ReasonReadOnlyKey,
+				"this staff key is read-only: it may not call %s", method)).Err()
+		}
+	case Member:
+		switch pr.MemberState {
+		case MemberActive:
+			return nil
+		case MemberSuspended:
+			// FAILED_PRECONDITION, not PERMISSION_DENIED: the key is valid and
+			// the call would be allowed; the member's state says no until an
+			// admin reinstates it.
+			return grpcx.FaultStatus(Domain, fault.New(fault.FailedPrecondition, ReasonMemberSuspended,
+				"%s is suspended: its keys may read but not write (%s) until it is reinstated", pr.Member, method).
+				With("member", pr.Member)).Err()
+		}
+	}
+	// A principal whose state or role is unknown may not write.
+	return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, "PERMISSION_DENIED",
+		"this key may not call %s", method)).Err()
 }
 
 func bearer(ctx context.Context) string {
@@ -142,6 +229,7 @@ func (a *Authenticator) admit(ctx context.Context, p Policy, method string) (con
 	if err != nil {
 		return nil, err
 	}
+	grpcx.Annotate(ctx, pr.LogAttrs()...)
 	if err := p.Check(method, pr); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,10 @@
 // the service's table of rules. Keys travel as `authorization: Bearer <key>`.
 //
 // Three kinds of caller:
-//   - admin: the alliance's staff; keys come from configuration (a file);
+//   - admin: the alliance's staff. The bootstrap keys come from
+//     configuration (a file); named staff keys, each of one person with a
+//     role (ADMIN, or STAFF_READONLY that reads everything and writes
+//     nothing), are issued by member-registry like member keys;
 //   - member: a member system; keys are issued by member-registry, which
 //     stores only their hashes;
 //   - service: one service of the suite calling another; its token is an
@@ -18,6 +21,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 )
@@ -36,28 +40,74 @@ func (k Kind) String() string {
 	return [...]string{"anonymous", "admin", "member", "service"}[k]
 }
 
+// Role of a staff key (Kind Admin). The zero Role may not write, so a
+// principal built without one fails closed.
+type Role int
+
+const (
+	RoleNone Role = iota
+	// RoleAdmin may do everything: the bootstrap keys and ADMIN staff keys.
+	RoleAdmin
+	// RoleReadOnly (STAFF_READONLY) may read everything and write nothing.
+	RoleReadOnly
+)
+
+func (r Role) String() string {
+	return [...]string{"none", "admin", "staff_readonly"}[r]
+}
+
+// Member states as the principal carries them (the registry's names).
+const (
+	MemberActive    = "ACTIVE"
+	MemberSuspended = "SUSPENDED"
+)
+
 // Principal is who makes a call.
 type Principal struct {
 	Kind Kind
 	// Member: members/{id}, its kind (HOST, BASE, AGENCY, MERCHANT,
-	// DISTRICT_OFFICE) and district, and the key's id.
-	Member     string
-	MemberKind string
-	District   string
-	KeyID      string
+	// DISTRICT_OFFICE), district and state (ACTIVE or SUSPENDED; a
+	// WITHDRAWN member's keys do not authenticate).
+	Member      string
+	MemberKind  string
+	District    string
+	MemberState string
+	// Admin: what the key may do.
+	Role Role
+	// KeyID names the key in logs, never its secret: a registry key's id,
+	// or BootstrapKeyID of a key from the admin key file.
+	KeyID string
 	// Service: the calling service's name, e.g. "session-scheduling".
 	Service string
 }
 
-// IsAdmin reports whether p is an admin.
-func (p Principal) IsAdmin() bool { return p.Kind == Admin }
+// IsAdmin reports whether p is an admin that may also write (the
+// bootstrap keys and ADMIN staff keys; not STAFF_READONLY).
+func (p Principal) IsAdmin() bool { return p.Kind == Admin && p.Role == RoleAdmin }
 
-// Trusted is an admin or another service of the suite: callers that may
-// see and do everything.
+// Trusted is any of the alliance's staff or another service of the suite:
+// callers that may see everything. What they may change is the Policy's
+// business: a STAFF_READONLY key is refused every write before a handler
+// runs.
 func (p Principal) Trusted() bool { return p.Kind == Admin || p.Kind == Service }
 
 // Is reports whether p is the member named name.
 func (p Principal) Is(name string) bool { return p.Kind == Member && p.Member == name }
+
+// LogAttrs name the caller on its call's log line: its kind, and which key
+// (its id, never the secret), member or service it is.
+func (p Principal) LogAttrs() []slog.Attr {
+	attrs := []slog.Attr{slog.String("caller", p.Kind.String())}
+	switch p.Kind {
+	case Admin:
+		attrs = append(attrs, slog.String("key_id", p.KeyID), slog.String("role", p.Role.String()))
+	case Member:
+		attrs = append(attrs, slog.String("key_id", p.KeyID), slog.String("member", p.Member))
+	case Service:
+		attrs = append(attrs, slog.String("service", p.Service))
+	}
+	return attrs
+}
 
 type principalKey struct{}
 
@@ -174,6 +224,15 @@ func (a *AdminKeys) Match(key string) bool {
 		found |= subtle.ConstantTimeCompare(h, s)
 	}
 	return found == 1
+}
+
+// BootstrapKeyID is the name of a key of the admin key file in logs:
+// "bootstrap-" and 12 hex digits of a hash of the key, kept apart from
+// Hash by its own prefix. It stays the same across restarts, tells the
+// file's keys apart, and says nothing usable about the secret.
+func BootstrapKeyID(key string) string {
+	h := sha256.Sum256([]byte("alliance-bootstrap-key-id:" + key))
+	return "bootstrap-" + hex.EncodeToString(h[:6])
 }
 
 // ServiceSecret is the deployment's internal secret, shared by its services.

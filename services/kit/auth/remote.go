@@ -121,9 +121,11 @@ func (r *RemoteMemberKeys) ask(ctx context.Context, keyID, secret, ck string) (P
 	now := r.now()
 	switch status.Code(err) {
 	case codes.OK:
-		p := Principal{
-			Kind: Member, Member: resp.GetMember(), KeyID: keyID, District: resp.GetDistrict(),
-			MemberKind: kindName(resp.GetKind()),
+		p, perr := FromAuthentication(keyID, resp)
+		if perr != nil {
+			// An answer that names no caller is a refusal, remembered like one.
+			r.bad.Add(ck, now.Add(orDefault(r.NegativeTTL, DefaultNegativeKeyCacheTTL)))
+			return Principal{}, errInvalidKey
 		}
 		r.good.Add(ck, goodKey{p: p, expires: now.Add(orDefault(r.TTL, DefaultKeyCacheTTL))})
 		return p, nil

@@ -28,6 +28,7 @@ type callStateKey struct{}
 type callState struct {
 	mu    sync.Mutex
 	cause error
+	attrs []slog.Attr // see Annotate
 }
 
 func (c *callState) setCause(err error) {
@@ -100,6 +101,7 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 		if cause := cs.getCause(); cause != nil {
 			attrs = append(attrs, slog.String("cause", cause.Error()))
 		}
+		attrs = append(attrs, cs.annotations()...)
 	}
 	log.LogAttrs(ctx, level, "rpc", attrs...)
 }

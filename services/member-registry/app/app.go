@@ -5,6 +5,7 @@ package app
 
 import (
 	"flag"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -18,18 +19,25 @@ import (
 	"github.com/cqlive/alliance/services/kit/runner"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	"github.com/cqlive/alliance/services/member-registry/internal/rpc"
+	"github.com/cqlive/alliance/services/member-registry/internal/sessions"
 	"github.com/cqlive/alliance/services/member-registry/internal/store"
 	"google.golang.org/grpc"
 )
 
 // Config of the member registry.
 type Config struct {
-	GRPCAddr        string
-	DataDir         string
-	DistrictsFile   string
-	LogLevel        string
-	ShutdownTimeout time.Duration
-	LockTimeout     time.Duration
+	GRPCAddr       string
+	DataDir        string
+	DistrictsFile  string
+	CategoriesFile string
+	// SessionSchedulingAddr is asked before a studio is removed; empty
+	// means none, and then no studio can be removed (UNAVAILABLE).
+	SessionSchedulingAddr string
+	// SessionSchedulingTimeout bounds each of those questions.
+	SessionSchedulingTimeout time.Duration
+	LogLevel                 string
+	ShutdownTimeout          time.Duration
+	LockTimeout              time.Duration
 	// Keys and TLS (see auth.Security).
 	auth.Security
 	// Extra interceptors and server options.
@@ -50,6 +58,9 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.String(&c.GRPCAddr, "grpc-addr", ":50051", "gRPC listen address")
 	s.String(&c.DataDir, "data-dir", "data", "folder of member.db")
 	s.String(&c.DistrictsFile, "districts-file", "", "JSON file [{code, display_name}] replacing the built-in 38 districts of Chongqing")
+	s.String(&c.CategoriesFile, "categories-file", "", "JSON file [{code, display_name}] replacing the built-in product categories")
+	s.String(&c.SessionSchedulingAddr, "session-scheduling-addr", "localhost:50052", "gRPC address of session-scheduling, asked before a studio is removed")
+	s.Duration(&c.SessionSchedulingTimeout, "session-scheduling-timeout", 3*time.Second, "deadline of each call to session-scheduling")
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
 	s.Duration(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for the data file's lock")
@@ -57,30 +68,56 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	return s
 }
 
-// New opens the store and returns a ready server; Serve runs it and closes
-// the store when it stops.
+// New opens the store, connects (lazily) to session-scheduling and returns
+// a ready server; Serve runs it and closes both when it stops.
 func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
-	districts := registry.DefaultDistricts()
+	opts := registry.Options{Now: time.Now}
+	var err error
 	if c.DistrictsFile != "" {
-		var err error
-		if districts, err = registry.LoadDistricts(c.DistrictsFile); err != nil {
+		if opts.Districts, err = registry.LoadDistricts(c.DistrictsFile); err != nil {
 			return nil, err
+		}
+	}
+	if c.CategoriesFile != "" {
+		if opts.Categories, err = registry.LoadCategories(c.CategoriesFile); err != nil {
+			return nil, err
+		}
+	}
+	var cc *grpc.ClientConn
+	if c.SessionSchedulingAddr != "" {
+		// Asked as the registry's own service identity. The connection is
+		// lazy: the registry starts first, before session-scheduling.
+		dial, err := auth.ClientOptions("member-registry", c.ServiceSecret, c.TLS)
+		if err != nil {
+			return nil, err
+		}
+		if cc, err = grpcx.Dial(c.SessionSchedulingAddr, grpcx.DialOptions{Timeout: c.SessionSchedulingTimeout, GRPC: dial}); err != nil {
+			return nil, fmt.Errorf("session-scheduling at %s: %w", c.SessionSchedulingAddr, err)
+		}
+		opts.Bookings = sessions.New(cc, c.SessionSchedulingTimeout)
+	}
+	closeAll := func() {
+		if cc != nil {
+			_ = cc.Close()
 		}
 	}
 	st, err := store.Open(filepath.Join(c.DataDir, DBFile), boltdb.Options{LockTimeout: c.LockTimeout})
 	if err != nil {
+		closeAll()
 		return nil, err
 	}
 	key, err := boltdb.Secret(st.DB, "page-token")
 	if err != nil {
 		_ = st.Close()
+		closeAll()
 		return nil, err
 	}
-	svc := registry.NewService(st, districts, time.Now)
+	svc := registry.NewService(st, opts)
 	// The registry checks member keys against its own store.
 	unary, stream, tlsOpts, err := c.Security.Server(rpc.LocalKeys(svc), rpc.Policy, c.Unary, c.Stream)
 	if err != nil {
 		_ = st.Close()
+		closeAll()
 		return nil, err
 	}
 	srv := grpcx.NewServer(grpcx.ServerOptions{
@@ -89,6 +126,9 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	})
 	memberv1.RegisterMemberRegistryServer(srv.GRPC, rpc.New(svc, page.NewCodec(key)))
 	srv.OnClose(st.Close)
+	if cc != nil {
+		srv.OnClose(cc.Close)
+	}
 	return srv, nil
 }
 

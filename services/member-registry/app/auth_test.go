@@ -11,6 +11,7 @@ import (
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/member-registry/app"
 	"github.com/cqlive/alliance/services/member-registry/internal/rpc"
@@ -95,14 +96,23 @@ func TestEveryRPCRefusesBadKeys(t *testing.T) {
 	if _, err := s.c.RevokeApiKey(as(s.admin), &memberv1.RevokeApiKeyRequest{Name: revoked.ApiKey.Name}); err != nil {
 		t.Fatal(err)
 	}
+	staff, err := s.c.CreateApiKey(as(s.admin), &memberv1.CreateApiKeyRequest{Parent: "alliance",
+		ApiKey: &memberv1.ApiKey{DisplayName: "离职员工", Role: memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.c.RevokeApiKey(as(s.admin), &memberv1.RevokeApiKeyRequest{Name: staff.ApiKey.Name}); err != nil {
+		t.Fatal(err)
+	}
 	id, _, _ := auth.ParseMemberKey(keyA)
 	bad := map[string]string{
-		"no key":         "",
-		"garbage":        "not-a-key",
-		"a wrong secret": "mk_" + id + "_" + strings.Repeat("a", 52),
-		"an unknown id":  "mk_zzzzzzzzzzzzzzzz_" + strings.Repeat("a", 52),
-		"a revoked key":  revoked.Key,
-		"a wrong admin":  auth.NewAdminKey(),
+		"a revoked staff key": staff.Key,
+		"no key":              "",
+		"garbage":             "not-a-key",
+		"a wrong secret":      "mk_" + id + "_" + strings.Repeat("a", 52),
+		"an unknown id":       "mk_zzzzzzzzzzzzzzzz_" + strings.Repeat("a", 52),
+		"a revoked key":       revoked.Key,
+		"a wrong admin":       auth.NewAdminKey(),
 	}
 	sd := memberv1.File_alliance_member_v1_member_registry_proto.Services().ByName("MemberRegistry")
 	before := snapshot(t, s)
@@ -257,8 +267,25 @@ func TestAuthenticateApiKeyForServices(t *testing.T) {
 	}
 	id, _, _ := auth.ParseMemberKey(keyA)
 	_, err = s.c.AuthenticateApiKey(as(s.service), &memberv1.AuthenticateApiKeyRequest{Key: "mk_" + id + "_wrong"})
-	if status.Code(err) != codes.Unauthenticated {
+	if status.Code(err) != codes.Unauthenticated || grpcx.Reason(err) != "INVALID_API_KEY" {
 		t.Fatalf("a wrong secret: %v", err)
+	}
+	// A key id that does not exist is told apart, for the services' caches
+	// only: their callers, like the registry's own, get one answer.
+	_, err = s.c.AuthenticateApiKey(as(s.service), &memberv1.AuthenticateApiKeyRequest{Key: "mk_zzzzzzzzzzzzzzzz_wrong"})
+	if status.Code(err) != codes.Unauthenticated || grpcx.Reason(err) != "API_KEY_NOT_FOUND" {
+		t.Fatalf("an unknown key id: %v", err)
+	}
+	unknown := status.Convert(func() error {
+		_, err := s.c.GetMember(as("mk_zzzzzzzzzzzzzzzz_wrong"), &memberv1.GetMemberRequest{Name: "members/a"})
+		return err
+	}())
+	wrong := status.Convert(func() error {
+		_, err := s.c.GetMember(as("mk_"+id+"_wrong"), &memberv1.GetMemberRequest{Name: "members/a"})
+		return err
+	}())
+	if !proto.Equal(unknown.Proto(), wrong.Proto()) {
+		t.Fatalf("a call with an unknown key id (%v) is answered unlike one with a wrong secret (%v)", unknown.Proto(), wrong.Proto())
 	}
 	if _, err := s.c.RevokeApiKey(as(keyA), &memberv1.RevokeApiKeyRequest{Name: "members/a/apiKeys/" + id}); err != nil {
 		t.Fatalf("A revoking its own key: %v", err)

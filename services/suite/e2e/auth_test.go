@@ -74,6 +74,8 @@ type sweepFixture struct {
 	conns                   map[string]*grpc.ClientConn // gRPC service full name -> connection
 	keyB, keyBName, keyC    string
 	revoked                 string
+	staffRO, staffAdmin     *memberv1.CreateApiKeyResponse // named staff keys: STAFF_READONLY, ADMIN
+	revokedStaff            string
 	sale                    string
 	from, to, later, future string // dates and times the requests use
 }
@@ -121,10 +123,15 @@ func (f *sweepFixture) cases() map[string]struct {
 		"ListProducts":       {public, `{"parent":"` + memberA + `"}`},
 		"UpdateProduct":      {write, `{"product":{"name":"` + productA + `","displayName":"改名"},"updateMask":"displayName"}`},
 		"ListDistricts":      {public, `{}`},
+		"ListCategories":     {public, `{}`},
 		"CreateApiKey":       {write, `{"member":"` + memberA + `","apiKey":{"displayName":"stolen"}}`},
 		"ListApiKeys":        {private, `{"member":"` + memberA + `"}`},
 		"RevokeApiKey":       {write, `{"name":"` + f.keyBName + `"}`},
 		"AuthenticateApiKey": {private, `{"key":"` + f.keyB + `"}`},
+		// The staff keys' forms (parent "alliance"), with HTTP routes of their own.
+		"CreateApiKey2": {write, `{"parent":"alliance","apiKey":{"displayName":"冒名员工","role":"API_KEY_ROLE_ADMIN"}}`},
+		"ListApiKeys2":  {private, `{"parent":"alliance"}`},
+		"RevokeApiKey2": {write, `{"name":"` + f.staffAdmin.GetApiKey().GetName() + `"}`},
 
 		"CreateSession":      {write, session("sweep-fake", "s2", f.future, f.later)},
 		"GetSession":         {public, `{"name":"` + liveSession + `"}`},
@@ -203,8 +210,39 @@ func (f *sweepFixture) invoke(t *testing.T, key string, md protoreflect.MethodDe
 type apiRoute struct {
 	method, path string // path as in the document: /v1/{member.name}
 	rpc          string // alliance.member.v1.MemberRegistry/UpdateMember
-	pathParams   []string
-	bodyParam    string // "" none, "body" the whole request, else the field
+	// variant tells an RPC's additional bindings apart: "2" for the second
+	// route of an RPC (its operation id ends in 2), "" for the first.
+	variant    string
+	pathParams []string
+	bodyParam  string // "" none, "body" the whole request, else the field
+}
+
+// caseName is the sweep case of the route: the RPC's own, or its
+// variant's (CreateApiKey2) when the sweep has one.
+func (r apiRoute) caseName(cases map[string]struct {
+	access access
+	req    string
+}) string {
+	short := r.rpc[strings.IndexByte(r.rpc, '/')+1:]
+	if _, ok := cases[short+r.variant]; ok {
+		return short + r.variant
+	}
+	return short
+}
+
+// variants are the sweep cases that are a second form of an RPC, by the
+// RPC's name: CreateApiKey2 -> CreateApiKey.
+func variants(cases map[string]struct {
+	access access
+	req    string
+}) map[string]string {
+	out := map[string]string{}
+	for name := range cases {
+		if base := strings.TrimRight(name, "0123456789"); base != name {
+			out[name] = base
+		}
+	}
+	return out
 }
 
 // routes reads every route of the OpenAPI documents gen embeds.
@@ -233,7 +271,8 @@ func routes(t *testing.T) []apiRoute {
 		for path, ops := range d.Paths {
 			for method, op := range ops {
 				svc, rpc, _ := strings.Cut(op.OperationID, "_")
-				r := apiRoute{method: strings.ToUpper(method), path: path, rpc: pkgs[svc] + svc + "/" + rpc}
+				base := strings.TrimRight(rpc, "0123456789")
+				r := apiRoute{method: strings.ToUpper(method), path: path, rpc: pkgs[svc] + svc + "/" + base, variant: rpc[len(base):]}
 				if pkgs[svc] == "" {
 					t.Fatalf("%s: operation %s of an unknown service", doc, op.OperationID)
 				}
@@ -353,7 +392,9 @@ func (f *sweepFixture) http(t *testing.T, key, method, target, body string) http
 
 // setUp registers A, B, C and the base, books B's sessions, starts one and
 // records a sale in it, and issues keys: B's, C's, and one of A's that is
-// revoked before anyone uses it, so no service's key cache can hold it.
+// revoked before anyone uses it, so no service's key cache can hold it;
+// and staff keys: a STAFF_READONLY one, an ADMIN one, and an ADMIN one
+// revoked before use.
 func setUpSweep(t *testing.T, s *suite) *sweepFixture {
 	t.Helper()
 	f := &sweepFixture{s: s, conns: map[string]*grpc.ClientConn{}}
@@ -429,6 +470,17 @@ func setUpSweep(t *testing.T, s *suite) *sweepFixture {
 	_, err = members.RevokeApiKey(admin, &memberv1.RevokeApiKeyRequest{Name: a.GetApiKey().GetName()})
 	must("revoke", err)
 	f.revoked = a.GetKey()
+	staff := func(who string, role memberv1.ApiKeyRole) *memberv1.CreateApiKeyResponse {
+		k, err := members.CreateApiKey(admin, &memberv1.CreateApiKeyRequest{Parent: "alliance", ApiKey: &memberv1.ApiKey{DisplayName: who, Role: role}})
+		must("staff key of "+who, err)
+		return k
+	}
+	f.staffRO = staff("审计员", memberv1.ApiKeyRole_API_KEY_ROLE_STAFF_READONLY)
+	f.staffAdmin = staff("值班主任", memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN)
+	gone := staff("离职员工", memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN)
+	_, err = members.RevokeApiKey(admin, &memberv1.RevokeApiKeyRequest{Name: gone.GetApiKey().GetName()})
+	must("revoke a staff key", err)
+	f.revokedStaff = gone.GetKey()
 	return f
 }
 
@@ -449,8 +501,8 @@ func (f *sweepFixture) adminView(t *testing.T) []proto.Message {
 	}
 	add(members.ListMembers(admin, &memberv1.ListMembersRequest{PageSize: 1000}))
 	add(members.ListProducts(admin, &memberv1.ListProductsRequest{Parent: "members/-", PageSize: 1000}))
-	for _, m := range []string{memberA, memberB, memberC} {
-		add(members.ListApiKeys(admin, &memberv1.ListApiKeysRequest{Member: m}))
+	for _, m := range []string{memberA, memberB, memberC, "alliance"} {
+		add(members.ListApiKeys(admin, &memberv1.ListApiKeysRequest{Parent: m}))
 	}
 	add(sessions.ListSessions(admin, &sessionv1.ListSessionsRequest{PageSize: 1000}))
 	add(sales.ListSales(admin, &salesv1.ListSalesRequest{PageSize: 1000}))
@@ -524,6 +576,7 @@ func TestAuthSweep(t *testing.T) {
 		"a garbage key":        "garbage",
 		"a garbage member key": "mk_zzzzzzzzzzzzzzzz_" + strings.Repeat("a", 52),
 		"a revoked member key": f.revoked,
+		"a revoked staff key":  f.revokedStaff,
 		"a garbage admin key":  "adm_" + strings.Repeat("x", 52),
 		"a forged service key": "svc_sales-reporting_" + strings.Repeat("0", 64),
 	}
@@ -561,7 +614,7 @@ func TestAuthSweep(t *testing.T) {
 				t.Errorf("%s %s: route of an RPC %s the descriptors do not have", r.method, r.path, r.rpc)
 				continue
 			}
-			method, target, body := r.httpRequest(t, s.gatewayURL(), cases[r.rpc[strings.IndexByte(r.rpc, '/')+1:]].req)
+			method, target, body := r.httpRequest(t, s.gatewayURL(), cases[r.caseName(cases)].req)
 			for what, key := range badKeys {
 				rep := f.http(t, key, method, target, body)
 				if rep.code != 401 || rep.body["code"] != float64(codes.Unauthenticated) || reason(rep.result()) != "UNAUTHENTICATED" {
@@ -581,25 +634,36 @@ func TestAuthSweep(t *testing.T) {
 	})
 
 	t.Run("an unrelated member may not write to others' resources nor read their private data", func(t *testing.T) {
+		calls := map[string]protoreflect.MethodDescriptor{}
 		for _, md := range all {
-			c := cases[string(md.Name())]
+			calls[string(md.Name())] = md
+		}
+		for variant, base := range variants(cases) {
+			for _, md := range all {
+				if string(md.Name()) == base {
+					calls[variant] = md
+				}
+			}
+		}
+		for name, md := range calls {
+			c := cases[name]
 			out, err := f.invoke(t, f.keyC, md, c.req)
 			if err == nil && leaksContact(protojson.Format(out)) {
-				t.Errorf("gRPC %s as C: A's contact in %v", md.Name(), out)
+				t.Errorf("gRPC %s as C: A's contact in %v", name, out)
 			}
 			switch code := status.Code(err); {
 			case refused(c.access) && code != codes.PermissionDenied:
-				t.Errorf("gRPC %s as C: %v, want PERMISSION_DENIED", md.Name(), err)
+				t.Errorf("gRPC %s as C: %v, want PERMISSION_DENIED", name, err)
 			case !refused(c.access) && code != codes.OK:
-				t.Errorf("gRPC %s as C: %v, want OK", md.Name(), err)
+				t.Errorf("gRPC %s as C: %v, want OK", name, err)
 			case code == codes.OK:
 				if problem := answeredWithout(c.access, out); problem != "" {
-					t.Errorf("gRPC %s as C: %s: %v", md.Name(), problem, out)
+					t.Errorf("gRPC %s as C: %s: %v", name, problem, out)
 				}
 			}
 		}
 		for _, r := range rts {
-			c := cases[r.rpc[strings.IndexByte(r.rpc, '/')+1:]]
+			c := cases[r.caseName(cases)]
 			method, target, body := r.httpRequest(t, s.gatewayURL(), c.req)
 			rep := f.http(t, f.keyC, method, target, body)
 			switch {

@@ -8,11 +8,25 @@ import (
 	"github.com/cqlive/alliance/services/kit/fault"
 )
 
-// APIKey is a member's key. Only the hash of its secret is kept.
+// Role of a staff key. Member keys have none.
+type Role int
+
+const (
+	RoleNone Role = iota
+	// RoleAdmin may do everything.
+	RoleAdmin
+	// RoleReadOnly (STAFF_READONLY) may read everything and write nothing.
+	RoleReadOnly
+)
+
+// APIKey is a key of a member, or (MemberID "") a named staff key of a
+// person of the alliance's staff, with a role. Only the hash of its secret
+// is kept.
 type APIKey struct {
 	ID          string    `json:"id"`
 	MemberID    string    `json:"member_id"`
 	DisplayName string    `json:"display_name"`
+	Role        Role      `json:"role,omitempty"`
 	Hash        []byte    `json:"hash"`
 	CreateTime  time.Time `json:"create_time"`
 	RevokeTime  time.Time `json:"revoke_time,omitzero"`
@@ -21,8 +35,21 @@ type APIKey struct {
 // Revoked reports whether the key was revoked.
 func (k *APIKey) Revoked() bool { return !k.RevokeTime.IsZero() }
 
-// Name is members/{member}/apiKeys/{key}.
-func (k *APIKey) Name() string { return MemberName(k.MemberID) + "/apiKeys/" + k.ID }
+// Staff reports whether k is a staff key.
+func (k *APIKey) Staff() bool { return k.MemberID == "" }
+
+// Name is members/{member}/apiKeys/{key}, or alliance/apiKeys/{key}.
+func (k *APIKey) Name() string { return keyName(k.MemberID, k.ID) }
+
+// Alliance is the parent of the staff keys: the alliance itself.
+const Alliance = "alliance"
+
+func keyName(memberID, keyID string) string {
+	if memberID == "" {
+		return Alliance + "/apiKeys/" + keyID
+	}
+	return MemberName(memberID) + "/apiKeys/" + keyID
+}
 
 // ReasonAPIKeyNotFound and friends are the API-key reasons.
 const (
@@ -47,24 +74,54 @@ func (s *Service) CreateAPIKey(memberID, displayName string) (*APIKey, string, e
 		if m.State == StateWithdrawn {
 			return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn; it gets no new keys", m.Name())
 		}
-		id, key, secret := auth.NewMemberKey()
-		k := &APIKey{ID: id, MemberID: memberID, DisplayName: displayName, Hash: auth.Hash(secret), CreateTime: s.stamp()}
-		if err := tx.PutAPIKey(k); err != nil {
-			return err
-		}
-		out, full = k, key
-		return nil
+		out, full, err = s.newKey(tx, memberID, displayName, RoleNone)
+		return err
 	})
 	return out, full, err
 }
 
-// ListAPIKeys lists a member's keys in key-id order after the cursor.
+// CreateStaffKey issues a named key for a person of the alliance's staff:
+// displayName is the person, role what the key may do.
+func (s *Service) CreateStaffKey(displayName string, role Role) (*APIKey, string, error) {
+	var v fault.Invalid
+	checkDisplayName(&v, "api_key.display_name", displayName)
+	if role != RoleAdmin && role != RoleReadOnly {
+		v.Add("api_key.role", "a staff key needs a role: ADMIN or STAFF_READONLY")
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	var out *APIKey
+	var full string
+	err := s.repo.Update(func(tx Tx) error {
+		var err error
+		out, full, err = s.newKey(tx, "", displayName, role)
+		return err
+	})
+	return out, full, err
+}
+
+// newKey stores a new key. Member and staff keys have one shape, so the
+// other services check both with one AuthenticateApiKey call.
+func (s *Service) newKey(tx Tx, memberID, displayName string, role Role) (*APIKey, string, error) {
+	id, key, secret := auth.NewMemberKey()
+	k := &APIKey{ID: id, MemberID: memberID, DisplayName: displayName, Role: role, Hash: auth.Hash(secret), CreateTime: s.stamp()}
+	if err := tx.PutAPIKey(k); err != nil {
+		return nil, "", err
+	}
+	return k, key, nil
+}
+
+// ListAPIKeys lists a member's keys (memberID "": the staff keys) in
+// key-id order after the cursor.
 func (s *Service) ListAPIKeys(memberID, after string, limit int) ([]*APIKey, string, error) {
 	var out []*APIKey
 	next := ""
 	err := s.repo.View(func(tx Tx) error {
-		if _, err := getMember(tx, memberID); err != nil {
-			return err
+		if memberID != "" {
+			if _, err := getMember(tx, memberID); err != nil {
+				return err
+			}
 		}
 		return tx.APIKeys(memberID, after, func(k *APIKey) bool {
 			if len(out) == limit {
@@ -78,7 +135,9 @@ func (s *Service) ListAPIKeys(memberID, after string, limit int) ([]*APIKey, str
 	return out, next, err
 }
 
-// RevokeAPIKey revokes a key of a member; revoking twice is a no-op.
+// RevokeAPIKey revokes a key of a member (memberID "": a staff key);
+// revoking twice is a no-op. The registry checks its store on every call,
+// so the key is refused here from the next call on.
 func (s *Service) RevokeAPIKey(memberID, keyID string) (*APIKey, error) {
 	var out *APIKey
 	err := s.repo.Update(func(tx Tx) error {
@@ -87,7 +146,7 @@ func (s *Service) RevokeAPIKey(memberID, keyID string) (*APIKey, error) {
 			return err
 		}
 		if k == nil || k.MemberID != memberID {
-			name := MemberName(memberID) + "/apiKeys/" + keyID
+			name := keyName(memberID, keyID)
 			return fault.New(fault.NotFound, ReasonAPIKeyNotFound, "API key %q not found", name).With("name", name)
 		}
 		if !k.Revoked() {
@@ -102,8 +161,14 @@ func (s *Service) RevokeAPIKey(memberID, keyID string) (*APIKey, error) {
 	return out, err
 }
 
-// AuthenticateAPIKey returns the member of a valid key. Every failure is
-// the same UNAUTHENTICATED, so a caller learns nothing about which keys exist.
+// AuthenticateAPIKey returns the key and, for a member's key, its member.
+// Every failure is UNAUTHENTICATED with one message; only the reason tells
+// an unknown key id (API_KEY_NOT_FOUND, which lets the other services
+// refuse any secret under that id without asking again) from a wrong,
+// revoked or withdrawn one (INVALID_API_KEY). Only the suite's services
+// see the reason: the authentication of a call answers every bad key
+// alike. A WITHDRAWN member's keys fail; a SUSPENDED member's succeed (its
+// keys may still read: the caller's policy refuses its writes).
 func (s *Service) AuthenticateAPIKey(keyID, secret string) (*Member, *APIKey, error) {
 	var m *Member
 	var key *APIKey
@@ -119,7 +184,21 @@ func (s *Service) AuthenticateAPIKey(keyID, secret string) (*Member, *APIKey, er
 		if k != nil {
 			stored = k.Hash
 		}
-		if !auth.Equal(auth.Hash(secret), stored) || k == nil || k.Revoked() {
+		match := auth.Equal(auth.Hash(secret), stored)
+		if k == nil {
+			return fault.New(fault.Unauthenticated, ReasonAPIKeyNotFound, "missing or invalid API key")
+		}
+		if !match || k.Revoked() {
+			return bad
+		}
+		if k.Staff() {
+			if k.Role != RoleAdmin && k.Role != RoleReadOnly {
+				return bad
+			}
+			key = k
+			return nil
+		}
+		if k.Role != RoleNone {
 			return bad
 		}
 		if m, err = tx.Member(k.MemberID); err != nil {

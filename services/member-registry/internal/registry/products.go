@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"slices"
+
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/ids"
 )
@@ -42,7 +44,7 @@ func (s *Service) CreateProduct(merchantID string, p Product, productID, request
 		if p.State == ProductStateUnspecified {
 			p.State = ProductActive
 		}
-		if err := s.validateProduct(&p); err != nil {
+		if err := s.validateProduct(&p, func(string) bool { return true }); err != nil {
 			return err
 		}
 		existing, err := tx.Product(p.MerchantID, p.ID)
@@ -180,7 +182,7 @@ func (s *Service) UpdateProduct(patch Product, mask []string, etag string) (*Pro
 				p.State = patch.State
 			}
 		}
-		if err := s.validateProduct(p); err != nil {
+		if err := s.validateProduct(p, func(f string) bool { return slices.Contains(paths, f) }); err != nil {
 			return err
 		}
 		p.UpdateTime = s.stamp()

@@ -11,6 +11,12 @@ func TestDefaultDistrictsAreChongqingsThirtyEight(t *testing.T) {
 	}
 }
 
+func TestTheDefaultCategoriesAreAValidList(t *testing.T) {
+	if _, err := NewCategories(goods); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDistrictListIsChecked(t *testing.T) {
 	cases := map[string][]District{
 		"an empty list":         {},

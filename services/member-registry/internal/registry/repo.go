@@ -20,7 +20,8 @@ type Tx interface {
 	// APIKey returns the key, or nil when there is none.
 	APIKey(id string) (*APIKey, error)
 	PutAPIKey(k *APIKey) error
-	// APIKeys calls fn for a member's keys in id order after the id `after`.
+	// APIKeys calls fn for a member's keys (memberID "": the staff keys) in
+	// id order after the id `after`.
 	APIKeys(memberID, after string, fn func(*APIKey) bool) error
 
 	// Request returns the name a create request id produced, if any.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/ids"
+	"golang.org/x/text/currency"
 )
 
 // Reasons this service puts in ErrorInfo.
@@ -24,12 +25,13 @@ const (
 	ReasonMerchantNotActive      = "MERCHANT_NOT_ACTIVE"
 	ReasonMemberWithdrawn        = "MEMBER_WITHDRAWN"
 	ReasonImmutableField         = "IMMUTABLE_FIELD"
+	ReasonUnknownCategory        = "UNKNOWN_CATEGORY"
+	ReasonStudioHasSessions      = "STUDIO_HAS_SESSIONS"
+	ReasonDependencyUnavailable  = "DEPENDENCY_UNAVAILABLE"
+	ReasonConcurrentChange       = "CONCURRENT_CHANGE"
 )
 
-var (
-	categorySlug = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
-	currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
-)
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
 func notFoundMember(id string) error {
 	return fault.New(fault.NotFound, ReasonMemberNotFound, "member %q not found", MemberName(id)).With("name", MemberName(id))
@@ -130,18 +132,20 @@ func (s *Service) validateMember(tx Tx, m *Member) error {
 	return nil
 }
 
-// validateProduct checks a product's own fields.
-func (s *Service) validateProduct(p *Product) error {
+// validateProduct checks a product's own fields. The list rules (a
+// category from the list, an ISO 4217 currency) hold for the fields a
+// create or an update sets (changed); a stored product from before a rule
+// stays readable, and updatable in its other fields.
+func (s *Service) validateProduct(p *Product, changed func(field string) bool) error {
 	var v fault.Invalid
 	checkDisplayName(&v, "product.display_name", p.DisplayName)
-	if !categorySlug.MatchString(p.Category) {
-		v.Add("product.category", "must be a lowercase slug such as tea or agri-food, got %q", p.Category)
-	}
 	if !s.districts.Has(p.OriginDistrict) {
 		v.Add("product.origin_district", "unknown district %q; see ListDistricts", p.OriginDistrict)
 	}
-	if !currencyCode.MatchString(p.ListPrice.Currency) {
-		v.Add("product.list_price.currency_code", "must be an ISO 4217 code such as CNY, got %q", p.ListPrice.Currency)
+	if changed("list_price") {
+		if err := checkCurrency(p.ListPrice.Currency); err != "" {
+			v.Add("product.list_price.currency_code", "%s", err)
+		}
 	}
 	if p.ListPrice.MinorUnits < 0 {
 		v.Add("product.list_price.minor_units", "must not be negative")
@@ -149,7 +153,33 @@ func (s *Service) validateProduct(p *Product) error {
 	if p.State != ProductActive && p.State != ProductDiscontinued {
 		v.Add("product.state", "must be ACTIVE or DISCONTINUED")
 	}
-	return v.Err()
+	unknownCategory := changed("category") && !s.categories.Has(p.Category)
+	const categoryRule = "unknown category %q; see ListCategories (GET /v1/categories)"
+	if unknownCategory && !v.Empty() {
+		v.Add("product.category", categoryRule, p.Category)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if unknownCategory {
+		fe, _ := fault.As(fault.InvalidField("product.category", categoryRule, p.Category))
+		fe.Reason = ReasonUnknownCategory
+		return fe.With("category", p.Category)
+	}
+	return nil
+}
+
+// checkCurrency says what is wrong with an ISO 4217 code, or "". The
+// code must be written as the standard writes it; x/text knows which
+// codes exist. XXX (no currency) and XTS (testing) price nothing.
+func checkCurrency(code string) string {
+	if !currencyCode.MatchString(code) {
+		return fmt.Sprintf("must be an ISO 4217 code of 3 upper-case letters such as CNY, got %q", code)
+	}
+	if _, err := currency.ParseISO(code); err != nil || code == "XXX" || code == "XTS" {
+		return fmt.Sprintf("%q is not an ISO 4217 currency code; the yuan is CNY", code)
+	}
+	return ""
 }
 
 // transition is the state machine of members: from which states each

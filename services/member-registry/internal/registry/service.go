@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -11,18 +13,48 @@ import (
 
 // Service applies the registry's rules over a Repo.
 type Service struct {
-	repo      Repo
-	districts *Districts
-	now       func() time.Time
+	repo       Repo
+	districts  *Districts
+	categories *Categories
+	bookings   Bookings
+	now        func() time.Time
 }
 
-// NewService returns a service; now is the clock (time.Now in production).
-func NewService(repo Repo, districts *Districts, now func() time.Time) *Service {
-	return &Service{repo: repo, districts: districts, now: now}
+// Options of a Service.
+type Options struct {
+	// Districts and Categories: the lists; nil means the built-in one.
+	Districts  *Districts
+	Categories *Categories
+	// Bookings says whether a studio still has sessions; a studio is never
+	// removed without asking it.
+	Bookings Bookings
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewService returns a service over repo.
+func NewService(repo Repo, o Options) *Service {
+	s := &Service{repo: repo, districts: o.Districts, categories: o.Categories, bookings: o.Bookings, now: o.Now}
+	if s.districts == nil {
+		s.districts = DefaultDistricts()
+	}
+	if s.categories == nil {
+		s.categories = DefaultCategories()
+	}
+	if s.bookings == nil {
+		s.bookings = noBookings{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
 }
 
 // Districts returns the district list.
 func (s *Service) Districts() []District { return s.districts.All() }
+
+// Categories returns the category list.
+func (s *Service) Categories() []Category { return s.categories.All() }
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
@@ -158,7 +190,14 @@ var (
 // UpdateMember applies the fields of patch named by mask to the member
 // patch.ID. An empty mask means every updatable field that patch sets; "*"
 // replaces every updatable field. etag, when set, must be current.
-func (s *Service) UpdateMember(patch Member, mask []string, etag string) (*Member, error) {
+//
+// An update that removes a studio first asks Bookings whether the studio
+// still has a SCHEDULED or LIVE session, and is refused if it has one or
+// if the answer cannot be had. The question is asked outside the write
+// transaction, so that a slow session-scheduling never holds the
+// registry's writes; the transaction then commits only if it removes no
+// studio that was not checked (else it checks those and tries again).
+func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string, etag string) (*Member, error) {
 	paths, err := resolveMask(mask, memberUpdatable, memberOutputOnly, []string{"kind"}, "member", func(p string) bool {
 		switch p {
 		case "display_name":
@@ -179,46 +218,80 @@ func (s *Service) UpdateMember(patch Member, mask []string, etag string) (*Membe
 	if err != nil {
 		return nil, err
 	}
-	var out *Member
-	err = s.repo.Update(func(tx Tx) error {
-		m, err := getMember(tx, patch.ID)
-		if err != nil {
-			return err
-		}
-		if err := checkETag(etag, m.Revision, m.Name()); err != nil {
-			return err
-		}
-		if m.State == StateWithdrawn {
-			return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn and can no longer change", m.Name())
-		}
-		for _, p := range paths {
-			switch p {
-			case "display_name":
-				m.DisplayName = patch.DisplayName
-			case "district":
-				m.District = patch.District
-			case "agency":
-				m.Agency = patch.Agency
-			case "official":
-				m.Official = patch.Official
-			case "studios":
-				m.Studios = patch.Studios
-			case "contact":
-				m.Contact = patch.Contact
-			case "contact.person":
-				m.Contact.Person = patch.Contact.Person
-			case "contact.phone":
-				m.Contact.Phone = patch.Contact.Phone
-			case "contact.email":
-				m.Contact.Email = patch.Contact.Email
+	checked := map[string]bool{} // studios found free of sessions
+	for range maxStudioChecks {
+		var out *Member
+		var unchecked []string
+		err = s.repo.Update(func(tx Tx) error {
+			unchecked = nil // a write may run more than once (boltdb.Committer)
+			m, err := getMember(tx, patch.ID)
+			if err != nil {
+				return err
 			}
+			if err := checkETag(etag, m.Revision, m.Name()); err != nil {
+				return err
+			}
+			if m.State == StateWithdrawn {
+				return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn and can no longer change", m.Name())
+			}
+			before := m.Studios
+			applyMemberPaths(m, &patch, paths)
+			if err := s.validateMember(tx, m); err != nil {
+				return err
+			}
+			for _, id := range removedStudios(before, m.Studios) {
+				if !checked[id] {
+					unchecked = append(unchecked, id)
+				}
+			}
+			if len(unchecked) > 0 {
+				return errStudiosToCheck
+			}
+			return s.put(tx, m, &out)
+		})
+		if !errors.Is(err, errStudiosToCheck) {
+			return out, err
 		}
-		if err := s.validateMember(tx, m); err != nil {
-			return err
+		for _, id := range unchecked {
+			if err := s.studioIsFree(ctx, patch.ID, id); err != nil {
+				return nil, err
+			}
+			checked[id] = true
 		}
-		return s.put(tx, m, &out)
-	})
-	return out, err
+	}
+	return nil, fault.New(fault.Aborted, ReasonConcurrentChange,
+		"%s kept changing while its studios were checked; read it again and retry", MemberName(patch.ID))
+}
+
+// maxStudioChecks bounds the rounds of UpdateMember: each round checks at
+// least one more studio, so only members changed meanwhile need a second.
+const maxStudioChecks = 4
+
+var errStudiosToCheck = errors.New("studios to check")
+
+func applyMemberPaths(m, patch *Member, paths []string) {
+	for _, p := range paths {
+		switch p {
+		case "display_name":
+			m.DisplayName = patch.DisplayName
+		case "district":
+			m.District = patch.District
+		case "agency":
+			m.Agency = patch.Agency
+		case "official":
+			m.Official = patch.Official
+		case "studios":
+			m.Studios = patch.Studios
+		case "contact":
+			m.Contact = patch.Contact
+		case "contact.person":
+			m.Contact.Person = patch.Contact.Person
+		case "contact.phone":
+			m.Contact.Phone = patch.Contact.Phone
+		case "contact.email":
+			m.Contact.Email = patch.Contact.Email
+		}
+	}
 }
 
 func (s *Service) put(tx Tx, m *Member, out **Member) error {

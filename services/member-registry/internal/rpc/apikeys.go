@@ -12,12 +12,28 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
+var roles = map[registry.Role]memberv1.ApiKeyRole{
+	registry.RoleNone:     memberv1.ApiKeyRole_API_KEY_ROLE_UNSPECIFIED,
+	registry.RoleAdmin:    memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN,
+	registry.RoleReadOnly: memberv1.ApiKeyRole_API_KEY_ROLE_STAFF_READONLY,
+}
+
+func roleFromProto(r memberv1.ApiKeyRole) registry.Role {
+	for k, v := range roles {
+		if v == r {
+			return k
+		}
+	}
+	return -1 // not a role: the domain refuses it
+}
+
 func apiKeyToProto(k *registry.APIKey) *memberv1.ApiKey {
 	out := &memberv1.ApiKey{
 		Name:        k.Name(),
 		DisplayName: k.DisplayName,
 		State:       memberv1.ApiKeyState_API_KEY_STATE_ACTIVE,
 		CreateTime:  timestamppb.New(k.CreateTime),
+		Role:        roles[k.Role],
 	}
 	if k.Revoked() {
 		out.State = memberv1.ApiKeyState_API_KEY_STATE_REVOKED
@@ -26,21 +42,70 @@ func apiKeyToProto(k *registry.APIKey) *memberv1.ApiKey {
 	return out
 }
 
-// apiKeyName splits members/{m}/apiKeys/{k}.
+// keyParent reads the parent of a create or list: parent, or its older
+// spelling member (members only). It returns the member id, "" for the
+// alliance's staff keys.
+func keyParent(parent, member string) (memberID, field string, err error) {
+	field, name := "parent", parent
+	switch {
+	case parent == "":
+		field, name = "member", member
+	case member != "" && member != parent:
+		return "", "parent", fault.InvalidField("parent", "names %q but member names %q; send parent only", parent, member)
+	}
+	if name == registry.Alliance && field == "parent" {
+		return "", field, nil
+	}
+	id := registry.ParseMemberName(name)
+	if id == "" {
+		return "", field, fault.InvalidField(field, "must be a member name members/{member}, or \"alliance\" for a staff key, got %q", name)
+	}
+	return id, field, nil
+}
+
+// apiKeyName splits members/{m}/apiKeys/{k} or alliance/apiKeys/{k}; the
+// member id is "" for a staff key.
 func apiKeyName(field, name string) (string, string, error) {
 	parts := strings.Split(name, "/")
-	if len(parts) != 4 || parts[0] != "members" || parts[2] != "apiKeys" || parts[1] == "" || parts[3] == "" {
-		return "", "", fault.InvalidField(field, "must be an API key name members/{member}/apiKeys/{key}, got %q", name)
+	switch {
+	case len(parts) == 3 && parts[0] == registry.Alliance && parts[1] == "apiKeys" && parts[2] != "":
+		return "", parts[2], nil
+	case len(parts) == 4 && parts[0] == "members" && parts[2] == "apiKeys" && parts[1] != "" && parts[3] != "":
+		return parts[1], parts[3], nil
 	}
-	return parts[1], parts[3], nil
+	return "", "", fault.InvalidField(field, "must be an API key name members/{member}/apiKeys/{key} or alliance/apiKeys/{key}, got %q", name)
+}
+
+var errStaffKeys = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "only the alliance's admins may issue, list and revoke staff keys")
+
+// mayManageStaff: staff keys are the admins' alone (not STAFF_READONLY's,
+// not the services'). Without authentication (in-process tests) the
+// caller is anonymous and let through, as for mayManage.
+func mayManageStaff(ctx context.Context) error {
+	if p := auth.From(ctx); p.Kind == auth.Anonymous || p.IsAdmin() {
+		return nil
+	}
+	return errStaffKeys
 }
 
 func (s *Server) CreateApiKey(ctx context.Context, req *memberv1.CreateApiKeyRequest) (*memberv1.CreateApiKeyResponse, error) {
-	id, err := memberID("member", req.GetMember())
+	id, _, err := keyParent(req.GetParent(), req.GetMember())
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	k, key, err := s.svc.CreateAPIKey(id, req.GetApiKey().GetDisplayName())
+	var k *registry.APIKey
+	var key string
+	if id == "" {
+		if err := mayManageStaff(ctx); err != nil {
+			return nil, fail(ctx, err)
+		}
+		k, key, err = s.svc.CreateStaffKey(req.GetApiKey().GetDisplayName(), roleFromProto(req.GetApiKey().GetRole()))
+	} else {
+		if req.GetApiKey().GetRole() != memberv1.ApiKeyRole_API_KEY_ROLE_UNSPECIFIED {
+			return nil, fail(ctx, fault.InvalidField("api_key.role", "only staff keys (parent \"alliance\") have a role"))
+		}
+		k, key, err = s.svc.CreateAPIKey(id, req.GetApiKey().GetDisplayName())
+	}
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -48,18 +113,26 @@ func (s *Server) CreateApiKey(ctx context.Context, req *memberv1.CreateApiKeyReq
 }
 
 func (s *Server) ListApiKeys(ctx context.Context, req *memberv1.ListApiKeysRequest) (*memberv1.ListApiKeysResponse, error) {
-	id, err := memberID("member", req.GetMember())
+	id, _, err := keyParent(req.GetParent(), req.GetMember())
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	if err := mayManage(ctx, req.GetMember()); err != nil {
+	if id == "" {
+		err = mayManageStaff(ctx)
+	} else {
+		err = mayManage(ctx, registry.MemberName(id))
+	}
+	if err != nil {
 		return nil, fail(ctx, err)
 	}
 	size, err := page.Size(req.GetPageSize())
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	query := "api_keys|" + req.GetMember()
+	query := "api_keys|" + registry.MemberName(id)
+	if id == "" {
+		query = "api_keys|" + registry.Alliance
+	}
 	cursor, err := s.tokens.Decode(req.GetPageToken(), query)
 	if err != nil {
 		return nil, fail(ctx, err)
@@ -83,7 +156,12 @@ func (s *Server) RevokeApiKey(ctx context.Context, req *memberv1.RevokeApiKeyReq
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	if err := mayManage(ctx, registry.MemberName(m)); err != nil {
+	if m == "" {
+		err = mayManageStaff(ctx)
+	} else {
+		err = mayManage(ctx, registry.MemberName(m))
+	}
+	if err != nil {
 		return nil, fail(ctx, err)
 	}
 	key, err := s.svc.RevokeAPIKey(m, k)
@@ -93,14 +171,15 @@ func (s *Server) RevokeApiKey(ctx context.Context, req *memberv1.RevokeApiKeyReq
 	return apiKeyToProto(key), nil
 }
 
-func (s *Server) AuthenticateApiKey(ctx context.Context, req *memberv1.AuthenticateApiKeyRequest) (*memberv1.AuthenticateApiKeyResponse, error) {
-	keyID, secret, ok := auth.ParseMemberKey(req.GetKey())
-	if !ok {
-		return nil, fail(ctx, fault.New(fault.Unauthenticated, "INVALID_API_KEY", "missing or invalid API key"))
-	}
-	m, k, err := s.svc.AuthenticateAPIKey(keyID, secret)
+// authenticate is the registry's answer about a key, the same for its own
+// interceptor (LocalKeys) and for the other services.
+func authenticate(svc *registry.Service, keyID, secret string) (*memberv1.AuthenticateApiKeyResponse, error) {
+	m, k, err := svc.AuthenticateAPIKey(keyID, secret)
 	if err != nil {
-		return nil, fail(ctx, err)
+		return nil, err
+	}
+	if k.Staff() {
+		return &memberv1.AuthenticateApiKeyResponse{ApiKey: k.Name(), Role: roles[k.Role]}, nil
 	}
 	return &memberv1.AuthenticateApiKeyResponse{
 		Member: m.Name(), Kind: memberv1.MemberKind(m.Kind), District: m.District,
@@ -108,15 +187,29 @@ func (s *Server) AuthenticateApiKey(ctx context.Context, req *memberv1.Authentic
 	}, nil
 }
 
-// LocalKeys checks member keys against the registry's own store.
+func (s *Server) AuthenticateApiKey(ctx context.Context, req *memberv1.AuthenticateApiKeyRequest) (*memberv1.AuthenticateApiKeyResponse, error) {
+	keyID, secret, ok := auth.ParseMemberKey(req.GetKey())
+	if !ok {
+		return nil, fail(ctx, fault.New(fault.Unauthenticated, "INVALID_API_KEY", "missing or invalid API key"))
+	}
+	resp, err := authenticate(s.svc, keyID, secret)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return resp, nil
+}
+
+// LocalKeys checks registry keys against the registry's own store, so a
+// revoked key is refused from the next call on. It reads the answer the
+// other services get, through the same auth.FromAuthentication.
 func LocalKeys(svc *registry.Service) auth.MemberKeys { return localKeys{svc} }
 
 type localKeys struct{ svc *registry.Service }
 
 func (l localKeys) Lookup(_ context.Context, keyID, secret string) (auth.Principal, error) {
-	m, k, err := l.svc.AuthenticateAPIKey(keyID, secret)
+	resp, err := authenticate(l.svc, keyID, secret)
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	return auth.Principal{Kind: auth.Member, Member: m.Name(), MemberKind: m.Kind.String(), District: m.District, KeyID: k.ID}, nil
+	return auth.FromAuthentication(keyID, resp)
 }

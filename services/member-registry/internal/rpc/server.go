@@ -151,7 +151,7 @@ func (s *Server) UpdateMember(ctx context.Context, req *memberv1.UpdateMemberReq
 	}
 	patch := memberFromProto(req.GetMember())
 	patch.ID = id
-	m, err := s.svc.UpdateMember(patch, req.GetUpdateMask().GetPaths(), req.GetMember().GetEtag())
+	m, err := s.svc.UpdateMember(ctx, patch, req.GetUpdateMask().GetPaths(), req.GetMember().GetEtag())
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -275,6 +275,14 @@ func (s *Server) ListDistricts(ctx context.Context, _ *memberv1.ListDistrictsReq
 	out := &memberv1.ListDistrictsResponse{}
 	for _, d := range s.svc.Districts() {
 		out.Districts = append(out.Districts, &memberv1.District{Code: d.Code, DisplayName: d.DisplayName})
+	}
+	return out, nil
+}
+
+func (s *Server) ListCategories(ctx context.Context, _ *memberv1.ListCategoriesRequest) (*memberv1.ListCategoriesResponse, error) {
+	out := &memberv1.ListCategoriesResponse{}
+	for _, c := range s.svc.Categories() {
+		out.Categories = append(out.Categories, &memberv1.Category{Code: c.Code, DisplayName: c.DisplayName})
 	}
 	return out, nil
 }

@@ -18,14 +18,19 @@ var (
 	bucketRequests = []byte("requests")        // "member/"|"product/" request id -> resource name
 	bucketAPIKeys  = []byte("api_keys")        // key id -> APIKey (hash only, never the key)
 	bucketKeysBy   = []byte("member_api_keys") // member id "/" key id -> nil, to list a member's keys
+	bucketStaff    = []byte("staff_api_keys")  // key id -> nil, to list the staff keys
 )
 
 // Schema of member.db. Version 1 is the first.
 var Schema = boltdb.Schema{
-	Version: 2,
-	Buckets: [][]byte{bucketMembers, bucketProducts, bucketRequests, bucketAPIKeys, bucketKeysBy},
-	// Version 2 added API keys: new buckets only, which Open creates.
-	Migrations: []boltdb.Migration{{From: 1, Run: func(*bolt.Tx) error { return nil }}},
+	Version: 3,
+	Buckets: [][]byte{bucketMembers, bucketProducts, bucketRequests, bucketAPIKeys, bucketKeysBy, bucketStaff},
+	// Version 2 added API keys and version 3 staff keys: new buckets only,
+	// which Open creates.
+	Migrations: []boltdb.Migration{
+		{From: 1, Run: func(*bolt.Tx) error { return nil }},
+		{From: 2, Run: func(*bolt.Tx) error { return nil }},
+	},
 }
 
 // Store implements registry.Repo on bbolt.
@@ -128,20 +133,30 @@ func (t txn) APIKey(id string) (*registry.APIKey, error) {
 	return get[registry.APIKey](t.tx.Bucket(bucketAPIKeys), id)
 }
 
+// keyIndex is where a key is listed: under its member, or among the staff keys.
+func (t txn) keyIndex(memberID string) (*bolt.Bucket, []byte) {
+	if memberID == "" {
+		return t.tx.Bucket(bucketStaff), nil
+	}
+	return t.tx.Bucket(bucketKeysBy), []byte(memberID + "/")
+}
+
 func (t txn) PutAPIKey(k *registry.APIKey) error {
-	if err := t.tx.Bucket(bucketKeysBy).Put([]byte(k.MemberID+"/"+k.ID), nil); err != nil {
+	b, prefix := t.keyIndex(k.MemberID)
+	if err := b.Put(append(prefix, k.ID...), nil); err != nil {
 		return err
 	}
 	return put(t.tx.Bucket(bucketAPIKeys), k.ID, k)
 }
 
 func (t txn) APIKeys(memberID, after string, fn func(*registry.APIKey) bool) error {
-	prefix := []byte(memberID + "/")
-	c := t.tx.Bucket(bucketKeysBy).Cursor()
+	b, prefix := t.keyIndex(memberID)
+	c := b.Cursor()
 	k, _ := c.Seek(prefix)
 	if after != "" {
-		k, _ = c.Seek(append(append([]byte(nil), prefix...), after...))
-		if k != nil && string(k) == memberID+"/"+after {
+		from := append(append([]byte(nil), prefix...), after...)
+		k, _ = c.Seek(from)
+		if k != nil && bytes.Equal(k, from) {
 			k, _ = c.Next()
 		}
 	}

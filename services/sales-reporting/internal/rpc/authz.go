@@ -14,20 +14,22 @@ import (
 // Policy is who may call what on sales reporting, at a glance. The
 // interceptor checks the rule before the handler runs; the comment says
 // how the handler narrows "members" (helpers below). Admins and services
-// see and record everything.
+// see and record everything. Read or Write says what the method does:
+// writes are refused to STAFF_READONLY keys and SUSPENDED members (see
+// auth.Rule).
 //
 // "Party" to a session: its host, the base of its studio, the host's
 // agency (as attributed at the session's first sale) or a featured
 // merchant (in the session's merchants).
 var Policy = auth.Policy{
-	salesv1.SalesReporting_RecordSale_FullMethodName:          auth.Members, // a party to the sale's session (recordPermit)
-	salesv1.SalesReporting_ImportSales_FullMethodName:         auth.Members, // same, line by line: a refused line is PERMISSION_DENIED, the others go on
-	salesv1.SalesReporting_GetSale_FullMethodName:             auth.Members, // a party to the sale's session, or its DISTRICT_OFFICE (maySeeSession)
-	salesv1.SalesReporting_ListSales_FullMethodName:           auth.Members, // same, and a member must name the session
-	salesv1.SalesReporting_GetSessionSummary_FullMethodName:   auth.Members, // same
-	salesv1.SalesReporting_QuerySalesReport_FullMethodName:    auth.Members, // forced to the member's own data (ownFilter)
-	salesv1.SalesReporting_ListTopPerformers_FullMethodName:   auth.Members, // ranked inside the member's own data (ownFilter)
-	salesv1.SalesReporting_GetAllianceOverview_FullMethodName: auth.Members, // alliance-wide, open to every member
+	salesv1.SalesReporting_RecordSale_FullMethodName:          auth.Members | auth.Write, // a party to the sale's session (recordPermit)
+	salesv1.SalesReporting_ImportSales_FullMethodName:         auth.Members | auth.Write, // same, line by line: a refused line is PERMISSION_DENIED, the others go on
+	salesv1.SalesReporting_GetSale_FullMethodName:             auth.Members | auth.Read,  // a party to the sale's session, or its DISTRICT_OFFICE (maySeeSession)
+	salesv1.SalesReporting_ListSales_FullMethodName:           auth.Members | auth.Read,  // same, and a member must name the session
+	salesv1.SalesReporting_GetSessionSummary_FullMethodName:   auth.Members | auth.Read,  // same
+	salesv1.SalesReporting_QuerySalesReport_FullMethodName:    auth.Members | auth.Read,  // forced to the member's own data (ownFilter)
+	salesv1.SalesReporting_ListTopPerformers_FullMethodName:   auth.Members | auth.Read,  // ranked inside the member's own data (ownFilter)
+	salesv1.SalesReporting_GetAllianceOverview_FullMethodName: auth.Members | auth.Read,  // alliance-wide, open to every member
 }
 
 var errNotYours = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "this key may see and record only its own member's sales")

@@ -11,18 +11,20 @@ import (
 // Policy is who may call what on the session scheduler, at a glance. The
 // interceptor checks the rule before the handler runs; the comment says
 // how the domain narrows "members" (scheduling.mayBook and mayChange).
+// Read or Write says what the method does: writes are refused to
+// STAFF_READONLY keys and SUSPENDED members (see auth.Rule).
 var Policy = auth.Policy{
-	sessionv1.SessionScheduler_CreateSession_FullMethodName:      auth.Members, // BASE: its studios; AGENCY: its hosts; HOST: itself, any ACTIVE base's studio
-	sessionv1.SessionScheduler_UpdateSession_FullMethodName:      auth.Members, // the session's parties, and the new version as for create
-	sessionv1.SessionScheduler_StartSession_FullMethodName:       auth.Members, // the session's parties: host, base, host's agency
-	sessionv1.SessionScheduler_EndSession_FullMethodName:         auth.Members, // same
-	sessionv1.SessionScheduler_CancelSession_FullMethodName:      auth.Members, // same
-	sessionv1.SessionScheduler_GetSession_FullMethodName:         auth.Members, // the alliance's schedule is public to its members
-	sessionv1.SessionScheduler_BatchGetSessions_FullMethodName:   auth.Members, // same
-	sessionv1.SessionScheduler_ListSessions_FullMethodName:       auth.Members, // same
-	sessionv1.SessionScheduler_FindAvailableSlots_FullMethodName: auth.Members, // same
-	sessionv1.SessionScheduler_CountSessions_FullMethodName:      auth.Members, // same
-	sessionv1.SessionScheduler_ImportSessions_FullMethodName:     auth.AdminOnly,
+	sessionv1.SessionScheduler_CreateSession_FullMethodName:      auth.Members | auth.Write, // BASE: its studios; AGENCY: its hosts; HOST: itself, any ACTIVE base's studio
+	sessionv1.SessionScheduler_UpdateSession_FullMethodName:      auth.Members | auth.Write, // the session's parties, and the new version as for create
+	sessionv1.SessionScheduler_StartSession_FullMethodName:       auth.Members | auth.Write, // the session's parties: host, base, host's agency
+	sessionv1.SessionScheduler_EndSession_FullMethodName:         auth.Members | auth.Write, // same
+	sessionv1.SessionScheduler_CancelSession_FullMethodName:      auth.Members | auth.Write, // same
+	sessionv1.SessionScheduler_GetSession_FullMethodName:         auth.Members | auth.Read,  // the alliance's schedule is public to its members
+	sessionv1.SessionScheduler_BatchGetSessions_FullMethodName:   auth.Members | auth.Read,  // same
+	sessionv1.SessionScheduler_ListSessions_FullMethodName:       auth.Members | auth.Read,  // same
+	sessionv1.SessionScheduler_FindAvailableSlots_FullMethodName: auth.Members | auth.Read,  // same
+	sessionv1.SessionScheduler_CountSessions_FullMethodName:      auth.Members | auth.Read,  // same
+	sessionv1.SessionScheduler_ImportSessions_FullMethodName:     auth.AdminOnly | auth.Write,
 }
 
 // memberKinds maps auth.Principal.MemberKind onto the domain's kinds.

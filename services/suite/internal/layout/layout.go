@@ -74,8 +74,11 @@ func EnsureAuth(dir string) (a Auth, adminKey string, made bool, err error) {
 func Procs(a Addrs, dataDir, logLevel string) []Proc {
 	dir := func(name string) string { return filepath.Join(dataDir, name) }
 	procs := []Proc{
+		// The registry asks session-scheduling before a studio is removed; it
+		// starts first all the same, as it dials lazily.
 		{Name: "member-registry", Addr: a.MemberRegistry, GRPCService: MemberService, Args: []string{
-			"-grpc-addr", a.MemberRegistry, "-data-dir", dir("member-registry"), "-log-level", logLevel}},
+			"-grpc-addr", a.MemberRegistry, "-data-dir", dir("member-registry"), "-log-level", logLevel,
+			"-session-scheduling-addr", a.SessionScheduling}},
 		{Name: "session-scheduling", Addr: a.SessionScheduling, GRPCService: SessionService, Args: []string{
 			"-grpc-addr", a.SessionScheduling, "-data-dir", dir("session-scheduling"), "-log-level", logLevel,
 			"-member-registry-addr", a.MemberRegistry}},

@@ -238,6 +238,59 @@ func (ApiKeyState) EnumDescriptor() ([]byte, []int) {
 	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{3}
 }
 
+// What a staff key may do.
+type ApiKeyRole int32
+
+const (
+	// Member keys have no role.
+	ApiKeyRole_API_KEY_ROLE_UNSPECIFIED ApiKeyRole = 0
+	// Everything, like the bootstrap admin key.
+	ApiKeyRole_API_KEY_ROLE_ADMIN ApiKeyRole = 1
+	// Read everything, write nothing.
+	ApiKeyRole_API_KEY_ROLE_STAFF_READONLY ApiKeyRole = 2
+)
+
+// Enum value maps for ApiKeyRole.
+var (
+	ApiKeyRole_name = map[int32]string{
+		0: "API_KEY_ROLE_UNSPECIFIED",
+		1: "API_KEY_ROLE_ADMIN",
+		2: "API_KEY_ROLE_STAFF_READONLY",
+	}
+	ApiKeyRole_value = map[string]int32{
+		"API_KEY_ROLE_UNSPECIFIED":    0,
+		"API_KEY_ROLE_ADMIN":          1,
+		"API_KEY_ROLE_STAFF_READONLY": 2,
+	}
+)
+
+func (x ApiKeyRole) Enum() *ApiKeyRole {
+	p := new(ApiKeyRole)
+	*p = x
+	return p
+}
+
+func (x ApiKeyRole) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ApiKeyRole) Descriptor() protoreflect.EnumDescriptor {
+	return file_alliance_member_v1_member_registry_proto_enumTypes[4].Descriptor()
+}
+
+func (ApiKeyRole) Type() protoreflect.EnumType {
+	return &file_alliance_member_v1_member_registry_proto_enumTypes[4]
+}
+
+func (x ApiKeyRole) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ApiKeyRole.Descriptor instead.
+func (ApiKeyRole) EnumDescriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{4}
+}
+
 // A member of the alliance: members/{member}.
 type Member struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -513,7 +566,7 @@ type Product struct {
 	// members/{merchant}/products/{product}. Output only.
 	Name        string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	// A lowercase slug, e.g. tea, agri-food, apparel.
+	// A category code from ListCategories, e.g. tea, agri-food, apparel.
 	Category string `protobuf:"bytes,3,opt,name=category,proto3" json:"category,omitempty"`
 	// The district code where the product comes from.
 	OriginDistrict string    `protobuf:"bytes,4,opt,name=origin_district,json=originDistrict,proto3" json:"origin_district,omitempty"`
@@ -1622,27 +1675,167 @@ func (x *ListDistrictsResponse) GetDistricts() []*District {
 	return nil
 }
 
-// An API key of a member: members/{member}/apiKeys/{key}. The key id is
-// part of the key; the secret part is never stored or shown again.
+// A category of goods, for products and the category reports.
+type Category struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A lowercase slug, e.g. agri-food.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The Chinese name, e.g. 农副产品.
+	DisplayName   string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Category) Reset() {
+	*x = Category{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Category) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Category) ProtoMessage() {}
+
+func (x *Category) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Category.ProtoReflect.Descriptor instead.
+func (*Category) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *Category) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Category) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+type ListCategoriesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCategoriesRequest) Reset() {
+	*x = ListCategoriesRequest{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCategoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCategoriesRequest) ProtoMessage() {}
+
+func (x *ListCategoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCategoriesRequest.ProtoReflect.Descriptor instead.
+func (*ListCategoriesRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{23}
+}
+
+type ListCategoriesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Categories    []*Category            `protobuf:"bytes,1,rep,name=categories,proto3" json:"categories,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCategoriesResponse) Reset() {
+	*x = ListCategoriesResponse{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCategoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCategoriesResponse) ProtoMessage() {}
+
+func (x *ListCategoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCategoriesResponse.ProtoReflect.Descriptor instead.
+func (*ListCategoriesResponse) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListCategoriesResponse) GetCategories() []*Category {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+// An API key: of a member, members/{member}/apiKeys/{key}, or of a person
+// of the alliance's staff, alliance/apiKeys/{key}. The key id is part of
+// the key; the secret part is never stored or shown again.
 type ApiKey struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// members/{member}/apiKeys/{key}. Output only.
+	// members/{member}/apiKeys/{key} or alliance/apiKeys/{key}. Output only.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// What the key is for, e.g. "order feed".
+	// What the key is for, e.g. "order feed"; for a staff key, the person
+	// who holds it (required, 1 to 200 characters).
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// Output only.
 	State ApiKeyState `protobuf:"varint,3,opt,name=state,proto3,enum=alliance.member.v1.ApiKeyState" json:"state,omitempty"`
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Output only.
-	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	RevokeTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	// Staff keys only, required there: ADMIN or STAFF_READONLY. Fixed at
+	// creation. Member keys have none.
+	Role          ApiKeyRole `protobuf:"varint,6,opt,name=role,proto3,enum=alliance.member.v1.ApiKeyRole" json:"role,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[22]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1654,7 +1847,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[22]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1667,7 +1860,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{22}
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ApiKey) GetName() string {
@@ -1705,18 +1898,30 @@ func (x *ApiKey) GetRevokeTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ApiKey) GetRole() ApiKeyRole {
+	if x != nil {
+		return x.Role
+	}
+	return ApiKeyRole_API_KEY_ROLE_UNSPECIFIED
+}
+
 type CreateApiKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// members/{member}
-	Member        string  `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
-	ApiKey        *ApiKey `protobuf:"bytes,2,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	// The older spelling of parent, for members only: members/{member}.
+	//
+	// Deprecated: Marked as deprecated in alliance/member/v1/member_registry.proto.
+	Member string  `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	ApiKey *ApiKey `protobuf:"bytes,2,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	// members/{member} for a member's key, or "alliance" for a staff key
+	// (admins only).
+	Parent        string `protobuf:"bytes,3,opt,name=parent,proto3" json:"parent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateApiKeyRequest) Reset() {
 	*x = CreateApiKeyRequest{}
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[23]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1728,7 +1933,7 @@ func (x *CreateApiKeyRequest) String() string {
 func (*CreateApiKeyRequest) ProtoMessage() {}
 
 func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[23]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1741,9 +1946,10 @@ func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{23}
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{26}
 }
 
+// Deprecated: Marked as deprecated in alliance/member/v1/member_registry.proto.
 func (x *CreateApiKeyRequest) GetMember() string {
 	if x != nil {
 		return x.Member
@@ -1758,6 +1964,13 @@ func (x *CreateApiKeyRequest) GetApiKey() *ApiKey {
 	return nil
 }
 
+func (x *CreateApiKeyRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
 type CreateApiKeyResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	ApiKey *ApiKey                `protobuf:"bytes,1,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
@@ -1769,7 +1982,7 @@ type CreateApiKeyResponse struct {
 
 func (x *CreateApiKeyResponse) Reset() {
 	*x = CreateApiKeyResponse{}
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[24]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1781,7 +1994,7 @@ func (x *CreateApiKeyResponse) String() string {
 func (*CreateApiKeyResponse) ProtoMessage() {}
 
 func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[24]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1794,7 +2007,7 @@ func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{24}
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CreateApiKeyResponse) GetApiKey() *ApiKey {
@@ -1813,17 +2026,21 @@ func (x *CreateApiKeyResponse) GetKey() string {
 
 type ListApiKeysRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// members/{member}
-	Member        string `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
-	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// The older spelling of parent, for members only: members/{member}.
+	//
+	// Deprecated: Marked as deprecated in alliance/member/v1/member_registry.proto.
+	Member    string `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	PageSize  int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// members/{member}, or "alliance" for the staff keys (admins only).
+	Parent        string `protobuf:"bytes,4,opt,name=parent,proto3" json:"parent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListApiKeysRequest) Reset() {
 	*x = ListApiKeysRequest{}
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[25]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1835,7 +2052,7 @@ func (x *ListApiKeysRequest) String() string {
 func (*ListApiKeysRequest) ProtoMessage() {}
 
 func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[25]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1848,9 +2065,10 @@ func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{25}
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{28}
 }
 
+// Deprecated: Marked as deprecated in alliance/member/v1/member_registry.proto.
 func (x *ListApiKeysRequest) GetMember() string {
 	if x != nil {
 		return x.Member
@@ -1872,6 +2090,13 @@ func (x *ListApiKeysRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListApiKeysRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
 type ListApiKeysResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ApiKeys       []*ApiKey              `protobuf:"bytes,1,rep,name=api_keys,json=apiKeys,proto3" json:"api_keys,omitempty"`
@@ -1882,7 +2107,7 @@ type ListApiKeysResponse struct {
 
 func (x *ListApiKeysResponse) Reset() {
 	*x = ListApiKeysResponse{}
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[26]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1894,7 +2119,7 @@ func (x *ListApiKeysResponse) String() string {
 func (*ListApiKeysResponse) ProtoMessage() {}
 
 func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[26]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1907,7 +2132,7 @@ func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{26}
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListApiKeysResponse) GetApiKeys() []*ApiKey {
@@ -1926,7 +2151,7 @@ func (x *ListApiKeysResponse) GetNextPageToken() string {
 
 type RevokeApiKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// members/{member}/apiKeys/{key}
+	// members/{member}/apiKeys/{key}, or alliance/apiKeys/{key} (admins only).
 	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1934,7 +2159,7 @@ type RevokeApiKeyRequest struct {
 
 func (x *RevokeApiKeyRequest) Reset() {
 	*x = RevokeApiKeyRequest{}
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[27]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1946,7 +2171,7 @@ func (x *RevokeApiKeyRequest) String() string {
 func (*RevokeApiKeyRequest) ProtoMessage() {}
 
 func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[27]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1959,7 +2184,7 @@ func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{27}
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RevokeApiKeyRequest) GetName() string {
@@ -1978,7 +2203,7 @@ type AuthenticateApiKeyRequest struct {
 
 func (x *AuthenticateApiKeyRequest) Reset() {
 	*x = AuthenticateApiKeyRequest{}
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[28]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1990,7 +2215,7 @@ func (x *AuthenticateApiKeyRequest) String() string {
 func (*AuthenticateApiKeyRequest) ProtoMessage() {}
 
 func (x *AuthenticateApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[28]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2003,7 +2228,7 @@ func (x *AuthenticateApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*AuthenticateApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{28}
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AuthenticateApiKeyRequest) GetKey() string {
@@ -2013,22 +2238,29 @@ func (x *AuthenticateApiKeyRequest) GetKey() string {
 	return ""
 }
 
+// Who a key belongs to: a member (member, kind, district and state set;
+// role unspecified), or a person of the staff (role set; member, kind,
+// district and state empty).
 type AuthenticateApiKeyResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// members/{member}
-	Member   string      `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
-	Kind     MemberKind  `protobuf:"varint,2,opt,name=kind,proto3,enum=alliance.member.v1.MemberKind" json:"kind,omitempty"`
-	District string      `protobuf:"bytes,3,opt,name=district,proto3" json:"district,omitempty"`
-	State    MemberState `protobuf:"varint,4,opt,name=state,proto3,enum=alliance.member.v1.MemberState" json:"state,omitempty"`
-	// members/{member}/apiKeys/{key}
-	ApiKey        string `protobuf:"bytes,5,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	Member   string     `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	Kind     MemberKind `protobuf:"varint,2,opt,name=kind,proto3,enum=alliance.member.v1.MemberKind" json:"kind,omitempty"`
+	District string     `protobuf:"bytes,3,opt,name=district,proto3" json:"district,omitempty"`
+	// ACTIVE or SUSPENDED: a SUSPENDED member's keys may read, not write.
+	// A WITHDRAWN member's keys do not authenticate.
+	State MemberState `protobuf:"varint,4,opt,name=state,proto3,enum=alliance.member.v1.MemberState" json:"state,omitempty"`
+	// members/{member}/apiKeys/{key} or alliance/apiKeys/{key}
+	ApiKey string `protobuf:"bytes,5,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	// Staff keys: ADMIN or STAFF_READONLY.
+	Role          ApiKeyRole `protobuf:"varint,6,opt,name=role,proto3,enum=alliance.member.v1.ApiKeyRole" json:"role,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AuthenticateApiKeyResponse) Reset() {
 	*x = AuthenticateApiKeyResponse{}
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[29]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2040,7 +2272,7 @@ func (x *AuthenticateApiKeyResponse) String() string {
 func (*AuthenticateApiKeyResponse) ProtoMessage() {}
 
 func (x *AuthenticateApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[29]
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2053,7 +2285,7 @@ func (x *AuthenticateApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*AuthenticateApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{29}
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AuthenticateApiKeyResponse) GetMember() string {
@@ -2089,6 +2321,13 @@ func (x *AuthenticateApiKeyResponse) GetApiKey() string {
 		return x.ApiKey
 	}
 	return ""
+}
+
+func (x *AuthenticateApiKeyResponse) GetRole() ApiKeyRole {
+	if x != nil {
+		return x.Role
+	}
+	return ApiKeyRole_API_KEY_ROLE_UNSPECIFIED
 }
 
 var File_alliance_member_v1_member_registry_proto protoreflect.FileDescriptor
@@ -2199,7 +2438,15 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"updateMask\"\x16\n" +
 	"\x14ListDistrictsRequest\"S\n" +
 	"\x15ListDistrictsResponse\x12:\n" +
-	"\tdistricts\x18\x01 \x03(\v2\x1c.alliance.member.v1.DistrictR\tdistricts\"\xf0\x01\n" +
+	"\tdistricts\x18\x01 \x03(\v2\x1c.alliance.member.v1.DistrictR\tdistricts\"A\n" +
+	"\bCategory\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12!\n" +
+	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\"\x17\n" +
+	"\x15ListCategoriesRequest\"V\n" +
+	"\x16ListCategoriesResponse\x12<\n" +
+	"\n" +
+	"categories\x18\x01 \x03(\v2\x1c.alliance.member.v1.CategoryR\n" +
+	"categories\"\xa4\x02\n" +
 	"\x06ApiKey\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x125\n" +
@@ -2207,31 +2454,35 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vrevoke_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTime\"b\n" +
-	"\x13CreateApiKeyRequest\x12\x16\n" +
-	"\x06member\x18\x01 \x01(\tR\x06member\x123\n" +
-	"\aapi_key\x18\x02 \x01(\v2\x1a.alliance.member.v1.ApiKeyR\x06apiKey\"]\n" +
+	"revokeTime\x122\n" +
+	"\x04role\x18\x06 \x01(\x0e2\x1e.alliance.member.v1.ApiKeyRoleR\x04role\"~\n" +
+	"\x13CreateApiKeyRequest\x12\x1a\n" +
+	"\x06member\x18\x01 \x01(\tB\x02\x18\x01R\x06member\x123\n" +
+	"\aapi_key\x18\x02 \x01(\v2\x1a.alliance.member.v1.ApiKeyR\x06apiKey\x12\x16\n" +
+	"\x06parent\x18\x03 \x01(\tR\x06parent\"]\n" +
 	"\x14CreateApiKeyResponse\x123\n" +
 	"\aapi_key\x18\x01 \x01(\v2\x1a.alliance.member.v1.ApiKeyR\x06apiKey\x12\x10\n" +
-	"\x03key\x18\x02 \x01(\tR\x03key\"h\n" +
-	"\x12ListApiKeysRequest\x12\x16\n" +
-	"\x06member\x18\x01 \x01(\tR\x06member\x12\x1b\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\"\x84\x01\n" +
+	"\x12ListApiKeysRequest\x12\x1a\n" +
+	"\x06member\x18\x01 \x01(\tB\x02\x18\x01R\x06member\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"t\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06parent\x18\x04 \x01(\tR\x06parent\"t\n" +
 	"\x13ListApiKeysResponse\x125\n" +
 	"\bapi_keys\x18\x01 \x03(\v2\x1a.alliance.member.v1.ApiKeyR\aapiKeys\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\")\n" +
 	"\x13RevokeApiKeyRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"-\n" +
 	"\x19AuthenticateApiKeyRequest\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\"\xd4\x01\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\"\x88\x02\n" +
 	"\x1aAuthenticateApiKeyResponse\x12\x16\n" +
 	"\x06member\x18\x01 \x01(\tR\x06member\x122\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1e.alliance.member.v1.MemberKindR\x04kind\x12\x1a\n" +
 	"\bdistrict\x18\x03 \x01(\tR\bdistrict\x125\n" +
 	"\x05state\x18\x04 \x01(\x0e2\x1f.alliance.member.v1.MemberStateR\x05state\x12\x17\n" +
-	"\aapi_key\x18\x05 \x01(\tR\x06apiKey*\xa8\x01\n" +
+	"\aapi_key\x18\x05 \x01(\tR\x06apiKey\x122\n" +
+	"\x04role\x18\x06 \x01(\x0e2\x1e.alliance.member.v1.ApiKeyRoleR\x04role*\xa8\x01\n" +
 	"\n" +
 	"MemberKind\x12\x1b\n" +
 	"\x17MEMBER_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -2252,7 +2503,12 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"\vApiKeyState\x12\x1d\n" +
 	"\x19API_KEY_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14API_KEY_STATE_ACTIVE\x10\x01\x12\x19\n" +
-	"\x15API_KEY_STATE_REVOKED\x10\x022\xb8\f\n" +
+	"\x15API_KEY_STATE_REVOKED\x10\x02*c\n" +
+	"\n" +
+	"ApiKeyRole\x12\x1c\n" +
+	"\x18API_KEY_ROLE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12API_KEY_ROLE_ADMIN\x10\x01\x12\x1f\n" +
+	"\x1bAPI_KEY_ROLE_STAFF_READONLY\x10\x022\xa1\r\n" +
 	"\x0eMemberRegistry\x12S\n" +
 	"\fCreateMember\x12'.alliance.member.v1.CreateMemberRequest\x1a\x1a.alliance.member.v1.Member\x12M\n" +
 	"\tGetMember\x12$.alliance.member.v1.GetMemberRequest\x1a\x1a.alliance.member.v1.Member\x12j\n" +
@@ -2267,7 +2523,8 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"GetProduct\x12%.alliance.member.v1.GetProductRequest\x1a\x1b.alliance.member.v1.Product\x12a\n" +
 	"\fListProducts\x12'.alliance.member.v1.ListProductsRequest\x1a(.alliance.member.v1.ListProductsResponse\x12V\n" +
 	"\rUpdateProduct\x12(.alliance.member.v1.UpdateProductRequest\x1a\x1b.alliance.member.v1.Product\x12d\n" +
-	"\rListDistricts\x12(.alliance.member.v1.ListDistrictsRequest\x1a).alliance.member.v1.ListDistrictsResponse\x12a\n" +
+	"\rListDistricts\x12(.alliance.member.v1.ListDistrictsRequest\x1a).alliance.member.v1.ListDistrictsResponse\x12g\n" +
+	"\x0eListCategories\x12).alliance.member.v1.ListCategoriesRequest\x1a*.alliance.member.v1.ListCategoriesResponse\x12a\n" +
 	"\fCreateApiKey\x12'.alliance.member.v1.CreateApiKeyRequest\x1a(.alliance.member.v1.CreateApiKeyResponse\x12^\n" +
 	"\vListApiKeys\x12&.alliance.member.v1.ListApiKeysRequest\x1a'.alliance.member.v1.ListApiKeysResponse\x12S\n" +
 	"\fRevokeApiKey\x12'.alliance.member.v1.RevokeApiKeyRequest\x1a\x1a.alliance.member.v1.ApiKey\x12s\n" +
@@ -2286,118 +2543,127 @@ func file_alliance_member_v1_member_registry_proto_rawDescGZIP() []byte {
 	return file_alliance_member_v1_member_registry_proto_rawDescData
 }
 
-var file_alliance_member_v1_member_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_alliance_member_v1_member_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_alliance_member_v1_member_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_alliance_member_v1_member_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_alliance_member_v1_member_registry_proto_goTypes = []any{
 	(MemberKind)(0),                    // 0: alliance.member.v1.MemberKind
 	(MemberState)(0),                   // 1: alliance.member.v1.MemberState
 	(ProductState)(0),                  // 2: alliance.member.v1.ProductState
 	(ApiKeyState)(0),                   // 3: alliance.member.v1.ApiKeyState
-	(*Member)(nil),                     // 4: alliance.member.v1.Member
-	(*Studio)(nil),                     // 5: alliance.member.v1.Studio
-	(*Contact)(nil),                    // 6: alliance.member.v1.Contact
-	(*Product)(nil),                    // 7: alliance.member.v1.Product
-	(*District)(nil),                   // 8: alliance.member.v1.District
-	(*CreateMemberRequest)(nil),        // 9: alliance.member.v1.CreateMemberRequest
-	(*GetMemberRequest)(nil),           // 10: alliance.member.v1.GetMemberRequest
-	(*BatchGetMembersRequest)(nil),     // 11: alliance.member.v1.BatchGetMembersRequest
-	(*BatchGetMembersResponse)(nil),    // 12: alliance.member.v1.BatchGetMembersResponse
-	(*ListMembersRequest)(nil),         // 13: alliance.member.v1.ListMembersRequest
-	(*ListMembersResponse)(nil),        // 14: alliance.member.v1.ListMembersResponse
-	(*UpdateMemberRequest)(nil),        // 15: alliance.member.v1.UpdateMemberRequest
-	(*SuspendMemberRequest)(nil),       // 16: alliance.member.v1.SuspendMemberRequest
-	(*ReinstateMemberRequest)(nil),     // 17: alliance.member.v1.ReinstateMemberRequest
-	(*WithdrawMemberRequest)(nil),      // 18: alliance.member.v1.WithdrawMemberRequest
-	(*CreateProductRequest)(nil),       // 19: alliance.member.v1.CreateProductRequest
-	(*GetProductRequest)(nil),          // 20: alliance.member.v1.GetProductRequest
-	(*ListProductsRequest)(nil),        // 21: alliance.member.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),       // 22: alliance.member.v1.ListProductsResponse
-	(*UpdateProductRequest)(nil),       // 23: alliance.member.v1.UpdateProductRequest
-	(*ListDistrictsRequest)(nil),       // 24: alliance.member.v1.ListDistrictsRequest
-	(*ListDistrictsResponse)(nil),      // 25: alliance.member.v1.ListDistrictsResponse
-	(*ApiKey)(nil),                     // 26: alliance.member.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),        // 27: alliance.member.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),       // 28: alliance.member.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),         // 29: alliance.member.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),        // 30: alliance.member.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),        // 31: alliance.member.v1.RevokeApiKeyRequest
-	(*AuthenticateApiKeyRequest)(nil),  // 32: alliance.member.v1.AuthenticateApiKeyRequest
-	(*AuthenticateApiKeyResponse)(nil), // 33: alliance.member.v1.AuthenticateApiKeyResponse
-	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
-	(*v1.Money)(nil),                   // 35: alliance.type.v1.Money
-	(*fieldmaskpb.FieldMask)(nil),      // 36: google.protobuf.FieldMask
+	(ApiKeyRole)(0),                    // 4: alliance.member.v1.ApiKeyRole
+	(*Member)(nil),                     // 5: alliance.member.v1.Member
+	(*Studio)(nil),                     // 6: alliance.member.v1.Studio
+	(*Contact)(nil),                    // 7: alliance.member.v1.Contact
+	(*Product)(nil),                    // 8: alliance.member.v1.Product
+	(*District)(nil),                   // 9: alliance.member.v1.District
+	(*CreateMemberRequest)(nil),        // 10: alliance.member.v1.CreateMemberRequest
+	(*GetMemberRequest)(nil),           // 11: alliance.member.v1.GetMemberRequest
+	(*BatchGetMembersRequest)(nil),     // 12: alliance.member.v1.BatchGetMembersRequest
+	(*BatchGetMembersResponse)(nil),    // 13: alliance.member.v1.BatchGetMembersResponse
+	(*ListMembersRequest)(nil),         // 14: alliance.member.v1.ListMembersRequest
+	(*ListMembersResponse)(nil),        // 15: alliance.member.v1.ListMembersResponse
+	(*UpdateMemberRequest)(nil),        // 16: alliance.member.v1.UpdateMemberRequest
+	(*SuspendMemberRequest)(nil),       // 17: alliance.member.v1.SuspendMemberRequest
+	(*ReinstateMemberRequest)(nil),     // 18: alliance.member.v1.ReinstateMemberRequest
+	(*WithdrawMemberRequest)(nil),      // 19: alliance.member.v1.WithdrawMemberRequest
+	(*CreateProductRequest)(nil),       // 20: alliance.member.v1.CreateProductRequest
+	(*GetProductRequest)(nil),          // 21: alliance.member.v1.GetProductRequest
+	(*ListProductsRequest)(nil),        // 22: alliance.member.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),       // 23: alliance.member.v1.ListProductsResponse
+	(*UpdateProductRequest)(nil),       // 24: alliance.member.v1.UpdateProductRequest
+	(*ListDistrictsRequest)(nil),       // 25: alliance.member.v1.ListDistrictsRequest
+	(*ListDistrictsResponse)(nil),      // 26: alliance.member.v1.ListDistrictsResponse
+	(*Category)(nil),                   // 27: alliance.member.v1.Category
+	(*ListCategoriesRequest)(nil),      // 28: alliance.member.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),     // 29: alliance.member.v1.ListCategoriesResponse
+	(*ApiKey)(nil),                     // 30: alliance.member.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),        // 31: alliance.member.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),       // 32: alliance.member.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),         // 33: alliance.member.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),        // 34: alliance.member.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),        // 35: alliance.member.v1.RevokeApiKeyRequest
+	(*AuthenticateApiKeyRequest)(nil),  // 36: alliance.member.v1.AuthenticateApiKeyRequest
+	(*AuthenticateApiKeyResponse)(nil), // 37: alliance.member.v1.AuthenticateApiKeyResponse
+	(*timestamppb.Timestamp)(nil),      // 38: google.protobuf.Timestamp
+	(*v1.Money)(nil),                   // 39: alliance.type.v1.Money
+	(*fieldmaskpb.FieldMask)(nil),      // 40: google.protobuf.FieldMask
 }
 var file_alliance_member_v1_member_registry_proto_depIdxs = []int32{
 	0,  // 0: alliance.member.v1.Member.kind:type_name -> alliance.member.v1.MemberKind
 	1,  // 1: alliance.member.v1.Member.state:type_name -> alliance.member.v1.MemberState
-	5,  // 2: alliance.member.v1.Member.studios:type_name -> alliance.member.v1.Studio
-	6,  // 3: alliance.member.v1.Member.contact:type_name -> alliance.member.v1.Contact
-	34, // 4: alliance.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
-	34, // 5: alliance.member.v1.Member.update_time:type_name -> google.protobuf.Timestamp
-	35, // 6: alliance.member.v1.Product.list_price:type_name -> alliance.type.v1.Money
+	6,  // 2: alliance.member.v1.Member.studios:type_name -> alliance.member.v1.Studio
+	7,  // 3: alliance.member.v1.Member.contact:type_name -> alliance.member.v1.Contact
+	38, // 4: alliance.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	38, // 5: alliance.member.v1.Member.update_time:type_name -> google.protobuf.Timestamp
+	39, // 6: alliance.member.v1.Product.list_price:type_name -> alliance.type.v1.Money
 	2,  // 7: alliance.member.v1.Product.state:type_name -> alliance.member.v1.ProductState
-	34, // 8: alliance.member.v1.Product.create_time:type_name -> google.protobuf.Timestamp
-	34, // 9: alliance.member.v1.Product.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 10: alliance.member.v1.CreateMemberRequest.member:type_name -> alliance.member.v1.Member
-	4,  // 11: alliance.member.v1.BatchGetMembersResponse.members:type_name -> alliance.member.v1.Member
+	38, // 8: alliance.member.v1.Product.create_time:type_name -> google.protobuf.Timestamp
+	38, // 9: alliance.member.v1.Product.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 10: alliance.member.v1.CreateMemberRequest.member:type_name -> alliance.member.v1.Member
+	5,  // 11: alliance.member.v1.BatchGetMembersResponse.members:type_name -> alliance.member.v1.Member
 	0,  // 12: alliance.member.v1.ListMembersRequest.kind:type_name -> alliance.member.v1.MemberKind
 	1,  // 13: alliance.member.v1.ListMembersRequest.state:type_name -> alliance.member.v1.MemberState
-	4,  // 14: alliance.member.v1.ListMembersResponse.members:type_name -> alliance.member.v1.Member
-	4,  // 15: alliance.member.v1.UpdateMemberRequest.member:type_name -> alliance.member.v1.Member
-	36, // 16: alliance.member.v1.UpdateMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
-	7,  // 17: alliance.member.v1.CreateProductRequest.product:type_name -> alliance.member.v1.Product
+	5,  // 14: alliance.member.v1.ListMembersResponse.members:type_name -> alliance.member.v1.Member
+	5,  // 15: alliance.member.v1.UpdateMemberRequest.member:type_name -> alliance.member.v1.Member
+	40, // 16: alliance.member.v1.UpdateMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 17: alliance.member.v1.CreateProductRequest.product:type_name -> alliance.member.v1.Product
 	2,  // 18: alliance.member.v1.ListProductsRequest.state:type_name -> alliance.member.v1.ProductState
-	7,  // 19: alliance.member.v1.ListProductsResponse.products:type_name -> alliance.member.v1.Product
-	7,  // 20: alliance.member.v1.UpdateProductRequest.product:type_name -> alliance.member.v1.Product
-	36, // 21: alliance.member.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 22: alliance.member.v1.ListDistrictsResponse.districts:type_name -> alliance.member.v1.District
-	3,  // 23: alliance.member.v1.ApiKey.state:type_name -> alliance.member.v1.ApiKeyState
-	34, // 24: alliance.member.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	34, // 25: alliance.member.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	26, // 26: alliance.member.v1.CreateApiKeyRequest.api_key:type_name -> alliance.member.v1.ApiKey
-	26, // 27: alliance.member.v1.CreateApiKeyResponse.api_key:type_name -> alliance.member.v1.ApiKey
-	26, // 28: alliance.member.v1.ListApiKeysResponse.api_keys:type_name -> alliance.member.v1.ApiKey
-	0,  // 29: alliance.member.v1.AuthenticateApiKeyResponse.kind:type_name -> alliance.member.v1.MemberKind
-	1,  // 30: alliance.member.v1.AuthenticateApiKeyResponse.state:type_name -> alliance.member.v1.MemberState
-	9,  // 31: alliance.member.v1.MemberRegistry.CreateMember:input_type -> alliance.member.v1.CreateMemberRequest
-	10, // 32: alliance.member.v1.MemberRegistry.GetMember:input_type -> alliance.member.v1.GetMemberRequest
-	11, // 33: alliance.member.v1.MemberRegistry.BatchGetMembers:input_type -> alliance.member.v1.BatchGetMembersRequest
-	13, // 34: alliance.member.v1.MemberRegistry.ListMembers:input_type -> alliance.member.v1.ListMembersRequest
-	15, // 35: alliance.member.v1.MemberRegistry.UpdateMember:input_type -> alliance.member.v1.UpdateMemberRequest
-	16, // 36: alliance.member.v1.MemberRegistry.SuspendMember:input_type -> alliance.member.v1.SuspendMemberRequest
-	17, // 37: alliance.member.v1.MemberRegistry.ReinstateMember:input_type -> alliance.member.v1.ReinstateMemberRequest
-	18, // 38: alliance.member.v1.MemberRegistry.WithdrawMember:input_type -> alliance.member.v1.WithdrawMemberRequest
-	19, // 39: alliance.member.v1.MemberRegistry.CreateProduct:input_type -> alliance.member.v1.CreateProductRequest
-	20, // 40: alliance.member.v1.MemberRegistry.GetProduct:input_type -> alliance.member.v1.GetProductRequest
-	21, // 41: alliance.member.v1.MemberRegistry.ListProducts:input_type -> alliance.member.v1.ListProductsRequest
-	23, // 42: alliance.member.v1.MemberRegistry.UpdateProduct:input_type -> alliance.member.v1.UpdateProductRequest
-	24, // 43: alliance.member.v1.MemberRegistry.ListDistricts:input_type -> alliance.member.v1.ListDistrictsRequest
-	27, // 44: alliance.member.v1.MemberRegistry.CreateApiKey:input_type -> alliance.member.v1.CreateApiKeyRequest
-	29, // 45: alliance.member.v1.MemberRegistry.ListApiKeys:input_type -> alliance.member.v1.ListApiKeysRequest
-	31, // 46: alliance.member.v1.MemberRegistry.RevokeApiKey:input_type -> alliance.member.v1.RevokeApiKeyRequest
-	32, // 47: alliance.member.v1.MemberRegistry.AuthenticateApiKey:input_type -> alliance.member.v1.AuthenticateApiKeyRequest
-	4,  // 48: alliance.member.v1.MemberRegistry.CreateMember:output_type -> alliance.member.v1.Member
-	4,  // 49: alliance.member.v1.MemberRegistry.GetMember:output_type -> alliance.member.v1.Member
-	12, // 50: alliance.member.v1.MemberRegistry.BatchGetMembers:output_type -> alliance.member.v1.BatchGetMembersResponse
-	14, // 51: alliance.member.v1.MemberRegistry.ListMembers:output_type -> alliance.member.v1.ListMembersResponse
-	4,  // 52: alliance.member.v1.MemberRegistry.UpdateMember:output_type -> alliance.member.v1.Member
-	4,  // 53: alliance.member.v1.MemberRegistry.SuspendMember:output_type -> alliance.member.v1.Member
-	4,  // 54: alliance.member.v1.MemberRegistry.ReinstateMember:output_type -> alliance.member.v1.Member
-	4,  // 55: alliance.member.v1.MemberRegistry.WithdrawMember:output_type -> alliance.member.v1.Member
-	7,  // 56: alliance.member.v1.MemberRegistry.CreateProduct:output_type -> alliance.member.v1.Product
-	7,  // 57: alliance.member.v1.MemberRegistry.GetProduct:output_type -> alliance.member.v1.Product
-	22, // 58: alliance.member.v1.MemberRegistry.ListProducts:output_type -> alliance.member.v1.ListProductsResponse
-	7,  // 59: alliance.member.v1.MemberRegistry.UpdateProduct:output_type -> alliance.member.v1.Product
-	25, // 60: alliance.member.v1.MemberRegistry.ListDistricts:output_type -> alliance.member.v1.ListDistrictsResponse
-	28, // 61: alliance.member.v1.MemberRegistry.CreateApiKey:output_type -> alliance.member.v1.CreateApiKeyResponse
-	30, // 62: alliance.member.v1.MemberRegistry.ListApiKeys:output_type -> alliance.member.v1.ListApiKeysResponse
-	26, // 63: alliance.member.v1.MemberRegistry.RevokeApiKey:output_type -> alliance.member.v1.ApiKey
-	33, // 64: alliance.member.v1.MemberRegistry.AuthenticateApiKey:output_type -> alliance.member.v1.AuthenticateApiKeyResponse
-	48, // [48:65] is the sub-list for method output_type
-	31, // [31:48] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	8,  // 19: alliance.member.v1.ListProductsResponse.products:type_name -> alliance.member.v1.Product
+	8,  // 20: alliance.member.v1.UpdateProductRequest.product:type_name -> alliance.member.v1.Product
+	40, // 21: alliance.member.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 22: alliance.member.v1.ListDistrictsResponse.districts:type_name -> alliance.member.v1.District
+	27, // 23: alliance.member.v1.ListCategoriesResponse.categories:type_name -> alliance.member.v1.Category
+	3,  // 24: alliance.member.v1.ApiKey.state:type_name -> alliance.member.v1.ApiKeyState
+	38, // 25: alliance.member.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	38, // 26: alliance.member.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	4,  // 27: alliance.member.v1.ApiKey.role:type_name -> alliance.member.v1.ApiKeyRole
+	30, // 28: alliance.member.v1.CreateApiKeyRequest.api_key:type_name -> alliance.member.v1.ApiKey
+	30, // 29: alliance.member.v1.CreateApiKeyResponse.api_key:type_name -> alliance.member.v1.ApiKey
+	30, // 30: alliance.member.v1.ListApiKeysResponse.api_keys:type_name -> alliance.member.v1.ApiKey
+	0,  // 31: alliance.member.v1.AuthenticateApiKeyResponse.kind:type_name -> alliance.member.v1.MemberKind
+	1,  // 32: alliance.member.v1.AuthenticateApiKeyResponse.state:type_name -> alliance.member.v1.MemberState
+	4,  // 33: alliance.member.v1.AuthenticateApiKeyResponse.role:type_name -> alliance.member.v1.ApiKeyRole
+	10, // 34: alliance.member.v1.MemberRegistry.CreateMember:input_type -> alliance.member.v1.CreateMemberRequest
+	11, // 35: alliance.member.v1.MemberRegistry.GetMember:input_type -> alliance.member.v1.GetMemberRequest
+	12, // 36: alliance.member.v1.MemberRegistry.BatchGetMembers:input_type -> alliance.member.v1.BatchGetMembersRequest
+	14, // 37: alliance.member.v1.MemberRegistry.ListMembers:input_type -> alliance.member.v1.ListMembersRequest
+	16, // 38: alliance.member.v1.MemberRegistry.UpdateMember:input_type -> alliance.member.v1.UpdateMemberRequest
+	17, // 39: alliance.member.v1.MemberRegistry.SuspendMember:input_type -> alliance.member.v1.SuspendMemberRequest
+	18, // 40: alliance.member.v1.MemberRegistry.ReinstateMember:input_type -> alliance.member.v1.ReinstateMemberRequest
+	19, // 41: alliance.member.v1.MemberRegistry.WithdrawMember:input_type -> alliance.member.v1.WithdrawMemberRequest
+	20, // 42: alliance.member.v1.MemberRegistry.CreateProduct:input_type -> alliance.member.v1.CreateProductRequest
+	21, // 43: alliance.member.v1.MemberRegistry.GetProduct:input_type -> alliance.member.v1.GetProductRequest
+	22, // 44: alliance.member.v1.MemberRegistry.ListProducts:input_type -> alliance.member.v1.ListProductsRequest
+	24, // 45: alliance.member.v1.MemberRegistry.UpdateProduct:input_type -> alliance.member.v1.UpdateProductRequest
+	25, // 46: alliance.member.v1.MemberRegistry.ListDistricts:input_type -> alliance.member.v1.ListDistrictsRequest
+	28, // 47: alliance.member.v1.MemberRegistry.ListCategories:input_type -> alliance.member.v1.ListCategoriesRequest
+	31, // 48: alliance.member.v1.MemberRegistry.CreateApiKey:input_type -> alliance.member.v1.CreateApiKeyRequest
+	33, // 49: alliance.member.v1.MemberRegistry.ListApiKeys:input_type -> alliance.member.v1.ListApiKeysRequest
+	35, // 50: alliance.member.v1.MemberRegistry.RevokeApiKey:input_type -> alliance.member.v1.RevokeApiKeyRequest
+	36, // 51: alliance.member.v1.MemberRegistry.AuthenticateApiKey:input_type -> alliance.member.v1.AuthenticateApiKeyRequest
+	5,  // 52: alliance.member.v1.MemberRegistry.CreateMember:output_type -> alliance.member.v1.Member
+	5,  // 53: alliance.member.v1.MemberRegistry.GetMember:output_type -> alliance.member.v1.Member
+	13, // 54: alliance.member.v1.MemberRegistry.BatchGetMembers:output_type -> alliance.member.v1.BatchGetMembersResponse
+	15, // 55: alliance.member.v1.MemberRegistry.ListMembers:output_type -> alliance.member.v1.ListMembersResponse
+	5,  // 56: alliance.member.v1.MemberRegistry.UpdateMember:output_type -> alliance.member.v1.Member
+	5,  // 57: alliance.member.v1.MemberRegistry.SuspendMember:output_type -> alliance.member.v1.Member
+	5,  // 58: alliance.member.v1.MemberRegistry.ReinstateMember:output_type -> alliance.member.v1.Member
+	5,  // 59: alliance.member.v1.MemberRegistry.WithdrawMember:output_type -> alliance.member.v1.Member
+	8,  // 60: alliance.member.v1.MemberRegistry.CreateProduct:output_type -> alliance.member.v1.Product
+	8,  // 61: alliance.member.v1.MemberRegistry.GetProduct:output_type -> alliance.member.v1.Product
+	23, // 62: alliance.member.v1.MemberRegistry.ListProducts:output_type -> alliance.member.v1.ListProductsResponse
+	8,  // 63: alliance.member.v1.MemberRegistry.UpdateProduct:output_type -> alliance.member.v1.Product
+	26, // 64: alliance.member.v1.MemberRegistry.ListDistricts:output_type -> alliance.member.v1.ListDistrictsResponse
+	29, // 65: alliance.member.v1.MemberRegistry.ListCategories:output_type -> alliance.member.v1.ListCategoriesResponse
+	32, // 66: alliance.member.v1.MemberRegistry.CreateApiKey:output_type -> alliance.member.v1.CreateApiKeyResponse
+	34, // 67: alliance.member.v1.MemberRegistry.ListApiKeys:output_type -> alliance.member.v1.ListApiKeysResponse
+	30, // 68: alliance.member.v1.MemberRegistry.RevokeApiKey:output_type -> alliance.member.v1.ApiKey
+	37, // 69: alliance.member.v1.MemberRegistry.AuthenticateApiKey:output_type -> alliance.member.v1.AuthenticateApiKeyResponse
+	52, // [52:70] is the sub-list for method output_type
+	34, // [34:52] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_alliance_member_v1_member_registry_proto_init() }
@@ -2410,8 +2676,8 @@ func file_alliance_member_v1_member_registry_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_member_v1_member_registry_proto_rawDesc), len(file_alliance_member_v1_member_registry_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   30,
+			NumEnums:      5,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,7 @@ const (
 	MemberRegistry_ListProducts_FullMethodName       = "/alliance.member.v1.MemberRegistry/ListProducts"
 	MemberRegistry_UpdateProduct_FullMethodName      = "/alliance.member.v1.MemberRegistry/UpdateProduct"
 	MemberRegistry_ListDistricts_FullMethodName      = "/alliance.member.v1.MemberRegistry/ListDistricts"
+	MemberRegistry_ListCategories_FullMethodName     = "/alliance.member.v1.MemberRegistry/ListCategories"
 	MemberRegistry_CreateApiKey_FullMethodName       = "/alliance.member.v1.MemberRegistry/CreateApiKey"
 	MemberRegistry_ListApiKeys_FullMethodName        = "/alliance.member.v1.MemberRegistry/ListApiKeys"
 	MemberRegistry_RevokeApiKey_FullMethodName       = "/alliance.member.v1.MemberRegistry/RevokeApiKey"
@@ -70,14 +71,18 @@ type MemberRegistryClient interface {
 	UpdateProduct(ctx context.Context, in *UpdateProductRequest, opts ...grpc.CallOption) (*Product, error)
 	// Lists the districts that member and product district codes must come from.
 	ListDistricts(ctx context.Context, in *ListDistrictsRequest, opts ...grpc.CallOption) (*ListDistrictsResponse, error)
-	// Issues an API key for a member. The key itself is in the response only:
-	// the registry keeps its hash.
+	// Lists the categories that product categories must come from.
+	ListCategories(ctx context.Context, in *ListCategoriesRequest, opts ...grpc.CallOption) (*ListCategoriesResponse, error)
+	// Issues an API key: for a member (parent members/{member}), or a named
+	// staff key (parent "alliance", with a role). The key itself is in the
+	// response only: the registry keeps its hash.
 	CreateApiKey(ctx context.Context, in *CreateApiKeyRequest, opts ...grpc.CallOption) (*CreateApiKeyResponse, error)
-	// Lists a member's API keys (never the keys themselves), newest first.
+	// Lists the API keys of a member, or the staff keys (parent "alliance"),
+	// in key-id order; never the keys themselves.
 	ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error)
 	// Revokes a key for good.
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*ApiKey, error)
-	// For the suite's services: who a member key belongs to. No HTTP route.
+	// For the suite's services: who a key belongs to. No HTTP route.
 	AuthenticateApiKey(ctx context.Context, in *AuthenticateApiKeyRequest, opts ...grpc.CallOption) (*AuthenticateApiKeyResponse, error)
 }
 
@@ -219,6 +224,16 @@ func (c *memberRegistryClient) ListDistricts(ctx context.Context, in *ListDistri
 	return out, nil
 }
 
+func (c *memberRegistryClient) ListCategories(ctx context.Context, in *ListCategoriesRequest, opts ...grpc.CallOption) (*ListCategoriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCategoriesResponse)
+	err := c.cc.Invoke(ctx, MemberRegistry_ListCategories_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *memberRegistryClient) CreateApiKey(ctx context.Context, in *CreateApiKeyRequest, opts ...grpc.CallOption) (*CreateApiKeyResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateApiKeyResponse)
@@ -291,14 +306,18 @@ type MemberRegistryServer interface {
 	UpdateProduct(context.Context, *UpdateProductRequest) (*Product, error)
 	// Lists the districts that member and product district codes must come from.
 	ListDistricts(context.Context, *ListDistrictsRequest) (*ListDistrictsResponse, error)
-	// Issues an API key for a member. The key itself is in the response only:
-	// the registry keeps its hash.
+	// Lists the categories that product categories must come from.
+	ListCategories(context.Context, *ListCategoriesRequest) (*ListCategoriesResponse, error)
+	// Issues an API key: for a member (parent members/{member}), or a named
+	// staff key (parent "alliance", with a role). The key itself is in the
+	// response only: the registry keeps its hash.
 	CreateApiKey(context.Context, *CreateApiKeyRequest) (*CreateApiKeyResponse, error)
-	// Lists a member's API keys (never the keys themselves), newest first.
+	// Lists the API keys of a member, or the staff keys (parent "alliance"),
+	// in key-id order; never the keys themselves.
 	ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error)
 	// Revokes a key for good.
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*ApiKey, error)
-	// For the suite's services: who a member key belongs to. No HTTP route.
+	// For the suite's services: who a key belongs to. No HTTP route.
 	AuthenticateApiKey(context.Context, *AuthenticateApiKeyRequest) (*AuthenticateApiKeyResponse, error)
 	mustEmbedUnimplementedMemberRegistryServer()
 }
@@ -348,6 +367,9 @@ func (UnimplementedMemberRegistryServer) UpdateProduct(context.Context, *UpdateP
 }
 func (UnimplementedMemberRegistryServer) ListDistricts(context.Context, *ListDistrictsRequest) (*ListDistrictsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDistricts not implemented")
+}
+func (UnimplementedMemberRegistryServer) ListCategories(context.Context, *ListCategoriesRequest) (*ListCategoriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCategories not implemented")
 }
 func (UnimplementedMemberRegistryServer) CreateApiKey(context.Context, *CreateApiKeyRequest) (*CreateApiKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateApiKey not implemented")
@@ -616,6 +638,24 @@ func _MemberRegistry_ListDistricts_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemberRegistry_ListCategories_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCategoriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberRegistryServer).ListCategories(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberRegistry_ListCategories_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberRegistryServer).ListCategories(ctx, req.(*ListCategoriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _MemberRegistry_CreateApiKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateApiKeyRequest)
 	if err := dec(in); err != nil {
@@ -746,6 +786,10 @@ var MemberRegistry_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDistricts",
 			Handler:    _MemberRegistry_ListDistricts_Handler,
+		},
+		{
+			MethodName: "ListCategories",
+			Handler:    _MemberRegistry_ListCategories_Handler,
 		},
 		{
 			MethodName: "CreateApiKey",

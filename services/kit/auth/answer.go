@@ -1,0 +1,46 @@
+package auth
+
+import (
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
+)
+
+// MemberPrincipal is the principal of a member's key. kind and state are
+// the registry's names without their prefix (HOST, SUSPENDED).
+func MemberPrincipal(member, kind, district, state, keyID string) Principal {
+	return Principal{Kind: Member, Member: member, MemberKind: kind, District: district, MemberState: state, KeyID: keyID}
+}
+
+// StaffPrincipal is the principal of a named staff key.
+func StaffPrincipal(role Role, keyID string) Principal {
+	return Principal{Kind: Admin, Role: role, KeyID: keyID}
+}
+
+// FromAuthentication turns the registry's answer about a key into the
+// principal of its caller: a member's key, or a staff key (role set, no
+// member). An answer that is neither is refused, so that no reading of a
+// half-filled answer ever yields a staff principal.
+func FromAuthentication(keyID string, resp *memberv1.AuthenticateApiKeyResponse) (Principal, error) {
+	bad := fault.New(fault.Unauthenticated, "INVALID_API_KEY", "invalid API key")
+	switch role := resp.GetRole(); {
+	case role == memberv1.ApiKeyRole_API_KEY_ROLE_UNSPECIFIED && resp.GetMember() != "":
+		return MemberPrincipal(resp.GetMember(), kindName(resp.GetKind()), resp.GetDistrict(), stateName(resp.GetState()), keyID), nil
+	case resp.GetMember() != "":
+		return Principal{}, bad
+	case role == memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN:
+		return StaffPrincipal(RoleAdmin, keyID), nil
+	case role == memberv1.ApiKeyRole_API_KEY_ROLE_STAFF_READONLY:
+		return StaffPrincipal(RoleReadOnly, keyID), nil
+	}
+	return Principal{}, bad
+}
+
+// stateName turns MEMBER_STATE_SUSPENDED into SUSPENDED.
+func stateName(s memberv1.MemberState) string {
+	const prefix = "MEMBER_STATE_"
+	name := s.String()
+	if len(name) > len(prefix) {
+		return name[len(prefix):]
+	}
+	return name
+}

@@ -1,0 +1,75 @@
+// Package sessions is the registry's client of session-scheduling: it
+// implements registry.Bookings over gRPC, as the registry's own service
+// identity.
+package sessions
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/member-registry/internal/registry"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Service is the name callers see when session-scheduling does not answer.
+const Service = "session-scheduling"
+
+// Client asks session-scheduling.
+type Client struct {
+	api     sessionv1.SessionSchedulerClient
+	timeout time.Duration
+}
+
+// New returns a client over cc (made with grpcx.Dial: lazy, so the
+// registry starts and serves before session-scheduling is up). timeout
+// bounds each question.
+func New(cc grpc.ClientConnInterface, timeout time.Duration) *Client {
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	return &Client{api: sessionv1.NewSessionSchedulerClient(cc), timeout: timeout}
+}
+
+// The states in which a session still needs its studio.
+var holding = []sessionv1.SessionState{sessionv1.SessionState_SESSION_STATE_SCHEDULED, sessionv1.SessionState_SESSION_STATE_LIVE}
+
+// ActiveSession implements registry.Bookings.
+func (c *Client) ActiveSession(ctx context.Context, studio string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	for _, state := range holding {
+		resp, err := c.api.ListSessions(ctx, &sessionv1.ListSessionsRequest{Studio: studio, State: state, PageSize: 1})
+		if err != nil {
+			return "", upstream(ctx, studio, err)
+		}
+		if ss := resp.GetSessions(); len(ss) > 0 {
+			return ss[0].GetName(), nil
+		}
+	}
+	return "", nil
+}
+
+var _ registry.Bookings = (*Client)(nil)
+
+// upstream turns a failed question into the registry's answer. The caller
+// learns which service failed, never its address or its own words: those
+// go to the call's log line.
+func upstream(ctx context.Context, studio string, err error) error {
+	st := status.Convert(err)
+	grpcx.Annotate(ctx, slog.String("upstream", Service), slog.String("upstream_code", st.Code().String()),
+		slog.String("upstream_error", st.Message()))
+	switch st.Code() {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
+		return fault.New(fault.Unavailable, registry.ReasonDependencyUnavailable,
+			"%s is unavailable, so the registry cannot check that %s has no sessions; nothing was changed, try again later", Service, studio).
+			With("service", Service)
+	}
+	return fault.New(fault.Internal, "DEPENDENCY_FAILED",
+		"%s could not say whether %s has sessions; nothing was changed", Service, studio).With("service", Service)
+}
