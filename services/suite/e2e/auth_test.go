@@ -125,6 +125,7 @@ func (f *sweepFixture) cases() map[string]struct {
 		"ListApiKeys":        {private, `{"member":"` + memberA + `"}`},
 		"RevokeApiKey":       {write, `{"name":"` + f.keyBName + `"}`},
 		"AuthenticateApiKey": {private, `{"key":"` + f.keyB + `"}`},
+		"GetCallerIdentity":  {public, `{}`},
 
 		"CreateSession":      {write, session("sweep-fake", "s2", f.future, f.later)},
 		"GetSession":         {public, `{"name":"` + liveSession + `"}`},

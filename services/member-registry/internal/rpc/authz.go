@@ -30,6 +30,7 @@ var Policy = auth.Policy{
 	memberv1.MemberRegistry_ListApiKeys_FullMethodName:        auth.Members, // the member's own keys
 	memberv1.MemberRegistry_RevokeApiKey_FullMethodName:       auth.Members, // the member's own keys
 	memberv1.MemberRegistry_AuthenticateApiKey_FullMethodName: auth.TrustedOnly,
+	memberv1.MemberRegistry_GetCallerIdentity_FullMethodName:  auth.Members, // the caller itself
 }
 
 var errNotYours = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "this key may act only for its own member")

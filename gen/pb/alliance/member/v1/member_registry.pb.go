@@ -238,6 +238,66 @@ func (ApiKeyState) EnumDescriptor() ([]byte, []int) {
 	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{3}
 }
 
+// The kind of caller a key stands for.
+type CallerKind int32
+
+const (
+	CallerKind_CALLER_KIND_UNSPECIFIED CallerKind = 0
+	// A key of the admin key file given to the services.
+	CallerKind_CALLER_KIND_ADMIN CallerKind = 1
+	// A staff key the registry issued for the alliance itself.
+	CallerKind_CALLER_KIND_STAFF CallerKind = 2
+	// A member's key.
+	CallerKind_CALLER_KIND_MEMBER CallerKind = 3
+	// One of the suite's own services.
+	CallerKind_CALLER_KIND_SERVICE CallerKind = 4
+)
+
+// Enum value maps for CallerKind.
+var (
+	CallerKind_name = map[int32]string{
+		0: "CALLER_KIND_UNSPECIFIED",
+		1: "CALLER_KIND_ADMIN",
+		2: "CALLER_KIND_STAFF",
+		3: "CALLER_KIND_MEMBER",
+		4: "CALLER_KIND_SERVICE",
+	}
+	CallerKind_value = map[string]int32{
+		"CALLER_KIND_UNSPECIFIED": 0,
+		"CALLER_KIND_ADMIN":       1,
+		"CALLER_KIND_STAFF":       2,
+		"CALLER_KIND_MEMBER":      3,
+		"CALLER_KIND_SERVICE":     4,
+	}
+)
+
+func (x CallerKind) Enum() *CallerKind {
+	p := new(CallerKind)
+	*p = x
+	return p
+}
+
+func (x CallerKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CallerKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_alliance_member_v1_member_registry_proto_enumTypes[4].Descriptor()
+}
+
+func (CallerKind) Type() protoreflect.EnumType {
+	return &file_alliance_member_v1_member_registry_proto_enumTypes[4]
+}
+
+func (x CallerKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CallerKind.Descriptor instead.
+func (CallerKind) EnumDescriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{4}
+}
+
 // A member of the alliance: members/{member}.
 type Member struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2091,6 +2151,133 @@ func (x *AuthenticateApiKeyResponse) GetApiKey() string {
 	return ""
 }
 
+type GetCallerIdentityRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCallerIdentityRequest) Reset() {
+	*x = GetCallerIdentityRequest{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCallerIdentityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCallerIdentityRequest) ProtoMessage() {}
+
+func (x *GetCallerIdentityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCallerIdentityRequest.ProtoReflect.Descriptor instead.
+func (*GetCallerIdentityRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{30}
+}
+
+// Who makes the call.
+type CallerIdentity struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  CallerKind             `protobuf:"varint,1,opt,name=kind,proto3,enum=alliance.member.v1.CallerKind" json:"kind,omitempty"`
+	// members/{member} for a member's key; empty otherwise.
+	Member string `protobuf:"bytes,2,opt,name=member,proto3" json:"member,omitempty"`
+	// The member's kind, for a member's key.
+	MemberKind MemberKind `protobuf:"varint,3,opt,name=member_kind,json=memberKind,proto3,enum=alliance.member.v1.MemberKind" json:"member_kind,omitempty"`
+	// The member's display name for a member's key, the key's display name for
+	// a staff key, the service's name for a service; empty for an admin key.
+	DisplayName string `protobuf:"bytes,4,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// ADMIN or STAFF_READONLY for staff keys; empty otherwise.
+	Role string `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
+	// The key's resource name when it has one (members/{member}/apiKeys/{key}).
+	Key           string `protobuf:"bytes,6,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallerIdentity) Reset() {
+	*x = CallerIdentity{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallerIdentity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallerIdentity) ProtoMessage() {}
+
+func (x *CallerIdentity) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallerIdentity.ProtoReflect.Descriptor instead.
+func (*CallerIdentity) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *CallerIdentity) GetKind() CallerKind {
+	if x != nil {
+		return x.Kind
+	}
+	return CallerKind_CALLER_KIND_UNSPECIFIED
+}
+
+func (x *CallerIdentity) GetMember() string {
+	if x != nil {
+		return x.Member
+	}
+	return ""
+}
+
+func (x *CallerIdentity) GetMemberKind() MemberKind {
+	if x != nil {
+		return x.MemberKind
+	}
+	return MemberKind_MEMBER_KIND_UNSPECIFIED
+}
+
+func (x *CallerIdentity) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *CallerIdentity) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *CallerIdentity) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
 var File_alliance_member_v1_member_registry_proto protoreflect.FileDescriptor
 
 const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
@@ -2231,7 +2418,16 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1e.alliance.member.v1.MemberKindR\x04kind\x12\x1a\n" +
 	"\bdistrict\x18\x03 \x01(\tR\bdistrict\x125\n" +
 	"\x05state\x18\x04 \x01(\x0e2\x1f.alliance.member.v1.MemberStateR\x05state\x12\x17\n" +
-	"\aapi_key\x18\x05 \x01(\tR\x06apiKey*\xa8\x01\n" +
+	"\aapi_key\x18\x05 \x01(\tR\x06apiKey\"\x1a\n" +
+	"\x18GetCallerIdentityRequest\"\xe6\x01\n" +
+	"\x0eCallerIdentity\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.alliance.member.v1.CallerKindR\x04kind\x12\x16\n" +
+	"\x06member\x18\x02 \x01(\tR\x06member\x12?\n" +
+	"\vmember_kind\x18\x03 \x01(\x0e2\x1e.alliance.member.v1.MemberKindR\n" +
+	"memberKind\x12!\n" +
+	"\fdisplay_name\x18\x04 \x01(\tR\vdisplayName\x12\x12\n" +
+	"\x04role\x18\x05 \x01(\tR\x04role\x12\x10\n" +
+	"\x03key\x18\x06 \x01(\tR\x03key*\xa8\x01\n" +
 	"\n" +
 	"MemberKind\x12\x1b\n" +
 	"\x17MEMBER_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -2252,7 +2448,14 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"\vApiKeyState\x12\x1d\n" +
 	"\x19API_KEY_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14API_KEY_STATE_ACTIVE\x10\x01\x12\x19\n" +
-	"\x15API_KEY_STATE_REVOKED\x10\x022\xb8\f\n" +
+	"\x15API_KEY_STATE_REVOKED\x10\x02*\x88\x01\n" +
+	"\n" +
+	"CallerKind\x12\x1b\n" +
+	"\x17CALLER_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11CALLER_KIND_ADMIN\x10\x01\x12\x15\n" +
+	"\x11CALLER_KIND_STAFF\x10\x02\x12\x16\n" +
+	"\x12CALLER_KIND_MEMBER\x10\x03\x12\x17\n" +
+	"\x13CALLER_KIND_SERVICE\x10\x042\x9f\r\n" +
 	"\x0eMemberRegistry\x12S\n" +
 	"\fCreateMember\x12'.alliance.member.v1.CreateMemberRequest\x1a\x1a.alliance.member.v1.Member\x12M\n" +
 	"\tGetMember\x12$.alliance.member.v1.GetMemberRequest\x1a\x1a.alliance.member.v1.Member\x12j\n" +
@@ -2271,7 +2474,8 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"\fCreateApiKey\x12'.alliance.member.v1.CreateApiKeyRequest\x1a(.alliance.member.v1.CreateApiKeyResponse\x12^\n" +
 	"\vListApiKeys\x12&.alliance.member.v1.ListApiKeysRequest\x1a'.alliance.member.v1.ListApiKeysResponse\x12S\n" +
 	"\fRevokeApiKey\x12'.alliance.member.v1.RevokeApiKeyRequest\x1a\x1a.alliance.member.v1.ApiKey\x12s\n" +
-	"\x12AuthenticateApiKey\x12-.alliance.member.v1.AuthenticateApiKeyRequest\x1a..alliance.member.v1.AuthenticateApiKeyResponseB\xd6\x01\n" +
+	"\x12AuthenticateApiKey\x12-.alliance.member.v1.AuthenticateApiKeyRequest\x1a..alliance.member.v1.AuthenticateApiKeyResponse\x12e\n" +
+	"\x11GetCallerIdentity\x12,.alliance.member.v1.GetCallerIdentityRequest\x1a\".alliance.member.v1.CallerIdentityB\xd6\x01\n" +
 	"\x16com.alliance.member.v1B\x13MemberRegistryProtoP\x01Z=github.com/cqlive/alliance/gen/pb/alliance/member/v1;memberv1\xa2\x02\x03AMX\xaa\x02\x12Alliance.Member.V1\xca\x02\x12Alliance\\Member\\V1\xe2\x02\x1eAlliance\\Member\\V1\\GPBMetadata\xea\x02\x14Alliance::Member::V1b\x06proto3"
 
 var (
@@ -2286,118 +2490,125 @@ func file_alliance_member_v1_member_registry_proto_rawDescGZIP() []byte {
 	return file_alliance_member_v1_member_registry_proto_rawDescData
 }
 
-var file_alliance_member_v1_member_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_alliance_member_v1_member_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_alliance_member_v1_member_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_alliance_member_v1_member_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_alliance_member_v1_member_registry_proto_goTypes = []any{
 	(MemberKind)(0),                    // 0: alliance.member.v1.MemberKind
 	(MemberState)(0),                   // 1: alliance.member.v1.MemberState
 	(ProductState)(0),                  // 2: alliance.member.v1.ProductState
 	(ApiKeyState)(0),                   // 3: alliance.member.v1.ApiKeyState
-	(*Member)(nil),                     // 4: alliance.member.v1.Member
-	(*Studio)(nil),                     // 5: alliance.member.v1.Studio
-	(*Contact)(nil),                    // 6: alliance.member.v1.Contact
-	(*Product)(nil),                    // 7: alliance.member.v1.Product
-	(*District)(nil),                   // 8: alliance.member.v1.District
-	(*CreateMemberRequest)(nil),        // 9: alliance.member.v1.CreateMemberRequest
-	(*GetMemberRequest)(nil),           // 10: alliance.member.v1.GetMemberRequest
-	(*BatchGetMembersRequest)(nil),     // 11: alliance.member.v1.BatchGetMembersRequest
-	(*BatchGetMembersResponse)(nil),    // 12: alliance.member.v1.BatchGetMembersResponse
-	(*ListMembersRequest)(nil),         // 13: alliance.member.v1.ListMembersRequest
-	(*ListMembersResponse)(nil),        // 14: alliance.member.v1.ListMembersResponse
-	(*UpdateMemberRequest)(nil),        // 15: alliance.member.v1.UpdateMemberRequest
-	(*SuspendMemberRequest)(nil),       // 16: alliance.member.v1.SuspendMemberRequest
-	(*ReinstateMemberRequest)(nil),     // 17: alliance.member.v1.ReinstateMemberRequest
-	(*WithdrawMemberRequest)(nil),      // 18: alliance.member.v1.WithdrawMemberRequest
-	(*CreateProductRequest)(nil),       // 19: alliance.member.v1.CreateProductRequest
-	(*GetProductRequest)(nil),          // 20: alliance.member.v1.GetProductRequest
-	(*ListProductsRequest)(nil),        // 21: alliance.member.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),       // 22: alliance.member.v1.ListProductsResponse
-	(*UpdateProductRequest)(nil),       // 23: alliance.member.v1.UpdateProductRequest
-	(*ListDistrictsRequest)(nil),       // 24: alliance.member.v1.ListDistrictsRequest
-	(*ListDistrictsResponse)(nil),      // 25: alliance.member.v1.ListDistrictsResponse
-	(*ApiKey)(nil),                     // 26: alliance.member.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),        // 27: alliance.member.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),       // 28: alliance.member.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),         // 29: alliance.member.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),        // 30: alliance.member.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),        // 31: alliance.member.v1.RevokeApiKeyRequest
-	(*AuthenticateApiKeyRequest)(nil),  // 32: alliance.member.v1.AuthenticateApiKeyRequest
-	(*AuthenticateApiKeyResponse)(nil), // 33: alliance.member.v1.AuthenticateApiKeyResponse
-	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
-	(*v1.Money)(nil),                   // 35: alliance.type.v1.Money
-	(*fieldmaskpb.FieldMask)(nil),      // 36: google.protobuf.FieldMask
+	(CallerKind)(0),                    // 4: alliance.member.v1.CallerKind
+	(*Member)(nil),                     // 5: alliance.member.v1.Member
+	(*Studio)(nil),                     // 6: alliance.member.v1.Studio
+	(*Contact)(nil),                    // 7: alliance.member.v1.Contact
+	(*Product)(nil),                    // 8: alliance.member.v1.Product
+	(*District)(nil),                   // 9: alliance.member.v1.District
+	(*CreateMemberRequest)(nil),        // 10: alliance.member.v1.CreateMemberRequest
+	(*GetMemberRequest)(nil),           // 11: alliance.member.v1.GetMemberRequest
+	(*BatchGetMembersRequest)(nil),     // 12: alliance.member.v1.BatchGetMembersRequest
+	(*BatchGetMembersResponse)(nil),    // 13: alliance.member.v1.BatchGetMembersResponse
+	(*ListMembersRequest)(nil),         // 14: alliance.member.v1.ListMembersRequest
+	(*ListMembersResponse)(nil),        // 15: alliance.member.v1.ListMembersResponse
+	(*UpdateMemberRequest)(nil),        // 16: alliance.member.v1.UpdateMemberRequest
+	(*SuspendMemberRequest)(nil),       // 17: alliance.member.v1.SuspendMemberRequest
+	(*ReinstateMemberRequest)(nil),     // 18: alliance.member.v1.ReinstateMemberRequest
+	(*WithdrawMemberRequest)(nil),      // 19: alliance.member.v1.WithdrawMemberRequest
+	(*CreateProductRequest)(nil),       // 20: alliance.member.v1.CreateProductRequest
+	(*GetProductRequest)(nil),          // 21: alliance.member.v1.GetProductRequest
+	(*ListProductsRequest)(nil),        // 22: alliance.member.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),       // 23: alliance.member.v1.ListProductsResponse
+	(*UpdateProductRequest)(nil),       // 24: alliance.member.v1.UpdateProductRequest
+	(*ListDistrictsRequest)(nil),       // 25: alliance.member.v1.ListDistrictsRequest
+	(*ListDistrictsResponse)(nil),      // 26: alliance.member.v1.ListDistrictsResponse
+	(*ApiKey)(nil),                     // 27: alliance.member.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),        // 28: alliance.member.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),       // 29: alliance.member.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),         // 30: alliance.member.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),        // 31: alliance.member.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),        // 32: alliance.member.v1.RevokeApiKeyRequest
+	(*AuthenticateApiKeyRequest)(nil),  // 33: alliance.member.v1.AuthenticateApiKeyRequest
+	(*AuthenticateApiKeyResponse)(nil), // 34: alliance.member.v1.AuthenticateApiKeyResponse
+	(*GetCallerIdentityRequest)(nil),   // 35: alliance.member.v1.GetCallerIdentityRequest
+	(*CallerIdentity)(nil),             // 36: alliance.member.v1.CallerIdentity
+	(*timestamppb.Timestamp)(nil),      // 37: google.protobuf.Timestamp
+	(*v1.Money)(nil),                   // 38: alliance.type.v1.Money
+	(*fieldmaskpb.FieldMask)(nil),      // 39: google.protobuf.FieldMask
 }
 var file_alliance_member_v1_member_registry_proto_depIdxs = []int32{
 	0,  // 0: alliance.member.v1.Member.kind:type_name -> alliance.member.v1.MemberKind
 	1,  // 1: alliance.member.v1.Member.state:type_name -> alliance.member.v1.MemberState
-	5,  // 2: alliance.member.v1.Member.studios:type_name -> alliance.member.v1.Studio
-	6,  // 3: alliance.member.v1.Member.contact:type_name -> alliance.member.v1.Contact
-	34, // 4: alliance.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
-	34, // 5: alliance.member.v1.Member.update_time:type_name -> google.protobuf.Timestamp
-	35, // 6: alliance.member.v1.Product.list_price:type_name -> alliance.type.v1.Money
+	6,  // 2: alliance.member.v1.Member.studios:type_name -> alliance.member.v1.Studio
+	7,  // 3: alliance.member.v1.Member.contact:type_name -> alliance.member.v1.Contact
+	37, // 4: alliance.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	37, // 5: alliance.member.v1.Member.update_time:type_name -> google.protobuf.Timestamp
+	38, // 6: alliance.member.v1.Product.list_price:type_name -> alliance.type.v1.Money
 	2,  // 7: alliance.member.v1.Product.state:type_name -> alliance.member.v1.ProductState
-	34, // 8: alliance.member.v1.Product.create_time:type_name -> google.protobuf.Timestamp
-	34, // 9: alliance.member.v1.Product.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 10: alliance.member.v1.CreateMemberRequest.member:type_name -> alliance.member.v1.Member
-	4,  // 11: alliance.member.v1.BatchGetMembersResponse.members:type_name -> alliance.member.v1.Member
+	37, // 8: alliance.member.v1.Product.create_time:type_name -> google.protobuf.Timestamp
+	37, // 9: alliance.member.v1.Product.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 10: alliance.member.v1.CreateMemberRequest.member:type_name -> alliance.member.v1.Member
+	5,  // 11: alliance.member.v1.BatchGetMembersResponse.members:type_name -> alliance.member.v1.Member
 	0,  // 12: alliance.member.v1.ListMembersRequest.kind:type_name -> alliance.member.v1.MemberKind
 	1,  // 13: alliance.member.v1.ListMembersRequest.state:type_name -> alliance.member.v1.MemberState
-	4,  // 14: alliance.member.v1.ListMembersResponse.members:type_name -> alliance.member.v1.Member
-	4,  // 15: alliance.member.v1.UpdateMemberRequest.member:type_name -> alliance.member.v1.Member
-	36, // 16: alliance.member.v1.UpdateMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
-	7,  // 17: alliance.member.v1.CreateProductRequest.product:type_name -> alliance.member.v1.Product
+	5,  // 14: alliance.member.v1.ListMembersResponse.members:type_name -> alliance.member.v1.Member
+	5,  // 15: alliance.member.v1.UpdateMemberRequest.member:type_name -> alliance.member.v1.Member
+	39, // 16: alliance.member.v1.UpdateMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8,  // 17: alliance.member.v1.CreateProductRequest.product:type_name -> alliance.member.v1.Product
 	2,  // 18: alliance.member.v1.ListProductsRequest.state:type_name -> alliance.member.v1.ProductState
-	7,  // 19: alliance.member.v1.ListProductsResponse.products:type_name -> alliance.member.v1.Product
-	7,  // 20: alliance.member.v1.UpdateProductRequest.product:type_name -> alliance.member.v1.Product
-	36, // 21: alliance.member.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 22: alliance.member.v1.ListDistrictsResponse.districts:type_name -> alliance.member.v1.District
+	8,  // 19: alliance.member.v1.ListProductsResponse.products:type_name -> alliance.member.v1.Product
+	8,  // 20: alliance.member.v1.UpdateProductRequest.product:type_name -> alliance.member.v1.Product
+	39, // 21: alliance.member.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 22: alliance.member.v1.ListDistrictsResponse.districts:type_name -> alliance.member.v1.District
 	3,  // 23: alliance.member.v1.ApiKey.state:type_name -> alliance.member.v1.ApiKeyState
-	34, // 24: alliance.member.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	34, // 25: alliance.member.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	26, // 26: alliance.member.v1.CreateApiKeyRequest.api_key:type_name -> alliance.member.v1.ApiKey
-	26, // 27: alliance.member.v1.CreateApiKeyResponse.api_key:type_name -> alliance.member.v1.ApiKey
-	26, // 28: alliance.member.v1.ListApiKeysResponse.api_keys:type_name -> alliance.member.v1.ApiKey
+	37, // 24: alliance.member.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	37, // 25: alliance.member.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	27, // 26: alliance.member.v1.CreateApiKeyRequest.api_key:type_name -> alliance.member.v1.ApiKey
+	27, // 27: alliance.member.v1.CreateApiKeyResponse.api_key:type_name -> alliance.member.v1.ApiKey
+	27, // 28: alliance.member.v1.ListApiKeysResponse.api_keys:type_name -> alliance.member.v1.ApiKey
 	0,  // 29: alliance.member.v1.AuthenticateApiKeyResponse.kind:type_name -> alliance.member.v1.MemberKind
 	1,  // 30: alliance.member.v1.AuthenticateApiKeyResponse.state:type_name -> alliance.member.v1.MemberState
-	9,  // 31: alliance.member.v1.MemberRegistry.CreateMember:input_type -> alliance.member.v1.CreateMemberRequest
-	10, // 32: alliance.member.v1.MemberRegistry.GetMember:input_type -> alliance.member.v1.GetMemberRequest
-	11, // 33: alliance.member.v1.MemberRegistry.BatchGetMembers:input_type -> alliance.member.v1.BatchGetMembersRequest
-	13, // 34: alliance.member.v1.MemberRegistry.ListMembers:input_type -> alliance.member.v1.ListMembersRequest
-	15, // 35: alliance.member.v1.MemberRegistry.UpdateMember:input_type -> alliance.member.v1.UpdateMemberRequest
-	16, // 36: alliance.member.v1.MemberRegistry.SuspendMember:input_type -> alliance.member.v1.SuspendMemberRequest
-	17, // 37: alliance.member.v1.MemberRegistry.ReinstateMember:input_type -> alliance.member.v1.ReinstateMemberRequest
-	18, // 38: alliance.member.v1.MemberRegistry.WithdrawMember:input_type -> alliance.member.v1.WithdrawMemberRequest
-	19, // 39: alliance.member.v1.MemberRegistry.CreateProduct:input_type -> alliance.member.v1.CreateProductRequest
-	20, // 40: alliance.member.v1.MemberRegistry.GetProduct:input_type -> alliance.member.v1.GetProductRequest
-	21, // 41: alliance.member.v1.MemberRegistry.ListProducts:input_type -> alliance.member.v1.ListProductsRequest
-	23, // 42: alliance.member.v1.MemberRegistry.UpdateProduct:input_type -> alliance.member.v1.UpdateProductRequest
-	24, // 43: alliance.member.v1.MemberRegistry.ListDistricts:input_type -> alliance.member.v1.ListDistrictsRequest
-	27, // 44: alliance.member.v1.MemberRegistry.CreateApiKey:input_type -> alliance.member.v1.CreateApiKeyRequest
-	29, // 45: alliance.member.v1.MemberRegistry.ListApiKeys:input_type -> alliance.member.v1.ListApiKeysRequest
-	31, // 46: alliance.member.v1.MemberRegistry.RevokeApiKey:input_type -> alliance.member.v1.RevokeApiKeyRequest
-	32, // 47: alliance.member.v1.MemberRegistry.AuthenticateApiKey:input_type -> alliance.member.v1.AuthenticateApiKeyRequest
-	4,  // 48: alliance.member.v1.MemberRegistry.CreateMember:output_type -> alliance.member.v1.Member
-	4,  // 49: alliance.member.v1.MemberRegistry.GetMember:output_type -> alliance.member.v1.Member
-	12, // 50: alliance.member.v1.MemberRegistry.BatchGetMembers:output_type -> alliance.member.v1.BatchGetMembersResponse
-	14, // 51: alliance.member.v1.MemberRegistry.ListMembers:output_type -> alliance.member.v1.ListMembersResponse
-	4,  // 52: alliance.member.v1.MemberRegistry.UpdateMember:output_type -> alliance.member.v1.Member
-	4,  // 53: alliance.member.v1.MemberRegistry.SuspendMember:output_type -> alliance.member.v1.Member
-	4,  // 54: alliance.member.v1.MemberRegistry.ReinstateMember:output_type -> alliance.member.v1.Member
-	4,  // 55: alliance.member.v1.MemberRegistry.WithdrawMember:output_type -> alliance.member.v1.Member
-	7,  // 56: alliance.member.v1.MemberRegistry.CreateProduct:output_type -> alliance.member.v1.Product
-	7,  // 57: alliance.member.v1.MemberRegistry.GetProduct:output_type -> alliance.member.v1.Product
-	22, // 58: alliance.member.v1.MemberRegistry.ListProducts:output_type -> alliance.member.v1.ListProductsResponse
-	7,  // 59: alliance.member.v1.MemberRegistry.UpdateProduct:output_type -> alliance.member.v1.Product
-	25, // 60: alliance.member.v1.MemberRegistry.ListDistricts:output_type -> alliance.member.v1.ListDistrictsResponse
-	28, // 61: alliance.member.v1.MemberRegistry.CreateApiKey:output_type -> alliance.member.v1.CreateApiKeyResponse
-	30, // 62: alliance.member.v1.MemberRegistry.ListApiKeys:output_type -> alliance.member.v1.ListApiKeysResponse
-	26, // 63: alliance.member.v1.MemberRegistry.RevokeApiKey:output_type -> alliance.member.v1.ApiKey
-	33, // 64: alliance.member.v1.MemberRegistry.AuthenticateApiKey:output_type -> alliance.member.v1.AuthenticateApiKeyResponse
-	48, // [48:65] is the sub-list for method output_type
-	31, // [31:48] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	4,  // 31: alliance.member.v1.CallerIdentity.kind:type_name -> alliance.member.v1.CallerKind
+	0,  // 32: alliance.member.v1.CallerIdentity.member_kind:type_name -> alliance.member.v1.MemberKind
+	10, // 33: alliance.member.v1.MemberRegistry.CreateMember:input_type -> alliance.member.v1.CreateMemberRequest
+	11, // 34: alliance.member.v1.MemberRegistry.GetMember:input_type -> alliance.member.v1.GetMemberRequest
+	12, // 35: alliance.member.v1.MemberRegistry.BatchGetMembers:input_type -> alliance.member.v1.BatchGetMembersRequest
+	14, // 36: alliance.member.v1.MemberRegistry.ListMembers:input_type -> alliance.member.v1.ListMembersRequest
+	16, // 37: alliance.member.v1.MemberRegistry.UpdateMember:input_type -> alliance.member.v1.UpdateMemberRequest
+	17, // 38: alliance.member.v1.MemberRegistry.SuspendMember:input_type -> alliance.member.v1.SuspendMemberRequest
+	18, // 39: alliance.member.v1.MemberRegistry.ReinstateMember:input_type -> alliance.member.v1.ReinstateMemberRequest
+	19, // 40: alliance.member.v1.MemberRegistry.WithdrawMember:input_type -> alliance.member.v1.WithdrawMemberRequest
+	20, // 41: alliance.member.v1.MemberRegistry.CreateProduct:input_type -> alliance.member.v1.CreateProductRequest
+	21, // 42: alliance.member.v1.MemberRegistry.GetProduct:input_type -> alliance.member.v1.GetProductRequest
+	22, // 43: alliance.member.v1.MemberRegistry.ListProducts:input_type -> alliance.member.v1.ListProductsRequest
+	24, // 44: alliance.member.v1.MemberRegistry.UpdateProduct:input_type -> alliance.member.v1.UpdateProductRequest
+	25, // 45: alliance.member.v1.MemberRegistry.ListDistricts:input_type -> alliance.member.v1.ListDistrictsRequest
+	28, // 46: alliance.member.v1.MemberRegistry.CreateApiKey:input_type -> alliance.member.v1.CreateApiKeyRequest
+	30, // 47: alliance.member.v1.MemberRegistry.ListApiKeys:input_type -> alliance.member.v1.ListApiKeysRequest
+	32, // 48: alliance.member.v1.MemberRegistry.RevokeApiKey:input_type -> alliance.member.v1.RevokeApiKeyRequest
+	33, // 49: alliance.member.v1.MemberRegistry.AuthenticateApiKey:input_type -> alliance.member.v1.AuthenticateApiKeyRequest
+	35, // 50: alliance.member.v1.MemberRegistry.GetCallerIdentity:input_type -> alliance.member.v1.GetCallerIdentityRequest
+	5,  // 51: alliance.member.v1.MemberRegistry.CreateMember:output_type -> alliance.member.v1.Member
+	5,  // 52: alliance.member.v1.MemberRegistry.GetMember:output_type -> alliance.member.v1.Member
+	13, // 53: alliance.member.v1.MemberRegistry.BatchGetMembers:output_type -> alliance.member.v1.BatchGetMembersResponse
+	15, // 54: alliance.member.v1.MemberRegistry.ListMembers:output_type -> alliance.member.v1.ListMembersResponse
+	5,  // 55: alliance.member.v1.MemberRegistry.UpdateMember:output_type -> alliance.member.v1.Member
+	5,  // 56: alliance.member.v1.MemberRegistry.SuspendMember:output_type -> alliance.member.v1.Member
+	5,  // 57: alliance.member.v1.MemberRegistry.ReinstateMember:output_type -> alliance.member.v1.Member
+	5,  // 58: alliance.member.v1.MemberRegistry.WithdrawMember:output_type -> alliance.member.v1.Member
+	8,  // 59: alliance.member.v1.MemberRegistry.CreateProduct:output_type -> alliance.member.v1.Product
+	8,  // 60: alliance.member.v1.MemberRegistry.GetProduct:output_type -> alliance.member.v1.Product
+	23, // 61: alliance.member.v1.MemberRegistry.ListProducts:output_type -> alliance.member.v1.ListProductsResponse
+	8,  // 62: alliance.member.v1.MemberRegistry.UpdateProduct:output_type -> alliance.member.v1.Product
+	26, // 63: alliance.member.v1.MemberRegistry.ListDistricts:output_type -> alliance.member.v1.ListDistrictsResponse
+	29, // 64: alliance.member.v1.MemberRegistry.CreateApiKey:output_type -> alliance.member.v1.CreateApiKeyResponse
+	31, // 65: alliance.member.v1.MemberRegistry.ListApiKeys:output_type -> alliance.member.v1.ListApiKeysResponse
+	27, // 66: alliance.member.v1.MemberRegistry.RevokeApiKey:output_type -> alliance.member.v1.ApiKey
+	34, // 67: alliance.member.v1.MemberRegistry.AuthenticateApiKey:output_type -> alliance.member.v1.AuthenticateApiKeyResponse
+	36, // 68: alliance.member.v1.MemberRegistry.GetCallerIdentity:output_type -> alliance.member.v1.CallerIdentity
+	51, // [51:69] is the sub-list for method output_type
+	33, // [33:51] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_alliance_member_v1_member_registry_proto_init() }
@@ -2410,8 +2621,8 @@ func file_alliance_member_v1_member_registry_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_member_v1_member_registry_proto_rawDesc), len(file_alliance_member_v1_member_registry_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   30,
+			NumEnums:      5,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
