@@ -418,6 +418,39 @@ func TestConsoleInABrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("an admin registers a merchant, adds its product, suspends and reinstates it", func(t *testing.T) {
+		b.do(t, chromedp.Navigate(u+"/members"))
+		b.wait(t, "the directory", `document.querySelector('[data-testid=member-list]')`)
+		b.do(t, chromedp.Click(chromedp.CSS("[data-testid=new-member]")))
+		b.wait(t, "the form and its districts", `document.querySelector('[data-testid=member-form] select[name=district] option[value=yuzhong]')`)
+		b.choose(t, "[data-testid=member-form] select[name=kind]", "MEMBER_KIND_MERCHANT")
+		b.choose(t, "[data-testid=member-form] select[name=district]", "yuzhong")
+		b.do(t, chromedp.SendKeys(chromedp.CSS("[data-testid=member-form] input[name=memberId]"), "e2e-noodle-shop"),
+			chromedp.SendKeys(chromedp.CSS("[data-testid=member-form] input[name=displayName]"), "测试面馆"),
+			chromedp.SendKeys(chromedp.CSS("[data-testid=member-form] input[name=phone]"), "023-0000-1234"),
+			chromedp.Click(chromedp.CSS("[data-testid=save-member]")))
+		b.wait(t, "the new member's page", `document.querySelector('[data-testid=member-page][data-member="members/e2e-noodle-shop"][data-state=MEMBER_STATE_ACTIVE]')`)
+
+		b.do(t, chromedp.Click(chromedp.CSS("[data-testid=new-product]")))
+		b.wait(t, "the product form", `document.querySelector('[data-testid=product-form] select[name=originDistrict] option[value=yuzhong]')`)
+		b.choose(t, "[data-testid=product-form] select[name=originDistrict]", "yuzhong")
+		b.do(t, chromedp.SendKeys(chromedp.CSS("[data-testid=product-form] input[name=productId]"), "xiaomian"),
+			chromedp.SendKeys(chromedp.CSS("[data-testid=product-form] input[name=displayName]"), "测试小面"),
+			chromedp.SendKeys(chromedp.CSS("[data-testid=product-form] input[name=category]"), "agri-food"),
+			chromedp.SendKeys(chromedp.CSS("[data-testid=product-form] input[name=price]"), "25.9"),
+			chromedp.Click(chromedp.CSS("[data-testid=save-product]")))
+		b.wait(t, "the product in the list", `[...document.querySelectorAll('[data-testid=products] tbody tr')].some((r) => r.innerText.includes('测试小面') && r.innerText.includes('¥25.90'))`)
+		got := send(t, "GET", u+"/v1/members/e2e-noodle-shop/products/xiaomian", "", admin)
+		if got.code != 200 || str(got.body, "listPrice", "minorUnits") != "2590" {
+			t.Errorf("the product as stored: %d %s", got.code, got.raw)
+		}
+
+		b.do(t, chromedp.SendKeys(chromedp.CSS("[data-admin=state] input[name=reason]"), "证照审核"), chromedp.Click(chromedp.CSS("[data-testid=suspend]")))
+		b.wait(t, "SUSPENDED", `document.querySelector('[data-testid=member-page][data-state=MEMBER_STATE_SUSPENDED]') && document.body.innerText.includes('证照审核')`)
+		b.do(t, chromedp.Click(chromedp.CSS("[data-testid=reinstate]")))
+		b.wait(t, "ACTIVE again", `document.querySelector('[data-testid=member-page][data-state=MEMBER_STATE_ACTIVE]')`)
+	})
+
 	t.Run("a member key issued on the member's page signs in without admin actions or others' contact data", func(t *testing.T) {
 		b.do(t, chromedp.Navigate(u+"/members/e2e-merchant"))
 		b.wait(t, "the keys panel", `document.querySelector('[data-testid=issue-key]')`)
@@ -483,6 +516,13 @@ func TestConsoleInABrowser(t *testing.T) {
 		if b.present(t, adminActions) {
 			t.Error("its own page shows admin actions")
 		}
+	})
+
+	t.Run("a service that is down is named on the page", func(t *testing.T) {
+		s.procs["sales-reporting"].Stop(10 * time.Second)
+		b.do(t, chromedp.Navigate(u+"/"))
+		b.wait(t, "the refusal naming sales-reporting", `[...document.querySelectorAll('[data-testid=error][data-code=UNAVAILABLE]')].some((e) => e.innerText.includes('sales-reporting'))`)
+		b.wait(t, "the health banner", `(document.querySelector('[data-testid=health]')?.innerText ?? '').includes('sales-reporting')`)
 	})
 }
 

@@ -85,7 +85,7 @@ export function ErrorBox(props: { error: unknown; title?: string }) {
       {e.conflictingSession && <SessionInTheWay name={e.conflictingSession} />}
       <p className="error-detail">
         <code>{e.code}</code>
-        {e.reason && (
+        {e.reason && e.reason !== e.code && (
           <>
             {' · '}
             <code data-testid="error-reason">{e.reason}</code>

@@ -25,7 +25,7 @@ export function MemberPage(props: { name: string }) {
   const self = caps.member === m.name
   const agency = m.agency ? <MemberLink name={m.agency} /> : null
   return (
-    <section data-testid="member-page" data-member={m.name}>
+    <section data-testid="member-page" data-member={m.name} data-state={m.state}>
       <header className="page-head">
         <h1>
           {m.displayName} <StateBadge group="memberState" value={m.state} />
@@ -91,7 +91,7 @@ function StateActions(props: { m: Member; onChanged: () => void }) {
       {m.state === 'MEMBER_STATE_ACTIVE' && (
         <form onSubmit={(e) => { e.preventDefault(); void run(() => api.suspendMember(m.name ?? '', reason, m.etag)) }}>
           <Field label={t('member.suspendReason')}>
-            {(id) => <input id={id} value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={500} />}
+            {(id) => <input id={id} value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={500} name="reason" />}
           </Field>
           <button type="submit" data-testid="suspend">{t('member.suspend')}</button>
         </form>
@@ -185,25 +185,25 @@ function ProductForm(props: { merchant: string; product?: Product; onDone: () =>
       <div className="form-grid">
         {!props.product && (
           <Field label={t('product.id')} hint={t('member.idHint')}>
-            {(fid) => <input id={fid} value={id} onChange={(e) => setId(e.target.value)} pattern="[a-z][a-z0-9-]{0,62}" />}
+            {(fid) => <input id={fid} value={id} onChange={(e) => setId(e.target.value)} pattern="[a-z][a-z0-9-]{0,62}" name="productId" />}
           </Field>
         )}
         <Field label={t('product.name')}>
-          {(fid) => <input id={fid} value={displayName} onChange={(e) => setDisplayName(e.target.value)} required maxLength={200} />}
+          {(fid) => <input id={fid} value={displayName} onChange={(e) => setDisplayName(e.target.value)} required maxLength={200} name="displayName" />}
         </Field>
         <Field label={t('product.category')} hint={t('product.categoryHint')}>
-          {(fid) => <input id={fid} value={category} onChange={(e) => setCategory(e.target.value)} required pattern="[a-z][a-z0-9-]*" />}
+          {(fid) => <input id={fid} value={category} onChange={(e) => setCategory(e.target.value)} required pattern="[a-z][a-z0-9-]*" name="category" />}
         </Field>
         <Field label={t('product.origin')}>
           {(fid) => (
-            <select id={fid} value={origin} onChange={(e) => setOrigin(e.target.value)} required>
+            <select id={fid} value={origin} onChange={(e) => setOrigin(e.target.value)} required name="originDistrict">
               <option value="">—</option>
               {districts.list.map((d) => <option key={d.code} value={d.code}>{d.displayName}</option>)}
             </select>
           )}
         </Field>
         <Field label={t('product.priceYuan')} hint={fen === undefined ? t('product.priceHint') : formatYuan(fen)}>
-          {(fid) => <input id={fid} value={price} onChange={(e) => setPrice(e.target.value)} required inputMode="decimal" aria-invalid={fen === undefined} />}
+          {(fid) => <input id={fid} value={price} onChange={(e) => setPrice(e.target.value)} required inputMode="decimal" aria-invalid={fen === undefined} name="price" />}
         </Field>
         {props.product && (
           <div className="field">
@@ -212,7 +212,7 @@ function ProductForm(props: { merchant: string; product?: Product; onDone: () =>
         )}
       </div>
       <div className="actions">
-        <button type="submit" className="primary" disabled={fen === undefined}>{props.product ? t('common.save') : t('product.create')}</button>
+        <button type="submit" className="primary" disabled={fen === undefined} data-testid="save-product">{props.product ? t('common.save') : t('product.create')}</button>
         <button type="button" onClick={props.onCancel}>{t('common.cancel')}</button>
       </div>
       {error !== undefined && <ErrorBox error={error} />}

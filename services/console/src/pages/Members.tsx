@@ -224,7 +224,7 @@ export function MemberForm(props: { member?: Member; self?: boolean; onDone: (m:
       </div>
       <p className="note">{t('contact.visibility')}</p>
       <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>{editing ? t('common.save') : t('member.create')}</button>
+        <button type="submit" className="primary" disabled={busy} data-testid="save-member">{editing ? t('common.save') : t('member.create')}</button>
         <button type="button" onClick={props.onCancel}>{t('common.cancel')}</button>
       </div>
       {error !== undefined && <ErrorBox error={error} />}
