@@ -49,7 +49,7 @@ export function App() {
   }
   useEffect(() => {
     if (auth.state === 'checking') check()
-  }, []) // eslint-disable-line react-hooks/exhaustive-deps
+  }, [])
   // A key revoked while in use: every page's next call is 401; go back to signing in.
   useEffect(() => onUnauthenticated(() => {
     setKey('')

@@ -2,6 +2,7 @@
 // page moves on, and polling that stops when the page is hidden or left.
 
 import { useCallback, useEffect, useRef, useState } from 'react'
+import { ApiError } from './api/client'
 
 export interface Loaded<T> {
   data: T | undefined
@@ -23,7 +24,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
       (data) => { if (seq.current === mine) setState({ data, loading: false }) },
       (error: unknown) => { if (seq.current === mine) setState((s) => ({ data: s.data, error, loading: false })) },
     )
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick])
   const reload = useCallback(() => setTick((t) => t + 1), [])
   return { data: state.data, error: state.error, loading: state.loading, reload }
@@ -40,4 +40,10 @@ export function useInterval(fn: () => void, ms: number, enabled: boolean) {
     }, ms)
     return () => window.clearInterval(id)
   }, [ms, enabled])
+}
+
+/** usePoll reloads l every ms while enabled, and stops for good once the key is refused. */
+export function usePoll<T>(l: Loaded<T>, ms: number, enabled: boolean) {
+  const refused = l.error instanceof ApiError && l.error.refused
+  useInterval(l.reload, ms, enabled && !refused)
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/cqlive/alliance/services/suite/internal/layout"
 )
 
 // The console in a real browser: Debian's headless Chromium, driven by
@@ -532,4 +534,61 @@ func execDemo(s *suite) ([]byte, error) {
 		"-member-registry-addr", s.addrs.MemberRegistry,
 		"-session-scheduling-addr", s.addrs.SessionScheduling,
 		"-sales-reporting-addr", s.addrs.SalesReporting, "-admin-key-file", s.adminKeyFile).CombinedOutput()
+}
+
+// TestConsoleTimingsOnARunningSuite measures the console against a suite
+// that is already up, such as the 2020 replay served by alliance-run (see
+// BENCHMARKS.md). It is skipped unless ALLIANCE_CONSOLE_URL (the gateway)
+// and ALLIANCE_CONSOLE_KEY_FILE (an admin key) are set;
+// ALLIANCE_CONSOLE_PERIOD picks the period (default 2020-01-01..2021-01-01).
+func TestConsoleTimingsOnARunningSuite(t *testing.T) {
+	base, keyFile := os.Getenv("ALLIANCE_CONSOLE_URL"), os.Getenv("ALLIANCE_CONSOLE_KEY_FILE")
+	if base == "" || keyFile == "" {
+		t.Skip("set ALLIANCE_CONSOLE_URL and ALLIANCE_CONSOLE_KEY_FILE to measure a running suite")
+	}
+	chrome := chromiumPath()
+	if _, err := os.Stat(chrome); err != nil {
+		t.Skipf("no Chromium at %s", chrome)
+	}
+	key, err := layout.FirstLine(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to, _ := strings.Cut(os.Getenv("ALLIANCE_CONSOLE_PERIOD"), "..")
+	if from == "" || to == "" {
+		from, to = "2020-01-01", "2021-01-01"
+	}
+	period := "from=" + from + "&to=" + to
+	b := startBrowser(t, chrome, base)
+	b.do(t, chromedp.Navigate(base+"/healthz"))
+	eval[chromedp.Void](t, b, `sessionStorage.setItem('alliance.console.apiKey', `+js(key)+`)`)
+	var lines []string
+	for i := 0; i < 5; i++ {
+		b.do(t, chromedp.Navigate(base+"/leaderboards?"+period))
+		b.wait(t, "the leaderboard", `performance.getEntriesByName('console:leaderboard-figures').length > 0`)
+		board := eval[float64](t, b, `performance.getEntriesByName('console:leaderboard-figures')[0].startTime`)
+		b.do(t, chromedp.Navigate(base+"/?"+period))
+		b.wait(t, "the overview", `performance.getEntriesByName('console:overview-figures').length > 0 && performance.getEntriesByName('console:overview-chart').length > 0`)
+		figures := eval[float64](t, b, `performance.getEntriesByName('console:overview-figures')[0].startTime`)
+		chart := eval[float64](t, b, `performance.getEntriesByName('console:overview-chart')[0].startTime`)
+		lines = append(lines, fmt.Sprintf("run %d: overview figures %.0f ms after navigation start, first chart finished %.0f ms; hosts leaderboard figures %.0f ms", i+1, figures, chart, board))
+	}
+	net := b.attr(t, "[data-testid=ov-net]", "data-value")
+	lines = append(lines, "overview net "+yuanText(net)+" for "+from+".."+to)
+	t.Log("\n" + strings.Join(lines, "\n"))
+	artifacts := consoleArtifacts(t)
+	b.do(t, chromedp.EmulateViewport(1366, 768))
+	time.Sleep(1200 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(artifacts, "running-suite-overview-1366x768.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(artifacts, "running-suite-timings.txt"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

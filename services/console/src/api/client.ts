@@ -69,6 +69,11 @@ export class ApiError extends Error {
     return this.code === 'UNAVAILABLE' || this.code === 'DEADLINE_EXCEEDED' ? (this.metadata.service ?? '') : ''
   }
 
+  /** The key may not make this call: asking again will not help. */
+  get refused(): boolean {
+    return this.code === 'PERMISSION_DENIED' || this.code === 'UNAUTHENTICATED'
+  }
+
   /** The session in the way of a refused booking (STUDIO_/HOST_DOUBLE_BOOKED), else "". */
   get conflictingSession(): string {
     return this.metadata.conflicting_session ?? ''

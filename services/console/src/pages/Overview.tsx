@@ -68,7 +68,7 @@ export function Overview() {
     }
   }, [ov])
 
-  const charts = useMemo(() => (data.data ? chartOptions(data.data, lang, label, t, screen) : undefined), [data.data, lang, screen]) // eslint-disable-line react-hooks/exhaustive-deps
+  const charts = useMemo(() => (data.data ? chartOptions(data.data, lang, label, t, screen) : undefined), [data.data, lang, screen])
 
   return (
     <section className={screen ? 'overview bigscreen' : 'overview'} data-testid="overview" data-ready={ov ? 'true' : 'false'}
@@ -222,7 +222,8 @@ function chartOptions(d: Data, lang: string, label: (g: string, v: string | unde
     if (!first) return ''
     return `${first.name}<br/>${arr.map((x) => `${x.seriesName}: ${x.seriesName === t('metric.net') ? formatYuan(fen[x.dataIndex]) : formatCount(x.value)}`).join('<br/>')}`
   }
-  const bg = { backgroundColor: 'transparent' }
+  // A short entry animation: the charts are complete soon after the figures.
+  const bg = { backgroundColor: 'transparent', animationDuration: 300 }
   const monthOpt: ChartOption | undefined = months.length === 0 ? undefined : {
     ...bg,
     textStyle: { color: text },

@@ -295,6 +295,6 @@ function ReportChart(props: { req: QuerySalesReportRequest; rows: ReportRow[] })
         data: xs.map((x) => yuanNumber((cell.get(s)?.get(x) ?? 0n).toString())),
       })),
     }
-  }, [props.rows, props.req.granularity, (props.req.groupBy ?? []).join(','), lang]) // eslint-disable-line react-hooks/exhaustive-deps
+  }, [props.rows, props.req.granularity, (props.req.groupBy ?? []).join(','), lang])
   return <Chart option={option} label={t('report.chartLabel')} testId="report-chart" height={320} />
 }

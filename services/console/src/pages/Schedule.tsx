@@ -6,7 +6,7 @@ import { idOf } from '../api/api'
 import type { Member, Platform, Product, Session } from '../api/types'
 import { PLATFORMS } from '../api/types'
 import { useI18n } from '../i18n'
-import { useInterval, useLoad } from '../hooks'
+import { useLoad, usePoll } from '../hooks'
 import { api, useSignedIn } from '../session'
 import { mayBook, mayBookStudio } from '../caps'
 import { setQuery, useLocation, Link } from '../router'
@@ -143,7 +143,7 @@ function Week(props: { base: Member; week: string; today: string }) {
 function LiveNet(props: { session: string }) {
   const { t } = useI18n()
   const s = useLoad(() => api.getSessionSummary(props.session), [props.session])
-  useInterval(s.reload, LIVE_POLL_MS, true)
+  usePoll(s, LIVE_POLL_MS, true)
   if (!s.data) return null
   return (
     <div className="live-net" data-testid="live-net">
@@ -204,7 +204,7 @@ function BookingForm(props: { base: Member; booked: Session | undefined; onBooke
 
   useEffect(() => {
     if (!studios.some((s) => s.name === studio)) setStudio(studios[0]?.name ?? '')
-  }, [base.name]) // eslint-disable-line react-hooks/exhaustive-deps
+  }, [base.name])
   useEffect(() => {
     if (!host && hosts.data?.[0]) setHost(hosts.data[0].name ?? '')
   }, [hosts.data, host])

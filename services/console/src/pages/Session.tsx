@@ -7,7 +7,7 @@ import { baseOfStudio, idOf } from '../api/api'
 import { ApiError } from '../api/client'
 import type { Product, Session as SessionT } from '../api/types'
 import { useI18n } from '../i18n'
-import { useInterval, useLoad, type Loaded } from '../hooks'
+import { useLoad, usePoll, type Loaded } from '../hooks'
 import { api, useSignedIn } from '../session'
 import { mayRunSession } from '../caps'
 import { Empty, ErrorBox, Field, Loading, MemberLink, Money, Section, StateBadge } from '../components/ui'
@@ -22,7 +22,7 @@ export function SessionPage(props: { name: string }) {
   const session = useLoad(() => api.getSession(props.name), [props.name])
   const s = session.data
   const live = s?.state === 'SESSION_STATE_LIVE'
-  useInterval(session.reload, LIVE_POLL_MS, live)
+  usePoll(session, LIVE_POLL_MS, live)
   const productNames = (s?.products ?? []).join(',')
   const products = useLoad(() => Promise.all((s?.products ?? []).map((n) => api.getProduct(n).catch((): Product => ({ name: n })))), [productNames])
   const productName = new Map((products.data ?? []).map((p) => [p.name ?? '', p.displayName ?? '']))
@@ -131,7 +131,7 @@ function Lifecycle(props: { s: SessionT; onChanged: () => void }) {
 function Summary(props: { name: string; live: boolean }) {
   const { t } = useI18n()
   const sum = useLoad(() => api.getSessionSummary(props.name), [props.name])
-  useInterval(sum.reload, LIVE_POLL_MS, props.live)
+  usePoll(sum, LIVE_POLL_MS, props.live)
   return (
     <Section loaded={sum}>
       {(m) => (
@@ -159,7 +159,7 @@ function Sales(props: { name: string; live: boolean; productName: (name: string 
   const [tokens, setTokens] = useState<string[]>([''])
   const pageNo = tokens.length - 1
   const page = useLoad(() => api.listSales(props.name, { pageSize: SALES_PAGE, pageToken: tokens[pageNo] || undefined }), [props.name, tokens.join('|')])
-  useInterval(page.reload, LIVE_POLL_MS, props.live)
+  usePoll(page, LIVE_POLL_MS, props.live)
   return (
     <Section loaded={page}>
       {(p) => p.items.length === 0 && pageNo === 0 ? <Empty>{t('session.noSales')}</Empty> : (
