@@ -400,6 +400,21 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Logf("screenshots in %s", artifacts)
 	})
 
+	t.Run("the API page describes the Bearer key and calls the gateway with the tab's key", func(t *testing.T) {
+		b.do(t, chromedp.Navigate(u+"/docs/"))
+		op := `#operations-MemberRegistry-MemberRegistry_GetCallerIdentity`
+		b.wait(t, "GET /v1/caller", `document.querySelector(`+js(op)+`)`)
+		if !strings.Contains(eval[string](t, b, `document.body.innerText`), "Authorization: Bearer") {
+			t.Error("the page does not describe the key")
+		}
+		b.do(t, chromedp.Click(chromedp.CSS(op+" .opblock-summary")))
+		b.wait(t, "Try it out", `document.querySelector(`+js(op+" .try-out__btn")+`)`)
+		b.do(t, chromedp.Click(chromedp.CSS(op+" .try-out__btn")))
+		b.wait(t, "Execute", `document.querySelector(`+js(op+" .execute")+`)`)
+		b.do(t, chromedp.Click(chromedp.CSS(op+" .execute")))
+		b.wait(t, "the answer of /v1/caller", `(document.querySelector(`+js(op+" .live-responses-table")+`)?.innerText ?? '').includes('CALLER_KIND_ADMIN')`)
+	})
+
 	t.Run("the overview's figures are drawn soon after navigation (Performance API)", func(t *testing.T) {
 		// Timings are reported, not asserted: on a loaded machine a bound would flake.
 		var lines []string
