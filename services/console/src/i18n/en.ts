@@ -3,7 +3,7 @@
 import type { Key } from './zh'
 
 export const en: Record<Key, string> = {
-  'app.title': 'Chongqing Live-Commerce Alliance · Console',
+  'app.title': 'Chongqing Live-Commerce Alliance',
   'app.notFound': 'No such page',
   'app.switchLanguage': 'Switch language: 中文',
 
