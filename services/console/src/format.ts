@@ -187,3 +187,11 @@ export function durationJSON(seconds: number): string {
 export function minutesBetween(a: string, b: string): number {
   return Math.round((new Date(b).getTime() - new Date(a).getTime()) / 60000)
 }
+
+/**
+ * escapeHTML makes text safe inside HTML that a library writes with
+ * innerHTML (chart tooltips): names come from members, who choose them.
+ */
+export function escapeHTML(text: string | undefined): string {
+  return (text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+}

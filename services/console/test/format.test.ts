@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  addDays, compactYuan, formatCount, formatDateTime, formatTime, formatUsdAside, formatYuan, fromShanghai,
+  addDays, compactYuan, escapeHTML, formatCount, formatDateTime, formatTime, formatUsdAside, formatYuan, fromShanghai,
   mondayOf, monthOf, referenceRate, shanghaiToday, usdAtReferenceRate, yearOf,
 } from '../src/format'
 
@@ -96,5 +96,12 @@ describe('dates and times in Asia/Shanghai', () => {
     expect(yearOf('2020-06-15')).toEqual(['2020-01-01', '2021-01-01'])
     expect(monthOf('2020-12-15')).toEqual(['2020-12-01', '2021-01-01'])
     expect(monthOf('2020-02-03')).toEqual(['2020-02-01', '2020-03-01'])
+  })
+})
+
+describe('names in chart tooltips', () => {
+  it('are escaped, since members choose their own names', () => {
+    expect(escapeHTML('<img src=x onerror="alert(1)">茶&酒\'')).toBe('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;茶&amp;酒&#39;')
+    expect(escapeHTML(undefined)).toBe('')
   })
 })

@@ -10,7 +10,7 @@ import { api, useSignedIn } from '../session'
 import { setQuery, useLocation, Link } from '../router'
 import { Chart, type ChartOption } from '../components/Chart'
 import { Empty, ErrorBox, Freshness, Loading, Money, PeriodPicker, UsdNote, periodFromQuery, platformName, type Period } from '../components/ui'
-import { compactYuan, formatCount, formatYuan, shanghaiParts, yuanNumber } from '../format'
+import { compactYuan, escapeHTML, formatCount, formatYuan, shanghaiParts, yuanNumber } from '../format'
 
 /** How often the big screen refreshes itself. */
 export const SCREEN_REFRESH_MS = 30_000
@@ -220,7 +220,7 @@ function chartOptions(d: Data, lang: string, label: (g: string, v: string | unde
     const arr = (Array.isArray(p) ? p : [p]) as { dataIndex: number; name: string; seriesName: string; value: number }[]
     const first = arr[0]
     if (!first) return ''
-    return `${first.name}<br/>${arr.map((x) => `${x.seriesName}: ${x.seriesName === t('metric.net') ? formatYuan(fen[x.dataIndex]) : formatCount(x.value)}`).join('<br/>')}`
+    return `${escapeHTML(first.name)}<br/>${arr.map((x) => `${escapeHTML(x.seriesName)}: ${x.seriesName === t('metric.net') ? formatYuan(fen[x.dataIndex]) : formatCount(x.value)}`).join('<br/>')}`
   }
   // A short entry animation: the charts are complete soon after the figures.
   const bg = { backgroundColor: 'transparent', animationDuration: 300 }
@@ -253,7 +253,7 @@ function chartOptions(d: Data, lang: string, label: (g: string, v: string | unde
     ...bg,
     textStyle: { color: text },
     tooltip: { trigger: 'item', formatter: ((p: { dataIndex: number; name: string; percent: number }) =>
-      `${p.name}: ${formatYuan(platforms[p.dataIndex]?.metrics?.net)} (${p.percent}%)`) as never },
+      `${escapeHTML(p.name)}: ${formatYuan(platforms[p.dataIndex]?.metrics?.net)} (${p.percent}%)`) as never },
     legend: { bottom: 0, textStyle: { color: text } },
     series: [{
       name: t('metric.net'), type: 'pie', radius: ['35%', '65%'], center: ['50%', '45%'],
