@@ -12,7 +12,7 @@ MODULES := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1
 SERVICES := member-registry session-scheduling sales-reporting gateway
 TEST_FLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: help tools generate check-generate lint vet fmt-check build test check-deploy images fuzz ci run demo bench bench-gateway replay-2020 soak check-readme clean
+.PHONY: help tools generate check-generate lint vet fmt-check build test check-deploy images fuzz ci run demo bench bench-gateway replay-2020 soak check-readme clean console check-console
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,8 +44,12 @@ build: tools ## Build the pinned tools and the service binaries into bin/.
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do echo "build $$s"; $(GO) build -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
 
-test: ## Run the tests of every module in go.work (with -race).
-	@for m in $(MODULES); do echo "test $$m"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...) || exit 1; done
+CHROMIUM ?= $(or $(ALLIANCE_CHROMIUM),/usr/bin/chromium)
+
+test: ## Run the tests of every module in go.work (with -race); the console's browser tests need Chromium.
+	@for m in $(MODULES); do echo "test $$m"; (cd $$m && ALLIANCE_CHROMIUM=$(CHROMIUM) $(GO) test $(TEST_FLAGS) ./...) || exit 1; done
+	@if [ -x "$(CHROMIUM)" ]; then echo "browser tests of the console: ran in $(CHROMIUM); screenshots and timings in bin/console-artifacts/"; \
+	else echo "SKIPPED: the console's browser tests (services/suite/e2e/console_test.go): no Chromium at $(CHROMIUM); apt-get install -y chromium"; fi
 
 # deploy/ is a module of its own, outside go.work, so that kustomize's and
 # k8s.io's dependencies never move the services' versions.
@@ -64,8 +68,22 @@ FUZZTIME ?= 60s
 fuzz: ## Run every fuzz target of every module for FUZZTIME each (60s); a failing input is kept in testdata/fuzz.
 	@GO=$(GO) services/suite/fuzz.sh $(FUZZTIME)
 
-ci: check-generate lint test check-deploy ## What CI runs: check-generate, lint, test, check-deploy, then every fuzz target for 10s.
+ci: check-generate lint test check-deploy ## What CI runs: check-generate, lint, test, check-deploy, then every fuzz target for 10s (.ci/run adds check-console).
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
+
+CONSOLE := services/console
+
+console: ## Build the console (npm ci, then tsc and vite) into services/console/dist; needs Node.js 20 and npm. make run does not.
+	cd $(CONSOLE) && npm ci && npm run build
+
+check-console: console ## Rebuild the console, fail if dist/ differs from what is committed, then run its unit tests (vitest).
+	@# New files are added with intent (git add -N) so the diff shows them, then taken out of the index again.
+	@new=$$(git ls-files -o --exclude-standard -- $(CONSOLE)/dist); \
+	if [ -n "$$new" ]; then git add -N $$new; fi; \
+	git diff --exit-code --stat -- $(CONSOLE)/dist; rc=$$?; \
+	if [ -n "$$new" ]; then git reset -q -- $$new; fi; \
+	if [ $$rc -ne 0 ]; then echo "$(CONSOLE)/dist is stale: run 'make console' and commit the result"; exit 1; fi
+	cd $(CONSOLE) && npm test
 
 RUN_FLAGS ?=
 DEMO_FLAGS ?=

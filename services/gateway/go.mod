@@ -4,6 +4,7 @@ go 1.26.0
 
 replace (
 	github.com/cqlive/alliance/gen => ../../gen
+	github.com/cqlive/alliance/services/console => ../console
 	github.com/cqlive/alliance/services/gateway => ../gateway
 	github.com/cqlive/alliance/services/kit => ../kit
 	github.com/cqlive/alliance/services/member-registry => ../member-registry
@@ -13,6 +14,7 @@ replace (
 
 require (
 	github.com/cqlive/alliance/gen v0.0.0
+	github.com/cqlive/alliance/services/console v0.0.0
 	github.com/cqlive/alliance/services/kit v0.0.0
 	github.com/cqlive/alliance/services/member-registry v0.0.0
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0

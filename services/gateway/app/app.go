@@ -1,6 +1,8 @@
 // Package app assembles the gateway: an HTTP/JSON front door that turns the
 // HTTP rules of the three services into gRPC calls over the network, so the
-// services' own interceptors run for HTTP callers too. It holds no state.
+// services' own interceptors run for HTTP callers too. It also serves the
+// alliance console (the web client embedded from services/console) at /,
+// and its API page at /docs/. It holds no state.
 // cmd/gateway runs it; tests use New to run it on loopback.
 package app
 
@@ -16,6 +18,7 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/console"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/runner"
 	"google.golang.org/grpc"
@@ -102,11 +105,17 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 
+	ui, err := consoleHandler(console.FS())
+	if err != nil {
+		g.close()
+		return nil, err
+	}
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", healthz)
 	root.Handle("GET /readyz", readyz(log, ups, c.ReadyTimeout))
 	root.Handle("GET /openapi/", openAPI())
-	root.Handle("/", mux)
+	root.Handle("/v1/", mux)
+	root.Handle("/", ui) // the console: its pages, its assets, /docs/
 
 	limit := int64(c.MaxBodyBytes)
 	g.Handler = withRequestID(withAccessLog(log, withCORS(origins, withKeyRequired(mux, withBodyLimit(limit, root)))))

@@ -226,13 +226,17 @@ func (a *AdminKeys) Match(key string) bool {
 	return found == 1
 }
 
+// BootstrapKeyPrefix starts the id of every key of the admin key file;
+// registry key ids (lowercase base32) never contain a hyphen.
+const BootstrapKeyPrefix = "bootstrap-"
+
 // BootstrapKeyID is the name of a key of the admin key file in logs:
 // "bootstrap-" and 12 hex digits of a hash of the key, kept apart from
 // Hash by its own prefix. It stays the same across restarts, tells the
 // file's keys apart, and says nothing usable about the secret.
 func BootstrapKeyID(key string) string {
 	h := sha256.Sum256([]byte("alliance-bootstrap-key-id:" + key))
-	return "bootstrap-" + hex.EncodeToString(h[:6])
+	return BootstrapKeyPrefix + hex.EncodeToString(h[:6])
 }
 
 // ServiceSecret is the deployment's internal secret, shared by its services.

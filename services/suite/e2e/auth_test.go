@@ -129,9 +129,10 @@ func (f *sweepFixture) cases() map[string]struct {
 		"RevokeApiKey":       {write, `{"name":"` + f.keyBName + `"}`},
 		"AuthenticateApiKey": {private, `{"key":"` + f.keyB + `"}`},
 		// The staff keys' forms (parent "alliance"), with HTTP routes of their own.
-		"CreateApiKey2": {write, `{"parent":"alliance","apiKey":{"displayName":"冒名员工","role":"API_KEY_ROLE_ADMIN"}}`},
-		"ListApiKeys2":  {private, `{"parent":"alliance"}`},
-		"RevokeApiKey2": {write, `{"name":"` + f.staffAdmin.GetApiKey().GetName() + `"}`},
+		"CreateApiKey2":     {write, `{"parent":"alliance","apiKey":{"displayName":"冒名员工","role":"API_KEY_ROLE_ADMIN"}}`},
+		"ListApiKeys2":      {private, `{"parent":"alliance"}`},
+		"RevokeApiKey2":     {write, `{"name":"` + f.staffAdmin.GetApiKey().GetName() + `"}`},
+		"GetCallerIdentity": {public, `{}`},
 
 		"CreateSession":      {write, session("sweep-fake", "s2", f.future, f.later)},
 		"GetSession":         {public, `{"name":"` + liveSession + `"}`},

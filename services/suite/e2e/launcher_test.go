@@ -152,6 +152,16 @@ func TestLauncherStopsAllOnInterrupt(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the banner gives the console's address, which serves the console", func(t *testing.T) {
+		want := "The console: http://" + gw + "/"
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("no %q in:\n%s", want, out.String())
+		}
+		r := send(t, "GET", "http://"+gw+"/", "", nil)
+		if r.code != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(r.raw, `<div id="root">`) {
+			t.Errorf("GET /: %d %s %.200s", r.code, r.header.Get("Content-Type"), r.raw)
+		}
+	})
 	_ = cmd.Process.Signal(syscall.SIGINT)
 	if code := l.waitExit(t); code != 0 {
 		t.Errorf("exit code %d:\n%s", code, out.String())

@@ -214,3 +214,20 @@ func (s *Service) AuthenticateAPIKey(keyID, secret string) (*Member, *APIKey, er
 }
 
 var unknownKeyHash = auth.Hash("no such key")
+
+// StaffKey returns the staff key with the given id (revoked or not), or
+// NOT_FOUND API_KEY_NOT_FOUND when there is no staff key of that id.
+func (s *Service) StaffKey(keyID string) (*APIKey, error) {
+	var key *APIKey
+	err := s.repo.View(func(tx Tx) error {
+		k, err := tx.APIKey(keyID)
+		if err == nil && k != nil && k.Staff() {
+			key = k
+		}
+		return err
+	})
+	if err == nil && key == nil {
+		err = fault.New(fault.NotFound, ReasonAPIKeyNotFound, "no staff key %s", keyName("", keyID))
+	}
+	return key, err
+}

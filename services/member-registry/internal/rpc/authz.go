@@ -33,6 +33,7 @@ var Policy = auth.Policy{
 	memberv1.MemberRegistry_ListApiKeys_FullMethodName:        auth.Members | auth.Read,    // the member's own keys; staff keys: admins only (mayManageStaff)
 	memberv1.MemberRegistry_RevokeApiKey_FullMethodName:       auth.Members | auth.Write,   // the member's own keys; staff keys: admins only
 	memberv1.MemberRegistry_AuthenticateApiKey_FullMethodName: auth.TrustedOnly | auth.Read,
+	memberv1.MemberRegistry_GetCallerIdentity_FullMethodName:  auth.Members | auth.Read, // the caller itself
 }
 
 var errNotYours = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "this key may act only for its own member")

@@ -166,6 +166,8 @@ The alliance suite is up (data in %s/):
   sales-reporting     gRPC  %s
   gateway             HTTP  http://%s   (OpenAPI: http://%s/openapi/, readiness: /readyz)
 
+The console: http://%s/   (sign in with the admin key; the API page is /docs/)
+
 Every call needs an API key; the admin key is in %s. Try:
   %s -plaintext %s %s alliance.member.v1.MemberRegistry/ListDistricts
   curl -s %s http://%s/v1/districts
@@ -173,7 +175,7 @@ Every call needs an API key; the admin key is in %s. Try:
 Load demo data with `+"`make demo`"+`. Ctrl-C stops everything.
 
 `, o.data, dialable(a.MemberRegistry), dialable(a.SessionScheduling), dialable(a.SalesReporting),
-		dialable(a.Gateway), dialable(a.Gateway), adminKeyFile,
+		dialable(a.Gateway), dialable(a.Gateway), dialable(a.Gateway), adminKeyFile,
 		shellWord(grpcurl), header, dialable(a.MemberRegistry), header, dialable(a.Gateway))
 }
 

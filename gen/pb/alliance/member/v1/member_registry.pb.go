@@ -291,6 +291,66 @@ func (ApiKeyRole) EnumDescriptor() ([]byte, []int) {
 	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{4}
 }
 
+// The kind of caller a key stands for.
+type CallerKind int32
+
+const (
+	CallerKind_CALLER_KIND_UNSPECIFIED CallerKind = 0
+	// A key of the admin key file given to the services.
+	CallerKind_CALLER_KIND_ADMIN CallerKind = 1
+	// A staff key the registry issued for the alliance itself.
+	CallerKind_CALLER_KIND_STAFF CallerKind = 2
+	// A member's key.
+	CallerKind_CALLER_KIND_MEMBER CallerKind = 3
+	// One of the suite's own services.
+	CallerKind_CALLER_KIND_SERVICE CallerKind = 4
+)
+
+// Enum value maps for CallerKind.
+var (
+	CallerKind_name = map[int32]string{
+		0: "CALLER_KIND_UNSPECIFIED",
+		1: "CALLER_KIND_ADMIN",
+		2: "CALLER_KIND_STAFF",
+		3: "CALLER_KIND_MEMBER",
+		4: "CALLER_KIND_SERVICE",
+	}
+	CallerKind_value = map[string]int32{
+		"CALLER_KIND_UNSPECIFIED": 0,
+		"CALLER_KIND_ADMIN":       1,
+		"CALLER_KIND_STAFF":       2,
+		"CALLER_KIND_MEMBER":      3,
+		"CALLER_KIND_SERVICE":     4,
+	}
+)
+
+func (x CallerKind) Enum() *CallerKind {
+	p := new(CallerKind)
+	*p = x
+	return p
+}
+
+func (x CallerKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CallerKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_alliance_member_v1_member_registry_proto_enumTypes[5].Descriptor()
+}
+
+func (CallerKind) Type() protoreflect.EnumType {
+	return &file_alliance_member_v1_member_registry_proto_enumTypes[5]
+}
+
+func (x CallerKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CallerKind.Descriptor instead.
+func (CallerKind) EnumDescriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{5}
+}
+
 // A member of the alliance: members/{member}.
 type Member struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2330,6 +2390,133 @@ func (x *AuthenticateApiKeyResponse) GetRole() ApiKeyRole {
 	return ApiKeyRole_API_KEY_ROLE_UNSPECIFIED
 }
 
+type GetCallerIdentityRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCallerIdentityRequest) Reset() {
+	*x = GetCallerIdentityRequest{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCallerIdentityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCallerIdentityRequest) ProtoMessage() {}
+
+func (x *GetCallerIdentityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCallerIdentityRequest.ProtoReflect.Descriptor instead.
+func (*GetCallerIdentityRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{33}
+}
+
+// Who makes the call.
+type CallerIdentity struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  CallerKind             `protobuf:"varint,1,opt,name=kind,proto3,enum=alliance.member.v1.CallerKind" json:"kind,omitempty"`
+	// members/{member} for a member's key; empty otherwise.
+	Member string `protobuf:"bytes,2,opt,name=member,proto3" json:"member,omitempty"`
+	// The member's kind, for a member's key.
+	MemberKind MemberKind `protobuf:"varint,3,opt,name=member_kind,json=memberKind,proto3,enum=alliance.member.v1.MemberKind" json:"member_kind,omitempty"`
+	// The member's display name for a member's key, the key's display name for
+	// a staff key, the service's name for a service; empty for an admin key.
+	DisplayName string `protobuf:"bytes,4,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// ADMIN or STAFF_READONLY for staff keys; empty otherwise.
+	Role string `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
+	// The key's resource name when it has one (members/{member}/apiKeys/{key}).
+	Key           string `protobuf:"bytes,6,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallerIdentity) Reset() {
+	*x = CallerIdentity{}
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallerIdentity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallerIdentity) ProtoMessage() {}
+
+func (x *CallerIdentity) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_member_v1_member_registry_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallerIdentity.ProtoReflect.Descriptor instead.
+func (*CallerIdentity) Descriptor() ([]byte, []int) {
+	return file_alliance_member_v1_member_registry_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *CallerIdentity) GetKind() CallerKind {
+	if x != nil {
+		return x.Kind
+	}
+	return CallerKind_CALLER_KIND_UNSPECIFIED
+}
+
+func (x *CallerIdentity) GetMember() string {
+	if x != nil {
+		return x.Member
+	}
+	return ""
+}
+
+func (x *CallerIdentity) GetMemberKind() MemberKind {
+	if x != nil {
+		return x.MemberKind
+	}
+	return MemberKind_MEMBER_KIND_UNSPECIFIED
+}
+
+func (x *CallerIdentity) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *CallerIdentity) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *CallerIdentity) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
 var File_alliance_member_v1_member_registry_proto protoreflect.FileDescriptor
 
 const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
@@ -2482,7 +2669,16 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"\bdistrict\x18\x03 \x01(\tR\bdistrict\x125\n" +
 	"\x05state\x18\x04 \x01(\x0e2\x1f.alliance.member.v1.MemberStateR\x05state\x12\x17\n" +
 	"\aapi_key\x18\x05 \x01(\tR\x06apiKey\x122\n" +
-	"\x04role\x18\x06 \x01(\x0e2\x1e.alliance.member.v1.ApiKeyRoleR\x04role*\xa8\x01\n" +
+	"\x04role\x18\x06 \x01(\x0e2\x1e.alliance.member.v1.ApiKeyRoleR\x04role\"\x1a\n" +
+	"\x18GetCallerIdentityRequest\"\xe6\x01\n" +
+	"\x0eCallerIdentity\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.alliance.member.v1.CallerKindR\x04kind\x12\x16\n" +
+	"\x06member\x18\x02 \x01(\tR\x06member\x12?\n" +
+	"\vmember_kind\x18\x03 \x01(\x0e2\x1e.alliance.member.v1.MemberKindR\n" +
+	"memberKind\x12!\n" +
+	"\fdisplay_name\x18\x04 \x01(\tR\vdisplayName\x12\x12\n" +
+	"\x04role\x18\x05 \x01(\tR\x04role\x12\x10\n" +
+	"\x03key\x18\x06 \x01(\tR\x03key*\xa8\x01\n" +
 	"\n" +
 	"MemberKind\x12\x1b\n" +
 	"\x17MEMBER_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -2508,7 +2704,14 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"ApiKeyRole\x12\x1c\n" +
 	"\x18API_KEY_ROLE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12API_KEY_ROLE_ADMIN\x10\x01\x12\x1f\n" +
-	"\x1bAPI_KEY_ROLE_STAFF_READONLY\x10\x022\xa1\r\n" +
+	"\x1bAPI_KEY_ROLE_STAFF_READONLY\x10\x02*\x88\x01\n" +
+	"\n" +
+	"CallerKind\x12\x1b\n" +
+	"\x17CALLER_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11CALLER_KIND_ADMIN\x10\x01\x12\x15\n" +
+	"\x11CALLER_KIND_STAFF\x10\x02\x12\x16\n" +
+	"\x12CALLER_KIND_MEMBER\x10\x03\x12\x17\n" +
+	"\x13CALLER_KIND_SERVICE\x10\x042\x88\x0e\n" +
 	"\x0eMemberRegistry\x12S\n" +
 	"\fCreateMember\x12'.alliance.member.v1.CreateMemberRequest\x1a\x1a.alliance.member.v1.Member\x12M\n" +
 	"\tGetMember\x12$.alliance.member.v1.GetMemberRequest\x1a\x1a.alliance.member.v1.Member\x12j\n" +
@@ -2528,7 +2731,8 @@ const file_alliance_member_v1_member_registry_proto_rawDesc = "" +
 	"\fCreateApiKey\x12'.alliance.member.v1.CreateApiKeyRequest\x1a(.alliance.member.v1.CreateApiKeyResponse\x12^\n" +
 	"\vListApiKeys\x12&.alliance.member.v1.ListApiKeysRequest\x1a'.alliance.member.v1.ListApiKeysResponse\x12S\n" +
 	"\fRevokeApiKey\x12'.alliance.member.v1.RevokeApiKeyRequest\x1a\x1a.alliance.member.v1.ApiKey\x12s\n" +
-	"\x12AuthenticateApiKey\x12-.alliance.member.v1.AuthenticateApiKeyRequest\x1a..alliance.member.v1.AuthenticateApiKeyResponseB\xd6\x01\n" +
+	"\x12AuthenticateApiKey\x12-.alliance.member.v1.AuthenticateApiKeyRequest\x1a..alliance.member.v1.AuthenticateApiKeyResponse\x12e\n" +
+	"\x11GetCallerIdentity\x12,.alliance.member.v1.GetCallerIdentityRequest\x1a\".alliance.member.v1.CallerIdentityB\xd6\x01\n" +
 	"\x16com.alliance.member.v1B\x13MemberRegistryProtoP\x01Z=github.com/cqlive/alliance/gen/pb/alliance/member/v1;memberv1\xa2\x02\x03AMX\xaa\x02\x12Alliance.Member.V1\xca\x02\x12Alliance\\Member\\V1\xe2\x02\x1eAlliance\\Member\\V1\\GPBMetadata\xea\x02\x14Alliance::Member::V1b\x06proto3"
 
 var (
@@ -2543,127 +2747,134 @@ func file_alliance_member_v1_member_registry_proto_rawDescGZIP() []byte {
 	return file_alliance_member_v1_member_registry_proto_rawDescData
 }
 
-var file_alliance_member_v1_member_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_alliance_member_v1_member_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_alliance_member_v1_member_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_alliance_member_v1_member_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_alliance_member_v1_member_registry_proto_goTypes = []any{
 	(MemberKind)(0),                    // 0: alliance.member.v1.MemberKind
 	(MemberState)(0),                   // 1: alliance.member.v1.MemberState
 	(ProductState)(0),                  // 2: alliance.member.v1.ProductState
 	(ApiKeyState)(0),                   // 3: alliance.member.v1.ApiKeyState
 	(ApiKeyRole)(0),                    // 4: alliance.member.v1.ApiKeyRole
-	(*Member)(nil),                     // 5: alliance.member.v1.Member
-	(*Studio)(nil),                     // 6: alliance.member.v1.Studio
-	(*Contact)(nil),                    // 7: alliance.member.v1.Contact
-	(*Product)(nil),                    // 8: alliance.member.v1.Product
-	(*District)(nil),                   // 9: alliance.member.v1.District
-	(*CreateMemberRequest)(nil),        // 10: alliance.member.v1.CreateMemberRequest
-	(*GetMemberRequest)(nil),           // 11: alliance.member.v1.GetMemberRequest
-	(*BatchGetMembersRequest)(nil),     // 12: alliance.member.v1.BatchGetMembersRequest
-	(*BatchGetMembersResponse)(nil),    // 13: alliance.member.v1.BatchGetMembersResponse
-	(*ListMembersRequest)(nil),         // 14: alliance.member.v1.ListMembersRequest
-	(*ListMembersResponse)(nil),        // 15: alliance.member.v1.ListMembersResponse
-	(*UpdateMemberRequest)(nil),        // 16: alliance.member.v1.UpdateMemberRequest
-	(*SuspendMemberRequest)(nil),       // 17: alliance.member.v1.SuspendMemberRequest
-	(*ReinstateMemberRequest)(nil),     // 18: alliance.member.v1.ReinstateMemberRequest
-	(*WithdrawMemberRequest)(nil),      // 19: alliance.member.v1.WithdrawMemberRequest
-	(*CreateProductRequest)(nil),       // 20: alliance.member.v1.CreateProductRequest
-	(*GetProductRequest)(nil),          // 21: alliance.member.v1.GetProductRequest
-	(*ListProductsRequest)(nil),        // 22: alliance.member.v1.ListProductsRequest
-	(*ListProductsResponse)(nil),       // 23: alliance.member.v1.ListProductsResponse
-	(*UpdateProductRequest)(nil),       // 24: alliance.member.v1.UpdateProductRequest
-	(*ListDistrictsRequest)(nil),       // 25: alliance.member.v1.ListDistrictsRequest
-	(*ListDistrictsResponse)(nil),      // 26: alliance.member.v1.ListDistrictsResponse
-	(*Category)(nil),                   // 27: alliance.member.v1.Category
-	(*ListCategoriesRequest)(nil),      // 28: alliance.member.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),     // 29: alliance.member.v1.ListCategoriesResponse
-	(*ApiKey)(nil),                     // 30: alliance.member.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),        // 31: alliance.member.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),       // 32: alliance.member.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),         // 33: alliance.member.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),        // 34: alliance.member.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),        // 35: alliance.member.v1.RevokeApiKeyRequest
-	(*AuthenticateApiKeyRequest)(nil),  // 36: alliance.member.v1.AuthenticateApiKeyRequest
-	(*AuthenticateApiKeyResponse)(nil), // 37: alliance.member.v1.AuthenticateApiKeyResponse
-	(*timestamppb.Timestamp)(nil),      // 38: google.protobuf.Timestamp
-	(*v1.Money)(nil),                   // 39: alliance.type.v1.Money
-	(*fieldmaskpb.FieldMask)(nil),      // 40: google.protobuf.FieldMask
+	(CallerKind)(0),                    // 5: alliance.member.v1.CallerKind
+	(*Member)(nil),                     // 6: alliance.member.v1.Member
+	(*Studio)(nil),                     // 7: alliance.member.v1.Studio
+	(*Contact)(nil),                    // 8: alliance.member.v1.Contact
+	(*Product)(nil),                    // 9: alliance.member.v1.Product
+	(*District)(nil),                   // 10: alliance.member.v1.District
+	(*CreateMemberRequest)(nil),        // 11: alliance.member.v1.CreateMemberRequest
+	(*GetMemberRequest)(nil),           // 12: alliance.member.v1.GetMemberRequest
+	(*BatchGetMembersRequest)(nil),     // 13: alliance.member.v1.BatchGetMembersRequest
+	(*BatchGetMembersResponse)(nil),    // 14: alliance.member.v1.BatchGetMembersResponse
+	(*ListMembersRequest)(nil),         // 15: alliance.member.v1.ListMembersRequest
+	(*ListMembersResponse)(nil),        // 16: alliance.member.v1.ListMembersResponse
+	(*UpdateMemberRequest)(nil),        // 17: alliance.member.v1.UpdateMemberRequest
+	(*SuspendMemberRequest)(nil),       // 18: alliance.member.v1.SuspendMemberRequest
+	(*ReinstateMemberRequest)(nil),     // 19: alliance.member.v1.ReinstateMemberRequest
+	(*WithdrawMemberRequest)(nil),      // 20: alliance.member.v1.WithdrawMemberRequest
+	(*CreateProductRequest)(nil),       // 21: alliance.member.v1.CreateProductRequest
+	(*GetProductRequest)(nil),          // 22: alliance.member.v1.GetProductRequest
+	(*ListProductsRequest)(nil),        // 23: alliance.member.v1.ListProductsRequest
+	(*ListProductsResponse)(nil),       // 24: alliance.member.v1.ListProductsResponse
+	(*UpdateProductRequest)(nil),       // 25: alliance.member.v1.UpdateProductRequest
+	(*ListDistrictsRequest)(nil),       // 26: alliance.member.v1.ListDistrictsRequest
+	(*ListDistrictsResponse)(nil),      // 27: alliance.member.v1.ListDistrictsResponse
+	(*Category)(nil),                   // 28: alliance.member.v1.Category
+	(*ListCategoriesRequest)(nil),      // 29: alliance.member.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),     // 30: alliance.member.v1.ListCategoriesResponse
+	(*ApiKey)(nil),                     // 31: alliance.member.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),        // 32: alliance.member.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),       // 33: alliance.member.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),         // 34: alliance.member.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),        // 35: alliance.member.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),        // 36: alliance.member.v1.RevokeApiKeyRequest
+	(*AuthenticateApiKeyRequest)(nil),  // 37: alliance.member.v1.AuthenticateApiKeyRequest
+	(*AuthenticateApiKeyResponse)(nil), // 38: alliance.member.v1.AuthenticateApiKeyResponse
+	(*GetCallerIdentityRequest)(nil),   // 39: alliance.member.v1.GetCallerIdentityRequest
+	(*CallerIdentity)(nil),             // 40: alliance.member.v1.CallerIdentity
+	(*timestamppb.Timestamp)(nil),      // 41: google.protobuf.Timestamp
+	(*v1.Money)(nil),                   // 42: alliance.type.v1.Money
+	(*fieldmaskpb.FieldMask)(nil),      // 43: google.protobuf.FieldMask
 }
 var file_alliance_member_v1_member_registry_proto_depIdxs = []int32{
 	0,  // 0: alliance.member.v1.Member.kind:type_name -> alliance.member.v1.MemberKind
 	1,  // 1: alliance.member.v1.Member.state:type_name -> alliance.member.v1.MemberState
-	6,  // 2: alliance.member.v1.Member.studios:type_name -> alliance.member.v1.Studio
-	7,  // 3: alliance.member.v1.Member.contact:type_name -> alliance.member.v1.Contact
-	38, // 4: alliance.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
-	38, // 5: alliance.member.v1.Member.update_time:type_name -> google.protobuf.Timestamp
-	39, // 6: alliance.member.v1.Product.list_price:type_name -> alliance.type.v1.Money
+	7,  // 2: alliance.member.v1.Member.studios:type_name -> alliance.member.v1.Studio
+	8,  // 3: alliance.member.v1.Member.contact:type_name -> alliance.member.v1.Contact
+	41, // 4: alliance.member.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	41, // 5: alliance.member.v1.Member.update_time:type_name -> google.protobuf.Timestamp
+	42, // 6: alliance.member.v1.Product.list_price:type_name -> alliance.type.v1.Money
 	2,  // 7: alliance.member.v1.Product.state:type_name -> alliance.member.v1.ProductState
-	38, // 8: alliance.member.v1.Product.create_time:type_name -> google.protobuf.Timestamp
-	38, // 9: alliance.member.v1.Product.update_time:type_name -> google.protobuf.Timestamp
-	5,  // 10: alliance.member.v1.CreateMemberRequest.member:type_name -> alliance.member.v1.Member
-	5,  // 11: alliance.member.v1.BatchGetMembersResponse.members:type_name -> alliance.member.v1.Member
+	41, // 8: alliance.member.v1.Product.create_time:type_name -> google.protobuf.Timestamp
+	41, // 9: alliance.member.v1.Product.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 10: alliance.member.v1.CreateMemberRequest.member:type_name -> alliance.member.v1.Member
+	6,  // 11: alliance.member.v1.BatchGetMembersResponse.members:type_name -> alliance.member.v1.Member
 	0,  // 12: alliance.member.v1.ListMembersRequest.kind:type_name -> alliance.member.v1.MemberKind
 	1,  // 13: alliance.member.v1.ListMembersRequest.state:type_name -> alliance.member.v1.MemberState
-	5,  // 14: alliance.member.v1.ListMembersResponse.members:type_name -> alliance.member.v1.Member
-	5,  // 15: alliance.member.v1.UpdateMemberRequest.member:type_name -> alliance.member.v1.Member
-	40, // 16: alliance.member.v1.UpdateMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 17: alliance.member.v1.CreateProductRequest.product:type_name -> alliance.member.v1.Product
+	6,  // 14: alliance.member.v1.ListMembersResponse.members:type_name -> alliance.member.v1.Member
+	6,  // 15: alliance.member.v1.UpdateMemberRequest.member:type_name -> alliance.member.v1.Member
+	43, // 16: alliance.member.v1.UpdateMemberRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 17: alliance.member.v1.CreateProductRequest.product:type_name -> alliance.member.v1.Product
 	2,  // 18: alliance.member.v1.ListProductsRequest.state:type_name -> alliance.member.v1.ProductState
-	8,  // 19: alliance.member.v1.ListProductsResponse.products:type_name -> alliance.member.v1.Product
-	8,  // 20: alliance.member.v1.UpdateProductRequest.product:type_name -> alliance.member.v1.Product
-	40, // 21: alliance.member.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
-	9,  // 22: alliance.member.v1.ListDistrictsResponse.districts:type_name -> alliance.member.v1.District
-	27, // 23: alliance.member.v1.ListCategoriesResponse.categories:type_name -> alliance.member.v1.Category
+	9,  // 19: alliance.member.v1.ListProductsResponse.products:type_name -> alliance.member.v1.Product
+	9,  // 20: alliance.member.v1.UpdateProductRequest.product:type_name -> alliance.member.v1.Product
+	43, // 21: alliance.member.v1.UpdateProductRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 22: alliance.member.v1.ListDistrictsResponse.districts:type_name -> alliance.member.v1.District
+	28, // 23: alliance.member.v1.ListCategoriesResponse.categories:type_name -> alliance.member.v1.Category
 	3,  // 24: alliance.member.v1.ApiKey.state:type_name -> alliance.member.v1.ApiKeyState
-	38, // 25: alliance.member.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	38, // 26: alliance.member.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	41, // 25: alliance.member.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	41, // 26: alliance.member.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
 	4,  // 27: alliance.member.v1.ApiKey.role:type_name -> alliance.member.v1.ApiKeyRole
-	30, // 28: alliance.member.v1.CreateApiKeyRequest.api_key:type_name -> alliance.member.v1.ApiKey
-	30, // 29: alliance.member.v1.CreateApiKeyResponse.api_key:type_name -> alliance.member.v1.ApiKey
-	30, // 30: alliance.member.v1.ListApiKeysResponse.api_keys:type_name -> alliance.member.v1.ApiKey
+	31, // 28: alliance.member.v1.CreateApiKeyRequest.api_key:type_name -> alliance.member.v1.ApiKey
+	31, // 29: alliance.member.v1.CreateApiKeyResponse.api_key:type_name -> alliance.member.v1.ApiKey
+	31, // 30: alliance.member.v1.ListApiKeysResponse.api_keys:type_name -> alliance.member.v1.ApiKey
 	0,  // 31: alliance.member.v1.AuthenticateApiKeyResponse.kind:type_name -> alliance.member.v1.MemberKind
 	1,  // 32: alliance.member.v1.AuthenticateApiKeyResponse.state:type_name -> alliance.member.v1.MemberState
 	4,  // 33: alliance.member.v1.AuthenticateApiKeyResponse.role:type_name -> alliance.member.v1.ApiKeyRole
-	10, // 34: alliance.member.v1.MemberRegistry.CreateMember:input_type -> alliance.member.v1.CreateMemberRequest
-	11, // 35: alliance.member.v1.MemberRegistry.GetMember:input_type -> alliance.member.v1.GetMemberRequest
-	12, // 36: alliance.member.v1.MemberRegistry.BatchGetMembers:input_type -> alliance.member.v1.BatchGetMembersRequest
-	14, // 37: alliance.member.v1.MemberRegistry.ListMembers:input_type -> alliance.member.v1.ListMembersRequest
-	16, // 38: alliance.member.v1.MemberRegistry.UpdateMember:input_type -> alliance.member.v1.UpdateMemberRequest
-	17, // 39: alliance.member.v1.MemberRegistry.SuspendMember:input_type -> alliance.member.v1.SuspendMemberRequest
-	18, // 40: alliance.member.v1.MemberRegistry.ReinstateMember:input_type -> alliance.member.v1.ReinstateMemberRequest
-	19, // 41: alliance.member.v1.MemberRegistry.WithdrawMember:input_type -> alliance.member.v1.WithdrawMemberRequest
-	20, // 42: alliance.member.v1.MemberRegistry.CreateProduct:input_type -> alliance.member.v1.CreateProductRequest
-	21, // 43: alliance.member.v1.MemberRegistry.GetProduct:input_type -> alliance.member.v1.GetProductRequest
-	22, // 44: alliance.member.v1.MemberRegistry.ListProducts:input_type -> alliance.member.v1.ListProductsRequest
-	24, // 45: alliance.member.v1.MemberRegistry.UpdateProduct:input_type -> alliance.member.v1.UpdateProductRequest
-	25, // 46: alliance.member.v1.MemberRegistry.ListDistricts:input_type -> alliance.member.v1.ListDistrictsRequest
-	28, // 47: alliance.member.v1.MemberRegistry.ListCategories:input_type -> alliance.member.v1.ListCategoriesRequest
-	31, // 48: alliance.member.v1.MemberRegistry.CreateApiKey:input_type -> alliance.member.v1.CreateApiKeyRequest
-	33, // 49: alliance.member.v1.MemberRegistry.ListApiKeys:input_type -> alliance.member.v1.ListApiKeysRequest
-	35, // 50: alliance.member.v1.MemberRegistry.RevokeApiKey:input_type -> alliance.member.v1.RevokeApiKeyRequest
-	36, // 51: alliance.member.v1.MemberRegistry.AuthenticateApiKey:input_type -> alliance.member.v1.AuthenticateApiKeyRequest
-	5,  // 52: alliance.member.v1.MemberRegistry.CreateMember:output_type -> alliance.member.v1.Member
-	5,  // 53: alliance.member.v1.MemberRegistry.GetMember:output_type -> alliance.member.v1.Member
-	13, // 54: alliance.member.v1.MemberRegistry.BatchGetMembers:output_type -> alliance.member.v1.BatchGetMembersResponse
-	15, // 55: alliance.member.v1.MemberRegistry.ListMembers:output_type -> alliance.member.v1.ListMembersResponse
-	5,  // 56: alliance.member.v1.MemberRegistry.UpdateMember:output_type -> alliance.member.v1.Member
-	5,  // 57: alliance.member.v1.MemberRegistry.SuspendMember:output_type -> alliance.member.v1.Member
-	5,  // 58: alliance.member.v1.MemberRegistry.ReinstateMember:output_type -> alliance.member.v1.Member
-	5,  // 59: alliance.member.v1.MemberRegistry.WithdrawMember:output_type -> alliance.member.v1.Member
-	8,  // 60: alliance.member.v1.MemberRegistry.CreateProduct:output_type -> alliance.member.v1.Product
-	8,  // 61: alliance.member.v1.MemberRegistry.GetProduct:output_type -> alliance.member.v1.Product
-	23, // 62: alliance.member.v1.MemberRegistry.ListProducts:output_type -> alliance.member.v1.ListProductsResponse
-	8,  // 63: alliance.member.v1.MemberRegistry.UpdateProduct:output_type -> alliance.member.v1.Product
-	26, // 64: alliance.member.v1.MemberRegistry.ListDistricts:output_type -> alliance.member.v1.ListDistrictsResponse
-	29, // 65: alliance.member.v1.MemberRegistry.ListCategories:output_type -> alliance.member.v1.ListCategoriesResponse
-	32, // 66: alliance.member.v1.MemberRegistry.CreateApiKey:output_type -> alliance.member.v1.CreateApiKeyResponse
-	34, // 67: alliance.member.v1.MemberRegistry.ListApiKeys:output_type -> alliance.member.v1.ListApiKeysResponse
-	30, // 68: alliance.member.v1.MemberRegistry.RevokeApiKey:output_type -> alliance.member.v1.ApiKey
-	37, // 69: alliance.member.v1.MemberRegistry.AuthenticateApiKey:output_type -> alliance.member.v1.AuthenticateApiKeyResponse
-	52, // [52:70] is the sub-list for method output_type
-	34, // [34:52] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	5,  // 34: alliance.member.v1.CallerIdentity.kind:type_name -> alliance.member.v1.CallerKind
+	0,  // 35: alliance.member.v1.CallerIdentity.member_kind:type_name -> alliance.member.v1.MemberKind
+	11, // 36: alliance.member.v1.MemberRegistry.CreateMember:input_type -> alliance.member.v1.CreateMemberRequest
+	12, // 37: alliance.member.v1.MemberRegistry.GetMember:input_type -> alliance.member.v1.GetMemberRequest
+	13, // 38: alliance.member.v1.MemberRegistry.BatchGetMembers:input_type -> alliance.member.v1.BatchGetMembersRequest
+	15, // 39: alliance.member.v1.MemberRegistry.ListMembers:input_type -> alliance.member.v1.ListMembersRequest
+	17, // 40: alliance.member.v1.MemberRegistry.UpdateMember:input_type -> alliance.member.v1.UpdateMemberRequest
+	18, // 41: alliance.member.v1.MemberRegistry.SuspendMember:input_type -> alliance.member.v1.SuspendMemberRequest
+	19, // 42: alliance.member.v1.MemberRegistry.ReinstateMember:input_type -> alliance.member.v1.ReinstateMemberRequest
+	20, // 43: alliance.member.v1.MemberRegistry.WithdrawMember:input_type -> alliance.member.v1.WithdrawMemberRequest
+	21, // 44: alliance.member.v1.MemberRegistry.CreateProduct:input_type -> alliance.member.v1.CreateProductRequest
+	22, // 45: alliance.member.v1.MemberRegistry.GetProduct:input_type -> alliance.member.v1.GetProductRequest
+	23, // 46: alliance.member.v1.MemberRegistry.ListProducts:input_type -> alliance.member.v1.ListProductsRequest
+	25, // 47: alliance.member.v1.MemberRegistry.UpdateProduct:input_type -> alliance.member.v1.UpdateProductRequest
+	26, // 48: alliance.member.v1.MemberRegistry.ListDistricts:input_type -> alliance.member.v1.ListDistrictsRequest
+	29, // 49: alliance.member.v1.MemberRegistry.ListCategories:input_type -> alliance.member.v1.ListCategoriesRequest
+	32, // 50: alliance.member.v1.MemberRegistry.CreateApiKey:input_type -> alliance.member.v1.CreateApiKeyRequest
+	34, // 51: alliance.member.v1.MemberRegistry.ListApiKeys:input_type -> alliance.member.v1.ListApiKeysRequest
+	36, // 52: alliance.member.v1.MemberRegistry.RevokeApiKey:input_type -> alliance.member.v1.RevokeApiKeyRequest
+	37, // 53: alliance.member.v1.MemberRegistry.AuthenticateApiKey:input_type -> alliance.member.v1.AuthenticateApiKeyRequest
+	39, // 54: alliance.member.v1.MemberRegistry.GetCallerIdentity:input_type -> alliance.member.v1.GetCallerIdentityRequest
+	6,  // 55: alliance.member.v1.MemberRegistry.CreateMember:output_type -> alliance.member.v1.Member
+	6,  // 56: alliance.member.v1.MemberRegistry.GetMember:output_type -> alliance.member.v1.Member
+	14, // 57: alliance.member.v1.MemberRegistry.BatchGetMembers:output_type -> alliance.member.v1.BatchGetMembersResponse
+	16, // 58: alliance.member.v1.MemberRegistry.ListMembers:output_type -> alliance.member.v1.ListMembersResponse
+	6,  // 59: alliance.member.v1.MemberRegistry.UpdateMember:output_type -> alliance.member.v1.Member
+	6,  // 60: alliance.member.v1.MemberRegistry.SuspendMember:output_type -> alliance.member.v1.Member
+	6,  // 61: alliance.member.v1.MemberRegistry.ReinstateMember:output_type -> alliance.member.v1.Member
+	6,  // 62: alliance.member.v1.MemberRegistry.WithdrawMember:output_type -> alliance.member.v1.Member
+	9,  // 63: alliance.member.v1.MemberRegistry.CreateProduct:output_type -> alliance.member.v1.Product
+	9,  // 64: alliance.member.v1.MemberRegistry.GetProduct:output_type -> alliance.member.v1.Product
+	24, // 65: alliance.member.v1.MemberRegistry.ListProducts:output_type -> alliance.member.v1.ListProductsResponse
+	9,  // 66: alliance.member.v1.MemberRegistry.UpdateProduct:output_type -> alliance.member.v1.Product
+	27, // 67: alliance.member.v1.MemberRegistry.ListDistricts:output_type -> alliance.member.v1.ListDistrictsResponse
+	30, // 68: alliance.member.v1.MemberRegistry.ListCategories:output_type -> alliance.member.v1.ListCategoriesResponse
+	33, // 69: alliance.member.v1.MemberRegistry.CreateApiKey:output_type -> alliance.member.v1.CreateApiKeyResponse
+	35, // 70: alliance.member.v1.MemberRegistry.ListApiKeys:output_type -> alliance.member.v1.ListApiKeysResponse
+	31, // 71: alliance.member.v1.MemberRegistry.RevokeApiKey:output_type -> alliance.member.v1.ApiKey
+	38, // 72: alliance.member.v1.MemberRegistry.AuthenticateApiKey:output_type -> alliance.member.v1.AuthenticateApiKeyResponse
+	40, // 73: alliance.member.v1.MemberRegistry.GetCallerIdentity:output_type -> alliance.member.v1.CallerIdentity
+	55, // [55:74] is the sub-list for method output_type
+	36, // [36:55] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_alliance_member_v1_member_registry_proto_init() }
@@ -2676,8 +2887,8 @@ func file_alliance_member_v1_member_registry_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_member_v1_member_registry_proto_rawDesc), len(file_alliance_member_v1_member_registry_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   33,
+			NumEnums:      6,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -989,6 +989,27 @@ func local_request_MemberRegistry_RevokeApiKey_1(ctx context.Context, marshaler 
 	return msg, metadata, err
 }
 
+func request_MemberRegistry_GetCallerIdentity_0(ctx context.Context, marshaler runtime.Marshaler, client MemberRegistryClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetCallerIdentityRequest
+		metadata runtime.ServerMetadata
+	)
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetCallerIdentity(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_MemberRegistry_GetCallerIdentity_0(ctx context.Context, marshaler runtime.Marshaler, server MemberRegistryServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetCallerIdentityRequest
+		metadata runtime.ServerMetadata
+	)
+	msg, err := server.GetCallerIdentity(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterMemberRegistryHandlerServer registers the http handlers for service MemberRegistry to "mux".
 // UnaryRPC     :call MemberRegistryServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1395,6 +1416,26 @@ func RegisterMemberRegistryHandlerServer(ctx context.Context, mux *runtime.Serve
 		}
 		forward_MemberRegistry_RevokeApiKey_1(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_MemberRegistry_GetCallerIdentity_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/alliance.member.v1.MemberRegistry/GetCallerIdentity", runtime.WithHTTPPathPattern("/v1/caller"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_MemberRegistry_GetCallerIdentity_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MemberRegistry_GetCallerIdentity_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -1775,51 +1816,70 @@ func RegisterMemberRegistryHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_MemberRegistry_RevokeApiKey_1(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_MemberRegistry_GetCallerIdentity_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/alliance.member.v1.MemberRegistry/GetCallerIdentity", runtime.WithHTTPPathPattern("/v1/caller"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_MemberRegistry_GetCallerIdentity_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_MemberRegistry_GetCallerIdentity_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_MemberRegistry_CreateMember_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "members"}, ""))
-	pattern_MemberRegistry_GetMember_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "members", "name"}, ""))
-	pattern_MemberRegistry_BatchGetMembers_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "members"}, "batchGet"))
-	pattern_MemberRegistry_ListMembers_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "members"}, ""))
-	pattern_MemberRegistry_UpdateMember_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "members", "member.name"}, ""))
-	pattern_MemberRegistry_SuspendMember_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "members", "name"}, "suspend"))
-	pattern_MemberRegistry_ReinstateMember_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "members", "name"}, "reinstate"))
-	pattern_MemberRegistry_WithdrawMember_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "members", "name"}, "withdraw"))
-	pattern_MemberRegistry_CreateProduct_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "members", "parent", "products"}, ""))
-	pattern_MemberRegistry_GetProduct_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "members", "products", "name"}, ""))
-	pattern_MemberRegistry_ListProducts_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "members", "parent", "products"}, ""))
-	pattern_MemberRegistry_UpdateProduct_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "members", "products", "product.name"}, ""))
-	pattern_MemberRegistry_ListDistricts_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "districts"}, ""))
-	pattern_MemberRegistry_ListCategories_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "categories"}, ""))
-	pattern_MemberRegistry_CreateApiKey_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "members", "member", "apiKeys"}, ""))
-	pattern_MemberRegistry_CreateApiKey_1    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 4, 1, 5, 2, 2, 3}, []string{"v1", "alliance", "parent", "apiKeys"}, ""))
-	pattern_MemberRegistry_ListApiKeys_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "members", "member", "apiKeys"}, ""))
-	pattern_MemberRegistry_ListApiKeys_1     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 4, 1, 5, 2, 2, 3}, []string{"v1", "alliance", "parent", "apiKeys"}, ""))
-	pattern_MemberRegistry_RevokeApiKey_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "members", "apiKeys", "name"}, "revoke"))
-	pattern_MemberRegistry_RevokeApiKey_1    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 3, 5, 3}, []string{"v1", "alliance", "apiKeys", "name"}, "revoke"))
+	pattern_MemberRegistry_CreateMember_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "members"}, ""))
+	pattern_MemberRegistry_GetMember_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "members", "name"}, ""))
+	pattern_MemberRegistry_BatchGetMembers_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "members"}, "batchGet"))
+	pattern_MemberRegistry_ListMembers_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "members"}, ""))
+	pattern_MemberRegistry_UpdateMember_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "members", "member.name"}, ""))
+	pattern_MemberRegistry_SuspendMember_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "members", "name"}, "suspend"))
+	pattern_MemberRegistry_ReinstateMember_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "members", "name"}, "reinstate"))
+	pattern_MemberRegistry_WithdrawMember_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "members", "name"}, "withdraw"))
+	pattern_MemberRegistry_CreateProduct_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "members", "parent", "products"}, ""))
+	pattern_MemberRegistry_GetProduct_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "members", "products", "name"}, ""))
+	pattern_MemberRegistry_ListProducts_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "members", "parent", "products"}, ""))
+	pattern_MemberRegistry_UpdateProduct_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "members", "products", "product.name"}, ""))
+	pattern_MemberRegistry_ListDistricts_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "districts"}, ""))
+	pattern_MemberRegistry_ListCategories_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "categories"}, ""))
+	pattern_MemberRegistry_CreateApiKey_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "members", "member", "apiKeys"}, ""))
+	pattern_MemberRegistry_CreateApiKey_1      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 4, 1, 5, 2, 2, 3}, []string{"v1", "alliance", "parent", "apiKeys"}, ""))
+	pattern_MemberRegistry_ListApiKeys_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "members", "member", "apiKeys"}, ""))
+	pattern_MemberRegistry_ListApiKeys_1       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 4, 1, 5, 2, 2, 3}, []string{"v1", "alliance", "parent", "apiKeys"}, ""))
+	pattern_MemberRegistry_RevokeApiKey_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "members", "apiKeys", "name"}, "revoke"))
+	pattern_MemberRegistry_RevokeApiKey_1      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 3, 5, 3}, []string{"v1", "alliance", "apiKeys", "name"}, "revoke"))
+	pattern_MemberRegistry_GetCallerIdentity_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "caller"}, ""))
 )
 
 var (
-	forward_MemberRegistry_CreateMember_0    = runtime.ForwardResponseMessage
-	forward_MemberRegistry_GetMember_0       = runtime.ForwardResponseMessage
-	forward_MemberRegistry_BatchGetMembers_0 = runtime.ForwardResponseMessage
-	forward_MemberRegistry_ListMembers_0     = runtime.ForwardResponseMessage
-	forward_MemberRegistry_UpdateMember_0    = runtime.ForwardResponseMessage
-	forward_MemberRegistry_SuspendMember_0   = runtime.ForwardResponseMessage
-	forward_MemberRegistry_ReinstateMember_0 = runtime.ForwardResponseMessage
-	forward_MemberRegistry_WithdrawMember_0  = runtime.ForwardResponseMessage
-	forward_MemberRegistry_CreateProduct_0   = runtime.ForwardResponseMessage
-	forward_MemberRegistry_GetProduct_0      = runtime.ForwardResponseMessage
-	forward_MemberRegistry_ListProducts_0    = runtime.ForwardResponseMessage
-	forward_MemberRegistry_UpdateProduct_0   = runtime.ForwardResponseMessage
-	forward_MemberRegistry_ListDistricts_0   = runtime.ForwardResponseMessage
-	forward_MemberRegistry_ListCategories_0  = runtime.ForwardResponseMessage
-	forward_MemberRegistry_CreateApiKey_0    = runtime.ForwardResponseMessage
-	forward_MemberRegistry_CreateApiKey_1    = runtime.ForwardResponseMessage
-	forward_MemberRegistry_ListApiKeys_0     = runtime.ForwardResponseMessage
-	forward_MemberRegistry_ListApiKeys_1     = runtime.ForwardResponseMessage
-	forward_MemberRegistry_RevokeApiKey_0    = runtime.ForwardResponseMessage
-	forward_MemberRegistry_RevokeApiKey_1    = runtime.ForwardResponseMessage
+	forward_MemberRegistry_CreateMember_0      = runtime.ForwardResponseMessage
+	forward_MemberRegistry_GetMember_0         = runtime.ForwardResponseMessage
+	forward_MemberRegistry_BatchGetMembers_0   = runtime.ForwardResponseMessage
+	forward_MemberRegistry_ListMembers_0       = runtime.ForwardResponseMessage
+	forward_MemberRegistry_UpdateMember_0      = runtime.ForwardResponseMessage
+	forward_MemberRegistry_SuspendMember_0     = runtime.ForwardResponseMessage
+	forward_MemberRegistry_ReinstateMember_0   = runtime.ForwardResponseMessage
+	forward_MemberRegistry_WithdrawMember_0    = runtime.ForwardResponseMessage
+	forward_MemberRegistry_CreateProduct_0     = runtime.ForwardResponseMessage
+	forward_MemberRegistry_GetProduct_0        = runtime.ForwardResponseMessage
+	forward_MemberRegistry_ListProducts_0      = runtime.ForwardResponseMessage
+	forward_MemberRegistry_UpdateProduct_0     = runtime.ForwardResponseMessage
+	forward_MemberRegistry_ListDistricts_0     = runtime.ForwardResponseMessage
+	forward_MemberRegistry_ListCategories_0    = runtime.ForwardResponseMessage
+	forward_MemberRegistry_CreateApiKey_0      = runtime.ForwardResponseMessage
+	forward_MemberRegistry_CreateApiKey_1      = runtime.ForwardResponseMessage
+	forward_MemberRegistry_ListApiKeys_0       = runtime.ForwardResponseMessage
+	forward_MemberRegistry_ListApiKeys_1       = runtime.ForwardResponseMessage
+	forward_MemberRegistry_RevokeApiKey_0      = runtime.ForwardResponseMessage
+	forward_MemberRegistry_RevokeApiKey_1      = runtime.ForwardResponseMessage
+	forward_MemberRegistry_GetCallerIdentity_0 = runtime.ForwardResponseMessage
 )

@@ -37,6 +37,7 @@ const (
 	MemberRegistry_ListApiKeys_FullMethodName        = "/alliance.member.v1.MemberRegistry/ListApiKeys"
 	MemberRegistry_RevokeApiKey_FullMethodName       = "/alliance.member.v1.MemberRegistry/RevokeApiKey"
 	MemberRegistry_AuthenticateApiKey_FullMethodName = "/alliance.member.v1.MemberRegistry/AuthenticateApiKey"
+	MemberRegistry_GetCallerIdentity_FullMethodName  = "/alliance.member.v1.MemberRegistry/GetCallerIdentity"
 )
 
 // MemberRegistryClient is the client API for MemberRegistry service.
@@ -84,6 +85,9 @@ type MemberRegistryClient interface {
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*ApiKey, error)
 	// For the suite's services: who a key belongs to. No HTTP route.
 	AuthenticateApiKey(ctx context.Context, in *AuthenticateApiKeyRequest, opts ...grpc.CallOption) (*AuthenticateApiKeyResponse, error)
+	// Who the calling key belongs to, for any authenticated caller: a web
+	// client shows it as "signed in as" and offers only what that caller may do.
+	GetCallerIdentity(ctx context.Context, in *GetCallerIdentityRequest, opts ...grpc.CallOption) (*CallerIdentity, error)
 }
 
 type memberRegistryClient struct {
@@ -274,6 +278,16 @@ func (c *memberRegistryClient) AuthenticateApiKey(ctx context.Context, in *Authe
 	return out, nil
 }
 
+func (c *memberRegistryClient) GetCallerIdentity(ctx context.Context, in *GetCallerIdentityRequest, opts ...grpc.CallOption) (*CallerIdentity, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CallerIdentity)
+	err := c.cc.Invoke(ctx, MemberRegistry_GetCallerIdentity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MemberRegistryServer is the server API for MemberRegistry service.
 // All implementations must embed UnimplementedMemberRegistryServer
 // for forward compatibility.
@@ -319,6 +333,9 @@ type MemberRegistryServer interface {
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*ApiKey, error)
 	// For the suite's services: who a key belongs to. No HTTP route.
 	AuthenticateApiKey(context.Context, *AuthenticateApiKeyRequest) (*AuthenticateApiKeyResponse, error)
+	// Who the calling key belongs to, for any authenticated caller: a web
+	// client shows it as "signed in as" and offers only what that caller may do.
+	GetCallerIdentity(context.Context, *GetCallerIdentityRequest) (*CallerIdentity, error)
 	mustEmbedUnimplementedMemberRegistryServer()
 }
 
@@ -382,6 +399,9 @@ func (UnimplementedMemberRegistryServer) RevokeApiKey(context.Context, *RevokeAp
 }
 func (UnimplementedMemberRegistryServer) AuthenticateApiKey(context.Context, *AuthenticateApiKeyRequest) (*AuthenticateApiKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AuthenticateApiKey not implemented")
+}
+func (UnimplementedMemberRegistryServer) GetCallerIdentity(context.Context, *GetCallerIdentityRequest) (*CallerIdentity, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCallerIdentity not implemented")
 }
 func (UnimplementedMemberRegistryServer) mustEmbedUnimplementedMemberRegistryServer() {}
 func (UnimplementedMemberRegistryServer) testEmbeddedByValue()                        {}
@@ -728,6 +748,24 @@ func _MemberRegistry_AuthenticateApiKey_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemberRegistry_GetCallerIdentity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCallerIdentityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemberRegistryServer).GetCallerIdentity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemberRegistry_GetCallerIdentity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemberRegistryServer).GetCallerIdentity(ctx, req.(*GetCallerIdentityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MemberRegistry_ServiceDesc is the grpc.ServiceDesc for MemberRegistry service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -806,6 +844,10 @@ var MemberRegistry_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AuthenticateApiKey",
 			Handler:    _MemberRegistry_AuthenticateApiKey_Handler,
+		},
+		{
+			MethodName: "GetCallerIdentity",
+			Handler:    _MemberRegistry_GetCallerIdentity_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
