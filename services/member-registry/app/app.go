@@ -34,18 +34,9 @@ type Config struct {
 	SessionSchedulingTimeout time.Duration
 }
 
-// Spec names the registry: its flags' MEMBER_REGISTRY_* variables, its
-// default port, its gRPC service and its bbolt file.
-var Spec = service.Spec{
-	Name: "member-registry", EnvPrefix: "MEMBER_REGISTRY", GRPCService: ServiceName,
-	DefaultAddr: ":50051", DBFile: DBFile,
-}
-
-// DBFile is the name of the bbolt file inside the data folder.
-const DBFile = "member.db"
-
-// ServiceName is the gRPC service, also used for its health status.
-const ServiceName = "alliance.member.v1.MemberRegistry"
+// Spec names the registry for kit/service: its flags' variables, default
+// port, gRPC service (its health status too) and bbolt file.
+var Spec = service.Spec{Name: "member-registry", EnvPrefix: "MEMBER_REGISTRY", GRPCService: memberv1.MemberRegistry_ServiceDesc.ServiceName, DefaultAddr: ":50051", DBFile: "member.db"}
 
 // BindFlags defines the registry's flags (and their MEMBER_REGISTRY_* variables) on fs.
 func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {

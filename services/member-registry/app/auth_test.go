@@ -299,7 +299,7 @@ func TestAuthenticateApiKeyForServices(t *testing.T) {
 func TestRawKeyIsNotInTheFile(t *testing.T) {
 	s, keyA := startSecured(t)
 	_, secret, _ := auth.ParseMemberKey(keyA)
-	raw, err := os.ReadFile(filepath.Join(s.dir, app.DBFile))
+	raw, err := os.ReadFile(filepath.Join(s.dir, app.Spec.DBFile))
 	if err != nil {
 		t.Fatal(err)
 	}

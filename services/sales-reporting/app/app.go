@@ -47,18 +47,9 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Spec names sales reporting: its flags' SALES_REPORTING_* variables, its
-// default port, its gRPC service and its bbolt file.
-var Spec = service.Spec{
-	Name: "sales-reporting", EnvPrefix: "SALES_REPORTING", GRPCService: ServiceName,
-	DefaultAddr: ":50053", DBFile: DBFile,
-}
-
-// DBFile is the name of the bbolt file inside the data folder.
-const DBFile = "sales.db"
-
-// ServiceName is the gRPC service, also used for its health status.
-const ServiceName = "alliance.sales.v1.SalesReporting"
+// Spec names sales reporting for kit/service: its flags' variables, default
+// port, gRPC service (its health status too) and bbolt file.
+var Spec = service.Spec{Name: "sales-reporting", EnvPrefix: "SALES_REPORTING", GRPCService: salesv1.SalesReporting_ServiceDesc.ServiceName, DefaultAddr: ":50053", DBFile: "sales.db"}
 
 // BindFlags defines the flags (and their SALES_REPORTING_* variables) on fs.
 func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {

@@ -52,7 +52,7 @@ func BenchmarkReportsAtScale(b *testing.B) {
 	if dir == "" {
 		dir = b.TempDir()
 	}
-	path := filepath.Join(dir, app.DBFile)
+	path := filepath.Join(dir, app.Spec.DBFile)
 	if _, err := os.Stat(path); err != nil {
 		start := time.Now()
 		if err := buildSales(path, *atScaleSales, *atScalePerSession); err != nil {

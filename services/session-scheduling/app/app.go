@@ -43,18 +43,9 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Spec names the scheduler: its flags' SESSION_SCHEDULING_* variables,
-// its default port, its gRPC service and its bbolt file.
-var Spec = service.Spec{
-	Name: "session-scheduling", EnvPrefix: "SESSION_SCHEDULING", GRPCService: ServiceName,
-	DefaultAddr: ":50052", DBFile: DBFile,
-}
-
-// DBFile is the name of the bbolt file inside the data folder.
-const DBFile = "session.db"
-
-// ServiceName is the gRPC service, also used for its health status.
-const ServiceName = "alliance.session.v1.SessionScheduler"
+// Spec names the scheduler for kit/service: its flags' variables, default
+// port, gRPC service (its health status too) and bbolt file.
+var Spec = service.Spec{Name: "session-scheduling", EnvPrefix: "SESSION_SCHEDULING", GRPCService: sessionv1.SessionScheduler_ServiceDesc.ServiceName, DefaultAddr: ":50052", DBFile: "session.db"}
 
 // BindFlags defines the scheduler's flags (and their SESSION_SCHEDULING_* variables) on fs.
 func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
