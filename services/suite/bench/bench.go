@@ -28,6 +28,7 @@ import (
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
@@ -35,6 +36,7 @@ import (
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"github.com/cqlive/alliance/services/suite/internal/proc"
 	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -93,10 +95,29 @@ func (s *Suite) Stop() { s.stop() }
 // Bearer is the value of the authorization header of the admin.
 func (s *Suite) Bearer() string { return "Bearer " + s.AdminKey }
 
-// Dial connects to addr as the admin.
-func (s *Suite) Dial(addr string) (*grpc.ClientConn, error) {
+// Clients are the admin's connections to the three services.
+type Clients struct {
+	Members  memberv1.MemberRegistryClient
+	Sessions sessionv1.SessionSchedulerClient
+	Sales    salesv1.SalesReportingClient
+	// SessionsHealth is session-scheduling's health check: a floor.
+	SessionsHealth healthpb.HealthClient
+}
+
+// Clients connects to the three services as the admin; the connections
+// close with the process.
+func (s *Suite) Clients() (Clients, error) {
 	creds := grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: s.AdminKey, Insecure: true})
-	return grpcx.Dial(addr, grpcx.DialOptions{Timeout: time.Minute, GRPC: []grpc.DialOption{creds}})
+	var ccs []*grpc.ClientConn
+	for _, addr := range []string{s.Addrs.MemberRegistry, s.Addrs.SessionScheduling, s.Addrs.SalesReporting} {
+		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: time.Minute, GRPC: []grpc.DialOption{creds}})
+		if err != nil {
+			return Clients{}, err
+		}
+		ccs = append(ccs, cc)
+	}
+	return Clients{Members: memberv1.NewMemberRegistryClient(ccs[0]), Sessions: sessionv1.NewSessionSchedulerClient(ccs[1]),
+		Sales: salesv1.NewSalesReportingClient(ccs[2]), SessionsHealth: healthpb.NewHealthClient(ccs[1])}, nil
 }
 
 // The fixture of Seed.

@@ -13,9 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
-	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 )
 
 // Gateway measures the gateway's price: RecordSale and GetMember over
@@ -48,17 +45,13 @@ func Gateway(args []string) error {
 		return err
 	}
 	defer s.Stop()
-	regConn, err := s.Dial(s.Addrs.MemberRegistry)
-	if err != nil {
-		return err
-	}
-	schedConn, err := s.Dial(s.Addrs.SessionScheduling)
+	c, err := s.Clients()
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	live, err := Seed(ctx, memberv1.NewMemberRegistryClient(regConn), sessionv1.NewSessionSchedulerClient(schedConn), 0)
+	live, err := Seed(ctx, c.Members, c.Sessions, 0)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}

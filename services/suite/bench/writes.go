@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
@@ -62,20 +61,11 @@ func Writes(args []string) error {
 		return err
 	}
 	defer s.Stop()
-	regConn, err := s.Dial(s.Addrs.MemberRegistry)
+	c, err := s.Clients()
 	if err != nil {
 		return err
 	}
-	schedConn, err := s.Dial(s.Addrs.SessionScheduling)
-	if err != nil {
-		return err
-	}
-	salesConn, err := s.Dial(s.Addrs.SalesReporting)
-	if err != nil {
-		return err
-	}
-	sc := sessionv1.NewSessionSchedulerClient(schedConn)
-	live, err := Seed(ctx, memberv1.NewMemberRegistryClient(regConn), sc, o.c)
+	live, err := Seed(ctx, c.Members, c.Sessions, o.c)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
@@ -121,17 +111,16 @@ func Writes(args []string) error {
 
 	// CreateSession needs a free slot per call, which ghz's templates cannot
 	// compute: a Go client with the same concurrency, against its own floor.
-	hc := healthpb.NewHealthClient(schedConn)
 	schedFloor := row{what: "Health/Check on session-scheduling", tool: "Go client", unit: "calls/s",
 		Figures: Load("Health/Check on session-scheduling", o.c, o.n, func(w, i int) error {
-			_, err := hc.Check(ctx, &healthpb.HealthCheckRequest{})
+			_, err := c.SessionsHealth.Check(ctx, &healthpb.HealthCheckRequest{})
 			return err
 		})}
 	start := time.Now().Add(time.Hour).Truncate(time.Hour)
 	cs := row{what: "CreateSession", tool: "Go client", unit: "calls/s", floor: schedFloor.what, floorRate: schedFloor.Rate,
 		Figures: Load("CreateSession", o.c, o.n, func(w, i int) error {
 			at := start.Add(time.Duration(i) * 30 * time.Minute)
-			_, err := sc.CreateSession(ctx, &sessionv1.CreateSessionRequest{Session: &sessionv1.Session{
+			_, err := c.Sessions.CreateSession(ctx, &sessionv1.CreateSessionRequest{Session: &sessionv1.Session{
 				Title: "bench", Host: Host(w), Studio: Studio(w),
 				Platform: typev1.Platform_PLATFORM_DOUYIN, StartTime: timestamppb.New(at), EndTime: timestamppb.New(at.Add(15 * time.Minute)),
 			}})
@@ -140,9 +129,8 @@ func Writes(args []string) error {
 	rows = append(rows, schedFloor, cs)
 
 	// ImportSales: durable lines per second over one stream and over four.
-	slc := salesv1.NewSalesReportingClient(salesConn)
 	for _, streams := range []int{1, 4} {
-		r, err := importRate(ctx, slc, live, streams, o.lines)
+		r, err := importRate(ctx, c.Sales, live, streams, o.lines)
 		if err != nil {
 			return err
 		}

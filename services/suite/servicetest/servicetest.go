@@ -22,19 +22,18 @@ import (
 	schedapp "github.com/cqlive/alliance/services/session-scheduling/app"
 )
 
-// common gives a service a data folder of its own and a short shutdown,
-// unless c sets them.
-func common(t testing.TB, c *service.Config) {
+// serve builds a service with build and serves it on loopback until the
+// test ends. The service gets a data folder of its own and a short
+// shutdown, unless c, the common part of its Config, sets them.
+func serve(t testing.TB, name string, c *service.Config, build func() (*grpcx.Server, error)) string {
+	t.Helper()
 	if c.DataDir == "" {
 		c.DataDir = t.TempDir()
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = time.Second
 	}
-}
-
-func serve(t testing.TB, name string, srv *grpcx.Server, err error) string {
-	t.Helper()
+	srv, err := build()
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -46,25 +45,19 @@ func serve(t testing.TB, name string, srv *grpcx.Server, err error) string {
 // removed).
 func Registry(t testing.TB, c memberapp.Config) string {
 	t.Helper()
-	common(t, &c.Config)
-	srv, err := memberapp.New(c, testkit.Quiet)
-	return serve(t, "member registry", srv, err)
+	return serve(t, "member registry", &c.Config, func() (*grpcx.Server, error) { return memberapp.New(c, testkit.Quiet) })
 }
 
 // Scheduler runs a real session scheduler with c and returns its address.
 func Scheduler(t testing.TB, c schedapp.Config) string {
 	t.Helper()
-	common(t, &c.Config)
-	srv, err := schedapp.New(c, testkit.Quiet)
-	return serve(t, "session scheduling", srv, err)
+	return serve(t, "session scheduling", &c.Config, func() (*grpcx.Server, error) { return schedapp.New(c, testkit.Quiet) })
 }
 
 // Sales runs real sales reporting with c and returns its address.
 func Sales(t testing.TB, c salesapp.Config) string {
 	t.Helper()
-	common(t, &c.Config)
-	srv, err := salesapp.New(c, testkit.Quiet)
-	return serve(t, "sales reporting", srv, err)
+	return serve(t, "sales reporting", &c.Config, func() (*grpcx.Server, error) { return salesapp.New(c, testkit.Quiet) })
 }
 
 // Gateway runs the real gateway with c and returns its base URL.
