@@ -1,11 +1,9 @@
 package service_test
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -103,17 +101,8 @@ func TestTheServerClosesWhatTheStartOpenedWhenItStops(t *testing.T) {
 	if len(c.closed) != 0 {
 		t.Fatalf("Abort after Serve closed %v", c.closed)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, lis) }()
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	_, stop := testkit.ServeOn(t, srv, "127.0.0.1:0")
+	stop()
 	if want := []string{"commit loop", "store"}; !slices.Equal(c.closed, want) {
 		t.Fatalf("closed %v, want %v", c.closed, want)
 	}
