@@ -52,13 +52,15 @@ type Figures struct {
 type Suite struct {
 	Addrs    layout.Addrs
 	AdminKey string
+	// Clients are the admin's connections to the three services.
+	Clients Clients
 	// Dir is its data folder, removed by Stop.
 	Dir  string
 	stop func()
 }
 
 // Up starts member-registry, session-scheduling and sales-reporting from
-// bin, and the gateway too with gateway. The processes log warnings only:
+// bin, and the gateway too with gateway, and connects to the three. The processes log warnings only:
 // logging every call would measure the terminal.
 func Up(bin string, gateway bool) (*Suite, error) {
 	dir, err := os.MkdirTemp("", "alliance-bench-")
@@ -86,6 +88,10 @@ func Up(bin string, gateway bool) (*Suite, error) {
 		return nil, err
 	}
 	s.stop = func() { stop(); os.RemoveAll(dir) }
+	if s.Clients, err = s.dial(); err != nil {
+		s.Stop()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -104,9 +110,9 @@ type Clients struct {
 	SessionsHealth healthpb.HealthClient
 }
 
-// Clients connects to the three services as the admin; the connections
+// dial connects to the three services as the admin; the connections
 // close with the process.
-func (s *Suite) Clients() (Clients, error) {
+func (s *Suite) dial() (Clients, error) {
 	creds := grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: s.AdminKey, Insecure: true})
 	var ccs []*grpc.ClientConn
 	for _, addr := range []string{s.Addrs.MemberRegistry, s.Addrs.SessionScheduling, s.Addrs.SalesReporting} {

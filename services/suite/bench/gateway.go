@@ -45,10 +45,7 @@ func Gateway(args []string) error {
 		return err
 	}
 	defer s.Stop()
-	c, err := s.Clients()
-	if err != nil {
-		return err
-	}
+	c := s.Clients
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	live, err := Seed(ctx, c.Members, c.Sessions, 0)

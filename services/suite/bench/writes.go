@@ -61,10 +61,7 @@ func Writes(args []string) error {
 		return err
 	}
 	defer s.Stop()
-	c, err := s.Clients()
-	if err != nil {
-		return err
-	}
+	c := s.Clients
 	live, err := Seed(ctx, c.Members, c.Sessions, o.c)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
