@@ -12,7 +12,7 @@ MODULES := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1
 SERVICES := member-registry session-scheduling sales-reporting gateway
 TEST_FLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: help tools generate check-generate lint vet fmt-check build test check-deploy images fuzz ci run demo bench bench-gateway replay-2020 soak check-readme clean console check-console
+.PHONY: help tools generate check-generate lint vet fmt-check check-modules build services test check-deploy images fuzz ci run demo bench bench-gateway replay-2020 soak check-readme clean console check-console
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,7 +21,10 @@ $(BIN)/%: tools/go.mod tools/go.sum
 	@mkdir -p $(BIN)
 	GOWORK=off $(GO) -C tools build -o $(BIN)/ $$(GOWORK=off $(GO) -C tools list -f '{{.ImportPath}}' tool | grep '/$*$$')
 
-tools: $(TOOL_BINS) ## Build the pinned tools (buf, protoc plugins, grpcurl, ghz) into bin/.
+tools: $(TOOL_BINS) ## Build the pinned tools (buf, protoc plugins, grpcurl, ghz) into bin/; `make ghz` builds one.
+
+.PHONY: $(TOOLS)
+$(TOOLS): %: $(BIN)/%
 
 generate: $(TOOL_BINS) ## Regenerate gen/ from proto/ with buf.
 	$(BIN)/buf generate
@@ -40,9 +43,24 @@ fmt-check: ## Fail if any Go file outside gen/ is not gofmt-formatted.
 	@out=$$(git ls-files -co --exclude-standard '*.go' | grep -v '^gen/' | xargs -r gofmt -l); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-build: tools ## Build the pinned tools and the service binaries into bin/.
+build: tools services ## Build the pinned tools and the service binaries into bin/.
+
+services: ## Build only the four service binaries into bin/.
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do echo "build $$s"; $(GO) build -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
+
+# Every module builds on its own (GOWORK=off: no service may lean on
+# another through the workspace) and is tidy; tools/ and deploy/ too.
+# A module of the services may require gen and kit, never another service.
+check-modules: ## Fail if a module is not tidy, does not build with GOWORK=off, or a service module requires another service.
+	@for m in $(MODULES) deploy; do echo "module $$m"; \
+	  (cd $$m && GOWORK=off $(GO) mod tidy -diff && GOWORK=off $(GO) build ./...) || { echo "$$m: run 'cd $$m && GOWORK=off go mod tidy' or fix its build"; exit 1; }; \
+	done
+	@echo "module tools (tool directives: built by make tools)"; cd tools && GOWORK=off $(GO) mod tidy -diff
+	@for s in $(SERVICES); do \
+	  deps=$$(GOWORK=off $(GO) -C services/$$s list -m all | awk '{print $$1}' | grep -E '/services/($(subst $(eval) ,|,$(SERVICES)))$$' | grep -v '/services/'$$s'$$'); \
+	  if [ -n "$$deps" ]; then echo "services/$$s requires another service: $$deps"; exit 1; fi; \
+	done
 
 CHROMIUM ?= $(or $(ALLIANCE_CHROMIUM),/usr/bin/chromium)
 
@@ -68,7 +86,7 @@ FUZZTIME ?= 60s
 fuzz: ## Run every fuzz target of every module for FUZZTIME each (60s); a failing input is kept in testdata/fuzz.
 	@GO=$(GO) services/suite/fuzz.sh $(FUZZTIME)
 
-ci: check-generate lint test check-deploy ## What CI runs: check-generate, lint, test, check-deploy, then every fuzz target for 10s (.ci/run adds check-console).
+ci: check-generate lint check-modules test check-deploy ## What CI runs: check-generate, lint, check-modules, test, check-deploy, then every fuzz target for 10s (.ci/run adds check-console).
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
 CONSOLE := services/console
@@ -89,32 +107,41 @@ RUN_FLAGS ?=
 DEMO_FLAGS ?=
 REPLAY_FLAGS ?=
 
-run: build ## Build and start the whole suite on the default ports, data in ./data; Ctrl-C stops it gracefully.
+# make run builds what it runs and grpcurl (the README's walkthrough uses
+# it), not buf, the protoc plugins or ghz: cold, those take many minutes.
+run: services grpcurl ## Build and start the whole suite on the default ports, data in ./data; Ctrl-C stops it gracefully.
 	@$(GO) build -o $(BIN)/alliance-run ./services/suite/cmd/alliance-run
 	@$(BIN)/alliance-run -bin $(BIN) -data-dir data $(RUN_FLAGS)
 
 demo: ## Load the demo alliance (3 weeks of history, today, upcoming) into the running suite; safe to rerun.
 	@$(GO) run ./services/suite/cmd/alliance-demo $(DEMO_FLAGS)
 
-BENCH_OUT := bench/latest.md
+BENCH_OUT := services/suite/bench/results/latest.md
+BENCH_CMD := $(BIN)/alliance-bench
 
-bench: build ## Every benchmark against real processes, as ratios to floors of the same run; writes bench/latest.md.
-	@mkdir -p bench
-	$(GO) build -o $(BIN)/alliance-bench ./services/suite/cmd/alliance-bench
+$(BENCH_CMD): FORCE
+	@$(GO) build -o $@ ./services/suite/cmd/alliance-bench
+
+# Benchmarks live in services/suite/bench behind one command, alliance-bench;
+# the in-process Go benchmarks stay beside their code. Peers (other
+# databases measured on the same workloads) belong in a module of their own
+# outside go.work, as deploy/ is, with a target of their own.
+bench: services ghz $(BENCH_CMD) ## Every benchmark, as ratios to floors of the same run; writes services/suite/bench/results/latest.md.
+	@mkdir -p $(dir $(BENCH_OUT))
 	@echo "# Benchmark results (make bench)" > $(BENCH_OUT)
 	@echo "" >> $(BENCH_OUT)
-	@echo "## Floors and writes (alliance-bench: ghz and a Go client against real processes)" >> $(BENCH_OUT)
-	$(BIN)/alliance-bench -bin $(BIN) | tee -a $(BENCH_OUT)
+	@echo "## Floors and writes (alliance-bench writes: ghz and a Go client against real processes)" >> $(BENCH_OUT)
+	$(BENCH_CMD) writes -bin $(BIN) | tee -a $(BENCH_OUT)
 	@echo "" >> $(BENCH_OUT)
-	@echo "## The HTTP path: gateway vs gRPC (services/suite/bench)" >> $(BENCH_OUT)
+	@echo "## The HTTP path: gateway vs gRPC (alliance-bench gateway)" >> $(BENCH_OUT)
 	@echo '```' >> $(BENCH_OUT)
-	$(GO) run ./services/suite/bench -bin $(BIN) 2>&1 | tee -a $(BENCH_OUT)
+	$(BENCH_CMD) gateway -bin $(BIN) 2>&1 | tee -a $(BENCH_OUT)
 	@echo '```' >> $(BENCH_OUT)
 	@echo "" >> $(BENCH_OUT)
-	@echo "## Reads: report latency over gRPC at 1M and 10M stored sales (querybench)" >> $(BENCH_OUT)
+	@echo "## Reads: report latency over gRPC at 1M and 10M stored sales (BenchmarkReportsAtScale)" >> $(BENCH_OUT)
 	@echo '```' >> $(BENCH_OUT)
-	$(GO) run ./services/sales-reporting/bench/querybench -sales 1000000 2>&1 | tee -a $(BENCH_OUT)
-	$(GO) run ./services/sales-reporting/bench/querybench -sales 10000000 -per-session 54 2>&1 | tee -a $(BENCH_OUT)
+	cd services/sales-reporting && $(GO) test -run '^$$' -bench ReportsAtScale -benchtime 2000x -timeout 2h ./app -args -sales 1000000 2>&1 | tee -a ../../$(BENCH_OUT)
+	cd services/sales-reporting && $(GO) test -run '^$$' -bench ReportsAtScale -benchtime 2000x -timeout 2h ./app -args -sales 10000000 -per-session 54 2>&1 | tee -a ../../$(BENCH_OUT)
 	@echo '```' >> $(BENCH_OUT)
 	@echo "" >> $(BENCH_OUT)
 	@echo "## Report engine in-process, and the scheduler's conflict check at 200,000 sessions (Go benchmarks)" >> $(BENCH_OUT)
@@ -125,24 +152,28 @@ bench: build ## Every benchmark against real processes, as ratios to floors of t
 	@echo '```' >> $(BENCH_OUT)
 	@echo "wrote $(BENCH_OUT)"
 
-bench-gateway: build ## RecordSale and GetMember over HTTP through the gateway vs gRPC (ghz), on a private suite.
-	$(GO) run ./services/suite/bench -bin $(BIN)
+bench-gateway: services ghz $(BENCH_CMD) ## RecordSale and GetMember over HTTP through the gateway vs gRPC (ghz), on a private suite.
+	$(BENCH_CMD) gateway -bin $(BIN)
 
-replay-2020: build ## Load the synthetic Chongqing 2020 (184,000 sessions, ~10 billion yuan) into a private suite and check the overview.
+REPLAY_DIR := data/replay-2020
+
+replay-2020: services ## Load the synthetic Chongqing 2020 (184,000 sessions, ~10 billion yuan) into data/replay-2020 (about 11 GB) and check the overview.
 	@$(GO) build -o $(BIN)/alliance-replay ./services/suite/cmd/alliance-replay
-	rm -rf data/replay-2020
-	$(BIN)/alliance-replay -start -bin $(BIN) -data-dir data/replay-2020 $(REPLAY_FLAGS)
+	rm -rf $(REPLAY_DIR)
+	$(BIN)/alliance-replay -start -bin $(BIN) -data-dir $(REPLAY_DIR) $(REPLAY_FLAGS)
 
 SOAK_FLAGS ?=
 
-soak: build ## Crash soak: kill -9 a random service 100 times under write load, then check nothing was lost or doubled (SOAK_FLAGS=-cycles 300).
+soak: services ## Crash soak: kill -9 a random service 100 times under write load, then check nothing was lost or doubled (SOAK_FLAGS=-cycles 300).
 	@$(GO) build -o $(BIN)/alliance-soak ./services/suite/cmd/alliance-soak
 	@uptime
 	$(BIN)/alliance-soak -bin $(BIN) $(SOAK_FLAGS)
 	@uptime
 
-check-readme: ## Run the README walkthrough; needs a fresh `make run` in another terminal.
+check-readme: ## Run the README walkthrough and compare each answer with its `# expect:` line; needs a fresh `make run` in another terminal.
 	services/suite/check-readme.sh README.md
 
-clean: ## Remove bin/ (not data/).
-	rm -rf $(BIN)
+clean: ## Remove bin/ and the replay's data/replay-2020 (not the data of make run).
+	rm -rf $(BIN) $(REPLAY_DIR)
+
+FORCE:

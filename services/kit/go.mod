@@ -20,4 +20,5 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
 )
 
+// The repository's own modules, outside a workspace (GOWORK=off).
 replace github.com/cqlive/alliance/gen => ../../gen

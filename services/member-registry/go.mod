@@ -2,11 +2,6 @@ module github.com/cqlive/alliance/services/member-registry
 
 go 1.26.0
 
-replace (
-	github.com/cqlive/alliance/gen => ../../gen
-	github.com/cqlive/alliance/services/kit => ../kit
-)
-
 require (
 	github.com/cqlive/alliance/gen v0.0.0
 	github.com/cqlive/alliance/services/kit v0.0.0
@@ -24,4 +19,10 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261019180522-ce908d29299b // indirect
+)
+
+// The repository's own modules, outside a workspace (GOWORK=off).
+replace (
+	github.com/cqlive/alliance/gen => ../../gen
+	github.com/cqlive/alliance/services/kit => ../kit
 )

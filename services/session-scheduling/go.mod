@@ -2,19 +2,9 @@ module github.com/cqlive/alliance/services/session-scheduling
 
 go 1.26.0
 
-replace (
-	github.com/cqlive/alliance/gen => ../../gen
-	github.com/cqlive/alliance/services/gateway => ../gateway
-	github.com/cqlive/alliance/services/kit => ../kit
-	github.com/cqlive/alliance/services/member-registry => ../member-registry
-	github.com/cqlive/alliance/services/sales-reporting => ../sales-reporting
-	github.com/cqlive/alliance/services/session-scheduling => ../session-scheduling
-)
-
 require (
 	github.com/cqlive/alliance/gen v0.0.0
 	github.com/cqlive/alliance/services/kit v0.0.0
-	github.com/cqlive/alliance/services/member-registry v0.0.0
 	go.etcd.io/bbolt v1.4.3
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
@@ -29,4 +19,10 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261019180522-ce908d29299b // indirect
+)
+
+// The repository's own modules, outside a workspace (GOWORK=off).
+replace (
+	github.com/cqlive/alliance/gen => ../../gen
+	github.com/cqlive/alliance/services/kit => ../kit
 )

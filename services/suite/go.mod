@@ -2,19 +2,11 @@ module github.com/cqlive/alliance/services/suite
 
 go 1.26.0
 
-replace (
-	github.com/cqlive/alliance/gen => ../../gen
-	github.com/cqlive/alliance/services/gateway => ../gateway
-	github.com/cqlive/alliance/services/kit => ../kit
-	github.com/cqlive/alliance/services/member-registry => ../member-registry
-	github.com/cqlive/alliance/services/sales-reporting => ../sales-reporting
-	github.com/cqlive/alliance/services/session-scheduling => ../session-scheduling
-)
-
 require (
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/cqlive/alliance/gen v0.0.0
+	github.com/cqlive/alliance/services/gateway v0.0.0
 	github.com/cqlive/alliance/services/kit v0.0.0
 	github.com/cqlive/alliance/services/member-registry v0.0.0
 	github.com/cqlive/alliance/services/sales-reporting v0.0.0
@@ -25,6 +17,7 @@ require (
 )
 
 require (
+	github.com/cqlive/alliance/services/console v0.0.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.33.0 // indirect
 	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
@@ -34,4 +27,15 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261019180522-ce908d29299b // indirect
+)
+
+// The repository's own modules, outside a workspace (GOWORK=off).
+replace (
+	github.com/cqlive/alliance/gen => ../../gen
+	github.com/cqlive/alliance/services/console => ../console
+	github.com/cqlive/alliance/services/gateway => ../gateway
+	github.com/cqlive/alliance/services/kit => ../kit
+	github.com/cqlive/alliance/services/member-registry => ../member-registry
+	github.com/cqlive/alliance/services/sales-reporting => ../sales-reporting
+	github.com/cqlive/alliance/services/session-scheduling => ../session-scheduling
 )

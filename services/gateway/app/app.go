@@ -20,7 +20,7 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/console"
 	"github.com/cqlive/alliance/services/kit/grpcx"
-	"github.com/cqlive/alliance/services/kit/runner"
+	"github.com/cqlive/alliance/services/kit/service"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -191,17 +191,11 @@ func Main(args []string) error {
 	if err := c.BindFlags(fs).Parse(args); err != nil {
 		return err
 	}
-	log := runner.Logger("gateway", c.LogLevel)
-	g, err := New(c, log)
+	g, err := New(c, service.Logger("gateway", c.LogLevel))
 	if err != nil {
 		return err
 	}
-	lis, err := runner.Listen(c.HTTPAddr)
-	if err != nil {
-		g.close()
-		return err
-	}
-	ctx, stop := runner.SignalContext()
-	defer stop()
-	return g.Serve(ctx, lis)
+	// The connections to the services are lazy: nothing to close when the
+	// address cannot be listened on, before the process exits.
+	return service.Serve(g, c.HTTPAddr)
 }

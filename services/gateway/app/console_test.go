@@ -145,19 +145,19 @@ func TestTheConsoleIsServedAtTheRoot(t *testing.T) {
 	})
 	t.Run("a write outside /v1/ is 405 with a Status", func(t *testing.T) {
 		r := do(t, "POST", e.url+"/members", `{}`, nil)
-		if r.code != 405 || reason(r) != "METHOD_NOT_ALLOWED" || r.header.Get("Allow") != "GET, HEAD" {
-			t.Errorf("got %d %s %v", r.code, r.raw, r.header)
+		if r.Code != 405 || r.Reason() != "METHOD_NOT_ALLOWED" || r.Header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("got %d %s %v", r.Code, r.Raw, r.Header)
 		}
 	})
 	t.Run("the API keeps its routes and errors", func(t *testing.T) {
-		if r := do(t, "GET", e.url+"/v1/districts", "", nil); r.code != 200 {
-			t.Errorf("/v1/districts: %d %s", r.code, r.raw)
+		if r := do(t, "GET", e.url+"/v1/districts", "", nil); r.Code != 200 {
+			t.Errorf("/v1/districts: %d %s", r.Code, r.Raw)
 		}
-		if r := do(t, "GET", e.url+"/v1/no-such-route", "", nil); r.code != 404 || reason(r) != "ROUTE_NOT_FOUND" {
-			t.Errorf("/v1/no-such-route: %d %s", r.code, r.raw)
+		if r := do(t, "GET", e.url+"/v1/no-such-route", "", nil); r.Code != 404 || r.Reason() != "ROUTE_NOT_FOUND" {
+			t.Errorf("/v1/no-such-route: %d %s", r.Code, r.Raw)
 		}
-		if r := do(t, "GET", e.url+"/openapi/", "", nil); r.code != 200 || !strings.Contains(r.raw, "member_registry") {
-			t.Errorf("/openapi/: %d %s", r.code, r.raw)
+		if r := do(t, "GET", e.url+"/openapi/", "", nil); r.Code != 200 || !strings.Contains(r.Raw, "member_registry") {
+			t.Errorf("/openapi/: %d %s", r.Code, r.Raw)
 		}
 	})
 }

@@ -1,11 +1,8 @@
 package app_test
 
 import (
-	"context"
 	"crypto/tls"
-	"github.com/cqlive/alliance/services/kit/auth"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,10 +11,10 @@ import (
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/gateway/app"
+	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/kit/tlsx"
 	"github.com/cqlive/alliance/services/kit/tlsx/tlsxtest"
-	member "github.com/cqlive/alliance/services/member-registry/app"
 )
 
 // startTLS runs the registry and two stand-ins with TLS that requires a
@@ -25,15 +22,11 @@ import (
 func startTLS(t *testing.T, certs tlsxtest.Files, mutate func(*app.Config)) string {
 	t.Helper()
 	server := tlsx.Config{CertFile: certs.ServerCert, KeyFile: certs.ServerKey, ClientCAFile: certs.CA}
-	reg, err := member.New(member.Config{DataDir: t.TempDir(), Security: auth.Security{TLS: server}}, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	regAddr := testkit.Serve(t, reg)
 	opts, err := server.ServerOptions()
 	if err != nil {
 		t.Fatal(err)
 	}
+	regAddr := testkit.Serve(t, registry().Server(grpcx.ServerOptions{GRPC: opts}))
 	sessAddr, _ := healthOnly(t, sessionv1.SessionScheduler_ServiceDesc.ServiceName, opts...)
 	salesAddr, _ := healthOnly(t, salesv1.SalesReporting_ServiceDesc.ServiceName, opts...)
 	c := app.Config{
@@ -41,24 +34,11 @@ func startTLS(t *testing.T, certs tlsxtest.Files, mutate func(*app.Config)) stri
 		MaxBodyBytes: 1 << 20, ReadyTimeout: 2 * time.Second,
 	}
 	mutate(&c)
-	gw, err := app.New(c, quiet())
+	gw, err := app.New(c, testkit.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- gw.Serve(ctx, lis) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("gateway stopped with error: %v", err)
-		}
-	})
-	return lis.Addr().String()
+	return testkit.Serve(t, gw)
 }
 
 func get(client *http.Client, url string) (int, string, error) {
@@ -79,7 +59,7 @@ func TestHTTPSAndMutualTLSToTheServices(t *testing.T) {
 			CAFile: certs.CA, ClientCertFile: certs.ClientCert, ClientKeyFile: certs.ClientKey,
 		}
 	})
-	withCert := &http.Client{Transport: withKey{&http.Transport{TLSClientConfig: certs.ClientConfig(t, true), ForceAttemptHTTP2: true}}}
+	withCert := &http.Client{Transport: withKey(&http.Transport{TLSClientConfig: certs.ClientConfig(t, true), ForceAttemptHTTP2: true})}
 
 	t.Run("a client with a certificate gets HTTP/2 over TLS, and the services answer over mutual TLS", func(t *testing.T) {
 		resp, err := withCert.Get("https://" + addr + "/v1/districts")
@@ -140,7 +120,7 @@ func TestWithoutItsClientCertificateTheGatewayIsNotReady(t *testing.T) {
 		c.TLS = tlsx.Config{CertFile: certs.ServerCert, KeyFile: certs.ServerKey, CAFile: certs.CA}
 		c.CallTimeout = 2 * time.Second
 	})
-	client := &http.Client{Transport: withKey{&http.Transport{TLSClientConfig: certs.ClientConfig(t, false)}}}
+	client := &http.Client{Transport: withKey(&http.Transport{TLSClientConfig: certs.ClientConfig(t, false)})}
 	if code, body, err := get(client, "https://"+addr+"/readyz"); err != nil || code != 503 {
 		t.Errorf("readyz: %d %s %v", code, body, err)
 	}
@@ -160,7 +140,7 @@ func TestTLSFlags(t *testing.T) {
 		{"a CA file that does not exist", tlsx.Config{CAFile: "/nonexistent-ca.pem"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := app.New(app.Config{MaxBodyBytes: 1, TLS: tc.tls}, quiet()); err == nil {
+			if _, err := app.New(app.Config{MaxBodyBytes: 1, TLS: tc.tls}, testkit.Quiet); err == nil {
 				t.Error("accepted")
 			}
 		})

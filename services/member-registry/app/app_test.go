@@ -3,8 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +14,7 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/member-registry/app"
 	"google.golang.org/grpc/codes"
@@ -23,12 +22,10 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
 // startRegistry runs a real registry on loopback over a bbolt file in dir.
 func startRegistry(t *testing.T, dir string) memberv1.MemberRegistryClient {
 	t.Helper()
-	srv, err := app.New(app.Config{DataDir: dir}, quiet)
+	srv, err := app.New(app.Config{Config: service.Config{DataDir: dir}}, testkit.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,15 +35,7 @@ func startRegistry(t *testing.T, dir string) memberv1.MemberRegistryClient {
 // wantErr checks a call failed with the code and ErrorInfo reason.
 func wantErr(t *testing.T, err error, code codes.Code, reason string) {
 	t.Helper()
-	if status.Code(err) != code {
-		t.Fatalf("code = %v (%v), want %v", status.Code(err), err, code)
-	}
-	if got := grpcx.Reason(err); got != reason {
-		t.Fatalf("reason = %q (%v), want %q", got, err, reason)
-	}
-	if d := grpcx.ErrorInfo(err).GetDomain(); d != "member.alliance" {
-		t.Fatalf("domain = %q", d)
-	}
+	testkit.WantError(t, err, code, reason, "member.alliance")
 }
 
 func must[T any](t *testing.T) func(v T, err error) T {
@@ -108,7 +97,7 @@ func TestDistrictsFileReplacesTheList(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "d.json")
 	os.WriteFile(file, []byte(`[{"code":"xiangcheng","display_name":"乡城"}]`), 0o600)
-	srv, err := app.New(app.Config{DataDir: dir, DistrictsFile: file}, quiet)
+	srv, err := app.New(app.Config{Config: service.Config{DataDir: dir}, DistrictsFile: file}, testkit.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -517,24 +506,18 @@ func TestPagingThrough2500Members(t *testing.T) {
 
 func TestRestartKeepsEveryRecordAndTokens(t *testing.T) {
 	dir := t.TempDir()
-	srv, err := app.New(app.Config{DataDir: dir}, quiet)
+	srv, err := app.New(app.Config{Config: service.Config{DataDir: dir}}, testkit.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	serveCtx, stop := context.WithCancel(context.Background())
-	lis := listen(t)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(serveCtx, lis) }()
-	c := memberv1.NewMemberRegistryClient(testkit.Dial(t, lis.Addr().String()))
+	addr, stop := testkit.ServeOn(t, srv, "127.0.0.1:0")
+	c := memberv1.NewMemberRegistryClient(testkit.Dial(t, addr))
 	for i := range 5 {
 		create(t, c, fmt.Sprintf("m%d", i), ofKind(memberv1.MemberKind_MEMBER_KIND_MERCHANT, "banan"))
 	}
 	p := must[*memberv1.Product](t)(c.CreateProduct(ctx, &memberv1.CreateProductRequest{Parent: "members/m0", Product: tea()}))
 	page := must[*memberv1.ListMembersResponse](t)(c.ListMembers(ctx, &memberv1.ListMembersRequest{PageSize: 2}))
 	stop()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 
 	c2 := startRegistry(t, dir)
 	rest := must[*memberv1.ListMembersResponse](t)(c2.ListMembers(ctx, &memberv1.ListMembersRequest{PageSize: 10, PageToken: page.NextPageToken}))

@@ -12,6 +12,7 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/member-registry/app"
 	"github.com/cqlive/alliance/services/member-registry/internal/rpc"
@@ -48,7 +49,7 @@ func startSecured(t *testing.T) (*secured, string) {
 	dir := t.TempDir()
 	admin := auth.NewAdminKey()
 	secret := auth.ServiceSecret(auth.RandomSecret(32))
-	srv, err := app.New(app.Config{DataDir: dir, Security: auth.Security{Admin: auth.NewAdminKeysFor(admin), ServiceSecret: secret}}, quiet)
+	srv, err := app.New(app.Config{Config: service.Config{DataDir: dir, Security: auth.Security{Admin: auth.NewAdminKeysFor(admin), ServiceSecret: secret}}}, testkit.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ func TestAuthenticateApiKeyForServices(t *testing.T) {
 func TestRawKeyIsNotInTheFile(t *testing.T) {
 	s, keyA := startSecured(t)
 	_, secret, _ := auth.ParseMemberKey(keyA)
-	raw, err := os.ReadFile(filepath.Join(s.dir, app.DBFile))
+	raw, err := os.ReadFile(filepath.Join(s.dir, app.Spec.DBFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +8,7 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/member-registry/app"
 	"google.golang.org/grpc/codes"
@@ -78,17 +78,8 @@ func TestAProductTakesItsCategoryFromTheList(t *testing.T) {
 // serveStoppable runs srv on loopback until stop is called.
 func serveStoppable(t *testing.T, srv *grpcx.Server) (memberv1.MemberRegistryClient, func()) {
 	t.Helper()
-	serveCtx, cancel := context.WithCancel(context.Background())
-	lis := listen(t)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(serveCtx, lis) }()
-	stop := func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-	}
-	return memberv1.NewMemberRegistryClient(testkit.Dial(t, lis.Addr().String())), stop
+	addr, stop := testkit.ServeOn(t, srv, "127.0.0.1:0")
+	return memberv1.NewMemberRegistryClient(testkit.Dial(t, addr)), stop
 }
 
 // TestProductsOfAnOldCategoryStayReadable: a product stored under a
@@ -100,7 +91,7 @@ func TestProductsOfAnOldCategoryStayReadable(t *testing.T) {
 	if err := os.WriteFile(file, []byte(`[{"code":"tea","display_name":"茶叶"},{"code":"mooncakes","display_name":"月饼"}]`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := app.New(app.Config{DataDir: dir, CategoriesFile: file}, quiet)
+	srv, err := app.New(app.Config{Config: service.Config{DataDir: dir}, CategoriesFile: file}, testkit.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +137,7 @@ func TestACategoriesFileIsChecked(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, "c.json")
 			os.WriteFile(file, []byte(content), 0o600)
-			if srv, err := app.New(app.Config{DataDir: dir, CategoriesFile: file}, quiet); err == nil {
+			if srv, err := app.New(app.Config{Config: service.Config{DataDir: dir}, CategoriesFile: file}, testkit.Quiet); err == nil {
 				testkit.Serve(t, srv) // closes it
 				t.Fatal("accepted")
 			}

@@ -8,6 +8,7 @@ import (
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/member-registry/app"
 	"google.golang.org/grpc/codes"
@@ -15,12 +16,7 @@ import (
 )
 
 // deadAddr is a loopback address nothing listens on.
-func deadAddr(t *testing.T) string {
-	l := listen(t)
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
+func deadAddr(t *testing.T) string { return testkit.FreeAddr(t) }
 
 // silentAddr accepts connections and never answers: a session-scheduling
 // that hangs.
@@ -32,8 +28,7 @@ func silentAddr(t *testing.T) string {
 // silentServer is silentAddr, and a channel that is closed at the first
 // connection.
 func silentServer(t *testing.T) (string, <-chan struct{}) {
-	l := listen(t)
-	t.Cleanup(func() { l.Close() })
+	l := testkit.Listen(t)
 	accepted := make(chan struct{})
 	go func() {
 		var held []net.Conn
@@ -74,7 +69,7 @@ func TestRemovingAStudioNeedsSessionScheduling(t *testing.T) {
 		"not configured": "",
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv, err := app.New(app.Config{DataDir: t.TempDir(), SessionSchedulingAddr: addr, SessionSchedulingTimeout: 500 * time.Millisecond}, quiet)
+			srv, err := app.New(app.Config{Config: service.Config{DataDir: t.TempDir()}, SessionSchedulingAddr: addr, SessionSchedulingTimeout: 500 * time.Millisecond}, testkit.Quiet)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +113,7 @@ func TestRemovingAStudioNeedsSessionScheduling(t *testing.T) {
 // other writes go on while it waits.
 func TestAHangingSessionSchedulingHoldsNoWrites(t *testing.T) {
 	addr, asked := silentServer(t)
-	srv, err := app.New(app.Config{DataDir: t.TempDir(), SessionSchedulingAddr: addr, SessionSchedulingTimeout: 2 * time.Second}, quiet)
+	srv, err := app.New(app.Config{Config: service.Config{DataDir: t.TempDir()}, SessionSchedulingAddr: addr, SessionSchedulingTimeout: 2 * time.Second}, testkit.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

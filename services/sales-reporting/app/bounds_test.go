@@ -209,7 +209,7 @@ func TestLineBoundsKeepEveryFigureInsideInt64(t *testing.T) {
 	// The alliance's totals one line short of int64's limit, as a long
 	// history would leave them.
 	e.stop()
-	st, err := store.Open(filepath.Join(e.cfg.DataDir, app.DBFile), boltdb.Options{})
+	st, err := store.Open(filepath.Join(e.cfg.DataDir, app.Spec.DBFile), boltdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +19,6 @@ import (
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
-	"github.com/cqlive/alliance/services/sales-reporting/internal/testenv"
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -35,18 +33,9 @@ type salesProcess struct {
 	done chan error
 }
 
-func freeAddr(t *testing.T) string {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lis.Close()
-	return lis.Addr().String()
-}
-
 func startProcess(t *testing.T, bin string, args ...string) *salesProcess {
 	t.Helper()
-	p := &salesProcess{t: t, addr: freeAddr(t), done: make(chan error, 1)}
+	p := &salesProcess{t: t, addr: testkit.FreeAddr(t), done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, append([]string{"-grpc-addr", p.addr, "-log-level", "warn"}, args...)...)
 	p.cmd.Stderr = os.Stderr
 	if err := p.cmd.Start(); err != nil {
@@ -70,8 +59,8 @@ func startProcess(t *testing.T, bin string, args ...string) *salesProcess {
 // TestCrashMidImport imports 100,000 sales in chunks of 5,000, one stream
 // per chunk, into the real binary; kills it with SIGKILL in the middle of a
 // chunk; restarts it on the same data folder; and re-sends every chunk
-// that was not acknowledged. Dependencies run in this process: the real
-// member registry, and the map-backed scheduler (the sessions are past).
+// that was not acknowledged. Dependencies run in this process: a member
+// registry (memberfake), and the map-backed scheduler (the sessions are past).
 func TestCrashMidImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -82,16 +71,12 @@ func TestCrashMidImport(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	ctx := context.Background()
-	reg, err := testenv.Registry(t.TempDir())
+	regAddr := testkit.Serve(t, newRegistry().Server(grpcx.ServerOptions{}))
+	a, err := seed(ctx, testkit.Dial(t, regAddr))
 	if err != nil {
 		t.Fatal(err)
 	}
-	regAddr := testkit.Serve(t, reg)
-	a, err := testenv.Seed(ctx, testkit.Dial(t, regAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sched := testenv.NewScheduler()
+	sched := newScheduler()
 	const sessions = 10
 	for i := range sessions {
 		sched.Put(a.Session(fmt.Sprintf("crash-%d", i), sessionv1.SessionState_SESSION_STATE_ENDED, t0, t0.Add(3*time.Hour)))

@@ -11,9 +11,9 @@ import (
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/sales-reporting/app"
-	"github.com/cqlive/alliance/services/sales-reporting/internal/testenv"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/prototext"
@@ -272,8 +272,8 @@ func TestTheReportingCurrencyMustBeAnISO4217Code(t *testing.T) {
 		ok       bool
 	}{{"CNY", true}, {"USD", true}, {"RMB", false}, {"cny", false}, {"CN", false}, {"人民币", false}} {
 		t.Run(c.currency, func(t *testing.T) {
-			srv, err := app.New(app.Config{DataDir: t.TempDir(), Currency: c.currency, MemberRegistryAddr: "127.0.0.1:1",
-				SessionSchedulingAddr: "127.0.0.1:1", ShutdownTimeout: time.Second}, testenv.Quiet)
+			srv, err := app.New(app.Config{Config: service.Config{DataDir: t.TempDir(), ShutdownTimeout: time.Second},
+				Currency: c.currency, MemberRegistryAddr: "127.0.0.1:1", SessionSchedulingAddr: "127.0.0.1:1"}, testkit.Quiet)
 			if c.ok != (err == nil) {
 				t.Fatalf("currency %q: %v", c.currency, err)
 			}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,11 +11,11 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
+	"github.com/cqlive/alliance/services/kit/testkit/memberfake"
 	"github.com/cqlive/alliance/services/sales-reporting/app"
-	"github.com/cqlive/alliance/services/sales-reporting/internal/testenv"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -35,35 +33,19 @@ func mustZone(name string) *time.Location {
 // Chongqing, so a session of a few hours crosses midnight there.
 var t0 = time.Date(2026, 3, 10, 20, 0, 0, 0, shanghai)
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-// env is a real member registry, a map-backed session scheduler and a real
-// sales-reporting server, all gRPC on loopback.
+// env is a member registry (memberfake), a map-backed session scheduler
+// and a real sales-reporting server, all gRPC on loopback.
 type env struct {
 	t     testing.TB
-	a     *testenv.Alliance
-	sched *testenv.Scheduler
-	clock *clock
+	a     *alliance
+	reg   *memberfake.Registry
+	sched *fakeScheduler
+	clock *testkit.Clock
 	cfg   app.Config
 	sales salesv1.SalesReportingClient
 	stop  func()
 	addr  string
-	// regAddr is the member registry's (no authentication: tests issue keys).
+	// regAddr is the member registry's (it checks no caller: tests issue keys).
 	regAddr string
 	// schedAddr is the scheduler's.
 	schedAddr string
@@ -82,17 +64,14 @@ func newEnv(t *testing.T) *env { return newEnvTB(t) }
 
 func newEnvTB(t testing.TB) *env {
 	t.Helper()
-	reg, err := testenv.Registry(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	regAddr := testkit.Serve(t, reg)
+	reg := newRegistry()
+	regAddr := testkit.Serve(t, reg.Server(grpcx.ServerOptions{}))
 	ctx := context.Background()
-	a, err := testenv.Seed(ctx, testkit.Dial(t, regAddr))
+	a, err := seed(ctx, testkit.Dial(t, regAddr))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sched := testenv.NewScheduler()
+	sched := newScheduler()
 	sched.Put(a.Session("ended", sessionv1.SessionState_SESSION_STATE_ENDED, t0, t0.Add(3*time.Hour)))
 	sched.Put(a.Session("live", sessionv1.SessionState_SESSION_STATE_LIVE, t0, t0.Add(3*time.Hour)))
 	sched.Put(a.Session("scheduled", sessionv1.SessionState_SESSION_STATE_SCHEDULED, t0.Add(24*time.Hour), t0.Add(26*time.Hour)))
@@ -102,10 +81,10 @@ func newEnvTB(t testing.TB) *env {
 	sched.Put(k)
 	schedAddr := testkit.Serve(t, sched.Server())
 
-	e := &env{t: t, a: a, sched: sched, clock: &clock{now: t0.Add(2 * time.Hour)}, regAddr: regAddr, schedAddr: schedAddr}
+	e := &env{t: t, a: a, reg: reg, sched: sched, clock: testkit.NewClock(t0.Add(2 * time.Hour)), regAddr: regAddr, schedAddr: schedAddr}
 	e.cfg = app.Config{
-		DataDir: t.TempDir(), MemberRegistryAddr: regAddr, SessionSchedulingAddr: schedAddr,
-		ShutdownTimeout: 5 * time.Second, DependencyTimeout: time.Second, Now: e.clock.Now,
+		Config:             service.Config{DataDir: t.TempDir(), ShutdownTimeout: 5 * time.Second},
+		MemberRegistryAddr: regAddr, SessionSchedulingAddr: schedAddr, DependencyTimeout: time.Second, Now: e.clock.Now,
 	}
 	e.start()
 	return e
@@ -114,27 +93,11 @@ func newEnvTB(t testing.TB) *env {
 // start runs the sales server over e.cfg.DataDir until stop or the test's end.
 func (e *env) start() {
 	e.t.Helper()
-	srv, err := app.New(e.cfg, testenv.Quiet)
+	srv, err := app.New(e.cfg, testkit.Quiet)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	wait := testenv.Serve(ctx, srv, lis)
-	var once sync.Once
-	e.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := wait(); err != nil {
-				e.t.Errorf("sales server stopped with %v", err)
-			}
-		})
-	}
-	e.t.Cleanup(e.stop)
-	e.addr = lis.Addr().String()
+	e.addr, e.stop = testkit.ServeOn(e.t, srv, "127.0.0.1:0")
 	e.sales = salesv1.NewSalesReportingClient(testkit.Dial(e.t, e.addr))
 }
 
@@ -214,15 +177,16 @@ func (e *env) total(start, end string) *salesv1.Metrics {
 	return r.GetTotals()
 }
 
-// wantErr checks a status's code and ErrorInfo reason (and domain).
+// wantErr checks a status's code and ErrorInfo reason, and its domain:
+// this service's, except for an outage of a dependency, which may be told
+// by the kit's key check.
 func wantErr(t *testing.T, err error, code codes.Code, reason string) {
 	t.Helper()
-	if status.Code(err) != code || grpcx.Reason(err) != reason {
-		t.Fatalf("got %v (reason %q), want %s %s", err, grpcx.Reason(err), code, reason)
+	domain := "sales.alliance"
+	if reason == "DEPENDENCY_UNAVAILABLE" {
+		domain = ""
 	}
-	if ei := grpcx.ErrorInfo(err); ei.GetDomain() != "sales.alliance" && reason != "DEPENDENCY_UNAVAILABLE" {
-		t.Fatalf("domain %q, want sales.alliance", ei.GetDomain())
-	}
+	testkit.WantError(t, err, code, reason, domain)
 }
 
 func ext(prefix string, i int) string { return fmt.Sprintf("%s-%06d", prefix, i) }

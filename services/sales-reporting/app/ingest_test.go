@@ -8,8 +8,8 @@ import (
 	"time"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/sales-reporting/app"
-	"github.com/cqlive/alliance/services/sales-reporting/internal/testenv"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 )
@@ -239,7 +239,7 @@ func TestLockedDataFolderFailsFast(t *testing.T) {
 	e := newEnv(t)
 	cfg := e.cfg
 	cfg.LockTimeout = 100 * time.Millisecond
-	if _, err := app.New(cfg, testenv.Quiet); err == nil {
+	if _, err := app.New(cfg, testkit.Quiet); err == nil {
 		t.Fatal("a second server on the same data folder started")
 	}
 }

@@ -13,9 +13,10 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// TestIngestionRules checks every rule of API.md with its code and reason,
-// over the real gRPC server. Sessions come from the map-backed scheduler,
-// since some are in the past; members and products from the real registry.
+// TestIngestionRules checks every ingestion rule (docs/API.md) with its
+// code and reason, over the real gRPC server. Sessions come from the
+// map-backed scheduler, since some are in the past; members and products
+// from the registry (memberfake).
 func TestIngestionRules(t *testing.T) {
 	e := newEnv(t)
 	a := e.a

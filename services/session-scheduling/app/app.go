@@ -1,13 +1,12 @@
 // Package app assembles the session scheduler: configuration, store, the
 // member-registry client, rules and gRPC server. cmd/session-scheduling
-// runs it; other services' tests use New to run a real scheduler on loopback.
+// runs it; the suite's tests use New to run a real scheduler on loopback.
 package app
 
 import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
@@ -17,7 +16,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
-	"github.com/cqlive/alliance/services/kit/runner"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/members"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/rpc"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
@@ -27,8 +26,8 @@ import (
 
 // Config of the session scheduler.
 type Config struct {
-	GRPCAddr           string
-	DataDir            string
+	// Address, data folder, log level, timeouts, keys and TLS.
+	service.Config
 	MemberRegistryAddr string
 	// Booking rules: the studio changeover buffer, the shortest and longest
 	// session, how far in the past a new session may start, and how far
@@ -38,33 +37,20 @@ type Config struct {
 	MaxLength        time.Duration
 	StartLeeway      time.Duration
 	BookingHorizon   time.Duration
-	ShutdownTimeout  time.Duration
-	LockTimeout      time.Duration
 	// RegistryTimeout bounds each call to the member registry.
 	RegistryTimeout time.Duration
-	LogLevel        string
 	// Now is the clock; nil means time.Now. Tests inject one.
 	Now func() time.Time
-	// Keys and TLS (see auth.Security).
-	auth.Security
-	// Extra interceptors and server options.
-	Unary      []grpc.UnaryServerInterceptor
-	Stream     []grpc.StreamServerInterceptor
-	GRPCServer []grpc.ServerOption
 }
 
-// DBFile is the name of the bbolt file inside the data folder.
-const DBFile = "session.db"
-
-// ServiceName is the gRPC service, also used for its health status.
-const ServiceName = "alliance.session.v1.SessionScheduler"
+// Spec names the scheduler for kit/service: its flags' variables, default
+// port, gRPC service (its health status too) and bbolt file.
+var Spec = service.Spec{Name: "session-scheduling", EnvPrefix: "SESSION_SCHEDULING", GRPCService: sessionv1.SessionScheduler_ServiceDesc.ServiceName, DefaultAddr: ":50052", DBFile: "session.db"}
 
 // BindFlags defines the scheduler's flags (and their SESSION_SCHEDULING_* variables) on fs.
 func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
-	s := config.New(fs, "SESSION_SCHEDULING")
+	s := c.Config.BindFlags(fs, Spec)
 	d := scheduling.DefaultRules
-	s.String(&c.GRPCAddr, "grpc-addr", ":50052", "gRPC listen address")
-	s.String(&c.DataDir, "data-dir", "data", "folder of session.db")
 	s.String(&c.MemberRegistryAddr, "member-registry-addr", "localhost:50051", "gRPC address of member-registry")
 	s.Duration(&c.ChangeoverBuffer, "changeover-buffer", d.ChangeoverBuffer, "least time between two sessions of one studio")
 	s.Duration(&c.MinLength, "min-length", d.MinLength, "shortest session")
@@ -72,10 +58,6 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.Duration(&c.StartLeeway, "start-leeway", d.StartLeeway, "how far in the past a new session may start")
 	s.Duration(&c.BookingHorizon, "booking-horizon", d.Horizon, "how far ahead of now a session may start (also the latest start of an imported one)")
 	s.Duration(&c.RegistryTimeout, "registry-timeout", 3*time.Second, "deadline of each call to member-registry")
-	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
-	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
-	s.Duration(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for the data file's lock")
-	c.Security.BindFlags(s)
 	return s
 }
 
@@ -117,66 +99,31 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if c.MemberRegistryAddr == "" {
 		c.MemberRegistryAddr = "localhost:50051"
 	}
-	st, err := store.Open(filepath.Join(c.DataDir, DBFile), boltdb.Options{LockTimeout: c.LockTimeout})
+	b := service.Start(c.Config, Spec, log)
+	defer b.Abort()
+	st, err := store.Open(b.DBPath(), b.BoltOptions())
 	if err != nil {
 		return nil, err
 	}
+	b.OnClose(st.Close)
 	key, err := boltdb.Secret(st.DB, "page-token")
 	if err != nil {
-		_ = st.Close()
 		return nil, err
 	}
 	// The registry's member checks and key checks run as this service.
-	dial, err := auth.ClientOptions("session-scheduling", c.ServiceSecret, c.TLS)
+	cc, err := b.Dial("member registry", c.MemberRegistryAddr, c.RegistryTimeout)
 	if err != nil {
-		_ = st.Close()
 		return nil, err
-	}
-	tlsOpts, err := c.TLS.ServerOptions()
-	if err != nil {
-		_ = st.Close()
-		return nil, err
-	}
-	cc, err := grpcx.Dial(c.MemberRegistryAddr, grpcx.DialOptions{Timeout: c.RegistryTimeout, GRPC: dial})
-	if err != nil {
-		_ = st.Close()
-		return nil, fmt.Errorf("member registry at %s: %w", c.MemberRegistryAddr, err)
 	}
 	svc := scheduling.NewService(st, members.New(cc, c.RegistryTimeout), rules, c.Now)
 	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(cc), TTL: c.KeyCacheTTL}
-	unary, stream, tlsOpts, err := c.Security.Server(keys, rpc.Policy, c.Unary, c.Stream)
-	if err != nil {
-		_ = st.Close()
-		_ = cc.Close()
-		return nil, err
-	}
-	srv := grpcx.NewServer(grpcx.ServerOptions{
-		Name: ServiceName, Logger: log, ShutdownTimeout: c.ShutdownTimeout,
-		Unary: unary, Stream: stream, GRPC: append(tlsOpts, c.GRPCServer...),
+	return b.Serve(keys, rpc.Policy, func(s *grpc.Server) {
+		sessionv1.RegisterSessionSchedulerServer(s, rpc.New(svc, page.NewCodec(key)))
 	})
-	sessionv1.RegisterSessionSchedulerServer(srv.GRPC, rpc.New(svc, page.NewCodec(key)))
-	srv.OnClose(st.Close)
-	srv.OnClose(cc.Close)
-	return srv, nil
 }
 
 // Main parses args, then serves until SIGINT or SIGTERM.
 func Main(args []string) error {
 	var c Config
-	fs := flag.NewFlagSet("session-scheduling", flag.ContinueOnError)
-	if err := c.BindFlags(fs).Parse(args); err != nil {
-		return err
-	}
-	log := runner.Logger("session-scheduling", c.LogLevel)
-	var err error
-	// Every call is authenticated; without key files the first start makes
-	// them in the data folder (see auth.Flags.Load).
-	if err = c.Security.Load(c.DataDir, log); err != nil {
-		return err
-	}
-	srv, err := New(c, log)
-	if err != nil {
-		return err
-	}
-	return runner.Serve(srv, c.GRPCAddr)
+	return service.Main(args, Spec, &c.Config, c.BindFlags, func(log *slog.Logger) (*grpcx.Server, error) { return New(c, log) })
 }

@@ -2,17 +2,7 @@ package app_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"flag"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +10,10 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
-	"github.com/cqlive/alliance/services/kit/tlsx"
-	memberapp "github.com/cqlive/alliance/services/member-registry/app"
+	"github.com/cqlive/alliance/services/kit/testkit/memberfake"
 	"github.com/cqlive/alliance/services/session-scheduling/app"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/rpc"
 	"google.golang.org/grpc"
@@ -33,11 +24,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// secured is a registry and a scheduler with authentication on, sharing
-// one admin key and one service secret, and a key for each member:
+// secured is a scheduler with authentication on and a registry
+// (memberfake) that holds a key for each member:
 //
 //	base-x (studios s1, s2), base-y (s1), base-off (s1, suspended)
 //	mcn, mcn2: agencies; host-a of mcn, host-b of mcn2, host-c of none
@@ -49,7 +39,7 @@ type secured struct {
 	reg   memberv1.MemberRegistryClient
 	admin string
 	keys  map[string]string // member id -> its key
-	clock *clock
+	clock *testkit.Clock
 	// What another scheduler on the same registry needs.
 	regAddr string
 	admins  *auth.AdminKeys
@@ -66,14 +56,10 @@ func as(key string) context.Context {
 
 func startSecured(t *testing.T) *secured {
 	t.Helper()
-	s := &secured{t: t, admin: auth.NewAdminKey(), keys: map[string]string{}, clock: &clock{now: t0}}
+	s := &secured{t: t, admin: auth.NewAdminKey(), keys: map[string]string{}, clock: testkit.NewClock(t0)}
 	admins := auth.NewAdminKeysFor(s.admin)
 	secret := auth.ServiceSecret(auth.RandomSecret(32))
-	regSrv, err := memberapp.New(memberapp.Config{DataDir: t.TempDir(), Security: auth.Security{Admin: admins, ServiceSecret: secret}}, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	regAddr, _ := serveOn(t, regSrv, "127.0.0.1:0")
+	regAddr := testkit.Serve(t, memberfake.New().Server(grpcx.ServerOptions{}))
 	s.regAddr, s.admins, s.secret = regAddr, admins, secret
 	s.reg = memberv1.NewMemberRegistryClient(testkit.Dial(t, regAddr))
 	type m struct {
@@ -111,13 +97,13 @@ func startSecured(t *testing.T) *secured {
 		t.Fatal(err)
 	}
 	srv, err := app.New(app.Config{
-		DataDir: t.TempDir(), MemberRegistryAddr: regAddr, RegistryTimeout: 2 * time.Second, Now: s.clock.Now,
-		Security: auth.Security{Admin: admins, ServiceSecret: secret},
-	}, quiet())
+		Config:             service.Config{DataDir: t.TempDir(), Security: auth.Security{Admin: admins, ServiceSecret: secret}},
+		MemberRegistryAddr: regAddr, RegistryTimeout: 2 * time.Second, Now: s.clock.Now,
+	}, testkit.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, _ := serveOn(t, srv, "127.0.0.1:0")
+	addr := testkit.Serve(t, srv)
 	s.cc = testkit.Dial(t, addr)
 	s.api = sessionv1.NewSessionSchedulerClient(s.cc)
 	return s
@@ -415,11 +401,12 @@ func TestMembersBookAndRunTheirOwnSessions(t *testing.T) {
 func TestARevokedKeyStopsWorkingWithinTheCacheTTL(t *testing.T) {
 	s := startSecured(t)
 	const ttl = 200 * time.Millisecond
-	srv, err := app.New(app.Config{DataDir: t.TempDir(), MemberRegistryAddr: s.regAddr, Security: auth.Security{Admin: s.admins, ServiceSecret: s.secret, KeyCacheTTL: ttl}}, quiet())
+	srv, err := app.New(app.Config{MemberRegistryAddr: s.regAddr,
+		Config: service.Config{DataDir: t.TempDir(), Security: auth.Security{Admin: s.admins, ServiceSecret: s.secret, KeyCacheTTL: ttl}}}, testkit.Quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, _ := serveOn(t, srv, "127.0.0.1:0")
+	addr := testkit.Serve(t, srv)
 	api := sessionv1.NewSessionSchedulerClient(testkit.Dial(t, addr))
 	key, err := s.reg.CreateApiKey(as(s.admin), &memberv1.CreateApiKeyRequest{Member: "members/farm"})
 	if err != nil {
@@ -450,120 +437,5 @@ func TestAuthAndTLSFlags(t *testing.T) {
 	}
 	if c.AuthFlags.AdminKeyFile != "/k" || c.AuthFlags.ServiceSecretFile != "/s" || c.TLS.CertFile != "/c" || c.TLS.KeyFile != "/k2" || c.TLS.CAFile != "/ca" {
 		t.Fatalf("config %+v", c)
-	}
-}
-
-// TestTLSEndToEnd runs registry and scheduler with TLS and authentication:
-// the scheduler's calls to the registry (member checks, key checks) go over
-// TLS with its service token, and a plaintext client is refused.
-func TestTLSEndToEnd(t *testing.T) {
-	dir := t.TempDir()
-	ca, caKey := newCA(t)
-	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", ca.Raw)
-	leaf(t, ca, caKey, filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key"))
-	tlsCfg := tlsx.Config{CertFile: filepath.Join(dir, "server.pem"), KeyFile: filepath.Join(dir, "server.key"), CAFile: filepath.Join(dir, "ca.pem")}
-	admin := auth.NewAdminKey()
-	admins, secret := auth.NewAdminKeysFor(admin), auth.ServiceSecret(auth.RandomSecret(32))
-
-	regSrv, err := memberapp.New(memberapp.Config{DataDir: t.TempDir(), Security: auth.Security{Admin: admins, ServiceSecret: secret, TLS: tlsCfg}}, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	regAddr, _ := serveOn(t, regSrv, "127.0.0.1:0")
-	srv, err := app.New(app.Config{DataDir: t.TempDir(), MemberRegistryAddr: regAddr, Security: auth.Security{Admin: admins, ServiceSecret: secret, TLS: tlsCfg}}, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, _ := serveOn(t, srv, "127.0.0.1:0")
-	creds, err := tlsCfg.DialOption()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dialTLS := func(target string) *grpc.ClientConn {
-		cc, err := grpc.NewClient(target, creds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cc.Close() })
-		return cc
-	}
-	reg := memberv1.NewMemberRegistryClient(dialTLS(regAddr))
-	for _, m := range []*memberv1.CreateMemberRequest{
-		{MemberId: "host-a", Member: &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, DisplayName: "a", District: "jiulongpo"}},
-		{MemberId: "base-x", Member: &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_BASE, DisplayName: "x", District: "jiulongpo",
-			Studios: []*memberv1.Studio{{StudioId: "s1", DisplayName: "s1"}}}},
-	} {
-		if _, err := reg.CreateMember(as(admin), m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	key, err := reg.CreateApiKey(as(admin), &memberv1.CreateApiKeyRequest{Member: "members/base-x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := sessionv1.NewSessionSchedulerClient(dialTLS(addr))
-	ctx, cancel := context.WithTimeout(as(key.Key), 10*time.Second)
-	defer cancel()
-	s := draft("host-a", x1, 60, 120)
-	s.StartTime = timestamppb.New(time.Now().Add(time.Hour))
-	s.EndTime = timestamppb.New(time.Now().Add(2 * time.Hour))
-	if _, err := api.CreateSession(ctx, &sessionv1.CreateSessionRequest{Session: s}); err != nil {
-		t.Fatalf("base-x booking over TLS: %v", err)
-	}
-	plain := sessionv1.NewSessionSchedulerClient(testkit.Dial(t, addr))
-	pctx, pcancel := context.WithTimeout(as(key.Key), 2*time.Second)
-	defer pcancel()
-	if _, err := plain.CountSessions(pctx, &sessionv1.CountSessionsRequest{}); err == nil {
-		t.Fatal("a plaintext client reached the TLS server")
-	}
-}
-
-func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	raw, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, key
-}
-
-// leaf writes a certificate for 127.0.0.1 signed by ca, and its key.
-func leaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
-	raw, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writePEM(t, certFile, "CERTIFICATE", raw)
-	writePEM(t, keyFile, "PRIVATE KEY", der)
-}
-
-func writePEM(t *testing.T, path, kind string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
 	}
 }

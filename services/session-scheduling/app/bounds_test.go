@@ -9,6 +9,8 @@ import (
 
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/service"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/session-scheduling/app"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -108,7 +110,7 @@ func TestBookingHorizonFlag(t *testing.T) {
 	if c := parse("-booking-horizon", "2160h"); c.BookingHorizon != 2160*time.Hour {
 		t.Fatalf("horizon from the flag %s, want 2160h", c.BookingHorizon)
 	}
-	if _, err := app.New(app.Config{DataDir: t.TempDir(), BookingHorizon: -time.Hour}, quiet()); err == nil {
+	if _, err := app.New(app.Config{Config: service.Config{DataDir: t.TempDir()}, BookingHorizon: -time.Hour}, testkit.Quiet); err == nil {
 		t.Fatal("a negative horizon was accepted")
 	}
 }

@@ -10,6 +10,8 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/testkit"
+	"github.com/cqlive/alliance/services/kit/testkit/memberfake"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -91,9 +93,9 @@ func TestConcurrentBookingsOfOneHostInManyStudios(t *testing.T) {
 func TestRegistryDown(t *testing.T) {
 	w := newWorld(t)
 	// A second registry with its own data, which the scheduler will use.
-	dir := t.TempDir()
-	addr, stop := startRegistry(t, dir, "127.0.0.1:0")
-	seed := &world{t: t, reg: memberv1.NewMemberRegistryClient(dialT(t, addr))}
+	other := memberfake.New()
+	addr, stop := startRegistry(t, other, "127.0.0.1:0")
+	seed := &world{t: t, reg: memberv1.NewMemberRegistryClient(testkit.Dial(t, addr))}
 	seed.member("host-a", memberv1.MemberKind_MEMBER_KIND_HOST)
 	seed.member("base-x", memberv1.MemberKind_MEMBER_KIND_BASE, "s1")
 	stop()
@@ -122,7 +124,7 @@ func TestRegistryDown(t *testing.T) {
 	}
 
 	// The registry comes back on the same address: the same call succeeds.
-	startRegistry(t, dir, addr)
+	startRegistry(t, other, addr)
 	var got *sessionv1.Session
 	for try := 0; ; try++ {
 		ctx, cancel := context.WithTimeout(context.Background(), deadline)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/session-scheduling/app"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -73,7 +74,7 @@ func TestFlagsHaveTheDefaultsOfAPI(t *testing.T) {
 	if err := c.BindFlags(fs).Parse([]string{"-max-length", "8h"}); err != nil {
 		t.Fatal(err)
 	}
-	want := app.Config{GRPCAddr: ":50052", MemberRegistryAddr: "localhost:50051", ChangeoverBuffer: 20 * time.Minute,
+	want := app.Config{Config: service.Config{GRPCAddr: ":50052"}, MemberRegistryAddr: "localhost:50051", ChangeoverBuffer: 20 * time.Minute,
 		MinLength: 15 * time.Minute, MaxLength: 8 * time.Hour, StartLeeway: time.Minute}
 	if c.GRPCAddr != want.GRPCAddr || c.MemberRegistryAddr != want.MemberRegistryAddr || c.ChangeoverBuffer != want.ChangeoverBuffer ||
 		c.MinLength != want.MinLength || c.MaxLength != want.MaxLength || c.StartLeeway != want.StartLeeway {

@@ -2,11 +2,7 @@ package app_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,11 +11,10 @@ import (
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/testkit"
-	memberapp "github.com/cqlive/alliance/services/member-registry/app"
+	"github.com/cqlive/alliance/services/kit/testkit/memberfake"
 	"github.com/cqlive/alliance/services/session-scheduling/app"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -27,77 +22,25 @@ import (
 // 2030, 08:00 UTC. Sessions are booked relative to it.
 var t0 = time.Date(2030, 1, 7, 8, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-// serveOn runs srv on addr ("127.0.0.1:0" for any port) until stop is
-// called or the test ends.
-func serveOn(t testing.TB, srv *grpcx.Server, addr string) (string, func()) {
-	t.Helper()
-	var lis net.Listener
-	var err error
-	for range 50 { // a port just released may take a moment to be free again
-		if lis, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("listen %s: %v", addr, err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, lis) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("server stopped with error: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return lis.Addr().String(), stop
-}
-
-// world is a real member registry and a real scheduler on loopback, with
+// world is a member registry (memberfake: the real one runs with the
+// scheduler in the suite's tests) and a real scheduler on loopback, with
 // the members most tests book.
 type world struct {
 	t       testing.TB
 	reg     memberv1.MemberRegistryClient
 	regAddr string
 	api     sessionv1.SessionSchedulerClient
-	clock   *clock
+	clock   *testkit.Clock
 	dir     string
 	stop    func()
 }
 
-// startRegistry runs a real member registry on dir; unary interceptors,
-// if any, run in front of its handlers (a slow registry, a call count).
-func startRegistry(t testing.TB, dir, addr string, unary ...grpc.UnaryServerInterceptor) (string, func()) {
+// startRegistry serves reg on addr ("127.0.0.1:0" for any port); unary
+// interceptors, if any, run in front of its handlers (a slow registry, a
+// call count). Served again on the same address, it holds what it held.
+func startRegistry(t testing.TB, reg *memberfake.Registry, addr string, unary ...grpc.UnaryServerInterceptor) (string, func()) {
 	t.Helper()
-	srv, err := memberapp.New(memberapp.Config{DataDir: dir, Unary: unary}, quiet())
-	if err != nil {
-		t.Fatalf("member registry: %v", err)
-	}
-	return serveOn(t, srv, addr)
+	return testkit.ServeOn(t, reg.Server(grpcx.ServerOptions{Unary: unary}), addr)
 }
 
 func newWorld(t testing.TB) *world {
@@ -108,8 +51,8 @@ func newWorld(t testing.TB) *world {
 // newWorldWith is newWorld with interceptors in front of the registry.
 func newWorldWith(t testing.TB, unary ...grpc.UnaryServerInterceptor) *world {
 	t.Helper()
-	w := &world{t: t, clock: &clock{now: t0}, dir: t.TempDir()}
-	w.regAddr, _ = startRegistry(t, t.TempDir(), "127.0.0.1:0", unary...)
+	w := &world{t: t, clock: testkit.NewClock(t0), dir: t.TempDir()}
+	w.regAddr, _ = startRegistry(t, memberfake.New(), "127.0.0.1:0", unary...)
 	w.reg = memberv1.NewMemberRegistryClient(testkit.Dial(t, w.regAddr))
 	w.member("host-a", memberv1.MemberKind_MEMBER_KIND_HOST)
 	w.member("host-b", memberv1.MemberKind_MEMBER_KIND_HOST)
@@ -137,12 +80,12 @@ func (w *world) startScheduler(c app.Config) {
 		c.RegistryTimeout = 2 * time.Second
 	}
 	c.Now = w.clock.Now
-	srv, err := app.New(c, quiet())
+	srv, err := app.New(c, testkit.Quiet)
 	if err != nil {
 		w.t.Fatalf("scheduler: %v", err)
 	}
 	var addr string
-	addr, w.stop = serveOn(w.t, srv, "127.0.0.1:0")
+	addr, w.stop = testkit.ServeOn(w.t, srv, "127.0.0.1:0")
 	w.api = sessionv1.NewSessionSchedulerClient(testkit.Dial(w.t, addr))
 }
 
@@ -206,24 +149,11 @@ func (w *world) mustCreate(s *sessionv1.Session) *sessionv1.Session {
 	return out
 }
 
-// wantErr checks the code and ErrorInfo reason of err.
+// wantErr checks the code and ErrorInfo reason of err, from this service.
 func wantErr(t testing.TB, err error, code codes.Code, reason string) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("want %s %s, got success", code, reason)
-	}
-	if got := status.Code(err); got != code {
-		t.Fatalf("code = %s, want %s (%v)", got, code, err)
-	}
-	if got := grpcx.Reason(err); got != reason {
-		t.Fatalf("reason = %q, want %q (%v)", got, reason, err)
-	}
-	if ei := grpcx.ErrorInfo(err); ei.GetDomain() != "session.alliance" {
-		t.Fatalf("ErrorInfo domain = %q, want session.alliance", ei.GetDomain())
-	}
+	testkit.WantError(t, err, code, reason, "session.alliance")
 }
-
-func dialT(t testing.TB, addr string) *grpc.ClientConn { return testkit.Dial(t, addr) }
 
 func appConfig(registry string) app.Config { return app.Config{MemberRegistryAddr: registry} }
 

@@ -9,13 +9,14 @@ import (
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/testkit/memberfake"
 	"github.com/cqlive/alliance/services/session-scheduling/app"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
-// slowRegistry sits in front of a real registry's handlers and delays its
+// slowRegistry sits in front of a registry's handlers and delays its
 // member and product lookups: the next `slow` of them, or every one when
 // slow is negative, waits `delay` or until the caller gives up.
 type slowRegistry struct {
@@ -161,7 +162,7 @@ func TestCreateSessionFailsFastOnASlowRegistry(t *testing.T) {
 func TestRegistryDownNamesTheServiceOnly(t *testing.T) {
 	t.Parallel() // mostly waiting on the registry
 	w := newWorld(t)
-	addr, stop := startRegistry(t, t.TempDir(), "127.0.0.1:0")
+	addr, stop := startRegistry(t, memberfake.New(), "127.0.0.1:0")
 	stop()
 	w.stop()
 	// The harness's 2s per call: long enough for gRPC to exhaust its own

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"google.golang.org/grpc/codes"
 )
 
@@ -32,8 +32,9 @@ type result struct {
 	raw  string
 }
 
-// httpFor is the table of ARCHITECTURE.md, written out here rather than
-// taken from grpc-gateway, so the test checks the gateway against the design.
+// httpFor is the table of gRPC codes to HTTP statuses of
+// docs/ARCHITECTURE.md, written out here rather than taken from
+// grpc-gateway, so the test checks the gateway against the design.
 var httpFor = map[codes.Code]int{
 	codes.OK: 200, codes.InvalidArgument: 400, codes.NotFound: 404, codes.AlreadyExists: 409,
 	codes.FailedPrecondition: 400, codes.Aborted: 409, codes.Unauthenticated: 401,
@@ -50,33 +51,20 @@ func (httpDoor) name() string { return "http" }
 
 func (d httpDoor) call(t *testing.T, rpc, _ string, r route) result {
 	t.Helper()
-	var body io.Reader
-	if r.body != "" {
-		body = strings.NewReader(r.body)
-	}
-	req, err := http.NewRequest(r.method, d.base+r.path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	hdr := map[string]string{"Content-Type": "application/json"}
 	if d.token != "" {
-		req.Header.Set("Authorization", "Bearer "+d.token)
+		hdr["Authorization"] = "Bearer " + d.token
 	}
 	client := d.client
 	if client == nil {
 		client = http.DefaultClient
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", r.method, r.path, err)
+	reply := testkit.Fetch(t, client, r.method, d.base+r.path, r.body, hdr)
+	if err := json.Unmarshal([]byte(reply.Raw), new(map[string]any)); err != nil {
+		t.Fatalf("%s %s: %d, body is not JSON: %s", r.method, r.path, reply.Code, reply.Raw)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	res := result{http: resp.StatusCode, raw: string(raw)}
-	if err := json.Unmarshal(raw, &res.body); err != nil {
-		t.Fatalf("%s %s: %d, body is not JSON: %s", r.method, r.path, resp.StatusCode, raw)
-	}
-	if resp.StatusCode != 200 {
+	res := result{http: reply.Code, raw: reply.Raw, body: reply.Body}
+	if reply.Code != 200 {
 		c, _ := res.body["code"].(float64)
 		res.code = codes.Code(c)
 	}

@@ -1,12 +1,12 @@
 package e2e
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cqlive/alliance/services/kit/testkit"
 )
 
 type httpReply struct {
@@ -18,26 +18,8 @@ type httpReply struct {
 
 func send(t *testing.T, method, url, body string, hdr map[string]string) httpReply {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := httpReply{code: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	_ = json.Unmarshal(raw, &r.body)
-	return r
+	r := testkit.Fetch(t, http.DefaultClient, method, url, body, hdr)
+	return httpReply{code: r.Code, header: r.Header, body: r.Body, raw: r.Raw}
 }
 
 func (r httpReply) result() result { return result{body: r.body, raw: r.raw, http: r.code} }

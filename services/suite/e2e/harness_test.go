@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/kit/tlsx/tlsxtest"
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"github.com/cqlive/alliance/services/suite/internal/proc"
@@ -108,16 +108,6 @@ type suite struct {
 	logs  []string
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // options of startSuite.
 type options struct {
 	gatewayFlags []string
@@ -142,7 +132,7 @@ func startSuiteTLS(t *testing.T) *suite {
 func start(t *testing.T, o options) *suite {
 	t.Helper()
 	s := &suite{t: t, procs: map[string]*proc.Proc{}, addrs: layout.Addrs{
-		MemberRegistry: freeAddr(t), SessionScheduling: freeAddr(t), SalesReporting: freeAddr(t), Gateway: freeAddr(t),
+		MemberRegistry: testkit.FreeAddr(t), SessionScheduling: testkit.FreeAddr(t), SalesReporting: testkit.FreeAddr(t), Gateway: testkit.FreeAddr(t),
 	}}
 	var started []*proc.Proc
 	t.Cleanup(func() {

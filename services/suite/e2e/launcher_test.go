@@ -14,16 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 )
 
 // launch runs alliance-run on free ports with data in dataDir and waits for its banner.
 func launch(t *testing.T, dataDir string) (*launched, string) {
 	t.Helper()
-	gw := freeAddr(t)
+	gw := testkit.FreeAddr(t)
 	cmd := exec.Command(filepath.Join(binDir, "alliance-run"), "-bin", binDir, "-data-dir", dataDir,
-		"-member-registry-addr", freeAddr(t), "-session-scheduling-addr", freeAddr(t),
-		"-sales-reporting-addr", freeAddr(t), "-http-addr", gw, "-grace", "5s")
+		"-member-registry-addr", testkit.FreeAddr(t), "-session-scheduling-addr", testkit.FreeAddr(t),
+		"-sales-reporting-addr", testkit.FreeAddr(t), "-http-addr", gw, "-grace", "5s")
 	out := &syncBuffer{}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw

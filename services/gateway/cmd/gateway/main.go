@@ -4,20 +4,10 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"fmt"
 	"os"
 
 	"github.com/cqlive/alliance/services/gateway/app"
+	"github.com/cqlive/alliance/services/kit/service"
 )
 
-func main() {
-	if err := app.Main(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "gateway:", err)
-		os.Exit(1)
-	}
-}
+func main() { service.Exit("gateway", app.Main(os.Args[1:])) }

@@ -2,20 +2,10 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"fmt"
 	"os"
 
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/member-registry/app"
 )
 
-func main() {
-	if err := app.Main(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "member-registry:", err)
-		os.Exit(1)
-	}
-}
+func main() { service.Exit("member-registry", app.Main(os.Args[1:])) }

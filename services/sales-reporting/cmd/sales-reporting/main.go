@@ -2,20 +2,10 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"fmt"
 	"os"
 
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/sales-reporting/app"
 )
 
-func main() {
-	if err := app.Main(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "sales-reporting:", err)
-		os.Exit(1)
-	}
-}
+func main() { service.Exit("sales-reporting", app.Main(os.Args[1:])) }

@@ -10,11 +10,22 @@ import (
 	"github.com/cqlive/alliance/services/suite/internal/proc"
 )
 
-// StartGRPC starts the gRPC services of procs from the binaries in bin, in
-// order, each healthy before the next, and returns how to stop them (in
-// reverse order, each given grace to finish). The gateway is skipped: the
-// callers of this speak gRPC only.
+// StartGRPC starts the gRPC services of procs (Start without the
+// gateway): for the callers that speak gRPC only.
 func StartGRPC(ctx context.Context, bin string, procs []Proc, grace time.Duration, sink func(proc.Line)) (func(), error) {
+	var grpcOnly []Proc
+	for _, p := range procs {
+		if p.GRPCService != "" {
+			grpcOnly = append(grpcOnly, p)
+		}
+	}
+	return Start(ctx, bin, grpcOnly, grace, sink)
+}
+
+// Start starts procs from the binaries in bin, in order, each healthy (a
+// gRPC service) or ready (the gateway's /readyz) before the next, and
+// returns how to stop them (in reverse order, each given grace to finish).
+func Start(ctx context.Context, bin string, procs []Proc, grace time.Duration, sink func(proc.Line)) (func(), error) {
 	var started []*proc.Proc
 	stop := func() {
 		for i := len(started) - 1; i >= 0; i-- {
@@ -22,9 +33,6 @@ func StartGRPC(ctx context.Context, bin string, procs []Proc, grace time.Duratio
 		}
 	}
 	for _, s := range procs {
-		if s.GRPCService == "" {
-			continue
-		}
 		p, err := proc.Start(s.Name, filepath.Join(bin, s.Name), s.Args, nil, sink)
 		if err != nil {
 			stop()
@@ -32,7 +40,11 @@ func StartGRPC(ctx context.Context, bin string, procs []Proc, grace time.Duratio
 		}
 		started = append(started, p)
 		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = proc.WaitGRPC(wctx, p, s.Addr, s.GRPCService)
+		if s.GRPCService != "" {
+			err = proc.WaitGRPC(wctx, p, s.Addr, s.GRPCService)
+		} else {
+			err = proc.WaitHTTP(wctx, p, "http://"+s.Addr+"/readyz")
+		}
 		cancel()
 		if err != nil {
 			stop()

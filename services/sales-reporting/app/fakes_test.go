@@ -1,16 +1,14 @@
-// Package testenv runs sales reporting's dependencies for tests and
-// benchmarks: a real member registry (its public app package) seeded with
-// a small alliance, and a small but real gRPC session scheduler over an
-// in-memory map, for sessions in any state and at any time, which the real
-// scheduler's API cannot make (a session in the past, say).
-package testenv
+package app_test
+
+// The dependencies of sales reporting in its tests: a small but real gRPC
+// session scheduler over an in-memory map, for sessions in any state and
+// at any time, which the real scheduler's API cannot make (a session in
+// the past, say); and the alliance a test needs, in a member registry
+// (memberfake here; the suite's tests run the real one).
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,17 +18,15 @@ import (
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
-	memberapp "github.com/cqlive/alliance/services/member-registry/app"
+	"github.com/cqlive/alliance/services/kit/testkit"
+	"github.com/cqlive/alliance/services/kit/testkit/memberfake"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// Quiet is a logger that drops everything.
-var Quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// Scheduler is a real gRPC SessionScheduler over an in-memory map.
-type Scheduler struct {
+// fakeScheduler is a real gRPC SessionScheduler over an in-memory map.
+type fakeScheduler struct {
 	sessionv1.UnimplementedSessionSchedulerServer
 	mu       sync.Mutex
 	sessions map[string]*sessionv1.Session
@@ -44,14 +40,14 @@ type Scheduler struct {
 
 // Slow makes the next n BatchGetSessions calls answer only after delay
 // (or give up when their caller does), as a scheduler under load would.
-func (s *Scheduler) Slow(n int, delay time.Duration) {
+func (s *fakeScheduler) Slow(n int, delay time.Duration) {
 	s.slowMu.Lock()
 	defer s.slowMu.Unlock()
 	s.slowLeft, s.slowDelay = n, delay
 }
 
 // stall waits out a slow call, if this one is to be slow.
-func (s *Scheduler) stall(ctx context.Context) error {
+func (s *fakeScheduler) stall(ctx context.Context) error {
 	s.slowMu.Lock()
 	slow, delay := s.slowLeft > 0, s.slowDelay
 	if slow {
@@ -71,17 +67,17 @@ func (s *Scheduler) stall(ctx context.Context) error {
 	}
 }
 
-// NewScheduler returns an empty scheduler.
-func NewScheduler() *Scheduler { return &Scheduler{sessions: map[string]*sessionv1.Session{}} }
+// newScheduler returns an empty scheduler.
+func newScheduler() *fakeScheduler { return &fakeScheduler{sessions: map[string]*sessionv1.Session{}} }
 
 // Put stores (or replaces) a session.
-func (s *Scheduler) Put(ses *sessionv1.Session) {
+func (s *fakeScheduler) Put(ses *sessionv1.Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sessions[ses.GetName()] = proto.Clone(ses).(*sessionv1.Session)
 }
 
-func (s *Scheduler) BatchGetSessions(ctx context.Context, req *sessionv1.BatchGetSessionsRequest) (*sessionv1.BatchGetSessionsResponse, error) {
+func (s *fakeScheduler) BatchGetSessions(ctx context.Context, req *sessionv1.BatchGetSessionsRequest) (*sessionv1.BatchGetSessionsResponse, error) {
 	s.BatchCalls.Add(1)
 	if err := s.stall(ctx); err != nil {
 		return nil, err
@@ -99,7 +95,7 @@ func (s *Scheduler) BatchGetSessions(ctx context.Context, req *sessionv1.BatchGe
 	return out, nil
 }
 
-func (s *Scheduler) CountSessions(_ context.Context, req *sessionv1.CountSessionsRequest) (*sessionv1.CountSessionsResponse, error) {
+func (s *fakeScheduler) CountSessions(_ context.Context, req *sessionv1.CountSessionsRequest) (*sessionv1.CountSessionsResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var n int64
@@ -120,21 +116,21 @@ func (s *Scheduler) CountSessions(_ context.Context, req *sessionv1.CountSession
 }
 
 // Server returns a kit gRPC server for s.
-func (s *Scheduler) Server() *grpcx.Server {
-	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "alliance.session.v1.SessionScheduler", Logger: Quiet, ShutdownTimeout: time.Second})
+func (s *fakeScheduler) Server() *grpcx.Server {
+	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "alliance.session.v1.SessionScheduler", Logger: testkit.Quiet, ShutdownTimeout: time.Second})
 	sessionv1.RegisterSessionSchedulerServer(srv.GRPC, s)
 	return srv
 }
 
-// Alliance is the members a test needs, by resource name.
-type Alliance struct {
+// alliance is the members a test needs, by resource name.
+type alliance struct {
 	Agency, Host, OfficialHost, Base, Studio, Base2, Studio2 string
 	Merchant, Tea, Hotpot                                    string // Tea and Hotpot are products of Merchant
 	Merchant2, Noodles                                       string // Noodles is a product of Merchant2
 }
 
-// Seed creates the alliance's members in the registry behind cc.
-func Seed(ctx context.Context, cc grpc.ClientConnInterface) (*Alliance, error) {
+// seed creates the alliance's members in the registry behind cc.
+func seed(ctx context.Context, cc grpc.ClientConnInterface) (*alliance, error) {
 	c := memberv1.NewMemberRegistryClient(cc)
 	var firstErr error
 	create := func(id string, m *memberv1.Member) string {
@@ -160,7 +156,7 @@ func Seed(ctx context.Context, cc grpc.ClientConnInterface) (*Alliance, error) {
 		}
 		return got.GetName()
 	}
-	var a Alliance
+	var a alliance
 	a.Agency = create("mcn-bayu", &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_AGENCY, DisplayName: "巴渝传媒", District: "yuzhong"})
 	a.Host = create("host-li", &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, DisplayName: "李主播", District: "yuzhong", Agency: a.Agency})
 	a.OfficialHost = create("mayor-banan", &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, DisplayName: "巴南区长", District: "banan", Official: true})
@@ -181,7 +177,7 @@ func Seed(ctx context.Context, cc grpc.ClientConnInterface) (*Alliance, error) {
 // Session builds a session of the alliance's host in its studio, selling
 // Merchant's products (Tea featured) on Douyin, in the given state; actual
 // times are set as the state implies.
-func (a *Alliance) Session(id string, state sessionv1.SessionState, start, end time.Time) *sessionv1.Session {
+func (a *alliance) Session(id string, state sessionv1.SessionState, start, end time.Time) *sessionv1.Session {
 	s := &sessionv1.Session{
 		Name: "sessions/" + id, Title: id, Host: a.Host, Studio: a.Studio,
 		Merchants: []string{a.Merchant}, Products: []string{a.Tea},
@@ -197,14 +193,12 @@ func (a *Alliance) Session(id string, state sessionv1.SessionState, start, end t
 	return s
 }
 
-// Registry returns a real member registry server over the data folder dir.
-func Registry(dir string) (*grpcx.Server, error) {
-	return memberapp.New(memberapp.Config{DataDir: dir, ShutdownTimeout: time.Second}, Quiet)
-}
-
-// Serve runs srv on lis until ctx ends; wait returns its error.
-func Serve(ctx context.Context, srv *grpcx.Server, lis net.Listener) (wait func() error) {
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, lis) }()
-	return func() error { return <-done }
+// newRegistry is a member registry that knows the districts of the
+// alliance's members, by the display names of the real one.
+func newRegistry() *memberfake.Registry {
+	r := memberfake.New()
+	for _, d := range [][2]string{{"yuzhong", "渝中区"}, {"jiangbei", "江北区"}, {"jiulongpo", "九龙坡区"}, {"dazu", "大足区"}, {"banan", "巴南区"}} {
+		r.Districts = append(r.Districts, &memberv1.District{Code: d[0], DisplayName: d[1]})
+	}
+	return r
 }

@@ -1,148 +1,135 @@
-// Command querybench measures report latency as the store grows: it builds
-// a sales.db of N sales through the store layer (the same transactions and
-// rollup cells ingestion writes, without the gRPC and attribution cost),
-// starts the real service over it in-process, and measures over gRPC on
-// loopback the p50/p99 of QuerySalesReport (MONTH x DISTRICT for one year)
-// and GetAllianceOverview (one year), next to the health check measured the
-// same way in the same run.
-//
-//	go run ./services/sales-reporting/bench/querybench -sales 1000000
-//	go run ./services/sales-reporting/bench/querybench -sales 10000000 -dir /var/tmp/q10m
-//
-// Session scheduling is the map-backed test scheduler (its CountSessions is
-// not what is measured); member names come from a real member registry.
-package main
+package app_test
 
 import (
 	"context"
 	"flag"
 	"fmt"
-	"log"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"testing"
 	"time"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/service"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/sales-reporting/app"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
-	"github.com/cqlive/alliance/services/sales-reporting/internal/testenv"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
-var districts = []string{"yuzhong", "dadukou", "jiangbei", "shapingba", "jiulongpo", "nanan", "beibei", "yubei", "banan",
-	"wanzhou", "fuling", "qianjiang", "changshou", "jiangjin", "hechuan", "yongchuan", "nanchuan", "qijiang", "dazu",
-	"bishan", "tongliang", "tongnan", "rongchang", "kaizhou", "liangping", "wulong", "chengkou", "fengdu", "dianjiang",
-	"zhongxian", "yunyang", "fengjie", "wushan", "wuxi", "shizhu", "xiushan", "youyang", "pengshui"}
+// The flags of BenchmarkReportsAtScale, given after -args.
+var (
+	atScaleSales      = flag.Int("sales", 0, "BenchmarkReportsAtScale: sales to store (0 skips it)")
+	atScalePerSession = flag.Int("per-session", 54, "BenchmarkReportsAtScale: sales per session (Chongqing 2020: 10 billion yuan over 184,000 sessions)")
+	atScaleDir        = flag.String("dir", "", "BenchmarkReportsAtScale: data folder, kept and reused (default: a temporary one)")
+)
 
-var categories = []string{"tea", "agri-food", "apparel", "hotpot", "snacks", "fruit", "vegetables", "meat", "grain",
-	"liquor", "beverages", "crafts", "cosmetics", "home", "electronics", "herbal", "seasoning", "noodles", "honey", "eggs"}
-
-var platforms = []string{"TAOBAO_LIVE", "DOUYIN", "KUAISHOU", "WECHAT_CHANNELS", "JD", "PINDUODUO"}
-
-func main() {
-	nSales := flag.Int("sales", 1000000, "sales to store")
-	perSession := flag.Int("per-session", 54, "sales per session (Chongqing 2020: 10 billion yuan over 184,000 sessions)")
-	dir := flag.String("dir", "", "data folder (default: a new temporary one, removed at the end)")
-	queries := flag.Int("queries", 2000, "calls per measured RPC")
-	flag.Parse()
-	if *dir == "" {
-		d, err := os.MkdirTemp("", "querybench")
-		if err != nil {
-			log.Fatal(err)
-		}
-		defer os.RemoveAll(d)
-		*dir = d
+// BenchmarkReportsAtScale measures report latency as the store grows: it
+// builds a sales.db of -sales N sales through the store layer (the same
+// transactions and rollup cells ingestion writes, without the gRPC and
+// attribution cost), starts the real service over it, and measures over
+// gRPC on loopback the p50/p99 of QuerySalesReport (MONTH x DISTRICT for
+// one year) and GetAllianceOverview (one year), next to the health check
+// measured the same way in the same run. Each sub-benchmark makes b.N
+// calls after 20 of warm-up: -benchtime 2000x is the figure of BENCHMARKS.md.
+//
+//	go test -run '^$' -bench ReportsAtScale -benchtime 2000x ./app -args -sales 1000000
+//	go test -run '^$' -bench ReportsAtScale -benchtime 2000x -timeout 2h ./app -args -sales 10000000 -dir /var/tmp/q10m
+//
+// Session scheduling is the map-backed test scheduler (its CountSessions
+// is not what is measured); display names come from memberfake.
+func BenchmarkReportsAtScale(b *testing.B) {
+	if *atScaleSales <= 0 {
+		b.Skip("give -args -sales N to store N sales")
 	}
-	path := filepath.Join(*dir, app.DBFile)
+	dir := *atScaleDir
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	path := filepath.Join(dir, app.Spec.DBFile)
 	if _, err := os.Stat(path); err != nil {
 		start := time.Now()
-		if err := build(path, *nSales, *perSession); err != nil {
-			log.Fatal(err)
+		if err := buildSales(path, *atScaleSales, *atScalePerSession); err != nil {
+			b.Fatal(err)
 		}
-		fmt.Printf("built %d sales in %s\n", *nSales, time.Since(start).Round(time.Millisecond))
+		fmt.Printf("built %d sales in %s\n", *atScaleSales, time.Since(start).Round(time.Millisecond))
 	}
 	if fi, err := os.Stat(path); err == nil {
 		fmt.Printf("sales.db: %.0f MB\n", float64(fi.Size())/1e6)
 	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	regSrv, err := testenv.Registry(filepath.Join(*dir, "member"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	regLis, _ := net.Listen("tcp", "127.0.0.1:0")
-	testenv.Serve(ctx, regSrv, regLis)
-	schedLis, _ := net.Listen("tcp", "127.0.0.1:0")
-	testenv.Serve(ctx, testenv.NewScheduler().Server(), schedLis)
-
+	regAddr := testkit.Serve(b, newRegistry().Server(grpcx.ServerOptions{}))
+	schedAddr := testkit.Serve(b, newScheduler().Server())
 	loadStart := time.Now()
-	srv, err := app.New(app.Config{DataDir: *dir, MemberRegistryAddr: regLis.Addr().String(),
-		SessionSchedulingAddr: schedLis.Addr().String(), ShutdownTimeout: 5 * time.Second}, testenv.Quiet)
+	srv, err := app.New(app.Config{Config: service.Config{DataDir: dir, ShutdownTimeout: 5 * time.Second},
+		MemberRegistryAddr: regAddr, SessionSchedulingAddr: schedAddr}, testkit.Quiet)
 	if err != nil {
-		log.Fatal(err)
+		b.Fatal(err)
 	}
 	fmt.Printf("start-up (load rollup cells into the engine): %s\n", time.Since(loadStart).Round(time.Millisecond))
-	lis, _ := net.Listen("tcp", "127.0.0.1:0")
-	wait := testenv.Serve(ctx, srv, lis)
-	cc, err := grpcx.Dial(lis.Addr().String(), grpcx.DialOptions{Timeout: 10 * time.Second})
-	if err != nil {
-		log.Fatal(err)
-	}
+	cc := testkit.Dial(b, testkit.Serve(b, srv))
 	sales := salesv1.NewSalesReportingClient(cc)
 	health := healthpb.NewHealthClient(cc)
+	ctx := context.Background()
 
 	measure := func(name string, call func() error) {
-		for range 20 { // warm-up
-			if err := call(); err != nil {
-				log.Fatalf("%s: %v", name, err)
+		b.Run(name, func(b *testing.B) {
+			for range 20 { // warm-up
+				if err := call(); err != nil {
+					b.Fatalf("%s: %v", name, err)
+				}
 			}
-		}
-		lat := make([]time.Duration, 0, *queries)
-		for range *queries {
-			s := time.Now()
-			if err := call(); err != nil {
-				log.Fatalf("%s: %v", name, err)
+			lat := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				s := time.Now()
+				if err := call(); err != nil {
+					b.Fatalf("%s: %v", name, err)
+				}
+				lat = append(lat, time.Since(s))
 			}
-			lat = append(lat, time.Since(s))
-		}
-		slices.Sort(lat)
-		fmt.Printf("%-52s p50 %8s  p99 %8s\n", name, lat[len(lat)/2].Round(time.Microsecond), lat[len(lat)*99/100].Round(time.Microsecond))
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
 	}
-	measure("grpc.health.v1.Health/Check (baseline)", func() error {
+	measure("HealthCheck-baseline", func() error {
 		_, err := health.Check(ctx, &healthpb.HealthCheckRequest{})
 		return err
 	})
 	var rows int
-	measure("QuerySalesReport 2025 MONTH x DISTRICT", func() error {
+	measure("QuerySalesReport-2025-MONTHxDISTRICT", func() error {
 		r, err := sales.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: "2025-01-01", EndDate: "2026-01-01",
 			Granularity: salesv1.Granularity_GRANULARITY_MONTH, GroupBy: []salesv1.Dimension{salesv1.Dimension_DIMENSION_DISTRICT}, PageSize: 1000})
 		rows = len(r.GetRows())
 		return err
 	})
 	var o *salesv1.AllianceOverview
-	measure("GetAllianceOverview 2025", func() error {
+	measure("GetAllianceOverview-2025", func() error {
 		var err error
 		o, err = sales.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: "2025-01-01", EndDate: "2026-01-01"})
 		return err
 	})
 	fmt.Printf("report rows: %d; overview: %d sessions with sales, %d orders, net %d fen\n", rows, o.GetSessionsWithSales(), o.GetOrders(), o.GetNet().GetMinorUnits())
-	cancel()
-	if err := wait(); err != nil {
-		log.Fatal(err)
-	}
 }
+
+var atScaleDistricts = []string{"yuzhong", "dadukou", "jiangbei", "shapingba", "jiulongpo", "nanan", "beibei", "yubei", "banan",
+	"wanzhou", "fuling", "qianjiang", "changshou", "jiangjin", "hechuan", "yongchuan", "nanchuan", "qijiang", "dazu",
+	"bishan", "tongliang", "tongnan", "rongchang", "kaizhou", "liangping", "wulong", "chengkou", "fengdu", "dianjiang",
+	"zhongxian", "yunyang", "fengjie", "wushan", "wuxi", "shizhu", "xiushan", "youyang", "pengshui"}
+
+var atScaleCategories = []string{"tea", "agri-food", "apparel", "hotpot", "snacks", "fruit", "vegetables", "meat", "grain",
+	"liquor", "beverages", "crafts", "cosmetics", "home", "electronics", "herbal", "seasoning", "noodles", "honey", "eggs"}
+
+var atScalePlatforms = []string{"TAOBAO_LIVE", "DOUYIN", "KUAISHOU", "WECHAT_CHANNELS", "JD", "PINDUODUO"}
 
 // build writes n sales of sessions spread over 2025, with their snapshots,
 // refunded totals and rollup cells, in transactions of 20,000 sales.
-func build(path string, n, perSession int) error {
+func buildSales(path string, n, perSession int) error {
 	st, err := store.Open(path, boltdb.Options{})
 	if err != nil {
 		return err
@@ -156,7 +143,7 @@ func build(path string, n, perSession int) error {
 	for i := range products {
 		m := fmt.Sprintf("members/merchant-%d", i/5)
 		products[i] = &ingest.Product{Name: fmt.Sprintf("%s/products/p%d", m, i%5), Merchant: m,
-			Category: categories[rng.IntN(len(categories))], OriginDistrict: districts[rng.IntN(len(districts))]}
+			Category: atScaleCategories[rng.IntN(len(atScaleCategories))], OriginDistrict: atScaleDistricts[rng.IntN(len(atScaleDistricts))]}
 	}
 	written := map[string]bool{}
 	var ses *ingest.Session
@@ -175,11 +162,11 @@ func build(path string, n, perSession int) error {
 						agency = fmt.Sprintf("members/agency-%d", host%40)
 					}
 					start := year.Add(time.Duration(rng.IntN(364*24)) * time.Hour)
-					ses = &ingest.Session{Name: fmt.Sprintf("sessions/s%d", k), State: ingest.Ended, Platform: platforms[rng.IntN(len(platforms))],
+					ses = &ingest.Session{Name: fmt.Sprintf("sessions/s%d", k), State: ingest.Ended, Platform: atScalePlatforms[rng.IntN(len(atScalePlatforms))],
 						ActualStart: start, ActualEnd: start.Add(3 * time.Hour),
 						Attr: ingest.SessionAttr{Host: fmt.Sprintf("members/host-%d", host), Agency: agency, Official: host%50 == 0,
 							Base: fmt.Sprintf("members/base-%d", base), Studio: fmt.Sprintf("members/base-%d/studios/a%d", base, rng.IntN(4)),
-							District: districts[base*3%len(districts)]}}
+							District: atScaleDistricts[base*3%len(atScaleDistricts)]}}
 					if err := tx.PutSession(ses); err != nil {
 						return err
 					}

@@ -8,8 +8,8 @@
 # through the real APIs, runs both measurements, checks that every sale is
 # stored and counted, prints the ratio and stops everything.
 #
-#   services/sales-reporting/bench/ghz.sh            # 64 concurrent, 20,000 calls
-#   N=50000 C=64 services/sales-reporting/bench/ghz.sh
+#   services/suite/bench/ghz.sh            # 64 concurrent, 20,000 calls
+#   N=50000 C=64 services/suite/bench/ghz.sh
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -34,7 +34,7 @@ trap cleanup EXIT
 echo "building into $WORK ..."
 (cd "$ROOT" && for s in member-registry session-scheduling sales-reporting; do
 	go build -o "$WORK/$s" "./services/$s/cmd/$s"
-done && go build -o "$WORK/ghzdata" ./services/sales-reporting/bench/ghzdata)
+done && go build -o "$WORK/alliance-bench" ./services/suite/cmd/alliance-bench)
 
 wait_healthy() {
 	for _ in $(seq 100); do
@@ -93,7 +93,7 @@ SALE_OUT=$("$GHZ" --insecure "${AUTH[@]}" -c "$C" -n "$N" --call alliance.sales.
 echo "$SALE_OUT" | grep -E 'Count|Requests/sec|Average|99 %|\[OK\]|\[' | sed 's/^/  /'
 # The same, with the N requests serialized beforehand: ghz sends them
 # round-robin without rendering a template and parsing JSON for each call.
-"$WORK/ghzdata" -n "$N" -prefix bin -event-time "$AT" >"$WORK/sales.bin"
+"$WORK/alliance-bench" ghzdata -n "$N" -prefix bin -event-time "$AT" >"$WORK/sales.bin"
 echo "RecordSale, requests pre-serialized (--binary-file), -c $C -n $N"
 BIN_OUT=$("$GHZ" --insecure "${AUTH[@]}" -c "$C" -n "$N" --call alliance.sales.v1.SalesReporting.RecordSale --binary-file "$WORK/sales.bin" "$SALES")
 echo "$BIN_OUT" | grep -E 'Count|Requests/sec|Average|99 %|\[OK\]|\[' | sed 's/^/  /'

@@ -1,4 +1,4 @@
-package app_test
+package servicetest_test
 
 import (
 	"context"
@@ -13,7 +13,9 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/testkit"
-	"github.com/cqlive/alliance/services/session-scheduling/app"
+	memberapp "github.com/cqlive/alliance/services/member-registry/app"
+	schedapp "github.com/cqlive/alliance/services/session-scheduling/app"
+	"github.com/cqlive/alliance/services/suite/servicetest"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -137,19 +139,15 @@ func (a *alliance) year(prefix string, from time.Time, n int) []*sessionv1.Impor
 // iteration i imports the days after iteration i-1. It reports
 // sessions/s. SESSION_IMPORT_BENCH_N changes the count (184000: the year).
 //
-//	go test -run '^$' -bench ImportSessions -benchtime 3x ./app/
+//	cd services/suite && go test -run '^$' -bench ImportSessions -benchtime 3x ./servicetest/
 func BenchmarkImportSessions(b *testing.B) {
 	n := 20000
 	if v, err := strconv.Atoi(os.Getenv("SESSION_IMPORT_BENCH_N")); err == nil && v > 0 {
 		n = v
 	}
-	regAddr, _ := startRegistry(b, b.TempDir(), "127.0.0.1:0")
+	regAddr := servicetest.Registry(b, memberapp.Config{})
 	a := seedAlliance(b, memberv1.NewMemberRegistryClient(testkit.Dial(b, regAddr)))
-	srv, err := app.New(app.Config{DataDir: b.TempDir(), MemberRegistryAddr: regAddr}, quiet())
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr, _ := serveOn(b, srv, "127.0.0.1:0")
+	addr := servicetest.Scheduler(b, schedapp.Config{MemberRegistryAddr: regAddr})
 	api := sessionv1.NewSessionSchedulerClient(testkit.Dial(b, addr))
 	days := (n + 8*len(a.studios) - 1) / (8 * len(a.studios))
 	jan1 := time.Date(2020, 1, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -160,7 +158,16 @@ func BenchmarkImportSessions(b *testing.B) {
 		lines := a.year(fmt.Sprintf("i%d", i), jan1.AddDate(0, 0, i*(days+1)), n)
 		b.StartTimer()
 		began := time.Now()
-		resp, err := importStream(context.Background(), api, lines...)
+		stream, err := api.ImportSessions(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range lines {
+			if err := stream.Send(l); err != nil {
+				break // the answer says why
+			}
+		}
+		resp, err := stream.CloseAndRecv()
 		total += time.Since(began)
 		if err != nil {
 			b.Fatal(err)

@@ -1,0 +1,205 @@
+package servicetest_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	gatewayapp "github.com/cqlive/alliance/services/gateway/app"
+	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/service"
+	"github.com/cqlive/alliance/services/kit/testkit"
+	memberapp "github.com/cqlive/alliance/services/member-registry/app"
+	"github.com/cqlive/alliance/services/suite/servicetest"
+)
+
+// The gateway in front of the real member registry, for what only the
+// registry's own answers show: its routes and JSON, its errors as HTTP
+// statuses, update masks in JSON names, and its refusal of a key passed
+// through unchanged. The gateway's own behaviour (limits, CORS, TLS,
+// readiness, outages) is tested in services/gateway against a fake.
+
+type gatewayEnv struct{ url string }
+
+// startGateway runs a real member registry that checks no keys, stand-ins
+// of the other two services (health only) and the gateway.
+func startGateway(t *testing.T, mutate func(*gatewayapp.Config)) gatewayEnv {
+	return startGatewayWith(t, mutate, auth.Security{})
+}
+
+func startGatewayWith(t *testing.T, mutate func(*gatewayapp.Config), registry auth.Security) gatewayEnv {
+	t.Helper()
+	regAddr := servicetest.Registry(t, memberapp.Config{Config: service.Config{Security: registry}})
+	sessAddr, _ := testkit.StandIn(t, sessionv1.SessionScheduler_ServiceDesc.ServiceName, nil)
+	salesAddr, _ := testkit.StandIn(t, salesv1.SalesReporting_ServiceDesc.ServiceName, nil)
+	c := gatewayapp.Config{
+		MemberRegistryAddr: regAddr, SessionSchedulingAddr: sessAddr, SalesReportingAddr: salesAddr,
+		MaxBodyBytes: 1 << 20, CORSOrigins: "http://allowed.example", ReadyTimeout: 500 * time.Millisecond,
+	}
+	if mutate != nil {
+		mutate(&c)
+	}
+	return gatewayEnv{url: servicetest.Gateway(t, c)}
+}
+
+// keyed sends a bearer key on every request that does not set its own
+// Authorization: the gateway refuses a /v1/ request without one, and a
+// registry that checks no keys lets any key pass.
+var keyed = &http.Client{Transport: testkit.Bearer{Key: "test-key"}}
+
+func do(t *testing.T, method, url, body string, hdr map[string]string) testkit.Reply {
+	t.Helper()
+	return testkit.Fetch(t, keyed, method, url, body, hdr)
+}
+
+const host = `{"kind":"MEMBER_KIND_HOST","displayName":"区长 (巴南)","district":"banan","official":true}`
+
+func TestRoutesAndJSONConventions(t *testing.T) {
+	e := startGateway(t, nil)
+	r := do(t, "POST", e.url+"/v1/members?memberId=banan-head", host, nil)
+	if r.Code != 200 {
+		t.Fatalf("create: %d %s", r.Code, r.Raw)
+	}
+	// lowerCamelCase names, enums by name, zero values left out.
+	if r.Body["name"] != "members/banan-head" || r.Body["kind"] != "MEMBER_KIND_HOST" || r.Body["displayName"] != "区长 (巴南)" ||
+		r.Body["state"] != "MEMBER_STATE_ACTIVE" || r.Body["official"] != true {
+		t.Errorf("create body: %s", r.Raw)
+	}
+	if _, ok := r.Body["agency"]; ok {
+		t.Errorf("empty agency should be left out: %s", r.Raw)
+	}
+	if _, ok := r.Body["createTime"]; !ok {
+		t.Errorf("no createTime: %s", r.Raw)
+	}
+	g := do(t, "GET", e.url+"/v1/members/banan-head", "", nil)
+	if g.Code != 200 || g.Body["etag"] != r.Body["etag"] {
+		t.Errorf("get: %d %s", g.Code, g.Raw)
+	}
+	d := do(t, "GET", e.url+"/v1/districts", "", nil)
+	if ds, _ := d.Body["districts"].([]any); d.Code != 200 || len(ds) != 38 {
+		t.Errorf("districts: %d %s", d.Code, d.Raw)
+	}
+}
+
+func TestErrorPaths(t *testing.T) {
+	e := startGateway(t, func(c *gatewayapp.Config) { c.MaxBodyBytes = 4096 })
+	if r := do(t, "POST", e.url+"/v1/members?memberId=h1", host, nil); r.Code != 200 {
+		t.Fatalf("create: %d %s", r.Code, r.Raw)
+	}
+	created := do(t, "GET", e.url+"/v1/members/h1", "", nil)
+
+	t.Run("unknown member is 404 with ErrorInfo", func(t *testing.T) {
+		r := do(t, "GET", e.url+"/v1/members/nobody", "", nil)
+		if r.Code != 404 || r.Reason() != "MEMBER_NOT_FOUND" || r.Body["code"] != float64(5) {
+			t.Errorf("got %d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("invalid fields are 400 with one field violation each", func(t *testing.T) {
+		r := do(t, "POST", e.url+"/v1/members", `{"kind":"MEMBER_KIND_HOST","displayName":"","district":"atlantis"}`, nil)
+		br := r.Detail("google.rpc.BadRequest")
+		fvs, _ := br["fieldViolations"].([]any)
+		if r.Code != 400 || len(fvs) < 2 {
+			t.Fatalf("got %d %s", r.Code, r.Raw)
+		}
+		fields := fmt.Sprint(fvs)
+		for _, f := range []string{"display_name", "district"} {
+			if !strings.Contains(fields, f) {
+				t.Errorf("no violation for %s: %s", f, r.Raw)
+			}
+		}
+	})
+	t.Run("a misspelt JSON field is 400, not ignored", func(t *testing.T) {
+		r := do(t, "POST", e.url+"/v1/members", `{"kind":"MEMBER_KIND_HOST","dispalyName":"x","district":"banan"}`, nil)
+		if r.Code != 400 || !strings.Contains(r.Raw, "dispalyName") {
+			t.Errorf("got %d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("duplicate id is 409 ALREADY_EXISTS", func(t *testing.T) {
+		r := do(t, "POST", e.url+"/v1/members?memberId=h1", `{"kind":"MEMBER_KIND_HOST","displayName":"other","district":"yuzhong"}`, nil)
+		if r.Code != 409 || r.Reason() != "MEMBER_ALREADY_EXISTS" {
+			t.Errorf("got %d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("stale etag is 409 ABORTED", func(t *testing.T) {
+		etag, _ := created.Body["etag"].(string)
+		ok := do(t, "PATCH", e.url+"/v1/members/h1?updateMask=display_name", `{"displayName":"新名字","etag":"`+etag+`"}`, nil)
+		if ok.Code != 200 {
+			t.Fatalf("first update: %d %s", ok.Code, ok.Raw)
+		}
+		r := do(t, "PATCH", e.url+"/v1/members/h1?updateMask=display_name", `{"displayName":"again","etag":"`+etag+`"}`, nil)
+		if r.Code != 409 || r.Reason() != "ETAG_MISMATCH" || r.Body["code"] != float64(10) {
+			t.Errorf("got %d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("wrong state is 400 FAILED_PRECONDITION", func(t *testing.T) {
+		r := do(t, "POST", e.url+"/v1/members/h1:reinstate", `{}`, nil)
+		if r.Code != 400 || r.Body["code"] != float64(9) || r.Reason() != "INVALID_STATE_TRANSITION" {
+			t.Errorf("got %d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("unknown route is 404 with reason ROUTE_NOT_FOUND", func(t *testing.T) {
+		r := do(t, "GET", e.url+"/v1/nothing-here", "", nil)
+		if r.Code != 404 || r.Body["code"] != float64(5) || r.Reason() != "ROUTE_NOT_FOUND" {
+			t.Errorf("got %d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("a body that is not JSON is 400 with reason MALFORMED_REQUEST", func(t *testing.T) {
+		r := do(t, "POST", e.url+"/v1/members", `{"kind":`, nil)
+		if r.Code != 400 || r.Reason() != "MALFORMED_REQUEST" {
+			t.Errorf("got %d %s", r.Code, r.Raw)
+		}
+	})
+	t.Run("an RPC the service lacks is 501 with a reason", func(t *testing.T) {
+		// The sales stand-in serves only health checks.
+		r := do(t, "GET", e.url+"/v1/reports:overview?startDate=2026-01-01&endDate=2026-02-01", "", nil)
+		if r.Code != 501 || r.Reason() != "UNIMPLEMENTED" {
+			t.Errorf("got %d %s", r.Code, r.Raw)
+		}
+	})
+}
+
+func TestTheGatewaysRefusalIsTheServicesOwn(t *testing.T) {
+	// A registry that checks keys: its answer to a wrong key is the one it
+	// gives to a missing key, and the gateway's 401 must read the same.
+	e := startGatewayWith(t, nil, auth.Security{Admin: auth.NewAdminKeysFor("adm_" + strings.Repeat("k", 40))})
+	fromService := do(t, "GET", e.url+"/v1/districts", "", map[string]string{"Authorization": "Bearer adm_wrong"})
+	fromGateway := do(t, "GET", e.url+"/v1/districts", "", map[string]string{"Authorization": ""})
+	if fromService.Code != 401 || fromGateway.Code != 401 || fromService.Raw != fromGateway.Raw {
+		t.Fatalf("service: %d %s\ngateway: %d %s", fromService.Code, fromService.Raw, fromGateway.Code, fromGateway.Raw)
+	}
+	if a, b := fromService.Header.Get("Www-Authenticate"), fromGateway.Header.Get("Www-Authenticate"); a != b {
+		t.Errorf("WWW-Authenticate: service %q, gateway %q", a, b)
+	}
+}
+
+func TestUpdateMaskTakesJSONNames(t *testing.T) {
+	e := startGateway(t, nil)
+	if r := do(t, "POST", e.url+"/v1/members?memberId=h1", host, nil); r.Code != 200 {
+		t.Fatalf("create: %d %s", r.Code, r.Raw)
+	}
+	patch := func(mask, name string) testkit.Reply {
+		cur := do(t, "GET", e.url+"/v1/members/h1", "", nil)
+		return do(t, "PATCH", e.url+"/v1/members/h1?updateMask="+mask,
+			`{"displayName":"`+name+`","etag":"`+cur.Body["etag"].(string)+`"}`, nil)
+	}
+	for _, c := range []struct{ mask, name string }{
+		{"displayName", "驼峰"},
+		{"display_name", "蛇形"},
+	} {
+		t.Run("updateMask="+c.mask, func(t *testing.T) {
+			if r := patch(c.mask, c.name); r.Code != 200 || r.Body["displayName"] != c.name {
+				t.Fatalf("got %d %s", r.Code, r.Raw)
+			}
+		})
+	}
+	t.Run("a path that names no field is the service's to refuse", func(t *testing.T) {
+		r := patch("displayNam", "x")
+		if r.Code != 400 || !strings.Contains(r.Raw, "displayNam") {
+			t.Fatalf("got %d %s", r.Code, r.Raw)
+		}
+	})
+}
