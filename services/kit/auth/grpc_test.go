@@ -25,7 +25,7 @@ func (f fixedKeys) Lookup(_ context.Context, keyID, secret string) (Principal, e
 	if p, ok := f[keyID+"_"+secret]; ok {
 		return p, nil
 	}
-	return Principal{}, fault.New(fault.Unauthenticated, "INVALID_API_KEY", "invalid API key")
+	return Principal{}, fault.New(fault.Unauthenticated, fault.ReasonInvalidAPIKey, "invalid API key")
 }
 
 // syncBuffer collects the server's log lines.

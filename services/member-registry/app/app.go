@@ -19,8 +19,8 @@ import (
 	"github.com/cqlive/alliance/services/kit/runner"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	"github.com/cqlive/alliance/services/member-registry/internal/rpc"
-	"github.com/cqlive/alliance/services/member-registry/internal/sessions"
 	"github.com/cqlive/alliance/services/member-registry/internal/store"
+	"github.com/cqlive/alliance/services/member-registry/internal/upstream"
 	"google.golang.org/grpc"
 )
 
@@ -94,7 +94,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		if cc, err = grpcx.Dial(c.SessionSchedulingAddr, grpcx.DialOptions{Timeout: c.SessionSchedulingTimeout, GRPC: dial}); err != nil {
 			return nil, fmt.Errorf("session-scheduling at %s: %w", c.SessionSchedulingAddr, err)
 		}
-		opts.Bookings = sessions.New(cc, c.SessionSchedulingTimeout)
+		opts.Bookings = upstream.New(cc, c.SessionSchedulingTimeout)
 	}
 	closeAll := func() {
 		if cc != nil {

@@ -20,11 +20,11 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/runner"
-	"github.com/cqlive/alliance/services/sales-reporting/internal/deps"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/rpc"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/upstream"
 	"golang.org/x/text/currency"
 	"google.golang.org/grpc"
 )
@@ -135,7 +135,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		_ = schedConn.Close()
 		return nil, fmt.Errorf("member registry at %s: %w", c.MemberRegistryAddr, err)
 	}
-	client := deps.New(schedConn, regConn, c.DependencyTimeout, log)
+	client := upstream.New(schedConn, regConn, c.DependencyTimeout, log)
 	svc := ingest.NewService(st, client, engine, ingest.Config{Currency: c.Currency, Location: loc, Now: c.Now,
 		DependencyTimeout: c.DependencyTimeout, ImportPatience: c.ImportPatience})
 
@@ -148,7 +148,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		Name: ServiceName, Logger: log, ShutdownTimeout: c.ShutdownTimeout,
 		Unary: unary, Stream: stream, GRPC: append(tlsOpts, c.GRPCServer...),
 	})
-	salesv1.RegisterSalesReportingServer(srv.GRPC, rpc.New(svc, engine, deps.NewNames(client, c.Now), client, page.NewCodec(key), c.Currency))
+	salesv1.RegisterSalesReportingServer(srv.GRPC, rpc.New(svc, engine, upstream.NewNames(client, c.Now), client, page.NewCodec(key), c.Currency))
 	stopIndexer, indexerDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(indexerDone)

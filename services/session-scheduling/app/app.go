@@ -18,10 +18,10 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/runner"
-	"github.com/cqlive/alliance/services/session-scheduling/internal/members"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/rpc"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/store"
+	"github.com/cqlive/alliance/services/session-scheduling/internal/upstream"
 	"google.golang.org/grpc"
 )
 
@@ -142,7 +142,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("member registry at %s: %w", c.MemberRegistryAddr, err)
 	}
-	svc := scheduling.NewService(st, members.New(cc, c.RegistryTimeout), rules, c.Now)
+	svc := scheduling.NewService(st, upstream.New(cc, c.RegistryTimeout), rules, c.Now)
 	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(cc), TTL: c.KeyCacheTTL}
 	unary, stream, tlsOpts, err := c.Security.Server(keys, rpc.Policy, c.Unary, c.Stream)
 	if err != nil {

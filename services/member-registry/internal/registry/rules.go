@@ -11,26 +11,6 @@ import (
 	"golang.org/x/text/currency"
 )
 
-// Reasons this service puts in ErrorInfo.
-const (
-	ReasonMemberNotFound         = "MEMBER_NOT_FOUND"
-	ReasonProductNotFound        = "PRODUCT_NOT_FOUND"
-	ReasonMemberAlreadyExists    = "MEMBER_ALREADY_EXISTS"
-	ReasonProductAlreadyExists   = "PRODUCT_ALREADY_EXISTS"
-	ReasonWrongMemberKind        = "WRONG_MEMBER_KIND"
-	ReasonInvalidStateTransition = "INVALID_STATE_TRANSITION"
-	ReasonETagMismatch           = "ETAG_MISMATCH"
-	ReasonAgencyNotFound         = "AGENCY_NOT_FOUND"
-	ReasonAgencyNotActive        = "AGENCY_NOT_ACTIVE"
-	ReasonMerchantNotActive      = "MERCHANT_NOT_ACTIVE"
-	ReasonMemberWithdrawn        = "MEMBER_WITHDRAWN"
-	ReasonImmutableField         = "IMMUTABLE_FIELD"
-	ReasonUnknownCategory        = "UNKNOWN_CATEGORY"
-	ReasonStudioHasSessions      = "STUDIO_HAS_SESSIONS"
-	ReasonDependencyUnavailable  = "DEPENDENCY_UNAVAILABLE"
-	ReasonConcurrentChange       = "CONCURRENT_CHANGE"
-)
-
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
 func notFoundMember(id string) error {
@@ -52,15 +32,6 @@ func checkID(v *fault.Invalid, field, id string) {
 }
 
 func invalidID(field, id string) error { return fault.InvalidField(field, idRule, id) }
-
-// checkETag says ABORTED when the caller's etag is set and stale.
-func checkETag(given string, revision uint64, name string) error {
-	if given != "" && given != ids.ETag(revision) {
-		return fault.New(fault.Aborted, ReasonETagMismatch,
-			"%s changed since etag %q was read; read it again and retry", name, given)
-	}
-	return nil
-}
 
 // validateMember checks a member's own fields (create and the result of an
 // update alike) and the rules that tie fields to the member's kind.

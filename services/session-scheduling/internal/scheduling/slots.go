@@ -160,7 +160,7 @@ func (svc *Service) slotStudios(ctx context.Context, q SlotQuery) ([]string, err
 	if q.Host != "" && q.Host != base {
 		names = append(names, q.Host)
 	}
-	list, err := svc.members.BatchGet(ctx, names)
+	list, err := svc.dir.BatchGet(ctx, names)
 	if miss, ok := err.(*MissingMember); ok {
 		switch {
 		case miss.Name == q.Host:

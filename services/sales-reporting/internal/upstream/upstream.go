@@ -1,7 +1,8 @@
-// Package deps is how sales reporting calls the other services: session
-// scheduling and the member registry, over gRPC. It turns their answers into
-// the domain's types and their outages into UNAVAILABLE faults.
-package deps
+// Package upstream is how sales reporting calls the services it depends
+// on: session scheduling and the member registry, over gRPC. It turns
+// their answers into the domain's types and their outages into UNAVAILABLE
+// faults. (Every service keeps its outbound adapters in internal/upstream.)
+package upstream
 
 import (
 	"context"
