@@ -42,6 +42,16 @@ func Time(v *fault.Invalid, field string, ts *timestamppb.Timestamp) time.Time {
 	return t
 }
 
+// AnswerTime reads a timestamp of another service's answer: absent is the
+// zero time, as is one that is not valid, which no service of the suite
+// sends.
+func AnswerTime(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil || ts.CheckValid() != nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
 // Timestamp is t on the wire; nil for the zero time (not set).
 func Timestamp(t time.Time) *timestamppb.Timestamp {
 	if t.IsZero() {

@@ -104,3 +104,14 @@ func TestEnumNames(t *testing.T) {
 		t.Fatal("EnumNumber")
 	}
 }
+
+func TestAnswerTime(t *testing.T) {
+	t0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	if got := protoconv.AnswerTime(timestamppb.New(t0)); !got.Equal(t0) {
+		t.Fatalf("%v", got)
+	}
+	// A nil Timestamp's AsTime is 1970-01-01: an absent actual time must stay absent.
+	if !protoconv.AnswerTime(nil).IsZero() || !protoconv.AnswerTime(&timestamppb.Timestamp{Nanos: -1}).IsZero() {
+		t.Fatal("absent or invalid must be the zero time")
+	}
+}
