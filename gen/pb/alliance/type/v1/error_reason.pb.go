@@ -27,14 +27,15 @@ const (
 // arrives as "ETAG_MISMATCH". Each service lists its own reasons in an enum
 // ErrorReason of its package. No message has a field of this type: it is
 // the API's list, for callers to discover and switch on.
+//
+// A status without a more specific reason carries the name of its code:
+// values 1-16 are the names of google.rpc.Code, with its numbers.
 type ErrorReason int32
 
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
-	// A status without a more specific reason carries the name of its code.
-	// The numbers 1-16 are google.rpc.Code's.
-	ErrorReason_ERROR_REASON_CANCELLED ErrorReason = 1
-	ErrorReason_ERROR_REASON_UNKNOWN   ErrorReason = 2
+	ErrorReason_ERROR_REASON_CANCELLED   ErrorReason = 1
+	ErrorReason_ERROR_REASON_UNKNOWN     ErrorReason = 2
 	// Invalid input: a google.rpc.BadRequest names every bad field.
 	ErrorReason_ERROR_REASON_INVALID_ARGUMENT  ErrorReason = 3
 	ErrorReason_ERROR_REASON_DEADLINE_EXCEEDED ErrorReason = 4
