@@ -172,19 +172,20 @@ func readComments(path string, into map[string]string) error {
 	return sc.Err()
 }
 
-// route is the HTTP rule of one RPC.
+// route is one HTTP binding of an RPC.
 type route struct{ method, path, body string }
 
 var ruleLine = regexp.MustCompile(`^\s*-?\s*(selector|get|put|post|patch|delete|body):\s*(.*)$`)
 
-// readRoutes reads the rules of a gRPC API Configuration file: selector,
-// the verb and path, and body.
-func readRoutes(path string) (map[string]route, error) {
+// readRoutes reads the rules of a gRPC API Configuration file: for each
+// selector its bindings (the rule's own, then its additional_bindings),
+// each a verb, a path and a body.
+func readRoutes(path string) (map[string][]route, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]route{}
+	out := map[string][]route{}
 	var sel string
 	for _, line := range strings.Split(string(raw), "\n") {
 		m := ruleLine.FindStringSubmatch(line)
@@ -192,15 +193,16 @@ func readRoutes(path string) (map[string]route, error) {
 			continue
 		}
 		v := strings.Trim(strings.TrimSpace(m[2]), `"`)
-		switch m[1] {
+		switch rs := out[sel]; m[1] {
 		case "selector":
 			sel = v
 		case "body":
-			r := out[sel]
-			r.body = v
-			out[sel] = r
+			if len(rs) == 0 {
+				return nil, fmt.Errorf("%s: a body before any binding of %s", path, sel)
+			}
+			rs[len(rs)-1].body = v
 		default:
-			out[sel] = route{method: strings.ToUpper(m[1]), path: v}
+			out[sel] = append(rs, route{method: strings.ToUpper(m[1]), path: v})
 		}
 	}
 	if len(out) == 0 {
@@ -209,7 +211,7 @@ func readRoutes(path string) (map[string]route, error) {
 	return out, nil
 }
 
-func writeRPCs(b *strings.Builder, s service, routes map[string]route, comments map[string]string) {
+func writeRPCs(b *strings.Builder, s service, routes map[string][]route, comments map[string]string) {
 	fmt.Fprintf(b, "### %s (`%s`)\n\n", s.name, s.desc.FullName())
 	b.WriteString("| RPC | HTTP | what it does |\n| --- | --- | --- |\n")
 	methods := s.desc.Methods()
@@ -223,11 +225,16 @@ func writeRPCs(b *strings.Builder, s service, routes map[string]route, comments 
 			out = "stream " + out
 		}
 		http := "none (gRPC only)"
-		if r, ok := routes[string(m.FullName())]; ok {
-			http = fmt.Sprintf("`%s %s`", r.method, r.path)
-			if r.body != "" {
-				http += fmt.Sprintf(" (body: `%s`)", r.body)
+		if rs := routes[string(m.FullName())]; len(rs) > 0 {
+			var bindings []string
+			for _, r := range rs {
+				b := fmt.Sprintf("`%s %s`", r.method, r.path)
+				if r.body != "" {
+					b += fmt.Sprintf(" (body: `%s`)", r.body)
+				}
+				bindings = append(bindings, b)
 			}
+			http = strings.Join(bindings, "<br>")
 		}
 		fmt.Fprintf(b, "| `%s(%s) → %s` | %s | %s |\n", m.Name(), in, out, http, cell(comments[string(m.FullName())]))
 	}
