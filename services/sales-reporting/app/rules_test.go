@@ -13,7 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// TestIngestionRules checks every rule of API.md with its code and reason,
+// TestIngestionRules checks every ingestion rule (docs/API.md) with its code and reason,
 // over the real gRPC server. Sessions come from the map-backed scheduler,
 // since some are in the past; members and products from the real registry.
 func TestIngestionRules(t *testing.T) {

@@ -32,7 +32,7 @@ type result struct {
 	raw  string
 }
 
-// httpFor is the table of ARCHITECTURE.md, written out here rather than
+// httpFor is the table of docs/API.md ("Errors"), written out here rather than
 // taken from grpc-gateway, so the test checks the gateway against the design.
 var httpFor = map[codes.Code]int{
 	codes.OK: 200, codes.InvalidArgument: 400, codes.NotFound: 404, codes.AlreadyExists: 409,
