@@ -3,12 +3,11 @@ package auth
 import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
-	"github.com/cqlive/alliance/services/kit/protoconv"
+	"github.com/cqlive/alliance/services/kit/members"
 )
 
-// MemberPrincipal is the principal of a member's key. kind and state are
-// the registry's names without their prefix (HOST, SUSPENDED).
-func MemberPrincipal(member, kind, district, state, keyID string) Principal {
+// MemberPrincipal is the principal of a member's key.
+func MemberPrincipal(member string, kind members.Kind, district string, state members.State, keyID string) Principal {
 	return Principal{Kind: Member, Member: member, MemberKind: kind, District: district, MemberState: state, KeyID: keyID}
 }
 
@@ -25,7 +24,7 @@ func FromAuthentication(keyID string, resp *memberv1.AuthenticateApiKeyResponse)
 	bad := fault.New(fault.Unauthenticated, fault.ReasonInvalidAPIKey, "invalid API key")
 	switch role := resp.GetRole(); {
 	case role == memberv1.ApiKeyRole_API_KEY_ROLE_UNSPECIFIED && resp.GetMember() != "":
-		return MemberPrincipal(resp.GetMember(), protoconv.EnumName(resp.GetKind()), resp.GetDistrict(), protoconv.EnumName(resp.GetState()), keyID), nil
+		return MemberPrincipal(resp.GetMember(), members.Kind(resp.GetKind()), resp.GetDistrict(), members.State(resp.GetState()), keyID), nil
 	case resp.GetMember() != "":
 		return Principal{}, bad
 	case role == memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN:

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"strings"
 	"testing"
 
@@ -21,8 +22,8 @@ func TestPolicy(t *testing.T) {
 	admin := Principal{Kind: Admin, Role: RoleAdmin}
 	readOnly := Principal{Kind: Admin, Role: RoleReadOnly}
 	noRole := Principal{Kind: Admin}
-	member := Principal{Kind: Member, Member: "members/a", MemberState: MemberActive}
-	suspended := Principal{Kind: Member, Member: "members/a", MemberState: MemberSuspended}
+	member := Principal{Kind: Member, Member: "members/a", MemberState: members.Active}
+	suspended := Principal{Kind: Member, Member: "members/a", MemberState: members.Suspended}
 	unknownState := Principal{Kind: Member, Member: "members/a"}
 	service := Principal{Kind: Service, Service: "x"}
 	cases := []struct {
@@ -96,7 +97,7 @@ func TestFromAuthentication(t *testing.T) {
 	}{
 		{"a member key carries the member's kind, district and state",
 			&memberv1.AuthenticateApiKeyResponse{Member: "members/a", Kind: memberv1.MemberKind_MEMBER_KIND_MERCHANT, District: "banan", State: memberv1.MemberState_MEMBER_STATE_SUSPENDED},
-			Principal{Kind: Member, Member: "members/a", MemberKind: "MERCHANT", District: "banan", MemberState: MemberSuspended, KeyID: "k1"}, true},
+			Principal{Kind: Member, Member: "members/a", MemberKind: members.Merchant, District: "banan", MemberState: members.Suspended, KeyID: "k1"}, true},
 		{"an ADMIN staff key is an admin",
 			&memberv1.AuthenticateApiKeyResponse{Role: memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN},
 			Principal{Kind: Admin, Role: RoleAdmin, KeyID: "k1"}, true},
@@ -161,7 +162,7 @@ func TestRefusalsCarryErrorInfo(t *testing.T) {
 	for name, err := range map[string]error{
 		"no key":      p.Check("/s.S/Admin", Principal{}),
 		"not allowed": p.Check("/s.S/Admin", Principal{Kind: Member}),
-		"suspended":   p.Check("/s.S/Write", Principal{Kind: Member, MemberState: MemberSuspended}),
+		"suspended":   p.Check("/s.S/Write", Principal{Kind: Member, MemberState: members.Suspended}),
 		"read-only":   p.Check("/s.S/Admin", Principal{Kind: Admin, Role: RoleReadOnly}),
 	} {
 		st := status.Convert(err)

@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"log/slog"
 	"strings"
 	"sync"
@@ -83,8 +84,8 @@ func TestWritesAreRefusedToSuspendedMembersAndReadOnlyStaff(t *testing.T) {
 		staffKey     = "mk_adm1_secretX"
 	)
 	keys := fixedKeys{
-		"act1_secretA": MemberPrincipal("members/a", "MERCHANT", "banan", MemberActive, "act1"),
-		"sus1_secretS": MemberPrincipal("members/s", "HOST", "banan", MemberSuspended, "sus1"),
+		"act1_secretA": MemberPrincipal("members/a", members.Merchant, "banan", members.Active, "act1"),
+		"sus1_secretS": MemberPrincipal("members/s", members.Host, "banan", members.Suspended, "sus1"),
 		"ro1_secretR":  StaffPrincipal(RoleReadOnly, "ro1"),
 		"adm1_secretX": StaffPrincipal(RoleAdmin, "adm1"),
 	}

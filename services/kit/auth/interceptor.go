@@ -7,6 +7,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/apikey"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/members"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 )
@@ -200,9 +201,9 @@ func mayWrite(pr Principal, method string) error {
 		}
 	case Member:
 		switch pr.MemberState {
-		case MemberActive:
+		case members.Active:
 			return nil
-		case MemberSuspended:
+		case members.Suspended:
 			// FAILED_PRECONDITION, not PERMISSION_DENIED: the key is valid and
 			// the call would be allowed; the member's state says no until an
 			// admin reinstates it.

@@ -18,6 +18,8 @@ package auth
 import (
 	"context"
 	"log/slog"
+
+	"github.com/cqlive/alliance/services/kit/members"
 )
 
 // Kind of principal.
@@ -61,12 +63,6 @@ func (r Role) String() string {
 	return [...]string{"none", "admin", "staff_readonly"}[r]
 }
 
-// Member states as the principal carries them (the registry's names).
-const (
-	MemberActive    = "ACTIVE"
-	MemberSuspended = "SUSPENDED"
-)
-
 // Principal is who makes a call.
 type Principal struct {
 	Kind Kind
@@ -74,9 +70,9 @@ type Principal struct {
 	// DISTRICT_OFFICE), district and state (ACTIVE or SUSPENDED; a
 	// WITHDRAWN member's keys do not authenticate).
 	Member      string
-	MemberKind  string
+	MemberKind  members.Kind
 	District    string
-	MemberState string
+	MemberState members.State
 	// Admin: what the key may do.
 	Role Role
 	// KeyID names the key in logs, never its secret: a registry key's id,

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"time"
 	"unicode/utf8"
 
@@ -65,7 +66,7 @@ func (s *Service) CreateAPIKey(memberID, displayName string) (*APIKey, string, e
 		if err != nil {
 			return err
 		}
-		if m.State == StateWithdrawn {
+		if m.State == members.Withdrawn {
 			return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn; it gets no new keys", m.Name())
 		}
 		out, full, err = s.newKey(tx, memberID, displayName, RoleNone)
@@ -209,7 +210,7 @@ func (s *Service) AuthenticateAPIKey(keyID, secret string) (*Member, *APIKey, er
 		if m, err = tx.Member(k.MemberID); err != nil {
 			return err
 		}
-		if m == nil || m.State == StateWithdrawn {
+		if m == nil || m.State == members.Withdrawn {
 			return bad
 		}
 		key = k

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"slices"
 
 	"github.com/cqlive/alliance/services/kit/etag"
@@ -40,11 +41,11 @@ func (s *Service) CreateProduct(ctx context.Context, merchantID string, in *Prod
 		if err != nil {
 			return err
 		}
-		if merchant.Kind != KindMerchant {
+		if merchant.Kind != members.Merchant {
 			return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
 				"products belong only to MERCHANT members; %s is a %s", merchant.Name(), merchant.Kind)
 		}
-		if merchant.State != StateActive {
+		if merchant.State != members.Active {
 			return fault.New(fault.FailedPrecondition, ReasonMerchantNotActive,
 				"%s is %s; only an ACTIVE merchant can add products", merchant.Name(), merchant.State)
 		}

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"testing"
 
 	"github.com/cqlive/alliance/services/kit/etag"
@@ -40,11 +41,11 @@ func member(kind registry.Kind, edit func(*registry.Member)) registry.Member {
 func seed(t *testing.T, svc *registry.Service) {
 	t.Helper()
 	for id, m := range map[string]registry.Member{
-		"agency":      member(registry.KindAgency, nil),
-		"idle-agency": member(registry.KindAgency, nil),
-		"base":        member(registry.KindBase, nil),
-		"farm":        member(registry.KindMerchant, nil),
-		"idle-farm":   member(registry.KindMerchant, nil),
+		"agency":      member(members.Agency, nil),
+		"idle-agency": member(members.Agency, nil),
+		"base":        member(members.Base, nil),
+		"farm":        member(members.Merchant, nil),
+		"idle-farm":   member(members.Merchant, nil),
 	} {
 		if _, err := svc.CreateMember(m, id, ""); err != nil {
 			t.Fatal(err)
@@ -65,21 +66,21 @@ func TestWhatEachKindOfMemberMayHave(t *testing.T) {
 		m    registry.Member
 		want fault.Reason
 	}{
-		{"a host with an ACTIVE agency", member(registry.KindHost, func(m *registry.Member) { m.Agency = "members/agency" }), fault.Reason{}},
-		{"an official host", member(registry.KindHost, func(m *registry.Member) { m.Official = true }), fault.Reason{}},
-		{"a base with studios", member(registry.KindBase, func(m *registry.Member) { m.Studios = []registry.Studio{{ID: "s1", DisplayName: "一号"}} }), fault.Reason{}},
-		{"agency: only a HOST has one", member(registry.KindBase, func(m *registry.Member) { m.Agency = "members/agency" }), registry.ReasonWrongMemberKind},
-		{"official: only a HOST is one", member(registry.KindMerchant, func(m *registry.Member) { m.Official = true }), registry.ReasonWrongMemberKind},
-		{"studios: only a BASE has them", member(registry.KindHost, func(m *registry.Member) { m.Studios = []registry.Studio{{ID: "s1", DisplayName: "一号"}} }), registry.ReasonWrongMemberKind},
-		{"agency: it must exist", member(registry.KindHost, func(m *registry.Member) { m.Agency = "members/nobody" }), registry.ReasonAgencyNotFound},
-		{"agency: it must be an AGENCY", member(registry.KindHost, func(m *registry.Member) { m.Agency = "members/base" }), registry.ReasonWrongMemberKind},
-		{"agency: it must be ACTIVE", member(registry.KindHost, func(m *registry.Member) { m.Agency = "members/idle-agency" }), registry.ReasonAgencyNotActive},
-		{"district: it must be on the list", member(registry.KindHost, func(m *registry.Member) { m.District = "atlantis" }), fault.ReasonInvalidArgument},
-		{"kind: it must be one of the five", member(registry.KindUnspecified, nil), fault.ReasonInvalidArgument},
-		{"studios: none listed twice", member(registry.KindBase, func(m *registry.Member) {
+		{"a host with an ACTIVE agency", member(members.Host, func(m *registry.Member) { m.Agency = "members/agency" }), fault.Reason{}},
+		{"an official host", member(members.Host, func(m *registry.Member) { m.Official = true }), fault.Reason{}},
+		{"a base with studios", member(members.Base, func(m *registry.Member) { m.Studios = []registry.Studio{{ID: "s1", DisplayName: "一号"}} }), fault.Reason{}},
+		{"agency: only a HOST has one", member(members.Base, func(m *registry.Member) { m.Agency = "members/agency" }), registry.ReasonWrongMemberKind},
+		{"official: only a HOST is one", member(members.Merchant, func(m *registry.Member) { m.Official = true }), registry.ReasonWrongMemberKind},
+		{"studios: only a BASE has them", member(members.Host, func(m *registry.Member) { m.Studios = []registry.Studio{{ID: "s1", DisplayName: "一号"}} }), registry.ReasonWrongMemberKind},
+		{"agency: it must exist", member(members.Host, func(m *registry.Member) { m.Agency = "members/nobody" }), registry.ReasonAgencyNotFound},
+		{"agency: it must be an AGENCY", member(members.Host, func(m *registry.Member) { m.Agency = "members/base" }), registry.ReasonWrongMemberKind},
+		{"agency: it must be ACTIVE", member(members.Host, func(m *registry.Member) { m.Agency = "members/idle-agency" }), registry.ReasonAgencyNotActive},
+		{"district: it must be on the list", member(members.Host, func(m *registry.Member) { m.District = "atlantis" }), fault.ReasonInvalidArgument},
+		{"kind: it must be one of the five", member(members.KindUnspecified, nil), fault.ReasonInvalidArgument},
+		{"studios: none listed twice", member(members.Base, func(m *registry.Member) {
 			m.Studios = []registry.Studio{{ID: "s1", DisplayName: "一号"}, {ID: "s1", DisplayName: "二号"}}
 		}), fault.ReasonInvalidArgument},
-		{"contact: an email is an address", member(registry.KindHost, func(m *registry.Member) { m.Contact.Email = "not an address" }), fault.ReasonInvalidArgument},
+		{"contact: an email is an address", member(members.Host, func(m *registry.Member) { m.Contact.Email = "not an address" }), fault.ReasonInvalidArgument},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := svc.CreateMember(c.m, "", "")
@@ -100,19 +101,19 @@ func TestMemberStatesMoveOnlyAsTheStateMachineSays(t *testing.T) {
 		want  fault.Reason
 		state registry.State
 	}{
-		{"ACTIVE -> SUSPENDED", nil, suspend, fault.Reason{}, registry.StateSuspended},
-		{"ACTIVE -> WITHDRAWN", nil, withdraw, fault.Reason{}, registry.StateWithdrawn},
-		{"an ACTIVE member is not reinstated", nil, reinstate, registry.ReasonInvalidStateTransition, registry.StateActive},
-		{"SUSPENDED -> ACTIVE", []action{suspend}, reinstate, fault.Reason{}, registry.StateActive},
-		{"SUSPENDED -> WITHDRAWN", []action{suspend}, withdraw, fault.Reason{}, registry.StateWithdrawn},
-		{"a SUSPENDED member is not suspended again", []action{suspend}, suspend, registry.ReasonInvalidStateTransition, registry.StateSuspended},
-		{"WITHDRAWN is terminal: no reinstating", []action{withdraw}, reinstate, registry.ReasonInvalidStateTransition, registry.StateWithdrawn},
-		{"WITHDRAWN is terminal: no suspending", []action{withdraw}, suspend, registry.ReasonInvalidStateTransition, registry.StateWithdrawn},
-		{"WITHDRAWN is terminal: no withdrawing again", []action{withdraw}, withdraw, registry.ReasonInvalidStateTransition, registry.StateWithdrawn},
+		{"ACTIVE -> SUSPENDED", nil, suspend, fault.Reason{}, members.Suspended},
+		{"ACTIVE -> WITHDRAWN", nil, withdraw, fault.Reason{}, members.Withdrawn},
+		{"an ACTIVE member is not reinstated", nil, reinstate, registry.ReasonInvalidStateTransition, members.Active},
+		{"SUSPENDED -> ACTIVE", []action{suspend}, reinstate, fault.Reason{}, members.Active},
+		{"SUSPENDED -> WITHDRAWN", []action{suspend}, withdraw, fault.Reason{}, members.Withdrawn},
+		{"a SUSPENDED member is not suspended again", []action{suspend}, suspend, registry.ReasonInvalidStateTransition, members.Suspended},
+		{"WITHDRAWN is terminal: no reinstating", []action{withdraw}, reinstate, registry.ReasonInvalidStateTransition, members.Withdrawn},
+		{"WITHDRAWN is terminal: no suspending", []action{withdraw}, suspend, registry.ReasonInvalidStateTransition, members.Withdrawn},
+		{"WITHDRAWN is terminal: no withdrawing again", []action{withdraw}, withdraw, registry.ReasonInvalidStateTransition, members.Withdrawn},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			svc := newService(t, &asked{})
-			if _, err := svc.CreateMember(member(registry.KindHost, nil), "h", ""); err != nil {
+			if _, err := svc.CreateMember(member(members.Host, nil), "h", ""); err != nil {
 				t.Fatal(err)
 			}
 			for _, a := range c.setup {
@@ -130,7 +131,7 @@ func TestMemberStatesMoveOnlyAsTheStateMachineSays(t *testing.T) {
 
 func TestAWriteWithAStaleEtagIsRefused(t *testing.T) {
 	svc := newService(t, &asked{})
-	m, err := svc.CreateMember(member(registry.KindHost, nil), "h", "")
+	m, err := svc.CreateMember(member(members.Host, nil), "h", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestAWriteWithAStaleEtagIsRefused(t *testing.T) {
 
 func TestAWithdrawnMemberNoLongerChanges(t *testing.T) {
 	svc := newService(t, &asked{})
-	if _, err := svc.CreateMember(member(registry.KindHost, nil), "h", ""); err != nil {
+	if _, err := svc.CreateMember(member(members.Host, nil), "h", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.WithdrawMember("h", "left", ""); err != nil {
@@ -195,7 +196,7 @@ func TestProductRules(t *testing.T) {
 func TestWhoMayManageAMember(t *testing.T) {
 	svc := newService(t, &asked{})
 	seed(t, svc)
-	if _, err := svc.CreateMember(member(registry.KindHost, func(m *registry.Member) { m.Agency = "members/agency" }), "h", ""); err != nil {
+	if _, err := svc.CreateMember(member(members.Host, func(m *registry.Member) { m.Agency = "members/agency" }), "h", ""); err != nil {
 		t.Fatal(err)
 	}
 	self := registry.WithCaller(context.Background(), registry.Caller{Member: "members/h"})

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"github.com/cqlive/alliance/services/kit/members"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/etag"
@@ -90,7 +91,7 @@ func (s *Service) CreateMember(m Member, memberID, requestID string) (*Member, e
 			return fault.New(fault.AlreadyExists, ReasonMemberAlreadyExists, "member %q already exists", m.Name()).With("name", m.Name())
 		}
 		now := s.stamp()
-		m.State, m.StateReason = StateActive, ""
+		m.State, m.StateReason = members.Active, ""
 		m.CreateTime, m.UpdateTime, m.Revision = now, now, 1
 		if err := tx.PutMember(&m); err != nil {
 			return err
@@ -154,9 +155,9 @@ type MemberFilter struct {
 }
 
 func (f MemberFilter) match(m *Member) bool {
-	return (f.Kind == KindUnspecified || m.Kind == f.Kind) &&
+	return (f.Kind == members.KindUnspecified || m.Kind == f.Kind) &&
 		(f.District == "" || m.District == f.District) &&
-		(f.State == StateUnspecified || m.State == f.State) &&
+		(f.State == members.StateUnspecified || m.State == f.State) &&
 		(f.Agency == "" || m.Agency == f.Agency)
 }
 
@@ -240,7 +241,7 @@ func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string,
 			if err := etag.Check(tag, m.Revision, m.Name()); err != nil {
 				return err
 			}
-			if m.State == StateWithdrawn {
+			if m.State == members.Withdrawn {
 				return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn and can no longer change", m.Name())
 			}
 			before := m.Studios

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"fmt"
+	"github.com/cqlive/alliance/services/kit/members"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -57,7 +58,7 @@ func newService(t *testing.T, b registry.Bookings) *registry.Service {
 
 func newBase(t *testing.T, svc *registry.Service, id string, studios ...string) {
 	t.Helper()
-	m := registry.Member{Kind: registry.KindBase, DisplayName: "基地", District: "dazu"}
+	m := registry.Member{Kind: members.Base, DisplayName: "基地", District: "dazu"}
 	for _, s := range studios {
 		m.Studios = append(m.Studios, registry.Studio{ID: s, DisplayName: s})
 	}

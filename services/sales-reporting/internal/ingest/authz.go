@@ -2,22 +2,11 @@ package ingest
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"slices"
 
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
-)
-
-// MemberKind of a registry member; the numbers follow alliance.member.v1.
-type MemberKind int
-
-const (
-	KindUnspecified MemberKind = iota
-	KindHost
-	KindBase
-	KindAgency
-	KindMerchant
-	KindDistrictOffice
 )
 
 // Caller is who makes a call, as far as the rules of who may see and
@@ -32,7 +21,7 @@ type Caller struct {
 	// A member's key: members/{id}, its kind, and its district (which a
 	// DISTRICT_OFFICE sees the sales of).
 	Member   string
-	Kind     MemberKind
+	Kind     members.Kind
 	District string
 }
 
@@ -106,7 +95,7 @@ func (s *Service) MaySeeSession(ctx context.Context, name string) error {
 	if ses == nil {
 		return fault.New(fault.NotFound, ReasonSessionNotFound, "session %s not found", name).With("session", name)
 	}
-	if isParty(c, ses) || c.Kind == KindDistrictOffice && c.District != "" && c.District == ses.Attr.District {
+	if isParty(c, ses) || c.Kind == members.DistrictOffice && c.District != "" && c.District == ses.Attr.District {
 		return nil
 	}
 	return errNotYours
@@ -133,10 +122,10 @@ func OwnFilter(ctx context.Context, f *report.Filter) error {
 	case c.Trusted:
 		return nil
 	}
-	field, own := map[MemberKind]*string{
-		KindHost: &f.Host, KindBase: &f.Base, KindAgency: &f.Agency, KindMerchant: &f.Merchant, KindDistrictOffice: &f.District,
+	field, own := map[members.Kind]*string{
+		members.Host: &f.Host, members.Base: &f.Base, members.Agency: &f.Agency, members.Merchant: &f.Merchant, members.DistrictOffice: &f.District,
 	}[c.Kind], c.Member
-	if c.Kind == KindDistrictOffice {
+	if c.Kind == members.DistrictOffice {
 		own = c.District
 	}
 	if field == nil || own == "" || *field != "" && *field != own {

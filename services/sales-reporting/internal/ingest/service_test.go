@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"path/filepath"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ var (
 	noCaller = context.Background()
 )
 
-func as(member string, kind ingest.MemberKind, district string) context.Context {
+func as(member string, kind members.Kind, district string) context.Context {
 	return ingest.WithCaller(context.Background(), ingest.Caller{Member: member, Kind: kind, District: district})
 }
 
@@ -152,13 +153,13 @@ func TestRecordingRules(t *testing.T) {
 			before: []ingest.Sale{order(live, tea, "o1", 2, 200, in)}, sale: refund(live, tea, "r1", "o1", 1, 201, in.Add(time.Minute)), want: ingest.ReasonRefundExceedsOrder},
 		{name: "shape: a sale in another currency than the reporting one", ctx: staff,
 			sale: func() ingest.Sale { s := order(live, tea, "o1", 1, 100, in); s.Currency = "USD"; return s }(), want: fault.ReasonInvalidArgument},
-		{name: "who: the session's host records its sales", ctx: as(host, ingest.KindHost, ""), sale: order(live, tea, "o1", 1, 100, in)},
-		{name: "who: the base of its studio does", ctx: as(base, ingest.KindBase, ""), sale: order(live, tea, "o1", 1, 100, in)},
-		{name: "who: the host's agency does", ctx: as(agency, ingest.KindAgency, ""), sale: order(live, tea, "o1", 1, 100, in)},
-		{name: "who: a featured merchant does", ctx: as(farm, ingest.KindMerchant, ""), sale: order(live, tea, "o1", 1, 100, in)},
-		{name: "who: a member that is no party to the session may not", ctx: as(shop, ingest.KindMerchant, ""),
+		{name: "who: the session's host records its sales", ctx: as(host, members.Host, ""), sale: order(live, tea, "o1", 1, 100, in)},
+		{name: "who: the base of its studio does", ctx: as(base, members.Base, ""), sale: order(live, tea, "o1", 1, 100, in)},
+		{name: "who: the host's agency does", ctx: as(agency, members.Agency, ""), sale: order(live, tea, "o1", 1, 100, in)},
+		{name: "who: a featured merchant does", ctx: as(farm, members.Merchant, ""), sale: order(live, tea, "o1", 1, 100, in)},
+		{name: "who: a member that is no party to the session may not", ctx: as(shop, members.Merchant, ""),
 			sale: order(live, tea, "o1", 1, 100, in), want: fault.ReasonPermissionDenied},
-		{name: "who: nor learn of a stored sale of that session by sending it again", ctx: as(shop, ingest.KindMerchant, ""),
+		{name: "who: nor learn of a stored sale of that session by sending it again", ctx: as(shop, members.Merchant, ""),
 			before: []ingest.Sale{order(live, tea, "o1", 1, 100, in)}, sale: order(live, tea, "o1", 1, 100, in), want: fault.ReasonPermissionDenied},
 		{name: "who: a call with no caller at all is refused", ctx: noCaller, sale: order(live, tea, "o1", 1, 100, in), want: fault.ReasonUnauthenticated},
 	} {
@@ -189,14 +190,14 @@ func TestWhoSeesASessionsSales(t *testing.T) {
 		want    fault.Reason
 	}{
 		{name: "the alliance's staff see every session", ctx: staff, session: "sessions/live"},
-		{name: "its host", ctx: as(host, ingest.KindHost, "banan"), session: "sessions/live"},
-		{name: "the base of its studio", ctx: as(base, ingest.KindBase, "dazu"), session: "sessions/live"},
-		{name: "the host's agency", ctx: as(agency, ingest.KindAgency, "banan"), session: "sessions/live"},
-		{name: "a featured merchant", ctx: as(farm, ingest.KindMerchant, "banan"), session: "sessions/live"},
-		{name: "the district office of the base's district", ctx: as("members/dazu-office", ingest.KindDistrictOffice, "dazu"), session: "sessions/live"},
-		{name: "not another district's office", ctx: as("members/banan-office", ingest.KindDistrictOffice, "banan"), session: "sessions/live", want: fault.ReasonPermissionDenied},
-		{name: "not a member that is no party", ctx: as(shop, ingest.KindMerchant, "dazu"), session: "sessions/live", want: fault.ReasonPermissionDenied},
-		{name: "an unknown session is NOT_FOUND: session names are public", ctx: as(shop, ingest.KindMerchant, ""), session: "sessions/nope", want: ingest.ReasonSessionNotFound},
+		{name: "its host", ctx: as(host, members.Host, "banan"), session: "sessions/live"},
+		{name: "the base of its studio", ctx: as(base, members.Base, "dazu"), session: "sessions/live"},
+		{name: "the host's agency", ctx: as(agency, members.Agency, "banan"), session: "sessions/live"},
+		{name: "a featured merchant", ctx: as(farm, members.Merchant, "banan"), session: "sessions/live"},
+		{name: "the district office of the base's district", ctx: as("members/dazu-office", members.DistrictOffice, "dazu"), session: "sessions/live"},
+		{name: "not another district's office", ctx: as("members/banan-office", members.DistrictOffice, "banan"), session: "sessions/live", want: fault.ReasonPermissionDenied},
+		{name: "not a member that is no party", ctx: as(shop, members.Merchant, "dazu"), session: "sessions/live", want: fault.ReasonPermissionDenied},
+		{name: "an unknown session is NOT_FOUND: session names are public", ctx: as(shop, members.Merchant, ""), session: "sessions/nope", want: ingest.ReasonSessionNotFound},
 		{name: "no caller at all sees nothing", ctx: noCaller, session: "sessions/live", want: fault.ReasonUnauthenticated},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -219,17 +220,17 @@ func TestAMemberListsAndGetsOnlyWhatItSees(t *testing.T) {
 		want fault.Reason
 	}{
 		{"a member lists the sales of one of its sessions", func() error {
-			_, _, err := svc.List(as(host, ingest.KindHost, ""), "sessions/live", 0, nil, 10)
+			_, _, err := svc.List(as(host, members.Host, ""), "sessions/live", 0, nil, 10)
 			return err
 		}(), fault.Reason{}},
 		{"a member names the session it lists", func() error {
-			_, _, err := svc.List(as(host, ingest.KindHost, ""), "", 0, nil, 10)
+			_, _, err := svc.List(as(host, members.Host, ""), "", 0, nil, 10)
 			return err
 		}(), fault.ReasonPermissionDenied},
 		{"staff list every sale", func() error { _, _, err := svc.List(staff, "", 0, nil, 10); return err }(), fault.Reason{}},
-		{"a member gets a sale of its session", func() error { _, err := svc.Get(as(host, ingest.KindHost, ""), stored.ID); return err }(), fault.Reason{}},
-		{"a member that is no party does not", func() error { _, err := svc.Get(as(shop, ingest.KindMerchant, ""), stored.ID); return err }(), fault.ReasonPermissionDenied},
-		{"to a member an unknown sale is as one it may not see", func() error { _, err := svc.Get(as(host, ingest.KindHost, ""), stored.ID+1); return err }(), fault.ReasonPermissionDenied},
+		{"a member gets a sale of its session", func() error { _, err := svc.Get(as(host, members.Host, ""), stored.ID); return err }(), fault.Reason{}},
+		{"a member that is no party does not", func() error { _, err := svc.Get(as(shop, members.Merchant, ""), stored.ID); return err }(), fault.ReasonPermissionDenied},
+		{"to a member an unknown sale is as one it may not see", func() error { _, err := svc.Get(as(host, members.Host, ""), stored.ID+1); return err }(), fault.ReasonPermissionDenied},
 		{"to staff an unknown sale is NOT_FOUND", func() error { _, err := svc.Get(staff, stored.ID+1); return err }(), ingest.ReasonSaleNotFound},
 		{"no caller gets nothing", func() error { _, err := svc.Get(noCaller, stored.ID); return err }(), fault.ReasonUnauthenticated},
 	} {
@@ -250,16 +251,16 @@ func TestAMembersReportIsHeldToItsOwnData(t *testing.T) {
 		refuse fault.Reason
 	}{
 		{name: "staff report on everything, as asked", ctx: staff, filter: report.Filter{District: "dazu"}, want: report.Filter{District: "dazu"}},
-		{name: "a host's report is its own", ctx: as(host, ingest.KindHost, "banan"), want: report.Filter{Host: host}},
-		{name: "a base's report is its own", ctx: as(base, ingest.KindBase, "dazu"), want: report.Filter{Base: base}},
-		{name: "an agency's report is its own", ctx: as(agency, ingest.KindAgency, ""), want: report.Filter{Agency: agency}},
-		{name: "a merchant's report is its own, narrowed further as asked", ctx: as(farm, ingest.KindMerchant, ""),
+		{name: "a host's report is its own", ctx: as(host, members.Host, "banan"), want: report.Filter{Host: host}},
+		{name: "a base's report is its own", ctx: as(base, members.Base, "dazu"), want: report.Filter{Base: base}},
+		{name: "an agency's report is its own", ctx: as(agency, members.Agency, ""), want: report.Filter{Agency: agency}},
+		{name: "a merchant's report is its own, narrowed further as asked", ctx: as(farm, members.Merchant, ""),
 			filter: report.Filter{Category: "tea"}, want: report.Filter{Merchant: farm, Category: "tea"}},
-		{name: "a district office's report is its district's", ctx: as("members/dazu-office", ingest.KindDistrictOffice, "dazu"), want: report.Filter{District: "dazu"}},
-		{name: "asking for another member's data is refused, not widened", ctx: as(host, ingest.KindHost, ""),
+		{name: "a district office's report is its district's", ctx: as("members/dazu-office", members.DistrictOffice, "dazu"), want: report.Filter{District: "dazu"}},
+		{name: "asking for another member's data is refused, not widened", ctx: as(host, members.Host, ""),
 			filter: report.Filter{Host: "members/someone-else"}, refuse: fault.ReasonPermissionDenied},
-		{name: "a district office without a district sees nothing", ctx: as("members/office", ingest.KindDistrictOffice, ""), refuse: fault.ReasonPermissionDenied},
-		{name: "a member of no known kind sees nothing", ctx: as("members/odd", ingest.KindUnspecified, ""), refuse: fault.ReasonPermissionDenied},
+		{name: "a district office without a district sees nothing", ctx: as("members/office", members.DistrictOffice, ""), refuse: fault.ReasonPermissionDenied},
+		{name: "a member of no known kind sees nothing", ctx: as("members/odd", members.KindUnspecified, ""), refuse: fault.ReasonPermissionDenied},
 		{name: "no caller at all is refused", ctx: noCaller, refuse: fault.ReasonUnauthenticated},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,10 +3,8 @@ package rpc
 import (
 	"context"
 
-	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
-	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 )
 
@@ -38,8 +36,7 @@ func withCaller(ctx context.Context) context.Context {
 	p := auth.From(ctx)
 	switch {
 	case p.Kind == auth.Member:
-		kind := protoconv.EnumNumber(memberv1.MemberKind(0).Descriptor(), p.MemberKind)
-		return ingest.WithCaller(ctx, ingest.Caller{Member: p.Member, Kind: ingest.MemberKind(kind), District: p.District})
+		return ingest.WithCaller(ctx, ingest.Caller{Member: p.Member, Kind: p.MemberKind, District: p.District})
 	case p.Trusted():
 		return ingest.WithCaller(ctx, ingest.Caller{Trusted: true})
 	}

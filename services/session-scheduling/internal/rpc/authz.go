@@ -3,10 +3,8 @@ package rpc
 import (
 	"context"
 
-	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
-	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 )
 
@@ -36,8 +34,7 @@ func withCaller(ctx context.Context) context.Context {
 	p := auth.From(ctx)
 	switch {
 	case p.Kind == auth.Member:
-		kind := protoconv.EnumNumber(memberv1.MemberKind(0).Descriptor(), p.MemberKind)
-		return scheduling.WithCaller(ctx, scheduling.Caller{Member: p.Member, Kind: scheduling.MemberKind(kind)})
+		return scheduling.WithCaller(ctx, scheduling.Caller{Member: p.Member, Kind: p.MemberKind})
 	case p.Trusted():
 		return scheduling.WithCaller(ctx, scheduling.Caller{Trusted: true})
 	}

@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 
 	"github.com/cqlive/alliance/services/kit/fault"
 )
@@ -16,7 +17,7 @@ type Caller struct {
 	// any session.
 	Trusted bool
 	Member  string // members/{id} of a member's key
-	Kind    MemberKind
+	Kind    members.Kind
 }
 
 type callerKey struct{}
@@ -68,15 +69,15 @@ func mayBook(c Caller, s *Session, host *Member) error {
 		return nil
 	}
 	switch c.Kind {
-	case KindBase:
+	case members.Base:
 		if s.Base() == c.Member {
 			return nil
 		}
-	case KindHost:
+	case members.Host:
 		if s.Host == c.Member {
 			return nil
 		}
-	case KindAgency:
+	case members.Agency:
 		if host == nil || host.Agency == c.Member {
 			return nil
 		}
@@ -98,7 +99,7 @@ func (svc *Service) mayChange(ctx context.Context, s *Session, host *Member) err
 	case c.Trusted || c.Member == s.Host || c.Member == s.Base():
 		return nil
 	}
-	if c.Kind != KindAgency {
+	if c.Kind != members.Agency {
 		return errNotAParty
 	}
 	if host == nil {

@@ -3,49 +3,14 @@ package scheduling
 import (
 	"context"
 	"fmt"
+	"github.com/cqlive/alliance/services/kit/members"
 )
-
-// MemberKind of a registry member; the numbers follow alliance.member.v1.
-type MemberKind int
-
-const (
-	KindUnspecified MemberKind = iota
-	KindHost
-	KindBase
-	KindAgency
-	KindMerchant
-	KindDistrictOffice
-)
-
-func (k MemberKind) String() string {
-	if k < 0 || k > KindDistrictOffice {
-		return "UNKNOWN"
-	}
-	return [...]string{"UNSPECIFIED", "HOST", "BASE", "AGENCY", "MERCHANT", "DISTRICT_OFFICE"}[k]
-}
-
-// MemberState of a registry member; the numbers follow alliance.member.v1.
-type MemberState int
-
-const (
-	MemberStateUnspecified MemberState = iota
-	MemberActive
-	MemberSuspended
-	MemberWithdrawn
-)
-
-func (s MemberState) String() string {
-	if s < 0 || s > MemberWithdrawn {
-		return "UNKNOWN"
-	}
-	return [...]string{"UNSPECIFIED", "ACTIVE", "SUSPENDED", "WITHDRAWN"}[s]
-}
 
 // Member is what the scheduler needs to know of a registry member.
 type Member struct {
 	Name    string // members/{id}
-	Kind    MemberKind
-	State   MemberState
+	Kind    members.Kind
+	State   members.State
 	Studios []string // studio ids, BASE only
 	Agency  string   // members/{agency} that manages a HOST, or ""
 }

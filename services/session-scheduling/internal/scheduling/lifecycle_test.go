@@ -2,6 +2,7 @@ package scheduling_test
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -28,20 +29,20 @@ type registry struct {
 func newRegistry() *registry {
 	r := &registry{members: map[string]scheduling.Member{}}
 	for _, m := range []scheduling.Member{
-		{Name: "members/host", Kind: scheduling.KindHost, Agency: "members/agency"},
-		{Name: "members/other-host", Kind: scheduling.KindHost},
-		{Name: "members/agency", Kind: scheduling.KindAgency},
-		{Name: "members/base", Kind: scheduling.KindBase, Studios: []string{"s1", "s2"}},
-		{Name: "members/other-base", Kind: scheduling.KindBase, Studios: []string{"s1"}},
-		{Name: "members/farm", Kind: scheduling.KindMerchant},
+		{Name: "members/host", Kind: members.Host, Agency: "members/agency"},
+		{Name: "members/other-host", Kind: members.Host},
+		{Name: "members/agency", Kind: members.Agency},
+		{Name: "members/base", Kind: members.Base, Studios: []string{"s1", "s2"}},
+		{Name: "members/other-base", Kind: members.Base, Studios: []string{"s1"}},
+		{Name: "members/farm", Kind: members.Merchant},
 	} {
-		m.State = scheduling.MemberActive
+		m.State = members.Active
 		r.members[m.Name] = m
 	}
 	return r
 }
 
-func (r *registry) set(name string, state scheduling.MemberState) {
+func (r *registry) set(name string, state members.State) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m := r.members[name]
@@ -91,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 
 var staff = scheduling.WithCaller(context.Background(), scheduling.Caller{Trusted: true})
 
-func as(member string, kind scheduling.MemberKind) context.Context {
+func as(member string, kind members.Kind) context.Context {
 	return scheduling.WithCaller(context.Background(), scheduling.Caller{Member: member, Kind: kind})
 }
 
@@ -140,9 +141,9 @@ func TestSessionLifecycle(t *testing.T) {
 		{name: "start: and from EarlyStart before it", clock: func(f *fixture) { f.now = day.Add(-scheduling.EarlyStart) }, do: start, state: scheduling.StateLive},
 		{name: "start: not a microsecond (the clock's resolution) earlier", clock: func(f *fixture) { f.now = day.Add(-scheduling.EarlyStart - time.Microsecond) },
 			do: start, want: scheduling.ReasonTooEarlyToStart, state: scheduling.StateScheduled},
-		{name: "start: not while its host is SUSPENDED", clock: func(f *fixture) { atStart(f); f.reg.set("members/host", scheduling.MemberSuspended) },
+		{name: "start: not while its host is SUSPENDED", clock: func(f *fixture) { atStart(f); f.reg.set("members/host", members.Suspended) },
 			do: start, want: scheduling.ReasonHostNotActive, state: scheduling.StateScheduled},
-		{name: "start: not while its base is SUSPENDED", clock: func(f *fixture) { atStart(f); f.reg.set("members/base", scheduling.MemberSuspended) },
+		{name: "start: not while its base is SUSPENDED", clock: func(f *fixture) { atStart(f); f.reg.set("members/base", members.Suspended) },
 			do: start, want: scheduling.ReasonBaseNotActive, state: scheduling.StateScheduled},
 		{name: "start: a LIVE session does not start again", setup: []func(*fixture, *scheduling.Session) error{start},
 			do: start, want: scheduling.ReasonInvalidStateTransition, state: scheduling.StateLive},
@@ -228,13 +229,13 @@ func TestWhoMayBookAndChangeASession(t *testing.T) {
 		want fault.Reason
 	}{
 		{"book: the alliance's staff book anything", staff, booking("members/host", studio, day), fault.Reason{}},
-		{"book: a base into its own studios", as("members/base", scheduling.KindBase), booking("members/host", studio, day), fault.Reason{}},
-		{"book: not into another base's", as("members/base", scheduling.KindBase), booking("members/host", elsewhere, day), fault.ReasonPermissionDenied},
-		{"book: a host itself, into any ACTIVE base's studio", as("members/host", scheduling.KindHost), booking("members/host", elsewhere, day), fault.Reason{}},
-		{"book: not another host", as("members/host", scheduling.KindHost), booking("members/other-host", studio, day), fault.ReasonPermissionDenied},
-		{"book: an agency its own hosts", as("members/agency", scheduling.KindAgency), booking("members/host", studio, day), fault.Reason{}},
-		{"book: not a host of no agency of its", as("members/agency", scheduling.KindAgency), booking("members/other-host", studio, day), fault.ReasonPermissionDenied},
-		{"book: a merchant books nothing", as("members/farm", scheduling.KindMerchant), booking("members/host", studio, day), fault.ReasonPermissionDenied},
+		{"book: a base into its own studios", as("members/base", members.Base), booking("members/host", studio, day), fault.Reason{}},
+		{"book: not into another base's", as("members/base", members.Base), booking("members/host", elsewhere, day), fault.ReasonPermissionDenied},
+		{"book: a host itself, into any ACTIVE base's studio", as("members/host", members.Host), booking("members/host", elsewhere, day), fault.Reason{}},
+		{"book: not another host", as("members/host", members.Host), booking("members/other-host", studio, day), fault.ReasonPermissionDenied},
+		{"book: an agency its own hosts", as("members/agency", members.Agency), booking("members/host", studio, day), fault.Reason{}},
+		{"book: not a host of no agency of its", as("members/agency", members.Agency), booking("members/other-host", studio, day), fault.ReasonPermissionDenied},
+		{"book: a merchant books nothing", as("members/farm", members.Merchant), booking("members/host", studio, day), fault.ReasonPermissionDenied},
 		{"book: no caller at all books nothing", context.Background(), booking("members/host", studio, day), fault.ReasonUnauthenticated},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -250,11 +251,11 @@ func TestWhoMayBookAndChangeASession(t *testing.T) {
 		ctx  context.Context
 		want fault.Reason
 	}{
-		{"change: its host", as("members/host", scheduling.KindHost), fault.Reason{}},
-		{"change: the base of its studio", as("members/base", scheduling.KindBase), fault.Reason{}},
-		{"change: the host's agency, as the registry knows it now", as("members/agency", scheduling.KindAgency), fault.Reason{}},
-		{"change: not another base", as("members/other-base", scheduling.KindBase), fault.ReasonPermissionDenied},
-		{"change: not another host", as("members/other-host", scheduling.KindHost), fault.ReasonPermissionDenied},
+		{"change: its host", as("members/host", members.Host), fault.Reason{}},
+		{"change: the base of its studio", as("members/base", members.Base), fault.Reason{}},
+		{"change: the host's agency, as the registry knows it now", as("members/agency", members.Agency), fault.Reason{}},
+		{"change: not another base", as("members/other-base", members.Base), fault.ReasonPermissionDenied},
+		{"change: not another host", as("members/other-host", members.Host), fault.ReasonPermissionDenied},
 		{"change: no caller at all changes nothing", context.Background(), fault.ReasonUnauthenticated},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -271,9 +272,9 @@ func TestWhoMayBookAndChangeASession(t *testing.T) {
 func TestOnlyTheAlliancesStaffImportHistory(t *testing.T) {
 	f := newFixture(t)
 	for ctx, want := range map[context.Context]fault.Reason{
-		as("members/base", scheduling.KindBase): fault.ReasonPermissionDenied,
-		context.Background():                    fault.ReasonUnauthenticated,
-		staff:                                   {},
+		as("members/base", members.Base): fault.ReasonPermissionDenied,
+		context.Background():             fault.ReasonUnauthenticated,
+		staff:                            {},
 	} {
 		_, err := f.svc.NewImport().Batch(ctx, nil)
 		if got := reasonOf(err); got != want {

@@ -3,6 +3,7 @@ package scheduling
 import (
 	"context"
 	"fmt"
+	"github.com/cqlive/alliance/services/kit/members"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -222,11 +223,11 @@ func checkBooking(ctx context.Context, reg Directory, s *Session, active bool) (
 	}
 	for _, name := range s.Merchants {
 		m := got[name]
-		if m.Kind != KindMerchant {
+		if m.Kind != members.Merchant {
 			return nil, fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
 				"%s is a %s, not a MERCHANT", name, m.Kind).With("name", name)
 		}
-		if active && m.State != MemberActive {
+		if active && m.State != members.Active {
 			return nil, fault.New(fault.FailedPrecondition, ReasonMerchantNotActive,
 				"merchant %s is %s; only ACTIVE merchants can sell in a session", name, m.State).With("name", name)
 		}
@@ -284,11 +285,11 @@ func studioNotFound(studio string) error {
 
 // checkHost is rule 1: an ACTIVE HOST (any HOST for history).
 func checkHost(m Member, active bool) error {
-	if m.Kind != KindHost {
+	if m.Kind != members.Host {
 		return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
 			"%s is a %s, not a HOST", m.Name, m.Kind).With("name", m.Name)
 	}
-	if active && m.State != MemberActive {
+	if active && m.State != members.Active {
 		return fault.New(fault.FailedPrecondition, ReasonHostNotActive,
 			"host %s is %s; only ACTIVE hosts can be booked", m.Name, m.State).With("name", m.Name)
 	}
@@ -298,10 +299,10 @@ func checkHost(m Member, active bool) error {
 // checkStudio is rule 2: a studio of an ACTIVE BASE (any BASE for history).
 func checkStudio(base Member, studio string, active bool) error {
 	_, studioID, _ := ParseStudioName(studio)
-	if base.Kind != KindBase || !slices.Contains(base.Studios, studioID) {
+	if base.Kind != members.Base || !slices.Contains(base.Studios, studioID) {
 		return studioNotFound(studio)
 	}
-	if active && base.State != MemberActive {
+	if active && base.State != members.Active {
 		return fault.New(fault.FailedPrecondition, ReasonBaseNotActive,
 			"base %s is %s; only the studios of ACTIVE bases can be booked", base.Name, base.State).With("name", base.Name)
 	}

@@ -5,6 +5,7 @@ package upstream
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"log/slog"
 	"time"
 
@@ -66,8 +67,8 @@ func (c *Client) BatchGet(ctx context.Context, names []string) ([]scheduling.Mem
 	for _, m := range resp.GetMembers() {
 		sm := scheduling.Member{
 			Name:   m.GetName(),
-			Kind:   scheduling.MemberKind(m.GetKind()),
-			State:  scheduling.MemberState(m.GetState()),
+			Kind:   members.Kind(m.GetKind()),
+			State:  members.State(m.GetState()),
 			Agency: m.GetAgency(),
 		}
 		for _, st := range m.GetStudios() {
