@@ -119,6 +119,15 @@ func As(err error) (*Error, bool) {
 	return fe, ok
 }
 
+// ReasonOf is the reason err carries; the zero Reason for an error that
+// is not a *Error (or nil).
+func ReasonOf(err error) Reason {
+	if fe, ok := As(err); ok {
+		return fe.Reason
+	}
+	return Reason{}
+}
+
 // Is reports whether err carries the given reason.
 func Is(err error, reason Reason) bool {
 	fe, ok := As(err)

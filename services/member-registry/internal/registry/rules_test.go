@@ -13,17 +13,9 @@ import (
 // The registry's rules, checked on the domain with a real store; the gRPC
 // harness in app checks their wiring.
 
-func reasonOf(err error) fault.Reason {
-	fe, _ := fault.As(err)
-	if fe == nil {
-		return fault.Reason{}
-	}
-	return fe.Reason
-}
-
 func wantReason(t *testing.T, err error, want fault.Reason) {
 	t.Helper()
-	if got := reasonOf(err); got != want || err != nil && want == (fault.Reason{}) {
+	if got := fault.ReasonOf(err); got != want || err != nil && want == (fault.Reason{}) {
 		t.Fatalf("%v, want reason %q", err, want)
 	}
 }

@@ -39,6 +39,18 @@ func callerOf(ctx context.Context) Caller {
 
 func (c Caller) known() bool { return c.Trusted || c.Member != "" }
 
+// decided says whether a rule that narrows a member's reach is decided
+// before it looks: refused for no caller at all, allowed for a trusted one.
+func (c Caller) decided() (bool, error) {
+	switch {
+	case !c.known():
+		return true, errNoCaller
+	case c.Trusted:
+		return true, nil
+	}
+	return false, nil
+}
+
 // isMember says whether c is a member's key, whose reach the rules narrow.
 func (c Caller) isMember() bool { return !c.Trusted && c.Member != "" }
 
@@ -82,11 +94,8 @@ func permitFor(c Caller) Permit {
 // NOT_FOUND.
 func (s *Service) MaySeeSession(ctx context.Context, name string) error {
 	c := callerOf(ctx)
-	switch {
-	case !c.known():
-		return errNoCaller
-	case c.Trusted:
-		return nil
+	if done, err := c.decided(); done {
+		return err
 	}
 	ses, err := s.Session(ctx, name)
 	if err != nil {
@@ -116,11 +125,8 @@ func (s *Service) mayList(ctx context.Context, session string) error {
 // Trusted callers report on everything.
 func OwnFilter(ctx context.Context, f *report.Filter) error {
 	c := callerOf(ctx)
-	switch {
-	case !c.known():
-		return errNoCaller
-	case c.Trusted:
-		return nil
+	if done, err := c.decided(); done {
+		return err
 	}
 	field, own := map[members.Kind]*string{
 		members.Host: &f.Host, members.Base: &f.Base, members.Agency: &f.Agency, members.Merchant: &f.Merchant, members.DistrictOffice: &f.District,

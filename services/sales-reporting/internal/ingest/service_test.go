@@ -105,14 +105,6 @@ func refund(session, product, id, of string, qty, amount int64, at time.Time) in
 	return s
 }
 
-func reasonOf(err error) fault.Reason {
-	fe, _ := fault.As(err)
-	if fe == nil {
-		return fault.Reason{}
-	}
-	return fe.Reason
-}
-
 func TestRecordingRules(t *testing.T) {
 	live, ended := "sessions/live", "sessions/ended"
 	in := t0.Add(-30 * time.Minute)
@@ -171,7 +163,7 @@ func TestRecordingRules(t *testing.T) {
 				}
 			}
 			stored, dup, err := svc.Record(c.ctx, c.sale)
-			if got := reasonOf(err); got != c.want || err != nil && c.want == (fault.Reason{}) {
+			if got := fault.ReasonOf(err); got != c.want || err != nil && c.want == (fault.Reason{}) {
 				t.Fatalf("%v, want reason %q", err, c.want)
 			}
 			if c.want == (fault.Reason{}) && (stored == nil || dup != c.dup) {
@@ -201,7 +193,7 @@ func TestWhoSeesASessionsSales(t *testing.T) {
 		{name: "no caller at all sees nothing", ctx: noCaller, session: "sessions/live", want: fault.ReasonUnauthenticated},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := reasonOf(svc.MaySeeSession(c.ctx, c.session)); got != c.want {
+			if got := fault.ReasonOf(svc.MaySeeSession(c.ctx, c.session)); got != c.want {
 				t.Fatalf("reason %q, want %q", got, c.want)
 			}
 		})
@@ -235,7 +227,7 @@ func TestAMemberListsAndGetsOnlyWhatItSees(t *testing.T) {
 		{"no caller gets nothing", func() error { _, err := svc.Get(noCaller, stored.ID); return err }(), fault.ReasonUnauthenticated},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := reasonOf(c.err); got != c.want {
+			if got := fault.ReasonOf(c.err); got != c.want {
 				t.Fatalf("%v, want reason %q", c.err, c.want)
 			}
 		})
@@ -266,7 +258,7 @@ func TestAMembersReportIsHeldToItsOwnData(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := c.filter
 			err := ingest.OwnFilter(c.ctx, &f)
-			if got := reasonOf(err); got != c.refuse {
+			if got := fault.ReasonOf(err); got != c.refuse {
 				t.Fatalf("%v, want reason %q", err, c.refuse)
 			}
 			if err == nil && f != c.want {

@@ -109,14 +109,6 @@ func (f *fixture) book(t *testing.T, s scheduling.Session) *scheduling.Session {
 	return got
 }
 
-func reasonOf(err error) fault.Reason {
-	fe, _ := fault.As(err)
-	if fe == nil {
-		return fault.Reason{}
-	}
-	return fe.Reason
-}
-
 func TestSessionLifecycle(t *testing.T) {
 	const studio = "members/base/studios/s1"
 	start := func(f *fixture, s *scheduling.Session) error {
@@ -193,7 +185,7 @@ func TestSessionLifecycle(t *testing.T) {
 				c.clock(f)
 			}
 			err := c.do(f, s)
-			if got := reasonOf(err); got != c.want || err != nil && c.want == (fault.Reason{}) {
+			if got := fault.ReasonOf(err); got != c.want || err != nil && c.want == (fault.Reason{}) {
 				t.Fatalf("%v, want reason %q", err, c.want)
 			}
 			if got, _ := f.svc.GetSession(s.ID); got.State != c.state {
@@ -209,7 +201,7 @@ func TestACancelledSessionFreesItsSlot(t *testing.T) {
 	f := newFixture(t)
 	s := f.book(t, booking("members/host", "members/base/studios/s1", day))
 	again := booking("members/other-host", "members/base/studios/s1", day)
-	if _, err := f.svc.CreateSession(staff, again, "", ""); reasonOf(err) != scheduling.ReasonStudioDoubleBooked {
+	if _, err := f.svc.CreateSession(staff, again, "", ""); fault.ReasonOf(err) != scheduling.ReasonStudioDoubleBooked {
 		t.Fatalf("the booked slot: %v, want STUDIO_DOUBLE_BOOKED", err)
 	}
 	if _, err := f.svc.CancelSession(staff, s.ID, "", ""); err != nil {
@@ -241,7 +233,7 @@ func TestWhoMayBookAndChangeASession(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			_, err := f.svc.CreateSession(c.ctx, c.s, "", "")
-			if got := reasonOf(err); got != c.want || err != nil && c.want == (fault.Reason{}) {
+			if got := fault.ReasonOf(err); got != c.want || err != nil && c.want == (fault.Reason{}) {
 				t.Fatalf("%v, want reason %q", err, c.want)
 			}
 		})
@@ -262,7 +254,7 @@ func TestWhoMayBookAndChangeASession(t *testing.T) {
 			f := newFixture(t)
 			s := f.book(t, booking("members/host", studio, day))
 			_, err := f.svc.CancelSession(c.ctx, s.ID, "", "")
-			if got := reasonOf(err); got != c.want || err != nil && c.want == (fault.Reason{}) {
+			if got := fault.ReasonOf(err); got != c.want || err != nil && c.want == (fault.Reason{}) {
 				t.Fatalf("%v, want reason %q", err, c.want)
 			}
 		})
@@ -277,7 +269,7 @@ func TestOnlyTheAlliancesStaffImportHistory(t *testing.T) {
 		staff:                            {},
 	} {
 		_, err := f.svc.NewImport().Batch(ctx, nil)
-		if got := reasonOf(err); got != want {
+		if got := fault.ReasonOf(err); got != want {
 			t.Errorf("%v, want reason %q", err, want)
 		}
 	}
