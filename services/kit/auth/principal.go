@@ -17,6 +17,7 @@ package auth
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/ctxval"
 	"log/slog"
 
 	"github.com/cqlive/alliance/services/kit/members"
@@ -110,15 +111,11 @@ func (p Principal) LogAttrs() []slog.Attr {
 	return attrs
 }
 
-type principalKey struct{}
-
 // WithPrincipal returns ctx carrying p.
-func WithPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
-}
+func WithPrincipal(ctx context.Context, p Principal) context.Context { return ctxval.With(ctx, p) }
 
 // From returns the principal of the call (Anonymous when none).
 func From(ctx context.Context) Principal {
-	p, _ := ctx.Value(principalKey{}).(Principal)
+	p, _ := ctxval.Of[Principal](ctx)
 	return p
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/ctxval"
 	"slices"
 
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -23,16 +24,12 @@ type Caller struct {
 	Member string
 }
 
-type callerKey struct{}
-
 // WithCaller returns ctx carrying c.
-func WithCaller(ctx context.Context, c Caller) context.Context {
-	return context.WithValue(ctx, callerKey{}, c)
-}
+func WithCaller(ctx context.Context, c Caller) context.Context { return ctxval.With(ctx, c) }
 
 func callerOf(ctx context.Context) (Caller, bool) {
-	c, ok := ctx.Value(callerKey{}).(Caller)
-	return c, ok && (c.Trusted || c.Member != "")
+	c, _ := ctxval.Of[Caller](ctx)
+	return c, c.Trusted || c.Member != ""
 }
 
 var (

@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/ctxval"
 	"github.com/cqlive/alliance/services/kit/members"
 
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -20,15 +21,11 @@ type Caller struct {
 	Kind    members.Kind
 }
 
-type callerKey struct{}
-
 // WithCaller returns ctx carrying c.
-func WithCaller(ctx context.Context, c Caller) context.Context {
-	return context.WithValue(ctx, callerKey{}, c)
-}
+func WithCaller(ctx context.Context, c Caller) context.Context { return ctxval.With(ctx, c) }
 
 func callerOf(ctx context.Context) Caller {
-	c, _ := ctx.Value(callerKey{}).(Caller)
+	c, _ := ctxval.Of[Caller](ctx)
 	return c
 }
 
