@@ -12,7 +12,7 @@ MODULES := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1
 SERVICES := member-registry session-scheduling sales-reporting gateway
 TEST_FLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: help tools generate check-generate lint vet fmt-check check-modules build services test check-deploy images fuzz ci run demo bench bench-gateway replay-2020 soak check-readme clean console check-console
+.PHONY: help tools generate check-generate docs check-docs lint vet fmt-check check-modules build services test check-deploy images fuzz ci run demo bench bench-gateway replay-2020 soak check-readme clean console check-console
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +32,12 @@ generate: $(TOOL_BINS) ## Regenerate gen/ from proto/ with buf.
 check-generate: generate ## Regenerate and fail if gen/ differs from what is committed (new files too).
 	@git add -N gen
 	@git diff --exit-code --stat -- gen || { echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; }
+
+docs: ## Rewrite the generated parts of docs/API.md (RPCs, routes, error reasons) from the protos.
+	$(GO) run ./services/kit/cmd/apidocs
+
+check-docs: ## Fail if the generated parts of docs/API.md are stale (after make generate).
+	$(GO) run ./services/kit/cmd/apidocs -check
 
 lint: $(BIN)/buf vet fmt-check ## buf lint, go vet on every module, gofmt.
 	$(BIN)/buf lint
@@ -86,7 +92,7 @@ FUZZTIME ?= 60s
 fuzz: ## Run every fuzz target of every module for FUZZTIME each (60s); a failing input is kept in testdata/fuzz.
 	@GO=$(GO) services/suite/fuzz.sh $(FUZZTIME)
 
-ci: check-generate lint check-modules test check-deploy ## What CI runs: check-generate, lint, check-modules, test, check-deploy, then every fuzz target for 10s (.ci/run adds check-console).
+ci: check-generate check-docs lint check-modules test check-deploy ## What CI runs: check-generate, check-docs, lint, check-modules, test, check-deploy, then every fuzz target for 10s (.ci/run adds check-console).
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
 CONSOLE := services/console

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/fault"
 	"google.golang.org/grpc/codes"
 )
 
@@ -94,7 +95,7 @@ func consoleHandler(files fs.FS) (http.Handler, error) {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			writeStatus(w, http.StatusMethodNotAllowed, errorStatus(codes.Unimplemented, "METHOD_NOT_ALLOWED",
+			writeStatus(w, http.StatusMethodNotAllowed, errorStatus(codes.Unimplemented, fault.ReasonMethodNotAllowed,
 				"the console is read with GET; the API is under /v1/, see /openapi/", nil))
 			return
 		}
@@ -116,7 +117,7 @@ func consoleHandler(files fs.FS) (http.Handler, error) {
 		case strings.HasPrefix(p, "/assets/") || strings.Contains(path.Base(p), ".") || index == nil:
 			// A missing file is a 404, never the page: a stale hashed name
 			// must not be cached as HTML for a year.
-			writeStatus(w, http.StatusNotFound, errorStatus(codes.NotFound, "FILE_NOT_FOUND", "no file "+r.URL.Path, nil))
+			writeStatus(w, http.StatusNotFound, errorStatus(codes.NotFound, fault.ReasonConsoleFileNotFound, "no file "+r.URL.Path, nil))
 			return
 		default:
 			a = index // a client route of the console

@@ -3,11 +3,11 @@ package auth
 import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/members"
 )
 
-// MemberPrincipal is the principal of a member's key. kind and state are
-// the registry's names without their prefix (HOST, SUSPENDED).
-func MemberPrincipal(member, kind, district, state, keyID string) Principal {
+// MemberPrincipal is the principal of a member's key.
+func MemberPrincipal(member string, kind members.Kind, district string, state members.State, keyID string) Principal {
 	return Principal{Kind: Member, Member: member, MemberKind: kind, District: district, MemberState: state, KeyID: keyID}
 }
 
@@ -21,10 +21,10 @@ func StaffPrincipal(role Role, keyID string) Principal {
 // member). An answer that is neither is refused, so that no reading of a
 // half-filled answer ever yields a staff principal.
 func FromAuthentication(keyID string, resp *memberv1.AuthenticateApiKeyResponse) (Principal, error) {
-	bad := fault.New(fault.Unauthenticated, "INVALID_API_KEY", "invalid API key")
+	bad := fault.New(fault.Unauthenticated, fault.ReasonInvalidAPIKey, "invalid API key")
 	switch role := resp.GetRole(); {
 	case role == memberv1.ApiKeyRole_API_KEY_ROLE_UNSPECIFIED && resp.GetMember() != "":
-		return MemberPrincipal(resp.GetMember(), kindName(resp.GetKind()), resp.GetDistrict(), stateName(resp.GetState()), keyID), nil
+		return MemberPrincipal(resp.GetMember(), members.Kind(resp.GetKind()), resp.GetDistrict(), members.State(resp.GetState()), keyID), nil
 	case resp.GetMember() != "":
 		return Principal{}, bad
 	case role == memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN:
@@ -33,14 +33,4 @@ func FromAuthentication(keyID string, resp *memberv1.AuthenticateApiKeyResponse)
 		return StaffPrincipal(RoleReadOnly, keyID), nil
 	}
 	return Principal{}, bad
-}
-
-// stateName turns MEMBER_STATE_SUSPENDED into SUSPENDED.
-func stateName(s memberv1.MemberState) string {
-	const prefix = "MEMBER_STATE_"
-	name := s.String()
-	if len(name) > len(prefix) {
-		return name[len(prefix):]
-	}
-	return name
 }

@@ -2,10 +2,7 @@ package auth
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
+	"github.com/cqlive/alliance/services/kit/members"
 	"strings"
 	"testing"
 
@@ -17,73 +14,6 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-func TestAdminKeysFile(t *testing.T) {
-	dir := t.TempDir()
-	key := NewAdminKey()
-	path := filepath.Join(dir, "admin.key")
-	os.WriteFile(path, []byte("# staff\n"+key+"\n"), 0o644)
-	if _, err := LoadAdminKeys(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
-		t.Fatalf("a world-readable key file was accepted: %v", err)
-	}
-	os.Chmod(path, 0o600)
-	ak, err := LoadAdminKeys(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !ak.Match(key) || ak.Match(key+"x") || ak.Match(NewAdminKey()) || ak.Match("") {
-		t.Fatal("admin key matching is wrong")
-	}
-}
-
-func TestFlagsMakeTheFirstKeyOnce(t *testing.T) {
-	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	first, secret, err := (Flags{}).Load(dir, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(filepath.Join(dir, AdminKeyFileName))
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("admin key file: %v, mode %v; want 0600", err, fi.Mode().Perm())
-	}
-	raw, _ := os.ReadFile(filepath.Join(dir, AdminKeyFileName))
-	if !first.Match(strings.TrimSpace(string(raw))) || len(secret) < 32 {
-		t.Fatal("the made key does not authenticate, or the secret is short")
-	}
-	again, secret2, err := (Flags{}).Load(dir, log)
-	if err != nil || !again.Match(strings.TrimSpace(string(raw))) || string(secret) != string(secret2) {
-		t.Fatalf("a second start made new credentials: %v", err)
-	}
-}
-
-func TestServiceTokens(t *testing.T) {
-	s := ServiceSecret("0123456789abcdef0123456789abcdef")
-	tok := s.Token("session-scheduling")
-	if name, ok := s.Verify(tok); !ok || name != "session-scheduling" {
-		t.Fatalf("Verify(own token) = %q, %v", name, ok)
-	}
-	forged := strings.Replace(tok, "session-scheduling", "sales-reporting", 1)
-	if _, ok := s.Verify(forged); ok {
-		t.Fatal("a token renamed to another service was accepted")
-	}
-	if _, ok := ServiceSecret("another-secret-another-secret-xx").Verify(tok); ok {
-		t.Fatal("a token of another deployment was accepted")
-	}
-}
-
-func TestMemberKeyFormat(t *testing.T) {
-	id, key, secret := NewMemberKey()
-	gotID, gotSecret, ok := ParseMemberKey(key)
-	if !ok || gotID != id || gotSecret != secret {
-		t.Fatalf("ParseMemberKey(%q) = %q, %q, %v", key, gotID, gotSecret, ok)
-	}
-	for _, bad := range []string{"", "mk_", "mk__x", "mk_id_", "adm_xyz", "Bearer mk_a_b"} {
-		if _, _, ok := ParseMemberKey(bad); ok {
-			t.Errorf("ParseMemberKey(%q) accepted", bad)
-		}
-	}
-}
-
 func TestPolicy(t *testing.T) {
 	p := Policy{
 		"/s.S/Admin": AdminOnly | Write, "/s.S/Read": Members | Read, "/s.S/Internal": TrustedOnly | Read,
@@ -92,8 +22,8 @@ func TestPolicy(t *testing.T) {
 	admin := Principal{Kind: Admin, Role: RoleAdmin}
 	readOnly := Principal{Kind: Admin, Role: RoleReadOnly}
 	noRole := Principal{Kind: Admin}
-	member := Principal{Kind: Member, Member: "members/a", MemberState: MemberActive}
-	suspended := Principal{Kind: Member, Member: "members/a", MemberState: MemberSuspended}
+	member := Principal{Kind: Member, Member: "members/a", MemberState: members.Active}
+	suspended := Principal{Kind: Member, Member: "members/a", MemberState: members.Suspended}
 	unknownState := Principal{Kind: Member, Member: "members/a"}
 	service := Principal{Kind: Service, Service: "x"}
 	cases := []struct {
@@ -167,7 +97,7 @@ func TestFromAuthentication(t *testing.T) {
 	}{
 		{"a member key carries the member's kind, district and state",
 			&memberv1.AuthenticateApiKeyResponse{Member: "members/a", Kind: memberv1.MemberKind_MEMBER_KIND_MERCHANT, District: "banan", State: memberv1.MemberState_MEMBER_STATE_SUSPENDED},
-			Principal{Kind: Member, Member: "members/a", MemberKind: "MERCHANT", District: "banan", MemberState: MemberSuspended, KeyID: "k1"}, true},
+			Principal{Kind: Member, Member: "members/a", MemberKind: members.Merchant, District: "banan", MemberState: members.Suspended, KeyID: "k1"}, true},
 		{"an ADMIN staff key is an admin",
 			&memberv1.AuthenticateApiKeyResponse{Role: memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN},
 			Principal{Kind: Admin, Role: RoleAdmin, KeyID: "k1"}, true},
@@ -232,7 +162,7 @@ func TestRefusalsCarryErrorInfo(t *testing.T) {
 	for name, err := range map[string]error{
 		"no key":      p.Check("/s.S/Admin", Principal{}),
 		"not allowed": p.Check("/s.S/Admin", Principal{Kind: Member}),
-		"suspended":   p.Check("/s.S/Write", Principal{Kind: Member, MemberState: MemberSuspended}),
+		"suspended":   p.Check("/s.S/Write", Principal{Kind: Member, MemberState: members.Suspended}),
 		"read-only":   p.Check("/s.S/Admin", Principal{Kind: Admin, Role: RoleReadOnly}),
 	} {
 		st := status.Convert(err)

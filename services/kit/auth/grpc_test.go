@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"log/slog"
 	"strings"
 	"sync"
@@ -25,7 +26,7 @@ func (f fixedKeys) Lookup(_ context.Context, keyID, secret string) (Principal, e
 	if p, ok := f[keyID+"_"+secret]; ok {
 		return p, nil
 	}
-	return Principal{}, fault.New(fault.Unauthenticated, "INVALID_API_KEY", "invalid API key")
+	return Principal{}, fault.New(fault.Unauthenticated, fault.ReasonInvalidAPIKey, "invalid API key")
 }
 
 // syncBuffer collects the server's log lines.
@@ -83,8 +84,8 @@ func TestWritesAreRefusedToSuspendedMembersAndReadOnlyStaff(t *testing.T) {
 		staffKey     = "mk_adm1_secretX"
 	)
 	keys := fixedKeys{
-		"act1_secretA": MemberPrincipal("members/a", "MERCHANT", "banan", MemberActive, "act1"),
-		"sus1_secretS": MemberPrincipal("members/s", "HOST", "banan", MemberSuspended, "sus1"),
+		"act1_secretA": MemberPrincipal("members/a", members.Merchant, "banan", members.Active, "act1"),
+		"sus1_secretS": MemberPrincipal("members/s", members.Host, "banan", members.Suspended, "sus1"),
 		"ro1_secretR":  StaffPrincipal(RoleReadOnly, "ro1"),
 		"adm1_secretX": StaffPrincipal(RoleAdmin, "adm1"),
 	}

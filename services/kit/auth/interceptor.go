@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 
+	"github.com/cqlive/alliance/services/kit/apikey"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/members"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 )
@@ -29,9 +31,10 @@ type Authenticator struct {
 	Members  MemberKeys
 }
 
-// errUnauthenticated is the one answer to every bad credential, so that it
-// reveals nothing about which part was wrong.
-var errUnauthenticated = grpcx.FaultStatus(Domain, fault.New(fault.Unauthenticated, "UNAUTHENTICATED",
+// ErrUnauthenticated is the one answer to every bad credential, so that
+// it reveals nothing about which part was wrong; the gateway gives it to a
+// request without a key.
+var ErrUnauthenticated = grpcx.FaultStatus(Domain, fault.New(fault.Unauthenticated, fault.ReasonUnauthenticated,
 	"missing or invalid API key: send `authorization: Bearer <key>`")).Err()
 
 // Domain is the ErrorInfo domain of authentication failures.
@@ -43,23 +46,23 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Princip
 	case token == "":
 		return Principal{}, nil
 	case a.Admin.Match(token):
-		return Principal{Kind: Admin, Role: RoleAdmin, KeyID: BootstrapKeyID(token)}, nil
+		return Principal{Kind: Admin, Role: RoleAdmin, KeyID: apikey.BootstrapKeyID(token)}, nil
 	}
 	if name, ok := a.Services.Verify(token); ok {
 		return Principal{Kind: Service, Service: name}, nil
 	}
-	if keyID, secret, ok := ParseMemberKey(token); ok && a.Members != nil {
+	if keyID, secret, ok := apikey.ParseMemberKey(token); ok && a.Members != nil {
 		p, err := a.Members.Lookup(ctx, keyID, secret)
 		if err != nil {
 			if fault.CodeOf(err) == fault.Unavailable {
-				return Principal{}, grpcx.FaultStatus(Domain, fault.New(fault.Unavailable, "DEPENDENCY_UNAVAILABLE",
+				return Principal{}, grpcx.FaultStatus(Domain, fault.New(fault.Unavailable, fault.ReasonDependencyUnavailable,
 					"cannot check the API key: member-registry is unavailable")).Err()
 			}
-			return Principal{}, errUnauthenticated
+			return Principal{}, ErrUnauthenticated
 		}
 		return p, nil
 	}
-	return Principal{}, errUnauthenticated
+	return Principal{}, ErrUnauthenticated
 }
 
 // Rule says who may call a method at all, and whether the method writes.
@@ -152,7 +155,7 @@ func (p Policy) Check(method string, pr Principal) error {
 		return nil
 	}
 	if pr.Kind == Anonymous {
-		return errUnauthenticated
+		return ErrUnauthenticated
 	}
 	allowed := false
 	if rule.annotated() {
@@ -167,7 +170,7 @@ func (p Policy) Check(method string, pr Principal) error {
 	}
 	short := method[strings.LastIndexByte(method, '/')+1:]
 	if !allowed {
-		return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, "PERMISSION_DENIED",
+		return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, fault.ReasonPermissionDenied,
 			"this key may not call %s", short)).Err()
 	}
 	if rule.Writes() {
@@ -176,10 +179,11 @@ func (p Policy) Check(method string, pr Principal) error {
 	return nil
 }
 
-// Reasons of the refusals of a write.
-const (
-	ReasonReadOnlyKey     = "READ_ONLY_KEY"
-	ReasonMemberSuspended = "MEMBER_SUSPENDED"
+// The reasons of the refusals of a write, as ErrorInfo carries them (the
+// values are fault's, where the suite's reasons are declared).
+var (
+	ReasonReadOnlyKey     = fault.ReasonReadOnlyKey.String()
+	ReasonMemberSuspended = fault.ReasonMemberSuspended.String()
 )
 
 // mayWrite is the one rule of who may write, in every service.
@@ -192,24 +196,24 @@ func mayWrite(pr Principal, method string) error {
 		case RoleAdmin:
 			return nil
 		case RoleReadOnly:
-			return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, ReasonReadOnlyKey,
+			return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, fault.ReasonReadOnlyKey,
 				"this staff key is read-only: it may not call %s", method)).Err()
 		}
 	case Member:
 		switch pr.MemberState {
-		case MemberActive:
+		case members.Active:
 			return nil
-		case MemberSuspended:
+		case members.Suspended:
 			// FAILED_PRECONDITION, not PERMISSION_DENIED: the key is valid and
 			// the call would be allowed; the member's state says no until an
 			// admin reinstates it.
-			return grpcx.FaultStatus(Domain, fault.New(fault.FailedPrecondition, ReasonMemberSuspended,
+			return grpcx.FaultStatus(Domain, fault.New(fault.FailedPrecondition, fault.ReasonMemberSuspended,
 				"%s is suspended: its keys may read but not write (%s) until it is reinstated", pr.Member, method).
 				With("member", pr.Member)).Err()
 		}
 	}
 	// A principal whose state or role is unknown may not write.
-	return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, "PERMISSION_DENIED",
+	return grpcx.FaultStatus(Domain, fault.New(fault.PermissionDenied, fault.ReasonPermissionDenied,
 		"this key may not call %s", method)).Err()
 }
 

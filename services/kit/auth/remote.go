@@ -6,6 +6,7 @@ import (
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	"github.com/cqlive/alliance/services/kit/apikey"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -53,11 +54,7 @@ const (
 	MaxCachedKeys = 10000
 )
 
-// ReasonKeyIDNotFound is the reason with which member-registry may tell a
-// trusted caller that a key id does not exist at all.
-const ReasonKeyIDNotFound = "API_KEY_NOT_FOUND"
-
-var errInvalidKey = fault.New(fault.Unauthenticated, "INVALID_API_KEY", "invalid API key")
+var errInvalidKey = fault.New(fault.Unauthenticated, fault.ReasonInvalidAPIKey, "invalid API key")
 
 func (r *RemoteMemberKeys) init() {
 	r.once.Do(func() {
@@ -88,7 +85,7 @@ func (r *RemoteMemberKeys) Lookup(ctx context.Context, keyID, secret string) (Pr
 	now := r.now()
 	// The cache key is the hash of the whole key, so a wrong secret for a
 	// known id never hits a cached yes.
-	ck := string(Hash(keyID + "_" + secret))
+	ck := string(apikey.Hash(keyID + "_" + secret))
 	if g, ok := r.good.Get(ck); ok && now.Before(g.expires) {
 		return g.p, nil
 	}
@@ -111,13 +108,13 @@ func (r *RemoteMemberKeys) Lookup(ctx context.Context, keyID, secret string) (Pr
 		}
 		return res.Val.(Principal), nil
 	case <-ctx.Done():
-		return Principal{}, fault.New(fault.Unavailable, "DEPENDENCY_UNAVAILABLE", "member-registry did not check the key in time")
+		return Principal{}, fault.New(fault.Unavailable, fault.ReasonDependencyUnavailable, "member-registry did not check the key in time")
 	}
 }
 
 // ask calls the registry and caches its answer.
 func (r *RemoteMemberKeys) ask(ctx context.Context, keyID, secret, ck string) (Principal, error) {
-	resp, err := r.Registry.AuthenticateApiKey(ctx, &memberv1.AuthenticateApiKeyRequest{Key: memberKeyPrefix + keyID + "_" + secret})
+	resp, err := r.Registry.AuthenticateApiKey(ctx, &memberv1.AuthenticateApiKeyRequest{Key: apikey.MemberKey(keyID, secret)})
 	now := r.now()
 	switch status.Code(err) {
 	case codes.OK:
@@ -131,7 +128,9 @@ func (r *RemoteMemberKeys) ask(ctx context.Context, keyID, secret, ck string) (P
 		return p, nil
 	case codes.Unauthenticated:
 		until := now.Add(orDefault(r.NegativeTTL, DefaultNegativeKeyCacheTTL))
-		if grpcx.Reason(err) == ReasonKeyIDNotFound {
+		// member-registry tells a trusted caller that a key id does not
+		// exist at all with API_KEY_NOT_FOUND.
+		if grpcx.Reason(err) == fault.ReasonAPIKeyNotFound.String() {
 			r.absent.Add(keyID, until)
 		} else {
 			r.bad.Add(ck, until)
@@ -142,15 +141,5 @@ func (r *RemoteMemberKeys) ask(ctx context.Context, keyID, secret, ck string) (P
 	if up := grpcx.Upstream("member-registry", err); fault.CodeOf(up) == fault.Unavailable {
 		return Principal{}, up
 	}
-	return Principal{}, fault.New(fault.Unavailable, "DEPENDENCY_UNAVAILABLE", "member-registry cannot check the key: it answered %s", grpcx.CodeName(status.Code(err)))
-}
-
-// kindName turns MEMBER_KIND_HOST into HOST.
-func kindName(k memberv1.MemberKind) string {
-	const prefix = "MEMBER_KIND_"
-	s := k.String()
-	if len(s) > len(prefix) {
-		return s[len(prefix):]
-	}
-	return s
+	return Principal{}, fault.New(fault.Unavailable, fault.ReasonDependencyUnavailable, "member-registry cannot check the key: it answered %s", grpcx.CodeName(status.Code(err)))
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"testing"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
@@ -28,7 +29,7 @@ func TestRemoteKeysCarryStateAndRole(t *testing.T) {
 	}{
 		"a suspended member": {
 			&memberv1.AuthenticateApiKeyResponse{Member: "members/h", Kind: memberv1.MemberKind_MEMBER_KIND_HOST, State: memberv1.MemberState_MEMBER_STATE_SUSPENDED},
-			Principal{Kind: Member, Member: "members/h", MemberKind: "HOST", MemberState: MemberSuspended, KeyID: "id1"}},
+			Principal{Kind: Member, Member: "members/h", MemberKind: members.Host, MemberState: members.Suspended, KeyID: "id1"}},
 		"a read-only staff key": {
 			&memberv1.AuthenticateApiKeyResponse{Role: memberv1.ApiKeyRole_API_KEY_ROLE_STAFF_READONLY, ApiKey: "alliance/apiKeys/id1"},
 			Principal{Kind: Admin, Role: RoleReadOnly, KeyID: "id1"}},

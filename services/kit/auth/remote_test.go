@@ -42,9 +42,9 @@ func (k *keyRegistry) AuthenticateApiKey(_ context.Context, req *memberv1.Authen
 	if ok {
 		return &memberv1.AuthenticateApiKeyResponse{Member: member, Kind: memberv1.MemberKind_MEMBER_KIND_HOST, District: "banan"}, nil
 	}
-	reason := "INVALID_API_KEY"
+	reason := fault.ReasonInvalidAPIKey
 	if id, _, _ := auth.ParseMemberKey(req.GetKey()); strings.HasPrefix(id, "gone") {
-		reason = "API_KEY_NOT_FOUND"
+		reason = fault.ReasonAPIKeyNotFound
 	}
 	return nil, grpcx.FaultStatus("member.alliance", fault.New(fault.Unauthenticated, reason, "missing or invalid API key")).Err()
 }

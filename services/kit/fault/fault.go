@@ -10,8 +10,9 @@ import (
 	"strings"
 )
 
-// Code is the class of a failure. The names follow google.rpc.Code; the
-// mapping to gRPC codes lives in grpcx.
+// Code is the class of a failure: the google.rpc.Code a status carries.
+// Its zero value is Internal, so that a fault made without a code never
+// reads as success.
 type Code int
 
 const (
@@ -28,15 +29,40 @@ const (
 	ResourceExhausted
 )
 
-var codeNames = [...]string{"INTERNAL", "INVALID_ARGUMENT", "NOT_FOUND", "ALREADY_EXISTS",
-	"FAILED_PRECONDITION", "ABORTED", "UNAVAILABLE", "UNAUTHENTICATED", "PERMISSION_DENIED",
-	"DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED"}
+// rpcNumbers are the google.rpc.Code numbers of the codes.
+var rpcNumbers = [...]uint32{
+	Internal: 13, InvalidArgument: 3, NotFound: 5, AlreadyExists: 6, FailedPrecondition: 9, Aborted: 10,
+	Unavailable: 14, Unauthenticated: 16, PermissionDenied: 7, DeadlineExceeded: 4, ResourceExhausted: 8,
+}
+
+// RPC is the google.rpc.Code number of c; INTERNAL for a code outside the list.
+func (c Code) RPC() uint32 {
+	if c < 0 || int(c) >= len(rpcNumbers) {
+		return rpcNumbers[Internal]
+	}
+	return rpcNumbers[c]
+}
 
 func (c Code) String() string {
-	if int(c) < len(codeNames) {
-		return codeNames[c]
+	if c < 0 || int(c) >= len(rpcNumbers) {
+		return fmt.Sprintf("Code(%d)", int(c))
 	}
-	return fmt.Sprintf("Code(%d)", int(c))
+	return RPCCodeName(c.RPC())
+}
+
+// rpcCodeNames are google.rpc.Code's names, by number: the one place the
+// suite spells them.
+var rpcCodeNames = [...]string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+	"NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+	"ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}
+
+// RPCCodeName is the UPPER_SNAKE name google.rpc.Code gives number n
+// (CANCELLED, not grpc-go's Canceled); UNKNOWN for a number outside it.
+func RPCCodeName(n uint32) string {
+	if int(n) < len(rpcCodeNames) {
+		return rpcCodeNames[n]
+	}
+	return rpcCodeNames[2]
 }
 
 // FieldViolation names one bad field of a request, by its proto field path
@@ -46,10 +72,10 @@ type FieldViolation struct {
 	Description string
 }
 
-// Error is a domain failure with a machine-readable reason (UPPER_SNAKE).
+// Error is a domain failure with a machine-readable reason (see Reason).
 type Error struct {
 	Code       Code
-	Reason     string
+	Reason     Reason
 	Message    string
 	Violations []FieldViolation
 	Metadata   map[string]string
@@ -58,9 +84,9 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Code.String())
-	if e.Reason != "" {
+	if e.Reason.name != "" {
 		b.WriteString(" ")
-		b.WriteString(e.Reason)
+		b.WriteString(e.Reason.name)
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Message)
@@ -71,7 +97,7 @@ func (e *Error) Error() string {
 }
 
 // New makes an error with a reason and a formatted message.
-func New(code Code, reason, format string, args ...any) *Error {
+func New(code Code, reason Reason, format string, args ...any) *Error {
 	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
@@ -93,8 +119,17 @@ func As(err error) (*Error, bool) {
 	return fe, ok
 }
 
+// ReasonOf is the reason err carries; the zero Reason for an error that
+// is not a *Error (or nil).
+func ReasonOf(err error) Reason {
+	if fe, ok := As(err); ok {
+		return fe.Reason
+	}
+	return Reason{}
+}
+
 // Is reports whether err carries the given reason.
-func Is(err error, reason string) bool {
+func Is(err error, reason Reason) bool {
 	fe, ok := As(err)
 	return ok && fe.Reason == reason
 }
@@ -133,7 +168,7 @@ func (v *Invalid) Err() error {
 	sort.Strings(fields)
 	return &Error{
 		Code:       InvalidArgument,
-		Reason:     "INVALID_ARGUMENT",
+		Reason:     ReasonInvalidArgument,
 		Message:    "invalid " + strings.Join(fields, ", "),
 		Violations: append([]FieldViolation(nil), v.violations...),
 	}

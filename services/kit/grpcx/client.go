@@ -76,7 +76,7 @@ func Upstream(service string, err error) error {
 		return &upstreamError{
 			fault: &fault.Error{
 				Code:     fault.Unavailable,
-				Reason:   "DEPENDENCY_UNAVAILABLE",
+				Reason:   fault.ReasonDependencyUnavailable,
 				Message:  service + " is unavailable; nothing was changed, try again later",
 				Metadata: map[string]string{"service": service},
 			},

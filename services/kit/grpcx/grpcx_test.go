@@ -235,3 +235,20 @@ func TestCodeName(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultCodesAreTheirGRPCCodes: the one mapping from domain codes to
+// gRPC codes is google.rpc.Code's numbering.
+func TestFaultCodesAreTheirGRPCCodes(t *testing.T) {
+	for fc, want := range map[fault.Code]codes.Code{
+		fault.Internal: codes.Internal, fault.InvalidArgument: codes.InvalidArgument, fault.NotFound: codes.NotFound,
+		fault.AlreadyExists: codes.AlreadyExists, fault.FailedPrecondition: codes.FailedPrecondition,
+		fault.Aborted: codes.Aborted, fault.Unavailable: codes.Unavailable, fault.Unauthenticated: codes.Unauthenticated,
+		fault.PermissionDenied: codes.PermissionDenied, fault.DeadlineExceeded: codes.DeadlineExceeded,
+		fault.ResourceExhausted: codes.ResourceExhausted, fault.Code(-1): codes.Internal,
+	} {
+		st := grpcx.FaultStatus("test.alliance", &fault.Error{Code: fc, Message: "m"})
+		if st.Code() != want || grpcx.Reason(st.Err()) != grpcx.CodeName(want) {
+			t.Errorf("%v: %v %q, want %v with its name as reason", fc, st.Code(), grpcx.Reason(st.Err()), want)
+		}
+	}
+}

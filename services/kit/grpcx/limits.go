@@ -171,7 +171,7 @@ func newCappedHealth(hs *health.Server, n int) *cappedHealth {
 func (h *cappedHealth) Watch(in *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
 	if len(in.GetService()) > maxHealthServiceName {
 		return FaultStatus(ServerDomain, &fault.Error{
-			Code: fault.InvalidArgument, Reason: "INVALID_ARGUMENT", Message: "invalid service",
+			Code: fault.InvalidArgument, Reason: fault.ReasonInvalidArgument, Message: "invalid service",
 			Violations: []fault.FieldViolation{{Field: "service",
 				Description: fmt.Sprintf("is longer than %d bytes; no service has such a name", maxHealthServiceName)}},
 		}).Err()
@@ -182,7 +182,7 @@ func (h *cappedHealth) Watch(in *healthpb.HealthCheckRequest, stream healthpb.He
 		n := cap(h.slots)
 		return FaultStatus(ServerDomain, &fault.Error{
 			Code:     fault.ResourceExhausted,
-			Reason:   "TOO_MANY_HEALTH_WATCHERS",
+			Reason:   fault.ReasonTooManyHealthWatchers,
 			Message:  fmt.Sprintf("the server already serves %d health watchers; use Check, or Watch again later", n),
 			Metadata: map[string]string{"max_health_watchers": strconv.Itoa(n)},
 		}).Err()

@@ -91,7 +91,7 @@ func malformedStatus(v any, field string) error {
 	}
 	fe := &fault.Error{
 		Code:    fault.InvalidArgument,
-		Reason:  "MALFORMED_REQUEST",
+		Reason:  fault.ReasonMalformedRequest,
 		Message: "the request is not a valid " + name + ": its bytes do not decode as that message",
 	}
 	if field != "" {

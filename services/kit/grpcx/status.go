@@ -14,21 +14,6 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 )
 
-// codeTable is the single mapping from domain codes to gRPC codes.
-var codeTable = map[fault.Code]codes.Code{
-	fault.Internal:           codes.Internal,
-	fault.InvalidArgument:    codes.InvalidArgument,
-	fault.NotFound:           codes.NotFound,
-	fault.AlreadyExists:      codes.AlreadyExists,
-	fault.FailedPrecondition: codes.FailedPrecondition,
-	fault.Aborted:            codes.Aborted,
-	fault.Unavailable:        codes.Unavailable,
-	fault.Unauthenticated:    codes.Unauthenticated,
-	fault.PermissionDenied:   codes.PermissionDenied,
-	fault.DeadlineExceeded:   codes.DeadlineExceeded,
-	fault.ResourceExhausted:  codes.ResourceExhausted,
-}
-
 // Status turns any error into a gRPC status error for domain (e.g.
 // "member.alliance"). A *fault.Error keeps its code and reason and gains
 // ErrorInfo and BadRequest details. A status error passes through. Context
@@ -56,7 +41,7 @@ func Status(ctx context.Context, domain string, err error) error {
 	}
 	logCause(ctx, slog.LevelError, "internal error", err)
 	st, _ := status.New(codes.Internal, "internal error; see the server log for request "+RequestID(ctx)).
-		WithDetails(&errdetails.ErrorInfo{Reason: "INTERNAL", Domain: domain})
+		WithDetails(&errdetails.ErrorInfo{Reason: fault.ReasonInternal.String(), Domain: domain})
 	return st.Err()
 }
 
@@ -70,18 +55,17 @@ func logCause(ctx context.Context, level slog.Level, msg string, err error) {
 	slog.Log(ctx, level, msg, "err", err.Error(), "request_id", RequestID(ctx))
 }
 
-// FaultStatus builds the status of a domain fault.
+// FaultStatus builds the status of a domain fault. A fault's code is a
+// google.rpc.Code, which is what a gRPC code is; a fault without a reason
+// carries its code's name.
 func FaultStatus(domain string, fe *fault.Error) *status.Status {
-	code, ok := codeTable[fe.Code]
-	if !ok {
-		code = codes.Internal
-	}
+	code := codes.Code(fe.Code.RPC())
 	st := status.New(code, fe.Message)
 	reason := fe.Reason
-	if reason == "" {
-		reason = code.String()
+	if reason == (fault.Reason{}) {
+		reason = fault.CodeReason(uint32(code))
 	}
-	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: reason, Domain: domain, Metadata: fe.Metadata}}
+	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: reason.String(), Domain: domain, Metadata: fe.Metadata}}
 	if len(fe.Violations) > 0 {
 		br := &errdetails.BadRequest{}
 		for _, v := range fe.Violations {
@@ -136,23 +120,7 @@ func FieldViolations(err error) []string {
 	return fields
 }
 
-// codeNames spell gRPC codes as google.rpc.Code does (FAILED_PRECONDITION),
-// which is how import answers report a refused line.
-var codeNames = map[codes.Code]string{
-	codes.OK: "OK", codes.Canceled: "CANCELLED", codes.Unknown: "UNKNOWN",
-	codes.InvalidArgument: "INVALID_ARGUMENT", codes.DeadlineExceeded: "DEADLINE_EXCEEDED",
-	codes.NotFound: "NOT_FOUND", codes.AlreadyExists: "ALREADY_EXISTS",
-	codes.PermissionDenied: "PERMISSION_DENIED", codes.ResourceExhausted: "RESOURCE_EXHAUSTED",
-	codes.FailedPrecondition: "FAILED_PRECONDITION", codes.Aborted: "ABORTED",
-	codes.OutOfRange: "OUT_OF_RANGE", codes.Unimplemented: "UNIMPLEMENTED", codes.Internal: "INTERNAL",
-	codes.Unavailable: "UNAVAILABLE", codes.DataLoss: "DATA_LOSS", codes.Unauthenticated: "UNAUTHENTICATED",
-}
-
-// CodeName is the UPPER_SNAKE name of a gRPC code; UNKNOWN for a code
-// outside google.rpc.Code.
-func CodeName(c codes.Code) string {
-	if n, ok := codeNames[c]; ok {
-		return n
-	}
-	return "UNKNOWN"
-}
+// CodeName is the UPPER_SNAKE name of a gRPC code as google.rpc.Code
+// spells it (CANCELLED), which is how import answers report a refused
+// line; UNKNOWN for a code outside google.rpc.Code.
+func CodeName(c codes.Code) string { return fault.RPCCodeName(uint32(c)) }

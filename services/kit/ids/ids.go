@@ -1,15 +1,14 @@
 // Package ids checks and makes the client-visible ids of resources
-// (member_id, product_id, studio_id, session_id, ...), and etags.
+// (member_id, product_id, studio_id, session_id, ...).
 package ids
 
 import (
 	"crypto/rand"
 	"regexp"
-	"strconv"
 )
 
-// Pattern is the id alphabet of API.md: 1-63 lowercase letters, digits and
-// hyphens, starting with a letter.
+// Pattern is the id alphabet of every resource (docs/API.md): 1-63
+// lowercase letters, digits and hyphens, starting with a letter.
 var Pattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 
 // Valid reports whether id follows Pattern.
@@ -28,10 +27,4 @@ func New() string {
 		out[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(out)
-}
-
-// ETag renders a resource revision as an etag. Revisions only grow, so an
-// etag names one state of a resource and never comes back.
-func ETag(revision uint64) string {
-	return "r" + strconv.FormatUint(revision, 36)
 }

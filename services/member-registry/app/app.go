@@ -16,8 +16,8 @@ import (
 	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	"github.com/cqlive/alliance/services/member-registry/internal/rpc"
-	"github.com/cqlive/alliance/services/member-registry/internal/sessions"
 	"github.com/cqlive/alliance/services/member-registry/internal/store"
+	"github.com/cqlive/alliance/services/member-registry/internal/upstream"
 	"google.golang.org/grpc"
 )
 
@@ -72,7 +72,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts.Bookings = sessions.New(cc, c.SessionSchedulingTimeout)
+		opts.Bookings = upstream.New(cc, c.SessionSchedulingTimeout)
 	}
 	st, err := store.Open(b.DBPath(), b.BoltOptions())
 	if err != nil {

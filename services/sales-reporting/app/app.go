@@ -18,11 +18,11 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/service"
-	"github.com/cqlive/alliance/services/sales-reporting/internal/deps"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/rpc"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/upstream"
 	"golang.org/x/text/currency"
 	"google.golang.org/grpc"
 )
@@ -115,14 +115,14 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := deps.New(schedConn, regConn, c.DependencyTimeout, log)
+	client := upstream.New(schedConn, regConn, c.DependencyTimeout, log)
 	svc := ingest.NewService(st, client, engine, ingest.Config{Currency: c.Currency, Location: loc, Now: c.Now,
 		DependencyTimeout: c.DependencyTimeout, ImportPatience: c.ImportPatience})
 	b.OnClose(svc.Close)
 
 	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(regConn), TTL: c.KeyCacheTTL}
 	return b.Serve(keys, rpc.Policy, func(s *grpc.Server) {
-		salesv1.RegisterSalesReportingServer(s, rpc.New(svc, engine, deps.NewNames(client, c.Now), client, page.NewCodec(key), c.Currency))
+		salesv1.RegisterSalesReportingServer(s, rpc.New(svc, engine, upstream.NewNames(client, c.Now), client, page.NewCodec(key), c.Currency))
 	})
 }
 

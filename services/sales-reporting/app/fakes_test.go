@@ -18,11 +18,18 @@ import (
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/kit/testkit/memberfake"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// The fake scheduler's reasons: its own list, named by the real one's enum.
+var (
+	fakeReasons     fault.Reasons
+	sessionNotFound = fakeReasons.Define(protoconv.EnumName(sessionv1.ErrorReason_ERROR_REASON_SESSION_NOT_FOUND))
 )
 
 // fakeScheduler is a real gRPC SessionScheduler over an in-memory map.
@@ -88,7 +95,7 @@ func (s *fakeScheduler) BatchGetSessions(ctx context.Context, req *sessionv1.Bat
 	for _, n := range req.GetNames() {
 		ses, ok := s.sessions[n]
 		if !ok {
-			return nil, grpcx.Status(ctx, "session.alliance", fault.New(fault.NotFound, "SESSION_NOT_FOUND", "session %s not found", n).With("name", n))
+			return nil, grpcx.Status(ctx, "session.alliance", fault.New(fault.NotFound, sessionNotFound, "session %s not found", n).With("name", n))
 		}
 		out.Sessions = append(out.Sessions, proto.Clone(ses).(*sessionv1.Session))
 	}

@@ -17,10 +17,10 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/service"
-	"github.com/cqlive/alliance/services/session-scheduling/internal/members"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/rpc"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/store"
+	"github.com/cqlive/alliance/services/session-scheduling/internal/upstream"
 	"google.golang.org/grpc"
 )
 
@@ -115,7 +115,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := scheduling.NewService(st, members.New(cc, c.RegistryTimeout), rules, c.Now)
+	svc := scheduling.NewService(st, upstream.New(cc, c.RegistryTimeout), rules, c.Now)
 	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(cc), TTL: c.KeyCacheTTL}
 	return b.Serve(keys, rpc.Policy, func(s *grpc.Server) {
 		sessionv1.RegisterSessionSchedulerServer(s, rpc.New(svc, page.NewCodec(key)))

@@ -32,9 +32,8 @@ type result struct {
 	raw  string
 }
 
-// httpFor is the table of gRPC codes to HTTP statuses of
-// docs/ARCHITECTURE.md, written out here rather than taken from
-// grpc-gateway, so the test checks the gateway against the design.
+// httpFor is the table of docs/API.md ("Errors"), written out here rather than
+// taken from grpc-gateway, so the test checks the gateway against the design.
 var httpFor = map[codes.Code]int{
 	codes.OK: 200, codes.InvalidArgument: 400, codes.NotFound: 404, codes.AlreadyExists: 409,
 	codes.FailedPrecondition: 400, codes.Aborted: 409, codes.Unauthenticated: 401,

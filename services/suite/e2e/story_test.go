@@ -41,7 +41,7 @@ func TestStoryOverGRPC(t *testing.T) {
 }
 
 // step calls through the door and checks the code: the gRPC code over
-// gRPC; over HTTP the status of docs/ARCHITECTURE.md's table and, for an error,
+// gRPC; over HTTP the status of docs/API.md's table of errors and, for an error,
 // the same code in the Status body.
 func step(t *testing.T, d door, what string, want codes.Code, rpc, req string, r route) result {
 	t.Helper()

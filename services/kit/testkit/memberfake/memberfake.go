@@ -25,9 +25,21 @@ import (
 	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// The fake's own reasons, named by the real registry's enum so that the
+// two cannot drift apart in spelling (TestMemberfakeAnswersAsTheRegistry
+// in the suite checks they answer alike).
+var (
+	fakeReasons          fault.Reasons
+	memberNotFound       = fakeReasons.Define(protoconv.EnumName(memberv1.ErrorReason_ERROR_REASON_MEMBER_NOT_FOUND))
+	productNotFound      = fakeReasons.Define(protoconv.EnumName(memberv1.ErrorReason_ERROR_REASON_PRODUCT_NOT_FOUND))
+	memberAlreadyExists  = fakeReasons.Define(protoconv.EnumName(memberv1.ErrorReason_ERROR_REASON_MEMBER_ALREADY_EXISTS))
+	productAlreadyExists = fakeReasons.Define(protoconv.EnumName(memberv1.ErrorReason_ERROR_REASON_PRODUCT_ALREADY_EXISTS))
 )
 
 // Domain is the ErrorInfo domain of the registry's errors.
@@ -83,7 +95,7 @@ func (r *Registry) Server(o grpcx.ServerOptions) *grpcx.Server {
 
 func fail(ctx context.Context, err *fault.Error) error { return grpcx.Status(ctx, Domain, err) }
 
-func notFound(ctx context.Context, reason, what, name string) error {
+func notFound(ctx context.Context, reason fault.Reason, what, name string) error {
 	return fail(ctx, fault.New(fault.NotFound, reason, "%s %q not found", what, name).With("name", name))
 }
 
@@ -105,7 +117,7 @@ func (r *Registry) CreateMember(ctx context.Context, req *memberv1.CreateMemberR
 	m := proto.Clone(req.GetMember()).(*memberv1.Member)
 	m.Name, m.State = "members/"+id, memberv1.MemberState_MEMBER_STATE_ACTIVE
 	if _, ok := r.members[m.Name]; ok {
-		return nil, fail(ctx, fault.New(fault.AlreadyExists, "MEMBER_ALREADY_EXISTS", "member %q already exists", m.Name).With("name", m.Name))
+		return nil, fail(ctx, fault.New(fault.AlreadyExists, memberAlreadyExists, "member %q already exists", m.Name).With("name", m.Name))
 	}
 	m.CreateTime, m.UpdateTime, m.Etag = timestamppb.Now(), timestamppb.Now(), "1"
 	r.members[m.Name] = m
@@ -115,7 +127,7 @@ func (r *Registry) CreateMember(ctx context.Context, req *memberv1.CreateMemberR
 func (r *Registry) member(ctx context.Context, name string) (*memberv1.Member, error) {
 	m, ok := r.members[name]
 	if !ok {
-		return nil, notFound(ctx, "MEMBER_NOT_FOUND", "member", name)
+		return nil, notFound(ctx, memberNotFound, "member", name)
 	}
 	return m, nil
 }
@@ -170,7 +182,7 @@ func (r *Registry) CreateProduct(ctx context.Context, req *memberv1.CreateProduc
 	p := proto.Clone(req.GetProduct()).(*memberv1.Product)
 	p.Name = req.GetParent() + "/products/" + req.GetProductId()
 	if _, ok := r.products[p.Name]; ok {
-		return nil, fail(ctx, fault.New(fault.AlreadyExists, "PRODUCT_ALREADY_EXISTS", "product %q already exists", p.Name).With("name", p.Name))
+		return nil, fail(ctx, fault.New(fault.AlreadyExists, productAlreadyExists, "product %q already exists", p.Name).With("name", p.Name))
 	}
 	if p.State == memberv1.ProductState_PRODUCT_STATE_UNSPECIFIED {
 		p.State = memberv1.ProductState_PRODUCT_STATE_ACTIVE
@@ -186,7 +198,7 @@ func (r *Registry) GetProduct(ctx context.Context, req *memberv1.GetProductReque
 	defer r.mu.Unlock()
 	p, ok := r.products[req.GetName()]
 	if !ok {
-		return nil, notFound(ctx, "PRODUCT_NOT_FOUND", "product", req.GetName())
+		return nil, notFound(ctx, productNotFound, "product", req.GetName())
 	}
 	return proto.Clone(p).(*memberv1.Product), nil
 }
@@ -223,7 +235,7 @@ func (r *Registry) RevokeApiKey(ctx context.Context, req *memberv1.RevokeApiKeyR
 	defer r.mu.Unlock()
 	k, ok := r.keys[name[strings.LastIndexByte(name, '/')+1:]]
 	if !ok || k.key.GetName() != name {
-		return nil, notFound(ctx, "API_KEY_NOT_FOUND", "API key", name)
+		return nil, notFound(ctx, fault.ReasonAPIKeyNotFound, "API key", name)
 	}
 	k.key.State, k.key.RevokeTime = memberv1.ApiKeyState_API_KEY_STATE_REVOKED, timestamppb.Now()
 	return proto.Clone(k.key).(*memberv1.ApiKey), nil
@@ -234,7 +246,7 @@ func (r *Registry) RevokeApiKey(ctx context.Context, req *memberv1.RevokeApiKeyR
 // key or a withdrawn member (INVALID_API_KEY), as the registry tells the
 // other services. A suspended member's key authenticates.
 func (r *Registry) AuthenticateApiKey(ctx context.Context, req *memberv1.AuthenticateApiKeyRequest) (*memberv1.AuthenticateApiKeyResponse, error) {
-	bad := fault.New(fault.Unauthenticated, "INVALID_API_KEY", "missing or invalid API key")
+	bad := fault.New(fault.Unauthenticated, fault.ReasonInvalidAPIKey, "missing or invalid API key")
 	id, secret, ok := auth.ParseMemberKey(req.GetKey())
 	if !ok {
 		return nil, fail(ctx, bad)
@@ -243,7 +255,7 @@ func (r *Registry) AuthenticateApiKey(ctx context.Context, req *memberv1.Authent
 	defer r.mu.Unlock()
 	k, ok := r.keys[id]
 	if !ok {
-		return nil, fail(ctx, fault.New(fault.Unauthenticated, auth.ReasonKeyIDNotFound, "missing or invalid API key"))
+		return nil, fail(ctx, fault.New(fault.Unauthenticated, fault.ReasonAPIKeyNotFound, "missing or invalid API key"))
 	}
 	m := r.members[k.member]
 	if secret != k.secret || k.key.GetState() == memberv1.ApiKeyState_API_KEY_STATE_REVOKED ||

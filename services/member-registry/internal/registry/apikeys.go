@@ -1,10 +1,12 @@
 package registry
 
 import (
+	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"time"
 	"unicode/utf8"
 
-	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/apikey"
 	"github.com/cqlive/alliance/services/kit/fault"
 )
 
@@ -51,13 +53,6 @@ func keyName(memberID, keyID string) string {
 	return MemberName(memberID) + "/apiKeys/" + keyID
 }
 
-// ReasonAPIKeyNotFound and friends are the API-key reasons.
-const (
-	ReasonAPIKeyNotFound   = "API_KEY_NOT_FOUND"
-	ReasonAPIKeyRevoked    = "API_KEY_REVOKED"
-	ReasonMemberNotAllowed = "MEMBER_NOT_ACTIVE"
-)
-
 // CreateAPIKey issues a key for a member that is not WITHDRAWN. It returns
 // the key record and the full key, which is never available again.
 func (s *Service) CreateAPIKey(memberID, displayName string) (*APIKey, string, error) {
@@ -71,7 +66,7 @@ func (s *Service) CreateAPIKey(memberID, displayName string) (*APIKey, string, e
 		if err != nil {
 			return err
 		}
-		if m.State == StateWithdrawn {
+		if m.State == members.Withdrawn {
 			return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn; it gets no new keys", m.Name())
 		}
 		out, full, err = s.newKey(tx, memberID, displayName, RoleNone)
@@ -81,8 +76,12 @@ func (s *Service) CreateAPIKey(memberID, displayName string) (*APIKey, string, e
 }
 
 // CreateStaffKey issues a named key for a person of the alliance's staff:
-// displayName is the person, role what the key may do.
-func (s *Service) CreateStaffKey(displayName string, role Role) (*APIKey, string, error) {
+// displayName is the person, role what the key may do. Only admins issue
+// staff keys.
+func (s *Service) CreateStaffKey(ctx context.Context, displayName string, role Role) (*APIKey, string, error) {
+	if err := mayManageStaff(ctx); err != nil {
+		return nil, "", err
+	}
 	var v fault.Invalid
 	checkDisplayName(&v, "api_key.display_name", displayName)
 	if role != RoleAdmin && role != RoleReadOnly {
@@ -104,8 +103,8 @@ func (s *Service) CreateStaffKey(displayName string, role Role) (*APIKey, string
 // newKey stores a new key. Member and staff keys have one shape, so the
 // other services check both with one AuthenticateApiKey call.
 func (s *Service) newKey(tx Tx, memberID, displayName string, role Role) (*APIKey, string, error) {
-	id, key, secret := auth.NewMemberKey()
-	k := &APIKey{ID: id, MemberID: memberID, DisplayName: displayName, Role: role, Hash: auth.Hash(secret), CreateTime: s.stamp()}
+	id, key, secret := apikey.NewMemberKey()
+	k := &APIKey{ID: id, MemberID: memberID, DisplayName: displayName, Role: role, Hash: apikey.Hash(secret), CreateTime: s.stamp()}
 	if err := tx.PutAPIKey(k); err != nil {
 		return nil, "", err
 	}
@@ -113,8 +112,12 @@ func (s *Service) newKey(tx Tx, memberID, displayName string, role Role) (*APIKe
 }
 
 // ListAPIKeys lists a member's keys (memberID "": the staff keys) in
-// key-id order after the cursor.
-func (s *Service) ListAPIKeys(memberID, after string, limit int) ([]*APIKey, string, error) {
+// key-id order after the cursor: a member's own, or any for a trusted
+// caller; the staff keys for admins only.
+func (s *Service) ListAPIKeys(ctx context.Context, memberID, after string, limit int) ([]*APIKey, string, error) {
+	if err := mayManageKeys(ctx, memberID); err != nil {
+		return nil, "", err
+	}
 	var out []*APIKey
 	next := ""
 	err := s.repo.View(func(tx Tx) error {
@@ -135,10 +138,13 @@ func (s *Service) ListAPIKeys(memberID, after string, limit int) ([]*APIKey, str
 	return out, next, err
 }
 
-// RevokeAPIKey revokes a key of a member (memberID "": a staff key);
-// revoking twice is a no-op. The registry checks its store on every call,
-// so the key is refused here from the next call on.
-func (s *Service) RevokeAPIKey(memberID, keyID string) (*APIKey, error) {
+// RevokeAPIKey revokes a key of a member (memberID "": a staff key), by
+// whoever may list it; revoking twice is a no-op. The registry checks its
+// store on every call, so the key is refused here from the next call on.
+func (s *Service) RevokeAPIKey(ctx context.Context, memberID, keyID string) (*APIKey, error) {
+	if err := mayManageKeys(ctx, memberID); err != nil {
+		return nil, err
+	}
 	var out *APIKey
 	err := s.repo.Update(func(tx Tx) error {
 		k, err := tx.APIKey(keyID)
@@ -147,7 +153,7 @@ func (s *Service) RevokeAPIKey(memberID, keyID string) (*APIKey, error) {
 		}
 		if k == nil || k.MemberID != memberID {
 			name := keyName(memberID, keyID)
-			return fault.New(fault.NotFound, ReasonAPIKeyNotFound, "API key %q not found", name).With("name", name)
+			return fault.New(fault.NotFound, fault.ReasonAPIKeyNotFound, "API key %q not found", name).With("name", name)
 		}
 		if !k.Revoked() {
 			k.RevokeTime = s.stamp()
@@ -172,7 +178,7 @@ func (s *Service) RevokeAPIKey(memberID, keyID string) (*APIKey, error) {
 func (s *Service) AuthenticateAPIKey(keyID, secret string) (*Member, *APIKey, error) {
 	var m *Member
 	var key *APIKey
-	bad := fault.New(fault.Unauthenticated, "INVALID_API_KEY", "missing or invalid API key")
+	bad := fault.New(fault.Unauthenticated, fault.ReasonInvalidAPIKey, "missing or invalid API key")
 	err := s.repo.View(func(tx Tx) error {
 		k, err := tx.APIKey(keyID)
 		if err != nil {
@@ -184,9 +190,9 @@ func (s *Service) AuthenticateAPIKey(keyID, secret string) (*Member, *APIKey, er
 		if k != nil {
 			stored = k.Hash
 		}
-		match := auth.Equal(auth.Hash(secret), stored)
+		match := apikey.Equal(apikey.Hash(secret), stored)
 		if k == nil {
-			return fault.New(fault.Unauthenticated, ReasonAPIKeyNotFound, "missing or invalid API key")
+			return fault.New(fault.Unauthenticated, fault.ReasonAPIKeyNotFound, "missing or invalid API key")
 		}
 		if !match || k.Revoked() {
 			return bad
@@ -204,7 +210,7 @@ func (s *Service) AuthenticateAPIKey(keyID, secret string) (*Member, *APIKey, er
 		if m, err = tx.Member(k.MemberID); err != nil {
 			return err
 		}
-		if m == nil || m.State == StateWithdrawn {
+		if m == nil || m.State == members.Withdrawn {
 			return bad
 		}
 		key = k
@@ -213,7 +219,7 @@ func (s *Service) AuthenticateAPIKey(keyID, secret string) (*Member, *APIKey, er
 	return m, key, err
 }
 
-var unknownKeyHash = auth.Hash("no such key")
+var unknownKeyHash = apikey.Hash("no such key")
 
 // StaffKey returns the staff key with the given id (revoked or not), or
 // NOT_FOUND API_KEY_NOT_FOUND when there is no staff key of that id.
@@ -227,7 +233,7 @@ func (s *Service) StaffKey(keyID string) (*APIKey, error) {
 		return err
 	})
 	if err == nil && key == nil {
-		err = fault.New(fault.NotFound, ReasonAPIKeyNotFound, "no staff key %s", keyName("", keyID))
+		err = fault.New(fault.NotFound, fault.ReasonAPIKeyNotFound, "no staff key %s", keyName("", keyID))
 	}
 	return key, err
 }

@@ -5,6 +5,7 @@
 package registry
 
 import (
+	"github.com/cqlive/alliance/services/kit/members"
 	"strings"
 	"time"
 )
@@ -12,35 +13,12 @@ import (
 // Domain names this service in ErrorInfo.
 const Domain = "member.alliance"
 
-// Kind of member. Fixed at creation.
-type Kind int
-
-const (
-	KindUnspecified Kind = iota
-	KindHost
-	KindBase
-	KindAgency
-	KindMerchant
-	KindDistrictOffice
+// Kind and State of a member are the suite's vocabulary (kit/members):
+// a kind is fixed at creation, and WITHDRAWN is terminal.
+type (
+	Kind  = members.Kind
+	State = members.State
 )
-
-func (k Kind) String() string {
-	return [...]string{"UNSPECIFIED", "HOST", "BASE", "AGENCY", "MERCHANT", "DISTRICT_OFFICE"}[k]
-}
-
-// State of a member. WITHDRAWN is terminal.
-type State int
-
-const (
-	StateUnspecified State = iota
-	StateActive
-	StateSuspended
-	StateWithdrawn
-)
-
-func (s State) String() string {
-	return [...]string{"UNSPECIFIED", "ACTIVE", "SUSPENDED", "WITHDRAWN"}[s]
-}
 
 // Studio of a BASE.
 type Studio struct {

@@ -1,14 +1,26 @@
 package registry
 
 import (
+	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"slices"
 
+	"github.com/cqlive/alliance/services/kit/etag"
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/fieldmask"
 	"github.com/cqlive/alliance/services/kit/ids"
 )
 
-// CreateProduct adds p under the MERCHANT merchantID.
-func (s *Service) CreateProduct(merchantID string, p Product, productID, requestID string) (*Product, error) {
+// CreateProduct adds p under the MERCHANT merchantID, for the merchant
+// itself or a trusted caller. A nil p is a request without a product.
+func (s *Service) CreateProduct(ctx context.Context, merchantID string, in *Product, productID, requestID string) (*Product, error) {
+	if err := mayManage(ctx, MemberName(merchantID)); err != nil {
+		return nil, err
+	}
+	if in == nil {
+		return nil, fault.InvalidField("product", "is required")
+	}
+	p := *in
 	if productID != "" && !ids.Valid(productID) {
 		return nil, invalidID("product_id", productID)
 	}
@@ -29,11 +41,11 @@ func (s *Service) CreateProduct(merchantID string, p Product, productID, request
 		if err != nil {
 			return err
 		}
-		if merchant.Kind != KindMerchant {
+		if merchant.Kind != members.Merchant {
 			return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
 				"products belong only to MERCHANT members; %s is a %s", merchant.Name(), merchant.Kind)
 		}
-		if merchant.State != StateActive {
+		if merchant.State != members.Active {
 			return fault.New(fault.FailedPrecondition, ReasonMerchantNotActive,
 				"%s is %s; only an ACTIVE merchant can add products", merchant.Name(), merchant.State)
 		}
@@ -134,14 +146,20 @@ func (s *Service) ListProducts(f ProductFilter, after string, limit int) ([]*Pro
 	return out, next, err
 }
 
-var (
-	productUpdatable  = []string{"display_name", "category", "origin_district", "list_price", "state"}
-	productOutputOnly = []string{"name", "create_time", "update_time", "etag"}
-)
+// productFields are what an update of a product may name.
+var productFields = fieldmask.Fields{
+	Resource:   "product",
+	Updatable:  []string{"display_name", "category", "origin_district", "list_price", "state"},
+	OutputOnly: []string{"name", "create_time", "update_time", "etag"},
+}
 
-// UpdateProduct applies the fields of patch named by mask (see UpdateMember).
-func (s *Service) UpdateProduct(patch Product, mask []string, etag string) (*Product, error) {
-	paths, err := resolveMask(mask, productUpdatable, productOutputOnly, nil, "product", func(p string) bool {
+// UpdateProduct applies the fields of patch named by mask (see
+// UpdateMember), for the owning merchant or a trusted caller.
+func (s *Service) UpdateProduct(ctx context.Context, patch Product, mask []string, tag string) (*Product, error) {
+	if err := mayManage(ctx, MemberName(patch.MerchantID)); err != nil {
+		return nil, err
+	}
+	paths, err := productFields.Resolve(mask, func(p string) bool {
 		switch p {
 		case "display_name":
 			return patch.DisplayName != ""
@@ -165,7 +183,7 @@ func (s *Service) UpdateProduct(patch Product, mask []string, etag string) (*Pro
 		if err != nil {
 			return err
 		}
-		if err := checkETag(etag, p.Revision, p.Name()); err != nil {
+		if err := etag.Check(tag, p.Revision, p.Name()); err != nil {
 			return err
 		}
 		for _, path := range paths {

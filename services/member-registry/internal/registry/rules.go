@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"github.com/cqlive/alliance/services/kit/members"
 	"net/mail"
 	"regexp"
 	"unicode/utf8"
@@ -9,26 +10,6 @@ import (
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/ids"
 	"golang.org/x/text/currency"
-)
-
-// Reasons this service puts in ErrorInfo.
-const (
-	ReasonMemberNotFound         = "MEMBER_NOT_FOUND"
-	ReasonProductNotFound        = "PRODUCT_NOT_FOUND"
-	ReasonMemberAlreadyExists    = "MEMBER_ALREADY_EXISTS"
-	ReasonProductAlreadyExists   = "PRODUCT_ALREADY_EXISTS"
-	ReasonWrongMemberKind        = "WRONG_MEMBER_KIND"
-	ReasonInvalidStateTransition = "INVALID_STATE_TRANSITION"
-	ReasonETagMismatch           = "ETAG_MISMATCH"
-	ReasonAgencyNotFound         = "AGENCY_NOT_FOUND"
-	ReasonAgencyNotActive        = "AGENCY_NOT_ACTIVE"
-	ReasonMerchantNotActive      = "MERCHANT_NOT_ACTIVE"
-	ReasonMemberWithdrawn        = "MEMBER_WITHDRAWN"
-	ReasonImmutableField         = "IMMUTABLE_FIELD"
-	ReasonUnknownCategory        = "UNKNOWN_CATEGORY"
-	ReasonStudioHasSessions      = "STUDIO_HAS_SESSIONS"
-	ReasonDependencyUnavailable  = "DEPENDENCY_UNAVAILABLE"
-	ReasonConcurrentChange       = "CONCURRENT_CHANGE"
 )
 
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
@@ -53,20 +34,11 @@ func checkID(v *fault.Invalid, field, id string) {
 
 func invalidID(field, id string) error { return fault.InvalidField(field, idRule, id) }
 
-// checkETag says ABORTED when the caller's etag is set and stale.
-func checkETag(given string, revision uint64, name string) error {
-	if given != "" && given != ids.ETag(revision) {
-		return fault.New(fault.Aborted, ReasonETagMismatch,
-			"%s changed since etag %q was read; read it again and retry", name, given)
-	}
-	return nil
-}
-
 // validateMember checks a member's own fields (create and the result of an
 // update alike) and the rules that tie fields to the member's kind.
 func (s *Service) validateMember(tx Tx, m *Member) error {
 	var v fault.Invalid
-	if m.Kind < KindHost || m.Kind > KindDistrictOffice {
+	if m.Kind < members.Host || m.Kind > members.DistrictOffice {
 		v.Add("member.kind", "must be one of HOST, BASE, AGENCY, MERCHANT, DISTRICT_OFFICE")
 	}
 	checkDisplayName(&v, "member.display_name", m.DisplayName)
@@ -103,13 +75,13 @@ func (s *Service) validateMember(tx Tx, m *Member) error {
 		return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
 			"%s is only for %s members; this member is a %s", field, allowed, m.Kind).With("field", field)
 	}
-	if m.Agency != "" && m.Kind != KindHost {
+	if m.Agency != "" && m.Kind != members.Host {
 		return wrongKind("agency", "HOST")
 	}
-	if m.Official && m.Kind != KindHost {
+	if m.Official && m.Kind != members.Host {
 		return wrongKind("official", "HOST")
 	}
-	if len(m.Studios) > 0 && m.Kind != KindBase {
+	if len(m.Studios) > 0 && m.Kind != members.Base {
 		return wrongKind("studios", "BASE")
 	}
 	if m.Agency != "" {
@@ -121,10 +93,10 @@ func (s *Service) validateMember(tx Tx, m *Member) error {
 		switch {
 		case agency == nil:
 			return fault.New(fault.NotFound, ReasonAgencyNotFound, "agency %q not found", m.Agency).With("name", m.Agency)
-		case agency.Kind != KindAgency:
+		case agency.Kind != members.Agency:
 			return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
 				"%s is a %s, not an AGENCY", m.Agency, agency.Kind).With("field", "agency")
-		case agency.State != StateActive:
+		case agency.State != members.Active:
 			return fault.New(fault.FailedPrecondition, ReasonAgencyNotActive,
 				"agency %s is %s, not ACTIVE", m.Agency, agency.State).With("name", m.Agency)
 		}
@@ -191,9 +163,9 @@ type transition struct {
 }
 
 var (
-	suspend   = transition{"suspend", []State{StateActive}, StateSuspended}
-	reinstate = transition{"reinstate", []State{StateSuspended}, StateActive}
-	withdraw  = transition{"withdraw", []State{StateActive, StateSuspended}, StateWithdrawn}
+	suspend   = transition{"suspend", []State{members.Active}, members.Suspended}
+	reinstate = transition{"reinstate", []State{members.Suspended}, members.Active}
+	withdraw  = transition{"withdraw", []State{members.Active, members.Suspended}, members.Withdrawn}
 )
 
 func (t transition) apply(m *Member) error {

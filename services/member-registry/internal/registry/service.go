@@ -3,11 +3,12 @@ package registry
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
+	"github.com/cqlive/alliance/services/kit/members"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/etag"
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/fieldmask"
 	"github.com/cqlive/alliance/services/kit/ids"
 )
 
@@ -90,7 +91,7 @@ func (s *Service) CreateMember(m Member, memberID, requestID string) (*Member, e
 			return fault.New(fault.AlreadyExists, ReasonMemberAlreadyExists, "member %q already exists", m.Name()).With("name", m.Name())
 		}
 		now := s.stamp()
-		m.State, m.StateReason = StateActive, ""
+		m.State, m.StateReason = members.Active, ""
 		m.CreateTime, m.UpdateTime, m.Revision = now, now, 1
 		if err := tx.PutMember(&m); err != nil {
 			return err
@@ -154,9 +155,9 @@ type MemberFilter struct {
 }
 
 func (f MemberFilter) match(m *Member) bool {
-	return (f.Kind == KindUnspecified || m.Kind == f.Kind) &&
+	return (f.Kind == members.KindUnspecified || m.Kind == f.Kind) &&
 		(f.District == "" || m.District == f.District) &&
-		(f.State == StateUnspecified || m.State == f.State) &&
+		(f.State == members.StateUnspecified || m.State == f.State) &&
 		(f.Agency == "" || m.Agency == f.Agency)
 }
 
@@ -181,15 +182,18 @@ func (s *Service) ListMembers(f MemberFilter, after string, limit int) ([]*Membe
 	return out, next, err
 }
 
-// Member fields an update may name (AIP-134 paths).
-var (
-	memberUpdatable  = []string{"display_name", "district", "agency", "official", "studios", "contact", "contact.person", "contact.phone", "contact.email"}
-	memberOutputOnly = []string{"name", "state", "state_reason", "create_time", "update_time", "etag"}
-)
+// memberFields are what an update of a member may name (AIP-134 paths).
+var memberFields = fieldmask.Fields{
+	Resource:   "member",
+	Updatable:  []string{"display_name", "district", "agency", "official", "studios", "contact", "contact.person", "contact.phone", "contact.email"},
+	OutputOnly: []string{"name", "state", "state_reason", "create_time", "update_time", "etag"},
+	Immutable:  []string{"kind"},
+}
 
 // UpdateMember applies the fields of patch named by mask to the member
-// patch.ID. An empty mask means every updatable field that patch sets; "*"
-// replaces every updatable field. etag, when set, must be current.
+// patch.ID (see fieldmask.Fields.Resolve). tag, when set, must be the
+// member's current etag. The member itself may update its own fields but
+// those only the alliance sets (selfUpdateLimits).
 //
 // An update that removes a studio first asks Bookings whether the studio
 // still has a SCHEDULED or LIVE session, and is refused if it has one or
@@ -197,8 +201,14 @@ var (
 // transaction, so that a slow session-scheduling never holds the
 // registry's writes; the transaction then commits only if it removes no
 // studio that was not checked (else it checks those and tries again).
-func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string, etag string) (*Member, error) {
-	paths, err := resolveMask(mask, memberUpdatable, memberOutputOnly, []string{"kind"}, "member", func(p string) bool {
+func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string, tag string) (*Member, error) {
+	if err := mayManage(ctx, patch.Name()); err != nil {
+		return nil, err
+	}
+	if err := selfUpdateLimits(ctx, &patch, mask); err != nil {
+		return nil, err
+	}
+	paths, err := memberFields.Resolve(mask, func(p string) bool {
 		switch p {
 		case "display_name":
 			return patch.DisplayName != ""
@@ -228,10 +238,10 @@ func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string,
 			if err != nil {
 				return err
 			}
-			if err := checkETag(etag, m.Revision, m.Name()); err != nil {
+			if err := etag.Check(tag, m.Revision, m.Name()); err != nil {
 				return err
 			}
-			if m.State == StateWithdrawn {
+			if m.State == members.Withdrawn {
 				return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn and can no longer change", m.Name())
 			}
 			before := m.Studios
@@ -304,51 +314,14 @@ func (s *Service) put(tx Tx, m *Member, out **Member) error {
 	return nil
 }
 
-// resolveMask turns an update mask into the list of paths to apply.
-// Output-only paths are ignored (AIP-203); immutable ones are an error.
-func resolveMask(mask, updatable, outputOnly, immutable []string, resource string, isSet func(string) bool) ([]string, error) {
-	if len(mask) == 0 {
-		var paths []string
-		for _, p := range updatable {
-			if !strings.Contains(p, ".") && isSet(p) {
-				paths = append(paths, p)
-			}
-		}
-		return paths, nil
-	}
-	if len(mask) == 1 && mask[0] == "*" {
-		var paths []string
-		for _, p := range updatable {
-			if !strings.Contains(p, ".") {
-				paths = append(paths, p)
-			}
-		}
-		return paths, nil
-	}
-	var v fault.Invalid
-	var paths []string
-	for _, p := range mask {
-		switch {
-		case slices.Contains(updatable, p):
-			paths = append(paths, p)
-		case slices.Contains(outputOnly, p):
-		case slices.Contains(immutable, p):
-			return nil, fault.New(fault.InvalidArgument, ReasonImmutableField, "%s.%s is fixed at creation and cannot be updated", resource, p).With("field", p)
-		default:
-			v.Add("update_mask", "unknown or not updatable field %q", p)
-		}
-	}
-	return paths, v.Err()
-}
-
-func (s *Service) changeState(id, etag, reason string, t transition) (*Member, error) {
+func (s *Service) changeState(id, tag, reason string, t transition) (*Member, error) {
 	var out *Member
 	err := s.repo.Update(func(tx Tx) error {
 		m, err := getMember(tx, id)
 		if err != nil {
 			return err
 		}
-		if err := checkETag(etag, m.Revision, m.Name()); err != nil {
+		if err := etag.Check(tag, m.Revision, m.Name()); err != nil {
 			return err
 		}
 		if err := t.apply(m); err != nil {
@@ -361,16 +334,16 @@ func (s *Service) changeState(id, etag, reason string, t transition) (*Member, e
 }
 
 // SuspendMember moves an ACTIVE member to SUSPENDED.
-func (s *Service) SuspendMember(id, reason, etag string) (*Member, error) {
-	return s.changeState(id, etag, reason, suspend)
+func (s *Service) SuspendMember(id, reason, tag string) (*Member, error) {
+	return s.changeState(id, tag, reason, suspend)
 }
 
 // ReinstateMember moves a SUSPENDED member back to ACTIVE.
-func (s *Service) ReinstateMember(id, etag string) (*Member, error) {
-	return s.changeState(id, etag, "", reinstate)
+func (s *Service) ReinstateMember(id, tag string) (*Member, error) {
+	return s.changeState(id, tag, "", reinstate)
 }
 
 // WithdrawMember moves a member to WITHDRAWN for good.
-func (s *Service) WithdrawMember(id, reason, etag string) (*Member, error) {
-	return s.changeState(id, etag, reason, withdraw)
+func (s *Service) WithdrawMember(id, reason, tag string) (*Member, error) {
+	return s.changeState(id, tag, reason, withdraw)
 }

@@ -22,7 +22,7 @@ type Bookings interface {
 type noBookings struct{}
 
 func (noBookings) ActiveSession(context.Context, string) (string, error) {
-	return "", fault.New(fault.Unavailable, ReasonDependencyUnavailable,
+	return "", fault.New(fault.Unavailable, fault.ReasonDependencyUnavailable,
 		"session-scheduling is not configured, so no studio can be removed; nothing was changed").With("service", "session-scheduling")
 }
 

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"fmt"
+	"github.com/cqlive/alliance/services/kit/members"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -42,6 +43,9 @@ func (a *asked) list() []string {
 	return slices.Clone(a.studios)
 }
 
+// staff is the context of a call by the alliance's admins.
+var staff = registry.WithCaller(context.Background(), registry.Caller{Trusted: true, Admin: true})
+
 func newService(t *testing.T, b registry.Bookings) *registry.Service {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "member.db"), boltdb.Options{})
@@ -54,7 +58,7 @@ func newService(t *testing.T, b registry.Bookings) *registry.Service {
 
 func newBase(t *testing.T, svc *registry.Service, id string, studios ...string) {
 	t.Helper()
-	m := registry.Member{Kind: registry.KindBase, DisplayName: "基地", District: "dazu"}
+	m := registry.Member{Kind: members.Base, DisplayName: "基地", District: "dazu"}
 	for _, s := range studios {
 		m.Studios = append(m.Studios, registry.Studio{ID: s, DisplayName: s})
 	}
@@ -86,7 +90,7 @@ func TestEachRemovedStudioIsAskedAboutOnce(t *testing.T) {
 		wg.Go(func() {
 			patch := keep("s2")
 			patch.ID = fmt.Sprintf("base-%d", i)
-			if _, err := svc.UpdateMember(context.Background(), patch, []string{"studios"}, ""); err != nil {
+			if _, err := svc.UpdateMember(staff, patch, []string{"studios"}, ""); err != nil {
 				t.Error(err)
 			}
 		})
@@ -110,13 +114,13 @@ func TestAStudioAddedDuringTheCheckIsCheckedToo(t *testing.T) {
 	go func() {
 		patch := keep("s2", "s3")
 		patch.ID = "base"
-		_, err := svc.UpdateMember(context.Background(), patch, []string{"studios"}, "")
+		_, err := svc.UpdateMember(staff, patch, []string{"studios"}, "")
 		done <- err
 	}()
 	<-b.waiting
 	add := keep("s1", "s2", "s3", "s4")
 	add.ID = "base"
-	if _, err := svc.UpdateMember(context.Background(), add, []string{"studios"}, ""); err != nil {
+	if _, err := svc.UpdateMember(staff, add, []string{"studios"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	close(b.release)

@@ -5,11 +5,12 @@ import (
 	"strings"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	"github.com/cqlive/alliance/services/kit/apikey"
 	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/page"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 var roles = map[registry.Role]memberv1.ApiKeyRole{
@@ -32,12 +33,12 @@ func apiKeyToProto(k *registry.APIKey) *memberv1.ApiKey {
 		Name:        k.Name(),
 		DisplayName: k.DisplayName,
 		State:       memberv1.ApiKeyState_API_KEY_STATE_ACTIVE,
-		CreateTime:  timestamppb.New(k.CreateTime),
+		CreateTime:  protoconv.Timestamp(k.CreateTime),
 		Role:        roles[k.Role],
 	}
 	if k.Revoked() {
 		out.State = memberv1.ApiKeyState_API_KEY_STATE_REVOKED
-		out.RevokeTime = timestamppb.New(k.RevokeTime)
+		out.RevokeTime = protoconv.Timestamp(k.RevokeTime)
 	}
 	return out
 }
@@ -76,18 +77,6 @@ func apiKeyName(field, name string) (string, string, error) {
 	return "", "", fault.InvalidField(field, "must be an API key name members/{member}/apiKeys/{key} or alliance/apiKeys/{key}, got %q", name)
 }
 
-var errStaffKeys = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "only the alliance's admins may issue, list and revoke staff keys")
-
-// mayManageStaff: staff keys are the admins' alone (not STAFF_READONLY's,
-// not the services'). Without authentication (in-process tests) the
-// caller is anonymous and let through, as for mayManage.
-func mayManageStaff(ctx context.Context) error {
-	if p := auth.From(ctx); p.Kind == auth.Anonymous || p.IsAdmin() {
-		return nil
-	}
-	return errStaffKeys
-}
-
 func (s *Server) CreateApiKey(ctx context.Context, req *memberv1.CreateApiKeyRequest) (*memberv1.CreateApiKeyResponse, error) {
 	id, _, err := keyParent(req.GetParent(), req.GetMember())
 	if err != nil {
@@ -96,10 +85,7 @@ func (s *Server) CreateApiKey(ctx context.Context, req *memberv1.CreateApiKeyReq
 	var k *registry.APIKey
 	var key string
 	if id == "" {
-		if err := mayManageStaff(ctx); err != nil {
-			return nil, fail(ctx, err)
-		}
-		k, key, err = s.svc.CreateStaffKey(req.GetApiKey().GetDisplayName(), roleFromProto(req.GetApiKey().GetRole()))
+		k, key, err = s.svc.CreateStaffKey(withCaller(ctx), req.GetApiKey().GetDisplayName(), roleFromProto(req.GetApiKey().GetRole()))
 	} else {
 		if req.GetApiKey().GetRole() != memberv1.ApiKeyRole_API_KEY_ROLE_UNSPECIFIED {
 			return nil, fail(ctx, fault.InvalidField("api_key.role", "only staff keys (parent \"alliance\") have a role"))
@@ -117,14 +103,6 @@ func (s *Server) ListApiKeys(ctx context.Context, req *memberv1.ListApiKeysReque
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	if id == "" {
-		err = mayManageStaff(ctx)
-	} else {
-		err = mayManage(ctx, registry.MemberName(id))
-	}
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
 	size, err := page.Size(req.GetPageSize())
 	if err != nil {
 		return nil, fail(ctx, err)
@@ -137,7 +115,7 @@ func (s *Server) ListApiKeys(ctx context.Context, req *memberv1.ListApiKeysReque
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	keys, next, err := s.svc.ListAPIKeys(id, string(cursor), size)
+	keys, next, err := s.svc.ListAPIKeys(withCaller(ctx), id, string(cursor), size)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -156,15 +134,7 @@ func (s *Server) RevokeApiKey(ctx context.Context, req *memberv1.RevokeApiKeyReq
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	if m == "" {
-		err = mayManageStaff(ctx)
-	} else {
-		err = mayManage(ctx, registry.MemberName(m))
-	}
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
-	key, err := s.svc.RevokeAPIKey(m, k)
+	key, err := s.svc.RevokeAPIKey(withCaller(ctx), m, k)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -188,9 +158,9 @@ func authenticate(svc *registry.Service, keyID, secret string) (*memberv1.Authen
 }
 
 func (s *Server) AuthenticateApiKey(ctx context.Context, req *memberv1.AuthenticateApiKeyRequest) (*memberv1.AuthenticateApiKeyResponse, error) {
-	keyID, secret, ok := auth.ParseMemberKey(req.GetKey())
+	keyID, secret, ok := apikey.ParseMemberKey(req.GetKey())
 	if !ok {
-		return nil, fail(ctx, fault.New(fault.Unauthenticated, "INVALID_API_KEY", "missing or invalid API key"))
+		return nil, fail(ctx, fault.New(fault.Unauthenticated, fault.ReasonInvalidAPIKey, "missing or invalid API key"))
 	}
 	resp, err := authenticate(s.svc, keyID, secret)
 	if err != nil {

@@ -5,8 +5,10 @@ import (
 	"strings"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	"github.com/cqlive/alliance/services/kit/apikey"
 	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 )
 
@@ -17,11 +19,11 @@ func (s *Server) GetCallerIdentity(ctx context.Context, _ *memberv1.GetCallerIde
 	p := auth.From(ctx)
 	switch p.Kind {
 	case auth.Admin:
-		role := "ADMIN"
+		role := protoconv.EnumName(memberv1.ApiKeyRole_API_KEY_ROLE_ADMIN)
 		if p.Role != auth.RoleAdmin {
-			role = "STAFF_READONLY"
+			role = protoconv.EnumName(memberv1.ApiKeyRole_API_KEY_ROLE_STAFF_READONLY)
 		}
-		if strings.HasPrefix(p.KeyID, auth.BootstrapKeyPrefix) {
+		if strings.HasPrefix(p.KeyID, apikey.BootstrapKeyPrefix) {
 			// A key of the admin key file: it has no resource name.
 			return &memberv1.CallerIdentity{Kind: memberv1.CallerKind_CALLER_KIND_ADMIN, Role: role}, nil
 		}
@@ -43,6 +45,7 @@ func (s *Server) GetCallerIdentity(ctx context.Context, _ *memberv1.GetCallerIde
 			DisplayName: m.DisplayName, Key: registry.MemberName(id) + "/apiKeys/" + p.KeyID,
 		}, nil
 	}
-	// Only a server without authentication (an in-process test) gets here.
-	return nil, fail(ctx, fault.New(fault.Unauthenticated, "UNAUTHENTICATED", "the call carries no key"))
+	// A server without authentication (Unchecked: an in-process test) has
+	// no key to name, and no principal at all is refused alike.
+	return nil, fail(ctx, fault.New(fault.Unauthenticated, fault.ReasonUnauthenticated, "the call carries no key"))
 }

@@ -2,10 +2,9 @@ package rpc
 
 import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
-	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
-	"github.com/cqlive/alliance/services/kit/ids"
+	"github.com/cqlive/alliance/services/kit/etag"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 func memberToProto(m *registry.Member) *memberv1.Member {
@@ -19,9 +18,9 @@ func memberToProto(m *registry.Member) *memberv1.Member {
 		Agency:      m.Agency,
 		Official:    m.Official,
 		Contact:     &memberv1.Contact{Person: m.Contact.Person, Phone: m.Contact.Phone, Email: m.Contact.Email},
-		CreateTime:  timestamppb.New(m.CreateTime),
-		UpdateTime:  timestamppb.New(m.UpdateTime),
-		Etag:        ids.ETag(m.Revision),
+		CreateTime:  protoconv.Timestamp(m.CreateTime),
+		UpdateTime:  protoconv.Timestamp(m.UpdateTime),
+		Etag:        etag.Of(m.Revision),
 	}
 	for _, s := range m.Studios {
 		out.Studios = append(out.Studios, &memberv1.Studio{StudioId: s.ID, DisplayName: s.DisplayName})
@@ -54,20 +53,21 @@ func productToProto(p *registry.Product) *memberv1.Product {
 		DisplayName:    p.DisplayName,
 		Category:       p.Category,
 		OriginDistrict: p.OriginDistrict,
-		ListPrice:      &typev1.Money{CurrencyCode: p.ListPrice.Currency, MinorUnits: p.ListPrice.MinorUnits},
+		ListPrice:      protoconv.Money(p.ListPrice.Currency, p.ListPrice.MinorUnits),
 		State:          memberv1.ProductState(p.State),
-		CreateTime:     timestamppb.New(p.CreateTime),
-		UpdateTime:     timestamppb.New(p.UpdateTime),
-		Etag:           ids.ETag(p.Revision),
+		CreateTime:     protoconv.Timestamp(p.CreateTime),
+		UpdateTime:     protoconv.Timestamp(p.UpdateTime),
+		Etag:           etag.Of(p.Revision),
 	}
 }
 
 func productFromProto(p *memberv1.Product) registry.Product {
+	currency, minor := protoconv.FromMoney(p.GetListPrice())
 	return registry.Product{
 		DisplayName:    p.GetDisplayName(),
 		Category:       p.GetCategory(),
 		OriginDistrict: p.GetOriginDistrict(),
-		ListPrice:      registry.Money{Currency: p.GetListPrice().GetCurrencyCode(), MinorUnits: p.GetListPrice().GetMinorUnits()},
+		ListPrice:      registry.Money{Currency: currency, MinorUnits: minor},
 		State:          registry.ProductState(p.GetState()),
 	}
 }

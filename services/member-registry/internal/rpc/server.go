@@ -47,11 +47,11 @@ func productID(field, name string) (string, string, error) {
 	return m, p, nil
 }
 
-// view renders a member for the caller: contact data only for admins,
-// services and the member itself.
-func view(ctx context.Context, m *registry.Member) *memberv1.Member {
+// view renders a member for the caller: its contact data only where the
+// registry's rule says the caller sees it.
+func (s *Server) view(ctx context.Context, m *registry.Member) *memberv1.Member {
 	out := memberToProto(m)
-	if !seesContact(ctx, out.Name) {
+	if !s.svc.SeesContact(withCaller(ctx), out.Name) {
 		out.Contact = nil
 	}
 	return out
@@ -77,7 +77,7 @@ func (s *Server) GetMember(ctx context.Context, req *memberv1.GetMemberRequest) 
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	return view(ctx, m), nil
+	return s.view(ctx, m), nil
 }
 
 func (s *Server) BatchGetMembers(ctx context.Context, req *memberv1.BatchGetMembersRequest) (*memberv1.BatchGetMembersResponse, error) {
@@ -98,7 +98,7 @@ func (s *Server) BatchGetMembers(ctx context.Context, req *memberv1.BatchGetMemb
 	}
 	out := &memberv1.BatchGetMembersResponse{Members: make([]*memberv1.Member, 0, len(ms))}
 	for _, m := range ms {
-		out.Members = append(out.Members, view(ctx, m))
+		out.Members = append(out.Members, s.view(ctx, m))
 	}
 	return out, nil
 }
@@ -130,7 +130,7 @@ func (s *Server) ListMembers(ctx context.Context, req *memberv1.ListMembersReque
 	}
 	out := &memberv1.ListMembersResponse{Members: make([]*memberv1.Member, 0, len(ms))}
 	for _, m := range ms {
-		out.Members = append(out.Members, view(ctx, m))
+		out.Members = append(out.Members, s.view(ctx, m))
 	}
 	if next != "" {
 		out.NextPageToken = s.tokens.Encode(query, []byte(next))
@@ -143,15 +143,9 @@ func (s *Server) UpdateMember(ctx context.Context, req *memberv1.UpdateMemberReq
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	if err := mayManage(ctx, req.GetMember().GetName()); err != nil {
-		return nil, fail(ctx, err)
-	}
-	if err := selfUpdateLimits(ctx, req); err != nil {
-		return nil, fail(ctx, err)
-	}
 	patch := memberFromProto(req.GetMember())
 	patch.ID = id
-	m, err := s.svc.UpdateMember(ctx, patch, req.GetUpdateMask().GetPaths(), req.GetMember().GetEtag())
+	m, err := s.svc.UpdateMember(withCaller(ctx), patch, req.GetUpdateMask().GetPaths(), req.GetMember().GetEtag())
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -193,13 +187,12 @@ func (s *Server) CreateProduct(ctx context.Context, req *memberv1.CreateProductR
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	if err := mayManage(ctx, req.GetParent()); err != nil {
-		return nil, fail(ctx, err)
+	var in *registry.Product
+	if req.GetProduct() != nil {
+		p := productFromProto(req.GetProduct())
+		in = &p
 	}
-	if req.GetProduct() == nil {
-		return nil, fail(ctx, fault.InvalidField("product", "is required"))
-	}
-	p, err := s.svc.CreateProduct(merchant, productFromProto(req.GetProduct()), req.GetProductId(), req.GetRequestId())
+	p, err := s.svc.CreateProduct(withCaller(ctx), merchant, in, req.GetProductId(), req.GetRequestId())
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -259,12 +252,9 @@ func (s *Server) UpdateProduct(ctx context.Context, req *memberv1.UpdateProductR
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	if err := mayManage(ctx, registry.MemberName(m)); err != nil {
-		return nil, fail(ctx, err)
-	}
 	patch := productFromProto(req.GetProduct())
 	patch.MerchantID, patch.ID = m, p
-	prod, err := s.svc.UpdateProduct(patch, req.GetUpdateMask().GetPaths(), req.GetProduct().GetEtag())
+	prod, err := s.svc.UpdateProduct(withCaller(ctx), patch, req.GetUpdateMask().GetPaths(), req.GetProduct().GetEtag())
 	if err != nil {
 		return nil, fail(ctx, err)
 	}

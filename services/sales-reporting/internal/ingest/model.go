@@ -16,31 +16,6 @@ import (
 // Domain of this service's ErrorInfo.
 const Domain = "sales.alliance"
 
-// Reasons this service puts in ErrorInfo.
-const (
-	ReasonExternalIDReused    = "EXTERNAL_ID_REUSED"
-	ReasonSessionNotLive      = "SESSION_NOT_LIVE"
-	ReasonSessionNotFound     = "SESSION_NOT_FOUND"
-	ReasonProductNotInSession = "PRODUCT_NOT_IN_SESSION"
-	ReasonProductNotFound     = "PRODUCT_NOT_FOUND"
-	ReasonEventOutsideSession = "EVENT_OUTSIDE_SESSION"
-	ReasonRefundOrderNotFound = "REFUND_ORDER_NOT_FOUND"
-	ReasonRefundExceedsOrder  = "REFUND_EXCEEDS_ORDER"
-	// A refund names an order of another session: it would count against
-	// a session it does not belong to and use up that order's refunds.
-	ReasonRefundSessionMismatch = "REFUND_SESSION_MISMATCH"
-	// A refund is stamped before the order it refunds.
-	ReasonRefundBeforeOrder = "REFUND_BEFORE_ORDER"
-	// Counting the line would take a sum of the alliance's figures past
-	// int64, which every report total is bounded by (see report.Sums).
-	ReasonTotalOverflow = "TOTAL_OVERFLOW"
-	// The sale's platform is not the platform the session streams on: the
-	// (platform, external_id) key would otherwise let one platform's feed
-	// book sales into another platform's session.
-	ReasonPlatformMismatch = "PLATFORM_MISMATCH"
-	ReasonSaleNotFound     = "SALE_NOT_FOUND"
-)
-
 // Sale is one order line or refund line. ID, CreateTime and Attr are set
 // by the service.
 type Sale struct {

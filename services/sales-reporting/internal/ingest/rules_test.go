@@ -25,7 +25,7 @@ func aRefund(qty, amount int64) *Sale {
 
 func reasonOf(err error) string {
 	if fe, ok := fault.As(err); ok {
-		return fe.Reason
+		return fe.Reason.String()
 	}
 	if err != nil {
 		return err.Error()
@@ -40,7 +40,7 @@ func TestRefundBoundedByItsOrder(t *testing.T) {
 		order, refund         *Sale
 		refundedQty, refunded int64
 		visible               bool
-		want                  string
+		want                  fault.Reason
 	}{
 		{name: "a refund of the whole order fits", order: anOrder(3, 3000), refund: aRefund(3, 3000), visible: true},
 		{name: "one unit more than the order does not", order: anOrder(3, 3000), refund: aRefund(4, 1), visible: true, want: ReasonRefundExceedsOrder},
@@ -63,7 +63,7 @@ func TestRefundBoundedByItsOrder(t *testing.T) {
 		{name: "a refund at its order's instant fits", order: anOrder(1, 1), refund: func() *Sale { r := aRefund(1, 1); r.EventTime = at; return r }(), visible: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := reasonOf(checkRefund(c.order, c.refund, c.refundedQty, c.refunded, c.visible)); got != c.want {
+			if got := reasonOf(checkRefund(c.order, c.refund, c.refundedQty, c.refunded, c.visible)); got != c.want.String() {
 				t.Fatalf("got %q, want %q", got, c.want)
 			}
 		})
@@ -113,7 +113,7 @@ func FuzzRefundBound(f *testing.F) {
 			t.Fatalf("refundFits says %v, the exact sum %v", got, want)
 		}
 		err := checkRefund(anOrder(orderQty, orderAmt), aRefund(qty, amt), refundedQty, refundedAmt, true)
-		if got := reasonOf(err); want && got != "" || !want && got != ReasonRefundExceedsOrder {
+		if got := reasonOf(err); want && got != "" || !want && got != ReasonRefundExceedsOrder.String() {
 			t.Fatalf("checkRefund says %q; the exact sum says fits=%v", got, want)
 		}
 	})
@@ -180,7 +180,7 @@ func TestRefundWindowAfterTheSessionEnded(t *testing.T) {
 		t.Fatalf("a refund a year after the end: %v", err)
 	}
 	r.EventTime = r.EventTime.Add(time.Nanosecond)
-	if got := reasonOf(checkSession(ses, r, r.EventTime)); got != ReasonEventOutsideSession {
+	if got := reasonOf(checkSession(ses, r, r.EventTime)); got != ReasonEventOutsideSession.String() {
 		t.Fatalf("a refund past a year after the end: %q, want %s", got, ReasonEventOutsideSession)
 	}
 }

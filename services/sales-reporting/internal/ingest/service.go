@@ -23,7 +23,8 @@ type Line struct {
 
 // Permit says whether the caller may record sales of a session, judged on
 // the session as attribution resolved it (Attr: host, agency, base,
-// district; Merchants). Nil permits everything (admins, services).
+// district; Merchants). Nil permits everything (trusted callers); see
+// permitFor.
 type Permit func(ses *Session) error
 
 // Outcome of one line: the stored sale (new or an identical repeat), or
@@ -115,10 +116,10 @@ func (s *Service) Close() error {
 
 // Submit validates and attributes sales and queues them for commit. An
 // invalid or unattributable line is refused on its own, and so is a line
-// of a session permit refuses; a dependency that is down fails the whole
-// call, and nothing of it is queued.
-func (s *Service) Submit(ctx context.Context, sales []Sale, permit Permit) (*Ticket, error) {
-	return s.submit(ctx, sales, permit, nil)
+// of a session the caller may not record for (permitFor); a dependency
+// that is down fails the whole call, and nothing of it is queued.
+func (s *Service) Submit(ctx context.Context, sales []Sale) (*Ticket, error) {
+	return s.submit(ctx, sales, nil)
 }
 
 // NewPatience is the patience of one import that starts now, under ctx
@@ -130,11 +131,16 @@ func (s *Service) NewPatience(ctx context.Context) *Patience {
 // SubmitPatiently is Submit for imports: lookups that fail are retried
 // with p, and those that still fail refuse only the lines they concern
 // (UNAVAILABLE). Its error is only that the service is shutting down.
-func (s *Service) SubmitPatiently(ctx context.Context, sales []Sale, permit Permit, p *Patience) (*Ticket, error) {
-	return s.submit(ctx, sales, permit, p)
+func (s *Service) SubmitPatiently(ctx context.Context, sales []Sale, p *Patience) (*Ticket, error) {
+	return s.submit(ctx, sales, p)
 }
 
-func (s *Service) submit(ctx context.Context, sales []Sale, permit Permit, p *Patience) (*Ticket, error) {
+func (s *Service) submit(ctx context.Context, sales []Sale, p *Patience) (*Ticket, error) {
+	c := callerOf(ctx)
+	if !c.known() {
+		return nil, errNoCaller
+	}
+	permit := permitFor(c)
 	t := &Ticket{permit: permit, lines: make([]Line, len(sales)), out: make([]Outcome, len(sales)), done: make(chan struct{})}
 	now := s.cfg.Now()
 	for i := range sales {
@@ -158,7 +164,7 @@ func (s *Service) submit(ctx context.Context, sales []Sale, permit Permit, p *Pa
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
-		return nil, fault.New(fault.Unavailable, "SHUTTING_DOWN", "the service is shutting down; nothing was stored, try again")
+		return nil, fault.New(fault.Unavailable, ReasonShuttingDown, "the service is shutting down; nothing was stored, try again")
 	}
 	s.queue <- t
 	return t, nil
@@ -166,8 +172,8 @@ func (s *Service) submit(ctx context.Context, sales []Sale, permit Permit, p *Pa
 
 // Record ingests one sale and returns it once durable; dup reports an
 // identical repeat of a stored sale.
-func (s *Service) Record(ctx context.Context, sale Sale, permit Permit) (stored *Sale, dup bool, err error) {
-	t, err := s.Submit(ctx, []Sale{sale}, permit)
+func (s *Service) Record(ctx context.Context, sale Sale) (stored *Sale, dup bool, err error) {
+	t, err := s.Submit(ctx, []Sale{sale})
 	if err != nil {
 		return nil, false, err
 	}
@@ -312,7 +318,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 	if l.product == nil {
 		// Attribution and judgement use one time, so a line the session
 		// refused then is refused now; never guess if that ever breaks.
-		return Outcome{Err: fault.New(fault.Unavailable, "RETRY", "the line could not be attributed; send it again")}, nil
+		return Outcome{Err: fault.New(fault.Unavailable, ReasonRetry, "the line could not be attributed; send it again")}, nil
 	}
 	sale := l.Sale
 	var refunded struct {
@@ -408,8 +414,28 @@ func (s *Service) attach(tx ReadTx, sale *Sale) error {
 	return err
 }
 
-// Get returns a stored sale.
-func (s *Service) Get(id uint64) (*Sale, error) {
+// Get returns a stored sale, to a caller that may see its session.
+func (s *Service) Get(ctx context.Context, id uint64) (*Sale, error) {
+	c := callerOf(ctx)
+	if !c.known() {
+		return nil, errNoCaller
+	}
+	sale, err := s.get(id)
+	if c.isMember() && fault.CodeOf(err) == fault.NotFound {
+		// Sale names are sequential: a member learns nothing of the ones
+		// it may not see, not even whether they exist.
+		return nil, errNotYours
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.MaySeeSession(ctx, sale.Session); err != nil {
+		return nil, err
+	}
+	return sale, nil
+}
+
+func (s *Service) get(id uint64) (*Sale, error) {
 	var sale *Sale
 	err := s.repo.View(func(tx ReadTx) error {
 		var err error
@@ -427,8 +453,13 @@ func (s *Service) Get(id uint64) (*Sale, error) {
 	return sale, nil
 }
 
-// List returns a page of sales ordered by event time, then name.
-func (s *Service) List(session string, kind report.Kind, cursor []byte, limit int) ([]*Sale, []byte, error) {
+// List returns a page of sales ordered by event time, then name: of one
+// session (or all, session ""), as far as the caller may see them
+// (mayList).
+func (s *Service) List(ctx context.Context, session string, kind report.Kind, cursor []byte, limit int) ([]*Sale, []byte, error) {
+	if err := s.mayList(ctx, session); err != nil {
+		return nil, nil, err
+	}
 	if err := s.repo.SyncIndexes(); err != nil {
 		return nil, nil, err
 	}

@@ -22,7 +22,7 @@ func civil(y int, m time.Month, d int) Day {
 	return Day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / secondsPerDay)
 }
 
-// ParseDay parses a calendar date written YYYY-MM-DD, as API.md's
+// ParseDay parses a calendar date written YYYY-MM-DD, as docs/API.md's
 // start_date and end_date are.
 func ParseDay(s string) (Day, error) {
 	t, err := time.Parse(time.DateOnly, s)

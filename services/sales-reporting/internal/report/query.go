@@ -9,7 +9,7 @@ import (
 )
 
 const (
-	// maxGroupBy is API.md's limit on group_by.
+	// maxGroupBy is the limit on group_by (docs/API.md).
 	maxGroupBy = 2
 	// maxSpan bounds a report's range (about 100 years), which bounds the
 	// per-query day table.

@@ -1,79 +1,47 @@
 package rpc
 
 import (
-	"strings"
-	"time"
-
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-func platformName(p typev1.Platform) string {
-	if p == typev1.Platform_PLATFORM_UNSPECIFIED {
-		return ""
-	}
-	return strings.TrimPrefix(p.String(), "PLATFORM_")
-}
-
+// Platforms are their enum names without prefix in the domain (DOUYIN).
 func platformEnum(name string) typev1.Platform {
-	return typev1.Platform(typev1.Platform_value["PLATFORM_"+name])
+	return typev1.Platform(protoconv.EnumNumber(typev1.Platform(0).Descriptor(), name))
 }
 
-func kindFromProto(k salesv1.SaleKind) report.Kind {
-	switch k {
-	case salesv1.SaleKind_SALE_KIND_ORDER:
-		return report.Order
-	case salesv1.SaleKind_SALE_KIND_REFUND:
-		return report.Refund
-	}
-	return 0
-}
+// A sale's kind converts by number: report.Kind numbers its values as
+// alliance.sales.v1.SaleKind does (TestKindsConvertByNumber), and
+// ingestion refuses any other.
+func kindFromProto(k salesv1.SaleKind) report.Kind { return report.Kind(k) }
 
-func kindToProto(k report.Kind) salesv1.SaleKind {
-	switch k {
-	case report.Order:
-		return salesv1.SaleKind_SALE_KIND_ORDER
-	case report.Refund:
-		return salesv1.SaleKind_SALE_KIND_REFUND
-	}
-	return salesv1.SaleKind_SALE_KIND_UNSPECIFIED
-}
+func kindToProto(k report.Kind) salesv1.SaleKind { return salesv1.SaleKind(k) }
 
-// timeOf is the instant t names, even outside the Timestamp range, so
-// that ingestion refuses it by its bounds rather than as missing.
-func timeOf(t *timestamppb.Timestamp) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return time.Unix(t.GetSeconds(), int64(t.GetNanos())).UTC()
-}
-
-func stamp(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
-}
-
-func saleFromProto(p *salesv1.Sale) ingest.Sale {
-	return ingest.Sale{
+// saleFromProto reads a sale; its error is a timestamp that is not one
+// (see protoconv.Time), the one thing ingestion cannot be handed.
+func saleFromProto(p *salesv1.Sale) (ingest.Sale, error) {
+	var v fault.Invalid
+	currency, amount := protoconv.FromMoney(p.GetAmount())
+	s := ingest.Sale{
 		Session: p.GetSession(), Product: p.GetProduct(), Kind: kindFromProto(p.GetKind()),
-		Quantity: p.GetQuantity(), Amount: p.GetAmount().GetMinorUnits(), Currency: p.GetAmount().GetCurrencyCode(),
-		Platform: platformName(p.GetPlatform()), ExternalID: p.GetExternalId(), RefundOf: p.GetRefundOf(),
-		EventTime: timeOf(p.GetEventTime()),
+		Quantity: p.GetQuantity(), Amount: amount, Currency: currency,
+		Platform: protoconv.EnumName(p.GetPlatform()), ExternalID: p.GetExternalId(), RefundOf: p.GetRefundOf(),
+		EventTime: protoconv.Time(&v, "sale.event_time", p.GetEventTime()),
 	}
+	return s, v.Err()
 }
 
 func saleToProto(s *ingest.Sale) *salesv1.Sale {
 	a := s.Attr
 	return &salesv1.Sale{
 		Name: s.Name(), Session: s.Session, Product: s.Product, Kind: kindToProto(s.Kind),
-		Quantity: s.Quantity, Amount: &typev1.Money{CurrencyCode: s.Currency, MinorUnits: s.Amount},
+		Quantity: s.Quantity, Amount: protoconv.Money(s.Currency, s.Amount),
 		Platform: platformEnum(s.Platform), ExternalId: s.ExternalID, RefundOf: s.RefundOf,
-		EventTime: stamp(s.EventTime), CreateTime: stamp(s.CreateTime),
+		EventTime: protoconv.Timestamp(s.EventTime), CreateTime: protoconv.Timestamp(s.CreateTime),
 		Attribution: &salesv1.Attribution{
 			Host: a.Host, Agency: a.Agency, Base: a.Base, Studio: a.Studio, District: a.District,
 			Merchant: a.Merchant, Category: a.Category, OriginDistrict: a.OriginDistrict, Official: a.Official,

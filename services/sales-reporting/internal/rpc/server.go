@@ -16,9 +16,10 @@ import (
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
-	"github.com/cqlive/alliance/services/sales-reporting/internal/deps"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/upstream"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
@@ -41,14 +42,14 @@ type Server struct {
 	salesv1.UnsafeSalesReportingServer
 	svc      *ingest.Service
 	engine   *report.Engine
-	names    *deps.Names
+	names    *upstream.Names
 	counter  Counter
 	tokens   *page.Codec
 	currency string
 }
 
 // New returns the adapter.
-func New(svc *ingest.Service, engine *report.Engine, names *deps.Names, counter Counter, tokens *page.Codec, currency string) *Server {
+func New(svc *ingest.Service, engine *report.Engine, names *upstream.Names, counter Counter, tokens *page.Codec, currency string) *Server {
 	return &Server{svc: svc, engine: engine, names: names, counter: counter, tokens: tokens, currency: currency}
 }
 
@@ -58,40 +59,60 @@ func (s *Server) RecordSale(ctx context.Context, req *salesv1.RecordSaleRequest)
 	if req.GetSale() == nil {
 		return nil, fail(ctx, fault.InvalidField("sale", "is required"))
 	}
-	sale, _, err := s.svc.Record(ctx, saleFromProto(req.GetSale()), recordPermit(ctx))
+	in, err := saleFromProto(req.GetSale())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	sale, _, err := s.svc.Record(withCaller(ctx), in)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
 	return saleToProto(sale), nil
 }
 
+// chunkAt is one chunk of an import on its way: the lines it submitted,
+// and those refused before (unread: a line the adapter could not read,
+// refused with its own error at its index), in stream order from base.
 type chunkAt struct {
-	t    *ingest.Ticket
-	base int64
+	t      *ingest.Ticket // nil when every line was refused before
+	unread []error        // one per line of the chunk; nil for a submitted line
+	base   int64
 }
 
 func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) error {
-	ctx := stream.Context()
-	permit := recordPermit(ctx)
+	ctx := withCaller(stream.Context())
 	patience := s.svc.NewPatience(ctx)
 	resp := &salesv1.ImportSalesResponse{}
 	var budget grpcx.ErrorBudget
 	var pending []chunkAt
+	reject := func(index int64, err error) {
+		resp.Rejected++
+		if len(resp.Errors) >= grpcx.MaxAnswerErrors {
+			// Full by count: no need to build the entry.
+			resp.ErrorsTruncated = true
+			return
+		}
+		e := s.importError(ctx, index, err)
+		if budget.Admit(proto.Size(e)) {
+			resp.Errors = append(resp.Errors, e)
+		}
+		resp.ErrorsTruncated = resp.ErrorsTruncated || budget.Truncated
+	}
 	collect := func(c chunkAt) {
-		for i, o := range c.t.Wait() {
+		var outcomes []ingest.Outcome
+		if c.t != nil {
+			outcomes = c.t.Wait()
+		}
+		for i, unread := range c.unread {
+			if unread != nil {
+				reject(c.base+int64(i), unread)
+				continue
+			}
+			o := outcomes[0]
+			outcomes = outcomes[1:]
 			switch {
 			case o.Err != nil:
-				resp.Rejected++
-				if len(resp.Errors) >= grpcx.MaxAnswerErrors {
-					// Full by count: no need to build the entry.
-					resp.ErrorsTruncated = true
-					continue
-				}
-				e := s.importError(ctx, c.base+int64(i), o.Err)
-				if budget.Admit(proto.Size(e)) {
-					resp.Errors = append(resp.Errors, e)
-				}
-				resp.ErrorsTruncated = resp.ErrorsTruncated || budget.Truncated
+				reject(c.base+int64(i), o.Err)
 			case o.Duplicate:
 				resp.Duplicates++
 			default:
@@ -101,17 +122,22 @@ func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) er
 	}
 	var index int64
 	buf := make([]ingest.Sale, 0, importChunk)
+	unread := make([]error, 0, importChunk)
 	flush := func() error {
-		if len(buf) == 0 {
+		if len(unread) == 0 {
 			return nil
 		}
-		// A slow dependency is retried, and at worst fails its lines, not the stream.
-		t, err := s.svc.SubmitPatiently(ctx, buf, permit, patience)
-		if err != nil {
-			return err
+		c := chunkAt{unread: unread, base: index - int64(len(unread))}
+		if len(buf) > 0 {
+			// A slow dependency is retried, and at worst fails its lines, not the stream.
+			t, err := s.svc.SubmitPatiently(ctx, buf, patience)
+			if err != nil {
+				return err
+			}
+			c.t = t
 		}
-		pending = append(pending, chunkAt{t: t, base: index - int64(len(buf))})
-		buf = make([]ingest.Sale, 0, importChunk)
+		pending = append(pending, c)
+		buf, unread = make([]ingest.Sale, 0, importChunk), make([]error, 0, importChunk)
 		if len(pending) > importInFlight {
 			collect(pending[0])
 			pending = pending[1:]
@@ -126,9 +152,13 @@ func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) er
 		if err != nil {
 			return err
 		}
-		buf = append(buf, saleFromProto(req.GetSale()))
+		sale, err := saleFromProto(req.GetSale())
+		if err == nil {
+			buf = append(buf, sale)
+		}
+		unread = append(unread, err)
 		index++
-		if len(buf) == importChunk {
+		if len(unread) == importChunk {
 			if err := flush(); err != nil {
 				return fail(ctx, err)
 			}
@@ -158,15 +188,7 @@ func (s *Server) GetSale(ctx context.Context, req *salesv1.GetSaleRequest) (*sal
 	if !ok {
 		return nil, fail(ctx, fault.InvalidField("name", "must be a sale name sales/{sale}, got %q", req.GetName()))
 	}
-	sale, err := s.svc.Get(id)
-	if _, ok := member(ctx); ok && fault.CodeOf(err) == fault.NotFound {
-		// Sale names are sequential: a member learns nothing of the ones
-		// it may not see, not even whether they exist.
-		err = errNotYours
-	}
-	if err == nil {
-		err = s.maySeeSession(ctx, sale.Session)
-	}
+	sale, err := s.svc.Get(withCaller(ctx), id)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -181,21 +203,13 @@ func (s *Server) ListSales(ctx context.Context, req *salesv1.ListSalesRequest) (
 	if req.GetSession() != "" && !ingest.ValidSessionName(req.GetSession()) {
 		return nil, fail(ctx, fault.InvalidField("session", "must be a session name sessions/{session}, got %q", req.GetSession()))
 	}
-	if _, ok := member(ctx); ok && req.GetSession() == "" {
-		return nil, fail(ctx, fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "a member lists the sales of one of its sessions: set session"))
-	}
-	if req.GetSession() != "" {
-		if err := s.maySeeSession(ctx, req.GetSession()); err != nil {
-			return nil, fail(ctx, err)
-		}
-	}
 	// v2: the listing keys of schema 2 (exact times); older tokens are foreign.
 	query := fmt.Sprintf("sales.v2|%s|%d", req.GetSession(), req.GetKind())
 	cursor, err := s.tokens.Decode(req.GetPageToken(), query)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	sales, next, err := s.svc.List(req.GetSession(), kindFromProto(req.GetKind()), cursor, size)
+	sales, next, err := s.svc.List(withCaller(ctx), req.GetSession(), kindFromProto(req.GetKind()), cursor, size)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -209,16 +223,14 @@ func (s *Server) ListSales(ctx context.Context, req *salesv1.ListSalesRequest) (
 	return out, nil
 }
 
-func (s *Server) money(v int64) *typev1.Money {
-	return &typev1.Money{CurrencyCode: s.currency, MinorUnits: v}
-}
+func (s *Server) money(v int64) *typev1.Money { return protoconv.Money(s.currency, v) }
 
 func (s *Server) GetSessionSummary(ctx context.Context, req *salesv1.GetSessionSummaryRequest) (*salesv1.SessionSummary, error) {
 	name := req.GetSession()
 	if !ingest.ValidSessionName(name) {
 		return nil, fail(ctx, fault.InvalidField("session", "must be a session name sessions/{session}, got %q", name))
 	}
-	if err := s.maySeeSession(ctx, name); err != nil {
+	if err := s.svc.MaySeeSession(withCaller(ctx), name); err != nil {
 		return nil, fail(ctx, err)
 	}
 	sum, ok := s.engine.SessionSummary(name)
@@ -235,7 +247,7 @@ func (s *Server) GetSessionSummary(ctx context.Context, req *salesv1.GetSessionS
 	return &salesv1.SessionSummary{
 		Session: name, Orders: sum.Orders, Units: sum.Units,
 		Gross: s.money(sum.Gross), Refunds: s.money(sum.Refunds), Net: s.money(sum.Gross - sum.Refunds),
-		FirstEventTime: stamp(sum.FirstEvent), LastEventTime: stamp(sum.LastEvent), RefundCount: sum.RefundLines,
+		FirstEventTime: protoconv.Timestamp(sum.FirstEvent), LastEventTime: protoconv.Timestamp(sum.LastEvent), RefundCount: sum.RefundLines,
 	}, nil
 }
 
@@ -304,9 +316,9 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 	q := report.Query{Start: start, End: end, Granularity: gran, GroupBy: groupBy, Filter: report.Filter{
 		District: req.GetDistrict(), OriginDistrict: req.GetOriginDistrict(), Host: req.GetHost(),
 		Agency: req.GetAgency(), Base: req.GetBase(), Merchant: req.GetMerchant(), Category: req.GetCategory(),
-		Platform: platformName(req.GetPlatform()),
+		Platform: protoconv.EnumName(req.GetPlatform()),
 	}}
-	if err := ownFilter(ctx, &q.Filter); err != nil {
+	if err := ingest.OwnFilter(withCaller(ctx), &q.Filter); err != nil {
 		return nil, fail(ctx, err)
 	}
 	fingerprint := fmt.Sprintf("report|%s|%s|%d|%v|%+v", start, end, gran, groupBy, q.Filter)
@@ -327,7 +339,7 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 		return nil, fail(ctx, engineErr(err))
 	}
 	rows := res.Rows[min(offset, len(res.Rows)):]
-	out := &salesv1.QuerySalesReportResponse{Totals: s.metrics(res.Totals), DataThrough: stamp(res.DataThrough)}
+	out := &salesv1.QuerySalesReportResponse{Totals: s.metrics(res.Totals), DataThrough: protoconv.Timestamp(res.DataThrough)}
 	if len(rows) > size {
 		rows = rows[:size]
 		out.NextPageToken = s.tokens.Encode(fingerprint, binary.AppendUvarint(nil, uint64(offset+size)))
@@ -376,7 +388,7 @@ func (s *Server) displayNames(ctx context.Context, dims []report.Dimension, keys
 		case report.DimDistrict, report.DimOriginDistrict:
 			return districts[k]
 		case report.DimCategory:
-			return deps.Category(k)
+			return upstream.Category(k)
 		case report.DimPlatform:
 			return platformNames[k]
 		}
@@ -417,14 +429,14 @@ func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerf
 		return nil, fail(ctx, err)
 	}
 	var own report.Filter
-	if err := ownFilter(ctx, &own); err != nil {
+	if err := ingest.OwnFilter(withCaller(ctx), &own); err != nil {
 		return nil, fail(ctx, err)
 	}
 	entries, through, err := s.engine.Top(dim, metric, own, start, end, int(req.GetLimit()))
 	if err != nil {
 		return nil, fail(ctx, engineErr(err))
 	}
-	return &salesv1.ListTopPerformersResponse{Entries: s.topEntries(ctx, dim, entries), DataThrough: stamp(through)}, nil
+	return &salesv1.ListTopPerformersResponse{Entries: s.topEntries(ctx, dim, entries), DataThrough: protoconv.Timestamp(through)}, nil
 }
 
 func (s *Server) GetAllianceOverview(ctx context.Context, req *salesv1.GetAllianceOverviewRequest) (*salesv1.AllianceOverview, error) {
@@ -444,6 +456,6 @@ func (s *Server) GetAllianceOverview(ctx context.Context, req *salesv1.GetAllian
 		SessionsWithSales: o.SessionsWithSales, Orders: o.Orders,
 		Gross: s.money(o.Gross), Refunds: s.money(o.Refunds), Net: s.money(o.Net),
 		ActiveHosts: o.ActiveHosts, ActiveBases: o.ActiveBases, ActiveAgencies: o.ActiveAgencies,
-		TopDistricts: s.topEntries(ctx, report.DimDistrict, o.TopDistricts), DataThrough: stamp(o.DataThrough),
+		TopDistricts: s.topEntries(ctx, report.DimDistrict, o.TopDistricts), DataThrough: protoconv.Timestamp(o.DataThrough),
 	}, nil
 }

@@ -10,7 +10,7 @@ import (
 
 // Policy is who may call what on the session scheduler, at a glance. The
 // interceptor checks the rule before the handler runs; the comment says
-// how the domain narrows "members" (scheduling.mayBook and mayChange).
+// how the domain narrows "members" (scheduling/authz.go: mayBook, mayChange).
 // Read or Write says what the method does: writes are refused to
 // STAFF_READONLY keys and SUSPENDED members (see auth.Rule).
 var Policy = auth.Policy{
@@ -27,18 +27,16 @@ var Policy = auth.Policy{
 	sessionv1.SessionScheduler_ImportSessions_FullMethodName:     auth.AdminOnly | auth.Write,
 }
 
-// memberKinds maps auth.Principal.MemberKind onto the domain's kinds.
-var memberKinds = map[string]scheduling.MemberKind{
-	"HOST": scheduling.KindHost, "BASE": scheduling.KindBase, "AGENCY": scheduling.KindAgency,
-	"MERCHANT": scheduling.KindMerchant, "DISTRICT_OFFICE": scheduling.KindDistrictOffice,
-}
-
-// withCaller hands the authenticated member to the domain's rules. Admins,
-// services and unauthenticated in-process calls stay the zero Caller.
+// withCaller hands the authenticated principal to the scheduler's rules
+// (scheduling/authz.go). A context without a principal gets no caller,
+// and the rules refuse it.
 func withCaller(ctx context.Context) context.Context {
 	p := auth.From(ctx)
-	if p.Kind != auth.Member {
-		return ctx
+	switch {
+	case p.Kind == auth.Member:
+		return scheduling.WithCaller(ctx, scheduling.Caller{Member: p.Member, Kind: p.MemberKind})
+	case p.Trusted():
+		return scheduling.WithCaller(ctx, scheduling.Caller{Trusted: true})
 	}
-	return scheduling.WithCaller(ctx, scheduling.Caller{Member: p.Member, Kind: memberKinds[p.MemberKind]})
+	return ctx
 }

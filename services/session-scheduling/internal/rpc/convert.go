@@ -1,47 +1,14 @@
 package rpc
 
 import (
-	"time"
-
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
+	"github.com/cqlive/alliance/services/kit/etag"
 	"github.com/cqlive/alliance/services/kit/fault"
-	"github.com/cqlive/alliance/services/kit/ids"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/kit/timekey"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
-
-func stamp(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
-}
-
-// timeOf reads an optional timestamp; a malformed one is a violation of
-// field. The domain takes the zero time.Time for "not given", but the
-// zero time is also the first instant a Timestamp carries,
-// 0001-01-01T00:00:00Z. No stored instant is the zero time (a session's
-// start_time and actual_end_time are required, and bounded far above it),
-// so that instant is read as one nanosecond later: as a filter bound it
-// selects exactly the same sessions, and as a session's time it is
-// refused by the same bounds, with the message of that bound rather than
-// "is required".
-func timeOf(v *fault.Invalid, field string, ts *timestamppb.Timestamp) time.Time {
-	if ts == nil {
-		return time.Time{}
-	}
-	if err := ts.CheckValid(); err != nil {
-		v.Add(field, "is not a valid timestamp: %v", err)
-		return time.Time{}
-	}
-	t := ts.AsTime()
-	if t.IsZero() {
-		return t.Add(time.Nanosecond)
-	}
-	return t
-}
 
 func sessionToProto(s *scheduling.Session) *sessionv1.Session {
 	return &sessionv1.Session{
@@ -53,15 +20,15 @@ func sessionToProto(s *scheduling.Session) *sessionv1.Session {
 		Products:        s.Products,
 		Platform:        typev1.Platform(s.Platform),
 		PlatformRoomId:  s.PlatformRoomID,
-		StartTime:       stamp(s.Start),
-		EndTime:         stamp(s.End),
+		StartTime:       protoconv.Timestamp(s.Start),
+		EndTime:         protoconv.Timestamp(s.End),
 		State:           sessionv1.SessionState(s.State),
-		ActualStartTime: stamp(s.ActualStart),
-		ActualEndTime:   stamp(s.ActualEnd),
+		ActualStartTime: protoconv.Timestamp(s.ActualStart),
+		ActualEndTime:   protoconv.Timestamp(s.ActualEnd),
 		CancelReason:    s.CancelReason,
-		CreateTime:      stamp(s.CreateTime),
-		UpdateTime:      stamp(s.UpdateTime),
-		Etag:            ids.ETag(s.Revision),
+		CreateTime:      protoconv.Timestamp(s.CreateTime),
+		UpdateTime:      protoconv.Timestamp(s.UpdateTime),
+		Etag:            etag.Of(s.Revision),
 	}
 }
 
@@ -75,8 +42,8 @@ func sessionFromProto(p *sessionv1.Session) (scheduling.Session, error) {
 		Products:       p.GetProducts(),
 		Platform:       scheduling.Platform(p.GetPlatform()),
 		PlatformRoomID: p.GetPlatformRoomId(),
-		Start:          timeOf(&v, "session.start_time", p.GetStartTime()),
-		End:            timeOf(&v, "session.end_time", p.GetEndTime()),
+		Start:          protoconv.Time(&v, "session.start_time", p.GetStartTime()),
+		End:            protoconv.Time(&v, "session.end_time", p.GetEndTime()),
 	}
 	return s, v.Err()
 }

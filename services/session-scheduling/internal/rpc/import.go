@@ -8,6 +8,7 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -99,8 +100,8 @@ func importLineFromProto(req *sessionv1.ImportSessionsRequest) (scheduling.Impor
 		}
 	}
 	s.State = scheduling.State(p.GetState())
-	s.ActualStart = timeOf(&v, "session.actual_start_time", p.GetActualStartTime())
-	s.ActualEnd = timeOf(&v, "session.actual_end_time", p.GetActualEndTime())
+	s.ActualStart = protoconv.Time(&v, "session.actual_start_time", p.GetActualStartTime())
+	s.ActualEnd = protoconv.Time(&v, "session.actual_end_time", p.GetActualEndTime())
 	s.CancelReason = p.GetCancelReason()
 	return scheduling.ImportLine{ID: req.GetSessionId(), Session: s}, v.Err()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 )
 
@@ -110,8 +111,8 @@ func (s *Server) ListSessions(ctx context.Context, req *sessionv1.ListSessionsRe
 		Host: req.GetHost(), Base: req.GetBase(), Studio: req.GetStudio(), Merchant: req.GetMerchant(),
 		State:     scheduling.State(req.GetState()),
 		Platform:  scheduling.Platform(req.GetPlatform()),
-		StartFrom: timeOf(&v, "start_after", req.GetStartAfter()),
-		StartTo:   timeOf(&v, "start_before", req.GetStartBefore()),
+		StartFrom: protoconv.Time(&v, "start_after", req.GetStartAfter()),
+		StartTo:   protoconv.Time(&v, "start_before", req.GetStartBefore()),
 	}
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
@@ -190,15 +191,10 @@ func (s *Server) FindAvailableSlots(ctx context.Context, req *sessionv1.FindAvai
 	var v fault.Invalid
 	q := scheduling.SlotQuery{
 		Studio: req.GetStudio(), Base: req.GetBase(), Host: req.GetHost(),
-		From: timeOf(&v, "window_start", req.GetWindowStart()),
-		To:   timeOf(&v, "window_end", req.GetWindowEnd()),
+		From: protoconv.Time(&v, "window_start", req.GetWindowStart()),
+		To:   protoconv.Time(&v, "window_end", req.GetWindowEnd()),
 	}
-	if d := req.GetDuration(); d != nil {
-		if err := d.CheckValid(); err != nil {
-			v.Add("duration", "is not a valid duration: %v", err)
-		}
-		q.Duration = d.AsDuration()
-	}
+	q.Duration = protoconv.Duration(&v, "duration", req.GetDuration())
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -208,7 +204,7 @@ func (s *Server) FindAvailableSlots(ctx context.Context, req *sessionv1.FindAvai
 	}
 	out := &sessionv1.FindAvailableSlotsResponse{Slots: make([]*sessionv1.Slot, 0, len(slots))}
 	for _, sl := range slots {
-		out.Slots = append(out.Slots, &sessionv1.Slot{Studio: sl.Studio, StartTime: stamp(sl.Start), EndTime: stamp(sl.End)})
+		out.Slots = append(out.Slots, &sessionv1.Slot{Studio: sl.Studio, StartTime: protoconv.Timestamp(sl.Start), EndTime: protoconv.Timestamp(sl.End)})
 	}
 	return out, nil
 }
@@ -217,10 +213,10 @@ func (s *Server) CountSessions(ctx context.Context, req *sessionv1.CountSessions
 	var v fault.Invalid
 	f := scheduling.CountFilter{
 		State:     scheduling.State(req.GetState()),
-		StartFrom: timeOf(&v, "start_after", req.GetStartAfter()),
-		StartTo:   timeOf(&v, "start_before", req.GetStartBefore()),
-		EndFrom:   timeOf(&v, "ended_after", req.GetEndedAfter()),
-		EndTo:     timeOf(&v, "ended_before", req.GetEndedBefore()),
+		StartFrom: protoconv.Time(&v, "start_after", req.GetStartAfter()),
+		StartTo:   protoconv.Time(&v, "start_before", req.GetStartBefore()),
+		EndFrom:   protoconv.Time(&v, "ended_after", req.GetEndedAfter()),
+		EndTo:     protoconv.Time(&v, "ended_before", req.GetEndedBefore()),
 	}
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)

@@ -2,37 +2,44 @@ package scheduling
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/ctxval"
+	"github.com/cqlive/alliance/services/kit/members"
 
 	"github.com/cqlive/alliance/services/kit/fault"
 )
 
 // Caller is who makes a call, as far as the booking rules care. The rpc
-// layer puts it into the context from the authenticated principal. The
-// zero Caller, Member "", stands for admins, the suite's own services and
-// in-process callers without authentication: they may book anything.
+// layer puts it into the context from the authenticated principal. A
+// context without one (or the zero Caller) is no caller at all, and every
+// rule below refuses it: the rules fail closed.
 type Caller struct {
-	Member string // members/{id} of a member's key
-	Kind   MemberKind
+	// Trusted: the alliance's staff and the suite's own services (and the
+	// calls of a server without authentication): they may book and change
+	// any session.
+	Trusted bool
+	Member  string // members/{id} of a member's key
+	Kind    members.Kind
 }
-
-type callerKey struct{}
 
 // WithCaller returns ctx carrying c.
-func WithCaller(ctx context.Context, c Caller) context.Context {
-	return context.WithValue(ctx, callerKey{}, c)
-}
+func WithCaller(ctx context.Context, c Caller) context.Context { return ctxval.With(ctx, c) }
 
 func callerOf(ctx context.Context) Caller {
-	c, _ := ctx.Value(callerKey{}).(Caller)
+	c, _ := ctxval.Of[Caller](ctx)
 	return c
 }
+
+// known says whether c is a caller at all.
+func (c Caller) known() bool { return c.Trusted || c.Member != "" }
 
 // Denials name no session and no member, so that they tell a caller
 // nothing it could not read anyway.
 var (
-	errMayNotBook  = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "this key may book only its own studios (a base), its own hosts (an agency) or itself (a host)")
-	errNotAParty   = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "this key may change only sessions of its own member: as the host, the base or the host's agency")
-	errNoBookingAs = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "merchants and district offices do not book sessions")
+	errNoCaller    = fault.New(fault.Unauthenticated, fault.ReasonUnauthenticated, "the call carries no key")
+	errMayNotBook  = fault.New(fault.PermissionDenied, fault.ReasonPermissionDenied, "this key may book only its own studios (a base), its own hosts (an agency) or itself (a host)")
+	errNotAParty   = fault.New(fault.PermissionDenied, fault.ReasonPermissionDenied, "this key may change only sessions of its own member: as the host, the base or the host's agency")
+	errNoBookingAs = fault.New(fault.PermissionDenied, fault.ReasonPermissionDenied, "merchants and district offices do not book sessions")
+	errAdminOnly   = fault.New(fault.PermissionDenied, fault.ReasonPermissionDenied, "only the alliance's admins import sessions")
 )
 
 // mayBook is the one rule of who may book session s (a create, or the new
@@ -52,19 +59,22 @@ var (
 // up (and learns nothing of what exists), then with the host that the
 // booking check read, for an agency's claim on it.
 func mayBook(c Caller, s *Session, host *Member) error {
-	if c.Member == "" {
+	switch {
+	case !c.known():
+		return errNoCaller
+	case c.Trusted:
 		return nil
 	}
 	switch c.Kind {
-	case KindBase:
+	case members.Base:
 		if s.Base() == c.Member {
 			return nil
 		}
-	case KindHost:
+	case members.Host:
 		if s.Host == c.Member {
 			return nil
 		}
-	case KindAgency:
+	case members.Agency:
 		if host == nil || host.Agency == c.Member {
 			return nil
 		}
@@ -80,14 +90,17 @@ func mayBook(c Caller, s *Session, host *Member) error {
 // needs the registry, and only then is it asked.
 func (svc *Service) mayChange(ctx context.Context, s *Session, host *Member) error {
 	c := callerOf(ctx)
-	if c.Member == "" || c.Member == s.Host || c.Member == s.Base() {
+	switch {
+	case !c.known():
+		return errNoCaller
+	case c.Trusted || c.Member == s.Host || c.Member == s.Base():
 		return nil
 	}
-	if c.Kind != KindAgency {
+	if c.Kind != members.Agency {
 		return errNotAParty
 	}
 	if host == nil {
-		got, err := svc.members.BatchGet(ctx, []string{s.Host})
+		got, err := svc.dir.BatchGet(ctx, []string{s.Host})
 		if _, gone := err.(*MissingMember); gone {
 			return errNotAParty
 		}
@@ -98,6 +111,18 @@ func (svc *Service) mayChange(ctx context.Context, s *Session, host *Member) err
 	}
 	if host.Agency != c.Member {
 		return errNotAParty
+	}
+	return nil
+}
+
+// mayImport: imported history is the alliance's admins' (the Policy lets
+// only staff call ImportSessions; a read-only key is refused its writes).
+func mayImport(c Caller) error {
+	switch {
+	case !c.known():
+		return errNoCaller
+	case !c.Trusted:
+		return errAdminOnly
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package scheduling_test
 import (
 	"context"
 	"fmt"
+	"github.com/cqlive/alliance/services/kit/members"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,9 +22,9 @@ type fakeMembers struct{}
 func (fakeMembers) BatchGet(_ context.Context, names []string) ([]scheduling.Member, error) {
 	out := make([]scheduling.Member, 0, len(names))
 	for _, n := range names {
-		m := scheduling.Member{Name: n, Kind: scheduling.KindHost, State: scheduling.MemberActive}
+		m := scheduling.Member{Name: n, Kind: members.Host, State: members.Active}
 		if strings.HasPrefix(n, "members/base") {
-			m.Kind = scheduling.KindBase
+			m.Kind = members.Base
 			for s := range benchStudios {
 				m.Studios = append(m.Studios, fmt.Sprintf("s%d", s))
 			}
@@ -101,7 +102,7 @@ func BenchmarkCreateSession(b *testing.B) {
 		svc := scheduling.NewService(st, fakeMembers{}, scheduling.DefaultRules, now)
 		next := 0 // bookings made so far in this store, across runs
 		b.Run(c.name, func(b *testing.B) {
-			ctx := context.Background()
+			ctx := scheduling.WithCaller(context.Background(), scheduling.Caller{Trusted: true})
 			for b.Loop() {
 				k, s := next/benchStudios, next%benchStudios
 				studio, host, start := slot(k, s)

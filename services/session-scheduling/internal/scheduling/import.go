@@ -34,12 +34,12 @@ type ImportResult struct {
 // year of 184,000 sessions names only some 1,600 of them.
 type Import struct {
 	svc *Service
-	dir *directory
+	dir *cachedDirectory
 }
 
 // NewImport starts an import.
 func (svc *Service) NewImport() *Import {
-	return &Import{svc: svc, dir: &directory{reg: svc.members, members: map[string]*Member{}, products: map[string]*Product{}}}
+	return &Import{svc: svc, dir: &cachedDirectory{reg: svc.dir, members: map[string]*Member{}, products: map[string]*Product{}}}
 }
 
 // Retries of a registry call during an import. Under load one lookup may
@@ -52,8 +52,6 @@ const (
 	importBackoff  = 100 * time.Millisecond // doubled after each attempt
 )
 
-var errAdminOnly = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "only the alliance's admins import sessions")
-
 // Batch judges each line on its own and commits the accepted ones in one
 // write transaction, in which every line sees the lines before it. The
 // booking rules hold as for CreateSession, with two differences for
@@ -65,8 +63,8 @@ var errAdminOnly = fault.New(fault.PermissionDenied, "PERMISSION_DENIED", "only 
 // batch: the store failed or the stream's context ended, and nothing of
 // the batch was stored.
 func (im *Import) Batch(ctx context.Context, lines []ImportLine) ([]ImportResult, error) {
-	if callerOf(ctx).Member != "" {
-		return nil, errAdminOnly
+	if err := mayImport(callerOf(ctx)); err != nil {
+		return nil, err
 	}
 	im.dir.failed = map[string]error{} // a failure is asked again in the next batch
 	out := make([]ImportResult, len(lines))
@@ -222,12 +220,12 @@ func nearPlan(v *fault.Invalid, field string, t time.Time, s *Session) {
 	}
 }
 
-// directory answers Members from what it has read before: members are
+// cachedDirectory answers as Directory from what it has read before: members are
 // fetched in batches by prefetch, products one by one on first use. A
 // lookup that failed even when retried is remembered for the rest of the
 // batch (failed), so that the lines needing it are rejected at once.
-type directory struct {
-	reg      Members
+type cachedDirectory struct {
+	reg      Directory
 	members  map[string]*Member // nil: the registry has no such member
 	products map[string]*Product
 	failed   map[string]error // member or product name -> the registry's failure
@@ -238,7 +236,7 @@ const maxRegistryBatch = 1000
 
 // prefetch reads the members of names it has not read yet. Its error is
 // only that of ctx: a chunk the registry did not answer goes to failed.
-func (d *directory) prefetch(ctx context.Context, names []string) error {
+func (d *cachedDirectory) prefetch(ctx context.Context, names []string) error {
 	var todo []string
 	asked := map[string]bool{}
 	for _, n := range names {
@@ -274,8 +272,8 @@ func (d *directory) prefetch(ctx context.Context, names []string) error {
 	return nil
 }
 
-// BatchGet implements Members from the cache, reading what it lacks.
-func (d *directory) BatchGet(ctx context.Context, names []string) ([]Member, error) {
+// BatchGet implements Directory from the cache, reading what it lacks.
+func (d *cachedDirectory) BatchGet(ctx context.Context, names []string) ([]Member, error) {
 	if err := d.prefetch(ctx, names); err != nil {
 		return nil, err
 	}
@@ -293,8 +291,8 @@ func (d *directory) BatchGet(ctx context.Context, names []string) ([]Member, err
 	return out, nil
 }
 
-// Product implements Members, remembering every answer (also "none").
-func (d *directory) Product(ctx context.Context, name string) (*Product, error) {
+// Product implements Directory, remembering every answer (also "none").
+func (d *cachedDirectory) Product(ctx context.Context, name string) (*Product, error) {
 	if p, known := d.products[name]; known {
 		return p, nil
 	}

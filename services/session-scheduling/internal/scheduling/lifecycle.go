@@ -2,76 +2,44 @@ package scheduling
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/cqlive/alliance/services/kit/etag"
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/fieldmask"
 )
 
-// Session fields an update may name (AIP-134 paths).
-var (
-	sessionUpdatable  = []string{"title", "host", "studio", "merchants", "products", "platform", "platform_room_id", "start_time", "end_time"}
-	sessionOutputOnly = []string{"name", "state", "actual_start_time", "actual_end_time", "cancel_reason", "create_time", "update_time", "etag"}
-)
-
-// resolveMask turns an update mask into the paths to apply. An empty mask
-// means every updatable field patch sets; "*" means every updatable field.
-// Output-only paths are ignored (AIP-203).
-func resolveMask(mask []string, patch *Session) ([]string, error) {
-	if len(mask) == 1 && mask[0] == "*" {
-		return sessionUpdatable, nil
-	}
-	if len(mask) == 0 {
-		set := map[string]bool{
-			"title": patch.Title != "", "host": patch.Host != "", "studio": patch.Studio != "",
-			"merchants": len(patch.Merchants) > 0, "products": len(patch.Products) > 0,
-			"platform": patch.Platform != 0, "platform_room_id": patch.PlatformRoomID != "",
-			"start_time": !patch.Start.IsZero(), "end_time": !patch.End.IsZero(),
-		}
-		var paths []string
-		for _, p := range sessionUpdatable {
-			if set[p] {
-				paths = append(paths, p)
-			}
-		}
-		return paths, nil
-	}
-	var v fault.Invalid
-	var paths []string
-	for _, p := range mask {
-		switch {
-		case slices.Contains(sessionUpdatable, p):
-			paths = append(paths, p)
-		case slices.Contains(sessionOutputOnly, p):
-		case isSessionField(snakeCase(p)):
-			// protojson spells field names in lowerCamelCase (startTime); a
-			// FieldMask's paths are the proto names (start_time).
-			v.Add("update_mask", "unknown field %q: update_mask paths are snake_case field names, here %q", p, snakeCase(p))
-		default:
-			v.Add("update_mask", "unknown or not updatable field %q; the updatable fields are %s", p, strings.Join(sessionUpdatable, ", "))
-		}
-	}
-	return paths, v.Err()
+// sessionFields are what an update of a session may name (AIP-134 paths).
+var sessionFields = fieldmask.Fields{
+	Resource:   "session",
+	Updatable:  []string{"title", "host", "studio", "merchants", "products", "platform", "platform_room_id", "start_time", "end_time"},
+	OutputOnly: []string{"name", "state", "actual_start_time", "actual_end_time", "cancel_reason", "create_time", "update_time", "etag"},
 }
 
-func isSessionField(p string) bool {
-	return slices.Contains(sessionUpdatable, p) || slices.Contains(sessionOutputOnly, p)
-}
-
-// snakeCase turns a lowerCamelCase name into snake_case (ASCII only, as
-// field names are).
-func snakeCase(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if 'A' <= r && r <= 'Z' {
-			b.WriteByte('_')
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
+// isSet says which fields of patch an update with an empty mask sets.
+func (patch *Session) isSet(path string) bool {
+	switch path {
+	case "title":
+		return patch.Title != ""
+	case "host":
+		return patch.Host != ""
+	case "studio":
+		return patch.Studio != ""
+	case "merchants":
+		return len(patch.Merchants) > 0
+	case "products":
+		return len(patch.Products) > 0
+	case "platform":
+		return patch.Platform != 0
+	case "platform_room_id":
+		return patch.PlatformRoomID != ""
+	case "start_time":
+		return !patch.Start.IsZero()
+	case "end_time":
+		return !patch.End.IsZero()
 	}
-	return b.String()
+	return false
 }
 
 func apply(s *Session, patch *Session, paths []string) {
@@ -106,8 +74,8 @@ const updateAttempts = 5
 // UpdateSession changes a SCHEDULED session. Every booking rule is checked
 // again, by the same functions CreateSession uses; a start time that is
 // not being changed may lie in the past (the session may be running late).
-func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []string, etag string) (*Session, error) {
-	paths, err := resolveMask(mask, &patch)
+func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []string, tag string) (*Session, error) {
+	paths, err := sessionFields.Resolve(mask, patch.isSet)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +87,7 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 		if err := svc.mayChange(ctx, cur, nil); err != nil {
 			return nil, err
 		}
-		if err := checkETag(etag, cur); err != nil {
+		if err := etag.Check(tag, cur.Revision, cur.Name()); err != nil {
 			return nil, err
 		}
 		if cur.State != StateScheduled {
@@ -140,7 +108,7 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 		if err := mayBook(caller, &next, nil); err != nil {
 			return nil, err
 		}
-		got, err := checkBooking(ctx, svc.members, &next, true)
+		got, err := checkBooking(ctx, svc.dir, &next, true)
 		if err != nil {
 			return nil, err
 		}
@@ -174,19 +142,19 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 			return out, nil
 		}
 	}
-	return nil, fault.New(fault.Aborted, ReasonETagMismatch, "%s kept changing during the update; read it again and retry", SessionName(patch.ID))
+	return nil, fault.New(fault.Aborted, fault.ReasonETagMismatch, "%s kept changing during the update; read it again and retry", SessionName(patch.ID))
 }
 
 // StartSession moves a SCHEDULED session to LIVE. It may start from
 // EarlyStart before its planned start, and only while its host and its
 // base are still ACTIVE: either may have been suspended since the booking.
-func (svc *Service) StartSession(ctx context.Context, id, etag string) (*Session, error) {
+func (svc *Service) StartSession(ctx context.Context, id, tag string) (*Session, error) {
 	cur, err := svc.GetSession(id)
 	if err != nil {
 		return nil, err
 	}
 	base := cur.Base()
-	got, err := fetch(ctx, svc.members, []string{cur.Host, base}, cur, base)
+	got, err := fetch(ctx, svc.dir, []string{cur.Host, base}, cur, base)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +162,7 @@ func (svc *Service) StartSession(ctx context.Context, id, etag string) (*Session
 	if err := svc.mayChange(ctx, cur, &host); err != nil {
 		return nil, err
 	}
-	if err := checkETag(etag, cur); err != nil {
+	if err := etag.Check(tag, cur.Revision, cur.Name()); err != nil {
 		return nil, err
 	}
 	if err := startable(cur, svc.stamp()); err != nil {
@@ -206,7 +174,7 @@ func (svc *Service) StartSession(ctx context.Context, id, etag string) (*Session
 	if err := checkStudio(got[base], cur.Studio, true); err != nil {
 		return nil, err
 	}
-	return svc.transition(cur, etag, func(s *Session, now time.Time) error {
+	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
 		if err := startable(s, now); err != nil {
 			return err
 		}
@@ -228,12 +196,12 @@ func startable(s *Session, now time.Time) error {
 }
 
 // EndSession moves a LIVE session to ENDED.
-func (svc *Service) EndSession(ctx context.Context, id, etag string) (*Session, error) {
+func (svc *Service) EndSession(ctx context.Context, id, tag string) (*Session, error) {
 	cur, err := svc.authorized(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return svc.transition(cur, etag, func(s *Session, now time.Time) error {
+	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
 		if s.State != StateLive {
 			return badTransition(s, StateEnded)
 		}
@@ -245,7 +213,7 @@ func (svc *Service) EndSession(ctx context.Context, id, etag string) (*Session, 
 const maxCancelReason = 1000
 
 // CancelSession moves a SCHEDULED session to CANCELLED, freeing its slot.
-func (svc *Service) CancelSession(ctx context.Context, id, reason, etag string) (*Session, error) {
+func (svc *Service) CancelSession(ctx context.Context, id, reason, tag string) (*Session, error) {
 	if utf8.RuneCountInString(reason) > maxCancelReason {
 		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
 	}
@@ -253,7 +221,7 @@ func (svc *Service) CancelSession(ctx context.Context, id, reason, etag string) 
 	if err != nil {
 		return nil, err
 	}
-	return svc.transition(cur, etag, func(s *Session, now time.Time) error {
+	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
 		if s.State != StateScheduled {
 			return badTransition(s, StateCancelled)
 		}
@@ -278,7 +246,7 @@ func (svc *Service) authorized(ctx context.Context, id string) (*Session, error)
 // update changed after its parties were checked.
 func sameParties(checked, now *Session) error {
 	if checked.Host != now.Host || checked.Studio != now.Studio {
-		return fault.New(fault.Aborted, ReasonETagMismatch,
+		return fault.New(fault.Aborted, fault.ReasonETagMismatch,
 			"%s changed while this call checked it; read it again and retry", now.Name())
 	}
 	return nil
@@ -286,8 +254,8 @@ func sameParties(checked, now *Session) error {
 
 // transition changes the session cur names in one write transaction, as
 // its stored version: the parties checked outside the transaction must
-// still be the session's, and the caller's etag, when given, current.
-func (svc *Service) transition(cur *Session, etag string, change func(*Session, time.Time) error) (*Session, error) {
+// still be the session's, and the caller's etag (tag), when given, current.
+func (svc *Service) transition(cur *Session, tag string, change func(*Session, time.Time) error) (*Session, error) {
 	var out *Session
 	err := svc.repo.Update(func(tx Tx) error {
 		s, err := get(tx, cur.ID)
@@ -297,7 +265,7 @@ func (svc *Service) transition(cur *Session, etag string, change func(*Session, 
 		if err := sameParties(cur, s); err != nil {
 			return err
 		}
-		if err := checkETag(etag, s); err != nil {
+		if err := etag.Check(tag, s.Revision, s.Name()); err != nil {
 			return err
 		}
 		now := svc.stamp()

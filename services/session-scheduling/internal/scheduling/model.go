@@ -1,8 +1,14 @@
 // Package scheduling holds the session scheduler's rules: who may be booked
 // where and when, how bookings may not collide, and how a session moves
 // through its lifecycle. It knows neither proto nor bbolt: the store
-// implements Repo, the members package implements Members over gRPC, and the
-// rpc package maps the API onto Service.
+// implements Repo, internal/upstream implements Directory over gRPC, and
+// the rpc package maps the API onto Service.
+//
+// Where each kind of rule lives: rules.go (the limits, a session's own
+// fields, the member rules of a booking, double booking), authz.go (who
+// may book and change what), lifecycle.go (update and the state moves),
+// import.go (imported history), slots.go (free slots), reasons.go (the
+// reasons of its faults).
 package scheduling
 
 import (
@@ -116,42 +122,3 @@ func ParseProductName(name string) (merchant string, ok bool) {
 	}
 	return "members/" + p[1], true
 }
-
-// Rules are the configurable limits of booking.
-type Rules struct {
-	// ChangeoverBuffer is the least time between two sessions of one studio.
-	ChangeoverBuffer time.Duration
-	// MinLength and MaxLength bound a session's planned length.
-	MinLength, MaxLength time.Duration
-	// StartLeeway is how far in the past a new session may start.
-	StartLeeway time.Duration
-	// Horizon is how far ahead of now a session may start: the booking
-	// horizon. Every timestamp the scheduler stores then lies between
-	// HistoryStart and a year or so from now.
-	Horizon time.Duration
-}
-
-// DefaultRules are the documented defaults. The horizon is 366 days, so
-// that the same date next year can always be booked.
-var DefaultRules = Rules{
-	ChangeoverBuffer: 15 * time.Minute,
-	MinLength:        15 * time.Minute,
-	MaxLength:        12 * time.Hour,
-	StartLeeway:      time.Minute,
-	Horizon:          366 * 24 * time.Hour,
-}
-
-// HistoryStart is the earliest start_time of an imported session: the
-// alliance's records begin long after it, so an earlier one is a typo.
-var HistoryStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// ActualSlack bounds how far an imported session's actual times may lie
-// outside its planned interval. A day either side allows for a session
-// that started early or late or ran long, and keeps out a wrong date.
-const ActualSlack = 24 * time.Hour
-
-// EarlyStart is how long before start_time a session may go LIVE.
-const EarlyStart = 30 * time.Minute
-
-// MaxSlotWindow bounds FindAvailableSlots, so one call cannot walk years.
-const MaxSlotWindow = 31 * 24 * time.Hour

@@ -1,35 +1,54 @@
 package scheduling
 
 import (
+	"context"
 	"fmt"
+	"github.com/cqlive/alliance/services/kit/members"
 	"slices"
 	"time"
 	"unicode/utf8"
 
 	"github.com/cqlive/alliance/services/kit/fault"
-	"github.com/cqlive/alliance/services/kit/ids"
 )
 
-// Reasons this service puts in ErrorInfo.
-const (
-	ReasonSessionNotFound        = "SESSION_NOT_FOUND"
-	ReasonSessionAlreadyExists   = "SESSION_ALREADY_EXISTS"
-	ReasonHostNotFound           = "HOST_NOT_FOUND"
-	ReasonHostNotActive          = "HOST_NOT_ACTIVE"
-	ReasonWrongMemberKind        = "WRONG_MEMBER_KIND"
-	ReasonStudioNotFound         = "STUDIO_NOT_FOUND"
-	ReasonBaseNotActive          = "BASE_NOT_ACTIVE"
-	ReasonMerchantNotFound       = "MERCHANT_NOT_FOUND"
-	ReasonMerchantNotActive      = "MERCHANT_NOT_ACTIVE"
-	ReasonProductNotOffered      = "PRODUCT_NOT_OFFERED"
-	ReasonHostDoubleBooked       = "HOST_DOUBLE_BOOKED"
-	ReasonStudioDoubleBooked     = "STUDIO_DOUBLE_BOOKED"
-	ReasonInvalidStateTransition = "INVALID_STATE_TRANSITION"
-	ReasonSessionNotScheduled    = "SESSION_NOT_SCHEDULED"
-	ReasonTooEarlyToStart        = "TOO_EARLY_TO_START"
-	ReasonETagMismatch           = "ETAG_MISMATCH"
-	ReasonImmutableField         = "IMMUTABLE_FIELD"
-)
+// Rules are the configurable limits of booking.
+type Rules struct {
+	// ChangeoverBuffer is the least time between two sessions of one studio.
+	ChangeoverBuffer time.Duration
+	// MinLength and MaxLength bound a session's planned length.
+	MinLength, MaxLength time.Duration
+	// StartLeeway is how far in the past a new session may start.
+	StartLeeway time.Duration
+	// Horizon is how far ahead of now a session may start: the booking
+	// horizon. Every timestamp the scheduler stores then lies between
+	// HistoryStart and a year or so from now.
+	Horizon time.Duration
+}
+
+// DefaultRules are the documented defaults. The horizon is 366 days, so
+// that the same date next year can always be booked.
+var DefaultRules = Rules{
+	ChangeoverBuffer: 15 * time.Minute,
+	MinLength:        15 * time.Minute,
+	MaxLength:        12 * time.Hour,
+	StartLeeway:      time.Minute,
+	Horizon:          366 * 24 * time.Hour,
+}
+
+// HistoryStart is the earliest start_time of an imported session: the
+// alliance's records begin long after it, so an earlier one is a typo.
+var HistoryStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ActualSlack bounds how far an imported session's actual times may lie
+// outside its planned interval. A day either side allows for a session
+// that started early or late or ran long, and keeps out a wrong date.
+const ActualSlack = 24 * time.Hour
+
+// EarlyStart is how long before start_time a session may go LIVE.
+const EarlyStart = 30 * time.Minute
+
+// MaxSlotWindow bounds FindAvailableSlots, so one call cannot walk years.
+const MaxSlotWindow = 31 * 24 * time.Hour
 
 // MetaConflictingSession is the ErrorInfo metadata key that names the
 // session a double booking collides with.
@@ -165,14 +184,6 @@ func (r Rules) checkFields(v *fault.Invalid, s *Session, now *time.Time) {
 	}
 }
 
-func checkETag(given string, s *Session) error {
-	if given != "" && given != ids.ETag(s.Revision) {
-		return fault.New(fault.Aborted, ReasonETagMismatch,
-			"%s changed since etag %q was read; read it again and retry", s.Name(), given)
-	}
-	return nil
-}
-
 func notFound(id string) error {
 	name := SessionName(id)
 	return fault.New(fault.NotFound, ReasonSessionNotFound, "session %q not found", name).With("name", name)
@@ -182,4 +193,118 @@ func badTransition(s *Session, to State) error {
 	return fault.New(fault.FailedPrecondition, ReasonInvalidStateTransition,
 		"%s is %s; it cannot become %s", s.Name(), s.State, to).
 		With("state", s.State.String())
+}
+
+// checkBooking applies the member rules of a booking (the host, the
+// studio, the merchants and products: docs/API.md's rules 1-3) to s by
+// asking the registry, and returns the members it read
+// (the authorization rules need the host's agency). It runs before the
+// write transaction: the registry is another process, and a bbolt write
+// transaction must not wait on the network. With active false (imported
+// history) a member or product need only exist and be of the right kind:
+// a record of 2020 may name a host suspended since.
+func checkBooking(ctx context.Context, reg Directory, s *Session, active bool) (map[string]Member, error) {
+	base, _, _ := ParseStudioName(s.Studio)
+	names := []string{s.Host}
+	for _, n := range append([]string{base}, s.Merchants...) {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	got, err := fetch(ctx, reg, names, s, base)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHost(got[s.Host], active); err != nil {
+		return nil, err
+	}
+	if err := checkStudio(got[base], s.Studio, active); err != nil {
+		return nil, err
+	}
+	for _, name := range s.Merchants {
+		m := got[name]
+		if m.Kind != members.Merchant {
+			return nil, fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
+				"%s is a %s, not a MERCHANT", name, m.Kind).With("name", name)
+		}
+		if active && m.State != members.Active {
+			return nil, fault.New(fault.FailedPrecondition, ReasonMerchantNotActive,
+				"merchant %s is %s; only ACTIVE merchants can sell in a session", name, m.State).With("name", name)
+		}
+	}
+	for _, name := range s.Products {
+		merchant, _ := ParseProductName(name)
+		notOffered := func(why string) error {
+			return fault.New(fault.FailedPrecondition, ReasonProductNotOffered,
+				"product %s %s", name, why).With("name", name)
+		}
+		if !slices.Contains(s.Merchants, merchant) {
+			return nil, notOffered(fmt.Sprintf("belongs to %s, which is not one of the session's merchants", merchant))
+		}
+		p, err := reg.Product(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case p == nil:
+			return nil, notOffered("does not exist")
+		case active && !p.Active:
+			return nil, notOffered("is discontinued")
+		}
+	}
+	return got, nil
+}
+
+// fetch gets names from the registry and says, by the role of a missing
+// member in s, which rule it breaks.
+func fetch(ctx context.Context, reg Directory, names []string, s *Session, base string) (map[string]Member, error) {
+	list, err := reg.BatchGet(ctx, names)
+	if miss, ok := err.(*MissingMember); ok {
+		switch miss.Name {
+		case s.Host:
+			return nil, fault.New(fault.NotFound, ReasonHostNotFound, "host %s not found", s.Host).With("name", s.Host)
+		case base:
+			return nil, studioNotFound(s.Studio)
+		default:
+			return nil, fault.New(fault.NotFound, ReasonMerchantNotFound, "merchant %s not found", miss.Name).With("name", miss.Name)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Member, len(list))
+	for _, m := range list {
+		out[m.Name] = m
+	}
+	return out, nil
+}
+
+func studioNotFound(studio string) error {
+	return fault.New(fault.NotFound, ReasonStudioNotFound, "studio %s not found", studio).With("name", studio)
+}
+
+// checkHost is rule 1: an ACTIVE HOST (any HOST for history).
+func checkHost(m Member, active bool) error {
+	if m.Kind != members.Host {
+		return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
+			"%s is a %s, not a HOST", m.Name, m.Kind).With("name", m.Name)
+	}
+	if active && m.State != members.Active {
+		return fault.New(fault.FailedPrecondition, ReasonHostNotActive,
+			"host %s is %s; only ACTIVE hosts can be booked", m.Name, m.State).With("name", m.Name)
+	}
+	return nil
+}
+
+// checkStudio is rule 2: a studio of an ACTIVE BASE (any BASE for history).
+func checkStudio(base Member, studio string, active bool) error {
+	_, studioID, _ := ParseStudioName(studio)
+	if base.Kind != members.Base || !slices.Contains(base.Studios, studioID) {
+		return studioNotFound(studio)
+	}
+	if active && base.State != members.Active {
+		return fault.New(fault.FailedPrecondition, ReasonBaseNotActive,
+			"base %s is %s; only the studios of ACTIVE bases can be booked", base.Name, base.State).With("name", base.Name)
+	}
+	return nil
 }

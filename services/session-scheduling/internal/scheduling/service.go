@@ -11,18 +11,19 @@ import (
 
 // Service applies the scheduler's rules over a Repo and the member registry.
 type Service struct {
-	repo    Repo
-	members Members
-	rules   Rules
-	now     func() time.Time
+	repo  Repo
+	dir   Directory
+	rules Rules
+	now   func() time.Time
 }
 
-// NewService returns a service; now is the clock (time.Now in production).
-func NewService(repo Repo, members Members, rules Rules, now func() time.Time) *Service {
+// NewService returns a service over repo, asking dir about members; now
+// is the clock (time.Now in production).
+func NewService(repo Repo, dir Directory, rules Rules, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{repo: repo, members: members, rules: rules, now: now}
+	return &Service{repo: repo, dir: dir, rules: rules, now: now}
 }
 
 // Rules returns the limits the service books by.
@@ -63,7 +64,7 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	if err := svc.rules.validate(&s, &now); err != nil {
 		return nil, err
 	}
-	got, err := checkBooking(ctx, svc.members, &s, true)
+	got, err := checkBooking(ctx, svc.dir, &s, true)
 	if err != nil {
 		return nil, err
 	}

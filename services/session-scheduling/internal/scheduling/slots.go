@@ -3,6 +3,7 @@ package scheduling
 import (
 	"context"
 	"fmt"
+	"github.com/cqlive/alliance/services/kit/members"
 	"slices"
 	"time"
 
@@ -160,7 +161,7 @@ func (svc *Service) slotStudios(ctx context.Context, q SlotQuery) ([]string, err
 	if q.Host != "" && q.Host != base {
 		names = append(names, q.Host)
 	}
-	list, err := svc.members.BatchGet(ctx, names)
+	list, err := svc.dir.BatchGet(ctx, names)
 	if miss, ok := err.(*MissingMember); ok {
 		switch {
 		case miss.Name == q.Host:
@@ -187,14 +188,14 @@ func (svc *Service) slotStudios(ctx context.Context, q SlotQuery) ([]string, err
 	if q.Studio != "" {
 		return []string{q.Studio}, checkStudio(b, q.Studio, true)
 	}
-	if b.Kind != KindBase {
+	if b.Kind != members.Base {
 		return nil, fault.New(fault.FailedPrecondition, ReasonWrongMemberKind, "%s is a %s, not a BASE", base, b.Kind).With("name", base)
 	}
 	studios := make([]string, 0, len(b.Studios))
 	for _, id := range b.Studios {
 		studios = append(studios, fmt.Sprintf("%s/studios/%s", base, id))
 	}
-	if b.State != MemberActive {
+	if b.State != members.Active {
 		return nil, fault.New(fault.FailedPrecondition, ReasonBaseNotActive,
 			"base %s is %s; only the studios of ACTIVE bases can be booked", base, b.State).With("name", base)
 	}

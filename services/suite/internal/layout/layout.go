@@ -18,7 +18,7 @@ type Addrs struct {
 	Gateway           string // HTTP
 }
 
-// Defaults are the suite's ports, as the README gives them.
+// Defaults are the ports of docs/API.md.
 var Defaults = Addrs{
 	MemberRegistry:    "localhost:50051",
 	SessionScheduling: "localhost:50052",

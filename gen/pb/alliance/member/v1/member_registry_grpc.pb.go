@@ -51,12 +51,15 @@ const (
 type MemberRegistryClient interface {
 	// Registers a member. A repeat with the same request_id returns the first result.
 	CreateMember(ctx context.Context, in *CreateMemberRequest, opts ...grpc.CallOption) (*Member, error)
+	// Gets a member; its contact only for the alliance's staff, the services and itself.
 	GetMember(ctx context.Context, in *GetMemberRequest, opts ...grpc.CallOption) (*Member, error)
 	// Gets several members in one call, in the order asked. All or nothing: one
 	// unknown name is NOT_FOUND, and its ErrorInfo metadata "name" says which.
 	BatchGetMembers(ctx context.Context, in *BatchGetMembersRequest, opts ...grpc.CallOption) (*BatchGetMembersResponse, error)
 	// Lists members ordered by name.
 	ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error)
+	// Updates a member (AIP-134 update_mask, etag). A member updates itself,
+	// but not its agency, official flag or district.
 	UpdateMember(ctx context.Context, in *UpdateMemberRequest, opts ...grpc.CallOption) (*Member, error)
 	// ACTIVE -> SUSPENDED.
 	SuspendMember(ctx context.Context, in *SuspendMemberRequest, opts ...grpc.CallOption) (*Member, error)
@@ -66,9 +69,11 @@ type MemberRegistryClient interface {
 	WithdrawMember(ctx context.Context, in *WithdrawMemberRequest, opts ...grpc.CallOption) (*Member, error)
 	// Creates a product under a MERCHANT.
 	CreateProduct(ctx context.Context, in *CreateProductRequest, opts ...grpc.CallOption) (*Product, error)
+	// Gets a product.
 	GetProduct(ctx context.Context, in *GetProductRequest, opts ...grpc.CallOption) (*Product, error)
 	// Lists products ordered by name. parent "members/-" lists every merchant's products.
 	ListProducts(ctx context.Context, in *ListProductsRequest, opts ...grpc.CallOption) (*ListProductsResponse, error)
+	// Updates a product (AIP-134 update_mask, etag), for its merchant.
 	UpdateProduct(ctx context.Context, in *UpdateProductRequest, opts ...grpc.CallOption) (*Product, error)
 	// Lists the districts that member and product district codes must come from.
 	ListDistricts(ctx context.Context, in *ListDistrictsRequest, opts ...grpc.CallOption) (*ListDistrictsResponse, error)
@@ -299,12 +304,15 @@ func (c *memberRegistryClient) GetCallerIdentity(ctx context.Context, in *GetCal
 type MemberRegistryServer interface {
 	// Registers a member. A repeat with the same request_id returns the first result.
 	CreateMember(context.Context, *CreateMemberRequest) (*Member, error)
+	// Gets a member; its contact only for the alliance's staff, the services and itself.
 	GetMember(context.Context, *GetMemberRequest) (*Member, error)
 	// Gets several members in one call, in the order asked. All or nothing: one
 	// unknown name is NOT_FOUND, and its ErrorInfo metadata "name" says which.
 	BatchGetMembers(context.Context, *BatchGetMembersRequest) (*BatchGetMembersResponse, error)
 	// Lists members ordered by name.
 	ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error)
+	// Updates a member (AIP-134 update_mask, etag). A member updates itself,
+	// but not its agency, official flag or district.
 	UpdateMember(context.Context, *UpdateMemberRequest) (*Member, error)
 	// ACTIVE -> SUSPENDED.
 	SuspendMember(context.Context, *SuspendMemberRequest) (*Member, error)
@@ -314,9 +322,11 @@ type MemberRegistryServer interface {
 	WithdrawMember(context.Context, *WithdrawMemberRequest) (*Member, error)
 	// Creates a product under a MERCHANT.
 	CreateProduct(context.Context, *CreateProductRequest) (*Product, error)
+	// Gets a product.
 	GetProduct(context.Context, *GetProductRequest) (*Product, error)
 	// Lists products ordered by name. parent "members/-" lists every merchant's products.
 	ListProducts(context.Context, *ListProductsRequest) (*ListProductsResponse, error)
+	// Updates a product (AIP-134 update_mask, etag), for its merchant.
 	UpdateProduct(context.Context, *UpdateProductRequest) (*Product, error)
 	// Lists the districts that member and product district codes must come from.
 	ListDistricts(context.Context, *ListDistrictsRequest) (*ListDistrictsResponse, error)

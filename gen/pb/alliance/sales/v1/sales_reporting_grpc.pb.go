@@ -47,11 +47,15 @@ type SalesReportingClient interface {
 	// still fails, the lines it concerns are rejected UNAVAILABLE and the
 	// others go on: the stream itself does not fail for it.
 	ImportSales(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportSalesRequest, ImportSalesResponse], error)
+	// Gets a sale, with the attribution it counts for.
 	GetSale(ctx context.Context, in *GetSaleRequest, opts ...grpc.CallOption) (*Sale, error)
 	// Lists sales ordered by event_time, then name.
 	ListSales(ctx context.Context, in *ListSalesRequest, opts ...grpc.CallOption) (*ListSalesResponse, error)
+	// The totals of one session over all its sales; zeros for a session without any.
 	GetSessionSummary(ctx context.Context, in *GetSessionSummaryRequest, opts ...grpc.CallOption) (*SessionSummary, error)
+	// Rows per period and up to two dimensions, with totals, over [start_date, end_date).
 	QuerySalesReport(ctx context.Context, in *QuerySalesReportRequest, opts ...grpc.CallOption) (*QuerySalesReportResponse, error)
+	// Ranks a dimension's keys by a metric, ties by key, with display names.
 	ListTopPerformers(ctx context.Context, in *ListTopPerformersRequest, opts ...grpc.CallOption) (*ListTopPerformersResponse, error)
 	// The city's headline figure for a period.
 	GetAllianceOverview(ctx context.Context, in *GetAllianceOverviewRequest, opts ...grpc.CallOption) (*AllianceOverview, error)
@@ -166,11 +170,15 @@ type SalesReportingServer interface {
 	// still fails, the lines it concerns are rejected UNAVAILABLE and the
 	// others go on: the stream itself does not fail for it.
 	ImportSales(grpc.ClientStreamingServer[ImportSalesRequest, ImportSalesResponse]) error
+	// Gets a sale, with the attribution it counts for.
 	GetSale(context.Context, *GetSaleRequest) (*Sale, error)
 	// Lists sales ordered by event_time, then name.
 	ListSales(context.Context, *ListSalesRequest) (*ListSalesResponse, error)
+	// The totals of one session over all its sales; zeros for a session without any.
 	GetSessionSummary(context.Context, *GetSessionSummaryRequest) (*SessionSummary, error)
+	// Rows per period and up to two dimensions, with totals, over [start_date, end_date).
 	QuerySalesReport(context.Context, *QuerySalesReportRequest) (*QuerySalesReportResponse, error)
+	// Ranks a dimension's keys by a metric, ties by key, with display names.
 	ListTopPerformers(context.Context, *ListTopPerformersRequest) (*ListTopPerformersResponse, error)
 	// The city's headline figure for a period.
 	GetAllianceOverview(context.Context, *GetAllianceOverviewRequest) (*AllianceOverview, error)

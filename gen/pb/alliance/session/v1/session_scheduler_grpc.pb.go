@@ -42,6 +42,7 @@ const (
 type SessionSchedulerClient interface {
 	// Books a session. A repeat with the same request_id returns the first result.
 	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*Session, error)
+	// Gets a session.
 	GetSession(ctx context.Context, in *GetSessionRequest, opts ...grpc.CallOption) (*Session, error)
 	// Gets several sessions in one call, in the order asked. All or nothing: one
 	// unknown name is NOT_FOUND, and its ErrorInfo metadata "name" says which.
@@ -202,6 +203,7 @@ type SessionScheduler_ImportSessionsClient = grpc.ClientStreamingClient[ImportSe
 type SessionSchedulerServer interface {
 	// Books a session. A repeat with the same request_id returns the first result.
 	CreateSession(context.Context, *CreateSessionRequest) (*Session, error)
+	// Gets a session.
 	GetSession(context.Context, *GetSessionRequest) (*Session, error)
 	// Gets several sessions in one call, in the order asked. All or nothing: one
 	// unknown name is NOT_FOUND, and its ErrorInfo metadata "name" says which.

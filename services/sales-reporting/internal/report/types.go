@@ -9,9 +9,10 @@
 // Apply. Queries never see half of a commit, because Apply takes one batch
 // (one commit) under the engine's write lock.
 //
-// Why cells of (session, product, day): every dimension of API.md is a
-// function of the session (host, agency, base, studio, district, platform,
-// official) or of the product (merchant, category, origin district), and
+// Why cells of (session, product, day): every report dimension (see
+// docs/API.md) is a function of the session (host, agency, base, studio,
+// district, platform, official) or of the product (merchant, category,
+// origin district), and
 // `sessions` — distinct sessions with a sale in a row — is not additive over
 // days, so the engine must still see sessions. Their number grows with
 // sessions × products × days, not with sales, so reports stay flat as the

@@ -1,9 +1,11 @@
-// Package members is the scheduler's client of the member registry: it
-// implements scheduling.Members over gRPC.
-package members
+// Package upstream is the scheduler's client of the service it depends
+// on, member-registry: it implements scheduling.Directory over gRPC.
+// (Every service keeps its outbound adapters in internal/upstream.)
+package upstream
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/members"
 	"log/slog"
 	"time"
 
@@ -48,7 +50,7 @@ func (c *Client) callContext(ctx context.Context) (context.Context, context.Canc
 	return context.WithTimeout(ctx, d)
 }
 
-// BatchGet implements scheduling.Members.
+// BatchGet implements scheduling.Directory.
 func (c *Client) BatchGet(ctx context.Context, names []string) ([]scheduling.Member, error) {
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
@@ -65,8 +67,8 @@ func (c *Client) BatchGet(ctx context.Context, names []string) ([]scheduling.Mem
 	for _, m := range resp.GetMembers() {
 		sm := scheduling.Member{
 			Name:   m.GetName(),
-			Kind:   scheduling.MemberKind(m.GetKind()),
-			State:  scheduling.MemberState(m.GetState()),
+			Kind:   members.Kind(m.GetKind()),
+			State:  members.State(m.GetState()),
 			Agency: m.GetAgency(),
 		}
 		for _, st := range m.GetStudios() {
@@ -77,7 +79,7 @@ func (c *Client) BatchGet(ctx context.Context, names []string) ([]scheduling.Mem
 	return out, nil
 }
 
-// Product implements scheduling.Members.
+// Product implements scheduling.Directory.
 func (c *Client) Product(ctx context.Context, name string) (*scheduling.Product, error) {
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
@@ -112,5 +114,5 @@ func upstream(ctx context.Context, err error) error {
 	case codes.DeadlineExceeded:
 		return grpcx.Upstream(Service, status.Error(codes.DeadlineExceeded, "it did not answer in time"))
 	}
-	return fault.New(fault.Internal, "DEPENDENCY_FAILED", "%s answered %s", Service, grpcx.CodeName(st.Code()))
+	return fault.New(fault.Internal, fault.ReasonDependencyFailed, "%s answered %s", Service, grpcx.CodeName(st.Code()))
 }

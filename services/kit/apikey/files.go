@@ -1,4 +1,4 @@
-package auth
+package apikey
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/config"
 )
 
-// Flags of every service's authentication.
+// Flags name the files of every service's credentials.
 type Flags struct {
 	AdminKeyFile      string
 	ServiceSecretFile string

@@ -1,7 +1,8 @@
-// Package sessions is the registry's client of session-scheduling: it
-// implements registry.Bookings over gRPC, as the registry's own service
-// identity.
-package sessions
+// Package upstream is the registry's client of the service it depends on,
+// session-scheduling: it implements registry.Bookings over gRPC, as the
+// registry's own service identity. (Every service keeps its outbound
+// adapters in internal/upstream.)
+package upstream
 
 import (
 	"context"
@@ -66,10 +67,10 @@ func upstream(ctx context.Context, studio string, err error) error {
 		slog.String("upstream_error", st.Message()))
 	switch st.Code() {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
-		return fault.New(fault.Unavailable, registry.ReasonDependencyUnavailable,
+		return fault.New(fault.Unavailable, fault.ReasonDependencyUnavailable,
 			"%s is unavailable, so the registry cannot check that %s has no sessions; nothing was changed, try again later", Service, studio).
 			With("service", Service)
 	}
-	return fault.New(fault.Internal, "DEPENDENCY_FAILED",
+	return fault.New(fault.Internal, fault.ReasonDependencyFailed,
 		"%s could not say whether %s has sessions; nothing was changed", Service, studio).With("service", Service)
 }

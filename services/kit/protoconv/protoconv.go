@@ -1,0 +1,126 @@
+// Package protoconv is the one conversion layer between the API's shared
+// types (google.protobuf.Timestamp and Duration, alliance.type.v1.Money,
+// enum names) and the domain's Go values. Every rpc adapter reads and
+// writes them through it, so that one malformed value gets one answer in
+// every service.
+package protoconv
+
+import (
+	"strings"
+	"time"
+
+	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Time reads an optional timestamp of field. Absent is the zero
+// time.Time, which the domain takes for "not given". A timestamp that is
+// not valid (seconds outside 0001-01-01..9999-12-31, nanos outside
+// 0..999,999,999) is a violation of field, added to v.
+//
+// The zero time is also the first instant a Timestamp can carry,
+// 0001-01-01T00:00:00Z, which a caller may well send. No instant the
+// suite stores or filters by is that early (every stored time is bounded
+// far above it), so that instant is read as one nanosecond later: as a
+// filter bound it selects exactly the same records, and as a record's
+// time it meets the bound it breaks rather than "is required".
+func Time(v *fault.Invalid, field string, ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	if err := ts.CheckValid(); err != nil {
+		v.Add(field, "is not a valid timestamp: %v", err)
+		return time.Time{}
+	}
+	t := ts.AsTime()
+	if t.IsZero() {
+		return t.Add(time.Nanosecond)
+	}
+	return t
+}
+
+// AnswerTime reads a timestamp of another service's answer: absent is the
+// zero time, as is one that is not valid, which no service of the suite
+// sends.
+func AnswerTime(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil || ts.CheckValid() != nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
+// Timestamp is t on the wire; nil for the zero time (not set).
+func Timestamp(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+// Duration reads an optional duration of field; absent is 0. One that is
+// not valid (outside ±10,000 years, or seconds and nanos of different
+// signs) is a violation of field, added to v.
+func Duration(v *fault.Invalid, field string, d *durationpb.Duration) time.Duration {
+	if d == nil {
+		return 0
+	}
+	if err := d.CheckValid(); err != nil {
+		v.Add(field, "is not a valid duration: %v", err)
+		return 0
+	}
+	return d.AsDuration()
+}
+
+// Money is an amount on the wire: integer minor units of an ISO 4217 currency.
+func Money(currency string, minorUnits int64) *typev1.Money {
+	return &typev1.Money{CurrencyCode: currency, MinorUnits: minorUnits}
+}
+
+// FromMoney reads an amount; absent is ("", 0), which the domain's rules refuse.
+func FromMoney(m *typev1.Money) (currency string, minorUnits int64) {
+	return m.GetCurrencyCode(), m.GetMinorUnits()
+}
+
+// EnumName is the name of an enum value without the enum's prefix, as the
+// domain and ErrorInfo spell it (MEMBER_KIND_HOST is HOST, PLATFORM_DOUYIN
+// is DOUYIN); "" for the zero value (..._UNSPECIFIED) and for a number the
+// enum does not have. The prefix is the zero value's name less
+// UNSPECIFIED, which buf's lint requires of every enum.
+func EnumName(e protoreflect.Enum) string { return ValueName(e.Descriptor(), e.Number()) }
+
+// ValueName is EnumName of value n of enum d: the one place an enum's
+// prefix is taken off (ERROR_REASON_ETAG_MISMATCH is the reason
+// ETAG_MISMATCH).
+func ValueName(d protoreflect.EnumDescriptor, n protoreflect.EnumNumber) string {
+	if n == 0 {
+		return ""
+	}
+	v := d.Values().ByNumber(n)
+	if v == nil {
+		return ""
+	}
+	return strings.TrimPrefix(string(v.Name()), prefix(d))
+}
+
+// EnumNumber is the number of the value of enum d named name without its
+// prefix (DOUYIN); 0, the zero value, for a name the enum does not have.
+func EnumNumber(d protoreflect.EnumDescriptor, name string) protoreflect.EnumNumber {
+	if name == "" {
+		return 0
+	}
+	if v := d.Values().ByName(protoreflect.Name(prefix(d) + name)); v != nil {
+		return v.Number()
+	}
+	return 0
+}
+
+func prefix(d protoreflect.EnumDescriptor) string {
+	zero := d.Values().ByNumber(0)
+	if zero == nil {
+		return ""
+	}
+	return strings.TrimSuffix(string(zero.Name()), "UNSPECIFIED")
+}

@@ -1,0 +1,117 @@
+package protoconv_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/protoconv"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+func violations(v *fault.Invalid) []string {
+	fe, _ := fault.As(v.Err())
+	if fe == nil {
+		return nil
+	}
+	var out []string
+	for _, fv := range fe.Violations {
+		out = append(out, fv.Field)
+	}
+	return out
+}
+
+func TestTime(t *testing.T) {
+	t0 := time.Date(2026, 3, 10, 12, 0, 0, 5, time.UTC)
+	for _, c := range []struct {
+		name    string
+		ts      *timestamppb.Timestamp
+		want    time.Time
+		invalid bool
+	}{
+		{name: "absent is the zero time: not given", ts: nil, want: time.Time{}},
+		{name: "an instant is read exactly, to the nanosecond", ts: timestamppb.New(t0), want: t0},
+		{name: "the first instant of a Timestamp is not taken for absent", ts: timestamppb.New(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)),
+			want: time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)},
+		{name: "the last instant of a Timestamp is valid", ts: &timestamppb.Timestamp{Seconds: 253402300799, Nanos: 999999999},
+			want: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)},
+		{name: "beyond 9999 is not a valid timestamp", ts: &timestamppb.Timestamp{Seconds: 253402300800}, invalid: true},
+		{name: "before year 1 is not a valid timestamp", ts: &timestamppb.Timestamp{Seconds: -62135596801}, invalid: true},
+		{name: "negative nanos are not a valid timestamp", ts: &timestamppb.Timestamp{Seconds: 1, Nanos: -1}, invalid: true},
+		{name: "a billion nanos are not a valid timestamp", ts: &timestamppb.Timestamp{Seconds: 1, Nanos: 1e9}, invalid: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var v fault.Invalid
+			got := protoconv.Time(&v, "sale.event_time", c.ts)
+			if c.invalid {
+				if !slices.Equal(violations(&v), []string{"sale.event_time"}) {
+					t.Fatalf("violations %v, want sale.event_time", violations(&v))
+				}
+				return
+			}
+			if !v.Empty() || !got.Equal(c.want) {
+				t.Fatalf("%v (%v), want %v", got, v.Err(), c.want)
+			}
+			if back := protoconv.Timestamp(got); c.ts == nil && back != nil || c.ts != nil && !back.AsTime().Equal(got) {
+				t.Fatalf("written back as %v", back)
+			}
+		})
+	}
+}
+
+func TestDuration(t *testing.T) {
+	var v fault.Invalid
+	if d := protoconv.Duration(&v, "duration", durationpb.New(90*time.Minute)); d != 90*time.Minute || !v.Empty() {
+		t.Fatalf("%v %v", d, v.Err())
+	}
+	if d := protoconv.Duration(&v, "duration", nil); d != 0 || !v.Empty() {
+		t.Fatalf("absent: %v %v", d, v.Err())
+	}
+	protoconv.Duration(&v, "duration", &durationpb.Duration{Seconds: 1, Nanos: -1})
+	if !slices.Equal(violations(&v), []string{"duration"}) {
+		t.Fatalf("mixed signs: %v", violations(&v))
+	}
+}
+
+func TestMoney(t *testing.T) {
+	if c, m := protoconv.FromMoney(protoconv.Money("CNY", 1250)); c != "CNY" || m != 1250 {
+		t.Fatalf("%s %d", c, m)
+	}
+	if c, m := protoconv.FromMoney(nil); c != "" || m != 0 {
+		t.Fatalf("absent: %s %d", c, m)
+	}
+}
+
+func TestEnumNames(t *testing.T) {
+	if n := protoconv.EnumName(typev1.Platform_PLATFORM_WECHAT_CHANNELS); n != "WECHAT_CHANNELS" {
+		t.Fatalf("platform: %q", n)
+	}
+	if n := protoconv.EnumName(memberv1.MemberKind_MEMBER_KIND_DISTRICT_OFFICE); n != "DISTRICT_OFFICE" {
+		t.Fatalf("member kind: %q", n)
+	}
+	if n := protoconv.EnumName(typev1.ErrorReason_ERROR_REASON_ETAG_MISMATCH); n != "ETAG_MISMATCH" {
+		t.Fatalf("error reason: %q", n)
+	}
+	if protoconv.EnumName(typev1.Platform_PLATFORM_UNSPECIFIED) != "" || protoconv.EnumName(typev1.Platform(99)) != "" {
+		t.Fatal("the zero value and an unknown number have no name")
+	}
+	d := typev1.Platform(0).Descriptor()
+	if protoconv.EnumNumber(d, "DOUYIN") != 2 || protoconv.EnumNumber(d, "NOPE") != 0 || protoconv.EnumNumber(d, "") != 0 {
+		t.Fatal("EnumNumber")
+	}
+}
+
+func TestAnswerTime(t *testing.T) {
+	t0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	if got := protoconv.AnswerTime(timestamppb.New(t0)); !got.Equal(t0) {
+		t.Fatalf("%v", got)
+	}
+	// A nil Timestamp's AsTime is 1970-01-01: an absent actual time must stay absent.
+	if !protoconv.AnswerTime(nil).IsZero() || !protoconv.AnswerTime(&timestamppb.Timestamp{Nanos: -1}).IsZero() {
+		t.Fatal("absent or invalid must be the zero time")
+	}
+}

@@ -1,0 +1,104 @@
+package rpc
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
+	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+var at = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// oneSession is a directory that knows one LIVE session and its product.
+type oneSession struct{}
+
+func (oneSession) Sessions(_ context.Context, names []string) (map[string]ingest.SessionInfo, error) {
+	out := map[string]ingest.SessionInfo{}
+	for _, n := range names {
+		if n == "sessions/live" {
+			out[n] = ingest.SessionInfo{Name: n, Host: "members/h", Studio: "members/b/studios/s", Products: []string{"members/m/products/p"},
+				Platform: "DOUYIN", State: ingest.Live, ActualStart: at.Add(-time.Hour)}
+		}
+	}
+	return out, nil
+}
+
+func (oneSession) Members(context.Context, []string) (map[string]ingest.MemberInfo, error) {
+	return map[string]ingest.MemberInfo{}, nil
+}
+
+func (oneSession) Product(_ context.Context, name string) (ingest.Product, bool, error) {
+	return ingest.Product{Name: name, Merchant: ingest.MerchantOf(name), Category: "tea"}, true, nil
+}
+
+// importStream sends lines to ImportSales and keeps its answer.
+type importStream struct {
+	grpc.ServerStream
+	ctx   context.Context
+	lines []*salesv1.ImportSalesRequest
+	resp  *salesv1.ImportSalesResponse
+}
+
+func (s *importStream) Context() context.Context { return s.ctx }
+
+func (s *importStream) Recv() (*salesv1.ImportSalesRequest, error) {
+	if len(s.lines) == 0 {
+		return nil, io.EOF
+	}
+	l := s.lines[0]
+	s.lines = s.lines[1:]
+	return l, nil
+}
+
+func (s *importStream) SendAndClose(r *salesv1.ImportSalesResponse) error { s.resp = r; return nil }
+
+// TestAnUnreadableLineIsRefusedAtItsIndex: a line whose timestamp is not
+// one is refused by the adapter, before ingestion, at its own index and in
+// stream order; the lines around it go on.
+func TestAnUnreadableLineIsRefusedAtItsIndex(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := ingest.NewService(st, oneSession{}, report.New(time.UTC), ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return at }})
+	defer svc.Close()
+	line := func(id string, ts *timestamppb.Timestamp) *salesv1.ImportSalesRequest {
+		return &salesv1.ImportSalesRequest{Sale: &salesv1.Sale{Session: "sessions/live", Product: "members/m/products/p", Kind: salesv1.SaleKind_SALE_KIND_ORDER,
+			Quantity: 1, Amount: &typev1.Money{CurrencyCode: "CNY", MinorUnits: 100}, Platform: typev1.Platform_PLATFORM_DOUYIN, ExternalId: id, EventTime: ts}}
+	}
+	ok := timestamppb.New(at.Add(-time.Minute))
+	stream := &importStream{
+		ctx: auth.WithPrincipal(context.Background(), auth.Principal{Kind: auth.Unchecked}),
+		lines: []*salesv1.ImportSalesRequest{
+			line("a", ok), line("b", &timestamppb.Timestamp{Seconds: 253402300800}), line("c", ok),
+			line("d", &timestamppb.Timestamp{Seconds: 1, Nanos: -1}), line("e", timestamppb.New(at.Add(time.Hour))),
+		},
+	}
+	if err := New(svc, report.New(time.UTC), nil, nil, nil, "CNY").ImportSales(stream); err != nil {
+		t.Fatal(err)
+	}
+	r := stream.resp
+	if r.GetAccepted() != 2 || r.GetRejected() != 3 || len(r.GetErrors()) != 3 {
+		t.Fatalf("answer %v, want 2 accepted and 3 refused", r)
+	}
+	for i, want := range []struct {
+		index  int64
+		reason string
+	}{{1, "INVALID_ARGUMENT"}, {3, "INVALID_ARGUMENT"}, {4, "EVENT_OUTSIDE_SESSION"}} {
+		if e := r.GetErrors()[i]; e.GetIndex() != want.index || e.GetReason() != want.reason {
+			t.Errorf("error %d: %v, want line %d %s", i, e, want.index, want.reason)
+		}
+	}
+}

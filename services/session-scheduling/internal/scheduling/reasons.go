@@ -1,0 +1,29 @@
+package scheduling
+
+import "github.com/cqlive/alliance/services/kit/fault"
+
+// reasons are the reasons the scheduler gives besides the suite's
+// (fault.Reason...): alliance.session.v1.ErrorReason publishes them, and
+// TestReasonsAreTheProtoEnum keeps the two the same.
+var reasons fault.Reasons
+
+var (
+	ReasonSessionNotFound        = reasons.Define("SESSION_NOT_FOUND")
+	ReasonSessionAlreadyExists   = reasons.Define("SESSION_ALREADY_EXISTS")
+	ReasonHostNotFound           = reasons.Define("HOST_NOT_FOUND")
+	ReasonHostNotActive          = reasons.Define("HOST_NOT_ACTIVE")
+	ReasonWrongMemberKind        = reasons.Define("WRONG_MEMBER_KIND")
+	ReasonStudioNotFound         = reasons.Define("STUDIO_NOT_FOUND")
+	ReasonBaseNotActive          = reasons.Define("BASE_NOT_ACTIVE")
+	ReasonMerchantNotFound       = reasons.Define("MERCHANT_NOT_FOUND")
+	ReasonMerchantNotActive      = reasons.Define("MERCHANT_NOT_ACTIVE")
+	ReasonProductNotOffered      = reasons.Define("PRODUCT_NOT_OFFERED")
+	ReasonHostDoubleBooked       = reasons.Define("HOST_DOUBLE_BOOKED")
+	ReasonStudioDoubleBooked     = reasons.Define("STUDIO_DOUBLE_BOOKED")
+	ReasonInvalidStateTransition = reasons.Define("INVALID_STATE_TRANSITION")
+	ReasonSessionNotScheduled    = reasons.Define("SESSION_NOT_SCHEDULED")
+	ReasonTooEarlyToStart        = reasons.Define("TOO_EARLY_TO_START")
+)
+
+// Reasons lists the scheduler's own reasons.
+func Reasons() []fault.Reason { return reasons.All() }
