@@ -111,6 +111,14 @@ func startBrowser(t *testing.T, chrome, base string) *browser {
 	return b
 }
 
+// typeInto focuses the field and types text into it key by key, as a person
+// would ("\r" is Enter). It stands in for chromedp.SendKeys, which reads the
+// node's attributes outside the node's lock (chromedp v0.23.1, query.go), a
+// data race that -race reports now and then while the page updates the node.
+func typeInto[S chromedp.Selectable](sel S, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Focus(sel), chromedp.KeyEvent(text))
+}
+
 // do runs steps with a deadline; on failure it shows what the page says.
 func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -262,7 +270,7 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	t.Run("sign in with the admin key; the overview shows GetAllianceOverview's figures for the same period", func(t *testing.T) {
 		b.do(t, chromedp.Navigate(u+"/"), chromedp.WaitVisible(chromedp.ID("api-key")),
-			chromedp.SendKeys(chromedp.ID("api-key"), s.adminKey+"\r")) // typed, then Enter: the form works by keyboard
+			typeInto(chromedp.ID("api-key"), s.adminKey+"\r")) // typed, then Enter: the form works by keyboard
 		b.wait(t, "the overview's figures", `document.querySelector('[data-testid=overview][data-ready=true]')`)
 		start, end := b.attr(t, "[data-testid=overview]", "data-start"), b.attr(t, "[data-testid=overview]", "data-end")
 		year := time.Now().In(shanghai).Year()
@@ -302,7 +310,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		b.do(t, chromedp.Navigate(u+"/schedule?base=members/e2e-base"))
 		b.wait(t, "the week and the hosts", `document.querySelector('[data-testid=week]') && document.querySelector('select[name=host] option[value="members/e2e-host-b"]')`)
 		b.choose(t, "select[name=host]", "members/e2e-host-a")
-		b.do(t, chromedp.SendKeys(chromedp.CSS("input[name=title]"), "浏览器测试场"),
+		b.do(t, typeInto(chromedp.CSS("input[name=title]"), "浏览器测试场"),
 			chromedp.Click(chromedp.CSS(`input[type=checkbox][value="members/e2e-merchant/products/e2e-tea"]`)),
 			chromedp.Click(chromedp.CSS("[data-testid=find-slots]")))
 		b.wait(t, "free slots", `document.querySelector('.slot-choice')`)
@@ -442,19 +450,19 @@ func TestConsoleInABrowser(t *testing.T) {
 		b.wait(t, "the form and its districts", `document.querySelector('[data-testid=member-form] select[name=district] option[value=yuzhong]')`)
 		b.choose(t, "[data-testid=member-form] select[name=kind]", "MEMBER_KIND_MERCHANT")
 		b.choose(t, "[data-testid=member-form] select[name=district]", "yuzhong")
-		b.do(t, chromedp.SendKeys(chromedp.CSS("[data-testid=member-form] input[name=memberId]"), "e2e-noodle-shop"),
-			chromedp.SendKeys(chromedp.CSS("[data-testid=member-form] input[name=displayName]"), "测试面馆"),
-			chromedp.SendKeys(chromedp.CSS("[data-testid=member-form] input[name=phone]"), "023-0000-1234"),
+		b.do(t, typeInto(chromedp.CSS("[data-testid=member-form] input[name=memberId]"), "e2e-noodle-shop"),
+			typeInto(chromedp.CSS("[data-testid=member-form] input[name=displayName]"), "测试面馆"),
+			typeInto(chromedp.CSS("[data-testid=member-form] input[name=phone]"), "023-0000-1234"),
 			chromedp.Click(chromedp.CSS("[data-testid=save-member]")))
 		b.wait(t, "the new member's page", `document.querySelector('[data-testid=member-page][data-member="members/e2e-noodle-shop"][data-state=MEMBER_STATE_ACTIVE]')`)
 
 		b.do(t, chromedp.Click(chromedp.CSS("[data-testid=new-product]")))
 		b.wait(t, "the product form", `document.querySelector('[data-testid=product-form] select[name=originDistrict] option[value=yuzhong]')`)
 		b.choose(t, "[data-testid=product-form] select[name=originDistrict]", "yuzhong")
-		b.do(t, chromedp.SendKeys(chromedp.CSS("[data-testid=product-form] input[name=productId]"), "xiaomian"),
-			chromedp.SendKeys(chromedp.CSS("[data-testid=product-form] input[name=displayName]"), "测试小面"),
-			chromedp.SendKeys(chromedp.CSS("[data-testid=product-form] input[name=category]"), "agri-food"),
-			chromedp.SendKeys(chromedp.CSS("[data-testid=product-form] input[name=price]"), "25.9"),
+		b.do(t, typeInto(chromedp.CSS("[data-testid=product-form] input[name=productId]"), "xiaomian"),
+			typeInto(chromedp.CSS("[data-testid=product-form] input[name=displayName]"), "测试小面"),
+			typeInto(chromedp.CSS("[data-testid=product-form] input[name=category]"), "agri-food"),
+			typeInto(chromedp.CSS("[data-testid=product-form] input[name=price]"), "25.9"),
 			chromedp.Click(chromedp.CSS("[data-testid=save-product]")))
 		b.wait(t, "the product in the list", `[...document.querySelectorAll('[data-testid=products] tbody tr')].some((r) => r.innerText.includes('测试小面') && r.innerText.includes('¥25.90'))`)
 		got := send(t, "GET", u+"/v1/members/e2e-noodle-shop/products/xiaomian", "", admin)
@@ -462,7 +470,7 @@ func TestConsoleInABrowser(t *testing.T) {
 			t.Errorf("the product as stored: %d %s", got.code, got.raw)
 		}
 
-		b.do(t, chromedp.SendKeys(chromedp.CSS("[data-admin=state] input[name=reason]"), "证照审核"), chromedp.Click(chromedp.CSS("[data-testid=suspend]")))
+		b.do(t, typeInto(chromedp.CSS("[data-admin=state] input[name=reason]"), "证照审核"), chromedp.Click(chromedp.CSS("[data-testid=suspend]")))
 		b.wait(t, "SUSPENDED", `document.querySelector('[data-testid=member-page][data-state=MEMBER_STATE_SUSPENDED]') && document.body.innerText.includes('证照审核')`)
 		b.do(t, chromedp.Click(chromedp.CSS("[data-testid=reinstate]")))
 		b.wait(t, "ACTIVE again", `document.querySelector('[data-testid=member-page][data-state=MEMBER_STATE_ACTIVE]')`)
@@ -471,7 +479,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	t.Run("a member key issued on the member's page signs in without admin actions or others' contact data", func(t *testing.T) {
 		b.do(t, chromedp.Navigate(u+"/members/e2e-merchant"))
 		b.wait(t, "the keys panel", `document.querySelector('[data-testid=issue-key]')`)
-		b.do(t, chromedp.SendKeys(chromedp.CSS("[data-admin=issue-key] input"), "浏览器测试"), chromedp.Click(chromedp.CSS("[data-testid=issue-key]")))
+		b.do(t, typeInto(chromedp.CSS("[data-admin=issue-key] input"), "浏览器测试"), chromedp.Click(chromedp.CSS("[data-testid=issue-key]")))
 		b.wait(t, "the new key, shown once", `(document.querySelector('[data-testid=new-key-value]')?.value ?? '').startsWith('mk_')`)
 		key := eval[string](t, b, `document.querySelector('[data-testid=new-key-value]').value`)
 		if r := send(t, "GET", u+"/v1/caller", "", map[string]string{"Authorization": "Bearer " + key}); str(r.body, "member") != "members/e2e-merchant" {
@@ -483,7 +491,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		if k := eval[string](t, b, `sessionStorage.getItem('alliance.console.apiKey') ?? ''`); k != "" {
 			t.Errorf("signing out left the key in sessionStorage")
 		}
-		b.do(t, chromedp.SendKeys(chromedp.ID("api-key"), key), chromedp.Click(chromedp.CSS("[data-testid=sign-in]")))
+		b.do(t, typeInto(chromedp.ID("api-key"), key), chromedp.Click(chromedp.CSS("[data-testid=sign-in]")))
 		b.wait(t, "the overview as the merchant", `document.querySelector('[data-testid=overview][data-ready=true]')`)
 		if who := eval[string](t, b, `document.querySelector('[data-testid=who]').innerText`); !strings.Contains(who, "测试茶庄") || !strings.Contains(who, "商家") {
 			t.Errorf("signed in as %q, want the merchant and its kind", who)
