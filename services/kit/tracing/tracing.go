@@ -145,13 +145,11 @@ func (t *Tracing) DialOption() grpc.DialOption {
 	return grpc.WithStatsHandler(otelgrpc.NewClientHandler(t.grpcOptions()...))
 }
 
-// Handler makes a span of every HTTP request h serves, the child of the
-// caller's when it sent a traceparent header.
-func (t *Tracing) Handler(h http.Handler, operation string) http.Handler {
-	return otelhttp.NewHandler(h, operation,
-		otelhttp.WithTracerProvider(t.Provider()), otelhttp.WithPropagators(Propagator),
-		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" }),
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
+// Handler makes a span of every HTTP request h serves (otelhttp, with
+// opts), the child of the caller's when it sent a traceparent header.
+func (t *Tracing) Handler(h http.Handler, operation string, opts ...otelhttp.Option) http.Handler {
+	return otelhttp.NewHandler(h, operation, append([]otelhttp.Option{
+		otelhttp.WithTracerProvider(t.Provider()), otelhttp.WithPropagators(Propagator)}, opts...)...)
 }
 
 // RequestIDKey is the span attribute that holds the request id the logs
