@@ -180,7 +180,7 @@ func start(t *testing.T, o options) *suite {
 		if spec.GRPCService == "" {
 			args = append(args, o.gatewayFlags...)
 		}
-		p, err := proc.Start(spec.Name, filepath.Join(binDir, spec.Name), args, nil, sink)
+		p, err := proc.Start(spec.Name, filepath.Join(binDir, spec.Name), args, spec.Env, sink)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,7 +22,7 @@ const (
 
 // NewMeters registers the counters on r (docs/OPERATIONS.md lists them).
 func NewMeters(r *metrics.Registry) Meters {
-	return Meters{
+	m := Meters{
 		Ingested: r.Counter("alliance_sales_ingested_total",
 			"Sale lines stored, by kind (order, refund) and source (record: RecordSale, import: ImportSales).", "kind", "source"),
 		Duplicates: r.Counter("alliance_sales_duplicates_total",
@@ -30,6 +30,15 @@ func NewMeters(r *metrics.Registry) Meters {
 		Rejected: r.Counter("alliance_sales_rejected_total",
 			"Sale lines refused, by source and ErrorInfo reason (REFUND_EXCEEDS_ORDER, SESSION_NOT_LIVE, ...).", "source", "reason"),
 	}
+	// Every series but the refusals' exists from the start, so that a
+	// rate over it is 0 rather than absent before the first sale.
+	for _, k := range []report.Kind{report.Order, report.Refund} {
+		for _, src := range []string{sourceRecord, sourceImport} {
+			m.Ingested.Add(0, kindLabel(k), src)
+			m.Duplicates.Add(0, kindLabel(k), src)
+		}
+	}
+	return m
 }
 
 func kindLabel(k report.Kind) string {
