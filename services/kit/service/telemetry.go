@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/cqlive/alliance/services/kit/adminhttp"
@@ -32,14 +31,6 @@ func (t *Telemetry) BindFlags(set *config.Set, defaultAdminAddr string) {
 	set.String(&t.OTLPEndpoint, "otlp-endpoint", "", "OTLP gRPC endpoint for traces (http://collector:4317, or host:port); empty: OTEL_EXPORTER_OTLP_ENDPOINT, and without it tracing is off")
 }
 
-// Watch is what a process's Telemetry started: its metrics, its tracing
-// and its admin port.
-type Watch struct {
-	Metrics *metrics.Registry
-	Tracing *tracing.Tracing
-	admin   *adminhttp.Server
-}
-
 // StartTracing sets up tracing for the process called name.
 func (t Telemetry) StartTracing(name string) (*tracing.Tracing, error) {
 	return tracing.Start(context.Background(), tracing.Config{Service: name, Endpoint: t.OTLPEndpoint})
@@ -51,39 +42,4 @@ func (t Telemetry) ServeAdmin(m *metrics.Registry, log *slog.Logger) (*adminhttp
 		return nil, nil
 	}
 	return adminhttp.Start(t.AdminAddr, adminhttp.Handler(m.Handler(), t.Pprof), log)
-}
-
-// Start starts the process's tracing and admin port.
-func (t Telemetry) Start(name string, log *slog.Logger) (*Watch, error) {
-	w := &Watch{Metrics: metrics.New()}
-	var err error
-	if w.Tracing, err = t.StartTracing(name); err != nil {
-		return nil, err
-	}
-	if w.admin, err = t.ServeAdmin(w.Metrics, log); err != nil {
-		_ = w.Tracing.Shutdown()
-		return nil, err
-	}
-	log.Info("telemetry", "admin_addr", w.AdminAddr(), "pprof", t.Pprof && w.admin != nil, "tracing", w.Tracing.Enabled())
-	return w, nil
-}
-
-// AdminAddr is where the admin port listens, or "" when it is off.
-func (w *Watch) AdminAddr() string {
-	if w == nil || w.admin == nil {
-		return ""
-	}
-	return w.admin.Addr()
-}
-
-// Close stops the admin port and exports the spans still buffered.
-func (w *Watch) Close() error {
-	if w == nil {
-		return nil
-	}
-	var err error
-	if w.admin != nil {
-		err = w.admin.Close()
-	}
-	return errors.Join(err, w.Tracing.Shutdown())
 }
