@@ -9,7 +9,6 @@ import (
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
-	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
@@ -81,7 +80,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	}
 	b.OnClose(st.Close)
 	b.Backups(st)
-	key, err := boltdb.Secret(st.DB, "page-token")
+	key, err := st.Secret("page-token")
 	if err != nil {
 		return nil, err
 	}
