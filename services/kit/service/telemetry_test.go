@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"flag"
 	"io"
 	"net/http"
 	"testing"
@@ -71,4 +72,89 @@ func TestAServiceServesItsMetricsAndBackups(t *testing.T) {
 	if _, err := http.Get("http://" + admin + "/metrics"); err == nil {
 		t.Error("the admin port still answers after the server stopped")
 	}
+}
+
+// serveWith parses args (and the environment) as a service's flags, then
+// starts a server with no store: what a process of the suite opens.
+func serveWith(t *testing.T, args ...string) service.Config {
+	t.Helper()
+	var c service.Config
+	if err := c.BindFlags(flag.NewFlagSet("demo", flag.ContinueOnError), spec).Parse(append([]string{"-data-dir", t.TempDir()}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	c.ShutdownTimeout = time.Second
+	b := service.Start(c, spec, testkit.Quiet)
+	defer b.Abort()
+	srv, err := b.Serve(nil, auth.Policy{}, func(*grpc.Server) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stop := testkit.ServeOn(t, srv, "127.0.0.1:0")
+	t.Cleanup(stop)
+	return c
+}
+
+func status(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// The admin port is configured like every other flag: by -admin-addr or
+// its variable (the flag wins), off when either is empty, and the
+// profiler is there only with -pprof (or its variable).
+func TestTheAdminPortFollowsItsFlagAndVariable(t *testing.T) {
+	t.Run("the variable sets the address and turns the profiler on", func(t *testing.T) {
+		addr := testkit.FreeAddr(t)
+		t.Setenv("DEMO_SERVICE_ADMIN_ADDR", addr)
+		t.Setenv("DEMO_SERVICE_PPROF", "true")
+		serveWith(t)
+		if got := status("http://" + addr + "/metrics"); got != http.StatusOK {
+			t.Errorf("/metrics at the variable's address: %d", got)
+		}
+		if got := status("http://" + addr + "/debug/pprof/"); got != http.StatusOK {
+			t.Errorf("/debug/pprof/ with DEMO_SERVICE_PPROF=true: %d", got)
+		}
+	})
+	t.Run("the flag wins over the variable", func(t *testing.T) {
+		byVar, byFlag := testkit.FreeAddr(t), testkit.FreeAddr(t)
+		t.Setenv("DEMO_SERVICE_ADMIN_ADDR", byVar)
+		serveWith(t, "-admin-addr", byFlag)
+		if got := status("http://" + byFlag + "/metrics"); got != http.StatusOK {
+			t.Errorf("/metrics at the flag's address: %d", got)
+		}
+		if got := status("http://" + byVar + "/metrics"); got != 0 {
+			t.Errorf("the variable's address answers too: %d", got)
+		}
+		if got := status("http://" + byFlag + "/debug/pprof/"); got != http.StatusNotFound {
+			t.Errorf("/debug/pprof/ without -pprof: %d", got)
+		}
+	})
+	t.Run("an empty variable turns the port off", func(t *testing.T) {
+		t.Setenv("DEMO_SERVICE_ADMIN_ADDR", "")
+		if c := serveWith(t); c.AdminAddr != "" {
+			t.Errorf("AdminAddr = %q", c.AdminAddr)
+		} else if s, err := c.ServeAdmin(nil, testkit.Quiet); s != nil || err != nil {
+			t.Errorf("an admin port opened on %q: %v", c.AdminAddr, err)
+		}
+	})
+	t.Run("an empty flag turns the port off", func(t *testing.T) {
+		if c := serveWith(t, "-admin-addr="); c.AdminAddr != "" {
+			t.Errorf("AdminAddr = %q", c.AdminAddr)
+		} else if s, err := c.ServeAdmin(nil, testkit.Quiet); s != nil || err != nil {
+			t.Errorf("an admin port opened on %q: %v", c.AdminAddr, err)
+		}
+	})
+	t.Run("without either, the default port is taken", func(t *testing.T) {
+		var c service.Config
+		if err := c.BindFlags(flag.NewFlagSet("demo", flag.ContinueOnError), spec).Parse(nil); err != nil {
+			t.Fatal(err)
+		}
+		if c.AdminAddr != spec.DefaultAdminAddr {
+			t.Errorf("AdminAddr = %q, want the spec's %q", c.AdminAddr, spec.DefaultAdminAddr)
+		}
+	})
 }
