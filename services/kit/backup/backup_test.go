@@ -305,6 +305,44 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Fatal("restored a file of an unknown service")
 		}
 	})
+	t.Run("a service that starts while the files are copied", func(t *testing.T) {
+		// It must not end up serving the old file that the restore then
+		// unlinks (its writes would be lost): either the restore refuses,
+		// or the service reads the restored file.
+		target := t.TempDir()
+		path := filepath.Join(target, "sales-reporting", "sales.db")
+		old := openStore(t, path, 2)
+		put(old, 1<<50)
+		old.Close()
+		opened := make(chan *bolt.DB, 1)
+		defer backup.SetAfterCopy(func() {
+			go func() {
+				db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+				if err != nil {
+					t.Error(err)
+				}
+				opened <- db
+			}()
+			time.Sleep(300 * time.Millisecond) // the service is up, or waiting for the lock
+		})()
+		_, err := backup.Restore(dir, target, known)
+		db := <-opened
+		if db == nil {
+			return
+		}
+		defer db.Close()
+		var stale bool
+		_ = db.View(func(tx *bolt.Tx) error {
+			stale = tx.Bucket(items).Get(binary.BigEndian.AppendUint64(nil, 1<<50)) != nil
+			return nil
+		})
+		switch {
+		case err == nil && stale:
+			t.Fatal("the restore succeeded and the service that started meanwhile serves the old, unlinked file")
+		case err != nil && !errors.Is(err, backup.ErrHeld):
+			t.Fatalf("restore: %v", err)
+		}
+	})
 	t.Run("a stopped service's folder is replaced whole", func(t *testing.T) {
 		target := t.TempDir()
 		old := openStore(t, filepath.Join(target, "sales-reporting", "sales.db"), 2)

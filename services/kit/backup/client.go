@@ -342,29 +342,17 @@ func Restore(dir, dataDir string, known map[string]int) ([]string, error) {
 				f.Service, f.Name, f.SchemaVersion, v)
 		}
 	}
-	// Hold every target that exists (a shared lock: a service that starts
-	// meanwhile waits for it) until the new files are in place.
-	var held []*bolt.DB
-	defer func() {
-		for _, db := range held {
-			_ = db.Close()
-		}
-	}()
 	targets := make([]string, len(m.Files))
 	for i, f := range m.Files {
 		targets[i] = filepath.Join(dataDir, f.Service, f.Name)
-		if _, err := os.Stat(targets[i]); errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		db, err := bolt.Open(targets[i], 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-		switch {
-		case errors.Is(err, bolt.ErrTimeout):
-			return nil, fmt.Errorf("%s: %w", targets[i], ErrHeld)
-		case err != nil:
-			// A damaged file, what a restore is for: nobody can hold it.
-			continue
-		}
-		held = append(held, db)
+	}
+	// Refused early, before the slow copies, and again right before the
+	// renames. No lock is held in between: a service that started meanwhile
+	// would wait on the old file's lock and then run on the old file,
+	// unlinked by the rename, losing what it writes. Unheld, it takes the
+	// lock, and the second check refuses the restore.
+	if err := notHeld(targets); err != nil {
+		return nil, err
 	}
 	// The slow part first: every copy beside its target, synced.
 	tmps := make([]string, len(m.Files))
@@ -385,6 +373,10 @@ func Restore(dir, dataDir string, known map[string]int) ([]string, error) {
 		}
 		tmps[i] = tmp
 	}
+	afterCopy()
+	if err := notHeld(targets); err != nil {
+		return nil, err
+	}
 	for i := range m.Files {
 		if err := os.Rename(tmps[i], targets[i]); err != nil {
 			return nil, err
@@ -395,6 +387,31 @@ func Restore(dir, dataDir string, known map[string]int) ([]string, error) {
 		}
 	}
 	return targets, nil
+}
+
+// afterCopy runs between the copies and the renames (a test's hook).
+var afterCopy = func() {}
+
+// notHeld fails with ErrHeld when a process holds one of the files (bbolt's
+// file lock); a file that is not there, or too damaged to open, is not
+// held.
+func notHeld(targets []string) error {
+	for _, t := range targets {
+		if _, err := os.Stat(t); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		db, err := bolt.Open(t, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+		switch {
+		case errors.Is(err, bolt.ErrTimeout):
+			return fmt.Errorf("%s: %w", t, ErrHeld)
+		case err != nil:
+			continue // a damaged file, what a restore is for: nobody can hold it
+		}
+		if err := db.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // copyBeside copies from into a new file in to's folder and returns its name.
