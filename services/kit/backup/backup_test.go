@@ -34,7 +34,7 @@ func schema(version int) boltdb.Schema {
 
 type store = boltdb.Store[*bolt.Tx]
 
-func openStore(t *testing.T, path string, version int) *store {
+func openStore(t testing.TB, path string, version int) *store {
 	t.Helper()
 	st, err := boltdb.OpenStore(path, schema(version), boltdb.Options{}, func(tx *bolt.Tx) *bolt.Tx { return tx })
 	if err != nil {
@@ -50,7 +50,7 @@ func put(st *store, n uint64) error {
 }
 
 // serve runs one service's backup server over st on loopback.
-func serve(t *testing.T, service, file string, src backup.Source, hooks ...backup.Hook) adminv1.MaintenanceClient {
+func serve(t testing.TB, service, file string, src backup.Source, hooks ...backup.Hook) adminv1.MaintenanceClient {
 	t.Helper()
 	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "test", Logger: testkit.Quiet})
 	adminv1.RegisterMaintenanceServer(srv.GRPC, backup.NewServer(service, file, src, hooks...))
