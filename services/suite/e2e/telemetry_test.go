@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -174,6 +176,23 @@ func TestOneRecordSaleThroughTheGateway(t *testing.T) {
 		}
 		if n := after["sales-reporting"].Value("alliance_report_cells", nil); n < 1 {
 			t.Errorf("the engine holds %v cells", n)
+		}
+	})
+	t.Run("docs/OPERATIONS.md lists every metric a process serves", func(t *testing.T) {
+		raw, err := os.ReadFile(filepath.Join(repo, "docs", "OPERATIONS.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := string(raw)
+		for _, p := range processes {
+			for name := range s.metrics(p) {
+				if strings.HasPrefix(name, "go_") || strings.HasPrefix(name, "process_") || strings.HasPrefix(name, "promhttp_") {
+					continue // the runtime's and the handler's own, listed as go_*, process_*
+				}
+				if !strings.Contains(doc, "`"+name+"`") {
+					t.Errorf("%s serves %s, which docs/OPERATIONS.md does not list", p, name)
+				}
+			}
 		}
 	})
 }
