@@ -194,22 +194,36 @@ func TestOffIsOff(t *testing.T) {
 	}
 }
 
-// TestOTLPExport: a process with -otlp-endpoint exports its spans to the
+// TestOTLPExport: a process with -otlp-endpoint, or with only the
+// standard OTEL_EXPORTER_OTLP_ENDPOINT, exports its spans to the
 // collector there, over OTLP gRPC, with its service name.
 func TestOTLPExport(t *testing.T) {
-	col := otlpfake.Start(t)
-	tr, err := tracing.Start(context.Background(), tracing.Config{Service: "exporter", Endpoint: col.Endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, s := tr.Provider().Tracer("t").Start(context.Background(), "work")
-	s.End()
-	if err := tr.Shutdown(); err != nil {
-		t.Fatal(err)
-	}
-	got := col.Trace(s.SpanContext().TraceID().String())
-	if len(got) != 1 || got[0].Service != "exporter" || got[0].Name != "work" {
-		t.Fatalf("collector got %v", got)
+	for _, byFlag := range []bool{true, false} {
+		name := map[bool]string{true: "by -otlp-endpoint", false: "by OTEL_EXPORTER_OTLP_ENDPOINT"}[byFlag]
+		t.Run(name, func(t *testing.T) {
+			col := otlpfake.Start(t)
+			c := tracing.Config{Service: "exporter"}
+			if byFlag {
+				t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+				c.Endpoint = col.Endpoint
+			} else {
+				t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", col.Endpoint) // http://127.0.0.1:PORT
+				t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
+			}
+			tr, err := tracing.Start(context.Background(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, s := tr.Provider().Tracer("t").Start(context.Background(), "work")
+			s.End()
+			if err := tr.Shutdown(); err != nil {
+				t.Fatal(err)
+			}
+			got := col.Trace(s.SpanContext().TraceID().String())
+			if len(got) != 1 || got[0].Service != "exporter" || got[0].Name != "work" {
+				t.Fatalf("collector got %v", got)
+			}
+		})
 	}
 }
 
