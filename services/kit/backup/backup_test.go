@@ -412,3 +412,62 @@ func TestAFailedSnapshotLeavesNoBackup(t *testing.T) {
 		t.Fatalf("left %v", entries)
 	}
 }
+
+// TestAClientThatStopsReadingDoesNotStallWrites: the snapshot's read
+// transaction lasts as long as its stream, and a write that must grow the
+// file's memory map waits for every read transaction; so a backup whose
+// client stops taking chunks is ended (DEADLINE_EXCEEDED) after the send
+// timeout, and the write goes through while that client is still
+// connected.
+func TestAClientThatStopsReadingDoesNotStallWrites(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "sales.db"), 2)
+	defer st.Close()
+	fill := func(from, n uint64, size int) error {
+		return st.DB.Update(func(tx *bolt.Tx) error {
+			val := bytes.Repeat([]byte{7}, size)
+			for i := from; i < from+n; i++ {
+				if err := tx.Bucket(items).Put(binary.BigEndian.AppendUint64(nil, i), val); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	// Larger than any flow-control window gRPC grows to (16 MiB).
+	if err := fill(0, 12_000, 4096); err != nil {
+		t.Fatal(err)
+	}
+	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "test", Logger: testkit.Quiet})
+	bs := backup.NewServer("sales-reporting", "sales.db", st)
+	bs.SendTimeout = 300 * time.Millisecond
+	adminv1.RegisterMaintenanceServer(srv.GRPC, bs)
+	client := adminv1.NewMaintenanceClient(testkit.Dial(t, testkit.Serve(t, srv)))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream, err := client.Backup(ctx, &adminv1.BackupRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil { // the snapshot has begun; then the client reads no more
+		t.Fatal(err)
+	}
+	// A write of twice the file's size: it must grow the memory map.
+	wrote := make(chan error, 1)
+	go func() { wrote <- fill(1<<40, 24_000, 4096) }()
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second): // without the timeout, never: the client stays connected
+		t.Fatal("a write that grows the file waited on a backup whose client stopped reading")
+	}
+	var last error
+	for last == nil {
+		_, last = stream.Recv()
+	}
+	if status.Code(last) != codes.DeadlineExceeded {
+		t.Fatalf("the stalled backup ended with %v", last)
+	}
+}

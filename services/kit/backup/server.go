@@ -8,11 +8,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"runtime/debug"
 	"sort"
+	"time"
 
 	adminv1 "github.com/cqlive/alliance/gen/pb/alliance/admin/v1"
 	"github.com/cqlive/alliance/services/kit/boltdb"
@@ -37,12 +39,21 @@ type Source interface {
 // the backup began. An error refuses the backup with it.
 type Hook func(ctx context.Context) error
 
+// DefaultSendTimeout bounds how long one chunk may wait for the client to
+// take it; see Server.SendTimeout.
+const DefaultSendTimeout = 30 * time.Second
+
 // Server serves Maintenance/Backup for one service.
 type Server struct {
 	adminv1.UnsafeMaintenanceServer
 	service, file string
 	src           Source
 	before        []Hook
+	// SendTimeout (zero: DefaultSendTimeout) ends a backup whose client
+	// stops reading: the snapshot's read transaction is open while the
+	// stream is, and a write that must grow the file's memory map waits
+	// for it, so a stalled client would stall those writes with it.
+	SendTimeout time.Duration
 }
 
 // NewServer serves backups of src, the file named file of service; the
@@ -62,7 +73,11 @@ func (s *Server) Backup(_ *adminv1.BackupRequest, stream adminv1.Maintenance_Bac
 			return grpcx.Status(ctx, Domain, err)
 		}
 	}
-	w := &chunker{stream: stream, sum: sha256.New(), buf: make([]byte, 0, ChunkSize)}
+	timeout := s.SendTimeout
+	if timeout <= 0 {
+		timeout = DefaultSendTimeout
+	}
+	w := &chunker{stream: stream, sum: sha256.New(), buf: make([]byte, 0, ChunkSize), timeout: timeout}
 	snap, err := s.src.WriteSnapshot(w)
 	if err == nil {
 		err = w.flush()
@@ -70,6 +85,10 @@ func (s *Server) Backup(_ *adminv1.BackupRequest, stream adminv1.Maintenance_Bac
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // the client went away; nothing to tell it
+		}
+		if errors.Is(err, errStalled) {
+			return grpcx.Status(ctx, Domain, fault.New(fault.DeadlineExceeded, fault.CodeReason(4),
+				"the backup of %s stopped: the client took no chunk for %s", s.file, timeout))
 		}
 		return grpcx.Status(ctx, Domain, fmt.Errorf("snapshot of %s: %w", s.file, err))
 	}
@@ -85,11 +104,14 @@ func (s *Server) Backup(_ *adminv1.BackupRequest, stream adminv1.Maintenance_Bac
 
 // chunker cuts what the snapshot writes into messages and sums it.
 type chunker struct {
-	stream adminv1.Maintenance_BackupServer
-	sum    hash.Hash
-	buf    []byte
-	sent   int64
+	stream  adminv1.Maintenance_BackupServer
+	sum     hash.Hash
+	buf     []byte
+	sent    int64
+	timeout time.Duration
 }
+
+var errStalled = errors.New("the client stopped reading")
 
 func (c *chunker) Write(p []byte) (int, error) {
 	n := len(p)
@@ -111,8 +133,21 @@ func (c *chunker) flush() error {
 		return nil
 	}
 	_, _ = c.sum.Write(c.buf)
-	if err := c.stream.Send(&adminv1.BackupResponse{Chunk: c.buf}); err != nil {
-		return err
+	// Send blocks while the client's flow-control window is full; the
+	// send goes on in its goroutine after a timeout until the handler
+	// returns, which ends the stream.
+	sent := make(chan error, 1)
+	msg := &adminv1.BackupResponse{Chunk: c.buf}
+	go func() { sent <- c.stream.Send(msg) }()
+	timer := time.NewTimer(c.timeout)
+	defer timer.Stop()
+	select {
+	case err := <-sent:
+		if err != nil {
+			return err
+		}
+	case <-timer.C:
+		return errStalled
 	}
 	c.sent += int64(len(c.buf))
 	// A sent message may still be read (by stats handlers): never reuse it.
