@@ -52,8 +52,8 @@ func Dial(target string, o DialOptions) (*grpc.ClientConn, error) {
 			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
 			MinConnectTimeout: 2 * time.Second,
 		}),
-		o.Tracing.DialOption(),
 	}
+	opts = append(opts, o.Tracing.DialOptions()...)
 	opts = append(opts, o.Metrics.DialOptions()...)
 	return grpc.NewClient(target, append(opts, o.GRPC...)...)
 }

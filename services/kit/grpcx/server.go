@@ -61,12 +61,14 @@ func NewServer(o ServerOptions) *Server {
 	o.Limits = o.Limits.withDefaults()
 	unary := append(append([]grpc.UnaryServerInterceptor{o.Metrics.UnaryServer(), unaryInterceptor(o.Logger)}, o.Unary...), checkUnary)
 	stream := append(append([]grpc.StreamServerInterceptor{o.Metrics.StreamServer(), streamInterceptor(o.Logger)}, o.Stream...), checkStream)
-	opts := append([]grpc.ServerOption{
-		o.Tracing.ServerOption(),
+	// Tracing first: with it off, its interceptors put the caller's trace
+	// context in the call's context before the metrics and the log read it.
+	opts := append(o.Tracing.ServerOptions(), []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 		grpc.ForceServerCodecV2(newServerCodec()),
-	}, o.Limits.serverOptions()...)
+	}...)
+	opts = append(opts, o.Limits.serverOptions()...)
 	gs := grpc.NewServer(append(opts, o.GRPC...)...)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(gs, newCappedHealth(hs, o.Limits.MaxHealthWatchers))

@@ -6,9 +6,10 @@
 // reaches.
 //
 // With no endpoint, tracing is off and costs next to nothing: there is no
-// exporter and no sampler, the spans are OpenTelemetry's no-op ones, and
-// only the trace context a caller sent is carried on (so the ids in the
-// logs still match the caller's).
+// exporter, no sampler and no gRPC stats handler; two interceptors carry
+// on only the trace context a caller sent (so a traced caller's trace
+// goes through, and the ids in the logs match the caller's). The gateway's
+// HTTP spans are then OpenTelemetry's no-op ones.
 package tracing
 
 import (
@@ -32,6 +33,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 // Config of a process's tracing.
@@ -133,16 +135,86 @@ func (t *Tracing) grpcOptions() []otelgrpc.Option {
 	}
 }
 
-// ServerOption makes a span of every call the server serves, the child
-// of the caller's span when the call carries one.
-func (t *Tracing) ServerOption() grpc.ServerOption {
-	return grpc.StatsHandler(otelgrpc.NewServerHandler(t.grpcOptions()...))
+// ServerOptions make a span of every call the server serves, the child
+// of the caller's span when the call carries one. With tracing off they
+// only put the caller's trace context in the call's context (for the
+// logs, and for the calls the handler makes), with interceptors rather
+// than otelgrpc's stats handler: gRPC then makes no stats events at all.
+func (t *Tracing) ServerOptions() []grpc.ServerOption {
+	if !t.Enabled() {
+		return []grpc.ServerOption{grpc.ChainUnaryInterceptor(extractUnary), grpc.ChainStreamInterceptor(extractStream)}
+	}
+	return []grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(t.grpcOptions()...))}
 }
 
-// DialOption makes a span of every call of a client connection and sends
-// its trace context with the call.
-func (t *Tracing) DialOption() grpc.DialOption {
-	return grpc.WithStatsHandler(otelgrpc.NewClientHandler(t.grpcOptions()...))
+// DialOptions make a span of every call of a client connection and send
+// its trace context with the call; with tracing off they only send on
+// the trace context that the call's context carries.
+func (t *Tracing) DialOptions() []grpc.DialOption {
+	if !t.Enabled() {
+		return []grpc.DialOption{grpc.WithChainUnaryInterceptor(injectUnary), grpc.WithChainStreamInterceptor(injectStream)}
+	}
+	return []grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler(t.grpcOptions()...))}
+}
+
+// carrier is gRPC metadata as the propagator reads and writes it.
+type carrier metadata.MD
+
+func (c carrier) Get(key string) string {
+	if v := metadata.MD(c).Get(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (c carrier) Set(key, value string) { metadata.MD(c).Set(key, value) }
+
+func (c carrier) Keys() []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+func extract(ctx context.Context) context.Context {
+	if md, ok := metadata.FromIncomingContext(ctx); ok && len(md.Get("traceparent")) > 0 {
+		return Propagator.Extract(ctx, carrier(md))
+	}
+	return ctx
+}
+
+func inject(ctx context.Context) context.Context {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return ctx
+	}
+	md, _ := metadata.FromOutgoingContext(ctx)
+	md = md.Copy()
+	Propagator.Inject(ctx, carrier(md))
+	return metadata.NewOutgoingContext(ctx, md)
+}
+
+func extractUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	return h(extract(ctx), req)
+}
+
+type streamWithContext struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s streamWithContext) Context() context.Context { return s.ctx }
+
+func extractStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	return h(srv, streamWithContext{ss, extract(ss.Context())})
+}
+
+func injectUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	return invoker(inject(ctx), method, req, reply, cc, opts...)
+}
+
+func injectStream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	return streamer(inject(ctx), desc, cc, method, opts...)
 }
 
 // Handler makes a span of every HTTP request h serves (otelhttp, with
