@@ -373,13 +373,7 @@ func verifyRestored(l *load, cut *ledger, p *problems) error {
 			p.add(kindPhantom, "session %s is listed and was never booked", name)
 		}
 	}
-	for _, c := range clashes(sessions, bookingBuffer) {
-		p.add(kindClash, "%s", c)
-	}
-	if err := checkCounts(l, sessions, p); err != nil {
-		return err
-	}
-	if err := checkReports(l, sales, sessions, p); err != nil {
+	if err := checkAgreement(l, sales, sessions, bookingBuffer, p); err != nil {
 		return err
 	}
 	listed, err := listHosts(l)
