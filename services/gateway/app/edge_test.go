@@ -22,15 +22,9 @@ import (
 
 // rawConn is a client connection to addr for a test that writes HTTP by
 // hand, with a reader of the answers; it is closed when the test ends.
-// Its 10 s deadline is only a safety net against a gateway that hangs.
 func rawConn(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	conn := testkit.Conn(t, addr, 10*time.Second)
 	return conn, bufio.NewReader(conn)
 }
 

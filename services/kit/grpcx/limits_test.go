@@ -131,13 +131,7 @@ type h2 struct {
 
 func dialH2(t *testing.T, addr string) *h2 {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	// A safety net for a broken server, not a measurement.
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	conn := testkit.Conn(t, addr, 30*time.Second)
 	c := &h2{t: t, conn: conn, fr: http2.NewFramer(conn, conn)}
 	c.enc = hpack.NewEncoder(&c.hbuf)
 	if _, err := io.WriteString(conn, http2.ClientPreface); err != nil {

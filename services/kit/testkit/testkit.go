@@ -107,6 +107,20 @@ func Unreachable(t testing.TB) (*grpc.ClientConn, string) {
 	return cc, addr
 }
 
+// Conn is a raw TCP connection to addr, for a test that speaks the wire
+// protocol by hand; it is closed when the test ends. safety is its
+// deadline: a net against a server that hangs, not a measurement.
+func Conn(t testing.TB, addr string, safety time.Duration) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(safety))
+	return conn
+}
+
 // Listen opens a listener on a free loopback port, closed when the test ends.
 func Listen(t testing.TB) net.Listener {
 	t.Helper()
