@@ -18,31 +18,6 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// testService has one unary method whose behaviour the test chooses.
-type testService struct {
-	fn func(ctx context.Context) error
-}
-
-func (s *testService) call(ctx context.Context) error { return s.fn(ctx) }
-
-var desc = grpc.ServiceDesc{
-	ServiceName: "kit.test.Probe",
-	HandlerType: (*any)(nil),
-	Methods: []grpc.MethodDesc{{
-		MethodName: "Call",
-		Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
-			in := new(emptypb.Empty)
-			if err := dec(in); err != nil {
-				return nil, err
-			}
-			h := func(ctx context.Context, _ any) (any, error) {
-				return &emptypb.Empty{}, srv.(*testService).call(ctx)
-			}
-			return ic(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: "/kit.test.Probe/Call"}, h)
-		},
-	}},
-}
-
 // start serves fn as kit.test.Probe/Call and returns a client, the
 // server's log, and a stop that shuts the server down gracefully (it is
 // also stopped when the test ends).
@@ -50,7 +25,7 @@ func start(t *testing.T, fn func(ctx context.Context) error) (*grpc.ClientConn, 
 	t.Helper()
 	logs := &testkit.LogBuffer{}
 	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "kit.test.Probe", Logger: slog.New(slog.NewJSONHandler(logs, nil)), ShutdownTimeout: 5 * time.Second})
-	srv.GRPC.RegisterService(&desc, &testService{fn: fn})
+	testkit.RegisterProbe(srv.GRPC, "kit.test.Probe", fn)
 	addr, stop := testkit.ServeOn(t, srv, "127.0.0.1:0")
 	return testkit.Dial(t, addr), logs, stop
 }
