@@ -104,9 +104,9 @@ func TestCrashMidImport(t *testing.T) {
 		orders++
 		gross += int64(100 + i%900)
 	}
-	for i := range lines { // refunds name their order on the same session
+	for i := range lines { // refunds name their order on the same session and product
 		if i%20 == 19 {
-			lines[i].Session = lines[i-1].GetSession()
+			lines[i].Session, lines[i].Product = lines[i-1].GetSession(), lines[i-1].GetProduct()
 		}
 	}
 

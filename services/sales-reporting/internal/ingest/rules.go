@@ -173,7 +173,7 @@ func orderNotFound(s *Sale) error {
 }
 
 // checkRefund binds a refund to its order: the order exists and is an
-// ORDER, lies on the refund's own session, is not later than the refund,
+// ORDER, lies on the refund's own session and product, is not later than the refund,
 // and its refunds never exceed its amount or its quantity in total.
 // refundedQty and refundedAmt are what earlier refunds of the order took.
 // visible says whether the caller may see the order's session; when it may
@@ -186,6 +186,11 @@ func checkRefund(order *Sale, s *Sale, refundedQty, refundedAmt int64, visible b
 		return fault.New(fault.FailedPrecondition, ReasonRefundSessionMismatch,
 			"order %q on %s was recorded on %s, not %s: a refund is recorded on its order's session", s.RefundOf, s.Platform,
 			order.Session, s.Session).With("refund_of", s.RefundOf).With("session", order.Session)
+	}
+	if order.Product != s.Product {
+		return fault.New(fault.FailedPrecondition, ReasonRefundProductMismatch,
+			"order %q on %s is of %s, not %s: a refund is recorded on its order's product", s.RefundOf, s.Platform,
+			order.Product, s.Product).With("refund_of", s.RefundOf).With("product", order.Product)
 	}
 	if s.EventTime.Before(order.EventTime) {
 		return fault.New(fault.FailedPrecondition, ReasonRefundBeforeOrder,
