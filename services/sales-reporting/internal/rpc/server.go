@@ -203,8 +203,8 @@ func (s *Server) ListSales(ctx context.Context, req *salesv1.ListSalesRequest) (
 	if req.GetSession() != "" && !ingest.ValidSessionName(req.GetSession()) {
 		return nil, fail(ctx, fault.InvalidField("session", "must be a session name sessions/{session}, got %q", req.GetSession()))
 	}
-	// v2: the listing keys of schema 2 (exact times); older tokens are foreign.
-	query := fmt.Sprintf("sales.v2|%s|%d", req.GetSession(), req.GetKind())
+	// v3: the listing keys of schema 3 (session by dictionary id); older tokens are foreign.
+	query := fmt.Sprintf("sales.v3|%s|%d", req.GetSession(), req.GetKind())
 	cursor, err := s.tokens.Decode(req.GetPageToken(), query)
 	if err != nil {
 		return nil, fail(ctx, err)

@@ -1,0 +1,285 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"sort"
+
+	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+)
+
+// keyIndex is a sorted map of unique keys to uint64 values kept in one
+// bucket as KeyBlocks: runs of front-coded keys, each value stored under the
+// first key of its run. A key of bbolt costs 16 bytes of header besides
+// itself; the keys of these indexes (an external id, an event time and a
+// sale id) share long prefixes with their neighbours, so a run of a few
+// hundred costs a few bytes a key. A block is rewritten whole when a key
+// enters it, which is what a page of bbolt costs anyway.
+//
+// Blocks read or changed in a write transaction are held decoded until
+// flush writes the changed ones, split to at most maxBlock bytes each.
+type keyIndex struct {
+	b      *bolt.Bucket
+	blocks map[string]*keyBlock // by the key they are stored under
+	// fresh is the one block of a bucket that had none.
+	fresh *keyBlock
+}
+
+// maxBlock bounds a KeyBlock's encoding, so that a block, its key (up to
+// some 150 bytes) and bbolt's headers fit in one 4 KiB page.
+const maxBlock = 3800
+
+type kv struct {
+	key []byte
+	val uint64
+}
+
+type keyBlock struct {
+	stored  string // the bbolt key it is stored under; "" when new
+	entries []kv
+	dirty   bool
+}
+
+func newKeyIndex(b *bolt.Bucket) *keyIndex {
+	return &keyIndex{b: b, blocks: map[string]*keyBlock{}}
+}
+
+// locate returns the block whose range holds key: the one stored under the
+// greatest key <= key, or the first block when key precedes them all.
+func (x *keyIndex) locate(key []byte) (*keyBlock, error) {
+	c := x.b.Cursor()
+	k, v := c.Seek(key)
+	if k == nil {
+		k, v = c.Last()
+	} else if !bytes.Equal(k, key) {
+		if pk, pv := c.Prev(); pk != nil {
+			k, v = pk, pv
+		} else {
+			k, v = c.First()
+		}
+	}
+	if k == nil {
+		return x.fresh, nil
+	}
+	if blk := x.blocks[string(k)]; blk != nil {
+		return blk, nil
+	}
+	entries, err := decodeKeyBlock(v)
+	if err != nil {
+		return nil, fmt.Errorf("key block %q: %w", k, err)
+	}
+	blk := &keyBlock{stored: string(k), entries: entries}
+	x.blocks[blk.stored] = blk
+	return blk, nil
+}
+
+// Get returns the value of key.
+func (x *keyIndex) Get(key []byte) (uint64, bool, error) {
+	blk, err := x.locate(key)
+	if err != nil || blk == nil {
+		return 0, false, err
+	}
+	i, ok := slices.BinarySearchFunc(blk.entries, key, func(e kv, k []byte) int { return bytes.Compare(e.key, k) })
+	if !ok {
+		return 0, false, nil
+	}
+	return blk.entries[i].val, true, nil
+}
+
+// Put sets key to val; it is written by flush.
+func (x *keyIndex) Put(key []byte, val uint64) error {
+	blk, err := x.locate(key)
+	if err != nil {
+		return err
+	}
+	if blk == nil {
+		blk = &keyBlock{}
+		x.fresh = blk
+	}
+	i, ok := slices.BinarySearchFunc(blk.entries, key, func(e kv, k []byte) int { return bytes.Compare(e.key, k) })
+	if ok {
+		blk.entries[i].val = val
+	} else {
+		blk.entries = slices.Insert(blk.entries, i, kv{key: bytes.Clone(key), val: val})
+	}
+	blk.dirty = true
+	return nil
+}
+
+// flush writes the changed blocks, each cut into runs of at most maxBlock
+// bytes, in key order (bbolt appends cheaply, and inserts in order cheaply).
+func (x *keyIndex) flush() error {
+	var dirty []*keyBlock
+	for _, blk := range x.blocks {
+		if blk.dirty {
+			dirty = append(dirty, blk)
+		}
+	}
+	if x.fresh != nil && x.fresh.dirty {
+		dirty = append(dirty, x.fresh)
+	}
+	sort.Slice(dirty, func(i, j int) bool { return bytes.Compare(dirty[i].entries[0].key, dirty[j].entries[0].key) < 0 })
+	for _, blk := range dirty {
+		runs := encodeKeyRuns(blk.entries)
+		if blk.stored != "" && string(runs[0].first) != blk.stored {
+			if err := x.b.Delete([]byte(blk.stored)); err != nil {
+				return err
+			}
+		}
+		for _, r := range runs {
+			if err := x.b.Put(r.first, r.value); err != nil {
+				return err
+			}
+		}
+		blk.dirty = false
+	}
+	clear(x.blocks)
+	x.fresh = nil
+	return nil
+}
+
+type keyRun struct {
+	first []byte
+	value []byte
+}
+
+// encodeKeyRuns front-codes entries into KeyBlocks of at most maxBlock bytes.
+func encodeKeyRuns(entries []kv) []keyRun {
+	var runs []keyRun
+	var buf []byte
+	var first, prev []byte
+	n := 0
+	emit := func() {
+		v, _ := proto.MarshalOptions{Deterministic: true}.Marshal(&storev1.KeyBlock{Count: uint32(n), Entries: buf})
+		runs = append(runs, keyRun{first: first, value: v})
+		buf, n, prev = nil, 0, nil
+	}
+	for _, e := range entries {
+		shared := commonPrefix(prev, e.key)
+		size := uvarintLen(uint64(shared)) + uvarintLen(uint64(len(e.key)-shared)) + len(e.key) - shared + uvarintLen(e.val)
+		if n > 0 && len(buf)+size > maxBlock-16 {
+			emit()
+			shared = 0
+		}
+		if n == 0 {
+			first = e.key
+		}
+		buf = binary.AppendUvarint(buf, uint64(shared))
+		buf = binary.AppendUvarint(buf, uint64(len(e.key)-shared))
+		buf = append(buf, e.key[shared:]...)
+		buf = binary.AppendUvarint(buf, e.val)
+		prev = e.key
+		n++
+	}
+	if n > 0 {
+		emit()
+	}
+	return runs
+}
+
+func decodeKeyBlock(v []byte) ([]kv, error) {
+	var kb storev1.KeyBlock
+	if err := proto.Unmarshal(v, &kb); err != nil {
+		return nil, err
+	}
+	b := kb.GetEntries()
+	out := make([]kv, 0, kb.GetCount())
+	// One arena for every key of the block: two allocations, not one a key.
+	arena := make([]byte, 0, len(b)*3)
+	var prev []byte
+	for len(b) > 0 {
+		shared, n1 := binary.Uvarint(b)
+		if n1 <= 0 {
+			return nil, errCorrupt
+		}
+		b = b[n1:]
+		rest, n2 := binary.Uvarint(b)
+		if n2 <= 0 || rest > uint64(len(b)-n2) || shared > uint64(len(prev)) {
+			return nil, errCorrupt
+		}
+		b = b[n2:]
+		start := len(arena)
+		arena = append(arena, prev[:shared]...)
+		arena = append(arena, b[:rest]...)
+		b = b[rest:]
+		val, n3 := binary.Uvarint(b)
+		if n3 <= 0 {
+			return nil, errCorrupt
+		}
+		b = b[n3:]
+		key := arena[start:len(arena):len(arena)]
+		out = append(out, kv{key: key, val: val})
+		prev = key
+	}
+	if uint32(len(out)) != kb.GetCount() {
+		return nil, errCorrupt
+	}
+	return out, nil
+}
+
+// scan calls fn with every entry whose key is >= from and starts with
+// prefix, in key order, until fn returns false.
+func (x *keyIndex) scan(prefix, from []byte, fn func(key []byte, val uint64) (bool, error)) error {
+	if bytes.Compare(from, prefix) < 0 {
+		from = prefix
+	}
+	blk, err := x.locate(from)
+	if err != nil || blk == nil {
+		return err
+	}
+	c := x.b.Cursor()
+	k, _ := c.Seek([]byte(blk.stored))
+	for {
+		i, _ := slices.BinarySearchFunc(blk.entries, from, func(e kv, k []byte) int { return bytes.Compare(e.key, k) })
+		for _, e := range blk.entries[i:] {
+			if !bytes.HasPrefix(e.key, prefix) {
+				if bytes.Compare(e.key, prefix) > 0 {
+					return nil
+				}
+				continue
+			}
+			more, err := fn(e.key, e.val)
+			if err != nil || !more {
+				return err
+			}
+		}
+		if k == nil {
+			return nil
+		}
+		var v []byte
+		if k, v = c.Next(); k == nil {
+			return nil
+		}
+		if len(prefix) > 0 && bytes.Compare(k, prefix) > 0 && !bytes.HasPrefix(k, prefix) {
+			return nil
+		}
+		entries, err := decodeKeyBlock(v)
+		if err != nil {
+			return fmt.Errorf("key block %q: %w", k, err)
+		}
+		blk = &keyBlock{stored: string(k), entries: entries}
+	}
+}
+
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
