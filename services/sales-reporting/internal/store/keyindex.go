@@ -20,13 +20,16 @@ import (
 // hundred costs a few bytes a key. A block is rewritten whole when a key
 // enters it, which is what a page of bbolt costs anyway.
 //
-// Blocks read or changed in a write transaction are held decoded until
-// flush writes the changed ones, split to at most maxBlock bytes each.
+// Keys put in a write transaction are held until flush merges them into
+// their blocks, sorted, and writes the changed blocks, split to at most
+// maxBlock bytes each.
 type keyIndex struct {
 	b      *bolt.Bucket
 	blocks map[string]*keyBlock // by the key they are stored under
 	// fresh is the one block of a bucket that had none.
 	fresh *keyBlock
+	// pending are the keys put since the last flush.
+	pending map[string]uint64
 }
 
 // maxBlock bounds a KeyBlock's encoding, so that a block, its key (up to
@@ -45,40 +48,56 @@ type keyBlock struct {
 }
 
 func newKeyIndex(b *bolt.Bucket) *keyIndex {
-	return &keyIndex{b: b, blocks: map[string]*keyBlock{}}
+	return &keyIndex{b: b, blocks: map[string]*keyBlock{}, pending: map[string]uint64{}}
 }
 
 // locate returns the block whose range holds key: the one stored under the
 // greatest key <= key, or the first block when key precedes them all.
 func (x *keyIndex) locate(key []byte) (*keyBlock, error) {
+	blk, _, err := x.locateUpper(key)
+	return blk, err
+}
+
+// locateUpper is locate, and the key the next block is stored under (nil
+// for none).
+func (x *keyIndex) locateUpper(key []byte) (*keyBlock, []byte, error) {
 	c := x.b.Cursor()
 	k, v := c.Seek(key)
-	if k == nil {
+	switch {
+	case k == nil:
 		k, v = c.Last()
-	} else if !bytes.Equal(k, key) {
+	case !bytes.Equal(k, key):
 		if pk, pv := c.Prev(); pk != nil {
 			k, v = pk, pv
 		} else {
 			k, v = c.First()
 		}
 	}
+	var upper []byte
+	if k != nil {
+		nk, _ := c.Next()
+		upper = bytes.Clone(nk)
+	}
 	if k == nil {
-		return x.fresh, nil
+		return x.fresh, nil, nil
 	}
 	if blk := x.blocks[string(k)]; blk != nil {
-		return blk, nil
+		return blk, upper, nil
 	}
 	entries, err := decodeKeyBlock(v)
 	if err != nil {
-		return nil, fmt.Errorf("key block %q: %w", k, err)
+		return nil, nil, fmt.Errorf("key block %q: %w", k, err)
 	}
 	blk := &keyBlock{stored: string(k), entries: entries}
 	x.blocks[blk.stored] = blk
-	return blk, nil
+	return blk, upper, nil
 }
 
 // Get returns the value of key.
 func (x *keyIndex) Get(key []byte) (uint64, bool, error) {
+	if v, ok := x.pending[string(key)]; ok {
+		return v, true, nil
+	}
 	blk, err := x.locate(key)
 	if err != nil || blk == nil {
 		return 0, false, err
@@ -90,39 +109,42 @@ func (x *keyIndex) Get(key []byte) (uint64, bool, error) {
 	return blk.entries[i].val, true, nil
 }
 
-// Put sets key to val; it is written by flush.
+// Put sets key to val; flush writes it.
 func (x *keyIndex) Put(key []byte, val uint64) error {
-	blk, err := x.locate(key)
-	if err != nil {
-		return err
-	}
-	if blk == nil {
-		blk = &keyBlock{}
-		x.fresh = blk
-	}
-	i, ok := slices.BinarySearchFunc(blk.entries, key, func(e kv, k []byte) int { return bytes.Compare(e.key, k) })
-	if ok {
-		blk.entries[i].val = val
-	} else {
-		blk.entries = slices.Insert(blk.entries, i, kv{key: bytes.Clone(key), val: val})
-	}
-	blk.dirty = true
+	x.pending[string(key)] = val
 	return nil
 }
 
-// flush writes the changed blocks, each cut into runs of at most maxBlock
-// bytes, in key order (bbolt appends cheaply, and inserts in order cheaply).
+// flush merges the keys put into their blocks and writes every changed
+// block, cut into runs of at most maxBlock bytes, in key order (bbolt
+// appends cheaply, and inserts in order cheaply).
 func (x *keyIndex) flush() error {
+	keys := make([]string, 0, len(x.pending))
+	for k := range x.pending {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	var dirty []*keyBlock
-	for _, blk := range x.blocks {
-		if blk.dirty {
+	for len(keys) > 0 {
+		blk, upper, err := x.locateUpper([]byte(keys[0]))
+		if err != nil {
+			return err
+		}
+		if blk == nil {
+			blk = &keyBlock{}
+			x.fresh = blk
+		}
+		n := len(keys)
+		if upper != nil {
+			n = sort.SearchStrings(keys, string(upper))
+		}
+		blk.entries = merge(blk.entries, keys[:n], x.pending)
+		if !blk.dirty {
+			blk.dirty = true
 			dirty = append(dirty, blk)
 		}
+		keys = keys[n:]
 	}
-	if x.fresh != nil && x.fresh.dirty {
-		dirty = append(dirty, x.fresh)
-	}
-	sort.Slice(dirty, func(i, j int) bool { return bytes.Compare(dirty[i].entries[0].key, dirty[j].entries[0].key) < 0 })
 	for _, blk := range dirty {
 		runs := encodeKeyRuns(blk.entries)
 		if blk.stored != "" && string(runs[0].first) != blk.stored {
@@ -135,11 +157,29 @@ func (x *keyIndex) flush() error {
 				return err
 			}
 		}
-		blk.dirty = false
 	}
 	clear(x.blocks)
+	clear(x.pending)
 	x.fresh = nil
 	return nil
+}
+
+// merge adds the sorted keys (with their values in vals) to the sorted
+// entries; a key already there takes its new value.
+func merge(entries []kv, keys []string, vals map[string]uint64) []kv {
+	out := make([]kv, 0, len(entries)+len(keys))
+	i := 0
+	for _, k := range keys {
+		for i < len(entries) && string(entries[i].key) < k {
+			out = append(out, entries[i])
+			i++
+		}
+		if i < len(entries) && string(entries[i].key) == k {
+			i++
+		}
+		out = append(out, kv{key: []byte(k), val: vals[k]})
+	}
+	return append(out, entries[i:]...)
 }
 
 type keyRun struct {
