@@ -24,7 +24,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Import streaming: lines go to the commit loop in chunks, and the stream
+// Import streaming: lines go to the group commit in chunks, and the stream
 // keeps being read while earlier chunks commit. The errors an answer lists
 // are bounded by grpcx.ErrorBudget; `rejected` still counts every line.
 const (
