@@ -3,7 +3,9 @@ package ingest
 import (
 	"math"
 	"math/big"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,5 +189,29 @@ func TestRefundWindowAfterTheSessionEnded(t *testing.T) {
 	r.EventTime = r.EventTime.Add(time.Nanosecond)
 	if got := reasonOf(checkSession(ses, r, r.EventTime)); got != ReasonEventOutsideSession.String() {
 		t.Fatalf("a refund past a year after the end: %q, want %s", got, ReasonEventOutsideSession)
+	}
+}
+
+// TestNamesAreCheckedAsTheirPattern: the hand-written checks of session
+// and product names accept exactly what their patterns accept.
+func TestNamesAreCheckedAsTheirPattern(t *testing.T) {
+	sessionRE := regexp.MustCompile(`^sessions/[a-z][a-z0-9-]{0,62}$`)
+	productRE := regexp.MustCompile(`^members/[a-z][a-z0-9-]{0,62}/products/[a-z][a-z0-9-]{0,62}$`)
+	id63 := "a" + strings.Repeat("b", 62)
+	ids := []string{"", "a", "a-", "a1", "1a", "-a", "A", "ab/c", "a b", "é", id63, id63 + "c", "x.y"}
+	for _, a := range ids {
+		for _, name := range []string{"sessions/" + a, "session/" + a, "sessions/" + a + "/", "xsessions/" + a} {
+			if got, want := ValidSessionName(name), sessionRE.MatchString(name); got != want {
+				t.Errorf("ValidSessionName(%q) = %v, the pattern says %v", name, got, want)
+			}
+		}
+		for _, b := range ids {
+			for _, name := range []string{"members/" + a + "/products/" + b, "members/" + a + "/product/" + b,
+				"members/" + a + "/products/" + b + "/products/c", "members/" + a + "/products/"} {
+				if got, want := validProductName(name), productRE.MatchString(name); got != want {
+					t.Errorf("validProductName(%q) = %v, the pattern says %v", name, got, want)
+				}
+			}
+		}
 	}
 }

@@ -83,17 +83,29 @@ func (s *Store) IndexSales(max int) (done bool, err error) {
 
 // indexed reports whether the listing indexes cover every committed sale.
 func (s *Store) indexed() (bool, error) {
-	var ok bool
+	lag, err := s.lag()
+	return lag == 0, err
+}
+
+// lag is the number of committed sales the listing indexes do not cover.
+func (s *Store) lag() (uint64, error) {
+	var lag uint64
 	err := s.db.View(func(btx *bolt.Tx) error {
 		var through uint64
 		if v := btx.Bucket(bucketListing).Get(throughKey); v != nil {
 			through = binary.BigEndian.Uint64(v)
 		}
-		ok = btx.Bucket(bucketSaleBlocks).Sequence() <= through
+		if seq := btx.Bucket(bucketSaleBlocks).Sequence(); seq > through {
+			lag = seq - through
+		}
 		return nil
 	})
-	return ok, err
+	return lag, err
 }
+
+// maxLag is how far the listing indexes may fall behind a busy ingestion
+// before the indexer runs anyway.
+const maxLag = 2_000_000
 
 // indexBatch bounds one indexing transaction.
 const indexBatch = 200000
@@ -113,7 +125,11 @@ func (s *Store) SyncIndexes() error {
 }
 
 // RunIndexer keeps the listing indexes close behind ingestion until stop
-// is closed.
+// is closed: it catches up once no write committed for a tick, or when
+// they fall maxLag sales behind. During a bulk import it thus indexes
+// millions of sales at a time, which costs a fraction of indexing every
+// commit's, and leaves the import the CPU; a listing never waits for it
+// (it syncs first, see ingest.Repo).
 func (s *Store) RunIndexer(stop <-chan struct{}, every time.Duration, log func(error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -122,6 +138,11 @@ func (s *Store) RunIndexer(stop <-chan struct{}, every time.Duration, log func(e
 		case <-stop:
 			return
 		case <-t.C:
+			if time.Since(time.Unix(0, s.lastWrite.Load())) < every {
+				if lag, err := s.lag(); err != nil || lag < maxLag {
+					continue
+				}
+			}
 			if err := s.SyncIndexes(); err != nil {
 				log(err)
 			}

@@ -5,8 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
-	"sort"
-
+	
 	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
@@ -28,8 +27,10 @@ type keyIndex struct {
 	blocks map[string]*keyBlock // by the key they are stored under
 	// fresh is the one block of a bucket that had none.
 	fresh *keyBlock
-	// pending are the keys put since the last flush.
-	pending map[string]uint64
+	// pending are the keys put since the last flush, in key order while
+	// sorted is true (the callers put them in order).
+	pending []kv
+	sorted  bool
 }
 
 // maxBlock bounds a KeyBlock's encoding, so that a block, its key (up to
@@ -48,7 +49,7 @@ type keyBlock struct {
 }
 
 func newKeyIndex(b *bolt.Bucket) *keyIndex {
-	return &keyIndex{b: b, blocks: map[string]*keyBlock{}, pending: map[string]uint64{}}
+	return &keyIndex{b: b, blocks: map[string]*keyBlock{}, sorted: true}
 }
 
 // locate returns the block whose range holds key: the one stored under the
@@ -95,8 +96,9 @@ func (x *keyIndex) locateUpper(key []byte) (*keyBlock, []byte, error) {
 
 // Get returns the value of key.
 func (x *keyIndex) Get(key []byte) (uint64, bool, error) {
-	if v, ok := x.pending[string(key)]; ok {
-		return v, true, nil
+	x.sortPending()
+	if i, ok := slices.BinarySearchFunc(x.pending, key, func(e kv, k []byte) int { return bytes.Compare(e.key, k) }); ok {
+		return x.pending[i].val, true, nil
 	}
 	blk, err := x.locate(key)
 	if err != nil || blk == nil {
@@ -109,24 +111,41 @@ func (x *keyIndex) Get(key []byte) (uint64, bool, error) {
 	return blk.entries[i].val, true, nil
 }
 
-// Put sets key to val; flush writes it.
+// Put sets key to val; flush writes it. Keys put in order cost least.
 func (x *keyIndex) Put(key []byte, val uint64) error {
-	x.pending[string(key)] = val
+	if n := len(x.pending); n > 0 && bytes.Compare(key, x.pending[n-1].key) <= 0 {
+		x.sorted = false
+	}
+	x.pending = append(x.pending, kv{key: bytes.Clone(key), val: val})
 	return nil
+}
+
+// sortPending puts the pending keys in order; of a key put twice, the
+// last value stays.
+func (x *keyIndex) sortPending() {
+	if x.sorted {
+		return
+	}
+	slices.SortStableFunc(x.pending, func(a, b kv) int { return bytes.Compare(a.key, b.key) })
+	out := x.pending[:0]
+	for i, e := range x.pending {
+		if i+1 < len(x.pending) && bytes.Equal(e.key, x.pending[i+1].key) {
+			continue
+		}
+		out = append(out, e)
+	}
+	x.pending, x.sorted = out, true
 }
 
 // flush merges the keys put into their blocks and writes every changed
 // block, cut into runs of at most maxBlock bytes, in key order (bbolt
 // appends cheaply, and inserts in order cheaply).
 func (x *keyIndex) flush() error {
-	keys := make([]string, 0, len(x.pending))
-	for k := range x.pending {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	x.sortPending()
+	keys := x.pending
 	var dirty []*keyBlock
 	for len(keys) > 0 {
-		blk, upper, err := x.locateUpper([]byte(keys[0]))
+		blk, upper, err := x.locateUpper(keys[0].key)
 		if err != nil {
 			return err
 		}
@@ -136,9 +155,9 @@ func (x *keyIndex) flush() error {
 		}
 		n := len(keys)
 		if upper != nil {
-			n = sort.SearchStrings(keys, string(upper))
+			n, _ = slices.BinarySearchFunc(keys, upper, func(e kv, k []byte) int { return bytes.Compare(e.key, k) })
 		}
-		blk.entries = merge(blk.entries, keys[:n], x.pending)
+		blk.entries = merge(blk.entries, keys[:n])
 		if !blk.dirty {
 			blk.dirty = true
 			dirty = append(dirty, blk)
@@ -159,25 +178,31 @@ func (x *keyIndex) flush() error {
 		}
 	}
 	clear(x.blocks)
-	clear(x.pending)
+	x.pending, x.sorted = nil, true
 	x.fresh = nil
 	return nil
 }
 
-// merge adds the sorted keys (with their values in vals) to the sorted
-// entries; a key already there takes its new value.
-func merge(entries []kv, keys []string, vals map[string]uint64) []kv {
+// merge adds the sorted keys to the sorted entries; a key already there
+// takes its new value.
+func merge(entries, keys []kv) []kv {
+	if len(entries) == 0 {
+		return slices.Clone(keys)
+	}
+	if bytes.Compare(keys[0].key, entries[len(entries)-1].key) > 0 {
+		return append(entries, keys...)
+	}
 	out := make([]kv, 0, len(entries)+len(keys))
 	i := 0
 	for _, k := range keys {
-		for i < len(entries) && string(entries[i].key) < k {
+		for i < len(entries) && bytes.Compare(entries[i].key, k.key) < 0 {
 			out = append(out, entries[i])
 			i++
 		}
-		if i < len(entries) && string(entries[i].key) == k {
+		if i < len(entries) && bytes.Equal(entries[i].key, k.key) {
 			i++
 		}
-		out = append(out, kv{key: []byte(k), val: vals[k]})
+		out = append(out, k)
 	}
 	return append(out, entries[i:]...)
 }
@@ -227,9 +252,28 @@ func decodeKeyBlock(v []byte) ([]kv, error) {
 		return nil, err
 	}
 	b := kb.GetEntries()
+	// One arena for every key of the block, sized by a first pass: two
+	// allocations, not one a key.
+	size := 0
+	for r := b; len(r) > 0; {
+		shared, n1 := binary.Uvarint(r)
+		if n1 <= 0 {
+			return nil, errCorrupt
+		}
+		rest, n2 := binary.Uvarint(r[n1:])
+		if n2 <= 0 || rest > uint64(len(r)-n1-n2) {
+			return nil, errCorrupt
+		}
+		r = r[n1+n2+int(rest):]
+		_, n3 := binary.Uvarint(r)
+		if n3 <= 0 || shared > 1<<20 {
+			return nil, errCorrupt
+		}
+		r = r[n3:]
+		size += int(shared + rest)
+	}
 	out := make([]kv, 0, kb.GetCount())
-	// One arena for every key of the block: two allocations, not one a key.
-	arena := make([]byte, 0, len(b)*3)
+	arena := make([]byte, 0, size)
 	var prev []byte
 	for len(b) > 0 {
 		shared, n1 := binary.Uvarint(b)

@@ -67,6 +67,8 @@ type saleLog struct {
 	b *bolt.Bucket
 	// blocks decoded in this transaction, by first id.
 	blocks map[uint64]*storev1.SaleBlock
+	// perBlock is how many records the last full block held.
+	perBlock int
 }
 
 func newSaleLog(b *bolt.Bucket) *saleLog {
@@ -132,40 +134,61 @@ func (l *saleLog) append(first uint64, currency string, recs []*storev1.Sale, ba
 	return l.write(tail)
 }
 
-// write stores b, cut into blocks that each fit maxSaleBlock.
+// write stores b, cut into blocks that each fit maxSaleBlock: runs of
+// records are packed one block at a time, the number per block guessed
+// from the last one packed.
 func (l *saleLog) write(b *storev1.SaleBlock) error {
-	for {
-		v, err := packBlock(b)
-		if err != nil {
-			return err
-		}
-		if len(v) <= maxSaleBlock || len(b.Sales) == 1 {
-			delete(l.blocks, b.GetFirstId())
-			return l.b.Put(u64(b.GetFirstId()), v)
-		}
-		// Too big: keep the share that should fit, a little less, and
-		// go on with the rest as a block of its own.
-		n := max(1, min(len(b.Sales)-1, len(b.Sales)*maxSaleBlock*95/100/len(v)))
-		for {
-			head := &storev1.SaleBlock{FirstId: b.GetFirstId(), Currency: b.GetCurrency(), BaseSeconds: b.GetBaseSeconds(), Sales: b.Sales[:n]}
+	recs, first, base := b.Sales, b.GetFirstId(), b.GetBaseSeconds()
+	if l.perBlock == 0 {
+		l.perBlock = 128
+	}
+	for len(recs) > 0 {
+		n := min(l.perBlock, len(recs))
+		var v []byte
+		for grew := false; ; {
+			head := &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n]}
 			hv, err := packBlock(head)
 			if err != nil {
 				return err
 			}
-			if len(hv) <= maxSaleBlock || n == 1 {
-				delete(l.blocks, head.GetFirstId())
-				if err := l.b.Put(u64(head.GetFirstId()), hv); err != nil {
-					return err
-				}
+			if len(hv) > maxSaleBlock && n > 1 {
+				// Too big: keep the share that should fit, a little less.
+				n = max(1, min(n-1, n*maxSaleBlock*95/100/len(hv)))
+				grew = true
+				continue
+			}
+			v = hv
+			if grew || n == len(recs) || len(hv) >= maxSaleBlock*85/100 {
 				break
 			}
-			n = max(1, n*9/10)
+			// Room left and records left: try once with more.
+			grew = true
+			more := min(len(recs), max(n+1, n*maxSaleBlock*92/100/len(hv)))
+			head.Sales = recs[:more]
+			mv, err := packBlock(head)
+			if err != nil {
+				return err
+			}
+			if len(mv) <= maxSaleBlock {
+				v, n = mv, more
+			}
+			break
 		}
-		rest := b.Sales[n:]
-		base := rest[0].GetEventSeconds() + b.GetBaseSeconds()
-		rebase(rest, b.GetBaseSeconds(), base)
-		b = &storev1.SaleBlock{FirstId: b.GetFirstId() + uint64(n), Currency: b.GetCurrency(), BaseSeconds: base, Sales: rest}
+		delete(l.blocks, first)
+		if err := l.b.Put(u64(first), v); err != nil {
+			return err
+		}
+		if n < len(recs) {
+			l.perBlock = n
+		}
+		recs, first = recs[n:], first+uint64(n)
+		if len(recs) > 0 {
+			next := recs[0].GetEventSeconds() + base
+			rebase(recs, base, next)
+			base = next
+		}
 	}
+	return nil
 }
 
 // rebase makes the relative times of recs, relative to from, relative to to.

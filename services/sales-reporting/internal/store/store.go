@@ -17,6 +17,9 @@
 package store
 
 import (
+	"sync/atomic"
+	"time"
+
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	bolt "go.etcd.io/bbolt"
@@ -26,6 +29,9 @@ import (
 type Store struct {
 	db   *bolt.DB
 	dict *dict
+	// lastWrite is when the last write transaction committed (UnixNano):
+	// the indexer waits for a pause in ingestion.
+	lastWrite atomic.Int64
 }
 
 // Open opens (creating, or migrating) the file.
@@ -67,6 +73,7 @@ func (s *Store) Update(fn func(ingest.Tx) error) error {
 	if err == nil && pending != nil {
 		s.dict.commit(pending)
 	}
+	s.lastWrite.Store(time.Now().UnixNano())
 	return err
 }
 
