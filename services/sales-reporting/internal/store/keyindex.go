@@ -31,6 +31,10 @@ type keyIndex struct {
 	// sorted is true (the callers put them in order).
 	pending []kv
 	sorted  bool
+	// last is the block the last lookup found, and where its range ends
+	// (lastUpper, nil for none): lookups of nearby keys skip the seek.
+	last      *keyBlock
+	lastUpper []byte
 }
 
 // maxBlock bounds a KeyBlock's encoding, so that a block, its key (up to
@@ -62,6 +66,9 @@ func (x *keyIndex) locate(key []byte) (*keyBlock, error) {
 // locateUpper is locate, and the key the next block is stored under (nil
 // for none).
 func (x *keyIndex) locateUpper(key []byte) (*keyBlock, []byte, error) {
+	if l := x.last; l != nil && l.stored <= string(key) && (x.lastUpper == nil || bytes.Compare(key, x.lastUpper) < 0) {
+		return l, x.lastUpper, nil
+	}
 	c := x.b.Cursor()
 	k, v := c.Seek(key)
 	switch {
@@ -83,6 +90,7 @@ func (x *keyIndex) locateUpper(key []byte) (*keyBlock, []byte, error) {
 		return x.fresh, nil, nil
 	}
 	if blk := x.blocks[string(k)]; blk != nil {
+		x.last, x.lastUpper = blk, upper
 		return blk, upper, nil
 	}
 	entries, err := decodeKeyBlock(v)
@@ -91,6 +99,7 @@ func (x *keyIndex) locateUpper(key []byte) (*keyBlock, []byte, error) {
 	}
 	blk := &keyBlock{stored: string(k), entries: entries}
 	x.blocks[blk.stored] = blk
+	x.last, x.lastUpper = blk, upper
 	return blk, upper, nil
 }
 
@@ -179,7 +188,7 @@ func (x *keyIndex) flush() error {
 	}
 	clear(x.blocks)
 	x.pending, x.sorted = nil, true
-	x.fresh = nil
+	x.fresh, x.last, x.lastUpper = nil, nil, nil
 	return nil
 }
 
