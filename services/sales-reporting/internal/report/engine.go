@@ -209,6 +209,7 @@ type Engine struct {
 	smixed     []bool
 	// dataThrough is the newest event time of any sale held.
 	dataThrough time.Time
+	memo        attrMemo
 }
 
 // New makes an empty engine for the alliance time zone loc (Asia/Shanghai by
@@ -265,7 +266,17 @@ func (e *Engine) merge(c *Cell) {
 	if c.empty() {
 		return
 	}
-	sid, ok := e.sessIDs[c.Session]
+	// Consecutive cells are mostly of one session (Load reads them in
+	// session order, a batch of Apply holds a session's lines together):
+	// the last one's ids are reused when the names are the same.
+	m := &e.memo
+	var sid int32
+	var ok bool
+	if m.valid && c.Session == m.session {
+		sid, ok = m.sid, true
+	} else {
+		sid, ok = e.sessIDs[c.Session]
+	}
 	if !ok {
 		sid = int32(len(e.sessions))
 		e.sessIDs[c.Session] = sid
@@ -278,7 +289,14 @@ func (e *Engine) merge(c *Cell) {
 	}
 	dd := bucket(&e.byDay, e.dayOf, c.Day)
 	add := sums{orders: c.Orders, units: c.Units, gross: c.Gross, refunds: c.Refunds}
-	key := cellKey{sid, e.products.id(c.Product), c.Day}
+	var pid int32
+	if m.valid && c.Product == m.product {
+		pid = m.pid
+	} else {
+		pid = e.products.id(c.Product)
+	}
+	m.valid, m.session, m.sid, m.product, m.pid = true, c.Session, sid, c.Product, pid
+	key := cellKey{sid, pid, c.Day}
 	var sa, pa int32
 	month := monthStart(c.Day)
 	md := bucket(&e.byMonth, e.monthOf, month)
@@ -286,7 +304,7 @@ func (e *Engine) merge(c *Cell) {
 		dd.cells[i].add(&add)
 		sa, pa = dd.cells[i].sattr, dd.cells[i].pattr
 	} else {
-		sa, pa = e.sessionAttr(&c.Attr), e.productAttr(&c.Attr)
+		sa, pa = e.sessionAttrMemo(&c.Attr), e.productAttrMemo(&c.Attr)
 		e.cells[key] = int32(len(dd.cells))
 		dd.cells = append(dd.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}})
 		e.noteSattr(sid, sa)
@@ -513,6 +531,38 @@ func bucket(list *[]*dayData, index map[Day]*dayData, d Day) *dayData {
 	i, _ := slices.BinarySearchFunc(*list, d, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
 	*list = slices.Insert(*list, i, dd)
 	return dd
+}
+
+// attrMemo remembers the ids of the last names and attributions merge met.
+type attrMemo struct {
+	valid            bool
+	session, product string
+	sid, pid         int32
+	sattr            sessionAttr
+	sa               int32
+	pattr            productAttr
+	pa               int32
+	haveS, haveP     bool
+}
+
+func (e *Engine) sessionAttrMemo(a *Attribution) int32 {
+	k := sessionAttr{a.Host, a.Agency, a.Base, a.District, a.Platform}
+	if m := &e.memo; m.haveS && m.sattr == k {
+		return m.sa
+	}
+	id := e.sessionAttr(a)
+	e.memo.sattr, e.memo.sa, e.memo.haveS = k, id, true
+	return id
+}
+
+func (e *Engine) productAttrMemo(a *Attribution) int32 {
+	k := productAttr{a.Merchant, a.Category, a.OriginDistrict}
+	if m := &e.memo; m.haveP && m.pattr == k {
+		return m.pa
+	}
+	id := e.productAttr(a)
+	e.memo.pattr, e.memo.pa, e.memo.haveP = k, id, true
+	return id
 }
 
 func (e *Engine) sessionAttr(a *Attribution) int32 {

@@ -121,11 +121,12 @@ func (x *keyIndex) Get(key []byte) (uint64, bool, error) {
 }
 
 // Put sets key to val; flush writes it. Keys put in order cost least.
+// The index keeps key: the caller must not change it.
 func (x *keyIndex) Put(key []byte, val uint64) error {
 	if n := len(x.pending); n > 0 && bytes.Compare(key, x.pending[n-1].key) <= 0 {
 		x.sorted = false
 	}
-	x.pending = append(x.pending, kv{key: bytes.Clone(key), val: val})
+	x.pending = append(x.pending, kv{key: key, val: val})
 	return nil
 }
 
