@@ -340,13 +340,13 @@ type walker struct {
 	// rowMask and totMask pick crec.pp for the rows and for the total.
 	rowMask, totMask int
 	periodOf         []int32
-	n2         int64
-	perPeriod  int64
-	dense      []int32 // slot index + 1, 0 for none
-	sparse     map[int64]int32
-	seen       []bool
-	sc         *scratch // only for mixed records
-	sessions   int64
+	n2               int64
+	perPeriod        int64
+	dense            []int32 // slot index + 1, 0 for none
+	sparse           map[int64]int32
+	seen             []bool
+	sc               *scratch // only for mixed records
+	sessions         int64
 }
 
 // walk counts the records of the buckets (days or months) of list that

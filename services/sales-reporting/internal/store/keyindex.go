@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
-	
+
 	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"

@@ -479,5 +479,3 @@ func duckLoad(rowsCSV, path string) (float64, float64, error) {
 	}
 	return rate, float64(fi.Size()) / float64(len(rows)), nil
 }
-
-
