@@ -225,8 +225,7 @@ type Sale struct {
 	Quantity int64  `protobuf:"varint,4,opt,name=quantity,proto3" json:"quantity,omitempty"`
 	// Minor units of the currency, positive for refunds too.
 	Amount int64 `protobuf:"varint,5,opt,name=amount,proto3" json:"amount,omitempty"`
-	// Empty: the platform of the session's record (the ingestion rules make
-	// a sale's platform its session's).
+	// The platform's enum name without prefix, e.g. DOUYIN.
 	Platform   string `protobuf:"bytes,6,opt,name=platform,proto3" json:"platform,omitempty"`
 	ExternalId string `protobuf:"bytes,7,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
 	// REFUND only: the external_id of the refunded order.
