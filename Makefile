@@ -180,7 +180,7 @@ bench-peers: services ghz $(BENCH_CMD) ## Side by side with PostgreSQL COPY, Duc
 
 REPLAY_DIR := data/replay-2020
 
-replay-2020: services ## Load the synthetic Chongqing 2020 (184,000 sessions, ~10 billion yuan) into data/replay-2020 (about 11 GB) and check the overview.
+replay-2020: services ## Load the synthetic Chongqing 2020 (184,000 sessions, ~10 billion yuan) into data/replay-2020 (about 1.8 GB) and check the overview.
 	@$(GO) build -o $(BIN)/alliance-replay ./services/suite/cmd/alliance-replay
 	rm -rf $(REPLAY_DIR)
 	$(BIN)/alliance-replay -start -bin $(BIN) -data-dir $(REPLAY_DIR) $(REPLAY_FLAGS)
