@@ -21,7 +21,8 @@ import (
 // Domain names this service in ErrorInfo.
 const Domain = "session.alliance"
 
-// State of a session. ENDED and CANCELLED are terminal.
+// State of a session; the numbers are alliance.session.v1.SessionState's.
+// ENDED, CANCELLED, DECLINED and NO_SHOW are terminal.
 type State int
 
 const (
@@ -30,20 +31,33 @@ const (
 	StateLive
 	StateEnded
 	StateCancelled
+	StatePendingApproval
+	StateDeclined
+	StateNoShow
 )
 
+// LastState is the largest state number.
+const LastState = StateNoShow
+
 func (s State) String() string {
-	if s < 0 || s > StateCancelled {
+	if s < 0 || s > LastState {
 		return "UNKNOWN"
 	}
-	return [...]string{"UNSPECIFIED", "SCHEDULED", "LIVE", "ENDED", "CANCELLED"}[s]
+	return [...]string{"UNSPECIFIED", "SCHEDULED", "LIVE", "ENDED", "CANCELLED", "PENDING_APPROVAL", "DECLINED", "NO_SHOW"}[s]
 }
 
 // Blocks reports whether a session in this state holds its host and studio
-// against a new booking. Only SCHEDULED and LIVE sessions do: cancelling
-// frees the slot, and an ended session is history (which only imported
-// history must respect, see Clash).
-func (s State) Blocks() bool { return s == StateScheduled || s == StateLive }
+// against a new booking: SCHEDULED and LIVE sessions, and requests that
+// wait for approval. Cancelling, declining and a no-show free the slot,
+// and an ended session is history (which only imported history must
+// respect, see Clash).
+func (s State) Blocks() bool {
+	return s == StateScheduled || s == StateLive || s == StatePendingApproval
+}
+
+// confirmed reports whether a session in this state holds its slot for
+// sure: what an approval must not collide with (see holds).
+func (s State) confirmed() bool { return s == StateScheduled || s == StateLive }
 
 // Platform a session airs on; the numbers follow alliance.type.v1.Platform.
 type Platform int
@@ -53,23 +67,29 @@ const PlatformOther Platform = 7
 
 // Session is one booking of a host into a studio.
 type Session struct {
-	ID             string    `json:"id"`
-	Title          string    `json:"title"`
-	Host           string    `json:"host"`   // members/{host}
-	Studio         string    `json:"studio"` // members/{base}/studios/{studio}
-	Merchants      []string  `json:"merchants,omitempty"`
-	Products       []string  `json:"products,omitempty"`
-	Platform       Platform  `json:"platform"`
-	PlatformRoomID string    `json:"platform_room_id,omitempty"`
-	Start          time.Time `json:"start"`
-	End            time.Time `json:"end"`
-	State          State     `json:"state"`
-	ActualStart    time.Time `json:"actual_start,omitzero"`
-	ActualEnd      time.Time `json:"actual_end,omitzero"`
-	CancelReason   string    `json:"cancel_reason,omitempty"`
-	CreateTime     time.Time `json:"create_time"`
-	UpdateTime     time.Time `json:"update_time"`
-	Revision       uint64    `json:"revision"`
+	ID             string
+	Title          string
+	Host           string // members/{host}
+	Studio         string // members/{base}/studios/{studio}
+	Merchants      []string
+	Products       []string
+	Platform       Platform
+	PlatformRoomID string
+	Start          time.Time
+	End            time.Time
+	State          State
+	ActualStart    time.Time
+	ActualEnd      time.Time
+	CancelReason   string
+	DeclineReason  string
+	// Agency is the members/{agency} that managed the host when the
+	// session was booked, or "": the agency's quota counts it.
+	Agency string
+	// Series is the id of the series the session is an occurrence of, or "".
+	Series     string
+	CreateTime time.Time
+	UpdateTime time.Time
+	Revision   uint64
 }
 
 // Name is sessions/{id}.
