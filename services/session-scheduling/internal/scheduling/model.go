@@ -5,10 +5,17 @@
 // the rpc package maps the API onto Service.
 //
 // Where each kind of rule lives: rules.go (the limits, a session's own
-// fields, the member rules of a booking, double booking), authz.go (who
-// may book and change what), lifecycle.go (update and the state moves),
-// import.go (imported history), slots.go (free slots), reasons.go (the
-// reasons of its faults).
+// fields, the member rules of a booking, double booking), admit.go (what
+// a booking's write transaction checks: the studio's rules of time, double
+// booking, the quotas), policy.go (a studio's policy: opening hours,
+// blackouts, notice and advance, its bounds), policies.go (reading and
+// changing a policy; blackouts over bookings), authz.go (who may book,
+// change, approve and set a policy; who waits for approval), lifecycle.go
+// (update, the state moves, approval), noshow.go (no-shows and requests
+// that lapse, the sweep, and the transactions every rule runs in),
+// series.go (recurring series), slots.go (bookable slots), utilisation.go
+// (a studio's use), import.go (imported history), reasons.go (the reasons
+// of its faults).
 package scheduling
 
 import (

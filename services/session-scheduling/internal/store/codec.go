@@ -93,3 +93,108 @@ func duration(d time.Duration) *durationpb.Duration {
 	}
 	return durationpb.New(d)
 }
+
+// Days are stored as the API numbers them: Monday 1 ... Sunday 7.
+func dayNumber(d time.Weekday) int32 {
+	if d == time.Sunday {
+		return 7
+	}
+	return int32(d)
+}
+
+func weekday(n int32) time.Weekday { return time.Weekday(n % 7) }
+
+func policyRecord(p *scheduling.Policy) *storev1.StudioPolicy {
+	r := &storev1.StudioPolicy{
+		MinNotice:           duration(p.MinNotice),
+		MaxAdvance:          duration(p.MaxAdvance),
+		HostWeeklyHours:     int32(p.HostWeeklyHours),
+		AgencyDailySessions: int32(p.AgencyDailySessions),
+		RequiresApproval:    p.RequiresApproval,
+		NoShowGrace:         duration(p.NoShowGrace),
+		UpdateTime:          stamp(p.UpdateTime),
+		Revision:            p.Revision,
+	}
+	if p.Buffer != nil {
+		r.ChangeoverBuffer = durationpb.New(*p.Buffer) // present even when 0: back to back
+	}
+	for _, o := range p.OpeningHours {
+		r.OpeningHours = append(r.OpeningHours, &storev1.OpeningHours{DayOfWeek: dayNumber(o.Day), OpenMinute: int32(o.Open), CloseMinute: int32(o.Close)})
+	}
+	for _, b := range p.Blackouts {
+		r.Blackouts = append(r.Blackouts, &storev1.Blackout{StartTime: stamp(b.Start), EndTime: stamp(b.End), Reason: b.Reason})
+	}
+	return r
+}
+
+func decodePolicy(studio string, raw []byte) (*scheduling.Policy, error) {
+	r := new(storev1.StudioPolicy)
+	if err := proto.Unmarshal(raw, r); err != nil {
+		return nil, fmt.Errorf("policy of %q: %w", studio, err)
+	}
+	p := &scheduling.Policy{
+		Studio:              studio,
+		MinNotice:           r.GetMinNotice().AsDuration(),
+		MaxAdvance:          r.GetMaxAdvance().AsDuration(),
+		HostWeeklyHours:     int(r.GetHostWeeklyHours()),
+		AgencyDailySessions: int(r.GetAgencyDailySessions()),
+		RequiresApproval:    r.GetRequiresApproval(),
+		NoShowGrace:         r.GetNoShowGrace().AsDuration(),
+		UpdateTime:          timeOf(r.GetUpdateTime()),
+		Revision:            r.GetRevision(),
+	}
+	if r.ChangeoverBuffer != nil {
+		b := r.GetChangeoverBuffer().AsDuration()
+		p.Buffer = &b
+	}
+	for _, o := range r.GetOpeningHours() {
+		p.OpeningHours = append(p.OpeningHours, scheduling.OpeningHours{Day: weekday(o.GetDayOfWeek()), Open: int(o.GetOpenMinute()), Close: int(o.GetCloseMinute())})
+	}
+	for _, b := range r.GetBlackouts() {
+		p.Blackouts = append(p.Blackouts, scheduling.Blackout{Start: timeOf(b.GetStartTime()), End: timeOf(b.GetEndTime()), Reason: b.GetReason()})
+	}
+	return p, nil
+}
+
+func seriesRecord(s *scheduling.Series) *storev1.Series {
+	rec := s.Recurrence
+	r := &storev1.Series{
+		Template: sessionRecord(&s.Template),
+		Recurrence: &storev1.Recurrence{Frequency: int32(rec.Frequency), Interval: int32(rec.Interval),
+			Count: int32(rec.Count), UntilDate: rec.UntilDate},
+		SessionIds:   s.SessionIDs,
+		CreateTime:   stamp(s.CreateTime),
+		CancelReason: s.CancelReason,
+	}
+	for _, d := range rec.Days {
+		r.Recurrence.DaysOfWeek = append(r.Recurrence.DaysOfWeek, dayNumber(d))
+	}
+	for _, k := range s.Skipped {
+		r.Skipped = append(r.Skipped, &storev1.Skipped{StartTime: stamp(k.Start), Code: k.Code, Reason: k.Reason, Message: k.Message})
+	}
+	return r
+}
+
+func decodeSeries(id string, raw []byte) (*scheduling.Series, error) {
+	r := new(storev1.Series)
+	if err := proto.Unmarshal(raw, r); err != nil {
+		return nil, fmt.Errorf("series %q: %w", id, err)
+	}
+	rec := r.GetRecurrence()
+	s := &scheduling.Series{
+		ID:       id,
+		Template: *sessionOf("", r.GetTemplate()),
+		Recurrence: scheduling.Recurrence{Frequency: scheduling.Frequency(rec.GetFrequency()), Interval: int(rec.GetInterval()),
+			Count: int(rec.GetCount()), UntilDate: rec.GetUntilDate()},
+		SessionIDs:   r.GetSessionIds(),
+		CreateTime:   timeOf(r.GetCreateTime()),
+		CancelReason: r.GetCancelReason(),
+	}
+	for _, d := range rec.GetDaysOfWeek() {
+		s.Recurrence.Days = append(s.Recurrence.Days, weekday(d))
+	}
+	for _, k := range r.GetSkipped() {
+		s.Skipped = append(s.Skipped, scheduling.Skipped{Start: timeOf(k.GetStartTime()), Code: k.GetCode(), Reason: k.GetReason(), Message: k.GetMessage()})
+	}
+	return s, nil
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
 )
 
 // txn is the domain's Tx over one bbolt transaction. Every method takes
@@ -66,6 +67,8 @@ func (t txn) Sessions(q scheduling.Scan, fn func(*scheduling.Session) bool) erro
 		b, prefix = t.tx.Bucket(bucketByStudio), ownerPrefix(q.Studio)
 	case q.Host != "":
 		b, prefix = t.tx.Bucket(bucketByHost), ownerPrefix(q.Host)
+	case q.Agency != "":
+		b, prefix = t.tx.Bucket(bucketByAgency), ownerPrefix(q.Agency)
 	default:
 		b, prefix = t.tx.Bucket(bucketByStart), nil
 	}
@@ -119,4 +122,41 @@ func (t txn) Request(key string) (string, error) {
 
 func (t txn) PutRequest(key, name string) error {
 	return t.tx.Bucket(bucketRequests).Put([]byte(key), []byte(name))
+}
+
+// Open walks the index of SCHEDULED and PENDING_APPROVAL sessions.
+func (t txn) Open(before time.Time, fn func(*scheduling.Session) bool) error {
+	return t.walk(t.tx.Bucket(bucketOpen), nil, time.Time{}, before, scheduling.Cursor{}, fn)
+}
+
+func (t txn) Policy(studio string) (*scheduling.Policy, error) {
+	raw := t.tx.Bucket(bucketPolicies).Get([]byte(studio))
+	if raw == nil {
+		return nil, nil
+	}
+	return decodePolicy(studio, raw)
+}
+
+func (t txn) PutPolicy(p *scheduling.Policy) error {
+	raw, err := proto.Marshal(policyRecord(p))
+	if err != nil {
+		return err
+	}
+	return t.tx.Bucket(bucketPolicies).Put([]byte(p.Studio), raw)
+}
+
+func (t txn) Series(id string) (*scheduling.Series, error) {
+	raw := t.tx.Bucket(bucketSeries).Get([]byte(id))
+	if raw == nil {
+		return nil, nil
+	}
+	return decodeSeries(id, raw)
+}
+
+func (t txn) PutSeries(s *scheduling.Series) error {
+	raw, err := proto.Marshal(seriesRecord(s))
+	if err != nil {
+		return err
+	}
+	return t.tx.Bucket(bucketSeries).Put([]byte(s.ID), raw)
 }
