@@ -158,11 +158,16 @@ func sweep(svc *scheduling.Service, interval time.Duration, log *slog.Logger) (s
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
-			switch n, err := svc.Sweep(); {
-			case err != nil:
-				log.Warn("no-show sweep failed; the next one tries again", "err", err)
-			case n > 0:
-				log.Info("no-show sweep", "lapsed", n)
+			for more := true; more && ctx.Err() == nil; {
+				var n int
+				var err error
+				switch n, more, err = svc.SweepStep(); {
+				case err != nil:
+					log.Warn("no-show sweep failed; the next one tries again", "err", err)
+				case n > 0:
+					// One line per transaction: what is logged is stored.
+					log.Info("no-show sweep", "lapsed", n, "more", more)
+				}
 			}
 			select {
 			case <-ctx.Done():

@@ -210,33 +210,44 @@ func (svc *Service) settle(ids []string) error {
 // sweepBatch is how many lapses one write transaction (one fsync) stores.
 const sweepBatch = 256
 
-// Sweep stores every lapse that is due, in transactions of sweepBatch,
-// and returns how many it stored. Concurrent sweeps take turns.
+// Sweep stores every lapse that is due, step after step, and returns how
+// many it stored.
 func (svc *Service) Sweep() (int, error) {
-	svc.sweeping.Lock()
-	defer svc.sweeping.Unlock()
 	total := 0
 	for {
-		n := 0
-		err := svc.write(func(w *work) error {
-			var inner error
-			err := w.tx.Open(w.now.Add(time.Nanosecond), func(s *Session) bool {
-				if _, inner = w.current(s); inner != nil {
-					return false
-				}
-				return len(w.due) < sweepBatch
-			})
-			if err != nil {
-				return err
-			}
-			n = len(w.due)
-			return inner
-		})
+		n, more, err := svc.SweepStep()
 		total += n
-		if err != nil || n < sweepBatch {
+		if err != nil || !more {
 			return total, err
 		}
 	}
+}
+
+// SweepStep stores at most sweepBatch lapses that are due, in one write
+// transaction, and says whether more may be due. Concurrent steps take
+// turns; a step a crash cut off stored nothing, and the next one finds
+// its sessions again.
+func (svc *Service) SweepStep() (lapsed int, more bool, err error) {
+	svc.sweeping.Lock()
+	defer svc.sweeping.Unlock()
+	err = svc.write(func(w *work) error {
+		var inner error
+		err := w.tx.Open(w.now.Add(time.Nanosecond), func(s *Session) bool {
+			if _, inner = w.current(s); inner != nil {
+				return false
+			}
+			return len(w.due) < sweepBatch
+		})
+		if err != nil {
+			return err
+		}
+		lapsed = len(w.due)
+		return inner
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return lapsed, lapsed == sweepBatch, nil
 }
 
 // catchUp sweeps when anything is due: before an answer read from
