@@ -1,6 +1,7 @@
 package scheduling
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -77,11 +78,11 @@ func (w *work) checkConflicts(s *Session, p *Policy, approving bool) error {
 	return nil
 }
 
-// quotaHolds reports whether other counts against the quotas s is
-// checked by: another session of the same base that holds or held its
-// slot. A request waiting for approval counts against a booking, not
-// against an approval (as in holds).
-func quotaHolds(s, other *Session, approving bool) bool {
+// quotaHolds reports whether other, as it stands, counts against the
+// quotas s is checked by: another session of the same base that holds or
+// held its slot. A request waiting for approval counts against a
+// booking, not against an approval (as in holds).
+func quotaHolds(s *Session, other Brief, approving bool) bool {
 	if other.ID == s.ID || other.Base() != s.Base() {
 		return false
 	}
@@ -94,20 +95,53 @@ func quotaHolds(s, other *Session, approving bool) bool {
 	return false
 }
 
+// briefs walks q in the index of a host or an agency, each session as it
+// stands: one the index says may have lapsed is read and judged in full
+// (and its lapse stored with the transaction); the rest never are.
+func (w *work) briefs(q Scan, fn func(Brief)) error {
+	var inner error
+	err := w.tx.Briefs(q, func(b Brief) bool {
+		if b.State == StateScheduled || b.State == StatePendingApproval {
+			p, err := w.policy(b.Studio)
+			if err != nil {
+				inner = err
+				return false
+			}
+			if lapse(&Session{State: b.State, Start: b.Start}, p.grace(), w.now) != nil {
+				s, err := w.session(b.ID)
+				if err == nil && s == nil {
+					err = fmt.Errorf("an index names session %q, which is not stored", b.ID)
+				}
+				if err != nil {
+					inner = err
+					return false
+				}
+				b.State = s.State
+			}
+		}
+		fn(b)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return inner
+}
+
 // checkQuotas applies the quotas of s's studio, counted over every studio
 // of its base: the host's planned hours in the ISO week (alliance time
 // zone) in which s starts, and the sessions of the host's agency on the
-// day it starts. Sessions count in the week or day of their start.
+// day it starts. Sessions count in the week or day of their start. They
+// are counted from the indexes' entries, without reading the sessions.
 func (w *work) checkQuotas(s *Session, p *Policy, approving bool) error {
 	zone := w.svc.rules.zone()
 	if p.HostWeeklyHours > 0 {
 		from, to := weekOf(s.Start, zone)
 		var used time.Duration
-		err := w.sessions(Scan{Host: s.Host, From: from, To: to}, func(o *Session) bool {
+		err := w.briefs(Scan{Host: s.Host, From: from, To: to}, func(o Brief) {
 			if quotaHolds(s, o, approving) {
-				used += o.Length()
+				used += o.End.Sub(o.Start)
 			}
-			return true
 		})
 		if err != nil {
 			return err
@@ -125,11 +159,10 @@ func (w *work) checkQuotas(s *Session, p *Policy, approving bool) error {
 	if p.AgencyDailySessions > 0 && s.Agency != "" {
 		from, to := dayOf(s.Start, zone)
 		used := 0
-		err := w.sessions(Scan{Agency: s.Agency, From: from, To: to}, func(o *Session) bool {
+		err := w.briefs(Scan{Agency: s.Agency, From: from, To: to}, func(o Brief) {
 			if quotaHolds(s, o, approving) {
 				used++
 			}
-			return true
 		})
 		if err != nil {
 			return err

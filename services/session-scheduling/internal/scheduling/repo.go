@@ -23,6 +23,20 @@ type Scan struct {
 	After Cursor
 }
 
+// Brief is what the host and agency indexes tell of a session without
+// reading it: enough to count it against a quota.
+type Brief struct {
+	ID, Studio string
+	Start, End time.Time
+	State      State
+}
+
+// Base is the members/{base} of the brief's studio.
+func (b Brief) Base() string {
+	base, _, _ := ParseStudioName(b.Studio)
+	return base
+}
+
 // CountFilter selects sessions for CountSessions. Zero fields are open.
 type CountFilter struct {
 	State State
@@ -41,6 +55,9 @@ type Tx interface {
 	PutSession(s *Session) error
 	// Sessions calls fn in (start, id) order; fn returns false to stop.
 	Sessions(q Scan, fn func(*Session) bool) error
+	// Briefs walks the index of q.Host or q.Agency between q.From and
+	// q.To (both set), in (start, id) order, until fn returns false.
+	Briefs(q Scan, fn func(Brief) bool) error
 	// Longest is the longest planned length of any session ever stored.
 	// The conflict check looks back that far, so it holds even after the
 	// configured maximum was lowered.

@@ -48,15 +48,16 @@ type entry struct {
 // entries is how a session is indexed, in one place.
 func entries(s *scheduling.Session) []entry {
 	state := []byte{byte(s.State)}
+	brief := briefValue(s)
 	out := make([]entry, 0, 8)
 	out = append(out,
 		entry{bucket: bucketByStart, key: indexKey(nil, s.Start, s.ID), val: state},
 		entry{bucket: bucketByStudio, key: indexKey(ownerPrefix(s.Studio), s.Start, s.ID)},
-		entry{bucket: bucketByHost, key: indexKey(ownerPrefix(s.Host), s.Start, s.ID)},
+		entry{bucket: bucketByHost, key: indexKey(ownerPrefix(s.Host), s.Start, s.ID), val: brief},
 		entry{bucket: bucketCountStart, key: cat(state, timeKey(hourOf(s.Start))), count: true},
 	)
 	if s.Agency != "" {
-		out = append(out, entry{bucket: bucketByAgency, key: indexKey(ownerPrefix(s.Agency), s.Start, s.ID)})
+		out = append(out, entry{bucket: bucketByAgency, key: indexKey(ownerPrefix(s.Agency), s.Start, s.ID), val: brief})
 	}
 	switch s.State {
 	case scheduling.StateScheduled, scheduling.StatePendingApproval:
@@ -67,6 +68,27 @@ func entries(s *scheduling.Session) []entry {
 			entry{bucket: bucketCountEnd, key: timeKey(hourOf(s.ActualEnd)), count: true})
 	}
 	return out
+}
+
+// briefValue is the value of a session's entries in the host and agency
+// indexes: state (1 byte), time key of its end, its studio. The quotas
+// count from them without reading a session.
+func briefValue(s *scheduling.Session) []byte {
+	v := make([]byte, 0, 1+timekey.Size+len(s.Studio))
+	return append(timekey.AppendKey(append(v, byte(s.State)), s.End), s.Studio...)
+}
+
+// parseBrief reads an entry of the host or agency index.
+func parseBrief(prefix, k, v []byte) (scheduling.Brief, error) {
+	start, id, err := parseIndexKey(prefix, k)
+	if err != nil || len(v) < 1+timekey.Size {
+		return scheduling.Brief{}, timekey.ErrCorrupt
+	}
+	end, err := timekey.ParseKey(v[1:])
+	if err != nil {
+		return scheduling.Brief{}, err
+	}
+	return scheduling.Brief{ID: id, Studio: string(v[1+timekey.Size:]), Start: start, End: end, State: scheduling.State(v[0])}, nil
 }
 
 // reindex moves the entries and counts of a session from those of its

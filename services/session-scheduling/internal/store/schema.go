@@ -24,8 +24,8 @@ var (
 	bucketSessions   = []byte("sessions")    // session id -> storev1.Session
 	bucketByStart    = []byte("by_start")    // time key(start) session id -> state (1 byte)
 	bucketByStudio   = []byte("by_studio")   // studio 0x00 time key(start) session id -> nil
-	bucketByHost     = []byte("by_host")     // host 0x00 time key(start) session id -> nil
-	bucketByAgency   = []byte("by_agency")   // agency 0x00 time key(start) session id -> nil; sessions booked for an agency's host
+	bucketByHost     = []byte("by_host")     // host 0x00 time key(start) session id -> brief: state (1 byte), time key(end), studio; what a quota counts
+	bucketByAgency   = []byte("by_agency")   // agency 0x00 time key(start) session id -> brief (as by_host); sessions booked for an agency's host
 	bucketByEnd      = []byte("by_end")      // time key(actual end) session id -> state; ENDED sessions only
 	bucketOpen       = []byte("open")        // time key(start) session id -> state; SCHEDULED and PENDING_APPROVAL only: what the no-show sweep reads
 	bucketCountStart = []byte("count_start") // state (1 byte) time key(UTC hour of start) -> uint64 count

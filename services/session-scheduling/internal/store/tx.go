@@ -116,6 +116,33 @@ func (t txn) walk(b *bolt.Bucket, prefix []byte, from, to time.Time, after sched
 	return nil
 }
 
+// Briefs walks the host's or the agency's index as Sessions does, telling
+// each session as its entry does.
+func (t txn) Briefs(q scheduling.Scan, fn func(scheduling.Brief) bool) error {
+	var b *bolt.Bucket
+	var prefix []byte
+	switch {
+	case q.Host != "":
+		b, prefix = t.tx.Bucket(bucketByHost), ownerPrefix(q.Host)
+	case q.Agency != "":
+		b, prefix = t.tx.Bucket(bucketByAgency), ownerPrefix(q.Agency)
+	default:
+		return fmt.Errorf("briefs of a host or an agency only")
+	}
+	c := b.Cursor()
+	upper := cat(prefix, timeKey(q.To))
+	for k, v := c.Seek(cat(prefix, timeKey(q.From))); k != nil && bytes.Compare(k, upper) < 0; k, v = c.Next() {
+		brief, err := parseBrief(prefix, k, v)
+		if err != nil {
+			return fmt.Errorf("session index entry %q: %w", k, err)
+		}
+		if !fn(brief) {
+			return nil
+		}
+	}
+	return nil
+}
+
 func (t txn) Request(key string) (string, error) {
 	return string(t.tx.Bucket(bucketRequests).Get([]byte(key))), nil
 }
