@@ -9,7 +9,6 @@ import (
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
-	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
@@ -79,7 +78,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, err
 	}
 	b.OnClose(st.Close)
-	key, err := boltdb.Secret(st.DB, "page-token")
+	key, err := st.Secret("page-token")
 	if err != nil {
 		return nil, err
 	}

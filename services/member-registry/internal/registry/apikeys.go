@@ -25,13 +25,13 @@ const (
 // person of the alliance's staff, with a role. Only the hash of its secret
 // is kept.
 type APIKey struct {
-	ID          string    `json:"id"`
-	MemberID    string    `json:"member_id"`
-	DisplayName string    `json:"display_name"`
-	Role        Role      `json:"role,omitempty"`
-	Hash        []byte    `json:"hash"`
-	CreateTime  time.Time `json:"create_time"`
-	RevokeTime  time.Time `json:"revoke_time,omitzero"`
+	ID          string
+	MemberID    string
+	DisplayName string
+	Role        Role
+	Hash        []byte
+	CreateTime  time.Time
+	RevokeTime  time.Time
 }
 
 // Revoked reports whether the key was revoked.

@@ -22,32 +22,32 @@ type (
 
 // Studio of a BASE.
 type Studio struct {
-	ID          string `json:"id"`
-	DisplayName string `json:"display_name"`
+	ID          string
+	DisplayName string
 }
 
 // Contact data: shown only to admins and the member itself.
 type Contact struct {
-	Person string `json:"person,omitempty"`
-	Phone  string `json:"phone,omitempty"`
-	Email  string `json:"email,omitempty"`
+	Person string
+	Phone  string
+	Email  string
 }
 
 // Member of the alliance.
 type Member struct {
-	ID          string    `json:"id"`
-	Kind        Kind      `json:"kind"`
-	DisplayName string    `json:"display_name"`
-	District    string    `json:"district"`
-	State       State     `json:"state"`
-	StateReason string    `json:"state_reason,omitempty"`
-	Agency      string    `json:"agency,omitempty"` // members/{agency}
-	Official    bool      `json:"official,omitempty"`
-	Studios     []Studio  `json:"studios,omitempty"`
-	Contact     Contact   `json:"contact"`
-	CreateTime  time.Time `json:"create_time"`
-	UpdateTime  time.Time `json:"update_time"`
-	Revision    uint64    `json:"revision"`
+	ID          string
+	Kind        Kind
+	DisplayName string
+	District    string
+	State       State
+	StateReason string
+	Agency      string // members/{agency}
+	Official    bool
+	Studios     []Studio
+	Contact     Contact
+	CreateTime  time.Time
+	UpdateTime  time.Time
+	Revision    uint64
 }
 
 // Name is the resource name members/{id}.
@@ -76,22 +76,22 @@ const (
 
 // Money in minor units.
 type Money struct {
-	Currency   string `json:"currency"`
-	MinorUnits int64  `json:"minor_units"`
+	Currency   string
+	MinorUnits int64
 }
 
 // Product of a MERCHANT.
 type Product struct {
-	MerchantID     string       `json:"merchant_id"`
-	ID             string       `json:"id"`
-	DisplayName    string       `json:"display_name"`
-	Category       string       `json:"category"`
-	OriginDistrict string       `json:"origin_district"`
-	ListPrice      Money        `json:"list_price"`
-	State          ProductState `json:"state"`
-	CreateTime     time.Time    `json:"create_time"`
-	UpdateTime     time.Time    `json:"update_time"`
-	Revision       uint64       `json:"revision"`
+	MerchantID     string
+	ID             string
+	DisplayName    string
+	Category       string
+	OriginDistrict string
+	ListPrice      Money
+	State          ProductState
+	CreateTime     time.Time
+	UpdateTime     time.Time
+	Revision       uint64
 }
 
 // Name is members/{merchant}/products/{product}.
