@@ -3,6 +3,7 @@ package scheduling
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -79,11 +80,12 @@ func (w *work) checkConflicts(s *Session, p *Policy, approving bool) error {
 }
 
 // quotaHolds reports whether other, as it stands, counts against the
-// quotas s is checked by: another session of the same base that holds or
-// held its slot. A request waiting for approval counts against a
-// booking, not against an approval (as in holds).
-func quotaHolds(s *Session, other Brief, approving bool) bool {
-	if other.ID == s.ID || other.Base() != s.Base() {
+// quotas s is checked by: another session of the same base (its studio
+// begins with inBase, s's base + "/studios/") that holds or held its
+// slot. A request waiting for approval counts against a booking, not
+// against an approval (as in holds).
+func quotaHolds(s *Session, inBase string, other Brief, approving bool) bool {
+	if other.ID == s.ID || !strings.HasPrefix(other.Studio, inBase) {
 		return false
 	}
 	switch other.State {
@@ -96,12 +98,13 @@ func quotaHolds(s *Session, other Brief, approving bool) bool {
 }
 
 // briefs walks q in the index of a host or an agency, each session as it
-// stands: one the index says may have lapsed is read and judged in full
-// (and its lapse stored with the transaction); the rest never are.
+// stands: one the index says may have lapsed (it waits or is booked, and
+// has started) is read and judged in full (and its lapse stored with the
+// transaction); the rest never are, nor are their studios' policies.
 func (w *work) briefs(q Scan, fn func(Brief)) error {
 	var inner error
 	err := w.tx.Briefs(q, func(b Brief) bool {
-		if b.State == StateScheduled || b.State == StatePendingApproval {
+		if (b.State == StateScheduled || b.State == StatePendingApproval) && !w.now.Before(b.Start) {
 			p, err := w.policy(b.Studio)
 			if err != nil {
 				inner = err
@@ -135,11 +138,12 @@ func (w *work) briefs(q Scan, fn func(Brief)) error {
 // are counted from the indexes' entries, without reading the sessions.
 func (w *work) checkQuotas(s *Session, p *Policy, approving bool) error {
 	zone := w.svc.rules.zone()
+	inBase := s.Base() + "/studios/"
 	if p.HostWeeklyHours > 0 {
 		from, to := weekOf(s.Start, zone)
 		var used time.Duration
 		err := w.briefs(Scan{Host: s.Host, From: from, To: to}, func(o Brief) {
-			if quotaHolds(s, o, approving) {
+			if quotaHolds(s, inBase, o, approving) {
 				used += o.End.Sub(o.Start)
 			}
 		})
@@ -160,7 +164,7 @@ func (w *work) checkQuotas(s *Session, p *Policy, approving bool) error {
 		from, to := dayOf(s.Start, zone)
 		used := 0
 		err := w.briefs(Scan{Agency: s.Agency, From: from, To: to}, func(o Brief) {
-			if quotaHolds(s, o, approving) {
+			if quotaHolds(s, inBase, o, approving) {
 				used++
 			}
 		})

@@ -202,3 +202,33 @@ func TestALapseFoundByARefusedBookingIsStoredLater(t *testing.T) {
 		t.Fatalf("sweep: %d, %v; want 1", n, err)
 	}
 }
+
+// The quotas count from the host's and agency's index entries; an entry
+// of a session that has started but was never marked is judged in full,
+// so a missed session stops counting from its lapse on, and that lapse is
+// stored with the booking that found it.
+func TestAMissedSessionNoLongerCountsAgainstTheQuotas(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		policy scheduling.Policy
+	}{
+		{name: "host weekly hours: a NO_SHOW's hours are free again", policy: scheduling.Policy{HostWeeklyHours: 3}},
+		{name: "agency daily sessions: a NO_SHOW no longer takes one of the day's", policy: scheduling.Policy{AgencyDailySessions: 1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.setPolicy(t, s1, c.policy)
+			missed := f.book(t, lasting("members/host", s2, local(0, "10:00"), 2*time.Hour))
+			f.clock.Set(local(0, "10:20")) // past s2's default grace of 15 minutes
+			if got := f.stored(t, missed.ID); got.State != scheduling.StateScheduled {
+				t.Fatalf("before the booking the store has %s", got.State)
+			}
+			if _, err := f.svc.CreateSession(staff, lasting("members/host", s1, local(0, "18:00"), 2*time.Hour), "", ""); err != nil {
+				t.Fatalf("a booking that only the missed session would push over the quota: %v", err)
+			}
+			if got := f.stored(t, missed.ID); got.State != scheduling.StateNoShow {
+				t.Errorf("the booking left the missed session %s in the store, want NO_SHOW", got.State)
+			}
+		})
+	}
+}

@@ -31,12 +31,6 @@ type Brief struct {
 	State      State
 }
 
-// Base is the members/{base} of the brief's studio.
-func (b Brief) Base() string {
-	base, _, _ := ParseStudioName(b.Studio)
-	return base
-}
-
 // CountFilter selects sessions for CountSessions. Zero fields are open.
 type CountFilter struct {
 	State State
