@@ -13,7 +13,7 @@ import (
 )
 
 // testdata/session-v2.db was written by the schema-2 store of main (commit
-// 8eeda7a, JSON records) through its Tx: the seven sessions of v2Sessions,
+// 8eeda7a, JSON records) through its Tx, by testdata/mkfixture: the seven sessions of v2Sessions,
 // in every state of schema 2, with nanosecond times, Chinese text, an
 // interval across a new year and the ends of the time range (1500, 9999),
 // one of the longest length (12h); the request id "session/readme-1"; and
