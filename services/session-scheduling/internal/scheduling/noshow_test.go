@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/members"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 )
 
@@ -230,5 +231,34 @@ func TestAMissedSessionNoLongerCountsAgainstTheQuotas(t *testing.T) {
 				t.Errorf("the booking left the missed session %s in the store, want NO_SHOW", got.State)
 			}
 		})
+	}
+}
+
+// TestTheSweepDeclinesARequestStillPendingAtItsStart: nobody reads it, and
+// the sweep declines it at its start, once, and frees its slot.
+func TestTheSweepDeclinesARequestStillPendingAtItsStart(t *testing.T) {
+	f := newFixture(t)
+	f.setPolicy(t, s1, scheduling.Policy{RequiresApproval: true})
+	start := local(0, "18:00")
+	req := f.bookAs(t, as("members/host", members.Host), lasting("members/host", s1, start, time.Hour))
+	if req.State != scheduling.StatePendingApproval {
+		t.Fatalf("booked %s, want PENDING_APPROVAL", req.State)
+	}
+	f.clock.Set(start.Add(-time.Microsecond))
+	if n, err := f.svc.Sweep(); err != nil || n != 0 {
+		t.Fatalf("a sweep before its start lapsed %d, %v", n, err)
+	}
+	f.clock.Set(start.Add(time.Minute))
+	for i, want := range []int{1, 0} { // once, then never again
+		if n, err := f.svc.Sweep(); err != nil || n != want {
+			t.Fatalf("sweep %d lapsed %d, %v; want %d", i+1, n, err, want)
+		}
+	}
+	got := f.stored(t, req.ID)
+	if got.State != scheduling.StateDeclined || got.DeclineReason == "" || got.Revision != req.Revision+1 || !got.UpdateTime.Equal(start.UTC()) {
+		t.Fatalf("%+v; want DECLINED once, at its start, saying why", got)
+	}
+	if _, err := f.svc.CreateSession(staff, lasting("members/other-host", s1, start.Add(10*time.Minute), 30*time.Minute), "", ""); err != nil {
+		t.Fatalf("the declined request's slot: %v", err)
 	}
 }
