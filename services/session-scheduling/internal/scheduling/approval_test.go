@@ -209,3 +209,36 @@ func TestTwoApprovalsOfRequestsThatMeetOneWins(t *testing.T) {
 		}
 	}
 }
+
+// TestApprovalMeasuresTheNoticeFromTheRequest: the notice and advance an
+// approval checks are those of the slot as it was asked for; a later
+// change that keeps the slot (a new title) does not make the request
+// later, nor does waiting for the base.
+func TestApprovalMeasuresTheNoticeFromTheRequest(t *testing.T) {
+	start := local(0, "18:00")
+	for _, c := range []struct {
+		name    string
+		retitle bool
+	}{
+		{name: "notice: an approval long after the request keeps the request's notice"},
+		{name: "notice: and so does one after the host retitled its request", retitle: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.setPolicy(t, s1, scheduling.Policy{RequiresApproval: true, MinNotice: 12 * time.Hour})
+			f.clock.Set(start.Add(-20 * time.Hour))
+			s := f.request(t, "members/host", start)
+			if c.retitle {
+				f.clock.Set(start.Add(-10 * time.Hour))
+				if _, err := f.svc.UpdateSession(hostKey, scheduling.Session{ID: s.ID, Title: "新标题"}, []string{"title"}, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.clock.Set(start.Add(-9 * time.Hour))
+			got, err := f.svc.ApproveSession(as("members/base", members.Base), s.ID, "")
+			if err != nil || got.State != scheduling.StateScheduled {
+				t.Fatalf("%+v, %v; want SCHEDULED", got, err)
+			}
+		})
+	}
+}

@@ -149,6 +149,9 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 			if err := w.admit(&next, admission{policy: moved, bookedAt: now}); err != nil {
 				return err
 			}
+			if moved {
+				next.Asked = now
+			}
 			next.UpdateTime = now
 			next.Revision++
 			out = &next
@@ -270,7 +273,8 @@ func (svc *Service) CancelSession(ctx context.Context, id, reason, tag string) (
 // no double booking against confirmed sessions, the quotas) is checked in
 // the transaction that approves: of two racing approvals of requests that
 // the rules of today let only one of hold, one wins. The notice and
-// advance are those of the request, measured from when it was made.
+// advance are those of the request, measured from when its slot was
+// asked for (Asked).
 func (svc *Service) ApproveSession(ctx context.Context, id, tag string) (*Session, error) {
 	cur, err := svc.GetSession(id)
 	if err != nil {
@@ -305,7 +309,11 @@ func (svc *Service) ApproveSession(ctx context.Context, id, tag string) (*Sessio
 		}
 		next := *s
 		next.State = StateScheduled
-		if err := w.admit(&next, admission{approving: true, policy: true, bookedAt: s.UpdateTime}); err != nil {
+		asked := s.Asked
+		if asked.IsZero() {
+			asked = s.UpdateTime // not recorded: the last change is the latest it can have been
+		}
+		if err := w.admit(&next, admission{approving: true, policy: true, bookedAt: asked}); err != nil {
 			return err
 		}
 		next.UpdateTime = w.now

@@ -93,7 +93,11 @@ type Session struct {
 	// session was booked, or "": the agency's quota counts it.
 	Agency string
 	// Series is the id of the series the session is an occurrence of, or "".
-	Series     string
+	Series string
+	// Asked is when the session's slot (host, studio, times) was asked
+	// for: its booking, or the update that last moved it. An approval
+	// measures the notice and advance from it. Zero for imported history.
+	Asked      time.Time
 	CreateTime time.Time
 	UpdateTime time.Time
 	Revision   uint64

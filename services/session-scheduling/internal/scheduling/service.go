@@ -133,7 +133,7 @@ func (w *work) book(s *Session, caller Caller, now time.Time) error {
 	if err := w.admit(s, admission{policy: true, bookedAt: now}); err != nil {
 		return err
 	}
-	s.CreateTime, s.UpdateTime, s.Revision = now, now, 1
+	s.Asked, s.CreateTime, s.UpdateTime, s.Revision = now, now, now, 1
 	return w.put(s)
 }
 

@@ -20,7 +20,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 	sess := &scheduling.Session{ID: "s-1", Title: "巴南银针", Host: "members/h", Studio: "members/b/studios/s1",
 		Merchants: []string{"members/m"}, Products: []string{"members/m/products/p"}, Platform: 4, PlatformRoomID: "r-9",
 		Start: t0, End: t0.Add(time.Hour), State: scheduling.StateDeclined, ActualStart: t0.Add(time.Minute), ActualEnd: t0.Add(2 * time.Minute),
-		CancelReason: "c", DeclineReason: "档期已满", Agency: "members/a", Series: "tea", CreateTime: t0, UpdateTime: t0.Add(time.Second), Revision: 7}
+		CancelReason: "c", DeclineReason: "档期已满", Agency: "members/a", Series: "tea", Asked: t0.Add(-time.Hour), CreateTime: t0, UpdateTime: t0.Add(time.Second), Revision: 7}
 	policies := []*scheduling.Policy{
 		{Studio: "members/b/studios/s1",
 			OpeningHours: []scheduling.OpeningHours{{Day: time.Sunday, Open: 0, Close: 1440}, {Day: time.Monday, Open: 600, Close: 1320}},

@@ -58,6 +58,11 @@ type Session struct {
 	// The id of its series, if any.
 	Series        string `protobuf:"bytes,18,opt,name=series,proto3" json:"series,omitempty"`
 	DeclineReason string `protobuf:"bytes,19,opt,name=decline_reason,json=declineReason,proto3" json:"decline_reason,omitempty"`
+	// When its slot (host, studio, times) was last asked for: its booking,
+	// or the update that moved it. An approval measures the studio's
+	// notice and advance from it. Unset for imported sessions and those of
+	// schema 2 and earlier.
+	AskedTime     *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=asked_time,json=askedTime,proto3" json:"asked_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -223,6 +228,13 @@ func (x *Session) GetDeclineReason() string {
 		return x.DeclineReason
 	}
 	return ""
+}
+
+func (x *Session) GetAskedTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AskedTime
+	}
+	return nil
 }
 
 // StudioPolicy is the value of bucket "policies", keyed by the studio's
@@ -714,7 +726,7 @@ var File_alliance_session_store_v1_records_proto protoreflect.FileDescriptor
 
 const file_alliance_session_store_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"'alliance/session/store/v1/records.proto\x12\x19alliance.session.store.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\x05\n" +
+	"'alliance/session/store/v1/records.proto\x12\x19alliance.session.store.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x06\n" +
 	"\aSession\x12\x14\n" +
 	"\x05title\x18\x01 \x01(\tR\x05title\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12\x16\n" +
@@ -738,7 +750,9 @@ const file_alliance_session_store_v1_records_proto_rawDesc = "" +
 	"\brevision\x18\x10 \x01(\x04R\brevision\x12\x16\n" +
 	"\x06agency\x18\x11 \x01(\tR\x06agency\x12\x16\n" +
 	"\x06series\x18\x12 \x01(\tR\x06series\x12%\n" +
-	"\x0edecline_reason\x18\x13 \x01(\tR\rdeclineReason\"\x82\x05\n" +
+	"\x0edecline_reason\x18\x13 \x01(\tR\rdeclineReason\x129\n" +
+	"\n" +
+	"asked_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\taskedTime\"\x82\x05\n" +
 	"\fStudioPolicy\x12L\n" +
 	"\ropening_hours\x18\x01 \x03(\v2'.alliance.session.store.v1.OpeningHoursR\fopeningHours\x12A\n" +
 	"\tblackouts\x18\x02 \x03(\v2#.alliance.session.store.v1.BlackoutR\tblackouts\x128\n" +
@@ -824,25 +838,26 @@ var file_alliance_session_store_v1_records_proto_depIdxs = []int32{
 	7,  // 3: alliance.session.store.v1.Session.actual_end_time:type_name -> google.protobuf.Timestamp
 	7,  // 4: alliance.session.store.v1.Session.create_time:type_name -> google.protobuf.Timestamp
 	7,  // 5: alliance.session.store.v1.Session.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 6: alliance.session.store.v1.StudioPolicy.opening_hours:type_name -> alliance.session.store.v1.OpeningHours
-	3,  // 7: alliance.session.store.v1.StudioPolicy.blackouts:type_name -> alliance.session.store.v1.Blackout
-	8,  // 8: alliance.session.store.v1.StudioPolicy.min_notice:type_name -> google.protobuf.Duration
-	8,  // 9: alliance.session.store.v1.StudioPolicy.max_advance:type_name -> google.protobuf.Duration
-	8,  // 10: alliance.session.store.v1.StudioPolicy.changeover_buffer:type_name -> google.protobuf.Duration
-	8,  // 11: alliance.session.store.v1.StudioPolicy.no_show_grace:type_name -> google.protobuf.Duration
-	7,  // 12: alliance.session.store.v1.StudioPolicy.update_time:type_name -> google.protobuf.Timestamp
-	7,  // 13: alliance.session.store.v1.Blackout.start_time:type_name -> google.protobuf.Timestamp
-	7,  // 14: alliance.session.store.v1.Blackout.end_time:type_name -> google.protobuf.Timestamp
-	0,  // 15: alliance.session.store.v1.Series.template:type_name -> alliance.session.store.v1.Session
-	5,  // 16: alliance.session.store.v1.Series.recurrence:type_name -> alliance.session.store.v1.Recurrence
-	6,  // 17: alliance.session.store.v1.Series.skipped:type_name -> alliance.session.store.v1.Skipped
-	7,  // 18: alliance.session.store.v1.Series.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 19: alliance.session.store.v1.Skipped.start_time:type_name -> google.protobuf.Timestamp
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	7,  // 6: alliance.session.store.v1.Session.asked_time:type_name -> google.protobuf.Timestamp
+	2,  // 7: alliance.session.store.v1.StudioPolicy.opening_hours:type_name -> alliance.session.store.v1.OpeningHours
+	3,  // 8: alliance.session.store.v1.StudioPolicy.blackouts:type_name -> alliance.session.store.v1.Blackout
+	8,  // 9: alliance.session.store.v1.StudioPolicy.min_notice:type_name -> google.protobuf.Duration
+	8,  // 10: alliance.session.store.v1.StudioPolicy.max_advance:type_name -> google.protobuf.Duration
+	8,  // 11: alliance.session.store.v1.StudioPolicy.changeover_buffer:type_name -> google.protobuf.Duration
+	8,  // 12: alliance.session.store.v1.StudioPolicy.no_show_grace:type_name -> google.protobuf.Duration
+	7,  // 13: alliance.session.store.v1.StudioPolicy.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 14: alliance.session.store.v1.Blackout.start_time:type_name -> google.protobuf.Timestamp
+	7,  // 15: alliance.session.store.v1.Blackout.end_time:type_name -> google.protobuf.Timestamp
+	0,  // 16: alliance.session.store.v1.Series.template:type_name -> alliance.session.store.v1.Session
+	5,  // 17: alliance.session.store.v1.Series.recurrence:type_name -> alliance.session.store.v1.Recurrence
+	6,  // 18: alliance.session.store.v1.Series.skipped:type_name -> alliance.session.store.v1.Skipped
+	7,  // 19: alliance.session.store.v1.Series.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 20: alliance.session.store.v1.Skipped.start_time:type_name -> google.protobuf.Timestamp
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_alliance_session_store_v1_records_proto_init() }
