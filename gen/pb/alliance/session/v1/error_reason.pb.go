@@ -81,8 +81,10 @@ const (
 	// metadata "quota" (host_weekly_hours or agency_daily_sessions), "limit",
 	// "used", "left" and "period_start".
 	ErrorReason_ERROR_REASON_QUOTA_EXCEEDED ErrorReason = 20
-	// FAILED_PRECONDITION: the session waits for its base's approval: it
-	// cannot start, and its host or agency cannot move it.
+	// FAILED_PRECONDITION: the base's approval is needed: a request waiting
+	// for it cannot start, and a host or agency cannot move an approved
+	// session of a studio that requires approval (metadata "studio"); it
+	// cancels and books again, which waits.
 	ErrorReason_ERROR_REASON_APPROVAL_REQUIRED ErrorReason = 21
 	// FAILED_PRECONDITION: a blackout would lie over sessions that hold the
 	// studio; metadata "sessions" lists them (comma-separated, at most 20).
