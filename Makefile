@@ -51,9 +51,10 @@ fmt-check: ## Fail if any Go file outside gen/ is not gofmt-formatted.
 
 build: tools services ## Build the pinned tools and the service binaries into bin/.
 
-services: ## Build only the four service binaries into bin/.
+services: ## Build only the four service binaries and alliance-admin (backup, verify, restore) into bin/.
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do echo "build $$s"; $(GO) build -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
+	@echo "build alliance-admin"; $(GO) build -o $(BIN)/alliance-admin ./services/suite/cmd/alliance-admin
 
 # Every module builds on its own (GOWORK=off: no service may lean on
 # another through the workspace) and is tidy; tools/ and deploy/ too.

@@ -2,6 +2,7 @@ package boltdb
 
 import (
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -19,6 +20,9 @@ import (
 type Committer struct {
 	db  *bolt.DB
 	max int
+	// Observe, when set (before the first Update), is told of every
+	// commit; see Options.Observe.
+	Observe CommitObserver
 
 	mu      sync.Mutex
 	pending []*write
@@ -74,6 +78,7 @@ func (c *Committer) drain() {
 func (c *Committer) commit(batch []*write) {
 	for len(batch) > 0 {
 		failed := -1
+		start := time.Now()
 		err := c.db.Update(func(tx *bolt.Tx) error {
 			for i, w := range batch {
 				if err := w.fn(tx); err != nil {
@@ -84,6 +89,7 @@ func (c *Committer) commit(batch []*write) {
 			return nil
 		})
 		if failed < 0 {
+			c.observe(len(batch), start, err)
 			for _, w := range batch {
 				w.done <- err // nil, or the commit's own failure for everyone
 			}
@@ -92,7 +98,29 @@ func (c *Committer) commit(batch []*write) {
 		// Re-run the failing write alone so that its caller gets its own
 		// answer, then commit the rest without it.
 		solo := batch[failed]
-		solo.done <- c.db.Update(solo.fn)
+		refused := false
+		start = time.Now()
+		err = c.db.Update(func(tx *bolt.Tx) error {
+			err := solo.fn(tx)
+			refused = err != nil
+			return err
+		})
+		if !refused {
+			c.observe(1, start, err)
+		}
+		solo.done <- err
 		batch = append(batch[:failed:failed], batch[failed+1:]...)
+	}
+}
+
+// CommitObserver is told of one commit: how many writes shared it, how
+// long it took from the start of its transaction to the end of its fsync,
+// and the commit's error. A write that refuses rolls its batch back: that
+// attempt is no commit and is not reported, the commits after it are.
+type CommitObserver func(writes int, took time.Duration, err error)
+
+func (c *Committer) observe(writes int, start time.Time, err error) {
+	if c.Observe != nil {
+		c.Observe(writes, time.Since(start), err)
 	}
 }

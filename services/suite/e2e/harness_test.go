@@ -52,7 +52,7 @@ func setup(m *testing.M) (int, error) {
 	for _, p := range layout.Procs(layout.Defaults, "", "info") {
 		pkgs = append(pkgs, "./services/"+p.Name+"/cmd/"+p.Name)
 	}
-	pkgs = append(pkgs, "./services/suite/cmd/alliance-run", "./services/suite/cmd/alliance-demo")
+	pkgs = append(pkgs, "./services/suite/cmd/alliance-run", "./services/suite/cmd/alliance-demo", "./services/suite/cmd/alliance-admin")
 	build := exec.Command("go", append([]string{"build", "-o", dir + string(os.PathSeparator)}, pkgs...)...)
 	build.Dir = repo
 	if out, err := build.CombinedOutput(); err != nil {
@@ -119,6 +119,9 @@ type options struct {
 	gatewayFlags   []string
 	schedulerFlags []string // more flags of session-scheduling
 	tls            bool     // TLS and mutual TLS everywhere, HTTPS at the gateway
+	// otlp is the OTLP endpoint every process exports its spans to, at
+	// once (the batch delay is 100 ms); "" is tracing off.
+	otlp string
 }
 
 // startSuite starts the four binaries with temporary data folders and one
@@ -140,10 +143,18 @@ func start(t *testing.T, o options) *suite {
 	t.Helper()
 	s := &suite{t: t, procs: map[string]*proc.Proc{}, addrs: layout.Addrs{
 		MemberRegistry: testkit.FreeAddr(t), SessionScheduling: testkit.FreeAddr(t), SalesReporting: testkit.FreeAddr(t), Gateway: testkit.FreeAddr(t),
+		Admin: map[string]string{},
 	}}
+	// Every process serves its metrics, on a port of its own.
+	for _, name := range layout.Names {
+		s.addrs.Admin[name] = testkit.FreeAddr(t)
+	}
 	t.Cleanup(func() {
 		for i := len(s.specs) - 1; i >= 0; i-- {
 			p := s.procs[s.specs[i].Name]
+			if p == nil {
+				continue // it failed to start
+			}
 			if !p.Stop(10*time.Second) && !p.Stopping() {
 				t.Errorf("%s did not stop gracefully: %s", p.Name, p.Describe())
 			}
@@ -172,6 +183,12 @@ func start(t *testing.T, o options) *suite {
 	}
 	s.adminKey, s.adminKeyFile = key, files.AdminKeyFile
 	procs := layout.WithAuth(layout.Procs(s.addrs, data, "info"), files)
+	if o.otlp != "" {
+		procs = layout.WithTracing(procs, o.otlp)
+		for i := range procs {
+			procs[i].Env = append(procs[i].Env, "OTEL_BSP_SCHEDULE_DELAY=100")
+		}
+	}
 	var dial []grpc.DialOption
 	if o.tls {
 		certs := tlsxtest.Write(t, t.TempDir())
@@ -204,7 +221,7 @@ func start(t *testing.T, o options) *suite {
 
 // launch starts one process of the suite and waits until it is healthy.
 func (s *suite) launch(ctx context.Context, spec layout.Proc) error {
-	p, err := proc.Start(spec.Name, filepath.Join(binDir, spec.Name), spec.Args, nil, s.sink)
+	p, err := proc.Start(spec.Name, filepath.Join(binDir, spec.Name), spec.Args, spec.Env, s.sink)
 	if err != nil {
 		return err
 	}
@@ -244,7 +261,13 @@ func (s *suite) setWatch(fn func(proc.Line)) {
 	s.watch = fn
 }
 
-// logLines are the lines the named process has logged so far.
+// metrics scrapes the admin port of a process.
+func (s *suite) metrics(name string) testkit.Metrics {
+	s.t.Helper()
+	return testkit.Scrape(s.t, "http://"+s.addrs.Admin[name]+"/metrics")
+}
+
+// logLines are the log lines so far of a process.
 func (s *suite) logLines(name string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -67,7 +68,10 @@ const (
 var totalsKey = []byte("alliance")
 
 // Store is sales.db.
-type Store struct{ DB *bolt.DB }
+type Store struct {
+	DB      *bolt.DB
+	observe boltdb.CommitObserver // the commit metrics (o.Observe); nil: none
+}
 
 // Open opens (creating) the file.
 func Open(path string, o boltdb.Options) (*Store, error) {
@@ -75,16 +79,26 @@ func Open(path string, o boltdb.Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{DB: db}, nil
+	return &Store{DB: db, observe: o.Observe}, nil
+}
+
+// WriteSnapshot writes a consistent copy of the file to w while writes go
+// on (alliance-admin backup).
+func (s *Store) WriteSnapshot(w io.Writer) (boltdb.Snapshot, error) {
+	return boltdb.WriteSnapshot(s.DB, w)
 }
 
 // Close closes the file.
 func (s *Store) Close() error { return s.DB.Close() }
 
-// Update implements ingest.Repo.
+// Update implements ingest.Repo. The commit loop's transactions are the
+// group commits: each one is told to the observer with the sales it
+// stored as its writes.
 func (s *Store) Update(fn func(ingest.Tx) error) error {
-	return s.DB.Update(func(btx *bolt.Tx) error {
-		t := newTx(btx)
+	var t *tx
+	start := time.Now()
+	err := s.DB.Update(func(btx *bolt.Tx) error {
+		t = newTx(btx)
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -93,6 +107,10 @@ func (s *Store) Update(fn func(ingest.Tx) error) error {
 		}
 		return t.flushCells()
 	})
+	if s.observe != nil && t != nil && (err != nil || len(t.newKeys) > 0) {
+		s.observe(len(t.newKeys), time.Since(start), err)
+	}
+	return err
 }
 
 // View implements ingest.Repo.

@@ -17,19 +17,24 @@ func seriesID(field, name string) (string, error) {
 }
 
 func (s *Server) CreateSessionSeries(ctx context.Context, req *sessionv1.CreateSessionSeriesRequest) (*sessionv1.CreateSessionSeriesResponse, error) {
-	if req.GetSeries() == nil {
-		return nil, fail(ctx, fault.InvalidField("series", "is required"))
-	}
-	in, err := seriesFromProto(req.GetSeries())
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
-	res, err := s.svc.CreateSessionSeries(withCaller(ctx), in, req.GetSeriesId(), req.GetRequestId(), req.GetAllowPartial())
+	res, err := s.createSessionSeries(ctx, req)
+	s.Meters.series(res, err)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
 	series, sessions, skipped := seriesResultToProto(res)
 	return &sessionv1.CreateSessionSeriesResponse{Series: series, Sessions: sessions, Skipped: skipped}, nil
+}
+
+func (s *Server) createSessionSeries(ctx context.Context, req *sessionv1.CreateSessionSeriesRequest) (*scheduling.SeriesResult, error) {
+	if req.GetSeries() == nil {
+		return nil, fault.InvalidField("series", "is required")
+	}
+	in, err := seriesFromProto(req.GetSeries())
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.CreateSessionSeries(withCaller(ctx), in, req.GetSeriesId(), req.GetRequestId(), req.GetAllowPartial())
 }
 
 func (s *Server) GetSessionSeries(ctx context.Context, req *sessionv1.GetSessionSeriesRequest) (*sessionv1.SessionSeries, error) {

@@ -230,6 +230,10 @@ func (svc *Service) Sweep() (int, error) {
 func (svc *Service) SweepStep() (lapsed int, more bool, err error) {
 	svc.sweeping.Lock()
 	defer svc.sweeping.Unlock()
+	// Most steps find nothing: they read, and commit (and fsync) nothing.
+	if due, err := svc.anyDue(); err != nil || !due {
+		return 0, false, err
+	}
 	err = svc.write(func(w *work) error {
 		var inner error
 		err := w.tx.Open(w.now.Add(time.Nanosecond), func(s *Session) bool {
@@ -253,6 +257,16 @@ func (svc *Service) SweepStep() (lapsed int, more bool, err error) {
 // catchUp sweeps when anything is due: before an answer read from
 // counters, which a lapse not yet stored would leave behind.
 func (svc *Service) catchUp() error {
+	if due, err := svc.anyDue(); err != nil || !due {
+		return err
+	}
+	_, err := svc.Sweep()
+	return err
+}
+
+// anyDue says, in a read transaction, whether any session is due to
+// lapse.
+func (svc *Service) anyDue() (bool, error) {
 	due := false
 	err := svc.repo.View(func(tx Tx) error {
 		w := svc.newWork(tx, svc.stamp())
@@ -268,9 +282,5 @@ func (svc *Service) catchUp() error {
 		}
 		return inner
 	})
-	if err != nil || !due {
-		return err
-	}
-	_, err = svc.Sweep()
-	return err
+	return due, err
 }

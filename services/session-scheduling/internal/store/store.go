@@ -12,6 +12,8 @@
 package store
 
 import (
+	"io"
+
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	bolt "go.etcd.io/bbolt"
@@ -39,6 +41,10 @@ func (st *Store) View(fn func(scheduling.Tx) error) error { return st.s.View(fn)
 // (kit/boltdb's Committer): fn may run more than once, and nothing it
 // wrote is kept when it fails.
 func (st *Store) Update(fn func(scheduling.Tx) error) error { return st.s.Update(fn) }
+
+// WriteSnapshot writes a consistent copy of session.db to w while writers
+// go on (the Backup RPC of kit/backup).
+func (st *Store) WriteSnapshot(w io.Writer) (boltdb.Snapshot, error) { return st.s.WriteSnapshot(w) }
 
 // Close closes the file.
 func (st *Store) Close() error { return st.s.Close() }
