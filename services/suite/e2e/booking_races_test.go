@@ -307,18 +307,23 @@ func TestBookingRulesHoldUnderRaces(t *testing.T) {
 				t.Fatalf("client %d: %v", i, err)
 			}
 		}
-		if errs[1] != nil {
-			t.Fatalf("the partial series: %v", errs[1])
-		}
 		all := r.checkInvariants(2)
-		whole, singles := 0, map[string]int{}
+		whole, partials, singles := 0, 0, map[string]int{}
 		for _, x := range all {
 			switch {
 			case x.GetSeries() == "sessionSeries/whole":
 				whole++
+			case x.GetSeries() == "sessionSeries/partial":
+				partials++
 			case x.GetSeries() == "":
 				singles[x.GetStudio()]++
 			}
+		}
+		// A partial series that found every evening taken books nothing and
+		// says why, as the first occurrence's refusal (a loaded machine can
+		// run it after all the single bookings).
+		if errs[1] != nil && (partials != 0 || singles[r.studio(2)] != days) {
+			t.Fatalf("the partial series: %v, with %d of its sessions and %d single bookings in s2", errs[1], partials, singles[r.studio(2)])
 		}
 		// All or nothing: the whole series has every evening or none, and
 		// then each evening went to one single booking.
@@ -326,15 +331,18 @@ func TestBookingRulesHoldUnderRaces(t *testing.T) {
 			t.Fatalf("the whole series: %v with %d sessions, and %d single bookings in s1", errs[0], whole, singles[r.studio(1)])
 		}
 		// Partial: what it skipped is exactly what a single booking took.
-		if len(partial.GetSessions())+len(partial.GetSkipped()) != days || len(partial.GetSkipped()) != singles[r.studio(2)] {
-			t.Fatalf("the partial series booked %d and skipped %d; %d single bookings in s2", len(partial.GetSessions()), len(partial.GetSkipped()), singles[r.studio(2)])
-		}
-		for _, k := range partial.GetSkipped() {
-			if k.GetReason() != "STUDIO_DOUBLE_BOOKED" || k.GetCode() != "FAILED_PRECONDITION" {
-				t.Fatalf("skipped: %v", k)
+		if errs[1] == nil {
+			if len(partial.GetSessions()) != partials || partials+len(partial.GetSkipped()) != days || len(partial.GetSkipped()) != singles[r.studio(2)] {
+				t.Fatalf("the partial series booked %d (%d stored) and skipped %d; %d single bookings in s2",
+					len(partial.GetSessions()), partials, len(partial.GetSkipped()), singles[r.studio(2)])
+			}
+			for _, k := range partial.GetSkipped() {
+				if k.GetReason() != "STUDIO_DOUBLE_BOOKED" || k.GetCode() != "FAILED_PRECONDITION" {
+					t.Fatalf("skipped: %v", k)
+				}
 			}
 		}
-		t.Logf("series: whole %v, partial skipped %d; clients %v", errs[0] == nil, len(partial.GetSkipped()), tally(errs))
+		t.Logf("series: whole %v, partial %v, skipped %d; clients %v", errs[0] == nil, errs[1], len(partial.GetSkipped()), tally(errs))
 	})
 
 	t.Run("two approvals of overlapping pending requests", func(t *testing.T) {
