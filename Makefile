@@ -12,7 +12,7 @@ MODULES := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1
 SERVICES := member-registry session-scheduling sales-reporting gateway
 TEST_FLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: help tools generate check-generate docs check-docs lint vet fmt-check check-modules build services test check-deploy images fuzz ci run demo bench bench-gateway replay-2020 soak check-readme clean console check-console
+.PHONY: help tools generate check-generate docs check-docs lint vet fmt-check check-modules build services test check-deploy images fuzz ci run demo bench bench-gateway replay-2020 bench-peers soak check-readme clean console check-console
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -162,9 +162,26 @@ bench: services ghz $(BENCH_CMD) ## Every benchmark, as ratios to floors of the 
 bench-gateway: services ghz $(BENCH_CMD) ## RecordSale and GetMember over HTTP through the gateway vs gRPC (ghz), on a private suite.
 	$(BENCH_CMD) gateway -bin $(BIN)
 
+# The peers (PostgreSQL, DuckDB, etcd) are measured by a module of their own,
+# outside go.work (as deploy/ is), so their clients never enter the
+# services' modules: PostgreSQL from Debian, etcd (built from the module's
+# tool directive) and DuckDB's Go bindings from the module proxy.
+PEERS := services/suite/bench/peers
+PEERS_FLAGS ?=
+PEERS_OUT := services/suite/bench/results/peers.md
+
+bench-peers: services ghz $(BENCH_CMD) ## Side by side with PostgreSQL COPY, DuckDB and etcd put on this machine (installs them; PEERS_FLAGS='-rounds 3 -n 1000000'); writes services/suite/bench/results/peers.md.
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "installing PostgreSQL from Debian"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi; }
+	GOWORK=off $(GO) -C $(PEERS) build -o $(BIN)/etcd go.etcd.io/etcd/server/v3
+	GOWORK=off $(GO) -C $(PEERS) build -o $(BIN)/peers .
+	@mkdir -p $(dir $(PEERS_OUT))
+	$(BIN)/peers -bin $(BIN) -etcd $(BIN)/etcd $(PEERS_FLAGS) | tee $(PEERS_OUT)
+
 REPLAY_DIR := data/replay-2020
 
-replay-2020: services ## Load the synthetic Chongqing 2020 (184,000 sessions, ~10 billion yuan) into data/replay-2020 (about 11 GB) and check the overview.
+replay-2020: services ## Load the synthetic Chongqing 2020 (184,000 sessions, ~10 billion yuan) into data/replay-2020 (about 1.8 GB) and check the overview.
 	@$(GO) build -o $(BIN)/alliance-replay ./services/suite/cmd/alliance-replay
 	rm -rf $(REPLAY_DIR)
 	$(BIN)/alliance-replay -start -bin $(BIN) -data-dir $(REPLAY_DIR) $(REPLAY_FLAGS)

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/cqlive/alliance/gen v0.0.0
 	github.com/cqlive/alliance/services/kit v0.0.0
+	github.com/klauspost/compress v1.20.4
 	go.etcd.io/bbolt v1.4.3
 	golang.org/x/text v0.43.0
 	google.golang.org/grpc v1.85.0

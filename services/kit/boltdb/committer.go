@@ -1,7 +1,6 @@
 package boltdb
 
 import (
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,15 +17,12 @@ import (
 // without it. A write function may therefore run more than once, and must
 // not have effects outside the transaction.
 type Committer struct {
-	db  *bolt.DB
-	max int
+	db *bolt.DB
 	// Observe, when set (before the first Update), is told of every
 	// commit; see Options.Observe.
 	Observe CommitObserver
 
-	mu      sync.Mutex
-	pending []*write
-	running bool
+	group *Group[*write]
 }
 
 type write struct {
@@ -39,40 +35,19 @@ func NewCommitter(db *bolt.DB, max int) *Committer {
 	if max <= 0 {
 		max = 1000
 	}
-	return &Committer{db: db, max: max}
+	c := &Committer{db: db}
+	c.group = NewGroup(max, c.commit)
+	return c
 }
 
 // Update runs fn in a write transaction shared with concurrent callers and
 // returns once that transaction is durable, or with fn's error.
 func (c *Committer) Update(fn func(*bolt.Tx) error) error {
 	w := &write{fn: fn, done: make(chan error, 1)}
-	c.mu.Lock()
-	c.pending = append(c.pending, w)
-	lead := !c.running
-	c.running = true
-	c.mu.Unlock()
-	if lead {
-		// The caller that finds no commit running leads: it commits
-		// batches until the queue is empty, then steps down.
-		c.drain()
+	if err := c.group.Submit(w, 1); err != nil {
+		return err
 	}
 	return <-w.done
-}
-
-func (c *Committer) drain() {
-	for {
-		c.mu.Lock()
-		if len(c.pending) == 0 {
-			c.running = false
-			c.mu.Unlock()
-			return
-		}
-		n := min(len(c.pending), c.max)
-		batch := c.pending[:n:n]
-		c.pending = c.pending[n:]
-		c.mu.Unlock()
-		c.commit(batch)
-	}
 }
 
 func (c *Committer) commit(batch []*write) {

@@ -13,7 +13,6 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
-	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
@@ -65,8 +64,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 }
 
 // New opens the store, loads the rollups into the report engine, starts
-// the commit loop and returns a ready server; Serve runs it, and stopping
-// it drains the commit loop and closes the store.
+// the group commit of ingestion and returns a ready server; Serve runs it, and stopping
+// it drains the queued commits and closes the store.
 func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if c.TimeZone == "" {
 		c.TimeZone = "Asia/Shanghai"
@@ -86,14 +85,14 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	}
 	b := service.Start(c.Config, Spec, log)
 	defer b.Abort()
-	// Closers run in reverse: the commit loop drains, then the connections
+	// Closers run in reverse: queued commits drain, then the connections
 	// close, then the indexer stops, then the store closes.
 	st, err := store.Open(b.DBPath(), b.BoltOptions())
 	if err != nil {
 		return nil, err
 	}
 	b.OnClose(st.Close)
-	key, err := boltdb.Secret(st.DB, "page-token")
+	key, err := st.Secret("page-token")
 	if err != nil {
 		return nil, err
 	}

@@ -14,12 +14,12 @@ import (
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -104,9 +104,9 @@ func TestCrashMidImport(t *testing.T) {
 		orders++
 		gross += int64(100 + i%900)
 	}
-	for i := range lines { // refunds name their order on the same session
+	for i := range lines { // refunds name their order on the same session and product
 		if i%20 == 19 {
-			lines[i].Session = lines[i-1].GetSession()
+			lines[i].Session, lines[i].Product = lines[i-1].GetSession(), lines[i-1].GetProduct()
 		}
 	}
 
@@ -196,20 +196,14 @@ func TestCrashMidImport(t *testing.T) {
 		t.Fatalf("graceful stop: %v", err)
 	}
 
-	db, err := bolt.Open(filepath.Join(dataDir, "sales.db"), 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	st, err := store.Open(filepath.Join(dataDir, "sales.db"), boltdb.Options{LockTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			return err
-		}
-		return nil
-	}); err != nil {
+	defer st.Close()
+	if err := st.Check(); err != nil {
 		t.Fatalf("bbolt consistency check: %v", err)
 	}
-	st := &store.Store{DB: db}
 	seen := map[string]int{}
 	var recount report.Cell
 	if err := st.ForEachSale(func(s *ingest.Sale) error {

@@ -283,3 +283,25 @@ func TestTheReportingCurrencyMustBeAnISO4217Code(t *testing.T) {
 		})
 	}
 }
+
+// TestARefundIsBoundToItsOrdersProduct: a refund of another product of the
+// same session would move the refund into that product's merchant,
+// category and origin rollups; it is refused and nothing is stored.
+func TestARefundIsBoundToItsOrdersProduct(t *testing.T) {
+	e := newAuthzEnv(t)
+	at := t0.Add(time.Hour)
+	if _, err := e.sales.RecordSale(e.admin, &salesv1.RecordSaleRequest{Sale: order(sEnded, e.a.Hotpot, "p-order", 2, 5000, at)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.sales.RecordSale(e.admin, &salesv1.RecordSaleRequest{Sale: refund(sEnded, e.a.Tea, "p-r1", "p-order", 1, 100, at.Add(time.Minute))})
+	wantRefusal(t, err, codes.FailedPrecondition, "REFUND_PRODUCT_MISMATCH")
+	if got := grpcx.ErrorInfo(err).GetMetadata()["product"]; got != e.a.Hotpot {
+		t.Fatalf("metadata names product %q, want %s", got, e.a.Hotpot)
+	}
+	if _, err := e.sales.RecordSale(e.admin, &salesv1.RecordSaleRequest{Sale: refund(sEnded, e.a.Hotpot, "p-r2", "p-order", 1, 100, at.Add(time.Minute))}); err != nil {
+		t.Fatalf("the refund of the order's own product: %v", err)
+	}
+	if got := e.externalIDs(sEnded); strings.Join(got, " ") != "p-order p-r2" {
+		t.Fatalf("sales of %s: %v", sEnded, got)
+	}
+}

@@ -108,6 +108,8 @@ type Clients struct {
 	Sales    salesv1.SalesReportingClient
 	// SessionsHealth is session-scheduling's health check: a floor.
 	SessionsHealth healthpb.HealthClient
+	// SalesConn is the connection to sales-reporting.
+	SalesConn *grpc.ClientConn
 }
 
 // dial connects to the three services as the admin; the connections
@@ -123,7 +125,7 @@ func (s *Suite) dial() (Clients, error) {
 		ccs = append(ccs, cc)
 	}
 	return Clients{Members: memberv1.NewMemberRegistryClient(ccs[0]), Sessions: sessionv1.NewSessionSchedulerClient(ccs[1]),
-		Sales: salesv1.NewSalesReportingClient(ccs[2]), SessionsHealth: healthpb.NewHealthClient(ccs[1])}, nil
+		Sales: salesv1.NewSalesReportingClient(ccs[2]), SessionsHealth: healthpb.NewHealthClient(ccs[1]), SalesConn: ccs[2]}, nil
 }
 
 // The fixture of Seed.

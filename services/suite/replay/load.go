@@ -125,6 +125,12 @@ func sessionProto(s *Session) *sessionv1.Session {
 }
 
 func loadSessions(ctx context.Context, g *Generator, sc sessionv1.SessionSchedulerClient) error {
+	return importSessions(ctx, sc, g.Sessions)
+}
+
+// importSessions imports every session each calls fn with, in streams of
+// 20,000.
+func importSessions(ctx context.Context, sc sessionv1.SessionSchedulerClient, each func(fn func(*Session) error) error) error {
 	const perStream = 20_000
 	var stream sessionv1.SessionScheduler_ImportSessionsClient
 	sent := 0
@@ -143,7 +149,7 @@ func loadSessions(ctx context.Context, g *Generator, sc sessionv1.SessionSchedul
 		}
 		return nil
 	}
-	err := g.Sessions(func(s *Session) error {
+	err := each(func(s *Session) error {
 		if stream == nil {
 			var err error
 			if stream, err = sc.ImportSessions(ctx); err != nil {
@@ -306,3 +312,46 @@ func (g *Generator) ExpectedLines() int64 {
 	meanOrders := float64(g.cfg.GrossYuan*100) / float64(g.cfg.Sessions) / float64(g.cfg.AvgOrderFen)
 	return int64(meanOrders * (1 + g.cfg.RefundRate) * float64(g.cfg.Sessions) * g.cfg.Scale)
 }
+
+// First returns the first n sale lines of the year, in the order Load
+// sends them (whole sessions, so a refund follows its order), and the
+// sessions they belong to.
+func (g *Generator) First(n int) ([]*Session, []*Sale) {
+	var sessions []*Session
+	var lines []*Sale
+	stop := errors.New("enough")
+	_ = g.Sessions(func(s *Session) error {
+		if len(lines) >= n {
+			return stop
+		}
+		if s.Cancelled {
+			return nil
+		}
+		sessions = append(sessions, s)
+		return g.Sales(s, func(l *Sale) error {
+			lines = append(lines, l)
+			return nil
+		})
+	})
+	return sessions, lines
+}
+
+// LoadCast creates g's members and products (existing ones are kept).
+func LoadCast(ctx context.Context, g *Generator, mc memberv1.MemberRegistryClient) error {
+	return loadMembers(ctx, g, mc)
+}
+
+// LoadSessions imports the given sessions of g, as Load does.
+func LoadSessions(ctx context.Context, sc sessionv1.SessionSchedulerClient, sessions []*Session) error {
+	return importSessions(ctx, sc, func(fn func(*Session) error) error {
+		for _, s := range sessions {
+			if err := fn(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SaleProto is the line as ImportSales and RecordSale take it.
+func SaleProto(l *Sale) *salesv1.Sale { return saleProto(l) }

@@ -1,7 +1,8 @@
 // Package ingest holds the rules of sales ingestion: the shape of a sale,
 // attribution, idempotency, refunds bounded by their order, orders inside
-// their session's window, and the commit loop that makes many sales durable
-// in one bbolt transaction. It knows neither proto nor bbolt.
+// their session's window, and the batch function that makes many sales
+// durable in one transaction of kit/boltdb's group commit. It knows
+// neither proto nor bbolt's types.
 package ingest
 
 import (

@@ -19,6 +19,9 @@ var (
 	// A refund names an order of another session: it would count against
 	// a session it does not belong to and use up that order's refunds.
 	ReasonRefundSessionMismatch = reasons.Define("REFUND_SESSION_MISMATCH")
+	// A refund names an order of another product: it would move the refund
+	// into another product's merchant, category and origin rollups.
+	ReasonRefundProductMismatch = reasons.Define("REFUND_PRODUCT_MISMATCH")
 	// A refund is stamped before the order it refunds.
 	ReasonRefundBeforeOrder = reasons.Define("REFUND_BEFORE_ORDER")
 	// Counting the line would take a sum of the alliance's figures past

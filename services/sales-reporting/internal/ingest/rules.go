@@ -1,8 +1,8 @@
 package ingest
 
 import (
-	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -35,13 +35,44 @@ const (
 // earlier history, and a time before it is a platform's placeholder.
 var HistoryStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-var (
-	sessionName = regexp.MustCompile(`^sessions/[a-z][a-z0-9-]{0,62}$`)
-	productName = regexp.MustCompile(`^members/[a-z][a-z0-9-]{0,62}/products/[a-z][a-z0-9-]{0,62}$`)
+// The names a sale holds: sessions/{id} and members/{id}/products/{id},
+// each id `[a-z][a-z0-9-]{0,62}`. They are checked on every line of an
+// import, so by hand rather than by regexp (a tenth of the cost; the test
+// compares the two on every case).
+const (
+	sessionsPrefix = "sessions/"
+	membersPrefix  = "members/"
+	productsInfix  = "/products/"
 )
 
+// resourceID reports whether s is an id `[a-z][a-z0-9-]{0,62}`.
+func resourceID(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidSessionName reports whether name is sessions/{session}.
-func ValidSessionName(name string) bool { return sessionName.MatchString(name) }
+func ValidSessionName(name string) bool {
+	id, ok := strings.CutPrefix(name, sessionsPrefix)
+	return ok && resourceID(id)
+}
+
+// validProductName reports whether name is members/{merchant}/products/{product}.
+func validProductName(name string) bool {
+	rest, ok := strings.CutPrefix(name, membersPrefix)
+	if !ok {
+		return false
+	}
+	merchant, product, ok := strings.Cut(rest, productsInfix)
+	return ok && resourceID(merchant) && resourceID(product)
+}
 
 func printableASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -67,10 +98,10 @@ func checkExternalID(v *fault.Invalid, field, id string) {
 // in field paths (e.g. "sale."). Every bad field is reported at once.
 func Validate(s *Sale, currency, prefix string, now time.Time) error {
 	var v fault.Invalid
-	if !sessionName.MatchString(s.Session) {
+	if !ValidSessionName(s.Session) {
 		v.Add(prefix+"session", "must be a session name sessions/{session}, got %q", s.Session)
 	}
-	if !productName.MatchString(s.Product) {
+	if !validProductName(s.Product) {
 		v.Add(prefix+"product", "must be a product name members/{merchant}/products/{product}, got %q", s.Product)
 	}
 	if s.Kind != report.Order && s.Kind != report.Refund {
@@ -173,7 +204,7 @@ func orderNotFound(s *Sale) error {
 }
 
 // checkRefund binds a refund to its order: the order exists and is an
-// ORDER, lies on the refund's own session, is not later than the refund,
+// ORDER, lies on the refund's own session and product, is not later than the refund,
 // and its refunds never exceed its amount or its quantity in total.
 // refundedQty and refundedAmt are what earlier refunds of the order took.
 // visible says whether the caller may see the order's session; when it may
@@ -186,6 +217,11 @@ func checkRefund(order *Sale, s *Sale, refundedQty, refundedAmt int64, visible b
 		return fault.New(fault.FailedPrecondition, ReasonRefundSessionMismatch,
 			"order %q on %s was recorded on %s, not %s: a refund is recorded on its order's session", s.RefundOf, s.Platform,
 			order.Session, s.Session).With("refund_of", s.RefundOf).With("session", order.Session)
+	}
+	if order.Product != s.Product {
+		return fault.New(fault.FailedPrecondition, ReasonRefundProductMismatch,
+			"order %q on %s is of %s, not %s: a refund is recorded on its order's product", s.RefundOf, s.Platform,
+			order.Product, s.Product).With("refund_of", s.RefundOf).With("product", order.Product)
 	}
 	if s.EventTime.Before(order.EventTime) {
 		return fault.New(fault.FailedPrecondition, ReasonRefundBeforeOrder,

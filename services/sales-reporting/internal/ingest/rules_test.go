@@ -3,7 +3,9 @@ package ingest
 import (
 	"math"
 	"math/big"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +60,11 @@ func TestRefundBoundedByItsOrder(t *testing.T) {
 			refund: aRefund(1, 1), visible: true, want: ReasonRefundSessionMismatch},
 		{name: "the order is of another session the caller may not see: as if there were none",
 			order: func() *Sale { o := anOrder(1, 1); o.Session = "sessions/b"; return o }(), refund: aRefund(1, 1), want: ReasonRefundOrderNotFound},
+		{name: "the order is of another product: the refund would count in that product's rollups",
+			order: anOrder(1, 1), refund: func() *Sale { r := aRefund(1, 1); r.Product = "members/m/products/q"; return r }(),
+			visible: true, want: ReasonRefundProductMismatch},
+		{name: "the order is of another merchant's product", order: anOrder(1, 1),
+			refund: func() *Sale { r := aRefund(1, 1); r.Product = "members/n/products/p"; return r }(), visible: true, want: ReasonRefundProductMismatch},
 		{name: "a refund before its order", order: anOrder(1, 1), refund: func() *Sale { r := aRefund(1, 1); r.EventTime = at.Add(-time.Nanosecond); return r }(),
 			visible: true, want: ReasonRefundBeforeOrder},
 		{name: "a refund at its order's instant fits", order: anOrder(1, 1), refund: func() *Sale { r := aRefund(1, 1); r.EventTime = at; return r }(), visible: true},
@@ -182,5 +189,29 @@ func TestRefundWindowAfterTheSessionEnded(t *testing.T) {
 	r.EventTime = r.EventTime.Add(time.Nanosecond)
 	if got := reasonOf(checkSession(ses, r, r.EventTime)); got != ReasonEventOutsideSession.String() {
 		t.Fatalf("a refund past a year after the end: %q, want %s", got, ReasonEventOutsideSession)
+	}
+}
+
+// TestNamesAreCheckedAsTheirPattern: the hand-written checks of session
+// and product names accept exactly what their patterns accept.
+func TestNamesAreCheckedAsTheirPattern(t *testing.T) {
+	sessionRE := regexp.MustCompile(`^sessions/[a-z][a-z0-9-]{0,62}$`)
+	productRE := regexp.MustCompile(`^members/[a-z][a-z0-9-]{0,62}/products/[a-z][a-z0-9-]{0,62}$`)
+	id63 := "a" + strings.Repeat("b", 62)
+	ids := []string{"", "a", "a-", "a1", "1a", "-a", "A", "ab/c", "a b", "é", id63, id63 + "c", "x.y"}
+	for _, a := range ids {
+		for _, name := range []string{"sessions/" + a, "session/" + a, "sessions/" + a + "/", "xsessions/" + a} {
+			if got, want := ValidSessionName(name), sessionRE.MatchString(name); got != want {
+				t.Errorf("ValidSessionName(%q) = %v, the pattern says %v", name, got, want)
+			}
+		}
+		for _, b := range ids {
+			for _, name := range []string{"members/" + a + "/products/" + b, "members/" + a + "/product/" + b,
+				"members/" + a + "/products/" + b + "/products/c", "members/" + a + "/products/"} {
+				if got, want := validProductName(name), productRE.MatchString(name); got != want {
+					t.Errorf("validProductName(%q) = %v, the pattern says %v", name, got, want)
+				}
+			}
+		}
 	}
 }

@@ -3,14 +3,14 @@ package ingest
 import (
 	"context"
 	"math"
-	"sync"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 )
 
-// Line is one sale on its way to the commit loop, with what attribution
+// Line is one sale on its way to a commit, with what attribution
 // found for it.
 type Line struct {
 	Sale    Sale
@@ -62,27 +62,25 @@ type Config struct {
 	ImportPatience time.Duration
 }
 
-// Service ingests sales. One goroutine, the commit loop, owns every write
-// transaction: it drains whatever work is queued into one bbolt Update, so
-// concurrent callers share one fsync.
+// Service ingests sales. Its writes go through kit/boltdb's group commit:
+// whatever tickets are queued while a commit is on disk are judged
+// together in the next transaction (up to MaxCommit lines), so concurrent
+// callers share one fsync, and one goroutine at a time owns the write
+// transaction.
 type Service struct {
 	repo   Repo
 	engine *report.Engine
 	cfg    Config
 	res    *resolver
+	group  *boltdb.Group[*Ticket]
 
-	mu      sync.RWMutex // guards closed against sends on queue
-	closed  bool
-	queue   chan *Ticket
-	stopped chan struct{}
-
-	// Snapshots the commit loop knows to be in the store as they are (loop
+	// Snapshots the batch function knows to be in the store as they are (batches
 	// only; forgetting one costs one more write of it).
 	storedSessions map[string]*Session
 	storedProducts map[string]*Product
 }
 
-// NewService starts the commit loop.
+// NewService makes the service and its group commit.
 func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -95,22 +93,15 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Se
 	}
 	s := &Service{
 		repo: repo, engine: engine, cfg: cfg, res: newResolver(dir, repo, cfg.Now, cfg.DependencyTimeout),
-		queue: make(chan *Ticket, 256), stopped: make(chan struct{}),
 		storedSessions: map[string]*Session{}, storedProducts: map[string]*Product{},
 	}
-	go s.loop()
+	s.group = boltdb.NewGroup(cfg.MaxCommit, s.commit)
 	return s
 }
 
-// Close lets queued work commit, then stops the loop.
+// Close lets queued work commit, then refuses more.
 func (s *Service) Close() error {
-	s.mu.Lock()
-	if !s.closed {
-		s.closed = true
-		close(s.queue)
-	}
-	s.mu.Unlock()
-	<-s.stopped
+	s.group.Close()
 	return nil
 }
 
@@ -161,12 +152,9 @@ func (s *Service) submit(ctx context.Context, sales []Sale, p *Patience) (*Ticke
 			}
 		}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+	if err := s.group.Submit(t, len(t.lines)); err != nil {
 		return nil, fault.New(fault.Unavailable, ReasonShuttingDown, "the service is shutting down; nothing was stored, try again")
 	}
-	s.queue <- t
 	return t, nil
 }
 
@@ -179,27 +167,6 @@ func (s *Service) Record(ctx context.Context, sale Sale) (stored *Sale, dup bool
 	}
 	o := t.Wait()[0]
 	return o.Sale, o.Duplicate, o.Err
-}
-
-func (s *Service) loop() {
-	defer close(s.stopped)
-	for t := range s.queue {
-		group, n := []*Ticket{t}, len(t.lines)
-	drain:
-		for n < s.cfg.MaxCommit {
-			select {
-			case more, ok := <-s.queue:
-				if !ok {
-					break drain
-				}
-				group = append(group, more)
-				n += len(more.lines)
-			default:
-				break drain
-			}
-		}
-		s.commit(group)
-	}
 }
 
 // commit judges every line of the group in one transaction, commits it,

@@ -189,6 +189,7 @@ func (st benchStore) report(b *testing.B) {
 	b.ReportMetric(float64(st.cells), "cells")
 	b.ReportMetric(float64(len(st.e.days)), "dayrecs")
 	b.ReportMetric(float64(len(st.e.months)), "monthrecs")
+	b.ReportMetric(float64(len(st.e.mcells)), "monthcells")
 }
 
 // timed runs op b.N times and reports the median and 99th percentile.
@@ -267,6 +268,7 @@ func BenchmarkQueryMonthByCategory(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+	st.report(b)
 }
 
 // BenchmarkTopHosts is ListTopPerformers HOST by NET over a year.

@@ -28,7 +28,20 @@ type sums struct {
 
 // add saturates (see SatAdd): ingestion bounds every sum the engine can
 // form, so this only guards against files from before that bound.
+//
+// Every figure is a sum of non-negative parts, so the plain sums are right
+// unless one came out negative; only then are they taken again, saturated.
+// This is the innermost step of every report.
 func (s *sums) add(o *sums) {
+	a, b, c, d := s.orders+o.orders, s.units+o.units, s.gross+o.gross, s.refunds+o.refunds
+	if a|b|c|d < 0 || o.orders|o.units|o.gross|o.refunds < 0 {
+		s.addSaturated(o)
+		return
+	}
+	s.orders, s.units, s.gross, s.refunds = a, b, c, d
+}
+
+func (s *sums) addSaturated(o *sums) {
 	s.orders = SatAdd(s.orders, o.orders)
 	s.units = SatAdd(s.units, o.units)
 	s.gross = SatAdd(s.gross, o.gross)
@@ -79,8 +92,42 @@ type dayRef struct {
 // report stops growing with the sales once every session has its months.
 type dayData struct {
 	day   Day
-	cells []rec
+	cells []crec
 	days  []rec
+}
+
+// crec is a record that depends on the product too: in a day, a cell
+// (session, product, day); in a month, the sum of a session's cells of the
+// month with one product attribution and one session attribution.
+//
+// pp does for the product dimensions what rec.prev does for the session's:
+// pp[mask] is the latest earlier day on which the session has a cell with
+// the same keys of the product dimensions in mask (bit 1 MERCHANT, 2
+// CATEGORY, 4 ORIGIN_DISTRICT; mask 0: any cell), or, for a record that is
+// not the first of its keys on its day (or in its month), that day (or the
+// month's first day); noPrev if none; mixed for a session with two session
+// attributions. A report grouped or filtered by product dimensions then
+// counts a session once per row while streaming over the records, as the
+// session-only reports do, with the mask of those dimensions. For a month
+// record the earlier day is a day before the month.
+type crec struct {
+	rec
+	pp [8]Day
+}
+
+// Product dimension bits of crec.pp's masks.
+const (
+	maskMerchant = 1
+	maskCategory = 2
+	maskOrigin   = 4
+)
+
+// cref locates a crec of a session: its day (or month's first day), its
+// product attribution and its index in that day's (month's) cells.
+type cref struct {
+	day   Day
+	pattr int32
+	idx   int32
 }
 
 type interner struct {
@@ -117,6 +164,11 @@ type dayKey struct {
 	day            Day
 }
 
+type monthCellKey struct {
+	session, sattr, pattr int32
+	month                 Day
+}
+
 // Engine holds every rollup cell in memory and answers reports from them.
 // Its methods are safe for concurrent use; Apply excludes queries for the
 // time of one batch, so a query sees a commit whole or not at all.
@@ -146,8 +198,18 @@ type Engine struct {
 	// refs are the day records of each session in day order, to keep
 	// rec.prev right whatever order the sales arrive in.
 	refs [][]dayRef
+	// mcells indexes the month cells (monthOf[month].cells); crefs and
+	// mrefs are each session's cells and month cells, to keep crec.pp
+	// right; firstSattr is each session's first session attribution, and
+	// smixed says it has had a second one.
+	mcells     map[monthCellKey]int32
+	crefs      [][]cref
+	mrefs      [][]cref
+	firstSattr []int32
+	smixed     []bool
 	// dataThrough is the newest event time of any sale held.
 	dataThrough time.Time
+	memo        attrMemo
 }
 
 // New makes an empty engine for the alliance time zone loc (Asia/Shanghai by
@@ -166,6 +228,7 @@ func New(loc *time.Location) *Engine {
 		dayOf:   make(map[Day]*dayData),
 		monthOf: make(map[Day]*dayData),
 		months:  make(map[dayKey]int32),
+		mcells:  make(map[monthCellKey]int32),
 	}
 }
 
@@ -203,29 +266,60 @@ func (e *Engine) merge(c *Cell) {
 	if c.empty() {
 		return
 	}
-	sid, ok := e.sessIDs[c.Session]
+	// Consecutive cells are mostly of one session (Load reads them in
+	// session order, a batch of Apply holds a session's lines together):
+	// the last one's ids are reused when the names are the same.
+	m := &e.memo
+	var sid int32
+	var ok bool
+	if m.valid && c.Session == m.session {
+		sid, ok = m.sid, true
+	} else {
+		sid, ok = e.sessIDs[c.Session]
+	}
 	if !ok {
 		sid = int32(len(e.sessions))
 		e.sessIDs[c.Session] = sid
 		e.sessions = append(e.sessions, SessionSummary{})
 		e.refs = append(e.refs, nil)
+		e.crefs = append(e.crefs, nil)
+		e.mrefs = append(e.mrefs, nil)
+		e.firstSattr = append(e.firstSattr, -1)
+		e.smixed = append(e.smixed, false)
 	}
 	dd := bucket(&e.byDay, e.dayOf, c.Day)
 	add := sums{orders: c.Orders, units: c.Units, gross: c.Gross, refunds: c.Refunds}
-	key := cellKey{sid, e.products.id(c.Product), c.Day}
-	var sa int32
+	var pid int32
+	if m.valid && c.Product == m.product {
+		pid = m.pid
+	} else {
+		pid = e.products.id(c.Product)
+	}
+	m.valid, m.session, m.sid, m.product, m.pid = true, c.Session, sid, c.Product, pid
+	key := cellKey{sid, pid, c.Day}
+	var sa, pa int32
+	month := monthStart(c.Day)
+	md := bucket(&e.byMonth, e.monthOf, month)
 	if i, ok := e.cells[key]; ok {
 		dd.cells[i].add(&add)
-		sa = dd.cells[i].sattr
+		sa, pa = dd.cells[i].sattr, dd.cells[i].pattr
 	} else {
-		sa = e.sessionAttr(&c.Attr)
+		sa, pa = e.sessionAttrMemo(&c.Attr), e.productAttrMemo(&c.Attr)
 		e.cells[key] = int32(len(dd.cells))
-		dd.cells = append(dd.cells, rec{session: sid, sattr: sa, pattr: e.productAttr(&c.Attr), prev: mixed, sums: add})
+		dd.cells = append(dd.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}})
+		e.noteSattr(sid, sa)
+		e.linkCell(sid, cref{c.Day, pa, int32(len(dd.cells) - 1)})
+	}
+	mck := monthCellKey{sid, sa, pa, month}
+	if i, ok := e.mcells[mck]; ok {
+		md.cells[i].add(&add)
+	} else {
+		e.mcells[mck] = int32(len(md.cells))
+		md.cells = append(md.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}})
+		e.linkMonthCell(sid, cref{month, pa, int32(len(md.cells) - 1)})
 	}
 	// The day record follows the attribution of the cell, which its first
 	// sale fixed (see Cell.Add).
-	month := monthStart(c.Day)
-	md := bucket(&e.byMonth, e.monthOf, month)
 	mk := dayKey{sid, sa, month}
 	if i, ok := e.months[mk]; ok {
 		md.days[i].add(&add)
@@ -301,6 +395,126 @@ func (e *Engine) link(sid int32, ref dayRef) {
 	}
 }
 
+// noteSattr records that session sid has a cell with session attribution
+// sa; a second attribution makes every crec of the session mixed, for good.
+func (e *Engine) noteSattr(sid, sa int32) {
+	switch {
+	case e.firstSattr[sid] < 0:
+		e.firstSattr[sid] = sa
+	case e.firstSattr[sid] != sa && !e.smixed[sid]:
+		e.smixed[sid] = true
+		for _, r := range e.crefs[sid] {
+			e.dayOf[r.day].cells[r.idx].pp = mixedPP
+		}
+		for _, r := range e.mrefs[sid] {
+			e.monthOf[r.day].cells[r.idx].pp = mixedPP
+		}
+	}
+}
+
+var mixedPP = [8]Day{mixed, mixed, mixed, mixed, mixed, mixed, mixed, mixed}
+
+// sameKeys reports whether product attributions a and b have the same key
+// in every product dimension of mask.
+func (e *Engine) sameKeys(a, b int32, mask int) bool {
+	return (mask&maskMerchant == 0 || e.col[DimMerchant][a] == e.col[DimMerchant][b]) &&
+		(mask&maskCategory == 0 || e.col[DimCategory][a] == e.col[DimCategory][b]) &&
+		(mask&maskOrigin == 0 || e.col[DimOriginDistrict][a] == e.col[DimOriginDistrict][b])
+}
+
+// linkCell files a new cell of session sid and sets its pp, the pp of the
+// first cell of each of its keys on the next day that has them, and the
+// pp of the first month cell of each of its keys in the next month that
+// has them (whose latest earlier day this cell may now be).
+func (e *Engine) linkCell(sid int32, ref cref) {
+	refs := e.crefs[sid]
+	e.crefs[sid] = append(refs, ref)
+	c := &e.dayOf[ref.day].cells[ref.idx]
+	if e.smixed[sid] {
+		c.pp = mixedPP
+		return
+	}
+	month := monthStart(ref.day)
+	for m := range 8 {
+		prev, same := noPrev, false
+		next := Day(mixed)
+		for _, r := range refs {
+			if !e.sameKeys(r.pattr, ref.pattr, m) {
+				continue
+			}
+			switch {
+			case r.day < ref.day:
+				prev = max(prev, r.day)
+			case r.day == ref.day:
+				same = true
+			default:
+				next = min(next, r.day)
+			}
+		}
+		if same {
+			c.pp[m] = ref.day
+			continue
+		}
+		c.pp[m] = prev
+		if next != mixed {
+			for _, r := range refs {
+				if r.day == next && e.sameKeys(r.pattr, ref.pattr, m) {
+					if x := &e.dayOf[r.day].cells[r.idx]; x.pp[m] < next {
+						x.pp[m] = ref.day
+					}
+				}
+			}
+		}
+		nextMonth := Day(mixed)
+		for _, r := range e.mrefs[sid] {
+			if r.day > month && e.sameKeys(r.pattr, ref.pattr, m) {
+				nextMonth = min(nextMonth, r.day)
+			}
+		}
+		if nextMonth != mixed {
+			for _, r := range e.mrefs[sid] {
+				if r.day == nextMonth && e.sameKeys(r.pattr, ref.pattr, m) {
+					if x := &e.monthOf[r.day].cells[r.idx]; x.pp[m] < nextMonth {
+						x.pp[m] = max(x.pp[m], ref.day)
+					}
+				}
+			}
+		}
+	}
+}
+
+// linkMonthCell files a new month cell of session sid (its day is the
+// month's first) and sets its pp from the session's cells before the month.
+func (e *Engine) linkMonthCell(sid int32, ref cref) {
+	refs := e.mrefs[sid]
+	e.mrefs[sid] = append(refs, ref)
+	c := &e.monthOf[ref.day].cells[ref.idx]
+	if e.smixed[sid] {
+		c.pp = mixedPP
+		return
+	}
+	for m := range 8 {
+		same := false
+		for _, r := range refs {
+			if r.day == ref.day && e.sameKeys(r.pattr, ref.pattr, m) {
+				same = true
+				break
+			}
+		}
+		if same {
+			c.pp[m] = ref.day
+			continue
+		}
+		prev := noPrev
+		for _, r := range e.crefs[sid] {
+			if r.day < ref.day && e.sameKeys(r.pattr, ref.pattr, m) {
+				prev = max(prev, r.day)
+			}
+		}
+		c.pp[m] = prev
+	}
+}
+
 func monthStart(d Day) Day {
 	y, m, _ := d.Date()
 	return civil(y, m, 1)
@@ -317,6 +531,38 @@ func bucket(list *[]*dayData, index map[Day]*dayData, d Day) *dayData {
 	i, _ := slices.BinarySearchFunc(*list, d, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
 	*list = slices.Insert(*list, i, dd)
 	return dd
+}
+
+// attrMemo remembers the ids of the last names and attributions merge met.
+type attrMemo struct {
+	valid            bool
+	session, product string
+	sid, pid         int32
+	sattr            sessionAttr
+	sa               int32
+	pattr            productAttr
+	pa               int32
+	haveS, haveP     bool
+}
+
+func (e *Engine) sessionAttrMemo(a *Attribution) int32 {
+	k := sessionAttr{a.Host, a.Agency, a.Base, a.District, a.Platform}
+	if m := &e.memo; m.haveS && m.sattr == k {
+		return m.sa
+	}
+	id := e.sessionAttr(a)
+	e.memo.sattr, e.memo.sa, e.memo.haveS = k, id, true
+	return id
+}
+
+func (e *Engine) productAttrMemo(a *Attribution) int32 {
+	k := productAttr{a.Merchant, a.Category, a.OriginDistrict}
+	if m := &e.memo; m.haveP && m.pattr == k {
+		return m.pa
+	}
+	id := e.productAttr(a)
+	e.memo.pattr, e.memo.pa, e.memo.haveP = k, id, true
+	return id
 }
 
 func (e *Engine) sessionAttr(a *Attribution) int32 {

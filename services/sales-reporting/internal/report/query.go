@@ -232,6 +232,28 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 	if useCells {
 		pOff = make([]int64, len(e.pattrs))
 	}
+	// The product dimensions a row's sessions are told apart by (those
+	// grouped or filtered by), and the report's total's (those filtered by).
+	rowMask, totMask := 0, 0
+	for _, fv := range []struct {
+		v    string
+		mask int
+	}{{f.Merchant, maskMerchant}, {f.Category, maskCategory}, {f.OriginDistrict, maskOrigin}} {
+		if fv.v != "" {
+			rowMask |= fv.mask
+			totMask |= fv.mask
+		}
+	}
+	for _, g := range a.groups {
+		switch g.dim {
+		case DimMerchant:
+			rowMask |= maskMerchant
+		case DimCategory:
+			rowMask |= maskCategory
+		case DimOriginDistrict:
+			rowMask |= maskOrigin
+		}
+	}
 	for _, fv := range []struct {
 		d Dimension
 		v string
@@ -268,7 +290,7 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 			}
 		}
 	}
-	w := walker{a: &a, e: e, start: start, sOff: sOff, pOff: pOff, useCells: useCells,
+	w := walker{a: &a, e: e, start: start, sOff: sOff, pOff: pOff, useCells: useCells, rowMask: rowMask, totMask: totMask,
 		periodOf: periodOf, n2: n[1], perPeriod: n[0] * n[1], seen: seen}
 	grid := int64(len(a.periods)) * w.perPeriod
 	if grid <= denseLimit {
@@ -286,7 +308,7 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 	// no period splits a month; the days before the first and after the
 	// last whole month from the day records.
 	m0, m1 := end, end
-	if !useCells && g != Daily && g != Weekly {
+	if g != Daily && g != Weekly {
 		if m0 = monthStart(start); m0 < start {
 			y, m, _ := start.Date()
 			m0 = civil(y, m+1, 1)
@@ -315,14 +337,16 @@ type walker struct {
 	start      Day
 	sOff, pOff []int64
 	useCells   bool
-	periodOf   []int32
-	n2         int64
-	perPeriod  int64
-	dense      []int32 // slot index + 1, 0 for none
-	sparse     map[int64]int32
-	seen       []bool
-	sc         *scratch // only for mixed records
-	sessions   int64
+	// rowMask and totMask pick crec.pp for the rows and for the total.
+	rowMask, totMask int
+	periodOf         []int32
+	n2               int64
+	perPeriod        int64
+	dense            []int32 // slot index + 1, 0 for none
+	sparse           map[int64]int32
+	seen             []bool
+	sc               *scratch // only for mixed records
+	sessions         int64
 }
 
 // walk counts the records of the buckets (days or months) of list that
@@ -331,8 +355,12 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 	if from >= to {
 		return
 	}
+	if w.useCells {
+		w.walkCells(list, from, to)
+		return
+	}
 	i, _ := slices.BinarySearchFunc(list, from, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
-	a, sOff, pOff, dense, seen, start := w.a, w.sOff, w.pOff, w.dense, w.seen, w.start
+	a, sOff, dense, seen, start := w.a, w.sOff, w.dense, w.seen, w.start
 	sessions := w.sessions
 	for _, dd := range list[i:] {
 		if dd.day >= to {
@@ -343,21 +371,11 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 		gen := p + 1
 		base := int64(p) * w.perPeriod
 		recs := dd.days
-		if w.useCells {
-			recs = dd.cells
-		}
 		for i := range recs {
 			r := &recs[i]
 			off := sOff[r.sattr]
 			if off < 0 {
 				continue
-			}
-			if w.useCells {
-				po := pOff[r.pattr]
-				if po < 0 {
-					continue
-				}
-				off += po
 			}
 			cell := base + off
 			var idx int32
@@ -385,6 +403,82 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 				// a period is a coin toss the CPU cannot predict.
 				sl.sessions += b2i(r.prev < ps)
 				sessions += b2i(r.prev < start)
+				continue
+			}
+			if w.sc == nil {
+				w.sc = getScratch(len(w.e.sessions))
+			}
+			w.sc.count(r.session, gen, idx, &sl.sessions)
+			if !w.sc.inAll[r.session] {
+				w.sc.inAll[r.session] = true
+				sessions++
+			}
+		}
+	}
+	w.sessions = sessions
+}
+
+// slotOf is the slot of grid cell cell (period p, row offset off), made on
+// first use.
+func (w *walker) slotOf(cell int64, p int32, off int64) int32 {
+	var idx int32
+	if w.dense != nil {
+		idx = w.dense[cell]
+	} else {
+		idx = w.sparse[cell]
+	}
+	if idx == 0 {
+		w.a.slots = append(w.a.slots, slot{period: p, k: [maxGroupBy]int32{int32(off / w.n2), int32(off % w.n2)}})
+		idx = int32(len(w.a.slots))
+		if w.dense != nil {
+			w.dense[cell] = idx
+		} else {
+			w.sparse[cell] = idx
+		}
+	}
+	return idx
+}
+
+// walkCells is walk over the product records (cells, month cells): a
+// session is counted once per row by pp[rowMask], and once in the total by
+// pp[totMask], unless it is mixed.
+func (w *walker) walkCells(list []*dayData, from, to Day) {
+	i, _ := slices.BinarySearchFunc(list, from, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
+	a, sOff, pOff, dense, seen, start := w.a, w.sOff, w.pOff, w.dense, w.seen, w.start
+	rowMask, totMask := w.rowMask, w.totMask
+	sessions := w.sessions
+	for _, dd := range list[i:] {
+		if dd.day >= to {
+			break
+		}
+		p := w.periodOf[dd.day-start]
+		ps := a.periods[p]
+		gen := p + 1
+		base := int64(p) * w.perPeriod
+		for i := range dd.cells {
+			r := &dd.cells[i]
+			off := sOff[r.sattr]
+			po := pOff[r.pattr]
+			if off < 0 || po < 0 {
+				continue
+			}
+			off += po
+			var idx int32
+			if dense != nil {
+				if idx = dense[base+off]; idx == 0 {
+					idx = w.slotOf(base+off, p, off)
+				}
+			} else {
+				idx = w.slotOf(base+off, p, off)
+			}
+			sl := &a.slots[idx-1]
+			sl.add(&r.sums)
+			if seen != nil {
+				seen[r.sattr] = true
+			}
+			if rp := r.pp[rowMask]; rp != mixed {
+				sl.sessions += b2i(rp < ps)
+				sessions += b2i(r.pp[totMask] < start)
 				continue
 			}
 			if w.sc == nil {

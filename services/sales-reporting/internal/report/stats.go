@@ -5,7 +5,9 @@ import "time"
 // Stats is what the engine holds, for the service's metrics.
 type Stats struct {
 	// Cells are the (session, product, day) cells; Records the day and
-	// month records the reports add up; Sessions the sessions with sales.
+	// month records the reports add up (the month forms of the cells,
+	// which the product reports read, included); Sessions the sessions
+	// with sales.
 	Cells, Records, Sessions int
 	// DataThrough is the newest event time of any sale held (zero when none).
 	DataThrough time.Time
@@ -15,5 +17,5 @@ type Stats struct {
 func (e *Engine) Stats() Stats {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return Stats{Cells: len(e.cells), Records: len(e.days) + len(e.months), Sessions: len(e.sessions), DataThrough: e.dataThrough}
+	return Stats{Cells: len(e.cells), Records: len(e.days) + len(e.months) + len(e.mcells), Sessions: len(e.sessions), DataThrough: e.dataThrough}
 }

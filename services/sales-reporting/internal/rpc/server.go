@@ -24,7 +24,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Import streaming: lines go to the commit loop in chunks, and the stream
+// Import streaming: lines go to the group commit in chunks, and the stream
 // keeps being read while earlier chunks commit. The errors an answer lists
 // are bounded by grpcx.ErrorBudget; `rejected` still counts every line.
 const (
@@ -211,8 +211,8 @@ func (s *Server) ListSales(ctx context.Context, req *salesv1.ListSalesRequest) (
 	if req.GetSession() != "" && !ingest.ValidSessionName(req.GetSession()) {
 		return nil, fail(ctx, fault.InvalidField("session", "must be a session name sessions/{session}, got %q", req.GetSession()))
 	}
-	// v2: the listing keys of schema 2 (exact times); older tokens are foreign.
-	query := fmt.Sprintf("sales.v2|%s|%d", req.GetSession(), req.GetKind())
+	// v3: the listing keys of schema 3 (session by dictionary id); older tokens are foreign.
+	query := fmt.Sprintf("sales.v3|%s|%d", req.GetSession(), req.GetKind())
 	cursor, err := s.tokens.Decode(req.GetPageToken(), query)
 	if err != nil {
 		return nil, fail(ctx, err)

@@ -2,133 +2,141 @@ package store
 
 import (
 	"encoding/binary"
-	"errors"
+	"fmt"
 	"time"
 
-	"github.com/cqlive/alliance/services/kit/timekey"
+	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// The values are a compact binary encoding: a version byte, then varints
-// and length-prefixed strings in a fixed order. It is the hot path of
-// ingestion, where JSON would cost more than the bbolt write.
-//
-// Times are kit/timekey's exact forms. Records of version 1 (schema 1)
-// held UnixNano, which wraps outside 1677–2262; only the migration to
-// schema 2 still reads them (dec.legacy).
+// The store alone converts between the domain's values and the records of
+// records.proto; nothing outside it sees a record.
 
-var errCorrupt = errors.New("store: corrupt record")
+var deterministic = proto.MarshalOptions{Deterministic: true}
 
-type enc struct{ b []byte }
-
-func (e *enc) u(v uint64)    { e.b = binary.AppendUvarint(e.b, v) }
-func (e *enc) i(v int64)     { e.b = binary.AppendVarint(e.b, v) }
-func (e *enc) s(v string)    { e.u(uint64(len(v))); e.b = append(e.b, v...) }
-func (e *enc) t(v time.Time) { e.b = timekey.AppendVarint(e.b, v) }
-func (e *enc) bool(v bool) {
-	if v {
-		e.b = append(e.b, 1)
-	} else {
-		e.b = append(e.b, 0)
+// saleRecord is s as a record of a block whose times count from base.
+func saleRecord(s *ingest.Sale, sid, pid uint32, currency string, base int64) *storev1.Sale {
+	r := &storev1.Sale{
+		Session: sid, Product: pid, Refund: s.Kind == report.Refund, Quantity: s.Quantity, Amount: s.Amount,
+		Platform: s.Platform, ExternalId: s.ExternalID, RefundOf: s.RefundOf,
+		EventSeconds: s.EventTime.Unix() - base, EventNanos: int32(s.EventTime.Nanosecond()),
+		CreateSeconds: s.CreateTime.Unix() - base, CreateNanos: int32(s.CreateTime.Nanosecond()),
 	}
-}
-func (e *enc) strs(v []string) {
-	e.u(uint64(len(v)))
-	for _, x := range v {
-		e.s(x)
+	if s.Currency != currency {
+		r.Currency = s.Currency
 	}
+	return r
 }
 
-type dec struct {
-	b   []byte
-	err error
-	// legacy reads times as schema 1 wrote them (UnixNano, 0 for none).
-	legacy bool
+// saleOf is the sale of record r, the id-th, of block b; names come from
+// the dictionaries.
+func saleOf(id uint64, r *storev1.Sale, b *storev1.SaleBlock, d dictView) (*ingest.Sale, error) {
+	ses, ok := d.sessionName(r.GetSession())
+	if !ok {
+		return nil, fmt.Errorf("sale %d names session id %d, which has no record: %w", id, r.GetSession(), errCorrupt)
+	}
+	prod, ok := d.productName(r.GetProduct())
+	if !ok {
+		return nil, fmt.Errorf("sale %d names product id %d, which has no record: %w", id, r.GetProduct(), errCorrupt)
+	}
+	s := &ingest.Sale{
+		ID: id, Session: ses, Product: prod, Kind: report.Order, Quantity: r.GetQuantity(), Amount: r.GetAmount(),
+		Currency: b.GetCurrency(), Platform: r.GetPlatform(), ExternalID: r.GetExternalId(), RefundOf: r.GetRefundOf(),
+		EventTime:  time.Unix(b.GetBaseSeconds()+r.GetEventSeconds(), int64(r.GetEventNanos())).UTC(),
+		CreateTime: time.Unix(b.GetBaseSeconds()+r.GetCreateSeconds(), int64(r.GetCreateNanos())).UTC(),
+	}
+	if r.GetRefund() {
+		s.Kind = report.Refund
+	}
+	if r.GetCurrency() != "" {
+		s.Currency = r.GetCurrency()
+	}
+	return s, nil
 }
 
-func (d *dec) u() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errCorrupt
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-func (d *dec) i() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err = errCorrupt
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-func (d *dec) s() string {
-	n := d.u()
-	if d.err != nil || uint64(len(d.b)) < n {
-		d.err = errCorrupt
-		return ""
-	}
-	v := string(d.b[:n])
-	d.b = d.b[n:]
-	return v
-}
-func (d *dec) t() time.Time {
-	if d.err != nil {
-		return time.Time{}
-	}
-	if d.legacy {
-		v := d.i()
-		if v == 0 {
-			return time.Time{}
-		}
-		return time.Unix(0, v).UTC()
-	}
-	t, rest, err := timekey.ReadVarint(d.b)
-	if err != nil {
-		d.err = errCorrupt
-		return time.Time{}
-	}
-	d.b = rest
-	return t
-}
-func (d *dec) bool() bool {
-	if d.err != nil || len(d.b) < 1 {
-		d.err = errCorrupt
-		return false
-	}
-	v := d.b[0] == 1
-	d.b = d.b[1:]
-	return v
-}
-func (d *dec) strs() []string {
-	n := d.u()
-	if d.err != nil || n > uint64(len(d.b)) {
-		d.err = errCorrupt
+// stamp is t as a record's timestamp; the zero time is none.
+func stamp(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
 		return nil
 	}
-	out := make([]string, 0, n)
-	for range n {
-		out = append(out, d.s())
-	}
-	return out
-}
-func (d *dec) version(want byte) {
-	if len(d.b) < 1 || d.b[0] != want {
-		d.err = errCorrupt
-		return
-	}
-	d.b = d.b[1:]
+	return timestamppb.New(t)
 }
 
-// u64 is a big-endian key, so ids sort in bbolt as numbers.
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+// timeOf reads stamp back; none is the zero time.
+func timeOf(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
 
-// timeKey orders times in bbolt, exactly over the whole Timestamp range.
-func timeKey(b []byte, t time.Time) []byte { return timekey.AppendKey(b, t) }
+func sessionRecord(s *ingest.Session) *storev1.SessionRecord {
+	return &storev1.SessionRecord{
+		Name: s.Name, State: int32(s.State), Platform: s.Platform,
+		ActualStart: stamp(s.ActualStart), ActualEnd: stamp(s.ActualEnd),
+		Products: s.Products, Merchants: s.Merchants,
+		Host: s.Attr.Host, Agency: s.Attr.Agency, Base: s.Attr.Base, Studio: s.Attr.Studio,
+		District: s.Attr.District, Official: s.Attr.Official,
+	}
+}
+
+func sessionOf(r *storev1.SessionRecord) *ingest.Session {
+	return &ingest.Session{
+		Name: r.GetName(), State: ingest.SessionState(r.GetState()), Platform: r.GetPlatform(),
+		ActualStart: timeOf(r.GetActualStart()), ActualEnd: timeOf(r.GetActualEnd()),
+		Products: r.GetProducts(), Merchants: r.GetMerchants(),
+		Attr: ingest.SessionAttr{Host: r.GetHost(), Agency: r.GetAgency(), Base: r.GetBase(), Studio: r.GetStudio(),
+			District: r.GetDistrict(), Official: r.GetOfficial()},
+	}
+}
+
+func productRecord(p *ingest.Product) *storev1.ProductRecord {
+	return &storev1.ProductRecord{Name: p.Name, Merchant: p.Merchant, Category: p.Category, OriginDistrict: p.OriginDistrict}
+}
+
+func productOf(r *storev1.ProductRecord) *ingest.Product {
+	return &ingest.Product{Name: r.GetName(), Merchant: r.GetMerchant(), Category: r.GetCategory(), OriginDistrict: r.GetOriginDistrict()}
+}
+
+func cellRecord(c *report.Cell) *storev1.Cell {
+	return &storev1.Cell{Orders: c.Orders, Units: c.Units, Gross: c.Gross, Refunds: c.Refunds, RefundLines: c.RefundLines,
+		FirstEvent: stamp(c.FirstEvent), LastEvent: stamp(c.LastEvent)}
+}
+
+func setCell(c *report.Cell, r *storev1.Cell) {
+	c.Orders, c.Units, c.Gross, c.Refunds, c.RefundLines = r.GetOrders(), r.GetUnits(), r.GetGross(), r.GetRefunds(), r.GetRefundLines()
+	c.FirstEvent, c.LastEvent = timeOf(r.GetFirstEvent()), timeOf(r.GetLastEvent())
+}
+
+func totalsRecord(s report.Sums) *storev1.Totals {
+	return &storev1.Totals{Orders: s.Orders, Units: s.Units, Gross: s.Gross, Refunds: s.Refunds, RefundLines: s.RefundLines}
+}
+
+func sumsOf(r *storev1.Totals) report.Sums {
+	return report.Sums{Orders: r.GetOrders(), Units: r.GetUnits(), Gross: r.GetGross(), Refunds: r.GetRefunds(), RefundLines: r.GetRefundLines()}
+}
+
+// Keys.
+
+func u32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+
+// dayKey orders days, negative ones too.
+func appendDay(b []byte, d report.Day) []byte {
+	return binary.BigEndian.AppendUint32(b, uint32(int64(d)+1<<31))
+}
+
+func dayOfKey(b []byte) report.Day { return report.Day(int64(binary.BigEndian.Uint32(b)) - 1<<31) }
+
+func cellKeyOf(sid, pid uint32, d report.Day) []byte {
+	return appendDay(binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(make([]byte, 0, 12), sid), pid), d)
+}
+
+func saleKey(platform, externalID string) []byte {
+	k := make([]byte, 0, len(platform)+1+len(externalID))
+	k = append(k, platform...)
+	k = append(k, 0)
+	return append(k, externalID...)
+}

@@ -78,8 +78,8 @@ func timeKeyV1(b []byte, t time.Time) []byte {
 // its listing indexes built, as a server of schema 1 left it.
 func writeV1File(t *testing.T, path string, sales []*ingest.Sale, ses *ingest.Session, p *ingest.Product, cells []report.Cell) {
 	t.Helper()
-	v1 := boltdb.Schema{Version: 1, Buckets: [][]byte{bucketSales, bucketSaleKeys, bucketByTime, bucketBySession,
-		bucketIndexState, bucketRefunded, bucketSessions, bucketProducts, bucketCells}}
+	v1 := boltdb.Schema{Version: 1, Buckets: [][]byte{v2Sales, v2SaleKeys, v2ByTime, v2BySession,
+		v2IndexState, v2Refunded, v2Sessions, v2Products, v2Cells}}
 	db, err := boltdb.Open(path, v1, boltdb.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -88,35 +88,35 @@ func writeV1File(t *testing.T, path string, sales []*ingest.Sale, ses *ingest.Se
 	err = db.Update(func(btx *bolt.Tx) error {
 		for _, s := range sales {
 			id := u64(s.ID)
-			if err := btx.Bucket(bucketSales).Put(id, encodeSaleV1(s)); err != nil {
+			if err := btx.Bucket(v2Sales).Put(id, encodeSaleV1(s)); err != nil {
 				return err
 			}
-			if _, err := btx.Bucket(bucketSales).NextSequence(); err != nil {
+			if _, err := btx.Bucket(v2Sales).NextSequence(); err != nil {
 				return err
 			}
-			if err := btx.Bucket(bucketSaleKeys).Put(saleKey(s.Platform, s.ExternalID), id); err != nil {
+			if err := btx.Bucket(v2SaleKeys).Put(saleKey(s.Platform, s.ExternalID), id); err != nil {
 				return err
 			}
-			if err := btx.Bucket(bucketByTime).Put(append(timeKeyV1(nil, s.EventTime), id...), nil); err != nil {
+			if err := btx.Bucket(v2ByTime).Put(append(timeKeyV1(nil, s.EventTime), id...), nil); err != nil {
 				return err
 			}
 			sk := append([]byte(s.Session), 0)
-			if err := btx.Bucket(bucketBySession).Put(append(timeKeyV1(sk, s.EventTime), id...), nil); err != nil {
+			if err := btx.Bucket(v2BySession).Put(append(timeKeyV1(sk, s.EventTime), id...), nil); err != nil {
 				return err
 			}
 		}
-		if err := btx.Bucket(bucketIndexState).Put(indexedKey, u64(sales[len(sales)-1].ID)); err != nil {
+		if err := btx.Bucket(v2IndexState).Put(v2IndexedThrough, u64(sales[len(sales)-1].ID)); err != nil {
 			return err
 		}
-		if err := btx.Bucket(bucketSessions).Put([]byte(ses.Name), encodeSessionV1(ses)); err != nil {
+		if err := btx.Bucket(v2Sessions).Put([]byte(ses.Name), encodeSessionV1(ses)); err != nil {
 			return err
 		}
-		if err := btx.Bucket(bucketProducts).Put([]byte(p.Name), encodeProduct(p)); err != nil {
+		if err := btx.Bucket(v2Products).Put([]byte(p.Name), encodeProduct(p)); err != nil {
 			return err
 		}
 		for i := range cells {
 			c := &cells[i]
-			if err := btx.Bucket(bucketCells).Put(cellKey(c.Session, c.Product, c.Day), encodeCellV1(c)); err != nil {
+			if err := btx.Bucket(v2Cells).Put(cellKey(c.Session, c.Product, c.Day), encodeCellV1(c)); err != nil {
 				return err
 			}
 		}
@@ -159,8 +159,8 @@ func TestMigrationFromSchema1RewritesTimesExactly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open a schema 1 file: %v", err)
 	}
-	if v, err := boltdb.SchemaVersion(st.DB); err != nil || v != 2 {
-		t.Fatalf("schema version %d %v after migration, want 2", v, err)
+	if v, err := boltdb.SchemaVersion(st.db); err != nil || v != 3 {
+		t.Fatalf("schema version %d %v after migration, want 3", v, err)
 	}
 	err = st.View(func(tx ingest.ReadTx) error {
 		for _, w := range sales {
@@ -214,19 +214,19 @@ func TestMigrationFromSchema1RewritesTimesExactly(t *testing.T) {
 	if !reflect.DeepEqual(listed, want) {
 		t.Fatalf("listed %v, want by event time %v", listed, want)
 	}
-	err = st.DB.View(func(btx *bolt.Tx) error {
-		return btx.Bucket(bucketBySession).ForEach(func(k, _ []byte) error {
-			if len(k) != len(ses.Name)+1+12+8 {
-				t.Errorf("index key %x has the length of a schema 1 key", k)
+	err = st.db.View(func(btx *bolt.Tx) error {
+		return newKeyIndex(btx.Bucket(bucketBySession)).scan(nil, nil, func(k []byte, _ uint64) (bool, error) {
+			if len(k) != 4+12+8 {
+				t.Errorf("index key %x is not session id, event time, sale id", k)
 			}
-			return nil
+			return true, nil
 		})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
-	// A second open finds schema 2 and changes nothing.
+	// A second open finds schema 3 and changes nothing.
 	st2, err := Open(path, boltdb.Options{})
 	if err != nil {
 		t.Fatal(err)

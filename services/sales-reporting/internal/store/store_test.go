@@ -24,11 +24,25 @@ func open(t *testing.T) *Store {
 
 var base = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
+// records puts the snapshots a test's sales name: ingestion always stores
+// them before a sale.
+func records(tx ingest.Tx, sessions ...string) error {
+	for _, name := range sessions {
+		if err := tx.PutSession(&ingest.Session{Name: name, State: ingest.Ended, Platform: "DOUYIN"}); err != nil {
+			return err
+		}
+	}
+	return tx.PutProduct(&ingest.Product{Name: "members/m/products/p", Merchant: "members/m"})
+}
+
 // put stores sales for two sessions with event times in reverse of id order.
 func put(t *testing.T, st *Store, n int) []*ingest.Sale {
 	t.Helper()
 	var out []*ingest.Sale
 	err := st.Update(func(tx ingest.Tx) error {
+		if err := records(tx, "sessions/s0", "sessions/s1"); err != nil {
+			return err
+		}
 		for i := range n {
 			id, err := tx.NextID()
 			if err != nil {

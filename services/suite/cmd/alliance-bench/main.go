@@ -5,6 +5,8 @@
 //	alliance-bench writes  [-bin bin] [-n 20000] [-c 64] [-lines 200000] [-out file]
 //	alliance-bench gateway [-bin bin] [-duration 10s] [-c 64] [-rounds 2]
 //	alliance-bench ghzdata [-n 20000] [-session ...] [-product ...] > requests.bin
+//	alliance-bench sales   [-bin bin] [-what record|import] [-n 20000] [-c 64]
+//	alliance-bench rows    [-n 1000000] > rows.csv
 //
 // Each subcommand's -h lists its flags.
 package main
@@ -27,6 +29,8 @@ var subcommands = []subcommand{
 	{"writes", "floors (empty RPC, fsync) and the write paths against them", bench.Writes},
 	{"gateway", "RecordSale and GetMember through the gateway against gRPC", bench.Gateway},
 	{"ghzdata", "RecordSale requests for ghz --binary-file, on stdout", bench.GHZData},
+	{"sales", "RecordSale (Go client and ghz) or ImportSales of replay lines, as JSON, for make bench-peers", bench.Sales},
+	{"rows", "the first -n lines of the 2020 replay as CSV, for the peers", bench.Rows},
 }
 
 func usage() {

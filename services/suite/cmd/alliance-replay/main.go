@@ -44,6 +44,7 @@ type options struct {
 	streams      int
 	chunk        int
 	queries      int
+	restart      bool
 }
 
 func main() {
@@ -72,6 +73,7 @@ func run(args []string) error {
 	fs.IntVar(&o.streams, "streams", 4, "parallel ImportSales streams")
 	fs.IntVar(&o.chunk, "chunk", 50_000, "sale lines per ImportSales stream")
 	fs.IntVar(&o.queries, "queries", 200, "report calls to time after the load")
+	fs.BoolVar(&o.restart, "restart", true, "with -start: restart sales-reporting on the loaded data and time its start-up to the first overview, its resident memory, and the reports again")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,12 +86,14 @@ func run(args []string) error {
 	fmt.Printf("alliance-replay: %d ENDED sessions, target gross %.1f billion yuan, average order %d yuan, about %d sale lines\n",
 		int(float64(cfg.Sessions)*cfg.Scale), float64(cfg.GrossYuan)*cfg.Scale/1e9, o.aovYuan, g.ExpectedLines())
 
+	var stopSuite func()
 	if o.start {
 		stopAll, err := startSuite(ctx, &o)
 		if err != nil {
 			return err
 		}
-		defer stopAll()
+		stopSuite = stopAll
+		defer func() { stopSuite() }()
 	}
 	var callOpts []grpc.DialOption
 	if o.adminKeyFile != "" {
@@ -146,10 +150,22 @@ func run(args []string) error {
 		return fmt.Errorf("overview: %w", err)
 	}
 	ok := printHeadline(res.Totals, ov, cfg.Year)
+	// A listing waits for the listing indexes to cover every sale, so the
+	// sizes below hold them.
+	t := time.Now()
+	if _, err := clients.Sales.ListSales(ctx, &salesv1.ListSalesRequest{PageSize: 1}); err != nil {
+		return fmt.Errorf("list sales: %w", err)
+	}
+	fmt.Printf("\nlisting indexes caught up %s after the load\n", time.Since(t).Round(time.Millisecond))
 	if o.start {
-		printSizes(o.data)
+		printSizes(o.data, res.Lines)
 	}
 	timeReports(ctx, clients.Sales, start, end, o.queries)
+	if o.start && o.restart {
+		if err := restartSales(ctx, &o, stopSuite, clients.Sales, start, end); err != nil {
+			return err
+		}
+	}
 	if !ok || res.Rejected > 0 {
 		return errors.New("the overview does not match what was sent")
 	}
@@ -195,35 +211,66 @@ func printHeadline(want replay.Totals, ov *salesv1.AllianceOverview, year int) b
 	return ok
 }
 
-func printSizes(dataDir string) {
+func printSizes(dataDir string, lines int64) {
 	fmt.Println("\nbbolt files:")
 	_ = filepath.Walk(dataDir, func(path string, fi os.FileInfo, err error) error {
 		if err == nil && strings.HasSuffix(path, ".db") {
-			fmt.Printf("  %-50s %8.1f MiB\n", path, float64(fi.Size())/(1<<20))
+			fmt.Printf("  %-50s %8.1f MiB", path, float64(fi.Size())/(1<<20))
+			if strings.HasSuffix(path, "sales.db") && lines > 0 {
+				fmt.Printf("   %.1f bytes per sale line", float64(fi.Size())/float64(lines))
+			}
+			fmt.Println()
 		}
 		return nil
 	})
 }
 
-// timeReports calls the year's overview and a MONTH x DISTRICT report n
-// times each and prints p50 and p99.
+// timeReports calls every kind of report over the year n times each and
+// prints p50 and p99: the overview, the rankings, and QuerySalesReport by
+// each granularity with session and product dimensions, one and two at a
+// time.
 func timeReports(ctx context.Context, sc salesv1.SalesReportingClient, start, end string, n int) {
 	if n <= 0 {
 		return
 	}
-	calls := []struct {
+	type call struct {
 		name string
 		do   func() error
-	}{
+	}
+	report := func(g salesv1.Granularity, dims ...salesv1.Dimension) func() error {
+		return func() error {
+			_, err := sc.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: start, EndDate: end, Granularity: g, GroupBy: dims, PageSize: 1000})
+			return err
+		}
+	}
+	top := func(d salesv1.Dimension) func() error {
+		return func() error {
+			_, err := sc.ListTopPerformers(ctx, &salesv1.ListTopPerformersRequest{StartDate: start, EndDate: end, Dimension: d, Metric: salesv1.Metric_METRIC_NET, Limit: 10})
+			return err
+		}
+	}
+	const (
+		day, month, year, total    = salesv1.Granularity_GRANULARITY_DAY, salesv1.Granularity_GRANULARITY_MONTH, salesv1.Granularity_GRANULARITY_YEAR, salesv1.Granularity_GRANULARITY_TOTAL
+		district, host, platform   = salesv1.Dimension_DIMENSION_DISTRICT, salesv1.Dimension_DIMENSION_HOST, salesv1.Dimension_DIMENSION_PLATFORM
+		merchant, category, origin = salesv1.Dimension_DIMENSION_MERCHANT, salesv1.Dimension_DIMENSION_CATEGORY, salesv1.Dimension_DIMENSION_ORIGIN_DISTRICT
+	)
+	calls := []call{
 		{"GetAllianceOverview(year)", func() error {
 			_, err := sc.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: start, EndDate: end})
 			return err
 		}},
-		{"QuerySalesReport(year, MONTH x DISTRICT)", func() error {
-			_, err := sc.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: start, EndDate: end,
-				Granularity: salesv1.Granularity_GRANULARITY_MONTH, GroupBy: []salesv1.Dimension{salesv1.Dimension_DIMENSION_DISTRICT}, PageSize: 1000})
-			return err
-		}},
+		{"QuerySalesReport(year, MONTH x DISTRICT)", report(month, district)},
+		{"QuerySalesReport(year, MONTH x PLATFORM)", report(month, platform)},
+		{"QuerySalesReport(year, DAY)", report(day)},
+		{"QuerySalesReport(year, TOTAL x HOST)", report(total, host)},
+		{"QuerySalesReport(year, MONTH x CATEGORY)", report(month, category)},
+		{"QuerySalesReport(year, MONTH x MERCHANT)", report(month, merchant)},
+		{"QuerySalesReport(year, MONTH x ORIGIN_DISTRICT)", report(month, origin)},
+		{"QuerySalesReport(year, DAY x CATEGORY)", report(day, category)},
+		{"QuerySalesReport(year, YEAR x DISTRICT x CATEGORY)", report(year, district, category)},
+		{"QuerySalesReport(year, TOTAL x MERCHANT x CATEGORY)", report(total, merchant, category)},
+		{"ListTopPerformers(year, HOST by NET)", top(host)},
+		{"ListTopPerformers(year, MERCHANT by NET)", top(merchant)},
 	}
 	fmt.Println("\nreport latency over gRPC on loopback:")
 	for _, c := range calls {
@@ -240,8 +287,67 @@ func timeReports(ctx context.Context, sc salesv1.SalesReportingClient, start, en
 			continue
 		}
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		fmt.Printf("  %-42s p50 %8s   p99 %8s   (%d calls)\n", c.name, ds[len(ds)/2].Round(time.Microsecond), ds[len(ds)*99/100].Round(time.Microsecond), len(ds))
+		fmt.Printf("  %-52s p50 %8s   p99 %8s   (%d calls)\n", c.name, ds[len(ds)/2].Round(time.Microsecond), ds[len(ds)*99/100].Round(time.Microsecond), len(ds))
 	}
+}
+
+// restartSales stops the suite, starts it again on the same data, and
+// times sales-reporting from its start to its first overview (the rollups
+// loaded), then prints its resident memory and the reports again.
+func restartSales(ctx context.Context, o *options, stop func(), sc salesv1.SalesReportingClient, start, end string) error {
+	stop()
+	keys, _, _, err := layout.EnsureAuth(o.data)
+	if err != nil {
+		return err
+	}
+	procs := layout.WithAuth(layout.Procs(o.addrs, o.data, "warn"), keys)[:3]
+	sink := func(l proc.Line) { fmt.Fprintf(os.Stderr, "[%s] %s\n", l.Proc, l.Text) }
+	stopDeps, err := layout.Start(ctx, o.bin, procs[:2], 30*time.Second, sink)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	p, err := proc.Start(procs[2].Name, filepath.Join(o.bin, procs[2].Name), procs[2].Args, nil, sink)
+	if err != nil {
+		stopDeps()
+		return err
+	}
+	var first time.Duration
+	for {
+		_, err := sc.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: start, EndDate: end})
+		if err == nil {
+			first = time.Since(t0)
+			break
+		}
+		if time.Since(t0) > 2*time.Minute {
+			p.Stop(10 * time.Second)
+			stopDeps()
+			return fmt.Errorf("no overview 2 minutes after the restart: %w", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Resident memory as the kernel counts it, split: bbolt maps sales.db,
+	// so the file's pages that start-up read count as resident too (clean
+	// page cache the kernel may drop), besides the heap (anonymous).
+	rss := func() string {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid()))
+		if err != nil {
+			return err.Error()
+		}
+		f := map[string]string{}
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok {
+				f[k] = strings.TrimSpace(v)
+			}
+		}
+		return fmt.Sprintf("%s (anonymous %s, file %s), peak %s", f["VmRSS"], f["RssAnon"], f["RssFile"], f["VmHWM"])
+	}
+	fmt.Printf("\nrestart of sales-reporting on the loaded data: first overview %s after the process started; resident %s\n", first.Round(time.Millisecond), rss())
+	timeReports(ctx, sc, start, end, o.queries)
+	fmt.Printf("after the reports: resident %s\n", rss())
+	p.Stop(30 * time.Second)
+	stopDeps()
+	return nil
 }
 
 // startSuite starts the three gRPC services on o.data with one admin key

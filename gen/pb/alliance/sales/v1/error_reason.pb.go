@@ -63,6 +63,9 @@ const (
 	ErrorReason_ERROR_REASON_SHUTTING_DOWN ErrorReason = 14
 	// UNAVAILABLE: the line could not be attributed this time; send it again.
 	ErrorReason_ERROR_REASON_RETRY ErrorReason = 15
+	// FAILED_PRECONDITION: a refund names an order of another product; it is
+	// recorded on its order's product, so that it counts where the order did.
+	ErrorReason_ERROR_REASON_REFUND_PRODUCT_MISMATCH ErrorReason = 16
 )
 
 // Enum value maps for ErrorReason.
@@ -84,6 +87,7 @@ var (
 		13: "ERROR_REASON_SALE_NOT_FOUND",
 		14: "ERROR_REASON_SHUTTING_DOWN",
 		15: "ERROR_REASON_RETRY",
+		16: "ERROR_REASON_REFUND_PRODUCT_MISMATCH",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -102,6 +106,7 @@ var (
 		"ERROR_REASON_SALE_NOT_FOUND":          13,
 		"ERROR_REASON_SHUTTING_DOWN":           14,
 		"ERROR_REASON_RETRY":                   15,
+		"ERROR_REASON_REFUND_PRODUCT_MISMATCH": 16,
 	}
 )
 
@@ -136,7 +141,7 @@ var File_alliance_sales_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_alliance_sales_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"$alliance/sales/v1/error_reason.proto\x12\x11alliance.sales.v1*\xca\x04\n" +
+	"$alliance/sales/v1/error_reason.proto\x12\x11alliance.sales.v1*\xf4\x04\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_EXTERNAL_ID_REUSED\x10\x01\x12!\n" +
@@ -154,7 +159,8 @@ const file_alliance_sales_v1_error_reason_proto_rawDesc = "" +
 	"\x1eERROR_REASON_PLATFORM_MISMATCH\x10\f\x12\x1f\n" +
 	"\x1bERROR_REASON_SALE_NOT_FOUND\x10\r\x12\x1e\n" +
 	"\x1aERROR_REASON_SHUTTING_DOWN\x10\x0e\x12\x16\n" +
-	"\x12ERROR_REASON_RETRY\x10\x0fB\xcc\x01\n" +
+	"\x12ERROR_REASON_RETRY\x10\x0f\x12(\n" +
+	"$ERROR_REASON_REFUND_PRODUCT_MISMATCH\x10\x10B\xcc\x01\n" +
 	"\x15com.alliance.sales.v1B\x10ErrorReasonProtoP\x01Z;github.com/cqlive/alliance/gen/pb/alliance/sales/v1;salesv1\xa2\x02\x03ASX\xaa\x02\x11Alliance.Sales.V1\xca\x02\x11Alliance\\Sales\\V1\xe2\x02\x1dAlliance\\Sales\\V1\\GPBMetadata\xea\x02\x13Alliance::Sales::V1b\x06proto3"
 
 var (

@@ -278,8 +278,9 @@ type Sale struct {
 	Platform v1.Platform `protobuf:"varint,7,opt,name=platform,proto3,enum=alliance.type.v1.Platform" json:"platform,omitempty"`
 	// The platform's order-line or refund id: 1 to 128 printable ASCII characters.
 	ExternalId string `protobuf:"bytes,8,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
-	// REFUND only: the external_id of the refunded ORDER on the same platform
-	// and of the same session (REFUND_SESSION_MISMATCH otherwise).
+	// REFUND only: the external_id of the refunded ORDER on the same platform,
+	// of the same session (REFUND_SESSION_MISMATCH otherwise) and of the same
+	// product (REFUND_PRODUCT_MISMATCH otherwise).
 	RefundOf string `protobuf:"bytes,9,opt,name=refund_of,json=refundOf,proto3" json:"refund_of,omitempty"`
 	// Not before 2000-01-01T00:00:00Z. An ORDER's lies within [actual start,
 	// actual end + 24 h] of its session (now + 1 min while LIVE). A REFUND's

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sync"
+
+	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+)
+
+// dict maps session and product names to the dictionary ids that sales and
+// cells hold instead of the names, and back. It is read from the records at
+// open and kept in memory (a year's 184,000 sessions are some megabytes);
+// a write transaction's new names join it when the transaction commits.
+type dict struct {
+	mu         sync.RWMutex
+	sessionIDs map[string]uint32
+	sessions   []string // by id; 0 is no session
+	productIDs map[string]uint32
+	products   []string
+}
+
+// dictView resolves the ids of sales and cells to names.
+type dictView interface {
+	sessionName(id uint32) (string, bool)
+	productName(id uint32) (string, bool)
+}
+
+func loadDict(btx *bolt.Tx) (*dict, error) {
+	d := &dict{sessionIDs: map[string]uint32{}, sessions: []string{""}, productIDs: map[string]uint32{}, products: []string{""}}
+	for _, side := range []struct {
+		bucket []byte
+		ids    map[string]uint32
+		names  *[]string
+		name   func([]byte) (string, error)
+	}{
+		{bucketSessions, d.sessionIDs, &d.sessions, func(v []byte) (string, error) {
+			var r storev1.SessionRecord
+			err := proto.Unmarshal(v, &r)
+			return r.GetName(), err
+		}},
+		{bucketProducts, d.productIDs, &d.products, func(v []byte) (string, error) {
+			var r storev1.ProductRecord
+			err := proto.Unmarshal(v, &r)
+			return r.GetName(), err
+		}},
+	} {
+		b := btx.Bucket(side.bucket)
+		if b == nil {
+			continue
+		}
+		*side.names = make([]string, b.Sequence()+1)
+		if err := b.ForEach(func(k, v []byte) error {
+			if len(k) != 4 {
+				return fmt.Errorf("%s: key %x: %w", side.bucket, k, errCorrupt)
+			}
+			id := binary.BigEndian.Uint32(k)
+			name, err := side.name(v)
+			if err != nil {
+				return fmt.Errorf("%s %d: %w", side.bucket, id, err)
+			}
+			if uint64(id) >= uint64(len(*side.names)) {
+				return fmt.Errorf("%s: id %d past the sequence %d: %w", side.bucket, id, b.Sequence(), errCorrupt)
+			}
+			(*side.names)[id] = name
+			side.ids[name] = id
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (d *dict) sessionName(id uint32) (string, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if int(id) >= len(d.sessions) || id == 0 || d.sessions[id] == "" {
+		return "", false
+	}
+	return d.sessions[id], true
+}
+
+func (d *dict) productName(id uint32) (string, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if int(id) >= len(d.products) || id == 0 || d.products[id] == "" {
+		return "", false
+	}
+	return d.products[id], true
+}
+
+func (d *dict) sessionID(name string) (uint32, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	id, ok := d.sessionIDs[name]
+	return id, ok
+}
+
+func (d *dict) productID(name string) (uint32, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	id, ok := d.productIDs[name]
+	return id, ok
+}
+
+// pendingNames are the names a write transaction gave ids to.
+type pendingNames struct {
+	sessions, products map[string]uint32
+}
+
+func (p *pendingNames) empty() bool { return len(p.sessions) == 0 && len(p.products) == 0 }
+
+// commit adds the names of a committed transaction.
+func (d *dict) commit(p *pendingNames) {
+	if p.empty() {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	add := func(ids map[string]uint32, names *[]string, news map[string]uint32) {
+		for name, id := range news {
+			for uint64(len(*names)) <= uint64(id) {
+				*names = append(*names, "")
+			}
+			(*names)[id] = name
+			ids[name] = id
+		}
+	}
+	add(d.sessionIDs, &d.sessions, p.sessions)
+	add(d.productIDs, &d.products, p.products)
+}

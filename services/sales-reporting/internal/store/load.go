@@ -1,0 +1,131 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+)
+
+// snapshots reads every session and product record, by dictionary id.
+func snapshots(btx *bolt.Tx) (map[uint32]*ingest.Session, map[uint32]*ingest.Product, error) {
+	ss := map[uint32]*ingest.Session{}
+	ps := map[uint32]*ingest.Product{}
+	if err := btx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+		var r storev1.SessionRecord
+		if len(k) != 4 || proto.Unmarshal(v, &r) != nil {
+			return fmt.Errorf("session record %x: %w", k, errCorrupt)
+		}
+		ss[binary.BigEndian.Uint32(k)] = sessionOf(&r)
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	err := btx.Bucket(bucketProducts).ForEach(func(k, v []byte) error {
+		var r storev1.ProductRecord
+		if len(k) != 4 || proto.Unmarshal(v, &r) != nil {
+			return fmt.Errorf("product record %x: %w", k, errCorrupt)
+		}
+		ps[binary.BigEndian.Uint32(k)] = productOf(&r)
+		return nil
+	})
+	return ss, ps, err
+}
+
+// Snapshots returns every stored session and product snapshot.
+func (s *Store) Snapshots() ([]*ingest.Session, []*ingest.Product, error) {
+	var out []*ingest.Session
+	var prods []*ingest.Product
+	err := s.db.View(func(btx *bolt.Tx) error {
+		ss, ps, err := snapshots(btx)
+		for _, x := range ss {
+			out = append(out, x)
+		}
+		for _, p := range ps {
+			prods = append(prods, p)
+		}
+		return err
+	})
+	return out, prods, err
+}
+
+// Cells calls fn with every stored cell, attributed from the snapshots;
+// start-up loads the report engine with it. Reading and decoding the cells
+// runs beside fn, on another goroutine, in batches: start-up has the
+// machine to itself, and fn (the engine's merge) is the longer half.
+func (s *Store) Cells(fn func(report.Cell)) error {
+	return s.db.View(func(btx *bolt.Tx) error {
+		ss, ps, err := snapshots(btx)
+		if err != nil {
+			return err
+		}
+		const batch = 4096
+		full, free := make(chan []report.Cell, 4), make(chan []report.Cell, 5)
+		for range 5 {
+			free <- make([]report.Cell, 0, batch)
+		}
+		done := make(chan error, 1)
+		go func() {
+			defer close(full)
+			var r storev1.Cell
+			out := <-free
+			err := btx.Bucket(bucketCells).ForEach(func(k, v []byte) error {
+				if len(k) != 12 {
+					return fmt.Errorf("cell key %x: %w", k, errCorrupt)
+				}
+				ses, p := ss[binary.BigEndian.Uint32(k)], ps[binary.BigEndian.Uint32(k[4:])]
+				if ses == nil || p == nil {
+					return fmt.Errorf("cell %x has no record of its session or product", k)
+				}
+				if err := proto.Unmarshal(v, &r); err != nil {
+					return fmt.Errorf("cell %x: %w", k, err)
+				}
+				out = append(out, report.Cell{Session: ses.Name, Product: p.Name, Day: dayOfKey(k[8:]), Attr: ingest.Attribution(ses, p)})
+				setCell(&out[len(out)-1], &r)
+				if len(out) == batch {
+					full <- out
+					out = <-free
+				}
+				return nil
+			})
+			if len(out) > 0 {
+				full <- out
+			}
+			done <- err
+		}()
+		for cells := range full {
+			for i := range cells {
+				fn(cells[i])
+			}
+			free <- cells[:0]
+		}
+		return <-done
+	})
+}
+
+// ForEachSale calls fn with every stored sale, in id order (for checks and recounts).
+func (s *Store) ForEachSale(fn func(*ingest.Sale) error) error {
+	return s.db.View(func(btx *bolt.Tx) error {
+		t := s.newTx(btx)
+		return btx.Bucket(bucketSaleBlocks).ForEach(func(k, v []byte) error {
+			b, err := unpackBlock(v)
+			if err != nil {
+				return fmt.Errorf("sale block %x: %w", k, err)
+			}
+			for i, r := range b.GetSales() {
+				sale, err := saleOf(b.GetFirstId()+uint64(i), r, b, t)
+				if err != nil {
+					return err
+				}
+				if err := fn(sale); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}

@@ -1,0 +1,203 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
+	"github.com/klauspost/compress/zstd"
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+)
+
+// The sales are a log of SaleBlocks in bucket sale_blocks, keyed by the id
+// of their first sale: ids only grow, so a commit appends to the last
+// block, and seals it (starts another) once its compressed form would pass
+// maxSaleBlock. A sale is found by its id with one seek.
+//
+// A block of sales of one session compresses well (the session, the
+// product, the currency and the prefix of the external ids repeat), which
+// is most of why a sale costs tens of bytes in the file rather than
+// hundreds.
+
+// maxSaleBlock bounds the stored form of a block: with its key and bbolt's
+// headers, one 4 KiB page.
+const maxSaleBlock = 3900
+
+var (
+	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+	zdec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
+)
+
+// packBlock marshals and compresses a block.
+func packBlock(b *storev1.SaleBlock) ([]byte, error) {
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(&storev1.Packed{Compression: storev1.Compression_COMPRESSION_ZSTD, Data: zenc.EncodeAll(raw, nil)})
+}
+
+// unpackBlock reads what packBlock wrote.
+func unpackBlock(v []byte) (*storev1.SaleBlock, error) {
+	var p storev1.Packed
+	if err := proto.Unmarshal(v, &p); err != nil {
+		return nil, err
+	}
+	raw := p.GetData()
+	switch p.GetCompression() {
+	case storev1.Compression_COMPRESSION_NONE:
+	case storev1.Compression_COMPRESSION_ZSTD:
+		var err error
+		if raw, err = zdec.DecodeAll(raw, nil); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("compression %v: %w", p.GetCompression(), errCorrupt)
+	}
+	var b storev1.SaleBlock
+	if err := proto.Unmarshal(raw, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// saleLog is the sales bucket as one transaction sees it.
+type saleLog struct {
+	b *bolt.Bucket
+	// blocks decoded in this transaction, by first id.
+	blocks map[uint64]*storev1.SaleBlock
+	// perBlock is how many records the last full block held.
+	perBlock int
+}
+
+func newSaleLog(b *bolt.Bucket) *saleLog {
+	return &saleLog{b: b, blocks: map[uint64]*storev1.SaleBlock{}}
+}
+
+// block returns the block that holds id, or nil.
+func (l *saleLog) block(id uint64) (*storev1.SaleBlock, error) {
+	c := l.b.Cursor()
+	k, v := c.Seek(u64(id))
+	if k == nil || binary.BigEndian.Uint64(k) != id {
+		k, v = c.Prev()
+	}
+	if k == nil {
+		return nil, nil
+	}
+	first := binary.BigEndian.Uint64(k)
+	if b := l.blocks[first]; b != nil {
+		return b, nil
+	}
+	b, err := unpackBlock(v)
+	if err != nil {
+		return nil, fmt.Errorf("sale block %d: %w", first, err)
+	}
+	if b.GetFirstId() != first {
+		return nil, fmt.Errorf("sale block %d holds first id %d: %w", first, b.GetFirstId(), errCorrupt)
+	}
+	l.blocks[first] = b
+	return b, nil
+}
+
+// get returns the record of sale id and its block, or nil.
+func (l *saleLog) get(id uint64) (*storev1.Sale, *storev1.SaleBlock, error) {
+	b, err := l.block(id)
+	if err != nil || b == nil {
+		return nil, nil, err
+	}
+	i := id - b.GetFirstId()
+	if i >= uint64(len(b.GetSales())) {
+		return nil, nil, nil
+	}
+	return b.GetSales()[i], b, nil
+}
+
+// append adds records (with ids first, first+1, ...) after the last block,
+// filling it before starting another.
+func (l *saleLog) append(first uint64, currency string, recs []*storev1.Sale, base int64) error {
+	var tail *storev1.SaleBlock
+	if k, v := l.b.Cursor().Last(); k != nil && len(v) < maxSaleBlock*9/10 {
+		b, err := unpackBlock(v)
+		if err != nil {
+			return fmt.Errorf("sale block %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		if b.GetFirstId()+uint64(len(b.GetSales())) == first && b.GetCurrency() == currency {
+			tail = b
+			rebase(recs, base, b.GetBaseSeconds())
+		}
+	}
+	if tail == nil {
+		tail = &storev1.SaleBlock{FirstId: first, Currency: currency, BaseSeconds: base}
+	}
+	tail.Sales = append(tail.Sales, recs...)
+	return l.write(tail)
+}
+
+// write stores b, cut into blocks that each fit maxSaleBlock: runs of
+// records are packed one block at a time, the number per block guessed
+// from the last one packed.
+func (l *saleLog) write(b *storev1.SaleBlock) error {
+	recs, first, base := b.Sales, b.GetFirstId(), b.GetBaseSeconds()
+	if l.perBlock == 0 {
+		l.perBlock = 128
+	}
+	for len(recs) > 0 {
+		n := min(l.perBlock, len(recs))
+		var v []byte
+		for grew := false; ; {
+			head := &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n]}
+			hv, err := packBlock(head)
+			if err != nil {
+				return err
+			}
+			if len(hv) > maxSaleBlock && n > 1 {
+				// Too big: keep the share that should fit, a little less.
+				n = max(1, min(n-1, n*maxSaleBlock*95/100/len(hv)))
+				grew = true
+				continue
+			}
+			v = hv
+			if grew || n == len(recs) || len(hv) >= maxSaleBlock*85/100 {
+				break
+			}
+			// Room left and records left: try once with more.
+			grew = true
+			more := min(len(recs), max(n+1, n*maxSaleBlock*92/100/len(hv)))
+			head.Sales = recs[:more]
+			mv, err := packBlock(head)
+			if err != nil {
+				return err
+			}
+			if len(mv) <= maxSaleBlock {
+				v, n = mv, more
+			}
+			break
+		}
+		delete(l.blocks, first)
+		if err := l.b.Put(u64(first), v); err != nil {
+			return err
+		}
+		if n < len(recs) {
+			l.perBlock = n
+		}
+		recs, first = recs[n:], first+uint64(n)
+		if len(recs) > 0 {
+			next := recs[0].GetEventSeconds() + base
+			rebase(recs, base, next)
+			base = next
+		}
+	}
+	return nil
+}
+
+// rebase makes the relative times of recs, relative to from, relative to to.
+func rebase(recs []*storev1.Sale, from, to int64) {
+	if from == to {
+		return
+	}
+	for _, r := range recs {
+		r.EventSeconds += from - to
+		r.CreateSeconds += from - to
+	}
+}
