@@ -364,11 +364,11 @@ func (t *Totals) Add(g *Generator, s *Session, lines []*Sale) {
 		if !in(l.EventTime) {
 			continue
 		}
-		any = true
 		if l.Refund {
 			t.Refunds++
 			t.RefundsFen += l.AmountFen
 		} else {
+			any = true // a session counts by its orders, as the reports' sessions do
 			t.Orders++
 			t.GrossFen += l.AmountFen
 		}

@@ -112,7 +112,7 @@ type aggregate struct {
 	groups  []group
 	slots   []slot
 	totals  sums
-	// sessions with a sale in the whole report
+	// sessions with an order in the whole report
 	sessions int64
 }
 
@@ -405,6 +405,9 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 				sessions += b2i(r.prev < start)
 				continue
 			}
+			if r.orders == 0 {
+				continue // only an order makes a session count (see unlinked)
+			}
 			if w.sc == nil {
 				w.sc = getScratch(len(w.e.sessions))
 			}
@@ -480,6 +483,9 @@ func (w *walker) walkCells(list []*dayData, from, to Day) {
 				sl.sessions += b2i(rp < ps)
 				sessions += b2i(r.pp[totMask] < start)
 				continue
+			}
+			if r.orders == 0 {
+				continue // only an order makes a session count (see unlinked)
 			}
 			if w.sc == nil {
 				w.sc = getScratch(len(w.e.sessions))

@@ -13,7 +13,8 @@
 // docs/API.md) is a function of the session (host, agency, base, studio,
 // district, platform, official) or of the product (merchant, category,
 // origin district), and
-// `sessions` — distinct sessions with a sale in a row — is not additive over
+// `sessions` — distinct sessions with an ORDER in a row (a refund alone does
+// not count its session) — is not additive over
 // days, so the engine must still see sessions. Their number grows with
 // sessions × products × days, not with sales, so reports stay flat as the
 // sales table grows.
