@@ -1087,7 +1087,9 @@ func (x *SessionSummary) GetRefundCount() int64 {
 // The figures of one report row.
 type Metrics struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Distinct sessions with at least one sale in the row.
+	// Distinct sessions with at least one ORDER in the row. A refund counts
+	// against the row's net but not here: a refund today of last week's
+	// order does not count last week's session today.
 	Sessions int64 `protobuf:"varint,1,opt,name=sessions,proto3" json:"sessions,omitempty"`
 	Orders   int64 `protobuf:"varint,2,opt,name=orders,proto3" json:"orders,omitempty"`
 	Units    int64 `protobuf:"varint,3,opt,name=units,proto3" json:"units,omitempty"`
@@ -1803,7 +1805,8 @@ type AllianceOverview struct {
 	EndDate   string                 `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// Sessions that reached ENDED in the period, as session-scheduling reports them.
 	SessionsHeld int64 `protobuf:"varint,3,opt,name=sessions_held,json=sessionsHeld,proto3" json:"sessions_held,omitempty"`
-	// Distinct sessions with at least one sale in the period.
+	// Distinct sessions with at least one ORDER in the period (refunds alone
+	// do not count, as in report rows).
 	SessionsWithSales int64     `protobuf:"varint,4,opt,name=sessions_with_sales,json=sessionsWithSales,proto3" json:"sessions_with_sales,omitempty"`
 	Gross             *v1.Money `protobuf:"bytes,5,opt,name=gross,proto3" json:"gross,omitempty"`
 	Refunds           *v1.Money `protobuf:"bytes,6,opt,name=refunds,proto3" json:"refunds,omitempty"`
