@@ -244,10 +244,15 @@ func (s *Server) GetSessionSummary(ctx context.Context, req *salesv1.GetSessionS
 			return nil, fail(ctx, fault.New(fault.NotFound, ingest.ReasonSessionNotFound, "session %s not found", name).With("session", name))
 		}
 	}
+	traffic, err := s.svc.LatestMetricsOf(name)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
 	return &salesv1.SessionSummary{
 		Session: name, Orders: sum.Orders, Units: sum.Units,
 		Gross: s.money(sum.Gross), Refunds: s.money(sum.Refunds), Net: s.money(sum.Gross - sum.Refunds),
 		FirstEventTime: protoconv.Timestamp(sum.FirstEvent), LastEventTime: protoconv.Timestamp(sum.LastEvent), RefundCount: sum.RefundLines,
+		Metrics: metricsToProto(traffic),
 	}, nil
 }
 

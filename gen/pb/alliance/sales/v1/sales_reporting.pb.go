@@ -10,6 +10,7 @@ import (
 	v1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -986,7 +987,9 @@ type SessionSummary struct {
 	FirstEventTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=first_event_time,json=firstEventTime,proto3" json:"first_event_time,omitempty"`
 	LastEventTime  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_event_time,json=lastEventTime,proto3" json:"last_event_time,omitempty"`
 	// Number of refund lines.
-	RefundCount   int64 `protobuf:"varint,9,opt,name=refund_count,json=refundCount,proto3" json:"refund_count,omitempty"`
+	RefundCount int64 `protobuf:"varint,9,opt,name=refund_count,json=refundCount,proto3" json:"refund_count,omitempty"`
+	// The session's latest traffic snapshot; absent when none was recorded.
+	Metrics       *SessionMetrics `protobuf:"bytes,10,opt,name=metrics,proto3" json:"metrics,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1084,6 +1087,448 @@ func (x *SessionSummary) GetRefundCount() int64 {
 	return 0
 }
 
+func (x *SessionSummary) GetMetrics() *SessionMetrics {
+	if x != nil {
+		return x.Metrics
+	}
+	return nil
+}
+
+// A platform's cumulative traffic counters of one session as of a time:
+// the resource sessions/{session}/metrics is its latest snapshot. Every
+// counter is 0 to 10^12; viewers <= views, peak_concurrent_viewers <=
+// viewers, product_clicks <= product_impressions (each product's too).
+type SessionMetrics struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sessions/{session}: LIVE or ENDED.
+	Session string `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	// The session's platform (PLATFORM_MISMATCH otherwise).
+	Platform v1.Platform `protobuf:"varint,2,opt,name=platform,proto3,enum=alliance.type.v1.Platform" json:"platform,omitempty"`
+	// When the platform took the counters: not before the session's actual
+	// start, not more than 7 days after its end, not more than 1 min in the
+	// future (EVENT_OUTSIDE_SESSION, or INVALID_ARGUMENT for the future).
+	AsOf  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	Views int64                  `protobuf:"varint,4,opt,name=views,proto3" json:"views,omitempty"`
+	// Unique viewers.
+	Viewers               int64 `protobuf:"varint,5,opt,name=viewers,proto3" json:"viewers,omitempty"`
+	PeakConcurrentViewers int64 `protobuf:"varint,6,opt,name=peak_concurrent_viewers,json=peakConcurrentViewers,proto3" json:"peak_concurrent_viewers,omitempty"`
+	// 0 to 24 h. The one figure that may fall between snapshots.
+	AverageViewDuration *durationpb.Duration `protobuf:"bytes,7,opt,name=average_view_duration,json=averageViewDuration,proto3" json:"average_view_duration,omitempty"`
+	Likes               int64                `protobuf:"varint,8,opt,name=likes,proto3" json:"likes,omitempty"`
+	Comments            int64                `protobuf:"varint,9,opt,name=comments,proto3" json:"comments,omitempty"`
+	Shares              int64                `protobuf:"varint,10,opt,name=shares,proto3" json:"shares,omitempty"`
+	NewFollowers        int64                `protobuf:"varint,11,opt,name=new_followers,json=newFollowers,proto3" json:"new_followers,omitempty"`
+	ProductImpressions  int64                `protobuf:"varint,12,opt,name=product_impressions,json=productImpressions,proto3" json:"product_impressions,omitempty"`
+	ProductClicks       int64                `protobuf:"varint,13,opt,name=product_clicks,json=productClicks,proto3" json:"product_clicks,omitempty"`
+	// Optional, at most 1,000: per product of the session (featured or of
+	// one of its merchants; PRODUCT_NOT_IN_SESSION otherwise), each once.
+	// Stored and returned ordered by product.
+	Products      []*ProductTraffic `protobuf:"bytes,14,rep,name=products,proto3" json:"products,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionMetrics) Reset() {
+	*x = SessionMetrics{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionMetrics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionMetrics) ProtoMessage() {}
+
+func (x *SessionMetrics) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionMetrics.ProtoReflect.Descriptor instead.
+func (*SessionMetrics) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SessionMetrics) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetPlatform() v1.Platform {
+	if x != nil {
+		return x.Platform
+	}
+	return v1.Platform(0)
+}
+
+func (x *SessionMetrics) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+func (x *SessionMetrics) GetViews() int64 {
+	if x != nil {
+		return x.Views
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetViewers() int64 {
+	if x != nil {
+		return x.Viewers
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetPeakConcurrentViewers() int64 {
+	if x != nil {
+		return x.PeakConcurrentViewers
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetAverageViewDuration() *durationpb.Duration {
+	if x != nil {
+		return x.AverageViewDuration
+	}
+	return nil
+}
+
+func (x *SessionMetrics) GetLikes() int64 {
+	if x != nil {
+		return x.Likes
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetComments() int64 {
+	if x != nil {
+		return x.Comments
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetShares() int64 {
+	if x != nil {
+		return x.Shares
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetNewFollowers() int64 {
+	if x != nil {
+		return x.NewFollowers
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetProductImpressions() int64 {
+	if x != nil {
+		return x.ProductImpressions
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetProductClicks() int64 {
+	if x != nil {
+		return x.ProductClicks
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetProducts() []*ProductTraffic {
+	if x != nil {
+		return x.Products
+	}
+	return nil
+}
+
+// The impressions and clicks of one product of a session.
+type ProductTraffic struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{merchant}/products/{product}
+	Product       string `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	Impressions   int64  `protobuf:"varint,2,opt,name=impressions,proto3" json:"impressions,omitempty"`
+	Clicks        int64  `protobuf:"varint,3,opt,name=clicks,proto3" json:"clicks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductTraffic) Reset() {
+	*x = ProductTraffic{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductTraffic) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductTraffic) ProtoMessage() {}
+
+func (x *ProductTraffic) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductTraffic.ProtoReflect.Descriptor instead.
+func (*ProductTraffic) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ProductTraffic) GetProduct() string {
+	if x != nil {
+		return x.Product
+	}
+	return ""
+}
+
+func (x *ProductTraffic) GetImpressions() int64 {
+	if x != nil {
+		return x.Impressions
+	}
+	return 0
+}
+
+func (x *ProductTraffic) GetClicks() int64 {
+	if x != nil {
+		return x.Clicks
+	}
+	return 0
+}
+
+type RecordSessionMetricsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Metrics       *SessionMetrics        `protobuf:"bytes,1,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordSessionMetricsRequest) Reset() {
+	*x = RecordSessionMetricsRequest{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordSessionMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordSessionMetricsRequest) ProtoMessage() {}
+
+func (x *RecordSessionMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordSessionMetricsRequest.ProtoReflect.Descriptor instead.
+func (*RecordSessionMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RecordSessionMetricsRequest) GetMetrics() *SessionMetrics {
+	if x != nil {
+		return x.Metrics
+	}
+	return nil
+}
+
+type ImportSessionMetricsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Metrics       *SessionMetrics        `protobuf:"bytes,1,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportSessionMetricsRequest) Reset() {
+	*x = ImportSessionMetricsRequest{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportSessionMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportSessionMetricsRequest) ProtoMessage() {}
+
+func (x *ImportSessionMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportSessionMetricsRequest.ProtoReflect.Descriptor instead.
+func (*ImportSessionMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ImportSessionMetricsRequest) GetMetrics() *SessionMetrics {
+	if x != nil {
+		return x.Metrics
+	}
+	return nil
+}
+
+type ImportSessionMetricsResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Accepted int64                  `protobuf:"varint,1,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	// Identical repeats of stored snapshots: not counted again.
+	Duplicates int64 `protobuf:"varint,2,opt,name=duplicates,proto3" json:"duplicates,omitempty"`
+	Rejected   int64 `protobuf:"varint,3,opt,name=rejected,proto3" json:"rejected,omitempty"`
+	// The first rejected snapshots, in stream order, bounded as ImportSales's.
+	Errors          []*ImportError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
+	ErrorsTruncated bool           `protobuf:"varint,5,opt,name=errors_truncated,json=errorsTruncated,proto3" json:"errors_truncated,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ImportSessionMetricsResponse) Reset() {
+	*x = ImportSessionMetricsResponse{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportSessionMetricsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportSessionMetricsResponse) ProtoMessage() {}
+
+func (x *ImportSessionMetricsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportSessionMetricsResponse.ProtoReflect.Descriptor instead.
+func (*ImportSessionMetricsResponse) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ImportSessionMetricsResponse) GetAccepted() int64 {
+	if x != nil {
+		return x.Accepted
+	}
+	return 0
+}
+
+func (x *ImportSessionMetricsResponse) GetDuplicates() int64 {
+	if x != nil {
+		return x.Duplicates
+	}
+	return 0
+}
+
+func (x *ImportSessionMetricsResponse) GetRejected() int64 {
+	if x != nil {
+		return x.Rejected
+	}
+	return 0
+}
+
+func (x *ImportSessionMetricsResponse) GetErrors() []*ImportError {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+func (x *ImportSessionMetricsResponse) GetErrorsTruncated() bool {
+	if x != nil {
+		return x.ErrorsTruncated
+	}
+	return false
+}
+
+type GetSessionMetricsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sessions/{session}/metrics
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSessionMetricsRequest) Reset() {
+	*x = GetSessionMetricsRequest{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSessionMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSessionMetricsRequest) ProtoMessage() {}
+
+func (x *GetSessionMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSessionMetricsRequest.ProtoReflect.Descriptor instead.
+func (*GetSessionMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetSessionMetricsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // The figures of one report row.
 type Metrics struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1107,7 +1552,7 @@ type Metrics struct {
 
 func (x *Metrics) Reset() {
 	*x = Metrics{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[11]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1119,7 +1564,7 @@ func (x *Metrics) String() string {
 func (*Metrics) ProtoMessage() {}
 
 func (x *Metrics) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[11]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1132,7 +1577,7 @@ func (x *Metrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Metrics.ProtoReflect.Descriptor instead.
 func (*Metrics) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{11}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Metrics) GetSessions() int64 {
@@ -1197,7 +1642,7 @@ type GroupKey struct {
 
 func (x *GroupKey) Reset() {
 	*x = GroupKey{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[12]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1209,7 +1654,7 @@ func (x *GroupKey) String() string {
 func (*GroupKey) ProtoMessage() {}
 
 func (x *GroupKey) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[12]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1222,7 +1667,7 @@ func (x *GroupKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupKey.ProtoReflect.Descriptor instead.
 func (*GroupKey) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{12}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GroupKey) GetDimension() Dimension {
@@ -1261,7 +1706,7 @@ type ReportRow struct {
 
 func (x *ReportRow) Reset() {
 	*x = ReportRow{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[13]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1273,7 +1718,7 @@ func (x *ReportRow) String() string {
 func (*ReportRow) ProtoMessage() {}
 
 func (x *ReportRow) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[13]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1286,7 +1731,7 @@ func (x *ReportRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRow.ProtoReflect.Descriptor instead.
 func (*ReportRow) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{13}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReportRow) GetPeriodStart() string {
@@ -1343,7 +1788,7 @@ type QuerySalesReportRequest struct {
 
 func (x *QuerySalesReportRequest) Reset() {
 	*x = QuerySalesReportRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[14]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1355,7 +1800,7 @@ func (x *QuerySalesReportRequest) String() string {
 func (*QuerySalesReportRequest) ProtoMessage() {}
 
 func (x *QuerySalesReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[14]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1368,7 +1813,7 @@ func (x *QuerySalesReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuerySalesReportRequest.ProtoReflect.Descriptor instead.
 func (*QuerySalesReportRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{14}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *QuerySalesReportRequest) GetStartDate() string {
@@ -1484,7 +1929,7 @@ type QuerySalesReportResponse struct {
 
 func (x *QuerySalesReportResponse) Reset() {
 	*x = QuerySalesReportResponse{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[15]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1496,7 +1941,7 @@ func (x *QuerySalesReportResponse) String() string {
 func (*QuerySalesReportResponse) ProtoMessage() {}
 
 func (x *QuerySalesReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[15]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1509,7 +1954,7 @@ func (x *QuerySalesReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuerySalesReportResponse.ProtoReflect.Descriptor instead.
 func (*QuerySalesReportResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{15}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *QuerySalesReportResponse) GetRows() []*ReportRow {
@@ -1554,7 +1999,7 @@ type ListTopPerformersRequest struct {
 
 func (x *ListTopPerformersRequest) Reset() {
 	*x = ListTopPerformersRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1566,7 +2011,7 @@ func (x *ListTopPerformersRequest) String() string {
 func (*ListTopPerformersRequest) ProtoMessage() {}
 
 func (x *ListTopPerformersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1579,7 +2024,7 @@ func (x *ListTopPerformersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopPerformersRequest.ProtoReflect.Descriptor instead.
 func (*ListTopPerformersRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{16}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListTopPerformersRequest) GetDimension() Dimension {
@@ -1632,7 +2077,7 @@ type TopPerformer struct {
 
 func (x *TopPerformer) Reset() {
 	*x = TopPerformer{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1644,7 +2089,7 @@ func (x *TopPerformer) String() string {
 func (*TopPerformer) ProtoMessage() {}
 
 func (x *TopPerformer) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1657,7 +2102,7 @@ func (x *TopPerformer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopPerformer.ProtoReflect.Descriptor instead.
 func (*TopPerformer) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{17}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *TopPerformer) GetRank() int32 {
@@ -1705,7 +2150,7 @@ type ListTopPerformersResponse struct {
 
 func (x *ListTopPerformersResponse) Reset() {
 	*x = ListTopPerformersResponse{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1717,7 +2162,7 @@ func (x *ListTopPerformersResponse) String() string {
 func (*ListTopPerformersResponse) ProtoMessage() {}
 
 func (x *ListTopPerformersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1730,7 +2175,7 @@ func (x *ListTopPerformersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopPerformersResponse.ProtoReflect.Descriptor instead.
 func (*ListTopPerformersResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{18}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListTopPerformersResponse) GetEntries() []*TopPerformer {
@@ -1757,7 +2202,7 @@ type GetAllianceOverviewRequest struct {
 
 func (x *GetAllianceOverviewRequest) Reset() {
 	*x = GetAllianceOverviewRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1769,7 +2214,7 @@ func (x *GetAllianceOverviewRequest) String() string {
 func (*GetAllianceOverviewRequest) ProtoMessage() {}
 
 func (x *GetAllianceOverviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1782,7 +2227,7 @@ func (x *GetAllianceOverviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAllianceOverviewRequest.ProtoReflect.Descriptor instead.
 func (*GetAllianceOverviewRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{19}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetAllianceOverviewRequest) GetStartDate() string {
@@ -1825,7 +2270,7 @@ type AllianceOverview struct {
 
 func (x *AllianceOverview) Reset() {
 	*x = AllianceOverview{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1837,7 +2282,7 @@ func (x *AllianceOverview) String() string {
 func (*AllianceOverview) ProtoMessage() {}
 
 func (x *AllianceOverview) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1850,7 +2295,7 @@ func (x *AllianceOverview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllianceOverview.ProtoReflect.Descriptor instead.
 func (*AllianceOverview) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{20}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AllianceOverview) GetStartDate() string {
@@ -1948,7 +2393,7 @@ var File_alliance_sales_v1_sales_reporting_proto protoreflect.FileDescriptor
 
 const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\n" +
-	"'alliance/sales/v1/sales_reporting.proto\x12\x11alliance.sales.v1\x1a\x1calliance/type/v1/money.proto\x1a\x1falliance/type/v1/platform.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x03\n" +
+	"'alliance/sales/v1/sales_reporting.proto\x12\x11alliance.sales.v1\x1a\x1calliance/type/v1/money.proto\x1a\x1falliance/type/v1/platform.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x03\n" +
 	"\x04Sale\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\asession\x18\x02 \x01(\tR\asession\x12\x18\n" +
@@ -2005,7 +2450,7 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x05sales\x18\x01 \x03(\v2\x17.alliance.sales.v1.SaleR\x05sales\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"4\n" +
 	"\x18GetSessionSummaryRequest\x12\x18\n" +
-	"\asession\x18\x01 \x01(\tR\asession\"\x92\x03\n" +
+	"\asession\x18\x01 \x01(\tR\asession\"\xcf\x03\n" +
 	"\x0eSessionSummary\x12\x18\n" +
 	"\asession\x18\x01 \x01(\tR\asession\x12\x16\n" +
 	"\x06orders\x18\x02 \x01(\x03R\x06orders\x12\x14\n" +
@@ -2015,7 +2460,43 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x03net\x18\x06 \x01(\v2\x17.alliance.type.v1.MoneyR\x03net\x12D\n" +
 	"\x10first_event_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x0efirstEventTime\x12B\n" +
 	"\x0flast_event_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\rlastEventTime\x12!\n" +
-	"\frefund_count\x18\t \x01(\x03R\vrefundCount\"\xa9\x02\n" +
+	"\frefund_count\x18\t \x01(\x03R\vrefundCount\x12;\n" +
+	"\ametrics\x18\n" +
+	" \x01(\v2!.alliance.sales.v1.SessionMetricsR\ametrics\"\xd0\x04\n" +
+	"\x0eSessionMetrics\x12\x18\n" +
+	"\asession\x18\x01 \x01(\tR\asession\x126\n" +
+	"\bplatform\x18\x02 \x01(\x0e2\x1a.alliance.type.v1.PlatformR\bplatform\x12/\n" +
+	"\x05as_of\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12\x14\n" +
+	"\x05views\x18\x04 \x01(\x03R\x05views\x12\x18\n" +
+	"\aviewers\x18\x05 \x01(\x03R\aviewers\x126\n" +
+	"\x17peak_concurrent_viewers\x18\x06 \x01(\x03R\x15peakConcurrentViewers\x12M\n" +
+	"\x15average_view_duration\x18\a \x01(\v2\x19.google.protobuf.DurationR\x13averageViewDuration\x12\x14\n" +
+	"\x05likes\x18\b \x01(\x03R\x05likes\x12\x1a\n" +
+	"\bcomments\x18\t \x01(\x03R\bcomments\x12\x16\n" +
+	"\x06shares\x18\n" +
+	" \x01(\x03R\x06shares\x12#\n" +
+	"\rnew_followers\x18\v \x01(\x03R\fnewFollowers\x12/\n" +
+	"\x13product_impressions\x18\f \x01(\x03R\x12productImpressions\x12%\n" +
+	"\x0eproduct_clicks\x18\r \x01(\x03R\rproductClicks\x12=\n" +
+	"\bproducts\x18\x0e \x03(\v2!.alliance.sales.v1.ProductTrafficR\bproducts\"d\n" +
+	"\x0eProductTraffic\x12\x18\n" +
+	"\aproduct\x18\x01 \x01(\tR\aproduct\x12 \n" +
+	"\vimpressions\x18\x02 \x01(\x03R\vimpressions\x12\x16\n" +
+	"\x06clicks\x18\x03 \x01(\x03R\x06clicks\"Z\n" +
+	"\x1bRecordSessionMetricsRequest\x12;\n" +
+	"\ametrics\x18\x01 \x01(\v2!.alliance.sales.v1.SessionMetricsR\ametrics\"Z\n" +
+	"\x1bImportSessionMetricsRequest\x12;\n" +
+	"\ametrics\x18\x01 \x01(\v2!.alliance.sales.v1.SessionMetricsR\ametrics\"\xd9\x01\n" +
+	"\x1cImportSessionMetricsResponse\x12\x1a\n" +
+	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x1e\n" +
+	"\n" +
+	"duplicates\x18\x02 \x01(\x03R\n" +
+	"duplicates\x12\x1a\n" +
+	"\brejected\x18\x03 \x01(\x03R\brejected\x126\n" +
+	"\x06errors\x18\x04 \x03(\v2\x1e.alliance.sales.v1.ImportErrorR\x06errors\x12)\n" +
+	"\x10errors_truncated\x18\x05 \x01(\bR\x0ferrorsTruncated\".\n" +
+	"\x18GetSessionMetricsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xa9\x02\n" +
 	"\aMetrics\x12\x1a\n" +
 	"\bsessions\x18\x01 \x01(\x03R\bsessions\x12\x16\n" +
 	"\x06orders\x18\x02 \x01(\x03R\x06orders\x12\x14\n" +
@@ -2121,7 +2602,7 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"METRIC_NET\x10\x01\x12\x10\n" +
 	"\fMETRIC_GROSS\x10\x02\x12\x11\n" +
 	"\rMETRIC_ORDERS\x10\x03\x12\x10\n" +
-	"\fMETRIC_UNITS\x10\x042\x89\x06\n" +
+	"\fMETRIC_UNITS\x10\x042\xd4\b\n" +
 	"\x0eSalesReporting\x12K\n" +
 	"\n" +
 	"RecordSale\x12$.alliance.sales.v1.RecordSaleRequest\x1a\x17.alliance.sales.v1.Sale\x12^\n" +
@@ -2131,7 +2612,10 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x11GetSessionSummary\x12+.alliance.sales.v1.GetSessionSummaryRequest\x1a!.alliance.sales.v1.SessionSummary\x12k\n" +
 	"\x10QuerySalesReport\x12*.alliance.sales.v1.QuerySalesReportRequest\x1a+.alliance.sales.v1.QuerySalesReportResponse\x12n\n" +
 	"\x11ListTopPerformers\x12+.alliance.sales.v1.ListTopPerformersRequest\x1a,.alliance.sales.v1.ListTopPerformersResponse\x12i\n" +
-	"\x13GetAllianceOverview\x12-.alliance.sales.v1.GetAllianceOverviewRequest\x1a#.alliance.sales.v1.AllianceOverviewB\xcf\x01\n" +
+	"\x13GetAllianceOverview\x12-.alliance.sales.v1.GetAllianceOverviewRequest\x1a#.alliance.sales.v1.AllianceOverview\x12i\n" +
+	"\x14RecordSessionMetrics\x12..alliance.sales.v1.RecordSessionMetricsRequest\x1a!.alliance.sales.v1.SessionMetrics\x12y\n" +
+	"\x14ImportSessionMetrics\x12..alliance.sales.v1.ImportSessionMetricsRequest\x1a/.alliance.sales.v1.ImportSessionMetricsResponse(\x01\x12c\n" +
+	"\x11GetSessionMetrics\x12+.alliance.sales.v1.GetSessionMetricsRequest\x1a!.alliance.sales.v1.SessionMetricsB\xcf\x01\n" +
 	"\x15com.alliance.sales.v1B\x13SalesReportingProtoP\x01Z;github.com/cqlive/alliance/gen/pb/alliance/sales/v1;salesv1\xa2\x02\x03ASX\xaa\x02\x11Alliance.Sales.V1\xca\x02\x11Alliance\\Sales\\V1\xe2\x02\x1dAlliance\\Sales\\V1\\GPBMetadata\xea\x02\x13Alliance::Sales::V1b\x06proto3"
 
 var (
@@ -2147,98 +2631,119 @@ func file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP() []byte {
 }
 
 var file_alliance_sales_v1_sales_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_alliance_sales_v1_sales_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_alliance_sales_v1_sales_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_alliance_sales_v1_sales_reporting_proto_goTypes = []any{
-	(SaleKind)(0),                      // 0: alliance.sales.v1.SaleKind
-	(Granularity)(0),                   // 1: alliance.sales.v1.Granularity
-	(Dimension)(0),                     // 2: alliance.sales.v1.Dimension
-	(Metric)(0),                        // 3: alliance.sales.v1.Metric
-	(*Sale)(nil),                       // 4: alliance.sales.v1.Sale
-	(*Attribution)(nil),                // 5: alliance.sales.v1.Attribution
-	(*RecordSaleRequest)(nil),          // 6: alliance.sales.v1.RecordSaleRequest
-	(*ImportSalesRequest)(nil),         // 7: alliance.sales.v1.ImportSalesRequest
-	(*ImportSalesResponse)(nil),        // 8: alliance.sales.v1.ImportSalesResponse
-	(*ImportError)(nil),                // 9: alliance.sales.v1.ImportError
-	(*GetSaleRequest)(nil),             // 10: alliance.sales.v1.GetSaleRequest
-	(*ListSalesRequest)(nil),           // 11: alliance.sales.v1.ListSalesRequest
-	(*ListSalesResponse)(nil),          // 12: alliance.sales.v1.ListSalesResponse
-	(*GetSessionSummaryRequest)(nil),   // 13: alliance.sales.v1.GetSessionSummaryRequest
-	(*SessionSummary)(nil),             // 14: alliance.sales.v1.SessionSummary
-	(*Metrics)(nil),                    // 15: alliance.sales.v1.Metrics
-	(*GroupKey)(nil),                   // 16: alliance.sales.v1.GroupKey
-	(*ReportRow)(nil),                  // 17: alliance.sales.v1.ReportRow
-	(*QuerySalesReportRequest)(nil),    // 18: alliance.sales.v1.QuerySalesReportRequest
-	(*QuerySalesReportResponse)(nil),   // 19: alliance.sales.v1.QuerySalesReportResponse
-	(*ListTopPerformersRequest)(nil),   // 20: alliance.sales.v1.ListTopPerformersRequest
-	(*TopPerformer)(nil),               // 21: alliance.sales.v1.TopPerformer
-	(*ListTopPerformersResponse)(nil),  // 22: alliance.sales.v1.ListTopPerformersResponse
-	(*GetAllianceOverviewRequest)(nil), // 23: alliance.sales.v1.GetAllianceOverviewRequest
-	(*AllianceOverview)(nil),           // 24: alliance.sales.v1.AllianceOverview
-	(*v1.Money)(nil),                   // 25: alliance.type.v1.Money
-	(v1.Platform)(0),                   // 26: alliance.type.v1.Platform
-	(*timestamppb.Timestamp)(nil),      // 27: google.protobuf.Timestamp
+	(SaleKind)(0),                        // 0: alliance.sales.v1.SaleKind
+	(Granularity)(0),                     // 1: alliance.sales.v1.Granularity
+	(Dimension)(0),                       // 2: alliance.sales.v1.Dimension
+	(Metric)(0),                          // 3: alliance.sales.v1.Metric
+	(*Sale)(nil),                         // 4: alliance.sales.v1.Sale
+	(*Attribution)(nil),                  // 5: alliance.sales.v1.Attribution
+	(*RecordSaleRequest)(nil),            // 6: alliance.sales.v1.RecordSaleRequest
+	(*ImportSalesRequest)(nil),           // 7: alliance.sales.v1.ImportSalesRequest
+	(*ImportSalesResponse)(nil),          // 8: alliance.sales.v1.ImportSalesResponse
+	(*ImportError)(nil),                  // 9: alliance.sales.v1.ImportError
+	(*GetSaleRequest)(nil),               // 10: alliance.sales.v1.GetSaleRequest
+	(*ListSalesRequest)(nil),             // 11: alliance.sales.v1.ListSalesRequest
+	(*ListSalesResponse)(nil),            // 12: alliance.sales.v1.ListSalesResponse
+	(*GetSessionSummaryRequest)(nil),     // 13: alliance.sales.v1.GetSessionSummaryRequest
+	(*SessionSummary)(nil),               // 14: alliance.sales.v1.SessionSummary
+	(*SessionMetrics)(nil),               // 15: alliance.sales.v1.SessionMetrics
+	(*ProductTraffic)(nil),               // 16: alliance.sales.v1.ProductTraffic
+	(*RecordSessionMetricsRequest)(nil),  // 17: alliance.sales.v1.RecordSessionMetricsRequest
+	(*ImportSessionMetricsRequest)(nil),  // 18: alliance.sales.v1.ImportSessionMetricsRequest
+	(*ImportSessionMetricsResponse)(nil), // 19: alliance.sales.v1.ImportSessionMetricsResponse
+	(*GetSessionMetricsRequest)(nil),     // 20: alliance.sales.v1.GetSessionMetricsRequest
+	(*Metrics)(nil),                      // 21: alliance.sales.v1.Metrics
+	(*GroupKey)(nil),                     // 22: alliance.sales.v1.GroupKey
+	(*ReportRow)(nil),                    // 23: alliance.sales.v1.ReportRow
+	(*QuerySalesReportRequest)(nil),      // 24: alliance.sales.v1.QuerySalesReportRequest
+	(*QuerySalesReportResponse)(nil),     // 25: alliance.sales.v1.QuerySalesReportResponse
+	(*ListTopPerformersRequest)(nil),     // 26: alliance.sales.v1.ListTopPerformersRequest
+	(*TopPerformer)(nil),                 // 27: alliance.sales.v1.TopPerformer
+	(*ListTopPerformersResponse)(nil),    // 28: alliance.sales.v1.ListTopPerformersResponse
+	(*GetAllianceOverviewRequest)(nil),   // 29: alliance.sales.v1.GetAllianceOverviewRequest
+	(*AllianceOverview)(nil),             // 30: alliance.sales.v1.AllianceOverview
+	(*v1.Money)(nil),                     // 31: alliance.type.v1.Money
+	(v1.Platform)(0),                     // 32: alliance.type.v1.Platform
+	(*timestamppb.Timestamp)(nil),        // 33: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 34: google.protobuf.Duration
 }
 var file_alliance_sales_v1_sales_reporting_proto_depIdxs = []int32{
 	0,  // 0: alliance.sales.v1.Sale.kind:type_name -> alliance.sales.v1.SaleKind
-	25, // 1: alliance.sales.v1.Sale.amount:type_name -> alliance.type.v1.Money
-	26, // 2: alliance.sales.v1.Sale.platform:type_name -> alliance.type.v1.Platform
-	27, // 3: alliance.sales.v1.Sale.event_time:type_name -> google.protobuf.Timestamp
-	27, // 4: alliance.sales.v1.Sale.create_time:type_name -> google.protobuf.Timestamp
+	31, // 1: alliance.sales.v1.Sale.amount:type_name -> alliance.type.v1.Money
+	32, // 2: alliance.sales.v1.Sale.platform:type_name -> alliance.type.v1.Platform
+	33, // 3: alliance.sales.v1.Sale.event_time:type_name -> google.protobuf.Timestamp
+	33, // 4: alliance.sales.v1.Sale.create_time:type_name -> google.protobuf.Timestamp
 	5,  // 5: alliance.sales.v1.Sale.attribution:type_name -> alliance.sales.v1.Attribution
 	4,  // 6: alliance.sales.v1.RecordSaleRequest.sale:type_name -> alliance.sales.v1.Sale
 	4,  // 7: alliance.sales.v1.ImportSalesRequest.sale:type_name -> alliance.sales.v1.Sale
 	9,  // 8: alliance.sales.v1.ImportSalesResponse.errors:type_name -> alliance.sales.v1.ImportError
 	0,  // 9: alliance.sales.v1.ListSalesRequest.kind:type_name -> alliance.sales.v1.SaleKind
 	4,  // 10: alliance.sales.v1.ListSalesResponse.sales:type_name -> alliance.sales.v1.Sale
-	25, // 11: alliance.sales.v1.SessionSummary.gross:type_name -> alliance.type.v1.Money
-	25, // 12: alliance.sales.v1.SessionSummary.refunds:type_name -> alliance.type.v1.Money
-	25, // 13: alliance.sales.v1.SessionSummary.net:type_name -> alliance.type.v1.Money
-	27, // 14: alliance.sales.v1.SessionSummary.first_event_time:type_name -> google.protobuf.Timestamp
-	27, // 15: alliance.sales.v1.SessionSummary.last_event_time:type_name -> google.protobuf.Timestamp
-	25, // 16: alliance.sales.v1.Metrics.gross:type_name -> alliance.type.v1.Money
-	25, // 17: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
-	25, // 18: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
-	25, // 19: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
-	2,  // 20: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
-	16, // 21: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
-	15, // 22: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
-	1,  // 23: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
-	2,  // 24: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
-	26, // 25: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
-	17, // 26: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
-	15, // 27: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
-	27, // 28: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
-	2,  // 29: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
-	3,  // 30: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
-	15, // 31: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
-	21, // 32: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
-	27, // 33: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
-	25, // 34: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
-	25, // 35: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
-	25, // 36: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
-	21, // 37: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
-	27, // 38: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
-	6,  // 39: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
-	7,  // 40: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
-	10, // 41: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
-	11, // 42: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
-	13, // 43: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
-	18, // 44: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
-	20, // 45: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
-	23, // 46: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
-	4,  // 47: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
-	8,  // 48: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
-	4,  // 49: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
-	12, // 50: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
-	14, // 51: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
-	19, // 52: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
-	22, // 53: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
-	24, // 54: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
-	47, // [47:55] is the sub-list for method output_type
-	39, // [39:47] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	31, // 11: alliance.sales.v1.SessionSummary.gross:type_name -> alliance.type.v1.Money
+	31, // 12: alliance.sales.v1.SessionSummary.refunds:type_name -> alliance.type.v1.Money
+	31, // 13: alliance.sales.v1.SessionSummary.net:type_name -> alliance.type.v1.Money
+	33, // 14: alliance.sales.v1.SessionSummary.first_event_time:type_name -> google.protobuf.Timestamp
+	33, // 15: alliance.sales.v1.SessionSummary.last_event_time:type_name -> google.protobuf.Timestamp
+	15, // 16: alliance.sales.v1.SessionSummary.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	32, // 17: alliance.sales.v1.SessionMetrics.platform:type_name -> alliance.type.v1.Platform
+	33, // 18: alliance.sales.v1.SessionMetrics.as_of:type_name -> google.protobuf.Timestamp
+	34, // 19: alliance.sales.v1.SessionMetrics.average_view_duration:type_name -> google.protobuf.Duration
+	16, // 20: alliance.sales.v1.SessionMetrics.products:type_name -> alliance.sales.v1.ProductTraffic
+	15, // 21: alliance.sales.v1.RecordSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	15, // 22: alliance.sales.v1.ImportSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	9,  // 23: alliance.sales.v1.ImportSessionMetricsResponse.errors:type_name -> alliance.sales.v1.ImportError
+	31, // 24: alliance.sales.v1.Metrics.gross:type_name -> alliance.type.v1.Money
+	31, // 25: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
+	31, // 26: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
+	31, // 27: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
+	2,  // 28: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
+	22, // 29: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
+	21, // 30: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
+	1,  // 31: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
+	2,  // 32: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
+	32, // 33: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
+	23, // 34: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
+	21, // 35: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
+	33, // 36: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
+	2,  // 37: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
+	3,  // 38: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
+	21, // 39: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
+	27, // 40: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
+	33, // 41: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
+	31, // 42: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
+	31, // 43: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
+	31, // 44: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
+	27, // 45: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
+	33, // 46: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
+	6,  // 47: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
+	7,  // 48: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
+	10, // 49: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
+	11, // 50: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
+	13, // 51: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
+	24, // 52: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
+	26, // 53: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
+	29, // 54: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
+	17, // 55: alliance.sales.v1.SalesReporting.RecordSessionMetrics:input_type -> alliance.sales.v1.RecordSessionMetricsRequest
+	18, // 56: alliance.sales.v1.SalesReporting.ImportSessionMetrics:input_type -> alliance.sales.v1.ImportSessionMetricsRequest
+	20, // 57: alliance.sales.v1.SalesReporting.GetSessionMetrics:input_type -> alliance.sales.v1.GetSessionMetricsRequest
+	4,  // 58: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
+	8,  // 59: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
+	4,  // 60: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
+	12, // 61: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
+	14, // 62: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
+	25, // 63: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
+	28, // 64: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
+	30, // 65: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
+	15, // 66: alliance.sales.v1.SalesReporting.RecordSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	19, // 67: alliance.sales.v1.SalesReporting.ImportSessionMetrics:output_type -> alliance.sales.v1.ImportSessionMetricsResponse
+	15, // 68: alliance.sales.v1.SalesReporting.GetSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	58, // [58:69] is the sub-list for method output_type
+	47, // [47:58] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_alliance_sales_v1_sales_reporting_proto_init() }
@@ -2252,7 +2757,7 @@ func file_alliance_sales_v1_sales_reporting_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_sales_v1_sales_reporting_proto_rawDesc), len(file_alliance_sales_v1_sales_reporting_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   21,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
+)
+
+// A session's snapshots are found by as_of among those of sessions whose
+// names share a prefix ("sessions/a", "sessions/ab"), at the ends of the
+// bucket too, and come back exactly as stored.
+func TestMetricsAroundAndLatest(t *testing.T) {
+	st := open(t)
+	at := func(m int) time.Time { return base.Add(time.Duration(m) * time.Minute) }
+	snap := func(ses string, m int) *ingest.SessionMetrics {
+		return &ingest.SessionMetrics{Session: ses, Platform: "DOUYIN", AsOf: at(m), Views: int64(m), Viewers: int64(m),
+			AverageViewDuration: 95 * time.Second, Products: []ingest.ProductTraffic{{Product: "members/m/products/p", Impressions: 3, Clicks: 1}},
+			CreateTime: base}
+	}
+	var stored []*ingest.SessionMetrics
+	if err := st.UpdateMetrics(func(tx ingest.MetricsTx) error {
+		for _, s := range []*ingest.SessionMetrics{snap("sessions/a", 10), snap("sessions/a", 20), snap("sessions/ab", 15), snap("sessions/b", 5)} {
+			stored = append(stored, s)
+			if err := tx.PutMetrics(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	views := func(m *ingest.SessionMetrics) int64 {
+		if m == nil {
+			return -1
+		}
+		return m.Views
+	}
+	for _, tc := range []struct {
+		ses              string
+		at               int
+		prev, same, next int64
+	}{
+		{"sessions/a", 5, -1, -1, 10},
+		{"sessions/a", 10, -1, 10, 20},
+		{"sessions/a", 15, 10, -1, 20},
+		{"sessions/a", 20, 10, 20, -1},
+		{"sessions/a", 25, 20, -1, -1},
+		{"sessions/ab", 1, -1, -1, 15},
+		{"sessions/ab", 30, 15, -1, -1},
+		{"sessions/b", 99, 5, -1, -1},
+		{"sessions/c", 1, -1, -1, -1},
+		{"sessions/", 1, -1, -1, -1},
+	} {
+		if err := st.UpdateMetrics(func(tx ingest.MetricsTx) error {
+			p, s, n, err := tx.MetricsAround(tc.ses, at(tc.at))
+			if err != nil {
+				return err
+			}
+			if views(p) != tc.prev || views(s) != tc.same || views(n) != tc.next {
+				t.Errorf("around %s +%d: %d %d %d, want %d %d %d", tc.ses, tc.at, views(p), views(s), views(n), tc.prev, tc.same, tc.next)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.ViewMetrics(func(tx ingest.MetricsReadTx) error {
+		for ses, want := range map[string]*ingest.SessionMetrics{"sessions/a": stored[1], "sessions/ab": stored[2], "sessions/b": stored[3], "sessions/c": nil} {
+			got, err := tx.LatestMetrics(ses)
+			if err != nil {
+				return err
+			}
+			if want == nil && got != nil || want != nil && !reflect.DeepEqual(got, want) {
+				t.Errorf("latest of %s = %+v, want %+v", ses, got, want)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var latest []string
+	if err := st.ForEachLatestMetrics(func(m *ingest.SessionMetrics) error {
+		latest = append(latest, m.Session+"@"+m.AsOf.Format("15:04"))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"sessions/a@12:20", "sessions/ab@12:15", "sessions/b@12:05"}; !reflect.DeepEqual(latest, want) {
+		t.Fatalf("ForEachLatestMetrics = %v, want %v", latest, want)
+	}
+}
