@@ -315,3 +315,84 @@ func TestSessionMetricsParties(t *testing.T) {
 		})
 	}
 }
+
+// Report rows carry each session's latest traffic, on the day the session
+// started, with GPM, conversion, click-through and a view-weighted
+// duration computed from the row's sums; rows of product dimensions and
+// rows of sessions without traffic have no ratios at all.
+func TestReportRowsCarryTrafficAndDerivedMeasures(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.mustRecord(order(sEnded, e.a.Tea, "o1", 1, 30000, t0.Add(time.Hour)))
+	e.mustRecord(order(sEnded, e.a.Tea, "o2", 1, 20000, t0.Add(2*time.Hour)))
+	e.mustRecord(order(sLive, e.a.Tea, "o3", 1, 10000, t0.Add(time.Hour)))
+	k := order(sKuaishou, e.a.Tea, "k1", 1, 7000, t0.Add(time.Hour))
+	k.Platform = typev1.Platform_PLATFORM_KUAISHOU
+	e.mustRecord(k)
+	old := traffic(sEnded, time.Hour, 1) // replaced by the newer one
+	if _, err := e.recordMetrics(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	m := traffic(sEnded, 2*time.Hour, 10) // 1,000 views, 600 viewers, 800 impressions, 120 clicks
+	if _, err := e.recordMetrics(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	live := traffic(sLive, time.Hour, 30) // 3,000 views at 20 s
+	live.AverageViewDuration = durationpb.New(20 * time.Second)
+	live.PeakConcurrentViewers = 1500
+	if _, err := e.recordMetrics(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, got *salesv1.Metrics) {
+		t.Helper()
+		// Both Douyin sessions: gross 60,000 fen over 4,000 views.
+		if got.GetViews() != 4000 || got.GetViewers() != 2400 || got.GetPeakConcurrentViewers() != 1500 || got.GetTrafficSessions() != 2 ||
+			got.GetGpm().GetMinorUnits() != 15000 || got.GetConversionRate() != 3.0/2400 || got.GetClickThroughRate() != 480.0/3200 ||
+			got.GetAverageViewDuration().AsDuration() != (1000*95+3000*20)*time.Second/4000 {
+			t.Fatalf("row %v", got)
+		}
+	}
+	day := t0.Format(time.DateOnly)
+	next := t0.AddDate(0, 0, 1).Format(time.DateOnly)
+	r, err := e.sales.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: day, EndDate: next,
+		GroupBy: []salesv1.Dimension{salesv1.Dimension_DIMENSION_PLATFORM}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a row's figures are sums and ratios of sums", func(t *testing.T) { check(t, r.GetRows()[0].GetMetrics()) })
+	t.Run("a row of sessions without traffic has no ratio", func(t *testing.T) {
+		ks := r.GetRows()[1].GetMetrics()
+		if r.GetRows()[1].GetKeys()[0].GetKey() != "KUAISHOU" || ks.GetViews() != 0 || ks.Gpm != nil || ks.ConversionRate != nil ||
+			ks.ClickThroughRate != nil || ks.AverageViewDuration != nil {
+			t.Fatalf("kuaishou row %v", r.GetRows()[1])
+		}
+	})
+	t.Run("totals carry the traffic of every row", func(t *testing.T) {
+		if tot := r.GetTotals(); tot.GetViews() != 4000 || tot.GetGpm().GetMinorUnits() != 67000*1000/4000 {
+			t.Fatalf("totals %v", tot)
+		}
+	})
+	t.Run("rows of product dimensions carry none", func(t *testing.T) {
+		r, err := e.sales.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: day, EndDate: next,
+			GroupBy: []salesv1.Dimension{salesv1.Dimension_DIMENSION_CATEGORY}})
+		if err != nil || r.GetRows()[0].GetMetrics().GetViews() != 0 || r.GetRows()[0].GetMetrics().Gpm != nil {
+			t.Fatalf("%v, %v", r, err)
+		}
+	})
+	t.Run("the overview has them, and so does the engine after a restart", func(t *testing.T) {
+		e.restart()
+		o, err := e.sales.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: day, EndDate: next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.GetTotals().GetViews() != 4000 || o.GetTotals().GetConversionRate() != 4.0/2400 || o.GetTotals().GetOrders() != 4 {
+			t.Fatalf("overview totals %v", o.GetTotals())
+		}
+		r, err := e.sales.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: day, EndDate: next,
+			GroupBy: []salesv1.Dimension{salesv1.Dimension_DIMENSION_PLATFORM}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, r.GetRows()[0].GetMetrics())
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/timekey"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 )
 
 // Session traffic: a platform's cumulative counters of one session as of a
@@ -60,6 +61,23 @@ type SessionMetrics struct {
 	ProductImpressions, ProductClicks     int64
 	Products                              []ProductTraffic
 	CreateTime                            time.Time // set by the service
+	// The session as the reports count the snapshot: set by the service
+	// from the session at commit, and stored with it.
+	SessionStart time.Time
+	Attr         SessionAttr
+}
+
+// TrafficOf places a stored snapshot for the report engine: on the local
+// day (in loc) of its session's actual start, under its attribution.
+func TrafficOf(m *SessionMetrics, loc *time.Location) report.Traffic {
+	a := m.Attr
+	return report.Traffic{
+		Session: m.Session, Day: report.DayOf(m.SessionStart, loc), AsOf: m.AsOf,
+		Attr: report.Attribution{Host: a.Host, Agency: a.Agency, Base: a.Base, Studio: a.Studio, District: a.District,
+			Official: a.Official, Platform: m.Platform},
+		Views: m.Views, Viewers: m.Viewers, PeakConcurrentViewers: m.PeakConcurrentViewers,
+		ProductImpressions: m.ProductImpressions, ProductClicks: m.ProductClicks, AverageViewDuration: m.AverageViewDuration,
+	}
 }
 
 // MetricsName is sessions/{s}/metrics of a session.
@@ -442,6 +460,7 @@ func judgeMetrics(tx MetricsTx, l *metricsLine, createTime time.Time) (MetricsOu
 		return MetricsOutcome{Err: err}, nil
 	}
 	m.CreateTime = createTime
+	m.SessionStart, m.Attr = l.session.ActualStart, l.session.Attr
 	if err := tx.PutMetrics(&m); err != nil {
 		return MetricsOutcome{}, err
 	}
@@ -489,4 +508,10 @@ func (s *Service) latestMetrics(session string) (*SessionMetrics, error) {
 }
 
 // applyTraffic hands committed snapshots to the report engine.
-func (s *Service) applyTraffic(ms []SessionMetrics) {}
+func (s *Service) applyTraffic(ms []SessionMetrics) {
+	batch := make([]report.Traffic, len(ms))
+	for i := range ms {
+		batch[i] = TrafficOf(&ms[i], s.cfg.Location)
+	}
+	s.engine.ApplyTraffic(batch)
+}

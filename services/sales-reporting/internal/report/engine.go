@@ -101,6 +101,9 @@ type dayData struct {
 	day   Day
 	cells []crec
 	days  []rec
+	// traffic, in days only: the latest snapshot of each session that
+	// started on the day (traffic.go).
+	traffic []trec
 }
 
 // crec is a record that depends on the product too: in a day, a cell
@@ -218,6 +221,8 @@ type Engine struct {
 	// dataThrough is the newest event time of any sale held.
 	dataThrough time.Time
 	memo        attrMemo
+	// trafficOf locates each session's traffic record (traffic.go).
+	trafficOf map[string]trafficRef
 }
 
 // New makes an empty engine for the alliance time zone loc (Asia/Shanghai by

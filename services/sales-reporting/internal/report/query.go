@@ -38,6 +38,7 @@ type group struct {
 type slot struct {
 	sums
 	sessions int64
+	traffic  tsums
 	period   int32
 	k        [maxGroupBy]int32
 }
@@ -112,6 +113,7 @@ type aggregate struct {
 	groups  []group
 	slots   []slot
 	totals  sums
+	ttotals tsums
 	// sessions with an order in the whole report
 	sessions int64
 }
@@ -149,11 +151,13 @@ func (e *Engine) Query(q Query) (Result, error) {
 	defer e.mu.RUnlock()
 	a := e.aggregate(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil)
 	res := Result{DataThrough: e.dataThrough, Totals: metrics(&a.totals, a.sessions)}
+	res.Totals.Traffic = a.ttotals
 	res.Rows = make([]Row, len(a.slots))
 	for i := range a.slots {
 		s := &a.slots[i]
 		ps, pe := a.period(s.period)
 		row := Row{PeriodStart: ps, PeriodEnd: pe, Metrics: metrics(&s.sums, s.sessions)}
+		row.Metrics.Traffic = s.traffic
 		if len(a.groups) > 0 {
 			row.Keys = make([]string, len(a.groups))
 			for j, g := range a.groups {
@@ -320,12 +324,14 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 	w.walk(e.byDay, start, m0)
 	w.walk(e.byMonth, m0, m1)
 	w.walk(e.byDay, m1, end)
+	w.walkTraffic(start, end)
 
 	// Every record went into one slot: the totals are the slots' sum, which
 	// spares the walk a second accumulator.
 	a.sessions = w.sessions
 	for i := range a.slots {
 		a.totals.add(&a.slots[i].sums)
+		a.ttotals.add(&a.slots[i].traffic)
 	}
 	return a
 }
@@ -537,10 +543,11 @@ func (e *Engine) rank(a *aggregate, m Metric, limit int) []TopEntry {
 	for i := range a.slots {
 		s := &a.slots[i]
 		key := names[s.k[0]]
-		if key == "" {
-			continue
+		if key == "" || s.orders == 0 && s.refunds == 0 {
+			continue // no performer: no key, or traffic without a sale
 		}
 		mt := metrics(&s.sums, s.sessions)
+		mt.Traffic = s.traffic
 		entries = append(entries, TopEntry{Key: key, Value: metricValue(&mt, m), Metrics: mt})
 	}
 	slices.SortFunc(entries, func(x, y TopEntry) int {
@@ -583,8 +590,9 @@ func (e *Engine) Overview(start, end Day) Overview {
 	seen := make([]bool, len(e.sattrs))
 	a := e.aggregate(start, end, Total, []Dimension{DimDistrict}, Filter{}, seen)
 	o.SessionsWithSales = a.sessions
-	o.Orders, o.Gross, o.Refunds = a.totals.orders, a.totals.gross, a.totals.refunds
+	o.Orders, o.Units, o.Gross, o.Refunds = a.totals.orders, a.totals.units, a.totals.gross, a.totals.refunds
 	o.Net = o.Gross - o.Refunds
+	o.Traffic = a.ttotals
 	o.ActiveHosts = e.countActive(seen, DimHost)
 	o.ActiveBases = e.countActive(seen, DimBase)
 	o.ActiveAgencies = e.countActive(seen, DimAgency)

@@ -128,6 +128,9 @@ type Metrics struct {
 	Refunds           int64
 	Net               int64
 	AverageOrderValue int64 // Gross / Orders, rounded half to even; 0 without orders
+	// Traffic of the row's sessions (traffic.go); zero in rows of product
+	// dimensions, which carry none.
+	Traffic TrafficMetrics
 }
 
 // Row of a report: one period and one value per GroupBy dimension. Rows are
@@ -159,6 +162,7 @@ type TopEntry struct {
 type Overview struct {
 	SessionsWithSales int64
 	Orders            int64
+	Units             int64
 	Gross             int64
 	Refunds           int64
 	Net               int64
@@ -167,6 +171,7 @@ type Overview struct {
 	ActiveAgencies    int64
 	TopDistricts      []TopEntry // top 5 by net
 	DataThrough       time.Time
+	Traffic           TrafficMetrics
 }
 
 // SessionSummary of one session over all days.

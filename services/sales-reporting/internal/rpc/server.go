@@ -22,6 +22,7 @@ import (
 	"github.com/cqlive/alliance/services/sales-reporting/internal/upstream"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Import streaming: lines go to the group commit in chunks, and the stream
@@ -282,11 +283,27 @@ func engineErr(err error) error {
 }
 
 func (s *Server) metrics(m report.Metrics) *salesv1.Metrics {
-	return &salesv1.Metrics{
+	t := m.Traffic
+	out := &salesv1.Metrics{
 		Sessions: m.Sessions, Orders: m.Orders, Units: m.Units,
 		Gross: s.money(m.Gross), Refunds: s.money(m.Refunds), Net: s.money(m.Net),
 		AverageOrderValue: s.money(m.AverageOrderValue),
+		Views:             t.Views, Viewers: t.Viewers, PeakConcurrentViewers: t.PeakConcurrentViewers,
+		ProductClicks: t.ProductClicks, ProductImpressions: t.ProductImpressions, TrafficSessions: t.Sessions,
 	}
+	if gpm, ok := report.GPM(m.Gross, t.Views); ok {
+		out.Gpm = s.money(gpm)
+	}
+	if r, ok := report.Ratio(m.Orders, t.Viewers); ok {
+		out.ConversionRate = &r
+	}
+	if r, ok := report.Ratio(t.ProductClicks, t.ProductImpressions); ok {
+		out.ClickThroughRate = &r
+	}
+	if d, ok := t.AverageViewDuration(); ok {
+		out.AverageViewDuration = durationpb.New(d)
+	}
+	return out
 }
 
 func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesReportRequest) (*salesv1.QuerySalesReportResponse, error) {
@@ -462,5 +479,7 @@ func (s *Server) GetAllianceOverview(ctx context.Context, req *salesv1.GetAllian
 		Gross: s.money(o.Gross), Refunds: s.money(o.Refunds), Net: s.money(o.Net),
 		ActiveHosts: o.ActiveHosts, ActiveBases: o.ActiveBases, ActiveAgencies: o.ActiveAgencies,
 		TopDistricts: s.topEntries(ctx, report.DimDistrict, o.TopDistricts), DataThrough: protoconv.Timestamp(o.DataThrough),
+		Totals: s.metrics(report.Metrics{Sessions: o.SessionsWithSales, Orders: o.Orders, Units: o.Units, Gross: o.Gross,
+			Refunds: o.Refunds, Net: o.Net, AverageOrderValue: report.AverageOrderValue(o.Gross, o.Orders), Traffic: o.Traffic}),
 	}, nil
 }

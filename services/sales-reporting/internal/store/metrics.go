@@ -132,6 +132,11 @@ func metricsRecord(m *ingest.SessionMetrics) *storev1.SessionMetrics {
 	if !m.CreateTime.IsZero() {
 		r.CreateTime = timestamppb.New(m.CreateTime)
 	}
+	if !m.SessionStart.IsZero() {
+		r.SessionStart = timestamppb.New(m.SessionStart)
+	}
+	a := m.Attr
+	r.Host, r.Agency, r.Base, r.Studio, r.District, r.Official = a.Host, a.Agency, a.Base, a.Studio, a.District, a.Official
 	for _, p := range m.Products {
 		r.Products = append(r.Products, &storev1.ProductTraffic{Product: p.Product, Impressions: p.Impressions, Clicks: p.Clicks})
 	}
@@ -161,6 +166,11 @@ func metricsOf(k, v []byte) (*ingest.SessionMetrics, error) {
 	if r.GetCreateTime() != nil {
 		m.CreateTime = r.GetCreateTime().AsTime()
 	}
+	if r.GetSessionStart() != nil {
+		m.SessionStart = r.GetSessionStart().AsTime()
+	}
+	m.Attr = ingest.SessionAttr{Host: r.GetHost(), Agency: r.GetAgency(), Base: r.GetBase(), Studio: r.GetStudio(),
+		District: r.GetDistrict(), Official: r.GetOfficial()}
 	for _, p := range r.GetProducts() {
 		m.Products = append(m.Products, ingest.ProductTraffic{Product: p.GetProduct(), Impressions: p.GetImpressions(), Clicks: p.GetClicks()})
 	}

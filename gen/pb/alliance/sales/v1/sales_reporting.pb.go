@@ -1546,8 +1546,34 @@ type Metrics struct {
 	Net *v1.Money `protobuf:"bytes,6,opt,name=net,proto3" json:"net,omitempty"`
 	// gross / orders, rounded half to even.
 	AverageOrderValue *v1.Money `protobuf:"bytes,7,opt,name=average_order_value,json=averageOrderValue,proto3" json:"average_order_value,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Traffic: the sums of the latest snapshot (RecordSessionMetrics) of
+	// each session of the row, counted once, on the local day of the
+	// session's actual start. Traffic is a figure of the session, not of its
+	// products: rows grouped or filtered by MERCHANT, CATEGORY or
+	// ORIGIN_DISTRICT carry none. Sessions with traffic but no sale make
+	// rows too.
+	Views int64 `protobuf:"varint,8,opt,name=views,proto3" json:"views,omitempty"`
+	// The sum of each session's unique viewers.
+	Viewers int64 `protobuf:"varint,9,opt,name=viewers,proto3" json:"viewers,omitempty"`
+	// The largest of the row's sessions.
+	PeakConcurrentViewers int64 `protobuf:"varint,10,opt,name=peak_concurrent_viewers,json=peakConcurrentViewers,proto3" json:"peak_concurrent_viewers,omitempty"`
+	ProductClicks         int64 `protobuf:"varint,11,opt,name=product_clicks,json=productClicks,proto3" json:"product_clicks,omitempty"`
+	ProductImpressions    int64 `protobuf:"varint,12,opt,name=product_impressions,json=productImpressions,proto3" json:"product_impressions,omitempty"`
+	// GPM: gross per thousand views, rounded half to even; absent without
+	// views. The ratios below are of the row's sums, never averages of
+	// ratios, and absent where their denominator is 0: absent means "no
+	// traffic figures", never a measured 0.
+	Gpm *v1.Money `protobuf:"bytes,13,opt,name=gpm,proto3" json:"gpm,omitempty"`
+	// orders / viewers.
+	ConversionRate *float64 `protobuf:"fixed64,14,opt,name=conversion_rate,json=conversionRate,proto3,oneof" json:"conversion_rate,omitempty"`
+	// product_clicks / product_impressions.
+	ClickThroughRate *float64 `protobuf:"fixed64,15,opt,name=click_through_rate,json=clickThroughRate,proto3,oneof" json:"click_through_rate,omitempty"`
+	// The sessions' average view durations weighted by their views.
+	AverageViewDuration *durationpb.Duration `protobuf:"bytes,16,opt,name=average_view_duration,json=averageViewDuration,proto3" json:"average_view_duration,omitempty"`
+	// Sessions of the row with a traffic snapshot.
+	TrafficSessions int64 `protobuf:"varint,17,opt,name=traffic_sessions,json=trafficSessions,proto3" json:"traffic_sessions,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Metrics) Reset() {
@@ -1627,6 +1653,76 @@ func (x *Metrics) GetAverageOrderValue() *v1.Money {
 		return x.AverageOrderValue
 	}
 	return nil
+}
+
+func (x *Metrics) GetViews() int64 {
+	if x != nil {
+		return x.Views
+	}
+	return 0
+}
+
+func (x *Metrics) GetViewers() int64 {
+	if x != nil {
+		return x.Viewers
+	}
+	return 0
+}
+
+func (x *Metrics) GetPeakConcurrentViewers() int64 {
+	if x != nil {
+		return x.PeakConcurrentViewers
+	}
+	return 0
+}
+
+func (x *Metrics) GetProductClicks() int64 {
+	if x != nil {
+		return x.ProductClicks
+	}
+	return 0
+}
+
+func (x *Metrics) GetProductImpressions() int64 {
+	if x != nil {
+		return x.ProductImpressions
+	}
+	return 0
+}
+
+func (x *Metrics) GetGpm() *v1.Money {
+	if x != nil {
+		return x.Gpm
+	}
+	return nil
+}
+
+func (x *Metrics) GetConversionRate() float64 {
+	if x != nil && x.ConversionRate != nil {
+		return *x.ConversionRate
+	}
+	return 0
+}
+
+func (x *Metrics) GetClickThroughRate() float64 {
+	if x != nil && x.ClickThroughRate != nil {
+		return *x.ClickThroughRate
+	}
+	return 0
+}
+
+func (x *Metrics) GetAverageViewDuration() *durationpb.Duration {
+	if x != nil {
+		return x.AverageViewDuration
+	}
+	return nil
+}
+
+func (x *Metrics) GetTrafficSessions() int64 {
+	if x != nil {
+		return x.TrafficSessions
+	}
+	return 0
 }
 
 // The value of one group_by dimension in a row.
@@ -2262,8 +2358,11 @@ type AllianceOverview struct {
 	ActiveBases    int64 `protobuf:"varint,10,opt,name=active_bases,json=activeBases,proto3" json:"active_bases,omitempty"`
 	ActiveAgencies int64 `protobuf:"varint,11,opt,name=active_agencies,json=activeAgencies,proto3" json:"active_agencies,omitempty"`
 	// The top 5 districts by net.
-	TopDistricts  []*TopPerformer        `protobuf:"bytes,12,rep,name=top_districts,json=topDistricts,proto3" json:"top_districts,omitempty"`
-	DataThrough   *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=data_through,json=dataThrough,proto3" json:"data_through,omitempty"`
+	TopDistricts []*TopPerformer        `protobuf:"bytes,12,rep,name=top_districts,json=topDistricts,proto3" json:"top_districts,omitempty"`
+	DataThrough  *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=data_through,json=dataThrough,proto3" json:"data_through,omitempty"`
+	// The period's figures as a report's totals: with traffic, GPM,
+	// conversion and the other derived measures.
+	Totals        *Metrics `protobuf:"bytes,14,opt,name=totals,proto3" json:"totals,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2389,6 +2488,13 @@ func (x *AllianceOverview) GetDataThrough() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *AllianceOverview) GetTotals() *Metrics {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
 var File_alliance_sales_v1_sales_reporting_proto protoreflect.FileDescriptor
 
 const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
@@ -2496,7 +2602,7 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x06errors\x18\x04 \x03(\v2\x1e.alliance.sales.v1.ImportErrorR\x06errors\x12)\n" +
 	"\x10errors_truncated\x18\x05 \x01(\bR\x0ferrorsTruncated\".\n" +
 	"\x18GetSessionMetricsRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\xa9\x02\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x9a\x06\n" +
 	"\aMetrics\x12\x1a\n" +
 	"\bsessions\x18\x01 \x01(\x03R\bsessions\x12\x16\n" +
 	"\x06orders\x18\x02 \x01(\x03R\x06orders\x12\x14\n" +
@@ -2504,7 +2610,20 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x05gross\x18\x04 \x01(\v2\x17.alliance.type.v1.MoneyR\x05gross\x121\n" +
 	"\arefunds\x18\x05 \x01(\v2\x17.alliance.type.v1.MoneyR\arefunds\x12)\n" +
 	"\x03net\x18\x06 \x01(\v2\x17.alliance.type.v1.MoneyR\x03net\x12G\n" +
-	"\x13average_order_value\x18\a \x01(\v2\x17.alliance.type.v1.MoneyR\x11averageOrderValue\"{\n" +
+	"\x13average_order_value\x18\a \x01(\v2\x17.alliance.type.v1.MoneyR\x11averageOrderValue\x12\x14\n" +
+	"\x05views\x18\b \x01(\x03R\x05views\x12\x18\n" +
+	"\aviewers\x18\t \x01(\x03R\aviewers\x126\n" +
+	"\x17peak_concurrent_viewers\x18\n" +
+	" \x01(\x03R\x15peakConcurrentViewers\x12%\n" +
+	"\x0eproduct_clicks\x18\v \x01(\x03R\rproductClicks\x12/\n" +
+	"\x13product_impressions\x18\f \x01(\x03R\x12productImpressions\x12)\n" +
+	"\x03gpm\x18\r \x01(\v2\x17.alliance.type.v1.MoneyR\x03gpm\x12,\n" +
+	"\x0fconversion_rate\x18\x0e \x01(\x01H\x00R\x0econversionRate\x88\x01\x01\x121\n" +
+	"\x12click_through_rate\x18\x0f \x01(\x01H\x01R\x10clickThroughRate\x88\x01\x01\x12M\n" +
+	"\x15average_view_duration\x18\x10 \x01(\v2\x19.google.protobuf.DurationR\x13averageViewDuration\x12)\n" +
+	"\x10traffic_sessions\x18\x11 \x01(\x03R\x0ftrafficSessionsB\x12\n" +
+	"\x10_conversion_rateB\x15\n" +
+	"\x13_click_through_rate\"{\n" +
 	"\bGroupKey\x12:\n" +
 	"\tdimension\x18\x01 \x01(\x0e2\x1c.alliance.sales.v1.DimensionR\tdimension\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12!\n" +
@@ -2557,7 +2676,7 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x1aGetAllianceOverviewRequest\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x02 \x01(\tR\aendDate\"\xba\x04\n" +
+	"\bend_date\x18\x02 \x01(\tR\aendDate\"\xee\x04\n" +
 	"\x10AllianceOverview\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
@@ -2573,7 +2692,8 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	" \x01(\x03R\vactiveBases\x12'\n" +
 	"\x0factive_agencies\x18\v \x01(\x03R\x0eactiveAgencies\x12D\n" +
 	"\rtop_districts\x18\f \x03(\v2\x1f.alliance.sales.v1.TopPerformerR\ftopDistricts\x12=\n" +
-	"\fdata_through\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough*P\n" +
+	"\fdata_through\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\x122\n" +
+	"\x06totals\x18\x0e \x01(\v2\x1a.alliance.sales.v1.MetricsR\x06totals*P\n" +
 	"\bSaleKind\x12\x19\n" +
 	"\x15SALE_KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fSALE_KIND_ORDER\x10\x01\x12\x14\n" +
@@ -2698,52 +2818,55 @@ var file_alliance_sales_v1_sales_reporting_proto_depIdxs = []int32{
 	31, // 25: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
 	31, // 26: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
 	31, // 27: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
-	2,  // 28: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
-	22, // 29: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
-	21, // 30: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
-	1,  // 31: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
-	2,  // 32: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
-	32, // 33: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
-	23, // 34: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
-	21, // 35: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
-	33, // 36: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
-	2,  // 37: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
-	3,  // 38: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
-	21, // 39: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
-	27, // 40: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
-	33, // 41: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
-	31, // 42: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
-	31, // 43: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
-	31, // 44: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
-	27, // 45: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
-	33, // 46: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
-	6,  // 47: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
-	7,  // 48: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
-	10, // 49: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
-	11, // 50: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
-	13, // 51: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
-	24, // 52: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
-	26, // 53: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
-	29, // 54: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
-	17, // 55: alliance.sales.v1.SalesReporting.RecordSessionMetrics:input_type -> alliance.sales.v1.RecordSessionMetricsRequest
-	18, // 56: alliance.sales.v1.SalesReporting.ImportSessionMetrics:input_type -> alliance.sales.v1.ImportSessionMetricsRequest
-	20, // 57: alliance.sales.v1.SalesReporting.GetSessionMetrics:input_type -> alliance.sales.v1.GetSessionMetricsRequest
-	4,  // 58: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
-	8,  // 59: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
-	4,  // 60: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
-	12, // 61: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
-	14, // 62: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
-	25, // 63: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
-	28, // 64: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
-	30, // 65: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
-	15, // 66: alliance.sales.v1.SalesReporting.RecordSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
-	19, // 67: alliance.sales.v1.SalesReporting.ImportSessionMetrics:output_type -> alliance.sales.v1.ImportSessionMetricsResponse
-	15, // 68: alliance.sales.v1.SalesReporting.GetSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
-	58, // [58:69] is the sub-list for method output_type
-	47, // [47:58] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	31, // 28: alliance.sales.v1.Metrics.gpm:type_name -> alliance.type.v1.Money
+	34, // 29: alliance.sales.v1.Metrics.average_view_duration:type_name -> google.protobuf.Duration
+	2,  // 30: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
+	22, // 31: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
+	21, // 32: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
+	1,  // 33: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
+	2,  // 34: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
+	32, // 35: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
+	23, // 36: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
+	21, // 37: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
+	33, // 38: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
+	2,  // 39: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
+	3,  // 40: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
+	21, // 41: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
+	27, // 42: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
+	33, // 43: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
+	31, // 44: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
+	31, // 45: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
+	31, // 46: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
+	27, // 47: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
+	33, // 48: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
+	21, // 49: alliance.sales.v1.AllianceOverview.totals:type_name -> alliance.sales.v1.Metrics
+	6,  // 50: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
+	7,  // 51: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
+	10, // 52: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
+	11, // 53: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
+	13, // 54: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
+	24, // 55: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
+	26, // 56: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
+	29, // 57: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
+	17, // 58: alliance.sales.v1.SalesReporting.RecordSessionMetrics:input_type -> alliance.sales.v1.RecordSessionMetricsRequest
+	18, // 59: alliance.sales.v1.SalesReporting.ImportSessionMetrics:input_type -> alliance.sales.v1.ImportSessionMetricsRequest
+	20, // 60: alliance.sales.v1.SalesReporting.GetSessionMetrics:input_type -> alliance.sales.v1.GetSessionMetricsRequest
+	4,  // 61: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
+	8,  // 62: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
+	4,  // 63: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
+	12, // 64: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
+	14, // 65: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
+	25, // 66: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
+	28, // 67: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
+	30, // 68: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
+	15, // 69: alliance.sales.v1.SalesReporting.RecordSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	19, // 70: alliance.sales.v1.SalesReporting.ImportSessionMetrics:output_type -> alliance.sales.v1.ImportSessionMetricsResponse
+	15, // 71: alliance.sales.v1.SalesReporting.GetSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	61, // [61:72] is the sub-list for method output_type
+	50, // [50:61] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_alliance_sales_v1_sales_reporting_proto_init() }
@@ -2751,6 +2874,7 @@ func file_alliance_sales_v1_sales_reporting_proto_init() {
 	if File_alliance_sales_v1_sales_reporting_proto != nil {
 		return
 	}
+	file_alliance_sales_v1_sales_reporting_proto_msgTypes[17].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

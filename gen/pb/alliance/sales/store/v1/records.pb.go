@@ -883,8 +883,17 @@ type SessionMetrics struct {
 	ProductImpressions       int64  `protobuf:"varint,10,opt,name=product_impressions,json=productImpressions,proto3" json:"product_impressions,omitempty"`
 	ProductClicks            int64  `protobuf:"varint,11,opt,name=product_clicks,json=productClicks,proto3" json:"product_clicks,omitempty"`
 	// Ordered by product.
-	Products      []*ProductTraffic      `protobuf:"bytes,12,rep,name=products,proto3" json:"products,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	Products   []*ProductTraffic      `protobuf:"bytes,12,rep,name=products,proto3" json:"products,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The session as the snapshot was counted with in the reports: its
+	// actual start (whose local day the traffic counts on) and attribution.
+	SessionStart  *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=session_start,json=sessionStart,proto3" json:"session_start,omitempty"`
+	Host          string                 `protobuf:"bytes,15,opt,name=host,proto3" json:"host,omitempty"`
+	Agency        string                 `protobuf:"bytes,16,opt,name=agency,proto3" json:"agency,omitempty"`
+	Base          string                 `protobuf:"bytes,17,opt,name=base,proto3" json:"base,omitempty"`
+	Studio        string                 `protobuf:"bytes,18,opt,name=studio,proto3" json:"studio,omitempty"`
+	District      string                 `protobuf:"bytes,19,opt,name=district,proto3" json:"district,omitempty"`
+	Official      bool                   `protobuf:"varint,20,opt,name=official,proto3" json:"official,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1008,6 +1017,55 @@ func (x *SessionMetrics) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *SessionMetrics) GetSessionStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SessionStart
+	}
+	return nil
+}
+
+func (x *SessionMetrics) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetAgency() string {
+	if x != nil {
+		return x.Agency
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetBase() string {
+	if x != nil {
+		return x.Base
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetStudio() string {
+	if x != nil {
+		return x.Studio
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetOfficial() bool {
+	if x != nil {
+		return x.Official
+	}
+	return false
 }
 
 // ProductTraffic of one product in a SessionMetrics.
@@ -1144,7 +1202,7 @@ const file_alliance_sales_store_v1_records_proto_rawDesc = "" +
 	"\x05units\x18\x02 \x01(\x03R\x05units\x12\x14\n" +
 	"\x05gross\x18\x03 \x01(\x03R\x05gross\x12\x18\n" +
 	"\arefunds\x18\x04 \x01(\x03R\arefunds\x12!\n" +
-	"\frefund_lines\x18\x05 \x01(\x03R\vrefundLines\"\x9c\x04\n" +
+	"\frefund_lines\x18\x05 \x01(\x03R\vrefundLines\"\xed\x05\n" +
 	"\x0eSessionMetrics\x12\x1a\n" +
 	"\bplatform\x18\x01 \x01(\tR\bplatform\x12\x14\n" +
 	"\x05views\x18\x02 \x01(\x03R\x05views\x12\x18\n" +
@@ -1160,7 +1218,14 @@ const file_alliance_sales_store_v1_records_proto_rawDesc = "" +
 	"\x0eproduct_clicks\x18\v \x01(\x03R\rproductClicks\x12C\n" +
 	"\bproducts\x18\f \x03(\v2'.alliance.sales.store.v1.ProductTrafficR\bproducts\x12;\n" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"d\n" +
+	"createTime\x12?\n" +
+	"\rsession_start\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\fsessionStart\x12\x12\n" +
+	"\x04host\x18\x0f \x01(\tR\x04host\x12\x16\n" +
+	"\x06agency\x18\x10 \x01(\tR\x06agency\x12\x12\n" +
+	"\x04base\x18\x11 \x01(\tR\x04base\x12\x16\n" +
+	"\x06studio\x18\x12 \x01(\tR\x06studio\x12\x1a\n" +
+	"\bdistrict\x18\x13 \x01(\tR\bdistrict\x12\x1a\n" +
+	"\bofficial\x18\x14 \x01(\bR\bofficial\"d\n" +
 	"\x0eProductTraffic\x12\x18\n" +
 	"\aproduct\x18\x01 \x01(\tR\aproduct\x12 \n" +
 	"\vimpressions\x18\x02 \x01(\x03R\vimpressions\x12\x16\n" +
@@ -1209,11 +1274,12 @@ var file_alliance_sales_store_v1_records_proto_depIdxs = []int32{
 	12, // 5: alliance.sales.store.v1.Cell.last_event:type_name -> google.protobuf.Timestamp
 	11, // 6: alliance.sales.store.v1.SessionMetrics.products:type_name -> alliance.sales.store.v1.ProductTraffic
 	12, // 7: alliance.sales.store.v1.SessionMetrics.create_time:type_name -> google.protobuf.Timestamp
-	8,  // [8:8] is the sub-list for method output_type
-	8,  // [8:8] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	12, // 8: alliance.sales.store.v1.SessionMetrics.session_start:type_name -> google.protobuf.Timestamp
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_alliance_sales_store_v1_records_proto_init() }
