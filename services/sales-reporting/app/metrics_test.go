@@ -8,6 +8,7 @@ import (
 	"time"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"google.golang.org/grpc/codes"
@@ -394,5 +395,68 @@ func TestReportRowsCarryTrafficAndDerivedMeasures(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, r.GetRows()[0].GetMetrics())
+	})
+}
+
+// compare_to puts the earlier period beside every row, the totals, the
+// ranking and the overview, through the API; rows of only one period stay.
+func TestCompareToThroughTheAPI(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ly := t0.AddDate(-1, 0, 0)
+	e.sched.Put(e.a.Session("last-year", sessionv1.SessionState_SESSION_STATE_ENDED, ly, ly.Add(3*time.Hour)))
+	e.mustRecord(order("sessions/last-year", e.a.Tea, "ly1", 1, 40000, ly.Add(time.Hour)))
+	e.mustRecord(order(sEnded, e.a.Tea, "ty1", 1, 50000, t0.Add(time.Hour)))
+	k := order(sKuaishou, e.a.Tea, "ty2", 1, 7000, t0.Add(time.Hour)) // no Kuaishou sales last year
+	k.Platform = typev1.Platform_PLATFORM_KUAISHOU
+	e.mustRecord(k)
+	month := func(t time.Time) (string, string) {
+		y, m, _ := t.Date()
+		return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	}
+	from, to := month(t0)
+	r, err := e.sales.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: from, EndDate: to, Granularity: salesv1.Granularity_GRANULARITY_MONTH,
+		GroupBy: []salesv1.Dimension{salesv1.Dimension_DIMENSION_PLATFORM}, CompareTo: salesv1.Comparison_COMPARISON_PREVIOUS_YEAR})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.GetPreviousStartDate() != "2025-03-01" || r.GetPreviousEndDate() != "2025-04-01" || r.GetPreviousTotals().GetNet().GetMinorUnits() != 40000 ||
+		r.GetTotalsChange().GetNet() != (57000.0-40000)/40000 {
+		t.Fatalf("totals: %v", r)
+	}
+	douyin, kuaishou := r.GetRows()[0], r.GetRows()[1]
+	if douyin.GetPrevious().GetNet().GetMinorUnits() != 40000 || douyin.GetChange().GetNet() != 0.25 || kuaishou.Previous != nil || kuaishou.GetChange() != nil {
+		t.Fatalf("rows: %v", r.GetRows())
+	}
+	t.Run("a row only the earlier period has is shown, with zeros now", func(t *testing.T) {
+		r, err := e.sales.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: from, EndDate: to,
+			GroupBy: []salesv1.Dimension{salesv1.Dimension_DIMENSION_HOST}, Host: e.a.Host, Platform: typev1.Platform_PLATFORM_DOUYIN,
+			CompareTo: salesv1.Comparison_COMPARISON_PREVIOUS_YEAR})
+		if err != nil || len(r.GetRows()) != 1 {
+			t.Fatalf("%v, %v", r, err)
+		}
+		from2, to2 := month(t0.AddDate(0, 1, 0))
+		r, err = e.sales.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: from2, EndDate: to2,
+			CompareTo: salesv1.Comparison_COMPARISON_PREVIOUS_PERIOD})
+		if err != nil || len(r.GetRows()) != 1 || r.GetRows()[0].GetMetrics().GetOrders() != 0 || r.GetRows()[0].GetPrevious().GetOrders() != 2 {
+			t.Fatalf("April against March: %v, %v", r, err)
+		}
+	})
+	t.Run("the ranking gives the earlier rank", func(t *testing.T) {
+		top, err := e.sales.ListTopPerformers(ctx, &salesv1.ListTopPerformersRequest{Dimension: salesv1.Dimension_DIMENSION_PLATFORM,
+			StartDate: from, EndDate: to, CompareTo: salesv1.Comparison_COMPARISON_PREVIOUS_YEAR})
+		if err != nil || len(top.GetEntries()) != 2 || top.GetEntries()[0].GetPreviousRank() != 1 || top.GetEntries()[1].GetPreviousRank() != 0 {
+			t.Fatalf("%v, %v", top, err)
+		}
+	})
+	t.Run("the overview gives the earlier overview", func(t *testing.T) {
+		o, err := e.sales.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: from, EndDate: to, CompareTo: salesv1.Comparison_COMPARISON_PREVIOUS_YEAR})
+		if err != nil || o.GetPrevious().GetNet().GetMinorUnits() != 40000 || o.GetPrevious().GetStartDate() != "2025-03-01" || o.GetChange().GetOrders() != 1 {
+			t.Fatalf("%v, %v", o, err)
+		}
+	})
+	t.Run("an unknown comparison is INVALID_ARGUMENT", func(t *testing.T) {
+		_, err := e.sales.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: from, EndDate: to, CompareTo: 9})
+		wantErr(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
 	})
 }

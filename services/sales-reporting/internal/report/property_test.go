@@ -36,6 +36,11 @@ type world struct {
 // platforms and days. A third of the event times sit within a second of
 // local midnight, and refunds come up to 40 days after the session.
 func genWorld(t testing.TB, seed uint64, nDeltas int) world {
+	return genWorldFrom(t, seed, nDeltas, time.Date(2020, 11, 20, 0, 0, 0, 0, shanghai(t)))
+}
+
+// genWorldFrom is genWorld with its sessions over the 14 months from base.
+func genWorldFrom(t testing.TB, seed uint64, nDeltas int, base time.Time) world {
 	loc := shanghai(t)
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
@@ -55,7 +60,6 @@ func genWorld(t testing.TB, seed uint64, nDeltas int) world {
 	}
 	// Sessions over about 14 months around a year boundary, each with a
 	// fixed attribution and a few products.
-	base := time.Date(2020, 11, 20, 0, 0, 0, 0, loc)
 	type session struct {
 		name     string
 		attr     Attribution

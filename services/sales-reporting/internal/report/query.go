@@ -147,6 +147,14 @@ func (e *Engine) Query(q Query) (Result, error) {
 			return Result{}, invalid("group_by", fmt.Sprintf("dimension %d given twice", d))
 		}
 	}
+	if q.Compare < NoComparison || q.Compare > PreviousYear {
+		return Result{}, invalid("compare_to", "must be PREVIOUS_PERIOD or PREVIOUS_YEAR")
+	}
+	if q.Compare != NoComparison {
+		if ps, pe := EarlierRange(q.Compare, q.Start, q.End); validRange(ps, pe) != nil {
+			return Result{}, invalid("compare_to", "the earlier range lies outside the dates a report takes")
+		}
+	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	a := e.aggregate(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil)
@@ -166,12 +174,12 @@ func (e *Engine) Query(q Query) (Result, error) {
 		}
 		res.Rows[i] = row
 	}
-	slices.SortFunc(res.Rows, func(x, y Row) int {
-		if c := cmp.Compare(x.PeriodStart, y.PeriodStart); c != 0 {
-			return c
-		}
-		return slices.Compare(x.Keys, y.Keys)
-	})
+	if q.Compare != NoComparison {
+		ps, pe := EarlierRange(q.Compare, q.Start, q.End)
+		b := e.aggregate(ps, pe, q.Granularity, q.GroupBy, q.Filter, nil)
+		e.compared(q, &a, &b, &res)
+	}
+	sortRows(res.Rows)
 	return res, nil
 }
 
@@ -513,27 +521,41 @@ func (w *walker) walkCells(list []*dayData, from, to Day) {
 // is no performer and is left out. The time is the data_through of the
 // answer.
 func (e *Engine) Top(d Dimension, m Metric, f Filter, start, end Day, limit int) ([]TopEntry, time.Time, error) {
-	if !d.valid() {
-		return nil, time.Time{}, invalid("dimension", "must be one of DISTRICT, ORIGIN_DISTRICT, HOST, AGENCY, BASE, MERCHANT, CATEGORY, PLATFORM")
-	}
-	if m < MetricNet || m > MetricUnits {
-		return nil, time.Time{}, invalid("metric", "must be NET, GROSS, ORDERS or UNITS")
-	}
-	if err := validRange(start, end); err != nil {
+	if err := e.checkTop(d, m, start, end, limit); err != nil {
 		return nil, time.Time{}, err
 	}
-	switch {
-	case limit < 0:
-		return nil, time.Time{}, invalid("limit", "must not be negative")
-	case limit == 0:
-		limit = defaultTop
-	case limit > maxTop:
-		limit = maxTop
-	}
+	limit = topLimit(limit)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	a := e.aggregate(start, end, Total, []Dimension{d}, f, nil)
 	return e.rank(&a, m, limit), e.dataThrough, nil
+}
+
+func (e *Engine) checkTop(d Dimension, m Metric, start, end Day, limit int) error {
+	if !d.valid() {
+		return invalid("dimension", "must be one of DISTRICT, ORIGIN_DISTRICT, HOST, AGENCY, BASE, MERCHANT, CATEGORY, PLATFORM")
+	}
+	if m < MetricNet || m > MetricUnits {
+		return invalid("metric", "must be NET, GROSS, ORDERS or UNITS")
+	}
+	if err := validRange(start, end); err != nil {
+		return err
+	}
+	if limit < 0 {
+		return invalid("limit", "must not be negative")
+	}
+	return nil
+}
+
+// topLimit: 0 means defaultTop, more than maxTop is capped.
+func topLimit(limit int) int {
+	switch {
+	case limit == 0:
+		return defaultTop
+	case limit > maxTop:
+		return maxTop
+	}
+	return limit
 }
 
 // rank turns the rows of a one-dimension aggregate into a ranking.

@@ -117,6 +117,8 @@ type Query struct {
 	Granularity Granularity
 	GroupBy     []Dimension // at most 2
 	Filter      Filter
+	// Compare asks for the earlier range's figures too (compare.go).
+	Compare Comparison
 }
 
 // Metrics of a row. Money in minor units.
@@ -139,6 +141,9 @@ type Row struct {
 	PeriodStart, PeriodEnd Day
 	Keys                   []string
 	Metrics                Metrics
+	// Previous: the row's figures in the earlier range (with Compare), nil
+	// when it had none.
+	Previous *Metrics
 }
 
 // Result of a Query. DataThrough is the newest event time of any sale the
@@ -147,6 +152,9 @@ type Result struct {
 	Rows        []Row
 	Totals      Metrics
 	DataThrough time.Time
+	// With Compare: the earlier range and its totals.
+	PreviousStart, PreviousEnd Day
+	PreviousTotals             *Metrics
 }
 
 // TopEntry of a ranking; Rank is 1-based, ties broken by key.
@@ -155,6 +163,10 @@ type TopEntry struct {
 	Key     string
 	Value   int64
 	Metrics Metrics
+	// With a comparison: the key's figures and rank in the earlier range
+	// (nil and 0 when it sold nothing then).
+	Previous     *Metrics
+	PreviousRank int
 }
 
 // Overview is the alliance's headline for [Start, End), except sessions held

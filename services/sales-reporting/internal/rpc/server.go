@@ -332,10 +332,11 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
+	compare := comparisonOf(&v, req.GetCompareTo())
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
-	q := report.Query{Start: start, End: end, Granularity: gran, GroupBy: groupBy, Filter: report.Filter{
+	q := report.Query{Start: start, End: end, Granularity: gran, GroupBy: groupBy, Compare: compare, Filter: report.Filter{
 		District: req.GetDistrict(), OriginDistrict: req.GetOriginDistrict(), Host: req.GetHost(),
 		Agency: req.GetAgency(), Base: req.GetBase(), Merchant: req.GetMerchant(), Category: req.GetCategory(),
 		Platform: protoconv.EnumName(req.GetPlatform()),
@@ -344,6 +345,9 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 		return nil, fail(ctx, err)
 	}
 	fingerprint := fmt.Sprintf("report|%s|%s|%d|%v|%+v", start, end, gran, groupBy, q.Filter)
+	if compare != report.NoComparison {
+		fingerprint += fmt.Sprintf("|compare %d", compare)
+	}
 	cursor, err := s.tokens.Decode(req.GetPageToken(), fingerprint)
 	if err != nil {
 		return nil, fail(ctx, err)
@@ -362,6 +366,11 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 	}
 	rows := res.Rows[min(offset, len(res.Rows)):]
 	out := &salesv1.QuerySalesReportResponse{Totals: s.metrics(res.Totals), DataThrough: protoconv.Timestamp(res.DataThrough)}
+	if res.PreviousTotals != nil {
+		out.PreviousStartDate, out.PreviousEndDate = res.PreviousStart.String(), res.PreviousEnd.String()
+		out.PreviousTotals = s.metrics(*res.PreviousTotals)
+		out.TotalsChange = change(out.Totals, out.PreviousTotals)
+	}
 	if len(rows) > size {
 		rows = rows[:size]
 		out.NextPageToken = s.tokens.Encode(fingerprint, binary.AppendUvarint(nil, uint64(offset+size)))
@@ -374,6 +383,10 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 	out.Rows = make([]*salesv1.ReportRow, 0, len(rows))
 	for _, r := range rows {
 		row := &salesv1.ReportRow{PeriodStart: r.PeriodStart.String(), PeriodEnd: r.PeriodEnd.String(), Metrics: s.metrics(r.Metrics)}
+		if r.Previous != nil {
+			row.Previous = s.metrics(*r.Previous)
+			row.Change = change(row.Metrics, row.Previous)
+		}
 		for j, k := range r.Keys {
 			row.Keys = append(row.Keys, &salesv1.GroupKey{Dimension: req.GetGroupBy()[j], Key: k, DisplayName: display(groupBy[j], k)})
 		}
@@ -426,7 +439,12 @@ func (s *Server) topEntries(ctx context.Context, d report.Dimension, entries []r
 	display := s.displayNames(ctx, []report.Dimension{d}, keys)
 	out := make([]*salesv1.TopPerformer, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, &salesv1.TopPerformer{Rank: int32(e.Rank), Key: e.Key, DisplayName: display(d, e.Key), Value: e.Value, Metrics: s.metrics(e.Metrics)})
+		tp := &salesv1.TopPerformer{Rank: int32(e.Rank), Key: e.Key, DisplayName: display(d, e.Key), Value: e.Value, Metrics: s.metrics(e.Metrics)}
+		if e.Previous != nil {
+			tp.Previous, tp.PreviousRank = s.metrics(*e.Previous), int32(e.PreviousRank)
+			tp.Change = change(tp.Metrics, tp.Previous)
+		}
+		out = append(out, tp)
 	}
 	return out
 }
@@ -447,6 +465,7 @@ func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerf
 	if req.GetLimit() < 0 {
 		v.Add("limit", "must not be negative")
 	}
+	compare := comparisonOf(&v, req.GetCompareTo())
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -454,7 +473,7 @@ func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerf
 	if err := ingest.OwnFilter(withCaller(ctx), &own); err != nil {
 		return nil, fail(ctx, err)
 	}
-	entries, through, err := s.engine.Top(dim, metric, own, start, end, int(req.GetLimit()))
+	entries, through, err := s.engine.TopCompared(dim, metric, own, start, end, int(req.GetLimit()), compare)
 	if err != nil {
 		return nil, fail(ctx, engineErr(err))
 	}
@@ -464,9 +483,26 @@ func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerf
 func (s *Server) GetAllianceOverview(ctx context.Context, req *salesv1.GetAllianceOverviewRequest) (*salesv1.AllianceOverview, error) {
 	var v fault.Invalid
 	start, end := dates(&v, req.GetStartDate(), req.GetEndDate())
+	compare := comparisonOf(&v, req.GetCompareTo())
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
+	out, err := s.overview(ctx, start, end)
+	if err != nil {
+		return nil, err
+	}
+	if compare != report.NoComparison {
+		ps, pe := report.EarlierRange(compare, start, end)
+		if out.Previous, err = s.overview(ctx, ps, pe); err != nil {
+			return nil, err
+		}
+		out.Change = change(out.Totals, out.Previous.Totals)
+	}
+	return out, nil
+}
+
+// overview is the AllianceOverview of [start, end).
+func (s *Server) overview(ctx context.Context, start, end report.Day) (*salesv1.AllianceOverview, error) {
 	loc := s.engine.Location()
 	held, err := s.counter.SessionsEnded(ctx, start.Start(loc), end.Start(loc))
 	if err != nil {

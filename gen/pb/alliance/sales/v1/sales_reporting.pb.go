@@ -261,6 +261,60 @@ func (Metric) EnumDescriptor() ([]byte, []int) {
 	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{3}
 }
 
+// An earlier period to compare a report with.
+type Comparison int32
+
+const (
+	Comparison_COMPARISON_UNSPECIFIED Comparison = 0
+	// The range of the same length just before the asked one.
+	Comparison_COMPARISON_PREVIOUS_PERIOD Comparison = 1
+	// The same calendar dates a year earlier (29 February is compared with
+	// 28 February). Each period of the report is compared with the earlier
+	// period that holds its counterpart day.
+	Comparison_COMPARISON_PREVIOUS_YEAR Comparison = 2
+)
+
+// Enum value maps for Comparison.
+var (
+	Comparison_name = map[int32]string{
+		0: "COMPARISON_UNSPECIFIED",
+		1: "COMPARISON_PREVIOUS_PERIOD",
+		2: "COMPARISON_PREVIOUS_YEAR",
+	}
+	Comparison_value = map[string]int32{
+		"COMPARISON_UNSPECIFIED":     0,
+		"COMPARISON_PREVIOUS_PERIOD": 1,
+		"COMPARISON_PREVIOUS_YEAR":   2,
+	}
+)
+
+func (x Comparison) Enum() *Comparison {
+	p := new(Comparison)
+	*p = x
+	return p
+}
+
+func (x Comparison) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Comparison) Descriptor() protoreflect.EnumDescriptor {
+	return file_alliance_sales_v1_sales_reporting_proto_enumTypes[4].Descriptor()
+}
+
+func (Comparison) Type() protoreflect.EnumType {
+	return &file_alliance_sales_v1_sales_reporting_proto_enumTypes[4]
+}
+
+func (x Comparison) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Comparison.Descriptor instead.
+func (Comparison) EnumDescriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{4}
+}
+
 // One order line or refund line of a session: sales/{sale}.
 type Sale struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1725,6 +1779,116 @@ func (x *Metrics) GetTrafficSessions() int64 {
 	return 0
 }
 
+// The change of figures from an earlier period: (now - then) / then, e.g.
+// 0.25 for a quarter more. A figure that was 0 (or absent) then has none.
+type MetricsChange struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Sessions       *float64               `protobuf:"fixed64,1,opt,name=sessions,proto3,oneof" json:"sessions,omitempty"`
+	Orders         *float64               `protobuf:"fixed64,2,opt,name=orders,proto3,oneof" json:"orders,omitempty"`
+	Units          *float64               `protobuf:"fixed64,3,opt,name=units,proto3,oneof" json:"units,omitempty"`
+	Gross          *float64               `protobuf:"fixed64,4,opt,name=gross,proto3,oneof" json:"gross,omitempty"`
+	Refunds        *float64               `protobuf:"fixed64,5,opt,name=refunds,proto3,oneof" json:"refunds,omitempty"`
+	Net            *float64               `protobuf:"fixed64,6,opt,name=net,proto3,oneof" json:"net,omitempty"`
+	Views          *float64               `protobuf:"fixed64,7,opt,name=views,proto3,oneof" json:"views,omitempty"`
+	Gpm            *float64               `protobuf:"fixed64,8,opt,name=gpm,proto3,oneof" json:"gpm,omitempty"`
+	ConversionRate *float64               `protobuf:"fixed64,9,opt,name=conversion_rate,json=conversionRate,proto3,oneof" json:"conversion_rate,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *MetricsChange) Reset() {
+	*x = MetricsChange{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MetricsChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MetricsChange) ProtoMessage() {}
+
+func (x *MetricsChange) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MetricsChange.ProtoReflect.Descriptor instead.
+func (*MetricsChange) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *MetricsChange) GetSessions() float64 {
+	if x != nil && x.Sessions != nil {
+		return *x.Sessions
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetOrders() float64 {
+	if x != nil && x.Orders != nil {
+		return *x.Orders
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetUnits() float64 {
+	if x != nil && x.Units != nil {
+		return *x.Units
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetGross() float64 {
+	if x != nil && x.Gross != nil {
+		return *x.Gross
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetRefunds() float64 {
+	if x != nil && x.Refunds != nil {
+		return *x.Refunds
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetNet() float64 {
+	if x != nil && x.Net != nil {
+		return *x.Net
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetViews() float64 {
+	if x != nil && x.Views != nil {
+		return *x.Views
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetGpm() float64 {
+	if x != nil && x.Gpm != nil {
+		return *x.Gpm
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetConversionRate() float64 {
+	if x != nil && x.ConversionRate != nil {
+		return *x.ConversionRate
+	}
+	return 0
+}
+
 // The value of one group_by dimension in a row.
 type GroupKey struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -1738,7 +1902,7 @@ type GroupKey struct {
 
 func (x *GroupKey) Reset() {
 	*x = GroupKey{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1750,7 +1914,7 @@ func (x *GroupKey) String() string {
 func (*GroupKey) ProtoMessage() {}
 
 func (x *GroupKey) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1763,7 +1927,7 @@ func (x *GroupKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupKey.ProtoReflect.Descriptor instead.
 func (*GroupKey) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{18}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GroupKey) GetDimension() Dimension {
@@ -1794,15 +1958,20 @@ type ReportRow struct {
 	// Day after the last day of the period (exclusive), clipped to the asked range.
 	PeriodEnd string `protobuf:"bytes,2,opt,name=period_end,json=periodEnd,proto3" json:"period_end,omitempty"`
 	// One entry per group_by dimension, in the asked order.
-	Keys          []*GroupKey `protobuf:"bytes,3,rep,name=keys,proto3" json:"keys,omitempty"`
-	Metrics       *Metrics    `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	Keys []*GroupKey `protobuf:"bytes,3,rep,name=keys,proto3" json:"keys,omitempty"`
+	// Zeros in a row that only the earlier period has (with compare_to).
+	Metrics *Metrics `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	// With compare_to: the row's figures in the earlier period, absent when
+	// it had none there; and the change since.
+	Previous      *Metrics       `protobuf:"bytes,5,opt,name=previous,proto3" json:"previous,omitempty"`
+	Change        *MetricsChange `protobuf:"bytes,6,opt,name=change,proto3" json:"change,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReportRow) Reset() {
 	*x = ReportRow{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1814,7 +1983,7 @@ func (x *ReportRow) String() string {
 func (*ReportRow) ProtoMessage() {}
 
 func (x *ReportRow) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1827,7 +1996,7 @@ func (x *ReportRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRow.ProtoReflect.Descriptor instead.
 func (*ReportRow) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{19}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReportRow) GetPeriodStart() string {
@@ -1858,6 +2027,20 @@ func (x *ReportRow) GetMetrics() *Metrics {
 	return nil
 }
 
+func (x *ReportRow) GetPrevious() *Metrics {
+	if x != nil {
+		return x.Previous
+	}
+	return nil
+}
+
+func (x *ReportRow) GetChange() *MetricsChange {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
 type QuerySalesReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// YYYY-MM-DD, inclusive, in the alliance time zone.
@@ -1878,13 +2061,15 @@ type QuerySalesReportRequest struct {
 	Platform       v1.Platform `protobuf:"varint,12,opt,name=platform,proto3,enum=alliance.type.v1.Platform" json:"platform,omitempty"`
 	PageSize       int32       `protobuf:"varint,13,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken      string      `protobuf:"bytes,14,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Also report the earlier period: rows of either period are shown.
+	CompareTo     Comparison `protobuf:"varint,15,opt,name=compare_to,json=compareTo,proto3,enum=alliance.sales.v1.Comparison" json:"compare_to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QuerySalesReportRequest) Reset() {
 	*x = QuerySalesReportRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1896,7 +2081,7 @@ func (x *QuerySalesReportRequest) String() string {
 func (*QuerySalesReportRequest) ProtoMessage() {}
 
 func (x *QuerySalesReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1909,7 +2094,7 @@ func (x *QuerySalesReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuerySalesReportRequest.ProtoReflect.Descriptor instead.
 func (*QuerySalesReportRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{20}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *QuerySalesReportRequest) GetStartDate() string {
@@ -2010,6 +2195,13 @@ func (x *QuerySalesReportRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *QuerySalesReportRequest) GetCompareTo() Comparison {
+	if x != nil {
+		return x.CompareTo
+	}
+	return Comparison_COMPARISON_UNSPECIFIED
+}
+
 type QuerySalesReportResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ordered by period, then by the group keys.
@@ -2018,14 +2210,20 @@ type QuerySalesReportResponse struct {
 	Totals        *Metrics `protobuf:"bytes,2,opt,name=totals,proto3" json:"totals,omitempty"`
 	NextPageToken string   `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Event time of the newest sale counted.
-	DataThrough   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=data_through,json=dataThrough,proto3" json:"data_through,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DataThrough *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=data_through,json=dataThrough,proto3" json:"data_through,omitempty"`
+	// With compare_to: the earlier range [previous_start_date,
+	// previous_end_date), its totals, and the change of the totals.
+	PreviousStartDate string         `protobuf:"bytes,5,opt,name=previous_start_date,json=previousStartDate,proto3" json:"previous_start_date,omitempty"`
+	PreviousEndDate   string         `protobuf:"bytes,6,opt,name=previous_end_date,json=previousEndDate,proto3" json:"previous_end_date,omitempty"`
+	PreviousTotals    *Metrics       `protobuf:"bytes,7,opt,name=previous_totals,json=previousTotals,proto3" json:"previous_totals,omitempty"`
+	TotalsChange      *MetricsChange `protobuf:"bytes,8,opt,name=totals_change,json=totalsChange,proto3" json:"totals_change,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *QuerySalesReportResponse) Reset() {
 	*x = QuerySalesReportResponse{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2037,7 +2235,7 @@ func (x *QuerySalesReportResponse) String() string {
 func (*QuerySalesReportResponse) ProtoMessage() {}
 
 func (x *QuerySalesReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2050,7 +2248,7 @@ func (x *QuerySalesReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuerySalesReportResponse.ProtoReflect.Descriptor instead.
 func (*QuerySalesReportResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{21}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *QuerySalesReportResponse) GetRows() []*ReportRow {
@@ -2081,6 +2279,34 @@ func (x *QuerySalesReportResponse) GetDataThrough() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *QuerySalesReportResponse) GetPreviousStartDate() string {
+	if x != nil {
+		return x.PreviousStartDate
+	}
+	return ""
+}
+
+func (x *QuerySalesReportResponse) GetPreviousEndDate() string {
+	if x != nil {
+		return x.PreviousEndDate
+	}
+	return ""
+}
+
+func (x *QuerySalesReportResponse) GetPreviousTotals() *Metrics {
+	if x != nil {
+		return x.PreviousTotals
+	}
+	return nil
+}
+
+func (x *QuerySalesReportResponse) GetTotalsChange() *MetricsChange {
+	if x != nil {
+		return x.TotalsChange
+	}
+	return nil
+}
+
 type ListTopPerformersRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Dimension Dimension              `protobuf:"varint,1,opt,name=dimension,proto3,enum=alliance.sales.v1.Dimension" json:"dimension,omitempty"`
@@ -2088,14 +2314,16 @@ type ListTopPerformersRequest struct {
 	StartDate string                 `protobuf:"bytes,3,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate   string                 `protobuf:"bytes,4,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// 0 means 10; at most 100.
-	Limit         int32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	Limit int32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Also give each entry its figures and rank in the earlier period.
+	CompareTo     Comparison `protobuf:"varint,6,opt,name=compare_to,json=compareTo,proto3,enum=alliance.sales.v1.Comparison" json:"compare_to,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListTopPerformersRequest) Reset() {
 	*x = ListTopPerformersRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2107,7 +2335,7 @@ func (x *ListTopPerformersRequest) String() string {
 func (*ListTopPerformersRequest) ProtoMessage() {}
 
 func (x *ListTopPerformersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2120,7 +2348,7 @@ func (x *ListTopPerformersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopPerformersRequest.ProtoReflect.Descriptor instead.
 func (*ListTopPerformersRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{22}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListTopPerformersRequest) GetDimension() Dimension {
@@ -2158,6 +2386,13 @@ func (x *ListTopPerformersRequest) GetLimit() int32 {
 	return 0
 }
 
+func (x *ListTopPerformersRequest) GetCompareTo() Comparison {
+	if x != nil {
+		return x.CompareTo
+	}
+	return Comparison_COMPARISON_UNSPECIFIED
+}
+
 type TopPerformer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1-based; ties broken by key.
@@ -2165,15 +2400,20 @@ type TopPerformer struct {
 	Key         string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
 	DisplayName string `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// The ranked metric; money in minor units of the reporting currency.
-	Value         int64    `protobuf:"varint,4,opt,name=value,proto3" json:"value,omitempty"`
-	Metrics       *Metrics `protobuf:"bytes,5,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	Value   int64    `protobuf:"varint,4,opt,name=value,proto3" json:"value,omitempty"`
+	Metrics *Metrics `protobuf:"bytes,5,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	// With compare_to: the entry's figures and rank in the earlier period
+	// (ranked over every key then); absent and 0 when it sold nothing then.
+	Previous      *Metrics       `protobuf:"bytes,6,opt,name=previous,proto3" json:"previous,omitempty"`
+	PreviousRank  int32          `protobuf:"varint,7,opt,name=previous_rank,json=previousRank,proto3" json:"previous_rank,omitempty"`
+	Change        *MetricsChange `protobuf:"bytes,8,opt,name=change,proto3" json:"change,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TopPerformer) Reset() {
 	*x = TopPerformer{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2185,7 +2425,7 @@ func (x *TopPerformer) String() string {
 func (*TopPerformer) ProtoMessage() {}
 
 func (x *TopPerformer) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2198,7 +2438,7 @@ func (x *TopPerformer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopPerformer.ProtoReflect.Descriptor instead.
 func (*TopPerformer) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{23}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *TopPerformer) GetRank() int32 {
@@ -2236,6 +2476,27 @@ func (x *TopPerformer) GetMetrics() *Metrics {
 	return nil
 }
 
+func (x *TopPerformer) GetPrevious() *Metrics {
+	if x != nil {
+		return x.Previous
+	}
+	return nil
+}
+
+func (x *TopPerformer) GetPreviousRank() int32 {
+	if x != nil {
+		return x.PreviousRank
+	}
+	return 0
+}
+
+func (x *TopPerformer) GetChange() *MetricsChange {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
 type ListTopPerformersResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Entries       []*TopPerformer        `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
@@ -2246,7 +2507,7 @@ type ListTopPerformersResponse struct {
 
 func (x *ListTopPerformersResponse) Reset() {
 	*x = ListTopPerformersResponse{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2258,7 +2519,7 @@ func (x *ListTopPerformersResponse) String() string {
 func (*ListTopPerformersResponse) ProtoMessage() {}
 
 func (x *ListTopPerformersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2271,7 +2532,7 @@ func (x *ListTopPerformersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopPerformersResponse.ProtoReflect.Descriptor instead.
 func (*ListTopPerformersResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{24}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListTopPerformersResponse) GetEntries() []*TopPerformer {
@@ -2289,16 +2550,18 @@ func (x *ListTopPerformersResponse) GetDataThrough() *timestamppb.Timestamp {
 }
 
 type GetAllianceOverviewRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	StartDate     string                 `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	EndDate       string                 `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StartDate string                 `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate   string                 `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// Also give the earlier period's overview and the change since.
+	CompareTo     Comparison `protobuf:"varint,3,opt,name=compare_to,json=compareTo,proto3,enum=alliance.sales.v1.Comparison" json:"compare_to,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetAllianceOverviewRequest) Reset() {
 	*x = GetAllianceOverviewRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2310,7 +2573,7 @@ func (x *GetAllianceOverviewRequest) String() string {
 func (*GetAllianceOverviewRequest) ProtoMessage() {}
 
 func (x *GetAllianceOverviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2323,7 +2586,7 @@ func (x *GetAllianceOverviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAllianceOverviewRequest.ProtoReflect.Descriptor instead.
 func (*GetAllianceOverviewRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{25}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetAllianceOverviewRequest) GetStartDate() string {
@@ -2338,6 +2601,13 @@ func (x *GetAllianceOverviewRequest) GetEndDate() string {
 		return x.EndDate
 	}
 	return ""
+}
+
+func (x *GetAllianceOverviewRequest) GetCompareTo() Comparison {
+	if x != nil {
+		return x.CompareTo
+	}
+	return Comparison_COMPARISON_UNSPECIFIED
 }
 
 type AllianceOverview struct {
@@ -2362,14 +2632,18 @@ type AllianceOverview struct {
 	DataThrough  *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=data_through,json=dataThrough,proto3" json:"data_through,omitempty"`
 	// The period's figures as a report's totals: with traffic, GPM,
 	// conversion and the other derived measures.
-	Totals        *Metrics `protobuf:"bytes,14,opt,name=totals,proto3" json:"totals,omitempty"`
+	Totals *Metrics `protobuf:"bytes,14,opt,name=totals,proto3" json:"totals,omitempty"`
+	// With compare_to: the overview of the earlier period, and the change of
+	// the totals since.
+	Previous      *AllianceOverview `protobuf:"bytes,15,opt,name=previous,proto3" json:"previous,omitempty"`
+	Change        *MetricsChange    `protobuf:"bytes,16,opt,name=change,proto3" json:"change,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AllianceOverview) Reset() {
 	*x = AllianceOverview{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2381,7 +2655,7 @@ func (x *AllianceOverview) String() string {
 func (*AllianceOverview) ProtoMessage() {}
 
 func (x *AllianceOverview) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2394,7 +2668,7 @@ func (x *AllianceOverview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllianceOverview.ProtoReflect.Descriptor instead.
 func (*AllianceOverview) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{26}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AllianceOverview) GetStartDate() string {
@@ -2491,6 +2765,20 @@ func (x *AllianceOverview) GetDataThrough() *timestamppb.Timestamp {
 func (x *AllianceOverview) GetTotals() *Metrics {
 	if x != nil {
 		return x.Totals
+	}
+	return nil
+}
+
+func (x *AllianceOverview) GetPrevious() *AllianceOverview {
+	if x != nil {
+		return x.Previous
+	}
+	return nil
+}
+
+func (x *AllianceOverview) GetChange() *MetricsChange {
+	if x != nil {
+		return x.Change
 	}
 	return nil
 }
@@ -2623,17 +2911,39 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x15average_view_duration\x18\x10 \x01(\v2\x19.google.protobuf.DurationR\x13averageViewDuration\x12)\n" +
 	"\x10traffic_sessions\x18\x11 \x01(\x03R\x0ftrafficSessionsB\x12\n" +
 	"\x10_conversion_rateB\x15\n" +
-	"\x13_click_through_rate\"{\n" +
+	"\x13_click_through_rate\"\xff\x02\n" +
+	"\rMetricsChange\x12\x1f\n" +
+	"\bsessions\x18\x01 \x01(\x01H\x00R\bsessions\x88\x01\x01\x12\x1b\n" +
+	"\x06orders\x18\x02 \x01(\x01H\x01R\x06orders\x88\x01\x01\x12\x19\n" +
+	"\x05units\x18\x03 \x01(\x01H\x02R\x05units\x88\x01\x01\x12\x19\n" +
+	"\x05gross\x18\x04 \x01(\x01H\x03R\x05gross\x88\x01\x01\x12\x1d\n" +
+	"\arefunds\x18\x05 \x01(\x01H\x04R\arefunds\x88\x01\x01\x12\x15\n" +
+	"\x03net\x18\x06 \x01(\x01H\x05R\x03net\x88\x01\x01\x12\x19\n" +
+	"\x05views\x18\a \x01(\x01H\x06R\x05views\x88\x01\x01\x12\x15\n" +
+	"\x03gpm\x18\b \x01(\x01H\aR\x03gpm\x88\x01\x01\x12,\n" +
+	"\x0fconversion_rate\x18\t \x01(\x01H\bR\x0econversionRate\x88\x01\x01B\v\n" +
+	"\t_sessionsB\t\n" +
+	"\a_ordersB\b\n" +
+	"\x06_unitsB\b\n" +
+	"\x06_grossB\n" +
+	"\n" +
+	"\b_refundsB\x06\n" +
+	"\x04_netB\b\n" +
+	"\x06_viewsB\x06\n" +
+	"\x04_gpmB\x12\n" +
+	"\x10_conversion_rate\"{\n" +
 	"\bGroupKey\x12:\n" +
 	"\tdimension\x18\x01 \x01(\x0e2\x1c.alliance.sales.v1.DimensionR\tdimension\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12!\n" +
-	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"\xb4\x01\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"\xa6\x02\n" +
 	"\tReportRow\x12!\n" +
 	"\fperiod_start\x18\x01 \x01(\tR\vperiodStart\x12\x1d\n" +
 	"\n" +
 	"period_end\x18\x02 \x01(\tR\tperiodEnd\x12/\n" +
 	"\x04keys\x18\x03 \x03(\v2\x1b.alliance.sales.v1.GroupKeyR\x04keys\x124\n" +
-	"\ametrics\x18\x04 \x01(\v2\x1a.alliance.sales.v1.MetricsR\ametrics\"\xff\x03\n" +
+	"\ametrics\x18\x04 \x01(\v2\x1a.alliance.sales.v1.MetricsR\ametrics\x126\n" +
+	"\bprevious\x18\x05 \x01(\v2\x1a.alliance.sales.v1.MetricsR\bprevious\x128\n" +
+	"\x06change\x18\x06 \x01(\v2 .alliance.sales.v1.MetricsChangeR\x06change\"\xbd\x04\n" +
 	"\x17QuerySalesReportRequest\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
@@ -2651,32 +2961,45 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\bplatform\x18\f \x01(\x0e2\x1a.alliance.type.v1.PlatformR\bplatform\x12\x1b\n" +
 	"\tpage_size\x18\r \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x0e \x01(\tR\tpageToken\"\xe7\x01\n" +
+	"page_token\x18\x0e \x01(\tR\tpageToken\x12<\n" +
+	"\n" +
+	"compare_to\x18\x0f \x01(\x0e2\x1d.alliance.sales.v1.ComparisonR\tcompareTo\"\xcf\x03\n" +
 	"\x18QuerySalesReportResponse\x120\n" +
 	"\x04rows\x18\x01 \x03(\v2\x1c.alliance.sales.v1.ReportRowR\x04rows\x122\n" +
 	"\x06totals\x18\x02 \x01(\v2\x1a.alliance.sales.v1.MetricsR\x06totals\x12&\n" +
 	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\x12=\n" +
-	"\fdata_through\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\"\xd9\x01\n" +
+	"\fdata_through\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\x12.\n" +
+	"\x13previous_start_date\x18\x05 \x01(\tR\x11previousStartDate\x12*\n" +
+	"\x11previous_end_date\x18\x06 \x01(\tR\x0fpreviousEndDate\x12C\n" +
+	"\x0fprevious_totals\x18\a \x01(\v2\x1a.alliance.sales.v1.MetricsR\x0epreviousTotals\x12E\n" +
+	"\rtotals_change\x18\b \x01(\v2 .alliance.sales.v1.MetricsChangeR\ftotalsChange\"\x97\x02\n" +
 	"\x18ListTopPerformersRequest\x12:\n" +
 	"\tdimension\x18\x01 \x01(\x0e2\x1c.alliance.sales.v1.DimensionR\tdimension\x121\n" +
 	"\x06metric\x18\x02 \x01(\x0e2\x19.alliance.sales.v1.MetricR\x06metric\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x03 \x01(\tR\tstartDate\x12\x19\n" +
 	"\bend_date\x18\x04 \x01(\tR\aendDate\x12\x14\n" +
-	"\x05limit\x18\x05 \x01(\x05R\x05limit\"\xa3\x01\n" +
+	"\x05limit\x18\x05 \x01(\x05R\x05limit\x12<\n" +
+	"\n" +
+	"compare_to\x18\x06 \x01(\x0e2\x1d.alliance.sales.v1.ComparisonR\tcompareTo\"\xba\x02\n" +
 	"\fTopPerformer\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12!\n" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12\x14\n" +
 	"\x05value\x18\x04 \x01(\x03R\x05value\x124\n" +
-	"\ametrics\x18\x05 \x01(\v2\x1a.alliance.sales.v1.MetricsR\ametrics\"\x95\x01\n" +
+	"\ametrics\x18\x05 \x01(\v2\x1a.alliance.sales.v1.MetricsR\ametrics\x126\n" +
+	"\bprevious\x18\x06 \x01(\v2\x1a.alliance.sales.v1.MetricsR\bprevious\x12#\n" +
+	"\rprevious_rank\x18\a \x01(\x05R\fpreviousRank\x128\n" +
+	"\x06change\x18\b \x01(\v2 .alliance.sales.v1.MetricsChangeR\x06change\"\x95\x01\n" +
 	"\x19ListTopPerformersResponse\x129\n" +
 	"\aentries\x18\x01 \x03(\v2\x1f.alliance.sales.v1.TopPerformerR\aentries\x12=\n" +
-	"\fdata_through\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\"V\n" +
+	"\fdata_through\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\"\x94\x01\n" +
 	"\x1aGetAllianceOverviewRequest\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x02 \x01(\tR\aendDate\"\xee\x04\n" +
+	"\bend_date\x18\x02 \x01(\tR\aendDate\x12<\n" +
+	"\n" +
+	"compare_to\x18\x03 \x01(\x0e2\x1d.alliance.sales.v1.ComparisonR\tcompareTo\"\xe9\x05\n" +
 	"\x10AllianceOverview\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
@@ -2693,7 +3016,9 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x0factive_agencies\x18\v \x01(\x03R\x0eactiveAgencies\x12D\n" +
 	"\rtop_districts\x18\f \x03(\v2\x1f.alliance.sales.v1.TopPerformerR\ftopDistricts\x12=\n" +
 	"\fdata_through\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\x122\n" +
-	"\x06totals\x18\x0e \x01(\v2\x1a.alliance.sales.v1.MetricsR\x06totals*P\n" +
+	"\x06totals\x18\x0e \x01(\v2\x1a.alliance.sales.v1.MetricsR\x06totals\x12?\n" +
+	"\bprevious\x18\x0f \x01(\v2#.alliance.sales.v1.AllianceOverviewR\bprevious\x128\n" +
+	"\x06change\x18\x10 \x01(\v2 .alliance.sales.v1.MetricsChangeR\x06change*P\n" +
 	"\bSaleKind\x12\x19\n" +
 	"\x15SALE_KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fSALE_KIND_ORDER\x10\x01\x12\x14\n" +
@@ -2722,7 +3047,12 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"METRIC_NET\x10\x01\x12\x10\n" +
 	"\fMETRIC_GROSS\x10\x02\x12\x11\n" +
 	"\rMETRIC_ORDERS\x10\x03\x12\x10\n" +
-	"\fMETRIC_UNITS\x10\x042\xd4\b\n" +
+	"\fMETRIC_UNITS\x10\x04*f\n" +
+	"\n" +
+	"Comparison\x12\x1a\n" +
+	"\x16COMPARISON_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aCOMPARISON_PREVIOUS_PERIOD\x10\x01\x12\x1c\n" +
+	"\x18COMPARISON_PREVIOUS_YEAR\x10\x022\xd4\b\n" +
 	"\x0eSalesReporting\x12K\n" +
 	"\n" +
 	"RecordSale\x12$.alliance.sales.v1.RecordSaleRequest\x1a\x17.alliance.sales.v1.Sale\x12^\n" +
@@ -2750,123 +3080,136 @@ func file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP() []byte {
 	return file_alliance_sales_v1_sales_reporting_proto_rawDescData
 }
 
-var file_alliance_sales_v1_sales_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_alliance_sales_v1_sales_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_alliance_sales_v1_sales_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_alliance_sales_v1_sales_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_alliance_sales_v1_sales_reporting_proto_goTypes = []any{
 	(SaleKind)(0),                        // 0: alliance.sales.v1.SaleKind
 	(Granularity)(0),                     // 1: alliance.sales.v1.Granularity
 	(Dimension)(0),                       // 2: alliance.sales.v1.Dimension
 	(Metric)(0),                          // 3: alliance.sales.v1.Metric
-	(*Sale)(nil),                         // 4: alliance.sales.v1.Sale
-	(*Attribution)(nil),                  // 5: alliance.sales.v1.Attribution
-	(*RecordSaleRequest)(nil),            // 6: alliance.sales.v1.RecordSaleRequest
-	(*ImportSalesRequest)(nil),           // 7: alliance.sales.v1.ImportSalesRequest
-	(*ImportSalesResponse)(nil),          // 8: alliance.sales.v1.ImportSalesResponse
-	(*ImportError)(nil),                  // 9: alliance.sales.v1.ImportError
-	(*GetSaleRequest)(nil),               // 10: alliance.sales.v1.GetSaleRequest
-	(*ListSalesRequest)(nil),             // 11: alliance.sales.v1.ListSalesRequest
-	(*ListSalesResponse)(nil),            // 12: alliance.sales.v1.ListSalesResponse
-	(*GetSessionSummaryRequest)(nil),     // 13: alliance.sales.v1.GetSessionSummaryRequest
-	(*SessionSummary)(nil),               // 14: alliance.sales.v1.SessionSummary
-	(*SessionMetrics)(nil),               // 15: alliance.sales.v1.SessionMetrics
-	(*ProductTraffic)(nil),               // 16: alliance.sales.v1.ProductTraffic
-	(*RecordSessionMetricsRequest)(nil),  // 17: alliance.sales.v1.RecordSessionMetricsRequest
-	(*ImportSessionMetricsRequest)(nil),  // 18: alliance.sales.v1.ImportSessionMetricsRequest
-	(*ImportSessionMetricsResponse)(nil), // 19: alliance.sales.v1.ImportSessionMetricsResponse
-	(*GetSessionMetricsRequest)(nil),     // 20: alliance.sales.v1.GetSessionMetricsRequest
-	(*Metrics)(nil),                      // 21: alliance.sales.v1.Metrics
-	(*GroupKey)(nil),                     // 22: alliance.sales.v1.GroupKey
-	(*ReportRow)(nil),                    // 23: alliance.sales.v1.ReportRow
-	(*QuerySalesReportRequest)(nil),      // 24: alliance.sales.v1.QuerySalesReportRequest
-	(*QuerySalesReportResponse)(nil),     // 25: alliance.sales.v1.QuerySalesReportResponse
-	(*ListTopPerformersRequest)(nil),     // 26: alliance.sales.v1.ListTopPerformersRequest
-	(*TopPerformer)(nil),                 // 27: alliance.sales.v1.TopPerformer
-	(*ListTopPerformersResponse)(nil),    // 28: alliance.sales.v1.ListTopPerformersResponse
-	(*GetAllianceOverviewRequest)(nil),   // 29: alliance.sales.v1.GetAllianceOverviewRequest
-	(*AllianceOverview)(nil),             // 30: alliance.sales.v1.AllianceOverview
-	(*v1.Money)(nil),                     // 31: alliance.type.v1.Money
-	(v1.Platform)(0),                     // 32: alliance.type.v1.Platform
-	(*timestamppb.Timestamp)(nil),        // 33: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),          // 34: google.protobuf.Duration
+	(Comparison)(0),                      // 4: alliance.sales.v1.Comparison
+	(*Sale)(nil),                         // 5: alliance.sales.v1.Sale
+	(*Attribution)(nil),                  // 6: alliance.sales.v1.Attribution
+	(*RecordSaleRequest)(nil),            // 7: alliance.sales.v1.RecordSaleRequest
+	(*ImportSalesRequest)(nil),           // 8: alliance.sales.v1.ImportSalesRequest
+	(*ImportSalesResponse)(nil),          // 9: alliance.sales.v1.ImportSalesResponse
+	(*ImportError)(nil),                  // 10: alliance.sales.v1.ImportError
+	(*GetSaleRequest)(nil),               // 11: alliance.sales.v1.GetSaleRequest
+	(*ListSalesRequest)(nil),             // 12: alliance.sales.v1.ListSalesRequest
+	(*ListSalesResponse)(nil),            // 13: alliance.sales.v1.ListSalesResponse
+	(*GetSessionSummaryRequest)(nil),     // 14: alliance.sales.v1.GetSessionSummaryRequest
+	(*SessionSummary)(nil),               // 15: alliance.sales.v1.SessionSummary
+	(*SessionMetrics)(nil),               // 16: alliance.sales.v1.SessionMetrics
+	(*ProductTraffic)(nil),               // 17: alliance.sales.v1.ProductTraffic
+	(*RecordSessionMetricsRequest)(nil),  // 18: alliance.sales.v1.RecordSessionMetricsRequest
+	(*ImportSessionMetricsRequest)(nil),  // 19: alliance.sales.v1.ImportSessionMetricsRequest
+	(*ImportSessionMetricsResponse)(nil), // 20: alliance.sales.v1.ImportSessionMetricsResponse
+	(*GetSessionMetricsRequest)(nil),     // 21: alliance.sales.v1.GetSessionMetricsRequest
+	(*Metrics)(nil),                      // 22: alliance.sales.v1.Metrics
+	(*MetricsChange)(nil),                // 23: alliance.sales.v1.MetricsChange
+	(*GroupKey)(nil),                     // 24: alliance.sales.v1.GroupKey
+	(*ReportRow)(nil),                    // 25: alliance.sales.v1.ReportRow
+	(*QuerySalesReportRequest)(nil),      // 26: alliance.sales.v1.QuerySalesReportRequest
+	(*QuerySalesReportResponse)(nil),     // 27: alliance.sales.v1.QuerySalesReportResponse
+	(*ListTopPerformersRequest)(nil),     // 28: alliance.sales.v1.ListTopPerformersRequest
+	(*TopPerformer)(nil),                 // 29: alliance.sales.v1.TopPerformer
+	(*ListTopPerformersResponse)(nil),    // 30: alliance.sales.v1.ListTopPerformersResponse
+	(*GetAllianceOverviewRequest)(nil),   // 31: alliance.sales.v1.GetAllianceOverviewRequest
+	(*AllianceOverview)(nil),             // 32: alliance.sales.v1.AllianceOverview
+	(*v1.Money)(nil),                     // 33: alliance.type.v1.Money
+	(v1.Platform)(0),                     // 34: alliance.type.v1.Platform
+	(*timestamppb.Timestamp)(nil),        // 35: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 36: google.protobuf.Duration
 }
 var file_alliance_sales_v1_sales_reporting_proto_depIdxs = []int32{
 	0,  // 0: alliance.sales.v1.Sale.kind:type_name -> alliance.sales.v1.SaleKind
-	31, // 1: alliance.sales.v1.Sale.amount:type_name -> alliance.type.v1.Money
-	32, // 2: alliance.sales.v1.Sale.platform:type_name -> alliance.type.v1.Platform
-	33, // 3: alliance.sales.v1.Sale.event_time:type_name -> google.protobuf.Timestamp
-	33, // 4: alliance.sales.v1.Sale.create_time:type_name -> google.protobuf.Timestamp
-	5,  // 5: alliance.sales.v1.Sale.attribution:type_name -> alliance.sales.v1.Attribution
-	4,  // 6: alliance.sales.v1.RecordSaleRequest.sale:type_name -> alliance.sales.v1.Sale
-	4,  // 7: alliance.sales.v1.ImportSalesRequest.sale:type_name -> alliance.sales.v1.Sale
-	9,  // 8: alliance.sales.v1.ImportSalesResponse.errors:type_name -> alliance.sales.v1.ImportError
+	33, // 1: alliance.sales.v1.Sale.amount:type_name -> alliance.type.v1.Money
+	34, // 2: alliance.sales.v1.Sale.platform:type_name -> alliance.type.v1.Platform
+	35, // 3: alliance.sales.v1.Sale.event_time:type_name -> google.protobuf.Timestamp
+	35, // 4: alliance.sales.v1.Sale.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 5: alliance.sales.v1.Sale.attribution:type_name -> alliance.sales.v1.Attribution
+	5,  // 6: alliance.sales.v1.RecordSaleRequest.sale:type_name -> alliance.sales.v1.Sale
+	5,  // 7: alliance.sales.v1.ImportSalesRequest.sale:type_name -> alliance.sales.v1.Sale
+	10, // 8: alliance.sales.v1.ImportSalesResponse.errors:type_name -> alliance.sales.v1.ImportError
 	0,  // 9: alliance.sales.v1.ListSalesRequest.kind:type_name -> alliance.sales.v1.SaleKind
-	4,  // 10: alliance.sales.v1.ListSalesResponse.sales:type_name -> alliance.sales.v1.Sale
-	31, // 11: alliance.sales.v1.SessionSummary.gross:type_name -> alliance.type.v1.Money
-	31, // 12: alliance.sales.v1.SessionSummary.refunds:type_name -> alliance.type.v1.Money
-	31, // 13: alliance.sales.v1.SessionSummary.net:type_name -> alliance.type.v1.Money
-	33, // 14: alliance.sales.v1.SessionSummary.first_event_time:type_name -> google.protobuf.Timestamp
-	33, // 15: alliance.sales.v1.SessionSummary.last_event_time:type_name -> google.protobuf.Timestamp
-	15, // 16: alliance.sales.v1.SessionSummary.metrics:type_name -> alliance.sales.v1.SessionMetrics
-	32, // 17: alliance.sales.v1.SessionMetrics.platform:type_name -> alliance.type.v1.Platform
-	33, // 18: alliance.sales.v1.SessionMetrics.as_of:type_name -> google.protobuf.Timestamp
-	34, // 19: alliance.sales.v1.SessionMetrics.average_view_duration:type_name -> google.protobuf.Duration
-	16, // 20: alliance.sales.v1.SessionMetrics.products:type_name -> alliance.sales.v1.ProductTraffic
-	15, // 21: alliance.sales.v1.RecordSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
-	15, // 22: alliance.sales.v1.ImportSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
-	9,  // 23: alliance.sales.v1.ImportSessionMetricsResponse.errors:type_name -> alliance.sales.v1.ImportError
-	31, // 24: alliance.sales.v1.Metrics.gross:type_name -> alliance.type.v1.Money
-	31, // 25: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
-	31, // 26: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
-	31, // 27: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
-	31, // 28: alliance.sales.v1.Metrics.gpm:type_name -> alliance.type.v1.Money
-	34, // 29: alliance.sales.v1.Metrics.average_view_duration:type_name -> google.protobuf.Duration
+	5,  // 10: alliance.sales.v1.ListSalesResponse.sales:type_name -> alliance.sales.v1.Sale
+	33, // 11: alliance.sales.v1.SessionSummary.gross:type_name -> alliance.type.v1.Money
+	33, // 12: alliance.sales.v1.SessionSummary.refunds:type_name -> alliance.type.v1.Money
+	33, // 13: alliance.sales.v1.SessionSummary.net:type_name -> alliance.type.v1.Money
+	35, // 14: alliance.sales.v1.SessionSummary.first_event_time:type_name -> google.protobuf.Timestamp
+	35, // 15: alliance.sales.v1.SessionSummary.last_event_time:type_name -> google.protobuf.Timestamp
+	16, // 16: alliance.sales.v1.SessionSummary.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	34, // 17: alliance.sales.v1.SessionMetrics.platform:type_name -> alliance.type.v1.Platform
+	35, // 18: alliance.sales.v1.SessionMetrics.as_of:type_name -> google.protobuf.Timestamp
+	36, // 19: alliance.sales.v1.SessionMetrics.average_view_duration:type_name -> google.protobuf.Duration
+	17, // 20: alliance.sales.v1.SessionMetrics.products:type_name -> alliance.sales.v1.ProductTraffic
+	16, // 21: alliance.sales.v1.RecordSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	16, // 22: alliance.sales.v1.ImportSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	10, // 23: alliance.sales.v1.ImportSessionMetricsResponse.errors:type_name -> alliance.sales.v1.ImportError
+	33, // 24: alliance.sales.v1.Metrics.gross:type_name -> alliance.type.v1.Money
+	33, // 25: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
+	33, // 26: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
+	33, // 27: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
+	33, // 28: alliance.sales.v1.Metrics.gpm:type_name -> alliance.type.v1.Money
+	36, // 29: alliance.sales.v1.Metrics.average_view_duration:type_name -> google.protobuf.Duration
 	2,  // 30: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
-	22, // 31: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
-	21, // 32: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
-	1,  // 33: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
-	2,  // 34: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
-	32, // 35: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
-	23, // 36: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
-	21, // 37: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
-	33, // 38: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
-	2,  // 39: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
-	3,  // 40: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
-	21, // 41: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
-	27, // 42: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
-	33, // 43: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
-	31, // 44: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
-	31, // 45: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
-	31, // 46: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
-	27, // 47: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
-	33, // 48: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
-	21, // 49: alliance.sales.v1.AllianceOverview.totals:type_name -> alliance.sales.v1.Metrics
-	6,  // 50: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
-	7,  // 51: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
-	10, // 52: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
-	11, // 53: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
-	13, // 54: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
-	24, // 55: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
-	26, // 56: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
-	29, // 57: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
-	17, // 58: alliance.sales.v1.SalesReporting.RecordSessionMetrics:input_type -> alliance.sales.v1.RecordSessionMetricsRequest
-	18, // 59: alliance.sales.v1.SalesReporting.ImportSessionMetrics:input_type -> alliance.sales.v1.ImportSessionMetricsRequest
-	20, // 60: alliance.sales.v1.SalesReporting.GetSessionMetrics:input_type -> alliance.sales.v1.GetSessionMetricsRequest
-	4,  // 61: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
-	8,  // 62: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
-	4,  // 63: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
-	12, // 64: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
-	14, // 65: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
-	25, // 66: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
-	28, // 67: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
-	30, // 68: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
-	15, // 69: alliance.sales.v1.SalesReporting.RecordSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
-	19, // 70: alliance.sales.v1.SalesReporting.ImportSessionMetrics:output_type -> alliance.sales.v1.ImportSessionMetricsResponse
-	15, // 71: alliance.sales.v1.SalesReporting.GetSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
-	61, // [61:72] is the sub-list for method output_type
-	50, // [50:61] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	24, // 31: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
+	22, // 32: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
+	22, // 33: alliance.sales.v1.ReportRow.previous:type_name -> alliance.sales.v1.Metrics
+	23, // 34: alliance.sales.v1.ReportRow.change:type_name -> alliance.sales.v1.MetricsChange
+	1,  // 35: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
+	2,  // 36: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
+	34, // 37: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
+	4,  // 38: alliance.sales.v1.QuerySalesReportRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	25, // 39: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
+	22, // 40: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
+	35, // 41: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
+	22, // 42: alliance.sales.v1.QuerySalesReportResponse.previous_totals:type_name -> alliance.sales.v1.Metrics
+	23, // 43: alliance.sales.v1.QuerySalesReportResponse.totals_change:type_name -> alliance.sales.v1.MetricsChange
+	2,  // 44: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
+	3,  // 45: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
+	4,  // 46: alliance.sales.v1.ListTopPerformersRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	22, // 47: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
+	22, // 48: alliance.sales.v1.TopPerformer.previous:type_name -> alliance.sales.v1.Metrics
+	23, // 49: alliance.sales.v1.TopPerformer.change:type_name -> alliance.sales.v1.MetricsChange
+	29, // 50: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
+	35, // 51: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
+	4,  // 52: alliance.sales.v1.GetAllianceOverviewRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	33, // 53: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
+	33, // 54: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
+	33, // 55: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
+	29, // 56: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
+	35, // 57: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
+	22, // 58: alliance.sales.v1.AllianceOverview.totals:type_name -> alliance.sales.v1.Metrics
+	32, // 59: alliance.sales.v1.AllianceOverview.previous:type_name -> alliance.sales.v1.AllianceOverview
+	23, // 60: alliance.sales.v1.AllianceOverview.change:type_name -> alliance.sales.v1.MetricsChange
+	7,  // 61: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
+	8,  // 62: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
+	11, // 63: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
+	12, // 64: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
+	14, // 65: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
+	26, // 66: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
+	28, // 67: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
+	31, // 68: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
+	18, // 69: alliance.sales.v1.SalesReporting.RecordSessionMetrics:input_type -> alliance.sales.v1.RecordSessionMetricsRequest
+	19, // 70: alliance.sales.v1.SalesReporting.ImportSessionMetrics:input_type -> alliance.sales.v1.ImportSessionMetricsRequest
+	21, // 71: alliance.sales.v1.SalesReporting.GetSessionMetrics:input_type -> alliance.sales.v1.GetSessionMetricsRequest
+	5,  // 72: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
+	9,  // 73: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
+	5,  // 74: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
+	13, // 75: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
+	15, // 76: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
+	27, // 77: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
+	30, // 78: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
+	32, // 79: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
+	16, // 80: alliance.sales.v1.SalesReporting.RecordSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	20, // 81: alliance.sales.v1.SalesReporting.ImportSessionMetrics:output_type -> alliance.sales.v1.ImportSessionMetricsResponse
+	16, // 82: alliance.sales.v1.SalesReporting.GetSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	72, // [72:83] is the sub-list for method output_type
+	61, // [61:72] is the sub-list for method input_type
+	61, // [61:61] is the sub-list for extension type_name
+	61, // [61:61] is the sub-list for extension extendee
+	0,  // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_alliance_sales_v1_sales_reporting_proto_init() }
@@ -2875,13 +3218,14 @@ func file_alliance_sales_v1_sales_reporting_proto_init() {
 		return
 	}
 	file_alliance_sales_v1_sales_reporting_proto_msgTypes[17].OneofWrappers = []any{}
+	file_alliance_sales_v1_sales_reporting_proto_msgTypes[18].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_sales_v1_sales_reporting_proto_rawDesc), len(file_alliance_sales_v1_sales_reporting_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   27,
+			NumEnums:      5,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
