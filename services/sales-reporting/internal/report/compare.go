@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -126,10 +127,15 @@ func (e *Engine) TopCompared(d Dimension, m Metric, f Filter, start, end Day, li
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	var before []TopEntry
+	var earlier sync.WaitGroup
+	earlier.Go(func() {
+		b := e.aggregate(ps, pe, Total, []Dimension{d}, f, nil)
+		before = e.rank(&b, m, math.MaxInt)
+	})
 	a := e.aggregate(start, end, Total, []Dimension{d}, f, nil)
 	entries := e.rank(&a, m, limit)
-	b := e.aggregate(ps, pe, Total, []Dimension{d}, f, nil)
-	before := e.rank(&b, m, math.MaxInt)
+	earlier.Wait()
 	byKey := make(map[string]*TopEntry, len(before))
 	for i := range before {
 		byKey[before[i].Key] = &before[i]

@@ -157,6 +157,14 @@ func (e *Engine) Query(q Query) (Result, error) {
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	// The earlier range is walked at the same time, on another core: the
+	// two walks only read.
+	var b aggregate
+	var earlier sync.WaitGroup
+	if q.Compare != NoComparison {
+		ps, pe := EarlierRange(q.Compare, q.Start, q.End)
+		earlier.Go(func() { b = e.aggregate(ps, pe, q.Granularity, q.GroupBy, q.Filter, nil) })
+	}
 	a := e.aggregate(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil)
 	res := Result{DataThrough: e.dataThrough, Totals: metrics(&a.totals, a.sessions)}
 	res.Totals.Traffic = a.ttotals
@@ -175,8 +183,7 @@ func (e *Engine) Query(q Query) (Result, error) {
 		res.Rows[i] = row
 	}
 	if q.Compare != NoComparison {
-		ps, pe := EarlierRange(q.Compare, q.Start, q.End)
-		b := e.aggregate(ps, pe, q.Granularity, q.GroupBy, q.Filter, nil)
+		earlier.Wait()
 		e.compared(q, &a, &b, &res)
 	}
 	sortRows(res.Rows)
