@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -27,6 +28,7 @@ func trafficStore(b *testing.B) benchStore {
 			AverageViewDuration: 90 * time.Second}})
 	}
 	t := benchStore{e, st.cells}
+	runtime.GC()
 	benchStores["traffic"] = t
 	return t
 }

@@ -101,8 +101,8 @@ type dayData struct {
 	day   Day
 	cells []crec
 	days  []rec
-	// traffic, in days only: the latest snapshot of each session that
-	// started on the day (traffic.go).
+	// traffic: in a day, the latest snapshot of each session that started
+	// on the day; in a month, their sums by session attribution (traffic.go).
 	traffic []trec
 }
 
@@ -221,8 +221,10 @@ type Engine struct {
 	// dataThrough is the newest event time of any sale held.
 	dataThrough time.Time
 	memo        attrMemo
-	// trafficOf locates each session's traffic record (traffic.go).
-	trafficOf map[string]trafficRef
+	// trafficOf locates each session's traffic record (traffic.go), and
+	// monthTraffic each (month, session attribution)'s sums.
+	trafficOf    map[string]trafficRef
+	monthTraffic map[dayKey]int32
 }
 
 // New makes an empty engine for the alliance time zone loc (Asia/Shanghai by

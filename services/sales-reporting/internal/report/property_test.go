@@ -89,12 +89,17 @@ func genWorldFrom(t testing.TB, seed uint64, nDeltas int, base time.Time) world 
 			continue
 		}
 		var snaps []Traffic
+		// Counters only grow from one snapshot to the next, as ingestion
+		// holds them (METRICS_DECREASED); the view duration may fall.
+		var last Traffic
 		for k := range 1 + r.IntN(3) {
-			v := 1 + r.Int64N(100000)
-			snaps = append(snaps, Traffic{Session: s.name, Day: DayOf(s.start, loc), Attr: s.attr,
-				AsOf: s.start.Add(time.Duration(k+1) * time.Hour), Views: v, Viewers: 1 + r.Int64N(v),
-				PeakConcurrentViewers: r.Int64N(5000), ProductImpressions: 3000 + r.Int64N(50000), ProductClicks: r.Int64N(3000),
-				AverageViewDuration: time.Duration(r.Int64N(int64(10 * time.Minute))).Truncate(time.Millisecond)})
+			v := last.Views + 1 + r.Int64N(100000)
+			last = Traffic{Session: s.name, Day: DayOf(s.start, loc), Attr: s.attr,
+				AsOf: s.start.Add(time.Duration(k+1) * time.Hour), Views: v, Viewers: last.Viewers + 1 + r.Int64N(v-last.Views),
+				PeakConcurrentViewers: last.PeakConcurrentViewers + r.Int64N(5000), ProductImpressions: last.ProductImpressions + 3000 + r.Int64N(50000),
+				ProductClicks: last.ProductClicks + r.Int64N(3000),
+				AverageViewDuration: time.Duration(r.Int64N(int64(10 * time.Minute))).Truncate(time.Millisecond)}
+			snaps = append(snaps, last)
 		}
 		w.latest = append(w.latest, snaps[len(snaps)-1])
 		for _, j := range r.Perm(len(snaps)) {

@@ -339,7 +339,11 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 	w.walk(e.byDay, start, m0)
 	w.walk(e.byMonth, m0, m1)
 	w.walk(e.byDay, m1, end)
-	w.walkTraffic(start, end)
+	if e.trafficOf != nil {
+		w.walkTraffic(e.byDay, start, m0)
+		w.walkTraffic(e.byMonth, m0, m1)
+		w.walkTraffic(e.byDay, m1, end)
+	}
 
 	// Every record went into one slot: the totals are the slots' sum, which
 	// spares the walk a second accumulator.

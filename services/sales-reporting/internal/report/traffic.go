@@ -45,6 +45,15 @@ type TrafficMetrics struct {
 type tsums = TrafficMetrics
 
 func (t *TrafficMetrics) add(o *TrafficMetrics) {
+	// Plain sums unless one comes out negative (as sums.add): this is the
+	// inner step of a report's traffic.
+	a, b, c, d, f, g := t.Sessions+o.Sessions, t.Views+o.Views, t.Viewers+o.Viewers,
+		t.ProductImpressions+o.ProductImpressions, t.ProductClicks+o.ProductClicks, t.ViewMillis+o.ViewMillis
+	if a|b|c|d|f|g >= 0 && o.Views|o.Viewers|o.ProductImpressions|o.ProductClicks|o.ViewMillis >= 0 {
+		t.Sessions, t.Views, t.Viewers, t.ProductImpressions, t.ProductClicks, t.ViewMillis = a, b, c, d, f, g
+		t.PeakConcurrentViewers = max(t.PeakConcurrentViewers, o.PeakConcurrentViewers)
+		return
+	}
 	t.Sessions = SatAdd(t.Sessions, o.Sessions)
 	t.Views = SatAdd(t.Views, o.Views)
 	t.Viewers = SatAdd(t.Viewers, o.Viewers)
@@ -82,6 +91,7 @@ func (e *Engine) LoadTraffic(t Traffic) { e.ApplyTraffic([]Traffic{t}) }
 func (e *Engine) mergeTraffic(t *Traffic) {
 	if e.trafficOf == nil {
 		e.trafficOf = make(map[string]trafficRef)
+		e.monthTraffic = make(map[dayKey]int32)
 	}
 	r := trec{sattr: e.sessionAttr(&t.Attr), asOf: t.AsOf, tsums: tsums{
 		Sessions: 1, Views: t.Views, Viewers: t.Viewers, PeakConcurrentViewers: t.PeakConcurrentViewers,
@@ -94,8 +104,10 @@ func (e *Engine) mergeTraffic(t *Traffic) {
 		if !t.AsOf.After(old.asOf) {
 			return
 		}
+		e.monthTrafficOf(ref.day, old.sattr).sub(&old.tsums)
 		if ref.day == t.Day {
 			*old = r
+			e.monthTrafficOf(t.Day, r.sattr).add(&r.tsums)
 			return
 		}
 		// The session moved (its start was corrected): its old record
@@ -105,15 +117,45 @@ func (e *Engine) mergeTraffic(t *Traffic) {
 	dd := bucket(&e.byDay, e.dayOf, t.Day)
 	dd.traffic = append(dd.traffic, r)
 	e.trafficOf[t.Session] = trafficRef{t.Day, int32(len(dd.traffic) - 1)}
+	e.monthTrafficOf(t.Day, r.sattr).add(&r.tsums)
 }
 
-// walkTraffic adds the traffic of the days in [from, to) to the rows of
-// the session dimensions; reports by product dimensions carry none.
-func (w *walker) walkTraffic(from, to Day) {
-	if w.useCells {
+// monthTrafficOf is the month record of day's month and session
+// attribution sattr: the sum of its sessions' traffic, which reports by
+// month, quarter, year or in total read instead of the days, as they do
+// for sales (a month has several sessions per attribution).
+func (e *Engine) monthTrafficOf(day Day, sattr int32) *tsums {
+	m := monthStart(day)
+	md := bucket(&e.byMonth, e.monthOf, m)
+	k := dayKey{session: -1, sattr: sattr, day: m}
+	i, ok := e.monthTraffic[k]
+	if !ok {
+		i = int32(len(md.traffic))
+		md.traffic = append(md.traffic, trec{sattr: sattr})
+		e.monthTraffic[k] = i
+	}
+	return &md.traffic[i].tsums
+}
+
+// sub takes a session's superseded snapshot out of a month's sums. The
+// peak is a maximum and stays: a newer snapshot's peak is never lower
+// (METRICS_DECREASED), so the month's maximum is still right.
+func (t *TrafficMetrics) sub(o *TrafficMetrics) {
+	t.Sessions -= o.Sessions
+	t.Views -= o.Views
+	t.Viewers -= o.Viewers
+	t.ProductImpressions -= o.ProductImpressions
+	t.ProductClicks -= o.ProductClicks
+	t.ViewMillis -= o.ViewMillis
+}
+
+// walkTraffic adds the traffic of the days (or months) of list in [from,
+// to) to the rows of the session dimensions; reports by product
+// dimensions carry none.
+func (w *walker) walkTraffic(list []*dayData, from, to Day) {
+	if w.useCells || from >= to {
 		return
 	}
-	list := w.e.byDay
 	i, _ := slices.BinarySearchFunc(list, from, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
 	a := w.a
 	for _, dd := range list[i:] {
