@@ -97,7 +97,7 @@ func genWorldFrom(t testing.TB, seed uint64, nDeltas int, base time.Time) world 
 			last = Traffic{Session: s.name, Day: DayOf(s.start, loc), Attr: s.attr,
 				AsOf: s.start.Add(time.Duration(k+1) * time.Hour), Views: v, Viewers: last.Viewers + 1 + r.Int64N(v-last.Views),
 				PeakConcurrentViewers: last.PeakConcurrentViewers + r.Int64N(5000), ProductImpressions: last.ProductImpressions + 3000 + r.Int64N(50000),
-				ProductClicks: last.ProductClicks + r.Int64N(3000),
+				ProductClicks:       last.ProductClicks + r.Int64N(3000),
 				AverageViewDuration: time.Duration(r.Int64N(int64(10 * time.Minute))).Truncate(time.Millisecond)}
 			snaps = append(snaps, last)
 		}
