@@ -31,6 +31,7 @@ var Policy = auth.Policy{
 	salesv1.SalesReporting_RecordSessionMetrics_FullMethodName: auth.Members | auth.Write,
 	salesv1.SalesReporting_ImportSessionMetrics_FullMethodName: auth.Members | auth.Write, // line by line, as ImportSales
 	salesv1.SalesReporting_GetSessionMetrics_FullMethodName:    auth.Members | auth.Read,
+	salesv1.SalesReporting_ExportSalesReport_FullMethodName:    auth.Members | auth.Read, // as QuerySalesReport (OwnFilter)
 }
 
 // withCaller hands the authenticated principal to the rules of who may

@@ -258,17 +258,17 @@ func (s *Server) GetSessionSummary(ctx context.Context, req *salesv1.GetSessionS
 }
 
 // dates parses a [start, end) pair of YYYY-MM-DD into v.
-func dates(v *fault.Invalid, startS, endS string) (report.Day, report.Day) {
+func dates(v *fault.Invalid, prefix, startS, endS string) (report.Day, report.Day) {
 	start, err1 := report.ParseDay(startS)
 	if err1 != nil {
-		v.Add("start_date", "must be a date YYYY-MM-DD, got %q", startS)
+		v.Add(prefix+"start_date", "must be a date YYYY-MM-DD, got %q", startS)
 	}
 	end, err2 := report.ParseDay(endS)
 	if err2 != nil {
-		v.Add("end_date", "must be a date YYYY-MM-DD, got %q", endS)
+		v.Add(prefix+"end_date", "must be a date YYYY-MM-DD, got %q", endS)
 	}
 	if err1 == nil && err2 == nil && end <= start {
-		v.Add("end_date", "must be after start_date: the range is [start_date, end_date)")
+		v.Add(prefix+"end_date", "must be after start_date: the range is [start_date, end_date)")
 	}
 	return start, end
 }
@@ -306,35 +306,33 @@ func (s *Server) metrics(m report.Metrics) *salesv1.Metrics {
 	return out
 }
 
-func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesReportRequest) (*salesv1.QuerySalesReportResponse, error) {
+// reportQuery reads the report a request asks for, held to the caller's
+// own data (OwnFilter); prefix names its fields ("query." in an export).
+func (s *Server) reportQuery(ctx context.Context, req *salesv1.QuerySalesReportRequest, prefix string) (report.Query, error) {
 	var v fault.Invalid
-	start, end := dates(&v, req.GetStartDate(), req.GetEndDate())
+	start, end := dates(&v, prefix, req.GetStartDate(), req.GetEndDate())
 	gran := report.Total // unspecified asks for one period: the whole range
 	if req.GetGranularity() != salesv1.Granularity_GRANULARITY_UNSPECIFIED {
 		g, ok := granularities[req.GetGranularity()]
 		if !ok {
-			v.Add("granularity", "must be DAY, WEEK, MONTH, QUARTER, YEAR or TOTAL")
+			v.Add(prefix+"granularity", "must be DAY, WEEK, MONTH, QUARTER, YEAR or TOTAL")
 		}
 		gran = g
 	}
 	if len(req.GetGroupBy()) > 2 {
-		v.Add("group_by", "at most 2 dimensions, got %d", len(req.GetGroupBy()))
+		v.Add(prefix+"group_by", "at most 2 dimensions, got %d", len(req.GetGroupBy()))
 	}
 	groupBy := make([]report.Dimension, 0, len(req.GetGroupBy()))
 	for i, d := range req.GetGroupBy() {
 		dim, ok := dimensions[d]
 		if !ok {
-			v.Add(fmt.Sprintf("group_by[%d]", i), "must be a dimension, got %s", d)
+			v.Add(fmt.Sprintf("%sgroup_by[%d]", prefix, i), "must be a dimension, got %s", d)
 		}
 		groupBy = append(groupBy, dim)
 	}
-	size, err := page.Size(req.GetPageSize())
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
 	compare := comparisonOf(&v, req.GetCompareTo())
 	if err := v.Err(); err != nil {
-		return nil, fail(ctx, err)
+		return report.Query{}, err
 	}
 	q := report.Query{Start: start, End: end, Granularity: gran, GroupBy: groupBy, Compare: compare, Filter: report.Filter{
 		District: req.GetDistrict(), OriginDistrict: req.GetOriginDistrict(), Host: req.GetHost(),
@@ -342,8 +340,21 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 		Platform: protoconv.EnumName(req.GetPlatform()),
 	}}
 	if err := ingest.OwnFilter(withCaller(ctx), &q.Filter); err != nil {
+		return report.Query{}, err
+	}
+	return q, nil
+}
+
+func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesReportRequest) (*salesv1.QuerySalesReportResponse, error) {
+	size, err := page.Size(req.GetPageSize())
+	if err != nil {
 		return nil, fail(ctx, err)
 	}
+	q, err := s.reportQuery(ctx, req, "")
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	start, end, gran, groupBy, compare := q.Start, q.End, q.Granularity, q.GroupBy, q.Compare
 	fingerprint := fmt.Sprintf("report|%s|%s|%d|%v|%+v", start, end, gran, groupBy, q.Filter)
 	if compare != report.NoComparison {
 		fingerprint += fmt.Sprintf("|compare %d", compare)
@@ -451,7 +462,7 @@ func (s *Server) topEntries(ctx context.Context, d report.Dimension, entries []r
 
 func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerformersRequest) (*salesv1.ListTopPerformersResponse, error) {
 	var v fault.Invalid
-	start, end := dates(&v, req.GetStartDate(), req.GetEndDate())
+	start, end := dates(&v, "", req.GetStartDate(), req.GetEndDate())
 	dim, ok := dimensions[req.GetDimension()]
 	if !ok {
 		v.Add("dimension", "must be one of DISTRICT, ORIGIN_DISTRICT, HOST, AGENCY, BASE, MERCHANT, CATEGORY, PLATFORM")
@@ -482,7 +493,7 @@ func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerf
 
 func (s *Server) GetAllianceOverview(ctx context.Context, req *salesv1.GetAllianceOverviewRequest) (*salesv1.AllianceOverview, error) {
 	var v fault.Invalid
-	start, end := dates(&v, req.GetStartDate(), req.GetEndDate())
+	start, end := dates(&v, "", req.GetStartDate(), req.GetEndDate())
 	compare := comparisonOf(&v, req.GetCompareTo())
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)

@@ -1538,6 +1538,127 @@ func (x *ImportSessionMetricsResponse) GetErrorsTruncated() bool {
 	return false
 }
 
+type ExportSalesReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report, as QuerySalesReport takes it; page_size and page_token are
+	// ignored (the export holds every row) and compare_to is not exported.
+	Query *QuerySalesReportRequest `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	// CSV (UTF-8 with a byte-order mark, so that Excel shows the Chinese
+	// names) or XLSX.
+	Format        string `protobuf:"bytes,2,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportSalesReportRequest) Reset() {
+	*x = ExportSalesReportRequest{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportSalesReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportSalesReportRequest) ProtoMessage() {}
+
+func (x *ExportSalesReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportSalesReportRequest.ProtoReflect.Descriptor instead.
+func (*ExportSalesReportRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ExportSalesReportRequest) GetQuery() *QuerySalesReportRequest {
+	if x != nil {
+		return x.Query
+	}
+	return nil
+}
+
+func (x *ExportSalesReportRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+// A piece of an exported file, in order: the file is the concatenation of
+// every chunk's data. The first names the file and its type.
+type ExportChunk struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// text/csv; charset=utf-8, or the XLSX media type.
+	ContentType string `protobuf:"bytes,1,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Data        []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	// The file's name, e.g. sales-report-2020-01-01-2021-01-01.csv; first
+	// chunk only.
+	FileName      string `protobuf:"bytes,3,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportChunk) Reset() {
+	*x = ExportChunk{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportChunk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportChunk) ProtoMessage() {}
+
+func (x *ExportChunk) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportChunk.ProtoReflect.Descriptor instead.
+func (*ExportChunk) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ExportChunk) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *ExportChunk) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ExportChunk) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
 type GetSessionMetricsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// sessions/{session}/metrics
@@ -1548,7 +1669,7 @@ type GetSessionMetricsRequest struct {
 
 func (x *GetSessionMetricsRequest) Reset() {
 	*x = GetSessionMetricsRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1560,7 +1681,7 @@ func (x *GetSessionMetricsRequest) String() string {
 func (*GetSessionMetricsRequest) ProtoMessage() {}
 
 func (x *GetSessionMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1573,7 +1694,7 @@ func (x *GetSessionMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSessionMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetSessionMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{16}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetSessionMetricsRequest) GetName() string {
@@ -1632,7 +1753,7 @@ type Metrics struct {
 
 func (x *Metrics) Reset() {
 	*x = Metrics{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1644,7 +1765,7 @@ func (x *Metrics) String() string {
 func (*Metrics) ProtoMessage() {}
 
 func (x *Metrics) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1657,7 +1778,7 @@ func (x *Metrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Metrics.ProtoReflect.Descriptor instead.
 func (*Metrics) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{17}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Metrics) GetSessions() int64 {
@@ -1798,7 +1919,7 @@ type MetricsChange struct {
 
 func (x *MetricsChange) Reset() {
 	*x = MetricsChange{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1810,7 +1931,7 @@ func (x *MetricsChange) String() string {
 func (*MetricsChange) ProtoMessage() {}
 
 func (x *MetricsChange) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1823,7 +1944,7 @@ func (x *MetricsChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetricsChange.ProtoReflect.Descriptor instead.
 func (*MetricsChange) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{18}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MetricsChange) GetSessions() float64 {
@@ -1902,7 +2023,7 @@ type GroupKey struct {
 
 func (x *GroupKey) Reset() {
 	*x = GroupKey{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1914,7 +2035,7 @@ func (x *GroupKey) String() string {
 func (*GroupKey) ProtoMessage() {}
 
 func (x *GroupKey) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1927,7 +2048,7 @@ func (x *GroupKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupKey.ProtoReflect.Descriptor instead.
 func (*GroupKey) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{19}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GroupKey) GetDimension() Dimension {
@@ -1971,7 +2092,7 @@ type ReportRow struct {
 
 func (x *ReportRow) Reset() {
 	*x = ReportRow{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1983,7 +2104,7 @@ func (x *ReportRow) String() string {
 func (*ReportRow) ProtoMessage() {}
 
 func (x *ReportRow) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1996,7 +2117,7 @@ func (x *ReportRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRow.ProtoReflect.Descriptor instead.
 func (*ReportRow) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{20}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReportRow) GetPeriodStart() string {
@@ -2069,7 +2190,7 @@ type QuerySalesReportRequest struct {
 
 func (x *QuerySalesReportRequest) Reset() {
 	*x = QuerySalesReportRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2081,7 +2202,7 @@ func (x *QuerySalesReportRequest) String() string {
 func (*QuerySalesReportRequest) ProtoMessage() {}
 
 func (x *QuerySalesReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2094,7 +2215,7 @@ func (x *QuerySalesReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuerySalesReportRequest.ProtoReflect.Descriptor instead.
 func (*QuerySalesReportRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{21}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *QuerySalesReportRequest) GetStartDate() string {
@@ -2223,7 +2344,7 @@ type QuerySalesReportResponse struct {
 
 func (x *QuerySalesReportResponse) Reset() {
 	*x = QuerySalesReportResponse{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2235,7 +2356,7 @@ func (x *QuerySalesReportResponse) String() string {
 func (*QuerySalesReportResponse) ProtoMessage() {}
 
 func (x *QuerySalesReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2248,7 +2369,7 @@ func (x *QuerySalesReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuerySalesReportResponse.ProtoReflect.Descriptor instead.
 func (*QuerySalesReportResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{22}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *QuerySalesReportResponse) GetRows() []*ReportRow {
@@ -2323,7 +2444,7 @@ type ListTopPerformersRequest struct {
 
 func (x *ListTopPerformersRequest) Reset() {
 	*x = ListTopPerformersRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2335,7 +2456,7 @@ func (x *ListTopPerformersRequest) String() string {
 func (*ListTopPerformersRequest) ProtoMessage() {}
 
 func (x *ListTopPerformersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2348,7 +2469,7 @@ func (x *ListTopPerformersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopPerformersRequest.ProtoReflect.Descriptor instead.
 func (*ListTopPerformersRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{23}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListTopPerformersRequest) GetDimension() Dimension {
@@ -2413,7 +2534,7 @@ type TopPerformer struct {
 
 func (x *TopPerformer) Reset() {
 	*x = TopPerformer{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +2546,7 @@ func (x *TopPerformer) String() string {
 func (*TopPerformer) ProtoMessage() {}
 
 func (x *TopPerformer) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +2559,7 @@ func (x *TopPerformer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopPerformer.ProtoReflect.Descriptor instead.
 func (*TopPerformer) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{24}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *TopPerformer) GetRank() int32 {
@@ -2507,7 +2628,7 @@ type ListTopPerformersResponse struct {
 
 func (x *ListTopPerformersResponse) Reset() {
 	*x = ListTopPerformersResponse{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2519,7 +2640,7 @@ func (x *ListTopPerformersResponse) String() string {
 func (*ListTopPerformersResponse) ProtoMessage() {}
 
 func (x *ListTopPerformersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2532,7 +2653,7 @@ func (x *ListTopPerformersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopPerformersResponse.ProtoReflect.Descriptor instead.
 func (*ListTopPerformersResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{25}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListTopPerformersResponse) GetEntries() []*TopPerformer {
@@ -2561,7 +2682,7 @@ type GetAllianceOverviewRequest struct {
 
 func (x *GetAllianceOverviewRequest) Reset() {
 	*x = GetAllianceOverviewRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2573,7 +2694,7 @@ func (x *GetAllianceOverviewRequest) String() string {
 func (*GetAllianceOverviewRequest) ProtoMessage() {}
 
 func (x *GetAllianceOverviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2586,7 +2707,7 @@ func (x *GetAllianceOverviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAllianceOverviewRequest.ProtoReflect.Descriptor instead.
 func (*GetAllianceOverviewRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{26}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetAllianceOverviewRequest) GetStartDate() string {
@@ -2643,7 +2764,7 @@ type AllianceOverview struct {
 
 func (x *AllianceOverview) Reset() {
 	*x = AllianceOverview{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[27]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2655,7 +2776,7 @@ func (x *AllianceOverview) String() string {
 func (*AllianceOverview) ProtoMessage() {}
 
 func (x *AllianceOverview) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[27]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2668,7 +2789,7 @@ func (x *AllianceOverview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllianceOverview.ProtoReflect.Descriptor instead.
 func (*AllianceOverview) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{27}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AllianceOverview) GetStartDate() string {
@@ -2888,7 +3009,14 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"duplicates\x12\x1a\n" +
 	"\brejected\x18\x03 \x01(\x03R\brejected\x126\n" +
 	"\x06errors\x18\x04 \x03(\v2\x1e.alliance.sales.v1.ImportErrorR\x06errors\x12)\n" +
-	"\x10errors_truncated\x18\x05 \x01(\bR\x0ferrorsTruncated\".\n" +
+	"\x10errors_truncated\x18\x05 \x01(\bR\x0ferrorsTruncated\"t\n" +
+	"\x18ExportSalesReportRequest\x12@\n" +
+	"\x05query\x18\x01 \x01(\v2*.alliance.sales.v1.QuerySalesReportRequestR\x05query\x12\x16\n" +
+	"\x06format\x18\x02 \x01(\tR\x06format\"a\n" +
+	"\vExportChunk\x12!\n" +
+	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\x12\x1b\n" +
+	"\tfile_name\x18\x03 \x01(\tR\bfileName\".\n" +
 	"\x18GetSessionMetricsRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x9a\x06\n" +
 	"\aMetrics\x12\x1a\n" +
@@ -3052,7 +3180,7 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"Comparison\x12\x1a\n" +
 	"\x16COMPARISON_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aCOMPARISON_PREVIOUS_PERIOD\x10\x01\x12\x1c\n" +
-	"\x18COMPARISON_PREVIOUS_YEAR\x10\x022\xd4\b\n" +
+	"\x18COMPARISON_PREVIOUS_YEAR\x10\x022\xb8\t\n" +
 	"\x0eSalesReporting\x12K\n" +
 	"\n" +
 	"RecordSale\x12$.alliance.sales.v1.RecordSaleRequest\x1a\x17.alliance.sales.v1.Sale\x12^\n" +
@@ -3065,7 +3193,8 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x13GetAllianceOverview\x12-.alliance.sales.v1.GetAllianceOverviewRequest\x1a#.alliance.sales.v1.AllianceOverview\x12i\n" +
 	"\x14RecordSessionMetrics\x12..alliance.sales.v1.RecordSessionMetricsRequest\x1a!.alliance.sales.v1.SessionMetrics\x12y\n" +
 	"\x14ImportSessionMetrics\x12..alliance.sales.v1.ImportSessionMetricsRequest\x1a/.alliance.sales.v1.ImportSessionMetricsResponse(\x01\x12c\n" +
-	"\x11GetSessionMetrics\x12+.alliance.sales.v1.GetSessionMetricsRequest\x1a!.alliance.sales.v1.SessionMetricsB\xcf\x01\n" +
+	"\x11GetSessionMetrics\x12+.alliance.sales.v1.GetSessionMetricsRequest\x1a!.alliance.sales.v1.SessionMetrics\x12b\n" +
+	"\x11ExportSalesReport\x12+.alliance.sales.v1.ExportSalesReportRequest\x1a\x1e.alliance.sales.v1.ExportChunk0\x01B\xcf\x01\n" +
 	"\x15com.alliance.sales.v1B\x13SalesReportingProtoP\x01Z;github.com/cqlive/alliance/gen/pb/alliance/sales/v1;salesv1\xa2\x02\x03ASX\xaa\x02\x11Alliance.Sales.V1\xca\x02\x11Alliance\\Sales\\V1\xe2\x02\x1dAlliance\\Sales\\V1\\GPBMetadata\xea\x02\x13Alliance::Sales::V1b\x06proto3"
 
 var (
@@ -3081,7 +3210,7 @@ func file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP() []byte {
 }
 
 var file_alliance_sales_v1_sales_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_alliance_sales_v1_sales_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_alliance_sales_v1_sales_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_alliance_sales_v1_sales_reporting_proto_goTypes = []any{
 	(SaleKind)(0),                        // 0: alliance.sales.v1.SaleKind
 	(Granularity)(0),                     // 1: alliance.sales.v1.Granularity
@@ -3104,112 +3233,117 @@ var file_alliance_sales_v1_sales_reporting_proto_goTypes = []any{
 	(*RecordSessionMetricsRequest)(nil),  // 18: alliance.sales.v1.RecordSessionMetricsRequest
 	(*ImportSessionMetricsRequest)(nil),  // 19: alliance.sales.v1.ImportSessionMetricsRequest
 	(*ImportSessionMetricsResponse)(nil), // 20: alliance.sales.v1.ImportSessionMetricsResponse
-	(*GetSessionMetricsRequest)(nil),     // 21: alliance.sales.v1.GetSessionMetricsRequest
-	(*Metrics)(nil),                      // 22: alliance.sales.v1.Metrics
-	(*MetricsChange)(nil),                // 23: alliance.sales.v1.MetricsChange
-	(*GroupKey)(nil),                     // 24: alliance.sales.v1.GroupKey
-	(*ReportRow)(nil),                    // 25: alliance.sales.v1.ReportRow
-	(*QuerySalesReportRequest)(nil),      // 26: alliance.sales.v1.QuerySalesReportRequest
-	(*QuerySalesReportResponse)(nil),     // 27: alliance.sales.v1.QuerySalesReportResponse
-	(*ListTopPerformersRequest)(nil),     // 28: alliance.sales.v1.ListTopPerformersRequest
-	(*TopPerformer)(nil),                 // 29: alliance.sales.v1.TopPerformer
-	(*ListTopPerformersResponse)(nil),    // 30: alliance.sales.v1.ListTopPerformersResponse
-	(*GetAllianceOverviewRequest)(nil),   // 31: alliance.sales.v1.GetAllianceOverviewRequest
-	(*AllianceOverview)(nil),             // 32: alliance.sales.v1.AllianceOverview
-	(*v1.Money)(nil),                     // 33: alliance.type.v1.Money
-	(v1.Platform)(0),                     // 34: alliance.type.v1.Platform
-	(*timestamppb.Timestamp)(nil),        // 35: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),          // 36: google.protobuf.Duration
+	(*ExportSalesReportRequest)(nil),     // 21: alliance.sales.v1.ExportSalesReportRequest
+	(*ExportChunk)(nil),                  // 22: alliance.sales.v1.ExportChunk
+	(*GetSessionMetricsRequest)(nil),     // 23: alliance.sales.v1.GetSessionMetricsRequest
+	(*Metrics)(nil),                      // 24: alliance.sales.v1.Metrics
+	(*MetricsChange)(nil),                // 25: alliance.sales.v1.MetricsChange
+	(*GroupKey)(nil),                     // 26: alliance.sales.v1.GroupKey
+	(*ReportRow)(nil),                    // 27: alliance.sales.v1.ReportRow
+	(*QuerySalesReportRequest)(nil),      // 28: alliance.sales.v1.QuerySalesReportRequest
+	(*QuerySalesReportResponse)(nil),     // 29: alliance.sales.v1.QuerySalesReportResponse
+	(*ListTopPerformersRequest)(nil),     // 30: alliance.sales.v1.ListTopPerformersRequest
+	(*TopPerformer)(nil),                 // 31: alliance.sales.v1.TopPerformer
+	(*ListTopPerformersResponse)(nil),    // 32: alliance.sales.v1.ListTopPerformersResponse
+	(*GetAllianceOverviewRequest)(nil),   // 33: alliance.sales.v1.GetAllianceOverviewRequest
+	(*AllianceOverview)(nil),             // 34: alliance.sales.v1.AllianceOverview
+	(*v1.Money)(nil),                     // 35: alliance.type.v1.Money
+	(v1.Platform)(0),                     // 36: alliance.type.v1.Platform
+	(*timestamppb.Timestamp)(nil),        // 37: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 38: google.protobuf.Duration
 }
 var file_alliance_sales_v1_sales_reporting_proto_depIdxs = []int32{
 	0,  // 0: alliance.sales.v1.Sale.kind:type_name -> alliance.sales.v1.SaleKind
-	33, // 1: alliance.sales.v1.Sale.amount:type_name -> alliance.type.v1.Money
-	34, // 2: alliance.sales.v1.Sale.platform:type_name -> alliance.type.v1.Platform
-	35, // 3: alliance.sales.v1.Sale.event_time:type_name -> google.protobuf.Timestamp
-	35, // 4: alliance.sales.v1.Sale.create_time:type_name -> google.protobuf.Timestamp
+	35, // 1: alliance.sales.v1.Sale.amount:type_name -> alliance.type.v1.Money
+	36, // 2: alliance.sales.v1.Sale.platform:type_name -> alliance.type.v1.Platform
+	37, // 3: alliance.sales.v1.Sale.event_time:type_name -> google.protobuf.Timestamp
+	37, // 4: alliance.sales.v1.Sale.create_time:type_name -> google.protobuf.Timestamp
 	6,  // 5: alliance.sales.v1.Sale.attribution:type_name -> alliance.sales.v1.Attribution
 	5,  // 6: alliance.sales.v1.RecordSaleRequest.sale:type_name -> alliance.sales.v1.Sale
 	5,  // 7: alliance.sales.v1.ImportSalesRequest.sale:type_name -> alliance.sales.v1.Sale
 	10, // 8: alliance.sales.v1.ImportSalesResponse.errors:type_name -> alliance.sales.v1.ImportError
 	0,  // 9: alliance.sales.v1.ListSalesRequest.kind:type_name -> alliance.sales.v1.SaleKind
 	5,  // 10: alliance.sales.v1.ListSalesResponse.sales:type_name -> alliance.sales.v1.Sale
-	33, // 11: alliance.sales.v1.SessionSummary.gross:type_name -> alliance.type.v1.Money
-	33, // 12: alliance.sales.v1.SessionSummary.refunds:type_name -> alliance.type.v1.Money
-	33, // 13: alliance.sales.v1.SessionSummary.net:type_name -> alliance.type.v1.Money
-	35, // 14: alliance.sales.v1.SessionSummary.first_event_time:type_name -> google.protobuf.Timestamp
-	35, // 15: alliance.sales.v1.SessionSummary.last_event_time:type_name -> google.protobuf.Timestamp
+	35, // 11: alliance.sales.v1.SessionSummary.gross:type_name -> alliance.type.v1.Money
+	35, // 12: alliance.sales.v1.SessionSummary.refunds:type_name -> alliance.type.v1.Money
+	35, // 13: alliance.sales.v1.SessionSummary.net:type_name -> alliance.type.v1.Money
+	37, // 14: alliance.sales.v1.SessionSummary.first_event_time:type_name -> google.protobuf.Timestamp
+	37, // 15: alliance.sales.v1.SessionSummary.last_event_time:type_name -> google.protobuf.Timestamp
 	16, // 16: alliance.sales.v1.SessionSummary.metrics:type_name -> alliance.sales.v1.SessionMetrics
-	34, // 17: alliance.sales.v1.SessionMetrics.platform:type_name -> alliance.type.v1.Platform
-	35, // 18: alliance.sales.v1.SessionMetrics.as_of:type_name -> google.protobuf.Timestamp
-	36, // 19: alliance.sales.v1.SessionMetrics.average_view_duration:type_name -> google.protobuf.Duration
+	36, // 17: alliance.sales.v1.SessionMetrics.platform:type_name -> alliance.type.v1.Platform
+	37, // 18: alliance.sales.v1.SessionMetrics.as_of:type_name -> google.protobuf.Timestamp
+	38, // 19: alliance.sales.v1.SessionMetrics.average_view_duration:type_name -> google.protobuf.Duration
 	17, // 20: alliance.sales.v1.SessionMetrics.products:type_name -> alliance.sales.v1.ProductTraffic
 	16, // 21: alliance.sales.v1.RecordSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
 	16, // 22: alliance.sales.v1.ImportSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
 	10, // 23: alliance.sales.v1.ImportSessionMetricsResponse.errors:type_name -> alliance.sales.v1.ImportError
-	33, // 24: alliance.sales.v1.Metrics.gross:type_name -> alliance.type.v1.Money
-	33, // 25: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
-	33, // 26: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
-	33, // 27: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
-	33, // 28: alliance.sales.v1.Metrics.gpm:type_name -> alliance.type.v1.Money
-	36, // 29: alliance.sales.v1.Metrics.average_view_duration:type_name -> google.protobuf.Duration
-	2,  // 30: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
-	24, // 31: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
-	22, // 32: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
-	22, // 33: alliance.sales.v1.ReportRow.previous:type_name -> alliance.sales.v1.Metrics
-	23, // 34: alliance.sales.v1.ReportRow.change:type_name -> alliance.sales.v1.MetricsChange
-	1,  // 35: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
-	2,  // 36: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
-	34, // 37: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
-	4,  // 38: alliance.sales.v1.QuerySalesReportRequest.compare_to:type_name -> alliance.sales.v1.Comparison
-	25, // 39: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
-	22, // 40: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
-	35, // 41: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
-	22, // 42: alliance.sales.v1.QuerySalesReportResponse.previous_totals:type_name -> alliance.sales.v1.Metrics
-	23, // 43: alliance.sales.v1.QuerySalesReportResponse.totals_change:type_name -> alliance.sales.v1.MetricsChange
-	2,  // 44: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
-	3,  // 45: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
-	4,  // 46: alliance.sales.v1.ListTopPerformersRequest.compare_to:type_name -> alliance.sales.v1.Comparison
-	22, // 47: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
-	22, // 48: alliance.sales.v1.TopPerformer.previous:type_name -> alliance.sales.v1.Metrics
-	23, // 49: alliance.sales.v1.TopPerformer.change:type_name -> alliance.sales.v1.MetricsChange
-	29, // 50: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
-	35, // 51: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
-	4,  // 52: alliance.sales.v1.GetAllianceOverviewRequest.compare_to:type_name -> alliance.sales.v1.Comparison
-	33, // 53: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
-	33, // 54: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
-	33, // 55: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
-	29, // 56: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
-	35, // 57: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
-	22, // 58: alliance.sales.v1.AllianceOverview.totals:type_name -> alliance.sales.v1.Metrics
-	32, // 59: alliance.sales.v1.AllianceOverview.previous:type_name -> alliance.sales.v1.AllianceOverview
-	23, // 60: alliance.sales.v1.AllianceOverview.change:type_name -> alliance.sales.v1.MetricsChange
-	7,  // 61: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
-	8,  // 62: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
-	11, // 63: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
-	12, // 64: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
-	14, // 65: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
-	26, // 66: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
-	28, // 67: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
-	31, // 68: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
-	18, // 69: alliance.sales.v1.SalesReporting.RecordSessionMetrics:input_type -> alliance.sales.v1.RecordSessionMetricsRequest
-	19, // 70: alliance.sales.v1.SalesReporting.ImportSessionMetrics:input_type -> alliance.sales.v1.ImportSessionMetricsRequest
-	21, // 71: alliance.sales.v1.SalesReporting.GetSessionMetrics:input_type -> alliance.sales.v1.GetSessionMetricsRequest
-	5,  // 72: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
-	9,  // 73: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
-	5,  // 74: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
-	13, // 75: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
-	15, // 76: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
-	27, // 77: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
-	30, // 78: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
-	32, // 79: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
-	16, // 80: alliance.sales.v1.SalesReporting.RecordSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
-	20, // 81: alliance.sales.v1.SalesReporting.ImportSessionMetrics:output_type -> alliance.sales.v1.ImportSessionMetricsResponse
-	16, // 82: alliance.sales.v1.SalesReporting.GetSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
-	72, // [72:83] is the sub-list for method output_type
-	61, // [61:72] is the sub-list for method input_type
-	61, // [61:61] is the sub-list for extension type_name
-	61, // [61:61] is the sub-list for extension extendee
-	0,  // [0:61] is the sub-list for field type_name
+	28, // 24: alliance.sales.v1.ExportSalesReportRequest.query:type_name -> alliance.sales.v1.QuerySalesReportRequest
+	35, // 25: alliance.sales.v1.Metrics.gross:type_name -> alliance.type.v1.Money
+	35, // 26: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
+	35, // 27: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
+	35, // 28: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
+	35, // 29: alliance.sales.v1.Metrics.gpm:type_name -> alliance.type.v1.Money
+	38, // 30: alliance.sales.v1.Metrics.average_view_duration:type_name -> google.protobuf.Duration
+	2,  // 31: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
+	26, // 32: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
+	24, // 33: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
+	24, // 34: alliance.sales.v1.ReportRow.previous:type_name -> alliance.sales.v1.Metrics
+	25, // 35: alliance.sales.v1.ReportRow.change:type_name -> alliance.sales.v1.MetricsChange
+	1,  // 36: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
+	2,  // 37: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
+	36, // 38: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
+	4,  // 39: alliance.sales.v1.QuerySalesReportRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	27, // 40: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
+	24, // 41: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
+	37, // 42: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
+	24, // 43: alliance.sales.v1.QuerySalesReportResponse.previous_totals:type_name -> alliance.sales.v1.Metrics
+	25, // 44: alliance.sales.v1.QuerySalesReportResponse.totals_change:type_name -> alliance.sales.v1.MetricsChange
+	2,  // 45: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
+	3,  // 46: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
+	4,  // 47: alliance.sales.v1.ListTopPerformersRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	24, // 48: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
+	24, // 49: alliance.sales.v1.TopPerformer.previous:type_name -> alliance.sales.v1.Metrics
+	25, // 50: alliance.sales.v1.TopPerformer.change:type_name -> alliance.sales.v1.MetricsChange
+	31, // 51: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
+	37, // 52: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
+	4,  // 53: alliance.sales.v1.GetAllianceOverviewRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	35, // 54: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
+	35, // 55: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
+	35, // 56: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
+	31, // 57: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
+	37, // 58: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
+	24, // 59: alliance.sales.v1.AllianceOverview.totals:type_name -> alliance.sales.v1.Metrics
+	34, // 60: alliance.sales.v1.AllianceOverview.previous:type_name -> alliance.sales.v1.AllianceOverview
+	25, // 61: alliance.sales.v1.AllianceOverview.change:type_name -> alliance.sales.v1.MetricsChange
+	7,  // 62: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
+	8,  // 63: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
+	11, // 64: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
+	12, // 65: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
+	14, // 66: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
+	28, // 67: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
+	30, // 68: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
+	33, // 69: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
+	18, // 70: alliance.sales.v1.SalesReporting.RecordSessionMetrics:input_type -> alliance.sales.v1.RecordSessionMetricsRequest
+	19, // 71: alliance.sales.v1.SalesReporting.ImportSessionMetrics:input_type -> alliance.sales.v1.ImportSessionMetricsRequest
+	23, // 72: alliance.sales.v1.SalesReporting.GetSessionMetrics:input_type -> alliance.sales.v1.GetSessionMetricsRequest
+	21, // 73: alliance.sales.v1.SalesReporting.ExportSalesReport:input_type -> alliance.sales.v1.ExportSalesReportRequest
+	5,  // 74: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
+	9,  // 75: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
+	5,  // 76: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
+	13, // 77: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
+	15, // 78: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
+	29, // 79: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
+	32, // 80: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
+	34, // 81: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
+	16, // 82: alliance.sales.v1.SalesReporting.RecordSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	20, // 83: alliance.sales.v1.SalesReporting.ImportSessionMetrics:output_type -> alliance.sales.v1.ImportSessionMetricsResponse
+	16, // 84: alliance.sales.v1.SalesReporting.GetSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	22, // 85: alliance.sales.v1.SalesReporting.ExportSalesReport:output_type -> alliance.sales.v1.ExportChunk
+	74, // [74:86] is the sub-list for method output_type
+	62, // [62:74] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_alliance_sales_v1_sales_reporting_proto_init() }
@@ -3217,15 +3351,15 @@ func file_alliance_sales_v1_sales_reporting_proto_init() {
 	if File_alliance_sales_v1_sales_reporting_proto != nil {
 		return
 	}
-	file_alliance_sales_v1_sales_reporting_proto_msgTypes[17].OneofWrappers = []any{}
-	file_alliance_sales_v1_sales_reporting_proto_msgTypes[18].OneofWrappers = []any{}
+	file_alliance_sales_v1_sales_reporting_proto_msgTypes[19].OneofWrappers = []any{}
+	file_alliance_sales_v1_sales_reporting_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_sales_v1_sales_reporting_proto_rawDesc), len(file_alliance_sales_v1_sales_reporting_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   28,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -356,6 +356,34 @@ func local_request_SalesReporting_GetSessionMetrics_0(ctx context.Context, marsh
 	return msg, metadata, err
 }
 
+var filter_SalesReporting_ExportSalesReport_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_SalesReporting_ExportSalesReport_0(ctx context.Context, marshaler runtime.Marshaler, client SalesReportingClient, req *http.Request, pathParams map[string]string) (SalesReporting_ExportSalesReportClient, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportSalesReportRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_SalesReporting_ExportSalesReport_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	stream, err := client.ExportSalesReport(ctx, &protoReq)
+	if err != nil {
+		return nil, metadata, err
+	}
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
+}
+
 // RegisterSalesReportingHandlerServer registers the http handlers for service SalesReporting to "mux".
 // UnaryRPC     :call SalesReportingServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -541,6 +569,13 @@ func RegisterSalesReportingHandlerServer(ctx context.Context, mux *runtime.Serve
 			return
 		}
 		forward_SalesReporting_GetSessionMetrics_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+
+	mux.Handle(http.MethodGet, pattern_SalesReporting_ExportSalesReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
+		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+		return
 	})
 
 	return nil
@@ -735,6 +770,23 @@ func RegisterSalesReportingHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_SalesReporting_GetSessionMetrics_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_SalesReporting_ExportSalesReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/alliance.sales.v1.SalesReporting/ExportSalesReport", runtime.WithHTTPPathPattern("/v1/reports:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_SalesReporting_ExportSalesReport_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_SalesReporting_ExportSalesReport_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) { return resp.Recv() }, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -748,6 +800,7 @@ var (
 	pattern_SalesReporting_GetAllianceOverview_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "reports"}, "overview"))
 	pattern_SalesReporting_RecordSessionMetrics_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "sessions", "metrics.session", "metrics"}, ""))
 	pattern_SalesReporting_GetSessionMetrics_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "sessions", "metrics", "name"}, ""))
+	pattern_SalesReporting_ExportSalesReport_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "reports"}, "export"))
 )
 
 var (
@@ -760,4 +813,5 @@ var (
 	forward_SalesReporting_GetAllianceOverview_0  = runtime.ForwardResponseMessage
 	forward_SalesReporting_RecordSessionMetrics_0 = runtime.ForwardResponseMessage
 	forward_SalesReporting_GetSessionMetrics_0    = runtime.ForwardResponseMessage
+	forward_SalesReporting_ExportSalesReport_0    = runtime.ForwardResponseStream
 )

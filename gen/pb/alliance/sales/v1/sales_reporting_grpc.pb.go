@@ -30,6 +30,7 @@ const (
 	SalesReporting_RecordSessionMetrics_FullMethodName = "/alliance.sales.v1.SalesReporting/RecordSessionMetrics"
 	SalesReporting_ImportSessionMetrics_FullMethodName = "/alliance.sales.v1.SalesReporting/ImportSessionMetrics"
 	SalesReporting_GetSessionMetrics_FullMethodName    = "/alliance.sales.v1.SalesReporting/GetSessionMetrics"
+	SalesReporting_ExportSalesReport_FullMethodName    = "/alliance.sales.v1.SalesReporting/ExportSalesReport"
 )
 
 // SalesReportingClient is the client API for SalesReporting service.
@@ -75,6 +76,11 @@ type SalesReportingClient interface {
 	ImportSessionMetrics(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportSessionMetricsRequest, ImportSessionMetricsResponse], error)
 	// The latest snapshot of a session's traffic: sessions/{session}/metrics.
 	GetSessionMetrics(ctx context.Context, in *GetSessionMetricsRequest, opts ...grpc.CallOption) (*SessionMetrics, error)
+	// Streams a whole report (every page of the same request as
+	// QuerySalesReport) as a CSV or XLSX file, in chunks. Over HTTP (GET
+	// /v1/reports:export) the gateway sends the chunks as one download with
+	// the file's name in Content-Disposition.
+	ExportSalesReport(ctx context.Context, in *ExportSalesReportRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportChunk], error)
 }
 
 type salesReportingClient struct {
@@ -201,6 +207,25 @@ func (c *salesReportingClient) GetSessionMetrics(ctx context.Context, in *GetSes
 	return out, nil
 }
 
+func (c *salesReportingClient) ExportSalesReport(ctx context.Context, in *ExportSalesReportRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportChunk], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &SalesReporting_ServiceDesc.Streams[2], SalesReporting_ExportSalesReport_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExportSalesReportRequest, ExportChunk]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SalesReporting_ExportSalesReportClient = grpc.ServerStreamingClient[ExportChunk]
+
 // SalesReportingServer is the server API for SalesReporting service.
 // All implementations must embed UnimplementedSalesReportingServer
 // for forward compatibility.
@@ -244,6 +269,11 @@ type SalesReportingServer interface {
 	ImportSessionMetrics(grpc.ClientStreamingServer[ImportSessionMetricsRequest, ImportSessionMetricsResponse]) error
 	// The latest snapshot of a session's traffic: sessions/{session}/metrics.
 	GetSessionMetrics(context.Context, *GetSessionMetricsRequest) (*SessionMetrics, error)
+	// Streams a whole report (every page of the same request as
+	// QuerySalesReport) as a CSV or XLSX file, in chunks. Over HTTP (GET
+	// /v1/reports:export) the gateway sends the chunks as one download with
+	// the file's name in Content-Disposition.
+	ExportSalesReport(*ExportSalesReportRequest, grpc.ServerStreamingServer[ExportChunk]) error
 	mustEmbedUnimplementedSalesReportingServer()
 }
 
@@ -286,6 +316,9 @@ func (UnimplementedSalesReportingServer) ImportSessionMetrics(grpc.ClientStreami
 }
 func (UnimplementedSalesReportingServer) GetSessionMetrics(context.Context, *GetSessionMetricsRequest) (*SessionMetrics, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSessionMetrics not implemented")
+}
+func (UnimplementedSalesReportingServer) ExportSalesReport(*ExportSalesReportRequest, grpc.ServerStreamingServer[ExportChunk]) error {
+	return status.Error(codes.Unimplemented, "method ExportSalesReport not implemented")
 }
 func (UnimplementedSalesReportingServer) mustEmbedUnimplementedSalesReportingServer() {}
 func (UnimplementedSalesReportingServer) testEmbeddedByValue()                        {}
@@ -484,6 +517,17 @@ func _SalesReporting_GetSessionMetrics_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SalesReporting_ExportSalesReport_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ExportSalesReportRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(SalesReportingServer).ExportSalesReport(m, &grpc.GenericServerStream[ExportSalesReportRequest, ExportChunk]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SalesReporting_ExportSalesReportServer = grpc.ServerStreamingServer[ExportChunk]
+
 // SalesReporting_ServiceDesc is the grpc.ServiceDesc for SalesReporting service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -538,6 +582,11 @@ var SalesReporting_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "ImportSessionMetrics",
 			Handler:       _SalesReporting_ImportSessionMetrics_Handler,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "ExportSalesReport",
+			Handler:       _SalesReporting_ExportSalesReport_Handler,
+			ServerStreams: true,
 		},
 	},
 	Metadata: "alliance/sales/v1/sales_reporting.proto",
