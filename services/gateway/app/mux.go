@@ -20,17 +20,14 @@ var marshaler = &runtime.JSONPb{
 }
 
 func newServeMux(log *slog.Logger, names map[string]string, readTimeout time.Duration) *runtime.ServeMux {
-	opts := []runtime.ServeMuxOption{
-		// HTTPBodyMarshaler sends a google.api.HttpBody (a download, see
-		// download.go) as its bytes with its own content type.
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: marshaler}),
+	return runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithErrorHandler(errorHandler(log, names, readTimeout)),
 		// POST with X-HTTP-Method-Override would let a form post become a PATCH.
 		runtime.WithDisableHTTPMethodOverride(),
-	}
-	return runtime.NewServeMux(append(opts, downloadOptions()...)...)
+	)
 }
 
 // incomingHeader passes the request id on as metadata. Authorization is
