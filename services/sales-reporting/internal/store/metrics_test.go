@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
+	"google.golang.org/protobuf/proto"
 )
 
 // A session's snapshots are found by as_of among those of sessions whose
@@ -89,5 +90,27 @@ func TestMetricsAroundAndLatest(t *testing.T) {
 	}
 	if want := []string{"sessions/a@12:20", "sessions/ab@12:15", "sessions/b@12:05"}; !reflect.DeepEqual(latest, want) {
 		t.Fatalf("ForEachLatestMetrics = %v, want %v", latest, want)
+	}
+}
+
+// A snapshot with every field set comes back from its record and key as
+// it went in.
+func TestMetricsRecordRoundTrip(t *testing.T) {
+	m := &ingest.SessionMetrics{Session: "sessions/s", Platform: "KUAISHOU", AsOf: time.Date(2020, 2, 29, 23, 59, 59, 999999999, time.UTC),
+		Views: 1, Viewers: 2, PeakConcurrentViewers: 3, AverageViewDuration: 4 * time.Millisecond, Likes: 5, Comments: 6, Shares: 7,
+		NewFollowers: 8, ProductImpressions: 9, ProductClicks: 10,
+		Products:   []ingest.ProductTraffic{{Product: "members/m/products/a", Impressions: 11, Clicks: 12}, {Product: "members/m/products/b", Impressions: 13, Clicks: 14}},
+		CreateTime: base, SessionStart: base.Add(-time.Hour),
+		Attr: ingest.SessionAttr{Host: "members/h", Agency: "members/a", Base: "members/b", Studio: "members/b/studios/1", District: "yubei", Official: true}}
+	v, err := proto.Marshal(metricsRecord(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := metricsOf(metricsKey(m.Session, m.AsOf), v)
+	if err != nil || !reflect.DeepEqual(got, m) {
+		t.Fatalf("round trip: %+v, %v\nwant %+v", got, err, m)
+	}
+	if _, err := metricsOf([]byte("short"), v); err == nil {
+		t.Fatal("a key without as_of was read")
 	}
 }
