@@ -51,9 +51,10 @@ fmt-check: ## Fail if any Go file outside gen/ is not gofmt-formatted.
 
 build: tools services ## Build the pinned tools and the service binaries into bin/.
 
-services: ## Build only the four service binaries into bin/.
+services: ## Build only the four service binaries and alliance-admin (backup, verify, restore) into bin/.
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do echo "build $$s"; $(GO) build -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
+	@echo "build alliance-admin"; $(GO) build -o $(BIN)/alliance-admin ./services/suite/cmd/alliance-admin
 
 # Every module builds on its own (GOWORK=off: no service may lean on
 # another through the workspace) and is tidy; tools/ and deploy/ too.
@@ -180,7 +181,7 @@ bench-peers: services ghz $(BENCH_CMD) ## Side by side with PostgreSQL COPY, Duc
 
 REPLAY_DIR := data/replay-2020
 
-replay-2020: services ## Load the synthetic Chongqing 2020 (184,000 sessions, ~10 billion yuan) into data/replay-2020 (about 11 GB) and check the overview.
+replay-2020: services ## Load the synthetic Chongqing 2020 (184,000 sessions, ~10 billion yuan) into data/replay-2020 (about 1.8 GB) and check the overview.
 	@$(GO) build -o $(BIN)/alliance-replay ./services/suite/cmd/alliance-replay
 	rm -rf $(REPLAY_DIR)
 	$(BIN)/alliance-replay -start -bin $(BIN) -data-dir $(REPLAY_DIR) $(REPLAY_FLAGS)

@@ -15,20 +15,16 @@ out=$(cd "$out" && pwd)
 cd "$(dirname "$0")/.."
 
 # The four processes, each services/<name>/cmd/<name>, and the admin tool
-# (backup, verify, restore), built once its folder exists. Listed rather
-# than globbed: services/suite/cmd also holds the launcher, the demo loader
-# and the benchmarks, which have no place in the image.
+# (backup, verify, restore). Listed rather than globbed: services/suite/cmd
+# also holds the launcher, the demo loader and the benchmarks, which have
+# no place in the image.
 cmds=(
 	services/member-registry/cmd/member-registry
 	services/session-scheduling/cmd/session-scheduling
 	services/sales-reporting/cmd/sales-reporting
 	services/gateway/cmd/gateway
+	services/suite/cmd/alliance-admin
 )
-if [ -d services/suite/cmd/alliance-admin ]; then
-	cmds+=(services/suite/cmd/alliance-admin)
-else
-	echo "build-binaries: services/suite/cmd/alliance-admin does not exist yet; the image has no alliance-admin" >&2
-fi
 
 export CGO_ENABLED=0 GOTOOLCHAIN=local
 flags=(-trimpath -buildvcs=false -tags timetzdata -ldflags='-s -w')

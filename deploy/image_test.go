@@ -21,26 +21,21 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
-// imageBinaries are what deploy/Dockerfile puts in the image.
+// imageBinaries are the processes deploy/Dockerfile puts in the image;
+// the image also has alliance-admin, the tool.
 var imageBinaries = []string{"member-registry", "session-scheduling", "sales-reporting", "gateway", "alliance-container"}
 
-// pendingEnv are variables the manifests set for a flag that another
-// change of issue 13 is adding (metrics on -admin-addr; the registry's
-// call to the scheduler), or that the Go runtime and OpenTelemetry read
-// rather than the program's flags. Until a binary lists one in -h, it is
-// ignored by that binary, harmlessly.
-var pendingEnv = map[string]string{
-	"MEMBER_REGISTRY_ADMIN_ADDR":              "-admin-addr (metrics)",
-	"SESSION_SCHEDULING_ADMIN_ADDR":           "-admin-addr (metrics)",
-	"SALES_REPORTING_ADMIN_ADDR":              "-admin-addr (metrics)",
-	"GATEWAY_ADMIN_ADDR":                      "-admin-addr (metrics)",
-	"MEMBER_REGISTRY_SESSION_SCHEDULING_ADDR": "-session-scheduling-addr (studio removal checks)",
-	"OTEL_SERVICE_NAME":                       "OpenTelemetry SDK",
-	"OTEL_EXPORTER_OTLP_ENDPOINT":             "OpenTelemetry SDK",
-	"OTEL_RESOURCE_ATTRIBUTES":                "OpenTelemetry SDK",
-	"GOMEMLIMIT":                              "Go runtime",
-	"POD_NAME":                                "Kubernetes downward API, for OTEL_RESOURCE_ATTRIBUTES",
-	"POD_NAMESPACE":                           "Kubernetes downward API, for OTEL_RESOURCE_ATTRIBUTES",
+// runtimeEnv are variables the manifests set that no flag reads: the Go
+// runtime, the OpenTelemetry SDK (the services' -otlp-endpoint falls back
+// to OTEL_EXPORTER_OTLP_ENDPOINT, and the SDK reads the others) and the
+// manifests themselves read them. Every other variable is a flag's.
+var runtimeEnv = map[string]string{
+	"OTEL_SERVICE_NAME":           "OpenTelemetry SDK",
+	"OTEL_EXPORTER_OTLP_ENDPOINT": "OpenTelemetry SDK",
+	"OTEL_RESOURCE_ATTRIBUTES":    "OpenTelemetry SDK",
+	"GOMEMLIMIT":                  "Go runtime",
+	"POD_NAME":                    "Kubernetes downward API, for OTEL_RESOURCE_ATTRIBUTES",
+	"POD_NAMESPACE":               "Kubernetes downward API, for OTEL_RESOURCE_ATTRIBUTES",
 }
 
 // adminFlags are the flags of alliance-admin the manifests pass.
@@ -176,11 +171,7 @@ func TestImageBinaries(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("deploy/build-binaries.sh from the build context: %v\n%s", err, b)
 	}
-	bins := slices.Clone(imageBinaries)
-	if _, err := os.Stat(filepath.Join(repoRoot(t), "services/suite/cmd/alliance-admin")); err == nil {
-		bins = append(bins, "alliance-admin")
-	}
-	for _, b := range bins {
+	for _, b := range append(slices.Clone(imageBinaries), "alliance-admin") {
 		t.Run(b, func(t *testing.T) {
 			path := filepath.Join(out, b)
 			f, err := elf.Open(path)
@@ -213,21 +204,18 @@ func TestImageBinaries(t *testing.T) {
 			help := helpOf(t, filepath.Join(out, proc))
 			for _, v := range vars {
 				listed := strings.Contains(help, "(env "+v+")")
-				_, pending := pendingEnv[v]
+				_, runtime := runtimeEnv[v]
 				switch {
-				case !listed && !pending:
+				case !listed && !runtime:
 					t.Errorf("the manifests set %s for %s, which %s -h does not list", v, proc, proc)
-				case listed && pending:
-					t.Logf("%s now lists %s: it can leave pendingEnv", proc, v)
+				case listed && runtime:
+					t.Errorf("%s lists %s as a flag's variable, and runtimeEnv says no flag reads it", proc, v)
 				}
 			}
 		}
 	})
 	t.Run("every flag the manifests pass alliance-admin exists", func(t *testing.T) {
 		admin := filepath.Join(out, "alliance-admin")
-		if _, err := os.Stat(admin); err != nil {
-			t.Skipf("services/suite/cmd/alliance-admin does not exist yet; the manifests assume %v", adminFlags)
-		}
 		for sub, flags := range adminFlags {
 			help := helpOf(t, admin, sub)
 			for _, f := range flags {

@@ -20,7 +20,10 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/console"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/metrics"
 	"github.com/cqlive/alliance/services/kit/service"
+	"github.com/cqlive/alliance/services/kit/tracing"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -28,10 +31,13 @@ import (
 // Gateway is the HTTP server with its connections to the services.
 type Gateway struct {
 	Handler http.Handler
+	// Metrics of the gateway: its HTTP requests and its calls to the services.
+	Metrics *metrics.Registry
 	cfg     Config
 	log     *slog.Logger
 	conns   []*grpc.ClientConn
 	tls     *tls.Config // HTTPS when set
+	tracing *tracing.Tracing
 }
 
 // upstream is one service behind the gateway.
@@ -58,9 +64,13 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: c, log: log, tls: serverTLS}
+	tr, err := c.StartTracing("gateway")
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{cfg: c, log: log, tls: serverTLS, Metrics: metrics.New(), tracing: tr}
 	dial := func(addr string) (*grpc.ClientConn, error) {
-		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: c.CallTimeout, GRPC: []grpc.DialOption{
+		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: c.CallTimeout, Metrics: g.Metrics, Tracing: tr, GRPC: []grpc.DialOption{
 			transport, grpc.WithChainUnaryInterceptor(normalizeMasks),
 		}})
 		if err == nil {
@@ -121,13 +131,21 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 	root.Handle("/", ui) // the console: its pages, its assets, /docs/
 
 	limit := int64(c.MaxBodyBytes)
-	g.Handler = withRequestID(withAccessLog(log, withCORS(origins, withKeyRequired(mux, withBodyLimit(limit, root)))))
+	// The span comes first, so that the request id, the access log and
+	// every call to a service belong to it.
+	g.Handler = tr.Handler(instrument(g.Metrics,
+		withRequestID(withAccessLog(log, withCORS(origins, withKeyRequired(mux, withBodyLimit(limit, root)))))), "gateway",
+		otelhttp.WithSpanNameFormatter(spanName),
+		otelhttp.WithFilter(func(r *http.Request) bool { a := area(r.URL.Path); return a != "healthz" && a != "readyz" }))
 	return g, nil
 }
 
 func (g *Gateway) close() {
 	for _, cc := range g.conns {
 		_ = cc.Close()
+	}
+	if err := g.tracing.Shutdown(); err != nil {
+		g.log.Warn("exporting the last spans", "err", err)
 	}
 }
 
@@ -151,6 +169,13 @@ func (g *Gateway) Serve(ctx context.Context, lis net.Listener) error {
 		srv.TLSConfig = g.tls
 		scheme = "https"
 	}
+	admin, err := g.cfg.ServeAdmin(g.Metrics, g.log)
+	if err != nil {
+		_ = lis.Close()
+		g.close()
+		return err
+	}
+	g.log.Info("telemetry", "admin_addr", g.cfg.AdminAddr, "pprof", g.cfg.Pprof && admin != nil, "tracing", g.tracing.Enabled())
 	g.log.Info("serving", "addr", lis.Addr().String(), "scheme", scheme,
 		"tls_to_services", g.cfg.TLS.CAFile != "",
 		"member_registry", g.cfg.MemberRegistryAddr,
@@ -165,7 +190,6 @@ func (g *Gateway) Serve(ctx context.Context, lis net.Listener) error {
 		served <- srv.Serve(lis)
 	}()
 
-	var err error
 	select {
 	case err = <-served:
 	case <-ctx.Done():
@@ -181,6 +205,9 @@ func (g *Gateway) Serve(ctx context.Context, lis net.Listener) error {
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
+	}
+	if admin != nil {
+		err = errors.Join(err, admin.Close())
 	}
 	g.close()
 	g.log.Info("stopped")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/config"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/tlsx"
 )
 
@@ -35,6 +36,9 @@ type Config struct {
 	// TLS to the services, -tls-client-cert/-tls-client-key present the
 	// gateway's own certificate to them. Plaintext is the local default.
 	TLS tlsx.Config
+	// The admin port (metrics at /metrics, the profiler with -pprof) and
+	// tracing (-otlp-endpoint).
+	service.Telemetry
 }
 
 // BindFlags defines the gateway's flags (and their GATEWAY_* variables) on fs.
@@ -54,6 +58,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	c.TLS.BindFlags(s)
+	c.Telemetry.BindFlags(s, ":9104")
 	return s
 }
 

@@ -27,6 +27,7 @@ func newServeMux(log *slog.Logger, names map[string]string, readTimeout time.Dur
 		runtime.WithErrorHandler(errorHandler(log, names, readTimeout)),
 		// POST with X-HTTP-Method-Override would let a form post become a PATCH.
 		runtime.WithDisableHTTPMethodOverride(),
+		runtime.WithMiddlewares(nameSpan),
 	)
 }
 

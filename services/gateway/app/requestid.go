@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+
+	"github.com/cqlive/alliance/services/kit/tracing"
 )
 
 // withRequestID gives every request an id: the client's X-Request-Id when
@@ -19,6 +21,7 @@ func withRequestID(next http.Handler) http.Handler {
 			r.Header.Set("X-Request-Id", id)
 		}
 		w.Header().Set("X-Request-Id", id)
+		tracing.Annotate(r.Context(), id)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	adminv1 "github.com/cqlive/alliance/gen/pb/alliance/admin/v1"
 	"github.com/cqlive/alliance/services/kit/apikey"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
@@ -130,8 +131,11 @@ func (r Rule) String() string {
 // Policy maps full method names ("/pkg.Service/Method") to rules.
 type Policy map[string]Rule
 
-// Platform rules every server shares: health is public, reflection is for admins.
+// Platform rules every server shares: health is public, reflection is for
+// admins, and so is a backup of the service's file (alliance-admin): it
+// reads everything the service holds.
 var platform = Policy{
+	adminv1.Maintenance_Backup_FullMethodName:                        AdminOnly | Read,
 	"/grpc.health.v1.Health/Check":                                   Public | Read,
 	"/grpc.health.v1.Health/Watch":                                   Public | Read,
 	"/grpc.health.v1.Health/List":                                    Public | Read,

@@ -32,6 +32,9 @@ type RemoteMemberKeys struct {
 	TTL         time.Duration
 	NegativeTTL time.Duration
 	Now         func() time.Time
+	// Observe, when set, is told how the cache answered each lookup:
+	// CacheHit, CacheNegativeHit or CacheMiss (the registry was asked).
+	Observe func(result string)
 
 	once   sync.Once
 	good   *lru.Cache[string, goodKey]   // by hash of the whole key
@@ -53,6 +56,19 @@ const (
 	// MaxCachedKeys bounds each of the three caches.
 	MaxCachedKeys = 10000
 )
+
+// How the cache answered a lookup, for Observe.
+const (
+	CacheHit         = "hit"          // a remembered valid key
+	CacheNegativeHit = "negative_hit" // a remembered refusal, or a key id that does not exist
+	CacheMiss        = "miss"         // member-registry was asked
+)
+
+func (r *RemoteMemberKeys) observe(result string) {
+	if r.Observe != nil {
+		r.Observe(result)
+	}
+}
 
 var errInvalidKey = fault.New(fault.Unauthenticated, fault.ReasonInvalidAPIKey, "invalid API key")
 
@@ -87,14 +103,18 @@ func (r *RemoteMemberKeys) Lookup(ctx context.Context, keyID, secret string) (Pr
 	// known id never hits a cached yes.
 	ck := string(apikey.Hash(keyID + "_" + secret))
 	if g, ok := r.good.Get(ck); ok && now.Before(g.expires) {
+		r.observe(CacheHit)
 		return g.p, nil
 	}
 	if until, ok := r.absent.Get(keyID); ok && now.Before(until) {
+		r.observe(CacheNegativeHit)
 		return Principal{}, errInvalidKey
 	}
 	if until, ok := r.bad.Get(ck); ok && now.Before(until) {
+		r.observe(CacheNegativeHit)
 		return Principal{}, errInvalidKey
 	}
+	r.observe(CacheMiss)
 	// The call is shared, so it must not end when the first caller gives
 	// up: it runs under the registry connection's own deadline, and each
 	// caller waits only as long as its context allows.

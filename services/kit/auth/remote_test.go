@@ -240,3 +240,22 @@ func TestAnOutageIsNotCachedAndNamesNoAddress(t *testing.T) {
 		t.Fatalf("once the registry is back the key works at once: %v", err)
 	}
 }
+
+// TestTheCacheTellsHowItAnswered: each lookup is counted once, as a hit,
+// a remembered refusal or a miss, and only misses cost a registry call.
+func TestTheCacheTellsHowItAnswered(t *testing.T) {
+	reg := &keyRegistry{}
+	client, _ := startKeyRegistry(t, reg)
+	good := newGoodKey(reg)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	r := &auth.RemoteMemberKeys{Registry: client, Observe: func(result string) { mu.Lock(); seen[result]++; mu.Unlock() }}
+	_, bad, _ := auth.NewMemberKey()
+	for _, k := range []string{good, good, good, bad, bad} {
+		_, _ = lookup(r, k)
+	}
+	want := map[string]int{auth.CacheMiss: 2, auth.CacheHit: 2, auth.CacheNegativeHit: 1}
+	if fmt.Sprint(seen) != fmt.Sprint(want) || reg.calls.Load() != 2 {
+		t.Fatalf("observed %v with %d registry calls; want %v with 2", seen, reg.calls.Load(), want)
+	}
+}

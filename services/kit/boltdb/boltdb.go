@@ -41,6 +41,9 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync turns fsync off: only for benchmarks that say so.
 	NoSync bool
+	// Observe, when set, is told of every commit of the store's Committer
+	// (the service's metrics: writes per commit, commit latency).
+	Observe CommitObserver
 }
 
 // ErrLocked reports that another process holds the file.

@@ -1,6 +1,10 @@
 package boltdb
 
-import bolt "go.etcd.io/bbolt"
+import (
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
 
 // Committer shares one bbolt commit (one fsync) among the writes that
 // arrive while the previous commit is in flight: group commit without the
@@ -13,7 +17,11 @@ import bolt "go.etcd.io/bbolt"
 // without it. A write function may therefore run more than once, and must
 // not have effects outside the transaction.
 type Committer struct {
-	db    *bolt.DB
+	db *bolt.DB
+	// Observe, when set (before the first Update), is told of every
+	// commit; see Options.Observe.
+	Observe CommitObserver
+
 	group *Group[*write]
 }
 
@@ -45,6 +53,7 @@ func (c *Committer) Update(fn func(*bolt.Tx) error) error {
 func (c *Committer) commit(batch []*write) {
 	for len(batch) > 0 {
 		failed := -1
+		start := time.Now()
 		err := c.db.Update(func(tx *bolt.Tx) error {
 			for i, w := range batch {
 				if err := w.fn(tx); err != nil {
@@ -55,6 +64,7 @@ func (c *Committer) commit(batch []*write) {
 			return nil
 		})
 		if failed < 0 {
+			c.observe(len(batch), start, err)
 			for _, w := range batch {
 				w.done <- err // nil, or the commit's own failure for everyone
 			}
@@ -63,7 +73,29 @@ func (c *Committer) commit(batch []*write) {
 		// Re-run the failing write alone so that its caller gets its own
 		// answer, then commit the rest without it.
 		solo := batch[failed]
-		solo.done <- c.db.Update(solo.fn)
+		refused := false
+		start = time.Now()
+		err = c.db.Update(func(tx *bolt.Tx) error {
+			err := solo.fn(tx)
+			refused = err != nil
+			return err
+		})
+		if !refused {
+			c.observe(1, start, err)
+		}
+		solo.done <- err
 		batch = append(batch[:failed:failed], batch[failed+1:]...)
+	}
+}
+
+// CommitObserver is told of one commit: how many writes shared it, how
+// long it took from the start of its transaction to the end of its fsync,
+// and the commit's error. A write that refuses rolls its batch back: that
+// attempt is no commit and is not reported, the commits after it are.
+type CommitObserver func(writes int, took time.Duration, err error)
+
+func (c *Committer) observe(writes int, start time.Time, err error) {
+	if c.Observe != nil {
+		c.Observe(writes, time.Since(start), err)
 	}
 }

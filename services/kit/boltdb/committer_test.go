@@ -5,7 +5,9 @@ import (
 	"errors"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -92,4 +94,50 @@ func BenchmarkCommitterParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+}
+
+// TestCommitObserverSeesEveryCommitOnce: the observer is told of each
+// commit with the writes that share it, so the writes it is told of add up
+// to the writes that were committed; a refused write is in none.
+func TestCommitObserverSeesEveryCommitOnce(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "c.db"), Schema{Version: 1, Buckets: [][]byte{[]byte("b")}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := NewCommitter(db, 16)
+	var mu sync.Mutex
+	observed, commits := 0, 0
+	c.Observe = func(writes int, took time.Duration, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil || writes < 1 || writes > 16 || took <= 0 {
+			t.Errorf("observed a commit of %d writes in %s: %v", writes, took, err)
+		}
+		observed += writes
+		commits++
+	}
+	refuse := errors.New("refused")
+	const writers = 300
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for i := range writers {
+		wg.Go(func() {
+			err := c.Update(func(tx *bolt.Tx) error {
+				if i%5 == 0 {
+					return refuse
+				}
+				return tx.Bucket([]byte("b")).Put(binary.BigEndian.AppendUint64(nil, uint64(i)), nil)
+			})
+			if err == nil {
+				ok.Add(1)
+			} else if !errors.Is(err, refuse) {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if observed != int(ok.Load()) || ok.Load() != writers*4/5 {
+		t.Fatalf("observer counted %d writes in %d commits; %d were committed", observed, commits, ok.Load())
+	}
 }

@@ -17,7 +17,9 @@ func OpenStore[T any](path string, schema Schema, o Options, wrap func(*bolt.Tx)
 	if err != nil {
 		return nil, err
 	}
-	return &Store[T]{DB: db, commits: NewCommitter(db, 0), wrap: wrap}, nil
+	c := NewCommitter(db, 0)
+	c.Observe = o.Observe
+	return &Store[T]{DB: db, commits: c, wrap: wrap}, nil
 }
 
 // Close closes the file.

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/metrics"
+	"github.com/cqlive/alliance/services/kit/tracing"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
@@ -26,6 +28,11 @@ type DialOptions struct {
 	// More options: transport credentials (plaintext unless one is given
 	// here, since a later option wins), per-call credentials, and so on.
 	GRPC []grpc.DialOption
+	// Metrics counts the calls (grpc_client_*); nil counts nothing.
+	Metrics *metrics.Registry
+	// Tracing makes a span of every call and sends its trace context on
+	// (nil: the caller's trace context is still sent on).
+	Tracing *tracing.Tracing
 }
 
 // Dial connects to another service of the suite. Calls carry the request
@@ -46,6 +53,8 @@ func Dial(target string, o DialOptions) (*grpc.ClientConn, error) {
 			MinConnectTimeout: 2 * time.Second,
 		}),
 	}
+	opts = append(opts, o.Tracing.DialOptions()...)
+	opts = append(opts, o.Metrics.DialOptions()...)
 	return grpc.NewClient(target, append(opts, o.GRPC...)...)
 }
 

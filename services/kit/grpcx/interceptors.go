@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/tracing"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -75,6 +76,7 @@ func requestIDFrom(ctx context.Context) string {
 func withCallContext(ctx context.Context) context.Context {
 	id := requestIDFrom(ctx)
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDHeader, id))
+	tracing.Annotate(ctx, id)
 	return context.WithValue(WithRequestID(ctx, id), callStateKey{}, &callState{})
 }
 

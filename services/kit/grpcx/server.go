@@ -7,6 +7,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/metrics"
+	"github.com/cqlive/alliance/services/kit/tracing"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -30,6 +32,12 @@ type ServerOptions struct {
 	// Extra grpc.ServerOptions (TLS credentials); they come after the
 	// options of Limits, so one given here wins.
 	GRPC []grpc.ServerOption
+	// Metrics counts every call, first in the chain, so that it sees the
+	// code the caller gets; nil counts nothing.
+	Metrics *metrics.Registry
+	// Tracing makes a span of every call (nil: only the caller's trace
+	// context is carried on).
+	Tracing *tracing.Tracing
 }
 
 // Server is a gRPC server with reflection, grpc.health.v1, logging, panic
@@ -51,13 +59,16 @@ func NewServer(o ServerOptions) *Server {
 		o.ShutdownTimeout = 10 * time.Second
 	}
 	o.Limits = o.Limits.withDefaults()
-	unary := append(append([]grpc.UnaryServerInterceptor{unaryInterceptor(o.Logger)}, o.Unary...), checkUnary)
-	stream := append(append([]grpc.StreamServerInterceptor{streamInterceptor(o.Logger)}, o.Stream...), checkStream)
-	opts := append([]grpc.ServerOption{
+	unary := append(append([]grpc.UnaryServerInterceptor{o.Metrics.UnaryServer(), unaryInterceptor(o.Logger)}, o.Unary...), checkUnary)
+	stream := append(append([]grpc.StreamServerInterceptor{o.Metrics.StreamServer(), streamInterceptor(o.Logger)}, o.Stream...), checkStream)
+	// Tracing first: with it off, its interceptors put the caller's trace
+	// context in the call's context before the metrics and the log read it.
+	opts := append(o.Tracing.ServerOptions(), []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 		grpc.ForceServerCodecV2(newServerCodec()),
-	}, o.Limits.serverOptions()...)
+	}...)
+	opts = append(opts, o.Limits.serverOptions()...)
 	gs := grpc.NewServer(append(opts, o.GRPC...)...)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(gs, newCappedHealth(hs, o.Limits.MaxHealthWatchers))
@@ -74,6 +85,7 @@ func (s *Server) OnClose(f func() error) { s.closers = append(s.closers, f) }
 // registered resources. It returns the first error of serving or closing.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	log := s.opts.Logger
+	s.opts.Metrics.InitServer(s.GRPC) // every service is registered by now
 	s.Health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	s.Health.SetServingStatus(s.opts.Name, healthpb.HealthCheckResponse_SERVING)
 	log.Info("serving", "grpc_service", s.opts.Name, "addr", lis.Addr().String())

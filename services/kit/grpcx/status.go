@@ -124,3 +124,28 @@ func FieldViolations(err error) []string {
 // spells it (CANCELLED), which is how import answers report a refused
 // line; UNKNOWN for a code outside google.rpc.Code.
 func CodeName(c codes.Code) string { return fault.RPCCodeName(uint32(c)) }
+
+// ReasonOf is the ErrorInfo reason that Status(ctx, domain, err) carries,
+// found without logging anything: what a metric counts a refusal by. A
+// status without one gives its code's name.
+func ReasonOf(err error) string {
+	if fe, ok := fault.As(err); ok {
+		if fe.Reason != (fault.Reason{}) {
+			return fe.Reason.String()
+		}
+		return fault.CodeReason(fe.Code.RPC()).String()
+	}
+	if st, ok := status.FromError(err); ok {
+		if r := Reason(err); r != "" {
+			return r
+		}
+		return CodeName(st.Code())
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return CodeName(codes.Canceled)
+	case errors.Is(err, context.DeadlineExceeded):
+		return CodeName(codes.DeadlineExceeded)
+	}
+	return fault.ReasonInternal.String()
+}

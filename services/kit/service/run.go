@@ -13,6 +13,7 @@ import (
 
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/tracing"
 )
 
 // Main is a service's whole run: it parses args into the Config that bind
@@ -47,13 +48,15 @@ func Exit(name string, err error) {
 	os.Exit(1)
 }
 
-// Logger returns a JSON slog logger on stderr tagged with the service name.
+// Logger returns a JSON slog logger on stderr tagged with the service
+// name. A record logged with the context of a traced call carries its
+// trace_id and span_id.
 func Logger(service, level string) *slog.Logger {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		lv = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lv})).With("service", service)
+	return slog.New(tracing.LogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))).With("service", service)
 }
 
 // SignalContext is cancelled on SIGINT or SIGTERM: the cue for graceful shutdown.

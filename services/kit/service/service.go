@@ -30,8 +30,13 @@ type Spec struct {
 	GRPCService string
 	// DefaultAddr is the default of -grpc-addr.
 	DefaultAddr string
+	// DefaultAdminAddr is the default of -admin-addr (metrics).
+	DefaultAdminAddr string
 	// DBFile is the bbolt file inside the data folder.
 	DBFile string
+	// SchemaVersion is the newest schema of DBFile this build reads:
+	// alliance-admin restores no newer file.
+	SchemaVersion int
 }
 
 // Config is the part of a service's configuration that every service has.
@@ -44,6 +49,8 @@ type Config struct {
 	LockTimeout     time.Duration
 	// Keys and TLS (see auth.Security).
 	auth.Security
+	// The admin port (metrics, profiler) and tracing.
+	Telemetry
 	// Extra interceptors and server options, after authentication: tests
 	// put a slow dependency or a call counter here.
 	Unary      []grpc.UnaryServerInterceptor
@@ -61,11 +68,13 @@ func (c *Config) BindFlags(fs *flag.FlagSet, s Spec) *config.Set {
 	set.Duration(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight calls")
 	set.Duration(&c.LockTimeout, "lock-timeout", 2*time.Second, "how long to wait for the data file's lock")
 	c.Security.BindFlags(set)
+	c.Telemetry.BindFlags(set, s.DefaultAdminAddr)
 	return set
 }
 
 // DBPath is where the service's bbolt file is.
 func (c Config) DBPath(s Spec) string { return filepath.Join(c.DataDir, s.DBFile) }
 
-// BoltOptions are the options of opening that file.
+// BoltOptions are the options of opening that file (Boot's add the
+// commit metrics).
 func (c Config) BoltOptions() boltdb.Options { return boltdb.Options{LockTimeout: c.LockTimeout} }

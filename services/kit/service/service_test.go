@@ -18,7 +18,8 @@ import (
 	"google.golang.org/grpc"
 )
 
-var spec = service.Spec{Name: "demo-service", EnvPrefix: "DEMO_SERVICE", GRPCService: "alliance.demo.v1.Demo", DefaultAddr: ":50099", DBFile: "demo.db"}
+var spec = service.Spec{Name: "demo-service", EnvPrefix: "DEMO_SERVICE", GRPCService: "alliance.demo.v1.Demo", DefaultAddr: ":50099",
+	DefaultAdminAddr: ":9199", DBFile: "demo.db"}
 
 // The deployment manifests and the README name these flags and variables:
 // every service keeps them, with its own prefix.
@@ -32,13 +33,17 @@ func TestBindFlagsDefinesTheCommonFlagsWithTheServicesPrefix(t *testing.T) {
 	var names []string
 	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
 	for _, want := range []string{"grpc-addr", "data-dir", "log-level", "shutdown-timeout", "lock-timeout",
-		"admin-key-file", "service-secret-file", "tls-cert", "tls-key", "tls-client-ca", "tls-ca", "tls-client-cert", "tls-client-key"} {
+		"admin-key-file", "service-secret-file", "tls-cert", "tls-key", "tls-client-ca", "tls-ca", "tls-client-cert", "tls-client-key",
+		"admin-addr", "pprof", "otlp-endpoint"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("no -%s among %v", want, names)
 		}
 		if u := fs.Lookup(want); u != nil && !strings.Contains(u.Usage, "(env DEMO_SERVICE_") {
 			t.Errorf("-%s does not name its variable: %q", want, u.Usage)
 		}
+	}
+	if c.AdminAddr != ":9199" || c.Pprof || c.OTLPEndpoint != "" {
+		t.Errorf("telemetry defaults %+v", c.Telemetry)
 	}
 	if c.GRPCAddr != ":50099" || c.DataDir != "/var/lib/demo" || c.LockTimeout != 7*time.Second || c.ShutdownTimeout != 10*time.Second || c.LogLevel != "info" {
 		t.Fatalf("config %+v", c)

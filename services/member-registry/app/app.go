@@ -35,7 +35,8 @@ type Config struct {
 
 // Spec names the registry for kit/service: its flags' variables, default
 // port, gRPC service (its health status too) and bbolt file.
-var Spec = service.Spec{Name: "member-registry", EnvPrefix: "MEMBER_REGISTRY", GRPCService: memberv1.MemberRegistry_ServiceDesc.ServiceName, DefaultAddr: ":50051", DBFile: "member.db"}
+var Spec = service.Spec{Name: "member-registry", EnvPrefix: "MEMBER_REGISTRY", GRPCService: memberv1.MemberRegistry_ServiceDesc.ServiceName, DefaultAddr: ":50051",
+	DefaultAdminAddr: ":9101", DBFile: "member.db", SchemaVersion: store.Schema.Version}
 
 // BindFlags defines the registry's flags (and their MEMBER_REGISTRY_* variables) on fs.
 func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
@@ -78,6 +79,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, err
 	}
 	b.OnClose(st.Close)
+	b.Backups(st)
 	key, err := st.Secret("page-token")
 	if err != nil {
 		return nil, err

@@ -48,7 +48,8 @@ type Config struct {
 
 // Spec names sales reporting for kit/service: its flags' variables, default
 // port, gRPC service (its health status too) and bbolt file.
-var Spec = service.Spec{Name: "sales-reporting", EnvPrefix: "SALES_REPORTING", GRPCService: salesv1.SalesReporting_ServiceDesc.ServiceName, DefaultAddr: ":50053", DBFile: "sales.db"}
+var Spec = service.Spec{Name: "sales-reporting", EnvPrefix: "SALES_REPORTING", GRPCService: salesv1.SalesReporting_ServiceDesc.ServiceName, DefaultAddr: ":50053",
+	DefaultAdminAddr: ":9103", DBFile: "sales.db", SchemaVersion: store.Schema.Version}
 
 // BindFlags defines the flags (and their SALES_REPORTING_* variables) on fs.
 func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
@@ -95,6 +96,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.Backups(st)
 	engine := report.New(loc)
 	if err := st.Cells(engine.Load); err != nil {
 		return nil, fmt.Errorf("load rollups: %w", err)
@@ -105,6 +107,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("load traffic: %w", err)
 	}
+	watchEngine(b.Metrics, engine, c.Now)
 	stopIndexer, indexerDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(indexerDone)
@@ -127,7 +130,9 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 
 	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(regConn), TTL: c.KeyCacheTTL}
 	return b.Serve(keys, rpc.Policy, func(s *grpc.Server) {
-		salesv1.RegisterSalesReportingServer(s, rpc.New(svc, engine, upstream.NewNames(client, c.Now), client, page.NewCodec(key), c.Currency))
+		srv := rpc.New(svc, engine, upstream.NewNames(client, c.Now), client, page.NewCodec(key), c.Currency)
+		srv.Meters = rpc.NewMeters(b.Metrics)
+		salesv1.RegisterSalesReportingServer(s, srv)
 	})
 }
 

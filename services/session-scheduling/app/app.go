@@ -45,7 +45,8 @@ type Config struct {
 
 // Spec names the scheduler for kit/service: its flags' variables, default
 // port, gRPC service (its health status too) and bbolt file.
-var Spec = service.Spec{Name: "session-scheduling", EnvPrefix: "SESSION_SCHEDULING", GRPCService: sessionv1.SessionScheduler_ServiceDesc.ServiceName, DefaultAddr: ":50052", DBFile: "session.db"}
+var Spec = service.Spec{Name: "session-scheduling", EnvPrefix: "SESSION_SCHEDULING", GRPCService: sessionv1.SessionScheduler_ServiceDesc.ServiceName, DefaultAddr: ":50052",
+	DefaultAdminAddr: ":9102", DBFile: "session.db", SchemaVersion: store.Schema.Version}
 
 // BindFlags defines the scheduler's flags (and their SESSION_SCHEDULING_* variables) on fs.
 func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
@@ -106,6 +107,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, err
 	}
 	b.OnClose(st.Close)
+	b.Backups(st)
 	key, err := boltdb.Secret(st.DB, "page-token")
 	if err != nil {
 		return nil, err
@@ -118,7 +120,9 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	svc := scheduling.NewService(st, upstream.New(cc, c.RegistryTimeout), rules, c.Now)
 	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(cc), TTL: c.KeyCacheTTL}
 	return b.Serve(keys, rpc.Policy, func(s *grpc.Server) {
-		sessionv1.RegisterSessionSchedulerServer(s, rpc.New(svc, page.NewCodec(key)))
+		srv := rpc.New(svc, page.NewCodec(key))
+		srv.Meters = rpc.NewMeters(b.Metrics)
+		sessionv1.RegisterSessionSchedulerServer(s, srv)
 	})
 }
 

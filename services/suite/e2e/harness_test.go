@@ -52,7 +52,7 @@ func setup(m *testing.M) (int, error) {
 	for _, p := range layout.Procs(layout.Defaults, "", "info") {
 		pkgs = append(pkgs, "./services/"+p.Name+"/cmd/"+p.Name)
 	}
-	pkgs = append(pkgs, "./services/suite/cmd/alliance-run", "./services/suite/cmd/alliance-demo")
+	pkgs = append(pkgs, "./services/suite/cmd/alliance-run", "./services/suite/cmd/alliance-demo", "./services/suite/cmd/alliance-admin")
 	build := exec.Command("go", append([]string{"build", "-o", dir + string(os.PathSeparator)}, pkgs...)...)
 	build.Dir = repo
 	if out, err := build.CombinedOutput(); err != nil {
@@ -112,6 +112,9 @@ type suite struct {
 type options struct {
 	gatewayFlags []string
 	tls          bool // TLS and mutual TLS everywhere, HTTPS at the gateway
+	// otlp is the OTLP endpoint every process exports its spans to, at
+	// once (the batch delay is 100 ms); "" is tracing off.
+	otlp string
 }
 
 // startSuite starts the four binaries with temporary data folders and one
@@ -133,7 +136,12 @@ func start(t *testing.T, o options) *suite {
 	t.Helper()
 	s := &suite{t: t, procs: map[string]*proc.Proc{}, addrs: layout.Addrs{
 		MemberRegistry: testkit.FreeAddr(t), SessionScheduling: testkit.FreeAddr(t), SalesReporting: testkit.FreeAddr(t), Gateway: testkit.FreeAddr(t),
+		Admin: map[string]string{},
 	}}
+	// Every process serves its metrics, on a port of its own.
+	for _, name := range layout.Names {
+		s.addrs.Admin[name] = testkit.FreeAddr(t)
+	}
 	var started []*proc.Proc
 	t.Cleanup(func() {
 		for i := len(started) - 1; i >= 0; i-- {
@@ -162,6 +170,12 @@ func start(t *testing.T, o options) *suite {
 	}
 	s.adminKey, s.adminKeyFile = key, files.AdminKeyFile
 	procs := layout.WithAuth(layout.Procs(s.addrs, data, "info"), files)
+	if o.otlp != "" {
+		procs = layout.WithTracing(procs, o.otlp)
+		for i := range procs {
+			procs[i].Env = append(procs[i].Env, "OTEL_BSP_SCHEDULE_DELAY=100")
+		}
+	}
 	var dial []grpc.DialOption
 	if o.tls {
 		certs := tlsxtest.Write(t, t.TempDir())
@@ -180,7 +194,7 @@ func start(t *testing.T, o options) *suite {
 		if spec.GRPCService == "" {
 			args = append(args, o.gatewayFlags...)
 		}
-		p, err := proc.Start(spec.Name, filepath.Join(binDir, spec.Name), args, nil, sink)
+		p, err := proc.Start(spec.Name, filepath.Join(binDir, spec.Name), args, spec.Env, sink)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,6 +210,25 @@ func start(t *testing.T, o options) *suite {
 		}
 	}
 	return s
+}
+
+// metrics scrapes the admin port of a process.
+func (s *suite) metrics(name string) testkit.Metrics {
+	s.t.Helper()
+	return testkit.Scrape(s.t, "http://"+s.addrs.Admin[name]+"/metrics")
+}
+
+// logLines are the log lines so far of a process.
+func (s *suite) logLines(name string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, l := range s.logs {
+		if rest, ok := strings.CutPrefix(l, name+" | "); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
 }
 
 func (s *suite) gatewayURL() string {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,13 +19,22 @@ import (
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 )
 
-// launch runs alliance-run on free ports with data in dataDir and waits for its banner.
-func launch(t *testing.T, dataDir string) (*launched, string) {
+// launch runs alliance-run on free ports with data in dataDir and waits
+// for its banner. The admin ports are free ones too with metrics, else off.
+func launch(t *testing.T, dataDir string, metrics bool) (*launched, string) {
 	t.Helper()
 	gw := testkit.FreeAddr(t)
-	cmd := exec.Command(filepath.Join(binDir, "alliance-run"), "-bin", binDir, "-data-dir", dataDir,
+	args := []string{"-bin", binDir, "-data-dir", dataDir,
 		"-member-registry-addr", testkit.FreeAddr(t), "-session-scheduling-addr", testkit.FreeAddr(t),
-		"-sales-reporting-addr", testkit.FreeAddr(t), "-http-addr", gw, "-grace", "5s")
+		"-sales-reporting-addr", testkit.FreeAddr(t), "-http-addr", gw, "-grace", "5s"}
+	for _, name := range layout.Names {
+		admin := ""
+		if metrics {
+			admin = testkit.FreeAddr(t)
+		}
+		args = append(args, "-"+name+"-admin-addr="+admin)
+	}
+	cmd := exec.Command(filepath.Join(binDir, "alliance-run"), args...)
 	out := &syncBuffer{}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
@@ -108,7 +118,7 @@ func child(t *testing.T, parent int, name string) int {
 
 func TestLauncherStopsAllOnInterrupt(t *testing.T) {
 	data := t.TempDir()
-	l, gw := launch(t, data)
+	l, gw := launch(t, data, true)
 	cmd, out := l.cmd, l.out
 	if r := send(t, "GET", "http://"+gw+"/readyz", "", nil); r.code != 200 {
 		t.Fatalf("readyz: %d %s", r.code, r.raw)
@@ -163,6 +173,20 @@ func TestLauncherStopsAllOnInterrupt(t *testing.T) {
 			t.Errorf("GET /: %d %s %.200s", r.code, r.header.Get("Content-Type"), r.raw)
 		}
 	})
+	t.Run("the banner's metrics addresses serve each process's metrics", func(t *testing.T) {
+		want := map[string]string{"member-registry": "grpc_server_started_total", "session-scheduling": "grpc_server_handled_total",
+			"sales-reporting": "alliance_report_cells", "gateway": "alliance_gateway_http_requests_total"}
+		for name, metric := range want {
+			m := regexp.MustCompile(`(?m)^\s+` + name + `\s+(http://\S+/metrics)$`).FindStringSubmatch(out.String())
+			if m == nil {
+				t.Errorf("no metrics address of %s in:\n%s", name, out.String())
+				continue
+			}
+			if r := send(t, "GET", m[1], "", nil); r.code != 200 || !strings.Contains(r.raw, "# TYPE "+metric+" ") {
+				t.Errorf("GET %s: %d, no %s in %.300s", m[1], r.code, metric, r.raw)
+			}
+		}
+	})
 	_ = cmd.Process.Signal(syscall.SIGINT)
 	if code := l.waitExit(t); code != 0 {
 		t.Errorf("exit code %d:\n%s", code, out.String())
@@ -181,8 +205,11 @@ func TestLauncherReportsADeadProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, gw := launch(t, data)
+	l, gw := launch(t, data, false)
 	out := l.out
+	if strings.Contains(out.String(), "Metrics (Prometheus)") {
+		t.Errorf("the banner lists admin ports that are off:\n%s", out.String())
+	}
 	if strings.Contains(out.String(), "made a new admin API key") || !strings.Contains(out.String(), "admin API key: "+files.AdminKeyFile) {
 		t.Errorf("existing key not reported as such:\n%s", out.String())
 	}

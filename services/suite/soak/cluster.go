@@ -64,7 +64,7 @@ func (c *cluster) startAll(ctx context.Context) error {
 
 func (c *cluster) start(ctx context.Context, name string) error {
 	s := c.spec(name)
-	p, err := proc.Start(s.Name, filepath.Join(c.bin, s.Name), s.Args, nil, c.sink)
+	p, err := proc.Start(s.Name, filepath.Join(c.bin, s.Name), s.Args, s.Env, c.sink)
 	if err != nil {
 		return err
 	}

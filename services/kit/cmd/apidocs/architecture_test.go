@@ -30,6 +30,9 @@ var short = map[string]string{
 	"scheduling/": "services/session-scheduling/internal/scheduling/",
 	"ingest/":     "services/sales-reporting/internal/ingest/",
 	"report/":     "services/sales-reporting/internal/report/",
+	// bin/ holds what make builds, so a clean clone has none of it: a
+	// binary the page names must be a command of services/suite.
+	"bin/": "services/suite/cmd/",
 }
 
 var serviceDirs = []string{"services/member-registry/", "services/session-scheduling/", "services/sales-reporting/", "services/gateway/"}

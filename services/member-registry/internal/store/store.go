@@ -6,6 +6,8 @@
 package store
 
 import (
+	"io"
+
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	bolt "go.etcd.io/bbolt"
@@ -41,3 +43,7 @@ func (s *Store) Update(fn func(registry.Tx) error) error { return s.s.Update(fn)
 // Secret returns the named random secret of this file (made on first
 // use), such as the key of the page tokens, which then survive a restart.
 func (s *Store) Secret(name string) ([]byte, error) { return boltdb.Secret(s.s.DB, name) }
+
+// WriteSnapshot writes a consistent copy of member.db to w while writers
+// go on (one read transaction), for Maintenance/Backup.
+func (s *Store) WriteSnapshot(w io.Writer) (boltdb.Snapshot, error) { return s.s.WriteSnapshot(w) }

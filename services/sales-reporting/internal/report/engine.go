@@ -648,24 +648,6 @@ func (e *Engine) SessionSummary(name string) (SessionSummary, bool) {
 	return e.sessions[sid], true
 }
 
-// Stats are the sizes of what the engine holds, for metrics.
-type Stats struct {
-	Sessions     int // sessions with a sale (order or refund)
-	Cells        int // (session, product, day) cells
-	MonthCells   int // (session, attributions, month) records of the product reports
-	DayRecords   int // (session, day) records
-	MonthRecords int // (session, month) records
-	DataThrough  time.Time
-}
-
-// Stats reports the engine's sizes.
-func (e *Engine) Stats() Stats {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return Stats{Sessions: len(e.sessions), Cells: len(e.cells), MonthCells: len(e.mcells), DayRecords: len(e.days),
-		MonthRecords: len(e.months), DataThrough: e.dataThrough}
-}
-
 // DataThrough is the newest event time of any sale held (zero when none).
 func (e *Engine) DataThrough() time.Time {
 	e.mu.RLock()

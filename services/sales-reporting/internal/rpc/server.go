@@ -47,6 +47,8 @@ type Server struct {
 	counter  Counter
 	tokens   *page.Codec
 	currency string
+	// Meters count each line's outcome; set before serving (app).
+	Meters Meters
 }
 
 // New returns the adapter.
@@ -58,13 +60,17 @@ func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, inges
 
 func (s *Server) RecordSale(ctx context.Context, req *salesv1.RecordSaleRequest) (*salesv1.Sale, error) {
 	if req.GetSale() == nil {
-		return nil, fail(ctx, fault.InvalidField("sale", "is required"))
+		err := fault.InvalidField("sale", "is required")
+		s.Meters.outcome(sourceRecord, ingest.Outcome{Err: err})
+		return nil, fail(ctx, err)
 	}
 	in, err := saleFromProto(req.GetSale())
 	if err != nil {
+		s.Meters.outcome(sourceRecord, ingest.Outcome{Err: err})
 		return nil, fail(ctx, err)
 	}
-	sale, _, err := s.svc.Record(withCaller(ctx), in)
+	sale, dup, err := s.svc.Record(withCaller(ctx), in)
+	s.Meters.outcome(sourceRecord, ingest.Outcome{Sale: sale, Duplicate: dup, Err: err})
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -106,11 +112,13 @@ func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) er
 		}
 		for i, unread := range c.unread {
 			if unread != nil {
+				s.Meters.outcome(sourceImport, ingest.Outcome{Err: unread})
 				reject(c.base+int64(i), unread)
 				continue
 			}
 			o := outcomes[0]
 			outcomes = outcomes[1:]
+			s.Meters.outcome(sourceImport, o)
 			switch {
 			case o.Err != nil:
 				reject(c.base+int64(i), o.Err)

@@ -54,30 +54,56 @@ func (s *Store) Snapshots() ([]*ingest.Session, []*ingest.Product, error) {
 }
 
 // Cells calls fn with every stored cell, attributed from the snapshots;
-// start-up loads the report engine with it.
+// start-up loads the report engine with it. Reading and decoding the cells
+// runs beside fn, on another goroutine, in batches: start-up has the
+// machine to itself, and fn (the engine's merge) is the longer half.
 func (s *Store) Cells(fn func(report.Cell)) error {
 	return s.db.View(func(btx *bolt.Tx) error {
 		ss, ps, err := snapshots(btx)
 		if err != nil {
 			return err
 		}
-		var r storev1.Cell
-		return btx.Bucket(bucketCells).ForEach(func(k, v []byte) error {
-			if len(k) != 12 {
-				return fmt.Errorf("cell key %x: %w", k, errCorrupt)
+		const batch = 4096
+		full, free := make(chan []report.Cell, 4), make(chan []report.Cell, 5)
+		for range 5 {
+			free <- make([]report.Cell, 0, batch)
+		}
+		done := make(chan error, 1)
+		go func() {
+			defer close(full)
+			var r storev1.Cell
+			out := <-free
+			err := btx.Bucket(bucketCells).ForEach(func(k, v []byte) error {
+				if len(k) != 12 {
+					return fmt.Errorf("cell key %x: %w", k, errCorrupt)
+				}
+				ses, p := ss[binary.BigEndian.Uint32(k)], ps[binary.BigEndian.Uint32(k[4:])]
+				if ses == nil || p == nil {
+					return fmt.Errorf("cell %x has no record of its session or product", k)
+				}
+				if err := proto.Unmarshal(v, &r); err != nil {
+					return fmt.Errorf("cell %x: %w", k, err)
+				}
+				out = append(out, report.Cell{Session: ses.Name, Product: p.Name, Day: dayOfKey(k[8:]), Attr: ingest.Attribution(ses, p)})
+				setCell(&out[len(out)-1], &r)
+				if len(out) == batch {
+					full <- out
+					out = <-free
+				}
+				return nil
+			})
+			if len(out) > 0 {
+				full <- out
 			}
-			ses, p := ss[binary.BigEndian.Uint32(k)], ps[binary.BigEndian.Uint32(k[4:])]
-			if ses == nil || p == nil {
-				return fmt.Errorf("cell %x has no record of its session or product", k)
+			done <- err
+		}()
+		for cells := range full {
+			for i := range cells {
+				fn(cells[i])
 			}
-			if err := proto.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("cell %x: %w", k, err)
-			}
-			c := report.Cell{Session: ses.Name, Product: p.Name, Day: dayOfKey(k[8:]), Attr: ingest.Attribution(ses, p)}
-			setCell(&c, &r)
-			fn(c)
-			return nil
-		})
+			free <- cells[:0]
+		}
+		return <-done
 	})
 }
 

@@ -17,6 +17,7 @@
 package store
 
 import (
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -27,8 +28,9 @@ import (
 
 // Store is sales.db.
 type Store struct {
-	db   *bolt.DB
-	dict *dict
+	db      *bolt.DB
+	dict    *dict
+	observe boltdb.CommitObserver // the commit metrics (o.Observe); nil: none
 	// lastWrite is when the last write transaction committed (UnixNano):
 	// the indexer waits for a pause in ingestion.
 	lastWrite atomic.Int64
@@ -48,7 +50,13 @@ func Open(path string, o boltdb.Options) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	return &Store{db: db, dict: d}, nil
+	return &Store{db: db, dict: d, observe: o.Observe}, nil
+}
+
+// WriteSnapshot writes a consistent copy of the file to w while writes go
+// on (alliance-admin backup).
+func (s *Store) WriteSnapshot(w io.Writer) (boltdb.Snapshot, error) {
+	return boltdb.WriteSnapshot(s.db, w)
 }
 
 // Close closes the file.
@@ -59,21 +67,27 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) Secret(name string) ([]byte, error) { return boltdb.Secret(s.db, name) }
 
 // Update implements ingest.Repo: fn's writes and the records they make
-// commit in one bbolt transaction (with fsync), or none of them do.
+// commit in one bbolt transaction (with fsync), or none of them do. The
+// ingestion's transactions are its group commits: each one is told to the
+// observer with the sales it stored as its writes.
 func (s *Store) Update(fn func(ingest.Tx) error) error {
-	var pending *pendingNames
+	var t *tx
+	start := time.Now()
 	err := s.db.Update(func(btx *bolt.Tx) error {
-		t := s.newTx(btx)
+		t = s.newTx(btx)
 		if err := fn(t); err != nil {
 			return err
 		}
-		pending = &t.pending
 		return t.flush()
 	})
-	if err == nil && pending != nil {
-		s.dict.commit(pending)
+	if err == nil && t != nil {
+		s.dict.commit(&t.pending)
 	}
-	s.lastWrite.Store(time.Now().UnixNano())
+	now := time.Now()
+	s.lastWrite.Store(now.UnixNano())
+	if s.observe != nil && t != nil && (err != nil || len(t.newSales) > 0) {
+		s.observe(len(t.newSales), now.Sub(start), err)
+	}
 	return err
 }
 

@@ -29,6 +29,7 @@ func (s *Server) ImportSessions(stream sessionv1.SessionScheduler_ImportSessions
 	// the answer stays readable under gRPC's default receive limit.
 	var budget grpcx.ErrorBudget
 	reject := func(index int64, err error) {
+		s.Meters.booking(sourceImport, err)
 		resp.Rejected++
 		if budget.Truncated {
 			return
@@ -54,6 +55,7 @@ func (s *Server) ImportSessions(stream sessionv1.SessionScheduler_ImportSessions
 			case r.Duplicate:
 				resp.Duplicates++
 			default:
+				s.Meters.booking(sourceImport, nil)
 				resp.Accepted++
 			}
 		}

@@ -21,6 +21,8 @@ type Server struct {
 	sessionv1.UnsafeSessionSchedulerServer
 	svc    *scheduling.Service
 	tokens *page.Codec
+	// Meters count each booking's outcome; set before serving (app).
+	Meters Meters
 }
 
 // New returns the adapter over svc; tokens signs page tokens.
@@ -42,18 +44,23 @@ func sessionID(field, name string) (string, error) {
 }
 
 func (s *Server) CreateSession(ctx context.Context, req *sessionv1.CreateSessionRequest) (*sessionv1.Session, error) {
-	if req.GetSession() == nil {
-		return nil, fail(ctx, fault.InvalidField("session", "is required"))
-	}
-	in, err := sessionFromProto(req.GetSession())
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
-	out, err := s.svc.CreateSession(withCaller(ctx), in, req.GetSessionId(), req.GetRequestId())
+	out, err := s.createSession(ctx, req)
+	s.Meters.booking(sourceCreate, err)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
 	return sessionToProto(out), nil
+}
+
+func (s *Server) createSession(ctx context.Context, req *sessionv1.CreateSessionRequest) (*scheduling.Session, error) {
+	if req.GetSession() == nil {
+		return nil, fault.InvalidField("session", "is required")
+	}
+	in, err := sessionFromProto(req.GetSession())
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.CreateSession(withCaller(ctx), in, req.GetSessionId(), req.GetRequestId())
 }
 
 func (s *Server) GetSession(ctx context.Context, req *sessionv1.GetSessionRequest) (*sessionv1.Session, error) {

@@ -60,6 +60,15 @@ func run(args []string) error {
 	fs.StringVar(&o.addrs.SessionScheduling, "session-scheduling-addr", layout.Defaults.SessionScheduling, "gRPC address of session-scheduling")
 	fs.StringVar(&o.addrs.SalesReporting, "sales-reporting-addr", layout.Defaults.SalesReporting, "gRPC address of sales-reporting")
 	fs.StringVar(&o.addrs.Gateway, "http-addr", layout.Defaults.Gateway, "HTTP address of the gateway")
+	o.addrs.Admin = map[string]string{}
+	for _, name := range layout.Names {
+		def := layout.Defaults.Admin[name]
+		o.addrs.Admin[name] = def
+		fs.Func(name+"-admin-addr", "admin port (metrics at /metrics) of "+name+"; empty turns it off (default "+def+")", func(v string) error {
+			o.addrs.Admin[name] = v
+			return nil
+		})
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,7 +102,7 @@ func run(args []string) error {
 
 	// Start in dependency order, each one healthy before the next.
 	for _, s := range specs {
-		p, err := proc.Start(s.Name, filepath.Join(o.bin, s.Name), s.Args, nil, out.line)
+		p, err := proc.Start(s.Name, filepath.Join(o.bin, s.Name), s.Args, s.Env, out.line)
 		if err != nil {
 			stopAll()
 			return err
@@ -171,12 +180,26 @@ The console: http://%s/   (sign in with the admin key; the API page is /docs/)
 Every call needs an API key; the admin key is in %s. Try:
   %s -plaintext %s %s alliance.member.v1.MemberRegistry/ListDistricts
   curl -s %s http://%s/v1/districts
-
+%s
 Load demo data with `+"`make demo`"+`. Ctrl-C stops everything.
 
 `, o.data, dialable(a.MemberRegistry), dialable(a.SessionScheduling), dialable(a.SalesReporting),
 		dialable(a.Gateway), dialable(a.Gateway), dialable(a.Gateway), adminKeyFile,
-		shellWord(grpcurl), header, dialable(a.MemberRegistry), header, dialable(a.Gateway))
+		shellWord(grpcurl), header, dialable(a.MemberRegistry), header, dialable(a.Gateway), metricsLines(a))
+}
+
+// metricsLines lists the admin ports that are on.
+func metricsLines(a layout.Addrs) string {
+	var b strings.Builder
+	for _, name := range layout.Names {
+		if addr := a.Admin[name]; addr != "" {
+			if b.Len() == 0 {
+				b.WriteString("\nMetrics (Prometheus), one admin port per process:\n")
+			}
+			fmt.Fprintf(&b, "  %-18s  http://%s/metrics\n", name, dialable(addr))
+		}
+	}
+	return b.String()
 }
 
 // printer writes the processes' log lines, one at a time, prefixed by the

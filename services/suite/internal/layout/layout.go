@@ -16,6 +16,10 @@ type Addrs struct {
 	SessionScheduling string // gRPC
 	SalesReporting    string // gRPC
 	Gateway           string // HTTP
+	// Admin are the admin ports (metrics), by process name; a process
+	// without one has its admin port off, so that suites started side by
+	// side never meet on the default ports.
+	Admin map[string]string
 }
 
 // Defaults are the ports of docs/API.md.
@@ -24,6 +28,24 @@ var Defaults = Addrs{
 	SessionScheduling: "localhost:50052",
 	SalesReporting:    "localhost:50053",
 	Gateway:           "localhost:8080",
+	Admin: map[string]string{
+		"member-registry":    "localhost:9101",
+		"session-scheduling": "localhost:9102",
+		"sales-reporting":    "localhost:9103",
+		"gateway":            "localhost:9104",
+	},
+}
+
+// Names are the four processes, in start order.
+var Names = []string{"member-registry", "session-scheduling", "sales-reporting", "gateway"}
+
+// FreeAdmin gives every process an admin port that was free a moment ago.
+func FreeAdmin() map[string]string {
+	m := map[string]string{}
+	for _, n := range Names {
+		m[n] = FreeAddr()
+	}
+	return m
 }
 
 // Health-check names of the gRPC services.
@@ -37,9 +59,13 @@ const (
 type Proc struct {
 	Name string // also the binary's name
 	Args []string
+	// Env is added to the process's environment (KEY=value).
+	Env []string
 	// Addr it listens on; GRPCService is set for gRPC servers, empty for the gateway.
 	Addr        string
 	GRPCService string
+	// AdminAddr is its admin port (metrics), or "" when off.
+	AdminAddr string
 }
 
 // Auth names the files the three services share: the admin keys and the
@@ -90,6 +116,20 @@ func Procs(a Addrs, dataDir, logLevel string) []Proc {
 			"-member-registry-addr", a.MemberRegistry,
 			"-session-scheduling-addr", a.SessionScheduling,
 			"-sales-reporting-addr", a.SalesReporting}},
+	}
+	for i := range procs {
+		p := &procs[i]
+		p.AdminAddr = a.Admin[p.Name]
+		p.Args = append(p.Args, "-admin-addr="+p.AdminAddr)
+	}
+	return procs
+}
+
+// WithTracing has every process export its spans to the OTLP gRPC
+// endpoint (-otlp-endpoint).
+func WithTracing(procs []Proc, endpoint string) []Proc {
+	for i := range procs {
+		procs[i].Args = append(procs[i].Args, "-otlp-endpoint", endpoint)
 	}
 	return procs
 }

@@ -33,7 +33,7 @@ func Start(ctx context.Context, bin string, procs []Proc, grace time.Duration, s
 		}
 	}
 	for _, s := range procs {
-		p, err := proc.Start(s.Name, filepath.Join(bin, s.Name), s.Args, nil, sink)
+		p, err := proc.Start(s.Name, filepath.Join(bin, s.Name), s.Args, s.Env, sink)
 		if err != nil {
 			stop()
 			return nil, err
