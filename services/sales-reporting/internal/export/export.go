@@ -61,34 +61,66 @@ func (t *Table) Header() []string {
 		"gpm_yuan", "gpm_fen", "conversion_rate", "click_through_rate", "average_view_duration_seconds")
 }
 
-// cell is one value: text, or a number (XLSX writes it as one).
+// cell is one value: text, an integer, yuan (from fen) or a ratio. Each
+// writer renders it its own way (CSV as text, XLSX as a typed cell), so
+// nothing is formatted that the format does not show.
 type cell struct {
-	s     string
-	n     float64
-	isNum bool
-	money bool // yuan: shown with two decimals
+	kind uint8
+	s    string
+	i    int64
+	f    float64
 }
 
-func text(s string) cell   { return cell{s: s} }
-func num(v int64) cell     { return cell{s: strconv.FormatInt(v, 10), n: float64(v), isNum: true} }
-func yuan(fen int64) cell  { return cell{s: Yuan(fen), n: float64(fen) / 100, isNum: true, money: true} }
-func ratio(v float64) cell { return cell{s: strconv.FormatFloat(v, 'f', -1, 64), n: v, isNum: true} }
+const (
+	kText uint8 = iota
+	kInt
+	kYuan
+	kRatio
+)
+
+func text(s string) cell   { return cell{kind: kText, s: s} }
+func num(v int64) cell     { return cell{kind: kInt, i: v} }
+func yuan(fen int64) cell  { return cell{kind: kYuan, i: fen} }
+func ratio(v float64) cell { return cell{kind: kRatio, f: v} }
+
+// appendText appends the cell as CSV shows it.
+func (c cell) appendText(b []byte) []byte {
+	switch c.kind {
+	case kInt:
+		return strconv.AppendInt(b, c.i, 10)
+	case kYuan:
+		return appendYuan(b, c.i)
+	case kRatio:
+		return strconv.AppendFloat(b, c.f, 'f', -1, 64)
+	}
+	return append(b, c.s...)
+}
+
+// value is the cell as XLSX holds it: numbers stay numbers.
 func (c cell) value() any {
-	if c.isNum {
-		return c.n
+	switch c.kind {
+	case kInt:
+		return c.i
+	case kYuan:
+		return float64(c.i) / 100
+	case kRatio:
+		return c.f
 	}
 	return c.s
 }
 
 // Yuan is fen as yuan with two decimals, exactly (no float): 12345 is
 // "123.45", -5 is "-0.05".
-func Yuan(fen int64) string {
-	sign := ""
+func Yuan(fen int64) string { return string(appendYuan(nil, fen)) }
+
+func appendYuan(b []byte, fen int64) []byte {
 	u := uint64(fen)
 	if fen < 0 {
-		sign, u = "-", -u
+		b, u = append(b, '-'), -u
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+	b = strconv.AppendUint(b, u/100, 10)
+	c := u % 100
+	return append(b, '.', byte('0'+c/10), byte('0'+c%10))
 }
 
 func (t *Table) line(ps, pe string, keys []string, m report.Metrics) []cell {
@@ -162,10 +194,16 @@ func WriteCSV(w io.Writer, t *Table) error {
 	}
 	cw := csv.NewWriter(w)
 	rec := make([]string, 0, 32)
+	var buf []byte
 	if err := t.each(func(cells []cell) error {
 		rec = rec[:0]
 		for _, c := range cells {
-			rec = append(rec, c.s)
+			if c.kind == kText {
+				rec = append(rec, c.s)
+				continue
+			}
+			buf = c.appendText(buf[:0])
+			rec = append(rec, string(buf))
 		}
 		return cw.Write(rec)
 	}); err != nil {
@@ -197,8 +235,8 @@ func WriteXLSX(w io.Writer, t *Table) error {
 	if err := t.each(func(cells []cell) error {
 		vals = vals[:0]
 		for _, c := range cells {
-			if c.money {
-				vals = append(vals, excelize.Cell{StyleID: money, Value: c.n})
+			if c.kind == kYuan {
+				vals = append(vals, excelize.Cell{StyleID: money, Value: c.value()})
 				continue
 			}
 			vals = append(vals, c.value())
