@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -127,15 +126,11 @@ func (e *Engine) TopCompared(d Dimension, m Metric, f Filter, start, end Day, li
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	var before []TopEntry
-	var earlier sync.WaitGroup
-	earlier.Go(func() {
-		b := e.aggregate(ps, pe, Total, []Dimension{d}, f, nil)
-		before = e.rank(&b, m, math.MaxInt)
-	})
-	a := e.aggregate(start, end, Total, []Dimension{d}, f, nil)
+	var off offsets
+	a := e.aggregateReusing(start, end, Total, []Dimension{d}, f, nil, &off)
 	entries := e.rank(&a, m, limit)
-	earlier.Wait()
+	b := e.aggregateReusing(ps, pe, Total, []Dimension{d}, f, nil, &off)
+	before := e.rank(&b, m, math.MaxInt)
 	byKey := make(map[string]*TopEntry, len(before))
 	for i := range before {
 		byKey[before[i].Key] = &before[i]

@@ -157,15 +157,8 @@ func (e *Engine) Query(q Query) (Result, error) {
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	// The earlier range is walked at the same time, on another core: the
-	// two walks only read.
-	var b aggregate
-	var earlier sync.WaitGroup
-	if q.Compare != NoComparison {
-		ps, pe := EarlierRange(q.Compare, q.Start, q.End)
-		earlier.Go(func() { b = e.aggregate(ps, pe, q.Granularity, q.GroupBy, q.Filter, nil) })
-	}
-	a := e.aggregate(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil)
+	var off offsets // the earlier range's walk reuses the current one's
+	a := e.aggregateReusing(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil, &off)
 	res := Result{DataThrough: e.dataThrough, Totals: metrics(&a.totals, a.sessions)}
 	res.Totals.Traffic = a.ttotals
 	res.Rows = make([]Row, len(a.slots))
@@ -183,7 +176,8 @@ func (e *Engine) Query(q Query) (Result, error) {
 		res.Rows[i] = row
 	}
 	if q.Compare != NoComparison {
-		earlier.Wait()
+		ps, pe := EarlierRange(q.Compare, q.Start, q.End)
+		b := e.aggregateReusing(ps, pe, q.Granularity, q.GroupBy, q.Filter, nil, &off)
 		e.compared(q, &a, &b, &res)
 	}
 	sortRows(res.Rows)
@@ -210,6 +204,20 @@ func (a *aggregate) period(i int32) (Day, Day) {
 // every session attribution counted. The caller holds the read lock and has
 // validated the arguments.
 func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f Filter, seen []bool) aggregate {
+	return e.aggregateReusing(start, end, g, groupBy, f, seen, nil)
+}
+
+// offsets are a query's sOff and pOff, which depend on its groups and
+// filters only: the walk of a comparison's earlier range (compare.go)
+// reuses those of the current one instead of building them again.
+type offsets struct {
+	sOff, pOff []int64
+	set, none  bool // none: a filter names a key no sale has
+}
+
+// aggregateReusing is aggregate with the offsets of reuse when they are
+// set, or setting them.
+func (e *Engine) aggregateReusing(start, end Day, g Granularity, groupBy []Dimension, f Filter, seen []bool, reuse *offsets) aggregate {
 	a := aggregate{end: end}
 	periodOf := make([]int32, end-start)
 	for d := start; d < end; {
@@ -234,8 +242,16 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		n[i] = int64(g.n)
 	}
 	stride := [maxGroupBy]int64{n[1], 1}
-	sOff := make([]int64, len(e.sattrs))
-	var pOff []int64
+	reused := reuse != nil && reuse.set
+	if reused && reuse.none {
+		return a
+	}
+	var sOff, pOff []int64
+	if reused {
+		sOff, pOff = reuse.sOff, reuse.pOff
+	} else {
+		sOff = make([]int64, len(e.sattrs))
+	}
 	useCells := false
 	for _, g := range a.groups {
 		useCells = useCells || g.product
@@ -248,7 +264,7 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 	} {
 		useCells = useCells || fv.v != ""
 	}
-	if useCells {
+	if useCells && !reused {
 		pOff = make([]int64, len(e.pattrs))
 	}
 	// The product dimensions a row's sessions are told apart by (those
@@ -281,11 +297,14 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		{DimAgency, f.Agency}, {DimBase, f.Base}, {DimMerchant, f.Merchant},
 		{DimCategory, f.Category}, {DimPlatform, f.Platform},
 	} {
-		if fv.v == "" {
+		if fv.v == "" || reused {
 			continue
 		}
 		id, ok := e.keys[fv.d].ids[fv.v]
 		if !ok {
+			if reuse != nil {
+				reuse.set, reuse.none = true, true
+			}
 			return a // no sale has that key
 		}
 		off := sOff
@@ -299,6 +318,9 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		}
 	}
 	for i, g := range a.groups {
+		if reused {
+			break
+		}
 		off := sOff
 		if g.product {
 			off = pOff
@@ -308,6 +330,9 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 				off[x] += int64(k) * stride[i]
 			}
 		}
+	}
+	if reuse != nil && !reused {
+		reuse.set, reuse.sOff, reuse.pOff = true, sOff, pOff
 	}
 	w := walker{a: &a, e: e, start: start, sOff: sOff, pOff: pOff, useCells: useCells, rowMask: rowMask, totMask: totMask,
 		periodOf: periodOf, n2: n[1], perPeriod: n[0] * n[1], seen: seen}
