@@ -10,6 +10,8 @@
 package export
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -217,6 +219,13 @@ func WriteCSV(w io.Writer, t *Table) error {
 func WriteXLSX(w io.Writer, t *Table) error {
 	f := excelize.NewFile()
 	defer f.Close()
+	// The workbook's zip at flate's fastest level: deflate took a third of
+	// an export's time at the default one, for a file a little smaller.
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(w)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) { return flate.NewWriter(out, flate.BestSpeed) })
+		return zw
+	})
 	const sheet = "Sheet1"
 	if err := f.SetSheetName(sheet, "report"); err != nil {
 		return err
