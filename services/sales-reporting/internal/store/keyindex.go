@@ -37,6 +37,11 @@ type keyIndex struct {
 	lastUpper []byte
 }
 
+// maxKey bounds a key of these indexes as a block holds it: an external
+// id (at most 128 bytes) with its platform, or a listing key; beyond it a
+// block is damaged.
+const maxKey = 1 << 12
+
 // maxBlock bounds a KeyBlock's encoding, so that a block, its key (up to
 // some 150 bytes) and bbolt's headers fit in one 4 KiB page.
 const maxBlock = 3800
@@ -262,27 +267,32 @@ func decodeKeyBlock(v []byte) ([]kv, error) {
 		return nil, err
 	}
 	b := kb.GetEntries()
-	// One arena for every key of the block, sized by a first pass: two
-	// allocations, not one a key.
-	size := 0
-	for r := b; len(r) > 0; {
+	// One arena for every key of the block, sized by a first pass that
+	// checks the block as the second reads it: two allocations, not one a
+	// key, and none sized by a count a damaged block could make up.
+	size, count, prevLen := 0, 0, uint64(0)
+	for r := b; len(r) > 0; count++ {
 		shared, n1 := binary.Uvarint(r)
 		if n1 <= 0 {
 			return nil, errCorrupt
 		}
 		rest, n2 := binary.Uvarint(r[n1:])
-		if n2 <= 0 || rest > uint64(len(r)-n1-n2) {
+		if n2 <= 0 || rest > uint64(len(r)-n1-n2) || shared > prevLen || shared+rest > maxKey {
 			return nil, errCorrupt
 		}
 		r = r[n1+n2+int(rest):]
 		_, n3 := binary.Uvarint(r)
-		if n3 <= 0 || shared > 1<<20 {
+		if n3 <= 0 {
 			return nil, errCorrupt
 		}
 		r = r[n3:]
-		size += int(shared + rest)
+		prevLen = shared + rest
+		size += int(prevLen)
 	}
-	out := make([]kv, 0, kb.GetCount())
+	if uint32(count) != kb.GetCount() {
+		return nil, errCorrupt
+	}
+	out := make([]kv, 0, count)
 	arena := make([]byte, 0, size)
 	var prev []byte
 	for len(b) > 0 {
