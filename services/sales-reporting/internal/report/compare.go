@@ -144,6 +144,15 @@ func (e *Engine) TopCompared(d Dimension, m Metric, f Filter, start, end Day, li
 	return entries, e.dataThrough, nil
 }
 
+// OverviewCompared is the overview of [start, end) and of the earlier
+// range c gives, from one state of the engine (no commit between them).
+func (e *Engine) OverviewCompared(start, end Day, c Comparison) (now, before Overview) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	ps, pe := EarlierRange(c, start, end)
+	return e.overview(start, end), e.overview(ps, pe)
+}
+
 // sortRows puts rows in report order: by period, then keys.
 func sortRows(rows []Row) {
 	slices.SortFunc(rows, func(x, y Row) int {

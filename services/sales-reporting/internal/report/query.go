@@ -641,6 +641,11 @@ func metricValue(mt *Metrics, m Metric) int64 {
 func (e *Engine) Overview(start, end Day) Overview {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	return e.overview(start, end)
+}
+
+// overview is Overview under the caller's read lock.
+func (e *Engine) overview(start, end Day) Overview {
 	o := Overview{DataThrough: e.dataThrough}
 	if validRange(start, end) != nil {
 		return o

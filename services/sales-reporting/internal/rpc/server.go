@@ -506,28 +506,30 @@ func (s *Server) GetAllianceOverview(ctx context.Context, req *salesv1.GetAllian
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
-	out, err := s.overview(ctx, start, end)
+	if compare == report.NoComparison {
+		return s.overview(ctx, start, end, s.engine.Overview(start, end))
+	}
+	// Both periods from one state of the engine.
+	now, before := s.engine.OverviewCompared(start, end, compare)
+	out, err := s.overview(ctx, start, end, now)
 	if err != nil {
 		return nil, err
 	}
-	if compare != report.NoComparison {
-		ps, pe := report.EarlierRange(compare, start, end)
-		if out.Previous, err = s.overview(ctx, ps, pe); err != nil {
-			return nil, err
-		}
-		out.Change = change(out.Totals, out.Previous.Totals)
+	ps, pe := report.EarlierRange(compare, start, end)
+	if out.Previous, err = s.overview(ctx, ps, pe, before); err != nil {
+		return nil, err
 	}
+	out.Change = change(out.Totals, out.Previous.Totals)
 	return out, nil
 }
 
-// overview is the AllianceOverview of [start, end).
-func (s *Server) overview(ctx context.Context, start, end report.Day) (*salesv1.AllianceOverview, error) {
+// overview is the AllianceOverview of [start, end) from the engine's o.
+func (s *Server) overview(ctx context.Context, start, end report.Day, o report.Overview) (*salesv1.AllianceOverview, error) {
 	loc := s.engine.Location()
 	held, err := s.counter.SessionsEnded(ctx, start.Start(loc), end.Start(loc))
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	o := s.engine.Overview(start, end)
 	return &salesv1.AllianceOverview{
 		StartDate: start.String(), EndDate: end.String(), SessionsHeld: held,
 		SessionsWithSales: o.SessionsWithSales, Orders: o.Orders,
