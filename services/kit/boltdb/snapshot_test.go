@@ -126,11 +126,7 @@ func TestSnapshotUnderWritesIsOneTransaction(t *testing.T) {
 // TestSnapshotStopsAtAFailingWriter: a reader that goes away ends the
 // snapshot with its error, and the file serves on.
 func TestSnapshotStopsAtAFailingWriter(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "x.db"), Schema{Version: 1, Buckets: [][]byte{[]byte("a")}}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openFresh(t, "a")
 	gone := errors.New("the client went away")
 	// bbolt names the page it was writing and keeps only the cause's words.
 	if _, err := WriteSnapshot(db, failingWriter{gone}); err == nil || !strings.Contains(err.Error(), gone.Error()) {
