@@ -9,6 +9,7 @@ package testkit
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/testkit/freeport"
 	"log/slog"
 	"net"
 	"sync"
@@ -134,12 +135,13 @@ func Listen(t testing.TB) net.Listener {
 
 // FreeAddr is a loopback address that was free a moment ago: for a
 // process the test starts, which must listen on it itself.
+// It comes from below the ephemeral range (see package freeport), so that
+// no outbound connection takes it before the process binds it.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.Addr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lis.Close()
-	return lis.Addr().String()
+	return addr
 }

@@ -179,7 +179,7 @@ var memberFields = fieldmask.Fields{
 // those only the alliance sets (selfUpdateLimits).
 //
 // An update that removes a studio first asks Bookings whether the studio
-// still has a SCHEDULED or LIVE session, and is refused if it has one or
+// still has a SCHEDULED, LIVE or PENDING_APPROVAL session, and is refused if it has one or
 // if the answer cannot be had. The question is asked outside the write
 // transaction, so that a slow session-scheduling never holds the
 // registry's writes; the transaction then commits only if it removes no
