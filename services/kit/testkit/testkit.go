@@ -83,10 +83,13 @@ func StandIn(t testing.TB, name string, register func(*grpc.Server), opts ...grp
 }
 
 // Dial connects to addr with the kit's client options and closes the
-// connection when the test ends.
+// connection when the test ends. A call without a deadline of its own gets
+// 30 s, not the services' 3 s: a test's durable writes under -race on a
+// loaded machine can wait seconds for fsync, and a test that means a
+// deadline sets it on the call.
 func Dial(t testing.TB, addr string) *grpc.ClientConn {
 	t.Helper()
-	cc, err := grpcx.Dial(addr, grpcx.DialOptions{})
+	cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
