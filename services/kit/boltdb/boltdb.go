@@ -94,6 +94,9 @@ func Close(db *bolt.DB) error {
 		db.NoFreelistSync = false // read by this transaction's commit, under bbolt's writer lock
 		return nil
 	})
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		err = nil // closed already: Close stays idempotent, as bbolt's is
+	}
 	return errors.Join(err, db.Close())
 }
 

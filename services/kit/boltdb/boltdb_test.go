@@ -187,6 +187,9 @@ func TestCloseWritesTheFreelist(t *testing.T) {
 			if got := freelistOnFile(t, path); got != tc.want {
 				t.Fatalf("freelist on file = %v, want %v", got, tc.want)
 			}
+			if err := Close(db); err != nil {
+				t.Fatalf("a second Close: %v, want none (bbolt's Close is idempotent)", err)
+			}
 		})
 	}
 }

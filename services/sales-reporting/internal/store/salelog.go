@@ -101,9 +101,9 @@ type openBlock struct {
 func (o *openBlock) take(first uint64, v []byte) *storev1.SaleBlock {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	b := o.block
+	b, stored := o.block, o.stored
 	o.block, o.stored = nil, nil
-	if b == nil || o.first != first || !bytes.Equal(o.stored, v) {
+	if b == nil || o.first != first || !bytes.Equal(stored, v) {
 		return nil
 	}
 	return b

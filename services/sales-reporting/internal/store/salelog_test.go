@@ -125,3 +125,31 @@ func TestOpenBlockFollowsTheFile(t *testing.T) {
 		check(step.name)
 	}
 }
+
+// A kept block is handed out once, and only for the bytes it was stored
+// as: otherwise every commit decodes the block again.
+func TestOpenBlockIsTakenOnceForItsBytes(t *testing.T) {
+	b := &storev1.SaleBlock{FirstId: 7}
+	v := []byte("stored")
+	var o openBlock
+	for _, tc := range []struct {
+		name  string
+		keep  bool
+		first uint64
+		v     []byte
+		want  *storev1.SaleBlock
+	}{
+		{"the kept block, for its bytes", true, 7, v, b},
+		{"taken already", false, 7, v, nil},
+		{"other bytes", true, 7, []byte("other!"), nil},
+		{"and after them, none", false, 7, v, nil},
+		{"another first id", true, 8, v, nil},
+	} {
+		if tc.keep {
+			o.keep(7, v, b)
+		}
+		if got := o.take(tc.first, tc.v); got != tc.want {
+			t.Errorf("%s: take = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
