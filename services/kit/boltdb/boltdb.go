@@ -59,7 +59,7 @@ func Open(path string, schema Schema, o Options) (*bolt.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, boltOptions(o))
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w (waited %s; is another process using this data folder?)", path, ErrLocked, o.LockTimeout)
@@ -71,33 +71,6 @@ func Open(path string, schema Schema, o Options) (*bolt.DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
-}
-
-// boltOptions are bbolt's options for a store, as etcd runs its backend:
-// the freelist in a hash map (allocation does not walk a sorted array),
-// and not synced. An unsynced freelist saves every commit the pages of the
-// freelist itself; without one on file, open rebuilds it by walking every
-// page reachable from the meta page (about a second for a 1.5 GB file),
-// and what it rebuilds cannot hand out a page still in use, whatever a
-// crash left. Close writes the freelist once, so that a clean restart
-// reads it instead of walking the file.
-func boltOptions(o Options) *bolt.Options {
-	return &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType, NoFreelistSync: true}
-}
-
-// Close closes a file that Open opened, writing its freelist first (one
-// commit): the next Open then reads the list instead of rebuilding it.
-// If that commit fails the file is as consistent as before, only the next
-// open walks it.
-func Close(db *bolt.DB) error {
-	err := db.Update(func(*bolt.Tx) error {
-		db.NoFreelistSync = false // read by this transaction's commit, under bbolt's writer lock
-		return nil
-	})
-	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
-		err = nil // closed already: Close stays idempotent, as bbolt's is
-	}
-	return errors.Join(err, db.Close())
 }
 
 func prepare(tx *bolt.Tx, schema Schema) error {

@@ -22,8 +22,8 @@ func OpenStore[T any](path string, schema Schema, o Options, wrap func(*bolt.Tx)
 	return &Store[T]{DB: db, commits: c, wrap: wrap}, nil
 }
 
-// Close closes the file (see Close).
-func (s *Store[T]) Close() error { return Close(s.DB) }
+// Close closes the file.
+func (s *Store[T]) Close() error { return s.DB.Close() }
 
 // View runs fn in a read transaction.
 func (s *Store[T]) View(fn func(T) error) error {

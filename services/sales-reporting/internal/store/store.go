@@ -61,8 +61,8 @@ func (s *Store) WriteSnapshot(w io.Writer) (boltdb.Snapshot, error) {
 	return boltdb.WriteSnapshot(s.db, w)
 }
 
-// Close closes the file, writing its freelist (see boltdb.Close).
-func (s *Store) Close() error { return boltdb.Close(s.db) }
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
 
 // Secret returns the named random secret of the file (e.g. the page-token
 // key), making it on first use.
