@@ -53,6 +53,11 @@ export function mayRunSession(c: Caps, s: Session, hostAgency = ''): boolean {
   return s.host === c.member || baseOfStudio(s.studio) === c.member || (hostAgency !== '' && hostAgency === c.member)
 }
 
+/** Approve or decline a request waiting for approval: admins and the studio's base. */
+export function mayApprove(c: Caps, s: Session): boolean {
+  return c.admin || (c.memberKind === 'MEMBER_KIND_BASE' && baseOfStudio(s.studio) === c.member)
+}
+
 /** Read a session's sales: admins, its parties, a featured merchant, the district office of its base. */
 export function mayReadSales(c: Caps, s: Session, hostAgency = '', baseDistrict = '', officeDistrict = ''): boolean {
   if (c.admin || c.readOnly) return true

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { capsOf, mayAdminister, mayBook, mayBookStudio, mayEditMember, mayEditProducts, mayManageKeys, mayRunSession } from '../src/caps'
+import { capsOf, mayAdminister, mayBook, mayBookStudio, mayEditMember, mayEditProducts, mayManageKeys, mayRunSession, mayApprove } from '../src/caps'
 
 const admin = capsOf({ kind: 'CALLER_KIND_ADMIN' })
 const base = capsOf({ kind: 'CALLER_KIND_MEMBER', member: 'members/b', memberKind: 'MEMBER_KIND_BASE' })
@@ -46,5 +46,9 @@ describe('what the console offers a key', () => {
     expect(mayRunSession(agency, session, 'members/another')).toBe(false)
     expect(mayRunSession(merchant, session)).toBe(false)
     expect(mayRunSession(admin, session)).toBe(true)
+  })
+  it('a request waiting for approval is approved by its studio\'s base or an admin, not by its host or agency', () => {
+    expect([admin, staffAdmin, readOnly, base, host, agency, merchant].map((c) => mayApprove(c, session))).toEqual([true, true, false, true, false, false, false])
+    expect(mayApprove(base, { ...session, studio: 'members/other/studios/s1' })).toBe(false)
   })
 })

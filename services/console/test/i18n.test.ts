@@ -19,7 +19,7 @@ describe('the two languages', () => {
     expect(translate('en', 'common.page', { n: 3 })).toBe('Page 3')
   })
   it('shows a value the API added later as itself, not as a blank', () => {
-    expect(translateOr('en', 'sessionState.SESSION_STATE_NO_SHOW', 'SESSION_STATE_NO_SHOW')).toBe('SESSION_STATE_NO_SHOW')
+    expect(translateOr('en', 'sessionState.SESSION_STATE_ON_HOLD', 'SESSION_STATE_ON_HOLD')).toBe('SESSION_STATE_ON_HOLD')
     expect(translateOr('en', 'sessionState.SESSION_STATE_LIVE', 'x')).toBe('Live')
   })
 })

@@ -15,9 +15,27 @@ import (
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/gateway/app"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
+
+// rawConn is a client connection to addr for a test that writes HTTP by
+// hand, with a reader of the answers; it is closed when the test ends.
+func rawConn(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	conn := testkit.Conn(t, addr, 10*time.Second)
+	return conn, bufio.NewReader(conn)
+}
+
+// wantClosed fails the test unless the gateway has closed the connection
+// that br reads: the next read is EOF.
+func wantClosed(t *testing.T, br *bufio.Reader, when string) {
+	t.Helper()
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("%s: %v, want EOF (the connection closed)", when, err)
+	}
+}
 
 // trickled is what a slow client saw.
 type trickled struct {
@@ -116,23 +134,15 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		}
 	})
 	t.Run("an idle keep-alive connection is closed", func(t *testing.T) {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // a safety net
+		conn, br := rawConn(t, addr)
 		io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n")
-		br := bufio.NewReader(conn)
 		resp, err := http.ReadResponse(br, nil)
 		if err != nil || resp.StatusCode != 200 || resp.Close {
 			t.Fatalf("keep-alive request: %v %v", resp, err)
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
-		// Send nothing more: the gateway closes the connection, EOF.
-		if _, err := br.ReadByte(); err != io.EOF {
-			t.Fatalf("idle connection: %v, want EOF", err)
-		}
+		// Send nothing more: the gateway closes the connection.
+		wantClosed(t, br, "an idle connection")
 	})
 }
 
@@ -143,15 +153,8 @@ func TestARequestWithoutAKeyIsRefusedBeforeItsBody(t *testing.T) {
 
 	t.Run("a declared body that never comes", func(t *testing.T) {
 		before := len(e.seen.all())
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		// Only a safety net: the gateway answers at once.
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		conn, br := rawConn(t, addr) // the gateway answers at once
 		fmt.Fprintf(conn, "POST /v1/members HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
-		br := bufio.NewReader(conn)
 		resp, err := http.ReadResponse(br, nil)
 		if err != nil {
 			t.Fatalf("no answer without the body: %v", err)
@@ -162,21 +165,13 @@ func TestARequestWithoutAKeyIsRefusedBeforeItsBody(t *testing.T) {
 		}
 		// The gateway closes the connection at once, without waiting for
 		// (or draining) the body.
-		if _, err := br.ReadByte(); err != io.EOF {
-			t.Fatalf("after the 401: %v, want EOF", err)
-		}
+		wantClosed(t, br, "after the 401")
 		if len(e.seen.all()) != before {
 			t.Errorf("a request without a key reached the registry")
 		}
 	})
 	t.Run("a kept-alive connection serves the next request after a 401", func(t *testing.T) {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // a safety net
-		br := bufio.NewReader(conn)
+		conn, br := rawConn(t, addr)
 		// Alternate: a bad deadline would cut the next request only now and then.
 		for i := range 40 {
 			want := []int{401, 200}[i%2]
@@ -219,22 +214,14 @@ func TestARequestWithoutAKeyIsRefusedBeforeItsBody(t *testing.T) {
 func TestABodyDeclaredTooLargeIsNotRead(t *testing.T) {
 	// Under net/http's 256 KiB drain, over the gateway's cap.
 	e := start(t, func(c *app.Config) { c.MaxBodyBytes = 4096; c.ReadTimeout = time.Minute })
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // a safety net
+	conn, br := rawConn(t, strings.TrimPrefix(e.url, "http://"))
 	fmt.Fprintf(conn, "POST /v1/members HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer k\r\nContent-Length: 100000\r\n\r\n")
-	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != 413 {
 		t.Fatalf("got %v %v", resp, err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
-	if _, err := br.ReadByte(); err != io.EOF {
-		t.Fatalf("after the 413: %v, want EOF", err)
-	}
+	wantClosed(t, br, "after the 413")
 }
 
 // outageSales stands in for sales-reporting with its own dependency down:
@@ -251,17 +238,7 @@ func (o *outageSales) ListTopPerformers(ctx context.Context, _ *salesv1.ListTopP
 }
 
 func TestAnOutageNamesTheServiceNotItsAddress(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadAddr := lis.Addr().String()
-	lis.Close()
-	dead, err := grpcx.Dial(deadAddr, grpcx.DialOptions{Timeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dead.Close()
+	dead, _ := testkit.Unreachable(t)
 	e := startWith(t, setup{sales: func(s *grpc.Server) {
 		salesv1.RegisterSalesReportingServer(s, &outageSales{dead: dead})
 	}})

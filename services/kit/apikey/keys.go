@@ -74,16 +74,9 @@ type AdminKeys struct{ hashes [][]byte }
 // LoadAdminKeys reads admin keys, one per line ('#' starts a comment), from
 // a file that only its owner may read.
 func LoadAdminKeys(path string) (*AdminKeys, error) {
-	fi, err := os.Stat(path)
+	raw, err := readPrivate("admin key file", path)
 	if err != nil {
-		return nil, fmt.Errorf("admin key file: %w", err)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("admin key file %s has mode %v; it must be readable by its owner only (chmod 600)", path, fi.Mode().Perm())
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("admin key file: %w", err)
+		return nil, err
 	}
 	ak := &AdminKeys{}
 	for _, line := range strings.Split(string(raw), "\n") {
@@ -176,14 +169,7 @@ func (s ServiceSecret) Verify(token string) (string, bool) {
 
 // LoadServiceSecret reads the internal secret from a 0600 file.
 func LoadServiceSecret(path string) (ServiceSecret, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("service secret file: %w", err)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("service secret file %s has mode %v; it must be readable by its owner only (chmod 600)", path, fi.Mode().Perm())
-	}
-	raw, err := os.ReadFile(path)
+	raw, err := readPrivate("service secret file", path)
 	if err != nil {
 		return nil, err
 	}
@@ -192,4 +178,22 @@ func LoadServiceSecret(path string) (ServiceSecret, error) {
 		return nil, fmt.Errorf("service secret file %s: the secret must have at least 32 characters", path)
 	}
 	return ServiceSecret(s), nil
+}
+
+// readPrivate reads a credential file (what names it in errors), refusing
+// one that anybody but its owner may read or write: a key in a file the
+// group can read is a key already shared.
+func readPrivate(what, path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%s %s has mode %v; it must be readable by its owner only (chmod 600)", what, path, fi.Mode().Perm())
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return raw, nil
 }

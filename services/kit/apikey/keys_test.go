@@ -27,6 +27,23 @@ func TestAdminKeysFile(t *testing.T) {
 	}
 }
 
+func TestServiceSecretFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "service.secret")
+	secret := strings.Repeat("s", 32)
+	os.WriteFile(path, []byte(secret+"\n"), 0o640)
+	if _, err := LoadServiceSecret(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("a group-readable secret file was accepted: %v", err)
+	}
+	os.Chmod(path, 0o600)
+	s, err := LoadServiceSecret(path)
+	if err != nil || string(s) != secret {
+		t.Fatalf("LoadServiceSecret = %q, %v; want the secret without its newline", s, err)
+	}
+	if _, err := LoadServiceSecret(filepath.Join(t.TempDir(), "missing")); err == nil || !strings.Contains(err.Error(), "service secret file") {
+		t.Fatalf("a missing file: %v, want an error naming the service secret file", err)
+	}
+}
+
 func TestFlagsMakeTheFirstKeyOnce(t *testing.T) {
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

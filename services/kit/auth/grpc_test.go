@@ -1,12 +1,10 @@
 package auth
 
 import (
-	"bytes"
 	"context"
 	"github.com/cqlive/alliance/services/kit/members"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -27,24 +25,6 @@ func (f fixedKeys) Lookup(_ context.Context, keyID, secret string) (Principal, e
 		return p, nil
 	}
 	return Principal{}, fault.New(fault.Unauthenticated, fault.ReasonInvalidAPIKey, "invalid API key")
-}
-
-// syncBuffer collects the server's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // testService has a read, a write and a client-streaming write.
@@ -89,7 +69,7 @@ func TestWritesAreRefusedToSuspendedMembersAndReadOnlyStaff(t *testing.T) {
 		"ro1_secretR":  StaffPrincipal(RoleReadOnly, "ro1"),
 		"adm1_secretX": StaffPrincipal(RoleAdmin, "adm1"),
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.LogBuffer{}
 	a := &Authenticator{Admin: NewAdminKeysFor(admin), Members: keys}
 	srv := grpcx.NewServer(grpcx.ServerOptions{
 		Name: "t.T", Logger: slog.New(slog.NewTextHandler(logs, nil)),

@@ -3,9 +3,6 @@ package auth_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +13,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -55,27 +53,12 @@ func (k *keyRegistry) revoke(key string) {
 	k.mu.Unlock()
 }
 
-// startKeyRegistry serves reg and returns a client of it, and a stop.
-func startKeyRegistry(t *testing.T, reg *keyRegistry) (memberv1.MemberRegistryClient, func()) {
+// startKeyRegistry serves reg and returns a client of it.
+func startKeyRegistry(t *testing.T, reg *keyRegistry) memberv1.MemberRegistryClient {
 	t.Helper()
-	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "test.Registry", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "test.Registry", Logger: testkit.Quiet})
 	memberv1.RegisterMemberRegistryServer(srv.GRPC, reg)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, lis) }()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	cc, err := grpcx.Dial(lis.Addr().String(), grpcx.DialOptions{Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close() })
-	return memberv1.NewMemberRegistryClient(cc), stop
+	return memberv1.NewMemberRegistryClient(testkit.Dial(t, testkit.Serve(t, srv)))
 }
 
 func lookup(r *auth.RemoteMemberKeys, key string) (auth.Principal, error) {
@@ -99,7 +82,7 @@ func newGoodKey(reg *keyRegistry) string {
 
 func TestAFloodOfRandomKeysNeitherEvictsAGoodKeyNorHammersTheRegistry(t *testing.T) {
 	reg := &keyRegistry{}
-	client, _ := startKeyRegistry(t, reg)
+	client := startKeyRegistry(t, reg)
 	good := newGoodKey(reg)
 	// The clock stands still: what is measured is eviction, not expiry.
 	stopped := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -163,7 +146,7 @@ func TestRefusalsAreRemembered(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			reg := &keyRegistry{}
-			client, _ := startKeyRegistry(t, reg)
+			client := startKeyRegistry(t, reg)
 			r := &auth.RemoteMemberKeys{Registry: client}
 			for i := range c.attempts {
 				if _, err := lookup(r, c.key(i)); fault.CodeOf(err) != fault.Unauthenticated {
@@ -179,7 +162,7 @@ func TestRefusalsAreRemembered(t *testing.T) {
 
 func TestConcurrentLookupsOfOneKeyShareOneCall(t *testing.T) {
 	reg := &keyRegistry{}
-	client, _ := startKeyRegistry(t, reg)
+	client := startKeyRegistry(t, reg)
 	good := newGoodKey(reg)
 	r := &auth.RemoteMemberKeys{Registry: client}
 	var wg sync.WaitGroup
@@ -199,7 +182,7 @@ func TestConcurrentLookupsOfOneKeyShareOneCall(t *testing.T) {
 
 func TestARevokedKeyStopsWithinTheTTL(t *testing.T) {
 	reg := &keyRegistry{}
-	client, _ := startKeyRegistry(t, reg)
+	client := startKeyRegistry(t, reg)
 	good := newGoodKey(reg)
 	var mu sync.Mutex
 	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -222,7 +205,7 @@ func TestARevokedKeyStopsWithinTheTTL(t *testing.T) {
 
 func TestAnOutageIsNotCachedAndNamesNoAddress(t *testing.T) {
 	reg := &keyRegistry{}
-	client, _ := startKeyRegistry(t, reg)
+	client := startKeyRegistry(t, reg)
 	good := newGoodKey(reg)
 	r := &auth.RemoteMemberKeys{Registry: client}
 	reg.down.Store(true)
@@ -245,7 +228,7 @@ func TestAnOutageIsNotCachedAndNamesNoAddress(t *testing.T) {
 // a remembered refusal or a miss, and only misses cost a registry call.
 func TestTheCacheTellsHowItAnswered(t *testing.T) {
 	reg := &keyRegistry{}
-	client, _ := startKeyRegistry(t, reg)
+	client := startKeyRegistry(t, reg)
 	good := newGoodKey(reg)
 	var mu sync.Mutex
 	seen := map[string]int{}

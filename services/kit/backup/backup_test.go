@@ -108,6 +108,16 @@ func newSuite(t *testing.T) *suite {
 	return s
 }
 
+// take takes a backup of the suite into its folder "backups".
+func (s *suite) take(t *testing.T) (string, *backup.Manifest) {
+	t.Helper()
+	dir, m, err := backup.Take(context.Background(), filepath.Join(s.dir, "backups"), s.targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, m
+}
+
 func has(t *testing.T, path string, n uint64) bool {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
@@ -133,10 +143,7 @@ func TestABackupUnderWritesVerifiesAndRestores(t *testing.T) {
 	for name, a := range s.acked {
 		before[name] = a.Load()
 	}
-	dir, m, err := backup.Take(context.Background(), filepath.Join(s.dir, "backups"), s.targets)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, m := s.take(t)
 	if filepath.Dir(dir) != filepath.Join(s.dir, "backups") || !strings.HasPrefix(filepath.Base(dir), time.Now().UTC().Format("20060102T")) {
 		t.Errorf("backup folder %s: want a new one named after the UTC time, in the -out folder", dir)
 	}
@@ -181,10 +188,7 @@ func TestABackupUnderWritesVerifiesAndRestores(t *testing.T) {
 func TestVerifyCatchesAnAlteredBackup(t *testing.T) {
 	s := newSuite(t)
 	s.stop()
-	dir, m, err := backup.Take(context.Background(), filepath.Join(s.dir, "backups"), s.targets)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, m := s.take(t)
 	cp := func(t *testing.T) string {
 		t.Helper()
 		out := t.TempDir()
@@ -271,10 +275,7 @@ func edit(t *testing.T, dir string, f func(*backup.Manifest)) {
 func TestRestoreRefuses(t *testing.T) {
 	s := newSuite(t)
 	s.stop()
-	dir, _, err := backup.Take(context.Background(), filepath.Join(s.dir, "backups"), s.targets)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := s.take(t)
 	known := map[string]int{"sales-reporting": 2, "member-registry": 2}
 
 	t.Run("a data folder a running service holds", func(t *testing.T) {

@@ -10,6 +10,18 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// openFresh opens a new file at schema 1 with the one bucket, closed when
+// the test ends.
+func openFresh(tb testing.TB, bucket string) *bolt.DB {
+	tb.Helper()
+	db, err := Open(filepath.Join(tb.TempDir(), "fresh.db"), Schema{Version: 1, Buckets: [][]byte{[]byte(bucket)}}, Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
 func TestLockedFileFailsFast(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
 	db, err := Open(path, Schema{Version: 1}, Options{})

@@ -3,7 +3,6 @@ package boltdb
 import (
 	"encoding/binary"
 	"errors"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,11 +15,7 @@ import (
 // read-check-write increments of one counter, some of which fail their
 // check: every successful one must count once, every failed one not at all.
 func TestCommitterChecksAndWritesAtomically(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "c.db"), Schema{Version: 1, Buckets: [][]byte{[]byte("b")}}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openFresh(t, "b")
 	c := NewCommitter(db, 16)
 	errOdd := errors.New("odd writers are refused")
 	const writers = 200
@@ -73,11 +68,7 @@ func TestCommitterChecksAndWritesAtomically(t *testing.T) {
 }
 
 func BenchmarkCommitterParallel(b *testing.B) {
-	db, err := Open(filepath.Join(b.TempDir(), "c.db"), Schema{Version: 1, Buckets: [][]byte{[]byte("b")}}, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := openFresh(b, "b")
 	c := NewCommitter(db, 0)
 	var seq uint64
 	var mu sync.Mutex
@@ -100,11 +91,7 @@ func BenchmarkCommitterParallel(b *testing.B) {
 // commit with the writes that share it, so the writes it is told of add up
 // to the writes that were committed; a refused write is in none.
 func TestCommitObserverSeesEveryCommitOnce(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "c.db"), Schema{Version: 1, Buckets: [][]byte{[]byte("b")}}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openFresh(t, "b")
 	c := NewCommitter(db, 16)
 	var mu sync.Mutex
 	observed, commits := 0, 0

@@ -45,41 +45,33 @@ func (s *Set) String(p *string, name, def, usage string) {
 
 // Int defines an int flag.
 func (s *Set) Int(p *int, name string, def int, usage string) {
-	if v, ok := s.env(name); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			s.errs = append(s.errs, fmt.Sprintf("%s=%q: not an integer", s.EnvName(name), v))
-		} else {
-			def = n
-		}
-	}
-	s.FS.IntVar(p, name, def, s.usage(name, usage))
+	s.FS.IntVar(p, name, envDefault(s, name, def, strconv.Atoi, "an integer"), s.usage(name, usage))
 }
 
 // Duration defines a duration flag (e.g. 15m).
 func (s *Set) Duration(p *time.Duration, name string, def time.Duration, usage string) {
-	if v, ok := s.env(name); ok {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			s.errs = append(s.errs, fmt.Sprintf("%s=%q: not a duration", s.EnvName(name), v))
-		} else {
-			def = d
-		}
-	}
-	s.FS.DurationVar(p, name, def, s.usage(name, usage))
+	s.FS.DurationVar(p, name, envDefault(s, name, def, time.ParseDuration, "a duration"), s.usage(name, usage))
 }
 
 // Bool defines a bool flag.
 func (s *Set) Bool(p *bool, name string, def bool, usage string) {
-	if v, ok := s.env(name); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			s.errs = append(s.errs, fmt.Sprintf("%s=%q: not a boolean", s.EnvName(name), v))
-		} else {
-			def = b
-		}
+	s.FS.BoolVar(p, name, envDefault(s, name, def, strconv.ParseBool, "a boolean"), s.usage(name, usage))
+}
+
+// envDefault is the flag's default: the variable's value when it is set
+// and parses, else def. A value that does not parse is kept for Parse to
+// report, with what it should have been (kind).
+func envDefault[T any](s *Set, name string, def T, parse func(string) (T, error), kind string) T {
+	v, ok := s.env(name)
+	if !ok {
+		return def
 	}
-	s.FS.BoolVar(p, name, def, s.usage(name, usage))
+	x, err := parse(v)
+	if err != nil {
+		s.errs = append(s.errs, fmt.Sprintf("%s=%q: not %s", s.EnvName(name), v, kind))
+		return def
+	}
+	return x
 }
 
 // Parse parses args; a bad environment value is an error too.

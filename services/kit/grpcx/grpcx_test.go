@@ -1,17 +1,16 @@
 package grpcx_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -19,66 +18,16 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// testService has one unary method whose behaviour the test chooses.
-type testService struct {
-	fn func(ctx context.Context) error
-}
-
-func (s *testService) call(ctx context.Context) error { return s.fn(ctx) }
-
-var desc = grpc.ServiceDesc{
-	ServiceName: "kit.test.Probe",
-	HandlerType: (*any)(nil),
-	Methods: []grpc.MethodDesc{{
-		MethodName: "Call",
-		Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
-			in := new(emptypb.Empty)
-			if err := dec(in); err != nil {
-				return nil, err
-			}
-			h := func(ctx context.Context, _ any) (any, error) {
-				return &emptypb.Empty{}, srv.(*testService).call(ctx)
-			}
-			return ic(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: "/kit.test.Probe/Call"}, h)
-		},
-	}},
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func start(t *testing.T, fn func(ctx context.Context) error) (*grpc.ClientConn, *lockedBuffer, context.CancelFunc, chan error) {
+// start serves fn as kit.test.Probe/Call and returns a client, the
+// server's log, and a stop that shuts the server down gracefully (it is
+// also stopped when the test ends).
+func start(t *testing.T, fn func(ctx context.Context) error) (*grpc.ClientConn, *testkit.LogBuffer, func()) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testkit.LogBuffer{}
 	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "kit.test.Probe", Logger: slog.New(slog.NewJSONHandler(logs, nil)), ShutdownTimeout: 5 * time.Second})
-	srv.GRPC.RegisterService(&desc, &testService{fn: fn})
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, lis) }()
-	cc, err := grpcx.Dial(lis.Addr().String(), grpcx.DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close(); cancel() })
-	return cc, logs, cancel, done
+	testkit.RegisterProbe(srv.GRPC, "kit.test.Probe", fn)
+	addr, stop := testkit.ServeOn(t, srv, "127.0.0.1:0")
+	return testkit.Dial(t, addr), logs, stop
 }
 
 func invoke(ctx context.Context, cc *grpc.ClientConn, opts ...grpc.CallOption) error {
@@ -86,7 +35,7 @@ func invoke(ctx context.Context, cc *grpc.ClientConn, opts ...grpc.CallOption) e
 }
 
 func TestPanicBecomesInternalWithoutStack(t *testing.T) {
-	cc, logs, _, _ := start(t, func(context.Context) error { panic("boom at /secret/path.go") })
+	cc, logs, _ := start(t, func(context.Context) error { panic("boom at /secret/path.go") })
 	err := invoke(context.Background(), cc)
 	if status.Code(err) != codes.Internal {
 		t.Fatalf("code = %v, want INTERNAL", status.Code(err))
@@ -101,7 +50,7 @@ func TestPanicBecomesInternalWithoutStack(t *testing.T) {
 }
 
 func TestFaultBecomesStatusWithDetails(t *testing.T) {
-	cc, _, _, _ := start(t, func(context.Context) error {
+	cc, _, _ := start(t, func(context.Context) error {
 		var v fault.Invalid
 		v.Add("member.display_name", "too long")
 		return grpcx.Status(context.Background(), "test.alliance", v.Err())
@@ -120,7 +69,7 @@ func TestFaultBecomesStatusWithDetails(t *testing.T) {
 }
 
 func TestUnknownErrorIsMaskedAsInternal(t *testing.T) {
-	cc, logs, _, _ := start(t, func(ctx context.Context) error {
+	cc, logs, _ := start(t, func(ctx context.Context) error {
 		return grpcx.Status(ctx, "test.alliance", &net.OpError{Op: "read", Err: &net.AddrError{Err: "disk path /var/lib/x"}})
 	})
 	err := invoke(context.Background(), cc)
@@ -134,7 +83,7 @@ func TestUnknownErrorIsMaskedAsInternal(t *testing.T) {
 
 func TestRequestIDIsKeptAndReturned(t *testing.T) {
 	var seen string
-	cc, logs, _, _ := start(t, func(ctx context.Context) error { seen = grpcx.RequestID(ctx); return nil })
+	cc, logs, _ := start(t, func(ctx context.Context) error { seen = grpcx.RequestID(ctx); return nil })
 	var header metadata.MD
 	ctx := metadata.AppendToOutgoingContext(context.Background(), grpcx.RequestIDHeader, "req-123")
 	if err := invoke(ctx, cc, grpc.Header(&header)); err != nil {
@@ -157,7 +106,7 @@ func TestRequestIDIsKeptAndReturned(t *testing.T) {
 func TestGracefulShutdownFinishesInFlightCalls(t *testing.T) {
 	release := make(chan struct{})
 	entered := make(chan struct{})
-	cc, _, cancel, done := start(t, func(ctx context.Context) error {
+	cc, _, stop := start(t, func(ctx context.Context) error {
 		close(entered)
 		<-release
 		return nil
@@ -165,35 +114,22 @@ func TestGracefulShutdownFinishesInFlightCalls(t *testing.T) {
 	result := make(chan error, 1)
 	go func() { result <- invoke(context.Background(), cc) }()
 	<-entered
-	cancel() // as SIGTERM would
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }() // as SIGTERM would; stop fails the test if Serve returns an error
 	time.Sleep(100 * time.Millisecond)
 	close(release)
 	if err := <-result; err != nil {
 		t.Fatalf("in-flight call failed during shutdown: %v", err)
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("Serve returned %v", err)
-	}
+	<-stopped
 }
 
 func TestUpstreamNamesTheServiceThatIsDownAndNotItsAddress(t *testing.T) {
-	// A real outage: a port where nothing listens.
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadAddr := lis.Addr().String()
-	lis.Close()
-	dead, err := grpcx.Dial(deadAddr, grpcx.DialOptions{Timeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dead.Close()
-
-	cc, logs, _, _ := start(t, func(ctx context.Context) error {
+	dead, deadAddr := testkit.Unreachable(t)
+	cc, logs, _ := start(t, func(ctx context.Context) error {
 		return grpcx.Status(ctx, "test.alliance", grpcx.Upstream("member-registry", invoke(ctx, dead)))
 	})
-	err = invoke(context.Background(), cc)
+	err := invoke(context.Background(), cc)
 	msg := status.Convert(err).Message()
 	if status.Code(err) != codes.Unavailable || grpcx.Reason(err) != "DEPENDENCY_UNAVAILABLE" ||
 		!strings.Contains(msg, "member-registry is unavailable") {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 	"google.golang.org/grpc"
@@ -23,26 +23,7 @@ import (
 // serveLimited runs a bare server with the given limits and returns its address.
 func serveLimited(t *testing.T, l grpcx.Limits) string {
 	t.Helper()
-	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "kit.test.Probe", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: l})
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, lis) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return lis.Addr().String()
-}
-
-func dial(t *testing.T, addr string) *grpc.ClientConn {
-	t.Helper()
-	cc, err := grpcx.Dial(addr, grpcx.DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close() })
-	return cc
+	return testkit.Serve(t, grpcx.NewServer(grpcx.ServerOptions{Name: "kit.test.Probe", Logger: testkit.Quiet, Limits: l}))
 }
 
 // watch opens one Watch stream and reads its first answer: nil when the
@@ -59,7 +40,7 @@ func watch(ctx context.Context, cc *grpc.ClientConn) error {
 func TestHealthWatchersAreCappedPerServer(t *testing.T) {
 	const watchers, attempts = 10, 2000
 	addr := serveLimited(t, grpcx.Limits{MaxHealthWatchers: watchers})
-	cc := dial(t, addr)
+	cc := testkit.Dial(t, addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -92,7 +73,7 @@ func TestHealthWatchersAreCappedPerServer(t *testing.T) {
 	}
 
 	t.Run("the cap holds for the server, not per connection", func(t *testing.T) {
-		if err := watch(ctx, dial(t, addr)); status.Code(err) != codes.ResourceExhausted {
+		if err := watch(ctx, testkit.Dial(t, addr)); status.Code(err) != codes.ResourceExhausted {
 			t.Fatalf("a watch on a second connection: %v, want RESOURCE_EXHAUSTED", err)
 		}
 	})
@@ -131,7 +112,7 @@ func TestHealthWatchersAreCappedPerServer(t *testing.T) {
 }
 
 func TestMessagesLargerThanTheLimitAreRefused(t *testing.T) {
-	cc := dial(t, serveLimited(t, grpcx.Limits{MaxRecvMsgSize: 1024}))
+	cc := testkit.Dial(t, serveLimited(t, grpcx.Limits{MaxRecvMsgSize: 1024}))
 	_, err := healthpb.NewHealthClient(cc).Check(context.Background(), &healthpb.HealthCheckRequest{Service: strings.Repeat("x", 2048)})
 	if status.Code(err) != codes.ResourceExhausted {
 		t.Fatalf("a 2 KiB request to a 1 KiB limit: %v, want RESOURCE_EXHAUSTED", err)
@@ -150,13 +131,7 @@ type h2 struct {
 
 func dialH2(t *testing.T, addr string) *h2 {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	// A safety net for a broken server, not a measurement.
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	conn := testkit.Conn(t, addr, 30*time.Second)
 	c := &h2{t: t, conn: conn, fr: http2.NewFramer(conn, conn)}
 	c.enc = hpack.NewEncoder(&c.hbuf)
 	if _, err := io.WriteString(conn, http2.ClientPreface); err != nil {

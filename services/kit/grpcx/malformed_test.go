@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/mem"
@@ -78,22 +78,14 @@ func withBadUTF8(t *testing.T, m proto.Message, placeholder string) []byte {
 	return out
 }
 
-func serveFakes(t *testing.T, unary ...grpc.UnaryServerInterceptor) (*grpc.ClientConn, *fakeRegistry, *fakeSales, *lockedBuffer) {
+func serveFakes(t *testing.T, unary ...grpc.UnaryServerInterceptor) (*grpc.ClientConn, *fakeRegistry, *fakeSales, *testkit.LogBuffer) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testkit.LogBuffer{}
 	srv := grpcx.NewServer(grpcx.ServerOptions{Name: "kit.test", Logger: slog.New(slog.NewJSONHandler(logs, nil)), Unary: unary})
 	reg, sales := &fakeRegistry{}, &fakeSales{}
 	memberv1.RegisterMemberRegistryServer(srv.GRPC, reg)
 	salesv1.RegisterSalesReportingServer(srv.GRPC, sales)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, lis) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return dial(t, lis.Addr().String()), reg, sales, logs
+	return testkit.Dial(t, testkit.Serve(t, srv)), reg, sales, logs
 }
 
 func TestMalformedRequestsAreInvalidArgument(t *testing.T) {

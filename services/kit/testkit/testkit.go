@@ -1,13 +1,15 @@
 // Package testkit is what the suite's tests share: real servers on free
-// loopback ports, stopped when the test ends; a quiet logger; a clock a
-// test moves by hand; the check of a gRPC error's code, reason and
-// domain; and HTTP calls that read a google.rpc.Status body. A service's
-// own fixtures stay in its tests; fakes of a dependency, for services
-// that call it, are in the subpackages (memberfake).
+// loopback ports, stopped when the test ends; a client of a service that
+// is down; a quiet logger, and a buffer for the logs a test reads; a
+// clock a test moves by hand; the check of a gRPC error's code, reason
+// and domain; and HTTP calls that read a google.rpc.Status body. A
+// service's own fixtures stay in its tests; fakes of a dependency, for
+// services that call it, are in the subpackages (memberfake).
 package testkit
 
 import (
 	"context"
+	"github.com/cqlive/alliance/services/kit/testkit/freeport"
 	"log/slog"
 	"net"
 	"sync"
@@ -92,6 +94,34 @@ func Dial(t testing.TB, addr string) *grpc.ClientConn {
 	return cc
 }
 
+// Unreachable is a client of a loopback port where nothing listens, and
+// that port's address: a real outage of a dependency. Its calls fail fast
+// (a 300 ms connect timeout); it is closed when the test ends.
+func Unreachable(t testing.TB) (*grpc.ClientConn, string) {
+	t.Helper()
+	addr := FreeAddr(t)
+	cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { _ = cc.Close() })
+	return cc, addr
+}
+
+// Conn is a raw TCP connection to addr, for a test that speaks the wire
+// protocol by hand; it is closed when the test ends. safety is its
+// deadline: a net against a server that hangs, not a measurement.
+func Conn(t testing.TB, addr string, safety time.Duration) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(safety))
+	return conn
+}
+
 // Listen opens a listener on a free loopback port, closed when the test ends.
 func Listen(t testing.TB) net.Listener {
 	t.Helper()
@@ -105,12 +135,13 @@ func Listen(t testing.TB) net.Listener {
 
 // FreeAddr is a loopback address that was free a moment ago: for a
 // process the test starts, which must listen on it itself.
+// It comes from below the ephemeral range (see package freeport), so that
+// no outbound connection takes it before the process binds it.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.Addr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lis.Close()
-	return lis.Addr().String()
+	return addr
 }

@@ -27,22 +27,12 @@ const call = "/test.Echo/Call"
 // echo registers test.Echo/Call on s: it calls next first, when there is
 // one, as a service that asks another while it answers.
 func echo(s *grpcx.Server, next *grpc.ClientConn) *grpcx.Server {
-	s.GRPC.RegisterService(&grpc.ServiceDesc{ServiceName: "test.Echo", HandlerType: (*any)(nil), Methods: []grpc.MethodDesc{{
-		MethodName: "Call",
-		Handler: func(_ any, ctx context.Context, dec func(any) error, in grpc.UnaryServerInterceptor) (any, error) {
-			req := new(emptypb.Empty)
-			if err := dec(req); err != nil {
-				return nil, err
-			}
-			h := func(ctx context.Context, _ any) (any, error) {
-				if next != nil {
-					return new(emptypb.Empty), next.Invoke(ctx, call, req, new(emptypb.Empty))
-				}
-				return new(emptypb.Empty), nil
-			}
-			return in(ctx, req, &grpc.UnaryServerInfo{FullMethod: call}, h)
-		},
-	}}}, struct{}{})
+	testkit.RegisterProbe(s.GRPC, "test.Echo", func(ctx context.Context) error {
+		if next != nil {
+			return next.Invoke(ctx, call, new(emptypb.Empty), new(emptypb.Empty))
+		}
+		return nil
+	})
 	return s
 }
 

@@ -38,6 +38,9 @@ func wantErr(t *testing.T, err error, code codes.Code, reason string) {
 	testkit.WantError(t, err, code, reason, "member.alliance")
 }
 
+// errOf is a call's error alone: errOf(c.GetMember(ctx, req)).
+func errOf(_ any, err error) error { return err }
+
 func must[T any](t *testing.T) func(v T, err error) T {
 	return func(v T, err error) T {
 		t.Helper()

@@ -196,40 +196,31 @@ func TestAMemberChangesOnlyItsOwnData(t *testing.T) {
 	ctxA := as(keyA)
 	denied := map[string]func() error{
 		"create a member": func() error {
-			_, err := s.c.CreateMember(ctxA, &memberv1.CreateMemberRequest{Member: host("x")})
-			return err
+			return errOf(s.c.CreateMember(ctxA, &memberv1.CreateMemberRequest{Member: host("x")}))
 		},
 		"update another member": func() error {
-			_, err := s.c.UpdateMember(ctxA, &memberv1.UpdateMemberRequest{Member: &memberv1.Member{Name: "members/b", DisplayName: "x"}})
-			return err
+			return errOf(s.c.UpdateMember(ctxA, &memberv1.UpdateMemberRequest{Member: &memberv1.Member{Name: "members/b", DisplayName: "x"}}))
 		},
 		"change its own district": func() error {
-			_, err := s.c.UpdateMember(ctxA, &memberv1.UpdateMemberRequest{Member: &memberv1.Member{Name: "members/a", District: "dazu"}})
-			return err
+			return errOf(s.c.UpdateMember(ctxA, &memberv1.UpdateMemberRequest{Member: &memberv1.Member{Name: "members/a", District: "dazu"}}))
 		},
 		"suspend another member": func() error {
-			_, err := s.c.SuspendMember(ctxA, &memberv1.SuspendMemberRequest{Name: "members/b"})
-			return err
+			return errOf(s.c.SuspendMember(ctxA, &memberv1.SuspendMemberRequest{Name: "members/b"}))
 		},
 		"reinstate itself": func() error {
-			_, err := s.c.ReinstateMember(ctxA, &memberv1.ReinstateMemberRequest{Name: "members/a"})
-			return err
+			return errOf(s.c.ReinstateMember(ctxA, &memberv1.ReinstateMemberRequest{Name: "members/a"}))
 		},
 		"add a product under another member": func() error {
-			_, err := s.c.CreateProduct(ctxA, &memberv1.CreateProductRequest{Parent: "members/b", Product: tea()})
-			return err
+			return errOf(s.c.CreateProduct(ctxA, &memberv1.CreateProductRequest{Parent: "members/b", Product: tea()}))
 		},
 		"issue itself a key": func() error {
-			_, err := s.c.CreateApiKey(ctxA, &memberv1.CreateApiKeyRequest{Member: "members/a"})
-			return err
+			return errOf(s.c.CreateApiKey(ctxA, &memberv1.CreateApiKeyRequest{Member: "members/a"}))
 		},
 		"list another member's keys": func() error {
-			_, err := s.c.ListApiKeys(ctxA, &memberv1.ListApiKeysRequest{Member: "members/b"})
-			return err
+			return errOf(s.c.ListApiKeys(ctxA, &memberv1.ListApiKeysRequest{Member: "members/b"}))
 		},
 		"authenticate keys like a service": func() error {
-			_, err := s.c.AuthenticateApiKey(ctxA, &memberv1.AuthenticateApiKeyRequest{Key: keyA})
-			return err
+			return errOf(s.c.AuthenticateApiKey(ctxA, &memberv1.AuthenticateApiKeyRequest{Key: keyA}))
 		},
 	}
 	before := snapshot(t, s)
@@ -277,12 +268,10 @@ func TestAuthenticateApiKeyForServices(t *testing.T) {
 		t.Fatalf("an unknown key id: %v", err)
 	}
 	unknown := status.Convert(func() error {
-		_, err := s.c.GetMember(as("mk_zzzzzzzzzzzzzzzz_wrong"), &memberv1.GetMemberRequest{Name: "members/a"})
-		return err
+		return errOf(s.c.GetMember(as("mk_zzzzzzzzzzzzzzzz_wrong"), &memberv1.GetMemberRequest{Name: "members/a"}))
 	}())
 	wrong := status.Convert(func() error {
-		_, err := s.c.GetMember(as("mk_"+id+"_wrong"), &memberv1.GetMemberRequest{Name: "members/a"})
-		return err
+		return errOf(s.c.GetMember(as("mk_"+id+"_wrong"), &memberv1.GetMemberRequest{Name: "members/a"}))
 	}())
 	if !proto.Equal(unknown.Proto(), wrong.Proto()) {
 		t.Fatalf("a call with an unknown key id (%v) is answered unlike one with a wrong secret (%v)", unknown.Proto(), wrong.Proto())

@@ -22,16 +22,13 @@ func TestASuspendedMemberReadsAndDoesNotWrite(t *testing.T) {
 	ctxA := as(keyA)
 	reads := map[string]func() error{
 		"GetMember itself": func() error {
-			_, err := s.c.GetMember(ctxA, &memberv1.GetMemberRequest{Name: "members/a"})
-			return err
+			return errOf(s.c.GetMember(ctxA, &memberv1.GetMemberRequest{Name: "members/a"}))
 		},
 		"ListProducts": func() error {
-			_, err := s.c.ListProducts(ctxA, &memberv1.ListProductsRequest{Parent: "members/a"})
-			return err
+			return errOf(s.c.ListProducts(ctxA, &memberv1.ListProductsRequest{Parent: "members/a"}))
 		},
 		"ListApiKeys of its own": func() error {
-			_, err := s.c.ListApiKeys(ctxA, &memberv1.ListApiKeysRequest{Parent: "members/a"})
-			return err
+			return errOf(s.c.ListApiKeys(ctxA, &memberv1.ListApiKeysRequest{Parent: "members/a"}))
 		},
 	}
 	for name, call := range reads {
@@ -45,22 +42,18 @@ func TestASuspendedMemberReadsAndDoesNotWrite(t *testing.T) {
 	}
 	writes := map[string]func() error{
 		"UpdateMember of its profile": func() error {
-			_, err := s.c.UpdateMember(ctxA, &memberv1.UpdateMemberRequest{
-				Member: &memberv1.Member{Name: "members/a", DisplayName: "改名"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
-			return err
+			return errOf(s.c.UpdateMember(ctxA, &memberv1.UpdateMemberRequest{
+				Member: &memberv1.Member{Name: "members/a", DisplayName: "改名"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}}))
 		},
 		"UpdateProduct of its product": func() error {
-			_, err := s.c.UpdateProduct(ctxA, &memberv1.UpdateProductRequest{
-				Product: &memberv1.Product{Name: "members/a/products/tea", DisplayName: "改名"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
-			return err
+			return errOf(s.c.UpdateProduct(ctxA, &memberv1.UpdateProductRequest{
+				Product: &memberv1.Product{Name: "members/a/products/tea", DisplayName: "改名"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}}))
 		},
 		"CreateProduct": func() error {
-			_, err := s.c.CreateProduct(ctxA, &memberv1.CreateProductRequest{Parent: "members/a", ProductId: "more", Product: tea()})
-			return err
+			return errOf(s.c.CreateProduct(ctxA, &memberv1.CreateProductRequest{Parent: "members/a", ProductId: "more", Product: tea()}))
 		},
 		"RevokeApiKey of its own key": func() error {
-			_, err := s.c.RevokeApiKey(ctxA, &memberv1.RevokeApiKeyRequest{Name: keys.ApiKeys[0].Name})
-			return err
+			return errOf(s.c.RevokeApiKey(ctxA, &memberv1.RevokeApiKeyRequest{Name: keys.ApiKeys[0].Name}))
 		},
 	}
 	before := snapshot(t, s)

@@ -4,15 +4,16 @@
 package app
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
 	"time"
+	_ "time/tzdata" // the alliance's zone (Asia/Shanghai) on a machine without a zone database
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
-	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
@@ -37,6 +38,12 @@ type Config struct {
 	MaxLength        time.Duration
 	StartLeeway      time.Duration
 	BookingHorizon   time.Duration
+	// TimeZone is the alliance's: opening hours, quota weeks and days,
+	// recurrences and utilisation dates are local to it.
+	TimeZone string
+	// SweepInterval is how often the no-show sweep runs (it also runs at
+	// start-up, and every read and booking settles what it meets).
+	SweepInterval time.Duration
 	// RegistryTimeout bounds each call to the member registry.
 	RegistryTimeout time.Duration
 	// Now is the clock; nil means time.Now. Tests inject one.
@@ -58,9 +65,14 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.Duration(&c.MaxLength, "max-length", d.MaxLength, "longest session")
 	s.Duration(&c.StartLeeway, "start-leeway", d.StartLeeway, "how far in the past a new session may start")
 	s.Duration(&c.BookingHorizon, "booking-horizon", d.Horizon, "how far ahead of now a session may start (also the latest start of an imported one)")
+	s.String(&c.TimeZone, "time-zone", "Asia/Shanghai", "the alliance's time zone: studio opening hours, quota weeks and days, series and utilisation dates are local to it")
+	s.Duration(&c.SweepInterval, "sweep-interval", DefaultSweepInterval, "how often sessions not started within their no-show grace become NO_SHOW (and requests pending at their start DECLINED)")
 	s.Duration(&c.RegistryTimeout, "registry-timeout", 3*time.Second, "deadline of each call to member-registry")
 	return s
 }
+
+// DefaultSweepInterval is -sweep-interval's default.
+const DefaultSweepInterval = 30 * time.Second
 
 // rules takes the configured limits; zero values fall back to the defaults,
 // so a Config built in a test needs to set only what it changes.
@@ -87,6 +99,15 @@ func (c Config) rules() (scheduling.Rules, error) {
 	if r.MinLength > r.MaxLength {
 		return r, fmt.Errorf("min-length %s is longer than max-length %s", r.MinLength, r.MaxLength)
 	}
+	zone := c.TimeZone
+	if zone == "" {
+		zone = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return r, fmt.Errorf("time zone %q: %w", zone, err)
+	}
+	r.Zone = loc
 	return r, nil
 }
 
@@ -108,7 +129,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	}
 	b.OnClose(st.Close)
 	b.Backups(st)
-	key, err := boltdb.Secret(st.DB, "page-token")
+	key, err := st.Secret("page-token")
 	if err != nil {
 		return nil, err
 	}
@@ -118,12 +139,52 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, err
 	}
 	svc := scheduling.NewService(st, upstream.New(cc, c.RegistryTimeout), rules, c.Now)
+	// The sweep stops before the store closes (closers run in reverse).
+	b.OnClose(sweep(svc, c.SweepInterval, log))
 	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(cc), TTL: c.KeyCacheTTL}
 	return b.Serve(keys, rpc.Policy, func(s *grpc.Server) {
 		srv := rpc.New(svc, page.NewCodec(key))
 		srv.Meters = rpc.NewMeters(b.Metrics)
 		sessionv1.RegisterSessionSchedulerServer(s, srv)
 	})
+}
+
+// sweep runs the no-show sweep at once and then every interval, until
+// the returned stop is called; stop waits for a sweep in progress.
+func sweep(svc *scheduling.Service, interval time.Duration, log *slog.Logger) (stop func() error) {
+	if interval <= 0 {
+		interval = DefaultSweepInterval
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			for more := true; more && ctx.Err() == nil; {
+				var n int
+				var err error
+				switch n, more, err = svc.SweepStep(); {
+				case err != nil:
+					log.Warn("no-show sweep failed; the next one tries again", "err", err)
+				case n > 0:
+					// One line per transaction: what is logged is stored.
+					log.Info("no-show sweep", "lapsed", n, "more", more)
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() error {
+		cancel()
+		<-done
+		return nil
+	}
 }
 
 // Main parses args, then serves until SIGINT or SIGTERM.

@@ -83,8 +83,8 @@ func TestBookingHorizon(t *testing.T) {
 			}
 			return out
 		}
-		if got := find(46*60, 52*60); !slices.Equal(got, []string{"46h0m0s-49h0m0s"}) {
-			t.Fatalf("slots %v, want [46h0m0s-49h0m0s]: cut at the horizon plus the duration", got)
+		if got, want := find(46*60, 52*60), []string{"46h0m0s-47h0m0s", "46h30m0s-47h30m0s", "47h0m0s-48h0m0s", "47h30m0s-48h30m0s", "48h0m0s-49h0m0s"}; !slices.Equal(got, want) {
+			t.Fatalf("slots %v, want %v: the last starts at the horizon", got, want)
 		}
 		if got := find(48*60+1, 52*60); len(got) != 0 {
 			t.Fatalf("slots %v beyond the horizon", got)
@@ -178,22 +178,37 @@ func TestImportBounds(t *testing.T) {
 
 // TestSlotWindowIsBounded: FindAvailableSlots searches at most 31 days;
 // any longer window, up to the whole Timestamp range, is INVALID_ARGUMENT
-// on window_end, and a window wholly in the past or beyond the horizon
-// finds nothing.
+// on window_end; the answer holds at most page_size slots (50 by
+// default, 1000 at most); and a window wholly in the past or beyond the
+// horizon finds nothing.
 func TestSlotWindowIsBounded(t *testing.T) {
 	w := newWorld(t)
+	var size int32
 	find := func(from, to time.Time) (*sessionv1.FindAvailableSlotsResponse, error) {
 		return w.api.FindAvailableSlots(context.Background(), &sessionv1.FindAvailableSlotsRequest{
-			Studio: x1, Duration: durationpb.New(time.Hour), WindowStart: timestamppb.New(from), WindowEnd: timestamppb.New(to),
+			Studio: x1, Duration: durationpb.New(time.Hour), WindowStart: timestamppb.New(from), WindowEnd: timestamppb.New(to), PageSize: size,
 		})
 	}
 	_, err := find(firstStamp, lastStamp)
 	wantField(t, err, "window_end")
 	_, err = find(at(0), at(31*day+1))
 	wantField(t, err, "window_end")
-	if resp, err := find(at(0), at(31*day)); err != nil || len(resp.GetSlots()) != 1 {
-		t.Fatalf("a 31-day window: %v, %v; want one slot", resp, err)
+	// 31 days of a free studio hold 31*48-1 half-hourly starts of an hour.
+	for _, c := range []struct{ size, want int32 }{{0, 50}, {7, 7}, {5000, 1000}} {
+		size = c.size
+		resp, err := find(at(0), at(31*day))
+		if err != nil || int32(len(resp.GetSlots())) != c.want {
+			t.Fatalf("a 31-day window, page_size %d: %d slots, %v; want %d", c.size, len(resp.GetSlots()), err, c.want)
+		}
+		if last := resp.GetSlots()[c.want-1]; last.GetEndTime().AsTime().Sub(last.GetStartTime().AsTime()) != time.Hour ||
+			!last.GetStartTime().AsTime().Equal(at(int(c.want-1)*30)) {
+			t.Fatalf("page_size %d: the last slot is %v, want an hour from %s", c.size, last, at(int(c.want-1)*30))
+		}
 	}
+	size = -1
+	_, err = find(at(0), at(day))
+	wantField(t, err, "page_size")
+	size = 0
 	for _, window := range [][2]time.Time{
 		{firstStamp, firstStamp.Add(time.Hour)},
 		{time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1500, 1, 20, 0, 0, 0, 0, time.UTC)},

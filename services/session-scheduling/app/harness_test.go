@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,8 @@ type world struct {
 	clock   *testkit.Clock
 	dir     string
 	stop    func()
+	// log, when set, is the scheduler's logger (else testkit.Quiet).
+	log *slog.Logger
 }
 
 // startRegistry serves reg on addr ("127.0.0.1:0" for any port); unary
@@ -80,7 +83,11 @@ func (w *world) startScheduler(c app.Config) {
 		c.RegistryTimeout = 2 * time.Second
 	}
 	c.Now = w.clock.Now
-	srv, err := app.New(c, testkit.Quiet)
+	log := w.log
+	if log == nil {
+		log = testkit.Quiet
+	}
+	srv, err := app.New(c, log)
 	if err != nil {
 		w.t.Fatalf("scheduler: %v", err)
 	}

@@ -141,6 +141,26 @@ func TestCountSessionsMatchesTheSessions(t *testing.T) {
 		}
 		sessions = append(sessions, s)
 	}
+	// The sessions left SCHEDULED have passed their no-show grace: they
+	// are NO_SHOW now, and the counts must say so.
+	var names []string
+	for _, s := range sessions {
+		names = append(names, s.GetName())
+	}
+	now, err := w.api.BatchGetSessions(ctx, &sessionv1.BatchGetSessionsRequest{Names: names})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions = now.GetSessions()
+	noShows := 0
+	for _, s := range sessions {
+		if s.GetState() == sessionv1.SessionState_SESSION_STATE_NO_SHOW {
+			noShows++
+		}
+	}
+	if noShows != 5 { // six never started; the clock stands before the last one's start
+		t.Fatalf("%d no-shows among the sessions never started, want 5", noShows)
+	}
 	count := func(req *sessionv1.CountSessionsRequest) int64 {
 		t.Helper()
 		resp, err := w.api.CountSessions(ctx, req)
@@ -167,7 +187,7 @@ func TestCountSessionsMatchesTheSessions(t *testing.T) {
 		{at(95), at(1000)}, {at(200), at(2222)}, {at(59), at(61 + 2*60)}, {{}, at(1500)}, {at(1500), {}},
 		{at(-24 * 60 * 365), at(24 * 60 * 365)},
 	}
-	states := []sessionv1.SessionState{0, 1, 2, 3, 4}
+	states := []sessionv1.SessionState{0, 1, 2, 3, 4, 5, 6, 7}
 	for _, r := range ranges {
 		for _, st := range states {
 			var byStart, byEnd int64
@@ -232,19 +252,22 @@ func TestFindAvailableSlots(t *testing.T) {
 		req.WindowStart, req.WindowEnd = timestamppb.New(at(0)), timestamppb.New(at(6*60))
 		return req
 	}
+	quarter := durationpb.New(15 * time.Minute)
 	cases := []struct {
 		name string
 		req  *sessionv1.FindAvailableSlotsRequest
 		want string
 	}{
-		{"one studio keeps the buffer around its session", window(&sessionv1.FindAvailableSlotsRequest{Studio: x1, Duration: hour}),
-			"[base-x/studios/s1 08:00-09:45 base-x/studios/s1 11:15-14:00]"},
-		{"every studio of a base, by start then studio; a cancelled session frees its slot", window(&sessionv1.FindAvailableSlotsRequest{Base: "members/base-x", Duration: hour}),
-			"[base-x/studios/s1 08:00-09:45 base-x/studios/s2 08:00-14:00 base-x/studios/s1 11:15-14:00]"},
-		{"the host's other sessions are avoided", window(&sessionv1.FindAvailableSlotsRequest{Studio: x1, Host: "members/host-a", Duration: hour}),
-			"[base-x/studios/s1 08:00-09:45 base-x/studios/s1 13:00-14:00]"},
-		{"gaps shorter than the duration are left out", window(&sessionv1.FindAvailableSlotsRequest{Studio: x1, Host: "members/host-a", Duration: durationpb.New(100 * time.Minute)}),
-			"[base-x/studios/s1 08:00-09:45]"},
+		{"slots are exactly the duration long, every 30 minutes, clear of the buffer around a session", window(&sessionv1.FindAvailableSlotsRequest{Studio: x1, Duration: hour}),
+			"[base-x/studios/s1 08:00-09:00 base-x/studios/s1 08:30-09:30 base-x/studios/s1 11:30-12:30 base-x/studios/s1 12:00-13:00 base-x/studios/s1 12:30-13:30 base-x/studios/s1 13:00-14:00]"},
+		{"a step of 15 minutes finds the slots at the buffer's edges", window(&sessionv1.FindAvailableSlotsRequest{Studio: x1, Duration: hour, Step: quarter, PageSize: 4}),
+			"[base-x/studios/s1 08:00-09:00 base-x/studios/s1 08:15-09:15 base-x/studios/s1 08:30-09:30 base-x/studios/s1 08:45-09:45]"},
+		{"every studio of a base, by start then studio; a cancelled session frees its slot", window(&sessionv1.FindAvailableSlotsRequest{Base: "members/base-x", Duration: durationpb.New(3 * time.Hour), Step: hour}),
+			"[base-x/studios/s2 08:00-11:00 base-x/studios/s2 09:00-12:00 base-x/studios/s2 10:00-13:00 base-x/studios/s2 11:00-14:00]"},
+		{"the host's other sessions are avoided", window(&sessionv1.FindAvailableSlotsRequest{Studio: x1, Host: "members/host-a", Duration: hour, Step: quarter}),
+			"[base-x/studios/s1 08:00-09:00 base-x/studios/s1 08:15-09:15 base-x/studios/s1 08:30-09:30 base-x/studios/s1 08:45-09:45 base-x/studios/s1 13:00-14:00]"},
+		{"no slot is shorter than the duration", window(&sessionv1.FindAvailableSlotsRequest{Studio: x1, Host: "members/host-a", Duration: durationpb.New(100 * time.Minute), Step: quarter}),
+			"[base-x/studios/s1 08:00-09:40]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

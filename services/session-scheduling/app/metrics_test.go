@@ -1,17 +1,21 @@
 package app_test
 
 import (
+	"context"
 	"testing"
+
+	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 
 	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/session-scheduling/app"
 )
 
-// TestEveryBookingIsCountedByItsOutcome: each CreateSession and each
-// ImportSessions line counts once on the admin port, booked by source or
-// refused by the reason its caller reads; a repeated import line is
-// neither; and the commits of the store are counted too.
+// TestEveryBookingIsCountedByItsOutcome: each CreateSession, each
+// ImportSessions line and each occurrence of a series counts once on the
+// admin port, booked by source or refused by the reason its caller reads;
+// a repeated import line is neither; and the commits of the store are
+// counted too.
 func TestEveryBookingIsCountedByItsOutcome(t *testing.T) {
 	w := newWorld(t)
 	w.stop()
@@ -24,6 +28,13 @@ func TestEveryBookingIsCountedByItsOutcome(t *testing.T) {
 	_, err = w.create(draft("nobody", s1, 300, 360))
 	if err == nil {
 		t.Fatal("a booking of an unknown host was accepted")
+	}
+	// A daily series of three whose first day meets host-a's session.
+	tmpl := draft("host-b", s1, 90, 150)
+	series, err := w.api.CreateSessionSeries(context.Background(), &sessionv1.CreateSessionSeriesRequest{AllowPartial: true,
+		Series: &sessionv1.SessionSeries{Template: tmpl, Recurrence: &sessionv1.Recurrence{Frequency: sessionv1.Frequency_FREQUENCY_DAILY, Count: 3}}})
+	if err != nil || len(series.GetSessions()) != 2 || len(series.GetSkipped()) != 1 {
+		t.Fatalf("series: %v, %v; want 2 booked and 1 skipped", series, err)
 	}
 	first := ended("past-1", "host-a", s1, -600, -540)
 	w.mustImport(first, ended("past-2", "host-a", s1, -500, -440))
@@ -43,7 +54,9 @@ func TestEveryBookingIsCountedByItsOutcome(t *testing.T) {
 		{"alliance_booking_refusals_total", l{"source": "create", "reason": "STUDIO_DOUBLE_BOOKED"}, 1},
 		{"alliance_booking_refusals_total", l{"source": "create"}, 2},
 		{"alliance_booking_refusals_total", l{"source": "import", "reason": "STUDIO_DOUBLE_BOOKED"}, 1},
-		{"alliance_boltdb_commit_writes", nil, 3}, // one booking, two import batches
+		{"alliance_bookings_total", l{"source": "series"}, 2},
+		{"alliance_booking_refusals_total", l{"source": "series", "reason": "STUDIO_DOUBLE_BOOKED"}, 1},
+		{"alliance_boltdb_commit_writes", nil, 4}, // one booking, one series, two import batches
 	} {
 		if got := m.Value(c.name, c.labels); got != c.n {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.n)

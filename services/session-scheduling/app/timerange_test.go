@@ -159,7 +159,7 @@ func TestFindAvailableSlotsAcrossTheWrap(t *testing.T) {
 	// x1 busy 23:00-00:30 across the wrap.
 	w.mustCreate(sessionAt("host-a", x1, time.Date(2262, 4, 11, 23, 0, 0, 0, time.UTC), time.Date(2262, 4, 12, 0, 30, 0, 0, time.UTC)))
 	resp, err := w.api.FindAvailableSlots(context.Background(), &sessionv1.FindAvailableSlotsRequest{
-		Studio: x1, Duration: durationpb.New(time.Hour),
+		Studio: x1, Duration: durationpb.New(time.Hour), Step: durationpb.New(45 * time.Minute),
 		WindowStart: timestamppb.New(time.Date(2262, 4, 11, 20, 0, 0, 0, time.UTC)),
 		WindowEnd:   timestamppb.New(time.Date(2262, 4, 12, 4, 0, 0, 0, time.UTC)),
 	})
@@ -170,7 +170,10 @@ func TestFindAvailableSlotsAcrossTheWrap(t *testing.T) {
 	for _, s := range resp.GetSlots() {
 		got = append(got, s.GetStartTime().AsTime().Format("15:04")+"-"+s.GetEndTime().AsTime().Format("15:04"))
 	}
-	if want := []string{"20:00-22:45", "00:45-04:00"}; !slices.Equal(got, want) {
+	// The grid of 45 minutes runs from midnight in Shanghai of the window
+	// start's day (16:00 UTC); the session and its buffer block 22:45 to
+	// 00:45 (UTC), across the wrap.
+	if want := []string{"20:30-21:30", "21:15-22:15", "01:00-02:00", "01:45-02:45", "02:30-03:30"}; !slices.Equal(got, want) {
 		t.Fatalf("slots %v, want %v", got, want)
 	}
 }

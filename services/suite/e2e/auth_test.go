@@ -42,6 +42,8 @@ const (
 	baseX                     = "members/sweep-base"
 	productA                  = memberA + "/products/tea"
 	liveSession, laterSession = "sessions/sweep-live", "sessions/sweep-later"
+	seriesB                   = "sessionSeries/sweep-series" // B's, in the base's s2
+	policyS1                  = baseX + "/studios/s1/policy"
 )
 
 // contactA is what must never reach anyone but the admin and A.
@@ -143,6 +145,16 @@ func (f *sweepFixture) cases() map[string]struct {
 		"FindAvailableSlots": {public, `{"base":"` + baseX + `","duration":"3600s","windowStart":"` + f.future + `","windowEnd":"` + f.later + `"}`},
 		"CountSessions":      {public, `{}`},
 		"ImportSessions":     {write, session("sweep-old", "s1", time.Now().Add(-50*time.Hour).UTC().Format(time.RFC3339), time.Now().Add(-49*time.Hour).UTC().Format(time.RFC3339))},
+		// The booking rules (issue 15): the base's alone to change and decide.
+		"ApproveSession":     {write, `{"name":"` + laterSession + `"}`},
+		"DeclineSession":     {write, `{"name":"` + laterSession + `","reason":"冒名"}`},
+		"GetStudioPolicy":    {public, `{"name":"` + policyS1 + `"}`},
+		"UpdateStudioPolicy": {write, `{"policy":{"name":"` + policyS1 + `","requiresApproval":true},"updateMask":"requiresApproval"}`},
+		"CreateSessionSeries": {write, `{"seriesId":"sweep-fake-series","series":{"template":{"title":"冒名系列","host":"` + memberB + `","studio":"` + baseX + `/studios/s1",` +
+			`"platform":"PLATFORM_DOUYIN","startTime":"` + f.future + `","endTime":"` + f.later + `"},"recurrence":{"frequency":"FREQUENCY_DAILY","count":2}}}`},
+		"GetSessionSeries":     {public, `{"name":"` + seriesB + `"}`},
+		"CancelSessionSeries":  {write, `{"name":"` + seriesB + `","reason":"冒名"}`},
+		"GetStudioUtilisation": {public, `{"base":"` + baseX + `",` + dates + `}`},
 
 		"RecordSale":          {write, sale("sweep-fake-1")},
 		"ImportSales":         {lineRefused, sale("sweep-fake-2")},
@@ -433,6 +445,11 @@ func setUpSweep(t *testing.T, s *suite) *sweepFixture {
 		_, err := sessions.CreateSession(admin, req)
 		must("book "+req.SessionId, err)
 	}
+	series := &sessionv1.CreateSessionSeriesRequest{}
+	must("series json", protojson.Unmarshal([]byte(`{"seriesId":"sweep-series","series":{"template":{"title":"乙的系列","host":"`+memberB+`","studio":"`+baseX+`/studios/s2",`+
+		`"platform":"PLATFORM_DOUYIN","startTime":"`+ts(26*time.Hour)+`","endTime":"`+ts(27*time.Hour)+`"},"recurrence":{"frequency":"FREQUENCY_DAILY","count":2}}}`), series))
+	_, err = sessions.CreateSessionSeries(admin, series)
+	must("book the series", err)
 	_, err = sessions.StartSession(admin, &sessionv1.StartSessionRequest{Name: liveSession})
 	must("start", err)
 	sale := &salesv1.RecordSaleRequest{}
@@ -488,6 +505,8 @@ func (f *sweepFixture) adminView(t *testing.T) []proto.Message {
 		add(members.ListApiKeys(admin, &memberv1.ListApiKeysRequest{Parent: m}))
 	}
 	add(sessions.ListSessions(admin, &sessionv1.ListSessionsRequest{PageSize: 1000}))
+	add(sessions.GetSessionSeries(admin, &sessionv1.GetSessionSeriesRequest{Name: seriesB}))
+	add(sessions.GetStudioPolicy(admin, &sessionv1.GetStudioPolicyRequest{Name: policyS1}))
 	add(sales.ListSales(admin, &salesv1.ListSalesRequest{PageSize: 1000}))
 	add(sales.GetSessionSummary(admin, &salesv1.GetSessionSummaryRequest{Session: liveSession}))
 	return view

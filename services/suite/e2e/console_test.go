@@ -361,6 +361,42 @@ func TestConsoleInABrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("a host's requests wait for the base's approval: shown as such in the week and on their page, one approved, one declined with its reason", func(t *testing.T) {
+		if r := send(t, "PATCH", u+"/v1/members/e2e-base/studios/studio-1/policy?updateMask=requiresApproval", `{"requiresApproval":true}`, admin); r.code != 200 {
+			t.Fatalf("UpdateStudioPolicy: %d %s", r.code, r.raw)
+		}
+		k := create("/v1/members/e2e-host-b/apiKeys", `{"displayName":"审批测试"}`)
+		hostKey := map[string]string{"Authorization": "Bearer " + str(k, "key")}
+		start := time.Now().Add(26 * time.Hour).Truncate(time.Hour)
+		request := func(id string, at time.Time) string {
+			r := send(t, "POST", u+"/v1/sessions?sessionId="+id, `{"title":"待审批场","host":"members/e2e-host-b","studio":"members/e2e-base/studios/studio-1",`+
+				`"platform":"PLATFORM_DOUYIN","startTime":"`+at.UTC().Format(time.RFC3339)+`","endTime":"`+at.Add(time.Hour).UTC().Format(time.RFC3339)+`"}`, hostKey)
+			if r.code != 200 || str(r.body, "state") != "SESSION_STATE_PENDING_APPROVAL" {
+				t.Fatalf("a host's booking into a studio that requires approval: %d %s", r.code, r.raw)
+			}
+			return str(r.body, "name")
+		}
+		approved, declined := request("e2e-request-1", start), request("e2e-request-2", start.Add(3*time.Hour))
+
+		b.do(t, chromedp.Navigate(u+"/schedule?base=members/e2e-base&week="+start.In(shanghai).Format(time.DateOnly)))
+		b.wait(t, "the requests in the week, marked as waiting", `document.querySelectorAll('.slot-pending_approval').length === 2`+
+			` && document.querySelector('.slot[data-session=`+js(approved)+`] .badge-pending_approval').innerText === '待审批'`)
+
+		b.do(t, chromedp.Navigate(u+"/"+approved))
+		b.wait(t, "the request's page", `document.querySelector('[data-testid=session-page][data-state=SESSION_STATE_PENDING_APPROVAL] [data-testid=approve]')`)
+		b.do(t, chromedp.Click(chromedp.CSS("[data-testid=approve]")))
+		b.wait(t, "SCHEDULED after the approval", `document.querySelector('[data-testid=session-page][data-state=SESSION_STATE_SCHEDULED] [data-testid=start]')`)
+
+		b.do(t, chromedp.Navigate(u+"/"+declined))
+		b.wait(t, "the other request's page", `document.querySelector('[data-testid=session-page][data-state=SESSION_STATE_PENDING_APPROVAL] [data-testid=decline]')`)
+		b.do(t, typeInto(chromedp.CSS("[data-testid=lifecycle] form input"), "与检修冲突"), chromedp.Click(chromedp.CSS("[data-testid=decline]")))
+		b.wait(t, "DECLINED, with its reason and no action left", `document.querySelector('[data-testid=session-page][data-state=SESSION_STATE_DECLINED]')`+
+			` && document.querySelector('[data-testid=decline-reason]').innerText === '与检修冲突' && !document.querySelector('[data-testid=lifecycle] button')`)
+		if r := send(t, "GET", u+"/v1/"+declined, "", admin); str(r.body, "state") != "SESSION_STATE_DECLINED" || str(r.body, "declineReason") != "与检修冲突" {
+			t.Errorf("the declined request as the API has it: %s", r.raw)
+		}
+	})
+
 	t.Run("switch to English and back", func(t *testing.T) {
 		b.do(t, chromedp.Navigate(u+"/"))
 		b.wait(t, "the Chinese overview", `document.querySelector('[data-testid=overview][data-ready=true]') && document.querySelector('nav').innerText.includes('总览')`)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,10 @@ func TestDemoLoadsAndReruns(t *testing.T) {
 		now.AddDate(0, 0, -21).Format(time.DateOnly) + "&endDate=" + now.AddDate(0, 0, 1).Format(time.DateOnly)
 
 	first := demo()
-	for _, want := range []string{"0 rejected", "accepted", "loaded   sessions/demo-", "scheduled sessions/demo-", "cancelled sessions/demo-"} {
+	for _, want := range []string{"0 rejected", "accepted", "loaded   sessions/demo-", "scheduled sessions/demo-", "cancelled sessions/demo-",
+		// the base that runs by booking rules
+		"OUTSIDE_OPENING_HOURS", "STUDIO_BLACKED_OUT", "SESSION_STATE_PENDING_APPROVAL", "SESSION_STATE_DECLINED",
+		"series   sessionSeries/yubei-evening", "SESSION_STATE_NO_SHOW", "walk-in"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("first run: no %q in:\n%s", want, first)
 		}
@@ -40,6 +44,16 @@ func TestDemoLoadsAndReruns(t *testing.T) {
 	held := str(before.body, "sessionsHeld")
 	if len(held) < 3 || str(before.body, "topDistricts", 0, "key") == "" || strings.HasPrefix(str(before.body, "net", "minorUnits"), "-") {
 		t.Errorf("overview after the demo is thin: %s", before.raw)
+	}
+
+	for _, re := range []string{`decided +sessions/demo-\d{8}-request-1 +SESSION_STATE_SCHEDULED`, `sessionSeries/yubei-evening +6 sessions`} {
+		if !regexp.MustCompile(re).MatchString(first) {
+			t.Errorf("first run: nothing matches %s in:\n%s", re, first)
+		}
+	}
+	noShow := send(t, "GET", "http://"+s.addrs.Gateway+"/v1/sessions?studio=members/yubei-base/studios/studio-2&state=SESSION_STATE_NO_SHOW", "", s.admin())
+	if ss, _ := noShow.body["sessions"].([]any); len(ss) != 1 {
+		t.Errorf("the demo's no-shows, as ListSessions has them: %s", noShow.raw)
 	}
 
 	second := demo()

@@ -106,12 +106,19 @@ type suite struct {
 	certs *tlsxtest.Files
 	mu    sync.Mutex
 	logs  []string
+	// specs are the processes as started, in order, for restart.
+	specs []layout.Proc
+	dial  []grpc.DialOption
+	sink  func(proc.Line)
+	// watch, when set, sees every line as it is logged (setWatch).
+	watch func(proc.Line)
 }
 
 // options of startSuite.
 type options struct {
-	gatewayFlags []string
-	tls          bool // TLS and mutual TLS everywhere, HTTPS at the gateway
+	gatewayFlags   []string
+	schedulerFlags []string // more flags of session-scheduling
+	tls            bool     // TLS and mutual TLS everywhere, HTTPS at the gateway
 	// otlp is the OTLP endpoint every process exports its spans to, at
 	// once (the batch delay is 100 ms); "" is tracing off.
 	otlp string
@@ -142,10 +149,12 @@ func start(t *testing.T, o options) *suite {
 	for _, name := range layout.Names {
 		s.addrs.Admin[name] = testkit.FreeAddr(t)
 	}
-	var started []*proc.Proc
 	t.Cleanup(func() {
-		for i := len(started) - 1; i >= 0; i-- {
-			p := started[i]
+		for i := len(s.specs) - 1; i >= 0; i-- {
+			p := s.procs[s.specs[i].Name]
+			if p == nil {
+				continue // it failed to start
+			}
 			if !p.Stop(10*time.Second) && !p.Stopping() {
 				t.Errorf("%s did not stop gracefully: %s", p.Name, p.Describe())
 			}
@@ -159,7 +168,11 @@ func start(t *testing.T, o options) *suite {
 	sink := func(l proc.Line) {
 		s.mu.Lock()
 		s.logs = append(s.logs, l.Proc+" | "+l.Text)
+		watch := s.watch
 		s.mu.Unlock()
+		if watch != nil {
+			watch(l)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -189,27 +202,63 @@ func start(t *testing.T, o options) *suite {
 		}
 		dial = append(dial, transport)
 	}
+	s.dial = dial
+	s.sink = sink
 	for _, spec := range procs {
-		args := spec.Args
-		if spec.GRPCService == "" {
-			args = append(args, o.gatewayFlags...)
+		switch spec.Name {
+		case "gateway":
+			spec.Args = append(spec.Args, o.gatewayFlags...)
+		case "session-scheduling":
+			spec.Args = append(spec.Args, o.schedulerFlags...)
 		}
-		p, err := proc.Start(spec.Name, filepath.Join(binDir, spec.Name), args, spec.Env, sink)
-		if err != nil {
+		s.specs = append(s.specs, spec)
+		if err := s.launch(ctx, spec); err != nil {
 			t.Fatal(err)
-		}
-		started = append(started, p)
-		s.procs[spec.Name] = p
-		if spec.GRPCService != "" {
-			err = proc.WaitGRPC(ctx, p, spec.Addr, spec.GRPCService, dial...)
-		} else {
-			err = proc.WaitHTTPWith(ctx, p, s.httpClient(), s.gatewayURL()+"/readyz")
-		}
-		if err != nil {
-			t.Fatalf("start %s: %v", spec.Name, err)
 		}
 	}
 	return s
+}
+
+// launch starts one process of the suite and waits until it is healthy.
+func (s *suite) launch(ctx context.Context, spec layout.Proc) error {
+	p, err := proc.Start(spec.Name, filepath.Join(binDir, spec.Name), spec.Args, spec.Env, s.sink)
+	if err != nil {
+		return err
+	}
+	s.procs[spec.Name] = p
+	if spec.GRPCService != "" {
+		err = proc.WaitGRPC(ctx, p, spec.Addr, spec.GRPCService, s.dial...)
+	} else {
+		err = proc.WaitHTTPWith(ctx, p, s.httpClient(), s.gatewayURL()+"/readyz")
+	}
+	if err != nil {
+		return fmt.Errorf("start %s: %w", spec.Name, err)
+	}
+	return nil
+}
+
+// restart starts the named process again, as it was started first, after
+// it stopped (or was killed).
+func (s *suite) restart(name string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, spec := range s.specs {
+		if spec.Name == name {
+			if err := s.launch(ctx, spec); err != nil {
+				s.t.Fatal(err)
+			}
+			return
+		}
+	}
+	s.t.Fatalf("no process %s", name)
+}
+
+// setWatch has fn see every log line from now on, as it comes; nil stops.
+func (s *suite) setWatch(fn func(proc.Line)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.watch = fn
 }
 
 // metrics scrapes the admin port of a process.
@@ -224,8 +273,8 @@ func (s *suite) logLines(name string) []string {
 	defer s.mu.Unlock()
 	var out []string
 	for _, l := range s.logs {
-		if rest, ok := strings.CutPrefix(l, name+" | "); ok {
-			out = append(out, rest)
+		if text, ok := strings.CutPrefix(l, name+" | "); ok {
+			out = append(out, text)
 		}
 	}
 	return out

@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
@@ -137,17 +136,11 @@ func RunBackup(ctx context.Context, o BackupOptions) (*BackupResult, error) {
 	} else if len(entries) > 0 {
 		return nil, fmt.Errorf("drill folder %s is not empty", o.Dir)
 	}
-	logFile, err := os.Create(filepath.Join(o.Dir, "suite.log"))
+	logFile, sink, err := suiteLog(o.Dir)
 	if err != nil {
 		return nil, err
 	}
 	defer logFile.Close()
-	var logMu sync.Mutex
-	sink := func(l proc.Line) {
-		logMu.Lock()
-		fmt.Fprintf(logFile, "%s | %s\n", l.Proc, l.Text)
-		logMu.Unlock()
-	}
 	var probs problems
 	res := &BackupResult{}
 	finish := func() (*BackupResult, error) {
@@ -380,13 +373,7 @@ func verifyRestored(l *load, cut *ledger, p *problems) error {
 			p.add(kindPhantom, "session %s is listed and was never booked", name)
 		}
 	}
-	for _, c := range clashes(sessions, bookingBuffer) {
-		p.add(kindClash, "%s", c)
-	}
-	if err := checkCounts(l, sessions, p); err != nil {
-		return err
-	}
-	if err := checkReports(l, sales, sessions, p); err != nil {
+	if err := checkAgreement(l, sales, sessions, bookingBuffer, p); err != nil {
 		return err
 	}
 	listed, err := listHosts(l)
@@ -411,22 +398,17 @@ func verifyRestored(l *load, cut *ledger, p *problems) error {
 
 // listHosts counts how often each host is listed.
 func listHosts(l *load) (map[string]int, error) {
-	seen := map[string]int{}
-	token := ""
-	for {
-		resp, err := read(l, "ListMembers", func(ctx context.Context) (*memberv1.ListMembersResponse, error) {
-			return l.c.members.ListMembers(ctx, &memberv1.ListMembersRequest{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, PageSize: 1000, PageToken: token})
-		})
-		if err != nil {
-			return nil, fmt.Errorf("ListMembers: %w", err)
-		}
-		for _, m := range resp.GetMembers() {
-			seen[m.GetName()]++
-		}
-		if token = resp.GetNextPageToken(); token == "" {
-			return seen, nil
-		}
+	hosts, err := listAll(l, "ListMembers", func(ctx context.Context, token string) (*memberv1.ListMembersResponse, error) {
+		return l.c.members.ListMembers(ctx, &memberv1.ListMembersRequest{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, PageSize: 1000, PageToken: token})
+	}, (*memberv1.ListMembersResponse).GetMembers)
+	if err != nil {
+		return nil, err
 	}
+	seen := map[string]int{}
+	for _, m := range hosts {
+		seen[m.GetName()]++
+	}
+	return seen, nil
 }
 
 func copyDir(from, to string) error {

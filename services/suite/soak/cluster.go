@@ -3,7 +3,9 @@ package soak
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -144,4 +146,20 @@ func (c *cluster) stop(grace time.Duration) []string {
 		}
 	}
 	return append(c.unwanted, msgs...)
+}
+
+// suiteLog creates dir/suite.log and returns it with a sink that writes
+// every line of every process to it, named by its process: one file to
+// read after a failed run. The sink is safe for concurrent use.
+func suiteLog(dir string) (*os.File, func(proc.Line), error) {
+	f, err := os.Create(filepath.Join(dir, "suite.log"))
+	if err != nil {
+		return nil, nil, err
+	}
+	var mu sync.Mutex
+	return f, func(l proc.Line) {
+		mu.Lock()
+		fmt.Fprintf(f, "%s | %s\n", l.Proc, l.Text)
+		mu.Unlock()
+	}, nil
 }

@@ -218,6 +218,23 @@ func read[T any](l *load, what string, f func(context.Context) (T, error)) (T, e
 	return out, err
 }
 
+// listAll reads every page of a List call with read's resending: page
+// asks for the page at token, items takes its entries.
+func listAll[T any, R interface{ GetNextPageToken() string }](l *load, what string, page func(ctx context.Context, token string) (R, error), items func(R) []T) ([]T, error) {
+	var all []T
+	token := ""
+	for {
+		resp, err := read(l, what, func(ctx context.Context) (R, error) { return page(ctx, token) })
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		all = append(all, items(resp)...)
+		if token = resp.GetNextPageToken(); token == "" {
+			return all, nil
+		}
+	}
+}
+
 // setup makes the members: a base with the studios, the hosts, and a
 // merchant with two products.
 func (l *load) setup(ctx context.Context) error {

@@ -20,14 +20,12 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/cqlive/alliance/services/suite/internal/layout"
-	"github.com/cqlive/alliance/services/suite/internal/proc"
 )
 
 // Options of a soak.
@@ -231,17 +229,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	rng := rand.New(rand.NewPCG(o.Seed, 0x50a4))
 	res := &Result{Seed: o.Seed, Kills: map[string]int{}}
 
-	logFile, err := os.Create(filepath.Join(o.Dir, "suite.log"))
+	logFile, sink, err := suiteLog(o.Dir)
 	if err != nil {
 		return nil, err
 	}
 	defer logFile.Close()
-	var logMu sync.Mutex
-	sink := func(l proc.Line) {
-		logMu.Lock()
-		fmt.Fprintf(logFile, "%s | %s\n", l.Proc, l.Text)
-		logMu.Unlock()
-	}
 
 	addrs := layout.Addrs{MemberRegistry: layout.FreeAddr(), SessionScheduling: layout.FreeAddr(), SalesReporting: layout.FreeAddr()}
 	keys, adminKey, _, err := layout.EnsureAuth(o.Dir)

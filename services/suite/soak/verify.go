@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	bolt "go.etcd.io/bbolt"
@@ -38,35 +37,31 @@ func verify(l *load, buffer time.Duration, p *problems) error {
 		return err
 	}
 	checkSessions(l.sessions, sessions, p)
+	if err := checkAgreement(l, sales, sessions, buffer, p); err != nil {
+		return err
+	}
+	return checkMembers(l, p)
+}
+
+// checkAgreement checks what must hold of the listed sales and sessions
+// whatever the load sent, in the live suite as in a restored backup: no
+// two sessions clash, the counts and the reports agree with the lists.
+func checkAgreement(l *load, sales []*salesv1.Sale, sessions []*sessionv1.Session, buffer time.Duration, p *problems) error {
 	for _, c := range clashes(sessions, buffer) {
 		p.add(kindClash, "%s", c)
 	}
 	if err := checkCounts(l, sessions, p); err != nil {
 		return err
 	}
-	if err := checkReports(l, sales, sessions, p); err != nil {
-		return err
-	}
-	return checkMembers(l, p)
+	return checkReports(l, sales, sessions, p)
 }
 
 // --- sales ---
 
 func listSales(l *load) ([]*salesv1.Sale, error) {
-	var all []*salesv1.Sale
-	token := ""
-	for {
-		resp, err := read(l, "ListSales", func(ctx context.Context) (*salesv1.ListSalesResponse, error) {
-			return l.c.sales.ListSales(ctx, &salesv1.ListSalesRequest{PageSize: 1000, PageToken: token})
-		})
-		if err != nil {
-			return nil, fmt.Errorf("ListSales: %w", err)
-		}
-		all = append(all, resp.GetSales()...)
-		if token = resp.GetNextPageToken(); token == "" {
-			return all, nil
-		}
-	}
+	return listAll(l, "ListSales", func(ctx context.Context, token string) (*salesv1.ListSalesResponse, error) {
+		return l.c.sales.ListSales(ctx, &salesv1.ListSalesRequest{PageSize: 1000, PageToken: token})
+	}, (*salesv1.ListSalesResponse).GetSales)
 }
 
 // checkSales: every acknowledged sale is listed exactly once, with the
@@ -369,20 +364,9 @@ func checkReports(l *load, listed []*salesv1.Sale, sessions []*sessionv1.Session
 // --- sessions ---
 
 func listSessions(l *load) ([]*sessionv1.Session, error) {
-	var all []*sessionv1.Session
-	token := ""
-	for {
-		resp, err := read(l, "ListSessions", func(ctx context.Context) (*sessionv1.ListSessionsResponse, error) {
-			return l.c.sessions.ListSessions(ctx, &sessionv1.ListSessionsRequest{PageSize: 1000, PageToken: token})
-		})
-		if err != nil {
-			return nil, fmt.Errorf("ListSessions: %w", err)
-		}
-		all = append(all, resp.GetSessions()...)
-		if token = resp.GetNextPageToken(); token == "" {
-			return all, nil
-		}
-	}
+	return listAll(l, "ListSessions", func(ctx context.Context, token string) (*sessionv1.ListSessionsResponse, error) {
+		return l.c.sessions.ListSessions(ctx, &sessionv1.ListSessionsRequest{PageSize: 1000, PageToken: token})
+	}, (*sessionv1.ListSessionsResponse).GetSessions)
 }
 
 // checkSessions: every acknowledged booking is listed once, in the state
@@ -488,21 +472,9 @@ func checkCounts(l *load, listed []*sessionv1.Session, p *problems) error {
 // checkMembers: every acknowledged CreateMember is listed once, and no
 // other member of the load's is.
 func checkMembers(l *load, p *problems) error {
-	seen := map[string]int{}
-	token := ""
-	for {
-		resp, err := read(l, "ListMembers", func(ctx context.Context) (*memberv1.ListMembersResponse, error) {
-			return l.c.members.ListMembers(ctx, &memberv1.ListMembersRequest{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, PageSize: 1000, PageToken: token})
-		})
-		if err != nil {
-			return fmt.Errorf("ListMembers: %w", err)
-		}
-		for _, m := range resp.GetMembers() {
-			seen[m.GetName()]++
-		}
-		if token = resp.GetNextPageToken(); token == "" {
-			break
-		}
+	seen, err := listHosts(l)
+	if err != nil {
+		return err
 	}
 	for name := range l.members {
 		switch n := seen[name]; {

@@ -120,6 +120,12 @@ export class Api {
   cancelSession(name: string, reason: string, etag?: string) {
     return this.http.post<Session>('/v1/' + path(name) + ':cancel', { reason, etag })
   }
+  approveSession(name: string, etag?: string) {
+    return this.http.post<Session>('/v1/' + path(name) + ':approve', { etag })
+  }
+  declineSession(name: string, reason: string, etag?: string) {
+    return this.http.post<Session>('/v1/' + path(name) + ':decline', { reason, etag })
+  }
   findAvailableSlots(q: { studio?: string; base?: string; host?: string; duration: string; windowStart: string; windowEnd: string }) {
     return this.http.get<{ slots?: Slot[] }>('/v1/sessions:findAvailableSlots', q).then((r) => r.slots ?? [])
   }

@@ -118,6 +118,14 @@ export type SessionState =
   | 'SESSION_STATE_LIVE'
   | 'SESSION_STATE_ENDED'
   | 'SESSION_STATE_CANCELLED'
+  | 'SESSION_STATE_PENDING_APPROVAL'
+  | 'SESSION_STATE_DECLINED'
+  | 'SESSION_STATE_NO_SHOW'
+
+/** States in which a session can no longer change. */
+export const FINAL_STATES: SessionState[] = [
+  'SESSION_STATE_ENDED', 'SESSION_STATE_CANCELLED', 'SESSION_STATE_DECLINED', 'SESSION_STATE_NO_SHOW',
+]
 
 export interface Session {
   name?: string
@@ -137,6 +145,9 @@ export interface Session {
   createTime?: string
   updateTime?: string
   etag?: string
+  /** sessionSeries/{series} for an occurrence of a series. */
+  series?: string
+  declineReason?: string
 }
 
 export interface Slot {

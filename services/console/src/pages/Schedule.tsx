@@ -252,8 +252,8 @@ function BookingForm(props: { base: Member; booked: Session | undefined; onBooke
     <form className="panel booking" onSubmit={submit} data-testid="booking-form" aria-labelledby="booking-title">
       <h2 id="booking-title">{t('booking.title')}</h2>
       {props.booked && (
-        <p className="success" role="status" data-testid="booked" data-session={props.booked.name}>
-          {t('booking.done')} <Link to={'/' + props.booked.name}>{props.booked.title}</Link>{' '}
+        <p className="success" role="status" data-testid="booked" data-session={props.booked.name} data-state={props.booked.state}>
+          {props.booked.state === 'SESSION_STATE_PENDING_APPROVAL' ? t('booking.pending') : t('booking.done')} <Link to={'/' + props.booked.name}>{props.booked.title}</Link>{' '}
           ({formatDateTime(props.booked.startTime)} {t('tz.short')})
         </p>
       )}

@@ -5,11 +5,11 @@
 import { useState } from 'react'
 import { baseOfStudio, idOf } from '../api/api'
 import { ApiError } from '../api/client'
-import type { Product, Session as SessionT } from '../api/types'
+import { FINAL_STATES, type Product, type Session as SessionT } from '../api/types'
 import { useI18n } from '../i18n'
 import { useLoad, usePoll, type Loaded } from '../hooks'
 import { api, useSignedIn } from '../session'
-import { mayRunSession } from '../caps'
+import { mayApprove, mayRunSession } from '../caps'
 import { Empty, ErrorBox, Field, Loading, MemberLink, Money, Section, StateBadge } from '../components/ui'
 import { formatCount, formatDateTime } from '../format'
 import { LIVE_POLL_MS } from './Schedule'
@@ -77,13 +77,15 @@ function Details(props: { s: SessionT; onChanged: () => void }) {
         {(s.merchants ?? []).length > 0 && (<><dt>{t('session.merchants')}</dt>
           <dd>{(s.merchants ?? []).map((m, i) => <span key={m}>{i > 0 && '、'}<MemberLink name={m} label={byName.get(m)?.displayName} /></span>)}</dd></>)}
         {s.cancelReason && (<><dt>{t('session.cancelReason')}</dt><dd>{s.cancelReason}</dd></>)}
+        {s.declineReason && (<><dt>{t('session.declineReason')}</dt><dd data-testid="decline-reason">{s.declineReason}</dd></>)}
+        {s.series && (<><dt>{t('session.series')}</dt><dd><code>{s.series}</code></dd></>)}
       </dl>
-      {may && <Lifecycle s={s} onChanged={props.onChanged} />}
+      {may && <Lifecycle s={s} approver={mayApprove(caps, s)} onChanged={props.onChanged} />}
     </div>
   )
 }
 
-function Lifecycle(props: { s: SessionT; onChanged: () => void }) {
+function Lifecycle(props: { s: SessionT; approver: boolean; onChanged: () => void }) {
   const { t } = useI18n()
   const { s } = props
   const [reason, setReason] = useState('')
@@ -118,10 +120,24 @@ function Lifecycle(props: { s: SessionT; onChanged: () => void }) {
           </form>
         </>
       )}
+      {s.state === 'SESSION_STATE_PENDING_APPROVAL' && (
+        <>
+          <p className="note">{t('session.pendingRule')}</p>
+          {props.approver && (
+            <button type="button" className="primary" disabled={busy} onClick={() => run(() => api.approveSession(name, s.etag))} data-testid="approve">{t('session.approve')}</button>
+          )}
+          <form onSubmit={(e) => { e.preventDefault(); void run(() => props.approver ? api.declineSession(name, reason, s.etag) : api.cancelSession(name, reason, s.etag)) }}>
+            <Field label={props.approver ? t('session.declineReasonLabel') : t('session.cancelReasonLabel')}>
+              {(id) => <input id={id} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />}
+            </Field>
+            <button type="submit" disabled={busy} data-testid={props.approver ? 'decline' : 'withdraw'}>{props.approver ? t('session.decline') : t('session.withdraw')}</button>
+          </form>
+        </>
+      )}
       {s.state === 'SESSION_STATE_LIVE' && (
         <button type="button" className="primary" disabled={busy} onClick={() => run(() => api.endSession(name, s.etag))} data-testid="end">{t('session.end')}</button>
       )}
-      {(s.state === 'SESSION_STATE_ENDED' || s.state === 'SESSION_STATE_CANCELLED') && <p>{t('session.final')}</p>}
+      {s.state !== undefined && FINAL_STATES.includes(s.state) && <p>{t('session.final')}</p>}
       {error !== undefined && <ErrorBox error={error} />}
       {error instanceof ApiError && error.reason === 'ETAG_MISMATCH' && <p className="note">{t('session.etagReloaded')}</p>}
     </div>

@@ -118,24 +118,16 @@ func (s *Service) ListAPIKeys(ctx context.Context, memberID, after string, limit
 	if err := mayManageKeys(ctx, memberID); err != nil {
 		return nil, "", err
 	}
-	var out []*APIKey
-	next := ""
+	pg := page[*APIKey]{limit: limit, cursor: func(k *APIKey) string { return k.ID }}
 	err := s.repo.View(func(tx Tx) error {
 		if memberID != "" {
 			if _, err := getMember(tx, memberID); err != nil {
 				return err
 			}
 		}
-		return tx.APIKeys(memberID, after, func(k *APIKey) bool {
-			if len(out) == limit {
-				next = out[len(out)-1].ID
-				return false
-			}
-			out = append(out, k)
-			return true
-		})
+		return tx.APIKeys(memberID, after, pg.add)
 	})
-	return out, next, err
+	return pg.out, pg.next, err
 }
 
 // RevokeAPIKey revokes a key of a member (memberID "": a staff key), by

@@ -26,16 +26,13 @@ func (s *Service) CreateProduct(ctx context.Context, merchantID string, in *Prod
 	}
 	var out *Product
 	err := s.repo.Update(func(tx Tx) error {
-		if requestID != "" {
-			name, err := tx.Request("product/" + requestID)
+		if name, err := madeBy(tx, "product", requestID); err != nil || name != "" {
 			if err != nil {
 				return err
 			}
-			if name != "" {
-				mID, pID, _ := ParseProductName(name)
-				out, err = tx.Product(mID, pID)
-				return err
-			}
+			mID, pID, _ := ParseProductName(name)
+			out, err = tx.Product(mID, pID)
+			return err
 		}
 		merchant, err := getMember(tx, merchantID)
 		if err != nil {
@@ -71,10 +68,8 @@ func (s *Service) CreateProduct(ctx context.Context, merchantID string, in *Prod
 		if err := tx.PutProduct(&p); err != nil {
 			return err
 		}
-		if requestID != "" {
-			if err := tx.PutRequest("product/"+requestID, p.Name()); err != nil {
-				return err
-			}
+		if err := rememberRequest(tx, "product", requestID, p.Name()); err != nil {
+			return err
 		}
 		out = &p
 		return nil
@@ -122,28 +117,16 @@ func (f ProductFilter) match(p *Product) bool {
 // ListProducts returns up to limit products in name order after the cursor
 // (a ProductKey), and the next cursor. A named merchant must exist.
 func (s *Service) ListProducts(f ProductFilter, after string, limit int) ([]*Product, string, error) {
-	var out []*Product
-	next := ""
+	pg := page[*Product]{limit: limit, keep: f.match, cursor: func(p *Product) string { return ProductKey(p.MerchantID, p.ID) }}
 	err := s.repo.View(func(tx Tx) error {
 		if f.MerchantID != "" {
 			if _, err := getMember(tx, f.MerchantID); err != nil {
 				return err
 			}
 		}
-		return tx.Products(f.MerchantID, after, func(p *Product) bool {
-			if !f.match(p) {
-				return true
-			}
-			if len(out) == limit {
-				last := out[len(out)-1]
-				next = ProductKey(last.MerchantID, last.ID)
-				return false
-			}
-			out = append(out, p)
-			return true
-		})
+		return tx.Products(f.MerchantID, after, pg.add)
 	})
-	return out, next, err
+	return pg.out, pg.next, err
 }
 
 // productFields are what an update of a product may name.

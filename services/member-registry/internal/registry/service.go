@@ -67,14 +67,12 @@ func (s *Service) CreateMember(m Member, memberID, requestID string) (*Member, e
 	}
 	var out *Member
 	err := s.repo.Update(func(tx Tx) error {
-		if requestID != "" {
-			if name, err := tx.Request("member/" + requestID); err != nil || name != "" {
-				if err != nil {
-					return err
-				}
-				out, err = tx.Member(ParseMemberName(name))
+		if name, err := madeBy(tx, "member", requestID); err != nil || name != "" {
+			if err != nil {
 				return err
 			}
+			out, err = tx.Member(ParseMemberName(name))
+			return err
 		}
 		m.ID = memberID
 		if m.ID == "" {
@@ -96,10 +94,8 @@ func (s *Service) CreateMember(m Member, memberID, requestID string) (*Member, e
 		if err := tx.PutMember(&m); err != nil {
 			return err
 		}
-		if requestID != "" {
-			if err := tx.PutRequest("member/"+requestID, m.Name()); err != nil {
-				return err
-			}
+		if err := rememberRequest(tx, "member", requestID, m.Name()); err != nil {
+			return err
 		}
 		out = &m
 		return nil
@@ -164,22 +160,9 @@ func (f MemberFilter) match(m *Member) bool {
 // ListMembers returns up to limit members matching f in id order after the
 // cursor, and the cursor of the next page ("" when there is none).
 func (s *Service) ListMembers(f MemberFilter, after string, limit int) ([]*Member, string, error) {
-	var out []*Member
-	next := ""
-	err := s.repo.View(func(tx Tx) error {
-		return tx.Members(after, func(m *Member) bool {
-			if !f.match(m) {
-				return true
-			}
-			if len(out) == limit {
-				next = out[len(out)-1].ID
-				return false
-			}
-			out = append(out, m)
-			return true
-		})
-	})
-	return out, next, err
+	pg := page[*Member]{limit: limit, keep: f.match, cursor: func(m *Member) string { return m.ID }}
+	err := s.repo.View(func(tx Tx) error { return tx.Members(after, pg.add) })
+	return pg.out, pg.next, err
 }
 
 // memberFields are what an update of a member may name (AIP-134 paths).
@@ -196,7 +179,7 @@ var memberFields = fieldmask.Fields{
 // those only the alliance sets (selfUpdateLimits).
 //
 // An update that removes a studio first asks Bookings whether the studio
-// still has a SCHEDULED or LIVE session, and is refused if it has one or
+// still has a SCHEDULED, LIVE or PENDING_APPROVAL session, and is refused if it has one or
 // if the answer cannot be had. The question is asked outside the write
 // transaction, so that a slow session-scheduling never holds the
 // registry's writes; the transaction then commits only if it removes no

@@ -10,7 +10,7 @@ import (
 // Bookings is what the registry asks session-scheduling before a studio
 // goes: whether sessions still need it.
 type Bookings interface {
-	// ActiveSession returns the name of a SCHEDULED or LIVE session in the
+	// ActiveSession returns the name of a SCHEDULED, LIVE or PENDING_APPROVAL session in the
 	// studio (members/{base}/studios/{id}), or "" when there is none. An
 	// error means the answer is unknown: a fault.Unavailable when
 	// session-scheduling cannot be reached.
@@ -40,7 +40,7 @@ func removedStudios(before, after []Studio) []string {
 	return out
 }
 
-// studioIsFree is the rule: a studio with a SCHEDULED or LIVE session
+// studioIsFree is the rule: a studio with a SCHEDULED, LIVE or PENDING_APPROVAL session
 // stays. Its sessions must be cancelled (or moved) first.
 func (s *Service) studioIsFree(ctx context.Context, baseID, studioID string) error {
 	studio := StudioName(baseID, studioID)
@@ -50,7 +50,7 @@ func (s *Service) studioIsFree(ctx context.Context, baseID, studioID string) err
 	}
 	if session != "" {
 		return fault.New(fault.FailedPrecondition, ReasonStudioHasSessions,
-			"%s still has session %s (SCHEDULED or LIVE); cancel or move its sessions before removing the studio", studio, session).
+			"%s still has session %s (SCHEDULED, LIVE or waiting for approval); cancel, decline or move its sessions before removing the studio", studio, session).
 			With("studio", studio).With("session", session)
 	}
 	return nil

@@ -119,14 +119,7 @@ func (s *Server) ListApiKeys(ctx context.Context, req *memberv1.ListApiKeysReque
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	out := &memberv1.ListApiKeysResponse{}
-	for _, k := range keys {
-		out.ApiKeys = append(out.ApiKeys, apiKeyToProto(k))
-	}
-	if next != "" {
-		out.NextPageToken = s.tokens.Encode(query, []byte(next))
-	}
-	return out, nil
+	return &memberv1.ListApiKeysResponse{ApiKeys: protos(keys, apiKeyToProto), NextPageToken: s.nextToken(query, next)}, nil
 }
 
 func (s *Server) RevokeApiKey(ctx context.Context, req *memberv1.RevokeApiKeyRequest) (*memberv1.ApiKey, error) {

@@ -25,6 +25,15 @@ func New(svc *registry.Service, tokens *page.Codec) *Server {
 	return &Server{svc: svc, tokens: tokens}
 }
 
+// nextToken is the page token of the page after the one that ended at
+// cursor next of query: "" on the last page.
+func (s *Server) nextToken(query, next string) string {
+	if next == "" {
+		return ""
+	}
+	return s.tokens.Encode(query, []byte(next))
+}
+
 // maxBatch bounds BatchGetMembers.
 const maxBatch = 1000
 
@@ -128,14 +137,8 @@ func (s *Server) ListMembers(ctx context.Context, req *memberv1.ListMembersReque
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	out := &memberv1.ListMembersResponse{Members: make([]*memberv1.Member, 0, len(ms))}
-	for _, m := range ms {
-		out.Members = append(out.Members, s.view(ctx, m))
-	}
-	if next != "" {
-		out.NextPageToken = s.tokens.Encode(query, []byte(next))
-	}
-	return out, nil
+	view := func(m *registry.Member) *memberv1.Member { return s.view(ctx, m) }
+	return &memberv1.ListMembersResponse{Members: protos(ms, view), NextPageToken: s.nextToken(query, next)}, nil
 }
 
 func (s *Server) UpdateMember(ctx context.Context, req *memberv1.UpdateMemberRequest) (*memberv1.Member, error) {
@@ -237,14 +240,7 @@ func (s *Server) ListProducts(ctx context.Context, req *memberv1.ListProductsReq
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	out := &memberv1.ListProductsResponse{Products: make([]*memberv1.Product, 0, len(ps))}
-	for _, p := range ps {
-		out.Products = append(out.Products, productToProto(p))
-	}
-	if next != "" {
-		out.NextPageToken = s.tokens.Encode(query, []byte(next))
-	}
-	return out, nil
+	return &memberv1.ListProductsResponse{Products: protos(ps, productToProto), NextPageToken: s.nextToken(query, next)}, nil
 }
 
 func (s *Server) UpdateProduct(ctx context.Context, req *memberv1.UpdateProductRequest) (*memberv1.Product, error) {

@@ -37,8 +37,9 @@ func New(cc grpc.ClientConnInterface, timeout time.Duration) *Client {
 	return &Client{api: sessionv1.NewSessionSchedulerClient(cc), timeout: timeout}
 }
 
-// The states in which a session still needs its studio.
-var holding = []sessionv1.SessionState{sessionv1.SessionState_SESSION_STATE_SCHEDULED, sessionv1.SessionState_SESSION_STATE_LIVE}
+// The states in which a session still needs its studio: a request waiting
+// for the base's approval holds it too.
+var holding = []sessionv1.SessionState{sessionv1.SessionState_SESSION_STATE_SCHEDULED, sessionv1.SessionState_SESSION_STATE_LIVE, sessionv1.SessionState_SESSION_STATE_PENDING_APPROVAL}
 
 // ActiveSession implements registry.Bookings.
 func (c *Client) ActiveSession(ctx context.Context, studio string) (string, error) {

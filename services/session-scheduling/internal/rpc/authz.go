@@ -10,7 +10,8 @@ import (
 
 // Policy is who may call what on the session scheduler, at a glance. The
 // interceptor checks the rule before the handler runs; the comment says
-// how the domain narrows "members" (scheduling/authz.go: mayBook, mayChange).
+// how the domain narrows "members" (scheduling/authz.go: mayBook,
+// mayChange, mayApprove, mayChangePolicy).
 // Read or Write says what the method does: writes are refused to
 // STAFF_READONLY keys and SUSPENDED members (see auth.Rule).
 var Policy = auth.Policy{
@@ -25,6 +26,15 @@ var Policy = auth.Policy{
 	sessionv1.SessionScheduler_FindAvailableSlots_FullMethodName: auth.Members | auth.Read,  // same
 	sessionv1.SessionScheduler_CountSessions_FullMethodName:      auth.Members | auth.Read,  // same
 	sessionv1.SessionScheduler_ImportSessions_FullMethodName:     auth.AdminOnly | auth.Write,
+
+	sessionv1.SessionScheduler_ApproveSession_FullMethodName:       auth.Members | auth.Write, // the studio's base
+	sessionv1.SessionScheduler_DeclineSession_FullMethodName:       auth.Members | auth.Write, // same
+	sessionv1.SessionScheduler_GetStudioPolicy_FullMethodName:      auth.Members | auth.Read,  // public to members: a booking must follow it
+	sessionv1.SessionScheduler_UpdateStudioPolicy_FullMethodName:   auth.Members | auth.Write, // the studio's base
+	sessionv1.SessionScheduler_CreateSessionSeries_FullMethodName:  auth.Members | auth.Write, // as CreateSession, for each occurrence
+	sessionv1.SessionScheduler_GetSessionSeries_FullMethodName:     auth.Members | auth.Read,  // public to members
+	sessionv1.SessionScheduler_CancelSessionSeries_FullMethodName:  auth.Members | auth.Write, // the series' parties, as CancelSession
+	sessionv1.SessionScheduler_GetStudioUtilisation_FullMethodName: auth.Members | auth.Read,  // public to members
 }
 
 // withCaller hands the authenticated principal to the scheduler's rules

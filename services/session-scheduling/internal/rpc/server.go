@@ -182,6 +182,18 @@ func (s *Server) CancelSession(ctx context.Context, req *sessionv1.CancelSession
 	})
 }
 
+func (s *Server) ApproveSession(ctx context.Context, req *sessionv1.ApproveSessionRequest) (*sessionv1.Session, error) {
+	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+		return s.svc.ApproveSession(ctx, id, req.GetEtag())
+	})
+}
+
+func (s *Server) DeclineSession(ctx context.Context, req *sessionv1.DeclineSessionRequest) (*sessionv1.Session, error) {
+	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+		return s.svc.DeclineSession(ctx, id, req.GetReason(), req.GetEtag())
+	})
+}
+
 func (s *Server) change(ctx context.Context, name string, do func(ctx context.Context, id string) (*scheduling.Session, error)) (*sessionv1.Session, error) {
 	id, err := sessionID("name", name)
 	if err != nil {
@@ -195,17 +207,23 @@ func (s *Server) change(ctx context.Context, name string, do func(ctx context.Co
 }
 
 func (s *Server) FindAvailableSlots(ctx context.Context, req *sessionv1.FindAvailableSlotsRequest) (*sessionv1.FindAvailableSlotsResponse, error) {
+	size, err := page.Size(req.GetPageSize())
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
 	var v fault.Invalid
 	q := scheduling.SlotQuery{
 		Studio: req.GetStudio(), Base: req.GetBase(), Host: req.GetHost(),
-		From: protoconv.Time(&v, "window_start", req.GetWindowStart()),
-		To:   protoconv.Time(&v, "window_end", req.GetWindowEnd()),
+		From:     protoconv.Time(&v, "window_start", req.GetWindowStart()),
+		To:       protoconv.Time(&v, "window_end", req.GetWindowEnd()),
+		Duration: protoconv.Duration(&v, "duration", req.GetDuration()),
+		Step:     protoconv.Duration(&v, "step", req.GetStep()),
+		Limit:    size,
 	}
-	q.Duration = protoconv.Duration(&v, "duration", req.GetDuration())
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
-	slots, err := s.svc.FindAvailableSlots(ctx, q)
+	slots, err := s.svc.FindAvailableSlots(withCaller(ctx), q)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}

@@ -126,3 +126,40 @@ func mayImport(c Caller) error {
 	}
 	return nil
 }
+
+var (
+	errNotTheBase     = fault.New(fault.PermissionDenied, fault.ReasonPermissionDenied, "only the studio's base and the alliance's staff approve or decline its requests")
+	errNotPolicyOwner = fault.New(fault.PermissionDenied, fault.ReasonPermissionDenied, "only the studio's base and the alliance's staff change its policy")
+)
+
+// needsApproval is the rule of who waits for approval: in a studio whose
+// policy requires it, every booking made by a host's or an agency's key
+// (a host from outside the base, booking itself or booked by its agency).
+// The base's own bookings and those of the alliance's staff are approved
+// by being made.
+func needsApproval(c Caller, p *Policy) bool {
+	return p.RequiresApproval && !c.Trusted && c.Kind != members.Base
+}
+
+// mayApprove: the base of the session's studio, and the trusted callers.
+func mayApprove(c Caller, s *Session) error {
+	switch {
+	case !c.known():
+		return errNoCaller
+	case c.Trusted || c.Kind == members.Base && c.Member == s.Base():
+		return nil
+	}
+	return errNotTheBase
+}
+
+// mayChangePolicy: the studio's base, and the trusted callers.
+func mayChangePolicy(c Caller, studio string) error {
+	base, _, _ := ParseStudioName(studio)
+	switch {
+	case !c.known():
+		return errNoCaller
+	case c.Trusted || c.Kind == members.Base && c.Member == base:
+		return nil
+	}
+	return errNotPolicyOwner
+}

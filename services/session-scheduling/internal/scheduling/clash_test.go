@@ -41,6 +41,11 @@ func TestClash(t *testing.T) {
 		{"cancelled session frees its slot in the studio", StateCancelled, "members/host-b", "members/base-x/studios/s1", 0, 60, NoConflict},
 		{"cancelled session frees its host", StateCancelled, "members/host-a", "members/base-y/studios/s1", 0, 60, NoConflict},
 		{"ended session does not block", StateEnded, "members/host-a", "members/base-x/studios/s1", 0, 60, NoConflict},
+		{"pending approval: a request holds its studio while it waits", StatePendingApproval, "members/host-b", "members/base-x/studios/s1", 70, 130, StudioConflict},
+		{"pending approval: and its host", StatePendingApproval, "members/host-a", "members/base-y/studios/s1", 30, 90, HostConflict},
+		{"declined request frees its slot", StateDeclined, "members/host-a", "members/base-x/studios/s1", 0, 60, NoConflict},
+		{"no-show frees its studio for the rest of its interval", StateNoShow, "members/host-b", "members/base-x/studios/s1", 20, 60, NoConflict},
+		{"no-show frees its host", StateNoShow, "members/host-a", "members/base-y/studios/s1", 20, 60, NoConflict},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -91,6 +96,34 @@ func TestClashOfHistory(t *testing.T) {
 			s := &Session{ID: "new", Host: c.host, Studio: c.studio, Start: at(c.from), End: at(c.to), State: c.record}
 			if got := Clash(s, other, buffer); got != c.want {
 				t.Fatalf("Clash = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestClashOfAnApproval: an approval meets only confirmed sessions
+// (SCHEDULED, LIVE); the other requests still waiting do not stand in its
+// way, so that of two requests that meet under today's rules one can be
+// approved, and then it blocks the other.
+func TestClashOfAnApproval(t *testing.T) {
+	const buffer = 30 * time.Minute
+	t0 := time.Date(2030, 1, 7, 10, 0, 0, 0, time.UTC)
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	for _, c := range []struct {
+		name  string
+		other State
+		want  Conflict
+	}{
+		{"approval: a SCHEDULED session within the buffer stands in the way", StateScheduled, StudioConflict},
+		{"approval: a LIVE one too", StateLive, StudioConflict},
+		{"approval: another request waiting does not", StatePendingApproval, NoConflict},
+		{"approval: a no-show does not", StateNoShow, NoConflict},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			other := &Session{ID: "other", Host: "members/host-b", Studio: "members/base-x/studios/s1", Start: at(0), End: at(60), State: c.other}
+			s := &Session{ID: "request", Host: "members/host-a", Studio: "members/base-x/studios/s1", Start: at(70), End: at(130), State: StateScheduled}
+			if got := clash(s, other, buffer, true); got != c.want {
+				t.Fatalf("clash = %v, want %v", got, c.want)
 			}
 		})
 	}

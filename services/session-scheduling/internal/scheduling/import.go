@@ -91,37 +91,39 @@ func (im *Import) Batch(ctx context.Context, lines []ImportLine) ([]ImportResult
 			out[i].Err = err // a rule, or the registry's failure for this line
 		}
 	}
-	err := im.svc.repo.Update(func(tx Tx) error {
+	results := make([]ImportResult, len(out))
+	err := im.svc.write(func(w *work) error {
+		copy(results, out) // the transaction may run again
 		for i := range lines {
-			if out[i].Err != nil {
+			if results[i].Err != nil {
 				continue
 			}
 			s := lines[i].Session
 			s.ID = lines[i].ID
-			stored, err := tx.Session(s.ID)
+			stored, err := w.tx.Session(s.ID)
 			if err != nil {
 				return err
 			}
 			if stored != nil {
 				if sameRecord(stored, &s) {
-					out[i].Duplicate = true
+					results[i].Duplicate = true
 				} else {
-					out[i].Err = fault.New(fault.AlreadyExists, ReasonSessionAlreadyExists,
+					results[i].Err = fault.New(fault.AlreadyExists, ReasonSessionAlreadyExists,
 						"%s already exists with other contents", s.Name()).With("name", s.Name())
 				}
 				continue
 			}
 			if s.State == StateEnded {
-				if err := im.svc.checkConflicts(tx, &s); err != nil {
+				if err := w.admit(&s, admission{}); err != nil {
 					if !lineFault(err) {
 						return err
 					}
-					out[i].Err = err
+					results[i].Err = err
 					continue
 				}
 			}
 			s.CreateTime, s.UpdateTime, s.Revision = now, now, 1
-			if err := tx.PutSession(&s); err != nil {
+			if err := w.put(&s); err != nil {
 				return err
 			}
 		}
@@ -130,7 +132,7 @@ func (im *Import) Batch(ctx context.Context, lines []ImportLine) ([]ImportResult
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return results, nil
 }
 
 // lineFault tells a line's own fault (it breaks a rule) from a failure of
@@ -195,15 +197,18 @@ func (r Rules) validateHistory(line *ImportLine, now time.Time) error {
 		if s.CancelReason != "" {
 			v.Add("session.cancel_reason", "only a CANCELLED session has one")
 		}
-	case StateCancelled:
+	case StateCancelled, StateNoShow:
 		if !s.ActualStart.IsZero() || !s.ActualEnd.IsZero() {
-			v.Add("session.actual_start_time", "a CANCELLED session never ran: it has no actual times")
+			v.Add("session.actual_start_time", "a %s session never ran: it has no actual times", s.State)
+		}
+		if s.State == StateNoShow && s.CancelReason != "" {
+			v.Add("session.cancel_reason", "only a CANCELLED session has one")
 		}
 		if utf8.RuneCountInString(s.CancelReason) > maxCancelReason {
 			v.Add("session.cancel_reason", "must be at most %d characters", maxCancelReason)
 		}
 	default:
-		v.Add("session.state", "must be ENDED or CANCELLED, got %s", s.State)
+		v.Add("session.state", "must be ENDED, CANCELLED or NO_SHOW, got %s", s.State)
 	}
 	return v.Err()
 }

@@ -14,7 +14,7 @@ import (
 var sessionFields = fieldmask.Fields{
 	Resource:   "session",
 	Updatable:  []string{"title", "host", "studio", "merchants", "products", "platform", "platform_room_id", "start_time", "end_time"},
-	OutputOnly: []string{"name", "state", "actual_start_time", "actual_end_time", "cancel_reason", "create_time", "update_time", "etag"},
+	OutputOnly: []string{"name", "state", "actual_start_time", "actual_end_time", "cancel_reason", "decline_reason", "series", "create_time", "update_time", "etag"},
 }
 
 // isSet says which fields of patch an update with an empty mask sets.
@@ -71,14 +71,20 @@ func apply(s *Session, patch *Session, paths []string) {
 // to the same session while it asked the registry.
 const updateAttempts = 5
 
-// UpdateSession changes a SCHEDULED session. Every booking rule is checked
-// again, by the same functions CreateSession uses; a start time that is
-// not being changed may lie in the past (the session may be running late).
+// UpdateSession changes a SCHEDULED or PENDING_APPROVAL session (a
+// request stays a request). Every booking rule is checked again, by the
+// same functions CreateSession uses; a start time that is not being
+// changed may lie in the past (the session may be running late), and the
+// studio's rules of time and its quotas apply only when the host, the
+// studio or the times change. A host or an agency cannot move a booked
+// session of a studio that requires approval: that would skip the base's
+// approval (APPROVAL_REQUIRED); it cancels and books anew instead.
 func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []string, tag string) (*Session, error) {
 	paths, err := sessionFields.Resolve(mask, patch.isSet)
 	if err != nil {
 		return nil, err
 	}
+	caller := callerOf(ctx)
 	for range updateAttempts {
 		cur, err := svc.GetSession(patch.ID)
 		if err != nil {
@@ -90,9 +96,8 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 		if err := etag.Check(tag, cur.Revision, cur.Name()); err != nil {
 			return nil, err
 		}
-		if cur.State != StateScheduled {
-			return nil, fault.New(fault.FailedPrecondition, ReasonSessionNotScheduled,
-				"%s is %s; only a SCHEDULED session can be changed", cur.Name(), cur.State).With("state", cur.State.String())
+		if err := changeable(cur); err != nil {
+			return nil, err
 		}
 		next := *cur
 		apply(&next, &patch, paths)
@@ -104,7 +109,6 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 		if err := svc.rules.validate(&next, clock); err != nil {
 			return nil, err
 		}
-		caller := callerOf(ctx)
 		if err := mayBook(caller, &next, nil); err != nil {
 			return nil, err
 		}
@@ -116,10 +120,14 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 		if err := mayBook(caller, &next, &host); err != nil {
 			return nil, err
 		}
+		moved := next.Host != cur.Host || next.Studio != cur.Studio || !next.Start.Equal(cur.Start) || !next.End.Equal(cur.End)
+		if next.Host != cur.Host {
+			next.Agency = host.Agency
+		}
 		var out *Session
 		raced := false
-		err = svc.repo.Update(func(tx Tx) error {
-			fresh, err := get(tx, cur.ID)
+		err = svc.write(func(w *work) error {
+			fresh, err := w.get(cur.ID)
 			if err != nil {
 				return err
 			}
@@ -127,13 +135,27 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 				raced = true
 				return nil
 			}
-			if err := svc.checkConflicts(tx, &next); err != nil {
+			if moved && fresh.State == StateScheduled {
+				p, err := w.policy(next.Studio)
+				if err != nil {
+					return err
+				}
+				if needsApproval(caller, p) {
+					return fault.New(fault.FailedPrecondition, ReasonApprovalRequired,
+						"%s's base approves every booking of its hosts and agencies; to move %s, cancel it and book the new slot, which waits for approval, or ask the base",
+						next.Studio, cur.Name()).With("studio", next.Studio)
+				}
+			}
+			if err := w.admit(&next, admission{policy: moved, bookedAt: now}); err != nil {
 				return err
+			}
+			if moved {
+				next.Asked = now
 			}
 			next.UpdateTime = now
 			next.Revision++
 			out = &next
-			return tx.PutSession(&next)
+			return w.put(&next)
 		})
 		if err != nil {
 			return nil, err
@@ -145,9 +167,19 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 	return nil, fault.New(fault.Aborted, fault.ReasonETagMismatch, "%s kept changing during the update; read it again and retry", SessionName(patch.ID))
 }
 
+// changeable: only a SCHEDULED session or a request is updated.
+func changeable(s *Session) error {
+	if s.State != StateScheduled && s.State != StatePendingApproval {
+		return fault.New(fault.FailedPrecondition, ReasonSessionNotScheduled,
+			"%s is %s; only a SCHEDULED or PENDING_APPROVAL session can be changed", s.Name(), s.State).With("state", s.State.String())
+	}
+	return nil
+}
+
 // StartSession moves a SCHEDULED session to LIVE. It may start from
-// EarlyStart before its planned start, and only while its host and its
-// base are still ACTIVE: either may have been suspended since the booking.
+// EarlyStart before its planned start until its studio's no-show grace
+// has passed (then it is NO_SHOW), and only while its host and its base
+// are still ACTIVE: either may have been suspended since the booking.
 func (svc *Service) StartSession(ctx context.Context, id, tag string) (*Session, error) {
 	cur, err := svc.GetSession(id)
 	if err != nil {
@@ -184,6 +216,10 @@ func (svc *Service) StartSession(ctx context.Context, id, tag string) (*Session,
 }
 
 func startable(s *Session, now time.Time) error {
+	if s.State == StatePendingApproval {
+		return fault.New(fault.FailedPrecondition, ReasonApprovalRequired,
+			"%s waits for the approval of %s's base; it can start once approved", s.Name(), s.Studio).With("state", s.State.String())
+	}
 	if s.State != StateScheduled {
 		return badTransition(s, StateLive)
 	}
@@ -212,7 +248,8 @@ func (svc *Service) EndSession(ctx context.Context, id, tag string) (*Session, e
 
 const maxCancelReason = 1000
 
-// CancelSession moves a SCHEDULED session to CANCELLED, freeing its slot.
+// CancelSession moves a SCHEDULED session, or a request, to CANCELLED,
+// freeing its slot.
 func (svc *Service) CancelSession(ctx context.Context, id, reason, tag string) (*Session, error) {
 	if utf8.RuneCountInString(reason) > maxCancelReason {
 		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
@@ -222,10 +259,92 @@ func (svc *Service) CancelSession(ctx context.Context, id, reason, tag string) (
 		return nil, err
 	}
 	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
-		if s.State != StateScheduled {
+		if s.State != StateScheduled && s.State != StatePendingApproval {
 			return badTransition(s, StateCancelled)
 		}
 		s.State, s.CancelReason = StateCancelled, reason
+		return nil
+	})
+}
+
+// ApproveSession moves a request to SCHEDULED, by its studio's base or
+// the alliance's staff. The member rules are asked of the registry again,
+// and every rule of the transaction (the studio's policy as it is now,
+// no double booking against confirmed sessions, the quotas) is checked in
+// the transaction that approves: of two racing approvals of requests that
+// the rules of today let only one of hold, one wins. The notice and
+// advance are those of the request, measured from when its slot was
+// asked for (Asked).
+func (svc *Service) ApproveSession(ctx context.Context, id, tag string) (*Session, error) {
+	cur, err := svc.GetSession(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := mayApprove(callerOf(ctx), cur); err != nil {
+		return nil, err
+	}
+	if err := etag.Check(tag, cur.Revision, cur.Name()); err != nil {
+		return nil, err
+	}
+	if cur.State != StatePendingApproval {
+		return nil, badTransition(cur, StateScheduled)
+	}
+	if _, err := checkBooking(ctx, svc.dir, cur, true); err != nil {
+		return nil, err
+	}
+	var out *Session
+	err = svc.write(func(w *work) error {
+		s, err := w.get(cur.ID)
+		if err != nil {
+			return err
+		}
+		if err := sameParties(cur, s); err != nil {
+			return err
+		}
+		if err := etag.Check(tag, s.Revision, s.Name()); err != nil {
+			return err
+		}
+		if s.State != StatePendingApproval {
+			return badTransition(s, StateScheduled)
+		}
+		next := *s
+		next.State = StateScheduled
+		asked := s.Asked
+		if asked.IsZero() {
+			asked = s.UpdateTime // not recorded: the last change is the latest it can have been
+		}
+		if err := w.admit(&next, admission{approving: true, policy: true, bookedAt: asked}); err != nil {
+			return err
+		}
+		next.UpdateTime = w.now
+		next.Revision++
+		out = &next
+		return w.put(&next)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeclineSession moves a request to DECLINED, by its studio's base or
+// the alliance's staff, freeing its slot.
+func (svc *Service) DeclineSession(ctx context.Context, id, reason, tag string) (*Session, error) {
+	if utf8.RuneCountInString(reason) > maxCancelReason {
+		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
+	}
+	cur, err := svc.GetSession(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := mayApprove(callerOf(ctx), cur); err != nil {
+		return nil, err
+	}
+	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
+		if s.State != StatePendingApproval {
+			return badTransition(s, StateDeclined)
+		}
+		s.State, s.DeclineReason = StateDeclined, reason
 		return nil
 	})
 }
@@ -253,29 +372,30 @@ func sameParties(checked, now *Session) error {
 }
 
 // transition changes the session cur names in one write transaction, as
-// its stored version: the parties checked outside the transaction must
-// still be the session's, and the caller's etag (tag), when given, current.
+// it stands there: the parties checked outside the transaction must still
+// be the session's, and the caller's etag (tag), when given, current. A
+// session that lapsed meanwhile is what change sees, and refuses.
 func (svc *Service) transition(cur *Session, tag string, change func(*Session, time.Time) error) (*Session, error) {
 	var out *Session
-	err := svc.repo.Update(func(tx Tx) error {
-		s, err := get(tx, cur.ID)
+	err := svc.write(func(w *work) error {
+		got, err := w.get(cur.ID)
 		if err != nil {
 			return err
 		}
-		if err := sameParties(cur, s); err != nil {
+		if err := sameParties(cur, got); err != nil {
 			return err
 		}
-		if err := etag.Check(tag, s.Revision, s.Name()); err != nil {
+		if err := etag.Check(tag, got.Revision, got.Name()); err != nil {
 			return err
 		}
-		now := svc.stamp()
-		if err := change(s, now); err != nil {
+		s := *got
+		if err := change(&s, w.now); err != nil {
 			return err
 		}
-		s.UpdateTime = now
+		s.UpdateTime = w.now
 		s.Revision++
-		out = s
-		return tx.PutSession(s)
+		out = &s
+		return w.put(&s)
 	})
 	if err != nil {
 		return nil, err

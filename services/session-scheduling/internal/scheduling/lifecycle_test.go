@@ -12,6 +12,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/etag"
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/store"
 )
@@ -31,8 +32,9 @@ func newRegistry() *registry {
 	for _, m := range []scheduling.Member{
 		{Name: "members/host", Kind: members.Host, Agency: "members/agency"},
 		{Name: "members/other-host", Kind: members.Host},
+		{Name: "members/third-host", Kind: members.Host, Agency: "members/agency"},
 		{Name: "members/agency", Kind: members.Agency},
-		{Name: "members/base", Kind: members.Base, Studios: []string{"s1", "s2"}},
+		{Name: "members/base", Kind: members.Base, Studios: []string{"s1", "s2", "s3"}},
 		{Name: "members/other-base", Kind: members.Base, Studios: []string{"s1"}},
 		{Name: "members/farm", Kind: members.Merchant},
 	} {
@@ -69,24 +71,48 @@ func (r *registry) Product(_ context.Context, name string) (*scheduling.Product,
 	return &scheduling.Product{Name: name, Merchant: "members/" + merchant, Active: true}, nil
 }
 
-// day is the day of the sessions; the clock starts the day before.
+// day is the day of the sessions, a Tuesday (18:00 in Shanghai); the
+// clock starts the day before.
 var day = time.Date(2031, 5, 6, 10, 0, 0, 0, time.UTC)
 
+// shanghai is the alliance's zone in these tests, as in production.
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// rules are the default rules in the alliance's zone.
+var rules = func() scheduling.Rules {
+	r := scheduling.DefaultRules
+	r.Zone = shanghai
+	return r
+}()
+
 type fixture struct {
-	svc *scheduling.Service
-	reg *registry
-	now time.Time
+	svc   *scheduling.Service
+	reg   *registry
+	st    *store.Store
+	clock *testkit.Clock
 }
 
 func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	return newFixtureWith(t, rules)
+}
+
+// newFixtureWith is newFixture with other rules (another zone).
+func newFixtureWith(t *testing.T, rules scheduling.Rules) *fixture {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "session.db"), boltdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	f := &fixture{reg: newRegistry(), now: day.Add(-24 * time.Hour)}
-	f.svc = scheduling.NewService(st, f.reg, scheduling.DefaultRules, func() time.Time { return f.now })
+	f := &fixture{reg: newRegistry(), st: st, clock: testkit.NewClock(day.Add(-24 * time.Hour))}
+	f.svc = scheduling.NewService(st, f.reg, rules, f.clock.Now)
 	return f
 }
 
@@ -120,7 +146,7 @@ func TestSessionLifecycle(t *testing.T) {
 		_, err := f.svc.CancelSession(staff, s.ID, "主播行程调整", "")
 		return err
 	}
-	atStart := func(f *fixture) { f.now = day }
+	atStart := func(f *fixture) { f.clock.Set(day) }
 	for _, c := range []struct {
 		name  string
 		setup []func(*fixture, *scheduling.Session) error
@@ -130,8 +156,8 @@ func TestSessionLifecycle(t *testing.T) {
 		state scheduling.State
 	}{
 		{name: "start: a SCHEDULED session goes LIVE at its start time", do: start, state: scheduling.StateLive},
-		{name: "start: and from EarlyStart before it", clock: func(f *fixture) { f.now = day.Add(-scheduling.EarlyStart) }, do: start, state: scheduling.StateLive},
-		{name: "start: not a microsecond (the clock's resolution) earlier", clock: func(f *fixture) { f.now = day.Add(-scheduling.EarlyStart - time.Microsecond) },
+		{name: "start: and from EarlyStart before it", clock: func(f *fixture) { f.clock.Set(day.Add(-scheduling.EarlyStart)) }, do: start, state: scheduling.StateLive},
+		{name: "start: not a microsecond (the clock's resolution) earlier", clock: func(f *fixture) { f.clock.Set(day.Add(-scheduling.EarlyStart - time.Microsecond)) },
 			do: start, want: scheduling.ReasonTooEarlyToStart, state: scheduling.StateScheduled},
 		{name: "start: not while its host is SUSPENDED", clock: func(f *fixture) { atStart(f); f.reg.set("members/host", members.Suspended) },
 			do: start, want: scheduling.ReasonHostNotActive, state: scheduling.StateScheduled},
@@ -175,7 +201,7 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
 			s := f.book(t, booking("members/host", studio, day))
-			f.now = day
+			f.clock.Set(day)
 			for _, step := range c.setup {
 				if err := step(f, s); err != nil {
 					t.Fatal(err)

@@ -5,10 +5,17 @@
 // the rpc package maps the API onto Service.
 //
 // Where each kind of rule lives: rules.go (the limits, a session's own
-// fields, the member rules of a booking, double booking), authz.go (who
-// may book and change what), lifecycle.go (update and the state moves),
-// import.go (imported history), slots.go (free slots), reasons.go (the
-// reasons of its faults).
+// fields, the member rules of a booking, double booking), admit.go (what
+// a booking's write transaction checks: the studio's rules of time, double
+// booking, the quotas), policy.go (a studio's policy: opening hours,
+// blackouts, notice and advance, its bounds), policies.go (reading and
+// changing a policy; blackouts over bookings), authz.go (who may book,
+// change, approve and set a policy; who waits for approval), lifecycle.go
+// (update, the state moves, approval), noshow.go (no-shows and requests
+// that lapse, the sweep, and the transactions every rule runs in),
+// series.go (recurring series), slots.go (bookable slots), utilisation.go
+// (a studio's use), import.go (imported history), reasons.go (the reasons
+// of its faults).
 package scheduling
 
 import (
@@ -21,7 +28,8 @@ import (
 // Domain names this service in ErrorInfo.
 const Domain = "session.alliance"
 
-// State of a session. ENDED and CANCELLED are terminal.
+// State of a session; the numbers are alliance.session.v1.SessionState's.
+// ENDED, CANCELLED, DECLINED and NO_SHOW are terminal.
 type State int
 
 const (
@@ -30,20 +38,33 @@ const (
 	StateLive
 	StateEnded
 	StateCancelled
+	StatePendingApproval
+	StateDeclined
+	StateNoShow
 )
 
+// LastState is the largest state number.
+const LastState = StateNoShow
+
 func (s State) String() string {
-	if s < 0 || s > StateCancelled {
+	if s < 0 || s > LastState {
 		return "UNKNOWN"
 	}
-	return [...]string{"UNSPECIFIED", "SCHEDULED", "LIVE", "ENDED", "CANCELLED"}[s]
+	return [...]string{"UNSPECIFIED", "SCHEDULED", "LIVE", "ENDED", "CANCELLED", "PENDING_APPROVAL", "DECLINED", "NO_SHOW"}[s]
 }
 
 // Blocks reports whether a session in this state holds its host and studio
-// against a new booking. Only SCHEDULED and LIVE sessions do: cancelling
-// frees the slot, and an ended session is history (which only imported
-// history must respect, see Clash).
-func (s State) Blocks() bool { return s == StateScheduled || s == StateLive }
+// against a new booking: SCHEDULED and LIVE sessions, and requests that
+// wait for approval. Cancelling, declining and a no-show free the slot,
+// and an ended session is history (which only imported history must
+// respect, see Clash).
+func (s State) Blocks() bool {
+	return s == StateScheduled || s == StateLive || s == StatePendingApproval
+}
+
+// confirmed reports whether a session in this state holds its slot for
+// sure: what an approval must not collide with (see holds).
+func (s State) confirmed() bool { return s == StateScheduled || s == StateLive }
 
 // Platform a session airs on; the numbers follow alliance.type.v1.Platform.
 type Platform int
@@ -53,23 +74,33 @@ const PlatformOther Platform = 7
 
 // Session is one booking of a host into a studio.
 type Session struct {
-	ID             string    `json:"id"`
-	Title          string    `json:"title"`
-	Host           string    `json:"host"`   // members/{host}
-	Studio         string    `json:"studio"` // members/{base}/studios/{studio}
-	Merchants      []string  `json:"merchants,omitempty"`
-	Products       []string  `json:"products,omitempty"`
-	Platform       Platform  `json:"platform"`
-	PlatformRoomID string    `json:"platform_room_id,omitempty"`
-	Start          time.Time `json:"start"`
-	End            time.Time `json:"end"`
-	State          State     `json:"state"`
-	ActualStart    time.Time `json:"actual_start,omitzero"`
-	ActualEnd      time.Time `json:"actual_end,omitzero"`
-	CancelReason   string    `json:"cancel_reason,omitempty"`
-	CreateTime     time.Time `json:"create_time"`
-	UpdateTime     time.Time `json:"update_time"`
-	Revision       uint64    `json:"revision"`
+	ID             string
+	Title          string
+	Host           string // members/{host}
+	Studio         string // members/{base}/studios/{studio}
+	Merchants      []string
+	Products       []string
+	Platform       Platform
+	PlatformRoomID string
+	Start          time.Time
+	End            time.Time
+	State          State
+	ActualStart    time.Time
+	ActualEnd      time.Time
+	CancelReason   string
+	DeclineReason  string
+	// Agency is the members/{agency} that managed the host when the
+	// session was booked, or "": the agency's quota counts it.
+	Agency string
+	// Series is the id of the series the session is an occurrence of, or "".
+	Series string
+	// Asked is when the session's slot (host, studio, times) was asked
+	// for: its booking, or the update that last moved it. An approval
+	// measures the notice and advance from it. Zero for imported history.
+	Asked      time.Time
+	CreateTime time.Time
+	UpdateTime time.Time
+	Revision   uint64
 }
 
 // Name is sessions/{id}.

@@ -23,6 +23,15 @@ var (
 	ReasonInvalidStateTransition = reasons.Define("INVALID_STATE_TRANSITION")
 	ReasonSessionNotScheduled    = reasons.Define("SESSION_NOT_SCHEDULED")
 	ReasonTooEarlyToStart        = reasons.Define("TOO_EARLY_TO_START")
+	ReasonOutsideOpeningHours    = reasons.Define("OUTSIDE_OPENING_HOURS")
+	ReasonStudioBlackedOut       = reasons.Define("STUDIO_BLACKED_OUT")
+	ReasonTooShortNotice         = reasons.Define("TOO_SHORT_NOTICE")
+	ReasonTooFarAhead            = reasons.Define("TOO_FAR_AHEAD")
+	ReasonQuotaExceeded          = reasons.Define("QUOTA_EXCEEDED")
+	ReasonApprovalRequired       = reasons.Define("APPROVAL_REQUIRED")
+	ReasonStudioHasSessions      = reasons.Define("STUDIO_HAS_SESSIONS")
+	ReasonSeriesNotFound         = reasons.Define("SERIES_NOT_FOUND")
+	ReasonSeriesAlreadyExists    = reasons.Define("SERIES_ALREADY_EXISTS")
 )
 
 // Reasons lists the scheduler's own reasons.

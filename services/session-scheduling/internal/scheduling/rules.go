@@ -23,6 +23,16 @@ type Rules struct {
 	// horizon. Every timestamp the scheduler stores then lies between
 	// HistoryStart and a year or so from now.
 	Horizon time.Duration
+	// Zone is the alliance's time zone: opening hours, quota weeks and
+	// days, recurrences and utilisation dates are local to it. nil is UTC.
+	Zone *time.Location
+}
+
+func (r Rules) zone() *time.Location {
+	if r.Zone == nil {
+		return time.UTC
+	}
+	return r.Zone
 }
 
 // DefaultRules are the documented defaults. The horizon is 366 days, so
@@ -71,8 +81,12 @@ const (
 // between the end of one session and the start of the next. When both host
 // and studio collide, the studio is named: that is the resource the caller
 // chose.
-func Clash(s, other *Session, buffer time.Duration) Conflict {
-	if !holds(s, other) || other.ID == s.ID {
+func Clash(s, other *Session, buffer time.Duration) Conflict { return clash(s, other, buffer, false) }
+
+// clash is Clash for a booking or, with approving, for the approval of a
+// request (see holds).
+func clash(s, other *Session, buffer time.Duration, approving bool) Conflict {
+	if !holds(s, other, approving) || other.ID == s.ID {
 		return NoConflict
 	}
 	if other.Studio == s.Studio && overlaps(s.Start, s.End, other.Start, other.End, buffer) {
@@ -85,17 +99,24 @@ func Clash(s, other *Session, buffer time.Duration) Conflict {
 }
 
 // holds reports whether other occupies its host and studio as far as s is
-// concerned. A booking meets only SCHEDULED and LIVE sessions: cancelling
-// frees a slot, and an ended session is past. A historical record (an
-// ENDED session from ImportSessions) also meets ENDED sessions, so that
-// imported history cannot double-book either. A CANCELLED record held
-// nothing and meets nothing.
-func holds(s, other *Session) bool {
+// concerned. A booking meets the sessions that block (SCHEDULED, LIVE and
+// PENDING_APPROVAL): cancelling, declining and a no-show free a slot, and
+// an ended session is past. An approval meets only the confirmed ones
+// (SCHEDULED, LIVE): two requests that were apart when they were made but
+// meet under the rules of today (a longer buffer) must let one of them be
+// approved, and then the first approval blocks the second. A historical
+// record (an ENDED session from ImportSessions) also meets ENDED sessions,
+// so that imported history cannot double-book either. A CANCELLED or
+// NO_SHOW record held nothing and meets nothing.
+func holds(s, other *Session, approving bool) bool {
 	switch s.State {
 	case StateEnded:
 		return other.State.Blocks() || other.State == StateEnded
-	case StateCancelled:
+	case StateCancelled, StateNoShow, StateDeclined:
 		return false
+	}
+	if approving {
+		return other.State.confirmed()
 	}
 	return other.State.Blocks()
 }

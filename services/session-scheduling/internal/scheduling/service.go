@@ -3,6 +3,7 @@ package scheduling
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -15,6 +16,8 @@ type Service struct {
 	dir   Directory
 	rules Rules
 	now   func() time.Time
+	// sweeping lets one Sweep run at a time.
+	sweeping sync.Mutex
 }
 
 // NewService returns a service over repo, asking dir about members; now
@@ -33,7 +36,9 @@ func (svc *Service) stamp() time.Time { return svc.now().UTC().Truncate(time.Mic
 
 const maxRequestID = 128
 
-// CreateSession books s. sessionID may be empty (the server makes one). A
+// CreateSession books s: SCHEDULED, or PENDING_APPROVAL when its
+// studio's policy requires approval of the caller's bookings (see
+// needsApproval). sessionID may be empty (the server makes one). A
 // repeated requestID returns the session the first request made.
 func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, requestID string) (*Session, error) {
 	var v fault.Invalid
@@ -52,9 +57,9 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	}
 	if requestID != "" {
 		var first *Session
-		if err := svc.repo.View(func(tx Tx) error {
+		if err := svc.read(func(w *work) error {
 			var err error
-			first, err = repeated(tx, requestID)
+			first, err = repeated(w, "session/"+requestID)
 			return err
 		}); err != nil || first != nil {
 			return first, err
@@ -72,42 +77,32 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	if err := mayBook(caller, &s, &host); err != nil {
 		return nil, err
 	}
-	s.State = StateScheduled
+	s.Agency = host.Agency
+	s.ActualStart, s.ActualEnd, s.CancelReason, s.DeclineReason, s.Series = time.Time{}, time.Time{}, "", "", ""
 	var out *Session
-	err = svc.repo.Update(func(tx Tx) error {
+	err = svc.write(func(w *work) error {
 		if requestID != "" {
 			// A twin request may have committed while this one asked the registry.
-			first, err := repeated(tx, requestID)
+			first, err := repeated(w, "session/"+requestID)
 			if err != nil || first != nil {
 				out = first
 				return err
 			}
 		}
-		s.ID = sessionID
-		if s.ID == "" {
-			s.ID = ids.New()
+		b := s
+		b.ID = sessionID
+		if b.ID == "" {
+			b.ID = ids.New()
 		}
-		existing, err := tx.Session(s.ID)
-		if err != nil {
-			return err
-		}
-		if existing != nil {
-			return fault.New(fault.AlreadyExists, ReasonSessionAlreadyExists, "session %q already exists", s.Name()).With("name", s.Name())
-		}
-		if err := svc.checkConflicts(tx, &s); err != nil {
-			return err
-		}
-		s.ActualStart, s.ActualEnd, s.CancelReason = time.Time{}, time.Time{}, ""
-		s.CreateTime, s.UpdateTime, s.Revision = now, now, 1
-		if err := tx.PutSession(&s); err != nil {
+		if err := w.book(&b, caller, now); err != nil {
 			return err
 		}
 		if requestID != "" {
-			if err := tx.PutRequest("session/"+requestID, s.Name()); err != nil {
+			if err := w.tx.PutRequest("session/"+requestID, b.Name()); err != nil {
 				return err
 			}
 		}
-		out = &s
+		out = &b
 		return nil
 	})
 	if err != nil {
@@ -116,76 +111,60 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	return out, nil
 }
 
-func repeated(tx Tx, requestID string) (*Session, error) {
-	name, err := tx.Request("session/" + requestID)
-	if err != nil || name == "" {
-		return nil, err
-	}
-	return tx.Session(ParseSessionName(name))
-}
-
-// checkConflicts is rule 5. It reads only the neighbours of s in the
-// studio's and the host's start-time indexes: a session that can clash with
-// s starts at most `longest` (+ buffer) before s starts, and before s ends
-// (+ buffer). It must run in the transaction that writes s.
-func (svc *Service) checkConflicts(tx Tx, s *Session) error {
-	longest, err := tx.Longest()
+// book writes the new session s, booked by caller at now, if every rule
+// of the transaction admits it: the one step of CreateSession and of each
+// occurrence of CreateSessionSeries.
+func (w *work) book(s *Session, caller Caller, now time.Time) error {
+	existing, err := w.tx.Session(s.ID)
 	if err != nil {
 		return err
 	}
-	buffer := svc.rules.ChangeoverBuffer
-	var hit *Session
-	var kind Conflict
-	visit := func(o *Session) bool {
-		if c := Clash(s, o, buffer); c != NoConflict {
-			hit, kind = o, c
-			return false
-		}
-		return true
+	if existing != nil {
+		return fault.New(fault.AlreadyExists, ReasonSessionAlreadyExists, "session %q already exists", s.Name()).With("name", s.Name())
 	}
-	if err := tx.Sessions(Scan{Studio: s.Studio, From: s.Start.Add(-buffer - longest), To: s.End.Add(buffer)}, visit); err != nil {
+	p, err := w.policy(s.Studio)
+	if err != nil {
 		return err
 	}
-	if hit == nil {
-		if err := tx.Sessions(Scan{Host: s.Host, From: s.Start.Add(-longest), To: s.End}, visit); err != nil {
-			return err
-		}
+	s.State = StateScheduled
+	if needsApproval(caller, p) {
+		s.State = StatePendingApproval
 	}
-	if hit != nil {
-		return conflictError(kind, s, hit, buffer)
+	if err := w.admit(s, admission{policy: true, bookedAt: now}); err != nil {
+		return err
 	}
-	return nil
+	s.Asked, s.CreateTime, s.UpdateTime, s.Revision = now, now, now, 1
+	return w.put(s)
 }
 
-// GetSession returns the session with the given id.
+// repeated is the session a request id made, if any.
+func repeated(w *work, key string) (*Session, error) {
+	name, err := w.tx.Request(key)
+	if err != nil || name == "" {
+		return nil, err
+	}
+	return w.session(ParseSessionName(name))
+}
+
+// GetSession returns the session with the given id, as it stands.
 func (svc *Service) GetSession(id string) (*Session, error) {
 	var out *Session
-	err := svc.repo.View(func(tx Tx) error {
+	err := svc.read(func(w *work) error {
 		var err error
-		out, err = get(tx, id)
+		out, err = w.get(id)
 		return err
 	})
 	return out, err
 }
 
-func get(tx Tx, id string) (*Session, error) {
-	s, err := tx.Session(id)
-	if err != nil {
-		return nil, err
-	}
-	if s == nil {
-		return nil, notFound(id)
-	}
-	return s, nil
-}
-
 // BatchGetSessions returns the sessions in the order asked; one unknown id
 // fails the whole call with NOT_FOUND naming it.
 func (svc *Service) BatchGetSessions(idList []string) ([]*Session, error) {
-	out := make([]*Session, 0, len(idList))
-	err := svc.repo.View(func(tx Tx) error {
+	var out []*Session
+	err := svc.read(func(w *work) error {
+		out = make([]*Session, 0, len(idList))
 		for _, id := range idList {
-			s, err := get(tx, id)
+			s, err := w.get(id)
 			if err != nil {
 				return err
 			}
@@ -228,8 +207,9 @@ func (svc *Service) ListSessions(f ListFilter, after Cursor, limit int) ([]*Sess
 	case f.Host != "":
 		q.Host = f.Host
 	}
-	err := svc.repo.View(func(tx Tx) error {
-		return tx.Sessions(q, func(s *Session) bool {
+	err := svc.read(func(w *work) error {
+		out, next = nil, Cursor{}
+		return w.sessions(q, func(s *Session) bool {
 			if !f.match(s) {
 				return true
 			}
@@ -245,10 +225,14 @@ func (svc *Service) ListSessions(f ListFilter, after Cursor, limit int) ([]*Sess
 	return out, next, err
 }
 
-// CountSessions counts the sessions f selects.
+// CountSessions counts the sessions f selects, once every due lapse is
+// stored. Only ENDED sessions count as held: a no-show never does.
 func (svc *Service) CountSessions(f CountFilter) (int64, error) {
-	if f.State < StateUnspecified || f.State > StateCancelled {
+	if f.State < StateUnspecified || f.State > LastState {
 		return 0, fault.InvalidField("state", "unknown state %d", f.State)
+	}
+	if err := svc.catchUp(); err != nil {
+		return 0, err
 	}
 	var n int64
 	err := svc.repo.View(func(tx Tx) error {

@@ -3,28 +3,37 @@ package scheduling
 import (
 	"context"
 	"fmt"
-	"github.com/cqlive/alliance/services/kit/members"
 	"slices"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/members"
 )
 
-// SlotQuery asks for free intervals of at least Duration in [From, To), in
-// Studio or in every studio of Base, avoiding Host's sessions when given.
+// SlotQuery asks for bookable slots of exactly Duration in [From, To), in
+// Studio or in every studio of Base, for Host when given: at most Limit,
+// starting on a grid of Step from local midnight of From's day.
 type SlotQuery struct {
 	Studio, Base, Host string
-	Duration           time.Duration
+	Duration, Step     time.Duration
 	From, To           time.Time
+	Limit              int
 }
 
-// Slot is a free interval in one studio.
+// Slot is a bookable slot in one studio.
 type Slot struct {
 	Studio     string
 	Start, End time.Time
 }
 
-func (r Rules) validateSlots(q SlotQuery) error {
+// The bounds of a slot query.
+const (
+	DefaultSlotStep = 30 * time.Minute
+	MinSlotStep     = 5 * time.Minute
+	MaxSlotStep     = 24 * time.Hour
+)
+
+func (r Rules) validateSlots(q *SlotQuery) error {
 	var v fault.Invalid
 	switch {
 	case q.Studio == "" && q.Base == "":
@@ -46,6 +55,12 @@ func (r Rules) validateSlots(q SlotQuery) error {
 	if q.Duration < r.MinLength || q.Duration > r.MaxLength {
 		v.Add("duration", "must be a bookable length between %s and %s, got %s", r.MinLength, r.MaxLength, q.Duration)
 	}
+	if q.Step == 0 {
+		q.Step = DefaultSlotStep
+	}
+	if q.Step < MinSlotStep || q.Step > MaxSlotStep || q.Step%time.Minute != 0 {
+		v.Add("step", "must be whole minutes between %s and %s, got %s", MinSlotStep, MaxSlotStep, q.Step)
+	}
 	switch {
 	case q.From.IsZero():
 		v.Add("window_start", "is required")
@@ -59,85 +74,45 @@ func (r Rules) validateSlots(q SlotQuery) error {
 	return v.Err()
 }
 
-// FindAvailableSlots returns the free intervals of at least q.Duration,
-// ordered by start time, then studio. A slot never begins in the past nor
-// beyond the booking horizon: the window is cut at the present, rounded up
-// to the minute, and at the horizon plus the duration.
+// FindAvailableSlots returns up to q.Limit slots that a booking of
+// q.Duration could take, ordered by start time, then studio. A candidate
+// is every start on the grid inside the window, from now on and at most
+// the booking horizon ahead, and it is a slot when the booking rules
+// admit a session there, by the same functions a booking runs: the
+// studio's rules of time (opening hours, blackouts, notice, advance),
+// Clash against every session that blocks (requests waiting for approval
+// too), with the studio's own buffer, and, for a given host, its sessions
+// and the studio's quotas.
 func (svc *Service) FindAvailableSlots(ctx context.Context, q SlotQuery) ([]Slot, error) {
-	if err := svc.rules.validateSlots(q); err != nil {
+	if err := svc.rules.validateSlots(&q); err != nil {
 		return nil, err
 	}
-	studios, err := svc.slotStudios(ctx, q)
+	studios, err := svc.studiosOf(ctx, q.Studio, q.Base, true)
 	if err != nil {
 		return nil, err
 	}
-	from := q.From
-	now := svc.stamp()
-	if m := now.Truncate(time.Minute); m.Before(now) {
-		now = m.Add(time.Minute)
+	var agency string
+	if q.Host != "" {
+		host, err := svc.slotHost(ctx, q.Host)
+		if err != nil {
+			return nil, err
+		}
+		agency = host.Agency
 	}
-	if from.Before(now) {
-		from = now
-	}
-	// Nor beyond the booking horizon: a slot starts where a session of
-	// its duration can still be booked.
-	if limit := now.Add(svc.rules.Horizon + q.Duration); q.To.After(limit) {
-		q.To = limit
-	}
-	if !from.Before(q.To) {
-		return nil, nil
-	}
-	buffer := svc.rules.ChangeoverBuffer
 	var out []Slot
-	err = svc.repo.View(func(tx Tx) error {
-		longest, err := tx.Longest()
+	err = svc.read(func(w *work) error {
+		out = nil
+		longest, err := w.tx.Longest()
 		if err != nil {
 			return err
 		}
-		type span struct{ start, end time.Time }
-		var hostBusy []span
-		if q.Host != "" {
-			err := tx.Sessions(Scan{Host: q.Host, From: from.Add(-longest), To: q.To}, func(o *Session) bool {
-				if o.State.Blocks() {
-					hostBusy = append(hostBusy, span{o.Start, o.End})
-				}
-				return true
-			})
-			if err != nil {
-				return err
-			}
-		}
+		quotas := map[string]error{} // base and local day -> checkQuotas' answer
 		for _, studio := range studios {
-			busy := slices.Clone(hostBusy)
-			// A studio session keeps the buffer free on both of its sides.
-			err := tx.Sessions(Scan{Studio: studio, From: from.Add(-buffer - longest), To: q.To.Add(buffer)}, func(o *Session) bool {
-				if o.State.Blocks() {
-					busy = append(busy, span{o.Start.Add(-buffer), o.End.Add(buffer)})
-				}
-				return true
-			})
+			got, err := w.slots(q, studio, agency, longest, quotas)
 			if err != nil {
 				return err
 			}
-			slices.SortFunc(busy, func(a, b span) int { return a.start.Compare(b.start) })
-			t := from
-			for _, b := range busy {
-				if b.start.After(t) {
-					end := minTime(b.start, q.To)
-					if end.Sub(t) >= q.Duration {
-						out = append(out, Slot{Studio: studio, Start: t, End: end})
-					}
-				}
-				if b.end.After(t) {
-					t = b.end
-				}
-				if !t.Before(q.To) {
-					break
-				}
-			}
-			if q.To.Sub(t) >= q.Duration {
-				out = append(out, Slot{Studio: studio, Start: t, End: q.To})
-			}
+			out = append(out, got...)
 		}
 		return nil
 	})
@@ -147,66 +122,138 @@ func (svc *Service) FindAvailableSlots(ctx context.Context, q SlotQuery) ([]Slot
 		}
 		return compareStrings(a.Studio, b.Studio)
 	})
-	return out, err
+	return out[:min(len(out), q.Limit)], err
 }
 
-// slotStudios checks the studio, base and host of a slot query with the
-// registry and returns the studios to search.
-func (svc *Service) slotStudios(ctx context.Context, q SlotQuery) ([]string, error) {
-	base := q.Base
-	if q.Studio != "" {
-		base, _, _ = ParseStudioName(q.Studio)
+// slots are the first q.Limit slots of one studio.
+func (w *work) slots(q SlotQuery, studio, agency string, longest time.Duration, quotas map[string]error) ([]Slot, error) {
+	r := w.svc.rules
+	p, err := w.policy(studio)
+	if err != nil {
+		return nil, err
 	}
-	names := []string{base}
-	if q.Host != "" && q.Host != base {
-		names = append(names, q.Host)
+	buffer := r.buffer(p)
+	first := q.From
+	if first.Before(w.now) {
+		first = w.now
 	}
-	list, err := svc.dir.BatchGet(ctx, names)
-	if miss, ok := err.(*MissingMember); ok {
-		switch {
-		case miss.Name == q.Host:
-			return nil, fault.New(fault.NotFound, ReasonHostNotFound, "host %s not found", q.Host).With("name", q.Host)
-		case q.Studio != "":
-			return nil, studioNotFound(q.Studio)
-		default:
-			return nil, fault.New(fault.NotFound, ReasonStudioNotFound, "base %s not found, so it has no studios", base).With("name", base)
+	last := q.To.Add(-q.Duration) // the latest start
+	if limit := w.now.Add(r.Horizon); last.After(limit) {
+		last = limit
+	}
+	if first.After(last) {
+		return nil, nil
+	}
+	// The sessions a candidate may meet, by start: the studio's and the host's.
+	var near []*Session
+	seen := map[string]bool{}
+	collect := func(s *Session) bool {
+		if s.State.Blocks() && !seen[s.ID] {
+			seen[s.ID] = true
+			near = append(near, s)
 		}
+		return true
+	}
+	if err := w.sessions(Scan{Studio: studio, From: first.Add(-buffer - longest), To: last.Add(q.Duration + buffer)}, collect); err != nil {
+		return nil, err
+	}
+	if q.Host != "" {
+		if err := w.sessions(Scan{Host: q.Host, From: first.Add(-longest), To: last.Add(q.Duration)}, collect); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(near, func(a, b *Session) int { return a.Start.Compare(b.Start) })
+
+	local := q.From.In(r.zone())
+	grid := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, r.zone())
+	t := grid.Add((first.Sub(grid) + q.Step - 1) / q.Step * q.Step)
+	var out []Slot
+	lo := 0
+	for ; !t.After(last) && len(out) < q.Limit; t = t.Add(q.Step) {
+		cand := Session{Host: q.Host, Studio: studio, Agency: agency, Start: t, End: t.Add(q.Duration), State: StateScheduled}
+		if r.checkTimes(p, &cand, w.now) != nil {
+			continue
+		}
+		for lo < len(near) && near[lo].Start.Before(t.Add(-longest-buffer)) {
+			lo++
+		}
+		free := true
+		for _, o := range near[lo:] {
+			if !o.Start.Before(cand.End.Add(buffer)) {
+				break
+			}
+			if Clash(&cand, o, buffer) != NoConflict {
+				free = false
+				break
+			}
+		}
+		if !free {
+			continue
+		}
+		if q.Host != "" {
+			day, _ := dayOf(t, r.zone())
+			key := cand.Base() + " " + day.Format(time.DateOnly)
+			verdict, ok := quotas[key]
+			if !ok {
+				verdict = w.checkQuotas(&cand, p, false)
+				if verdict != nil && !fault.Is(verdict, ReasonQuotaExceeded) {
+					return nil, verdict
+				}
+				quotas[key] = verdict
+			}
+			if verdict != nil {
+				continue
+			}
+		}
+		out = append(out, Slot{Studio: studio, Start: cand.Start, End: cand.End})
+	}
+	return out, nil
+}
+
+// studiosOf checks a studio, or a base, with the registry and returns the
+// studios it names; with active, only those of an ACTIVE base.
+func (svc *Service) studiosOf(ctx context.Context, studio, base string, active bool) ([]string, error) {
+	if studio != "" {
+		base, _, _ = ParseStudioName(studio)
+	}
+	list, err := svc.dir.BatchGet(ctx, []string{base})
+	if _, gone := err.(*MissingMember); gone {
+		if studio != "" {
+			return nil, studioNotFound(studio)
+		}
+		return nil, fault.New(fault.NotFound, ReasonStudioNotFound, "base %s not found, so it has no studios", base).With("name", base)
 	}
 	if err != nil {
 		return nil, err
 	}
-	got := map[string]Member{}
-	for _, m := range list {
-		got[m.Name] = m
-	}
-	if q.Host != "" {
-		if err := checkHost(got[q.Host], true); err != nil {
-			return nil, err
-		}
-	}
-	b := got[base]
-	if q.Studio != "" {
-		return []string{q.Studio}, checkStudio(b, q.Studio, true)
+	b := list[0]
+	if studio != "" {
+		return []string{studio}, checkStudio(b, studio, active)
 	}
 	if b.Kind != members.Base {
 		return nil, fault.New(fault.FailedPrecondition, ReasonWrongMemberKind, "%s is a %s, not a BASE", base, b.Kind).With("name", base)
+	}
+	if active && b.State != members.Active {
+		return nil, fault.New(fault.FailedPrecondition, ReasonBaseNotActive,
+			"base %s is %s; only the studios of ACTIVE bases can be booked", base, b.State).With("name", base)
 	}
 	studios := make([]string, 0, len(b.Studios))
 	for _, id := range b.Studios {
 		studios = append(studios, fmt.Sprintf("%s/studios/%s", base, id))
 	}
-	if b.State != members.Active {
-		return nil, fault.New(fault.FailedPrecondition, ReasonBaseNotActive,
-			"base %s is %s; only the studios of ACTIVE bases can be booked", base, b.State).With("name", base)
-	}
 	return studios, nil
 }
 
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
+// slotHost checks the host of a slot query with the registry.
+func (svc *Service) slotHost(ctx context.Context, name string) (Member, error) {
+	list, err := svc.dir.BatchGet(ctx, []string{name})
+	if _, gone := err.(*MissingMember); gone {
+		return Member{}, fault.New(fault.NotFound, ReasonHostNotFound, "host %s not found", name).With("name", name)
 	}
-	return b
+	if err != nil {
+		return Member{}, err
+	}
+	return list[0], checkHost(list[0], true)
 }
 
 func compareStrings(a, b string) int {

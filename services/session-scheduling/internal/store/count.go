@@ -29,7 +29,10 @@ func (t txn) Count(f scheduling.CountFilter) (int64, error) {
 	}
 	states := []scheduling.State{f.State}
 	if f.State == scheduling.StateUnspecified {
-		states = []scheduling.State{scheduling.StateScheduled, scheduling.StateLive, scheduling.StateEnded, scheduling.StateCancelled}
+		states = states[:0]
+		for st := scheduling.StateScheduled; st <= scheduling.LastState; st++ {
+			states = append(states, st)
+		}
 	}
 	var total int64
 	for _, st := range states {

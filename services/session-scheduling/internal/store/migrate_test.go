@@ -20,9 +20,9 @@ import (
 // sessions of 2030 in every state, an ENDED one of 1500, and one request id.
 const v1File = "testdata/session-v1.db"
 
-func copyV1(t *testing.T) string {
+func copyFixture(t *testing.T, file string) string {
 	t.Helper()
-	raw, err := os.ReadFile(v1File)
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func copyV1(t *testing.T) string {
 // 8-byte Unix-nanosecond keys, with the keys of the sessions after the
 // wrap sorted before those of 2030.
 func TestTheFixtureIsSchemaOne(t *testing.T) {
-	db, err := bolt.Open(copyV1(t), 0o600, &bolt.Options{ReadOnly: true})
+	db, err := bolt.Open(copyFixture(t, v1File), 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,17 +62,17 @@ func TestTheFixtureIsSchemaOne(t *testing.T) {
 }
 
 // TestMigrationFromSchemaOne opens the schema-1 file: it is rewritten to
-// schema 2 in place, every index and counter agrees with the records
-// (also across the wrap and before 1677), the records and request ids are
-// kept, the file checks clean, and a second open changes nothing.
+// schema 3 in place (1 -> 2 -> 3), every index and counter agrees with the
+// records (also across the wrap and before 1677), the records and request
+// ids are kept, the file checks clean, and a second open changes nothing.
 func TestMigrationFromSchemaOne(t *testing.T) {
-	path := copyV1(t)
+	path := copyFixture(t, v1File)
 	st, err := Open(path, boltdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err := boltdb.SchemaVersion(st.DB); err != nil || v != 2 {
-		t.Fatalf("schema version %d, %v; want 2", v, err)
+	if v, err := boltdb.SchemaVersion(st.s.DB); err != nil || v != Schema.Version {
+		t.Fatalf("schema version %d, %v; want %d", v, err, Schema.Version)
 	}
 	if n := len(records(t, st)); n != 7 {
 		t.Fatalf("%d records after the migration, want 7", n)
@@ -107,8 +107,15 @@ func TestMigrationFromSchemaOne(t *testing.T) {
 			return nil
 		})
 	})
-	checkFile(t, st.DB)
-	before := snapshot(t, st.DB)
+	checkFile(t, st.s.DB)
+	reopenChangesNothing(t, st, path)
+}
+
+// reopenChangesNothing closes st and opens path again: the file must be
+// what it was, bucket by bucket.
+func reopenChangesNothing(t *testing.T, st *Store, path string) {
+	t.Helper()
+	before := snapshot(t, st.s.DB)
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +124,7 @@ func TestMigrationFromSchemaOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer again.Close()
-	if after := snapshot(t, again.DB); !bytes.Equal(before, after) {
+	if after := snapshot(t, again.s.DB); !bytes.Equal(before, after) {
 		t.Fatal("a second open changed the file's contents")
 	}
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -21,11 +20,11 @@ var wrap = time.Date(2262, 4, 11, 23, 47, 16, 854775807, time.UTC)
 func records(t *testing.T, st *Store) []*scheduling.Session {
 	t.Helper()
 	var out []*scheduling.Session
-	err := st.DB.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSessions).ForEach(func(_, raw []byte) error {
-			s := new(scheduling.Session)
+	err := st.s.DB.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSessions).ForEach(func(id, raw []byte) error {
+			s, err := decodeSession(string(id), raw)
 			out = append(out, s)
-			return json.Unmarshal(raw, s)
+			return err
 		})
 	})
 	if err != nil {

@@ -42,6 +42,9 @@ var members = []memberSpec{
 		studios: [][2]string{{"studio-1", "一号直播间"}, {"studio-2", "二号直播间"}, {"studio-3", "三号直播间"}}},
 	{id: "dazu-base", kind: base, name: "天下大足直播基地", dist: "dazu",
 		studios: [][2]string{{"studio-1", "石刻厅"}, {"studio-2", "五金厅"}}},
+	// The base of the booking rules (rules.go): nothing else books into it.
+	{id: "yubei-base", kind: base, name: "渝北临空直播基地", dist: "yubei",
+		studios: [][2]string{{"studio-1", "临空一号厅"}, {"studio-2", "临空二号厅"}}},
 	{id: "jiating-agency", kind: agency, name: "佳婷直播服务机构", dist: "yubei"},
 	{id: "banan-office", kind: office, name: "巴南区人民政府", dist: "banan"},
 	{id: "dazu-office", kind: office, name: "大足区人民政府", dist: "dazu"},

@@ -4,7 +4,9 @@
 // refunds, through the admin imports (ImportSessions, ImportSales), since
 // nothing can be booked in the past; today's live sessions, booked,
 // started, selling and ended; and a few sessions booked for the coming
-// days. It is safe to run again: what exists is reused, and every session
+// days; and a base that runs its studios by booking rules (opening hours,
+// a blackout, approvals of outside hosts, a weekly series, a no-show). It
+// is safe to run again: what exists is reused, and every session
 // and sale has a fixed id, so a repeat is recognised and not counted twice.
 // At the end it prints the overview, week by week.
 //
@@ -126,13 +128,20 @@ func run(args []string) error {
 	if err := d.bookUpcoming(ctx); err != nil {
 		return err
 	}
+	if err := d.loadRules(ctx); err != nil {
+		return err
+	}
 	return d.printOverview(ctx, days)
 }
 
 // bearer sends key with every call, as a member system would.
+// A call that carries a key of its own (a member's, see asMember) keeps it.
 func bearer(key string) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-		return invoker(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key), method, req, reply, cc, opts...)
+		if md, _ := metadata.FromOutgoingContext(ctx); len(md.Get("authorization")) == 0 {
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
 	}
 }
 

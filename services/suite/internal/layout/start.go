@@ -3,7 +3,7 @@ package layout
 import (
 	"context"
 	"fmt"
-	"net"
+	"github.com/cqlive/alliance/services/kit/testkit/freeport"
 	"path/filepath"
 	"time"
 
@@ -56,12 +56,12 @@ func Start(ctx context.Context, bin string, procs []Proc, grace time.Duration, s
 
 // FreeAddr returns a loopback address with a port that was free a moment
 // ago, for processes started on private ports. It panics when the machine
-// cannot open a loopback socket at all: nothing could run then.
+// cannot open a loopback socket at all: nothing could run then. The port
+// comes from below the ephemeral range (see kit/testkit/freeport).
 func FreeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.Addr()
 	if err != nil {
 		panic(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }

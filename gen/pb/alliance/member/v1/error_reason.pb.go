@@ -54,7 +54,7 @@ const (
 	ErrorReason_ERROR_REASON_MEMBER_WITHDRAWN ErrorReason = 10
 	// INVALID_ARGUMENT: a product's category is not on ListCategories.
 	ErrorReason_ERROR_REASON_UNKNOWN_CATEGORY ErrorReason = 11
-	// FAILED_PRECONDITION: a studio with a SCHEDULED or LIVE session stays;
+	// FAILED_PRECONDITION: a studio with a SCHEDULED, LIVE or PENDING_APPROVAL session stays;
 	// metadata "studio" and "session" name them.
 	ErrorReason_ERROR_REASON_STUDIO_HAS_SESSIONS ErrorReason = 12
 	// ABORTED: the member kept changing while its studios were checked.

@@ -65,6 +65,34 @@ const (
 	// FAILED_PRECONDITION: a session goes live from 30 minutes before its
 	// start_time; metadata "earliest_start_time" says when.
 	ErrorReason_ERROR_REASON_TOO_EARLY_TO_START ErrorReason = 15
+	// FAILED_PRECONDITION: the session does not lie inside its studio's
+	// opening hours; metadata "studio".
+	ErrorReason_ERROR_REASON_OUTSIDE_OPENING_HOURS ErrorReason = 16
+	// FAILED_PRECONDITION: the session overlaps a blackout of its studio;
+	// metadata "blackout_start_time", "blackout_end_time", "blackout_reason".
+	ErrorReason_ERROR_REASON_STUDIO_BLACKED_OUT ErrorReason = 17
+	// FAILED_PRECONDITION: the session starts sooner than the studio's
+	// min_notice; metadata "earliest_start_time".
+	ErrorReason_ERROR_REASON_TOO_SHORT_NOTICE ErrorReason = 18
+	// FAILED_PRECONDITION: the session starts later than the studio's
+	// max_advance; metadata "latest_start_time".
+	ErrorReason_ERROR_REASON_TOO_FAR_AHEAD ErrorReason = 19
+	// FAILED_PRECONDITION: a quota of the studio's policy would be exceeded;
+	// metadata "quota" (host_weekly_hours or agency_daily_sessions), "limit",
+	// "used", "left" and "period_start".
+	ErrorReason_ERROR_REASON_QUOTA_EXCEEDED ErrorReason = 20
+	// FAILED_PRECONDITION: the base's approval is needed: a request waiting
+	// for it cannot start, and a host or agency cannot move an approved
+	// session of a studio that requires approval (metadata "studio"); it
+	// cancels and books again, which waits.
+	ErrorReason_ERROR_REASON_APPROVAL_REQUIRED ErrorReason = 21
+	// FAILED_PRECONDITION: a blackout would lie over sessions that hold the
+	// studio; metadata "sessions" lists them (comma-separated, at most 20).
+	ErrorReason_ERROR_REASON_STUDIO_HAS_SESSIONS ErrorReason = 22
+	// NOT_FOUND; metadata "name" names the series.
+	ErrorReason_ERROR_REASON_SERIES_NOT_FOUND ErrorReason = 23
+	// ALREADY_EXISTS: a series with that series_id exists.
+	ErrorReason_ERROR_REASON_SERIES_ALREADY_EXISTS ErrorReason = 24
 )
 
 // Enum value maps for ErrorReason.
@@ -86,6 +114,15 @@ var (
 		13: "ERROR_REASON_INVALID_STATE_TRANSITION",
 		14: "ERROR_REASON_SESSION_NOT_SCHEDULED",
 		15: "ERROR_REASON_TOO_EARLY_TO_START",
+		16: "ERROR_REASON_OUTSIDE_OPENING_HOURS",
+		17: "ERROR_REASON_STUDIO_BLACKED_OUT",
+		18: "ERROR_REASON_TOO_SHORT_NOTICE",
+		19: "ERROR_REASON_TOO_FAR_AHEAD",
+		20: "ERROR_REASON_QUOTA_EXCEEDED",
+		21: "ERROR_REASON_APPROVAL_REQUIRED",
+		22: "ERROR_REASON_STUDIO_HAS_SESSIONS",
+		23: "ERROR_REASON_SERIES_NOT_FOUND",
+		24: "ERROR_REASON_SERIES_ALREADY_EXISTS",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":              0,
@@ -104,6 +141,15 @@ var (
 		"ERROR_REASON_INVALID_STATE_TRANSITION": 13,
 		"ERROR_REASON_SESSION_NOT_SCHEDULED":    14,
 		"ERROR_REASON_TOO_EARLY_TO_START":       15,
+		"ERROR_REASON_OUTSIDE_OPENING_HOURS":    16,
+		"ERROR_REASON_STUDIO_BLACKED_OUT":       17,
+		"ERROR_REASON_TOO_SHORT_NOTICE":         18,
+		"ERROR_REASON_TOO_FAR_AHEAD":            19,
+		"ERROR_REASON_QUOTA_EXCEEDED":           20,
+		"ERROR_REASON_APPROVAL_REQUIRED":        21,
+		"ERROR_REASON_STUDIO_HAS_SESSIONS":      22,
+		"ERROR_REASON_SERIES_NOT_FOUND":         23,
+		"ERROR_REASON_SERIES_ALREADY_EXISTS":    24,
 	}
 )
 
@@ -138,7 +184,7 @@ var File_alliance_session_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_alliance_session_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"&alliance/session/v1/error_reason.proto\x12\x13alliance.session.v1*\xd9\x04\n" +
+	"&alliance/session/v1/error_reason.proto\x12\x13alliance.session.v1*\x9f\a\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_REASON_SESSION_NOT_FOUND\x10\x01\x12'\n" +
@@ -156,7 +202,16 @@ const file_alliance_session_v1_error_reason_proto_rawDesc = "" +
 	"!ERROR_REASON_STUDIO_DOUBLE_BOOKED\x10\f\x12)\n" +
 	"%ERROR_REASON_INVALID_STATE_TRANSITION\x10\r\x12&\n" +
 	"\"ERROR_REASON_SESSION_NOT_SCHEDULED\x10\x0e\x12#\n" +
-	"\x1fERROR_REASON_TOO_EARLY_TO_START\x10\x0fB\xda\x01\n" +
+	"\x1fERROR_REASON_TOO_EARLY_TO_START\x10\x0f\x12&\n" +
+	"\"ERROR_REASON_OUTSIDE_OPENING_HOURS\x10\x10\x12#\n" +
+	"\x1fERROR_REASON_STUDIO_BLACKED_OUT\x10\x11\x12!\n" +
+	"\x1dERROR_REASON_TOO_SHORT_NOTICE\x10\x12\x12\x1e\n" +
+	"\x1aERROR_REASON_TOO_FAR_AHEAD\x10\x13\x12\x1f\n" +
+	"\x1bERROR_REASON_QUOTA_EXCEEDED\x10\x14\x12\"\n" +
+	"\x1eERROR_REASON_APPROVAL_REQUIRED\x10\x15\x12$\n" +
+	" ERROR_REASON_STUDIO_HAS_SESSIONS\x10\x16\x12!\n" +
+	"\x1dERROR_REASON_SERIES_NOT_FOUND\x10\x17\x12&\n" +
+	"\"ERROR_REASON_SERIES_ALREADY_EXISTS\x10\x18B\xda\x01\n" +
 	"\x17com.alliance.session.v1B\x10ErrorReasonProtoP\x01Z?github.com/cqlive/alliance/gen/pb/alliance/session/v1;sessionv1\xa2\x02\x03ASX\xaa\x02\x13Alliance.Session.V1\xca\x02\x13Alliance\\Session\\V1\xe2\x02\x1fAlliance\\Session\\V1\\GPBMetadata\xea\x02\x15Alliance::Session::V1b\x06proto3"
 
 var (

@@ -29,10 +29,23 @@ type SessionState int32
 
 const (
 	SessionState_SESSION_STATE_UNSPECIFIED SessionState = 0
-	SessionState_SESSION_STATE_SCHEDULED   SessionState = 1
-	SessionState_SESSION_STATE_LIVE        SessionState = 2
-	SessionState_SESSION_STATE_ENDED       SessionState = 3
-	SessionState_SESSION_STATE_CANCELLED   SessionState = 4
+	// Booked: holds its host and studio.
+	SessionState_SESSION_STATE_SCHEDULED SessionState = 1
+	// On air: holds its host and studio.
+	SessionState_SESSION_STATE_LIVE SessionState = 2
+	// Held; terminal. Only ENDED sessions count as held.
+	SessionState_SESSION_STATE_ENDED SessionState = 3
+	// Cancelled before it started; terminal, holds nothing.
+	SessionState_SESSION_STATE_CANCELLED SessionState = 4
+	// Waits for the base's approval and holds its host and studio meanwhile;
+	// declined automatically at its start time.
+	SessionState_SESSION_STATE_PENDING_APPROVAL SessionState = 5
+	// The base declined it (or nobody approved it before its start);
+	// terminal, holds nothing.
+	SessionState_SESSION_STATE_DECLINED SessionState = 6
+	// Not started within its studio's no-show grace after start_time;
+	// terminal, and its studio is free for the rest of its interval.
+	SessionState_SESSION_STATE_NO_SHOW SessionState = 7
 )
 
 // Enum value maps for SessionState.
@@ -43,13 +56,19 @@ var (
 		2: "SESSION_STATE_LIVE",
 		3: "SESSION_STATE_ENDED",
 		4: "SESSION_STATE_CANCELLED",
+		5: "SESSION_STATE_PENDING_APPROVAL",
+		6: "SESSION_STATE_DECLINED",
+		7: "SESSION_STATE_NO_SHOW",
 	}
 	SessionState_value = map[string]int32{
-		"SESSION_STATE_UNSPECIFIED": 0,
-		"SESSION_STATE_SCHEDULED":   1,
-		"SESSION_STATE_LIVE":        2,
-		"SESSION_STATE_ENDED":       3,
-		"SESSION_STATE_CANCELLED":   4,
+		"SESSION_STATE_UNSPECIFIED":      0,
+		"SESSION_STATE_SCHEDULED":        1,
+		"SESSION_STATE_LIVE":             2,
+		"SESSION_STATE_ENDED":            3,
+		"SESSION_STATE_CANCELLED":        4,
+		"SESSION_STATE_PENDING_APPROVAL": 5,
+		"SESSION_STATE_DECLINED":         6,
+		"SESSION_STATE_NO_SHOW":          7,
 	}
 )
 
@@ -78,6 +97,123 @@ func (x SessionState) Number() protoreflect.EnumNumber {
 // Deprecated: Use SessionState.Descriptor instead.
 func (SessionState) EnumDescriptor() ([]byte, []int) {
 	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{0}
+}
+
+// A day of the week, numbered as google.type.DayOfWeek (Monday 1 ... Sunday 7).
+type DayOfWeek int32
+
+const (
+	DayOfWeek_DAY_OF_WEEK_UNSPECIFIED DayOfWeek = 0
+	DayOfWeek_DAY_OF_WEEK_MONDAY      DayOfWeek = 1
+	DayOfWeek_DAY_OF_WEEK_TUESDAY     DayOfWeek = 2
+	DayOfWeek_DAY_OF_WEEK_WEDNESDAY   DayOfWeek = 3
+	DayOfWeek_DAY_OF_WEEK_THURSDAY    DayOfWeek = 4
+	DayOfWeek_DAY_OF_WEEK_FRIDAY      DayOfWeek = 5
+	DayOfWeek_DAY_OF_WEEK_SATURDAY    DayOfWeek = 6
+	DayOfWeek_DAY_OF_WEEK_SUNDAY      DayOfWeek = 7
+)
+
+// Enum value maps for DayOfWeek.
+var (
+	DayOfWeek_name = map[int32]string{
+		0: "DAY_OF_WEEK_UNSPECIFIED",
+		1: "DAY_OF_WEEK_MONDAY",
+		2: "DAY_OF_WEEK_TUESDAY",
+		3: "DAY_OF_WEEK_WEDNESDAY",
+		4: "DAY_OF_WEEK_THURSDAY",
+		5: "DAY_OF_WEEK_FRIDAY",
+		6: "DAY_OF_WEEK_SATURDAY",
+		7: "DAY_OF_WEEK_SUNDAY",
+	}
+	DayOfWeek_value = map[string]int32{
+		"DAY_OF_WEEK_UNSPECIFIED": 0,
+		"DAY_OF_WEEK_MONDAY":      1,
+		"DAY_OF_WEEK_TUESDAY":     2,
+		"DAY_OF_WEEK_WEDNESDAY":   3,
+		"DAY_OF_WEEK_THURSDAY":    4,
+		"DAY_OF_WEEK_FRIDAY":      5,
+		"DAY_OF_WEEK_SATURDAY":    6,
+		"DAY_OF_WEEK_SUNDAY":      7,
+	}
+)
+
+func (x DayOfWeek) Enum() *DayOfWeek {
+	p := new(DayOfWeek)
+	*p = x
+	return p
+}
+
+func (x DayOfWeek) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DayOfWeek) Descriptor() protoreflect.EnumDescriptor {
+	return file_alliance_session_v1_session_scheduler_proto_enumTypes[1].Descriptor()
+}
+
+func (DayOfWeek) Type() protoreflect.EnumType {
+	return &file_alliance_session_v1_session_scheduler_proto_enumTypes[1]
+}
+
+func (x DayOfWeek) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DayOfWeek.Descriptor instead.
+func (DayOfWeek) EnumDescriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{1}
+}
+
+// How often a series repeats.
+type Frequency int32
+
+const (
+	Frequency_FREQUENCY_UNSPECIFIED Frequency = 0
+	// Every `interval` days.
+	Frequency_FREQUENCY_DAILY Frequency = 1
+	// On the chosen days of every `interval`-th week (ISO, from Monday).
+	Frequency_FREQUENCY_WEEKLY Frequency = 2
+)
+
+// Enum value maps for Frequency.
+var (
+	Frequency_name = map[int32]string{
+		0: "FREQUENCY_UNSPECIFIED",
+		1: "FREQUENCY_DAILY",
+		2: "FREQUENCY_WEEKLY",
+	}
+	Frequency_value = map[string]int32{
+		"FREQUENCY_UNSPECIFIED": 0,
+		"FREQUENCY_DAILY":       1,
+		"FREQUENCY_WEEKLY":      2,
+	}
+)
+
+func (x Frequency) Enum() *Frequency {
+	p := new(Frequency)
+	*p = x
+	return p
+}
+
+func (x Frequency) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Frequency) Descriptor() protoreflect.EnumDescriptor {
+	return file_alliance_session_v1_session_scheduler_proto_enumTypes[2].Descriptor()
+}
+
+func (Frequency) Type() protoreflect.EnumType {
+	return &file_alliance_session_v1_session_scheduler_proto_enumTypes[2]
+}
+
+func (x Frequency) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Frequency.Descriptor instead.
+func (Frequency) EnumDescriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{2}
 }
 
 // A live-streaming sales session: sessions/{session}.
@@ -111,13 +247,20 @@ type Session struct {
 	// Output only: set by EndSession (an input of ImportSessions, within 24
 	// hours of the planned interval, and not in the future).
 	ActualEndTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=actual_end_time,json=actualEndTime,proto3" json:"actual_end_time,omitempty"`
-	// Output only: set by CancelSession (an input of ImportSessions).
+	// Output only: set by CancelSession, CancelSessionSeries or a blackout
+	// that cancelled it (an input of ImportSessions).
 	CancelReason string `protobuf:"bytes,14,opt,name=cancel_reason,json=cancelReason,proto3" json:"cancel_reason,omitempty"`
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Output only.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	Etag          string                 `protobuf:"bytes,17,opt,name=etag,proto3" json:"etag,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Etag       string                 `protobuf:"bytes,17,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Output only: sessionSeries/{series} when the session is an occurrence
+	// of a series.
+	Series string `protobuf:"bytes,18,opt,name=series,proto3" json:"series,omitempty"`
+	// Output only: set by DeclineSession, or when a request was still
+	// pending at its start time.
+	DeclineReason string `protobuf:"bytes,19,opt,name=decline_reason,json=declineReason,proto3" json:"decline_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -267,6 +410,20 @@ func (x *Session) GetUpdateTime() *timestamppb.Timestamp {
 func (x *Session) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Session) GetSeries() string {
+	if x != nil {
+		return x.Series
+	}
+	return ""
+}
+
+func (x *Session) GetDeclineReason() string {
+	if x != nil {
+		return x.DeclineReason
 	}
 	return ""
 }
@@ -857,6 +1014,121 @@ func (x *CancelSessionRequest) GetEtag() string {
 	return ""
 }
 
+type ApproveSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sessions/{session}: a PENDING_APPROVAL session.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveSessionRequest) Reset() {
+	*x = ApproveSessionRequest{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveSessionRequest) ProtoMessage() {}
+
+func (x *ApproveSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveSessionRequest.ProtoReflect.Descriptor instead.
+func (*ApproveSessionRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ApproveSessionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApproveSessionRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type DeclineSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sessions/{session}: a PENDING_APPROVAL session.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// At most 1000 characters.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineSessionRequest) Reset() {
+	*x = DeclineSessionRequest{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineSessionRequest) ProtoMessage() {}
+
+func (x *DeclineSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineSessionRequest.ProtoReflect.Descriptor instead.
+func (*DeclineSessionRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *DeclineSessionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeclineSessionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DeclineSessionRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
 type FindAvailableSlotsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// members/{base}/studios/{studio}; give this or base.
@@ -864,19 +1136,26 @@ type FindAvailableSlotsRequest struct {
 	// members/{base}: every studio of the base.
 	Base string `protobuf:"bytes,2,opt,name=base,proto3" json:"base,omitempty"`
 	// Optional members/{host}: also avoid the host's sessions.
-	Host     string               `protobuf:"bytes,3,opt,name=host,proto3" json:"host,omitempty"`
+	Host string `protobuf:"bytes,3,opt,name=host,proto3" json:"host,omitempty"`
+	// The length of every slot: a bookable length (15 minutes to 12 hours).
 	Duration *durationpb.Duration `protobuf:"bytes,4,opt,name=duration,proto3" json:"duration,omitempty"`
-	// The window to search, at most 31 days long. No slot starts in the
-	// past or beyond the booking horizon.
-	WindowStart   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
-	WindowEnd     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	// The window to search, at most 31 days long: every slot lies inside it.
+	// No slot starts in the past or beyond the booking horizon.
+	WindowStart *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
+	WindowEnd   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	// The grid of start times, counted from midnight (alliance time zone) of
+	// window_start's day: whole minutes from 5 minutes to 24 hours; default
+	// 30 minutes.
+	Step *durationpb.Duration `protobuf:"bytes,7,opt,name=step,proto3" json:"step,omitempty"`
+	// At most this many slots, the earliest: 0 means 50, at most 1000.
+	PageSize      int32 `protobuf:"varint,8,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FindAvailableSlotsRequest) Reset() {
 	*x = FindAvailableSlotsRequest{}
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[11]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -888,7 +1167,7 @@ func (x *FindAvailableSlotsRequest) String() string {
 func (*FindAvailableSlotsRequest) ProtoMessage() {}
 
 func (x *FindAvailableSlotsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[11]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -901,7 +1180,7 @@ func (x *FindAvailableSlotsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindAvailableSlotsRequest.ProtoReflect.Descriptor instead.
 func (*FindAvailableSlotsRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{11}
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *FindAvailableSlotsRequest) GetStudio() string {
@@ -946,7 +1225,21 @@ func (x *FindAvailableSlotsRequest) GetWindowEnd() *timestamppb.Timestamp {
 	return nil
 }
 
-// A free interval in one studio.
+func (x *FindAvailableSlotsRequest) GetStep() *durationpb.Duration {
+	if x != nil {
+		return x.Step
+	}
+	return nil
+}
+
+func (x *FindAvailableSlotsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+// A bookable slot in one studio, exactly the asked duration long.
 type Slot struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Studio        string                 `protobuf:"bytes,1,opt,name=studio,proto3" json:"studio,omitempty"`
@@ -958,7 +1251,7 @@ type Slot struct {
 
 func (x *Slot) Reset() {
 	*x = Slot{}
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[12]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -970,7 +1263,7 @@ func (x *Slot) String() string {
 func (*Slot) ProtoMessage() {}
 
 func (x *Slot) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[12]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -983,7 +1276,7 @@ func (x *Slot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Slot.ProtoReflect.Descriptor instead.
 func (*Slot) Descriptor() ([]byte, []int) {
-	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{12}
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Slot) GetStudio() string {
@@ -1017,7 +1310,7 @@ type FindAvailableSlotsResponse struct {
 
 func (x *FindAvailableSlotsResponse) Reset() {
 	*x = FindAvailableSlotsResponse{}
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[13]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1322,7 @@ func (x *FindAvailableSlotsResponse) String() string {
 func (*FindAvailableSlotsResponse) ProtoMessage() {}
 
 func (x *FindAvailableSlotsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[13]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1335,7 @@ func (x *FindAvailableSlotsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindAvailableSlotsResponse.ProtoReflect.Descriptor instead.
 func (*FindAvailableSlotsResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{13}
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *FindAvailableSlotsResponse) GetSlots() []*Slot {
@@ -1069,7 +1362,7 @@ type CountSessionsRequest struct {
 
 func (x *CountSessionsRequest) Reset() {
 	*x = CountSessionsRequest{}
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[14]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1081,7 +1374,7 @@ func (x *CountSessionsRequest) String() string {
 func (*CountSessionsRequest) ProtoMessage() {}
 
 func (x *CountSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[14]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1094,7 +1387,7 @@ func (x *CountSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountSessionsRequest.ProtoReflect.Descriptor instead.
 func (*CountSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{14}
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CountSessionsRequest) GetState() SessionState {
@@ -1141,7 +1434,7 @@ type CountSessionsResponse struct {
 
 func (x *CountSessionsResponse) Reset() {
 	*x = CountSessionsResponse{}
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[15]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1153,7 +1446,7 @@ func (x *CountSessionsResponse) String() string {
 func (*CountSessionsResponse) ProtoMessage() {}
 
 func (x *CountSessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[15]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1166,7 +1459,7 @@ func (x *CountSessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountSessionsResponse.ProtoReflect.Descriptor instead.
 func (*CountSessionsResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{15}
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CountSessionsResponse) GetCount() int64 {
@@ -1174,6 +1467,1178 @@ func (x *CountSessionsResponse) GetCount() int64 {
 		return x.Count
 	}
 	return 0
+}
+
+// The booking rules of one studio: members/{base}/studios/{studio}/policy.
+// Every field is optional; the default policy is always open, with no
+// blackouts, notice, advance limit, quota or approval, the suite's
+// changeover buffer and a no-show grace of 15 minutes. A change applies to
+// bookings and approvals from then on; bookings already made stay, except
+// that a blackout never lies over one (see UpdateStudioPolicy).
+type StudioPolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{base}/studios/{studio}/policy.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When the studio is open, per day of the week, in the alliance's time
+	// zone (default Asia/Shanghai). Empty: always open. Otherwise a session
+	// lies wholly inside open hours (it may run past midnight into the next
+	// day's opening), else OUTSIDE_OPENING_HOURS. At most 50 entries; the
+	// entries of one day do not overlap.
+	OpeningHours []*OpeningHours `protobuf:"bytes,2,rep,name=opening_hours,json=openingHours,proto3" json:"opening_hours,omitempty"`
+	// Times the studio is closed (maintenance, holidays): no session overlaps
+	// one (STUDIO_BLACKED_OUT). At most 100.
+	Blackouts []*Blackout `protobuf:"bytes,3,rep,name=blackouts,proto3" json:"blackouts,omitempty"`
+	// A booking starts at least this long after it is made (TOO_SHORT_NOTICE).
+	MinNotice *durationpb.Duration `protobuf:"bytes,4,opt,name=min_notice,json=minNotice,proto3" json:"min_notice,omitempty"`
+	// A booking starts at most this long after it is made (TOO_FAR_AHEAD); at
+	// most the booking horizon, which bounds every booking anyway.
+	MaxAdvance *durationpb.Duration `protobuf:"bytes,5,opt,name=max_advance,json=maxAdvance,proto3" json:"max_advance,omitempty"`
+	// The least time between two sessions of this studio, instead of the
+	// suite's default (-changeover-buffer); 0 to 12 hours. Unset: the default.
+	ChangeoverBuffer *durationpb.Duration `protobuf:"bytes,6,opt,name=changeover_buffer,json=changeoverBuffer,proto3" json:"changeover_buffer,omitempty"`
+	// The most hours a host may be booked into this base's studios in one
+	// week (ISO, from Monday, alliance time zone), counted over the planned
+	// lengths of its SCHEDULED, LIVE, PENDING_APPROVAL and ENDED sessions by
+	// start time; 0 is no quota, at most 168 (QUOTA_EXCEEDED).
+	HostWeeklyHours int32 `protobuf:"varint,7,opt,name=host_weekly_hours,json=hostWeeklyHours,proto3" json:"host_weekly_hours,omitempty"`
+	// The most sessions the hosts of one agency may have in this base's
+	// studios on one day (alliance time zone), counted as above; 0 is no
+	// quota, at most 1000 (QUOTA_EXCEEDED).
+	AgencyDailySessions int32 `protobuf:"varint,8,opt,name=agency_daily_sessions,json=agencyDailySessions,proto3" json:"agency_daily_sessions,omitempty"`
+	// A booking made by a host's or an agency's key (a host from outside the
+	// base) waits as PENDING_APPROVAL for the base's ApproveSession. The
+	// base's own bookings and the alliance staff's are approved as made.
+	RequiresApproval bool `protobuf:"varint,9,opt,name=requires_approval,json=requiresApproval,proto3" json:"requires_approval,omitempty"`
+	// How long after start_time a SCHEDULED session may still go LIVE; after
+	// it the session is NO_SHOW. 1 minute to 12 hours; unset: 15 minutes.
+	NoShowGrace *durationpb.Duration `protobuf:"bytes,10,opt,name=no_show_grace,json=noShowGrace,proto3" json:"no_show_grace,omitempty"`
+	// Output only.
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	Etag          string                 `protobuf:"bytes,12,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StudioPolicy) Reset() {
+	*x = StudioPolicy{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StudioPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StudioPolicy) ProtoMessage() {}
+
+func (x *StudioPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StudioPolicy.ProtoReflect.Descriptor instead.
+func (*StudioPolicy) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *StudioPolicy) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *StudioPolicy) GetOpeningHours() []*OpeningHours {
+	if x != nil {
+		return x.OpeningHours
+	}
+	return nil
+}
+
+func (x *StudioPolicy) GetBlackouts() []*Blackout {
+	if x != nil {
+		return x.Blackouts
+	}
+	return nil
+}
+
+func (x *StudioPolicy) GetMinNotice() *durationpb.Duration {
+	if x != nil {
+		return x.MinNotice
+	}
+	return nil
+}
+
+func (x *StudioPolicy) GetMaxAdvance() *durationpb.Duration {
+	if x != nil {
+		return x.MaxAdvance
+	}
+	return nil
+}
+
+func (x *StudioPolicy) GetChangeoverBuffer() *durationpb.Duration {
+	if x != nil {
+		return x.ChangeoverBuffer
+	}
+	return nil
+}
+
+func (x *StudioPolicy) GetHostWeeklyHours() int32 {
+	if x != nil {
+		return x.HostWeeklyHours
+	}
+	return 0
+}
+
+func (x *StudioPolicy) GetAgencyDailySessions() int32 {
+	if x != nil {
+		return x.AgencyDailySessions
+	}
+	return 0
+}
+
+func (x *StudioPolicy) GetRequiresApproval() bool {
+	if x != nil {
+		return x.RequiresApproval
+	}
+	return false
+}
+
+func (x *StudioPolicy) GetNoShowGrace() *durationpb.Duration {
+	if x != nil {
+		return x.NoShowGrace
+	}
+	return nil
+}
+
+func (x *StudioPolicy) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *StudioPolicy) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// Opening hours of one day of the week.
+type OpeningHours struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	DayOfWeek DayOfWeek              `protobuf:"varint,1,opt,name=day_of_week,json=dayOfWeek,proto3,enum=alliance.session.v1.DayOfWeek" json:"day_of_week,omitempty"`
+	// "HH:MM", local time in the alliance's time zone.
+	OpenTime string `protobuf:"bytes,2,opt,name=open_time,json=openTime,proto3" json:"open_time,omitempty"`
+	// "HH:MM", after open_time; "24:00" is the end of the day.
+	CloseTime     string `protobuf:"bytes,3,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpeningHours) Reset() {
+	*x = OpeningHours{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpeningHours) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpeningHours) ProtoMessage() {}
+
+func (x *OpeningHours) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpeningHours.ProtoReflect.Descriptor instead.
+func (*OpeningHours) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *OpeningHours) GetDayOfWeek() DayOfWeek {
+	if x != nil {
+		return x.DayOfWeek
+	}
+	return DayOfWeek_DAY_OF_WEEK_UNSPECIFIED
+}
+
+func (x *OpeningHours) GetOpenTime() string {
+	if x != nil {
+		return x.OpenTime
+	}
+	return ""
+}
+
+func (x *OpeningHours) GetCloseTime() string {
+	if x != nil {
+		return x.CloseTime
+	}
+	return ""
+}
+
+// A time the studio is closed.
+type Blackout struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// After start_time.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Why, at most 200 characters: the cancel_reason of the sessions it cancels.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Blackout) Reset() {
+	*x = Blackout{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Blackout) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Blackout) ProtoMessage() {}
+
+func (x *Blackout) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Blackout.ProtoReflect.Descriptor instead.
+func (*Blackout) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *Blackout) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Blackout) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *Blackout) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type GetStudioPolicyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{base}/studios/{studio}/policy
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStudioPolicyRequest) Reset() {
+	*x = GetStudioPolicyRequest{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStudioPolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStudioPolicyRequest) ProtoMessage() {}
+
+func (x *GetStudioPolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStudioPolicyRequest.ProtoReflect.Descriptor instead.
+func (*GetStudioPolicyRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetStudioPolicyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type UpdateStudioPolicyRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Policy *StudioPolicy          `protobuf:"bytes,1,opt,name=policy,proto3" json:"policy,omitempty"`
+	// Updatable: opening_hours, blackouts, min_notice, max_advance,
+	// changeover_buffer, host_weekly_hours, agency_daily_sessions,
+	// requires_approval, no_show_grace.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Cancel the SCHEDULED and PENDING_APPROVAL sessions that a blackout of
+	// the new policy lies over, each with the blackout's reason, instead of
+	// refusing the change. A LIVE session in the way is always refused.
+	CancelConflictingSessions bool `protobuf:"varint,3,opt,name=cancel_conflicting_sessions,json=cancelConflictingSessions,proto3" json:"cancel_conflicting_sessions,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
+}
+
+func (x *UpdateStudioPolicyRequest) Reset() {
+	*x = UpdateStudioPolicyRequest{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateStudioPolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateStudioPolicyRequest) ProtoMessage() {}
+
+func (x *UpdateStudioPolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateStudioPolicyRequest.ProtoReflect.Descriptor instead.
+func (*UpdateStudioPolicyRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *UpdateStudioPolicyRequest) GetPolicy() *StudioPolicy {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
+func (x *UpdateStudioPolicyRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateStudioPolicyRequest) GetCancelConflictingSessions() bool {
+	if x != nil {
+		return x.CancelConflictingSessions
+	}
+	return false
+}
+
+// When a series' occurrences fall: each at the template's local start and
+// end time of day, in the alliance's time zone (so that 20:00 stays 20:00),
+// from the template's date on. Give count or until_date; at most 366
+// occurrences.
+type Recurrence struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Frequency Frequency              `protobuf:"varint,1,opt,name=frequency,proto3,enum=alliance.session.v1.Frequency" json:"frequency,omitempty"`
+	// WEEKLY: the days; empty means the template's day.
+	DaysOfWeek []DayOfWeek `protobuf:"varint,2,rep,packed,name=days_of_week,json=daysOfWeek,proto3,enum=alliance.session.v1.DayOfWeek" json:"days_of_week,omitempty"`
+	// Every interval-th day or week; 0 means 1, at most 52.
+	Interval int32 `protobuf:"varint,3,opt,name=interval,proto3" json:"interval,omitempty"`
+	// The number of occurrences, booked or skipped.
+	Count int32 `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"`
+	// "YYYY-MM-DD": the last date an occurrence may fall on.
+	UntilDate     string `protobuf:"bytes,5,opt,name=until_date,json=untilDate,proto3" json:"until_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Recurrence) Reset() {
+	*x = Recurrence{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Recurrence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Recurrence) ProtoMessage() {}
+
+func (x *Recurrence) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Recurrence.ProtoReflect.Descriptor instead.
+func (*Recurrence) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *Recurrence) GetFrequency() Frequency {
+	if x != nil {
+		return x.Frequency
+	}
+	return Frequency_FREQUENCY_UNSPECIFIED
+}
+
+func (x *Recurrence) GetDaysOfWeek() []DayOfWeek {
+	if x != nil {
+		return x.DaysOfWeek
+	}
+	return nil
+}
+
+func (x *Recurrence) GetInterval() int32 {
+	if x != nil {
+		return x.Interval
+	}
+	return 0
+}
+
+func (x *Recurrence) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *Recurrence) GetUntilDate() string {
+	if x != nil {
+		return x.UntilDate
+	}
+	return ""
+}
+
+// A recurring series of sessions: sessionSeries/{series}.
+type SessionSeries struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sessionSeries/{series}. Output only.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The first occurrence: title, host, studio, merchants, products,
+	// platform, platform_room_id, start_time and end_time, as for
+	// CreateSession; the other fields are ignored.
+	Template   *Session    `protobuf:"bytes,2,opt,name=template,proto3" json:"template,omitempty"`
+	Recurrence *Recurrence `protobuf:"bytes,3,opt,name=recurrence,proto3" json:"recurrence,omitempty"`
+	// Output only: the sessions booked, sessions/{series}-{yyyymmdd}, in
+	// start order.
+	Sessions []string `protobuf:"bytes,4,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	// Output only.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Output only: set by CancelSessionSeries.
+	CancelReason  string `protobuf:"bytes,6,opt,name=cancel_reason,json=cancelReason,proto3" json:"cancel_reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionSeries) Reset() {
+	*x = SessionSeries{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionSeries) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionSeries) ProtoMessage() {}
+
+func (x *SessionSeries) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionSeries.ProtoReflect.Descriptor instead.
+func (*SessionSeries) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *SessionSeries) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SessionSeries) GetTemplate() *Session {
+	if x != nil {
+		return x.Template
+	}
+	return nil
+}
+
+func (x *SessionSeries) GetRecurrence() *Recurrence {
+	if x != nil {
+		return x.Recurrence
+	}
+	return nil
+}
+
+func (x *SessionSeries) GetSessions() []string {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+func (x *SessionSeries) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *SessionSeries) GetCancelReason() string {
+	if x != nil {
+		return x.CancelReason
+	}
+	return ""
+}
+
+type CreateSessionSeriesRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Series *SessionSeries         `protobuf:"bytes,1,opt,name=series,proto3" json:"series,omitempty"`
+	// 1-54 lowercase letters, digits or hyphens, starting with a letter (an
+	// occurrence's id adds "-yyyymmdd"); the server makes one when empty.
+	SeriesId  string `protobuf:"bytes,2,opt,name=series_id,json=seriesId,proto3" json:"series_id,omitempty"`
+	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Book the occurrences that pass every rule and list the others in
+	// skipped, instead of booking none when one fails.
+	AllowPartial  bool `protobuf:"varint,4,opt,name=allow_partial,json=allowPartial,proto3" json:"allow_partial,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSessionSeriesRequest) Reset() {
+	*x = CreateSessionSeriesRequest{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSessionSeriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSessionSeriesRequest) ProtoMessage() {}
+
+func (x *CreateSessionSeriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSessionSeriesRequest.ProtoReflect.Descriptor instead.
+func (*CreateSessionSeriesRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *CreateSessionSeriesRequest) GetSeries() *SessionSeries {
+	if x != nil {
+		return x.Series
+	}
+	return nil
+}
+
+func (x *CreateSessionSeriesRequest) GetSeriesId() string {
+	if x != nil {
+		return x.SeriesId
+	}
+	return ""
+}
+
+func (x *CreateSessionSeriesRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *CreateSessionSeriesRequest) GetAllowPartial() bool {
+	if x != nil {
+		return x.AllowPartial
+	}
+	return false
+}
+
+// An occurrence that was not booked, and why.
+type SkippedOccurrence struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// The gRPC code name, e.g. FAILED_PRECONDITION.
+	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	// The ErrorInfo reason, e.g. STUDIO_DOUBLE_BOOKED.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	Message       string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkippedOccurrence) Reset() {
+	*x = SkippedOccurrence{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkippedOccurrence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkippedOccurrence) ProtoMessage() {}
+
+func (x *SkippedOccurrence) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkippedOccurrence.ProtoReflect.Descriptor instead.
+func (*SkippedOccurrence) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SkippedOccurrence) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *SkippedOccurrence) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *SkippedOccurrence) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SkippedOccurrence) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type CreateSessionSeriesResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Series *SessionSeries         `protobuf:"bytes,1,opt,name=series,proto3" json:"series,omitempty"`
+	// The sessions booked, in start order.
+	Sessions []*Session `protobuf:"bytes,2,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	// With allow_partial: the occurrences not booked, in start order.
+	Skipped       []*SkippedOccurrence `protobuf:"bytes,3,rep,name=skipped,proto3" json:"skipped,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSessionSeriesResponse) Reset() {
+	*x = CreateSessionSeriesResponse{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSessionSeriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSessionSeriesResponse) ProtoMessage() {}
+
+func (x *CreateSessionSeriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSessionSeriesResponse.ProtoReflect.Descriptor instead.
+func (*CreateSessionSeriesResponse) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CreateSessionSeriesResponse) GetSeries() *SessionSeries {
+	if x != nil {
+		return x.Series
+	}
+	return nil
+}
+
+func (x *CreateSessionSeriesResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+func (x *CreateSessionSeriesResponse) GetSkipped() []*SkippedOccurrence {
+	if x != nil {
+		return x.Skipped
+	}
+	return nil
+}
+
+type GetSessionSeriesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSessionSeriesRequest) Reset() {
+	*x = GetSessionSeriesRequest{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSessionSeriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSessionSeriesRequest) ProtoMessage() {}
+
+func (x *GetSessionSeriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSessionSeriesRequest.ProtoReflect.Descriptor instead.
+func (*GetSessionSeriesRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GetSessionSeriesRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type CancelSessionSeriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sessionSeries/{series}
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// At most 1000 characters.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelSessionSeriesRequest) Reset() {
+	*x = CancelSessionSeriesRequest{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelSessionSeriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelSessionSeriesRequest) ProtoMessage() {}
+
+func (x *CancelSessionSeriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelSessionSeriesRequest.ProtoReflect.Descriptor instead.
+func (*CancelSessionSeriesRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *CancelSessionSeriesRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CancelSessionSeriesRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type CancelSessionSeriesResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Series *SessionSeries         `protobuf:"bytes,1,opt,name=series,proto3" json:"series,omitempty"`
+	// The sessions this call cancelled.
+	Sessions      []*Session `protobuf:"bytes,2,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelSessionSeriesResponse) Reset() {
+	*x = CancelSessionSeriesResponse{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelSessionSeriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelSessionSeriesResponse) ProtoMessage() {}
+
+func (x *CancelSessionSeriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelSessionSeriesResponse.ProtoReflect.Descriptor instead.
+func (*CancelSessionSeriesResponse) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *CancelSessionSeriesResponse) GetSeries() *SessionSeries {
+	if x != nil {
+		return x.Series
+	}
+	return nil
+}
+
+func (x *CancelSessionSeriesResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+type GetStudioUtilisationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{base}/studios/{studio}; give this or base.
+	Studio string `protobuf:"bytes,1,opt,name=studio,proto3" json:"studio,omitempty"`
+	// members/{base}: each of its studios, and the total.
+	Base string `protobuf:"bytes,2,opt,name=base,proto3" json:"base,omitempty"`
+	// "YYYY-MM-DD" in the alliance's time zone: [start_date, end_date), at
+	// most 366 days.
+	StartDate     string `protobuf:"bytes,3,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate       string `protobuf:"bytes,4,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStudioUtilisationRequest) Reset() {
+	*x = GetStudioUtilisationRequest{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStudioUtilisationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStudioUtilisationRequest) ProtoMessage() {}
+
+func (x *GetStudioUtilisationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStudioUtilisationRequest.ProtoReflect.Descriptor instead.
+func (*GetStudioUtilisationRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetStudioUtilisationRequest) GetStudio() string {
+	if x != nil {
+		return x.Studio
+	}
+	return ""
+}
+
+func (x *GetStudioUtilisationRequest) GetBase() string {
+	if x != nil {
+		return x.Base
+	}
+	return ""
+}
+
+func (x *GetStudioUtilisationRequest) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *GetStudioUtilisationRequest) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+// The use of one studio (or of all, in total) over a period. Sessions count
+// by the part of their interval inside the period.
+type StudioUtilisation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{base}/studios/{studio}; empty in the total.
+	Studio string `protobuf:"bytes,1,opt,name=studio,proto3" json:"studio,omitempty"`
+	// Opening hours in the period (all of it for a studio without opening
+	// hours) less its blackouts.
+	OpenHours float64 `protobuf:"fixed64,2,opt,name=open_hours,json=openHours,proto3" json:"open_hours,omitempty"`
+	// Planned hours of the SCHEDULED, LIVE, ENDED and NO_SHOW sessions.
+	BookedHours float64 `protobuf:"fixed64,3,opt,name=booked_hours,json=bookedHours,proto3" json:"booked_hours,omitempty"`
+	// Hours actually on air (actual start to actual end, or to now while LIVE).
+	LiveHours float64 `protobuf:"fixed64,4,opt,name=live_hours,json=liveHours,proto3" json:"live_hours,omitempty"`
+	// NO_SHOW sessions starting in the period.
+	NoShows int64 `protobuf:"varint,5,opt,name=no_shows,json=noShows,proto3" json:"no_shows,omitempty"`
+	// no_shows / (no_shows + LIVE and ENDED sessions starting in the period);
+	// 0 when there are none.
+	NoShowRate float64 `protobuf:"fixed64,6,opt,name=no_show_rate,json=noShowRate,proto3" json:"no_show_rate,omitempty"`
+	// CANCELLED sessions starting in the period.
+	Cancellations int64 `protobuf:"varint,7,opt,name=cancellations,proto3" json:"cancellations,omitempty"`
+	// live_hours / open_hours; 0 when the studio had no open hours.
+	Utilisation   float64 `protobuf:"fixed64,8,opt,name=utilisation,proto3" json:"utilisation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StudioUtilisation) Reset() {
+	*x = StudioUtilisation{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StudioUtilisation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StudioUtilisation) ProtoMessage() {}
+
+func (x *StudioUtilisation) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StudioUtilisation.ProtoReflect.Descriptor instead.
+func (*StudioUtilisation) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *StudioUtilisation) GetStudio() string {
+	if x != nil {
+		return x.Studio
+	}
+	return ""
+}
+
+func (x *StudioUtilisation) GetOpenHours() float64 {
+	if x != nil {
+		return x.OpenHours
+	}
+	return 0
+}
+
+func (x *StudioUtilisation) GetBookedHours() float64 {
+	if x != nil {
+		return x.BookedHours
+	}
+	return 0
+}
+
+func (x *StudioUtilisation) GetLiveHours() float64 {
+	if x != nil {
+		return x.LiveHours
+	}
+	return 0
+}
+
+func (x *StudioUtilisation) GetNoShows() int64 {
+	if x != nil {
+		return x.NoShows
+	}
+	return 0
+}
+
+func (x *StudioUtilisation) GetNoShowRate() float64 {
+	if x != nil {
+		return x.NoShowRate
+	}
+	return 0
+}
+
+func (x *StudioUtilisation) GetCancellations() int64 {
+	if x != nil {
+		return x.Cancellations
+	}
+	return 0
+}
+
+func (x *StudioUtilisation) GetUtilisation() float64 {
+	if x != nil {
+		return x.Utilisation
+	}
+	return 0
+}
+
+type GetStudioUtilisationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// In studio order.
+	Studios []*StudioUtilisation `protobuf:"bytes,1,rep,name=studios,proto3" json:"studios,omitempty"`
+	// The sums, and the rates of the sums.
+	Total         *StudioUtilisation `protobuf:"bytes,2,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStudioUtilisationResponse) Reset() {
+	*x = GetStudioUtilisationResponse{}
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStudioUtilisationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStudioUtilisationResponse) ProtoMessage() {}
+
+func (x *GetStudioUtilisationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStudioUtilisationResponse.ProtoReflect.Descriptor instead.
+func (*GetStudioUtilisationResponse) Descriptor() ([]byte, []int) {
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetStudioUtilisationResponse) GetStudios() []*StudioUtilisation {
+	if x != nil {
+		return x.Studios
+	}
+	return nil
+}
+
+func (x *GetStudioUtilisationResponse) GetTotal() *StudioUtilisation {
+	if x != nil {
+		return x.Total
+	}
+	return nil
 }
 
 // One historical session of an import.
@@ -1190,7 +2655,7 @@ type ImportSessionsRequest struct {
 
 func (x *ImportSessionsRequest) Reset() {
 	*x = ImportSessionsRequest{}
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[16]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1202,7 +2667,7 @@ func (x *ImportSessionsRequest) String() string {
 func (*ImportSessionsRequest) ProtoMessage() {}
 
 func (x *ImportSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[16]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1215,7 +2680,7 @@ func (x *ImportSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportSessionsRequest.ProtoReflect.Descriptor instead.
 func (*ImportSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{16}
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ImportSessionsRequest) GetSession() *Session {
@@ -1250,7 +2715,7 @@ type ImportSessionsResponse struct {
 
 func (x *ImportSessionsResponse) Reset() {
 	*x = ImportSessionsResponse{}
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[17]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1262,7 +2727,7 @@ func (x *ImportSessionsResponse) String() string {
 func (*ImportSessionsResponse) ProtoMessage() {}
 
 func (x *ImportSessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[17]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1275,7 +2740,7 @@ func (x *ImportSessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportSessionsResponse.ProtoReflect.Descriptor instead.
 func (*ImportSessionsResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{17}
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ImportSessionsResponse) GetAccepted() int64 {
@@ -1328,7 +2793,7 @@ type ImportError struct {
 
 func (x *ImportError) Reset() {
 	*x = ImportError{}
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[18]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1340,7 +2805,7 @@ func (x *ImportError) String() string {
 func (*ImportError) ProtoMessage() {}
 
 func (x *ImportError) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[18]
+	mi := &file_alliance_session_v1_session_scheduler_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1353,7 +2818,7 @@ func (x *ImportError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportError.ProtoReflect.Descriptor instead.
 func (*ImportError) Descriptor() ([]byte, []int) {
-	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{18}
+	return file_alliance_session_v1_session_scheduler_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ImportError) GetIndex() int64 {
@@ -1388,7 +2853,7 @@ var File_alliance_session_v1_session_scheduler_proto protoreflect.FileDescriptor
 
 const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"\n" +
-	"+alliance/session/v1/session_scheduler.proto\x12\x13alliance.session.v1\x1a\x1falliance/type/v1/platform.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe5\x05\n" +
+	"+alliance/session/v1/session_scheduler.proto\x12\x13alliance.session.v1\x1a\x1falliance/type/v1/platform.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x06\n" +
 	"\aSession\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x12\n" +
@@ -1410,7 +2875,9 @@ const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x12\n" +
-	"\x04etag\x18\x11 \x01(\tR\x04etag\"\x8c\x01\n" +
+	"\x04etag\x18\x11 \x01(\tR\x04etag\x12\x16\n" +
+	"\x06series\x18\x12 \x01(\tR\x06series\x12%\n" +
+	"\x0edecline_reason\x18\x13 \x01(\tR\rdeclineReason\"\x8c\x01\n" +
 	"\x14CreateSessionRequest\x126\n" +
 	"\asession\x18\x01 \x01(\v2\x1c.alliance.session.v1.SessionR\asession\x12\x1d\n" +
 	"\n" +
@@ -1453,7 +2920,14 @@ const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"\x14CancelSessionRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x12\n" +
-	"\x04etag\x18\x03 \x01(\tR\x04etag\"\x8c\x02\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\"?\n" +
+	"\x15ApproveSessionRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"W\n" +
+	"\x15DeclineSessionRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\"\xd8\x02\n" +
 	"\x19FindAvailableSlotsRequest\x12\x16\n" +
 	"\x06studio\x18\x01 \x01(\tR\x06studio\x12\x12\n" +
 	"\x04base\x18\x02 \x01(\tR\x04base\x12\x12\n" +
@@ -1461,7 +2935,9 @@ const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"\bduration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\bduration\x12=\n" +
 	"\fwindow_start\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vwindowStart\x129\n" +
 	"\n" +
-	"window_end\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\twindowEnd\"\x90\x01\n" +
+	"window_end\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\twindowEnd\x12-\n" +
+	"\x04step\x18\a \x01(\v2\x19.google.protobuf.DurationR\x04step\x12\x1b\n" +
+	"\tpage_size\x18\b \x01(\x05R\bpageSize\"\x90\x01\n" +
 	"\x04Slot\x12\x16\n" +
 	"\x06studio\x18\x01 \x01(\tR\x06studio\x129\n" +
 	"\n" +
@@ -1478,7 +2954,105 @@ const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"endedAfter\x12=\n" +
 	"\fended_before\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vendedBefore\"-\n" +
 	"\x15CountSessionsResponse\x12\x14\n" +
-	"\x05count\x18\x01 \x01(\x03R\x05count\"n\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count\"\x82\x05\n" +
+	"\fStudioPolicy\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12F\n" +
+	"\ropening_hours\x18\x02 \x03(\v2!.alliance.session.v1.OpeningHoursR\fopeningHours\x12;\n" +
+	"\tblackouts\x18\x03 \x03(\v2\x1d.alliance.session.v1.BlackoutR\tblackouts\x128\n" +
+	"\n" +
+	"min_notice\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\tminNotice\x12:\n" +
+	"\vmax_advance\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"maxAdvance\x12F\n" +
+	"\x11changeover_buffer\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x10changeoverBuffer\x12*\n" +
+	"\x11host_weekly_hours\x18\a \x01(\x05R\x0fhostWeeklyHours\x122\n" +
+	"\x15agency_daily_sessions\x18\b \x01(\x05R\x13agencyDailySessions\x12+\n" +
+	"\x11requires_approval\x18\t \x01(\bR\x10requiresApproval\x12=\n" +
+	"\rno_show_grace\x18\n" +
+	" \x01(\v2\x19.google.protobuf.DurationR\vnoShowGrace\x12;\n" +
+	"\vupdate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x12\x12\n" +
+	"\x04etag\x18\f \x01(\tR\x04etag\"\x8a\x01\n" +
+	"\fOpeningHours\x12>\n" +
+	"\vday_of_week\x18\x01 \x01(\x0e2\x1e.alliance.session.v1.DayOfWeekR\tdayOfWeek\x12\x1b\n" +
+	"\topen_time\x18\x02 \x01(\tR\bopenTime\x12\x1d\n" +
+	"\n" +
+	"close_time\x18\x03 \x01(\tR\tcloseTime\"\x94\x01\n" +
+	"\bBlackout\x129\n" +
+	"\n" +
+	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\",\n" +
+	"\x16GetStudioPolicyRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xd3\x01\n" +
+	"\x19UpdateStudioPolicyRequest\x129\n" +
+	"\x06policy\x18\x01 \x01(\v2!.alliance.session.v1.StudioPolicyR\x06policy\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12>\n" +
+	"\x1bcancel_conflicting_sessions\x18\x03 \x01(\bR\x19cancelConflictingSessions\"\xdd\x01\n" +
+	"\n" +
+	"Recurrence\x12<\n" +
+	"\tfrequency\x18\x01 \x01(\x0e2\x1e.alliance.session.v1.FrequencyR\tfrequency\x12@\n" +
+	"\fdays_of_week\x18\x02 \x03(\x0e2\x1e.alliance.session.v1.DayOfWeekR\n" +
+	"daysOfWeek\x12\x1a\n" +
+	"\binterval\x18\x03 \x01(\x05R\binterval\x12\x14\n" +
+	"\x05count\x18\x04 \x01(\x05R\x05count\x12\x1d\n" +
+	"\n" +
+	"until_date\x18\x05 \x01(\tR\tuntilDate\"\x9c\x02\n" +
+	"\rSessionSeries\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x128\n" +
+	"\btemplate\x18\x02 \x01(\v2\x1c.alliance.session.v1.SessionR\btemplate\x12?\n" +
+	"\n" +
+	"recurrence\x18\x03 \x01(\v2\x1f.alliance.session.v1.RecurrenceR\n" +
+	"recurrence\x12\x1a\n" +
+	"\bsessions\x18\x04 \x03(\tR\bsessions\x12;\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12#\n" +
+	"\rcancel_reason\x18\x06 \x01(\tR\fcancelReason\"\xb9\x01\n" +
+	"\x1aCreateSessionSeriesRequest\x12:\n" +
+	"\x06series\x18\x01 \x01(\v2\".alliance.session.v1.SessionSeriesR\x06series\x12\x1b\n" +
+	"\tseries_id\x18\x02 \x01(\tR\bseriesId\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\x12#\n" +
+	"\rallow_partial\x18\x04 \x01(\bR\fallowPartial\"\x94\x01\n" +
+	"\x11SkippedOccurrence\x129\n" +
+	"\n" +
+	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"\xd5\x01\n" +
+	"\x1bCreateSessionSeriesResponse\x12:\n" +
+	"\x06series\x18\x01 \x01(\v2\".alliance.session.v1.SessionSeriesR\x06series\x128\n" +
+	"\bsessions\x18\x02 \x03(\v2\x1c.alliance.session.v1.SessionR\bsessions\x12@\n" +
+	"\askipped\x18\x03 \x03(\v2&.alliance.session.v1.SkippedOccurrenceR\askipped\"-\n" +
+	"\x17GetSessionSeriesRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"H\n" +
+	"\x1aCancelSessionSeriesRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x93\x01\n" +
+	"\x1bCancelSessionSeriesResponse\x12:\n" +
+	"\x06series\x18\x01 \x01(\v2\".alliance.session.v1.SessionSeriesR\x06series\x128\n" +
+	"\bsessions\x18\x02 \x03(\v2\x1c.alliance.session.v1.SessionR\bsessions\"\x83\x01\n" +
+	"\x1bGetStudioUtilisationRequest\x12\x16\n" +
+	"\x06studio\x18\x01 \x01(\tR\x06studio\x12\x12\n" +
+	"\x04base\x18\x02 \x01(\tR\x04base\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x03 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x04 \x01(\tR\aendDate\"\x91\x02\n" +
+	"\x11StudioUtilisation\x12\x16\n" +
+	"\x06studio\x18\x01 \x01(\tR\x06studio\x12\x1d\n" +
+	"\n" +
+	"open_hours\x18\x02 \x01(\x01R\topenHours\x12!\n" +
+	"\fbooked_hours\x18\x03 \x01(\x01R\vbookedHours\x12\x1d\n" +
+	"\n" +
+	"live_hours\x18\x04 \x01(\x01R\tliveHours\x12\x19\n" +
+	"\bno_shows\x18\x05 \x01(\x03R\anoShows\x12 \n" +
+	"\fno_show_rate\x18\x06 \x01(\x01R\n" +
+	"noShowRate\x12$\n" +
+	"\rcancellations\x18\a \x01(\x03R\rcancellations\x12 \n" +
+	"\vutilisation\x18\b \x01(\x01R\vutilisation\"\x9e\x01\n" +
+	"\x1cGetStudioUtilisationResponse\x12@\n" +
+	"\astudios\x18\x01 \x03(\v2&.alliance.session.v1.StudioUtilisationR\astudios\x12<\n" +
+	"\x05total\x18\x02 \x01(\v2&.alliance.session.v1.StudioUtilisationR\x05total\"n\n" +
 	"\x15ImportSessionsRequest\x126\n" +
 	"\asession\x18\x01 \x01(\v2\x1c.alliance.session.v1.SessionR\asession\x12\x1d\n" +
 	"\n" +
@@ -1495,13 +3069,29 @@ const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"\x05index\x18\x01 \x01(\x03R\x05index\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
-	"\amessage\x18\x04 \x01(\tR\amessage*\x98\x01\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage*\xf3\x01\n" +
 	"\fSessionState\x12\x1d\n" +
 	"\x19SESSION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17SESSION_STATE_SCHEDULED\x10\x01\x12\x16\n" +
 	"\x12SESSION_STATE_LIVE\x10\x02\x12\x17\n" +
 	"\x13SESSION_STATE_ENDED\x10\x03\x12\x1b\n" +
-	"\x17SESSION_STATE_CANCELLED\x10\x042\xc2\b\n" +
+	"\x17SESSION_STATE_CANCELLED\x10\x04\x12\"\n" +
+	"\x1eSESSION_STATE_PENDING_APPROVAL\x10\x05\x12\x1a\n" +
+	"\x16SESSION_STATE_DECLINED\x10\x06\x12\x19\n" +
+	"\x15SESSION_STATE_NO_SHOW\x10\a*\xd8\x01\n" +
+	"\tDayOfWeek\x12\x1b\n" +
+	"\x17DAY_OF_WEEK_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12DAY_OF_WEEK_MONDAY\x10\x01\x12\x17\n" +
+	"\x13DAY_OF_WEEK_TUESDAY\x10\x02\x12\x19\n" +
+	"\x15DAY_OF_WEEK_WEDNESDAY\x10\x03\x12\x18\n" +
+	"\x14DAY_OF_WEEK_THURSDAY\x10\x04\x12\x16\n" +
+	"\x12DAY_OF_WEEK_FRIDAY\x10\x05\x12\x18\n" +
+	"\x14DAY_OF_WEEK_SATURDAY\x10\x06\x12\x16\n" +
+	"\x12DAY_OF_WEEK_SUNDAY\x10\a*Q\n" +
+	"\tFrequency\x12\x19\n" +
+	"\x15FREQUENCY_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fFREQUENCY_DAILY\x10\x01\x12\x14\n" +
+	"\x10FREQUENCY_WEEKLY\x10\x022\x9d\x0f\n" +
 	"\x10SessionScheduler\x12X\n" +
 	"\rCreateSession\x12).alliance.session.v1.CreateSessionRequest\x1a\x1c.alliance.session.v1.Session\x12R\n" +
 	"\n" +
@@ -1512,9 +3102,17 @@ const file_alliance_session_v1_session_scheduler_proto_rawDesc = "" +
 	"\fStartSession\x12(.alliance.session.v1.StartSessionRequest\x1a\x1c.alliance.session.v1.Session\x12R\n" +
 	"\n" +
 	"EndSession\x12&.alliance.session.v1.EndSessionRequest\x1a\x1c.alliance.session.v1.Session\x12X\n" +
-	"\rCancelSession\x12).alliance.session.v1.CancelSessionRequest\x1a\x1c.alliance.session.v1.Session\x12u\n" +
+	"\rCancelSession\x12).alliance.session.v1.CancelSessionRequest\x1a\x1c.alliance.session.v1.Session\x12Z\n" +
+	"\x0eApproveSession\x12*.alliance.session.v1.ApproveSessionRequest\x1a\x1c.alliance.session.v1.Session\x12Z\n" +
+	"\x0eDeclineSession\x12*.alliance.session.v1.DeclineSessionRequest\x1a\x1c.alliance.session.v1.Session\x12u\n" +
 	"\x12FindAvailableSlots\x12..alliance.session.v1.FindAvailableSlotsRequest\x1a/.alliance.session.v1.FindAvailableSlotsResponse\x12f\n" +
-	"\rCountSessions\x12).alliance.session.v1.CountSessionsRequest\x1a*.alliance.session.v1.CountSessionsResponse\x12k\n" +
+	"\rCountSessions\x12).alliance.session.v1.CountSessionsRequest\x1a*.alliance.session.v1.CountSessionsResponse\x12a\n" +
+	"\x0fGetStudioPolicy\x12+.alliance.session.v1.GetStudioPolicyRequest\x1a!.alliance.session.v1.StudioPolicy\x12g\n" +
+	"\x12UpdateStudioPolicy\x12..alliance.session.v1.UpdateStudioPolicyRequest\x1a!.alliance.session.v1.StudioPolicy\x12x\n" +
+	"\x13CreateSessionSeries\x12/.alliance.session.v1.CreateSessionSeriesRequest\x1a0.alliance.session.v1.CreateSessionSeriesResponse\x12d\n" +
+	"\x10GetSessionSeries\x12,.alliance.session.v1.GetSessionSeriesRequest\x1a\".alliance.session.v1.SessionSeries\x12x\n" +
+	"\x13CancelSessionSeries\x12/.alliance.session.v1.CancelSessionSeriesRequest\x1a0.alliance.session.v1.CancelSessionSeriesResponse\x12{\n" +
+	"\x14GetStudioUtilisation\x120.alliance.session.v1.GetStudioUtilisationRequest\x1a1.alliance.session.v1.GetStudioUtilisationResponse\x12k\n" +
 	"\x0eImportSessions\x12*.alliance.session.v1.ImportSessionsRequest\x1a+.alliance.session.v1.ImportSessionsResponse(\x01B\xdf\x01\n" +
 	"\x17com.alliance.session.v1B\x15SessionSchedulerProtoP\x01Z?github.com/cqlive/alliance/gen/pb/alliance/session/v1;sessionv1\xa2\x02\x03ASX\xaa\x02\x13Alliance.Session.V1\xca\x02\x13Alliance\\Session\\V1\xe2\x02\x1fAlliance\\Session\\V1\\GPBMetadata\xea\x02\x15Alliance::Session::V1b\x06proto3"
 
@@ -1530,92 +3128,155 @@ func file_alliance_session_v1_session_scheduler_proto_rawDescGZIP() []byte {
 	return file_alliance_session_v1_session_scheduler_proto_rawDescData
 }
 
-var file_alliance_session_v1_session_scheduler_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_alliance_session_v1_session_scheduler_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_alliance_session_v1_session_scheduler_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_alliance_session_v1_session_scheduler_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_alliance_session_v1_session_scheduler_proto_goTypes = []any{
-	(SessionState)(0),                  // 0: alliance.session.v1.SessionState
-	(*Session)(nil),                    // 1: alliance.session.v1.Session
-	(*CreateSessionRequest)(nil),       // 2: alliance.session.v1.CreateSessionRequest
-	(*GetSessionRequest)(nil),          // 3: alliance.session.v1.GetSessionRequest
-	(*BatchGetSessionsRequest)(nil),    // 4: alliance.session.v1.BatchGetSessionsRequest
-	(*BatchGetSessionsResponse)(nil),   // 5: alliance.session.v1.BatchGetSessionsResponse
-	(*ListSessionsRequest)(nil),        // 6: alliance.session.v1.ListSessionsRequest
-	(*ListSessionsResponse)(nil),       // 7: alliance.session.v1.ListSessionsResponse
-	(*UpdateSessionRequest)(nil),       // 8: alliance.session.v1.UpdateSessionRequest
-	(*StartSessionRequest)(nil),        // 9: alliance.session.v1.StartSessionRequest
-	(*EndSessionRequest)(nil),          // 10: alliance.session.v1.EndSessionRequest
-	(*CancelSessionRequest)(nil),       // 11: alliance.session.v1.CancelSessionRequest
-	(*FindAvailableSlotsRequest)(nil),  // 12: alliance.session.v1.FindAvailableSlotsRequest
-	(*Slot)(nil),                       // 13: alliance.session.v1.Slot
-	(*FindAvailableSlotsResponse)(nil), // 14: alliance.session.v1.FindAvailableSlotsResponse
-	(*CountSessionsRequest)(nil),       // 15: alliance.session.v1.CountSessionsRequest
-	(*CountSessionsResponse)(nil),      // 16: alliance.session.v1.CountSessionsResponse
-	(*ImportSessionsRequest)(nil),      // 17: alliance.session.v1.ImportSessionsRequest
-	(*ImportSessionsResponse)(nil),     // 18: alliance.session.v1.ImportSessionsResponse
-	(*ImportError)(nil),                // 19: alliance.session.v1.ImportError
-	(v1.Platform)(0),                   // 20: alliance.type.v1.Platform
-	(*timestamppb.Timestamp)(nil),      // 21: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 22: google.protobuf.FieldMask
-	(*durationpb.Duration)(nil),        // 23: google.protobuf.Duration
+	(SessionState)(0),                    // 0: alliance.session.v1.SessionState
+	(DayOfWeek)(0),                       // 1: alliance.session.v1.DayOfWeek
+	(Frequency)(0),                       // 2: alliance.session.v1.Frequency
+	(*Session)(nil),                      // 3: alliance.session.v1.Session
+	(*CreateSessionRequest)(nil),         // 4: alliance.session.v1.CreateSessionRequest
+	(*GetSessionRequest)(nil),            // 5: alliance.session.v1.GetSessionRequest
+	(*BatchGetSessionsRequest)(nil),      // 6: alliance.session.v1.BatchGetSessionsRequest
+	(*BatchGetSessionsResponse)(nil),     // 7: alliance.session.v1.BatchGetSessionsResponse
+	(*ListSessionsRequest)(nil),          // 8: alliance.session.v1.ListSessionsRequest
+	(*ListSessionsResponse)(nil),         // 9: alliance.session.v1.ListSessionsResponse
+	(*UpdateSessionRequest)(nil),         // 10: alliance.session.v1.UpdateSessionRequest
+	(*StartSessionRequest)(nil),          // 11: alliance.session.v1.StartSessionRequest
+	(*EndSessionRequest)(nil),            // 12: alliance.session.v1.EndSessionRequest
+	(*CancelSessionRequest)(nil),         // 13: alliance.session.v1.CancelSessionRequest
+	(*ApproveSessionRequest)(nil),        // 14: alliance.session.v1.ApproveSessionRequest
+	(*DeclineSessionRequest)(nil),        // 15: alliance.session.v1.DeclineSessionRequest
+	(*FindAvailableSlotsRequest)(nil),    // 16: alliance.session.v1.FindAvailableSlotsRequest
+	(*Slot)(nil),                         // 17: alliance.session.v1.Slot
+	(*FindAvailableSlotsResponse)(nil),   // 18: alliance.session.v1.FindAvailableSlotsResponse
+	(*CountSessionsRequest)(nil),         // 19: alliance.session.v1.CountSessionsRequest
+	(*CountSessionsResponse)(nil),        // 20: alliance.session.v1.CountSessionsResponse
+	(*StudioPolicy)(nil),                 // 21: alliance.session.v1.StudioPolicy
+	(*OpeningHours)(nil),                 // 22: alliance.session.v1.OpeningHours
+	(*Blackout)(nil),                     // 23: alliance.session.v1.Blackout
+	(*GetStudioPolicyRequest)(nil),       // 24: alliance.session.v1.GetStudioPolicyRequest
+	(*UpdateStudioPolicyRequest)(nil),    // 25: alliance.session.v1.UpdateStudioPolicyRequest
+	(*Recurrence)(nil),                   // 26: alliance.session.v1.Recurrence
+	(*SessionSeries)(nil),                // 27: alliance.session.v1.SessionSeries
+	(*CreateSessionSeriesRequest)(nil),   // 28: alliance.session.v1.CreateSessionSeriesRequest
+	(*SkippedOccurrence)(nil),            // 29: alliance.session.v1.SkippedOccurrence
+	(*CreateSessionSeriesResponse)(nil),  // 30: alliance.session.v1.CreateSessionSeriesResponse
+	(*GetSessionSeriesRequest)(nil),      // 31: alliance.session.v1.GetSessionSeriesRequest
+	(*CancelSessionSeriesRequest)(nil),   // 32: alliance.session.v1.CancelSessionSeriesRequest
+	(*CancelSessionSeriesResponse)(nil),  // 33: alliance.session.v1.CancelSessionSeriesResponse
+	(*GetStudioUtilisationRequest)(nil),  // 34: alliance.session.v1.GetStudioUtilisationRequest
+	(*StudioUtilisation)(nil),            // 35: alliance.session.v1.StudioUtilisation
+	(*GetStudioUtilisationResponse)(nil), // 36: alliance.session.v1.GetStudioUtilisationResponse
+	(*ImportSessionsRequest)(nil),        // 37: alliance.session.v1.ImportSessionsRequest
+	(*ImportSessionsResponse)(nil),       // 38: alliance.session.v1.ImportSessionsResponse
+	(*ImportError)(nil),                  // 39: alliance.session.v1.ImportError
+	(v1.Platform)(0),                     // 40: alliance.type.v1.Platform
+	(*timestamppb.Timestamp)(nil),        // 41: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),        // 42: google.protobuf.FieldMask
+	(*durationpb.Duration)(nil),          // 43: google.protobuf.Duration
 }
 var file_alliance_session_v1_session_scheduler_proto_depIdxs = []int32{
-	20, // 0: alliance.session.v1.Session.platform:type_name -> alliance.type.v1.Platform
-	21, // 1: alliance.session.v1.Session.start_time:type_name -> google.protobuf.Timestamp
-	21, // 2: alliance.session.v1.Session.end_time:type_name -> google.protobuf.Timestamp
+	40, // 0: alliance.session.v1.Session.platform:type_name -> alliance.type.v1.Platform
+	41, // 1: alliance.session.v1.Session.start_time:type_name -> google.protobuf.Timestamp
+	41, // 2: alliance.session.v1.Session.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: alliance.session.v1.Session.state:type_name -> alliance.session.v1.SessionState
-	21, // 4: alliance.session.v1.Session.actual_start_time:type_name -> google.protobuf.Timestamp
-	21, // 5: alliance.session.v1.Session.actual_end_time:type_name -> google.protobuf.Timestamp
-	21, // 6: alliance.session.v1.Session.create_time:type_name -> google.protobuf.Timestamp
-	21, // 7: alliance.session.v1.Session.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 8: alliance.session.v1.CreateSessionRequest.session:type_name -> alliance.session.v1.Session
-	1,  // 9: alliance.session.v1.BatchGetSessionsResponse.sessions:type_name -> alliance.session.v1.Session
+	41, // 4: alliance.session.v1.Session.actual_start_time:type_name -> google.protobuf.Timestamp
+	41, // 5: alliance.session.v1.Session.actual_end_time:type_name -> google.protobuf.Timestamp
+	41, // 6: alliance.session.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	41, // 7: alliance.session.v1.Session.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 8: alliance.session.v1.CreateSessionRequest.session:type_name -> alliance.session.v1.Session
+	3,  // 9: alliance.session.v1.BatchGetSessionsResponse.sessions:type_name -> alliance.session.v1.Session
 	0,  // 10: alliance.session.v1.ListSessionsRequest.state:type_name -> alliance.session.v1.SessionState
-	20, // 11: alliance.session.v1.ListSessionsRequest.platform:type_name -> alliance.type.v1.Platform
-	21, // 12: alliance.session.v1.ListSessionsRequest.start_after:type_name -> google.protobuf.Timestamp
-	21, // 13: alliance.session.v1.ListSessionsRequest.start_before:type_name -> google.protobuf.Timestamp
-	1,  // 14: alliance.session.v1.ListSessionsResponse.sessions:type_name -> alliance.session.v1.Session
-	1,  // 15: alliance.session.v1.UpdateSessionRequest.session:type_name -> alliance.session.v1.Session
-	22, // 16: alliance.session.v1.UpdateSessionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	23, // 17: alliance.session.v1.FindAvailableSlotsRequest.duration:type_name -> google.protobuf.Duration
-	21, // 18: alliance.session.v1.FindAvailableSlotsRequest.window_start:type_name -> google.protobuf.Timestamp
-	21, // 19: alliance.session.v1.FindAvailableSlotsRequest.window_end:type_name -> google.protobuf.Timestamp
-	21, // 20: alliance.session.v1.Slot.start_time:type_name -> google.protobuf.Timestamp
-	21, // 21: alliance.session.v1.Slot.end_time:type_name -> google.protobuf.Timestamp
-	13, // 22: alliance.session.v1.FindAvailableSlotsResponse.slots:type_name -> alliance.session.v1.Slot
-	0,  // 23: alliance.session.v1.CountSessionsRequest.state:type_name -> alliance.session.v1.SessionState
-	21, // 24: alliance.session.v1.CountSessionsRequest.start_after:type_name -> google.protobuf.Timestamp
-	21, // 25: alliance.session.v1.CountSessionsRequest.start_before:type_name -> google.protobuf.Timestamp
-	21, // 26: alliance.session.v1.CountSessionsRequest.ended_after:type_name -> google.protobuf.Timestamp
-	21, // 27: alliance.session.v1.CountSessionsRequest.ended_before:type_name -> google.protobuf.Timestamp
-	1,  // 28: alliance.session.v1.ImportSessionsRequest.session:type_name -> alliance.session.v1.Session
-	19, // 29: alliance.session.v1.ImportSessionsResponse.errors:type_name -> alliance.session.v1.ImportError
-	2,  // 30: alliance.session.v1.SessionScheduler.CreateSession:input_type -> alliance.session.v1.CreateSessionRequest
-	3,  // 31: alliance.session.v1.SessionScheduler.GetSession:input_type -> alliance.session.v1.GetSessionRequest
-	4,  // 32: alliance.session.v1.SessionScheduler.BatchGetSessions:input_type -> alliance.session.v1.BatchGetSessionsRequest
-	6,  // 33: alliance.session.v1.SessionScheduler.ListSessions:input_type -> alliance.session.v1.ListSessionsRequest
-	8,  // 34: alliance.session.v1.SessionScheduler.UpdateSession:input_type -> alliance.session.v1.UpdateSessionRequest
-	9,  // 35: alliance.session.v1.SessionScheduler.StartSession:input_type -> alliance.session.v1.StartSessionRequest
-	10, // 36: alliance.session.v1.SessionScheduler.EndSession:input_type -> alliance.session.v1.EndSessionRequest
-	11, // 37: alliance.session.v1.SessionScheduler.CancelSession:input_type -> alliance.session.v1.CancelSessionRequest
-	12, // 38: alliance.session.v1.SessionScheduler.FindAvailableSlots:input_type -> alliance.session.v1.FindAvailableSlotsRequest
-	15, // 39: alliance.session.v1.SessionScheduler.CountSessions:input_type -> alliance.session.v1.CountSessionsRequest
-	17, // 40: alliance.session.v1.SessionScheduler.ImportSessions:input_type -> alliance.session.v1.ImportSessionsRequest
-	1,  // 41: alliance.session.v1.SessionScheduler.CreateSession:output_type -> alliance.session.v1.Session
-	1,  // 42: alliance.session.v1.SessionScheduler.GetSession:output_type -> alliance.session.v1.Session
-	5,  // 43: alliance.session.v1.SessionScheduler.BatchGetSessions:output_type -> alliance.session.v1.BatchGetSessionsResponse
-	7,  // 44: alliance.session.v1.SessionScheduler.ListSessions:output_type -> alliance.session.v1.ListSessionsResponse
-	1,  // 45: alliance.session.v1.SessionScheduler.UpdateSession:output_type -> alliance.session.v1.Session
-	1,  // 46: alliance.session.v1.SessionScheduler.StartSession:output_type -> alliance.session.v1.Session
-	1,  // 47: alliance.session.v1.SessionScheduler.EndSession:output_type -> alliance.session.v1.Session
-	1,  // 48: alliance.session.v1.SessionScheduler.CancelSession:output_type -> alliance.session.v1.Session
-	14, // 49: alliance.session.v1.SessionScheduler.FindAvailableSlots:output_type -> alliance.session.v1.FindAvailableSlotsResponse
-	16, // 50: alliance.session.v1.SessionScheduler.CountSessions:output_type -> alliance.session.v1.CountSessionsResponse
-	18, // 51: alliance.session.v1.SessionScheduler.ImportSessions:output_type -> alliance.session.v1.ImportSessionsResponse
-	41, // [41:52] is the sub-list for method output_type
-	30, // [30:41] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	40, // 11: alliance.session.v1.ListSessionsRequest.platform:type_name -> alliance.type.v1.Platform
+	41, // 12: alliance.session.v1.ListSessionsRequest.start_after:type_name -> google.protobuf.Timestamp
+	41, // 13: alliance.session.v1.ListSessionsRequest.start_before:type_name -> google.protobuf.Timestamp
+	3,  // 14: alliance.session.v1.ListSessionsResponse.sessions:type_name -> alliance.session.v1.Session
+	3,  // 15: alliance.session.v1.UpdateSessionRequest.session:type_name -> alliance.session.v1.Session
+	42, // 16: alliance.session.v1.UpdateSessionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	43, // 17: alliance.session.v1.FindAvailableSlotsRequest.duration:type_name -> google.protobuf.Duration
+	41, // 18: alliance.session.v1.FindAvailableSlotsRequest.window_start:type_name -> google.protobuf.Timestamp
+	41, // 19: alliance.session.v1.FindAvailableSlotsRequest.window_end:type_name -> google.protobuf.Timestamp
+	43, // 20: alliance.session.v1.FindAvailableSlotsRequest.step:type_name -> google.protobuf.Duration
+	41, // 21: alliance.session.v1.Slot.start_time:type_name -> google.protobuf.Timestamp
+	41, // 22: alliance.session.v1.Slot.end_time:type_name -> google.protobuf.Timestamp
+	17, // 23: alliance.session.v1.FindAvailableSlotsResponse.slots:type_name -> alliance.session.v1.Slot
+	0,  // 24: alliance.session.v1.CountSessionsRequest.state:type_name -> alliance.session.v1.SessionState
+	41, // 25: alliance.session.v1.CountSessionsRequest.start_after:type_name -> google.protobuf.Timestamp
+	41, // 26: alliance.session.v1.CountSessionsRequest.start_before:type_name -> google.protobuf.Timestamp
+	41, // 27: alliance.session.v1.CountSessionsRequest.ended_after:type_name -> google.protobuf.Timestamp
+	41, // 28: alliance.session.v1.CountSessionsRequest.ended_before:type_name -> google.protobuf.Timestamp
+	22, // 29: alliance.session.v1.StudioPolicy.opening_hours:type_name -> alliance.session.v1.OpeningHours
+	23, // 30: alliance.session.v1.StudioPolicy.blackouts:type_name -> alliance.session.v1.Blackout
+	43, // 31: alliance.session.v1.StudioPolicy.min_notice:type_name -> google.protobuf.Duration
+	43, // 32: alliance.session.v1.StudioPolicy.max_advance:type_name -> google.protobuf.Duration
+	43, // 33: alliance.session.v1.StudioPolicy.changeover_buffer:type_name -> google.protobuf.Duration
+	43, // 34: alliance.session.v1.StudioPolicy.no_show_grace:type_name -> google.protobuf.Duration
+	41, // 35: alliance.session.v1.StudioPolicy.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 36: alliance.session.v1.OpeningHours.day_of_week:type_name -> alliance.session.v1.DayOfWeek
+	41, // 37: alliance.session.v1.Blackout.start_time:type_name -> google.protobuf.Timestamp
+	41, // 38: alliance.session.v1.Blackout.end_time:type_name -> google.protobuf.Timestamp
+	21, // 39: alliance.session.v1.UpdateStudioPolicyRequest.policy:type_name -> alliance.session.v1.StudioPolicy
+	42, // 40: alliance.session.v1.UpdateStudioPolicyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	2,  // 41: alliance.session.v1.Recurrence.frequency:type_name -> alliance.session.v1.Frequency
+	1,  // 42: alliance.session.v1.Recurrence.days_of_week:type_name -> alliance.session.v1.DayOfWeek
+	3,  // 43: alliance.session.v1.SessionSeries.template:type_name -> alliance.session.v1.Session
+	26, // 44: alliance.session.v1.SessionSeries.recurrence:type_name -> alliance.session.v1.Recurrence
+	41, // 45: alliance.session.v1.SessionSeries.create_time:type_name -> google.protobuf.Timestamp
+	27, // 46: alliance.session.v1.CreateSessionSeriesRequest.series:type_name -> alliance.session.v1.SessionSeries
+	41, // 47: alliance.session.v1.SkippedOccurrence.start_time:type_name -> google.protobuf.Timestamp
+	27, // 48: alliance.session.v1.CreateSessionSeriesResponse.series:type_name -> alliance.session.v1.SessionSeries
+	3,  // 49: alliance.session.v1.CreateSessionSeriesResponse.sessions:type_name -> alliance.session.v1.Session
+	29, // 50: alliance.session.v1.CreateSessionSeriesResponse.skipped:type_name -> alliance.session.v1.SkippedOccurrence
+	27, // 51: alliance.session.v1.CancelSessionSeriesResponse.series:type_name -> alliance.session.v1.SessionSeries
+	3,  // 52: alliance.session.v1.CancelSessionSeriesResponse.sessions:type_name -> alliance.session.v1.Session
+	35, // 53: alliance.session.v1.GetStudioUtilisationResponse.studios:type_name -> alliance.session.v1.StudioUtilisation
+	35, // 54: alliance.session.v1.GetStudioUtilisationResponse.total:type_name -> alliance.session.v1.StudioUtilisation
+	3,  // 55: alliance.session.v1.ImportSessionsRequest.session:type_name -> alliance.session.v1.Session
+	39, // 56: alliance.session.v1.ImportSessionsResponse.errors:type_name -> alliance.session.v1.ImportError
+	4,  // 57: alliance.session.v1.SessionScheduler.CreateSession:input_type -> alliance.session.v1.CreateSessionRequest
+	5,  // 58: alliance.session.v1.SessionScheduler.GetSession:input_type -> alliance.session.v1.GetSessionRequest
+	6,  // 59: alliance.session.v1.SessionScheduler.BatchGetSessions:input_type -> alliance.session.v1.BatchGetSessionsRequest
+	8,  // 60: alliance.session.v1.SessionScheduler.ListSessions:input_type -> alliance.session.v1.ListSessionsRequest
+	10, // 61: alliance.session.v1.SessionScheduler.UpdateSession:input_type -> alliance.session.v1.UpdateSessionRequest
+	11, // 62: alliance.session.v1.SessionScheduler.StartSession:input_type -> alliance.session.v1.StartSessionRequest
+	12, // 63: alliance.session.v1.SessionScheduler.EndSession:input_type -> alliance.session.v1.EndSessionRequest
+	13, // 64: alliance.session.v1.SessionScheduler.CancelSession:input_type -> alliance.session.v1.CancelSessionRequest
+	14, // 65: alliance.session.v1.SessionScheduler.ApproveSession:input_type -> alliance.session.v1.ApproveSessionRequest
+	15, // 66: alliance.session.v1.SessionScheduler.DeclineSession:input_type -> alliance.session.v1.DeclineSessionRequest
+	16, // 67: alliance.session.v1.SessionScheduler.FindAvailableSlots:input_type -> alliance.session.v1.FindAvailableSlotsRequest
+	19, // 68: alliance.session.v1.SessionScheduler.CountSessions:input_type -> alliance.session.v1.CountSessionsRequest
+	24, // 69: alliance.session.v1.SessionScheduler.GetStudioPolicy:input_type -> alliance.session.v1.GetStudioPolicyRequest
+	25, // 70: alliance.session.v1.SessionScheduler.UpdateStudioPolicy:input_type -> alliance.session.v1.UpdateStudioPolicyRequest
+	28, // 71: alliance.session.v1.SessionScheduler.CreateSessionSeries:input_type -> alliance.session.v1.CreateSessionSeriesRequest
+	31, // 72: alliance.session.v1.SessionScheduler.GetSessionSeries:input_type -> alliance.session.v1.GetSessionSeriesRequest
+	32, // 73: alliance.session.v1.SessionScheduler.CancelSessionSeries:input_type -> alliance.session.v1.CancelSessionSeriesRequest
+	34, // 74: alliance.session.v1.SessionScheduler.GetStudioUtilisation:input_type -> alliance.session.v1.GetStudioUtilisationRequest
+	37, // 75: alliance.session.v1.SessionScheduler.ImportSessions:input_type -> alliance.session.v1.ImportSessionsRequest
+	3,  // 76: alliance.session.v1.SessionScheduler.CreateSession:output_type -> alliance.session.v1.Session
+	3,  // 77: alliance.session.v1.SessionScheduler.GetSession:output_type -> alliance.session.v1.Session
+	7,  // 78: alliance.session.v1.SessionScheduler.BatchGetSessions:output_type -> alliance.session.v1.BatchGetSessionsResponse
+	9,  // 79: alliance.session.v1.SessionScheduler.ListSessions:output_type -> alliance.session.v1.ListSessionsResponse
+	3,  // 80: alliance.session.v1.SessionScheduler.UpdateSession:output_type -> alliance.session.v1.Session
+	3,  // 81: alliance.session.v1.SessionScheduler.StartSession:output_type -> alliance.session.v1.Session
+	3,  // 82: alliance.session.v1.SessionScheduler.EndSession:output_type -> alliance.session.v1.Session
+	3,  // 83: alliance.session.v1.SessionScheduler.CancelSession:output_type -> alliance.session.v1.Session
+	3,  // 84: alliance.session.v1.SessionScheduler.ApproveSession:output_type -> alliance.session.v1.Session
+	3,  // 85: alliance.session.v1.SessionScheduler.DeclineSession:output_type -> alliance.session.v1.Session
+	18, // 86: alliance.session.v1.SessionScheduler.FindAvailableSlots:output_type -> alliance.session.v1.FindAvailableSlotsResponse
+	20, // 87: alliance.session.v1.SessionScheduler.CountSessions:output_type -> alliance.session.v1.CountSessionsResponse
+	21, // 88: alliance.session.v1.SessionScheduler.GetStudioPolicy:output_type -> alliance.session.v1.StudioPolicy
+	21, // 89: alliance.session.v1.SessionScheduler.UpdateStudioPolicy:output_type -> alliance.session.v1.StudioPolicy
+	30, // 90: alliance.session.v1.SessionScheduler.CreateSessionSeries:output_type -> alliance.session.v1.CreateSessionSeriesResponse
+	27, // 91: alliance.session.v1.SessionScheduler.GetSessionSeries:output_type -> alliance.session.v1.SessionSeries
+	33, // 92: alliance.session.v1.SessionScheduler.CancelSessionSeries:output_type -> alliance.session.v1.CancelSessionSeriesResponse
+	36, // 93: alliance.session.v1.SessionScheduler.GetStudioUtilisation:output_type -> alliance.session.v1.GetStudioUtilisationResponse
+	38, // 94: alliance.session.v1.SessionScheduler.ImportSessions:output_type -> alliance.session.v1.ImportSessionsResponse
+	76, // [76:95] is the sub-list for method output_type
+	57, // [57:76] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_alliance_session_v1_session_scheduler_proto_init() }
@@ -1628,8 +3289,8 @@ func file_alliance_session_v1_session_scheduler_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_session_v1_session_scheduler_proto_rawDesc), len(file_alliance_session_v1_session_scheduler_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   19,
+			NumEnums:      3,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

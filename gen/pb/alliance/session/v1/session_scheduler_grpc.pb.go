@@ -19,17 +19,25 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SessionScheduler_CreateSession_FullMethodName      = "/alliance.session.v1.SessionScheduler/CreateSession"
-	SessionScheduler_GetSession_FullMethodName         = "/alliance.session.v1.SessionScheduler/GetSession"
-	SessionScheduler_BatchGetSessions_FullMethodName   = "/alliance.session.v1.SessionScheduler/BatchGetSessions"
-	SessionScheduler_ListSessions_FullMethodName       = "/alliance.session.v1.SessionScheduler/ListSessions"
-	SessionScheduler_UpdateSession_FullMethodName      = "/alliance.session.v1.SessionScheduler/UpdateSession"
-	SessionScheduler_StartSession_FullMethodName       = "/alliance.session.v1.SessionScheduler/StartSession"
-	SessionScheduler_EndSession_FullMethodName         = "/alliance.session.v1.SessionScheduler/EndSession"
-	SessionScheduler_CancelSession_FullMethodName      = "/alliance.session.v1.SessionScheduler/CancelSession"
-	SessionScheduler_FindAvailableSlots_FullMethodName = "/alliance.session.v1.SessionScheduler/FindAvailableSlots"
-	SessionScheduler_CountSessions_FullMethodName      = "/alliance.session.v1.SessionScheduler/CountSessions"
-	SessionScheduler_ImportSessions_FullMethodName     = "/alliance.session.v1.SessionScheduler/ImportSessions"
+	SessionScheduler_CreateSession_FullMethodName        = "/alliance.session.v1.SessionScheduler/CreateSession"
+	SessionScheduler_GetSession_FullMethodName           = "/alliance.session.v1.SessionScheduler/GetSession"
+	SessionScheduler_BatchGetSessions_FullMethodName     = "/alliance.session.v1.SessionScheduler/BatchGetSessions"
+	SessionScheduler_ListSessions_FullMethodName         = "/alliance.session.v1.SessionScheduler/ListSessions"
+	SessionScheduler_UpdateSession_FullMethodName        = "/alliance.session.v1.SessionScheduler/UpdateSession"
+	SessionScheduler_StartSession_FullMethodName         = "/alliance.session.v1.SessionScheduler/StartSession"
+	SessionScheduler_EndSession_FullMethodName           = "/alliance.session.v1.SessionScheduler/EndSession"
+	SessionScheduler_CancelSession_FullMethodName        = "/alliance.session.v1.SessionScheduler/CancelSession"
+	SessionScheduler_ApproveSession_FullMethodName       = "/alliance.session.v1.SessionScheduler/ApproveSession"
+	SessionScheduler_DeclineSession_FullMethodName       = "/alliance.session.v1.SessionScheduler/DeclineSession"
+	SessionScheduler_FindAvailableSlots_FullMethodName   = "/alliance.session.v1.SessionScheduler/FindAvailableSlots"
+	SessionScheduler_CountSessions_FullMethodName        = "/alliance.session.v1.SessionScheduler/CountSessions"
+	SessionScheduler_GetStudioPolicy_FullMethodName      = "/alliance.session.v1.SessionScheduler/GetStudioPolicy"
+	SessionScheduler_UpdateStudioPolicy_FullMethodName   = "/alliance.session.v1.SessionScheduler/UpdateStudioPolicy"
+	SessionScheduler_CreateSessionSeries_FullMethodName  = "/alliance.session.v1.SessionScheduler/CreateSessionSeries"
+	SessionScheduler_GetSessionSeries_FullMethodName     = "/alliance.session.v1.SessionScheduler/GetSessionSeries"
+	SessionScheduler_CancelSessionSeries_FullMethodName  = "/alliance.session.v1.SessionScheduler/CancelSessionSeries"
+	SessionScheduler_GetStudioUtilisation_FullMethodName = "/alliance.session.v1.SessionScheduler/GetStudioUtilisation"
+	SessionScheduler_ImportSessions_FullMethodName       = "/alliance.session.v1.SessionScheduler/ImportSessions"
 )
 
 // SessionSchedulerClient is the client API for SessionScheduler service.
@@ -38,9 +46,15 @@ const (
 //
 // SessionScheduler books hosts into the studios of live-streaming bases and
 // runs each session's lifecycle: SCHEDULED -> LIVE -> ENDED, or
-// SCHEDULED -> CANCELLED. No host and no studio is ever double-booked.
+// SCHEDULED -> CANCELLED, or SCHEDULED -> NO_SHOW when its host does not
+// start it in time; a booking that needs the base's approval is
+// PENDING_APPROVAL until the base approves (SCHEDULED) or declines
+// (DECLINED) it. No host and no studio is ever double-booked, and every
+// rule of a studio's policy is checked in the transaction that books.
 type SessionSchedulerClient interface {
-	// Books a session. A repeat with the same request_id returns the first result.
+	// Books a session: SCHEDULED, or PENDING_APPROVAL when its studio's
+	// policy requires the base's approval of a host's or an agency's booking.
+	// A repeat with the same request_id returns the first result.
 	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*Session, error)
 	// Gets a session.
 	GetSession(ctx context.Context, in *GetSessionRequest, opts ...grpc.CallOption) (*Session, error)
@@ -49,19 +63,50 @@ type SessionSchedulerClient interface {
 	BatchGetSessions(ctx context.Context, in *BatchGetSessionsRequest, opts ...grpc.CallOption) (*BatchGetSessionsResponse, error)
 	// Lists sessions ordered by start_time, then name.
 	ListSessions(ctx context.Context, in *ListSessionsRequest, opts ...grpc.CallOption) (*ListSessionsResponse, error)
-	// Changes a SCHEDULED session; the booking rules are checked again.
+	// Changes a SCHEDULED or PENDING_APPROVAL session; the booking rules are
+	// checked again.
 	UpdateSession(ctx context.Context, in *UpdateSessionRequest, opts ...grpc.CallOption) (*Session, error)
-	// SCHEDULED -> LIVE, from 30 minutes before start_time, while host and base are ACTIVE.
+	// SCHEDULED -> LIVE, from 30 minutes before start_time until its no-show
+	// grace has passed, while host and base are ACTIVE.
 	StartSession(ctx context.Context, in *StartSessionRequest, opts ...grpc.CallOption) (*Session, error)
 	// LIVE -> ENDED.
 	EndSession(ctx context.Context, in *EndSessionRequest, opts ...grpc.CallOption) (*Session, error)
-	// SCHEDULED -> CANCELLED; frees the slot.
+	// SCHEDULED or PENDING_APPROVAL -> CANCELLED; frees the slot.
 	CancelSession(ctx context.Context, in *CancelSessionRequest, opts ...grpc.CallOption) (*Session, error)
-	// Free intervals of at least `duration` inside a window, honouring each
-	// studio's changeover buffer and, when given, the host's other sessions.
+	// PENDING_APPROVAL -> SCHEDULED, by the studio's base or an admin. Every
+	// booking rule is checked again in the transaction that approves.
+	ApproveSession(ctx context.Context, in *ApproveSessionRequest, opts ...grpc.CallOption) (*Session, error)
+	// PENDING_APPROVAL -> DECLINED, by the studio's base or an admin; frees
+	// the slot.
+	DeclineSession(ctx context.Context, in *DeclineSessionRequest, opts ...grpc.CallOption) (*Session, error)
+	// Candidate slots of exactly `duration`, on a grid of `step`, that a
+	// booking could take: inside the studio's opening hours, outside its
+	// blackouts, within its notice and advance, clear of every session that
+	// holds the studio (with its changeover buffer) and, when a host is
+	// given, of the host's sessions and within the host's quotas.
 	FindAvailableSlots(ctx context.Context, in *FindAvailableSlotsRequest, opts ...grpc.CallOption) (*FindAvailableSlotsResponse, error)
 	// Counts sessions by state and time.
 	CountSessions(ctx context.Context, in *CountSessionsRequest, opts ...grpc.CallOption) (*CountSessionsResponse, error)
+	// Gets a studio's booking policy; a studio that never had one has the
+	// default policy (always open, no quotas, no approval).
+	GetStudioPolicy(ctx context.Context, in *GetStudioPolicyRequest, opts ...grpc.CallOption) (*StudioPolicy, error)
+	// Changes a studio's booking policy (AIP-134 update_mask, etag), by its
+	// base or an admin. A blackout over sessions that hold the studio is
+	// refused (STUDIO_HAS_SESSIONS, naming them) unless
+	// cancel_conflicting_sessions is set.
+	UpdateStudioPolicy(ctx context.Context, in *UpdateStudioPolicyRequest, opts ...grpc.CallOption) (*StudioPolicy, error)
+	// Books a recurring series of sessions from a template, in one
+	// transaction: all or nothing, or with allow_partial what can be booked.
+	CreateSessionSeries(ctx context.Context, in *CreateSessionSeriesRequest, opts ...grpc.CallOption) (*CreateSessionSeriesResponse, error)
+	// Gets a series.
+	GetSessionSeries(ctx context.Context, in *GetSessionSeriesRequest, opts ...grpc.CallOption) (*SessionSeries, error)
+	// Cancels the occurrences of a series that have not started
+	// (SCHEDULED or PENDING_APPROVAL), in one transaction.
+	CancelSessionSeries(ctx context.Context, in *CancelSessionSeriesRequest, opts ...grpc.CallOption) (*CancelSessionSeriesResponse, error)
+	// Open, booked and live hours, no-shows and cancellations of a studio or
+	// of every studio of a base, over calendar dates in the alliance's time
+	// zone.
+	GetStudioUtilisation(ctx context.Context, in *GetStudioUtilisationRequest, opts ...grpc.CallOption) (*GetStudioUtilisationResponse, error)
 	// Brings in historical sessions with their final state (ENDED or
 	// CANCELLED) and, for ENDED ones, their actual times. Admin only. Each
 	// line is judged on its own against the booking rules, except that a
@@ -160,6 +205,26 @@ func (c *sessionSchedulerClient) CancelSession(ctx context.Context, in *CancelSe
 	return out, nil
 }
 
+func (c *sessionSchedulerClient) ApproveSession(ctx context.Context, in *ApproveSessionRequest, opts ...grpc.CallOption) (*Session, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Session)
+	err := c.cc.Invoke(ctx, SessionScheduler_ApproveSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *sessionSchedulerClient) DeclineSession(ctx context.Context, in *DeclineSessionRequest, opts ...grpc.CallOption) (*Session, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Session)
+	err := c.cc.Invoke(ctx, SessionScheduler_DeclineSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *sessionSchedulerClient) FindAvailableSlots(ctx context.Context, in *FindAvailableSlotsRequest, opts ...grpc.CallOption) (*FindAvailableSlotsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(FindAvailableSlotsResponse)
@@ -174,6 +239,66 @@ func (c *sessionSchedulerClient) CountSessions(ctx context.Context, in *CountSes
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CountSessionsResponse)
 	err := c.cc.Invoke(ctx, SessionScheduler_CountSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *sessionSchedulerClient) GetStudioPolicy(ctx context.Context, in *GetStudioPolicyRequest, opts ...grpc.CallOption) (*StudioPolicy, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StudioPolicy)
+	err := c.cc.Invoke(ctx, SessionScheduler_GetStudioPolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *sessionSchedulerClient) UpdateStudioPolicy(ctx context.Context, in *UpdateStudioPolicyRequest, opts ...grpc.CallOption) (*StudioPolicy, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StudioPolicy)
+	err := c.cc.Invoke(ctx, SessionScheduler_UpdateStudioPolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *sessionSchedulerClient) CreateSessionSeries(ctx context.Context, in *CreateSessionSeriesRequest, opts ...grpc.CallOption) (*CreateSessionSeriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateSessionSeriesResponse)
+	err := c.cc.Invoke(ctx, SessionScheduler_CreateSessionSeries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *sessionSchedulerClient) GetSessionSeries(ctx context.Context, in *GetSessionSeriesRequest, opts ...grpc.CallOption) (*SessionSeries, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SessionSeries)
+	err := c.cc.Invoke(ctx, SessionScheduler_GetSessionSeries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *sessionSchedulerClient) CancelSessionSeries(ctx context.Context, in *CancelSessionSeriesRequest, opts ...grpc.CallOption) (*CancelSessionSeriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelSessionSeriesResponse)
+	err := c.cc.Invoke(ctx, SessionScheduler_CancelSessionSeries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *sessionSchedulerClient) GetStudioUtilisation(ctx context.Context, in *GetStudioUtilisationRequest, opts ...grpc.CallOption) (*GetStudioUtilisationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetStudioUtilisationResponse)
+	err := c.cc.Invoke(ctx, SessionScheduler_GetStudioUtilisation_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -199,9 +324,15 @@ type SessionScheduler_ImportSessionsClient = grpc.ClientStreamingClient[ImportSe
 //
 // SessionScheduler books hosts into the studios of live-streaming bases and
 // runs each session's lifecycle: SCHEDULED -> LIVE -> ENDED, or
-// SCHEDULED -> CANCELLED. No host and no studio is ever double-booked.
+// SCHEDULED -> CANCELLED, or SCHEDULED -> NO_SHOW when its host does not
+// start it in time; a booking that needs the base's approval is
+// PENDING_APPROVAL until the base approves (SCHEDULED) or declines
+// (DECLINED) it. No host and no studio is ever double-booked, and every
+// rule of a studio's policy is checked in the transaction that books.
 type SessionSchedulerServer interface {
-	// Books a session. A repeat with the same request_id returns the first result.
+	// Books a session: SCHEDULED, or PENDING_APPROVAL when its studio's
+	// policy requires the base's approval of a host's or an agency's booking.
+	// A repeat with the same request_id returns the first result.
 	CreateSession(context.Context, *CreateSessionRequest) (*Session, error)
 	// Gets a session.
 	GetSession(context.Context, *GetSessionRequest) (*Session, error)
@@ -210,19 +341,50 @@ type SessionSchedulerServer interface {
 	BatchGetSessions(context.Context, *BatchGetSessionsRequest) (*BatchGetSessionsResponse, error)
 	// Lists sessions ordered by start_time, then name.
 	ListSessions(context.Context, *ListSessionsRequest) (*ListSessionsResponse, error)
-	// Changes a SCHEDULED session; the booking rules are checked again.
+	// Changes a SCHEDULED or PENDING_APPROVAL session; the booking rules are
+	// checked again.
 	UpdateSession(context.Context, *UpdateSessionRequest) (*Session, error)
-	// SCHEDULED -> LIVE, from 30 minutes before start_time, while host and base are ACTIVE.
+	// SCHEDULED -> LIVE, from 30 minutes before start_time until its no-show
+	// grace has passed, while host and base are ACTIVE.
 	StartSession(context.Context, *StartSessionRequest) (*Session, error)
 	// LIVE -> ENDED.
 	EndSession(context.Context, *EndSessionRequest) (*Session, error)
-	// SCHEDULED -> CANCELLED; frees the slot.
+	// SCHEDULED or PENDING_APPROVAL -> CANCELLED; frees the slot.
 	CancelSession(context.Context, *CancelSessionRequest) (*Session, error)
-	// Free intervals of at least `duration` inside a window, honouring each
-	// studio's changeover buffer and, when given, the host's other sessions.
+	// PENDING_APPROVAL -> SCHEDULED, by the studio's base or an admin. Every
+	// booking rule is checked again in the transaction that approves.
+	ApproveSession(context.Context, *ApproveSessionRequest) (*Session, error)
+	// PENDING_APPROVAL -> DECLINED, by the studio's base or an admin; frees
+	// the slot.
+	DeclineSession(context.Context, *DeclineSessionRequest) (*Session, error)
+	// Candidate slots of exactly `duration`, on a grid of `step`, that a
+	// booking could take: inside the studio's opening hours, outside its
+	// blackouts, within its notice and advance, clear of every session that
+	// holds the studio (with its changeover buffer) and, when a host is
+	// given, of the host's sessions and within the host's quotas.
 	FindAvailableSlots(context.Context, *FindAvailableSlotsRequest) (*FindAvailableSlotsResponse, error)
 	// Counts sessions by state and time.
 	CountSessions(context.Context, *CountSessionsRequest) (*CountSessionsResponse, error)
+	// Gets a studio's booking policy; a studio that never had one has the
+	// default policy (always open, no quotas, no approval).
+	GetStudioPolicy(context.Context, *GetStudioPolicyRequest) (*StudioPolicy, error)
+	// Changes a studio's booking policy (AIP-134 update_mask, etag), by its
+	// base or an admin. A blackout over sessions that hold the studio is
+	// refused (STUDIO_HAS_SESSIONS, naming them) unless
+	// cancel_conflicting_sessions is set.
+	UpdateStudioPolicy(context.Context, *UpdateStudioPolicyRequest) (*StudioPolicy, error)
+	// Books a recurring series of sessions from a template, in one
+	// transaction: all or nothing, or with allow_partial what can be booked.
+	CreateSessionSeries(context.Context, *CreateSessionSeriesRequest) (*CreateSessionSeriesResponse, error)
+	// Gets a series.
+	GetSessionSeries(context.Context, *GetSessionSeriesRequest) (*SessionSeries, error)
+	// Cancels the occurrences of a series that have not started
+	// (SCHEDULED or PENDING_APPROVAL), in one transaction.
+	CancelSessionSeries(context.Context, *CancelSessionSeriesRequest) (*CancelSessionSeriesResponse, error)
+	// Open, booked and live hours, no-shows and cancellations of a studio or
+	// of every studio of a base, over calendar dates in the alliance's time
+	// zone.
+	GetStudioUtilisation(context.Context, *GetStudioUtilisationRequest) (*GetStudioUtilisationResponse, error)
 	// Brings in historical sessions with their final state (ENDED or
 	// CANCELLED) and, for ENDED ones, their actual times. Admin only. Each
 	// line is judged on its own against the booking rules, except that a
@@ -265,11 +427,35 @@ func (UnimplementedSessionSchedulerServer) EndSession(context.Context, *EndSessi
 func (UnimplementedSessionSchedulerServer) CancelSession(context.Context, *CancelSessionRequest) (*Session, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelSession not implemented")
 }
+func (UnimplementedSessionSchedulerServer) ApproveSession(context.Context, *ApproveSessionRequest) (*Session, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveSession not implemented")
+}
+func (UnimplementedSessionSchedulerServer) DeclineSession(context.Context, *DeclineSessionRequest) (*Session, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclineSession not implemented")
+}
 func (UnimplementedSessionSchedulerServer) FindAvailableSlots(context.Context, *FindAvailableSlotsRequest) (*FindAvailableSlotsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FindAvailableSlots not implemented")
 }
 func (UnimplementedSessionSchedulerServer) CountSessions(context.Context, *CountSessionsRequest) (*CountSessionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CountSessions not implemented")
+}
+func (UnimplementedSessionSchedulerServer) GetStudioPolicy(context.Context, *GetStudioPolicyRequest) (*StudioPolicy, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStudioPolicy not implemented")
+}
+func (UnimplementedSessionSchedulerServer) UpdateStudioPolicy(context.Context, *UpdateStudioPolicyRequest) (*StudioPolicy, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateStudioPolicy not implemented")
+}
+func (UnimplementedSessionSchedulerServer) CreateSessionSeries(context.Context, *CreateSessionSeriesRequest) (*CreateSessionSeriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateSessionSeries not implemented")
+}
+func (UnimplementedSessionSchedulerServer) GetSessionSeries(context.Context, *GetSessionSeriesRequest) (*SessionSeries, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSessionSeries not implemented")
+}
+func (UnimplementedSessionSchedulerServer) CancelSessionSeries(context.Context, *CancelSessionSeriesRequest) (*CancelSessionSeriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelSessionSeries not implemented")
+}
+func (UnimplementedSessionSchedulerServer) GetStudioUtilisation(context.Context, *GetStudioUtilisationRequest) (*GetStudioUtilisationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStudioUtilisation not implemented")
 }
 func (UnimplementedSessionSchedulerServer) ImportSessions(grpc.ClientStreamingServer[ImportSessionsRequest, ImportSessionsResponse]) error {
 	return status.Error(codes.Unimplemented, "method ImportSessions not implemented")
@@ -439,6 +625,42 @@ func _SessionScheduler_CancelSession_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SessionScheduler_ApproveSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SessionSchedulerServer).ApproveSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SessionScheduler_ApproveSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SessionSchedulerServer).ApproveSession(ctx, req.(*ApproveSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SessionScheduler_DeclineSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclineSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SessionSchedulerServer).DeclineSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SessionScheduler_DeclineSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SessionSchedulerServer).DeclineSession(ctx, req.(*DeclineSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _SessionScheduler_FindAvailableSlots_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(FindAvailableSlotsRequest)
 	if err := dec(in); err != nil {
@@ -471,6 +693,114 @@ func _SessionScheduler_CountSessions_Handler(srv interface{}, ctx context.Contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(SessionSchedulerServer).CountSessions(ctx, req.(*CountSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SessionScheduler_GetStudioPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStudioPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SessionSchedulerServer).GetStudioPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SessionScheduler_GetStudioPolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SessionSchedulerServer).GetStudioPolicy(ctx, req.(*GetStudioPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SessionScheduler_UpdateStudioPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateStudioPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SessionSchedulerServer).UpdateStudioPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SessionScheduler_UpdateStudioPolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SessionSchedulerServer).UpdateStudioPolicy(ctx, req.(*UpdateStudioPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SessionScheduler_CreateSessionSeries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateSessionSeriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SessionSchedulerServer).CreateSessionSeries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SessionScheduler_CreateSessionSeries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SessionSchedulerServer).CreateSessionSeries(ctx, req.(*CreateSessionSeriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SessionScheduler_GetSessionSeries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSessionSeriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SessionSchedulerServer).GetSessionSeries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SessionScheduler_GetSessionSeries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SessionSchedulerServer).GetSessionSeries(ctx, req.(*GetSessionSeriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SessionScheduler_CancelSessionSeries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelSessionSeriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SessionSchedulerServer).CancelSessionSeries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SessionScheduler_CancelSessionSeries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SessionSchedulerServer).CancelSessionSeries(ctx, req.(*CancelSessionSeriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SessionScheduler_GetStudioUtilisation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStudioUtilisationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SessionSchedulerServer).GetStudioUtilisation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SessionScheduler_GetStudioUtilisation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SessionSchedulerServer).GetStudioUtilisation(ctx, req.(*GetStudioUtilisationRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -522,12 +852,44 @@ var SessionScheduler_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _SessionScheduler_CancelSession_Handler,
 		},
 		{
+			MethodName: "ApproveSession",
+			Handler:    _SessionScheduler_ApproveSession_Handler,
+		},
+		{
+			MethodName: "DeclineSession",
+			Handler:    _SessionScheduler_DeclineSession_Handler,
+		},
+		{
 			MethodName: "FindAvailableSlots",
 			Handler:    _SessionScheduler_FindAvailableSlots_Handler,
 		},
 		{
 			MethodName: "CountSessions",
 			Handler:    _SessionScheduler_CountSessions_Handler,
+		},
+		{
+			MethodName: "GetStudioPolicy",
+			Handler:    _SessionScheduler_GetStudioPolicy_Handler,
+		},
+		{
+			MethodName: "UpdateStudioPolicy",
+			Handler:    _SessionScheduler_UpdateStudioPolicy_Handler,
+		},
+		{
+			MethodName: "CreateSessionSeries",
+			Handler:    _SessionScheduler_CreateSessionSeries_Handler,
+		},
+		{
+			MethodName: "GetSessionSeries",
+			Handler:    _SessionScheduler_GetSessionSeries_Handler,
+		},
+		{
+			MethodName: "CancelSessionSeries",
+			Handler:    _SessionScheduler_CancelSessionSeries_Handler,
+		},
+		{
+			MethodName: "GetStudioUtilisation",
+			Handler:    _SessionScheduler_GetStudioUtilisation_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

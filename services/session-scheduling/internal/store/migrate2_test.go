@@ -1,0 +1,155 @@
+package store
+
+import (
+	"encoding/binary"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
+	bolt "go.etcd.io/bbolt"
+)
+
+// testdata/session-v2.db was written by the schema-2 store of main (commit
+// 8eeda7a, JSON records) through its Tx, by testdata/mkfixture: the seven sessions of v2Sessions,
+// in every state of schema 2, with nanosecond times, Chinese text, an
+// interval across a new year and the ends of the time range (1500, 9999),
+// one of the longest length (12h); the request id "session/readme-1"; and
+// the page-token secret.
+const v2File = "testdata/session-v2.db"
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// v2Sessions are the fixture's sessions, as main wrote them.
+var v2Sessions = func() []*scheduling.Session {
+	created := at("2029-12-20T08:00:00.123456Z")
+	return []*scheduling.Session{
+		{ID: "cancelled-1", Title: "周末专场", Host: "members/host-b", Studio: "members/base-x/studios/s1", Platform: 5,
+			Start: at("2030-01-12T12:00:00Z"), End: at("2030-01-12T15:00:00Z"), State: scheduling.StateCancelled,
+			CancelReason: "主播行程调整", CreateTime: created, UpdateTime: at("2030-01-08T09:00:00Z"), Revision: 2},
+		{ID: "early", Title: "1500", Host: "members/host-c", Studio: "members/base-x/studios/s2", Platform: 7,
+			Start: at("1500-06-01T10:00:00Z"), End: at("1500-06-01T11:00:00Z"), State: scheduling.StateEnded,
+			ActualStart: at("1500-06-01T10:00:00Z"), ActualEnd: at("1500-06-01T11:00:00Z"), CreateTime: created, UpdateTime: created, Revision: 1},
+		{ID: "ended-1", Title: "跨年夜", Host: "members/host-a", Studio: "members/base-y/studios/s1", Platform: 3,
+			Start: at("2029-12-31T23:30:00Z"), End: at("2030-01-01T01:00:00Z"), State: scheduling.StateEnded,
+			ActualStart: at("2029-12-31T23:31:00Z"), ActualEnd: at("2030-01-01T01:02:03.000000001Z"), CreateTime: created, UpdateTime: at("2030-01-01T01:02:03Z"), Revision: 3},
+		{ID: "late", Title: "9999", Host: "members/host-c", Studio: "members/base-x/studios/s2", Platform: 7,
+			Start: at("9999-12-31T20:00:00Z"), End: at("9999-12-31T22:00:00Z"), State: scheduling.StateScheduled,
+			CreateTime: created, UpdateTime: created, Revision: 1},
+		{ID: "live-1", Title: "奉节脐橙", Host: "members/host-b", Studio: "members/base-x/studios/s2", Platform: 1,
+			Start: at("2030-01-07T10:30:00Z"), End: at("2030-01-07T13:30:00Z"), State: scheduling.StateLive,
+			ActualStart: at("2030-01-07T10:25:00.5Z"), CreateTime: created, UpdateTime: at("2030-01-07T10:25:00.5Z"), Revision: 2},
+		{ID: "long-1", Title: "十二小时", Host: "members/host-c", Studio: "members/base-y/studios/s1", Platform: 7,
+			Start: at("2030-02-01T00:00:00Z"), End: at("2030-02-01T12:00:00Z"), State: scheduling.StateScheduled,
+			CreateTime: created, UpdateTime: created, Revision: 1},
+		{ID: "sched-1", Title: "巴南银针 直播专场", Host: "members/host-a", Studio: "members/base-x/studios/s1",
+			Merchants: []string{"members/farm", "members/shop"}, Products: []string{"members/farm/products/tea", "members/shop/products/rice"},
+			Platform: 2, PlatformRoomID: "dy-88", Start: at("2030-01-07T10:00:00.123456789Z"), End: at("2030-01-07T12:00:00Z"),
+			State: scheduling.StateScheduled, CreateTime: created, UpdateTime: created, Revision: 1},
+	}
+}()
+
+// TestTheFixtureIsSchemaTwo guards the migration test: the file is marked
+// schema 2 and its records are JSON.
+func TestTheFixtureIsSchemaTwo(t *testing.T) {
+	db, err := bolt.Open(copyFixture(t, v2File), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_ = db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 2 {
+			t.Fatalf("schema version %d, want 2", binary.BigEndian.Uint64(v))
+		}
+		n := 0
+		_ = tx.Bucket(bucketSessions).ForEach(func(id, raw []byte) error {
+			n++
+			if raw[0] != '{' {
+				t.Errorf("record %s is not JSON: %q", id, raw)
+			}
+			return nil
+		})
+		if n != len(v2Sessions) {
+			t.Fatalf("%d records, want %d", n, len(v2Sessions))
+		}
+		return nil
+	})
+}
+
+// TestMigrationFromSchemaTwo opens main's schema-2 file: it is rewritten to
+// schema 3 in place, every record reads back as main wrote it (to the
+// nanosecond), the indexes and counters agree with the records (the new
+// index of open sessions holds exactly the SCHEDULED ones), the request id,
+// the longest length and the page-token secret are kept, the file checks
+// clean, and a second open changes nothing.
+func TestMigrationFromSchemaTwo(t *testing.T) {
+	path := copyFixture(t, v2File)
+	var secret []byte
+	_ = func() error { // the secret main made, read before the migration
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		return db.View(func(tx *bolt.Tx) error {
+			secret = append(secret, tx.Bucket([]byte("secrets")).Get([]byte("page-token"))...)
+			return nil
+		})
+	}()
+	if len(secret) != 32 {
+		t.Fatalf("the fixture's page-token secret has %d bytes", len(secret))
+	}
+	st, err := Open(path, boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := boltdb.SchemaVersion(st.s.DB); err != nil || v != 3 {
+		t.Fatalf("schema version %d, %v; want 3", v, err)
+	}
+	got := records(t, st)
+	if len(got) != len(v2Sessions) {
+		t.Fatalf("%d records after the migration, want %d", len(got), len(v2Sessions))
+	}
+	for i, want := range v2Sessions {
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("record %s:\n got %+v\nwant %+v", want.ID, got[i], want)
+		}
+	}
+	checkAgainstRecords(t, st, []time.Time{
+		at("1500-06-01T10:30:00Z"), at("2029-12-31T23:00:00Z"), at("2030-01-01T00:30:00Z"), at("2030-01-07T10:00:00.123456789Z"),
+		at("2030-01-07T10:00:00.12345679Z"), at("2030-01-07T11:00:00Z"), at("2030-02-01T06:00:00Z"), at("9999-12-31T21:00:00Z"),
+	})
+	_ = st.View(func(tx scheduling.Tx) error {
+		if name, _ := tx.Request("session/readme-1"); name != "sessions/sched-1" {
+			t.Errorf("request id gives %q", name)
+		}
+		if l, _ := tx.Longest(); l != 12*time.Hour {
+			t.Errorf("longest %s, want 12h", l)
+		}
+		return nil
+	})
+	var open []string
+	_ = st.s.DB.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOpen).ForEach(func(k, _ []byte) error {
+			_, id, err := parseIndexKey(nil, k)
+			open = append(open, id)
+			return err
+		})
+	})
+	if want := []string{"sched-1", "long-1", "late"}; !slices.Equal(open, want) {
+		t.Errorf("open sessions %v, want %v (the SCHEDULED ones, by start)", open, want)
+	}
+	if s, err := st.Secret("page-token"); err != nil || string(s) != string(secret) {
+		t.Errorf("the page-token secret changed: %x, %v", s, err)
+	}
+	checkFile(t, st.s.DB)
+	reopenChangesNothing(t, st, path)
+}
