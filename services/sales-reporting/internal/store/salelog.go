@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
 	"github.com/klauspost/compress/zstd"
@@ -69,10 +71,48 @@ type saleLog struct {
 	blocks map[uint64]*storev1.SaleBlock
 	// perBlock is how many records the last full block held.
 	perBlock int
+	// open is the store's decoded last block, nil outside writes; wrote
+	// is the last block this transaction put, which becomes open when
+	// the transaction commits.
+	open  *openBlock
+	wrote openBlock
 }
 
 func newSaleLog(b *bolt.Bucket) *saleLog {
 	return &saleLog{b: b, blocks: map[uint64]*storev1.SaleBlock{}}
+}
+
+// openBlock keeps the last sale block decoded between commits, with the
+// bytes it was stored as: each commit appends to that block, and decoding
+// it again from the file was half of what re-packing it cost. A commit
+// takes the block only if the file's last block is still exactly those
+// bytes (any other writer, a migration or a restore, changes them), and
+// takes it away, so that a transaction that rolls back after changing it
+// leaves nothing behind; the next commit then decodes the file's block.
+type openBlock struct {
+	mu     sync.Mutex
+	first  uint64
+	stored []byte
+	block  *storev1.SaleBlock
+}
+
+// take returns the kept block if it is the one stored under first as v,
+// and keeps nothing after.
+func (o *openBlock) take(first uint64, v []byte) *storev1.SaleBlock {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	b, stored := o.block, o.stored
+	o.block, o.stored = nil, nil
+	if b == nil || o.first != first || !bytes.Equal(stored, v) {
+		return nil
+	}
+	return b
+}
+
+func (o *openBlock) keep(first uint64, v []byte, b *storev1.SaleBlock) {
+	o.mu.Lock()
+	o.first, o.stored, o.block = first, v, b
+	o.mu.Unlock()
 }
 
 // block returns the block that holds id, or nil.
@@ -118,9 +158,15 @@ func (l *saleLog) get(id uint64) (*storev1.Sale, *storev1.SaleBlock, error) {
 func (l *saleLog) append(first uint64, currency string, recs []*storev1.Sale, base int64) error {
 	var tail *storev1.SaleBlock
 	if k, v := l.b.Cursor().Last(); k != nil && len(v) < maxSaleBlock*9/10 {
-		b, err := unpackBlock(v)
-		if err != nil {
-			return fmt.Errorf("sale block %d: %w", binary.BigEndian.Uint64(k), err)
+		var b *storev1.SaleBlock
+		if l.open != nil {
+			b = l.open.take(binary.BigEndian.Uint64(k), v)
+		}
+		if b == nil {
+			var err error
+			if b, err = unpackBlock(v); err != nil {
+				return fmt.Errorf("sale block %d: %w", binary.BigEndian.Uint64(k), err)
+			}
 		}
 		if b.GetFirstId()+uint64(len(b.GetSales())) == first && b.GetCurrency() == currency {
 			tail = b
@@ -131,7 +177,14 @@ func (l *saleLog) append(first uint64, currency string, recs []*storev1.Sale, ba
 		tail = &storev1.SaleBlock{FirstId: first, Currency: currency, BaseSeconds: base}
 	}
 	tail.Sales = append(tail.Sales, recs...)
-	return l.write(tail)
+	if err := l.write(tail); err != nil {
+		return err
+	}
+	if l.open != nil && l.wrote.block != nil {
+		w := &l.wrote
+		l.b.Tx().OnCommit(func() { l.open.keep(w.first, w.stored, w.block) })
+	}
+	return nil
 }
 
 // write stores b, cut into blocks that each fit maxSaleBlock: runs of
@@ -178,6 +231,8 @@ func (l *saleLog) write(b *storev1.SaleBlock) error {
 		if err := l.b.Put(u64(first), v); err != nil {
 			return err
 		}
+		// Nothing changes the records of the last block after this.
+		l.wrote.first, l.wrote.stored, l.wrote.block = first, v, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n:n]}
 		if n < len(recs) {
 			l.perBlock = n
 		}

@@ -31,6 +31,8 @@ type Store struct {
 	db      *bolt.DB
 	dict    *dict
 	observe boltdb.CommitObserver // the commit metrics (o.Observe); nil: none
+	// open is the last sale block, kept decoded between commits.
+	open openBlock
 	// lastWrite is when the last write transaction committed (UnixNano):
 	// the indexer waits for a pause in ingestion.
 	lastWrite atomic.Int64

@@ -41,6 +41,7 @@ func (s *Store) newTx(btx *bolt.Tx) *tx {
 		cells: btx.Bucket(bucketCells), tots: btx.Bucket(bucketTotals),
 	}
 	if btx.Writable() {
+		t.log.open = &s.open
 		// Keys that only grow fill their pages.
 		for _, b := range []*bolt.Bucket{t.log.b, t.sessions, t.products} {
 			b.FillPercent = 1.0
