@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -33,22 +34,28 @@ const (
 	MaxSlotStep     = 24 * time.Hour
 )
 
-func (r Rules) validateSlots(q *SlotQuery) error {
-	var v fault.Invalid
+// checkScope checks the scope shared by the slot and utilisation queries:
+// exactly one of a studio or a whole base, each well formed.
+func checkScope(v *fault.Invalid, studio, base string) {
 	switch {
-	case q.Studio == "" && q.Base == "":
+	case studio == "" && base == "":
 		v.Add("studio", "give a studio or a base")
-	case q.Studio != "" && q.Base != "":
+	case studio != "" && base != "":
 		v.Add("base", "give a studio or a base, not both")
-	case q.Studio != "":
-		if _, _, ok := ParseStudioName(q.Studio); !ok {
-			v.Add("studio", "must be a studio name members/{base}/studios/{studio}, got %q", q.Studio)
+	case studio != "":
+		if _, _, ok := ParseStudioName(studio); !ok {
+			v.Add("studio", "must be a studio name members/{base}/studios/{studio}, got %q", studio)
 		}
 	default:
-		if !ValidMemberName(q.Base) {
-			v.Add("base", "must be a member name members/{base}, got %q", q.Base)
+		if !ValidMemberName(base) {
+			v.Add("base", "must be a member name members/{base}, got %q", base)
 		}
 	}
+}
+
+func (r Rules) validateSlots(q *SlotQuery) error {
+	var v fault.Invalid
+	checkScope(&v, q.Studio, q.Base)
 	if q.Host != "" && !ValidMemberName(q.Host) {
 		v.Add("host", "must be a member name members/{host}, got %q", q.Host)
 	}
@@ -120,7 +127,7 @@ func (svc *Service) FindAvailableSlots(ctx context.Context, q SlotQuery) ([]Slot
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
 		}
-		return compareStrings(a.Studio, b.Studio)
+		return strings.Compare(a.Studio, b.Studio)
 	})
 	return out[:min(len(out), q.Limit)], err
 }
@@ -254,14 +261,4 @@ func (svc *Service) slotHost(ctx context.Context, name string) (Member, error) {
 		return Member{}, err
 	}
 	return list[0], checkHost(list[0], true)
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
