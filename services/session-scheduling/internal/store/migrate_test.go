@@ -33,19 +33,30 @@ func copyFixture(t *testing.T, file string) string {
 	return path
 }
 
+// openFixture opens a copy of a fixture read-only, after checking that
+// its meta says the schema version the test expects.
+func openFixture(t *testing.T, file string, version uint64) *bolt.DB {
+	t.Helper()
+	db, err := bolt.Open(copyFixture(t, file), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	_ = db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != version {
+			t.Fatalf("schema version %d, want %d", binary.BigEndian.Uint64(v), version)
+		}
+		return nil
+	})
+	return db
+}
+
 // TestTheFixtureIsSchemaOne guards the migration test: the file holds
 // 8-byte Unix-nanosecond keys, with the keys of the sessions after the
 // wrap sorted before those of 2030.
 func TestTheFixtureIsSchemaOne(t *testing.T) {
-	db, err := bolt.Open(copyFixture(t, v1File), 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 1 {
-			t.Fatalf("schema version %d, want 1", binary.BigEndian.Uint64(v))
-		}
+	db := openFixture(t, v1File, 1)
+	err := db.View(func(tx *bolt.Tx) error {
 		var order []string
 		err := tx.Bucket(bucketByStart).ForEach(func(k, _ []byte) error {
 			order = append(order, string(k[8:]))
