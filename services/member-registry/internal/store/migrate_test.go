@@ -18,6 +18,7 @@ import (
 
 	"github.com/cqlive/alliance/services/kit/apikey"
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	bolt "go.etcd.io/bbolt"
@@ -255,8 +256,8 @@ func TestMigrationFromSchemaThree(t *testing.T) {
 			t.Fatalf("page-token secret %x, %v; want the fixture's %x", got, err, secret)
 		}
 	})
-	checkFile(t, st)
-	before := snapshot(t, st)
+	bolttest.Check(t, st.s.DB)
+	before := bolttest.Dump(t, st.s.DB)
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +265,7 @@ func TestMigrationFromSchemaThree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := snapshot(t, again); !bytes.Equal(before, after) {
+	if after := bolttest.Dump(t, again.s.DB); !bytes.Equal(before, after) {
 		t.Fatal("a second open changed the file's contents")
 	}
 	t.Run("a migrated record takes writes", func(t *testing.T) {
@@ -278,7 +279,7 @@ func TestMigrationFromSchemaThree(t *testing.T) {
 			t.Fatalf("read back %+v, %v; want %+v", got, err, m)
 		}
 	})
-	checkFile(t, again)
+	bolttest.Check(t, again.s.DB)
 	if err := again.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +314,7 @@ func TestMigrationFromSchemaOne(t *testing.T) {
 		}
 		return nil
 	})
-	checkFile(t, st)
+	bolttest.Check(t, st.s.DB)
 }
 
 // TestMigrationStopsAtWhatItCannotRead: a record that is not the JSON of
@@ -409,39 +410,6 @@ func schemaVersion(t *testing.T, st *Store) int {
 		t.Fatal(err)
 	}
 	return v
-}
-
-func checkFile(t *testing.T, st *Store) {
-	t.Helper()
-	_ = st.s.DB.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() { // drain: Check stops when the channel is read to its end
-			t.Errorf("tx.Check: %v", err)
-		}
-		return nil
-	})
-}
-
-// snapshot is every key and value of every bucket, in order.
-func snapshot(t *testing.T, st *Store) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	err := st.s.DB.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			buf.Write(name)
-			buf.WriteByte(0xff)
-			return b.ForEach(func(k, v []byte) error {
-				buf.Write(k)
-				buf.WriteByte(0xfe)
-				buf.Write(v)
-				buf.WriteByte(0xfd)
-				return nil
-			})
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // compareList compares what was read with the golden list, element by

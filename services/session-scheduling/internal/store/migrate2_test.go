@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	bolt "go.etcd.io/bbolt"
 )
@@ -142,6 +143,6 @@ func TestMigrationFromSchemaTwo(t *testing.T) {
 	if s, err := st.Secret("page-token"); err != nil || string(s) != string(secret) {
 		t.Errorf("the page-token secret changed: %x, %v", s, err)
 	}
-	checkFile(t, st.s.DB)
+	bolttest.Check(t, st.s.DB)
 	reopenChangesNothing(t, st, path)
 }

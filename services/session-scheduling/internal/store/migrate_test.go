@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	bolt "go.etcd.io/bbolt"
 )
@@ -118,7 +119,7 @@ func TestMigrationFromSchemaOne(t *testing.T) {
 			return nil
 		})
 	})
-	checkFile(t, st.s.DB)
+	bolttest.Check(t, st.s.DB)
 	reopenChangesNothing(t, st, path)
 }
 
@@ -126,7 +127,7 @@ func TestMigrationFromSchemaOne(t *testing.T) {
 // what it was, bucket by bucket.
 func reopenChangesNothing(t *testing.T, st *Store, path string) {
 	t.Helper()
-	before := snapshot(t, st.s.DB)
+	before := bolttest.Dump(t, st.s.DB)
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -135,40 +136,7 @@ func reopenChangesNothing(t *testing.T, st *Store, path string) {
 		t.Fatal(err)
 	}
 	defer again.Close()
-	if after := snapshot(t, again.s.DB); !bytes.Equal(before, after) {
+	if after := bolttest.Dump(t, again.s.DB); !bytes.Equal(before, after) {
 		t.Fatal("a second open changed the file's contents")
 	}
-}
-
-func checkFile(t *testing.T, db *bolt.DB) {
-	t.Helper()
-	_ = db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() { // drain: Check stops when the channel is read to its end
-			t.Errorf("tx.Check: %v", err)
-		}
-		return nil
-	})
-}
-
-// snapshot is every key and value of every bucket, in order.
-func snapshot(t *testing.T, db *bolt.DB) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	err := db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			buf.Write(name)
-			buf.WriteByte(0xff)
-			return b.ForEach(func(k, v []byte) error {
-				buf.Write(k)
-				buf.WriteByte(0xfe)
-				buf.Write(v)
-				buf.WriteByte(0xfd)
-				return nil
-			})
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
