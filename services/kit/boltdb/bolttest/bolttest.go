@@ -1,13 +1,32 @@
-// Package bolttest holds the checks that the stores' migration tests make
-// on a bbolt file: that it is sound, and that a reopen changes no byte.
+// Package bolttest holds what the stores' migration tests do with a bbolt
+// file: copy a committed fixture to work on, check that a file is sound,
+// and dump its data to see that a reopen changes none of it.
 package bolttest
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
 )
+
+// Fixture copies the fixture file into a temporary folder of t, as name,
+// and returns the copy's path: a migration rewrites the file it opens, and
+// the committed fixture must stay as the old code wrote it.
+func Fixture(t testing.TB, file, name string) string {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
 
 // Check fails t for every fault bbolt's consistency check finds in db.
 func Check(t testing.TB, db *bolt.DB) {

@@ -38,19 +38,6 @@ const (
 	v3Want = "testdata/member-v3.want.json"
 )
 
-func copyV3(t testing.TB) string {
-	t.Helper()
-	raw, err := os.ReadFile(v3File)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "member.db")
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // rawView reads a file as bbolt holds it, without the store.
 func rawView(t *testing.T, path string, fn func(*bolt.Tx) error) {
 	t.Helper()
@@ -67,7 +54,7 @@ func rawView(t *testing.T, path string, fn func(*bolt.Tx) error) {
 // TestTheFixtureIsSchemaThree guards the migration test: the file is of
 // schema 3 and its records are JSON.
 func TestTheFixtureIsSchemaThree(t *testing.T) {
-	rawView(t, copyV3(t), func(tx *bolt.Tx) error {
+	rawView(t, bolttest.Fixture(t, v3File, "member.db"), func(tx *bolt.Tx) error {
 		if v := binary.BigEndian.Uint64(tx.Bucket([]byte("meta")).Get([]byte("schema_version"))); v != 3 {
 			t.Fatalf("schema version %d, want 3", v)
 		}
@@ -113,7 +100,7 @@ func readGolden(t *testing.T) golden {
 // page-token secret is kept, the file checks clean, a migrated record
 // takes writes, and a second open changes nothing.
 func TestMigrationFromSchemaThree(t *testing.T) {
-	path := copyV3(t)
+	path := bolttest.Fixture(t, v3File, "member.db")
 	var secret []byte
 	rawView(t, path, func(tx *bolt.Tx) error {
 		secret = bytes.Clone(tx.Bucket([]byte("secrets")).Get([]byte("page-token")))
@@ -330,7 +317,7 @@ func TestMigrationStopsAtWhatItCannotRead(t *testing.T) {
 		{"a key whose hash is not base64", "api_keys", "ht2fvmj62mxt6zkq", `{"id":"ht2fvmj62mxt6zkq","hash":"***"}`},
 	} {
 		t.Run(c.rule, func(t *testing.T) {
-			path := copyV3(t)
+			path := bolttest.Fixture(t, v3File, "member.db")
 			db, err := bolt.Open(path, 0o600, nil)
 			if err != nil {
 				t.Fatal(err)

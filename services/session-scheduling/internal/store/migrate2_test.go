@@ -84,7 +84,7 @@ func TestTheFixtureIsSchemaTwo(t *testing.T) {
 // the longest length and the page-token secret are kept, the file checks
 // clean, and a second open changes nothing.
 func TestMigrationFromSchemaTwo(t *testing.T) {
-	path := copyFixture(t, v2File)
+	path := bolttest.Fixture(t, v2File, "session.db")
 	var secret []byte
 	_ = func() error { // the secret main made, read before the migration
 		db, err := bolt.Open(path, 0o600, nil)

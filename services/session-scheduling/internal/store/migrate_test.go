@@ -3,8 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -21,24 +19,11 @@ import (
 // sessions of 2030 in every state, an ENDED one of 1500, and one request id.
 const v1File = "testdata/session-v1.db"
 
-func copyFixture(t *testing.T, file string) string {
-	t.Helper()
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "session.db")
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // openFixture opens a copy of a fixture read-only, after checking that
 // its meta says the schema version the test expects.
 func openFixture(t *testing.T, file string, version uint64) *bolt.DB {
 	t.Helper()
-	db, err := bolt.Open(copyFixture(t, file), 0o600, &bolt.Options{ReadOnly: true})
+	db, err := bolt.Open(bolttest.Fixture(t, file, "session.db"), 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +63,7 @@ func TestTheFixtureIsSchemaOne(t *testing.T) {
 // records (also across the wrap and before 1677), the records and request
 // ids are kept, the file checks clean, and a second open changes nothing.
 func TestMigrationFromSchemaOne(t *testing.T) {
-	path := copyFixture(t, v1File)
+	path := bolttest.Fixture(t, v1File, "session.db")
 	st, err := Open(path, boltdb.Options{})
 	if err != nil {
 		t.Fatal(err)
