@@ -294,14 +294,8 @@ func (svc *Service) ApproveSession(ctx context.Context, id, tag string) (*Sessio
 	}
 	var out *Session
 	err = svc.write(func(w *work) error {
-		s, err := w.get(cur.ID)
+		s, err := w.toChange(cur, tag)
 		if err != nil {
-			return err
-		}
-		if err := sameParties(cur, s); err != nil {
-			return err
-		}
-		if err := etag.Check(tag, s.Revision, s.Name()); err != nil {
 			return err
 		}
 		if s.State != StatePendingApproval {
@@ -371,6 +365,23 @@ func sameParties(checked, now *Session) error {
 	return nil
 }
 
+// toChange is the session cur names as this transaction sees it, for a
+// change: the parties checked outside the transaction must still be the
+// session's, and the caller's etag (tag), when given, current.
+func (w *work) toChange(cur *Session, tag string) (*Session, error) {
+	s, err := w.get(cur.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := sameParties(cur, s); err != nil {
+		return nil, err
+	}
+	if err := etag.Check(tag, s.Revision, s.Name()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // transition changes the session cur names in one write transaction, as
 // it stands there: the parties checked outside the transaction must still
 // be the session's, and the caller's etag (tag), when given, current. A
@@ -378,14 +389,8 @@ func sameParties(checked, now *Session) error {
 func (svc *Service) transition(cur *Session, tag string, change func(*Session, time.Time) error) (*Session, error) {
 	var out *Session
 	err := svc.write(func(w *work) error {
-		got, err := w.get(cur.ID)
+		got, err := w.toChange(cur, tag)
 		if err != nil {
-			return err
-		}
-		if err := sameParties(cur, got); err != nil {
-			return err
-		}
-		if err := etag.Check(tag, got.Revision, got.Name()); err != nil {
 			return err
 		}
 		s := *got
