@@ -292,14 +292,13 @@ func (svc *Service) ApproveSession(ctx context.Context, id, tag string) (*Sessio
 	if _, err := checkBooking(ctx, svc.dir, cur, true); err != nil {
 		return nil, err
 	}
-	var out *Session
-	err = svc.write(func(w *work) error {
+	return written(svc, func(w *work) (*Session, error) {
 		s, err := w.toChange(cur, tag)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if s.State != StatePendingApproval {
-			return badTransition(s, StateScheduled)
+			return nil, badTransition(s, StateScheduled)
 		}
 		next := *s
 		next.State = StateScheduled
@@ -308,17 +307,12 @@ func (svc *Service) ApproveSession(ctx context.Context, id, tag string) (*Sessio
 			asked = s.UpdateTime // not recorded: the last change is the latest it can have been
 		}
 		if err := w.admit(&next, admission{approving: true, policy: true, bookedAt: asked}); err != nil {
-			return err
+			return nil, err
 		}
 		next.UpdateTime = w.now
 		next.Revision++
-		out = &next
-		return w.put(&next)
+		return &next, w.put(&next)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // DeclineSession moves a request to DECLINED, by its studio's base or
@@ -387,23 +381,17 @@ func (w *work) toChange(cur *Session, tag string) (*Session, error) {
 // be the session's, and the caller's etag (tag), when given, current. A
 // session that lapsed meanwhile is what change sees, and refuses.
 func (svc *Service) transition(cur *Session, tag string, change func(*Session, time.Time) error) (*Session, error) {
-	var out *Session
-	err := svc.write(func(w *work) error {
+	return written(svc, func(w *work) (*Session, error) {
 		got, err := w.toChange(cur, tag)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s := *got
 		if err := change(&s, w.now); err != nil {
-			return err
+			return nil, err
 		}
 		s.UpdateTime = w.now
 		s.Revision++
-		out = &s
-		return w.put(&s)
+		return &s, w.put(&s)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

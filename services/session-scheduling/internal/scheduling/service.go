@@ -79,14 +79,12 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	}
 	s.Agency = host.Agency
 	s.ActualStart, s.ActualEnd, s.CancelReason, s.DeclineReason, s.Series = time.Time{}, time.Time{}, "", "", ""
-	var out *Session
-	err = svc.write(func(w *work) error {
+	return written(svc, func(w *work) (*Session, error) {
 		if requestID != "" {
 			// A twin request may have committed while this one asked the registry.
 			first, err := repeated(w, "session/"+requestID)
 			if err != nil || first != nil {
-				out = first
-				return err
+				return first, err
 			}
 		}
 		b := s
@@ -95,20 +93,15 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 			b.ID = ids.New()
 		}
 		if err := w.book(&b, caller, now); err != nil {
-			return err
+			return nil, err
 		}
 		if requestID != "" {
 			if err := w.tx.PutRequest("session/"+requestID, b.Name()); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		out = &b
-		return nil
+		return &b, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // book writes the new session s, booked by caller at now, if every rule
