@@ -112,12 +112,8 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 		if err := mayBook(caller, &next, nil); err != nil {
 			return nil, err
 		}
-		got, err := checkBooking(ctx, svc.dir, &next, true)
+		host, err := svc.bookable(ctx, caller, &next)
 		if err != nil {
-			return nil, err
-		}
-		host := got[next.Host]
-		if err := mayBook(caller, &next, &host); err != nil {
 			return nil, err
 		}
 		moved := next.Host != cur.Host || next.Studio != cur.Studio || !next.Start.Equal(cur.Start) || !next.End.Equal(cur.End)

@@ -235,12 +235,8 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 	if err != nil {
 		return nil, err
 	}
-	got, err := checkBooking(ctx, svc.dir, &t, true)
+	host, err := svc.bookable(ctx, caller, &t)
 	if err != nil {
-		return nil, err
-	}
-	host := got[t.Host]
-	if err := mayBook(caller, &t, &host); err != nil {
 		return nil, err
 	}
 	if seriesID == "" {

@@ -69,12 +69,8 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	if err := svc.rules.validate(&s, &now); err != nil {
 		return nil, err
 	}
-	got, err := checkBooking(ctx, svc.dir, &s, true)
+	host, err := svc.bookable(ctx, caller, &s)
 	if err != nil {
-		return nil, err
-	}
-	host := got[s.Host]
-	if err := mayBook(caller, &s, &host); err != nil {
 		return nil, err
 	}
 	s.Agency = host.Agency
