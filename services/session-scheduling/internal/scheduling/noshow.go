@@ -188,6 +188,17 @@ func written[T any](svc *Service, fn func(*work) (T, error)) (T, error) {
 	return out, nil
 }
 
+// readValue runs fn in read and returns what its last run made.
+func readValue[T any](svc *Service, fn func(*work) (T, error)) (T, error) {
+	var out T
+	err := svc.read(func(w *work) error {
+		var err error
+		out, err = fn(w)
+		return err
+	})
+	return out, err
+}
+
 // read runs fn in a read transaction. When fn met due sessions it stores
 // them and runs fn again, so that the answer is what is stored (fn must
 // start afresh each time).

@@ -215,12 +215,8 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 		return nil, err
 	}
 	if requestID != "" {
-		var first *SeriesResult
-		if err := svc.read(func(w *work) error {
-			var err error
-			first, err = repeatedSeries(w, "series/"+requestID)
-			return err
-		}); err != nil || first != nil {
+		first, err := readValue(svc, func(w *work) (*SeriesResult, error) { return repeatedSeries(w, "series/"+requestID) })
+		if err != nil || first != nil {
 			return first, err
 		}
 	}
@@ -347,13 +343,7 @@ func seriesWithSessions(w *work, id string) (*SeriesResult, error) {
 
 // GetSessionSeries returns a series and its sessions as they stand.
 func (svc *Service) GetSessionSeries(id string) (*SeriesResult, error) {
-	var out *SeriesResult
-	err := svc.read(func(w *work) error {
-		var err error
-		out, err = seriesWithSessions(w, id)
-		return err
-	})
-	return out, err
+	return readValue(svc, func(w *work) (*SeriesResult, error) { return seriesWithSessions(w, id) })
 }
 
 // CancelSessionSeries cancels, in one transaction, the occurrences of a

@@ -56,12 +56,8 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 		return nil, err
 	}
 	if requestID != "" {
-		var first *Session
-		if err := svc.read(func(w *work) error {
-			var err error
-			first, err = repeated(w, "session/"+requestID)
-			return err
-		}); err != nil || first != nil {
+		first, err := readValue(svc, func(w *work) (*Session, error) { return repeated(w, "session/"+requestID) })
+		if err != nil || first != nil {
 			return first, err
 		}
 	}
@@ -137,13 +133,7 @@ func repeated(w *work, key string) (*Session, error) {
 
 // GetSession returns the session with the given id, as it stands.
 func (svc *Service) GetSession(id string) (*Session, error) {
-	var out *Session
-	err := svc.read(func(w *work) error {
-		var err error
-		out, err = w.get(id)
-		return err
-	})
-	return out, err
+	return readValue(svc, func(w *work) (*Session, error) { return w.get(id) })
 }
 
 // BatchGetSessions returns the sessions in the order asked; one unknown id
