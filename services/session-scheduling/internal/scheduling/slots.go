@@ -34,6 +34,23 @@ const (
 	MaxSlotStep     = 24 * time.Hour
 )
 
+// checkSpan checks an interval given by two fields (named with prefix):
+// both set, the end after the start. It is true when the interval is one,
+// for the checks of its length.
+func checkSpan(v *fault.Invalid, prefix, startField, endField string, start, end time.Time) bool {
+	switch {
+	case start.IsZero():
+		v.Add(prefix+startField, "is required")
+	case end.IsZero():
+		v.Add(prefix+endField, "is required")
+	case !end.After(start):
+		v.Add(prefix+endField, "must be after %s", startField)
+	default:
+		return true
+	}
+	return false
+}
+
 // checkScope checks the scope shared by the slot and utilisation queries:
 // exactly one of a studio or a whole base, each well formed.
 func checkScope(v *fault.Invalid, studio, base string) {
@@ -68,14 +85,7 @@ func (r Rules) validateSlots(q *SlotQuery) error {
 	if q.Step < MinSlotStep || q.Step > MaxSlotStep || q.Step%time.Minute != 0 {
 		v.Add("step", "must be whole minutes between %s and %s, got %s", MinSlotStep, MaxSlotStep, q.Step)
 	}
-	switch {
-	case q.From.IsZero():
-		v.Add("window_start", "is required")
-	case q.To.IsZero():
-		v.Add("window_end", "is required")
-	case !q.To.After(q.From):
-		v.Add("window_end", "must be after window_start")
-	case q.To.Sub(q.From) > MaxSlotWindow:
+	if checkSpan(&v, "", "window_start", "window_end", q.From, q.To) && q.To.Sub(q.From) > MaxSlotWindow {
 		v.Add("window_end", "the window may span at most %s, got %s", MaxSlotWindow, q.To.Sub(q.From))
 	}
 	return v.Err()
