@@ -106,10 +106,13 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 	ctx := context.Background()
 	// The Register…HandlerClient functions only record routes; they cannot fail
 	// with a client in hand, but their error is checked all the same.
+	salesClient := salesv1.NewSalesReportingClient(sales)
 	if err := errors.Join(
 		memberv1.RegisterMemberRegistryHandlerClient(ctx, mux, memberv1.NewMemberRegistryClient(member)),
 		sessionv1.RegisterSessionSchedulerHandlerClient(ctx, mux, sessionv1.NewSessionSchedulerClient(session)),
-		salesv1.RegisterSalesReportingHandlerClient(ctx, mux, salesv1.NewSalesReportingClient(sales)),
+		salesv1.RegisterSalesReportingHandlerClient(ctx, mux, salesClient),
+		// Registered last, so it takes the route from the generated handler (download.go).
+		mux.HandlePath("GET", exportPath, exportHandler(mux, salesClient)),
 	); err != nil {
 		g.close()
 		return nil, err

@@ -101,6 +101,12 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err := st.Cells(engine.Load); err != nil {
 		return nil, fmt.Errorf("load rollups: %w", err)
 	}
+	if err := st.ForEachLatestMetrics(func(m *ingest.SessionMetrics) error {
+		engine.LoadTraffic(ingest.TrafficOf(m, loc))
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load traffic: %w", err)
+	}
 	watchEngine(b.Metrics, engine, c.Now)
 	stopIndexer, indexerDone := make(chan struct{}), make(chan struct{})
 	go func() {

@@ -86,3 +86,25 @@ func BenchmarkImportSales(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sales/s")
 }
+
+// BenchmarkRecordSessionMetrics is RecordSale's shape for traffic: 64
+// clients, every snapshot durable before its answer. Compare its ns/op to
+// BenchmarkRecordSale's in the same run (issue 14: no slower).
+func BenchmarkRecordSessionMetrics(b *testing.B) {
+	e := benchEnv(b)
+	var n atomic.Int64
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			// Distinct as_of, counters growing with it: every call stores.
+			i := n.Add(1)
+			m := traffic(sLive, time.Duration(i)*time.Millisecond, i)
+			m.AverageViewDuration = nil
+			if _, err := e.sales.RecordSessionMetrics(context.Background(), &salesv1.RecordSessionMetricsRequest{Metrics: m}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

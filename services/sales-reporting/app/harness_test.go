@@ -84,7 +84,7 @@ func newEnvTB(t testing.TB) *env {
 	e := &env{t: t, a: a, reg: reg, sched: sched, clock: testkit.NewClock(t0.Add(2 * time.Hour)), regAddr: regAddr, schedAddr: schedAddr}
 	e.cfg = app.Config{
 		Config:             service.Config{DataDir: t.TempDir(), ShutdownTimeout: 5 * time.Second},
-		MemberRegistryAddr: regAddr, SessionSchedulingAddr: schedAddr, DependencyTimeout: time.Second, Now: e.clock.Now,
+		MemberRegistryAddr: regAddr, SessionSchedulingAddr: schedAddr, DependencyTimeout: 5 * time.Second, Now: e.clock.Now,
 	}
 	e.start()
 	return e

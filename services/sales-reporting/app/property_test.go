@@ -235,8 +235,8 @@ func recount(sales []*salesv1.Sale, g salesv1.Granularity, gb []salesv1.Dimensio
 			rows[key] = n
 		}
 		for _, x := range []*naive{n, total} {
-			x.sessions[s.GetSession()] = true
 			if s.GetKind() == salesv1.SaleKind_SALE_KIND_ORDER {
+				x.sessions[s.GetSession()] = true // by orders only: a refund alone does not count its session
 				x.orders++
 				x.units += s.GetQuantity()
 				x.gross += s.GetAmount().GetMinorUnits()

@@ -164,7 +164,18 @@ func (f *sweepFixture) cases() map[string]struct {
 		"QuerySalesReport":    {own, `{` + dates + `,"granularity":"GRANULARITY_TOTAL","groupBy":["DIMENSION_MERCHANT"]}`},
 		"ListTopPerformers":   {own, `{` + dates + `,"dimension":"DIMENSION_MERCHANT","metric":"METRIC_NET","limit":5}`},
 		"GetAllianceOverview": {public, `{` + dates + `}`},
+		// Traffic: recorded by the session's parties, read as its sales are.
+		"RecordSessionMetrics": {write, traffic(time.Now())},
+		"ImportSessionMetrics": {lineRefused, traffic(time.Now())},
+		"GetSessionMetrics":    {private, `{"name":"` + liveSession + `/metrics"}`},
+		"ExportSalesReport":    {own, `{"query":{` + dates + `,"granularity":"GRANULARITY_TOTAL","groupBy":["DIMENSION_MERCHANT"]},"format":"CSV"}`},
 	}
+}
+
+// traffic is a snapshot of liveSession's traffic as of at, as RecordSessionMetrics takes it.
+func traffic(at time.Time) string {
+	return `{"metrics":{"session":"` + liveSession + `","platform":"PLATFORM_DOUYIN","asOf":"` + at.UTC().Format(time.RFC3339Nano) + `",` +
+		`"views":"900","viewers":"400","peakConcurrentViewers":"80","productImpressions":"500","productClicks":"60"}}`
 }
 
 // rpcs lists every method of the three services from their descriptors.
@@ -205,6 +216,18 @@ func (f *sweepFixture) invoke(t *testing.T, key string, md protoreflect.MethodDe
 	method := "/" + string(md.Parent().FullName()) + "/" + string(md.Name())
 	ctx, cancel := context.WithTimeout(f.ctx(key), 10*time.Second)
 	defer cancel()
+	if md.IsStreamingServer() {
+		// A download (ExportSalesReport): its first chunk is the answer.
+		stream, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, method)
+		if err != nil {
+			return nil, err
+		}
+		if err := stream.SendMsg(in); err != nil {
+			return nil, err
+		}
+		_ = stream.CloseSend()
+		return out, stream.RecvMsg(out)
+	}
 	if !md.IsStreamingClient() {
 		return out, cc.Invoke(ctx, method, in, out)
 	}
@@ -457,6 +480,11 @@ func setUpSweep(t *testing.T, s *suite) *sweepFixture {
 	recorded, err := sales.RecordSale(admin, sale)
 	must("record sale", err)
 	f.sale = recorded.GetName()
+	// A traffic snapshot, so that reading it is a read that finds something.
+	snap := &salesv1.RecordSessionMetricsRequest{}
+	must("metrics json", protojson.Unmarshal([]byte(traffic(time.Now())), snap))
+	_, err = sales.RecordSessionMetrics(admin, snap)
+	must("record metrics", err)
 
 	issue := func(member string) *memberv1.CreateApiKeyResponse {
 		k, err := members.CreateApiKey(admin, &memberv1.CreateApiKeyRequest{Member: member, ApiKey: &memberv1.ApiKey{DisplayName: "sweep"}})
@@ -529,11 +557,23 @@ func answeredWithout(a access, out proto.Message) string {
 			if len(r.GetEntries()) != 0 {
 				return "the ranking shows others' sales"
 			}
+		case *salesv1.ExportChunk:
+			// Header, the totals (of nothing) and data_through: no row.
+			lines := strings.Split(strings.TrimSpace(string(r.GetData())), "\n")
+			if len(lines) != 3 || !strings.HasPrefix(lines[1], "TOTAL,,,,0,0,0,") {
+				return "the export holds others' sales"
+			}
 		default:
 			return fmt.Sprintf("no check for %T", out)
 		}
 	case lineRefused:
-		r, ok := out.(*salesv1.ImportSalesResponse)
+		type importAnswer interface {
+			GetAccepted() int64
+			GetDuplicates() int64
+			GetRejected() int64
+			GetErrors() []*salesv1.ImportError
+		}
+		r, ok := out.(importAnswer)
 		if !ok || r.GetAccepted() != 0 || r.GetDuplicates() != 0 || r.GetRejected() != 1 || len(r.GetErrors()) != 1 ||
 			r.GetErrors()[0].GetReason() != "PERMISSION_DENIED" {
 			return "want the one line refused PERMISSION_DENIED"
@@ -675,7 +715,12 @@ func TestAuthSweep(t *testing.T) {
 				t.Errorf("HTTP %s %s as C: %d %s, want 200", method, target, rep.code, rep.raw)
 			case rep.code == 200:
 				out := newMsg(t, byName[r.rpc].Output().FullName())
-				if err := protojson.Unmarshal([]byte(rep.raw), out); err != nil {
+				if chunk, ok := out.(*salesv1.ExportChunk); ok {
+					chunk.Data = []byte(rep.raw) // a download: the file itself
+					if problem := answeredWithout(c.access, out); problem != "" {
+						t.Errorf("HTTP %s %s as C: %s: %s", method, target, problem, rep.raw)
+					}
+				} else if err := protojson.Unmarshal([]byte(rep.raw), out); err != nil {
 					t.Errorf("HTTP %s %s as C: %v in %s", method, target, err, rep.raw)
 				} else if problem := answeredWithout(c.access, out); problem != "" {
 					t.Errorf("HTTP %s %s as C: %s: %s", method, target, problem, rep.raw)

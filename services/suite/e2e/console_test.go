@@ -298,6 +298,13 @@ func TestConsoleInABrowser(t *testing.T) {
 		if str(want.body, "net", "minorUnits") == "" {
 			t.Errorf("the demo left the overview empty: %s", want.raw)
 		}
+		// GPM and conversion: the overview's totals, or a dash where it has none.
+		if got, w := b.attr(t, "[data-testid=ov-gpm]", "data-value"), str(want.body, "totals", "gpm", "minorUnits"); got != w {
+			t.Errorf("gpm: the page has %q, GetAllianceOverview %q", got, w)
+		}
+		if got, w := b.attr(t, "[data-testid=ov-conversion]", "data-value"), fmt.Sprint(get(want.body, "totals", "conversionRate")); got != w && !(got == "" && get(want.body, "totals", "conversionRate") == nil) {
+			t.Errorf("conversion: the page has %q, GetAllianceOverview %q", got, w)
+		}
 		if who := eval[string](t, b, `document.querySelector('[data-testid=who]').innerText`); !strings.Contains(who, "管理员") {
 			t.Errorf("signed in as %q", who)
 		}

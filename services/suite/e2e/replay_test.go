@@ -62,4 +62,18 @@ func TestReplayOneHundredthOfTheYear(t *testing.T) {
 	if want.SessionsHeld != 1840 || want.Orders < 200_000 {
 		t.Fatalf("the generator sent a smaller year than 1/100: %+v", want)
 	}
+	// The traffic: every session's latest snapshot, GPM and conversion.
+	tot := ov.GetTotals()
+	if tot.GetViews() != want.Views || tot.GetViewers() != want.Viewers || tot.GetTrafficSessions() != want.TrafficSessions ||
+		tot.Gpm == nil || tot.ConversionRate == nil || tot.GetConversionRate() != float64(want.Orders)/float64(want.Viewers) {
+		t.Fatalf("overview traffic %v; sent %d views, %d viewers of %d sessions", tot, want.Views, want.Viewers, want.TrafficSessions)
+	}
+	if views := float64(want.Views) / float64(want.Orders); views < 20 || views > 100 {
+		t.Fatalf("%.1f views per order", views)
+	}
+	// A year like Chongqing's concentrates where the bases are.
+	top := ov.GetTopDistricts()
+	if len(top) < 5 || top[0].GetKey() != "jiulongpo" && top[0].GetKey() != "yubei" || float64(top[0].GetValue()) < 1.2*float64(top[4].GetValue()) {
+		t.Fatalf("top districts %v", top)
+	}
 }

@@ -151,7 +151,8 @@ func TestStaffRolesAcrossTheSuite(t *testing.T) {
 		if line := s.logLine("member-registry", `"key_id":"`+auth.BootstrapKeyID(s.adminKey)+`"`); line == "" {
 			t.Errorf("no log line names the bootstrap key by %s", auth.BootstrapKeyID(s.adminKey))
 		}
-		if s.logLine("member-registry", s.adminKey) != "" || s.logLine("session-scheduling", s.adminKey) != "" {
+		// The lines waited for above are in: absence is looked for once.
+		if s.findLogLine("member-registry", []string{s.adminKey}) != "" || s.findLogLine("session-scheduling", []string{s.adminKey}) != "" {
 			t.Error("the bootstrap key is in a log")
 		}
 	})
@@ -226,6 +227,17 @@ func TestASuspendedMemberReadsAndDoesNotWriteAnywhere(t *testing.T) {
 
 // logLine returns the first log line of proc that holds every one of parts.
 func (s *suite) logLine(proc string, parts ...string) string {
+	// A process logs a call after it has answered it, and its output
+	// reaches s.logs through a pipe: the line can come a moment after the
+	// answer, so it is waited for (up to 10 s) rather than looked for once.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if l := s.findLogLine(proc, parts); l != "" || time.Now().After(deadline) {
+			return l
+		}
+	}
+}
+
+func (s *suite) findLogLine(proc string, parts []string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, l := range s.logs {

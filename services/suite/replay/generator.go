@@ -81,6 +81,26 @@ type Generator struct {
 	byMerch   map[string][]*Product
 	days      []int // sessions per day of the year
 	meanOrder float64
+	// weight of each studio's sessions (its base's, over the mean), and
+	// the merchants of each district and the district an official host
+	// heads (see baseSites).
+	studioWeight map[string]float64
+	merchantsIn  map[string][]string
+	officialOf   map[string]string
+}
+
+// baseSites are where the bases stand and how much their sessions sell,
+// relative to each other. A real year concentrates in the main city,
+// where the bases, agencies and merchants are (Jiulongpo, Yubei, Yuzhong,
+// Nan'an, ...), with a long tail of county produce sold by the district
+// heads; session sizes follow the base's weight, over the mean weight, so
+// the year's headline stays where the config puts it.
+var baseSites = []struct {
+	district string
+	weight   float64
+}{
+	{"jiulongpo", 3.0}, {"yubei", 2.6}, {"yuzhong", 2.3}, {"nanan", 2.0}, {"jiangbei", 1.5}, {"shapingba", 1.3},
+	{"banan", 1.0}, {"wanzhou", 0.55}, {"fuling", 0.4}, {"yongchuan", 0.35}, {"xiushan", 0.25}, {"wulong", 0.2},
 }
 
 var districts = []string{"wanzhou", "qianjiang", "fuling", "yuzhong", "dadukou", "jiangbei", "shapingba", "jiulongpo",
@@ -116,7 +136,12 @@ const (
 
 // New builds the cast and the daily schedule of cfg.
 func New(cfg Config) *Generator {
-	g := &Generator{cfg: cfg, byMerch: map[string][]*Product{}}
+	g := &Generator{cfg: cfg, byMerch: map[string][]*Product{}, studioWeight: map[string]float64{},
+		merchantsIn: map[string][]string{}, officialOf: map[string]string{}}
+	meanWeight := 0.0
+	for _, b := range baseSites[:bases] {
+		meanWeight += b.weight / bases
+	}
 	r := rand.New(rand.NewPCG(cfg.Seed, 1))
 	for a := range agencies {
 		g.Members = append(g.Members, Member{ID: fmt.Sprintf("agency-%02d", a), Kind: "AGENCY",
@@ -124,10 +149,12 @@ func New(cfg Config) *Generator {
 	}
 	for b := range bases {
 		m := Member{ID: fmt.Sprintf("base-%02d", b), Kind: "BASE", DisplayName: fmt.Sprintf("直播基地 %02d", b),
-			District: districts[(b*7)%len(districts)]}
+			District: baseSites[b].district}
 		for s := range studiosPerBase {
 			m.Studios = append(m.Studios, fmt.Sprintf("studio-%02d", s))
-			g.studios = append(g.studios, fmt.Sprintf("members/%s/studios/studio-%02d", m.ID, s))
+			name := fmt.Sprintf("members/%s/studios/studio-%02d", m.ID, s)
+			g.studios = append(g.studios, name)
+			g.studioWeight[name] = baseSites[b].weight / meanWeight
 		}
 		g.Members = append(g.Members, m)
 	}
@@ -136,6 +163,7 @@ func New(cfg Config) *Generator {
 			District: districts[r.IntN(len(districts))]}
 		if h < officialHosts {
 			m.Official, m.District, m.DisplayName = true, districts[h], "区县负责人 "+districts[h]
+			g.officialOf["members/"+m.ID] = districts[h]
 		} else if r.Float64() < 0.8 {
 			m.Agency = fmt.Sprintf("members/agency-%02d", r.IntN(agencies))
 		}
@@ -152,6 +180,7 @@ func New(cfg Config) *Generator {
 			District: districts[r.IntN(len(districts))]}
 		g.Members = append(g.Members, m)
 		g.merchants = append(g.merchants, "members/"+m.ID)
+		g.merchantsIn[m.District] = append(g.merchantsIn[m.District], "members/"+m.ID)
 		for p := range productsPer {
 			c := categories[r.IntN(len(categories))]
 			prod := &Product{Merchant: m.ID, ID: fmt.Sprintf("p%d", p), DisplayName: fmt.Sprintf("%s %d", c.name, p),
@@ -244,6 +273,10 @@ func (g *Generator) Sessions(fn func(*Session) error) error {
 			s.End = s.Start.Add(slotLength)
 			s.Platform = pick(r)
 			m1 := g.merchants[r.IntN(len(g.merchants))]
+			// A district head sells its own county's produce.
+			if local := g.merchantsIn[g.officialOf[s.Host]]; len(local) > 0 {
+				m1 = local[r.IntN(len(local))]
+			}
 			s.Merchants = []string{m1}
 			prods := g.byMerch[m1[len("members/"):]]
 			s.Products = []*Product{prods[r.IntN(len(prods))], prods[r.IntN(len(prods))]}
@@ -263,6 +296,14 @@ func (g *Generator) Sessions(fn func(*Session) error) error {
 		}
 	}
 	return nil
+}
+
+// orders is the number of orders of session s, the first draw of its
+// sales' random stream r: the mean varied 0.25x to 1.75x, times the
+// weight of the session's base.
+func (g *Generator) orders(s *Session, r *rand.Rand) int {
+	meanOrders := float64(g.cfg.GrossYuan*100) / float64(g.cfg.Sessions) / float64(g.cfg.AvgOrderFen)
+	return int(meanOrders*g.studioWeight[s.Studio]*(0.25+1.5*r.Float64()) + 0.5)
 }
 
 func dedupe(ps []*Product) []*Product {
@@ -295,10 +336,7 @@ func (g *Generator) Sales(s *Session, fn func(*Sale) error) error {
 		return nil
 	}
 	r := rand.New(rand.NewPCG(g.cfg.Seed, uint64(s.Index)+1<<32))
-	sessions := float64(g.cfg.Sessions)
-	meanOrders := float64(g.cfg.GrossYuan*100) / sessions / float64(g.cfg.AvgOrderFen)
-	// Vary the session's size (0.25x to 1.75x the mean), keeping the mean.
-	n := int(meanOrders*(0.25+1.5*r.Float64()) + 0.5)
+	n := g.orders(s, r)
 	scale := float64(g.cfg.AvgOrderFen) / g.meanOrder
 	sessionName := "sessions/" + s.ID
 	length := s.End.Sub(s.Start)
@@ -342,6 +380,9 @@ type Totals struct {
 	Lines             int64 // every sale line sent, in or out of the year
 	GrossFen          int64
 	RefundsFen        int64
+	// Traffic: the final snapshots of the sessions that started in the year.
+	TrafficSessions int64
+	Views, Viewers  int64
 }
 
 // NetFen is gross minus refunds.
@@ -364,11 +405,11 @@ func (t *Totals) Add(g *Generator, s *Session, lines []*Sale) {
 		if !in(l.EventTime) {
 			continue
 		}
-		any = true
 		if l.Refund {
 			t.Refunds++
 			t.RefundsFen += l.AmountFen
 		} else {
+			any = true // a session counts by its orders, as the reports' sessions do
 			t.Orders++
 			t.GrossFen += l.AmountFen
 		}

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -115,4 +116,78 @@ func TestRefundsNeverExceedTheirOrder(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// The traffic is what RecordSessionMetrics takes: viewers within views,
+// the peak within the viewers, clicks within impressions, the halfway
+// snapshot below the final one; 20 to 100 views per order.
+func TestTrafficIsConsistentAndProportionalToOrders(t *testing.T) {
+	g := New(small())
+	n := 0
+	_ = g.Sessions(func(s *Session) error {
+		if n > 500 || s.Cancelled {
+			return nil
+		}
+		n++
+		orders := int64(0)
+		_ = g.Sales(s, func(l *Sale) error {
+			if !l.Refund {
+				orders++
+			}
+			return nil
+		})
+		var snaps []*Traffic
+		if err := g.Traffic(s, func(tr *Traffic) error { snaps = append(snaps, tr); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(snaps) != 2 || !snaps[0].AsOf.Before(snaps[1].AsOf) {
+			t.Fatalf("%s: %d snapshots", s.ID, len(snaps))
+		}
+		for _, tr := range snaps {
+			if tr.Viewers > tr.Views || tr.PeakConcurrentViewers > tr.Viewers || tr.ProductClicks > tr.ProductImpressions {
+				t.Fatalf("%s: %+v", s.ID, tr)
+			}
+		}
+		a, b := snaps[0], snaps[1]
+		if a.Views > b.Views || a.Viewers > b.Viewers || a.PeakConcurrentViewers > b.PeakConcurrentViewers || a.Likes > b.Likes ||
+			a.ProductImpressions > b.ProductImpressions || a.ProductClicks > b.ProductClicks {
+			t.Fatalf("%s: the halfway snapshot is above the final one: %+v %+v", s.ID, a, b)
+		}
+		if orders > 0 && (b.Views < 20*orders || b.Views > 100*orders) {
+			t.Fatalf("%s: %d views for %d orders", s.ID, b.Views, orders)
+		}
+		return nil
+	})
+}
+
+// The year concentrates in the main city: the top district sells a
+// quarter more than the fifth at least (not within 1%), and a county base
+// far less than Jiulongpo.
+func TestDistrictsConcentrate(t *testing.T) {
+	g := New(small())
+	byDistrict := map[string]int64{}
+	district := map[string]string{}
+	for _, m := range g.Members {
+		if m.Kind == "BASE" {
+			district["members/"+m.ID] = m.District
+		}
+	}
+	_ = g.Sessions(func(s *Session) error {
+		base := s.Studio[:len(s.Studio)-len("/studios/studio-00")]
+		return g.Sales(s, func(l *Sale) error {
+			if !l.Refund {
+				byDistrict[district[base]] += l.AmountFen
+			}
+			return nil
+		})
+	})
+	var sums []int64
+	for _, v := range byDistrict {
+		sums = append(sums, v)
+	}
+	slices.Sort(sums)
+	slices.Reverse(sums)
+	if len(sums) < 5 || float64(sums[0]) < 1.25*float64(sums[4]) || byDistrict["jiulongpo"] < 8*byDistrict["xiushan"] {
+		t.Fatalf("no concentration: %v", byDistrict)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -40,6 +41,8 @@ type Result struct {
 	MembersTime   time.Duration
 	SessionsTime  time.Duration
 	SalesTime     time.Duration
+	TrafficTime   time.Duration
+	Snapshots     int64 // traffic snapshots sent
 	Lines         int64
 	Rejected      int64
 	Duplicates    int64
@@ -73,7 +76,78 @@ func Load(ctx context.Context, g *Generator, c Clients, o Options) (*Result, err
 		return nil, err
 	}
 	res.SalesTime = time.Since(t2)
+
+	t3 := time.Now()
+	if err := loadTraffic(ctx, g, c.Sales, res); err != nil {
+		return nil, err
+	}
+	res.TrafficTime = time.Since(t3)
 	return res, nil
+}
+
+// loadTraffic sends every session's traffic snapshots over
+// ImportSessionMetrics streams of 50,000, and counts the final ones into
+// the totals.
+func loadTraffic(ctx context.Context, g *Generator, sc salesv1.SalesReportingClient, res *Result) error {
+	const perStream = 50_000
+	var stream salesv1.SalesReporting_ImportSessionMetricsClient
+	sent := 0
+	closeStream := func() error {
+		if stream == nil {
+			return nil
+		}
+		resp, err := stream.CloseAndRecv()
+		stream = nil
+		if err != nil {
+			return fmt.Errorf("import traffic: %w", err)
+		}
+		if resp.GetRejected() > 0 {
+			e := resp.GetErrors()[0]
+			return fmt.Errorf("import traffic: %d rejected, the first at line %d: %s %s", resp.GetRejected(), e.GetIndex(), e.GetReason(), e.GetMessage())
+		}
+		return nil
+	}
+	err := g.Sessions(func(s *Session) error {
+		var final *Traffic
+		if err := g.Traffic(s, func(t *Traffic) error {
+			if stream == nil {
+				var err error
+				if stream, err = sc.ImportSessionMetrics(ctx); err != nil {
+					return err
+				}
+			}
+			if err := stream.Send(&salesv1.ImportSessionMetricsRequest{Metrics: trafficProto(t)}); err != nil {
+				return fmt.Errorf("import traffic: %w", err)
+			}
+			final = t
+			res.Snapshots++
+			if sent++; sent%perStream == 0 {
+				return closeStream()
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if final != nil {
+			res.Totals.AddTraffic(g, s, final)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return closeStream()
+}
+
+func trafficProto(t *Traffic) *salesv1.SessionMetrics {
+	m := &salesv1.SessionMetrics{Session: t.Session, Platform: platform(t.Platform), AsOf: timestamppb.New(t.AsOf),
+		Views: t.Views, Viewers: t.Viewers, PeakConcurrentViewers: t.PeakConcurrentViewers,
+		AverageViewDuration: durationpb.New(t.AverageViewDuration), Likes: t.Likes, Comments: t.Comments, Shares: t.Shares,
+		NewFollowers: t.NewFollowers, ProductImpressions: t.ProductImpressions, ProductClicks: t.ProductClicks}
+	for _, p := range t.Products {
+		m.Products = append(m.Products, &salesv1.ProductTraffic{Product: p.Product, Impressions: p.Impressions, Clicks: p.Clicks})
+	}
+	return m
 }
 
 func exists(err error) bool { return status.Code(err) == codes.AlreadyExists }

@@ -159,9 +159,9 @@ func (t *tally) add(s *salesv1.Sale) {
 	if t.sessions == nil {
 		t.sessions = map[string]bool{}
 	}
-	t.sessions[s.GetSession()] = true
 	switch s.GetKind() {
 	case salesv1.SaleKind_SALE_KIND_ORDER:
+		t.sessions[s.GetSession()] = true // a session counts by its orders, not by refunds alone
 		t.orders++
 		t.units += s.GetQuantity()
 		t.gross += s.GetAmount().GetMinorUnits()

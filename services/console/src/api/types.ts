@@ -235,6 +235,17 @@ export interface Metrics {
   refunds?: Money
   net?: Money
   averageOrderValue?: Money
+  // Traffic (session dimensions only); the ratios are absent without traffic.
+  views?: Int64
+  viewers?: Int64
+  peakConcurrentViewers?: Int64
+  productClicks?: Int64
+  productImpressions?: Int64
+  gpm?: Money
+  conversionRate?: number
+  clickThroughRate?: number
+  averageViewDuration?: string
+  trafficSessions?: Int64
 }
 
 export interface GroupKey {
@@ -304,6 +315,8 @@ export interface AllianceOverview {
   activeAgencies?: Int64
   topDistricts?: TopPerformer[]
   dataThrough?: string
+  /** The period's figures as a report's totals, with GPM and conversion. */
+  totals?: Metrics
 }
 
 /** A page of a List RPC. */

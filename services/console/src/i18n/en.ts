@@ -80,6 +80,8 @@ export const en: Record<Key, string> = {
   'overview.activeHosts': 'Active hosts',
   'overview.activeBases': 'Active bases',
   'overview.activeAgencies': 'Active agencies',
+  'overview.gpm': 'GPM (gross per 1,000 views)',
+  'overview.conversion': 'Conversion (orders per viewer)',
   'overview.byMonth': 'Net sales and orders by month',
   'overview.byDistrict': 'Net sales by district',
   'overview.byPlatform': 'Net sales by platform',

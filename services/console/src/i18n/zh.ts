@@ -78,6 +78,8 @@ export const zh = {
   'overview.activeHosts': '活跃主播',
   'overview.activeBases': '活跃基地',
   'overview.activeAgencies': '活跃机构',
+  'overview.gpm': 'GPM（千次观看成交额）',
+  'overview.conversion': '转化率（订单/观众）',
   'overview.byMonth': '按月净销售额与订单数',
   'overview.byDistrict': '各区县净销售额',
   'overview.byPlatform': '各平台净销售额',

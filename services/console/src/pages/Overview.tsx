@@ -110,6 +110,13 @@ export function Overview() {
             <Card label={t('overview.activeHosts')} testId="ov-activeHosts" value={ov.activeHosts ?? '0'}>{formatCount(ov.activeHosts)}</Card>
             <Card label={t('overview.activeBases')} testId="ov-activeBases" value={ov.activeBases ?? '0'}>{formatCount(ov.activeBases)}</Card>
             <Card label={t('overview.activeAgencies')} testId="ov-activeAgencies" value={ov.activeAgencies ?? '0'}>{formatCount(ov.activeAgencies)}</Card>
+            {/* Absent without traffic figures: a dash, never a 0 that looks measured. */}
+            <Card label={t('overview.gpm')} testId="ov-gpm" value={ov.totals?.gpm?.minorUnits ?? ''}>
+              {ov.totals?.gpm ? <Money value={ov.totals.gpm} /> : '—'}
+            </Card>
+            <Card label={t('overview.conversion')} testId="ov-conversion" value={ov.totals?.conversionRate !== undefined ? String(ov.totals.conversionRate) : ''}>
+              {ov.totals?.conversionRate !== undefined ? (ov.totals.conversionRate * 100).toFixed(2) + '%' : '—'}
+            </Card>
           </div>
           <Freshness dataThrough={ov.dataThrough} />
           {!screen && <UsdNote />}

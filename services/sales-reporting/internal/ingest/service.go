@@ -73,6 +73,9 @@ type Service struct {
 	cfg    Config
 	res    *resolver
 	group  *boltdb.Group[*Ticket]
+	// Traffic snapshots (metrics.go): nil metrics when the repo keeps none.
+	metrics MetricsRepo
+	mgroup  *boltdb.Group[*MetricsTicket]
 
 	// Snapshots the batch function knows to be in the store as they are (batches
 	// only; forgetting one costs one more write of it).
@@ -96,12 +99,15 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Se
 		storedSessions: map[string]*Session{}, storedProducts: map[string]*Product{},
 	}
 	s.group = boltdb.NewGroup(cfg.MaxCommit, s.commit)
+	s.metrics, _ = repo.(MetricsRepo)
+	s.mgroup = s.newMetricsGroup()
 	return s
 }
 
 // Close lets queued work commit, then refuses more.
 func (s *Service) Close() error {
 	s.group.Close()
+	s.mgroup.Close()
 	return nil
 }
 

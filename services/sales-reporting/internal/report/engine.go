@@ -57,8 +57,9 @@ type rec struct {
 	sattr   int32
 	pattr   int32
 	// prev, in day and month records, is the latest earlier day on which
-	// the session has a record, noPrev if none, or mixed once the session
-	// has records under two session attributions. A record whose prev lies
+	// the session has a record with an order, noPrev if none, unlinked for
+	// a record without an order, or mixed once the session has records
+	// with orders under two session attributions. A record whose prev lies
 	// before its period is the first of its session in the period, which
 	// lets the common case count distinct sessions while streaming over the
 	// records, without a per-session lookup. Cells are always mixed: the
@@ -70,6 +71,12 @@ type rec struct {
 const (
 	noPrev Day = math.MinInt32
 	mixed  Day = math.MaxInt32
+	// unlinked is the prev (and pp) of a record without an ORDER: a
+	// session counts in a row only by an order there (a refund of last
+	// week's order does not make today a day of that session), so such a
+	// record is never the first of its session and is left out of the
+	// links until an order comes to it.
+	unlinked Day = math.MaxInt32 - 1
 )
 
 // dayRef locates a day record of a session.
@@ -94,13 +101,17 @@ type dayData struct {
 	day   Day
 	cells []crec
 	days  []rec
+	// traffic: in a day, the latest snapshot of each session that started
+	// on the day; in a month, their sums by session attribution (traffic.go).
+	traffic []trec
 }
 
 // crec is a record that depends on the product too: in a day, a cell
 // (session, product, day); in a month, the sum of a session's cells of the
 // month with one product attribution and one session attribution.
 //
-// pp does for the product dimensions what rec.prev does for the session's:
+// pp does for the product dimensions what rec.prev does for the session's
+// (cells without an order are unlinked and take no part):
 // pp[mask] is the latest earlier day on which the session has a cell with
 // the same keys of the product dimensions in mask (bit 1 MERCHANT, 2
 // CATEGORY, 4 ORIGIN_DISTRICT; mask 0: any cell), or, for a record that is
@@ -210,6 +221,10 @@ type Engine struct {
 	// dataThrough is the newest event time of any sale held.
 	dataThrough time.Time
 	memo        attrMemo
+	// trafficOf locates each session's traffic record (traffic.go), and
+	// monthTraffic each (month, session attribution)'s sums.
+	trafficOf    map[string]trafficRef
+	monthTraffic map[dayKey]int32
 }
 
 // New makes an empty engine for the alliance time zone loc (Asia/Shanghai by
@@ -300,40 +315,65 @@ func (e *Engine) merge(c *Cell) {
 	var sa, pa int32
 	month := monthStart(c.Day)
 	md := bucket(&e.byMonth, e.monthOf, month)
+	// A record joins its session's links when its first order arrives
+	// (see unlinked), whether it is new or held refunds until now.
 	if i, ok := e.cells[key]; ok {
-		dd.cells[i].add(&add)
-		sa, pa = dd.cells[i].sattr, dd.cells[i].pattr
+		x := &dd.cells[i]
+		had := x.orders > 0
+		x.add(&add)
+		sa, pa = x.sattr, x.pattr
+		if !had && x.orders > 0 {
+			e.noteSattr(sid, sa)
+			e.linkCell(sid, cref{c.Day, pa, i})
+		}
 	} else {
 		sa, pa = e.sessionAttrMemo(&c.Attr), e.productAttrMemo(&c.Attr)
 		e.cells[key] = int32(len(dd.cells))
-		dd.cells = append(dd.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}})
-		e.noteSattr(sid, sa)
-		e.linkCell(sid, cref{c.Day, pa, int32(len(dd.cells) - 1)})
+		dd.cells = append(dd.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}, pp: unlinkedPP})
+		if add.orders > 0 {
+			e.noteSattr(sid, sa)
+			e.linkCell(sid, cref{c.Day, pa, int32(len(dd.cells) - 1)})
+		}
 	}
 	mck := monthCellKey{sid, sa, pa, month}
 	if i, ok := e.mcells[mck]; ok {
-		md.cells[i].add(&add)
+		x := &md.cells[i]
+		had := x.orders > 0
+		x.add(&add)
+		if !had && x.orders > 0 {
+			e.linkMonthCell(sid, cref{month, pa, i})
+		}
 	} else {
 		e.mcells[mck] = int32(len(md.cells))
-		md.cells = append(md.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}})
-		e.linkMonthCell(sid, cref{month, pa, int32(len(md.cells) - 1)})
+		md.cells = append(md.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}, pp: unlinkedPP})
+		if add.orders > 0 {
+			e.linkMonthCell(sid, cref{month, pa, int32(len(md.cells) - 1)})
+		}
 	}
 	// The day record follows the attribution of the cell, which its first
 	// sale fixed (see Cell.Add).
+	// A month record's prev is set by link from its first linked day.
 	mk := dayKey{sid, sa, month}
 	if i, ok := e.months[mk]; ok {
 		md.days[i].add(&add)
 	} else {
 		e.months[mk] = int32(len(md.days))
-		md.days = append(md.days, rec{session: sid, sattr: sa, pattr: -1, sums: add})
+		md.days = append(md.days, rec{session: sid, sattr: sa, pattr: -1, prev: unlinked, sums: add})
 	}
 	dk := dayKey{sid, sa, c.Day}
 	if i, ok := e.days[dk]; ok {
-		dd.days[i].add(&add)
+		x := &dd.days[i]
+		had := x.orders > 0
+		x.add(&add)
+		if !had && x.orders > 0 {
+			e.link(sid, dayRef{c.Day, sa, i})
+		}
 	} else {
 		e.days[dk] = int32(len(dd.days))
-		dd.days = append(dd.days, rec{session: sid, sattr: sa, pattr: -1, sums: add})
-		e.link(sid, dayRef{c.Day, sa, int32(len(dd.days) - 1)})
+		dd.days = append(dd.days, rec{session: sid, sattr: sa, pattr: -1, prev: unlinked, sums: add})
+		if add.orders > 0 {
+			e.link(sid, dayRef{c.Day, sa, int32(len(dd.days) - 1)})
+		}
 	}
 
 	sum := &e.sessions[sid]
@@ -412,7 +452,10 @@ func (e *Engine) noteSattr(sid, sa int32) {
 	}
 }
 
-var mixedPP = [8]Day{mixed, mixed, mixed, mixed, mixed, mixed, mixed, mixed}
+var (
+	mixedPP    = [8]Day{mixed, mixed, mixed, mixed, mixed, mixed, mixed, mixed}
+	unlinkedPP = [8]Day{unlinked, unlinked, unlinked, unlinked, unlinked, unlinked, unlinked, unlinked}
+)
 
 // sameKeys reports whether product attributions a and b have the same key
 // in every product dimension of mask.

@@ -15,7 +15,7 @@ import (
 // The property test checks the engine against a recount written apart from
 // it: it loops over the raw deltas, buckets them with plain time arithmetic
 // on the local date of their event time, and counts distinct sessions with
-// maps. Nothing of the engine but ParseDay/String (tested on their own) is
+// maps (a session counts in a row by an ORDER there, never by a refund alone). Nothing of the engine but ParseDay/String (tested on their own) is
 // used to compute the expected answers.
 
 var allDims = []Dimension{DimDistrict, DimOriginDistrict, DimHost, DimAgency, DimBase, DimMerchant, DimCategory, DimPlatform}
@@ -24,7 +24,10 @@ var allGrans = []Granularity{Daily, Weekly, Monthly, Quarterly, Yearly, Total}
 type world struct {
 	loc    *time.Location
 	deltas []Delta
-	local  []time.Time // local date of each delta's event, as a UTC midnight
+	// traffic: every snapshot sent, in sending order (as_of shuffled
+	// across sessions), and the latest of each session, which counts.
+	traffic, latest []Traffic
+	local           []time.Time // local date of each delta's event, as a UTC midnight
 	// first and last local dates with sales, as UTC midnights
 	first, last time.Time
 }
@@ -33,6 +36,11 @@ type world struct {
 // platforms and days. A third of the event times sit within a second of
 // local midnight, and refunds come up to 40 days after the session.
 func genWorld(t testing.TB, seed uint64, nDeltas int) world {
+	return genWorldFrom(t, seed, nDeltas, time.Date(2020, 11, 20, 0, 0, 0, 0, shanghai(t)))
+}
+
+// genWorldFrom is genWorld with its sessions over the 14 months from base.
+func genWorldFrom(t testing.TB, seed uint64, nDeltas int, base time.Time) world {
 	loc := shanghai(t)
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
@@ -52,7 +60,6 @@ func genWorld(t testing.TB, seed uint64, nDeltas int) world {
 	}
 	// Sessions over about 14 months around a year boundary, each with a
 	// fixed attribution and a few products.
-	base := time.Date(2020, 11, 20, 0, 0, 0, 0, loc)
 	type session struct {
 		name     string
 		attr     Attribution
@@ -75,6 +82,31 @@ func genWorld(t testing.TB, seed uint64, nDeltas int) world {
 		sessions[i] = s
 	}
 	w := world{loc: loc}
+	// Traffic for two sessions in three, one to three snapshots each; the
+	// newest as_of counts, whatever the order they arrive in.
+	for _, s := range sessions {
+		if r.IntN(3) == 0 {
+			continue
+		}
+		var snaps []Traffic
+		// Counters only grow from one snapshot to the next, as ingestion
+		// holds them (METRICS_DECREASED); the view duration may fall.
+		var last Traffic
+		for k := range 1 + r.IntN(3) {
+			v := last.Views + 1 + r.Int64N(100000)
+			last = Traffic{Session: s.name, Day: DayOf(s.start, loc), Attr: s.attr,
+				AsOf: s.start.Add(time.Duration(k+1) * time.Hour), Views: v, Viewers: last.Viewers + 1 + r.Int64N(v-last.Views),
+				PeakConcurrentViewers: last.PeakConcurrentViewers + r.Int64N(5000), ProductImpressions: last.ProductImpressions + 3000 + r.Int64N(50000),
+				ProductClicks:       last.ProductClicks + r.Int64N(3000),
+				AverageViewDuration: time.Duration(r.Int64N(int64(10 * time.Minute))).Truncate(time.Millisecond)}
+			snaps = append(snaps, last)
+		}
+		w.latest = append(w.latest, snaps[len(snaps)-1])
+		for _, j := range r.Perm(len(snaps)) {
+			w.traffic = append(w.traffic, snaps[j])
+		}
+	}
+	r.Shuffle(len(w.traffic), func(i, j int) { w.traffic[i], w.traffic[j] = w.traffic[j], w.traffic[i] })
 	for range nDeltas {
 		s := sessions[r.IntN(len(sessions))]
 		p := s.products[r.IntN(len(s.products))]
@@ -196,6 +228,18 @@ type naiveAcc struct {
 	keys     []string
 	m        Metrics
 	sessions map[string]bool
+	traffic  TrafficMetrics
+}
+
+func (a *naiveAcc) addTraffic(t Traffic) {
+	tr := &a.traffic
+	tr.Sessions++
+	tr.Views += t.Views
+	tr.Viewers += t.Viewers
+	tr.PeakConcurrentViewers = max(tr.PeakConcurrentViewers, t.PeakConcurrentViewers)
+	tr.ProductImpressions += t.ProductImpressions
+	tr.ProductClicks += t.ProductClicks
+	tr.ViewMillis += t.Views * t.AverageViewDuration.Milliseconds()
 }
 
 func (a *naiveAcc) add(d Delta) {
@@ -203,15 +247,16 @@ func (a *naiveAcc) add(d Delta) {
 		a.m.Orders++
 		a.m.Units += d.Quantity
 		a.m.Gross += d.Amount
+		a.sessions[d.Session] = true // a session counts by its orders only
 	} else {
 		a.m.Refunds += d.Amount
 	}
-	a.sessions[d.Session] = true
 }
 
 func (a *naiveAcc) metrics() Metrics {
 	m := a.m
 	m.Sessions = int64(len(a.sessions))
+	m.Traffic = a.traffic
 	m.Net = m.Gross - m.Refunds
 	if m.Orders > 0 {
 		m.AverageOrderValue = int64(math.RoundToEven(float64(m.Gross) / float64(m.Orders)))
@@ -262,6 +307,38 @@ func naiveQuery(w world, start, end time.Time, g Granularity, groupBy []Dimensio
 		a.add(d)
 		total.add(d)
 	}
+	// Traffic: each session's latest snapshot on the day it started, in
+	// reports of session dimensions only.
+	productDims := f.Merchant != "" || f.Category != "" || f.OriginDistrict != ""
+	for _, g := range groupBy {
+		productDims = productDims || g == DimMerchant || g == DimCategory || g == DimOriginDistrict
+	}
+	for _, tr := range w.latest {
+		if productDims {
+			break
+		}
+		ld, _ := time.Parse(time.DateOnly, tr.Day.String())
+		if ld.Before(start) || !ld.Before(end) || !naiveMatch(tr.Attr, f) {
+			continue
+		}
+		ps := naivePeriodStart(g, ld, start)
+		pe := naivePeriodEnd(g, ps, end)
+		ps, pe = maxTime(ps, start), minTime(pe, end)
+		id := rowID{ps: ps.Unix()}
+		if len(groupBy) > 0 {
+			id.k0 = attrKey(tr.Attr, groupBy[0])
+		}
+		if len(groupBy) > 1 {
+			id.k1 = attrKey(tr.Attr, groupBy[1])
+		}
+		a := rows[id]
+		if a == nil {
+			a = &naiveAcc{ps: ps, pe: pe, keys: []string{id.k0, id.k1}[:len(groupBy)], sessions: map[string]bool{}}
+			rows[id] = a
+		}
+		a.addTraffic(tr)
+		total.addTraffic(tr)
+	}
 	var out []*naiveAcc
 	for _, a := range rows {
 		out = append(out, a)
@@ -277,6 +354,20 @@ func naiveQuery(w world, start, end time.Time, g Granularity, groupBy []Dimensio
 		res = append(res, naiveRow{a.ps.Format(time.DateOnly) + "/" + a.pe.Format(time.DateOnly), strings.Join(a.keys, "|"), a.metrics()})
 	}
 	return res, total.metrics()
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func engineRows(r Result) []naiveRow {
@@ -366,7 +457,13 @@ func applyInBatches(w world, r *rand.Rand) *Engine {
 		n := min(1+r.IntN(60), len(w.deltas)-i)
 		e.Apply(w.deltas[i : i+n])
 		i += n
+		if len(w.traffic) > 0 && r.IntN(3) == 0 {
+			n := min(1+r.IntN(5), len(w.traffic))
+			e.ApplyTraffic(w.traffic[:n])
+			w.traffic = w.traffic[n:]
+		}
 	}
+	e.ApplyTraffic(w.traffic)
 	return e
 }
 
@@ -390,6 +487,9 @@ func loadCells(w world) *Engine {
 	e := New(w.loc)
 	for _, k := range order {
 		e.Load(*cells[k])
+	}
+	for _, t := range w.latest {
+		e.LoadTraffic(t)
 	}
 	return e
 }
@@ -440,8 +540,8 @@ func TestReportsEqualANaiveRecount(t *testing.T) {
 			var want Metrics
 			sessions := map[string]bool{}
 			for _, d := range w.deltas {
-				sessions[d.Session] = true
 				if d.Kind == Order {
+					sessions[d.Session] = true
 					want.Orders++
 					want.Units += d.Quantity
 					want.Gross += d.Amount
@@ -450,6 +550,11 @@ func TestReportsEqualANaiveRecount(t *testing.T) {
 				}
 			}
 			want.Sessions = int64(len(sessions))
+			var tr naiveAcc
+			for _, x := range w.latest {
+				tr.addTraffic(x)
+			}
+			want.Traffic = tr.traffic
 			want.Net = want.Gross - want.Refunds
 			want.AverageOrderValue = int64(math.RoundToEven(float64(want.Gross) / float64(want.Orders)))
 			if all.Totals != want {
@@ -475,7 +580,7 @@ func checkTop(t *testing.T, w world, r *rand.Rand, engines ...*Engine) {
 			rows, _ := naiveQuery(w, start, end, Total, []Dimension{d}, f)
 			var want []TopEntry
 			for _, row := range rows {
-				if row.Keys == "" {
+				if row.Keys == "" || row.M.Orders == 0 && row.M.Refunds == 0 { // traffic alone ranks nobody
 					continue
 				}
 				want = append(want, TopEntry{Key: row.Keys, Value: metricValue(&row.M, m), Metrics: row.M})
@@ -521,12 +626,14 @@ func checkOverview(t *testing.T, w world, r *rand.Rand, engines ...*Engine) {
 			if ld.Before(start) || !ld.Before(end) {
 				continue
 			}
-			sessions[d.Session], hosts[d.Attr.Host], bases[d.Attr.Base] = true, true, true
+			hosts[d.Attr.Host], bases[d.Attr.Base] = true, true
 			if d.Attr.Agency != "" {
 				agencies[d.Attr.Agency] = true
 			}
 			if d.Kind == Order {
+				sessions[d.Session] = true
 				want.Orders++
+				want.Units += d.Quantity
 				want.Gross += d.Amount
 			} else {
 				want.Refunds += d.Amount
@@ -538,8 +645,12 @@ func checkOverview(t *testing.T, w world, r *rand.Rand, engines ...*Engine) {
 		want.Net = want.Gross - want.Refunds
 		want.SessionsWithSales, want.ActiveHosts, want.ActiveBases, want.ActiveAgencies =
 			int64(len(sessions)), int64(len(hosts)), int64(len(bases)), int64(len(agencies))
-		rows, _ := naiveQuery(w, start, end, Total, []Dimension{DimDistrict}, Filter{})
+		rows, tot := naiveQuery(w, start, end, Total, []Dimension{DimDistrict}, Filter{})
+		want.Traffic = tot.Traffic
 		for _, row := range rows {
+			if row.M.Orders == 0 && row.M.Refunds == 0 {
+				continue
+			}
 			want.TopDistricts = append(want.TopDistricts, TopEntry{Key: row.Keys, Value: row.M.Net, Metrics: row.M})
 		}
 		sort.SliceStable(want.TopDistricts, func(i, j int) bool {

@@ -38,6 +38,7 @@ type group struct {
 type slot struct {
 	sums
 	sessions int64
+	traffic  tsums
 	period   int32
 	k        [maxGroupBy]int32
 }
@@ -112,7 +113,8 @@ type aggregate struct {
 	groups  []group
 	slots   []slot
 	totals  sums
-	// sessions with a sale in the whole report
+	ttotals tsums
+	// sessions with an order in the whole report
 	sessions int64
 }
 
@@ -145,15 +147,26 @@ func (e *Engine) Query(q Query) (Result, error) {
 			return Result{}, invalid("group_by", fmt.Sprintf("dimension %d given twice", d))
 		}
 	}
+	if q.Compare < NoComparison || q.Compare > PreviousYear {
+		return Result{}, invalid("compare_to", "must be PREVIOUS_PERIOD or PREVIOUS_YEAR")
+	}
+	if q.Compare != NoComparison {
+		if ps, pe := EarlierRange(q.Compare, q.Start, q.End); validRange(ps, pe) != nil {
+			return Result{}, invalid("compare_to", "the earlier range lies outside the dates a report takes")
+		}
+	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	a := e.aggregate(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil)
+	var off offsets // the earlier range's walk reuses the current one's
+	a := e.aggregateReusing(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil, &off)
 	res := Result{DataThrough: e.dataThrough, Totals: metrics(&a.totals, a.sessions)}
+	res.Totals.Traffic = a.ttotals
 	res.Rows = make([]Row, len(a.slots))
 	for i := range a.slots {
 		s := &a.slots[i]
 		ps, pe := a.period(s.period)
 		row := Row{PeriodStart: ps, PeriodEnd: pe, Metrics: metrics(&s.sums, s.sessions)}
+		row.Metrics.Traffic = s.traffic
 		if len(a.groups) > 0 {
 			row.Keys = make([]string, len(a.groups))
 			for j, g := range a.groups {
@@ -162,12 +175,12 @@ func (e *Engine) Query(q Query) (Result, error) {
 		}
 		res.Rows[i] = row
 	}
-	slices.SortFunc(res.Rows, func(x, y Row) int {
-		if c := cmp.Compare(x.PeriodStart, y.PeriodStart); c != 0 {
-			return c
-		}
-		return slices.Compare(x.Keys, y.Keys)
-	})
+	if q.Compare != NoComparison {
+		ps, pe := EarlierRange(q.Compare, q.Start, q.End)
+		b := e.aggregateReusing(ps, pe, q.Granularity, q.GroupBy, q.Filter, nil, &off)
+		e.compared(q, &a, &b, &res)
+	}
+	sortRows(res.Rows)
 	return res, nil
 }
 
@@ -191,6 +204,20 @@ func (a *aggregate) period(i int32) (Day, Day) {
 // every session attribution counted. The caller holds the read lock and has
 // validated the arguments.
 func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f Filter, seen []bool) aggregate {
+	return e.aggregateReusing(start, end, g, groupBy, f, seen, nil)
+}
+
+// offsets are a query's sOff and pOff, which depend on its groups and
+// filters only: the walk of a comparison's earlier range (compare.go)
+// reuses those of the current one instead of building them again.
+type offsets struct {
+	sOff, pOff []int64
+	set, none  bool // none: a filter names a key no sale has
+}
+
+// aggregateReusing is aggregate with the offsets of reuse when they are
+// set, or setting them.
+func (e *Engine) aggregateReusing(start, end Day, g Granularity, groupBy []Dimension, f Filter, seen []bool, reuse *offsets) aggregate {
 	a := aggregate{end: end}
 	periodOf := make([]int32, end-start)
 	for d := start; d < end; {
@@ -215,8 +242,16 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		n[i] = int64(g.n)
 	}
 	stride := [maxGroupBy]int64{n[1], 1}
-	sOff := make([]int64, len(e.sattrs))
-	var pOff []int64
+	reused := reuse != nil && reuse.set
+	if reused && reuse.none {
+		return a
+	}
+	var sOff, pOff []int64
+	if reused {
+		sOff, pOff = reuse.sOff, reuse.pOff
+	} else {
+		sOff = make([]int64, len(e.sattrs))
+	}
 	useCells := false
 	for _, g := range a.groups {
 		useCells = useCells || g.product
@@ -229,7 +264,7 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 	} {
 		useCells = useCells || fv.v != ""
 	}
-	if useCells {
+	if useCells && !reused {
 		pOff = make([]int64, len(e.pattrs))
 	}
 	// The product dimensions a row's sessions are told apart by (those
@@ -262,11 +297,14 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		{DimAgency, f.Agency}, {DimBase, f.Base}, {DimMerchant, f.Merchant},
 		{DimCategory, f.Category}, {DimPlatform, f.Platform},
 	} {
-		if fv.v == "" {
+		if fv.v == "" || reused {
 			continue
 		}
 		id, ok := e.keys[fv.d].ids[fv.v]
 		if !ok {
+			if reuse != nil {
+				reuse.set, reuse.none = true, true
+			}
 			return a // no sale has that key
 		}
 		off := sOff
@@ -280,6 +318,9 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 		}
 	}
 	for i, g := range a.groups {
+		if reused {
+			break
+		}
 		off := sOff
 		if g.product {
 			off = pOff
@@ -289,6 +330,9 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 				off[x] += int64(k) * stride[i]
 			}
 		}
+	}
+	if reuse != nil && !reused {
+		reuse.set, reuse.sOff, reuse.pOff = true, sOff, pOff
 	}
 	w := walker{a: &a, e: e, start: start, sOff: sOff, pOff: pOff, useCells: useCells, rowMask: rowMask, totMask: totMask,
 		periodOf: periodOf, n2: n[1], perPeriod: n[0] * n[1], seen: seen}
@@ -320,12 +364,18 @@ func (e *Engine) aggregate(start, end Day, g Granularity, groupBy []Dimension, f
 	w.walk(e.byDay, start, m0)
 	w.walk(e.byMonth, m0, m1)
 	w.walk(e.byDay, m1, end)
+	if e.trafficOf != nil {
+		w.walkTraffic(e.byDay, start, m0)
+		w.walkTraffic(e.byMonth, m0, m1)
+		w.walkTraffic(e.byDay, m1, end)
+	}
 
 	// Every record went into one slot: the totals are the slots' sum, which
 	// spares the walk a second accumulator.
 	a.sessions = w.sessions
 	for i := range a.slots {
 		a.totals.add(&a.slots[i].sums)
+		a.ttotals.add(&a.slots[i].traffic)
 	}
 	return a
 }
@@ -405,6 +455,9 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 				sessions += b2i(r.prev < start)
 				continue
 			}
+			if r.orders == 0 {
+				continue // only an order makes a session count (see unlinked)
+			}
 			if w.sc == nil {
 				w.sc = getScratch(len(w.e.sessions))
 			}
@@ -481,6 +534,9 @@ func (w *walker) walkCells(list []*dayData, from, to Day) {
 				sessions += b2i(r.pp[totMask] < start)
 				continue
 			}
+			if r.orders == 0 {
+				continue // only an order makes a session count (see unlinked)
+			}
 			if w.sc == nil {
 				w.sc = getScratch(len(w.e.sessions))
 			}
@@ -501,27 +557,41 @@ func (w *walker) walkCells(list []*dayData, from, to Day) {
 // is no performer and is left out. The time is the data_through of the
 // answer.
 func (e *Engine) Top(d Dimension, m Metric, f Filter, start, end Day, limit int) ([]TopEntry, time.Time, error) {
-	if !d.valid() {
-		return nil, time.Time{}, invalid("dimension", "must be one of DISTRICT, ORIGIN_DISTRICT, HOST, AGENCY, BASE, MERCHANT, CATEGORY, PLATFORM")
-	}
-	if m < MetricNet || m > MetricUnits {
-		return nil, time.Time{}, invalid("metric", "must be NET, GROSS, ORDERS or UNITS")
-	}
-	if err := validRange(start, end); err != nil {
+	if err := e.checkTop(d, m, start, end, limit); err != nil {
 		return nil, time.Time{}, err
 	}
-	switch {
-	case limit < 0:
-		return nil, time.Time{}, invalid("limit", "must not be negative")
-	case limit == 0:
-		limit = defaultTop
-	case limit > maxTop:
-		limit = maxTop
-	}
+	limit = topLimit(limit)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	a := e.aggregate(start, end, Total, []Dimension{d}, f, nil)
 	return e.rank(&a, m, limit), e.dataThrough, nil
+}
+
+func (e *Engine) checkTop(d Dimension, m Metric, start, end Day, limit int) error {
+	if !d.valid() {
+		return invalid("dimension", "must be one of DISTRICT, ORIGIN_DISTRICT, HOST, AGENCY, BASE, MERCHANT, CATEGORY, PLATFORM")
+	}
+	if m < MetricNet || m > MetricUnits {
+		return invalid("metric", "must be NET, GROSS, ORDERS or UNITS")
+	}
+	if err := validRange(start, end); err != nil {
+		return err
+	}
+	if limit < 0 {
+		return invalid("limit", "must not be negative")
+	}
+	return nil
+}
+
+// topLimit: 0 means defaultTop, more than maxTop is capped.
+func topLimit(limit int) int {
+	switch {
+	case limit == 0:
+		return defaultTop
+	case limit > maxTop:
+		return maxTop
+	}
+	return limit
 }
 
 // rank turns the rows of a one-dimension aggregate into a ranking.
@@ -531,10 +601,11 @@ func (e *Engine) rank(a *aggregate, m Metric, limit int) []TopEntry {
 	for i := range a.slots {
 		s := &a.slots[i]
 		key := names[s.k[0]]
-		if key == "" {
-			continue
+		if key == "" || s.orders == 0 && s.refunds == 0 {
+			continue // no performer: no key, or traffic without a sale
 		}
 		mt := metrics(&s.sums, s.sessions)
+		mt.Traffic = s.traffic
 		entries = append(entries, TopEntry{Key: key, Value: metricValue(&mt, m), Metrics: mt})
 	}
 	slices.SortFunc(entries, func(x, y TopEntry) int {
@@ -570,6 +641,11 @@ func metricValue(mt *Metrics, m Metric) int64 {
 func (e *Engine) Overview(start, end Day) Overview {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	return e.overview(start, end)
+}
+
+// overview is Overview under the caller's read lock.
+func (e *Engine) overview(start, end Day) Overview {
 	o := Overview{DataThrough: e.dataThrough}
 	if validRange(start, end) != nil {
 		return o
@@ -577,8 +653,9 @@ func (e *Engine) Overview(start, end Day) Overview {
 	seen := make([]bool, len(e.sattrs))
 	a := e.aggregate(start, end, Total, []Dimension{DimDistrict}, Filter{}, seen)
 	o.SessionsWithSales = a.sessions
-	o.Orders, o.Gross, o.Refunds = a.totals.orders, a.totals.gross, a.totals.refunds
+	o.Orders, o.Units, o.Gross, o.Refunds = a.totals.orders, a.totals.units, a.totals.gross, a.totals.refunds
 	o.Net = o.Gross - o.Refunds
+	o.Traffic = a.ttotals
 	o.ActiveHosts = e.countActive(seen, DimHost)
 	o.ActiveBases = e.countActive(seen, DimBase)
 	o.ActiveAgencies = e.countActive(seen, DimAgency)

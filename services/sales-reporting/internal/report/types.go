@@ -13,7 +13,8 @@
 // docs/API.md) is a function of the session (host, agency, base, studio,
 // district, platform, official) or of the product (merchant, category,
 // origin district), and
-// `sessions` — distinct sessions with a sale in a row — is not additive over
+// `sessions` — distinct sessions with an ORDER in a row (a refund alone does
+// not count its session) — is not additive over
 // days, so the engine must still see sessions. Their number grows with
 // sessions × products × days, not with sales, so reports stay flat as the
 // sales table grows.
@@ -116,6 +117,8 @@ type Query struct {
 	Granularity Granularity
 	GroupBy     []Dimension // at most 2
 	Filter      Filter
+	// Compare asks for the earlier range's figures too (compare.go).
+	Compare Comparison
 }
 
 // Metrics of a row. Money in minor units.
@@ -127,6 +130,9 @@ type Metrics struct {
 	Refunds           int64
 	Net               int64
 	AverageOrderValue int64 // Gross / Orders, rounded half to even; 0 without orders
+	// Traffic of the row's sessions (traffic.go); zero in rows of product
+	// dimensions, which carry none.
+	Traffic TrafficMetrics
 }
 
 // Row of a report: one period and one value per GroupBy dimension. Rows are
@@ -135,6 +141,9 @@ type Row struct {
 	PeriodStart, PeriodEnd Day
 	Keys                   []string
 	Metrics                Metrics
+	// Previous: the row's figures in the earlier range (with Compare), nil
+	// when it had none.
+	Previous *Metrics
 }
 
 // Result of a Query. DataThrough is the newest event time of any sale the
@@ -143,6 +152,9 @@ type Result struct {
 	Rows        []Row
 	Totals      Metrics
 	DataThrough time.Time
+	// With Compare: the earlier range and its totals.
+	PreviousStart, PreviousEnd Day
+	PreviousTotals             *Metrics
 }
 
 // TopEntry of a ranking; Rank is 1-based, ties broken by key.
@@ -151,6 +163,10 @@ type TopEntry struct {
 	Key     string
 	Value   int64
 	Metrics Metrics
+	// With a comparison: the key's figures and rank in the earlier range
+	// (nil and 0 when it sold nothing then).
+	Previous     *Metrics
+	PreviousRank int
 }
 
 // Overview is the alliance's headline for [Start, End), except sessions held
@@ -158,6 +174,7 @@ type TopEntry struct {
 type Overview struct {
 	SessionsWithSales int64
 	Orders            int64
+	Units             int64
 	Gross             int64
 	Refunds           int64
 	Net               int64
@@ -166,6 +183,7 @@ type Overview struct {
 	ActiveAgencies    int64
 	TopDistricts      []TopEntry // top 5 by net
 	DataThrough       time.Time
+	Traffic           TrafficMetrics
 }
 
 // SessionSummary of one session over all days.

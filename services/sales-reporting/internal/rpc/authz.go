@@ -27,6 +27,11 @@ var Policy = auth.Policy{
 	salesv1.SalesReporting_QuerySalesReport_FullMethodName:    auth.Members | auth.Read,  // forced to the member's own data (OwnFilter)
 	salesv1.SalesReporting_ListTopPerformers_FullMethodName:   auth.Members | auth.Read,  // ranked inside the member's own data (OwnFilter)
 	salesv1.SalesReporting_GetAllianceOverview_FullMethodName: auth.Members | auth.Read,  // alliance-wide, open to every member
+	// Traffic: recorded by a party to the session (permitFor), read as its sales are (MaySeeSession).
+	salesv1.SalesReporting_RecordSessionMetrics_FullMethodName: auth.Members | auth.Write,
+	salesv1.SalesReporting_ImportSessionMetrics_FullMethodName: auth.Members | auth.Write, // line by line, as ImportSales
+	salesv1.SalesReporting_GetSessionMetrics_FullMethodName:    auth.Members | auth.Read,
+	salesv1.SalesReporting_ExportSalesReport_FullMethodName:    auth.Members | auth.Read, // as QuerySalesReport (OwnFilter)
 }
 
 // withCaller hands the authenticated principal to the rules of who may

@@ -22,6 +22,7 @@ import (
 	"github.com/cqlive/alliance/services/sales-reporting/internal/upstream"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Import streaming: lines go to the group commit in chunks, and the stream
@@ -252,25 +253,30 @@ func (s *Server) GetSessionSummary(ctx context.Context, req *salesv1.GetSessionS
 			return nil, fail(ctx, fault.New(fault.NotFound, ingest.ReasonSessionNotFound, "session %s not found", name).With("session", name))
 		}
 	}
+	traffic, err := s.svc.LatestMetricsOf(name)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
 	return &salesv1.SessionSummary{
 		Session: name, Orders: sum.Orders, Units: sum.Units,
 		Gross: s.money(sum.Gross), Refunds: s.money(sum.Refunds), Net: s.money(sum.Gross - sum.Refunds),
 		FirstEventTime: protoconv.Timestamp(sum.FirstEvent), LastEventTime: protoconv.Timestamp(sum.LastEvent), RefundCount: sum.RefundLines,
+		Metrics: metricsToProto(traffic),
 	}, nil
 }
 
 // dates parses a [start, end) pair of YYYY-MM-DD into v.
-func dates(v *fault.Invalid, startS, endS string) (report.Day, report.Day) {
+func dates(v *fault.Invalid, prefix, startS, endS string) (report.Day, report.Day) {
 	start, err1 := report.ParseDay(startS)
 	if err1 != nil {
-		v.Add("start_date", "must be a date YYYY-MM-DD, got %q", startS)
+		v.Add(prefix+"start_date", "must be a date YYYY-MM-DD, got %q", startS)
 	}
 	end, err2 := report.ParseDay(endS)
 	if err2 != nil {
-		v.Add("end_date", "must be a date YYYY-MM-DD, got %q", endS)
+		v.Add(prefix+"end_date", "must be a date YYYY-MM-DD, got %q", endS)
 	}
 	if err1 == nil && err2 == nil && end <= start {
-		v.Add("end_date", "must be after start_date: the range is [start_date, end_date)")
+		v.Add(prefix+"end_date", "must be after start_date: the range is [start_date, end_date)")
 	}
 	return start, end
 }
@@ -285,51 +291,82 @@ func engineErr(err error) error {
 }
 
 func (s *Server) metrics(m report.Metrics) *salesv1.Metrics {
-	return &salesv1.Metrics{
+	t := m.Traffic
+	out := &salesv1.Metrics{
 		Sessions: m.Sessions, Orders: m.Orders, Units: m.Units,
 		Gross: s.money(m.Gross), Refunds: s.money(m.Refunds), Net: s.money(m.Net),
 		AverageOrderValue: s.money(m.AverageOrderValue),
+		Views:             t.Views, Viewers: t.Viewers, PeakConcurrentViewers: t.PeakConcurrentViewers,
+		ProductClicks: t.ProductClicks, ProductImpressions: t.ProductImpressions, TrafficSessions: t.Sessions,
 	}
+	if gpm, ok := report.GPM(m.Gross, t.Views); ok {
+		out.Gpm = s.money(gpm)
+	}
+	if r, ok := report.Ratio(m.Orders, t.Viewers); ok {
+		out.ConversionRate = &r
+	}
+	if r, ok := report.Ratio(t.ProductClicks, t.ProductImpressions); ok {
+		out.ClickThroughRate = &r
+	}
+	if d, ok := t.AverageViewDuration(); ok {
+		out.AverageViewDuration = durationpb.New(d)
+	}
+	return out
 }
 
-func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesReportRequest) (*salesv1.QuerySalesReportResponse, error) {
+// reportQuery reads the report a request asks for, held to the caller's
+// own data (OwnFilter); prefix names its fields ("query." in an export).
+func (s *Server) reportQuery(ctx context.Context, req *salesv1.QuerySalesReportRequest, prefix string) (report.Query, error) {
 	var v fault.Invalid
-	start, end := dates(&v, req.GetStartDate(), req.GetEndDate())
+	start, end := dates(&v, prefix, req.GetStartDate(), req.GetEndDate())
 	gran := report.Total // unspecified asks for one period: the whole range
 	if req.GetGranularity() != salesv1.Granularity_GRANULARITY_UNSPECIFIED {
 		g, ok := granularities[req.GetGranularity()]
 		if !ok {
-			v.Add("granularity", "must be DAY, WEEK, MONTH, QUARTER, YEAR or TOTAL")
+			v.Add(prefix+"granularity", "must be DAY, WEEK, MONTH, QUARTER, YEAR or TOTAL")
 		}
 		gran = g
 	}
 	if len(req.GetGroupBy()) > 2 {
-		v.Add("group_by", "at most 2 dimensions, got %d", len(req.GetGroupBy()))
+		v.Add(prefix+"group_by", "at most 2 dimensions, got %d", len(req.GetGroupBy()))
 	}
 	groupBy := make([]report.Dimension, 0, len(req.GetGroupBy()))
 	for i, d := range req.GetGroupBy() {
 		dim, ok := dimensions[d]
 		if !ok {
-			v.Add(fmt.Sprintf("group_by[%d]", i), "must be a dimension, got %s", d)
+			v.Add(fmt.Sprintf("%sgroup_by[%d]", prefix, i), "must be a dimension, got %s", d)
 		}
 		groupBy = append(groupBy, dim)
 	}
-	size, err := page.Size(req.GetPageSize())
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
+	compare := comparisonOf(&v, req.GetCompareTo())
 	if err := v.Err(); err != nil {
-		return nil, fail(ctx, err)
+		return report.Query{}, err
 	}
-	q := report.Query{Start: start, End: end, Granularity: gran, GroupBy: groupBy, Filter: report.Filter{
+	q := report.Query{Start: start, End: end, Granularity: gran, GroupBy: groupBy, Compare: compare, Filter: report.Filter{
 		District: req.GetDistrict(), OriginDistrict: req.GetOriginDistrict(), Host: req.GetHost(),
 		Agency: req.GetAgency(), Base: req.GetBase(), Merchant: req.GetMerchant(), Category: req.GetCategory(),
 		Platform: protoconv.EnumName(req.GetPlatform()),
 	}}
 	if err := ingest.OwnFilter(withCaller(ctx), &q.Filter); err != nil {
+		return report.Query{}, err
+	}
+	return q, nil
+}
+
+func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesReportRequest) (*salesv1.QuerySalesReportResponse, error) {
+	size, err := page.Size(req.GetPageSize())
+	if err != nil {
 		return nil, fail(ctx, err)
 	}
+	q, err := s.reportQuery(ctx, req, "")
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	start, end, gran, groupBy, compare := q.Start, q.End, q.Granularity, q.GroupBy, q.Compare
 	fingerprint := fmt.Sprintf("report|%s|%s|%d|%v|%+v", start, end, gran, groupBy, q.Filter)
+	if compare != report.NoComparison {
+		fingerprint += fmt.Sprintf("|compare %d", compare)
+	}
 	cursor, err := s.tokens.Decode(req.GetPageToken(), fingerprint)
 	if err != nil {
 		return nil, fail(ctx, err)
@@ -348,6 +385,11 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 	}
 	rows := res.Rows[min(offset, len(res.Rows)):]
 	out := &salesv1.QuerySalesReportResponse{Totals: s.metrics(res.Totals), DataThrough: protoconv.Timestamp(res.DataThrough)}
+	if res.PreviousTotals != nil {
+		out.PreviousStartDate, out.PreviousEndDate = res.PreviousStart.String(), res.PreviousEnd.String()
+		out.PreviousTotals = s.metrics(*res.PreviousTotals)
+		out.TotalsChange = change(out.Totals, out.PreviousTotals)
+	}
 	if len(rows) > size {
 		rows = rows[:size]
 		out.NextPageToken = s.tokens.Encode(fingerprint, binary.AppendUvarint(nil, uint64(offset+size)))
@@ -360,6 +402,10 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 	out.Rows = make([]*salesv1.ReportRow, 0, len(rows))
 	for _, r := range rows {
 		row := &salesv1.ReportRow{PeriodStart: r.PeriodStart.String(), PeriodEnd: r.PeriodEnd.String(), Metrics: s.metrics(r.Metrics)}
+		if r.Previous != nil {
+			row.Previous = s.metrics(*r.Previous)
+			row.Change = change(row.Metrics, row.Previous)
+		}
 		for j, k := range r.Keys {
 			row.Keys = append(row.Keys, &salesv1.GroupKey{Dimension: req.GetGroupBy()[j], Key: k, DisplayName: display(groupBy[j], k)})
 		}
@@ -412,14 +458,19 @@ func (s *Server) topEntries(ctx context.Context, d report.Dimension, entries []r
 	display := s.displayNames(ctx, []report.Dimension{d}, keys)
 	out := make([]*salesv1.TopPerformer, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, &salesv1.TopPerformer{Rank: int32(e.Rank), Key: e.Key, DisplayName: display(d, e.Key), Value: e.Value, Metrics: s.metrics(e.Metrics)})
+		tp := &salesv1.TopPerformer{Rank: int32(e.Rank), Key: e.Key, DisplayName: display(d, e.Key), Value: e.Value, Metrics: s.metrics(e.Metrics)}
+		if e.Previous != nil {
+			tp.Previous, tp.PreviousRank = s.metrics(*e.Previous), int32(e.PreviousRank)
+			tp.Change = change(tp.Metrics, tp.Previous)
+		}
+		out = append(out, tp)
 	}
 	return out
 }
 
 func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerformersRequest) (*salesv1.ListTopPerformersResponse, error) {
 	var v fault.Invalid
-	start, end := dates(&v, req.GetStartDate(), req.GetEndDate())
+	start, end := dates(&v, "", req.GetStartDate(), req.GetEndDate())
 	dim, ok := dimensions[req.GetDimension()]
 	if !ok {
 		v.Add("dimension", "must be one of DISTRICT, ORIGIN_DISTRICT, HOST, AGENCY, BASE, MERCHANT, CATEGORY, PLATFORM")
@@ -433,6 +484,7 @@ func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerf
 	if req.GetLimit() < 0 {
 		v.Add("limit", "must not be negative")
 	}
+	compare := comparisonOf(&v, req.GetCompareTo())
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
@@ -440,7 +492,7 @@ func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerf
 	if err := ingest.OwnFilter(withCaller(ctx), &own); err != nil {
 		return nil, fail(ctx, err)
 	}
-	entries, through, err := s.engine.Top(dim, metric, own, start, end, int(req.GetLimit()))
+	entries, through, err := s.engine.TopCompared(dim, metric, own, start, end, int(req.GetLimit()), compare)
 	if err != nil {
 		return nil, fail(ctx, engineErr(err))
 	}
@@ -449,21 +501,42 @@ func (s *Server) ListTopPerformers(ctx context.Context, req *salesv1.ListTopPerf
 
 func (s *Server) GetAllianceOverview(ctx context.Context, req *salesv1.GetAllianceOverviewRequest) (*salesv1.AllianceOverview, error) {
 	var v fault.Invalid
-	start, end := dates(&v, req.GetStartDate(), req.GetEndDate())
+	start, end := dates(&v, "", req.GetStartDate(), req.GetEndDate())
+	compare := comparisonOf(&v, req.GetCompareTo())
 	if err := v.Err(); err != nil {
 		return nil, fail(ctx, err)
 	}
+	if compare == report.NoComparison {
+		return s.overview(ctx, start, end, s.engine.Overview(start, end))
+	}
+	// Both periods from one state of the engine.
+	now, before := s.engine.OverviewCompared(start, end, compare)
+	out, err := s.overview(ctx, start, end, now)
+	if err != nil {
+		return nil, err
+	}
+	ps, pe := report.EarlierRange(compare, start, end)
+	if out.Previous, err = s.overview(ctx, ps, pe, before); err != nil {
+		return nil, err
+	}
+	out.Change = change(out.Totals, out.Previous.Totals)
+	return out, nil
+}
+
+// overview is the AllianceOverview of [start, end) from the engine's o.
+func (s *Server) overview(ctx context.Context, start, end report.Day, o report.Overview) (*salesv1.AllianceOverview, error) {
 	loc := s.engine.Location()
 	held, err := s.counter.SessionsEnded(ctx, start.Start(loc), end.Start(loc))
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	o := s.engine.Overview(start, end)
 	return &salesv1.AllianceOverview{
 		StartDate: start.String(), EndDate: end.String(), SessionsHeld: held,
 		SessionsWithSales: o.SessionsWithSales, Orders: o.Orders,
 		Gross: s.money(o.Gross), Refunds: s.money(o.Refunds), Net: s.money(o.Net),
 		ActiveHosts: o.ActiveHosts, ActiveBases: o.ActiveBases, ActiveAgencies: o.ActiveAgencies,
 		TopDistricts: s.topEntries(ctx, report.DimDistrict, o.TopDistricts), DataThrough: protoconv.Timestamp(o.DataThrough),
+		Totals: s.metrics(report.Metrics{Sessions: o.SessionsWithSales, Orders: o.Orders, Units: o.Units, Gross: o.Gross,
+			Refunds: o.Refunds, Net: o.Net, AverageOrderValue: report.AverageOrderValue(o.Gross, o.Orders), Traffic: o.Traffic}),
 	}, nil
 }

@@ -31,6 +31,10 @@ var (
 	// "alliance" -> Totals of every stored sale: the bound that keeps every
 	// figure of every report inside int64 (see ingest's TOTAL_OVERFLOW).
 	bucketTotals = []byte("alliance_totals")
+	// session name 0x00 as_of (12) -> SessionMetrics: a session's traffic
+	// snapshots in as_of order. A bucket added to schema 3 (made on open);
+	// older files simply have no snapshots yet.
+	bucketSessionMetrics = []byte("session_metrics")
 )
 
 // Schema of sales.db. Version 2 stored times in kit/timekey's exact forms
@@ -44,7 +48,7 @@ var Schema = boltdb.Schema{
 }
 
 var buckets = [][]byte{bucketSaleBlocks, bucketSaleKeys, bucketByTime, bucketBySession, bucketListing,
-	bucketRefunds, bucketSessions, bucketProducts, bucketCells, bucketTotals}
+	bucketRefunds, bucketSessions, bucketProducts, bucketCells, bucketTotals, bucketSessionMetrics}
 
 var (
 	totalsKey  = []byte("alliance")

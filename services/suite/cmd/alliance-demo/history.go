@@ -188,5 +188,5 @@ func (d *demo) loadHistory(ctx context.Context, days int) error {
 		}
 		fmt.Printf("    line %d: %s %s: %s\n", e.GetIndex(), e.GetCode(), e.GetReason(), strings.TrimSpace(e.GetMessage()))
 	}
-	return nil
+	return d.importTraffic(ctx, hist)
 }

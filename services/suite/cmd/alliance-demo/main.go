@@ -275,6 +275,11 @@ func (d *demo) loadToday(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		_, prods := productNames(p.products)
+		m := trafficOf(s.GetName(), p.platform, prods, orders, s.GetActualStartTime().AsTime().Add(time.Second))
+		if _, err := d.sales.RecordSessionMetrics(ctx, &salesv1.RecordSessionMetricsRequest{Metrics: m}); err != nil {
+			return fmt.Errorf("traffic of %s: %w", id, err)
+		}
 		if _, err := d.sessions.EndSession(ctx, &sessionv1.EndSessionRequest{Name: s.GetName()}); err != nil {
 			return fmt.Errorf("end %s: %w", id, err)
 		}

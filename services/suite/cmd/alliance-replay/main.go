@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/big"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -139,6 +140,8 @@ func run(args []string) error {
 	fmt.Printf("loaded in %s: members %s, sessions %s, sales %s (%d lines, %.0f lines/s; %d duplicates, %d rejected)\n",
 		total.Round(time.Millisecond), res.MembersTime.Round(time.Millisecond), res.SessionsTime.Round(time.Millisecond),
 		res.SalesTime.Round(time.Millisecond), res.Lines, float64(res.Lines)/res.SalesTime.Seconds(), res.Duplicates, res.Rejected)
+	fmt.Printf("  traffic: %d snapshots in %s (%.0f/s)\n", res.Snapshots, res.TrafficTime.Round(time.Millisecond),
+		float64(res.Snapshots)/res.TrafficTime.Seconds())
 	for _, r := range res.FirstRejected {
 		fmt.Println("  rejected:", r)
 	}
@@ -208,7 +211,42 @@ func printHeadline(want replay.Totals, ov *salesv1.AllianceOverview, year int) b
 	for _, d := range ov.GetTopDistricts() {
 		fmt.Printf("  top district %d: %s %s, net %s yuan\n", d.GetRank(), d.GetKey(), d.GetDisplayName(), yuan(d.GetValue()))
 	}
+	// Traffic: the overview's GPM and conversion beside the same ratios of
+	// what the generator sent (its gross over its views, its orders over
+	// its viewers), with the overview's rounding.
+	tot := ov.GetTotals()
+	wantGPM := gpm(want.GrossFen, want.Views)
+	wantConv := float64(want.Orders) / float64(max(want.Viewers, 1))
+	for _, r := range []struct {
+		what      string
+		got, sent string
+		same      bool
+	}{
+		{"views", fmt.Sprint(tot.GetViews()), fmt.Sprint(want.Views), tot.GetViews() == want.Views},
+		{"viewers", fmt.Sprint(tot.GetViewers()), fmt.Sprint(want.Viewers), tot.GetViewers() == want.Viewers},
+		{"GPM (yuan per 1,000 views)", yuan(tot.GetGpm().GetMinorUnits()), yuan(wantGPM), tot.Gpm != nil && tot.GetGpm().GetMinorUnits() == wantGPM},
+		{"conversion (orders/viewer)", fmt.Sprintf("%.6f", tot.GetConversionRate()), fmt.Sprintf("%.6f", wantConv), tot.ConversionRate != nil && tot.GetConversionRate() == wantConv},
+	} {
+		mark := "ok"
+		if !r.same {
+			mark, ok = "MISMATCH", false
+		}
+		fmt.Printf("  %-27s %15s        (sent %s)  %s\n", r.what, r.got, r.sent, mark)
+	}
 	return ok
+}
+
+// gpm is gross per thousand views in fen, rounded half to even, exactly.
+func gpm(grossFen, views int64) int64 {
+	if views <= 0 {
+		return 0
+	}
+	q, rem := new(big.Int).QuoRem(new(big.Int).Mul(big.NewInt(grossFen), big.NewInt(1000)), big.NewInt(views), new(big.Int))
+	twice := new(big.Int).Mul(rem, big.NewInt(2))
+	if c := twice.Cmp(big.NewInt(views)); c > 0 || c == 0 && q.Bit(0) == 1 {
+		q.Add(q, big.NewInt(1))
+	}
+	return q.Int64()
 }
 
 func printSizes(dataDir string, lines int64) {

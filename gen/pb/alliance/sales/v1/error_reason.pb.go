@@ -42,7 +42,8 @@ const (
 	// NOT_FOUND: member-registry does not know the product.
 	ErrorReason_ERROR_REASON_PRODUCT_NOT_FOUND ErrorReason = 5
 	// FAILED_PRECONDITION: an order outside [actual start, actual end + 24 h],
-	// or a refund more than a year after its session ended.
+	// a refund more than a year after its session ended, or a traffic
+	// snapshot outside [actual start, actual end + 7 days].
 	ErrorReason_ERROR_REASON_EVENT_OUTSIDE_SESSION ErrorReason = 6
 	// FAILED_PRECONDITION: a refund names no ORDER of the platform.
 	ErrorReason_ERROR_REASON_REFUND_ORDER_NOT_FOUND ErrorReason = 7
@@ -66,6 +67,15 @@ const (
 	// FAILED_PRECONDITION: a refund names an order of another product; it is
 	// recorded on its order's product, so that it counts where the order did.
 	ErrorReason_ERROR_REASON_REFUND_PRODUCT_MISMATCH ErrorReason = 16
+	// FAILED_PRECONDITION: a snapshot's counters fall below an earlier
+	// snapshot's of the session, or rise above a later one's: counters only
+	// grow. metadata "field" names the first counter at fault.
+	ErrorReason_ERROR_REASON_METRICS_DECREASED ErrorReason = 17
+	// ALREADY_EXISTS: a snapshot of the session at this as_of was recorded
+	// with other counters.
+	ErrorReason_ERROR_REASON_METRICS_AS_OF_REUSED ErrorReason = 18
+	// NOT_FOUND: no traffic snapshot of the session was recorded.
+	ErrorReason_ERROR_REASON_METRICS_NOT_FOUND ErrorReason = 19
 )
 
 // Enum value maps for ErrorReason.
@@ -88,6 +98,9 @@ var (
 		14: "ERROR_REASON_SHUTTING_DOWN",
 		15: "ERROR_REASON_RETRY",
 		16: "ERROR_REASON_REFUND_PRODUCT_MISMATCH",
+		17: "ERROR_REASON_METRICS_DECREASED",
+		18: "ERROR_REASON_METRICS_AS_OF_REUSED",
+		19: "ERROR_REASON_METRICS_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -107,6 +120,9 @@ var (
 		"ERROR_REASON_SHUTTING_DOWN":           14,
 		"ERROR_REASON_RETRY":                   15,
 		"ERROR_REASON_REFUND_PRODUCT_MISMATCH": 16,
+		"ERROR_REASON_METRICS_DECREASED":       17,
+		"ERROR_REASON_METRICS_AS_OF_REUSED":    18,
+		"ERROR_REASON_METRICS_NOT_FOUND":       19,
 	}
 )
 
@@ -141,7 +157,7 @@ var File_alliance_sales_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_alliance_sales_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"$alliance/sales/v1/error_reason.proto\x12\x11alliance.sales.v1*\xf4\x04\n" +
+	"$alliance/sales/v1/error_reason.proto\x12\x11alliance.sales.v1*\xe3\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_EXTERNAL_ID_REUSED\x10\x01\x12!\n" +
@@ -160,7 +176,10 @@ const file_alliance_sales_v1_error_reason_proto_rawDesc = "" +
 	"\x1bERROR_REASON_SALE_NOT_FOUND\x10\r\x12\x1e\n" +
 	"\x1aERROR_REASON_SHUTTING_DOWN\x10\x0e\x12\x16\n" +
 	"\x12ERROR_REASON_RETRY\x10\x0f\x12(\n" +
-	"$ERROR_REASON_REFUND_PRODUCT_MISMATCH\x10\x10B\xcc\x01\n" +
+	"$ERROR_REASON_REFUND_PRODUCT_MISMATCH\x10\x10\x12\"\n" +
+	"\x1eERROR_REASON_METRICS_DECREASED\x10\x11\x12%\n" +
+	"!ERROR_REASON_METRICS_AS_OF_REUSED\x10\x12\x12\"\n" +
+	"\x1eERROR_REASON_METRICS_NOT_FOUND\x10\x13B\xcc\x01\n" +
 	"\x15com.alliance.sales.v1B\x10ErrorReasonProtoP\x01Z;github.com/cqlive/alliance/gen/pb/alliance/sales/v1;salesv1\xa2\x02\x03ASX\xaa\x02\x11Alliance.Sales.V1\xca\x02\x11Alliance\\Sales\\V1\xe2\x02\x1dAlliance\\Sales\\V1\\GPBMetadata\xea\x02\x13Alliance::Sales::V1b\x06proto3"
 
 var (

@@ -10,6 +10,7 @@ import (
 	v1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -258,6 +259,60 @@ func (x Metric) Number() protoreflect.EnumNumber {
 // Deprecated: Use Metric.Descriptor instead.
 func (Metric) EnumDescriptor() ([]byte, []int) {
 	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{3}
+}
+
+// An earlier period to compare a report with.
+type Comparison int32
+
+const (
+	Comparison_COMPARISON_UNSPECIFIED Comparison = 0
+	// The range of the same length just before the asked one.
+	Comparison_COMPARISON_PREVIOUS_PERIOD Comparison = 1
+	// The same calendar dates a year earlier (29 February is compared with
+	// 28 February). Each period of the report is compared with the earlier
+	// period that holds its counterpart day.
+	Comparison_COMPARISON_PREVIOUS_YEAR Comparison = 2
+)
+
+// Enum value maps for Comparison.
+var (
+	Comparison_name = map[int32]string{
+		0: "COMPARISON_UNSPECIFIED",
+		1: "COMPARISON_PREVIOUS_PERIOD",
+		2: "COMPARISON_PREVIOUS_YEAR",
+	}
+	Comparison_value = map[string]int32{
+		"COMPARISON_UNSPECIFIED":     0,
+		"COMPARISON_PREVIOUS_PERIOD": 1,
+		"COMPARISON_PREVIOUS_YEAR":   2,
+	}
+)
+
+func (x Comparison) Enum() *Comparison {
+	p := new(Comparison)
+	*p = x
+	return p
+}
+
+func (x Comparison) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Comparison) Descriptor() protoreflect.EnumDescriptor {
+	return file_alliance_sales_v1_sales_reporting_proto_enumTypes[4].Descriptor()
+}
+
+func (Comparison) Type() protoreflect.EnumType {
+	return &file_alliance_sales_v1_sales_reporting_proto_enumTypes[4]
+}
+
+func (x Comparison) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Comparison.Descriptor instead.
+func (Comparison) EnumDescriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{4}
 }
 
 // One order line or refund line of a session: sales/{sale}.
@@ -986,7 +1041,9 @@ type SessionSummary struct {
 	FirstEventTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=first_event_time,json=firstEventTime,proto3" json:"first_event_time,omitempty"`
 	LastEventTime  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_event_time,json=lastEventTime,proto3" json:"last_event_time,omitempty"`
 	// Number of refund lines.
-	RefundCount   int64 `protobuf:"varint,9,opt,name=refund_count,json=refundCount,proto3" json:"refund_count,omitempty"`
+	RefundCount int64 `protobuf:"varint,9,opt,name=refund_count,json=refundCount,proto3" json:"refund_count,omitempty"`
+	// The session's latest traffic snapshot; absent when none was recorded.
+	Metrics       *SessionMetrics `protobuf:"bytes,10,opt,name=metrics,proto3" json:"metrics,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1084,10 +1141,575 @@ func (x *SessionSummary) GetRefundCount() int64 {
 	return 0
 }
 
+func (x *SessionSummary) GetMetrics() *SessionMetrics {
+	if x != nil {
+		return x.Metrics
+	}
+	return nil
+}
+
+// A platform's cumulative traffic counters of one session as of a time:
+// the resource sessions/{session}/metrics is its latest snapshot. Every
+// counter is 0 to 10^12; viewers <= views, peak_concurrent_viewers <=
+// viewers, product_clicks <= product_impressions (each product's too).
+type SessionMetrics struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sessions/{session}: LIVE or ENDED.
+	Session string `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	// The session's platform (PLATFORM_MISMATCH otherwise).
+	Platform v1.Platform `protobuf:"varint,2,opt,name=platform,proto3,enum=alliance.type.v1.Platform" json:"platform,omitempty"`
+	// When the platform took the counters: not before the session's actual
+	// start, not more than 7 days after its end, not more than 1 min in the
+	// future (EVENT_OUTSIDE_SESSION, or INVALID_ARGUMENT for the future).
+	AsOf  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	Views int64                  `protobuf:"varint,4,opt,name=views,proto3" json:"views,omitempty"`
+	// Unique viewers.
+	Viewers               int64 `protobuf:"varint,5,opt,name=viewers,proto3" json:"viewers,omitempty"`
+	PeakConcurrentViewers int64 `protobuf:"varint,6,opt,name=peak_concurrent_viewers,json=peakConcurrentViewers,proto3" json:"peak_concurrent_viewers,omitempty"`
+	// 0 to 24 h. The one figure that may fall between snapshots.
+	AverageViewDuration *durationpb.Duration `protobuf:"bytes,7,opt,name=average_view_duration,json=averageViewDuration,proto3" json:"average_view_duration,omitempty"`
+	Likes               int64                `protobuf:"varint,8,opt,name=likes,proto3" json:"likes,omitempty"`
+	Comments            int64                `protobuf:"varint,9,opt,name=comments,proto3" json:"comments,omitempty"`
+	Shares              int64                `protobuf:"varint,10,opt,name=shares,proto3" json:"shares,omitempty"`
+	NewFollowers        int64                `protobuf:"varint,11,opt,name=new_followers,json=newFollowers,proto3" json:"new_followers,omitempty"`
+	ProductImpressions  int64                `protobuf:"varint,12,opt,name=product_impressions,json=productImpressions,proto3" json:"product_impressions,omitempty"`
+	ProductClicks       int64                `protobuf:"varint,13,opt,name=product_clicks,json=productClicks,proto3" json:"product_clicks,omitempty"`
+	// Optional, at most 1,000: per product of the session (featured or of
+	// one of its merchants; PRODUCT_NOT_IN_SESSION otherwise), each once.
+	// Stored and returned ordered by product.
+	Products      []*ProductTraffic `protobuf:"bytes,14,rep,name=products,proto3" json:"products,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionMetrics) Reset() {
+	*x = SessionMetrics{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionMetrics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionMetrics) ProtoMessage() {}
+
+func (x *SessionMetrics) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionMetrics.ProtoReflect.Descriptor instead.
+func (*SessionMetrics) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SessionMetrics) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetPlatform() v1.Platform {
+	if x != nil {
+		return x.Platform
+	}
+	return v1.Platform(0)
+}
+
+func (x *SessionMetrics) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+func (x *SessionMetrics) GetViews() int64 {
+	if x != nil {
+		return x.Views
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetViewers() int64 {
+	if x != nil {
+		return x.Viewers
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetPeakConcurrentViewers() int64 {
+	if x != nil {
+		return x.PeakConcurrentViewers
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetAverageViewDuration() *durationpb.Duration {
+	if x != nil {
+		return x.AverageViewDuration
+	}
+	return nil
+}
+
+func (x *SessionMetrics) GetLikes() int64 {
+	if x != nil {
+		return x.Likes
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetComments() int64 {
+	if x != nil {
+		return x.Comments
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetShares() int64 {
+	if x != nil {
+		return x.Shares
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetNewFollowers() int64 {
+	if x != nil {
+		return x.NewFollowers
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetProductImpressions() int64 {
+	if x != nil {
+		return x.ProductImpressions
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetProductClicks() int64 {
+	if x != nil {
+		return x.ProductClicks
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetProducts() []*ProductTraffic {
+	if x != nil {
+		return x.Products
+	}
+	return nil
+}
+
+// The impressions and clicks of one product of a session.
+type ProductTraffic struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{merchant}/products/{product}
+	Product       string `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	Impressions   int64  `protobuf:"varint,2,opt,name=impressions,proto3" json:"impressions,omitempty"`
+	Clicks        int64  `protobuf:"varint,3,opt,name=clicks,proto3" json:"clicks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductTraffic) Reset() {
+	*x = ProductTraffic{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductTraffic) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductTraffic) ProtoMessage() {}
+
+func (x *ProductTraffic) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductTraffic.ProtoReflect.Descriptor instead.
+func (*ProductTraffic) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ProductTraffic) GetProduct() string {
+	if x != nil {
+		return x.Product
+	}
+	return ""
+}
+
+func (x *ProductTraffic) GetImpressions() int64 {
+	if x != nil {
+		return x.Impressions
+	}
+	return 0
+}
+
+func (x *ProductTraffic) GetClicks() int64 {
+	if x != nil {
+		return x.Clicks
+	}
+	return 0
+}
+
+type RecordSessionMetricsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Metrics       *SessionMetrics        `protobuf:"bytes,1,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordSessionMetricsRequest) Reset() {
+	*x = RecordSessionMetricsRequest{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordSessionMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordSessionMetricsRequest) ProtoMessage() {}
+
+func (x *RecordSessionMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordSessionMetricsRequest.ProtoReflect.Descriptor instead.
+func (*RecordSessionMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RecordSessionMetricsRequest) GetMetrics() *SessionMetrics {
+	if x != nil {
+		return x.Metrics
+	}
+	return nil
+}
+
+type ImportSessionMetricsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Metrics       *SessionMetrics        `protobuf:"bytes,1,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportSessionMetricsRequest) Reset() {
+	*x = ImportSessionMetricsRequest{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportSessionMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportSessionMetricsRequest) ProtoMessage() {}
+
+func (x *ImportSessionMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportSessionMetricsRequest.ProtoReflect.Descriptor instead.
+func (*ImportSessionMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ImportSessionMetricsRequest) GetMetrics() *SessionMetrics {
+	if x != nil {
+		return x.Metrics
+	}
+	return nil
+}
+
+type ImportSessionMetricsResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Accepted int64                  `protobuf:"varint,1,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	// Identical repeats of stored snapshots: not counted again.
+	Duplicates int64 `protobuf:"varint,2,opt,name=duplicates,proto3" json:"duplicates,omitempty"`
+	Rejected   int64 `protobuf:"varint,3,opt,name=rejected,proto3" json:"rejected,omitempty"`
+	// The first rejected snapshots, in stream order, bounded as ImportSales's.
+	Errors          []*ImportError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
+	ErrorsTruncated bool           `protobuf:"varint,5,opt,name=errors_truncated,json=errorsTruncated,proto3" json:"errors_truncated,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ImportSessionMetricsResponse) Reset() {
+	*x = ImportSessionMetricsResponse{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportSessionMetricsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportSessionMetricsResponse) ProtoMessage() {}
+
+func (x *ImportSessionMetricsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportSessionMetricsResponse.ProtoReflect.Descriptor instead.
+func (*ImportSessionMetricsResponse) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ImportSessionMetricsResponse) GetAccepted() int64 {
+	if x != nil {
+		return x.Accepted
+	}
+	return 0
+}
+
+func (x *ImportSessionMetricsResponse) GetDuplicates() int64 {
+	if x != nil {
+		return x.Duplicates
+	}
+	return 0
+}
+
+func (x *ImportSessionMetricsResponse) GetRejected() int64 {
+	if x != nil {
+		return x.Rejected
+	}
+	return 0
+}
+
+func (x *ImportSessionMetricsResponse) GetErrors() []*ImportError {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+func (x *ImportSessionMetricsResponse) GetErrorsTruncated() bool {
+	if x != nil {
+		return x.ErrorsTruncated
+	}
+	return false
+}
+
+type ExportSalesReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report, as QuerySalesReport takes it; page_size and page_token are
+	// ignored (the export holds every row) and compare_to is not exported.
+	Query *QuerySalesReportRequest `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	// CSV (UTF-8 with a byte-order mark, so that Excel shows the Chinese
+	// names) or XLSX.
+	Format        string `protobuf:"bytes,2,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportSalesReportRequest) Reset() {
+	*x = ExportSalesReportRequest{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportSalesReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportSalesReportRequest) ProtoMessage() {}
+
+func (x *ExportSalesReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportSalesReportRequest.ProtoReflect.Descriptor instead.
+func (*ExportSalesReportRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ExportSalesReportRequest) GetQuery() *QuerySalesReportRequest {
+	if x != nil {
+		return x.Query
+	}
+	return nil
+}
+
+func (x *ExportSalesReportRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+// A piece of an exported file, in order: the file is the concatenation of
+// every chunk's data. The first names the file and its type.
+type ExportChunk struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// text/csv; charset=utf-8, or the XLSX media type.
+	ContentType string `protobuf:"bytes,1,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Data        []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	// The file's name, e.g. sales-report-2020-01-01-2021-01-01.csv; first
+	// chunk only.
+	FileName      string `protobuf:"bytes,3,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportChunk) Reset() {
+	*x = ExportChunk{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportChunk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportChunk) ProtoMessage() {}
+
+func (x *ExportChunk) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportChunk.ProtoReflect.Descriptor instead.
+func (*ExportChunk) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ExportChunk) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *ExportChunk) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ExportChunk) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+type GetSessionMetricsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sessions/{session}/metrics
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSessionMetricsRequest) Reset() {
+	*x = GetSessionMetricsRequest{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSessionMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSessionMetricsRequest) ProtoMessage() {}
+
+func (x *GetSessionMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSessionMetricsRequest.ProtoReflect.Descriptor instead.
+func (*GetSessionMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetSessionMetricsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // The figures of one report row.
 type Metrics struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Distinct sessions with at least one sale in the row.
+	// Distinct sessions with at least one ORDER in the row. A refund counts
+	// against the row's net but not here: a refund today of last week's
+	// order does not count last week's session today.
 	Sessions int64 `protobuf:"varint,1,opt,name=sessions,proto3" json:"sessions,omitempty"`
 	Orders   int64 `protobuf:"varint,2,opt,name=orders,proto3" json:"orders,omitempty"`
 	Units    int64 `protobuf:"varint,3,opt,name=units,proto3" json:"units,omitempty"`
@@ -1099,13 +1721,39 @@ type Metrics struct {
 	Net *v1.Money `protobuf:"bytes,6,opt,name=net,proto3" json:"net,omitempty"`
 	// gross / orders, rounded half to even.
 	AverageOrderValue *v1.Money `protobuf:"bytes,7,opt,name=average_order_value,json=averageOrderValue,proto3" json:"average_order_value,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Traffic: the sums of the latest snapshot (RecordSessionMetrics) of
+	// each session of the row, counted once, on the local day of the
+	// session's actual start. Traffic is a figure of the session, not of its
+	// products: rows grouped or filtered by MERCHANT, CATEGORY or
+	// ORIGIN_DISTRICT carry none. Sessions with traffic but no sale make
+	// rows too.
+	Views int64 `protobuf:"varint,8,opt,name=views,proto3" json:"views,omitempty"`
+	// The sum of each session's unique viewers.
+	Viewers int64 `protobuf:"varint,9,opt,name=viewers,proto3" json:"viewers,omitempty"`
+	// The largest of the row's sessions.
+	PeakConcurrentViewers int64 `protobuf:"varint,10,opt,name=peak_concurrent_viewers,json=peakConcurrentViewers,proto3" json:"peak_concurrent_viewers,omitempty"`
+	ProductClicks         int64 `protobuf:"varint,11,opt,name=product_clicks,json=productClicks,proto3" json:"product_clicks,omitempty"`
+	ProductImpressions    int64 `protobuf:"varint,12,opt,name=product_impressions,json=productImpressions,proto3" json:"product_impressions,omitempty"`
+	// GPM: gross per thousand views, rounded half to even; absent without
+	// views. The ratios below are of the row's sums, never averages of
+	// ratios, and absent where their denominator is 0: absent means "no
+	// traffic figures", never a measured 0.
+	Gpm *v1.Money `protobuf:"bytes,13,opt,name=gpm,proto3" json:"gpm,omitempty"`
+	// orders / viewers.
+	ConversionRate *float64 `protobuf:"fixed64,14,opt,name=conversion_rate,json=conversionRate,proto3,oneof" json:"conversion_rate,omitempty"`
+	// product_clicks / product_impressions.
+	ClickThroughRate *float64 `protobuf:"fixed64,15,opt,name=click_through_rate,json=clickThroughRate,proto3,oneof" json:"click_through_rate,omitempty"`
+	// The sessions' average view durations weighted by their views.
+	AverageViewDuration *durationpb.Duration `protobuf:"bytes,16,opt,name=average_view_duration,json=averageViewDuration,proto3" json:"average_view_duration,omitempty"`
+	// Sessions of the row with a traffic snapshot.
+	TrafficSessions int64 `protobuf:"varint,17,opt,name=traffic_sessions,json=trafficSessions,proto3" json:"traffic_sessions,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Metrics) Reset() {
 	*x = Metrics{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[11]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1117,7 +1765,7 @@ func (x *Metrics) String() string {
 func (*Metrics) ProtoMessage() {}
 
 func (x *Metrics) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[11]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1130,7 +1778,7 @@ func (x *Metrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Metrics.ProtoReflect.Descriptor instead.
 func (*Metrics) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{11}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Metrics) GetSessions() int64 {
@@ -1182,6 +1830,186 @@ func (x *Metrics) GetAverageOrderValue() *v1.Money {
 	return nil
 }
 
+func (x *Metrics) GetViews() int64 {
+	if x != nil {
+		return x.Views
+	}
+	return 0
+}
+
+func (x *Metrics) GetViewers() int64 {
+	if x != nil {
+		return x.Viewers
+	}
+	return 0
+}
+
+func (x *Metrics) GetPeakConcurrentViewers() int64 {
+	if x != nil {
+		return x.PeakConcurrentViewers
+	}
+	return 0
+}
+
+func (x *Metrics) GetProductClicks() int64 {
+	if x != nil {
+		return x.ProductClicks
+	}
+	return 0
+}
+
+func (x *Metrics) GetProductImpressions() int64 {
+	if x != nil {
+		return x.ProductImpressions
+	}
+	return 0
+}
+
+func (x *Metrics) GetGpm() *v1.Money {
+	if x != nil {
+		return x.Gpm
+	}
+	return nil
+}
+
+func (x *Metrics) GetConversionRate() float64 {
+	if x != nil && x.ConversionRate != nil {
+		return *x.ConversionRate
+	}
+	return 0
+}
+
+func (x *Metrics) GetClickThroughRate() float64 {
+	if x != nil && x.ClickThroughRate != nil {
+		return *x.ClickThroughRate
+	}
+	return 0
+}
+
+func (x *Metrics) GetAverageViewDuration() *durationpb.Duration {
+	if x != nil {
+		return x.AverageViewDuration
+	}
+	return nil
+}
+
+func (x *Metrics) GetTrafficSessions() int64 {
+	if x != nil {
+		return x.TrafficSessions
+	}
+	return 0
+}
+
+// The change of figures from an earlier period: (now - then) / then, e.g.
+// 0.25 for a quarter more. A figure that was 0 (or absent) then has none.
+type MetricsChange struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Sessions       *float64               `protobuf:"fixed64,1,opt,name=sessions,proto3,oneof" json:"sessions,omitempty"`
+	Orders         *float64               `protobuf:"fixed64,2,opt,name=orders,proto3,oneof" json:"orders,omitempty"`
+	Units          *float64               `protobuf:"fixed64,3,opt,name=units,proto3,oneof" json:"units,omitempty"`
+	Gross          *float64               `protobuf:"fixed64,4,opt,name=gross,proto3,oneof" json:"gross,omitempty"`
+	Refunds        *float64               `protobuf:"fixed64,5,opt,name=refunds,proto3,oneof" json:"refunds,omitempty"`
+	Net            *float64               `protobuf:"fixed64,6,opt,name=net,proto3,oneof" json:"net,omitempty"`
+	Views          *float64               `protobuf:"fixed64,7,opt,name=views,proto3,oneof" json:"views,omitempty"`
+	Gpm            *float64               `protobuf:"fixed64,8,opt,name=gpm,proto3,oneof" json:"gpm,omitempty"`
+	ConversionRate *float64               `protobuf:"fixed64,9,opt,name=conversion_rate,json=conversionRate,proto3,oneof" json:"conversion_rate,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *MetricsChange) Reset() {
+	*x = MetricsChange{}
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MetricsChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MetricsChange) ProtoMessage() {}
+
+func (x *MetricsChange) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MetricsChange.ProtoReflect.Descriptor instead.
+func (*MetricsChange) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *MetricsChange) GetSessions() float64 {
+	if x != nil && x.Sessions != nil {
+		return *x.Sessions
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetOrders() float64 {
+	if x != nil && x.Orders != nil {
+		return *x.Orders
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetUnits() float64 {
+	if x != nil && x.Units != nil {
+		return *x.Units
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetGross() float64 {
+	if x != nil && x.Gross != nil {
+		return *x.Gross
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetRefunds() float64 {
+	if x != nil && x.Refunds != nil {
+		return *x.Refunds
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetNet() float64 {
+	if x != nil && x.Net != nil {
+		return *x.Net
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetViews() float64 {
+	if x != nil && x.Views != nil {
+		return *x.Views
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetGpm() float64 {
+	if x != nil && x.Gpm != nil {
+		return *x.Gpm
+	}
+	return 0
+}
+
+func (x *MetricsChange) GetConversionRate() float64 {
+	if x != nil && x.ConversionRate != nil {
+		return *x.ConversionRate
+	}
+	return 0
+}
+
 // The value of one group_by dimension in a row.
 type GroupKey struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -1195,7 +2023,7 @@ type GroupKey struct {
 
 func (x *GroupKey) Reset() {
 	*x = GroupKey{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[12]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1207,7 +2035,7 @@ func (x *GroupKey) String() string {
 func (*GroupKey) ProtoMessage() {}
 
 func (x *GroupKey) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[12]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1220,7 +2048,7 @@ func (x *GroupKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupKey.ProtoReflect.Descriptor instead.
 func (*GroupKey) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{12}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GroupKey) GetDimension() Dimension {
@@ -1251,15 +2079,20 @@ type ReportRow struct {
 	// Day after the last day of the period (exclusive), clipped to the asked range.
 	PeriodEnd string `protobuf:"bytes,2,opt,name=period_end,json=periodEnd,proto3" json:"period_end,omitempty"`
 	// One entry per group_by dimension, in the asked order.
-	Keys          []*GroupKey `protobuf:"bytes,3,rep,name=keys,proto3" json:"keys,omitempty"`
-	Metrics       *Metrics    `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	Keys []*GroupKey `protobuf:"bytes,3,rep,name=keys,proto3" json:"keys,omitempty"`
+	// Zeros in a row that only the earlier period has (with compare_to).
+	Metrics *Metrics `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	// With compare_to: the row's figures in the earlier period, absent when
+	// it had none there; and the change since.
+	Previous      *Metrics       `protobuf:"bytes,5,opt,name=previous,proto3" json:"previous,omitempty"`
+	Change        *MetricsChange `protobuf:"bytes,6,opt,name=change,proto3" json:"change,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReportRow) Reset() {
 	*x = ReportRow{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[13]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1271,7 +2104,7 @@ func (x *ReportRow) String() string {
 func (*ReportRow) ProtoMessage() {}
 
 func (x *ReportRow) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[13]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1284,7 +2117,7 @@ func (x *ReportRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRow.ProtoReflect.Descriptor instead.
 func (*ReportRow) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{13}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReportRow) GetPeriodStart() string {
@@ -1315,6 +2148,20 @@ func (x *ReportRow) GetMetrics() *Metrics {
 	return nil
 }
 
+func (x *ReportRow) GetPrevious() *Metrics {
+	if x != nil {
+		return x.Previous
+	}
+	return nil
+}
+
+func (x *ReportRow) GetChange() *MetricsChange {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
 type QuerySalesReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// YYYY-MM-DD, inclusive, in the alliance time zone.
@@ -1335,13 +2182,15 @@ type QuerySalesReportRequest struct {
 	Platform       v1.Platform `protobuf:"varint,12,opt,name=platform,proto3,enum=alliance.type.v1.Platform" json:"platform,omitempty"`
 	PageSize       int32       `protobuf:"varint,13,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken      string      `protobuf:"bytes,14,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Also report the earlier period: rows of either period are shown.
+	CompareTo     Comparison `protobuf:"varint,15,opt,name=compare_to,json=compareTo,proto3,enum=alliance.sales.v1.Comparison" json:"compare_to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QuerySalesReportRequest) Reset() {
 	*x = QuerySalesReportRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[14]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1353,7 +2202,7 @@ func (x *QuerySalesReportRequest) String() string {
 func (*QuerySalesReportRequest) ProtoMessage() {}
 
 func (x *QuerySalesReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[14]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1366,7 +2215,7 @@ func (x *QuerySalesReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuerySalesReportRequest.ProtoReflect.Descriptor instead.
 func (*QuerySalesReportRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{14}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *QuerySalesReportRequest) GetStartDate() string {
@@ -1467,6 +2316,13 @@ func (x *QuerySalesReportRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *QuerySalesReportRequest) GetCompareTo() Comparison {
+	if x != nil {
+		return x.CompareTo
+	}
+	return Comparison_COMPARISON_UNSPECIFIED
+}
+
 type QuerySalesReportResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ordered by period, then by the group keys.
@@ -1475,14 +2331,20 @@ type QuerySalesReportResponse struct {
 	Totals        *Metrics `protobuf:"bytes,2,opt,name=totals,proto3" json:"totals,omitempty"`
 	NextPageToken string   `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Event time of the newest sale counted.
-	DataThrough   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=data_through,json=dataThrough,proto3" json:"data_through,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DataThrough *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=data_through,json=dataThrough,proto3" json:"data_through,omitempty"`
+	// With compare_to: the earlier range [previous_start_date,
+	// previous_end_date), its totals, and the change of the totals.
+	PreviousStartDate string         `protobuf:"bytes,5,opt,name=previous_start_date,json=previousStartDate,proto3" json:"previous_start_date,omitempty"`
+	PreviousEndDate   string         `protobuf:"bytes,6,opt,name=previous_end_date,json=previousEndDate,proto3" json:"previous_end_date,omitempty"`
+	PreviousTotals    *Metrics       `protobuf:"bytes,7,opt,name=previous_totals,json=previousTotals,proto3" json:"previous_totals,omitempty"`
+	TotalsChange      *MetricsChange `protobuf:"bytes,8,opt,name=totals_change,json=totalsChange,proto3" json:"totals_change,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *QuerySalesReportResponse) Reset() {
 	*x = QuerySalesReportResponse{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[15]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1494,7 +2356,7 @@ func (x *QuerySalesReportResponse) String() string {
 func (*QuerySalesReportResponse) ProtoMessage() {}
 
 func (x *QuerySalesReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[15]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1507,7 +2369,7 @@ func (x *QuerySalesReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuerySalesReportResponse.ProtoReflect.Descriptor instead.
 func (*QuerySalesReportResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{15}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *QuerySalesReportResponse) GetRows() []*ReportRow {
@@ -1538,6 +2400,34 @@ func (x *QuerySalesReportResponse) GetDataThrough() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *QuerySalesReportResponse) GetPreviousStartDate() string {
+	if x != nil {
+		return x.PreviousStartDate
+	}
+	return ""
+}
+
+func (x *QuerySalesReportResponse) GetPreviousEndDate() string {
+	if x != nil {
+		return x.PreviousEndDate
+	}
+	return ""
+}
+
+func (x *QuerySalesReportResponse) GetPreviousTotals() *Metrics {
+	if x != nil {
+		return x.PreviousTotals
+	}
+	return nil
+}
+
+func (x *QuerySalesReportResponse) GetTotalsChange() *MetricsChange {
+	if x != nil {
+		return x.TotalsChange
+	}
+	return nil
+}
+
 type ListTopPerformersRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Dimension Dimension              `protobuf:"varint,1,opt,name=dimension,proto3,enum=alliance.sales.v1.Dimension" json:"dimension,omitempty"`
@@ -1545,14 +2435,16 @@ type ListTopPerformersRequest struct {
 	StartDate string                 `protobuf:"bytes,3,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate   string                 `protobuf:"bytes,4,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// 0 means 10; at most 100.
-	Limit         int32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	Limit int32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Also give each entry its figures and rank in the earlier period.
+	CompareTo     Comparison `protobuf:"varint,6,opt,name=compare_to,json=compareTo,proto3,enum=alliance.sales.v1.Comparison" json:"compare_to,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListTopPerformersRequest) Reset() {
 	*x = ListTopPerformersRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1564,7 +2456,7 @@ func (x *ListTopPerformersRequest) String() string {
 func (*ListTopPerformersRequest) ProtoMessage() {}
 
 func (x *ListTopPerformersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[16]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1577,7 +2469,7 @@ func (x *ListTopPerformersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopPerformersRequest.ProtoReflect.Descriptor instead.
 func (*ListTopPerformersRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{16}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListTopPerformersRequest) GetDimension() Dimension {
@@ -1615,6 +2507,13 @@ func (x *ListTopPerformersRequest) GetLimit() int32 {
 	return 0
 }
 
+func (x *ListTopPerformersRequest) GetCompareTo() Comparison {
+	if x != nil {
+		return x.CompareTo
+	}
+	return Comparison_COMPARISON_UNSPECIFIED
+}
+
 type TopPerformer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1-based; ties broken by key.
@@ -1622,15 +2521,20 @@ type TopPerformer struct {
 	Key         string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
 	DisplayName string `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// The ranked metric; money in minor units of the reporting currency.
-	Value         int64    `protobuf:"varint,4,opt,name=value,proto3" json:"value,omitempty"`
-	Metrics       *Metrics `protobuf:"bytes,5,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	Value   int64    `protobuf:"varint,4,opt,name=value,proto3" json:"value,omitempty"`
+	Metrics *Metrics `protobuf:"bytes,5,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	// With compare_to: the entry's figures and rank in the earlier period
+	// (ranked over every key then); absent and 0 when it sold nothing then.
+	Previous      *Metrics       `protobuf:"bytes,6,opt,name=previous,proto3" json:"previous,omitempty"`
+	PreviousRank  int32          `protobuf:"varint,7,opt,name=previous_rank,json=previousRank,proto3" json:"previous_rank,omitempty"`
+	Change        *MetricsChange `protobuf:"bytes,8,opt,name=change,proto3" json:"change,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TopPerformer) Reset() {
 	*x = TopPerformer{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1642,7 +2546,7 @@ func (x *TopPerformer) String() string {
 func (*TopPerformer) ProtoMessage() {}
 
 func (x *TopPerformer) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[17]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1655,7 +2559,7 @@ func (x *TopPerformer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopPerformer.ProtoReflect.Descriptor instead.
 func (*TopPerformer) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{17}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *TopPerformer) GetRank() int32 {
@@ -1693,6 +2597,27 @@ func (x *TopPerformer) GetMetrics() *Metrics {
 	return nil
 }
 
+func (x *TopPerformer) GetPrevious() *Metrics {
+	if x != nil {
+		return x.Previous
+	}
+	return nil
+}
+
+func (x *TopPerformer) GetPreviousRank() int32 {
+	if x != nil {
+		return x.PreviousRank
+	}
+	return 0
+}
+
+func (x *TopPerformer) GetChange() *MetricsChange {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
 type ListTopPerformersResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Entries       []*TopPerformer        `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
@@ -1703,7 +2628,7 @@ type ListTopPerformersResponse struct {
 
 func (x *ListTopPerformersResponse) Reset() {
 	*x = ListTopPerformersResponse{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1715,7 +2640,7 @@ func (x *ListTopPerformersResponse) String() string {
 func (*ListTopPerformersResponse) ProtoMessage() {}
 
 func (x *ListTopPerformersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[18]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1728,7 +2653,7 @@ func (x *ListTopPerformersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopPerformersResponse.ProtoReflect.Descriptor instead.
 func (*ListTopPerformersResponse) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{18}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListTopPerformersResponse) GetEntries() []*TopPerformer {
@@ -1746,16 +2671,18 @@ func (x *ListTopPerformersResponse) GetDataThrough() *timestamppb.Timestamp {
 }
 
 type GetAllianceOverviewRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	StartDate     string                 `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	EndDate       string                 `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StartDate string                 `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	EndDate   string                 `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// Also give the earlier period's overview and the change since.
+	CompareTo     Comparison `protobuf:"varint,3,opt,name=compare_to,json=compareTo,proto3,enum=alliance.sales.v1.Comparison" json:"compare_to,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetAllianceOverviewRequest) Reset() {
 	*x = GetAllianceOverviewRequest{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1767,7 +2694,7 @@ func (x *GetAllianceOverviewRequest) String() string {
 func (*GetAllianceOverviewRequest) ProtoMessage() {}
 
 func (x *GetAllianceOverviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[19]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1780,7 +2707,7 @@ func (x *GetAllianceOverviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAllianceOverviewRequest.ProtoReflect.Descriptor instead.
 func (*GetAllianceOverviewRequest) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{19}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetAllianceOverviewRequest) GetStartDate() string {
@@ -1797,13 +2724,21 @@ func (x *GetAllianceOverviewRequest) GetEndDate() string {
 	return ""
 }
 
+func (x *GetAllianceOverviewRequest) GetCompareTo() Comparison {
+	if x != nil {
+		return x.CompareTo
+	}
+	return Comparison_COMPARISON_UNSPECIFIED
+}
+
 type AllianceOverview struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	StartDate string                 `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
 	EndDate   string                 `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
 	// Sessions that reached ENDED in the period, as session-scheduling reports them.
 	SessionsHeld int64 `protobuf:"varint,3,opt,name=sessions_held,json=sessionsHeld,proto3" json:"sessions_held,omitempty"`
-	// Distinct sessions with at least one sale in the period.
+	// Distinct sessions with at least one ORDER in the period (refunds alone
+	// do not count, as in report rows).
 	SessionsWithSales int64     `protobuf:"varint,4,opt,name=sessions_with_sales,json=sessionsWithSales,proto3" json:"sessions_with_sales,omitempty"`
 	Gross             *v1.Money `protobuf:"bytes,5,opt,name=gross,proto3" json:"gross,omitempty"`
 	Refunds           *v1.Money `protobuf:"bytes,6,opt,name=refunds,proto3" json:"refunds,omitempty"`
@@ -1814,15 +2749,22 @@ type AllianceOverview struct {
 	ActiveBases    int64 `protobuf:"varint,10,opt,name=active_bases,json=activeBases,proto3" json:"active_bases,omitempty"`
 	ActiveAgencies int64 `protobuf:"varint,11,opt,name=active_agencies,json=activeAgencies,proto3" json:"active_agencies,omitempty"`
 	// The top 5 districts by net.
-	TopDistricts  []*TopPerformer        `protobuf:"bytes,12,rep,name=top_districts,json=topDistricts,proto3" json:"top_districts,omitempty"`
-	DataThrough   *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=data_through,json=dataThrough,proto3" json:"data_through,omitempty"`
+	TopDistricts []*TopPerformer        `protobuf:"bytes,12,rep,name=top_districts,json=topDistricts,proto3" json:"top_districts,omitempty"`
+	DataThrough  *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=data_through,json=dataThrough,proto3" json:"data_through,omitempty"`
+	// The period's figures as a report's totals: with traffic, GPM,
+	// conversion and the other derived measures.
+	Totals *Metrics `protobuf:"bytes,14,opt,name=totals,proto3" json:"totals,omitempty"`
+	// With compare_to: the overview of the earlier period, and the change of
+	// the totals since.
+	Previous      *AllianceOverview `protobuf:"bytes,15,opt,name=previous,proto3" json:"previous,omitempty"`
+	Change        *MetricsChange    `protobuf:"bytes,16,opt,name=change,proto3" json:"change,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AllianceOverview) Reset() {
 	*x = AllianceOverview{}
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1834,7 +2776,7 @@ func (x *AllianceOverview) String() string {
 func (*AllianceOverview) ProtoMessage() {}
 
 func (x *AllianceOverview) ProtoReflect() protoreflect.Message {
-	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[20]
+	mi := &file_alliance_sales_v1_sales_reporting_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1847,7 +2789,7 @@ func (x *AllianceOverview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllianceOverview.ProtoReflect.Descriptor instead.
 func (*AllianceOverview) Descriptor() ([]byte, []int) {
-	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{20}
+	return file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AllianceOverview) GetStartDate() string {
@@ -1941,11 +2883,32 @@ func (x *AllianceOverview) GetDataThrough() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *AllianceOverview) GetTotals() *Metrics {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
+func (x *AllianceOverview) GetPrevious() *AllianceOverview {
+	if x != nil {
+		return x.Previous
+	}
+	return nil
+}
+
+func (x *AllianceOverview) GetChange() *MetricsChange {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
 var File_alliance_sales_v1_sales_reporting_proto protoreflect.FileDescriptor
 
 const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\n" +
-	"'alliance/sales/v1/sales_reporting.proto\x12\x11alliance.sales.v1\x1a\x1calliance/type/v1/money.proto\x1a\x1falliance/type/v1/platform.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x03\n" +
+	"'alliance/sales/v1/sales_reporting.proto\x12\x11alliance.sales.v1\x1a\x1calliance/type/v1/money.proto\x1a\x1falliance/type/v1/platform.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x03\n" +
 	"\x04Sale\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\asession\x18\x02 \x01(\tR\asession\x12\x18\n" +
@@ -2002,7 +2965,7 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x05sales\x18\x01 \x03(\v2\x17.alliance.sales.v1.SaleR\x05sales\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"4\n" +
 	"\x18GetSessionSummaryRequest\x12\x18\n" +
-	"\asession\x18\x01 \x01(\tR\asession\"\x92\x03\n" +
+	"\asession\x18\x01 \x01(\tR\asession\"\xcf\x03\n" +
 	"\x0eSessionSummary\x12\x18\n" +
 	"\asession\x18\x01 \x01(\tR\asession\x12\x16\n" +
 	"\x06orders\x18\x02 \x01(\x03R\x06orders\x12\x14\n" +
@@ -2012,7 +2975,50 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x03net\x18\x06 \x01(\v2\x17.alliance.type.v1.MoneyR\x03net\x12D\n" +
 	"\x10first_event_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x0efirstEventTime\x12B\n" +
 	"\x0flast_event_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\rlastEventTime\x12!\n" +
-	"\frefund_count\x18\t \x01(\x03R\vrefundCount\"\xa9\x02\n" +
+	"\frefund_count\x18\t \x01(\x03R\vrefundCount\x12;\n" +
+	"\ametrics\x18\n" +
+	" \x01(\v2!.alliance.sales.v1.SessionMetricsR\ametrics\"\xd0\x04\n" +
+	"\x0eSessionMetrics\x12\x18\n" +
+	"\asession\x18\x01 \x01(\tR\asession\x126\n" +
+	"\bplatform\x18\x02 \x01(\x0e2\x1a.alliance.type.v1.PlatformR\bplatform\x12/\n" +
+	"\x05as_of\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12\x14\n" +
+	"\x05views\x18\x04 \x01(\x03R\x05views\x12\x18\n" +
+	"\aviewers\x18\x05 \x01(\x03R\aviewers\x126\n" +
+	"\x17peak_concurrent_viewers\x18\x06 \x01(\x03R\x15peakConcurrentViewers\x12M\n" +
+	"\x15average_view_duration\x18\a \x01(\v2\x19.google.protobuf.DurationR\x13averageViewDuration\x12\x14\n" +
+	"\x05likes\x18\b \x01(\x03R\x05likes\x12\x1a\n" +
+	"\bcomments\x18\t \x01(\x03R\bcomments\x12\x16\n" +
+	"\x06shares\x18\n" +
+	" \x01(\x03R\x06shares\x12#\n" +
+	"\rnew_followers\x18\v \x01(\x03R\fnewFollowers\x12/\n" +
+	"\x13product_impressions\x18\f \x01(\x03R\x12productImpressions\x12%\n" +
+	"\x0eproduct_clicks\x18\r \x01(\x03R\rproductClicks\x12=\n" +
+	"\bproducts\x18\x0e \x03(\v2!.alliance.sales.v1.ProductTrafficR\bproducts\"d\n" +
+	"\x0eProductTraffic\x12\x18\n" +
+	"\aproduct\x18\x01 \x01(\tR\aproduct\x12 \n" +
+	"\vimpressions\x18\x02 \x01(\x03R\vimpressions\x12\x16\n" +
+	"\x06clicks\x18\x03 \x01(\x03R\x06clicks\"Z\n" +
+	"\x1bRecordSessionMetricsRequest\x12;\n" +
+	"\ametrics\x18\x01 \x01(\v2!.alliance.sales.v1.SessionMetricsR\ametrics\"Z\n" +
+	"\x1bImportSessionMetricsRequest\x12;\n" +
+	"\ametrics\x18\x01 \x01(\v2!.alliance.sales.v1.SessionMetricsR\ametrics\"\xd9\x01\n" +
+	"\x1cImportSessionMetricsResponse\x12\x1a\n" +
+	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x1e\n" +
+	"\n" +
+	"duplicates\x18\x02 \x01(\x03R\n" +
+	"duplicates\x12\x1a\n" +
+	"\brejected\x18\x03 \x01(\x03R\brejected\x126\n" +
+	"\x06errors\x18\x04 \x03(\v2\x1e.alliance.sales.v1.ImportErrorR\x06errors\x12)\n" +
+	"\x10errors_truncated\x18\x05 \x01(\bR\x0ferrorsTruncated\"t\n" +
+	"\x18ExportSalesReportRequest\x12@\n" +
+	"\x05query\x18\x01 \x01(\v2*.alliance.sales.v1.QuerySalesReportRequestR\x05query\x12\x16\n" +
+	"\x06format\x18\x02 \x01(\tR\x06format\"a\n" +
+	"\vExportChunk\x12!\n" +
+	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\x12\x1b\n" +
+	"\tfile_name\x18\x03 \x01(\tR\bfileName\".\n" +
+	"\x18GetSessionMetricsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x9a\x06\n" +
 	"\aMetrics\x12\x1a\n" +
 	"\bsessions\x18\x01 \x01(\x03R\bsessions\x12\x16\n" +
 	"\x06orders\x18\x02 \x01(\x03R\x06orders\x12\x14\n" +
@@ -2020,17 +3026,52 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x05gross\x18\x04 \x01(\v2\x17.alliance.type.v1.MoneyR\x05gross\x121\n" +
 	"\arefunds\x18\x05 \x01(\v2\x17.alliance.type.v1.MoneyR\arefunds\x12)\n" +
 	"\x03net\x18\x06 \x01(\v2\x17.alliance.type.v1.MoneyR\x03net\x12G\n" +
-	"\x13average_order_value\x18\a \x01(\v2\x17.alliance.type.v1.MoneyR\x11averageOrderValue\"{\n" +
+	"\x13average_order_value\x18\a \x01(\v2\x17.alliance.type.v1.MoneyR\x11averageOrderValue\x12\x14\n" +
+	"\x05views\x18\b \x01(\x03R\x05views\x12\x18\n" +
+	"\aviewers\x18\t \x01(\x03R\aviewers\x126\n" +
+	"\x17peak_concurrent_viewers\x18\n" +
+	" \x01(\x03R\x15peakConcurrentViewers\x12%\n" +
+	"\x0eproduct_clicks\x18\v \x01(\x03R\rproductClicks\x12/\n" +
+	"\x13product_impressions\x18\f \x01(\x03R\x12productImpressions\x12)\n" +
+	"\x03gpm\x18\r \x01(\v2\x17.alliance.type.v1.MoneyR\x03gpm\x12,\n" +
+	"\x0fconversion_rate\x18\x0e \x01(\x01H\x00R\x0econversionRate\x88\x01\x01\x121\n" +
+	"\x12click_through_rate\x18\x0f \x01(\x01H\x01R\x10clickThroughRate\x88\x01\x01\x12M\n" +
+	"\x15average_view_duration\x18\x10 \x01(\v2\x19.google.protobuf.DurationR\x13averageViewDuration\x12)\n" +
+	"\x10traffic_sessions\x18\x11 \x01(\x03R\x0ftrafficSessionsB\x12\n" +
+	"\x10_conversion_rateB\x15\n" +
+	"\x13_click_through_rate\"\xff\x02\n" +
+	"\rMetricsChange\x12\x1f\n" +
+	"\bsessions\x18\x01 \x01(\x01H\x00R\bsessions\x88\x01\x01\x12\x1b\n" +
+	"\x06orders\x18\x02 \x01(\x01H\x01R\x06orders\x88\x01\x01\x12\x19\n" +
+	"\x05units\x18\x03 \x01(\x01H\x02R\x05units\x88\x01\x01\x12\x19\n" +
+	"\x05gross\x18\x04 \x01(\x01H\x03R\x05gross\x88\x01\x01\x12\x1d\n" +
+	"\arefunds\x18\x05 \x01(\x01H\x04R\arefunds\x88\x01\x01\x12\x15\n" +
+	"\x03net\x18\x06 \x01(\x01H\x05R\x03net\x88\x01\x01\x12\x19\n" +
+	"\x05views\x18\a \x01(\x01H\x06R\x05views\x88\x01\x01\x12\x15\n" +
+	"\x03gpm\x18\b \x01(\x01H\aR\x03gpm\x88\x01\x01\x12,\n" +
+	"\x0fconversion_rate\x18\t \x01(\x01H\bR\x0econversionRate\x88\x01\x01B\v\n" +
+	"\t_sessionsB\t\n" +
+	"\a_ordersB\b\n" +
+	"\x06_unitsB\b\n" +
+	"\x06_grossB\n" +
+	"\n" +
+	"\b_refundsB\x06\n" +
+	"\x04_netB\b\n" +
+	"\x06_viewsB\x06\n" +
+	"\x04_gpmB\x12\n" +
+	"\x10_conversion_rate\"{\n" +
 	"\bGroupKey\x12:\n" +
 	"\tdimension\x18\x01 \x01(\x0e2\x1c.alliance.sales.v1.DimensionR\tdimension\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12!\n" +
-	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"\xb4\x01\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\"\xa6\x02\n" +
 	"\tReportRow\x12!\n" +
 	"\fperiod_start\x18\x01 \x01(\tR\vperiodStart\x12\x1d\n" +
 	"\n" +
 	"period_end\x18\x02 \x01(\tR\tperiodEnd\x12/\n" +
 	"\x04keys\x18\x03 \x03(\v2\x1b.alliance.sales.v1.GroupKeyR\x04keys\x124\n" +
-	"\ametrics\x18\x04 \x01(\v2\x1a.alliance.sales.v1.MetricsR\ametrics\"\xff\x03\n" +
+	"\ametrics\x18\x04 \x01(\v2\x1a.alliance.sales.v1.MetricsR\ametrics\x126\n" +
+	"\bprevious\x18\x05 \x01(\v2\x1a.alliance.sales.v1.MetricsR\bprevious\x128\n" +
+	"\x06change\x18\x06 \x01(\v2 .alliance.sales.v1.MetricsChangeR\x06change\"\xbd\x04\n" +
 	"\x17QuerySalesReportRequest\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
@@ -2048,32 +3089,45 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\bplatform\x18\f \x01(\x0e2\x1a.alliance.type.v1.PlatformR\bplatform\x12\x1b\n" +
 	"\tpage_size\x18\r \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x0e \x01(\tR\tpageToken\"\xe7\x01\n" +
+	"page_token\x18\x0e \x01(\tR\tpageToken\x12<\n" +
+	"\n" +
+	"compare_to\x18\x0f \x01(\x0e2\x1d.alliance.sales.v1.ComparisonR\tcompareTo\"\xcf\x03\n" +
 	"\x18QuerySalesReportResponse\x120\n" +
 	"\x04rows\x18\x01 \x03(\v2\x1c.alliance.sales.v1.ReportRowR\x04rows\x122\n" +
 	"\x06totals\x18\x02 \x01(\v2\x1a.alliance.sales.v1.MetricsR\x06totals\x12&\n" +
 	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\x12=\n" +
-	"\fdata_through\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\"\xd9\x01\n" +
+	"\fdata_through\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\x12.\n" +
+	"\x13previous_start_date\x18\x05 \x01(\tR\x11previousStartDate\x12*\n" +
+	"\x11previous_end_date\x18\x06 \x01(\tR\x0fpreviousEndDate\x12C\n" +
+	"\x0fprevious_totals\x18\a \x01(\v2\x1a.alliance.sales.v1.MetricsR\x0epreviousTotals\x12E\n" +
+	"\rtotals_change\x18\b \x01(\v2 .alliance.sales.v1.MetricsChangeR\ftotalsChange\"\x97\x02\n" +
 	"\x18ListTopPerformersRequest\x12:\n" +
 	"\tdimension\x18\x01 \x01(\x0e2\x1c.alliance.sales.v1.DimensionR\tdimension\x121\n" +
 	"\x06metric\x18\x02 \x01(\x0e2\x19.alliance.sales.v1.MetricR\x06metric\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x03 \x01(\tR\tstartDate\x12\x19\n" +
 	"\bend_date\x18\x04 \x01(\tR\aendDate\x12\x14\n" +
-	"\x05limit\x18\x05 \x01(\x05R\x05limit\"\xa3\x01\n" +
+	"\x05limit\x18\x05 \x01(\x05R\x05limit\x12<\n" +
+	"\n" +
+	"compare_to\x18\x06 \x01(\x0e2\x1d.alliance.sales.v1.ComparisonR\tcompareTo\"\xba\x02\n" +
 	"\fTopPerformer\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12!\n" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12\x14\n" +
 	"\x05value\x18\x04 \x01(\x03R\x05value\x124\n" +
-	"\ametrics\x18\x05 \x01(\v2\x1a.alliance.sales.v1.MetricsR\ametrics\"\x95\x01\n" +
+	"\ametrics\x18\x05 \x01(\v2\x1a.alliance.sales.v1.MetricsR\ametrics\x126\n" +
+	"\bprevious\x18\x06 \x01(\v2\x1a.alliance.sales.v1.MetricsR\bprevious\x12#\n" +
+	"\rprevious_rank\x18\a \x01(\x05R\fpreviousRank\x128\n" +
+	"\x06change\x18\b \x01(\v2 .alliance.sales.v1.MetricsChangeR\x06change\"\x95\x01\n" +
 	"\x19ListTopPerformersResponse\x129\n" +
 	"\aentries\x18\x01 \x03(\v2\x1f.alliance.sales.v1.TopPerformerR\aentries\x12=\n" +
-	"\fdata_through\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\"V\n" +
+	"\fdata_through\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\"\x94\x01\n" +
 	"\x1aGetAllianceOverviewRequest\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
-	"\bend_date\x18\x02 \x01(\tR\aendDate\"\xba\x04\n" +
+	"\bend_date\x18\x02 \x01(\tR\aendDate\x12<\n" +
+	"\n" +
+	"compare_to\x18\x03 \x01(\x0e2\x1d.alliance.sales.v1.ComparisonR\tcompareTo\"\xe9\x05\n" +
 	"\x10AllianceOverview\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
@@ -2089,7 +3143,10 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	" \x01(\x03R\vactiveBases\x12'\n" +
 	"\x0factive_agencies\x18\v \x01(\x03R\x0eactiveAgencies\x12D\n" +
 	"\rtop_districts\x18\f \x03(\v2\x1f.alliance.sales.v1.TopPerformerR\ftopDistricts\x12=\n" +
-	"\fdata_through\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough*P\n" +
+	"\fdata_through\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vdataThrough\x122\n" +
+	"\x06totals\x18\x0e \x01(\v2\x1a.alliance.sales.v1.MetricsR\x06totals\x12?\n" +
+	"\bprevious\x18\x0f \x01(\v2#.alliance.sales.v1.AllianceOverviewR\bprevious\x128\n" +
+	"\x06change\x18\x10 \x01(\v2 .alliance.sales.v1.MetricsChangeR\x06change*P\n" +
 	"\bSaleKind\x12\x19\n" +
 	"\x15SALE_KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fSALE_KIND_ORDER\x10\x01\x12\x14\n" +
@@ -2118,7 +3175,12 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"METRIC_NET\x10\x01\x12\x10\n" +
 	"\fMETRIC_GROSS\x10\x02\x12\x11\n" +
 	"\rMETRIC_ORDERS\x10\x03\x12\x10\n" +
-	"\fMETRIC_UNITS\x10\x042\x89\x06\n" +
+	"\fMETRIC_UNITS\x10\x04*f\n" +
+	"\n" +
+	"Comparison\x12\x1a\n" +
+	"\x16COMPARISON_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aCOMPARISON_PREVIOUS_PERIOD\x10\x01\x12\x1c\n" +
+	"\x18COMPARISON_PREVIOUS_YEAR\x10\x022\xb8\t\n" +
 	"\x0eSalesReporting\x12K\n" +
 	"\n" +
 	"RecordSale\x12$.alliance.sales.v1.RecordSaleRequest\x1a\x17.alliance.sales.v1.Sale\x12^\n" +
@@ -2128,7 +3190,11 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x11GetSessionSummary\x12+.alliance.sales.v1.GetSessionSummaryRequest\x1a!.alliance.sales.v1.SessionSummary\x12k\n" +
 	"\x10QuerySalesReport\x12*.alliance.sales.v1.QuerySalesReportRequest\x1a+.alliance.sales.v1.QuerySalesReportResponse\x12n\n" +
 	"\x11ListTopPerformers\x12+.alliance.sales.v1.ListTopPerformersRequest\x1a,.alliance.sales.v1.ListTopPerformersResponse\x12i\n" +
-	"\x13GetAllianceOverview\x12-.alliance.sales.v1.GetAllianceOverviewRequest\x1a#.alliance.sales.v1.AllianceOverviewB\xcf\x01\n" +
+	"\x13GetAllianceOverview\x12-.alliance.sales.v1.GetAllianceOverviewRequest\x1a#.alliance.sales.v1.AllianceOverview\x12i\n" +
+	"\x14RecordSessionMetrics\x12..alliance.sales.v1.RecordSessionMetricsRequest\x1a!.alliance.sales.v1.SessionMetrics\x12y\n" +
+	"\x14ImportSessionMetrics\x12..alliance.sales.v1.ImportSessionMetricsRequest\x1a/.alliance.sales.v1.ImportSessionMetricsResponse(\x01\x12c\n" +
+	"\x11GetSessionMetrics\x12+.alliance.sales.v1.GetSessionMetricsRequest\x1a!.alliance.sales.v1.SessionMetrics\x12b\n" +
+	"\x11ExportSalesReport\x12+.alliance.sales.v1.ExportSalesReportRequest\x1a\x1e.alliance.sales.v1.ExportChunk0\x01B\xcf\x01\n" +
 	"\x15com.alliance.sales.v1B\x13SalesReportingProtoP\x01Z;github.com/cqlive/alliance/gen/pb/alliance/sales/v1;salesv1\xa2\x02\x03ASX\xaa\x02\x11Alliance.Sales.V1\xca\x02\x11Alliance\\Sales\\V1\xe2\x02\x1dAlliance\\Sales\\V1\\GPBMetadata\xea\x02\x13Alliance::Sales::V1b\x06proto3"
 
 var (
@@ -2143,99 +3209,141 @@ func file_alliance_sales_v1_sales_reporting_proto_rawDescGZIP() []byte {
 	return file_alliance_sales_v1_sales_reporting_proto_rawDescData
 }
 
-var file_alliance_sales_v1_sales_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_alliance_sales_v1_sales_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_alliance_sales_v1_sales_reporting_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_alliance_sales_v1_sales_reporting_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_alliance_sales_v1_sales_reporting_proto_goTypes = []any{
-	(SaleKind)(0),                      // 0: alliance.sales.v1.SaleKind
-	(Granularity)(0),                   // 1: alliance.sales.v1.Granularity
-	(Dimension)(0),                     // 2: alliance.sales.v1.Dimension
-	(Metric)(0),                        // 3: alliance.sales.v1.Metric
-	(*Sale)(nil),                       // 4: alliance.sales.v1.Sale
-	(*Attribution)(nil),                // 5: alliance.sales.v1.Attribution
-	(*RecordSaleRequest)(nil),          // 6: alliance.sales.v1.RecordSaleRequest
-	(*ImportSalesRequest)(nil),         // 7: alliance.sales.v1.ImportSalesRequest
-	(*ImportSalesResponse)(nil),        // 8: alliance.sales.v1.ImportSalesResponse
-	(*ImportError)(nil),                // 9: alliance.sales.v1.ImportError
-	(*GetSaleRequest)(nil),             // 10: alliance.sales.v1.GetSaleRequest
-	(*ListSalesRequest)(nil),           // 11: alliance.sales.v1.ListSalesRequest
-	(*ListSalesResponse)(nil),          // 12: alliance.sales.v1.ListSalesResponse
-	(*GetSessionSummaryRequest)(nil),   // 13: alliance.sales.v1.GetSessionSummaryRequest
-	(*SessionSummary)(nil),             // 14: alliance.sales.v1.SessionSummary
-	(*Metrics)(nil),                    // 15: alliance.sales.v1.Metrics
-	(*GroupKey)(nil),                   // 16: alliance.sales.v1.GroupKey
-	(*ReportRow)(nil),                  // 17: alliance.sales.v1.ReportRow
-	(*QuerySalesReportRequest)(nil),    // 18: alliance.sales.v1.QuerySalesReportRequest
-	(*QuerySalesReportResponse)(nil),   // 19: alliance.sales.v1.QuerySalesReportResponse
-	(*ListTopPerformersRequest)(nil),   // 20: alliance.sales.v1.ListTopPerformersRequest
-	(*TopPerformer)(nil),               // 21: alliance.sales.v1.TopPerformer
-	(*ListTopPerformersResponse)(nil),  // 22: alliance.sales.v1.ListTopPerformersResponse
-	(*GetAllianceOverviewRequest)(nil), // 23: alliance.sales.v1.GetAllianceOverviewRequest
-	(*AllianceOverview)(nil),           // 24: alliance.sales.v1.AllianceOverview
-	(*v1.Money)(nil),                   // 25: alliance.type.v1.Money
-	(v1.Platform)(0),                   // 26: alliance.type.v1.Platform
-	(*timestamppb.Timestamp)(nil),      // 27: google.protobuf.Timestamp
+	(SaleKind)(0),                        // 0: alliance.sales.v1.SaleKind
+	(Granularity)(0),                     // 1: alliance.sales.v1.Granularity
+	(Dimension)(0),                       // 2: alliance.sales.v1.Dimension
+	(Metric)(0),                          // 3: alliance.sales.v1.Metric
+	(Comparison)(0),                      // 4: alliance.sales.v1.Comparison
+	(*Sale)(nil),                         // 5: alliance.sales.v1.Sale
+	(*Attribution)(nil),                  // 6: alliance.sales.v1.Attribution
+	(*RecordSaleRequest)(nil),            // 7: alliance.sales.v1.RecordSaleRequest
+	(*ImportSalesRequest)(nil),           // 8: alliance.sales.v1.ImportSalesRequest
+	(*ImportSalesResponse)(nil),          // 9: alliance.sales.v1.ImportSalesResponse
+	(*ImportError)(nil),                  // 10: alliance.sales.v1.ImportError
+	(*GetSaleRequest)(nil),               // 11: alliance.sales.v1.GetSaleRequest
+	(*ListSalesRequest)(nil),             // 12: alliance.sales.v1.ListSalesRequest
+	(*ListSalesResponse)(nil),            // 13: alliance.sales.v1.ListSalesResponse
+	(*GetSessionSummaryRequest)(nil),     // 14: alliance.sales.v1.GetSessionSummaryRequest
+	(*SessionSummary)(nil),               // 15: alliance.sales.v1.SessionSummary
+	(*SessionMetrics)(nil),               // 16: alliance.sales.v1.SessionMetrics
+	(*ProductTraffic)(nil),               // 17: alliance.sales.v1.ProductTraffic
+	(*RecordSessionMetricsRequest)(nil),  // 18: alliance.sales.v1.RecordSessionMetricsRequest
+	(*ImportSessionMetricsRequest)(nil),  // 19: alliance.sales.v1.ImportSessionMetricsRequest
+	(*ImportSessionMetricsResponse)(nil), // 20: alliance.sales.v1.ImportSessionMetricsResponse
+	(*ExportSalesReportRequest)(nil),     // 21: alliance.sales.v1.ExportSalesReportRequest
+	(*ExportChunk)(nil),                  // 22: alliance.sales.v1.ExportChunk
+	(*GetSessionMetricsRequest)(nil),     // 23: alliance.sales.v1.GetSessionMetricsRequest
+	(*Metrics)(nil),                      // 24: alliance.sales.v1.Metrics
+	(*MetricsChange)(nil),                // 25: alliance.sales.v1.MetricsChange
+	(*GroupKey)(nil),                     // 26: alliance.sales.v1.GroupKey
+	(*ReportRow)(nil),                    // 27: alliance.sales.v1.ReportRow
+	(*QuerySalesReportRequest)(nil),      // 28: alliance.sales.v1.QuerySalesReportRequest
+	(*QuerySalesReportResponse)(nil),     // 29: alliance.sales.v1.QuerySalesReportResponse
+	(*ListTopPerformersRequest)(nil),     // 30: alliance.sales.v1.ListTopPerformersRequest
+	(*TopPerformer)(nil),                 // 31: alliance.sales.v1.TopPerformer
+	(*ListTopPerformersResponse)(nil),    // 32: alliance.sales.v1.ListTopPerformersResponse
+	(*GetAllianceOverviewRequest)(nil),   // 33: alliance.sales.v1.GetAllianceOverviewRequest
+	(*AllianceOverview)(nil),             // 34: alliance.sales.v1.AllianceOverview
+	(*v1.Money)(nil),                     // 35: alliance.type.v1.Money
+	(v1.Platform)(0),                     // 36: alliance.type.v1.Platform
+	(*timestamppb.Timestamp)(nil),        // 37: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 38: google.protobuf.Duration
 }
 var file_alliance_sales_v1_sales_reporting_proto_depIdxs = []int32{
 	0,  // 0: alliance.sales.v1.Sale.kind:type_name -> alliance.sales.v1.SaleKind
-	25, // 1: alliance.sales.v1.Sale.amount:type_name -> alliance.type.v1.Money
-	26, // 2: alliance.sales.v1.Sale.platform:type_name -> alliance.type.v1.Platform
-	27, // 3: alliance.sales.v1.Sale.event_time:type_name -> google.protobuf.Timestamp
-	27, // 4: alliance.sales.v1.Sale.create_time:type_name -> google.protobuf.Timestamp
-	5,  // 5: alliance.sales.v1.Sale.attribution:type_name -> alliance.sales.v1.Attribution
-	4,  // 6: alliance.sales.v1.RecordSaleRequest.sale:type_name -> alliance.sales.v1.Sale
-	4,  // 7: alliance.sales.v1.ImportSalesRequest.sale:type_name -> alliance.sales.v1.Sale
-	9,  // 8: alliance.sales.v1.ImportSalesResponse.errors:type_name -> alliance.sales.v1.ImportError
+	35, // 1: alliance.sales.v1.Sale.amount:type_name -> alliance.type.v1.Money
+	36, // 2: alliance.sales.v1.Sale.platform:type_name -> alliance.type.v1.Platform
+	37, // 3: alliance.sales.v1.Sale.event_time:type_name -> google.protobuf.Timestamp
+	37, // 4: alliance.sales.v1.Sale.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 5: alliance.sales.v1.Sale.attribution:type_name -> alliance.sales.v1.Attribution
+	5,  // 6: alliance.sales.v1.RecordSaleRequest.sale:type_name -> alliance.sales.v1.Sale
+	5,  // 7: alliance.sales.v1.ImportSalesRequest.sale:type_name -> alliance.sales.v1.Sale
+	10, // 8: alliance.sales.v1.ImportSalesResponse.errors:type_name -> alliance.sales.v1.ImportError
 	0,  // 9: alliance.sales.v1.ListSalesRequest.kind:type_name -> alliance.sales.v1.SaleKind
-	4,  // 10: alliance.sales.v1.ListSalesResponse.sales:type_name -> alliance.sales.v1.Sale
-	25, // 11: alliance.sales.v1.SessionSummary.gross:type_name -> alliance.type.v1.Money
-	25, // 12: alliance.sales.v1.SessionSummary.refunds:type_name -> alliance.type.v1.Money
-	25, // 13: alliance.sales.v1.SessionSummary.net:type_name -> alliance.type.v1.Money
-	27, // 14: alliance.sales.v1.SessionSummary.first_event_time:type_name -> google.protobuf.Timestamp
-	27, // 15: alliance.sales.v1.SessionSummary.last_event_time:type_name -> google.protobuf.Timestamp
-	25, // 16: alliance.sales.v1.Metrics.gross:type_name -> alliance.type.v1.Money
-	25, // 17: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
-	25, // 18: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
-	25, // 19: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
-	2,  // 20: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
-	16, // 21: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
-	15, // 22: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
-	1,  // 23: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
-	2,  // 24: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
-	26, // 25: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
-	17, // 26: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
-	15, // 27: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
-	27, // 28: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
-	2,  // 29: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
-	3,  // 30: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
-	15, // 31: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
-	21, // 32: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
-	27, // 33: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
-	25, // 34: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
-	25, // 35: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
-	25, // 36: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
-	21, // 37: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
-	27, // 38: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
-	6,  // 39: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
-	7,  // 40: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
-	10, // 41: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
-	11, // 42: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
-	13, // 43: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
-	18, // 44: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
-	20, // 45: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
-	23, // 46: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
-	4,  // 47: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
-	8,  // 48: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
-	4,  // 49: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
-	12, // 50: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
-	14, // 51: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
-	19, // 52: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
-	22, // 53: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
-	24, // 54: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
-	47, // [47:55] is the sub-list for method output_type
-	39, // [39:47] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	5,  // 10: alliance.sales.v1.ListSalesResponse.sales:type_name -> alliance.sales.v1.Sale
+	35, // 11: alliance.sales.v1.SessionSummary.gross:type_name -> alliance.type.v1.Money
+	35, // 12: alliance.sales.v1.SessionSummary.refunds:type_name -> alliance.type.v1.Money
+	35, // 13: alliance.sales.v1.SessionSummary.net:type_name -> alliance.type.v1.Money
+	37, // 14: alliance.sales.v1.SessionSummary.first_event_time:type_name -> google.protobuf.Timestamp
+	37, // 15: alliance.sales.v1.SessionSummary.last_event_time:type_name -> google.protobuf.Timestamp
+	16, // 16: alliance.sales.v1.SessionSummary.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	36, // 17: alliance.sales.v1.SessionMetrics.platform:type_name -> alliance.type.v1.Platform
+	37, // 18: alliance.sales.v1.SessionMetrics.as_of:type_name -> google.protobuf.Timestamp
+	38, // 19: alliance.sales.v1.SessionMetrics.average_view_duration:type_name -> google.protobuf.Duration
+	17, // 20: alliance.sales.v1.SessionMetrics.products:type_name -> alliance.sales.v1.ProductTraffic
+	16, // 21: alliance.sales.v1.RecordSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	16, // 22: alliance.sales.v1.ImportSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	10, // 23: alliance.sales.v1.ImportSessionMetricsResponse.errors:type_name -> alliance.sales.v1.ImportError
+	28, // 24: alliance.sales.v1.ExportSalesReportRequest.query:type_name -> alliance.sales.v1.QuerySalesReportRequest
+	35, // 25: alliance.sales.v1.Metrics.gross:type_name -> alliance.type.v1.Money
+	35, // 26: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
+	35, // 27: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
+	35, // 28: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
+	35, // 29: alliance.sales.v1.Metrics.gpm:type_name -> alliance.type.v1.Money
+	38, // 30: alliance.sales.v1.Metrics.average_view_duration:type_name -> google.protobuf.Duration
+	2,  // 31: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
+	26, // 32: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
+	24, // 33: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
+	24, // 34: alliance.sales.v1.ReportRow.previous:type_name -> alliance.sales.v1.Metrics
+	25, // 35: alliance.sales.v1.ReportRow.change:type_name -> alliance.sales.v1.MetricsChange
+	1,  // 36: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
+	2,  // 37: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
+	36, // 38: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
+	4,  // 39: alliance.sales.v1.QuerySalesReportRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	27, // 40: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
+	24, // 41: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
+	37, // 42: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
+	24, // 43: alliance.sales.v1.QuerySalesReportResponse.previous_totals:type_name -> alliance.sales.v1.Metrics
+	25, // 44: alliance.sales.v1.QuerySalesReportResponse.totals_change:type_name -> alliance.sales.v1.MetricsChange
+	2,  // 45: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
+	3,  // 46: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
+	4,  // 47: alliance.sales.v1.ListTopPerformersRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	24, // 48: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
+	24, // 49: alliance.sales.v1.TopPerformer.previous:type_name -> alliance.sales.v1.Metrics
+	25, // 50: alliance.sales.v1.TopPerformer.change:type_name -> alliance.sales.v1.MetricsChange
+	31, // 51: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
+	37, // 52: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
+	4,  // 53: alliance.sales.v1.GetAllianceOverviewRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	35, // 54: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
+	35, // 55: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
+	35, // 56: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
+	31, // 57: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
+	37, // 58: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
+	24, // 59: alliance.sales.v1.AllianceOverview.totals:type_name -> alliance.sales.v1.Metrics
+	34, // 60: alliance.sales.v1.AllianceOverview.previous:type_name -> alliance.sales.v1.AllianceOverview
+	25, // 61: alliance.sales.v1.AllianceOverview.change:type_name -> alliance.sales.v1.MetricsChange
+	7,  // 62: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
+	8,  // 63: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
+	11, // 64: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
+	12, // 65: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
+	14, // 66: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
+	28, // 67: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
+	30, // 68: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
+	33, // 69: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
+	18, // 70: alliance.sales.v1.SalesReporting.RecordSessionMetrics:input_type -> alliance.sales.v1.RecordSessionMetricsRequest
+	19, // 71: alliance.sales.v1.SalesReporting.ImportSessionMetrics:input_type -> alliance.sales.v1.ImportSessionMetricsRequest
+	23, // 72: alliance.sales.v1.SalesReporting.GetSessionMetrics:input_type -> alliance.sales.v1.GetSessionMetricsRequest
+	21, // 73: alliance.sales.v1.SalesReporting.ExportSalesReport:input_type -> alliance.sales.v1.ExportSalesReportRequest
+	5,  // 74: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
+	9,  // 75: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
+	5,  // 76: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
+	13, // 77: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
+	15, // 78: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
+	29, // 79: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
+	32, // 80: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
+	34, // 81: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
+	16, // 82: alliance.sales.v1.SalesReporting.RecordSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	20, // 83: alliance.sales.v1.SalesReporting.ImportSessionMetrics:output_type -> alliance.sales.v1.ImportSessionMetricsResponse
+	16, // 84: alliance.sales.v1.SalesReporting.GetSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	22, // 85: alliance.sales.v1.SalesReporting.ExportSalesReport:output_type -> alliance.sales.v1.ExportChunk
+	74, // [74:86] is the sub-list for method output_type
+	62, // [62:74] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_alliance_sales_v1_sales_reporting_proto_init() }
@@ -2243,13 +3351,15 @@ func file_alliance_sales_v1_sales_reporting_proto_init() {
 	if File_alliance_sales_v1_sales_reporting_proto != nil {
 		return
 	}
+	file_alliance_sales_v1_sales_reporting_proto_msgTypes[19].OneofWrappers = []any{}
+	file_alliance_sales_v1_sales_reporting_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_sales_v1_sales_reporting_proto_rawDesc), len(file_alliance_sales_v1_sales_reporting_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   21,
+			NumEnums:      5,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

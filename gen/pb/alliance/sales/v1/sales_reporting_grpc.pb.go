@@ -19,14 +19,18 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SalesReporting_RecordSale_FullMethodName          = "/alliance.sales.v1.SalesReporting/RecordSale"
-	SalesReporting_ImportSales_FullMethodName         = "/alliance.sales.v1.SalesReporting/ImportSales"
-	SalesReporting_GetSale_FullMethodName             = "/alliance.sales.v1.SalesReporting/GetSale"
-	SalesReporting_ListSales_FullMethodName           = "/alliance.sales.v1.SalesReporting/ListSales"
-	SalesReporting_GetSessionSummary_FullMethodName   = "/alliance.sales.v1.SalesReporting/GetSessionSummary"
-	SalesReporting_QuerySalesReport_FullMethodName    = "/alliance.sales.v1.SalesReporting/QuerySalesReport"
-	SalesReporting_ListTopPerformers_FullMethodName   = "/alliance.sales.v1.SalesReporting/ListTopPerformers"
-	SalesReporting_GetAllianceOverview_FullMethodName = "/alliance.sales.v1.SalesReporting/GetAllianceOverview"
+	SalesReporting_RecordSale_FullMethodName           = "/alliance.sales.v1.SalesReporting/RecordSale"
+	SalesReporting_ImportSales_FullMethodName          = "/alliance.sales.v1.SalesReporting/ImportSales"
+	SalesReporting_GetSale_FullMethodName              = "/alliance.sales.v1.SalesReporting/GetSale"
+	SalesReporting_ListSales_FullMethodName            = "/alliance.sales.v1.SalesReporting/ListSales"
+	SalesReporting_GetSessionSummary_FullMethodName    = "/alliance.sales.v1.SalesReporting/GetSessionSummary"
+	SalesReporting_QuerySalesReport_FullMethodName     = "/alliance.sales.v1.SalesReporting/QuerySalesReport"
+	SalesReporting_ListTopPerformers_FullMethodName    = "/alliance.sales.v1.SalesReporting/ListTopPerformers"
+	SalesReporting_GetAllianceOverview_FullMethodName  = "/alliance.sales.v1.SalesReporting/GetAllianceOverview"
+	SalesReporting_RecordSessionMetrics_FullMethodName = "/alliance.sales.v1.SalesReporting/RecordSessionMetrics"
+	SalesReporting_ImportSessionMetrics_FullMethodName = "/alliance.sales.v1.SalesReporting/ImportSessionMetrics"
+	SalesReporting_GetSessionMetrics_FullMethodName    = "/alliance.sales.v1.SalesReporting/GetSessionMetrics"
+	SalesReporting_ExportSalesReport_FullMethodName    = "/alliance.sales.v1.SalesReporting/ExportSalesReport"
 )
 
 // SalesReportingClient is the client API for SalesReporting service.
@@ -59,6 +63,24 @@ type SalesReportingClient interface {
 	ListTopPerformers(ctx context.Context, in *ListTopPerformersRequest, opts ...grpc.CallOption) (*ListTopPerformersResponse, error)
 	// The city's headline figure for a period.
 	GetAllianceOverview(ctx context.Context, in *GetAllianceOverviewRequest, opts ...grpc.CallOption) (*AllianceOverview, error)
+	// Records a platform's snapshot of one session's traffic counters as of a
+	// time. Snapshots are cumulative: the newest as_of is the session's figure.
+	// An identical repeat returns the stored snapshot; another payload at the
+	// same (session, as_of) is ALREADY_EXISTS METRICS_AS_OF_REUSED; counters
+	// below an earlier snapshot's (or above a later one's) are
+	// FAILED_PRECONDITION METRICS_DECREASED. The session's parties and the
+	// admins may record, for a LIVE or ENDED session, as for sales.
+	RecordSessionMetrics(ctx context.Context, in *RecordSessionMetricsRequest, opts ...grpc.CallOption) (*SessionMetrics, error)
+	// Records many snapshots over one client stream, each judged on its own,
+	// as ImportSales does with sales.
+	ImportSessionMetrics(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportSessionMetricsRequest, ImportSessionMetricsResponse], error)
+	// The latest snapshot of a session's traffic: sessions/{session}/metrics.
+	GetSessionMetrics(ctx context.Context, in *GetSessionMetricsRequest, opts ...grpc.CallOption) (*SessionMetrics, error)
+	// Streams a whole report (every page of the same request as
+	// QuerySalesReport) as a CSV or XLSX file, in chunks. Over HTTP (GET
+	// /v1/reports:export) the gateway sends the chunks as one download with
+	// the file's name in Content-Disposition.
+	ExportSalesReport(ctx context.Context, in *ExportSalesReportRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportChunk], error)
 }
 
 type salesReportingClient struct {
@@ -152,6 +174,58 @@ func (c *salesReportingClient) GetAllianceOverview(ctx context.Context, in *GetA
 	return out, nil
 }
 
+func (c *salesReportingClient) RecordSessionMetrics(ctx context.Context, in *RecordSessionMetricsRequest, opts ...grpc.CallOption) (*SessionMetrics, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SessionMetrics)
+	err := c.cc.Invoke(ctx, SalesReporting_RecordSessionMetrics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *salesReportingClient) ImportSessionMetrics(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportSessionMetricsRequest, ImportSessionMetricsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &SalesReporting_ServiceDesc.Streams[1], SalesReporting_ImportSessionMetrics_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ImportSessionMetricsRequest, ImportSessionMetricsResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SalesReporting_ImportSessionMetricsClient = grpc.ClientStreamingClient[ImportSessionMetricsRequest, ImportSessionMetricsResponse]
+
+func (c *salesReportingClient) GetSessionMetrics(ctx context.Context, in *GetSessionMetricsRequest, opts ...grpc.CallOption) (*SessionMetrics, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SessionMetrics)
+	err := c.cc.Invoke(ctx, SalesReporting_GetSessionMetrics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *salesReportingClient) ExportSalesReport(ctx context.Context, in *ExportSalesReportRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportChunk], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &SalesReporting_ServiceDesc.Streams[2], SalesReporting_ExportSalesReport_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExportSalesReportRequest, ExportChunk]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SalesReporting_ExportSalesReportClient = grpc.ServerStreamingClient[ExportChunk]
+
 // SalesReportingServer is the server API for SalesReporting service.
 // All implementations must embed UnimplementedSalesReportingServer
 // for forward compatibility.
@@ -182,6 +256,24 @@ type SalesReportingServer interface {
 	ListTopPerformers(context.Context, *ListTopPerformersRequest) (*ListTopPerformersResponse, error)
 	// The city's headline figure for a period.
 	GetAllianceOverview(context.Context, *GetAllianceOverviewRequest) (*AllianceOverview, error)
+	// Records a platform's snapshot of one session's traffic counters as of a
+	// time. Snapshots are cumulative: the newest as_of is the session's figure.
+	// An identical repeat returns the stored snapshot; another payload at the
+	// same (session, as_of) is ALREADY_EXISTS METRICS_AS_OF_REUSED; counters
+	// below an earlier snapshot's (or above a later one's) are
+	// FAILED_PRECONDITION METRICS_DECREASED. The session's parties and the
+	// admins may record, for a LIVE or ENDED session, as for sales.
+	RecordSessionMetrics(context.Context, *RecordSessionMetricsRequest) (*SessionMetrics, error)
+	// Records many snapshots over one client stream, each judged on its own,
+	// as ImportSales does with sales.
+	ImportSessionMetrics(grpc.ClientStreamingServer[ImportSessionMetricsRequest, ImportSessionMetricsResponse]) error
+	// The latest snapshot of a session's traffic: sessions/{session}/metrics.
+	GetSessionMetrics(context.Context, *GetSessionMetricsRequest) (*SessionMetrics, error)
+	// Streams a whole report (every page of the same request as
+	// QuerySalesReport) as a CSV or XLSX file, in chunks. Over HTTP (GET
+	// /v1/reports:export) the gateway sends the chunks as one download with
+	// the file's name in Content-Disposition.
+	ExportSalesReport(*ExportSalesReportRequest, grpc.ServerStreamingServer[ExportChunk]) error
 	mustEmbedUnimplementedSalesReportingServer()
 }
 
@@ -215,6 +307,18 @@ func (UnimplementedSalesReportingServer) ListTopPerformers(context.Context, *Lis
 }
 func (UnimplementedSalesReportingServer) GetAllianceOverview(context.Context, *GetAllianceOverviewRequest) (*AllianceOverview, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetAllianceOverview not implemented")
+}
+func (UnimplementedSalesReportingServer) RecordSessionMetrics(context.Context, *RecordSessionMetricsRequest) (*SessionMetrics, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordSessionMetrics not implemented")
+}
+func (UnimplementedSalesReportingServer) ImportSessionMetrics(grpc.ClientStreamingServer[ImportSessionMetricsRequest, ImportSessionMetricsResponse]) error {
+	return status.Error(codes.Unimplemented, "method ImportSessionMetrics not implemented")
+}
+func (UnimplementedSalesReportingServer) GetSessionMetrics(context.Context, *GetSessionMetricsRequest) (*SessionMetrics, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSessionMetrics not implemented")
+}
+func (UnimplementedSalesReportingServer) ExportSalesReport(*ExportSalesReportRequest, grpc.ServerStreamingServer[ExportChunk]) error {
+	return status.Error(codes.Unimplemented, "method ExportSalesReport not implemented")
 }
 func (UnimplementedSalesReportingServer) mustEmbedUnimplementedSalesReportingServer() {}
 func (UnimplementedSalesReportingServer) testEmbeddedByValue()                        {}
@@ -370,6 +474,60 @@ func _SalesReporting_GetAllianceOverview_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SalesReporting_RecordSessionMetrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordSessionMetricsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SalesReportingServer).RecordSessionMetrics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SalesReporting_RecordSessionMetrics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SalesReportingServer).RecordSessionMetrics(ctx, req.(*RecordSessionMetricsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SalesReporting_ImportSessionMetrics_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(SalesReportingServer).ImportSessionMetrics(&grpc.GenericServerStream[ImportSessionMetricsRequest, ImportSessionMetricsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SalesReporting_ImportSessionMetricsServer = grpc.ClientStreamingServer[ImportSessionMetricsRequest, ImportSessionMetricsResponse]
+
+func _SalesReporting_GetSessionMetrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSessionMetricsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SalesReportingServer).GetSessionMetrics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SalesReporting_GetSessionMetrics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SalesReportingServer).GetSessionMetrics(ctx, req.(*GetSessionMetricsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SalesReporting_ExportSalesReport_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ExportSalesReportRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(SalesReportingServer).ExportSalesReport(m, &grpc.GenericServerStream[ExportSalesReportRequest, ExportChunk]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SalesReporting_ExportSalesReportServer = grpc.ServerStreamingServer[ExportChunk]
+
 // SalesReporting_ServiceDesc is the grpc.ServiceDesc for SalesReporting service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -405,12 +563,30 @@ var SalesReporting_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "GetAllianceOverview",
 			Handler:    _SalesReporting_GetAllianceOverview_Handler,
 		},
+		{
+			MethodName: "RecordSessionMetrics",
+			Handler:    _SalesReporting_RecordSessionMetrics_Handler,
+		},
+		{
+			MethodName: "GetSessionMetrics",
+			Handler:    _SalesReporting_GetSessionMetrics_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "ImportSales",
 			Handler:       _SalesReporting_ImportSales_Handler,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "ImportSessionMetrics",
+			Handler:       _SalesReporting_ImportSessionMetrics_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "ExportSalesReport",
+			Handler:       _SalesReporting_ExportSalesReport_Handler,
+			ServerStreams: true,
 		},
 	},
 	Metadata: "alliance/sales/v1/sales_reporting.proto",

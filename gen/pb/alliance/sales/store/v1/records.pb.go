@@ -865,6 +865,271 @@ func (x *Totals) GetRefundLines() int64 {
 	return 0
 }
 
+// SessionMetrics is one traffic snapshot of a session: the value of bucket
+// "session_metrics", keyed by the session's name, 0x00 and as_of
+// (kit/timekey, 12 bytes), so that a session's snapshots sort by as_of.
+type SessionMetrics struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The platform's enum name without prefix, e.g. DOUYIN.
+	Platform                 string `protobuf:"bytes,1,opt,name=platform,proto3" json:"platform,omitempty"`
+	Views                    int64  `protobuf:"varint,2,opt,name=views,proto3" json:"views,omitempty"`
+	Viewers                  int64  `protobuf:"varint,3,opt,name=viewers,proto3" json:"viewers,omitempty"`
+	PeakConcurrentViewers    int64  `protobuf:"varint,4,opt,name=peak_concurrent_viewers,json=peakConcurrentViewers,proto3" json:"peak_concurrent_viewers,omitempty"`
+	AverageViewDurationNanos int64  `protobuf:"varint,5,opt,name=average_view_duration_nanos,json=averageViewDurationNanos,proto3" json:"average_view_duration_nanos,omitempty"`
+	Likes                    int64  `protobuf:"varint,6,opt,name=likes,proto3" json:"likes,omitempty"`
+	Comments                 int64  `protobuf:"varint,7,opt,name=comments,proto3" json:"comments,omitempty"`
+	Shares                   int64  `protobuf:"varint,8,opt,name=shares,proto3" json:"shares,omitempty"`
+	NewFollowers             int64  `protobuf:"varint,9,opt,name=new_followers,json=newFollowers,proto3" json:"new_followers,omitempty"`
+	ProductImpressions       int64  `protobuf:"varint,10,opt,name=product_impressions,json=productImpressions,proto3" json:"product_impressions,omitempty"`
+	ProductClicks            int64  `protobuf:"varint,11,opt,name=product_clicks,json=productClicks,proto3" json:"product_clicks,omitempty"`
+	// Ordered by product.
+	Products   []*ProductTraffic      `protobuf:"bytes,12,rep,name=products,proto3" json:"products,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The session as the snapshot was counted with in the reports: its
+	// actual start (whose local day the traffic counts on) and attribution.
+	SessionStart  *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=session_start,json=sessionStart,proto3" json:"session_start,omitempty"`
+	Host          string                 `protobuf:"bytes,15,opt,name=host,proto3" json:"host,omitempty"`
+	Agency        string                 `protobuf:"bytes,16,opt,name=agency,proto3" json:"agency,omitempty"`
+	Base          string                 `protobuf:"bytes,17,opt,name=base,proto3" json:"base,omitempty"`
+	Studio        string                 `protobuf:"bytes,18,opt,name=studio,proto3" json:"studio,omitempty"`
+	District      string                 `protobuf:"bytes,19,opt,name=district,proto3" json:"district,omitempty"`
+	Official      bool                   `protobuf:"varint,20,opt,name=official,proto3" json:"official,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionMetrics) Reset() {
+	*x = SessionMetrics{}
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionMetrics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionMetrics) ProtoMessage() {}
+
+func (x *SessionMetrics) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionMetrics.ProtoReflect.Descriptor instead.
+func (*SessionMetrics) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_store_v1_records_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SessionMetrics) GetPlatform() string {
+	if x != nil {
+		return x.Platform
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetViews() int64 {
+	if x != nil {
+		return x.Views
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetViewers() int64 {
+	if x != nil {
+		return x.Viewers
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetPeakConcurrentViewers() int64 {
+	if x != nil {
+		return x.PeakConcurrentViewers
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetAverageViewDurationNanos() int64 {
+	if x != nil {
+		return x.AverageViewDurationNanos
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetLikes() int64 {
+	if x != nil {
+		return x.Likes
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetComments() int64 {
+	if x != nil {
+		return x.Comments
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetShares() int64 {
+	if x != nil {
+		return x.Shares
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetNewFollowers() int64 {
+	if x != nil {
+		return x.NewFollowers
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetProductImpressions() int64 {
+	if x != nil {
+		return x.ProductImpressions
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetProductClicks() int64 {
+	if x != nil {
+		return x.ProductClicks
+	}
+	return 0
+}
+
+func (x *SessionMetrics) GetProducts() []*ProductTraffic {
+	if x != nil {
+		return x.Products
+	}
+	return nil
+}
+
+func (x *SessionMetrics) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *SessionMetrics) GetSessionStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SessionStart
+	}
+	return nil
+}
+
+func (x *SessionMetrics) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetAgency() string {
+	if x != nil {
+		return x.Agency
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetBase() string {
+	if x != nil {
+		return x.Base
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetStudio() string {
+	if x != nil {
+		return x.Studio
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *SessionMetrics) GetOfficial() bool {
+	if x != nil {
+		return x.Official
+	}
+	return false
+}
+
+// ProductTraffic of one product in a SessionMetrics.
+type ProductTraffic struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// members/{merchant}/products/{product}
+	Product       string `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	Impressions   int64  `protobuf:"varint,2,opt,name=impressions,proto3" json:"impressions,omitempty"`
+	Clicks        int64  `protobuf:"varint,3,opt,name=clicks,proto3" json:"clicks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductTraffic) Reset() {
+	*x = ProductTraffic{}
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductTraffic) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductTraffic) ProtoMessage() {}
+
+func (x *ProductTraffic) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductTraffic.ProtoReflect.Descriptor instead.
+func (*ProductTraffic) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_store_v1_records_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ProductTraffic) GetProduct() string {
+	if x != nil {
+		return x.Product
+	}
+	return ""
+}
+
+func (x *ProductTraffic) GetImpressions() int64 {
+	if x != nil {
+		return x.Impressions
+	}
+	return 0
+}
+
+func (x *ProductTraffic) GetClicks() int64 {
+	if x != nil {
+		return x.Clicks
+	}
+	return 0
+}
+
 var File_alliance_sales_store_v1_records_proto protoreflect.FileDescriptor
 
 const file_alliance_sales_store_v1_records_proto_rawDesc = "" +
@@ -937,7 +1202,34 @@ const file_alliance_sales_store_v1_records_proto_rawDesc = "" +
 	"\x05units\x18\x02 \x01(\x03R\x05units\x12\x14\n" +
 	"\x05gross\x18\x03 \x01(\x03R\x05gross\x12\x18\n" +
 	"\arefunds\x18\x04 \x01(\x03R\arefunds\x12!\n" +
-	"\frefund_lines\x18\x05 \x01(\x03R\vrefundLines*V\n" +
+	"\frefund_lines\x18\x05 \x01(\x03R\vrefundLines\"\xed\x05\n" +
+	"\x0eSessionMetrics\x12\x1a\n" +
+	"\bplatform\x18\x01 \x01(\tR\bplatform\x12\x14\n" +
+	"\x05views\x18\x02 \x01(\x03R\x05views\x12\x18\n" +
+	"\aviewers\x18\x03 \x01(\x03R\aviewers\x126\n" +
+	"\x17peak_concurrent_viewers\x18\x04 \x01(\x03R\x15peakConcurrentViewers\x12=\n" +
+	"\x1baverage_view_duration_nanos\x18\x05 \x01(\x03R\x18averageViewDurationNanos\x12\x14\n" +
+	"\x05likes\x18\x06 \x01(\x03R\x05likes\x12\x1a\n" +
+	"\bcomments\x18\a \x01(\x03R\bcomments\x12\x16\n" +
+	"\x06shares\x18\b \x01(\x03R\x06shares\x12#\n" +
+	"\rnew_followers\x18\t \x01(\x03R\fnewFollowers\x12/\n" +
+	"\x13product_impressions\x18\n" +
+	" \x01(\x03R\x12productImpressions\x12%\n" +
+	"\x0eproduct_clicks\x18\v \x01(\x03R\rproductClicks\x12C\n" +
+	"\bproducts\x18\f \x03(\v2'.alliance.sales.store.v1.ProductTrafficR\bproducts\x12;\n" +
+	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12?\n" +
+	"\rsession_start\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\fsessionStart\x12\x12\n" +
+	"\x04host\x18\x0f \x01(\tR\x04host\x12\x16\n" +
+	"\x06agency\x18\x10 \x01(\tR\x06agency\x12\x12\n" +
+	"\x04base\x18\x11 \x01(\tR\x04base\x12\x16\n" +
+	"\x06studio\x18\x12 \x01(\tR\x06studio\x12\x1a\n" +
+	"\bdistrict\x18\x13 \x01(\tR\bdistrict\x12\x1a\n" +
+	"\bofficial\x18\x14 \x01(\bR\bofficial\"d\n" +
+	"\x0eProductTraffic\x12\x18\n" +
+	"\aproduct\x18\x01 \x01(\tR\aproduct\x12 \n" +
+	"\vimpressions\x18\x02 \x01(\x03R\vimpressions\x12\x16\n" +
+	"\x06clicks\x18\x03 \x01(\x03R\x06clicks*V\n" +
 	"\vCompression\x12\x1b\n" +
 	"\x17COMPRESSION_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10COMPRESSION_NONE\x10\x01\x12\x14\n" +
@@ -957,7 +1249,7 @@ func file_alliance_sales_store_v1_records_proto_rawDescGZIP() []byte {
 }
 
 var file_alliance_sales_store_v1_records_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_alliance_sales_store_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_alliance_sales_store_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_alliance_sales_store_v1_records_proto_goTypes = []any{
 	(Compression)(0),              // 0: alliance.sales.store.v1.Compression
 	(*Packed)(nil),                // 1: alliance.sales.store.v1.Packed
@@ -969,20 +1261,25 @@ var file_alliance_sales_store_v1_records_proto_goTypes = []any{
 	(*Cell)(nil),                  // 7: alliance.sales.store.v1.Cell
 	(*Refunded)(nil),              // 8: alliance.sales.store.v1.Refunded
 	(*Totals)(nil),                // 9: alliance.sales.store.v1.Totals
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*SessionMetrics)(nil),        // 10: alliance.sales.store.v1.SessionMetrics
+	(*ProductTraffic)(nil),        // 11: alliance.sales.store.v1.ProductTraffic
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
 }
 var file_alliance_sales_store_v1_records_proto_depIdxs = []int32{
 	0,  // 0: alliance.sales.store.v1.Packed.compression:type_name -> alliance.sales.store.v1.Compression
 	3,  // 1: alliance.sales.store.v1.SaleBlock.sales:type_name -> alliance.sales.store.v1.Sale
-	10, // 2: alliance.sales.store.v1.SessionRecord.actual_start:type_name -> google.protobuf.Timestamp
-	10, // 3: alliance.sales.store.v1.SessionRecord.actual_end:type_name -> google.protobuf.Timestamp
-	10, // 4: alliance.sales.store.v1.Cell.first_event:type_name -> google.protobuf.Timestamp
-	10, // 5: alliance.sales.store.v1.Cell.last_event:type_name -> google.protobuf.Timestamp
-	6,  // [6:6] is the sub-list for method output_type
-	6,  // [6:6] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	12, // 2: alliance.sales.store.v1.SessionRecord.actual_start:type_name -> google.protobuf.Timestamp
+	12, // 3: alliance.sales.store.v1.SessionRecord.actual_end:type_name -> google.protobuf.Timestamp
+	12, // 4: alliance.sales.store.v1.Cell.first_event:type_name -> google.protobuf.Timestamp
+	12, // 5: alliance.sales.store.v1.Cell.last_event:type_name -> google.protobuf.Timestamp
+	11, // 6: alliance.sales.store.v1.SessionMetrics.products:type_name -> alliance.sales.store.v1.ProductTraffic
+	12, // 7: alliance.sales.store.v1.SessionMetrics.create_time:type_name -> google.protobuf.Timestamp
+	12, // 8: alliance.sales.store.v1.SessionMetrics.session_start:type_name -> google.protobuf.Timestamp
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_alliance_sales_store_v1_records_proto_init() }
@@ -996,7 +1293,7 @@ func file_alliance_sales_store_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_sales_store_v1_records_proto_rawDesc), len(file_alliance_sales_store_v1_records_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
