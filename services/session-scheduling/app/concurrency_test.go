@@ -46,6 +46,20 @@ func race(t *testing.T, w *world, sessions []*sessionv1.Session) (int, map[strin
 	return wins, reasons
 }
 
+// booksOnce races the creates and checks that exactly one was booked and
+// stored, and that every other was refused FAILED_PRECONDITION with reason.
+func booksOnce(t *testing.T, w *world, sessions []*sessionv1.Session, reason string) {
+	t.Helper()
+	wins, reasons := race(t, w, sessions)
+	if wins != 1 || reasons["FailedPrecondition "+reason] != len(sessions)-1 {
+		t.Fatalf("%d succeeded, refusals %v; want exactly 1 and %d %s", wins, reasons, len(sessions)-1, reason)
+	}
+	resp, err := w.api.CountSessions(context.Background(), &sessionv1.CountSessionsRequest{})
+	if err != nil || resp.GetCount() != 1 {
+		t.Fatalf("stored %d sessions (%v), want 1", resp.GetCount(), err)
+	}
+}
+
 func TestConcurrentBookingsOfOneStudioSlot(t *testing.T) {
 	w := newWorld(t)
 	var sessions []*sessionv1.Session
@@ -56,14 +70,7 @@ func TestConcurrentBookingsOfOneStudioSlot(t *testing.T) {
 		// minutes, each with its own host: only the studio can say no.
 		sessions = append(sessions, draft(host, x1, 120+i%5, 180+i%5))
 	}
-	wins, reasons := race(t, w, sessions)
-	if wins != 1 || reasons["FailedPrecondition STUDIO_DOUBLE_BOOKED"] != racers-1 {
-		t.Fatalf("%d succeeded, refusals %v; want exactly 1 and %d STUDIO_DOUBLE_BOOKED", wins, reasons, racers-1)
-	}
-	resp, err := w.api.CountSessions(context.Background(), &sessionv1.CountSessionsRequest{})
-	if err != nil || resp.GetCount() != 1 {
-		t.Fatalf("stored %d sessions (%v), want 1", resp.GetCount(), err)
-	}
+	booksOnce(t, w, sessions, "STUDIO_DOUBLE_BOOKED")
 }
 
 func TestConcurrentBookingsOfOneHostInManyStudios(t *testing.T) {
@@ -80,14 +87,7 @@ func TestConcurrentBookingsOfOneHostInManyStudios(t *testing.T) {
 	for i := range racers {
 		sessions = append(sessions, draft("host-a", fmt.Sprintf("members/big-base/studios/r%d", i), 120, 180+i))
 	}
-	wins, reasons := race(t, w, sessions)
-	if wins != 1 || reasons["FailedPrecondition HOST_DOUBLE_BOOKED"] != racers-1 {
-		t.Fatalf("%d succeeded, refusals %v; want exactly 1 and %d HOST_DOUBLE_BOOKED", wins, reasons, racers-1)
-	}
-	resp, err := w.api.CountSessions(context.Background(), &sessionv1.CountSessionsRequest{})
-	if err != nil || resp.GetCount() != 1 {
-		t.Fatalf("stored %d sessions (%v), want 1", resp.GetCount(), err)
-	}
+	booksOnce(t, w, sessions, "HOST_DOUBLE_BOOKED")
 }
 
 func TestRegistryDown(t *testing.T) {

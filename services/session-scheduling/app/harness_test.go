@@ -126,6 +126,16 @@ func (w *world) suspend(name string) {
 	}
 }
 
+// suspendedHostAndBase adds the suspended members the rule tests book
+// with: host-off, a host, and base-off, a base with studio s1.
+func (w *world) suspendedHostAndBase() {
+	w.t.Helper()
+	w.member("host-off", memberv1.MemberKind_MEMBER_KIND_HOST)
+	w.suspend("members/host-off")
+	w.member("base-off", memberv1.MemberKind_MEMBER_KIND_BASE, "s1")
+	w.suspend("members/base-off")
+}
+
 // at is t0 plus a number of minutes.
 func at(minutes int) time.Time { return t0.Add(time.Duration(minutes) * time.Minute) }
 

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -65,10 +64,7 @@ func (w *world) mustImport(lines ...*sessionv1.ImportSessionsRequest) *sessionv1
 // checks each line's judgement.
 func TestImportSessionsRules(t *testing.T) {
 	w := newWorld(t)
-	w.member("host-off", memberv1.MemberKind_MEMBER_KIND_HOST)
-	w.suspend("members/host-off")
-	w.member("base-off", memberv1.MemberKind_MEMBER_KIND_BASE, "s1")
-	w.suspend("members/base-off")
+	w.suspendedHostAndBase()
 	const day = -48 * 60 // two days before t0, 08:00
 	stored := ended("held", "host-a", x1, day+120, day+220)
 	if resp := w.mustImport(stored); resp.Accepted != 1 || resp.Rejected != 0 {

@@ -131,26 +131,27 @@ func TestStartSessionRules(t *testing.T) {
 			t.Fatalf("start exactly 30 minutes before: %v", err)
 		}
 	})
-	t.Run("start is refused when the host was suspended after booking", func(t *testing.T) {
-		w.clock.Set(t0)
-		s := w.mustCreate(draft("host-b", x2, 60, 120))
-		w.suspend("members/host-b")
-		w.clock.Set(at(55))
-		_, err := w.do(start, s.GetName(), "")
-		wantErr(t, err, codes.FailedPrecondition, "HOST_NOT_ACTIVE")
-		got, _ := w.api.GetSession(ctx, &sessionv1.GetSessionRequest{Name: s.GetName()})
-		if got.GetState() != sessionv1.SessionState_SESSION_STATE_SCHEDULED {
-			t.Fatalf("state after the refused start = %s", got.GetState())
-		}
-	})
-	t.Run("start is refused when the base was suspended after booking", func(t *testing.T) {
-		w.clock.Set(t0)
-		s := w.mustCreate(draft("host-a", y1, 300, 360))
-		w.suspend("members/base-y")
-		w.clock.Set(at(300))
-		_, err := w.do(start, s.GetName(), "")
-		wantErr(t, err, codes.FailedPrecondition, "BASE_NOT_ACTIVE")
-	})
+	for _, c := range []struct {
+		name, suspended, reason string
+		session                 *sessionv1.Session
+		startAt                 int
+	}{
+		{"start is refused when the host was suspended after booking", "members/host-b", "HOST_NOT_ACTIVE", draft("host-b", x2, 60, 120), 55},
+		{"start is refused when the base was suspended after booking", "members/base-y", "BASE_NOT_ACTIVE", draft("host-a", y1, 300, 360), 300},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w.clock.Set(t0)
+			s := w.mustCreate(c.session)
+			w.suspend(c.suspended)
+			w.clock.Set(at(c.startAt))
+			_, err := w.do(start, s.GetName(), "")
+			wantErr(t, err, codes.FailedPrecondition, c.reason)
+			got, _ := w.api.GetSession(ctx, &sessionv1.GetSessionRequest{Name: s.GetName()})
+			if got.GetState() != sessionv1.SessionState_SESSION_STATE_SCHEDULED {
+				t.Fatalf("state after the refused start = %s", got.GetState())
+			}
+		})
+	}
 	t.Run("a stale etag is ABORTED", func(t *testing.T) {
 		w.clock.Set(t0)
 		s := w.mustCreate(draft("host-a", x2, 600, 660))

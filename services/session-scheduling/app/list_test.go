@@ -45,23 +45,7 @@ func TestListSessionsPagingAndRestart(t *testing.T) {
 		t.Fatalf("listed %d sessions, want 8", len(want))
 	}
 
-	var got []string
-	token := ""
-	for pages := 0; ; pages++ {
-		resp, err := w.api.ListSessions(ctx, &sessionv1.ListSessionsRequest{PageSize: 3, PageToken: token})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range resp.GetSessions() {
-			got = append(got, s.GetName())
-		}
-		if token = resp.GetNextPageToken(); token == "" {
-			break
-		}
-		if pages > 5 {
-			t.Fatal("paging does not end")
-		}
-	}
+	got := listPages(ctx, t, w.api, &sessionv1.ListSessionsRequest{PageSize: 3}, 7)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("pages gave %v, want %v", got, want)
 	}
@@ -299,4 +283,26 @@ func TestFindAvailableSlots(t *testing.T) {
 		_, err := w.api.FindAvailableSlots(ctx, window(&sessionv1.FindAvailableSlotsRequest{Studio: "members/base-x/studios/s5", Duration: hour}))
 		wantErr(t, err, codes.NotFound, "STUDIO_NOT_FOUND")
 	})
+}
+
+// listPages pages through the sessions that req lists, following the
+// page tokens from the first page, and fails t when the listing has not
+// ended after maxPages pages.
+func listPages(ctx context.Context, t *testing.T, api sessionv1.SessionSchedulerClient, req *sessionv1.ListSessionsRequest, maxPages int) []string {
+	t.Helper()
+	var got []string
+	for range maxPages {
+		resp, err := api.ListSessions(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range resp.GetSessions() {
+			got = append(got, s.GetName())
+		}
+		if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
+			return got
+		}
+	}
+	t.Fatalf("paging does not end after %d pages", maxPages)
+	return nil
 }

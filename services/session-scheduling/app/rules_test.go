@@ -20,10 +20,7 @@ const (
 
 func TestCreateSessionRules(t *testing.T) {
 	w := newWorld(t)
-	w.member("host-off", memberv1.MemberKind_MEMBER_KIND_HOST)
-	w.suspend("members/host-off")
-	w.member("base-off", memberv1.MemberKind_MEMBER_KIND_BASE, "s1")
-	w.suspend("members/base-off")
+	w.suspendedHostAndBase()
 	w.member("farm-off", memberv1.MemberKind_MEMBER_KIND_MERCHANT)
 	w.product("farm-off", "honey", memberv1.ProductState_PRODUCT_STATE_ACTIVE)
 	w.suspend("members/farm-off")

@@ -107,20 +107,8 @@ func TestFiltersOverTheWholeTimestampRange(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var got []string
-			token := ""
-			for range 10 { // page by one, so the cursor crosses the wrap too
-				resp, err := w.api.ListSessions(ctx, &sessionv1.ListSessionsRequest{StartAfter: c.after, StartBefore: c.until, PageSize: 1, PageToken: token})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, s := range resp.GetSessions() {
-					got = append(got, s.GetName())
-				}
-				if token = resp.GetNextPageToken(); token == "" {
-					break
-				}
-			}
+			// page by one, so the cursor crosses the wrap too
+			got := listPages(ctx, t, w.api, &sessionv1.ListSessionsRequest{StartAfter: c.after, StartBefore: c.until, PageSize: 1}, 10)
 			if !slices.Equal(got, c.want) {
 				t.Fatalf("listed %v, want %v", got, c.want)
 			}

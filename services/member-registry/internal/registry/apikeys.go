@@ -137,26 +137,23 @@ func (s *Service) RevokeAPIKey(ctx context.Context, memberID, keyID string) (*AP
 	if err := mayManageKeys(ctx, memberID); err != nil {
 		return nil, err
 	}
-	var out *APIKey
-	err := s.repo.Update(func(tx Tx) error {
+	return inTx(s.repo.Update, func(tx Tx) (*APIKey, error) {
 		k, err := tx.APIKey(keyID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if k == nil || k.MemberID != memberID {
 			name := keyName(memberID, keyID)
-			return fault.New(fault.NotFound, fault.ReasonAPIKeyNotFound, "API key %q not found", name).With("name", name)
+			return nil, fault.New(fault.NotFound, fault.ReasonAPIKeyNotFound, "API key %q not found", name).With("name", name)
 		}
 		if !k.Revoked() {
 			k.RevokeTime = s.stamp()
 			if err := tx.PutAPIKey(k); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		out = k
-		return nil
+		return k, nil
 	})
-	return out, err
 }
 
 // AuthenticateAPIKey returns the key and, for a member's key, its member.

@@ -24,26 +24,24 @@ func (s *Service) CreateProduct(ctx context.Context, merchantID string, in *Prod
 	if productID != "" && !ids.Valid(productID) {
 		return nil, invalidID("product_id", productID)
 	}
-	var out *Product
-	err := s.repo.Update(func(tx Tx) error {
+	return inTx(s.repo.Update, func(tx Tx) (*Product, error) {
 		if name, err := madeBy(tx, "product", requestID); err != nil || name != "" {
 			if err != nil {
-				return err
+				return nil, err
 			}
 			mID, pID, _ := ParseProductName(name)
-			out, err = tx.Product(mID, pID)
-			return err
+			return tx.Product(mID, pID)
 		}
 		merchant, err := getMember(tx, merchantID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if merchant.Kind != members.Merchant {
-			return fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
+			return nil, fault.New(fault.FailedPrecondition, ReasonWrongMemberKind,
 				"products belong only to MERCHANT members; %s is a %s", merchant.Name(), merchant.Kind)
 		}
 		if merchant.State != members.Active {
-			return fault.New(fault.FailedPrecondition, ReasonMerchantNotActive,
+			return nil, fault.New(fault.FailedPrecondition, ReasonMerchantNotActive,
 				"%s is %s; only an ACTIVE merchant can add products", merchant.Name(), merchant.State)
 		}
 		p.MerchantID, p.ID = merchantID, productID
@@ -54,27 +52,25 @@ func (s *Service) CreateProduct(ctx context.Context, merchantID string, in *Prod
 			p.State = ProductActive
 		}
 		if err := s.validateProduct(&p, func(string) bool { return true }); err != nil {
-			return err
+			return nil, err
 		}
 		existing, err := tx.Product(p.MerchantID, p.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if existing != nil {
-			return fault.New(fault.AlreadyExists, ReasonProductAlreadyExists, "product %q already exists", p.Name()).With("name", p.Name())
+			return nil, fault.New(fault.AlreadyExists, ReasonProductAlreadyExists, "product %q already exists", p.Name()).With("name", p.Name())
 		}
 		now := s.stamp()
 		p.CreateTime, p.UpdateTime, p.Revision = now, now, 1
 		if err := tx.PutProduct(&p); err != nil {
-			return err
+			return nil, err
 		}
 		if err := rememberRequest(tx, "product", requestID, p.Name()); err != nil {
-			return err
+			return nil, err
 		}
-		out = &p
-		return nil
+		return &p, nil
 	})
-	return out, err
 }
 
 func getProduct(tx Tx, merchantID, productID string) (*Product, error) {
@@ -91,13 +87,7 @@ func getProduct(tx Tx, merchantID, productID string) (*Product, error) {
 
 // GetProduct returns one product.
 func (s *Service) GetProduct(merchantID, productID string) (*Product, error) {
-	var out *Product
-	err := s.repo.View(func(tx Tx) error {
-		var err error
-		out, err = getProduct(tx, merchantID, productID)
-		return err
-	})
-	return out, err
+	return inTx(s.repo.View, func(tx Tx) (*Product, error) { return getProduct(tx, merchantID, productID) })
 }
 
 // ProductFilter keeps products whose fields equal the set ones.
@@ -160,14 +150,13 @@ func (s *Service) UpdateProduct(ctx context.Context, patch Product, mask []strin
 	if err != nil {
 		return nil, err
 	}
-	var out *Product
-	err = s.repo.Update(func(tx Tx) error {
+	return inTx(s.repo.Update, func(tx Tx) (*Product, error) {
 		p, err := getProduct(tx, patch.MerchantID, patch.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := etag.Check(tag, p.Revision, p.Name()); err != nil {
-			return err
+			return nil, err
 		}
 		for _, path := range paths {
 			switch path {
@@ -184,15 +173,13 @@ func (s *Service) UpdateProduct(ctx context.Context, patch Product, mask []strin
 			}
 		}
 		if err := s.validateProduct(p, func(f string) bool { return slices.Contains(paths, f) }); err != nil {
-			return err
+			return nil, err
 		}
 		p.UpdateTime = s.stamp()
 		p.Revision++
 		if err := tx.PutProduct(p); err != nil {
-			return err
+			return nil, err
 		}
-		out = p
-		return nil
+		return p, nil
 	})
-	return out, err
 }

@@ -37,3 +37,15 @@ type Repo interface {
 
 // ProductKey is the cursor of a product in name order.
 func ProductKey(merchantID, productID string) string { return merchantID + "/" + productID }
+
+// inTx runs fn in one transaction of run (a Repo's View or Update) and
+// returns what fn read or made, with the transaction's error.
+func inTx[T any](run func(func(Tx) error) error, fn func(Tx) (T, error)) (T, error) {
+	var out T
+	err := run(func(tx Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}

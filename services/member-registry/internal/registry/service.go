@@ -65,53 +65,43 @@ func (s *Service) CreateMember(m Member, memberID, requestID string) (*Member, e
 	if memberID != "" && !ids.Valid(memberID) {
 		return nil, invalidID("member_id", memberID)
 	}
-	var out *Member
-	err := s.repo.Update(func(tx Tx) error {
+	return inTx(s.repo.Update, func(tx Tx) (*Member, error) {
 		if name, err := madeBy(tx, "member", requestID); err != nil || name != "" {
 			if err != nil {
-				return err
+				return nil, err
 			}
-			out, err = tx.Member(ParseMemberName(name))
-			return err
+			return tx.Member(ParseMemberName(name))
 		}
 		m.ID = memberID
 		if m.ID == "" {
 			m.ID = ids.New()
 		}
 		if err := s.validateMember(tx, &m); err != nil {
-			return err
+			return nil, err
 		}
 		existing, err := tx.Member(m.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if existing != nil {
-			return fault.New(fault.AlreadyExists, ReasonMemberAlreadyExists, "member %q already exists", m.Name()).With("name", m.Name())
+			return nil, fault.New(fault.AlreadyExists, ReasonMemberAlreadyExists, "member %q already exists", m.Name()).With("name", m.Name())
 		}
 		now := s.stamp()
 		m.State, m.StateReason = members.Active, ""
 		m.CreateTime, m.UpdateTime, m.Revision = now, now, 1
 		if err := tx.PutMember(&m); err != nil {
-			return err
+			return nil, err
 		}
 		if err := rememberRequest(tx, "member", requestID, m.Name()); err != nil {
-			return err
+			return nil, err
 		}
-		out = &m
-		return nil
+		return &m, nil
 	})
-	return out, err
 }
 
 // GetMember returns the member with the given id.
 func (s *Service) GetMember(id string) (*Member, error) {
-	var out *Member
-	err := s.repo.View(func(tx Tx) error {
-		var err error
-		out, err = getMember(tx, id)
-		return err
-	})
-	return out, err
+	return inTx(s.repo.View, func(tx Tx) (*Member, error) { return getMember(tx, id) })
 }
 
 func getMember(tx Tx, id string) (*Member, error) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cqlive/alliance/services/kit/apikey"
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	bolt "go.etcd.io/bbolt"
@@ -37,19 +38,6 @@ const (
 	v3Want = "testdata/member-v3.want.json"
 )
 
-func copyV3(t testing.TB) string {
-	t.Helper()
-	raw, err := os.ReadFile(v3File)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "member.db")
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // rawView reads a file as bbolt holds it, without the store.
 func rawView(t *testing.T, path string, fn func(*bolt.Tx) error) {
 	t.Helper()
@@ -66,7 +54,7 @@ func rawView(t *testing.T, path string, fn func(*bolt.Tx) error) {
 // TestTheFixtureIsSchemaThree guards the migration test: the file is of
 // schema 3 and its records are JSON.
 func TestTheFixtureIsSchemaThree(t *testing.T) {
-	rawView(t, copyV3(t), func(tx *bolt.Tx) error {
+	rawView(t, bolttest.Fixture(t, v3File, "member.db"), func(tx *bolt.Tx) error {
 		if v := binary.BigEndian.Uint64(tx.Bucket([]byte("meta")).Get([]byte("schema_version"))); v != 3 {
 			t.Fatalf("schema version %d, want 3", v)
 		}
@@ -112,7 +100,7 @@ func readGolden(t *testing.T) golden {
 // page-token secret is kept, the file checks clean, a migrated record
 // takes writes, and a second open changes nothing.
 func TestMigrationFromSchemaThree(t *testing.T) {
-	path := copyV3(t)
+	path := bolttest.Fixture(t, v3File, "member.db")
 	var secret []byte
 	rawView(t, path, func(tx *bolt.Tx) error {
 		secret = bytes.Clone(tx.Bucket([]byte("secrets")).Get([]byte("page-token")))
@@ -255,8 +243,8 @@ func TestMigrationFromSchemaThree(t *testing.T) {
 			t.Fatalf("page-token secret %x, %v; want the fixture's %x", got, err, secret)
 		}
 	})
-	checkFile(t, st)
-	before := snapshot(t, st)
+	bolttest.Check(t, st.s.DB)
+	before := bolttest.Dump(t, st.s.DB)
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +252,7 @@ func TestMigrationFromSchemaThree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := snapshot(t, again); !bytes.Equal(before, after) {
+	if after := bolttest.Dump(t, again.s.DB); !bytes.Equal(before, after) {
 		t.Fatal("a second open changed the file's contents")
 	}
 	t.Run("a migrated record takes writes", func(t *testing.T) {
@@ -278,7 +266,7 @@ func TestMigrationFromSchemaThree(t *testing.T) {
 			t.Fatalf("read back %+v, %v; want %+v", got, err, m)
 		}
 	})
-	checkFile(t, again)
+	bolttest.Check(t, again.s.DB)
 	if err := again.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +301,7 @@ func TestMigrationFromSchemaOne(t *testing.T) {
 		}
 		return nil
 	})
-	checkFile(t, st)
+	bolttest.Check(t, st.s.DB)
 }
 
 // TestMigrationStopsAtWhatItCannotRead: a record that is not the JSON of
@@ -329,7 +317,7 @@ func TestMigrationStopsAtWhatItCannotRead(t *testing.T) {
 		{"a key whose hash is not base64", "api_keys", "ht2fvmj62mxt6zkq", `{"id":"ht2fvmj62mxt6zkq","hash":"***"}`},
 	} {
 		t.Run(c.rule, func(t *testing.T) {
-			path := copyV3(t)
+			path := bolttest.Fixture(t, v3File, "member.db")
 			db, err := bolt.Open(path, 0o600, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -409,39 +397,6 @@ func schemaVersion(t *testing.T, st *Store) int {
 		t.Fatal(err)
 	}
 	return v
-}
-
-func checkFile(t *testing.T, st *Store) {
-	t.Helper()
-	_ = st.s.DB.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() { // drain: Check stops when the channel is read to its end
-			t.Errorf("tx.Check: %v", err)
-		}
-		return nil
-	})
-}
-
-// snapshot is every key and value of every bucket, in order.
-func snapshot(t *testing.T, st *Store) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	err := st.s.DB.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			buf.Write(name)
-			buf.WriteByte(0xff)
-			return b.ForEach(func(k, v []byte) error {
-				buf.Write(k)
-				buf.WriteByte(0xfe)
-				buf.Write(v)
-				buf.WriteByte(0xfd)
-				return nil
-			})
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // compareList compares what was read with the golden list, element by

@@ -84,6 +84,18 @@ func mayBook(c Caller, s *Session, host *Member) error {
 	return errMayNotBook
 }
 
+// bookable checks s's parties with the registry (checkBooking, all
+// active) and then, with its host as the registry has it, that caller may
+// book s; it returns that host.
+func (svc *Service) bookable(ctx context.Context, caller Caller, s *Session) (Member, error) {
+	got, err := checkBooking(ctx, svc.dir, s, true)
+	if err != nil {
+		return Member{}, err
+	}
+	host := got[s.Host]
+	return host, mayBook(caller, s, &host)
+}
+
 // mayChange is the rule of who may update, start, end or cancel session s:
 // its parties (its host, its studio's base, the host's agency as the
 // registry knows it now) and the trusted callers. Only an agency's claim

@@ -112,12 +112,8 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 		if err := mayBook(caller, &next, nil); err != nil {
 			return nil, err
 		}
-		got, err := checkBooking(ctx, svc.dir, &next, true)
+		host, err := svc.bookable(ctx, caller, &next)
 		if err != nil {
-			return nil, err
-		}
-		host := got[next.Host]
-		if err := mayBook(caller, &next, &host); err != nil {
 			return nil, err
 		}
 		moved := next.Host != cur.Host || next.Studio != cur.Studio || !next.Start.Equal(cur.Start) || !next.End.Equal(cur.End)
@@ -292,20 +288,13 @@ func (svc *Service) ApproveSession(ctx context.Context, id, tag string) (*Sessio
 	if _, err := checkBooking(ctx, svc.dir, cur, true); err != nil {
 		return nil, err
 	}
-	var out *Session
-	err = svc.write(func(w *work) error {
-		s, err := w.get(cur.ID)
+	return written(svc, func(w *work) (*Session, error) {
+		s, err := w.toChange(cur, tag)
 		if err != nil {
-			return err
-		}
-		if err := sameParties(cur, s); err != nil {
-			return err
-		}
-		if err := etag.Check(tag, s.Revision, s.Name()); err != nil {
-			return err
+			return nil, err
 		}
 		if s.State != StatePendingApproval {
-			return badTransition(s, StateScheduled)
+			return nil, badTransition(s, StateScheduled)
 		}
 		next := *s
 		next.State = StateScheduled
@@ -314,17 +303,12 @@ func (svc *Service) ApproveSession(ctx context.Context, id, tag string) (*Sessio
 			asked = s.UpdateTime // not recorded: the last change is the latest it can have been
 		}
 		if err := w.admit(&next, admission{approving: true, policy: true, bookedAt: asked}); err != nil {
-			return err
+			return nil, err
 		}
 		next.UpdateTime = w.now
 		next.Revision++
-		out = &next
-		return w.put(&next)
+		return &next, w.put(&next)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // DeclineSession moves a request to DECLINED, by its studio's base or
@@ -371,34 +355,39 @@ func sameParties(checked, now *Session) error {
 	return nil
 }
 
+// toChange is the session cur names as this transaction sees it, for a
+// change: the parties checked outside the transaction must still be the
+// session's, and the caller's etag (tag), when given, current.
+func (w *work) toChange(cur *Session, tag string) (*Session, error) {
+	s, err := w.get(cur.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := sameParties(cur, s); err != nil {
+		return nil, err
+	}
+	if err := etag.Check(tag, s.Revision, s.Name()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // transition changes the session cur names in one write transaction, as
 // it stands there: the parties checked outside the transaction must still
 // be the session's, and the caller's etag (tag), when given, current. A
 // session that lapsed meanwhile is what change sees, and refuses.
 func (svc *Service) transition(cur *Session, tag string, change func(*Session, time.Time) error) (*Session, error) {
-	var out *Session
-	err := svc.write(func(w *work) error {
-		got, err := w.get(cur.ID)
+	return written(svc, func(w *work) (*Session, error) {
+		got, err := w.toChange(cur, tag)
 		if err != nil {
-			return err
-		}
-		if err := sameParties(cur, got); err != nil {
-			return err
-		}
-		if err := etag.Check(tag, got.Revision, got.Name()); err != nil {
-			return err
+			return nil, err
 		}
 		s := *got
 		if err := change(&s, w.now); err != nil {
-			return err
+			return nil, err
 		}
 		s.UpdateTime = w.now
 		s.Revision++
-		out = &s
-		return w.put(&s)
+		return &s, w.put(&s)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

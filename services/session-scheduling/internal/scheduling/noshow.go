@@ -172,6 +172,33 @@ func (svc *Service) write(fn func(*work) error) error {
 	})
 }
 
+// written runs fn in one write transaction (write) and returns what fn
+// made once that is committed; nothing when it is not.
+func written[T any](svc *Service, fn func(*work) (T, error)) (T, error) {
+	var out T
+	err := svc.write(func(w *work) error {
+		v, err := fn(w)
+		out = v
+		return err
+	})
+	if err != nil {
+		var none T
+		return none, err
+	}
+	return out, nil
+}
+
+// readValue runs fn in read and returns what its last run made.
+func readValue[T any](svc *Service, fn func(*work) (T, error)) (T, error) {
+	var out T
+	err := svc.read(func(w *work) error {
+		var err error
+		out, err = fn(w)
+		return err
+	})
+	return out, err
+}
+
 // read runs fn in a read transaction. When fn met due sessions it stores
 // them and runs fn again, so that the answer is what is stored (fn must
 // start afresh each time).

@@ -62,35 +62,29 @@ func (svc *Service) UpdateStudioPolicy(ctx context.Context, patch Policy, mask [
 	if err := svc.checkStudioExists(ctx, patch.Studio); err != nil {
 		return nil, err
 	}
-	var out *Policy
-	err = svc.write(func(w *work) error {
+	return written(svc, func(w *work) (*Policy, error) {
 		cur, err := w.policy(patch.Studio)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := etag.Check(tag, cur.Revision, PolicyName(patch.Studio)); err != nil {
-			return err
+			return nil, err
 		}
 		next := *cur
 		next.apply(&patch, paths)
 		if err := w.svc.rules.validatePolicy(&next); err != nil {
-			return err
+			return nil, err
 		}
 		if err := w.clearBlackouts(&next, cancelConflicts); err != nil {
-			return err
+			return nil, err
 		}
 		next.UpdateTime = w.now
 		next.Revision++
 		if err := w.tx.PutPolicy(&next); err != nil {
-			return err
+			return nil, err
 		}
-		out = &next
-		return nil
+		return &next, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // clearBlackouts finds the sessions in the way of p's blackouts and

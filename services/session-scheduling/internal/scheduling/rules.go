@@ -182,17 +182,13 @@ func (r Rules) checkFields(v *fault.Invalid, s *Session, now *time.Time) {
 	if len(s.PlatformRoomID) > 128 {
 		v.Add("session.platform_room_id", "must be at most 128 characters")
 	}
-	switch {
-	case s.Start.IsZero():
-		v.Add("session.start_time", "is required")
-	case s.End.IsZero():
-		v.Add("session.end_time", "is required")
-	case !s.End.After(s.Start):
-		v.Add("session.end_time", "must be after start_time")
-	case s.Length() < r.MinLength:
-		v.Add("session.end_time", "the session lasts %s; the shortest allowed is %s", s.Length(), r.MinLength)
-	case s.Length() > r.MaxLength:
-		v.Add("session.end_time", "the session lasts %s; the longest allowed is %s", s.Length(), r.MaxLength)
+	if checkSpan(v, "session.", "start_time", "end_time", s.Start, s.End) {
+		switch {
+		case s.Length() < r.MinLength:
+			v.Add("session.end_time", "the session lasts %s; the shortest allowed is %s", s.Length(), r.MinLength)
+		case s.Length() > r.MaxLength:
+			v.Add("session.end_time", "the session lasts %s; the longest allowed is %s", s.Length(), r.MaxLength)
+		}
 	}
 	if now != nil && !s.Start.IsZero() {
 		switch {

@@ -215,12 +215,8 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 		return nil, err
 	}
 	if requestID != "" {
-		var first *SeriesResult
-		if err := svc.read(func(w *work) error {
-			var err error
-			first, err = repeatedSeries(w, "series/"+requestID)
-			return err
-		}); err != nil || first != nil {
+		first, err := readValue(svc, func(w *work) (*SeriesResult, error) { return repeatedSeries(w, "series/"+requestID) })
+		if err != nil || first != nil {
 			return first, err
 		}
 	}
@@ -235,12 +231,8 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 	if err != nil {
 		return nil, err
 	}
-	got, err := checkBooking(ctx, svc.dir, &t, true)
+	host, err := svc.bookable(ctx, caller, &t)
 	if err != nil {
-		return nil, err
-	}
-	host := got[t.Host]
-	if err := mayBook(caller, &t, &host); err != nil {
 		return nil, err
 	}
 	if seriesID == "" {
@@ -248,20 +240,18 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 	}
 	t.Agency, t.Series = host.Agency, seriesID
 	t.ActualStart, t.ActualEnd, t.CancelReason, t.DeclineReason = time.Time{}, time.Time{}, "", ""
-	var out *SeriesResult
-	err = svc.write(func(w *work) error {
+	return written(svc, func(w *work) (*SeriesResult, error) {
 		if requestID != "" {
 			first, err := repeatedSeries(w, "series/"+requestID)
 			if err != nil || first != nil {
-				out = first
-				return err
+				return first, err
 			}
 		}
 		if existing, err := w.tx.Series(seriesID); err != nil || existing != nil {
 			if err == nil {
 				err = fault.New(fault.AlreadyExists, ReasonSeriesAlreadyExists, "series %q already exists", SeriesName(seriesID)).With("name", SeriesName(seriesID))
 			}
-			return err
+			return nil, err
 		}
 		sr := &Series{ID: seriesID, Template: t, Recurrence: in.Recurrence, CreateTime: now}
 		sr.Template.ID = ""
@@ -282,11 +272,11 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 			}
 			f, ok := fault.As(err)
 			if !ok || !lineFault(err) {
-				return err
+				return nil, err
 			}
 			f = f.With(MetaOccurrence, s.Start.Format(time.RFC3339))
 			if !allowPartial {
-				return f
+				return nil, f
 			}
 			if first == nil {
 				first = f
@@ -294,23 +284,18 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 			sr.Skipped = append(sr.Skipped, skipped(s.Start, f))
 		}
 		if len(sr.SessionIDs) == 0 {
-			return first // allow_partial, and not one could be booked
+			return nil, first // allow_partial, and not one could be booked
 		}
 		if err := w.tx.PutSeries(sr); err != nil {
-			return err
+			return nil, err
 		}
 		if requestID != "" {
 			if err := w.tx.PutRequest("series/"+requestID, sr.Name()); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		out = res
-		return nil
+		return res, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // skipped is how a skipped occurrence is told: as its status would say
@@ -358,13 +343,7 @@ func seriesWithSessions(w *work, id string) (*SeriesResult, error) {
 
 // GetSessionSeries returns a series and its sessions as they stand.
 func (svc *Service) GetSessionSeries(id string) (*SeriesResult, error) {
-	var out *SeriesResult
-	err := svc.read(func(w *work) error {
-		var err error
-		out, err = seriesWithSessions(w, id)
-		return err
-	})
-	return out, err
+	return readValue(svc, func(w *work) (*SeriesResult, error) { return seriesWithSessions(w, id) })
 }
 
 // CancelSessionSeries cancels, in one transaction, the occurrences of a
@@ -385,17 +364,16 @@ func (svc *Service) CancelSessionSeries(ctx context.Context, id, reason string) 
 	if err := svc.mayChange(ctx, &t, nil); err != nil {
 		return nil, err
 	}
-	var out *SeriesResult
-	err = svc.write(func(w *work) error {
+	return written(svc, func(w *work) (*SeriesResult, error) {
 		sr, err := w.tx.Series(id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		res := &SeriesResult{Series: sr}
 		for _, sid := range sr.SessionIDs {
 			s, err := w.session(sid)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if s == nil || s.Host != t.Host || s.Base() != t.Base() || s.State != StateScheduled && s.State != StatePendingApproval {
 				continue
@@ -404,19 +382,14 @@ func (svc *Service) CancelSessionSeries(ctx context.Context, id, reason string) 
 			c.State, c.CancelReason, c.UpdateTime = StateCancelled, reason, w.now
 			c.Revision++
 			if err := w.put(&c); err != nil {
-				return err
+				return nil, err
 			}
 			res.Sessions = append(res.Sessions, &c)
 		}
 		sr.CancelReason = reason
 		if err := w.tx.PutSeries(sr); err != nil {
-			return err
+			return nil, err
 		}
-		out = res
-		return nil
+		return res, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

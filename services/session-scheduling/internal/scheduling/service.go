@@ -56,12 +56,8 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 		return nil, err
 	}
 	if requestID != "" {
-		var first *Session
-		if err := svc.read(func(w *work) error {
-			var err error
-			first, err = repeated(w, "session/"+requestID)
-			return err
-		}); err != nil || first != nil {
+		first, err := readValue(svc, func(w *work) (*Session, error) { return repeated(w, "session/"+requestID) })
+		if err != nil || first != nil {
 			return first, err
 		}
 	}
@@ -69,24 +65,18 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	if err := svc.rules.validate(&s, &now); err != nil {
 		return nil, err
 	}
-	got, err := checkBooking(ctx, svc.dir, &s, true)
+	host, err := svc.bookable(ctx, caller, &s)
 	if err != nil {
-		return nil, err
-	}
-	host := got[s.Host]
-	if err := mayBook(caller, &s, &host); err != nil {
 		return nil, err
 	}
 	s.Agency = host.Agency
 	s.ActualStart, s.ActualEnd, s.CancelReason, s.DeclineReason, s.Series = time.Time{}, time.Time{}, "", "", ""
-	var out *Session
-	err = svc.write(func(w *work) error {
+	return written(svc, func(w *work) (*Session, error) {
 		if requestID != "" {
 			// A twin request may have committed while this one asked the registry.
 			first, err := repeated(w, "session/"+requestID)
 			if err != nil || first != nil {
-				out = first
-				return err
+				return first, err
 			}
 		}
 		b := s
@@ -95,20 +85,15 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 			b.ID = ids.New()
 		}
 		if err := w.book(&b, caller, now); err != nil {
-			return err
+			return nil, err
 		}
 		if requestID != "" {
 			if err := w.tx.PutRequest("session/"+requestID, b.Name()); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		out = &b
-		return nil
+		return &b, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // book writes the new session s, booked by caller at now, if every rule
@@ -148,13 +133,7 @@ func repeated(w *work, key string) (*Session, error) {
 
 // GetSession returns the session with the given id, as it stands.
 func (svc *Service) GetSession(id string) (*Session, error) {
-	var out *Session
-	err := svc.read(func(w *work) error {
-		var err error
-		out, err = w.get(id)
-		return err
-	})
-	return out, err
+	return readValue(svc, func(w *work) (*Session, error) { return w.get(id) })
 }
 
 // BatchGetSessions returns the sessions in the order asked; one unknown id

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -33,22 +34,45 @@ const (
 	MaxSlotStep     = 24 * time.Hour
 )
 
-func (r Rules) validateSlots(q *SlotQuery) error {
-	var v fault.Invalid
+// checkSpan checks an interval given by two fields (named with prefix):
+// both set, the end after the start. It is true when the interval is one,
+// for the checks of its length.
+func checkSpan(v *fault.Invalid, prefix, startField, endField string, start, end time.Time) bool {
 	switch {
-	case q.Studio == "" && q.Base == "":
+	case start.IsZero():
+		v.Add(prefix+startField, "is required")
+	case end.IsZero():
+		v.Add(prefix+endField, "is required")
+	case !end.After(start):
+		v.Add(prefix+endField, "must be after %s", startField)
+	default:
+		return true
+	}
+	return false
+}
+
+// checkScope checks the scope shared by the slot and utilisation queries:
+// exactly one of a studio or a whole base, each well formed.
+func checkScope(v *fault.Invalid, studio, base string) {
+	switch {
+	case studio == "" && base == "":
 		v.Add("studio", "give a studio or a base")
-	case q.Studio != "" && q.Base != "":
+	case studio != "" && base != "":
 		v.Add("base", "give a studio or a base, not both")
-	case q.Studio != "":
-		if _, _, ok := ParseStudioName(q.Studio); !ok {
-			v.Add("studio", "must be a studio name members/{base}/studios/{studio}, got %q", q.Studio)
+	case studio != "":
+		if _, _, ok := ParseStudioName(studio); !ok {
+			v.Add("studio", "must be a studio name members/{base}/studios/{studio}, got %q", studio)
 		}
 	default:
-		if !ValidMemberName(q.Base) {
-			v.Add("base", "must be a member name members/{base}, got %q", q.Base)
+		if !ValidMemberName(base) {
+			v.Add("base", "must be a member name members/{base}, got %q", base)
 		}
 	}
+}
+
+func (r Rules) validateSlots(q *SlotQuery) error {
+	var v fault.Invalid
+	checkScope(&v, q.Studio, q.Base)
 	if q.Host != "" && !ValidMemberName(q.Host) {
 		v.Add("host", "must be a member name members/{host}, got %q", q.Host)
 	}
@@ -61,14 +85,7 @@ func (r Rules) validateSlots(q *SlotQuery) error {
 	if q.Step < MinSlotStep || q.Step > MaxSlotStep || q.Step%time.Minute != 0 {
 		v.Add("step", "must be whole minutes between %s and %s, got %s", MinSlotStep, MaxSlotStep, q.Step)
 	}
-	switch {
-	case q.From.IsZero():
-		v.Add("window_start", "is required")
-	case q.To.IsZero():
-		v.Add("window_end", "is required")
-	case !q.To.After(q.From):
-		v.Add("window_end", "must be after window_start")
-	case q.To.Sub(q.From) > MaxSlotWindow:
+	if checkSpan(&v, "", "window_start", "window_end", q.From, q.To) && q.To.Sub(q.From) > MaxSlotWindow {
 		v.Add("window_end", "the window may span at most %s, got %s", MaxSlotWindow, q.To.Sub(q.From))
 	}
 	return v.Err()
@@ -120,7 +137,7 @@ func (svc *Service) FindAvailableSlots(ctx context.Context, q SlotQuery) ([]Slot
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
 		}
-		return compareStrings(a.Studio, b.Studio)
+		return strings.Compare(a.Studio, b.Studio)
 	})
 	return out[:min(len(out), q.Limit)], err
 }
@@ -254,14 +271,4 @@ func (svc *Service) slotHost(ctx context.Context, name string) (Member, error) {
 		return Member{}, err
 	}
 	return list[0], checkHost(list[0], true)
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

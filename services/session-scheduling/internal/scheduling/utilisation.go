@@ -62,20 +62,7 @@ const MaxUtilisationDays = 366
 func (svc *Service) GetStudioUtilisation(ctx context.Context, q UtilisationQuery) ([]Utilisation, Utilisation, error) {
 	zone := svc.rules.zone()
 	var v fault.Invalid
-	switch {
-	case q.Studio == "" && q.Base == "":
-		v.Add("studio", "give a studio or a base")
-	case q.Studio != "" && q.Base != "":
-		v.Add("base", "give a studio or a base, not both")
-	case q.Studio != "":
-		if _, _, ok := ParseStudioName(q.Studio); !ok {
-			v.Add("studio", "must be a studio name members/{base}/studios/{studio}, got %q", q.Studio)
-		}
-	default:
-		if !ValidMemberName(q.Base) {
-			v.Add("base", "must be a member name members/{base}, got %q", q.Base)
-		}
-	}
+	checkScope(&v, q.Studio, q.Base)
 	from, err := time.ParseInLocation(time.DateOnly, q.From, zone)
 	if err != nil {
 		v.Add("start_date", "must be a date YYYY-MM-DD, got %q", q.From)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func FuzzIndexKey(f *testing.F) {
 		}
 		want := a.Compare(b)
 		if want == 0 {
-			want = compare(id1, id2)
+			want = strings.Compare(id1, id2)
 		}
 		if got := bytes.Compare(k1, k2); got != want {
 			t.Fatalf("keys of (%s, %q) and (%s, %q) compare %d, want %d", a, id1, b, id2, got, want)

@@ -1,13 +1,13 @@
 package store
 
 import (
-	"encoding/binary"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	bolt "go.etcd.io/bbolt"
 )
@@ -60,15 +60,8 @@ var v2Sessions = func() []*scheduling.Session {
 // TestTheFixtureIsSchemaTwo guards the migration test: the file is marked
 // schema 2 and its records are JSON.
 func TestTheFixtureIsSchemaTwo(t *testing.T) {
-	db, err := bolt.Open(copyFixture(t, v2File), 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openFixture(t, v2File, 2)
 	_ = db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 2 {
-			t.Fatalf("schema version %d, want 2", binary.BigEndian.Uint64(v))
-		}
 		n := 0
 		_ = tx.Bucket(bucketSessions).ForEach(func(id, raw []byte) error {
 			n++
@@ -91,7 +84,7 @@ func TestTheFixtureIsSchemaTwo(t *testing.T) {
 // the longest length and the page-token secret are kept, the file checks
 // clean, and a second open changes nothing.
 func TestMigrationFromSchemaTwo(t *testing.T) {
-	path := copyFixture(t, v2File)
+	path := bolttest.Fixture(t, v2File, "session.db")
 	var secret []byte
 	_ = func() error { // the secret main made, read before the migration
 		db, err := bolt.Open(path, 0o600, nil)
@@ -150,6 +143,6 @@ func TestMigrationFromSchemaTwo(t *testing.T) {
 	if s, err := st.Secret("page-token"); err != nil || string(s) != string(secret) {
 		t.Errorf("the page-token secret changed: %x, %v", s, err)
 	}
-	checkFile(t, st.s.DB)
+	bolttest.Check(t, st.s.DB)
 	reopenChangesNothing(t, st, path)
 }

@@ -3,13 +3,12 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	bolt "go.etcd.io/bbolt"
 )
@@ -20,32 +19,30 @@ import (
 // sessions of 2030 in every state, an ENDED one of 1500, and one request id.
 const v1File = "testdata/session-v1.db"
 
-func copyFixture(t *testing.T, file string) string {
+// openFixture opens a copy of a fixture read-only, after checking that
+// its meta says the schema version the test expects.
+func openFixture(t *testing.T, file string, version uint64) *bolt.DB {
 	t.Helper()
-	raw, err := os.ReadFile(file)
+	db, err := bolt.Open(bolttest.Fixture(t, file, "session.db"), 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "session.db")
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	t.Cleanup(func() { db.Close() })
+	_ = db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != version {
+			t.Fatalf("schema version %d, want %d", binary.BigEndian.Uint64(v), version)
+		}
+		return nil
+	})
+	return db
 }
 
 // TestTheFixtureIsSchemaOne guards the migration test: the file holds
 // 8-byte Unix-nanosecond keys, with the keys of the sessions after the
 // wrap sorted before those of 2030.
 func TestTheFixtureIsSchemaOne(t *testing.T) {
-	db, err := bolt.Open(copyFixture(t, v1File), 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 1 {
-			t.Fatalf("schema version %d, want 1", binary.BigEndian.Uint64(v))
-		}
+	db := openFixture(t, v1File, 1)
+	err := db.View(func(tx *bolt.Tx) error {
 		var order []string
 		err := tx.Bucket(bucketByStart).ForEach(func(k, _ []byte) error {
 			order = append(order, string(k[8:]))
@@ -66,7 +63,7 @@ func TestTheFixtureIsSchemaOne(t *testing.T) {
 // records (also across the wrap and before 1677), the records and request
 // ids are kept, the file checks clean, and a second open changes nothing.
 func TestMigrationFromSchemaOne(t *testing.T) {
-	path := copyFixture(t, v1File)
+	path := bolttest.Fixture(t, v1File, "session.db")
 	st, err := Open(path, boltdb.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +104,7 @@ func TestMigrationFromSchemaOne(t *testing.T) {
 			return nil
 		})
 	})
-	checkFile(t, st.s.DB)
+	bolttest.Check(t, st.s.DB)
 	reopenChangesNothing(t, st, path)
 }
 
@@ -115,7 +112,7 @@ func TestMigrationFromSchemaOne(t *testing.T) {
 // what it was, bucket by bucket.
 func reopenChangesNothing(t *testing.T, st *Store, path string) {
 	t.Helper()
-	before := snapshot(t, st.s.DB)
+	before := bolttest.Dump(t, st.s.DB)
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -124,40 +121,7 @@ func reopenChangesNothing(t *testing.T, st *Store, path string) {
 		t.Fatal(err)
 	}
 	defer again.Close()
-	if after := snapshot(t, again.s.DB); !bytes.Equal(before, after) {
+	if after := bolttest.Dump(t, again.s.DB); !bytes.Equal(before, after) {
 		t.Fatal("a second open changed the file's contents")
 	}
-}
-
-func checkFile(t *testing.T, db *bolt.DB) {
-	t.Helper()
-	_ = db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() { // drain: Check stops when the channel is read to its end
-			t.Errorf("tx.Check: %v", err)
-		}
-		return nil
-	})
-}
-
-// snapshot is every key and value of every bucket, in order.
-func snapshot(t *testing.T, db *bolt.DB) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	err := db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			buf.Write(name)
-			buf.WriteByte(0xff)
-			return b.ForEach(func(k, v []byte) error {
-				buf.Write(k)
-				buf.WriteByte(0xfe)
-				buf.Write(v)
-				buf.WriteByte(0xfd)
-				return nil
-			})
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }

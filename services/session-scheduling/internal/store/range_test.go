@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,7 +71,7 @@ func checkAgainstRecords(t *testing.T, st *Store, bounds []time.Time) {
 					if c := a.Start.Compare(b.Start); c != 0 {
 						return c
 					}
-					return compare(a.ID, b.ID)
+					return strings.Compare(a.ID, b.ID)
 				})
 				for _, s := range sorted {
 					if (q.Studio == "" || s.Studio == q.Studio) && (q.Host == "" || s.Host == q.Host) && in(s.Start, from, to) {
@@ -118,16 +119,6 @@ func checkAgainstRecords(t *testing.T, st *Store, bounds []time.Time) {
 			}
 		}
 	}
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // TestIndexesAgreeOverTheWholeRange stores sessions from 0001 to 9999,
