@@ -200,12 +200,16 @@ func (a *alliance) Session(id string, state sessionv1.SessionState, start, end t
 	return s
 }
 
-// newRegistry is a member registry that knows the districts of the
-// alliance's members, by the display names of the real one.
+// newRegistry is a member registry that knows the districts and the
+// categories of the alliance's members, by the display names of the real
+// one.
 func newRegistry() *memberfake.Registry {
 	r := memberfake.New()
 	for _, d := range [][2]string{{"yuzhong", "渝中区"}, {"jiangbei", "江北区"}, {"jiulongpo", "九龙坡区"}, {"dazu", "大足区"}, {"banan", "巴南区"}} {
 		r.Districts = append(r.Districts, &memberv1.District{Code: d[0], DisplayName: d[1]})
+	}
+	for _, c := range [][2]string{{"tea", "茶叶"}, {"hotpot", "火锅底料"}, {"agri-food", "农副产品"}, {"fruit", "水果"}} {
+		r.Categories = append(r.Categories, &memberv1.Category{Code: c[0], DisplayName: c[1]})
 	}
 	return r
 }

@@ -39,7 +39,7 @@ func TestLifecycleWithRealScheduler(t *testing.T) {
 		Studios: []*memberv1.Studio{{StudioId: "a1", DisplayName: "A1"}}}) + "/studios/a1"
 	merchant := create("farm-yinzhen", &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_MERCHANT, DisplayName: "银针茶园", District: "banan"})
 	p, err := reg.CreateProduct(ctx, &memberv1.CreateProductRequest{Parent: merchant, ProductId: "green-tea", Product: &memberv1.Product{
-		DisplayName: "green-tea", Category: "tea", OriginDistrict: "banan", ListPrice: &typev1.Money{CurrencyCode: "CNY", MinorUnits: 5000}}})
+		DisplayName: "green-tea", Category: "agri-food", OriginDistrict: "banan", ListPrice: &typev1.Money{CurrencyCode: "CNY", MinorUnits: 5000}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,5 +105,26 @@ func TestLifecycleWithRealScheduler(t *testing.T) {
 	o, err = sales.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: "2030-01-08", EndDate: "2030-01-09"})
 	if err != nil || o.GetSessionsHeld() != 0 {
 		t.Fatalf("next day's overview %v %v, want no session held", o, err)
+	}
+
+	// A report by category names each category as the registry's list
+	// does: the one list that products are checked against.
+	cats, err := reg.ListCategories(ctx, &memberv1.ListCategoriesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ""
+	for _, c := range cats.GetCategories() {
+		if c.GetCode() == "agri-food" {
+			want = c.GetDisplayName()
+		}
+	}
+	rep, err := sales.QuerySalesReport(ctx, &salesv1.QuerySalesReportRequest{StartDate: "2030-01-07", EndDate: "2030-01-08",
+		Granularity: salesv1.Granularity_GRANULARITY_TOTAL, GroupBy: []salesv1.Dimension{salesv1.Dimension_DIMENSION_CATEGORY}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := rep.GetRows(); want == "" || len(rows) != 1 || rows[0].GetKeys()[0].GetKey() != "agri-food" || rows[0].GetKeys()[0].GetDisplayName() != want {
+		t.Fatalf("report by category: %v, want one row of agri-food named %q as the registry names it", rows, want)
 	}
 }

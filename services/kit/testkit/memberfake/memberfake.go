@@ -6,7 +6,7 @@
 //
 // It answers the calls those services make as the registry does (the
 // same codes, reasons and ErrorInfo metadata): BatchGetMembers, GetMember,
-// GetProduct, ListDistricts and AuthenticateApiKey; and the calls their
+// GetProduct, ListDistricts, ListCategories and AuthenticateApiKey; and the calls their
 // tests make to set it up: CreateMember, SuspendMember, CreateProduct,
 // CreateApiKey and RevokeApiKey. It checks no caller and validates no
 // field: what a test puts in is what it holds. Every other RPC is
@@ -54,6 +54,8 @@ type Registry struct {
 
 	// Districts is what ListDistricts answers.
 	Districts []*memberv1.District
+	// Categories is what ListCategories answers.
+	Categories []*memberv1.Category
 	// Lookups counts BatchGetMembers, GetMember and GetProduct calls.
 	Lookups atomic.Int64
 
@@ -201,6 +203,15 @@ func (r *Registry) GetProduct(ctx context.Context, req *memberv1.GetProductReque
 		return nil, notFound(ctx, productNotFound, "product", req.GetName())
 	}
 	return proto.Clone(p).(*memberv1.Product), nil
+}
+
+// ListCategories answers r.Categories.
+func (r *Registry) ListCategories(context.Context, *memberv1.ListCategoriesRequest) (*memberv1.ListCategoriesResponse, error) {
+	out := &memberv1.ListCategoriesResponse{}
+	for _, c := range r.Categories {
+		out.Categories = append(out.Categories, proto.Clone(c).(*memberv1.Category))
+	}
+	return out, nil
 }
 
 func (r *Registry) ListDistricts(context.Context, *memberv1.ListDistrictsRequest) (*memberv1.ListDistrictsResponse, error) {

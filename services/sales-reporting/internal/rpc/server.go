@@ -418,7 +418,7 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 // the given dimensions, and returns a lookup.
 func (s *Server) displayNames(ctx context.Context, dims []report.Dimension, keys [][]string) func(report.Dimension, string) string {
 	var members []string
-	var districts map[string]string
+	var districts, categories map[string]string
 	for j, d := range dims {
 		switch d {
 		case report.DimHost, report.DimAgency, report.DimBase, report.DimMerchant:
@@ -428,6 +428,10 @@ func (s *Server) displayNames(ctx context.Context, dims []report.Dimension, keys
 		case report.DimDistrict, report.DimOriginDistrict:
 			if districts == nil {
 				districts = s.names.Districts(ctx)
+			}
+		case report.DimCategory:
+			if categories == nil {
+				categories = s.names.Categories(ctx)
 			}
 		}
 	}
@@ -442,7 +446,7 @@ func (s *Server) displayNames(ctx context.Context, dims []report.Dimension, keys
 		case report.DimDistrict, report.DimOriginDistrict:
 			return districts[k]
 		case report.DimCategory:
-			return upstream.Category(k)
+			return categories[k]
 		case report.DimPlatform:
 			return platformNames[k]
 		}

@@ -17,10 +17,17 @@ type Names struct {
 	c   *Client
 	now func() time.Time
 
-	mu        sync.Mutex
-	members   map[string]cachedName
-	districts map[string]string
-	distAt    time.Time
+	mu         sync.Mutex
+	members    map[string]cachedName
+	districts  cachedList
+	categories cachedList
+}
+
+// cachedList is one of the registry's code lists (districts, categories)
+// as code -> display name, with when it was fetched.
+type cachedList struct {
+	names map[string]string
+	at    time.Time
 }
 
 type cachedName struct {
@@ -71,45 +78,50 @@ func (n *Names) Members(ctx context.Context, names []string) map[string]string {
 
 // Districts returns district code -> display name.
 func (n *Names) Districts(ctx context.Context) map[string]string {
+	return n.list(ctx, &n.districts, func(ctx context.Context) (map[string]string, error) {
+		r, err := n.c.reg.ListDistricts(ctx, &memberv1.ListDistrictsRequest{})
+		d := make(map[string]string, len(r.GetDistricts()))
+		for _, x := range r.GetDistricts() {
+			d[x.GetCode()] = x.GetDisplayName()
+		}
+		return d, err
+	})
+}
+
+// Categories returns category code -> display name, from the registry's
+// category list: the one list products are checked against.
+func (n *Names) Categories(ctx context.Context) map[string]string {
+	return n.list(ctx, &n.categories, func(ctx context.Context) (map[string]string, error) {
+		r, err := n.c.reg.ListCategories(ctx, &memberv1.ListCategoriesRequest{})
+		d := make(map[string]string, len(r.GetCategories()))
+		for _, x := range r.GetCategories() {
+			d[x.GetCode()] = x.GetDisplayName()
+		}
+		return d, err
+	})
+}
+
+// list returns l, fetched again when older than NameTTL. A registry that
+// is down leaves the last list (or none) in place: a report is still
+// right without its names.
+func (n *Names) list(ctx context.Context, l *cachedList, fetch func(context.Context) (map[string]string, error)) map[string]string {
 	now := n.now()
 	n.mu.Lock()
-	if n.districts != nil && now.Sub(n.distAt) < NameTTL {
-		d := n.districts
+	if l.names != nil && now.Sub(l.at) < NameTTL {
+		d := l.names
 		n.mu.Unlock()
 		return d
 	}
-	old := n.districts
+	old := l.names
 	n.mu.Unlock()
 	bctx, cancel := n.c.bounded(ctx)
 	defer cancel()
-	r, err := n.c.reg.ListDistricts(bctx, &memberv1.ListDistrictsRequest{})
+	d, err := fetch(bctx)
 	if err != nil {
 		return old
 	}
-	d := make(map[string]string, len(r.GetDistricts()))
-	for _, x := range r.GetDistricts() {
-		d[x.GetCode()] = x.GetDisplayName()
-	}
 	n.mu.Lock()
-	n.districts, n.distAt = d, now
+	l.names, l.at = d, now
 	n.mu.Unlock()
 	return d
-}
-
-// categoryNames are the Chinese names of common category slugs; other
-// slugs show as themselves.
-var categoryNames = map[string]string{
-	"tea": "茶叶", "agri-food": "农副食品", "apparel": "服装", "hotpot": "火锅底料",
-	"snacks": "休闲零食", "fruit": "水果", "vegetables": "蔬菜", "meat": "肉类",
-	"grain": "粮油", "liquor": "酒类", "beverages": "饮料", "crafts": "手工艺品",
-	"cosmetics": "美妆", "home": "家居", "electronics": "数码电器", "herbal": "中药材",
-	"seasoning": "调味品", "noodles": "面食", "honey": "蜂蜜", "eggs": "禽蛋",
-}
-
-// Category returns the display name of a category slug.
-func Category(slug string) string {
-	if n, ok := categoryNames[slug]; ok {
-		return n
-	}
-	return slug
 }
