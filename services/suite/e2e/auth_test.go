@@ -196,6 +196,16 @@ func rpcs() []protoreflect.MethodDescriptor {
 	return out
 }
 
+// byFullName indexes methods by "package.Service/Method", the form the
+// sweep's cases and the Policies name them in.
+func byFullName(methods []protoreflect.MethodDescriptor) map[string]protoreflect.MethodDescriptor {
+	out := make(map[string]protoreflect.MethodDescriptor, len(methods))
+	for _, md := range methods {
+		out[string(md.Parent().FullName())+"/"+string(md.Name())] = md
+	}
+	return out
+}
+
 func newMsg(t *testing.T, name protoreflect.FullName) proto.Message {
 	mt, err := protoregistry.GlobalTypes.FindMessageByName(name)
 	if err != nil {
@@ -596,9 +606,8 @@ func TestAuthSweep(t *testing.T) {
 	f := setUpSweep(t, s)
 	cases := f.cases()
 	all := rpcs()
-	byName := map[string]protoreflect.MethodDescriptor{}
+	byName := byFullName(all)
 	for _, md := range all {
-		byName[string(md.Parent().FullName())+"/"+string(md.Name())] = md
 		if _, ok := cases[string(md.Name())]; !ok {
 			t.Errorf("%s has no case in the auth sweep: say who may call it and add a request", md.FullName())
 		}

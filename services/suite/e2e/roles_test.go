@@ -45,10 +45,7 @@ func TestStaffRolesAcrossTheSuite(t *testing.T) {
 	f := setUpSweep(t, s)
 	cases := f.cases()
 	all := rpcs()
-	byName := map[string]protoreflect.MethodDescriptor{}
-	for _, md := range all {
-		byName[string(md.Parent().FullName())+"/"+string(md.Name())] = md
-	}
+	byName := byFullName(all)
 
 	t.Run("the sweep's writes are the Policies' writes", func(t *testing.T) {
 		// Two independent lists of what writes: a method annotated as a read
@@ -178,10 +175,9 @@ func TestASuspendedMemberReadsAndDoesNotWriteAnywhere(t *testing.T) {
 		req    string
 	}{write, `{"member":{"name":"` + memberB + `","displayName":"改名"},"updateMask":"displayName"}`}
 	all := rpcs()
-	byName := map[string]protoreflect.MethodDescriptor{}
+	byName := byFullName(all)
 	before := f.adminView(t)
 	for _, md := range all {
-		byName[string(md.Parent().FullName())+"/"+string(md.Name())] = md
 		rule := ruleOf(md)
 		if !rule.Writes() {
 			continue
