@@ -94,24 +94,12 @@ func (c *Config) check() error {
 	if c.MaxBodyBytes <= 0 {
 		return fmt.Errorf("max-body-bytes must be positive, got %d", c.MaxBodyBytes)
 	}
-	if c.ReadyTimeout <= 0 {
-		c.ReadyTimeout = time.Second
-	}
-	if c.CallTimeout <= 0 {
-		c.CallTimeout = 10 * time.Second
-	}
-	if c.ReadHeaderTimeout <= 0 {
-		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
-	}
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = DefaultReadTimeout
-	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = DefaultIdleTimeout
-	}
-	if c.ShutdownTimeout <= 0 {
-		c.ShutdownTimeout = 10 * time.Second
-	}
+	config.PositiveOr(&c.ReadyTimeout, time.Second)
+	config.PositiveOr(&c.CallTimeout, 10*time.Second)
+	config.PositiveOr(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	config.PositiveOr(&c.ReadTimeout, DefaultReadTimeout)
+	config.PositiveOr(&c.IdleTimeout, DefaultIdleTimeout)
+	config.PositiveOr(&c.ShutdownTimeout, 10*time.Second)
 	_, err := c.origins()
 	return err
 }

@@ -18,6 +18,7 @@ import (
 
 	adminv1 "github.com/cqlive/alliance/gen/pb/alliance/admin/v1"
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -74,13 +75,12 @@ func (s *Server) Backup(_ *adminv1.BackupRequest, stream adminv1.Maintenance_Bac
 		}
 	}
 	timeout := s.SendTimeout
-	if timeout <= 0 {
-		timeout = DefaultSendTimeout
-	}
-	w := &chunker{stream: stream, sum: sha256.New(), buf: make([]byte, 0, ChunkSize), timeout: timeout}
+	config.PositiveOr(&timeout, DefaultSendTimeout)
+	c := &chunker{stream: stream, sum: sha256.New(), timeout: timeout}
+	w := &grpcx.ChunkWriter{Size: ChunkSize, Send: c.send}
 	snap, err := s.src.WriteSnapshot(w)
 	if err == nil {
-		err = w.flush()
+		err = w.Flush()
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -92,52 +92,34 @@ func (s *Server) Backup(_ *adminv1.BackupRequest, stream adminv1.Maintenance_Bac
 		}
 		return grpcx.Status(ctx, Domain, fmt.Errorf("snapshot of %s: %w", s.file, err))
 	}
-	if snap.Size != w.sent {
-		return grpcx.Status(ctx, Domain, fault.New(fault.Internal, fault.ReasonInternal, "the snapshot of %s is %d bytes and %d were sent", s.file, snap.Size, w.sent))
+	if snap.Size != c.sent {
+		return grpcx.Status(ctx, Domain, fault.New(fault.Internal, fault.ReasonInternal, "the snapshot of %s is %d bytes and %d were sent", s.file, snap.Size, c.sent))
 	}
 	return stream.Send(&adminv1.BackupResponse{Summary: &adminv1.BackupSummary{
-		Service: s.service, File: s.file, SizeBytes: w.sent, Sha256: hex.EncodeToString(w.sum.Sum(nil)),
+		Service: s.service, File: s.file, SizeBytes: c.sent, Sha256: hex.EncodeToString(c.sum.Sum(nil)),
 		SchemaVersion: int64(snap.SchemaVersion), BucketKeys: snap.Keys, TxId: int64(snap.TxID),
 		SnapshotTime: timestamppb.New(snap.Began), ServerVersion: Version(),
 	}})
 }
 
-// chunker cuts what the snapshot writes into messages and sums it.
+// chunker sends the chunks of a snapshot (see grpcx.ChunkWriter), sums
+// them, and gives up on a client that takes none for timeout.
 type chunker struct {
 	stream  adminv1.Maintenance_BackupServer
 	sum     hash.Hash
-	buf     []byte
 	sent    int64
 	timeout time.Duration
 }
 
 var errStalled = errors.New("the client stopped reading")
 
-func (c *chunker) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		k := min(len(p), ChunkSize-len(c.buf))
-		c.buf = append(c.buf, p[:k]...)
-		p = p[k:]
-		if len(c.buf) == ChunkSize {
-			if err := c.flush(); err != nil {
-				return n - len(p), err
-			}
-		}
-	}
-	return n, nil
-}
-
-func (c *chunker) flush() error {
-	if len(c.buf) == 0 {
-		return nil
-	}
-	_, _ = c.sum.Write(c.buf)
+func (c *chunker) send(chunk []byte) error {
+	_, _ = c.sum.Write(chunk)
 	// Send blocks while the client's flow-control window is full; the
 	// send goes on in its goroutine after a timeout until the handler
 	// returns, which ends the stream.
 	sent := make(chan error, 1)
-	msg := &adminv1.BackupResponse{Chunk: c.buf}
+	msg := &adminv1.BackupResponse{Chunk: chunk}
 	go func() { sent <- c.stream.Send(msg) }()
 	timer := time.NewTimer(c.timeout)
 	defer timer.Stop()
@@ -149,9 +131,7 @@ func (c *chunker) flush() error {
 	case <-timer.C:
 		return errStalled
 	}
-	c.sent += int64(len(c.buf))
-	// A sent message may still be read (by stats handlers): never reuse it.
-	c.buf = make([]byte, 0, ChunkSize)
+	c.sent += int64(len(chunk))
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -83,35 +84,30 @@ const (
 // keeps its name in memory, and no service of the suite has a longer one.
 const maxHealthServiceName = 256
 
-// withDefaults fills the zero fields.
+// withDefaults fills the zero fields (and the counts and sizes that are
+// not positive, which bound nothing); a negative duration stays, to turn
+// its limit off (see off).
 func (l Limits) withDefaults() Limits {
-	if l.MaxConcurrentStreams == 0 {
-		l.MaxConcurrentStreams = DefaultMaxConcurrentStreams
+	config.OrDefault(&l.MaxConcurrentStreams, DefaultMaxConcurrentStreams)
+	config.PositiveOr(&l.MaxHealthWatchers, DefaultMaxHealthWatchers)
+	config.PositiveOr(&l.MaxRecvMsgSize, DefaultMaxMsgSize)
+	config.PositiveOr(&l.MaxSendMsgSize, DefaultMaxMsgSize)
+	config.OrDefault(&l.MaxHeaderListSize, DefaultMaxHeaderListSize)
+	// The durations: zero is "left out", negative is "off".
+	for _, d := range []struct {
+		field *time.Duration
+		def   time.Duration
+	}{
+		{&l.KeepaliveMinTime, DefaultKeepaliveMinTime},
+		{&l.KeepaliveTime, DefaultKeepaliveTime},
+		{&l.KeepaliveTimeout, DefaultKeepaliveTimeout},
+		{&l.MaxConnectionIdle, DefaultMaxConnectionIdle},
+		{&l.MaxConnectionAge, DefaultMaxConnectionAge},
+		{&l.MaxConnectionAgeGrace, DefaultMaxConnectionAgeGrace},
+		{&l.ConnectionTimeout, DefaultConnectionTimeout},
+	} {
+		config.OrDefault(d.field, d.def)
 	}
-	if l.MaxHealthWatchers <= 0 {
-		l.MaxHealthWatchers = DefaultMaxHealthWatchers
-	}
-	if l.MaxRecvMsgSize <= 0 {
-		l.MaxRecvMsgSize = DefaultMaxMsgSize
-	}
-	if l.MaxSendMsgSize <= 0 {
-		l.MaxSendMsgSize = DefaultMaxMsgSize
-	}
-	if l.MaxHeaderListSize == 0 {
-		l.MaxHeaderListSize = DefaultMaxHeaderListSize
-	}
-	dur := func(d *time.Duration, def time.Duration) {
-		if *d == 0 {
-			*d = def
-		}
-	}
-	dur(&l.KeepaliveMinTime, DefaultKeepaliveMinTime)
-	dur(&l.KeepaliveTime, DefaultKeepaliveTime)
-	dur(&l.KeepaliveTimeout, DefaultKeepaliveTimeout)
-	dur(&l.MaxConnectionIdle, DefaultMaxConnectionIdle)
-	dur(&l.MaxConnectionAge, DefaultMaxConnectionAge)
-	dur(&l.MaxConnectionAgeGrace, DefaultMaxConnectionAgeGrace)
-	dur(&l.ConnectionTimeout, DefaultConnectionTimeout)
 	return l
 }
 

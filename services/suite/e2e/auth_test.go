@@ -78,6 +78,9 @@ type sweepFixture struct {
 	revokedStaff            string
 	sale                    string
 	from, to, later, future string // dates and times the requests use
+	// Every method of the three services (rpcs), and by "package.Service/Method".
+	methods []protoreflect.MethodDescriptor
+	byName  map[string]protoreflect.MethodDescriptor
 }
 
 func (f *sweepFixture) ctx(key string) context.Context {
@@ -192,6 +195,16 @@ func rpcs() []protoreflect.MethodDescriptor {
 				out = append(out, ms.Get(j))
 			}
 		}
+	}
+	return out
+}
+
+// byFullName indexes methods by "package.Service/Method", the form the
+// sweep's cases and the Policies name them in.
+func byFullName(methods []protoreflect.MethodDescriptor) map[string]protoreflect.MethodDescriptor {
+	out := make(map[string]protoreflect.MethodDescriptor, len(methods))
+	for _, md := range methods {
+		out[string(md.Parent().FullName())+"/"+string(md.Name())] = md
 	}
 	return out
 }
@@ -415,7 +428,8 @@ func (f *sweepFixture) http(t *testing.T, key, method, target, body string) http
 // revoked before use.
 func setUpSweep(t *testing.T, s *suite) *sweepFixture {
 	t.Helper()
-	f := &sweepFixture{s: s, conns: map[string]*grpc.ClientConn{}}
+	f := &sweepFixture{s: s, conns: map[string]*grpc.ClientConn{}, methods: rpcs()}
+	f.byName = byFullName(f.methods)
 	for svc, addr := range map[string]string{
 		"alliance.member.v1.MemberRegistry":    s.addrs.MemberRegistry,
 		"alliance.session.v1.SessionScheduler": s.addrs.SessionScheduling,
@@ -595,10 +609,7 @@ func TestAuthSweep(t *testing.T) {
 	s := startSuite(t)
 	f := setUpSweep(t, s)
 	cases := f.cases()
-	all := rpcs()
-	byName := map[string]protoreflect.MethodDescriptor{}
-	for _, md := range all {
-		byName[string(md.Parent().FullName())+"/"+string(md.Name())] = md
+	for _, md := range f.methods {
 		if _, ok := cases[string(md.Name())]; !ok {
 			t.Errorf("%s has no case in the auth sweep: say who may call it and add a request", md.FullName())
 		}
@@ -607,7 +618,7 @@ func TestAuthSweep(t *testing.T) {
 		t.FailNow()
 	}
 	// The admin sees A's contact: the data the checks below look for exists.
-	if r, err := f.invoke(t, s.adminKey, byName["alliance.member.v1.MemberRegistry/GetMember"], cases["GetMember"].req); err != nil ||
+	if r, err := f.invoke(t, s.adminKey, f.byName["alliance.member.v1.MemberRegistry/GetMember"], cases["GetMember"].req); err != nil ||
 		!leaksContact(protojson.Format(r)) {
 		t.Fatalf("the admin does not see A's contact: %v %v", r, err)
 	}
@@ -625,7 +636,7 @@ func TestAuthSweep(t *testing.T) {
 
 	t.Run("gRPC: every RPC refuses a missing, a garbage and a revoked key alike", func(t *testing.T) {
 		var first *status.Status
-		for _, md := range all {
+		for _, md := range f.methods {
 			for what, key := range badKeys {
 				_, err := f.invoke(t, key, md, cases[string(md.Name())].req)
 				st := status.Convert(err)
@@ -645,14 +656,14 @@ func TestAuthSweep(t *testing.T) {
 	})
 
 	rts := routes(t)
-	t.Logf("%d RPCs from the descriptors, %d HTTP routes from the OpenAPI documents", len(all), len(rts))
+	t.Logf("%d RPCs from the descriptors, %d HTTP routes from the OpenAPI documents", len(f.methods), len(rts))
 	t.Run("HTTP: every route refuses a missing, a garbage and a revoked key alike", func(t *testing.T) {
 		if len(rts) < 25 {
 			t.Fatalf("only %d routes in the OpenAPI documents", len(rts))
 		}
 		first := ""
 		for _, r := range rts {
-			if byName[r.rpc] == nil {
+			if f.byName[r.rpc] == nil {
 				t.Errorf("%s %s: route of an RPC %s the descriptors do not have", r.method, r.path, r.rpc)
 				continue
 			}
@@ -677,11 +688,11 @@ func TestAuthSweep(t *testing.T) {
 
 	t.Run("an unrelated member may not write to others' resources nor read their private data", func(t *testing.T) {
 		calls := map[string]protoreflect.MethodDescriptor{}
-		for _, md := range all {
+		for _, md := range f.methods {
 			calls[string(md.Name())] = md
 		}
 		for variant, base := range variants(cases) {
-			for _, md := range all {
+			for _, md := range f.methods {
 				if string(md.Name()) == base {
 					calls[variant] = md
 				}
@@ -714,7 +725,7 @@ func TestAuthSweep(t *testing.T) {
 			case !refused(c.access) && rep.code != 200:
 				t.Errorf("HTTP %s %s as C: %d %s, want 200", method, target, rep.code, rep.raw)
 			case rep.code == 200:
-				out := newMsg(t, byName[r.rpc].Output().FullName())
+				out := newMsg(t, f.byName[r.rpc].Output().FullName())
 				if chunk, ok := out.(*salesv1.ExportChunk); ok {
 					chunk.Data = []byte(rep.raw) // a download: the file itself
 					if problem := answeredWithout(c.access, out); problem != "" {
@@ -733,7 +744,7 @@ func TestAuthSweep(t *testing.T) {
 	})
 
 	t.Run("reports hold a member to its own data, session sales go to the session's parties", func(t *testing.T) {
-		md := byName["alliance.sales.v1.SalesReporting/QuerySalesReport"]
+		md := f.byName["alliance.sales.v1.SalesReporting/QuerySalesReport"]
 		totals := func(key, req string) (int64, error) {
 			out, err := f.invoke(t, key, md, req)
 			if err != nil {
@@ -771,7 +782,7 @@ func TestAuthSweep(t *testing.T) {
 			}
 		}
 		for _, name := range []string{"GetSale", "ListSales", "GetSessionSummary"} {
-			if _, err := f.invoke(t, f.keyB, byName["alliance.sales.v1.SalesReporting/"+name], cases[name].req); err != nil {
+			if _, err := f.invoke(t, f.keyB, f.byName["alliance.sales.v1.SalesReporting/"+name], cases[name].req); err != nil {
 				t.Errorf("%s as B, the session's host: %v", name, err)
 			}
 		}
@@ -782,7 +793,7 @@ func TestAuthSweep(t *testing.T) {
 		for who, key := range map[string]string{"B": f.keyB, "C": f.keyC} {
 			for _, name := range reads {
 				rpc := "alliance.member.v1.MemberRegistry/" + name
-				r, err := f.invoke(t, key, byName[rpc], cases[name].req)
+				r, err := f.invoke(t, key, f.byName[rpc], cases[name].req)
 				if err != nil {
 					t.Fatalf("gRPC %s as %s: %v", name, who, err)
 				}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cqlive/alliance/services/suite/soak"
 )
@@ -16,20 +15,9 @@ import (
 // there, once and as sent, the reports equal a recount, no sessions clash,
 // every file passes tx.Check; and verify refuses an altered copy.
 func TestBackupUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the suite twice, under load")
-	}
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	res, err := soak.RunBackup(ctx, soak.BackupOptions{Bin: binDir, Dir: dir, Progress: testLog{t}})
-	if err != nil {
-		t.Fatalf("drill: %v%s", err, logTail(dir))
-	}
-	t.Log("\n" + res.Summary())
-	if !res.OK() {
-		t.Fatalf("the drill found failures%s", logTail(dir))
-	}
+	res := drill(t, "drill", "runs the suite twice, under load", func(ctx context.Context, dir string) (*soak.BackupResult, error) {
+		return soak.RunBackup(ctx, soak.BackupOptions{Bin: binDir, Dir: dir, Progress: testLog{t}})
+	})
 	// A drill that backed up nothing under load proves nothing.
 	if res.AckedBefore < 50 || res.AckedTotal <= res.AckedBefore {
 		t.Fatalf("%d writes acknowledged before the backup, %d in all: the load did not run across it", res.AckedBefore, res.AckedTotal)

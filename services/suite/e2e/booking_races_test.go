@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -263,6 +264,26 @@ func code(err error) string {
 	return grpcx.Reason(err)
 }
 
+// allowed is nil for an error whose reason is one of reasons (an outcome
+// the race permits), and err otherwise.
+func allowed(err error, reasons ...string) error {
+	if err != nil && slices.Contains(reasons, code(err)) {
+		return nil
+	}
+	return err
+}
+
+// settled fails the test on the first client whose error is not one of
+// reasons.
+func (r *rig) settled(errs []error, reasons ...string) {
+	r.t.Helper()
+	for i, err := range errs {
+		if err := allowed(err, reasons...); err != nil {
+			r.t.Fatalf("client %d: %v", i, err)
+		}
+	}
+}
+
 func tally(errs []error) map[string]int {
 	out := map[string]int{}
 	for _, err := range errs {
@@ -302,11 +323,7 @@ func TestBookingRulesHoldUnderRaces(t *testing.T) {
 				Session: session(hosts[i], r.studio(1+i%2), r.at(i/2%days, "20:30"), time.Hour)})
 			return err
 		})
-		for i, err := range errs {
-			if err != nil && code(err) != "STUDIO_DOUBLE_BOOKED" {
-				t.Fatalf("client %d: %v", i, err)
-			}
-		}
+		r.settled(errs, "STUDIO_DOUBLE_BOOKED")
 		all := r.checkInvariants(2)
 		whole, partials, singles := 0, 0, map[string]int{}
 		for _, x := range all {
@@ -380,18 +397,14 @@ func TestBookingRulesHoldUnderRaces(t *testing.T) {
 				for k := range 2 {
 					name := requests[p][(i+k)%2]
 					_, err := api.ApproveSession(context.Background(), &sessionv1.ApproveSessionRequest{Name: name})
-					if err != nil && code(err) != "STUDIO_DOUBLE_BOOKED" && code(err) != "INVALID_STATE_TRANSITION" {
+					if err := allowed(err, "STUDIO_DOUBLE_BOOKED", "INVALID_STATE_TRANSITION"); err != nil {
 						return err
 					}
 				}
 			}
 			return nil
 		})
-		for i, err := range errs {
-			if err != nil {
-				t.Fatalf("client %d: %v", i, err)
-			}
-		}
+		r.settled(errs)
 		all := r.checkInvariants(1)
 		state := map[string]sessionv1.SessionState{}
 		for _, x := range all {
@@ -431,17 +444,13 @@ func TestBookingRulesHoldUnderRaces(t *testing.T) {
 			for k := range 4 { // four slots each, from 10:00 to 20:00
 				start := r.at(0, "10:00").Add(time.Duration((i*4+k)%40) * 15 * time.Minute)
 				_, err := api.CreateSession(context.Background(), &sessionv1.CreateSessionRequest{Session: session(hosts[i], studio, start, 15*time.Minute)})
-				if err != nil && code(err) != "STUDIO_DOUBLE_BOOKED" && code(err) != "STUDIO_BLACKED_OUT" && code(err) != "HOST_DOUBLE_BOOKED" {
+				if err := allowed(err, "STUDIO_DOUBLE_BOOKED", "STUDIO_BLACKED_OUT", "HOST_DOUBLE_BOOKED"); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		for i, err := range errs {
-			if err != nil {
-				t.Fatalf("client %d: %v", i, err)
-			}
-		}
+		r.settled(errs)
 		all := r.checkInvariants(1)
 		cancelled, booked := 0, 0
 		for _, x := range all {

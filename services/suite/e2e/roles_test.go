@@ -44,16 +44,11 @@ func TestStaffRolesAcrossTheSuite(t *testing.T) {
 	s := startSuite(t)
 	f := setUpSweep(t, s)
 	cases := f.cases()
-	all := rpcs()
-	byName := map[string]protoreflect.MethodDescriptor{}
-	for _, md := range all {
-		byName[string(md.Parent().FullName())+"/"+string(md.Name())] = md
-	}
 
 	t.Run("the sweep's writes are the Policies' writes", func(t *testing.T) {
 		// Two independent lists of what writes: a method annotated as a read
 		// that the sweep knows writes (or the reverse) fails here.
-		for _, md := range all {
+		for _, md := range f.methods {
 			c, ok := cases[string(md.Name())]
 			if !ok {
 				t.Errorf("%s has no sweep case", md.FullName())
@@ -71,7 +66,7 @@ func TestStaffRolesAcrossTheSuite(t *testing.T) {
 	rts := routes(t)
 	t.Run("a STAFF_READONLY key reads everything and is refused every write, over gRPC and HTTP", func(t *testing.T) {
 		writes := 0
-		for _, md := range all {
+		for _, md := range f.methods {
 			c := cases[string(md.Name())]
 			_, err := f.invoke(t, ro, md, c.req)
 			if ruleOf(md).Writes() {
@@ -87,7 +82,7 @@ func TestStaffRolesAcrossTheSuite(t *testing.T) {
 			t.Fatalf("only %d writes in the three Policies", writes)
 		}
 		for _, r := range rts {
-			md, name := byName[r.rpc], r.caseName(cases)
+			md, name := f.byName[r.rpc], r.caseName(cases)
 			method, target, body := r.httpRequest(t, s.gatewayURL(), cases[name].req)
 			rep := f.http(t, ro, method, target, body)
 			switch {
@@ -104,7 +99,7 @@ func TestStaffRolesAcrossTheSuite(t *testing.T) {
 			}
 		}
 		// Reading everything includes what a member may not see.
-		r, err := f.invoke(t, ro, byName["alliance.member.v1.MemberRegistry/GetMember"], cases["GetMember"].req)
+		r, err := f.invoke(t, ro, f.byName["alliance.member.v1.MemberRegistry/GetMember"], cases["GetMember"].req)
 		if err != nil || !leaksContact(protojson.Format(r)) {
 			t.Errorf("a read-only staff key does not see A's contact: %v %v", r, err)
 		}
@@ -177,11 +172,8 @@ func TestASuspendedMemberReadsAndDoesNotWriteAnywhere(t *testing.T) {
 		access access
 		req    string
 	}{write, `{"member":{"name":"` + memberB + `","displayName":"改名"},"updateMask":"displayName"}`}
-	all := rpcs()
-	byName := map[string]protoreflect.MethodDescriptor{}
 	before := f.adminView(t)
-	for _, md := range all {
-		byName[string(md.Parent().FullName())+"/"+string(md.Name())] = md
+	for _, md := range f.methods {
 		rule := ruleOf(md)
 		if !rule.Writes() {
 			continue
@@ -196,7 +188,7 @@ func TestASuspendedMemberReadsAndDoesNotWriteAnywhere(t *testing.T) {
 		}
 	}
 	for _, r := range routes(t) {
-		md := byName[r.rpc]
+		md := f.byName[r.rpc]
 		if rule := ruleOf(md); !rule.Writes() || rule.Who() != auth.Members {
 			continue
 		}
@@ -212,7 +204,7 @@ func TestASuspendedMemberReadsAndDoesNotWriteAnywhere(t *testing.T) {
 		"alliance.sales.v1.SalesReporting/ListSales", "alliance.sales.v1.SalesReporting/GetSessionSummary",
 		"alliance.sales.v1.SalesReporting/GetAllianceOverview",
 	} {
-		md := byName[name]
+		md := f.byName[name]
 		if _, err := f.invoke(t, f.keyB, md, cases[string(md.Name())].req); err != nil {
 			t.Errorf("gRPC %s as suspended B: %v, want OK (a suspended member reads)", name, err)
 		}

@@ -89,41 +89,17 @@ func Load(ctx context.Context, g *Generator, c Clients, o Options) (*Result, err
 // ImportSessionMetrics streams of 50,000, and counts the final ones into
 // the totals.
 func loadTraffic(ctx context.Context, g *Generator, sc salesv1.SalesReportingClient, res *Result) error {
-	const perStream = 50_000
-	var stream salesv1.SalesReporting_ImportSessionMetricsClient
-	sent := 0
-	closeStream := func() error {
-		if stream == nil {
-			return nil
-		}
-		resp, err := stream.CloseAndRecv()
-		stream = nil
-		if err != nil {
-			return fmt.Errorf("import traffic: %w", err)
-		}
-		if resp.GetRejected() > 0 {
-			e := resp.GetErrors()[0]
-			return fmt.Errorf("import traffic: %d rejected, the first at line %d: %s %s", resp.GetRejected(), e.GetIndex(), e.GetReason(), e.GetMessage())
-		}
-		return nil
-	}
+	stream := newImportStream[*salesv1.ImportError]("import traffic", 50_000, func() (salesv1.SalesReporting_ImportSessionMetricsClient, error) {
+		return sc.ImportSessionMetrics(ctx)
+	})
 	err := g.Sessions(func(s *Session) error {
 		var final *Traffic
 		if err := g.Traffic(s, func(t *Traffic) error {
-			if stream == nil {
-				var err error
-				if stream, err = sc.ImportSessionMetrics(ctx); err != nil {
-					return err
-				}
-			}
-			if err := stream.Send(&salesv1.ImportSessionMetricsRequest{Metrics: trafficProto(t)}); err != nil {
-				return fmt.Errorf("import traffic: %w", err)
+			if err := stream.send(&salesv1.ImportSessionMetricsRequest{Metrics: trafficProto(t)}); err != nil {
+				return err
 			}
 			final = t
 			res.Snapshots++
-			if sent++; sent%perStream == 0 {
-				return closeStream()
-			}
 			return nil
 		}); err != nil {
 			return err
@@ -136,7 +112,7 @@ func loadTraffic(ctx context.Context, g *Generator, sc salesv1.SalesReportingCli
 	if err != nil {
 		return err
 	}
-	return closeStream()
+	return stream.close()
 }
 
 func trafficProto(t *Traffic) *salesv1.SessionMetrics {
@@ -205,43 +181,16 @@ func loadSessions(ctx context.Context, g *Generator, sc sessionv1.SessionSchedul
 // importSessions imports every session each calls fn with, in streams of
 // 20,000.
 func importSessions(ctx context.Context, sc sessionv1.SessionSchedulerClient, each func(fn func(*Session) error) error) error {
-	const perStream = 20_000
-	var stream sessionv1.SessionScheduler_ImportSessionsClient
-	sent := 0
-	closeStream := func() error {
-		if stream == nil {
-			return nil
-		}
-		resp, err := stream.CloseAndRecv()
-		stream = nil
-		if err != nil {
-			return fmt.Errorf("import sessions: %w", err)
-		}
-		if resp.GetRejected() > 0 {
-			e := resp.GetErrors()[0]
-			return fmt.Errorf("import sessions: %d rejected, the first at line %d: %s %s", resp.GetRejected(), e.GetIndex(), e.GetReason(), e.GetMessage())
-		}
-		return nil
-	}
+	stream := newImportStream[*sessionv1.ImportError]("import sessions", 20_000, func() (sessionv1.SessionScheduler_ImportSessionsClient, error) {
+		return sc.ImportSessions(ctx)
+	})
 	err := each(func(s *Session) error {
-		if stream == nil {
-			var err error
-			if stream, err = sc.ImportSessions(ctx); err != nil {
-				return err
-			}
-		}
-		if err := stream.Send(&sessionv1.ImportSessionsRequest{SessionId: s.ID, Session: sessionProto(s)}); err != nil {
-			return fmt.Errorf("import sessions: %w", err)
-		}
-		if sent++; sent%perStream == 0 {
-			return closeStream()
-		}
-		return nil
+		return stream.send(&sessionv1.ImportSessionsRequest{SessionId: s.ID, Session: sessionProto(s)})
 	})
 	if err != nil {
 		return err
 	}
-	return closeStream()
+	return stream.close()
 }
 
 func saleProto(l *Sale) *salesv1.Sale {

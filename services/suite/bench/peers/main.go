@@ -325,16 +325,6 @@ func postgresOwn(dir string) error {
 	})
 }
 
-// readRows reads the CSV of alliance-bench rows.
-func readRows(path string) ([][]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return csv.NewReader(f).ReadAll()
-}
-
 type row struct {
 	platform, ext, session, product, kind string
 	qty, amount                           int64
@@ -342,7 +332,17 @@ type row struct {
 	at                                    time.Time
 }
 
-func parseRows(recs [][]string) ([]row, error) {
+// readRows reads the CSV of alliance-bench rows.
+func readRows(path string) ([]row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, err
+	}
 	out := make([]row, len(recs))
 	for i, r := range recs {
 		q, _ := strconv.ParseInt(r[5], 10, 64)
@@ -369,11 +369,7 @@ func postgresCopy(o options, rowsCSV, dir string) (float64, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	recs, err := readRows(rowsCSV)
-	if err != nil {
-		return 0, 0, err
-	}
-	rows, err := parseRows(recs)
+	rows, err := readRows(rowsCSV)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -429,11 +425,7 @@ func postgresCopy(o options, rowsCSV, dir string) (float64, float64, error) {
 // primary key and returns rows/s (the commit included) and the file's
 // bytes per row after a checkpoint.
 func duckLoad(rowsCSV, path string) (float64, float64, error) {
-	recs, err := readRows(rowsCSV)
-	if err != nil {
-		return 0, 0, err
-	}
-	rows, err := parseRows(recs)
+	rows, err := readRows(rowsCSV)
 	if err != nil {
 		return 0, 0, err
 	}

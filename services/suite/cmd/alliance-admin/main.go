@@ -32,7 +32,6 @@ import (
 	"github.com/cqlive/alliance/services/kit/backup"
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
-	"github.com/cqlive/alliance/services/kit/tlsx"
 	memberapp "github.com/cqlive/alliance/services/member-registry/app"
 	salesapp "github.com/cqlive/alliance/services/sales-reporting/app"
 	sessionapp "github.com/cqlive/alliance/services/session-scheduling/app"
@@ -40,15 +39,7 @@ import (
 	"google.golang.org/grpc"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "alliance-admin:", err)
-		os.Exit(1)
-	}
-}
+func main() { layout.Exit("alliance-admin", run(os.Args[1:], os.Stdout)) }
 
 const usage = `usage:
   alliance-admin backup -out DIR [flags]      snapshot every store into a new folder DIR/<UTC time>/
@@ -113,19 +104,16 @@ func parse(set *config.Set, args []string) ([]string, error) {
 
 func runBackup(args []string, out io.Writer) error {
 	fs, set := flags("backup")
-	var dir, keyFile string
+	var dir string
 	var timeout time.Duration
-	var tlsCfg tlsx.Config
+	var admin layout.AdminCaller
 	addrs := make([]string, len(stores))
 	set.String(&dir, "out", "", "folder of backups; each backup is a new folder in it, named after its UTC time")
 	for i, s := range stores {
 		set.String(&addrs[i], s.flag, s.addr, "gRPC address of "+s.name)
 	}
-	set.String(&keyFile, "admin-key-file", "data/admin.key", "file whose first line is an admin API key")
+	admin.BindFlags(set.String, "file whose first line is an admin API key")
 	set.Duration(&timeout, "timeout", time.Hour, "bound of the whole backup")
-	set.String(&tlsCfg.CAFile, "tls-ca", "", "CA of the services' certificates; TLS is on when set")
-	set.String(&tlsCfg.ClientCertFile, "tls-client-cert", "", "client certificate, when the services require one (mutual TLS)")
-	set.String(&tlsCfg.ClientKeyFile, "tls-client-key", "", "client private key")
 	pos, err := parse(set, args)
 	if err != nil {
 		return err
@@ -134,15 +122,11 @@ func runBackup(args []string, out io.Writer) error {
 		fs.Usage()
 		return errors.New("backup: give the folder with -out DIR, and nothing else")
 	}
-	key, err := layout.FirstLine(keyFile)
-	if err != nil {
-		return fmt.Errorf("admin key: %w", err)
-	}
-	transport, err := tlsCfg.DialOption()
+	key, transport, err := admin.Open()
 	if err != nil {
 		return err
 	}
-	creds := grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: key, Insecure: tlsCfg.CAFile == ""})
+	creds := grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: key, Insecure: admin.TLS.CAFile == ""})
 	var targets []backup.Target
 	for i, s := range stores {
 		// The stream's own deadline bounds it; gRPC retries nothing once a

@@ -17,7 +17,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -30,7 +29,6 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
-	"github.com/cqlive/alliance/services/kit/tlsx"
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -39,15 +37,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "alliance-demo:", err)
-		os.Exit(1)
-	}
-}
+func main() { layout.Exit("alliance-demo", run(os.Args[1:])) }
 
 type demo struct {
 	members  memberv1.MemberRegistryClient
@@ -59,8 +49,8 @@ type demo struct {
 }
 
 func run(args []string) error {
-	var memberAddr, sessionAddr, salesAddr, zone, keyFile string
-	var tlsCfg tlsx.Config
+	var memberAddr, sessionAddr, salesAddr, zone string
+	var admin layout.AdminCaller
 	var days int
 	fs := flag.NewFlagSet("alliance-demo", flag.ContinueOnError)
 	fs.StringVar(&memberAddr, "member-registry-addr", "localhost:50051", "gRPC address of member-registry")
@@ -68,20 +58,13 @@ func run(args []string) error {
 	fs.StringVar(&salesAddr, "sales-reporting-addr", "localhost:50053", "gRPC address of sales-reporting")
 	fs.StringVar(&zone, "time-zone", "Asia/Shanghai", "the alliance's time zone, for today's date in report calls")
 	fs.IntVar(&days, "history-days", 21, "days of history before today to import as ENDED sessions with their sales (0: none)")
-	fs.StringVar(&keyFile, "admin-key-file", "data/admin.key", "file whose first line is an admin API key, sent as `authorization: Bearer <key>`")
-	fs.StringVar(&tlsCfg.CAFile, "tls-ca", "", "CA of the services' certificates; TLS is on when set")
-	fs.StringVar(&tlsCfg.ClientCertFile, "tls-client-cert", "", "client certificate, when the services require one (mutual TLS)")
-	fs.StringVar(&tlsCfg.ClientKeyFile, "tls-client-key", "", "client private key")
+	admin.BindFlags(fs.StringVar, "file whose first line is an admin API key, sent as `authorization: Bearer <key>`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	key, err := layout.FirstLine(keyFile)
+	key, transport, err := admin.Open()
 	if err != nil {
-		return fmt.Errorf("admin key: %w (start the suite with `make run` first, which makes data/admin.key, or pass -admin-key-file)", err)
-	}
-	transport, err := tlsCfg.DialOption()
-	if err != nil {
-		return err
+		return fmt.Errorf("%w (start the suite with `make run` first, which makes data/admin.key, or pass -admin-key-file)", err)
 	}
 	opts := []grpc.DialOption{transport,
 		grpc.WithChainUnaryInterceptor(bearer(key)), grpc.WithChainStreamInterceptor(bearerStream(key))}

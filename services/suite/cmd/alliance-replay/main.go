@@ -48,15 +48,7 @@ type options struct {
 	restart      bool
 }
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "alliance-replay:", err)
-		os.Exit(1)
-	}
-}
+func main() { layout.Exit("alliance-replay", run(os.Args[1:])) }
 
 func run(args []string) error {
 	var o options

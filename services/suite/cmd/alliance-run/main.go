@@ -14,7 +14,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -30,15 +29,7 @@ import (
 	"github.com/cqlive/alliance/services/suite/internal/proc"
 )
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "alliance-run:", err)
-		os.Exit(1)
-	}
-}
+func main() { layout.Exit("alliance-run", run(os.Args[1:])) }
 
 type options struct {
 	bin, data, logLevel string
