@@ -10,61 +10,22 @@ import (
 	"github.com/cqlive/alliance/services/kit/fieldmask"
 )
 
-// sessionFields are what an update of a session may name (AIP-134 paths).
-var sessionFields = fieldmask.Fields{
-	Resource:   "session",
-	Updatable:  []string{"title", "host", "studio", "merchants", "products", "platform", "platform_room_id", "start_time", "end_time"},
+// sessionUpdate is what an update of a session may name (AIP-134 paths),
+// and how each field is set.
+var sessionUpdate = fieldmask.Update[Session]{
+	Resource: "session",
+	Fields: []fieldmask.Field[Session]{
+		fieldmask.Value("title", func(s *Session) *string { return &s.Title }),
+		fieldmask.Value("host", func(s *Session) *string { return &s.Host }),
+		fieldmask.Value("studio", func(s *Session) *string { return &s.Studio }),
+		fieldmask.List("merchants", func(s *Session) *[]string { return &s.Merchants }),
+		fieldmask.List("products", func(s *Session) *[]string { return &s.Products }),
+		fieldmask.Value("platform", func(s *Session) *Platform { return &s.Platform }),
+		fieldmask.Value("platform_room_id", func(s *Session) *string { return &s.PlatformRoomID }),
+		fieldmask.Time("start_time", func(s *Session) *time.Time { return &s.Start }),
+		fieldmask.Time("end_time", func(s *Session) *time.Time { return &s.End }),
+	},
 	OutputOnly: []string{"name", "state", "actual_start_time", "actual_end_time", "cancel_reason", "decline_reason", "series", "create_time", "update_time", "etag"},
-}
-
-// isSet says which fields of patch an update with an empty mask sets.
-func (patch *Session) isSet(path string) bool {
-	switch path {
-	case "title":
-		return patch.Title != ""
-	case "host":
-		return patch.Host != ""
-	case "studio":
-		return patch.Studio != ""
-	case "merchants":
-		return len(patch.Merchants) > 0
-	case "products":
-		return len(patch.Products) > 0
-	case "platform":
-		return patch.Platform != 0
-	case "platform_room_id":
-		return patch.PlatformRoomID != ""
-	case "start_time":
-		return !patch.Start.IsZero()
-	case "end_time":
-		return !patch.End.IsZero()
-	}
-	return false
-}
-
-func apply(s *Session, patch *Session, paths []string) {
-	for _, p := range paths {
-		switch p {
-		case "title":
-			s.Title = patch.Title
-		case "host":
-			s.Host = patch.Host
-		case "studio":
-			s.Studio = patch.Studio
-		case "merchants":
-			s.Merchants = patch.Merchants
-		case "products":
-			s.Products = patch.Products
-		case "platform":
-			s.Platform = patch.Platform
-		case "platform_room_id":
-			s.PlatformRoomID = patch.PlatformRoomID
-		case "start_time":
-			s.Start = patch.Start
-		case "end_time":
-			s.End = patch.End
-		}
-	}
 }
 
 // updateAttempts bounds the retries of an update that raced another write
@@ -80,7 +41,7 @@ const updateAttempts = 5
 // session of a studio that requires approval: that would skip the base's
 // approval (APPROVAL_REQUIRED); it cancels and books anew instead.
 func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []string, tag string) (*Session, error) {
-	paths, err := sessionFields.Resolve(mask, patch.isSet)
+	paths, err := sessionUpdate.Resolve(mask, &patch)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +61,7 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 			return nil, err
 		}
 		next := *cur
-		apply(&next, &patch, paths)
+		sessionUpdate.Apply(&next, &patch, paths)
 		now := svc.stamp()
 		var clock *time.Time
 		if !next.Start.Equal(cur.Start) {
