@@ -16,11 +16,7 @@ import (
 type txn struct{ tx *bolt.Tx }
 
 func (t txn) Session(id string) (*scheduling.Session, error) {
-	raw := t.tx.Bucket(bucketSessions).Get([]byte(id))
-	if raw == nil {
-		return nil, nil
-	}
-	return decodeSession(id, raw)
+	return getRecord(t.tx.Bucket(bucketSessions), id, decodeSession)
 }
 
 // PutSession writes s and moves its index entries and counts from the
@@ -157,33 +153,35 @@ func (t txn) Open(before time.Time, fn func(*scheduling.Session) bool) error {
 }
 
 func (t txn) Policy(studio string) (*scheduling.Policy, error) {
-	raw := t.tx.Bucket(bucketPolicies).Get([]byte(studio))
-	if raw == nil {
-		return nil, nil
-	}
-	return decodePolicy(studio, raw)
+	return getRecord(t.tx.Bucket(bucketPolicies), studio, decodePolicy)
 }
 
 func (t txn) PutPolicy(p *scheduling.Policy) error {
-	raw, err := proto.Marshal(policyRecord(p))
-	if err != nil {
-		return err
-	}
-	return t.tx.Bucket(bucketPolicies).Put([]byte(p.Studio), raw)
+	return putRecord(t.tx.Bucket(bucketPolicies), p.Studio, policyRecord(p))
 }
 
 func (t txn) Series(id string) (*scheduling.Series, error) {
-	raw := t.tx.Bucket(bucketSeries).Get([]byte(id))
-	if raw == nil {
-		return nil, nil
-	}
-	return decodeSeries(id, raw)
+	return getRecord(t.tx.Bucket(bucketSeries), id, decodeSeries)
 }
 
 func (t txn) PutSeries(s *scheduling.Series) error {
-	raw, err := proto.Marshal(seriesRecord(s))
+	return putRecord(t.tx.Bucket(bucketSeries), s.ID, seriesRecord(s))
+}
+
+// getRecord decodes the record at key of b; nil when there is none.
+func getRecord[T any](b *bolt.Bucket, key string, decode func(key string, raw []byte) (*T, error)) (*T, error) {
+	raw := b.Get([]byte(key))
+	if raw == nil {
+		return nil, nil
+	}
+	return decode(key, raw)
+}
+
+// putRecord stores rec at key of b.
+func putRecord(b *bolt.Bucket, key string, rec proto.Message) error {
+	raw, err := proto.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	return t.tx.Bucket(bucketSeries).Put([]byte(s.ID), raw)
+	return b.Put([]byte(key), raw)
 }
