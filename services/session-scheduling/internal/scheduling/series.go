@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -63,13 +62,7 @@ func (s *Series) Name() string { return SeriesName(s.ID) }
 func SeriesName(id string) string { return "sessionSeries/" + id }
 
 // ParseSeriesName returns the id of sessionSeries/{id}, or "".
-func ParseSeriesName(name string) string {
-	id, ok := strings.CutPrefix(name, "sessionSeries/")
-	if !ok || id == "" || strings.Contains(id, "/") {
-		return ""
-	}
-	return id
-}
+func ParseSeriesName(name string) string { return idIn("sessionSeries/", name) }
 
 // The bounds of a series.
 const (
