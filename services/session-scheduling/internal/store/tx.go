@@ -56,19 +56,26 @@ func (t txn) Longest() (time.Duration, error) {
 
 // Sessions walks one start-time index between q.From and q.To.
 func (t txn) Sessions(q scheduling.Scan, fn func(*scheduling.Session) bool) error {
-	var b *bolt.Bucket
-	var prefix []byte
+	b, prefix, party := t.partyIndex(q)
 	switch {
 	case q.Studio != "":
 		b, prefix = t.tx.Bucket(bucketByStudio), ownerPrefix(q.Studio)
-	case q.Host != "":
-		b, prefix = t.tx.Bucket(bucketByHost), ownerPrefix(q.Host)
-	case q.Agency != "":
-		b, prefix = t.tx.Bucket(bucketByAgency), ownerPrefix(q.Agency)
-	default:
+	case !party:
 		b, prefix = t.tx.Bucket(bucketByStart), nil
 	}
 	return t.walk(b, prefix, q.From, q.To, q.After, fn)
+}
+
+// partyIndex is the index of the host or (failing that) the agency the
+// scan names, and the prefix of its entries; false if it names neither.
+func (t txn) partyIndex(q scheduling.Scan) (*bolt.Bucket, []byte, bool) {
+	switch {
+	case q.Host != "":
+		return t.tx.Bucket(bucketByHost), ownerPrefix(q.Host), true
+	case q.Agency != "":
+		return t.tx.Bucket(bucketByAgency), ownerPrefix(q.Agency), true
+	}
+	return nil, nil, false
 }
 
 // walk reads the sessions of index b under prefix with start times in
@@ -115,14 +122,8 @@ func (t txn) walk(b *bolt.Bucket, prefix []byte, from, to time.Time, after sched
 // Briefs walks the host's or the agency's index as Sessions does, telling
 // each session as its entry does.
 func (t txn) Briefs(q scheduling.Scan, fn func(scheduling.Brief) bool) error {
-	var b *bolt.Bucket
-	var prefix []byte
-	switch {
-	case q.Host != "":
-		b, prefix = t.tx.Bucket(bucketByHost), ownerPrefix(q.Host)
-	case q.Agency != "":
-		b, prefix = t.tx.Bucket(bucketByAgency), ownerPrefix(q.Agency)
-	default:
+	b, prefix, party := t.partyIndex(q)
+	if !party {
 		return fmt.Errorf("briefs of a host or an agency only")
 	}
 	c := b.Cursor()
