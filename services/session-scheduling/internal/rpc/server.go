@@ -11,6 +11,7 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/ids"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
@@ -29,9 +30,6 @@ type Server struct {
 func New(svc *scheduling.Service, tokens *page.Codec) *Server {
 	return &Server{svc: svc, tokens: tokens}
 }
-
-// maxBatch bounds BatchGetSessions.
-const maxBatch = 1000
 
 func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, scheduling.Domain, err) }
 
@@ -82,16 +80,9 @@ func (s *Server) GetSession(ctx context.Context, req *sessionv1.GetSessionReques
 }
 
 func (s *Server) BatchGetSessions(ctx context.Context, req *sessionv1.BatchGetSessionsRequest) (*sessionv1.BatchGetSessionsResponse, error) {
-	if len(req.GetNames()) > maxBatch {
-		return nil, fail(ctx, fault.InvalidField("names", "at most %d names, got %d", maxBatch, len(req.GetNames())))
-	}
-	idList := make([]string, 0, len(req.GetNames()))
-	for i, n := range req.GetNames() {
-		id, err := sessionID(fmt.Sprintf("names[%d]", i), n)
-		if err != nil {
-			return nil, fail(ctx, err)
-		}
-		idList = append(idList, id)
+	idList, err := ids.Batch(req.GetNames(), sessionID)
+	if err != nil {
+		return nil, fail(ctx, err)
 	}
 	list, err := s.svc.BatchGetSessions(idList)
 	if err != nil {
