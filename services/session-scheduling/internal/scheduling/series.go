@@ -207,11 +207,8 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 	if err := mayBook(caller, &t, nil); err != nil {
 		return nil, err
 	}
-	if requestID != "" {
-		first, err := readValue(svc, func(w *work) (*SeriesResult, error) { return repeatedSeries(w, "series/"+requestID) })
-		if err != nil || first != nil {
-			return first, err
-		}
+	if first, err := seriesRequests.first(svc, requestID); err != nil || first != nil {
+		return first, err
 	}
 	if err := validateRecurrence(in.Recurrence); err != nil {
 		return nil, err
@@ -234,11 +231,8 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 	t.Agency, t.Series = host.Agency, seriesID
 	t.ActualStart, t.ActualEnd, t.CancelReason, t.DeclineReason = time.Time{}, time.Time{}, "", ""
 	return written(svc, func(w *work) (*SeriesResult, error) {
-		if requestID != "" {
-			first, err := repeatedSeries(w, "series/"+requestID)
-			if err != nil || first != nil {
-				return first, err
-			}
+		if first, err := seriesRequests.made(w, requestID); err != nil || first != nil {
+			return first, err
 		}
 		if existing, err := w.tx.Series(seriesID); err != nil || existing != nil {
 			if err == nil {
@@ -282,10 +276,8 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 		if err := w.tx.PutSeries(sr); err != nil {
 			return nil, err
 		}
-		if requestID != "" {
-			if err := w.tx.PutRequest("series/"+requestID, sr.Name()); err != nil {
-				return nil, err
-			}
+		if err := seriesRequests.record(w, requestID, sr.Name()); err != nil {
+			return nil, err
 		}
 		return res, nil
 	})
@@ -303,14 +295,6 @@ func skipped(start time.Time, f *fault.Error) Skipped {
 		msg = f.Error()
 	}
 	return Skipped{Start: start, Code: f.Code.String(), Reason: reason, Message: msg}
-}
-
-func repeatedSeries(w *work, key string) (*SeriesResult, error) {
-	name, err := w.tx.Request(key)
-	if err != nil || name == "" {
-		return nil, err
-	}
-	return seriesWithSessions(w, ParseSeriesName(name))
 }
 
 func seriesWithSessions(w *work, id string) (*SeriesResult, error) {
