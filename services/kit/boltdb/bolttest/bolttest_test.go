@@ -85,3 +85,34 @@ func TestReopenFailsWhenASecondOpenChangesTheFile(t *testing.T) {
 		})
 	}
 }
+
+func TestViewReadsAFileWithoutChangingIt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	st, err := openFile(path, "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	bolttest.View(t, path, func(tx *bolt.Tx) error {
+		got = string(tx.Bucket([]byte("meta")).Get([]byte("opened")))
+		return nil
+	})
+	if got != "first" {
+		t.Fatalf("read %q, want first", got)
+	}
+	msg := run(t, func(tb testing.TB) {
+		bolttest.View(tb, path, func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("meta")) })
+	})
+	if msg == "" {
+		t.Fatal("a write in View did not fail the test")
+	}
+	bolttest.View(t, path, func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte("meta")) == nil {
+			t.Fatal("View changed the file")
+		}
+		return nil
+	})
+}
