@@ -38,23 +38,10 @@ const (
 	v3Want = "testdata/member-v3.want.json"
 )
 
-// rawView reads a file as bbolt holds it, without the store.
-func rawView(t *testing.T, path string, fn func(*bolt.Tx) error) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.View(fn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestTheFixtureIsSchemaThree guards the migration test: the file is of
 // schema 3 and its records are JSON.
 func TestTheFixtureIsSchemaThree(t *testing.T) {
-	rawView(t, bolttest.Fixture(t, v3File, "member.db"), func(tx *bolt.Tx) error {
+	bolttest.View(t, bolttest.Fixture(t, v3File, "member.db"), func(tx *bolt.Tx) error {
 		if v := binary.BigEndian.Uint64(tx.Bucket([]byte("meta")).Get([]byte("schema_version"))); v != 3 {
 			t.Fatalf("schema version %d, want 3", v)
 		}
@@ -102,7 +89,7 @@ func readGolden(t *testing.T) golden {
 func TestMigrationFromSchemaThree(t *testing.T) {
 	path := bolttest.Fixture(t, v3File, "member.db")
 	var secret []byte
-	rawView(t, path, func(tx *bolt.Tx) error {
+	bolttest.View(t, path, func(tx *bolt.Tx) error {
 		secret = bytes.Clone(tx.Bucket([]byte("secrets")).Get([]byte("page-token")))
 		return nil
 	})

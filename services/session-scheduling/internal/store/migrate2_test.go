@@ -56,17 +56,10 @@ func TestTheFixtureIsSchemaTwo(t *testing.T) {
 func TestMigrationFromSchemaTwo(t *testing.T) {
 	path := bolttest.Fixture(t, v2File, "session.db")
 	var secret []byte
-	_ = func() error { // the secret main made, read before the migration
-		db, err := bolt.Open(path, 0o600, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		return db.View(func(tx *bolt.Tx) error {
-			secret = append(secret, tx.Bucket([]byte("secrets")).Get([]byte("page-token"))...)
-			return nil
-		})
-	}()
+	bolttest.View(t, path, func(tx *bolt.Tx) error { // the secret main made, read before the migration
+		secret = append(secret, tx.Bucket([]byte("secrets")).Get([]byte("page-token"))...)
+		return nil
+	})
 	if len(secret) != 32 {
 		t.Fatalf("the fixture's page-token secret has %d bytes", len(secret))
 	}
