@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"context"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -194,34 +195,31 @@ func (svc *Service) EndSession(ctx context.Context, id, tag string) (*Session, e
 	if err != nil {
 		return nil, err
 	}
-	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
-		if s.State != StateLive {
-			return badTransition(s, StateEnded)
-		}
-		s.State, s.ActualEnd = StateEnded, now
-		return nil
-	})
+	return svc.transition(cur, tag, move(StateEnded, []State{StateLive}, func(s *Session, now time.Time) { s.ActualEnd = now }))
 }
 
 const maxCancelReason = 1000
 
+// checkReason bounds the reason of a cancellation or a refusal.
+func checkReason(reason string) error {
+	if utf8.RuneCountInString(reason) > maxCancelReason {
+		return fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
+	}
+	return nil
+}
+
 // CancelSession moves a SCHEDULED session, or a request, to CANCELLED,
 // freeing its slot.
 func (svc *Service) CancelSession(ctx context.Context, id, reason, tag string) (*Session, error) {
-	if utf8.RuneCountInString(reason) > maxCancelReason {
-		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
+	if err := checkReason(reason); err != nil {
+		return nil, err
 	}
 	cur, err := svc.authorized(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
-		if s.State != StateScheduled && s.State != StatePendingApproval {
-			return badTransition(s, StateCancelled)
-		}
-		s.State, s.CancelReason = StateCancelled, reason
-		return nil
-	})
+	return svc.transition(cur, tag, move(StateCancelled, []State{StateScheduled, StatePendingApproval},
+		func(s *Session, _ time.Time) { s.CancelReason = reason }))
 }
 
 // ApproveSession moves a request to SCHEDULED, by its studio's base or
@@ -275,8 +273,8 @@ func (svc *Service) ApproveSession(ctx context.Context, id, tag string) (*Sessio
 // DeclineSession moves a request to DECLINED, by its studio's base or
 // the alliance's staff, freeing its slot.
 func (svc *Service) DeclineSession(ctx context.Context, id, reason, tag string) (*Session, error) {
-	if utf8.RuneCountInString(reason) > maxCancelReason {
-		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
+	if err := checkReason(reason); err != nil {
+		return nil, err
 	}
 	cur, err := svc.GetSession(id)
 	if err != nil {
@@ -285,13 +283,8 @@ func (svc *Service) DeclineSession(ctx context.Context, id, reason, tag string) 
 	if err := mayApprove(callerOf(ctx), cur); err != nil {
 		return nil, err
 	}
-	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
-		if s.State != StatePendingApproval {
-			return badTransition(s, StateDeclined)
-		}
-		s.State, s.DeclineReason = StateDeclined, reason
-		return nil
-	})
+	return svc.transition(cur, tag, move(StateDeclined, []State{StatePendingApproval},
+		func(s *Session, _ time.Time) { s.DeclineReason = reason }))
 }
 
 // authorized reads the session and checks that the caller is one of its
@@ -331,6 +324,20 @@ func (w *work) toChange(cur *Session, tag string) (*Session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// move is the change of a transition to state to, which only a session
+// in one of the states from may take; set records the rest of it (a
+// time, a reason).
+func move(to State, from []State, set func(s *Session, now time.Time)) func(*Session, time.Time) error {
+	return func(s *Session, now time.Time) error {
+		if !slices.Contains(from, s.State) {
+			return badTransition(s, to)
+		}
+		s.State = to
+		set(s, now)
+		return nil
+	}
 }
 
 // transition changes the session cur names in one write transaction, as

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/ids"
@@ -330,8 +329,8 @@ func (svc *Service) GetSessionSeries(id string) (*SeriesResult, error) {
 // (as for CancelSession: the template's host, base and the host's agency)
 // and the trusted callers may. It returns the sessions it cancelled.
 func (svc *Service) CancelSessionSeries(ctx context.Context, id, reason string) (*SeriesResult, error) {
-	if utf8.RuneCountInString(reason) > maxCancelReason {
-		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
+	if err := checkReason(reason); err != nil {
+		return nil, err
 	}
 	cur, err := svc.GetSessionSeries(id)
 	if err != nil {
