@@ -1,11 +1,13 @@
 package bolttest_test
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"runtime"
 	"testing"
 
+	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	bolt "go.etcd.io/bbolt"
 )
@@ -115,4 +117,25 @@ func TestViewReadsAFileWithoutChangingIt(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestSecretIsWhatBoltdbKeeps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	db, err := boltdb.Open(path, boltdb.Schema{Version: 1}, boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := boltdb.Secret(db, "page-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := bolttest.Secret(t, path, "page-token"); !bytes.Equal(got, want) || len(got) != 32 {
+		t.Fatalf("secret %x, want boltdb's %x", got, want)
+	}
+	if got := bolttest.Secret(t, path, "other"); got != nil {
+		t.Fatalf("a secret never made reads %x", got)
+	}
 }

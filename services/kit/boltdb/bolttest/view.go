@@ -1,6 +1,7 @@
 package bolttest
 
 import (
+	"bytes"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,4 +20,20 @@ func View(t testing.TB, path string, fn func(*bolt.Tx) error) {
 	if err := db.View(fn); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Secret is the named secret of the file at path as boltdb.Secret keeps
+// it, read with View: what a migration test reads before the migration,
+// to see that the migrated file still has it (page tokens stay valid).
+// nil if the file has none.
+func Secret(t testing.TB, path, name string) []byte {
+	t.Helper()
+	var out []byte
+	View(t, path, func(tx *bolt.Tx) error {
+		if b := tx.Bucket([]byte("secrets")); b != nil {
+			out = bytes.Clone(b.Get([]byte(name)))
+		}
+		return nil
+	})
+	return out
 }
