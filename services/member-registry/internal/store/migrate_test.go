@@ -88,11 +88,7 @@ func readGolden(t *testing.T) golden {
 // takes writes, and a second open changes nothing.
 func TestMigrationFromSchemaThree(t *testing.T) {
 	path := bolttest.Fixture(t, v3File, "member.db")
-	var secret []byte
-	bolttest.View(t, path, func(tx *bolt.Tx) error {
-		secret = bytes.Clone(tx.Bucket([]byte("secrets")).Get([]byte("page-token")))
-		return nil
-	})
+	secret := bolttest.Secret(t, path, "page-token")
 	if len(secret) != 32 {
 		t.Fatalf("the fixture's page-token secret is %d bytes", len(secret))
 	}

@@ -55,11 +55,7 @@ func TestTheFixtureIsSchemaTwo(t *testing.T) {
 // clean, and a second open changes nothing.
 func TestMigrationFromSchemaTwo(t *testing.T) {
 	path := bolttest.Fixture(t, v2File, "session.db")
-	var secret []byte
-	bolttest.View(t, path, func(tx *bolt.Tx) error { // the secret main made, read before the migration
-		secret = append(secret, tx.Bucket([]byte("secrets")).Get([]byte("page-token"))...)
-		return nil
-	})
+	secret := bolttest.Secret(t, path, "page-token") // the secret main made, read before the migration
 	if len(secret) != 32 {
 		t.Fatalf("the fixture's page-token secret has %d bytes", len(secret))
 	}
