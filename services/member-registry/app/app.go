@@ -74,13 +74,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		}
 		opts.Bookings = upstream.New(cc, c.SessionSchedulingTimeout)
 	}
-	st, err := store.Open(b.DBPath(), b.BoltOptions())
-	if err != nil {
-		return nil, err
-	}
-	b.OnClose(st.Close)
-	b.Backups(st)
-	key, err := st.Secret("page-token")
+	st, key, err := service.OpenStore(b, store.Open)
 	if err != nil {
 		return nil, err
 	}

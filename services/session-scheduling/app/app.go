@@ -123,13 +123,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	}
 	b := service.Start(c.Config, Spec, log)
 	defer b.Abort()
-	st, err := store.Open(b.DBPath(), b.BoltOptions())
-	if err != nil {
-		return nil, err
-	}
-	b.OnClose(st.Close)
-	b.Backups(st)
-	key, err := st.Secret("page-token")
+	st, key, err := service.OpenStore(b, store.Open)
 	if err != nil {
 		return nil, err
 	}

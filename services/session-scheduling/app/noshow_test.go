@@ -1,42 +1,26 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/session-scheduling/app"
 )
 
 // lines is a log the test reads while the scheduler writes it.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lines) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.buf.String(), s)
-}
+type lines struct{ testkit.LogBuffer }
 
 // waitFor waits until the log holds n lines with s.
 func (l *lines) waitFor(t *testing.T, s string, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); l.count(s) < n; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); strings.Count(l.String(), s) < n; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the log never had %d lines of %q:\n%s", n, s, l.buf.String())
+			t.Fatalf("the log never had %d lines of %q:\n%s", n, s, l.String())
 		}
 	}
 }

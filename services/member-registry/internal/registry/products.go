@@ -119,10 +119,17 @@ func (s *Service) ListProducts(f ProductFilter, after string, limit int) ([]*Pro
 	return pg.out, pg.next, err
 }
 
-// productFields are what an update of a product may name.
-var productFields = fieldmask.Fields{
-	Resource:   "product",
-	Updatable:  []string{"display_name", "category", "origin_district", "list_price", "state"},
+// productUpdate is what an update of a product may name, and how each
+// field is set.
+var productUpdate = fieldmask.Update[Product]{
+	Resource: "product",
+	Fields: []fieldmask.Field[Product]{
+		fieldmask.Value("display_name", func(p *Product) *string { return &p.DisplayName }),
+		fieldmask.Value("category", func(p *Product) *string { return &p.Category }),
+		fieldmask.Value("origin_district", func(p *Product) *string { return &p.OriginDistrict }),
+		fieldmask.Value("list_price", func(p *Product) *Money { return &p.ListPrice }),
+		fieldmask.Value("state", func(p *Product) *ProductState { return &p.State }),
+	},
 	OutputOnly: []string{"name", "create_time", "update_time", "etag"},
 }
 
@@ -132,21 +139,7 @@ func (s *Service) UpdateProduct(ctx context.Context, patch Product, mask []strin
 	if err := mayManage(ctx, MemberName(patch.MerchantID)); err != nil {
 		return nil, err
 	}
-	paths, err := productFields.Resolve(mask, func(p string) bool {
-		switch p {
-		case "display_name":
-			return patch.DisplayName != ""
-		case "category":
-			return patch.Category != ""
-		case "origin_district":
-			return patch.OriginDistrict != ""
-		case "list_price":
-			return patch.ListPrice != Money{}
-		case "state":
-			return patch.State != ProductStateUnspecified
-		}
-		return false
-	})
+	paths, err := productUpdate.Resolve(mask, &patch)
 	if err != nil {
 		return nil, err
 	}
@@ -158,20 +151,7 @@ func (s *Service) UpdateProduct(ctx context.Context, patch Product, mask []strin
 		if err := etag.Check(tag, p.Revision, p.Name()); err != nil {
 			return nil, err
 		}
-		for _, path := range paths {
-			switch path {
-			case "display_name":
-				p.DisplayName = patch.DisplayName
-			case "category":
-				p.Category = patch.Category
-			case "origin_district":
-				p.OriginDistrict = patch.OriginDistrict
-			case "list_price":
-				p.ListPrice = patch.ListPrice
-			case "state":
-				p.State = patch.State
-			}
-		}
+		productUpdate.Apply(p, &patch, paths)
 		if err := s.validateProduct(p, func(f string) bool { return slices.Contains(paths, f) }); err != nil {
 			return nil, err
 		}

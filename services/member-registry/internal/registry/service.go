@@ -155,10 +155,21 @@ func (s *Service) ListMembers(f MemberFilter, after string, limit int) ([]*Membe
 	return pg.out, pg.next, err
 }
 
-// memberFields are what an update of a member may name (AIP-134 paths).
-var memberFields = fieldmask.Fields{
-	Resource:   "member",
-	Updatable:  []string{"display_name", "district", "agency", "official", "studios", "contact", "contact.person", "contact.phone", "contact.email"},
+// memberUpdate is what an update of a member may name (AIP-134 paths),
+// and how each field is set.
+var memberUpdate = fieldmask.Update[Member]{
+	Resource: "member",
+	Fields: []fieldmask.Field[Member]{
+		fieldmask.Value("display_name", func(m *Member) *string { return &m.DisplayName }),
+		fieldmask.Value("district", func(m *Member) *string { return &m.District }),
+		fieldmask.Value("agency", func(m *Member) *string { return &m.Agency }),
+		fieldmask.Value("official", func(m *Member) *bool { return &m.Official }),
+		fieldmask.List("studios", func(m *Member) *[]Studio { return &m.Studios }),
+		fieldmask.Value("contact", func(m *Member) *Contact { return &m.Contact }),
+		fieldmask.Value("contact.person", func(m *Member) *string { return &m.Contact.Person }),
+		fieldmask.Value("contact.phone", func(m *Member) *string { return &m.Contact.Phone }),
+		fieldmask.Value("contact.email", func(m *Member) *string { return &m.Contact.Email }),
+	},
 	OutputOnly: []string{"name", "state", "state_reason", "create_time", "update_time", "etag"},
 	Immutable:  []string{"kind"},
 }
@@ -181,23 +192,7 @@ func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string,
 	if err := selfUpdateLimits(ctx, &patch, mask); err != nil {
 		return nil, err
 	}
-	paths, err := memberFields.Resolve(mask, func(p string) bool {
-		switch p {
-		case "display_name":
-			return patch.DisplayName != ""
-		case "district":
-			return patch.District != ""
-		case "agency":
-			return patch.Agency != ""
-		case "official":
-			return patch.Official
-		case "studios":
-			return len(patch.Studios) > 0
-		case "contact":
-			return patch.Contact != Contact{}
-		}
-		return false
-	})
+	paths, err := memberUpdate.Resolve(mask, &patch)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +213,7 @@ func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string,
 				return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn and can no longer change", m.Name())
 			}
 			before := m.Studios
-			applyMemberPaths(m, &patch, paths)
+			memberUpdate.Apply(m, &patch, paths)
 			if err := s.validateMember(tx, m); err != nil {
 				return err
 			}
@@ -251,31 +246,6 @@ func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string,
 const maxStudioChecks = 4
 
 var errStudiosToCheck = errors.New("studios to check")
-
-func applyMemberPaths(m, patch *Member, paths []string) {
-	for _, p := range paths {
-		switch p {
-		case "display_name":
-			m.DisplayName = patch.DisplayName
-		case "district":
-			m.District = patch.District
-		case "agency":
-			m.Agency = patch.Agency
-		case "official":
-			m.Official = patch.Official
-		case "studios":
-			m.Studios = patch.Studios
-		case "contact":
-			m.Contact = patch.Contact
-		case "contact.person":
-			m.Contact.Person = patch.Contact.Person
-		case "contact.phone":
-			m.Contact.Phone = patch.Contact.Phone
-		case "contact.email":
-			m.Contact.Email = patch.Contact.Email
-		}
-	}
-}
 
 func (s *Service) put(tx Tx, m *Member, out **Member) error {
 	m.UpdateTime = s.stamp()

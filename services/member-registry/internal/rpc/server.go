@@ -9,6 +9,7 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/ids"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 )
@@ -33,9 +34,6 @@ func (s *Server) nextToken(query, next string) string {
 	}
 	return s.tokens.Encode(query, []byte(next))
 }
-
-// maxBatch bounds BatchGetMembers.
-const maxBatch = 1000
 
 func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, registry.Domain, err) }
 
@@ -90,16 +88,9 @@ func (s *Server) GetMember(ctx context.Context, req *memberv1.GetMemberRequest) 
 }
 
 func (s *Server) BatchGetMembers(ctx context.Context, req *memberv1.BatchGetMembersRequest) (*memberv1.BatchGetMembersResponse, error) {
-	if len(req.GetNames()) > maxBatch {
-		return nil, fail(ctx, fault.InvalidField("names", "at most %d names, got %d", maxBatch, len(req.GetNames())))
-	}
-	idList := make([]string, 0, len(req.GetNames()))
-	for i, n := range req.GetNames() {
-		id, err := memberID(fmt.Sprintf("names[%d]", i), n)
-		if err != nil {
-			return nil, fail(ctx, err)
-		}
-		idList = append(idList, id)
+	idList, err := ids.Batch(req.GetNames(), memberID)
+	if err != nil {
+		return nil, fail(ctx, err)
 	}
 	ms, err := s.svc.BatchGetMembers(idList)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/members"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	bolt "go.etcd.io/bbolt"
@@ -42,33 +43,20 @@ func fromJSON(tx *bolt.Tx) error {
 	return nil
 }
 
-// rewrite replaces each value of bucket by convert(value). The new values
-// are collected first (a bucket must not change under its cursor), then
-// written in key order.
+// rewrite replaces each value of bucket by convert(value)
+// (boltdb.Rewrite); a value that does not convert is named as corrupt.
 func rewrite(tx *bolt.Tx, bucket []byte, convert func([]byte) ([]byte, error)) error {
 	b := tx.Bucket(bucket)
 	if b == nil {
 		return nil
 	}
-	type entry struct{ key, val []byte }
-	var out []entry
-	err := b.ForEach(func(k, v []byte) error {
+	return boltdb.Rewrite(b, func(k, v []byte) ([]byte, error) {
 		nv, err := convert(v)
 		if err != nil {
-			return corrupt(bucket, k, err)
+			return nil, corrupt(bucket, k, err)
 		}
-		out = append(out, entry{append([]byte(nil), k...), nv})
-		return nil
+		return nv, nil
 	})
-	if err != nil {
-		return err
-	}
-	for _, e := range out {
-		if err := b.Put(e.key, e.val); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // fromJSONRecord decodes one old record strictly and encodes its domain

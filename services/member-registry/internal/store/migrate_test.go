@@ -38,23 +38,10 @@ const (
 	v3Want = "testdata/member-v3.want.json"
 )
 
-// rawView reads a file as bbolt holds it, without the store.
-func rawView(t *testing.T, path string, fn func(*bolt.Tx) error) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.View(fn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestTheFixtureIsSchemaThree guards the migration test: the file is of
 // schema 3 and its records are JSON.
 func TestTheFixtureIsSchemaThree(t *testing.T) {
-	rawView(t, bolttest.Fixture(t, v3File, "member.db"), func(tx *bolt.Tx) error {
+	bolttest.View(t, bolttest.Fixture(t, v3File, "member.db"), func(tx *bolt.Tx) error {
 		if v := binary.BigEndian.Uint64(tx.Bucket([]byte("meta")).Get([]byte("schema_version"))); v != 3 {
 			t.Fatalf("schema version %d, want 3", v)
 		}
@@ -101,11 +88,7 @@ func readGolden(t *testing.T) golden {
 // takes writes, and a second open changes nothing.
 func TestMigrationFromSchemaThree(t *testing.T) {
 	path := bolttest.Fixture(t, v3File, "member.db")
-	var secret []byte
-	rawView(t, path, func(tx *bolt.Tx) error {
-		secret = bytes.Clone(tx.Bucket([]byte("secrets")).Get([]byte("page-token")))
-		return nil
-	})
+	secret := bolttest.Secret(t, path, "page-token")
 	if len(secret) != 32 {
 		t.Fatalf("the fixture's page-token secret is %d bytes", len(secret))
 	}
@@ -244,17 +227,7 @@ func TestMigrationFromSchemaThree(t *testing.T) {
 		}
 	})
 	bolttest.Check(t, st.s.DB)
-	before := bolttest.Dump(t, st.s.DB)
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	again, err := Open(path, boltdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if after := bolttest.Dump(t, again.s.DB); !bytes.Equal(before, after) {
-		t.Fatal("a second open changed the file's contents")
-	}
+	again := bolttest.Reopen(t, st, fileOf, func() (*Store, error) { return Open(path, boltdb.Options{}) })
 	t.Run("a migrated record takes writes", func(t *testing.T) {
 		admin := registry.WithCaller(context.Background(), registry.Caller{Trusted: true, Admin: true})
 		svc := registry.NewService(again, registry.Options{})
@@ -382,6 +355,9 @@ func writeRaw(t *testing.T, path string, version uint64, buckets map[string]map[
 		t.Fatal(err, cerr)
 	}
 }
+
+// fileOf is a store's bbolt file, for kit/boltdb/bolttest.
+func fileOf(s *Store) *bolt.DB { return s.s.DB }
 
 func view(t *testing.T, st *Store, fn func(registry.Tx) error) {
 	t.Helper()

@@ -9,11 +9,7 @@ import (
 )
 
 func seriesID(field, name string) (string, error) {
-	id := scheduling.ParseSeriesName(name)
-	if id == "" {
-		return "", fault.InvalidField(field, "must be a series name sessionSeries/{series}, got %q", name)
-	}
-	return id, nil
+	return idOf(field, name, scheduling.ParseSeriesName, "series name sessionSeries/{series}")
 }
 
 func (s *Server) CreateSessionSeries(ctx context.Context, req *sessionv1.CreateSessionSeriesRequest) (*sessionv1.CreateSessionSeriesResponse, error) {

@@ -11,6 +11,7 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/ids"
 	"github.com/cqlive/alliance/services/kit/page"
 	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
@@ -30,15 +31,18 @@ func New(svc *scheduling.Service, tokens *page.Codec) *Server {
 	return &Server{svc: svc, tokens: tokens}
 }
 
-// maxBatch bounds BatchGetSessions.
-const maxBatch = 1000
-
 func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, scheduling.Domain, err) }
 
 func sessionID(field, name string) (string, error) {
-	id := scheduling.ParseSessionName(name)
+	return idOf(field, name, scheduling.ParseSessionName, "session name sessions/{session}")
+}
+
+// idOf is the id in the name of field, read by parse; a name that is not
+// one is a violation of field that spells what it must be.
+func idOf(field, name string, parse func(string) string, what string) (string, error) {
+	id := parse(name)
 	if id == "" {
-		return "", fault.InvalidField(field, "must be a session name sessions/{session}, got %q", name)
+		return "", fault.InvalidField(field, "must be a %s, got %q", what, name)
 	}
 	return id, nil
 }
@@ -76,16 +80,9 @@ func (s *Server) GetSession(ctx context.Context, req *sessionv1.GetSessionReques
 }
 
 func (s *Server) BatchGetSessions(ctx context.Context, req *sessionv1.BatchGetSessionsRequest) (*sessionv1.BatchGetSessionsResponse, error) {
-	if len(req.GetNames()) > maxBatch {
-		return nil, fail(ctx, fault.InvalidField("names", "at most %d names, got %d", maxBatch, len(req.GetNames())))
-	}
-	idList := make([]string, 0, len(req.GetNames()))
-	for i, n := range req.GetNames() {
-		id, err := sessionID(fmt.Sprintf("names[%d]", i), n)
-		if err != nil {
-			return nil, fail(ctx, err)
-		}
-		idList = append(idList, id)
+	idList, err := ids.Batch(req.GetNames(), sessionID)
+	if err != nil {
+		return nil, fail(ctx, err)
 	}
 	list, err := s.svc.BatchGetSessions(idList)
 	if err != nil {

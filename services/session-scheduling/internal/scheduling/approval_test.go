@@ -39,6 +39,19 @@ func TestApprovals(t *testing.T) {
 		}
 	}
 	base := as("members/base", members.Base)
+	// approved is a setup: the base has approved the request already.
+	approved := func(t *testing.T, f *fixture, s *scheduling.Session) {
+		if _, err := f.svc.ApproveSession(base, s.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// move asks, as ctx, to move the session to 20:00-21:00 of day 0.
+	move := func(ctx context.Context) func(f *fixture, s *scheduling.Session) error {
+		return func(f *fixture, s *scheduling.Session) error {
+			_, err := f.svc.UpdateSession(ctx, scheduling.Session{ID: s.ID, Start: local(0, "20:00"), End: local(0, "21:00")}, []string{"start_time", "end_time"}, "")
+			return err
+		}
+	}
 	for _, c := range []struct {
 		name  string
 		setup func(t *testing.T, f *fixture, s *scheduling.Session)
@@ -50,11 +63,7 @@ func TestApprovals(t *testing.T) {
 		{name: "approve: so may the alliance's staff", do: approve(staff), state: scheduling.StateScheduled},
 		{name: "approve: not the host who asked", do: approve(hostKey), want: fault.ReasonPermissionDenied, state: scheduling.StatePendingApproval},
 		{name: "approve: not another base", do: approve(as("members/other-base", members.Base)), want: fault.ReasonPermissionDenied, state: scheduling.StatePendingApproval},
-		{name: "approve: a SCHEDULED session is not a request", setup: func(t *testing.T, f *fixture, s *scheduling.Session) {
-			if _, err := f.svc.ApproveSession(base, s.ID, ""); err != nil {
-				t.Fatal(err)
-			}
-		}, do: approve(base), want: scheduling.ReasonInvalidStateTransition, state: scheduling.StateScheduled},
+		{name: "approve: a SCHEDULED session is not a request", setup: approved, do: approve(base), want: scheduling.ReasonInvalidStateTransition, state: scheduling.StateScheduled},
 		{name: "approve: with a stale etag it is refused", do: func(f *fixture, s *scheduling.Session) error {
 			_, err := f.svc.ApproveSession(base, s.ID, etag.Of(s.Revision+1))
 			return err
@@ -79,45 +88,20 @@ func TestApprovals(t *testing.T) {
 		}, do: approve(base), want: scheduling.ReasonQuotaExceeded, state: scheduling.StatePendingApproval},
 		{name: "decline: the base declines with a reason: DECLINED", do: decline(base), state: scheduling.StateDeclined},
 		{name: "decline: not the host", do: decline(hostKey), want: fault.ReasonPermissionDenied, state: scheduling.StatePendingApproval},
-		{name: "decline: a SCHEDULED session is not declined", setup: func(t *testing.T, f *fixture, s *scheduling.Session) {
-			if _, err := f.svc.ApproveSession(base, s.ID, ""); err != nil {
-				t.Fatal(err)
-			}
-		}, do: decline(base), want: scheduling.ReasonInvalidStateTransition, state: scheduling.StateScheduled},
+		{name: "decline: a SCHEDULED session is not declined", setup: approved, do: decline(base), want: scheduling.ReasonInvalidStateTransition, state: scheduling.StateScheduled},
 		{name: "start: a request cannot go LIVE: APPROVAL_REQUIRED", setup: func(t *testing.T, f *fixture, s *scheduling.Session) { f.clock.Set(local(0, "17:50")) },
 			do: func(f *fixture, s *scheduling.Session) error {
 				_, err := f.svc.StartSession(hostKey, s.ID, "")
 				return err
 			},
 			want: scheduling.ReasonApprovalRequired, state: scheduling.StatePendingApproval},
-		{name: "update: a host moves its request, which still waits", do: func(f *fixture, s *scheduling.Session) error {
-			_, err := f.svc.UpdateSession(hostKey, scheduling.Session{ID: s.ID, Start: local(0, "20:00"), End: local(0, "21:00")}, []string{"start_time", "end_time"}, "")
-			return err
-		}, state: scheduling.StatePendingApproval},
-		{name: "update: a host cannot move an approved session of the studio: APPROVAL_REQUIRED", setup: func(t *testing.T, f *fixture, s *scheduling.Session) {
-			if _, err := f.svc.ApproveSession(base, s.ID, ""); err != nil {
-				t.Fatal(err)
-			}
-		}, do: func(f *fixture, s *scheduling.Session) error {
-			_, err := f.svc.UpdateSession(hostKey, scheduling.Session{ID: s.ID, Start: local(0, "20:00"), End: local(0, "21:00")}, []string{"start_time", "end_time"}, "")
-			return err
-		}, want: scheduling.ReasonApprovalRequired, state: scheduling.StateScheduled},
-		{name: "update: but may change its title", setup: func(t *testing.T, f *fixture, s *scheduling.Session) {
-			if _, err := f.svc.ApproveSession(base, s.ID, ""); err != nil {
-				t.Fatal(err)
-			}
-		}, do: func(f *fixture, s *scheduling.Session) error {
+		{name: "update: a host moves its request, which still waits", do: move(hostKey), state: scheduling.StatePendingApproval},
+		{name: "update: a host cannot move an approved session of the studio: APPROVAL_REQUIRED", setup: approved, do: move(hostKey), want: scheduling.ReasonApprovalRequired, state: scheduling.StateScheduled},
+		{name: "update: but may change its title", setup: approved, do: func(f *fixture, s *scheduling.Session) error {
 			_, err := f.svc.UpdateSession(hostKey, scheduling.Session{ID: s.ID, Title: "新标题"}, []string{"title"}, "")
 			return err
 		}, state: scheduling.StateScheduled},
-		{name: "update: the base moves an approved session", setup: func(t *testing.T, f *fixture, s *scheduling.Session) {
-			if _, err := f.svc.ApproveSession(base, s.ID, ""); err != nil {
-				t.Fatal(err)
-			}
-		}, do: func(f *fixture, s *scheduling.Session) error {
-			_, err := f.svc.UpdateSession(base, scheduling.Session{ID: s.ID, Start: local(0, "20:00"), End: local(0, "21:00")}, []string{"start_time", "end_time"}, "")
-			return err
-		}, state: scheduling.StateScheduled},
+		{name: "update: the base moves an approved session", setup: approved, do: move(base), state: scheduling.StateScheduled},
 		{name: "cancel: the host withdraws its request", do: func(f *fixture, s *scheduling.Session) error {
 			_, err := f.svc.CancelSession(hostKey, s.ID, "改期", "")
 			return err

@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"context"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -10,61 +11,22 @@ import (
 	"github.com/cqlive/alliance/services/kit/fieldmask"
 )
 
-// sessionFields are what an update of a session may name (AIP-134 paths).
-var sessionFields = fieldmask.Fields{
-	Resource:   "session",
-	Updatable:  []string{"title", "host", "studio", "merchants", "products", "platform", "platform_room_id", "start_time", "end_time"},
+// sessionUpdate is what an update of a session may name (AIP-134 paths),
+// and how each field is set.
+var sessionUpdate = fieldmask.Update[Session]{
+	Resource: "session",
+	Fields: []fieldmask.Field[Session]{
+		fieldmask.Value("title", func(s *Session) *string { return &s.Title }),
+		fieldmask.Value("host", func(s *Session) *string { return &s.Host }),
+		fieldmask.Value("studio", func(s *Session) *string { return &s.Studio }),
+		fieldmask.List("merchants", func(s *Session) *[]string { return &s.Merchants }),
+		fieldmask.List("products", func(s *Session) *[]string { return &s.Products }),
+		fieldmask.Value("platform", func(s *Session) *Platform { return &s.Platform }),
+		fieldmask.Value("platform_room_id", func(s *Session) *string { return &s.PlatformRoomID }),
+		fieldmask.Time("start_time", func(s *Session) *time.Time { return &s.Start }),
+		fieldmask.Time("end_time", func(s *Session) *time.Time { return &s.End }),
+	},
 	OutputOnly: []string{"name", "state", "actual_start_time", "actual_end_time", "cancel_reason", "decline_reason", "series", "create_time", "update_time", "etag"},
-}
-
-// isSet says which fields of patch an update with an empty mask sets.
-func (patch *Session) isSet(path string) bool {
-	switch path {
-	case "title":
-		return patch.Title != ""
-	case "host":
-		return patch.Host != ""
-	case "studio":
-		return patch.Studio != ""
-	case "merchants":
-		return len(patch.Merchants) > 0
-	case "products":
-		return len(patch.Products) > 0
-	case "platform":
-		return patch.Platform != 0
-	case "platform_room_id":
-		return patch.PlatformRoomID != ""
-	case "start_time":
-		return !patch.Start.IsZero()
-	case "end_time":
-		return !patch.End.IsZero()
-	}
-	return false
-}
-
-func apply(s *Session, patch *Session, paths []string) {
-	for _, p := range paths {
-		switch p {
-		case "title":
-			s.Title = patch.Title
-		case "host":
-			s.Host = patch.Host
-		case "studio":
-			s.Studio = patch.Studio
-		case "merchants":
-			s.Merchants = patch.Merchants
-		case "products":
-			s.Products = patch.Products
-		case "platform":
-			s.Platform = patch.Platform
-		case "platform_room_id":
-			s.PlatformRoomID = patch.PlatformRoomID
-		case "start_time":
-			s.Start = patch.Start
-		case "end_time":
-			s.End = patch.End
-		}
-	}
 }
 
 // updateAttempts bounds the retries of an update that raced another write
@@ -80,7 +42,7 @@ const updateAttempts = 5
 // session of a studio that requires approval: that would skip the base's
 // approval (APPROVAL_REQUIRED); it cancels and books anew instead.
 func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []string, tag string) (*Session, error) {
-	paths, err := sessionFields.Resolve(mask, patch.isSet)
+	paths, err := sessionUpdate.Resolve(mask, &patch)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +62,7 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 			return nil, err
 		}
 		next := *cur
-		apply(&next, &patch, paths)
+		sessionUpdate.Apply(&next, &patch, paths)
 		now := svc.stamp()
 		var clock *time.Time
 		if !next.Start.Equal(cur.Start) {
@@ -233,34 +195,31 @@ func (svc *Service) EndSession(ctx context.Context, id, tag string) (*Session, e
 	if err != nil {
 		return nil, err
 	}
-	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
-		if s.State != StateLive {
-			return badTransition(s, StateEnded)
-		}
-		s.State, s.ActualEnd = StateEnded, now
-		return nil
-	})
+	return svc.transition(cur, tag, move(StateEnded, []State{StateLive}, func(s *Session, now time.Time) { s.ActualEnd = now }))
 }
 
 const maxCancelReason = 1000
 
+// checkReason bounds the reason of a cancellation or a refusal.
+func checkReason(reason string) error {
+	if utf8.RuneCountInString(reason) > maxCancelReason {
+		return fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
+	}
+	return nil
+}
+
 // CancelSession moves a SCHEDULED session, or a request, to CANCELLED,
 // freeing its slot.
 func (svc *Service) CancelSession(ctx context.Context, id, reason, tag string) (*Session, error) {
-	if utf8.RuneCountInString(reason) > maxCancelReason {
-		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
+	if err := checkReason(reason); err != nil {
+		return nil, err
 	}
 	cur, err := svc.authorized(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
-		if s.State != StateScheduled && s.State != StatePendingApproval {
-			return badTransition(s, StateCancelled)
-		}
-		s.State, s.CancelReason = StateCancelled, reason
-		return nil
-	})
+	return svc.transition(cur, tag, move(StateCancelled, []State{StateScheduled, StatePendingApproval},
+		func(s *Session, _ time.Time) { s.CancelReason = reason }))
 }
 
 // ApproveSession moves a request to SCHEDULED, by its studio's base or
@@ -314,8 +273,8 @@ func (svc *Service) ApproveSession(ctx context.Context, id, tag string) (*Sessio
 // DeclineSession moves a request to DECLINED, by its studio's base or
 // the alliance's staff, freeing its slot.
 func (svc *Service) DeclineSession(ctx context.Context, id, reason, tag string) (*Session, error) {
-	if utf8.RuneCountInString(reason) > maxCancelReason {
-		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
+	if err := checkReason(reason); err != nil {
+		return nil, err
 	}
 	cur, err := svc.GetSession(id)
 	if err != nil {
@@ -324,13 +283,8 @@ func (svc *Service) DeclineSession(ctx context.Context, id, reason, tag string) 
 	if err := mayApprove(callerOf(ctx), cur); err != nil {
 		return nil, err
 	}
-	return svc.transition(cur, tag, func(s *Session, now time.Time) error {
-		if s.State != StatePendingApproval {
-			return badTransition(s, StateDeclined)
-		}
-		s.State, s.DeclineReason = StateDeclined, reason
-		return nil
-	})
+	return svc.transition(cur, tag, move(StateDeclined, []State{StatePendingApproval},
+		func(s *Session, _ time.Time) { s.DeclineReason = reason }))
 }
 
 // authorized reads the session and checks that the caller is one of its
@@ -370,6 +324,20 @@ func (w *work) toChange(cur *Session, tag string) (*Session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// move is the change of a transition to state to, which only a session
+// in one of the states from may take; set records the rest of it (a
+// time, a reason).
+func move(to State, from []State, set func(s *Session, now time.Time)) func(*Session, time.Time) error {
+	return func(s *Session, now time.Time) error {
+		if !slices.Contains(from, s.State) {
+			return badTransition(s, to)
+		}
+		s.State = to
+		set(s, now)
+		return nil
+	}
 }
 
 // transition changes the session cur names in one write transaction, as

@@ -119,8 +119,12 @@ func (s *Session) Length() time.Duration { return s.End.Sub(s.Start) }
 func SessionName(id string) string { return "sessions/" + id }
 
 // ParseSessionName returns the id of sessions/{id}, or "".
-func ParseSessionName(name string) string {
-	id, ok := strings.CutPrefix(name, "sessions/")
+func ParseSessionName(name string) string { return idIn("sessions/", name) }
+
+// idIn returns the id of a name collection{id} of a top-level collection
+// ("sessions/"), or "" when name is not one.
+func idIn(collection, name string) string {
+	id, ok := strings.CutPrefix(name, collection)
 	if !ok || id == "" || strings.Contains(id, "/") {
 		return ""
 	}

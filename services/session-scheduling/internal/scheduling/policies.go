@@ -52,7 +52,7 @@ const maxListed = 20
 // cancel each of them with the blackout's reason. Nothing else of a
 // policy touches bookings already made.
 func (svc *Service) UpdateStudioPolicy(ctx context.Context, patch Policy, mask []string, tag string, cancelConflicts bool) (*Policy, error) {
-	paths, err := policyFields.Resolve(mask, patch.isSet)
+	paths, err := policyUpdate.Resolve(mask, &patch)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (svc *Service) UpdateStudioPolicy(ctx context.Context, patch Policy, mask [
 			return nil, err
 		}
 		next := *cur
-		next.apply(&patch, paths)
+		policyUpdate.Apply(&next, &patch, paths)
 		if err := w.svc.rules.validatePolicy(&next); err != nil {
 			return nil, err
 		}

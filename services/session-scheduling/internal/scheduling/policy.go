@@ -219,62 +219,22 @@ func mondayFirst(d time.Weekday) int { return (int(d) + 6) % 7 }
 // clock is minute m of a day as "HH:MM".
 func clock(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
-// policyFields are what an update of a policy may name.
-var policyFields = fieldmask.Fields{
+// policyUpdate is what an update of a policy may name, and how each field
+// is set.
+var policyUpdate = fieldmask.Update[Policy]{
 	Resource: "policy",
-	Updatable: []string{"opening_hours", "blackouts", "min_notice", "max_advance", "changeover_buffer",
-		"host_weekly_hours", "agency_daily_sessions", "requires_approval", "no_show_grace"},
+	Fields: []fieldmask.Field[Policy]{
+		fieldmask.List("opening_hours", func(p *Policy) *[]OpeningHours { return &p.OpeningHours }),
+		fieldmask.List("blackouts", func(p *Policy) *[]Blackout { return &p.Blackouts }),
+		fieldmask.Value("min_notice", func(p *Policy) *time.Duration { return &p.MinNotice }),
+		fieldmask.Value("max_advance", func(p *Policy) *time.Duration { return &p.MaxAdvance }),
+		fieldmask.Value("changeover_buffer", func(p *Policy) **time.Duration { return &p.Buffer }),
+		fieldmask.Value("host_weekly_hours", func(p *Policy) *int { return &p.HostWeeklyHours }),
+		fieldmask.Value("agency_daily_sessions", func(p *Policy) *int { return &p.AgencyDailySessions }),
+		fieldmask.Value("requires_approval", func(p *Policy) *bool { return &p.RequiresApproval }),
+		fieldmask.Value("no_show_grace", func(p *Policy) *time.Duration { return &p.NoShowGrace }),
+	},
 	OutputOnly: []string{"name", "update_time", "etag"},
-}
-
-// isSet says which fields of patch an update with an empty mask sets.
-func (patch *Policy) isSet(path string) bool {
-	switch path {
-	case "opening_hours":
-		return len(patch.OpeningHours) > 0
-	case "blackouts":
-		return len(patch.Blackouts) > 0
-	case "min_notice":
-		return patch.MinNotice != 0
-	case "max_advance":
-		return patch.MaxAdvance != 0
-	case "changeover_buffer":
-		return patch.Buffer != nil
-	case "host_weekly_hours":
-		return patch.HostWeeklyHours != 0
-	case "agency_daily_sessions":
-		return patch.AgencyDailySessions != 0
-	case "requires_approval":
-		return patch.RequiresApproval
-	case "no_show_grace":
-		return patch.NoShowGrace != 0
-	}
-	return false
-}
-
-func (p *Policy) apply(patch *Policy, paths []string) {
-	for _, path := range paths {
-		switch path {
-		case "opening_hours":
-			p.OpeningHours = patch.OpeningHours
-		case "blackouts":
-			p.Blackouts = patch.Blackouts
-		case "min_notice":
-			p.MinNotice = patch.MinNotice
-		case "max_advance":
-			p.MaxAdvance = patch.MaxAdvance
-		case "changeover_buffer":
-			p.Buffer = patch.Buffer
-		case "host_weekly_hours":
-			p.HostWeeklyHours = patch.HostWeeklyHours
-		case "agency_daily_sessions":
-			p.AgencyDailySessions = patch.AgencyDailySessions
-		case "requires_approval":
-			p.RequiresApproval = patch.RequiresApproval
-		case "no_show_grace":
-			p.NoShowGrace = patch.NoShowGrace
-		}
-	}
 }
 
 // validatePolicy checks a policy's own fields.

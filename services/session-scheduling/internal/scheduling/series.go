@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/ids"
@@ -63,13 +61,7 @@ func (s *Series) Name() string { return SeriesName(s.ID) }
 func SeriesName(id string) string { return "sessionSeries/" + id }
 
 // ParseSeriesName returns the id of sessionSeries/{id}, or "".
-func ParseSeriesName(name string) string {
-	id, ok := strings.CutPrefix(name, "sessionSeries/")
-	if !ok || id == "" || strings.Contains(id, "/") {
-		return ""
-	}
-	return id
-}
+func ParseSeriesName(name string) string { return idIn("sessionSeries/", name) }
 
 // The bounds of a series.
 const (
@@ -214,11 +206,8 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 	if err := mayBook(caller, &t, nil); err != nil {
 		return nil, err
 	}
-	if requestID != "" {
-		first, err := readValue(svc, func(w *work) (*SeriesResult, error) { return repeatedSeries(w, "series/"+requestID) })
-		if err != nil || first != nil {
-			return first, err
-		}
+	if first, err := seriesRequests.first(svc, requestID); err != nil || first != nil {
+		return first, err
 	}
 	if err := validateRecurrence(in.Recurrence); err != nil {
 		return nil, err
@@ -241,11 +230,8 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 	t.Agency, t.Series = host.Agency, seriesID
 	t.ActualStart, t.ActualEnd, t.CancelReason, t.DeclineReason = time.Time{}, time.Time{}, "", ""
 	return written(svc, func(w *work) (*SeriesResult, error) {
-		if requestID != "" {
-			first, err := repeatedSeries(w, "series/"+requestID)
-			if err != nil || first != nil {
-				return first, err
-			}
+		if first, err := seriesRequests.made(w, requestID); err != nil || first != nil {
+			return first, err
 		}
 		if existing, err := w.tx.Series(seriesID); err != nil || existing != nil {
 			if err == nil {
@@ -289,10 +275,8 @@ func (svc *Service) CreateSessionSeries(ctx context.Context, in Series, seriesID
 		if err := w.tx.PutSeries(sr); err != nil {
 			return nil, err
 		}
-		if requestID != "" {
-			if err := w.tx.PutRequest("series/"+requestID, sr.Name()); err != nil {
-				return nil, err
-			}
+		if err := seriesRequests.record(w, requestID, sr.Name()); err != nil {
+			return nil, err
 		}
 		return res, nil
 	})
@@ -310,14 +294,6 @@ func skipped(start time.Time, f *fault.Error) Skipped {
 		msg = f.Error()
 	}
 	return Skipped{Start: start, Code: f.Code.String(), Reason: reason, Message: msg}
-}
-
-func repeatedSeries(w *work, key string) (*SeriesResult, error) {
-	name, err := w.tx.Request(key)
-	if err != nil || name == "" {
-		return nil, err
-	}
-	return seriesWithSessions(w, ParseSeriesName(name))
 }
 
 func seriesWithSessions(w *work, id string) (*SeriesResult, error) {
@@ -353,8 +329,8 @@ func (svc *Service) GetSessionSeries(id string) (*SeriesResult, error) {
 // (as for CancelSession: the template's host, base and the host's agency)
 // and the trusted callers may. It returns the sessions it cancelled.
 func (svc *Service) CancelSessionSeries(ctx context.Context, id, reason string) (*SeriesResult, error) {
-	if utf8.RuneCountInString(reason) > maxCancelReason {
-		return nil, fault.InvalidField("reason", "must be at most %d characters", maxCancelReason)
+	if err := checkReason(reason); err != nil {
+		return nil, err
 	}
 	cur, err := svc.GetSessionSeries(id)
 	if err != nil {

@@ -55,11 +55,8 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	if err := mayBook(caller, &s, nil); err != nil {
 		return nil, err
 	}
-	if requestID != "" {
-		first, err := readValue(svc, func(w *work) (*Session, error) { return repeated(w, "session/"+requestID) })
-		if err != nil || first != nil {
-			return first, err
-		}
+	if first, err := sessionRequests.first(svc, requestID); err != nil || first != nil {
+		return first, err
 	}
 	now := svc.stamp()
 	if err := svc.rules.validate(&s, &now); err != nil {
@@ -72,12 +69,9 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 	s.Agency = host.Agency
 	s.ActualStart, s.ActualEnd, s.CancelReason, s.DeclineReason, s.Series = time.Time{}, time.Time{}, "", "", ""
 	return written(svc, func(w *work) (*Session, error) {
-		if requestID != "" {
-			// A twin request may have committed while this one asked the registry.
-			first, err := repeated(w, "session/"+requestID)
-			if err != nil || first != nil {
-				return first, err
-			}
+		// A twin request may have committed while this one asked the registry.
+		if first, err := sessionRequests.made(w, requestID); err != nil || first != nil {
+			return first, err
 		}
 		b := s
 		b.ID = sessionID
@@ -87,10 +81,8 @@ func (svc *Service) CreateSession(ctx context.Context, s Session, sessionID, req
 		if err := w.book(&b, caller, now); err != nil {
 			return nil, err
 		}
-		if requestID != "" {
-			if err := w.tx.PutRequest("session/"+requestID, b.Name()); err != nil {
-				return nil, err
-			}
+		if err := sessionRequests.record(w, requestID, b.Name()); err != nil {
+			return nil, err
 		}
 		return &b, nil
 	})
@@ -120,15 +112,6 @@ func (w *work) book(s *Session, caller Caller, now time.Time) error {
 	}
 	s.Asked, s.CreateTime, s.UpdateTime, s.Revision = now, now, now, 1
 	return w.put(s)
-}
-
-// repeated is the session a request id made, if any.
-func repeated(w *work, key string) (*Session, error) {
-	name, err := w.tx.Request(key)
-	if err != nil || name == "" {
-		return nil, err
-	}
-	return w.session(ParseSessionName(name))
 }
 
 // GetSession returns the session with the given id, as it stands.

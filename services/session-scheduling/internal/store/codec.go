@@ -5,6 +5,7 @@ import (
 	"time"
 
 	storev1 "github.com/cqlive/alliance/gen/pb/alliance/session/store/v1"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -14,13 +15,11 @@ import (
 // The store alone turns domain values into records and back: the domain
 // structs carry no persistence tags, and no API message is stored.
 
-func stamp(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
-}
+// stamp is t as a record's timestamp (as on the wire): none for the zero
+// time.
+var stamp = protoconv.Timestamp
 
+// timeOf reads stamp back; none is the zero time.
 func timeOf(ts *timestamppb.Timestamp) time.Time {
 	if ts == nil {
 		return time.Time{}

@@ -100,36 +100,28 @@ func reindex(tx *bolt.Tx, old, s *scheduling.Session) error {
 		before = entries(old)
 	}
 	after := entries(s)
-	has := func(list []entry, e entry) bool {
-		for _, o := range list {
-			if o.count == e.count && bytes.Equal(o.bucket, e.bucket) && bytes.Equal(o.key, e.key) && bytes.Equal(o.val, e.val) {
-				return true
-			}
-		}
-		return false
+	// What only the old version has goes, then what only the new one has
+	// comes.
+	if err := change(tx, before, after, -1); err != nil {
+		return err
 	}
-	for _, e := range before {
-		if has(after, e) {
+	return change(tx, after, before, 1)
+}
+
+// change applies the entries of from that keep does not have: a count
+// moves by delta, any other entry is deleted (delta < 0) or put.
+func change(tx *bolt.Tx, from, keep []entry, delta int64) error {
+	for _, e := range from {
+		if has(keep, e) {
 			continue
 		}
 		var err error
-		if e.count {
-			err = bump(tx.Bucket(e.bucket), e.key, -1)
-		} else {
+		switch {
+		case e.count:
+			err = bump(tx.Bucket(e.bucket), e.key, delta)
+		case delta < 0:
 			err = tx.Bucket(e.bucket).Delete(e.key)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	for _, e := range after {
-		if has(before, e) {
-			continue
-		}
-		var err error
-		if e.count {
-			err = bump(tx.Bucket(e.bucket), e.key, 1)
-		} else {
+		default:
 			err = tx.Bucket(e.bucket).Put(e.key, e.val)
 		}
 		if err != nil {
@@ -137,6 +129,15 @@ func reindex(tx *bolt.Tx, old, s *scheduling.Session) error {
 		}
 	}
 	return nil
+}
+
+func has(list []entry, e entry) bool {
+	for _, o := range list {
+		if o.count == e.count && bytes.Equal(o.bucket, e.bucket) && bytes.Equal(o.key, e.key) && bytes.Equal(o.val, e.val) {
+			return true
+		}
+	}
+	return false
 }
 
 // bump adds delta to a counter; a counter that reaches zero is deleted so

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	bolt "go.etcd.io/bbolt"
 )
@@ -29,29 +30,15 @@ func fromSchemaTwo(tx *bolt.Tx) error {
 	if b == nil {
 		return nil
 	}
-	type record struct{ id, raw []byte }
-	var out []record
-	err := b.ForEach(func(id, raw []byte) error {
+	err := boltdb.Rewrite(b, func(id, raw []byte) ([]byte, error) {
 		s, err := decodeJSON(string(id), raw)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		enc, err := encodeSession(s)
-		if err != nil {
-			return err
-		}
-		out = append(out, record{append([]byte(nil), id...), enc})
-		return nil
+		return encodeSession(s)
 	})
 	if err != nil {
 		return err
-	}
-	// Written after the walk, in key order: a cursor must not walk a
-	// bucket that is being changed, and in order the writes are appends.
-	for _, r := range out {
-		if err := b.Put(r.id, r.raw); err != nil {
-			return err
-		}
 	}
 	return rebuild(tx, decodeSession)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
+	"github.com/cqlive/alliance/services/session-scheduling/internal/store/testdata/mkfixture/v2data"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -20,42 +21,11 @@ import (
 // the page-token secret.
 const v2File = "testdata/session-v2.db"
 
-func at(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+// at reads a time of the fixture.
+var at = v2data.At
 
 // v2Sessions are the fixture's sessions, as main wrote them.
-var v2Sessions = func() []*scheduling.Session {
-	created := at("2029-12-20T08:00:00.123456Z")
-	return []*scheduling.Session{
-		{ID: "cancelled-1", Title: "周末专场", Host: "members/host-b", Studio: "members/base-x/studios/s1", Platform: 5,
-			Start: at("2030-01-12T12:00:00Z"), End: at("2030-01-12T15:00:00Z"), State: scheduling.StateCancelled,
-			CancelReason: "主播行程调整", CreateTime: created, UpdateTime: at("2030-01-08T09:00:00Z"), Revision: 2},
-		{ID: "early", Title: "1500", Host: "members/host-c", Studio: "members/base-x/studios/s2", Platform: 7,
-			Start: at("1500-06-01T10:00:00Z"), End: at("1500-06-01T11:00:00Z"), State: scheduling.StateEnded,
-			ActualStart: at("1500-06-01T10:00:00Z"), ActualEnd: at("1500-06-01T11:00:00Z"), CreateTime: created, UpdateTime: created, Revision: 1},
-		{ID: "ended-1", Title: "跨年夜", Host: "members/host-a", Studio: "members/base-y/studios/s1", Platform: 3,
-			Start: at("2029-12-31T23:30:00Z"), End: at("2030-01-01T01:00:00Z"), State: scheduling.StateEnded,
-			ActualStart: at("2029-12-31T23:31:00Z"), ActualEnd: at("2030-01-01T01:02:03.000000001Z"), CreateTime: created, UpdateTime: at("2030-01-01T01:02:03Z"), Revision: 3},
-		{ID: "late", Title: "9999", Host: "members/host-c", Studio: "members/base-x/studios/s2", Platform: 7,
-			Start: at("9999-12-31T20:00:00Z"), End: at("9999-12-31T22:00:00Z"), State: scheduling.StateScheduled,
-			CreateTime: created, UpdateTime: created, Revision: 1},
-		{ID: "live-1", Title: "奉节脐橙", Host: "members/host-b", Studio: "members/base-x/studios/s2", Platform: 1,
-			Start: at("2030-01-07T10:30:00Z"), End: at("2030-01-07T13:30:00Z"), State: scheduling.StateLive,
-			ActualStart: at("2030-01-07T10:25:00.5Z"), CreateTime: created, UpdateTime: at("2030-01-07T10:25:00.5Z"), Revision: 2},
-		{ID: "long-1", Title: "十二小时", Host: "members/host-c", Studio: "members/base-y/studios/s1", Platform: 7,
-			Start: at("2030-02-01T00:00:00Z"), End: at("2030-02-01T12:00:00Z"), State: scheduling.StateScheduled,
-			CreateTime: created, UpdateTime: created, Revision: 1},
-		{ID: "sched-1", Title: "巴南银针 直播专场", Host: "members/host-a", Studio: "members/base-x/studios/s1",
-			Merchants: []string{"members/farm", "members/shop"}, Products: []string{"members/farm/products/tea", "members/shop/products/rice"},
-			Platform: 2, PlatformRoomID: "dy-88", Start: at("2030-01-07T10:00:00.123456789Z"), End: at("2030-01-07T12:00:00Z"),
-			State: scheduling.StateScheduled, CreateTime: created, UpdateTime: created, Revision: 1},
-	}
-}()
+var v2Sessions = v2data.Sessions()
 
 // TestTheFixtureIsSchemaTwo guards the migration test: the file is marked
 // schema 2 and its records are JSON.
@@ -85,18 +55,7 @@ func TestTheFixtureIsSchemaTwo(t *testing.T) {
 // clean, and a second open changes nothing.
 func TestMigrationFromSchemaTwo(t *testing.T) {
 	path := bolttest.Fixture(t, v2File, "session.db")
-	var secret []byte
-	_ = func() error { // the secret main made, read before the migration
-		db, err := bolt.Open(path, 0o600, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		return db.View(func(tx *bolt.Tx) error {
-			secret = append(secret, tx.Bucket([]byte("secrets")).Get([]byte("page-token"))...)
-			return nil
-		})
-	}()
+	secret := bolttest.Secret(t, path, "page-token") // the secret main made, read before the migration
 	if len(secret) != 32 {
 		t.Fatalf("the fixture's page-token secret has %d bytes", len(secret))
 	}

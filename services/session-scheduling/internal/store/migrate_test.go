@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"slices"
 	"testing"
@@ -112,16 +111,9 @@ func TestMigrationFromSchemaOne(t *testing.T) {
 // what it was, bucket by bucket.
 func reopenChangesNothing(t *testing.T, st *Store, path string) {
 	t.Helper()
-	before := bolttest.Dump(t, st.s.DB)
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	again, err := Open(path, boltdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer again.Close()
-	if after := bolttest.Dump(t, again.s.DB); !bytes.Equal(before, after) {
-		t.Fatal("a second open changed the file's contents")
-	}
+	again := bolttest.Reopen(t, st, fileOf, func() (*Store, error) { return Open(path, boltdb.Options{}) })
+	_ = again.Close()
 }
+
+// fileOf is a store's bbolt file, for kit/boltdb/bolttest.
+func fileOf(s *Store) *bolt.DB { return s.s.DB }

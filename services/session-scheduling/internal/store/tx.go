@@ -16,11 +16,7 @@ import (
 type txn struct{ tx *bolt.Tx }
 
 func (t txn) Session(id string) (*scheduling.Session, error) {
-	raw := t.tx.Bucket(bucketSessions).Get([]byte(id))
-	if raw == nil {
-		return nil, nil
-	}
-	return decodeSession(id, raw)
+	return getRecord(t.tx.Bucket(bucketSessions), id, decodeSession)
 }
 
 // PutSession writes s and moves its index entries and counts from the
@@ -60,19 +56,26 @@ func (t txn) Longest() (time.Duration, error) {
 
 // Sessions walks one start-time index between q.From and q.To.
 func (t txn) Sessions(q scheduling.Scan, fn func(*scheduling.Session) bool) error {
-	var b *bolt.Bucket
-	var prefix []byte
+	b, prefix, party := t.partyIndex(q)
 	switch {
 	case q.Studio != "":
 		b, prefix = t.tx.Bucket(bucketByStudio), ownerPrefix(q.Studio)
-	case q.Host != "":
-		b, prefix = t.tx.Bucket(bucketByHost), ownerPrefix(q.Host)
-	case q.Agency != "":
-		b, prefix = t.tx.Bucket(bucketByAgency), ownerPrefix(q.Agency)
-	default:
+	case !party:
 		b, prefix = t.tx.Bucket(bucketByStart), nil
 	}
 	return t.walk(b, prefix, q.From, q.To, q.After, fn)
+}
+
+// partyIndex is the index of the host or (failing that) the agency the
+// scan names, and the prefix of its entries; false if it names neither.
+func (t txn) partyIndex(q scheduling.Scan) (*bolt.Bucket, []byte, bool) {
+	switch {
+	case q.Host != "":
+		return t.tx.Bucket(bucketByHost), ownerPrefix(q.Host), true
+	case q.Agency != "":
+		return t.tx.Bucket(bucketByAgency), ownerPrefix(q.Agency), true
+	}
+	return nil, nil, false
 }
 
 // walk reads the sessions of index b under prefix with start times in
@@ -119,14 +122,8 @@ func (t txn) walk(b *bolt.Bucket, prefix []byte, from, to time.Time, after sched
 // Briefs walks the host's or the agency's index as Sessions does, telling
 // each session as its entry does.
 func (t txn) Briefs(q scheduling.Scan, fn func(scheduling.Brief) bool) error {
-	var b *bolt.Bucket
-	var prefix []byte
-	switch {
-	case q.Host != "":
-		b, prefix = t.tx.Bucket(bucketByHost), ownerPrefix(q.Host)
-	case q.Agency != "":
-		b, prefix = t.tx.Bucket(bucketByAgency), ownerPrefix(q.Agency)
-	default:
+	b, prefix, party := t.partyIndex(q)
+	if !party {
 		return fmt.Errorf("briefs of a host or an agency only")
 	}
 	c := b.Cursor()
@@ -157,33 +154,35 @@ func (t txn) Open(before time.Time, fn func(*scheduling.Session) bool) error {
 }
 
 func (t txn) Policy(studio string) (*scheduling.Policy, error) {
-	raw := t.tx.Bucket(bucketPolicies).Get([]byte(studio))
-	if raw == nil {
-		return nil, nil
-	}
-	return decodePolicy(studio, raw)
+	return getRecord(t.tx.Bucket(bucketPolicies), studio, decodePolicy)
 }
 
 func (t txn) PutPolicy(p *scheduling.Policy) error {
-	raw, err := proto.Marshal(policyRecord(p))
-	if err != nil {
-		return err
-	}
-	return t.tx.Bucket(bucketPolicies).Put([]byte(p.Studio), raw)
+	return putRecord(t.tx.Bucket(bucketPolicies), p.Studio, policyRecord(p))
 }
 
 func (t txn) Series(id string) (*scheduling.Series, error) {
-	raw := t.tx.Bucket(bucketSeries).Get([]byte(id))
-	if raw == nil {
-		return nil, nil
-	}
-	return decodeSeries(id, raw)
+	return getRecord(t.tx.Bucket(bucketSeries), id, decodeSeries)
 }
 
 func (t txn) PutSeries(s *scheduling.Series) error {
-	raw, err := proto.Marshal(seriesRecord(s))
+	return putRecord(t.tx.Bucket(bucketSeries), s.ID, seriesRecord(s))
+}
+
+// getRecord decodes the record at key of b; nil when there is none.
+func getRecord[T any](b *bolt.Bucket, key string, decode func(key string, raw []byte) (*T, error)) (*T, error) {
+	raw := b.Get([]byte(key))
+	if raw == nil {
+		return nil, nil
+	}
+	return decode(key, raw)
+}
+
+// putRecord stores rec at key of b.
+func putRecord(b *bolt.Bucket, key string, rec proto.Message) error {
+	raw, err := proto.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	return t.tx.Bucket(bucketSeries).Put([]byte(s.ID), raw)
+	return b.Put([]byte(key), raw)
 }

@@ -1,0 +1,96 @@
+package fieldmask_test
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/fieldmask"
+)
+
+type contact struct{ Phone, Email string }
+
+type shop struct {
+	Name    string
+	Open    bool
+	Tags    []string
+	Since   time.Time
+	Contact contact
+	Kind    int
+}
+
+var shopUpdate = fieldmask.Update[shop]{
+	Resource: "shop",
+	Fields: []fieldmask.Field[shop]{
+		fieldmask.Value("name", func(s *shop) *string { return &s.Name }),
+		fieldmask.Value("open", func(s *shop) *bool { return &s.Open }),
+		fieldmask.List("tags", func(s *shop) *[]string { return &s.Tags }),
+		fieldmask.Time("since", func(s *shop) *time.Time { return &s.Since }),
+		fieldmask.Value("contact", func(s *shop) *contact { return &s.Contact }),
+		fieldmask.Value("contact.email", func(s *shop) *string { return &s.Contact.Email }),
+	},
+	OutputOnly: []string{"etag"},
+	Immutable:  []string{"kind"},
+}
+
+func TestUpdateResolvesAndAppliesByItsFields(t *testing.T) {
+	since := time.Date(2030, 1, 7, 10, 0, 0, 0, time.UTC)
+	old := shop{Name: "老店", Open: true, Tags: []string{"茶"}, Since: since, Contact: contact{Phone: "1", Email: "a@x"}, Kind: 1}
+	for _, c := range []struct {
+		name   string
+		patch  shop
+		mask   []string
+		paths  []string
+		want   shop
+		reason fault.Reason // zero: no error
+	}{
+		{name: "an empty mask takes the top-level fields the patch sets, in the fields' order",
+			patch: shop{Tags: []string{"米"}, Name: "新店"}, paths: []string{"name", "tags"},
+			want: shop{Name: "新店", Open: true, Tags: []string{"米"}, Since: since, Contact: old.Contact, Kind: 1}},
+		{name: "an empty mask takes a set time and a set struct",
+			patch: shop{Since: since.Add(time.Hour), Contact: contact{Phone: "2"}}, paths: []string{"since", "contact"},
+			want: shop{Name: "老店", Open: true, Tags: old.Tags, Since: since.Add(time.Hour), Contact: contact{Phone: "2"}, Kind: 1}},
+		{name: "a star replaces every top-level field, clearing what the patch leaves zero",
+			patch: shop{Name: "新店"}, mask: []string{"*"}, paths: []string{"name", "open", "tags", "since", "contact"},
+			want: shop{Name: "新店", Kind: 1}},
+		{name: "a sub-field path changes that part alone",
+			patch: shop{Contact: contact{Email: "b@x"}}, mask: []string{"contact.email"}, paths: []string{"contact.email"},
+			want: shop{Name: "老店", Open: true, Tags: old.Tags, Since: since, Contact: contact{Phone: "1", Email: "b@x"}, Kind: 1}},
+		{name: "a named path clears a field the patch leaves zero",
+			patch: shop{}, mask: []string{"open", "etag"}, paths: []string{"open"},
+			want: shop{Name: "老店", Tags: old.Tags, Since: since, Contact: old.Contact, Kind: 1}},
+		{name: "an immutable path is refused", patch: shop{Kind: 2}, mask: []string{"kind"}, reason: fault.ReasonImmutableField},
+		{name: "an unknown path is refused", patch: shop{}, mask: []string{"owner"}, reason: fault.ReasonInvalidArgument},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			paths, err := shopUpdate.Resolve(c.mask, &c.patch)
+			if c.reason != (fault.Reason{}) {
+				if fe, ok := fault.As(err); !ok || fe.Reason != c.reason {
+					t.Fatalf("%v, want %s", err, c.reason)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(paths, c.paths) {
+				t.Fatalf("paths %v, %v; want %v", paths, err, c.paths)
+			}
+			got := old
+			got.Tags = slices.Clone(old.Tags)
+			shopUpdate.Apply(&got, &c.patch, paths)
+			if !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("applied:\n got %+v\nwant %+v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestUpdateMaskListsTheFieldsInOrder(t *testing.T) {
+	m := shopUpdate.Mask()
+	if want := []string{"name", "open", "tags", "since", "contact", "contact.email"}; !slices.Equal(m.Updatable, want) {
+		t.Fatalf("updatable %v, want %v", m.Updatable, want)
+	}
+	if m.Resource != "shop" || !slices.Equal(m.OutputOnly, []string{"etag"}) || !slices.Equal(m.Immutable, []string{"kind"}) {
+		t.Fatalf("mask %+v", m)
+	}
+}

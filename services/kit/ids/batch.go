@@ -1,0 +1,29 @@
+package ids
+
+import (
+	"fmt"
+
+	"github.com/cqlive/alliance/services/kit/fault"
+)
+
+// MaxBatch bounds the names of a BatchGet request, in every service of
+// the suite (a client splits a longer list into batches of it).
+const MaxBatch = 1000
+
+// Batch reads the ids of a BatchGet request's names: at most MaxBatch
+// of them, each read by parse, which names the field it refuses as
+// names[i].
+func Batch(names []string, parse func(field, name string) (string, error)) ([]string, error) {
+	if len(names) > MaxBatch {
+		return nil, fault.InvalidField("names", "at most %d names, got %d", MaxBatch, len(names))
+	}
+	out := make([]string, 0, len(names))
+	for i, n := range names {
+		id, err := parse(fmt.Sprintf("names[%d]", i), n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
