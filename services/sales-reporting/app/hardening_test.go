@@ -233,17 +233,22 @@ func TestDependencyErrorsNameTheServiceNotItsAddress(t *testing.T) {
 	}
 	ctx := context.Background()
 
+	// Ingestion needs both dependencies: down, either is named by both ways in.
+	ingestion := func(dep, addr, recordID, importID string) {
+		t.Run(dep+" down: RecordSale", func(t *testing.T) {
+			_, err := e.record(order(sEnded, e.a.Tea, recordID, 1, 100, t0.Add(time.Hour)))
+			check(t, dep, addr, err)
+		})
+		t.Run(dep+" down: ImportSales", func(t *testing.T) {
+			check(t, dep, addr, lineErr(e.importSales([]*salesv1.Sale{order(sEnded, e.a.Tea, importID, 1, 100, t0.Add(time.Hour))})))
+		})
+	}
+
 	sched := deadAddr()
 	e.stop()
 	e.cfg.SessionSchedulingAddr, e.cfg.DependencyTimeout, e.cfg.ImportPatience = sched, 300*time.Millisecond, 500*time.Millisecond
 	e.start()
-	t.Run("session-scheduling down: RecordSale", func(t *testing.T) {
-		_, err := e.record(order(sEnded, e.a.Tea, "addr-1", 1, 100, t0.Add(time.Hour)))
-		check(t, "session-scheduling", sched, err)
-	})
-	t.Run("session-scheduling down: ImportSales", func(t *testing.T) {
-		check(t, "session-scheduling", sched, lineErr(e.importSales([]*salesv1.Sale{order(sEnded, e.a.Tea, "addr-2", 1, 100, t0.Add(time.Hour))})))
-	})
+	ingestion("session-scheduling", sched, "addr-1", "addr-2")
 	t.Run("session-scheduling down: GetSessionSummary", func(t *testing.T) {
 		_, err := e.sales.GetSessionSummary(ctx, &salesv1.GetSessionSummaryRequest{Session: sEnded})
 		check(t, "session-scheduling", sched, err)
@@ -257,13 +262,7 @@ func TestDependencyErrorsNameTheServiceNotItsAddress(t *testing.T) {
 	e.stop()
 	e.cfg.SessionSchedulingAddr, e.cfg.MemberRegistryAddr = e.schedAddr, reg
 	e.start()
-	t.Run("member-registry down: RecordSale", func(t *testing.T) {
-		_, err := e.record(order(sEnded, e.a.Tea, "addr-3", 1, 100, t0.Add(time.Hour)))
-		check(t, "member-registry", reg, err)
-	})
-	t.Run("member-registry down: ImportSales", func(t *testing.T) {
-		check(t, "member-registry", reg, lineErr(e.importSales([]*salesv1.Sale{order(sEnded, e.a.Tea, "addr-4", 1, 100, t0.Add(time.Hour))})))
-	})
+	ingestion("member-registry", reg, "addr-3", "addr-4")
 }
 
 func TestTheReportingCurrencyMustBeAnISO4217Code(t *testing.T) {

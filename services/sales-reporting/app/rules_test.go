@@ -24,10 +24,7 @@ func TestIngestionRules(t *testing.T) {
 	e.mustRecord(order(sEnded, a.Tea, "base-order", 3, 3000, in(time.Hour)))
 	e.mustRecord(order(sEnded, a.Tea, "small-order", 1, 500, in(time.Hour)))
 
-	kuaishou := func(s *salesv1.Sale) *salesv1.Sale {
-		s.Session, s.Platform = sKuaishou, typev1.Platform_PLATFORM_KUAISHOU
-		return s
-	}
+	kuaishou := func(s *salesv1.Sale) { s.Session, s.Platform = sKuaishou, typev1.Platform_PLATFORM_KUAISHOU }
 	cases := []struct {
 		name   string
 		before []*salesv1.Sale // accepted first
@@ -66,18 +63,15 @@ func TestIngestionRules(t *testing.T) {
 		{name: "order time: LIVE session, beyond the clock-skew allowance past now",
 			sale: order(sLive, a.Tea, "x-8", 1, 100, in(2*time.Hour+2*time.Minute)), code: codes.FailedPrecondition, reason: "EVENT_OUTSIDE_SESSION"},
 		{name: "platform: sale from another platform than the session's",
-			sale: func() *salesv1.Sale {
-				s := order(sEnded, a.Tea, "x-9", 1, 100, in(time.Hour))
-				s.Platform = typev1.Platform_PLATFORM_KUAISHOU
-				return s
-			}(), code: codes.FailedPrecondition, reason: "PLATFORM_MISMATCH"},
+			sale: edited(order(sEnded, a.Tea, "x-9", 1, 100, in(time.Hour)), func(s *salesv1.Sale) { s.Platform = typev1.Platform_PLATFORM_KUAISHOU }),
+			code: codes.FailedPrecondition, reason: "PLATFORM_MISMATCH"},
 		{name: "refund: names no order",
 			sale: refund(sEnded, a.Tea, "r-1", "no-such-order", 1, 100, in(2*time.Hour)), code: codes.FailedPrecondition, reason: "REFUND_ORDER_NOT_FOUND"},
 		{name: "refund: names a refund, not an order",
 			before: []*salesv1.Sale{refund(sEnded, a.Tea, "r-2a", "small-order", 1, 100, in(2*time.Hour))},
 			sale:   refund(sEnded, a.Tea, "r-2", "r-2a", 1, 50, in(2*time.Hour)), code: codes.FailedPrecondition, reason: "REFUND_ORDER_NOT_FOUND"},
 		{name: "refund: the order is on another platform",
-			before: []*salesv1.Sale{kuaishou(order(sKuaishou, a.Tea, "ks-order", 2, 2000, in(time.Hour)))},
+			before: []*salesv1.Sale{edited(order(sKuaishou, a.Tea, "ks-order", 2, 2000, in(time.Hour)), kuaishou)},
 			sale:   refund(sEnded, a.Tea, "r-3", "ks-order", 1, 100, in(2*time.Hour)), code: codes.FailedPrecondition, reason: "REFUND_ORDER_NOT_FOUND"},
 		{name: "refund: more than the order's amount",
 			sale: refund(sEnded, a.Tea, "r-4", "base-order", 1, 3001, in(2*time.Hour)), code: codes.FailedPrecondition, reason: "REFUND_EXCEEDS_ORDER"},
@@ -89,11 +83,8 @@ func TestIngestionRules(t *testing.T) {
 		{name: "refund: up to the rest of the order is accepted, any time later (within a year)",
 			sale: refund(sEnded, a.Tea, "r-7", "base-order", 2, 1000, in(30*24*time.Hour)), at: in(31 * 24 * time.Hour)},
 		{name: "currency: not the reporting currency",
-			sale: func() *salesv1.Sale {
-				s := order(sEnded, a.Tea, "v-1", 1, 100, in(time.Hour))
-				s.Amount.CurrencyCode = "USD"
-				return s
-			}(), code: codes.InvalidArgument, reason: "INVALID_ARGUMENT", fields: []string{"sale.amount.currency_code"}},
+			sale: edited(order(sEnded, a.Tea, "v-1", 1, 100, in(time.Hour)), func(s *salesv1.Sale) { s.Amount.CurrencyCode = "USD" }),
+			code: codes.InvalidArgument, reason: "INVALID_ARGUMENT", fields: []string{"sale.amount.currency_code"}},
 		{name: "shape: quantity and amount must be positive",
 			sale: order(sEnded, a.Tea, "v-2", 0, -5, in(time.Hour)), code: codes.InvalidArgument, reason: "INVALID_ARGUMENT",
 			fields: []string{"sale.amount.minor_units", "sale.quantity"}},
@@ -104,11 +95,8 @@ func TestIngestionRules(t *testing.T) {
 			sale: order(sEnded, a.Tea, "订单-1", 1, 100, in(time.Hour)), code: codes.InvalidArgument, reason: "INVALID_ARGUMENT",
 			fields: []string{"sale.external_id"}},
 		{name: "shape: refund_of on an ORDER",
-			sale: func() *salesv1.Sale {
-				s := order(sEnded, a.Tea, "v-3", 1, 100, in(time.Hour))
-				s.RefundOf = "base-order"
-				return s
-			}(), code: codes.InvalidArgument, reason: "INVALID_ARGUMENT", fields: []string{"sale.refund_of"}},
+			sale: edited(order(sEnded, a.Tea, "v-3", 1, 100, in(time.Hour)), func(s *salesv1.Sale) { s.RefundOf = "base-order" }),
+			code: codes.InvalidArgument, reason: "INVALID_ARGUMENT", fields: []string{"sale.refund_of"}},
 		{name: "shape: REFUND without refund_of",
 			sale: refund(sEnded, a.Tea, "v-4", "", 1, 100, in(time.Hour)), code: codes.InvalidArgument, reason: "INVALID_ARGUMENT", fields: []string{"sale.refund_of"}},
 		{name: "shape: missing session, kind, platform and event time",
@@ -145,6 +133,12 @@ func TestIngestionRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// edited is s after edit: a sale that breaks one rule, for a table row.
+func edited(s *salesv1.Sale, edit func(*salesv1.Sale)) *salesv1.Sale {
+	edit(s)
+	return s
 }
 
 func TestIdenticalRepeatReturnsStoredSaleCountedOnce(t *testing.T) {

@@ -193,18 +193,12 @@ func itoa(i int) string {
 // checkMetricsSession ties a snapshot to its session: state, platform,
 // products, and the window [actual start, actual end + MetricsSettleWindow].
 func checkMetricsSession(ses *Session, m *SessionMetrics) error {
-	if ses.State != Live && ses.State != Ended {
-		return fault.New(fault.FailedPrecondition, ReasonSessionNotLive,
-			"session %s is %s; traffic is taken only for LIVE or ENDED sessions", ses.Name, ses.State).With("session", ses.Name)
-	}
-	if m.Platform != ses.Platform {
-		return fault.New(fault.FailedPrecondition, ReasonPlatformMismatch,
-			"the snapshot is from %s but session %s streams on %s", m.Platform, ses.Name, ses.Platform).With("session", ses.Name)
+	if err := checkTakes(ses, "traffic is", "snapshot", m.Platform); err != nil {
+		return err
 	}
 	for _, p := range m.Products {
-		if !slices.Contains(ses.Products, p.Product) && !slices.Contains(ses.Merchants, MerchantOf(p.Product)) {
-			return fault.New(fault.FailedPrecondition, ReasonProductNotInSession,
-				"product %s is neither featured in session %s nor sold by one of its merchants", p.Product, ses.Name).With("product", p.Product)
+		if err := checkProduct(ses, p.Product); err != nil {
+			return err
 		}
 	}
 	if m.AsOf.Before(ses.ActualStart) || ses.State == Ended && m.AsOf.After(ses.ActualEnd.Add(MetricsSettleWindow)) {

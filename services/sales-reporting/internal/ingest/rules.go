@@ -155,21 +155,40 @@ func checkEventTime(v *fault.Invalid, field string, s *Sale, now time.Time) {
 
 func stampOf(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
+// checkTakes ties a sale and a snapshot alike to its session: the session
+// is LIVE or ENDED and streams on the line's platform. what ("sales are")
+// and line ("sale") name the line in the messages.
+func checkTakes(ses *Session, what, line, platform string) error {
+	if ses.State != Live && ses.State != Ended {
+		return fault.New(fault.FailedPrecondition, ReasonSessionNotLive,
+			"session %s is %s; %s taken only for LIVE or ENDED sessions", ses.Name, ses.State, what).With("session", ses.Name)
+	}
+	if platform != ses.Platform {
+		return fault.New(fault.FailedPrecondition, ReasonPlatformMismatch,
+			"the %s is from %s but session %s streams on %s", line, platform, ses.Name, ses.Platform).With("session", ses.Name)
+	}
+	return nil
+}
+
+// checkProduct: a line's product is featured in its session or sold by one
+// of the session's merchants.
+func checkProduct(ses *Session, product string) error {
+	if !slices.Contains(ses.Products, product) && !slices.Contains(ses.Merchants, MerchantOf(product)) {
+		return fault.New(fault.FailedPrecondition, ReasonProductNotInSession,
+			"product %s is neither featured in session %s nor sold by one of its merchants", product, ses.Name).With("product", product)
+	}
+	return nil
+}
+
 // checkSession applies the rules that tie a sale to its session: state,
 // platform, product, and, for orders, the session's window. now is the
 // time of judgement.
 func checkSession(ses *Session, s *Sale, now time.Time) error {
-	if ses.State != Live && ses.State != Ended {
-		return fault.New(fault.FailedPrecondition, ReasonSessionNotLive,
-			"session %s is %s; sales are taken only for LIVE or ENDED sessions", ses.Name, ses.State).With("session", ses.Name)
+	if err := checkTakes(ses, "sales are", "sale", s.Platform); err != nil {
+		return err
 	}
-	if s.Platform != ses.Platform {
-		return fault.New(fault.FailedPrecondition, ReasonPlatformMismatch,
-			"the sale is from %s but session %s streams on %s", s.Platform, ses.Name, ses.Platform).With("session", ses.Name)
-	}
-	if !slices.Contains(ses.Products, s.Product) && !slices.Contains(ses.Merchants, MerchantOf(s.Product)) {
-		return fault.New(fault.FailedPrecondition, ReasonProductNotInSession,
-			"product %s is neither featured in session %s nor sold by one of its merchants", s.Product, ses.Name).With("product", s.Product)
+	if err := checkProduct(ses, s.Product); err != nil {
+		return err
 	}
 	if s.Kind == report.Refund {
 		// Its lower bound is its order's time (checkRefund); its upper

@@ -5,6 +5,7 @@ import (
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/export"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 )
@@ -19,43 +20,22 @@ var dimNames = map[report.Dimension]string{
 	report.DimCategory: "category", report.DimPlatform: "platform",
 }
 
-// chunker sends what is written to it in chunks of exportChunk bytes, the
-// first with the file's name and type.
-type chunker struct {
+// exportSender sends an export's chunks, the first with the file's name
+// and type (the type on every one).
+type exportSender struct {
 	stream      salesv1.SalesReporting_ExportSalesReportServer
-	buf         []byte
 	contentType string
 	fileName    string
 	sent        bool
 }
 
-func (c *chunker) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		k := min(len(p), exportChunk-len(c.buf))
-		c.buf = append(c.buf, p[:k]...)
-		p = p[k:]
-		if len(c.buf) == exportChunk {
-			if err := c.flush(); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return n, nil
-}
-
-func (c *chunker) flush() error {
-	if len(c.buf) == 0 && c.sent {
-		return nil
-	}
-	ch := &salesv1.ExportChunk{ContentType: c.contentType, Data: c.buf}
+func (c *exportSender) send(chunk []byte) error {
+	ch := &salesv1.ExportChunk{ContentType: c.contentType, Data: chunk}
 	if !c.sent {
 		ch.FileName = c.fileName
 	}
 	c.sent = true
-	err := c.stream.Send(ch)
-	c.buf = c.buf[:0]
-	return err
+	return c.stream.Send(ch)
 }
 
 func (s *Server) ExportSalesReport(req *salesv1.ExportSalesReportRequest, stream salesv1.SalesReporting_ExportSalesReportServer) error {
@@ -91,8 +71,8 @@ func (s *Server) ExportSalesReport(req *salesv1.ExportSalesReportRequest, stream
 	for _, d := range q.GroupBy {
 		t.Dims = append(t.Dims, export.Column{Name: dimNames[d], Display: func(k string) string { return display(d, k) }})
 	}
-	w := &chunker{stream: stream, buf: make([]byte, 0, exportChunk), contentType: export.ContentType[format],
-		fileName: export.FileName(q.Start, q.End, format)}
+	out := &exportSender{stream: stream, contentType: export.ContentType[format], fileName: export.FileName(q.Start, q.End, format)}
+	w := &grpcx.ChunkWriter{Size: exportChunk, Send: out.send}
 	write := export.WriteCSV
 	if format == export.XLSX {
 		write = export.WriteXLSX
@@ -100,5 +80,11 @@ func (s *Server) ExportSalesReport(req *salesv1.ExportSalesReportRequest, stream
 	if err := write(w, t); err != nil {
 		return err
 	}
-	return w.flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if !out.sent { // an empty file is still one chunk, with its name
+		return out.send(nil)
+	}
+	return nil
 }

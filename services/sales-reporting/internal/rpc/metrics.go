@@ -2,15 +2,11 @@ package rpc
 
 import (
 	"context"
-	"errors"
-	"io"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
-	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
@@ -79,102 +75,21 @@ func (s *Server) GetSessionMetrics(ctx context.Context, req *salesv1.GetSessionM
 	return metricsToProto(m), nil
 }
 
-// ImportSessionMetrics reads the stream in chunks, each submitted to the
-// traffic group commit while the next is read, and answers once every
-// accepted snapshot is durable; refusals are bounded as ImportSales's.
+// ImportSessionMetrics is runImport over snapshots, each chunk submitted
+// to the traffic group commit; refusals are bounded as ImportSales's.
 func (s *Server) ImportSessionMetrics(stream salesv1.SalesReporting_ImportSessionMetricsServer) error {
-	ctx := withCaller(stream.Context())
-	patience := s.svc.NewPatience(ctx)
-	resp := &salesv1.ImportSessionMetricsResponse{}
-	var budget grpcx.ErrorBudget
-	reject := func(index int64, err error) {
-		resp.Rejected++
-		if len(resp.Errors) >= grpcx.MaxAnswerErrors {
-			resp.ErrorsTruncated = true
-			return
-		}
-		e := s.importError(ctx, index, err)
-		if budget.Admit(proto.Size(e)) {
-			resp.Errors = append(resp.Errors, e)
-		}
-		resp.ErrorsTruncated = resp.ErrorsTruncated || budget.Truncated
+	a, err := runImport(stream.Context(), s, importPipe[*salesv1.ImportSessionMetricsRequest, ingest.SessionMetrics]{
+		chunk: metricsChunk, recv: stream.Recv,
+		read: func(req *salesv1.ImportSessionMetricsRequest) (ingest.SessionMetrics, error) {
+			return metricsFromProto(req.GetMetrics())
+		},
+		submit: submitWith(s.svc.SubmitMetrics, func(o ingest.MetricsOutcome) importOutcome {
+			return importOutcome{duplicate: o.Duplicate, err: o.Err}
+		}),
+	})
+	if err != nil {
+		return err
 	}
-	type chunk struct {
-		t      *ingest.MetricsTicket
-		unread []error
-		base   int64
-	}
-	var pending []chunk
-	collect := func(c chunk) {
-		var outs []ingest.MetricsOutcome
-		if c.t != nil {
-			outs = c.t.Wait()
-		}
-		for i, unread := range c.unread {
-			if unread != nil {
-				reject(c.base+int64(i), unread)
-				continue
-			}
-			o := outs[0]
-			outs = outs[1:]
-			switch {
-			case o.Err != nil:
-				reject(c.base+int64(i), o.Err)
-			case o.Duplicate:
-				resp.Duplicates++
-			default:
-				resp.Accepted++
-			}
-		}
-	}
-	var index int64
-	var buf []ingest.SessionMetrics
-	var unread []error
-	flush := func() error {
-		if len(unread) == 0 {
-			return nil
-		}
-		c := chunk{unread: unread, base: index - int64(len(unread))}
-		if len(buf) > 0 {
-			t, err := s.svc.SubmitMetrics(ctx, buf, patience)
-			if err != nil {
-				return err
-			}
-			c.t = t
-		}
-		pending = append(pending, c)
-		buf, unread = nil, nil
-		if len(pending) > importInFlight {
-			collect(pending[0])
-			pending = pending[1:]
-		}
-		return nil
-	}
-	for {
-		req, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		m, err := metricsFromProto(req.GetMetrics())
-		if err == nil {
-			buf = append(buf, m)
-		}
-		unread = append(unread, err)
-		index++
-		if len(unread) == metricsChunk {
-			if err := flush(); err != nil {
-				return fail(ctx, err)
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return fail(ctx, err)
-	}
-	for _, c := range pending {
-		collect(c)
-	}
-	return stream.SendAndClose(resp)
+	return stream.SendAndClose(&salesv1.ImportSessionMetricsResponse{Accepted: a.accepted, Duplicates: a.duplicates, Rejected: a.rejected,
+		Errors: a.errors, ErrorsTruncated: a.truncated})
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
@@ -21,16 +20,7 @@ import (
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/upstream"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
-)
-
-// Import streaming: lines go to the group commit in chunks, and the stream
-// keeps being read while earlier chunks commit. The errors an answer lists
-// are bounded by grpcx.ErrorBudget; `rejected` still counts every line.
-const (
-	importChunk    = 2000
-	importInFlight = 4
 )
 
 // Counter counts the sessions that ended in a period.
@@ -77,109 +67,23 @@ func (s *Server) RecordSale(ctx context.Context, req *salesv1.RecordSaleRequest)
 	return saleToProto(sale), nil
 }
 
-// chunkAt is one chunk of an import on its way: the lines it submitted,
-// and those refused before (unread: a line the adapter could not read,
-// refused with its own error at its index), in stream order from base.
-type chunkAt struct {
-	t      *ingest.Ticket // nil when every line was refused before
-	unread []error        // one per line of the chunk; nil for a submitted line
-	base   int64
-}
-
+// ImportSales is runImport over sale lines; a slow dependency is retried
+// (the import's patience), and at worst fails its lines, not the stream.
 func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) error {
-	ctx := withCaller(stream.Context())
-	patience := s.svc.NewPatience(ctx)
-	resp := &salesv1.ImportSalesResponse{}
-	var budget grpcx.ErrorBudget
-	var pending []chunkAt
-	reject := func(index int64, err error) {
-		resp.Rejected++
-		if len(resp.Errors) >= grpcx.MaxAnswerErrors {
-			// Full by count: no need to build the entry.
-			resp.ErrorsTruncated = true
-			return
-		}
-		e := s.importError(ctx, index, err)
-		if budget.Admit(proto.Size(e)) {
-			resp.Errors = append(resp.Errors, e)
-		}
-		resp.ErrorsTruncated = resp.ErrorsTruncated || budget.Truncated
-	}
-	collect := func(c chunkAt) {
-		var outcomes []ingest.Outcome
-		if c.t != nil {
-			outcomes = c.t.Wait()
-		}
-		for i, unread := range c.unread {
-			if unread != nil {
-				s.Meters.outcome(sourceImport, ingest.Outcome{Err: unread})
-				reject(c.base+int64(i), unread)
-				continue
-			}
-			o := outcomes[0]
-			outcomes = outcomes[1:]
+	a, err := runImport(stream.Context(), s, importPipe[*salesv1.ImportSalesRequest, ingest.Sale]{
+		chunk: importChunk, recv: stream.Recv,
+		read: func(req *salesv1.ImportSalesRequest) (ingest.Sale, error) { return saleFromProto(req.GetSale()) },
+		submit: submitWith(s.svc.SubmitPatiently, func(o ingest.Outcome) importOutcome {
 			s.Meters.outcome(sourceImport, o)
-			switch {
-			case o.Err != nil:
-				reject(c.base+int64(i), o.Err)
-			case o.Duplicate:
-				resp.Duplicates++
-			default:
-				resp.Accepted++
-			}
-		}
+			return importOutcome{duplicate: o.Duplicate, err: o.Err}
+		}),
+		unreadable: func(err error) { s.Meters.outcome(sourceImport, ingest.Outcome{Err: err}) },
+	})
+	if err != nil {
+		return err
 	}
-	var index int64
-	buf := make([]ingest.Sale, 0, importChunk)
-	unread := make([]error, 0, importChunk)
-	flush := func() error {
-		if len(unread) == 0 {
-			return nil
-		}
-		c := chunkAt{unread: unread, base: index - int64(len(unread))}
-		if len(buf) > 0 {
-			// A slow dependency is retried, and at worst fails its lines, not the stream.
-			t, err := s.svc.SubmitPatiently(ctx, buf, patience)
-			if err != nil {
-				return err
-			}
-			c.t = t
-		}
-		pending = append(pending, c)
-		buf, unread = make([]ingest.Sale, 0, importChunk), make([]error, 0, importChunk)
-		if len(pending) > importInFlight {
-			collect(pending[0])
-			pending = pending[1:]
-		}
-		return nil
-	}
-	for {
-		req, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		sale, err := saleFromProto(req.GetSale())
-		if err == nil {
-			buf = append(buf, sale)
-		}
-		unread = append(unread, err)
-		index++
-		if len(unread) == importChunk {
-			if err := flush(); err != nil {
-				return fail(ctx, err)
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return fail(ctx, err)
-	}
-	for _, c := range pending {
-		collect(c)
-	}
-	return stream.SendAndClose(resp)
+	return stream.SendAndClose(&salesv1.ImportSalesResponse{Accepted: a.accepted, Duplicates: a.duplicates, Rejected: a.rejected,
+		Errors: a.errors, ErrorsTruncated: a.truncated})
 }
 
 func (s *Server) importError(ctx context.Context, index int64, err error) *salesv1.ImportError {

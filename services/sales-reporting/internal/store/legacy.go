@@ -46,24 +46,53 @@ var (
 
 var errCorrupt = errors.New("store: corrupt record")
 
+// A record of schemas 1 and 2 is its fields in a fixed order. Each
+// record's order is written once, as a walk over its fields (saleFields,
+// sessionFields, ...): enc writes what the walk shows it and dec reads
+// into it, so that the two directions cannot disagree.
+type field interface {
+	uvarint(*uint64)
+	varint(*int64)
+	str(*string)
+	at(*time.Time)
+	flag(*bool)
+	list(*[]string)
+}
+
+// enum walks an integer-kinded field as a uvarint.
+func enum[T ~int](f field, p *T) {
+	v := uint64(*p)
+	f.uvarint(&v)
+	*p = T(v)
+}
+
+// enc writes a record; times in kit/timekey's exact form (schema 2).
 type enc struct{ b []byte }
 
-func (e *enc) u(v uint64)    { e.b = binary.AppendUvarint(e.b, v) }
-func (e *enc) i(v int64)     { e.b = binary.AppendVarint(e.b, v) }
-func (e *enc) s(v string)    { e.u(uint64(len(v))); e.b = append(e.b, v...) }
-func (e *enc) t(v time.Time) { e.b = timekey.AppendVarint(e.b, v) }
-func (e *enc) bool(v bool) {
-	if v {
+func (e *enc) uvarint(v *uint64) { e.b = binary.AppendUvarint(e.b, *v) }
+func (e *enc) varint(v *int64)   { e.b = binary.AppendVarint(e.b, *v) }
+func (e *enc) str(v *string)     { e.b = append(binary.AppendUvarint(e.b, uint64(len(*v))), *v...) }
+func (e *enc) at(v *time.Time)   { e.b = timekey.AppendVarint(e.b, *v) }
+func (e *enc) flag(v *bool) {
+	if *v {
 		e.b = append(e.b, 1)
 	} else {
 		e.b = append(e.b, 0)
 	}
 }
-func (e *enc) strs(v []string) {
-	e.u(uint64(len(v)))
-	for _, x := range v {
-		e.s(x)
+func (e *enc) list(v *[]string) {
+	e.b = binary.AppendUvarint(e.b, uint64(len(*v)))
+	for i := range *v {
+		e.str(&(*v)[i])
 	}
+}
+
+// encode writes rec as walk sees it: its version byte, then its fields.
+func encode[T any](version byte, size int, rec *T, walk func(field, *T)) []byte {
+	e := &enc{b: make([]byte, 0, size)}
+	e.b = append(e.b, version)
+	walk(e, rec)
+	return e.b
 }
 
 type dec struct {
@@ -73,11 +102,38 @@ type dec struct {
 	legacy bool
 }
 
-func (d *dec) u() uint64 {
+// decode reads a record of the given version into rec's fields, as walk
+// orders them; legacy as dec's.
+func decode[T any](b []byte, version byte, legacy bool, rec *T, walk func(field, *T)) error {
+	d := &dec{b: b, legacy: legacy}
+	d.version(version)
+	walk(d, rec)
+	return d.err
+}
+
+// decodeNamed is decode of a keyed record: rec, or nil and an error that
+// names the record (name is called only then).
+func decodeNamed[T any](b []byte, version byte, legacy bool, rec *T, walk func(field, *T), name func() string) (*T, error) {
+	if err := decode(b, version, legacy, rec, walk); err != nil {
+		return nil, fmt.Errorf("%s: %w", name(), err)
+	}
+	return rec, nil
+}
+
+func (d *dec) uvarint(p *uint64) { *p = d.u() }
+func (d *dec) varint(p *int64)   { *p = d.i() }
+func (d *dec) str(p *string)     { *p = d.s() }
+func (d *dec) at(p *time.Time)   { *p = d.t() }
+func (d *dec) flag(p *bool)      { *p = d.bool() }
+func (d *dec) list(p *[]string)  { *p = d.strs() }
+
+// readVarint is a varint of either sign read off the record; a corrupt
+// one stops the record.
+func readVarint[T uint64 | int64](d *dec, read func([]byte) (T, int)) T {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(d.b)
+	v, n := read(d.b)
 	if n <= 0 {
 		d.err = errCorrupt
 		return 0
@@ -85,18 +141,9 @@ func (d *dec) u() uint64 {
 	d.b = d.b[n:]
 	return v
 }
-func (d *dec) i() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err = errCorrupt
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+
+func (d *dec) u() uint64 { return readVarint(d, binary.Uvarint) }
+func (d *dec) i() int64  { return readVarint(d, binary.Varint) }
 func (d *dec) s() string {
 	n := d.u()
 	if d.err != nil || uint64(len(d.b)) < n {
@@ -158,102 +205,60 @@ func (d *dec) version(want byte) {
 // u64 is a big-endian key, so ids sort in bbolt as numbers.
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
+func saleFields(f field, s *ingest.Sale) {
+	f.str(&s.Session)
+	f.str(&s.Product)
+	enum(f, &s.Kind)
+	f.varint(&s.Quantity)
+	f.varint(&s.Amount)
+	f.str(&s.Currency)
+	f.str(&s.Platform)
+	f.str(&s.ExternalID)
+	f.str(&s.RefundOf)
+	f.at(&s.EventTime)
+	f.at(&s.CreateTime)
+}
+
 func encodeSale(s *ingest.Sale) []byte {
-	e := enc{b: make([]byte, 0, 64+len(s.Session)+len(s.Product)+len(s.ExternalID)+len(s.RefundOf))}
-	e.b = append(e.b, saleVersion)
-	e.s(s.Session)
-	e.s(s.Product)
-	e.u(uint64(s.Kind))
-	e.i(s.Quantity)
-	e.i(s.Amount)
-	e.s(s.Currency)
-	e.s(s.Platform)
-	e.s(s.ExternalID)
-	e.s(s.RefundOf)
-	e.t(s.EventTime)
-	e.t(s.CreateTime)
-	return e.b
+	return encode(saleVersion, 64+len(s.Session)+len(s.Product)+len(s.ExternalID)+len(s.RefundOf), s, saleFields)
 }
 
 // decodeSaleAs reads a sale record of the given version.
 func decodeSaleAs(id uint64, b []byte, version byte) (*ingest.Sale, error) {
-	d := dec{b: b, legacy: version == 1}
-	d.version(version)
-	s := &ingest.Sale{ID: id}
-	s.Session = d.s()
-	s.Product = d.s()
-	s.Kind = report.Kind(d.u())
-	s.Quantity = d.i()
-	s.Amount = d.i()
-	s.Currency = d.s()
-	s.Platform = d.s()
-	s.ExternalID = d.s()
-	s.RefundOf = d.s()
-	s.EventTime = d.t()
-	s.CreateTime = d.t()
-	if d.err != nil {
-		return nil, fmt.Errorf("sale %d: %w", id, d.err)
-	}
-	return s, nil
+	return decodeNamed(b, version, version == 1, &ingest.Sale{ID: id}, saleFields, func() string { return fmt.Sprintf("sale %d", id) })
 }
 
-func encodeSession(s *ingest.Session) []byte {
-	e := enc{}
-	e.b = append(e.b, sessionVersion)
-	e.u(uint64(s.State))
-	e.s(s.Platform)
-	e.t(s.ActualStart)
-	e.t(s.ActualEnd)
-	e.strs(s.Products)
-	e.strs(s.Merchants)
-	e.s(s.Attr.Host)
-	e.s(s.Attr.Agency)
-	e.s(s.Attr.Base)
-	e.s(s.Attr.Studio)
-	e.s(s.Attr.District)
-	e.bool(s.Attr.Official)
-	return e.b
+func sessionFields(f field, s *ingest.Session) {
+	enum(f, &s.State)
+	f.str(&s.Platform)
+	f.at(&s.ActualStart)
+	f.at(&s.ActualEnd)
+	f.list(&s.Products)
+	f.list(&s.Merchants)
+	f.str(&s.Attr.Host)
+	f.str(&s.Attr.Agency)
+	f.str(&s.Attr.Base)
+	f.str(&s.Attr.Studio)
+	f.str(&s.Attr.District)
+	f.flag(&s.Attr.Official)
 }
+
+func encodeSession(s *ingest.Session) []byte { return encode(sessionVersion, 0, s, sessionFields) }
 
 func decodeSessionAs(name string, b []byte, version byte) (*ingest.Session, error) {
-	d := dec{b: b, legacy: version == 1}
-	d.version(version)
-	s := &ingest.Session{Name: name}
-	s.State = ingest.SessionState(d.u())
-	s.Platform = d.s()
-	s.ActualStart = d.t()
-	s.ActualEnd = d.t()
-	s.Products = d.strs()
-	s.Merchants = d.strs()
-	s.Attr.Host = d.s()
-	s.Attr.Agency = d.s()
-	s.Attr.Base = d.s()
-	s.Attr.Studio = d.s()
-	s.Attr.District = d.s()
-	s.Attr.Official = d.bool()
-	if d.err != nil {
-		return nil, fmt.Errorf("session snapshot %s: %w", name, d.err)
-	}
-	return s, nil
+	return decodeNamed(b, version, version == 1, &ingest.Session{Name: name}, sessionFields, func() string { return "session snapshot " + name })
 }
 
-func encodeProduct(p *ingest.Product) []byte {
-	e := enc{}
-	e.b = append(e.b, productVersion)
-	e.s(p.Merchant)
-	e.s(p.Category)
-	e.s(p.OriginDistrict)
-	return e.b
+func productFields(f field, p *ingest.Product) {
+	f.str(&p.Merchant)
+	f.str(&p.Category)
+	f.str(&p.OriginDistrict)
 }
+
+func encodeProduct(p *ingest.Product) []byte { return encode(productVersion, 0, p, productFields) }
 
 func decodeProduct(name string, b []byte) (*ingest.Product, error) {
-	d := dec{b: b}
-	d.version(productVersion)
-	p := &ingest.Product{Name: name, Merchant: d.s(), Category: d.s(), OriginDistrict: d.s()}
-	if d.err != nil {
-		return nil, fmt.Errorf("product snapshot %s: %w", name, d.err)
-	}
-	return p, nil
+	return decodeNamed(b, productVersion, false, &ingest.Product{Name: name}, productFields, func() string { return "product snapshot " + name })
 }
 
 func cellKey(session, product string, day report.Day) []byte {
@@ -277,46 +282,33 @@ func parseCellKey(k []byte) (session, product string, day report.Day, ok bool) {
 	return string(rest[:i]), string(rest[i+1:]), report.Day(int32(binary.BigEndian.Uint32(dayb))), true
 }
 
-func encodeCell(c *report.Cell) []byte {
-	e := enc{}
-	e.b = append(e.b, cellVersion)
-	e.i(c.Orders)
-	e.i(c.Units)
-	e.i(c.Gross)
-	e.i(c.Refunds)
-	e.i(c.RefundLines)
-	e.t(c.FirstEvent)
-	e.t(c.LastEvent)
-	return e.b
+// varints walks figures in order, each a varint.
+func varints(f field, figures ...*int64) {
+	for _, p := range figures {
+		f.varint(p)
+	}
 }
+
+func cellFields(f field, c *report.Cell) {
+	varints(f, &c.Orders, &c.Units, &c.Gross, &c.Refunds, &c.RefundLines)
+	f.at(&c.FirstEvent)
+	f.at(&c.LastEvent)
+}
+
+func encodeCell(c *report.Cell) []byte { return encode(cellVersion, 0, c, cellFields) }
 
 func decodeCellAs(c *report.Cell, b []byte, version byte) error {
-	d := dec{b: b, legacy: version == 1}
-	d.version(version)
-	c.Orders = d.i()
-	c.Units = d.i()
-	c.Gross = d.i()
-	c.Refunds = d.i()
-	c.RefundLines = d.i()
-	c.FirstEvent = d.t()
-	c.LastEvent = d.t()
-	return d.err
+	return decode(b, version, version == 1, c, cellFields)
 }
 
-func encodeSums(s report.Sums) []byte {
-	e := enc{}
-	e.b = append(e.b, totalsVersion)
-	e.i(s.Orders)
-	e.i(s.Units)
-	e.i(s.Gross)
-	e.i(s.Refunds)
-	e.i(s.RefundLines)
-	return e.b
+func sumsFields(f field, s *report.Sums) {
+	varints(f, &s.Orders, &s.Units, &s.Gross, &s.Refunds, &s.RefundLines)
 }
+
+func encodeSums(s report.Sums) []byte { return encode(totalsVersion, 0, &s, sumsFields) }
 
 func decodeSums(b []byte) (report.Sums, error) {
-	d := dec{b: b}
-	d.version(totalsVersion)
-	s := report.Sums{Orders: d.i(), Units: d.i(), Gross: d.i(), Refunds: d.i(), RefundLines: d.i()}
-	return s, d.err
+	var s report.Sums
+	err := decode(b, totalsVersion, false, &s, sumsFields)
+	return s, err
 }

@@ -102,17 +102,26 @@ func TestMetricsRecordRoundTrip(t *testing.T) {
 		Products:   []ingest.ProductTraffic{{Product: "members/m/products/a", Impressions: 11, Clicks: 12}, {Product: "members/m/products/b", Impressions: 13, Clicks: 14}},
 		CreateTime: base, SessionStart: base.Add(-time.Hour),
 		Attr: ingest.SessionAttr{Host: "members/h", Agency: "members/a", Base: "members/b", Studio: "members/b/studios/1", District: "yubei", Official: true}}
+	got, err := throughRecord(m)
+	if err != nil || !reflect.DeepEqual(got, m) {
+		t.Fatalf("round trip: %+v, %v\nwant %+v", got, err, m)
+	}
 	v, err := proto.Marshal(metricsRecord(m))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := metricsOf(metricsKey(m.Session, m.AsOf), v)
-	if err != nil || !reflect.DeepEqual(got, m) {
-		t.Fatalf("round trip: %+v, %v\nwant %+v", got, err, m)
-	}
 	if _, err := metricsOf([]byte("short"), v); err == nil {
 		t.Fatal("a key without as_of was read")
 	}
+}
+
+// throughRecord is m written as its record and read back under its key.
+func throughRecord(m *ingest.SessionMetrics) (*ingest.SessionMetrics, error) {
+	v, err := proto.Marshal(metricsRecord(m))
+	if err != nil {
+		return nil, err
+	}
+	return metricsOf(metricsKey(m.Session, m.AsOf), v)
 }
 
 // FuzzMetricsRecord: damaged bytes in bucket session_metrics are an error,
@@ -129,11 +138,7 @@ func FuzzMetricsRecord(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := proto.Marshal(metricsRecord(got))
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := metricsOf(metricsKey(got.Session, got.AsOf), again)
+		back, err := throughRecord(got)
 		if err != nil || !reflect.DeepEqual(back, got) {
 			t.Fatalf("%+v came back as %+v (%v)", got, back, err)
 		}

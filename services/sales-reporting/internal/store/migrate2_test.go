@@ -2,13 +2,12 @@ package store
 
 import (
 	"encoding/hex"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 )
@@ -48,15 +47,7 @@ func schema2Sales() []*ingest.Sale {
 // each order, the snapshots, the cells and the totals near the line
 // bounds, the page-token secret, and a listing rebuilt in time order.
 func TestMigrationFromSchema2(t *testing.T) {
-	raw, err := os.ReadFile("testdata/schema2.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "sales.db")
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(path, boltdb.Options{})
+	st, err := Open(bolttest.Fixture(t, "testdata/schema2.db", "sales.db"), boltdb.Options{})
 	if err != nil {
 		t.Fatalf("open a schema 2 file: %v", err)
 	}

@@ -2,25 +2,16 @@ package store
 
 import (
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 )
 
-func open(t *testing.T) *Store {
-	t.Helper()
-	st, err := Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+func open(t *testing.T) *Store { return bolttest.Open(t, "sales.db", Open) }
 
 var base = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 

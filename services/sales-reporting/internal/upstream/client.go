@@ -86,9 +86,10 @@ func notFoundName(err error) string {
 	return ""
 }
 
-// batchGet calls get on names in chunks. Both services' batch calls are all
-// or nothing and name the unknown entry, so an unknown name is dropped and
-// the call repeated: k unknown names cost k more calls.
+// batchGet calls get on names in chunks, each call bounded by the
+// client's timeout. Both services' batch calls are all or nothing and name
+// the unknown entry, so an unknown name is dropped and the call repeated:
+// k unknown names cost k more calls.
 func batchGet[T any](c *Client, ctx context.Context, service string, names []string, get func(context.Context, []string) ([]T, error)) ([]T, error) {
 	var out []T
 	names = dedupe(names)
@@ -97,7 +98,9 @@ func batchGet[T any](c *Client, ctx context.Context, service string, names []str
 		chunk := append([]string(nil), names[:n]...)
 		names = names[n:]
 		for len(chunk) > 0 {
-			got, err := get(ctx, chunk)
+			bctx, cancel := c.bounded(ctx)
+			got, err := get(bctx, chunk)
+			cancel()
 			if err == nil {
 				out = append(out, got...)
 				break
@@ -114,6 +117,14 @@ func batchGet[T any](c *Client, ctx context.Context, service string, names []str
 		}
 	}
 	return out, nil
+}
+
+// members is the registry's members of names; unknown names are left out.
+func (c *Client) members(ctx context.Context, names []string) ([]*memberv1.Member, error) {
+	return batchGet(c, ctx, MemberRegistry, names, func(ctx context.Context, chunk []string) ([]*memberv1.Member, error) {
+		r, err := c.reg.BatchGetMembers(ctx, &memberv1.BatchGetMembersRequest{Names: chunk})
+		return r.GetMembers(), err
+	})
 }
 
 func dedupe(names []string) []string {

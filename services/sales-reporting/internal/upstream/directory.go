@@ -20,8 +20,6 @@ func sessionState(s sessionv1.SessionState) ingest.SessionState { return ingest.
 // Sessions implements ingest.Directory.
 func (c *Client) Sessions(ctx context.Context, names []string) (map[string]ingest.SessionInfo, error) {
 	got, err := batchGet(c, ctx, SessionScheduling, names, func(ctx context.Context, chunk []string) ([]*sessionv1.Session, error) {
-		ctx, cancel := c.bounded(ctx)
-		defer cancel()
 		r, err := c.sched.BatchGetSessions(ctx, &sessionv1.BatchGetSessionsRequest{Names: chunk})
 		return r.GetSessions(), err
 	})
@@ -42,12 +40,7 @@ func (c *Client) Sessions(ctx context.Context, names []string) (map[string]inges
 
 // Members implements ingest.Directory.
 func (c *Client) Members(ctx context.Context, names []string) (map[string]ingest.MemberInfo, error) {
-	got, err := batchGet(c, ctx, MemberRegistry, names, func(ctx context.Context, chunk []string) ([]*memberv1.Member, error) {
-		ctx, cancel := c.bounded(ctx)
-		defer cancel()
-		r, err := c.reg.BatchGetMembers(ctx, &memberv1.BatchGetMembersRequest{Names: chunk})
-		return r.GetMembers(), err
-	})
+	got, err := c.members(ctx, names)
 	if err != nil {
 		return nil, err
 	}

@@ -58,12 +58,7 @@ func (n *Names) Members(ctx context.Context, names []string) map[string]string {
 	if len(fetch) == 0 {
 		return out
 	}
-	got, err := batchGet(n.c, ctx, MemberRegistry, fetch, func(ctx context.Context, chunk []string) ([]*memberv1.Member, error) {
-		ctx, cancel := n.c.bounded(ctx)
-		defer cancel()
-		r, err := n.c.reg.BatchGetMembers(ctx, &memberv1.BatchGetMembersRequest{Names: chunk})
-		return r.GetMembers(), err
-	})
+	got, err := n.c.members(ctx, fetch)
 	if err != nil {
 		return out
 	}
@@ -80,11 +75,7 @@ func (n *Names) Members(ctx context.Context, names []string) map[string]string {
 func (n *Names) Districts(ctx context.Context) map[string]string {
 	return n.list(ctx, &n.districts, func(ctx context.Context) (map[string]string, error) {
 		r, err := n.c.reg.ListDistricts(ctx, &memberv1.ListDistrictsRequest{})
-		d := make(map[string]string, len(r.GetDistricts()))
-		for _, x := range r.GetDistricts() {
-			d[x.GetCode()] = x.GetDisplayName()
-		}
-		return d, err
+		return byCode(r.GetDistricts()), err
 	})
 }
 
@@ -93,12 +84,20 @@ func (n *Names) Districts(ctx context.Context) map[string]string {
 func (n *Names) Categories(ctx context.Context) map[string]string {
 	return n.list(ctx, &n.categories, func(ctx context.Context) (map[string]string, error) {
 		r, err := n.c.reg.ListCategories(ctx, &memberv1.ListCategoriesRequest{})
-		d := make(map[string]string, len(r.GetCategories()))
-		for _, x := range r.GetCategories() {
-			d[x.GetCode()] = x.GetDisplayName()
-		}
-		return d, err
+		return byCode(r.GetCategories()), err
 	})
+}
+
+// byCode is a code list as code -> display name.
+func byCode[T interface {
+	GetCode() string
+	GetDisplayName() string
+}](list []T) map[string]string {
+	d := make(map[string]string, len(list))
+	for _, x := range list {
+		d[x.GetCode()] = x.GetDisplayName()
+	}
+	return d
 }
 
 // list returns l, fetched again when older than NameTTL. A registry that

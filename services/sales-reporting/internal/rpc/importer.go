@@ -1,0 +1,184 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
+	"google.golang.org/protobuf/proto"
+)
+
+// Import streaming: lines go to the group commit in chunks, and the stream
+// keeps being read while earlier chunks commit. The errors an answer lists
+// are bounded by grpcx.ErrorBudget; `rejected` still counts every line.
+// ImportSales and ImportSessionMetrics are the same pipeline (runImport)
+// over different lines.
+const (
+	importChunk    = 2000
+	importInFlight = 4
+)
+
+// importOutcome is what became of one submitted line: stored, an
+// identical repeat, or refused with err.
+type importOutcome struct {
+	duplicate bool
+	err       error
+}
+
+// importPipe is one kind of import: how its stream is read, how a line
+// is read from a request, and how a chunk of lines is submitted.
+type importPipe[Req, Line any] struct {
+	chunk int
+	recv  func() (Req, error)
+	// read refuses a line the adapter cannot read; the line is refused at
+	// its index and never submitted.
+	read func(Req) (Line, error)
+	// submit queues a chunk to its group commit, with the import's
+	// patience for a slow dependency; wait returns the lines' outcomes in
+	// order, once they are durable (or refused). See submitWith.
+	submit func(ctx context.Context, lines []Line, p *ingest.Patience) (wait func() []importOutcome, err error)
+	// unreadable sees each line read refused; nil ignores them.
+	unreadable func(error)
+}
+
+// submitWith is an importPipe's submit over one of ingestion's group
+// commits: submit queues the lines, and each sees every outcome its ticket
+// returns.
+func submitWith[Line, O any, T interface{ Wait() []O }](
+	submit func(context.Context, []Line, *ingest.Patience) (T, error), each func(O) importOutcome,
+) func(context.Context, []Line, *ingest.Patience) (func() []importOutcome, error) {
+	return func(ctx context.Context, lines []Line, p *ingest.Patience) (func() []importOutcome, error) {
+		t, err := submit(ctx, lines, p)
+		if err != nil {
+			return nil, err
+		}
+		return func() []importOutcome {
+			outs := t.Wait()
+			res := make([]importOutcome, len(outs))
+			for i, o := range outs {
+				res[i] = each(o)
+			}
+			return res
+		}, nil
+	}
+}
+
+// importAnswer is what an import answers, whatever its lines.
+type importAnswer struct {
+	accepted, duplicates, rejected int64
+	errors                         []*salesv1.ImportError
+	truncated                      bool
+}
+
+// importChunkAt is one chunk of an import on its way: the lines it
+// submitted, and those refused before (unread: a line the adapter could
+// not read, refused with its own error at its index), in stream order
+// from base.
+type importChunkAt struct {
+	wait   func() []importOutcome // nil when every line was refused before
+	unread []error                // one per line of the chunk; nil for a submitted line
+	base   int64
+}
+
+// runImport reads the stream in chunks, each submitted while the next is
+// read (at most importInFlight waiting), and returns once every accepted
+// line is durable. A stream that fails to read ends the import with its
+// error; a chunk that cannot be submitted ends it with that fault.
+func runImport[Req, Line any](ctx context.Context, s *Server, p importPipe[Req, Line]) (importAnswer, error) {
+	ctx = withCaller(ctx)
+	patience := s.svc.NewPatience(ctx)
+	var a importAnswer
+	var budget grpcx.ErrorBudget
+	reject := func(index int64, err error) {
+		a.rejected++
+		if len(a.errors) >= grpcx.MaxAnswerErrors {
+			// Full by count: no need to build the entry.
+			a.truncated = true
+			return
+		}
+		e := s.importError(ctx, index, err)
+		if budget.Admit(proto.Size(e)) {
+			a.errors = append(a.errors, e)
+		}
+		a.truncated = a.truncated || budget.Truncated
+	}
+	collect := func(c importChunkAt) {
+		var outcomes []importOutcome
+		if c.wait != nil {
+			outcomes = c.wait()
+		}
+		for i, unread := range c.unread {
+			if unread != nil {
+				if p.unreadable != nil {
+					p.unreadable(unread)
+				}
+				reject(c.base+int64(i), unread)
+				continue
+			}
+			o := outcomes[0]
+			outcomes = outcomes[1:]
+			switch {
+			case o.err != nil:
+				reject(c.base+int64(i), o.err)
+			case o.duplicate:
+				a.duplicates++
+			default:
+				a.accepted++
+			}
+		}
+	}
+	var pending []importChunkAt
+	var index int64
+	buf := make([]Line, 0, p.chunk)
+	unread := make([]error, 0, p.chunk)
+	flush := func() error {
+		if len(unread) == 0 {
+			return nil
+		}
+		c := importChunkAt{unread: unread, base: index - int64(len(unread))}
+		if len(buf) > 0 {
+			wait, err := p.submit(ctx, buf, patience)
+			if err != nil {
+				return err
+			}
+			c.wait = wait
+		}
+		pending = append(pending, c)
+		buf, unread = make([]Line, 0, p.chunk), make([]error, 0, p.chunk)
+		if len(pending) > importInFlight {
+			collect(pending[0])
+			pending = pending[1:]
+		}
+		return nil
+	}
+	for {
+		req, err := p.recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return a, err
+		}
+		line, err := p.read(req)
+		if err == nil {
+			buf = append(buf, line)
+		}
+		unread = append(unread, err)
+		index++
+		if len(unread) == p.chunk {
+			if err := flush(); err != nil {
+				return a, fail(ctx, err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return a, fail(ctx, err)
+	}
+	for _, c := range pending {
+		collect(c)
+	}
+	return a, nil
+}
