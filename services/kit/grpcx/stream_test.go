@@ -20,6 +20,7 @@ func TestAChunkWriterSendsFullChunksAndFlushesTheRest(t *testing.T) {
 		{"exactly a chunk is sent at once", []int{4}, []int{4}},
 		{"a large write is cut", []int{10}, []int{4, 4, 2}},
 		{"small writes are joined", []int{1, 2, 3, 2}, []int{4, 4}},
+		{"empty writes change nothing", []int{0, 4, 0}, []int{4}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
