@@ -27,3 +27,18 @@ func Batch(names []string, parse func(field, name string) (string, error)) ([]st
 	}
 	return out, nil
 }
+
+// Get is the other half of a BatchGet: the record of each id, read by
+// get, in the order asked. The first id that get refuses (NOT_FOUND
+// naming it) fails the whole batch, which then returns nothing.
+func Get[T any](idList []string, get func(id string) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(idList))
+	for _, id := range idList {
+		x, err := get(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}

@@ -1,6 +1,7 @@
 package ids_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -45,6 +46,35 @@ func TestBatchReadsEveryNameOrNamesTheOneItRefuses(t *testing.T) {
 			fe, ok := fault.As(err)
 			if !ok || fe.Code != fault.InvalidArgument || len(fe.Violations) != 1 || fe.Violations[0].Field != c.field {
 				t.Fatalf("Batch error %v, want INVALID_ARGUMENT of %s", err, c.field)
+			}
+		})
+	}
+}
+
+func TestGetReadsInTheOrderAskedOrFailsAsAWhole(t *testing.T) {
+	stored := map[string]int{"a": 1, "b": 2}
+	errMissing := errors.New("no such thing")
+	get := func(id string) (int, error) {
+		n, ok := stored[id]
+		if !ok {
+			return 0, errMissing
+		}
+		return n, nil
+	}
+	for _, c := range []struct {
+		name string
+		ids  []string
+		want []int
+		err  error
+	}{
+		{name: "the records come in the order asked", ids: []string{"b", "a", "b"}, want: []int{2, 1, 2}},
+		{name: "no ids is no records", want: []int{}},
+		{name: "one unknown id fails the whole batch", ids: []string{"a", "x", "b"}, err: errMissing},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := ids.Get(c.ids, get)
+			if err != c.err || !slices.Equal(got, c.want) || (c.want != nil && got == nil) {
+				t.Fatalf("Get(%v) = %v, %v; want %v, %v", c.ids, got, err, c.want, c.err)
 			}
 		})
 	}

@@ -124,3 +124,13 @@ func prefix(d protoreflect.EnumDescriptor) string {
 	}
 	return strings.TrimSuffix(string(zero.Name()), "UNSPECIFIED")
 }
+
+// List converts a list of domain values for an answer, in order, with
+// toProto. The result is never nil: an empty page is an empty list.
+func List[T, P any](xs []T, toProto func(T) P) []P {
+	out := make([]P, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, toProto(x))
+	}
+	return out
+}

@@ -115,3 +115,17 @@ func TestAnswerTime(t *testing.T) {
 		t.Fatal("absent or invalid must be the zero time")
 	}
 }
+
+func TestListKeepsOrderAndIsNeverNil(t *testing.T) {
+	got := protoconv.List([]int64{3, 1, 2}, func(n int64) *typev1.Money { return protoconv.Money("CNY", n) })
+	var units []int64
+	for _, m := range got {
+		units = append(units, m.GetMinorUnits())
+	}
+	if !slices.Equal(units, []int64{3, 1, 2}) {
+		t.Fatalf("List = %v, want the amounts 3, 1, 2 in order", got)
+	}
+	if empty := protoconv.List([]int64(nil), func(n int64) *typev1.Money { return nil }); empty == nil || len(empty) != 0 {
+		t.Fatalf("List of nothing = %#v, want an empty, non-nil list", empty)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/member-registry/internal/rpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -118,7 +119,7 @@ func TestAReadOnlyStaffKeyReadsEverythingAndWritesNothing(t *testing.T) {
 	before := snapshot(t, s)
 	for _, method := range writes {
 		md := sd.Methods().ByName(protoreflect.Name(method[strings.LastIndexByte(method, '/')+1:]))
-		err := s.cc.Invoke(as(ro), method, newMessage(t, md.Input().FullName()), newMessage(t, md.Output().FullName()))
+		_, err := testkit.Invoke(as(ro), t, s.cc, md, testkit.NewMessage(t, md.Input().FullName()))
 		if status.Code(err) != codes.PermissionDenied || grpcx.Reason(err) != auth.ReasonReadOnlyKey {
 			t.Errorf("%s with a read-only staff key: %v, want PERMISSION_DENIED %s", method, err, auth.ReasonReadOnlyKey)
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/cqlive/alliance/services/sales-reporting/internal/rpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -20,10 +19,6 @@ func TestEveryRPCHasARule(t *testing.T) {
 	if missing := rpc.Policy.Uncovered(sd); len(missing) > 0 {
 		t.Fatalf("RPCs without an authorization rule: %v", missing)
 	}
-}
-
-func bearer(token string) context.Context {
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
 }
 
 // TestAuthenticationWhenOn runs the server with admin keys and a service
@@ -42,7 +37,7 @@ func TestAuthenticationWhenOn(t *testing.T) {
 	if status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("anonymous RecordSale: %v, want UNAUTHENTICATED", err)
 	}
-	_, err = e.sales.RecordSale(bearer("adm_not-a-key"), &salesv1.RecordSaleRequest{Sale: s})
+	_, err = e.sales.RecordSale(testkit.WithKey("adm_not-a-key"), &salesv1.RecordSaleRequest{Sale: s})
 	if status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("RecordSale with a wrong key: %v, want UNAUTHENTICATED", err)
 	}
@@ -50,14 +45,14 @@ func TestAuthenticationWhenOn(t *testing.T) {
 	if status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("anonymous report: %v, want UNAUTHENTICATED", err)
 	}
-	if _, err := e.sales.RecordSale(bearer(admin), &salesv1.RecordSaleRequest{Sale: s}); err != nil {
+	if _, err := e.sales.RecordSale(testkit.WithKey(admin), &salesv1.RecordSaleRequest{Sale: s}); err != nil {
 		t.Fatalf("admin RecordSale: %v", err)
 	}
 	s.ExternalId = "auth-2"
-	if _, err := e.sales.RecordSale(bearer(secret.Token("platform-feed")), &salesv1.RecordSaleRequest{Sale: s}); err != nil {
+	if _, err := e.sales.RecordSale(testkit.WithKey(secret.Token("platform-feed")), &salesv1.RecordSaleRequest{Sale: s}); err != nil {
 		t.Fatalf("RecordSale with a service token: %v", err)
 	}
-	if m, err := e.sales.QuerySalesReport(bearer(admin), &salesv1.QuerySalesReportRequest{StartDate: "2026-03-01", EndDate: "2026-04-01"}); err != nil || m.GetTotals().GetOrders() != 2 {
+	if m, err := e.sales.QuerySalesReport(testkit.WithKey(admin), &salesv1.QuerySalesReportRequest{StartDate: "2026-03-01", EndDate: "2026-04-01"}); err != nil || m.GetTotals().GetOrders() != 2 {
 		t.Fatalf("admin report: %v %v, want 2 orders", m.GetTotals(), err)
 	}
 	if _, err := healthpb.NewHealthClient(testkit.Dial(t, e.addr)).Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {

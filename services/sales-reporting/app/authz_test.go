@@ -63,13 +63,13 @@ func newAuthzEnv(t *testing.T) *authzEnv {
 		"other host": e.a.OfficialHost, "other base": e.a.Base2, "other merchant": e.a.Merchant2,
 		"other office": office("office-dazu", "dazu"),
 	}
-	ae := &authzEnv{env: e, admin: bearer(admin), as: map[string]context.Context{}}
+	ae := &authzEnv{env: e, admin: testkit.WithKey(admin), as: map[string]context.Context{}}
 	for role, m := range members {
 		k, err := reg.CreateApiKey(ctx, &memberv1.CreateApiKeyRequest{Member: m, ApiKey: &memberv1.ApiKey{DisplayName: role}})
 		if err != nil {
 			t.Fatalf("key of %s: %v", m, err)
 		}
-		ae.as[role] = bearer(k.GetKey())
+		ae.as[role] = testkit.WithKey(k.GetKey())
 	}
 	return ae
 }

@@ -18,11 +18,8 @@ import (
 	"github.com/cqlive/alliance/services/session-scheduling/internal/rpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -46,13 +43,8 @@ type secured struct {
 	secret  auth.ServiceSecret
 }
 
-func as(key string) context.Context {
-	ctx := context.Background()
-	if key != "" {
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
-	}
-	return ctx
-}
+// as is a call with key ("" for none).
+func as(key string) context.Context { return testkit.WithKey(key) }
 
 func startSecured(t *testing.T) *secured {
 	t.Helper()
@@ -136,29 +128,6 @@ func TestEveryRPCHasARule(t *testing.T) {
 	}
 }
 
-// call invokes any method of the service, unary or client stream, with in.
-func call(ctx context.Context, cc *grpc.ClientConn, md protoreflect.MethodDescriptor, method string, in proto.Message) error {
-	out := newMessage(md.Output().FullName())
-	if !md.IsStreamingClient() {
-		return cc.Invoke(ctx, method, in, out)
-	}
-	stream, err := cc.NewStream(ctx, &grpc.StreamDesc{ClientStreams: true}, method)
-	if err != nil {
-		return err
-	}
-	_ = stream.SendMsg(in) // a refused stream fails here or in RecvMsg
-	_ = stream.CloseSend()
-	return stream.RecvMsg(out)
-}
-
-func newMessage(name protoreflect.FullName) proto.Message {
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(name)
-	if err != nil {
-		panic(err)
-	}
-	return mt.New().Interface()
-}
-
 // TestEveryRPCRefusesBadKeys calls every RPC of the service, found from its
 // descriptor, with no key, a garbage key, a wrong secret, an unknown key,
 // a wrong admin key and a revoked key. Requests that would change
@@ -197,23 +166,7 @@ func TestEveryRPCRefusesBadKeys(t *testing.T) {
 	}
 	sd := sessionv1.File_alliance_session_v1_session_scheduler_proto.Services().ByName("SessionScheduler")
 	before := s.snapshot()
-	for _, method := range auth.Methods(sd) {
-		name := method[strings.LastIndexByte(method, '/')+1:]
-		md := sd.Methods().ByName(protoreflect.Name(name))
-		for what, key := range bad {
-			in, ok := valid[name]
-			if !ok {
-				in = newMessage(md.Input().FullName())
-			}
-			err := call(as(key), s.cc, md, method, in)
-			if status.Code(err) != codes.Unauthenticated {
-				t.Errorf("%s with %s: %v, want UNAUTHENTICATED", name, what, err)
-			}
-			if msg := status.Convert(err).Message(); strings.Contains(msg, "sessions/") || strings.Contains(msg, "members/") {
-				t.Errorf("%s with %s: the message names a resource: %v", name, what, err)
-			}
-		}
-	}
+	testkit.RefusesBadKeys(t, s.cc, sd, bad, valid, "sessions/", "members/")
 	if after := s.snapshot(); after != before {
 		t.Fatalf("refused calls changed the schedule:\n%s\n---\n%s", before, after)
 	}

@@ -15,15 +15,14 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // The auth sweep of issue 6: every RPC of the three services, found from
@@ -83,13 +82,7 @@ type sweepFixture struct {
 	byName  map[string]protoreflect.MethodDescriptor
 }
 
-func (f *sweepFixture) ctx(key string) context.Context {
-	ctx := context.Background()
-	if key != "" {
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
-	}
-	return ctx
-}
+func (f *sweepFixture) ctx(key string) context.Context { return testkit.WithKey(key) }
 
 // cases holds one request per RPC, in its gRPC JSON form, each one aimed at
 // A's or B's resources and valid apart from who sends it, so that a refusal
@@ -209,48 +202,16 @@ func byFullName(methods []protoreflect.MethodDescriptor) map[string]protoreflect
 	return out
 }
 
-func newMsg(t *testing.T, name protoreflect.FullName) proto.Message {
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mt.New().Interface()
-}
-
 // invoke calls any method, unary or client stream, and returns the reply.
 func (f *sweepFixture) invoke(t *testing.T, key string, md protoreflect.MethodDescriptor, reqJSON string) (proto.Message, error) {
 	t.Helper()
-	in := newMsg(t, md.Input().FullName())
+	in := testkit.NewMessage(t, md.Input().FullName())
 	if err := protojson.Unmarshal([]byte(reqJSON), in); err != nil {
 		t.Fatalf("%s: request %s: %v", md.FullName(), reqJSON, err)
 	}
-	out := newMsg(t, md.Output().FullName())
-	cc := f.conns[string(md.Parent().FullName())]
-	method := "/" + string(md.Parent().FullName()) + "/" + string(md.Name())
 	ctx, cancel := context.WithTimeout(f.ctx(key), 10*time.Second)
 	defer cancel()
-	if md.IsStreamingServer() {
-		// A download (ExportSalesReport): its first chunk is the answer.
-		stream, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, method)
-		if err != nil {
-			return nil, err
-		}
-		if err := stream.SendMsg(in); err != nil {
-			return nil, err
-		}
-		_ = stream.CloseSend()
-		return out, stream.RecvMsg(out)
-	}
-	if !md.IsStreamingClient() {
-		return out, cc.Invoke(ctx, method, in, out)
-	}
-	stream, err := cc.NewStream(ctx, &grpc.StreamDesc{ClientStreams: true}, method)
-	if err != nil {
-		return nil, err
-	}
-	_ = stream.SendMsg(in) // a refused stream fails here or in RecvMsg
-	_ = stream.CloseSend()
-	return out, stream.RecvMsg(out)
+	return testkit.Invoke(ctx, t, f.conns[string(md.Parent().FullName())], md, in)
 }
 
 // route is one HTTP rule of the OpenAPI documents.
@@ -725,7 +686,7 @@ func TestAuthSweep(t *testing.T) {
 			case !refused(c.access) && rep.code != 200:
 				t.Errorf("HTTP %s %s as C: %d %s, want 200", method, target, rep.code, rep.raw)
 			case rep.code == 200:
-				out := newMsg(t, f.byName[r.rpc].Output().FullName())
+				out := testkit.NewMessage(t, f.byName[r.rpc].Output().FullName())
 				if chunk, ok := out.(*salesv1.ExportChunk); ok {
 					chunk.Data = []byte(rep.raw) // a download: the file itself
 					if problem := answeredWithout(c.access, out); problem != "" {

@@ -17,14 +17,11 @@ import (
 	schedapp "github.com/cqlive/alliance/services/session-scheduling/app"
 	"github.com/cqlive/alliance/services/suite/servicetest"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // as is a context that carries key as a bearer token.
-func as(key string) context.Context {
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+key)
-}
+func as(key string) context.Context { return testkit.WithKey(key) }
 
 // TestTLSEndToEnd runs registry and scheduler with TLS and authentication:
 // the scheduler's calls to the registry (member checks, key checks) go over

@@ -118,16 +118,10 @@ func getMember(tx Tx, id string) (*Member, error) {
 // BatchGetMembers returns the members in the order asked; one unknown id
 // fails the whole call with NOT_FOUND naming it.
 func (s *Service) BatchGetMembers(idList []string) ([]*Member, error) {
-	out := make([]*Member, 0, len(idList))
-	err := s.repo.View(func(tx Tx) error {
-		for _, id := range idList {
-			m, err := getMember(tx, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return nil
+	var out []*Member
+	err := s.repo.View(func(tx Tx) (err error) {
+		out, err = ids.Get(idList, func(id string) (*Member, error) { return getMember(tx, id) })
+		return err
 	})
 	return out, err
 }

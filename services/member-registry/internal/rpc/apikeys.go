@@ -119,7 +119,7 @@ func (s *Server) ListApiKeys(ctx context.Context, req *memberv1.ListApiKeysReque
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	return &memberv1.ListApiKeysResponse{ApiKeys: protos(keys, apiKeyToProto), NextPageToken: s.nextToken(query, next)}, nil
+	return &memberv1.ListApiKeysResponse{ApiKeys: protoconv.List(keys, apiKeyToProto), NextPageToken: s.nextToken(query, next)}, nil
 }
 
 func (s *Server) RevokeApiKey(ctx context.Context, req *memberv1.RevokeApiKeyRequest) (*memberv1.ApiKey, error) {

@@ -71,12 +71,3 @@ func productFromProto(p *memberv1.Product) registry.Product {
 		State:          registry.ProductState(p.GetState()),
 	}
 }
-
-// protos converts a page of domain values for the answer.
-func protos[T, P any](xs []T, toProto func(T) P) []P {
-	out := make([]P, 0, len(xs))
-	for _, x := range xs {
-		out = append(out, toProto(x))
-	}
-	return out
-}

@@ -11,6 +11,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/ids"
 	"github.com/cqlive/alliance/services/kit/page"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 )
 
@@ -64,6 +65,11 @@ func (s *Server) view(ctx context.Context, m *registry.Member) *memberv1.Member 
 	return out
 }
 
+// viewer is view for the caller of ctx, for a list of members.
+func (s *Server) viewer(ctx context.Context) func(*registry.Member) *memberv1.Member {
+	return func(m *registry.Member) *memberv1.Member { return s.view(ctx, m) }
+}
+
 func (s *Server) CreateMember(ctx context.Context, req *memberv1.CreateMemberRequest) (*memberv1.Member, error) {
 	if req.GetMember() == nil {
 		return nil, fail(ctx, fault.InvalidField("member", "is required"))
@@ -96,11 +102,7 @@ func (s *Server) BatchGetMembers(ctx context.Context, req *memberv1.BatchGetMemb
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	out := &memberv1.BatchGetMembersResponse{Members: make([]*memberv1.Member, 0, len(ms))}
-	for _, m := range ms {
-		out.Members = append(out.Members, s.view(ctx, m))
-	}
-	return out, nil
+	return &memberv1.BatchGetMembersResponse{Members: protoconv.List(ms, s.viewer(ctx))}, nil
 }
 
 func (s *Server) ListMembers(ctx context.Context, req *memberv1.ListMembersRequest) (*memberv1.ListMembersResponse, error) {
@@ -128,8 +130,7 @@ func (s *Server) ListMembers(ctx context.Context, req *memberv1.ListMembersReque
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	view := func(m *registry.Member) *memberv1.Member { return s.view(ctx, m) }
-	return &memberv1.ListMembersResponse{Members: protos(ms, view), NextPageToken: s.nextToken(query, next)}, nil
+	return &memberv1.ListMembersResponse{Members: protoconv.List(ms, s.viewer(ctx)), NextPageToken: s.nextToken(query, next)}, nil
 }
 
 func (s *Server) UpdateMember(ctx context.Context, req *memberv1.UpdateMemberRequest) (*memberv1.Member, error) {
@@ -231,7 +232,7 @@ func (s *Server) ListProducts(ctx context.Context, req *memberv1.ListProductsReq
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	return &memberv1.ListProductsResponse{Products: protos(ps, productToProto), NextPageToken: s.nextToken(query, next)}, nil
+	return &memberv1.ListProductsResponse{Products: protoconv.List(ps, productToProto), NextPageToken: s.nextToken(query, next)}, nil
 }
 
 func (s *Server) UpdateProduct(ctx context.Context, req *memberv1.UpdateProductRequest) (*memberv1.Product, error) {

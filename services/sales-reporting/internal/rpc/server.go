@@ -126,10 +126,7 @@ func (s *Server) ListSales(ctx context.Context, req *salesv1.ListSalesRequest) (
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	out := &salesv1.ListSalesResponse{Sales: make([]*salesv1.Sale, 0, len(sales))}
-	for _, x := range sales {
-		out.Sales = append(out.Sales, saleToProto(x))
-	}
+	out := &salesv1.ListSalesResponse{Sales: protoconv.List(sales, saleToProto)}
 	if next != nil {
 		out.NextPageToken = s.tokens.Encode(query, next)
 	}

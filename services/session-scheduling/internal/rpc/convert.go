@@ -47,11 +47,11 @@ func seriesName(id string) string {
 }
 
 func sessionsToProto(list []*scheduling.Session) []*sessionv1.Session {
-	out := make([]*sessionv1.Session, 0, len(list))
-	for _, s := range list {
-		out = append(out, sessionToProto(s))
-	}
-	return out
+	return protoconv.List(list, sessionToProto)
+}
+
+func slotToProto(sl scheduling.Slot) *sessionv1.Slot {
+	return &sessionv1.Slot{Studio: sl.Studio, StartTime: protoconv.Timestamp(sl.Start), EndTime: protoconv.Timestamp(sl.End)}
 }
 
 func sessionFromProto(p *sessionv1.Session) (scheduling.Session, error) {

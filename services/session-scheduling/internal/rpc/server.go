@@ -88,11 +88,7 @@ func (s *Server) BatchGetSessions(ctx context.Context, req *sessionv1.BatchGetSe
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	out := &sessionv1.BatchGetSessionsResponse{Sessions: make([]*sessionv1.Session, 0, len(list))}
-	for _, x := range list {
-		out.Sessions = append(out.Sessions, sessionToProto(x))
-	}
-	return out, nil
+	return &sessionv1.BatchGetSessionsResponse{Sessions: sessionsToProto(list)}, nil
 }
 
 func (s *Server) ListSessions(ctx context.Context, req *sessionv1.ListSessionsRequest) (*sessionv1.ListSessionsResponse, error) {
@@ -134,10 +130,7 @@ func (s *Server) ListSessions(ctx context.Context, req *sessionv1.ListSessionsRe
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	out := &sessionv1.ListSessionsResponse{Sessions: make([]*sessionv1.Session, 0, len(list))}
-	for _, x := range list {
-		out.Sessions = append(out.Sessions, sessionToProto(x))
-	}
+	out := &sessionv1.ListSessionsResponse{Sessions: sessionsToProto(list)}
 	if !next.IsZero() {
 		out.NextPageToken = s.tokens.Encode(query, encodeCursor(next))
 	}
@@ -224,11 +217,7 @@ func (s *Server) FindAvailableSlots(ctx context.Context, req *sessionv1.FindAvai
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	out := &sessionv1.FindAvailableSlotsResponse{Slots: make([]*sessionv1.Slot, 0, len(slots))}
-	for _, sl := range slots {
-		out.Slots = append(out.Slots, &sessionv1.Slot{Studio: sl.Studio, StartTime: protoconv.Timestamp(sl.Start), EndTime: protoconv.Timestamp(sl.End)})
-	}
-	return out, nil
+	return &sessionv1.FindAvailableSlotsResponse{Slots: protoconv.List(slots, slotToProto)}, nil
 }
 
 func (s *Server) CountSessions(ctx context.Context, req *sessionv1.CountSessionsRequest) (*sessionv1.CountSessionsResponse, error) {

@@ -123,16 +123,9 @@ func (svc *Service) GetSession(id string) (*Session, error) {
 // fails the whole call with NOT_FOUND naming it.
 func (svc *Service) BatchGetSessions(idList []string) ([]*Session, error) {
 	var out []*Session
-	err := svc.read(func(w *work) error {
-		out = make([]*Session, 0, len(idList))
-		for _, id := range idList {
-			s, err := w.get(id)
-			if err != nil {
-				return err
-			}
-			out = append(out, s)
-		}
-		return nil
+	err := svc.read(func(w *work) (err error) {
+		out, err = ids.Get(idList, w.get)
+		return err
 	})
 	return out, err
 }
