@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
@@ -97,15 +98,9 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, err
 	}
 	b.Backups(st)
-	engine := report.New(loc)
-	if err := st.Cells(engine.Load); err != nil {
-		return nil, fmt.Errorf("load rollups: %w", err)
-	}
-	if err := st.ForEachLatestMetrics(func(m *ingest.SessionMetrics) error {
-		engine.LoadTraffic(ingest.TrafficOf(m, loc))
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("load traffic: %w", err)
+	engine, err := loadEngine(st, loc, log)
+	if err != nil {
+		return nil, err
 	}
 	watchEngine(b.Metrics, engine, c.Now)
 	stopIndexer, indexerDone := make(chan struct{}), make(chan struct{})
@@ -134,6 +129,61 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		srv.Meters = rpc.NewMeters(b.Metrics)
 		salesv1.RegisterSalesReportingServer(s, srv)
 	})
+}
+
+// loadEngine makes the report engine and loads the store's rollups and
+// traffic into it. Start-up is mostly this load, so the engine is sized
+// first, and the garbage collector, which would trace the growing engine
+// again and again, is held back until the load is over (up to a bound on
+// the heap, see loadGC). Then the load's garbage is returned to the system
+// and the file's pages that it read are dropped from the resident set:
+// the reports read the engine, not the file.
+func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.Engine, error) {
+	engine := report.New(loc)
+	n, err := st.CellCount()
+	if err != nil {
+		return nil, fmt.Errorf("count rollups: %w", err)
+	}
+	engine.Reserve(n)
+	restore := loadGC()
+	err = st.Cells(engine.Load)
+	if err == nil {
+		err = st.ForEachLatestMetrics(func(m *ingest.SessionMetrics) error {
+			engine.LoadTraffic(ingest.TrafficOf(m, loc))
+			return nil
+		})
+		if err != nil {
+			err = fmt.Errorf("load traffic: %w", err)
+		}
+	} else {
+		err = fmt.Errorf("load rollups: %w", err)
+	}
+	restore()
+	if err != nil {
+		return nil, err
+	}
+	debug.FreeOSMemory()
+	if err := st.DropMappedPages(); err != nil {
+		log.Warn("dropping the file's mapped pages after the load", "err", err)
+	}
+	return engine, nil
+}
+
+// loadGCLimit bounds the heap while the collector is held back during the
+// load: past it, the collector runs as usual.
+const loadGCLimit = 3 << 30
+
+// loadGC turns the garbage collector off but for a memory limit
+// (loadGCLimit, or the process's own GOMEMLIMIT when lower), and returns how
+// to restore both.
+func loadGC() (restore func()) {
+	limit := debug.SetMemoryLimit(-1)
+	pct := debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(min(limit, loadGCLimit))
+	return func() {
+		debug.SetGCPercent(pct)
+		debug.SetMemoryLimit(limit)
+	}
 }
 
 // Main parses args, then serves until SIGINT or SIGTERM.

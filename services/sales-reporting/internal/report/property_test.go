@@ -485,6 +485,7 @@ func loadCells(w world) *Engine {
 		cells[k].Add(d)
 	}
 	e := New(w.loc)
+	e.Reserve(len(order)) // as start-up does: sizing changes no answer
 	for _, k := range order {
 		e.Load(*cells[k])
 	}

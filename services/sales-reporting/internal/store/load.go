@@ -129,3 +129,15 @@ func (s *Store) ForEachSale(fn func(*ingest.Sale) error) error {
 		})
 	})
 }
+
+// CellCount is about how many cells Cells will call its function with,
+// read from the pages' headers without decoding a cell, so that start-up
+// can size the engine before loading it.
+func (s *Store) CellCount() (int, error) {
+	var n int
+	err := s.db.View(func(btx *bolt.Tx) error {
+		n = btx.Bucket(bucketCells).Stats().KeyN
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+)
+
+// mappedRSSKiB is how much of the file at path this process has resident
+// through its mappings, summed over /proc/self/smaps.
+func mappedRSSKiB(t *testing.T, path string) int {
+	t.Helper()
+	raw, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Skip("no /proc/self/smaps:", err)
+	}
+	total, in := 0, false
+	for _, l := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"): // a mapping's first line
+			in = len(f) >= 6 && f[5] == path
+		case in && len(f) == 3 && f[0] == "Rss:":
+			n, _ := strconv.Atoi(f[1])
+			total += n
+		}
+	}
+	return total
+}
+
+func TestDroppingTheMappedPagesLeavesEveryRecordReadable(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("DropMappedPages acts on Linux only")
+	}
+	st := open(t)
+	path := st.db.Path()
+	sales := put(t, st, 20000)
+	// Read everything, so that the file's pages are resident.
+	count := func() int {
+		seen := 0
+		if err := st.ForEachSale(func(*ingest.Sale) error { seen++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return seen
+	}
+	if got := count(); got != len(sales) {
+		t.Fatalf("read %d sales, put %d", got, len(sales))
+	}
+	before := mappedRSSKiB(t, path)
+	if before == 0 {
+		t.Fatal("no page of the file is resident after reading it all: the measure sees nothing")
+	}
+	if err := st.DropMappedPages(); err != nil {
+		t.Fatal(err)
+	}
+	if after := mappedRSSKiB(t, path); after >= before/2 {
+		t.Errorf("resident through the mapping: %d KiB before, %d KiB after the drop", before, after)
+	}
+	if got := count(); got != len(sales) {
+		t.Fatalf("read %d sales after the drop, put %d", got, len(sales))
+	}
+
+	// Concurrent writers that grow the file (bbolt remaps it) and readers:
+	// the drop waits for no remap to move the mapping, and loses nothing.
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range 20 {
+				err := st.Update(func(tx ingest.Tx) error {
+					for j := range 500 {
+						id, err := tx.NextID()
+						if err != nil {
+							return err
+						}
+						if err := tx.PutSale(&ingest.Sale{ID: id, Session: "sessions/s0", Product: "members/m/products/p",
+							Kind: report.Order, Quantity: 1, Amount: 100, Currency: "CNY", Platform: "DOUYIN",
+							ExternalID: fmt.Sprintf("w%d-%d-%d", w, i, j), EventTime: base, CreateTime: base}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 50 {
+			if err := st.DropMappedPages(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	wg.Wait()
+	if got, want := count(), len(sales)+2*20*500; got != want {
+		t.Fatalf("read %d sales after the concurrent drops, stored %d", got, want)
+	}
+}
+
+func TestCellCountIsTheNumberOfCellsLoaded(t *testing.T) {
+	st := open(t)
+	if n, err := st.CellCount(); n != 0 || err != nil {
+		t.Fatalf("empty store: CellCount %d %v", n, err)
+	}
+	ses := &ingest.Session{Name: "sessions/a", State: ingest.Ended, Platform: "DOUYIN"}
+	p := &ingest.Product{Name: "members/m/products/p", Merchant: "members/m"}
+	attr := ingest.Attribution(ses, p)
+	err := st.Update(func(tx ingest.Tx) error {
+		if err := tx.PutSession(ses); err != nil {
+			return err
+		}
+		if err := tx.PutProduct(p); err != nil {
+			return err
+		}
+		for i := range 300 { // 100 days, 3 deltas each: 100 cells
+			d := report.Delta{Session: ses.Name, Product: p.Name, Attr: attr, Day: report.Day(20000 + i%100), EventTime: base,
+				Kind: report.Order, Quantity: 1, Amount: 100}
+			if err := tx.AddToCell(d, attr); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := 0
+	if err := st.Cells(func(report.Cell) { loaded++ }); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.CellCount(); n != loaded || loaded != 100 || err != nil {
+		t.Fatalf("CellCount %d %v, Cells loaded %d, want 100", n, err, loaded)
+	}
+}
