@@ -104,6 +104,8 @@ type dayData struct {
 	// traffic: in a day, the latest snapshot of each session that started
 	// on the day; in a month, their sums by session attribution (traffic.go).
 	traffic []trec
+	// tots are the day's (month's, year's) totals (totals.go).
+	tots [totCols][]tot
 }
 
 // crec is a record that depends on the product too: in a day, a cell
@@ -191,10 +193,14 @@ type Engine struct {
 	sessions []SessionSummary // by session id
 	// byDay holds the days with records in ascending order; dayOf finds a
 	// day's data when a sale arrives.
-	byDay    []*dayData
-	dayOf    map[Day]*dayData
-	byMonth  []*dayData
-	monthOf  map[Day]*dayData
+	byDay   []*dayData
+	dayOf   map[Day]*dayData
+	byMonth []*dayData
+	monthOf map[Day]*dayData
+	// byYear and yearOf hold the years, for their totals only.
+	byYear   []*dayData
+	yearOf   map[Day]*dayData
+	noTotals bool // tests: answer every query by the walk
 	products interner
 	sattrs   map[sessionAttr]int32
 	pattrs   map[productAttr]int32
@@ -242,6 +248,7 @@ func New(loc *time.Location) *Engine {
 		days:    make(map[dayKey]int32),
 		dayOf:   make(map[Day]*dayData),
 		monthOf: make(map[Day]*dayData),
+		yearOf:  make(map[Day]*dayData),
 		months:  make(map[dayKey]int32),
 		mcells:  make(map[monthCellKey]int32),
 	}
@@ -332,8 +339,10 @@ func (e *Engine) merge(c *Cell) {
 	m.valid, m.session, m.sid, m.product, m.pid = true, c.Session, sid, c.Product, pid
 	key := cellKey{sid, pid, c.Day}
 	var sa, pa int32
-	month := monthStart(c.Day)
+	y, mo, _ := c.Day.Date()
+	month := civil(y, mo, 1)
 	md := bucket(&e.byMonth, e.monthOf, month)
+	yd := bucket(&e.byYear, e.yearOf, civil(y, 1, 1))
 	// A record joins its session's links when its first order arrives
 	// (see unlinked), whether it is new or held refunds until now.
 	if i, ok := e.cells[key]; ok {
@@ -341,16 +350,20 @@ func (e *Engine) merge(c *Cell) {
 		had := x.orders > 0
 		x.add(&add)
 		sa, pa = x.sattr, x.pattr
+		e.tally(pa, dd, md, yd, &add, false)
 		if !had && x.orders > 0 {
 			e.noteSattr(sid, sa)
+			e.countSessions(sid, pa, c.Day, dd, md, yd)
 			e.linkCell(sid, cref{c.Day, pa, i})
 		}
 	} else {
 		sa, pa = e.sessionAttrMemo(&c.Attr), e.productAttrMemo(&c.Attr)
 		e.cells[key] = int32(len(dd.cells))
 		dd.cells = append(dd.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}, pp: unlinkedPP})
+		e.tally(pa, dd, md, yd, &add, true)
 		if add.orders > 0 {
 			e.noteSattr(sid, sa)
+			e.countSessions(sid, pa, c.Day, dd, md, yd)
 			e.linkCell(sid, cref{c.Day, pa, int32(len(dd.cells) - 1)})
 		}
 	}

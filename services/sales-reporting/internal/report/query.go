@@ -190,6 +190,21 @@ func metrics(s *sums, sessions int64) Metrics {
 	return m
 }
 
+// makePeriods sets the periods of g in [start, end) and returns the
+// period of each day of the range.
+func (a *aggregate) makePeriods(g Granularity, start, end Day) []int32 {
+	periodOf := make([]int32, end-start)
+	for d := start; d < end; {
+		ps, pe := Period(g, d, start, end)
+		for x := ps; x < pe; x++ {
+			periodOf[x-start] = int32(len(a.periods))
+		}
+		a.periods = append(a.periods, ps)
+		d = pe
+	}
+	return periodOf
+}
+
 func (a *aggregate) period(i int32) (Day, Day) {
 	if int(i)+1 < len(a.periods) {
 		return a.periods[i], a.periods[i+1]
@@ -219,14 +234,9 @@ type offsets struct {
 // set, or setting them.
 func (e *Engine) aggregateReusing(start, end Day, g Granularity, groupBy []Dimension, f Filter, seen []bool, reuse *offsets) aggregate {
 	a := aggregate{end: end}
-	periodOf := make([]int32, end-start)
-	for d := start; d < end; {
-		ps, pe := Period(g, d, start, end)
-		for x := ps; x < pe; x++ {
-			periodOf[x-start] = int32(len(a.periods))
-		}
-		a.periods = append(a.periods, ps)
-		d = pe
+	periodOf := a.makePeriods(g, start, end)
+	if e.fromTotals(&a, start, end, g, groupBy, f, seen) {
+		return a
 	}
 
 	for _, d := range groupBy {
