@@ -132,20 +132,20 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 }
 
 // loadEngine makes the report engine and loads the store's rollups and
-// traffic into it. Start-up is mostly this load, so the engine is sized
-// first, and the garbage collector, which would trace the growing engine
-// again and again, is held back until the load is over (up to a bound on
-// the heap, see loadGC). Then the load's garbage is returned to the system
-// and the file's pages that it read are dropped from the resident set:
-// the reports read the engine, not the file.
+// traffic into it. Start-up is mostly this load, and the garbage
+// collector, which would trace the growing engine again and again, is held
+// back until the heap reaches a bound sized from the number of cells (see
+// loadGC). Then the engine gives back what appending left unused, the
+// load's garbage is returned to the system, and the file's pages that the
+// load read are dropped from the resident set: the reports read the
+// engine, not the file.
 func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.Engine, error) {
 	engine := report.New(loc)
 	n, err := st.CellCount()
 	if err != nil {
 		return nil, fmt.Errorf("count rollups: %w", err)
 	}
-	engine.Reserve(n)
-	restore := loadGC()
+	restore := loadGC(loadGCLimit(n))
 	err = st.Cells(engine.Load)
 	if err == nil {
 		err = st.ForEachLatestMetrics(func(m *ingest.SessionMetrics) error {
@@ -162,6 +162,7 @@ func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.
 	if err != nil {
 		return nil, err
 	}
+	engine.Compact()
 	debug.FreeOSMemory()
 	if err := st.DropMappedPages(); err != nil {
 		log.Warn("dropping the file's mapped pages after the load", "err", err)
@@ -169,20 +170,24 @@ func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.
 	return engine, nil
 }
 
-// loadGCLimit bounds the heap while the collector is held back during the
-// load: past it, the collector runs as usual.
-const loadGCLimit = 3 << 30
+// loadGCLimit is the heap the collector lets the load of n cells reach
+// before it runs: at least 1.5 GiB, and twice what the engine takes per
+// cell (about 300 bytes at the 2020 replay's size), so that the collector
+// runs a few times during a load and never over and over.
+func loadGCLimit(n int) int64 {
+	return max(3<<29, int64(n)*600)
+}
 
-// loadGC turns the garbage collector off but for a memory limit
-// (loadGCLimit, or the process's own GOMEMLIMIT when lower), and returns how
-// to restore both.
-func loadGC() (restore func()) {
-	limit := debug.SetMemoryLimit(-1)
+// loadGC turns the garbage collector off but for a memory limit (limit, or
+// the process's own GOMEMLIMIT when lower), and returns how to restore
+// both.
+func loadGC(limit int64) (restore func()) {
+	old := debug.SetMemoryLimit(-1)
 	pct := debug.SetGCPercent(-1)
-	debug.SetMemoryLimit(min(limit, loadGCLimit))
+	debug.SetMemoryLimit(min(old, limit))
 	return func() {
 		debug.SetGCPercent(pct)
-		debug.SetMemoryLimit(limit)
+		debug.SetMemoryLimit(old)
 	}
 }
 

@@ -485,10 +485,13 @@ func loadCells(w world) *Engine {
 		cells[k].Add(d)
 	}
 	e := New(w.loc)
-	e.Reserve(len(order)) // as start-up does: sizing changes no answer
-	for _, k := range order {
+	for i, k := range order {
 		e.Load(*cells[k])
+		if i == len(order)/2 {
+			e.Compact() // records added after compacting land as well
+		}
 	}
+	e.Compact() // as start-up does: compacting changes no answer
 	for _, t := range w.latest {
 		e.LoadTraffic(t)
 	}

@@ -2,15 +2,21 @@ package store
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // mappedRSSKiB is how much of the file at path this process has resident
@@ -141,5 +147,62 @@ func TestCellCountIsTheNumberOfCellsLoaded(t *testing.T) {
 	}
 	if n, err := st.CellCount(); n != loaded || loaded != 100 || err != nil {
 		t.Fatalf("CellCount %d %v, Cells loaded %d, want 100", n, err, loaded)
+	}
+}
+
+func TestCellDecodingAgreesWithProto(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 2020))
+	val := func() int64 {
+		switch r.IntN(4) {
+		case 0:
+			return 0
+		case 1:
+			return -r.Int64N(1 << 40)
+		default:
+			return r.Int64N(1 << 50)
+		}
+	}
+	stampOf := func() *timestamppb.Timestamp {
+		switch r.IntN(4) {
+		case 0:
+			return nil
+		case 1:
+			return &timestamppb.Timestamp{} // set, and zero: the epoch, not time.Time{}
+		default:
+			return &timestamppb.Timestamp{Seconds: r.Int64N(4e9) - 1e9, Nanos: r.Int32N(1e9)}
+		}
+	}
+	for i := range 5000 {
+		msg := &storev1.Cell{Orders: val(), Units: val(), Gross: val(), Refunds: val(), RefundLines: val(), FirstEvent: stampOf(), LastEvent: stampOf()}
+		b, err := proto.Marshal(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch i % 5 {
+		case 1: // two records end to end: proto merges them
+			more, _ := proto.Marshal(&storev1.Cell{Units: val(), LastEvent: stampOf()})
+			b = append(b, more...)
+		case 2: // a field this code does not know
+			b = protowire.AppendVarint(protowire.AppendTag(b, 99, protowire.VarintType), 7)
+		case 3: // damaged
+			if len(b) > 0 {
+				b = b[:r.IntN(len(b))]
+				if len(b) > 0 {
+					b[r.IntN(len(b))] ^= byte(1 + r.IntN(255))
+				}
+			}
+		}
+		var want report.Cell
+		var m storev1.Cell
+		protoErr := proto.Unmarshal(b, &m)
+		setCell(&want, &m)
+		var got report.Cell
+		err = decodeCell(b, &got)
+		if protoErr == nil && (err != nil || !reflect.DeepEqual(got, want)) {
+			t.Fatalf("%x: decodeCell %+v (%v), proto %+v", b, got, err, want)
+		}
+		if protoErr != nil && err == nil {
+			t.Fatalf("%x: proto refuses it (%v), decodeCell takes it as %+v", b, protoErr, got)
+		}
 	}
 }
