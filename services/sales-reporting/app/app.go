@@ -146,18 +146,32 @@ func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.
 		return nil, fmt.Errorf("count rollups: %w", err)
 	}
 	restore := loadGC(loadGCLimit(n))
-	err = st.Cells(engine.Load)
-	if err == nil {
-		err = st.ForEachLatestMetrics(func(m *ingest.SessionMetrics) error {
-			engine.LoadTraffic(ingest.TrafficOf(m, loc))
+	// The traffic snapshots are read and decoded beside the cells' load,
+	// on the core the cells' merge leaves mostly idle, and merged after it.
+	type snapshots struct {
+		all []report.Traffic
+		err error
+	}
+	traffic := make(chan snapshots, 1)
+	go func() {
+		var t snapshots
+		t.err = st.ForEachLatestMetrics(func(m *ingest.SessionMetrics) error {
+			t.all = append(t.all, ingest.TrafficOf(m, loc))
 			return nil
 		})
-		if err != nil {
-			err = fmt.Errorf("load traffic: %w", err)
-		}
-	} else {
+		traffic <- t
+	}()
+	err = st.Cells(engine.Load)
+	t := <-traffic
+	switch {
+	case err != nil:
 		err = fmt.Errorf("load rollups: %w", err)
+	case t.err != nil:
+		err = fmt.Errorf("load traffic: %w", t.err)
+	default:
+		engine.ApplyTraffic(t.all)
 	}
+	t.all = nil
 	restore()
 	if err != nil {
 		return nil, err

@@ -323,12 +323,13 @@ func (e *Engine) merge(c *Cell) {
 	yd := bucket(&e.byYear, e.yearOf, civil(y, 1, 1))
 	// A record joins its session's links when its first order arrives
 	// (see unlinked), whether it is new or held refunds until now.
-	if i, ok := e.lookup(sid, key); ok {
+	i, found := e.lookup(sid, key)
+	newCell := !found
+	if found {
 		x := &dd.cells[i]
 		had := x.orders > 0
 		x.add(&add)
 		sa, pa = x.sattr, x.pattr
-		e.tally(pa, dd, md, yd, &add, false)
 		if !had && x.orders > 0 {
 			e.noteSattr(sid, sa)
 			e.countSessions(sid, pa, c.Day, dd, md, yd)
@@ -338,7 +339,6 @@ func (e *Engine) merge(c *Cell) {
 		sa, pa = e.sessionAttrMemo(&c.Attr), e.productAttrMemo(pid, &c.Attr)
 		e.file(sid, key, int32(len(dd.cells)))
 		dd.cells = push(dd.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}, pp: unlinkedPP})
-		e.tally(pa, dd, md, yd, &add, true)
 		if add.orders > 0 {
 			e.noteSattr(sid, sa)
 			e.countSessions(sid, pa, c.Day, dd, md, yd)
@@ -375,13 +375,17 @@ func (e *Engine) merge(c *Cell) {
 		x := &dd.days[i]
 		had := x.orders > 0
 		x.add(&add)
+		e.tally(sa, pa, dd, md, yd, &add, newCell, false)
 		if !had && x.orders > 0 {
+			e.countDaySessions(sid, sa, c.Day, dd, md, yd)
 			e.link(sid, dayRef{c.Day, sa, i})
 		}
 	} else {
 		e.file(sid, dk, int32(len(dd.days)))
 		dd.days = push(dd.days, rec{session: sid, sattr: sa, pattr: -1, prev: unlinked, sums: add})
+		e.tally(sa, pa, dd, md, yd, &add, newCell, true)
 		if add.orders > 0 {
+			e.countDaySessions(sid, sa, c.Day, dd, md, yd)
 			e.link(sid, dayRef{c.Day, sa, int32(len(dd.days) - 1)})
 		}
 	}

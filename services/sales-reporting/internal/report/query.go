@@ -660,17 +660,47 @@ func (e *Engine) overview(start, end Day) Overview {
 	if validRange(start, end) != nil {
 		return o
 	}
-	seen := make([]bool, len(e.sattrs))
-	a := e.aggregate(start, end, Total, []Dimension{DimDistrict}, Filter{}, seen)
+	a, active, ok := e.overviewTotals(start, end)
+	if !ok {
+		seen := make([]bool, len(e.sattrs))
+		a = e.aggregate(start, end, Total, []Dimension{DimDistrict}, Filter{}, seen)
+		active = func(d Dimension) int64 { return e.countActive(seen, d) }
+	}
 	o.SessionsWithSales = a.sessions
 	o.Orders, o.Units, o.Gross, o.Refunds = a.totals.orders, a.totals.units, a.totals.gross, a.totals.refunds
 	o.Net = o.Gross - o.Refunds
 	o.Traffic = a.ttotals
-	o.ActiveHosts = e.countActive(seen, DimHost)
-	o.ActiveBases = e.countActive(seen, DimBase)
-	o.ActiveAgencies = e.countActive(seen, DimAgency)
+	o.ActiveHosts = active(DimHost)
+	o.ActiveBases = active(DimBase)
+	o.ActiveAgencies = active(DimAgency)
 	o.TopDistricts = e.rank(&a, MetricNet, overviewTop)
 	return o
+}
+
+// overviewTotals is the overview's aggregate from the totals (totals.go)
+// when [start, end) is one whole day, month or year, with the count of
+// active keys of a dimension: those with a record in the period (the
+// empty key, no agency, is no member).
+func (e *Engine) overviewTotals(start, end Day) (aggregate, func(Dimension) int64, bool) {
+	a := aggregate{end: end}
+	a.makePeriods(Total, start, end)
+	buckets := e.totalsFor(Total, a.periods, end)
+	if buckets == nil || !e.fromTotals(&a, start, end, Total, []Dimension{DimDistrict}, Filter{}, nil) {
+		return aggregate{}, nil, false
+	}
+	b := buckets[0]
+	return a, func(d Dimension) int64 {
+		if b == nil {
+			return 0
+		}
+		var n int64
+		for k, t := range b.tots[totCol(d)] {
+			if t.cells > 0 && e.keys[d].names[k] != "" {
+				n++
+			}
+		}
+		return n
+	}, true
 }
 
 // countActive counts the keys of d with a sale, given the session

@@ -3,32 +3,48 @@ package report
 // Totals kept up to date by merge, so that the reports that walk the most
 // records read a few per period instead: a row's figures for each day,
 // month and year, in total (the DAY report, say) and per key of each
-// product dimension (MONTH × CATEGORY, DAY × CATEGORY, the ranking of
-// merchants over a year). A row's sessions are distinct sessions with an
-// order in the period, which do not add up over periods, so each kind of
-// period keeps its own count: the first order cell of a session in a
-// period (and, for a dimension, with that key) counts it there.
+// dimension (MONTH × CATEGORY, DAY × CATEGORY, TOTAL × HOST, the ranking
+// of merchants over a year, the overview of a year). A row's sessions are
+// distinct sessions with an order in the period, which do not add up over
+// periods, so each kind of period keeps its own count: the first order
+// cell (for a product dimension) or day record (for a session dimension)
+// of a session in a period with the row's key counts it there.
 //
 // A query reads them only when every one of its periods is one whole day,
-// month or year, it groups by nothing or by one product dimension, and it
-// has no filter; any other query walks the records as before. Sessions of
-// product-dimension rows carry no traffic; a report grouped by nothing
-// adds the days' (months') traffic records, as the walk does. The
-// report's own distinct sessions come from the totals of its one period
-// when it has one, and from a walk of the session records otherwise.
-// TestTotalsAnswerAsTheWalkDoes holds the two ways to one answer.
+// month or year, it groups by nothing or by one dimension, and it has no
+// filter; any other query walks the records as before. Rows of product
+// dimensions carry no traffic; the others add the days' (months') traffic
+// records, as the walk does. The report's own distinct sessions come from
+// the totals of its one period when it has one, and from a walk of the
+// session records otherwise. TestTotalsAnswerAsTheWalkDoes holds the two
+// ways to one answer. They take about 60 bytes per key and day.
 
 // Columns of dayData.tots: the row of no dimension, then one per product
-// dimension, indexed by the key's id.
+// dimension, then one per session dimension, indexed by the key's id.
 const (
 	totNone = iota
 	totMerchant
 	totCategory
 	totOrigin
+	totDistrict // the first session dimension
+	totHost
+	totAgency
+	totBase
+	totPlatform
 	totCols
 )
 
-var totDims = [totCols]Dimension{0, DimMerchant, DimCategory, DimOriginDistrict}
+var totDims = [totCols]Dimension{0, DimMerchant, DimCategory, DimOriginDistrict, DimDistrict, DimHost, DimAgency, DimBase, DimPlatform}
+
+// totCol is the column of dimension d.
+func totCol(d Dimension) int {
+	for j, x := range totDims {
+		if x == d {
+			return j
+		}
+	}
+	return totNone
+}
 
 // tot is a row of the totals: its sums, its sessions, and how many cells
 // it holds (a row exists when it holds one, as a walk would make it).
@@ -48,23 +64,69 @@ func (dd *dayData) at(j int, k int32) *tot {
 	return &col[k]
 }
 
-// tally counts a cell's delta into the totals of its day, month and year;
-// newCell says the cell did not exist before.
-func (e *Engine) tally(pa int32, dd, md, yd *dayData, add *sums, newCell bool) {
-	keys := e.totKeys(pa)
+// tally counts a cell's delta into the totals of its day, month and year:
+// the columns of no dimension and of the product dimensions by the cell
+// (newCell: it did not exist before), those of the session dimensions by
+// its day record (newDay: that did not exist before).
+func (e *Engine) tally(sa, pa int32, dd, md, yd *dayData, add *sums, newCell, newDay bool) {
+	keys := e.totKeys(sa, pa)
 	for _, b := range [3]*dayData{dd, md, yd} {
 		for j, k := range keys {
 			t := b.at(j, k)
 			t.add(add)
-			if newCell {
+			if j < totDistrict && newCell || j >= totDistrict && newDay {
 				t.cells++
 			}
 		}
 	}
 }
 
-func (e *Engine) totKeys(pa int32) [totCols]int32 {
-	return [totCols]int32{0, e.col[DimMerchant][pa], e.col[DimCategory][pa], e.col[DimOriginDistrict][pa]}
+// totKeys are the keys of each column for session attribution sa and
+// product attribution pa.
+func (e *Engine) totKeys(sa, pa int32) [totCols]int32 {
+	var keys [totCols]int32
+	for j := totMerchant; j < totCols; j++ {
+		x := pa
+		if j >= totDistrict {
+			x = sa
+		}
+		keys[j] = e.col[totDims[j]][x]
+	}
+	return keys
+}
+
+// periodBounds are the day, month and year of day, as [first, next first).
+func periodBounds(day Day) [3][2]Day {
+	y, m, _ := day.Date()
+	return [3][2]Day{{day, day + 1}, {civil(y, m, 1), civil(y, m+1, 1)}, {civil(y, 1, 1), civil(y+1, 1, 1)}}
+}
+
+// countDaySessions counts session sid into the sessions of the session
+// dimensions' rows of a day record of attribution sa on day whose first
+// order has just come, where the session has no other day record with an
+// order (see refs) in the row's period with the row's key. Call it before
+// link files the record.
+func (e *Engine) countDaySessions(sid, sa int32, day Day, dd, md, yd *dayData) {
+	keys := e.totKeys(sa, 0)
+	bounds := periodBounds(day)
+	var found [3][totCols]bool
+	for _, r := range e.refs[sid] {
+		for p, b := range bounds {
+			if r.day < b[0] || r.day >= b[1] {
+				continue
+			}
+			for j := totDistrict; j < totCols; j++ {
+				found[p][j] = found[p][j] || e.col[totDims[j]][r.sattr] == keys[j]
+			}
+		}
+	}
+	for p, b := range [3]*dayData{dd, md, yd} {
+		for j := totDistrict; j < totCols; j++ {
+			if !found[p][j] {
+				b.at(j, keys[j]).sessions++
+			}
+		}
+	}
 }
 
 // countSessions counts session sid into the sessions of the rows of a cell
@@ -72,28 +134,27 @@ func (e *Engine) totKeys(pa int32) [totCols]int32 {
 // the session has no other cell with an order (see crefs) in the row's
 // period with the row's key. Call it before linkCell files the cell.
 func (e *Engine) countSessions(sid, pa int32, day Day, dd, md, yd *dayData) {
-	keys := e.totKeys(pa)
-	y, m, _ := day.Date()
-	bounds := [3][2]Day{{day, day + 1}, {civil(y, m, 1), civil(y, m+1, 1)}, {civil(y, 1, 1), civil(y+1, 1, 1)}}
-	var found [3][totCols]bool
+	keys := e.totKeys(0, pa)
+	bounds := periodBounds(day)
+	var found [3][totDistrict]bool
 	for _, r := range e.crefs[sid] {
-		var same [totCols]bool
+		var same [totDistrict]bool
 		same[totNone] = true
-		for j := totMerchant; j < totCols; j++ {
+		for j := totMerchant; j < totDistrict; j++ {
 			same[j] = e.col[totDims[j]][r.pattr] == keys[j]
 		}
 		for p, b := range bounds {
 			if r.day >= b[0] && r.day < b[1] {
-				for j := range totCols {
+				for j := range totDistrict {
 					found[p][j] = found[p][j] || same[j]
 				}
 			}
 		}
 	}
 	for p, b := range [3]*dayData{dd, md, yd} {
-		for j, k := range keys {
+		for j := range totDistrict {
 			if !found[p][j] {
-				b.at(j, k).sessions++
+				b.at(j, keys[j]).sessions++
 			}
 		}
 	}
@@ -153,26 +214,21 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 	if e.noTotals || seen != nil || f != (Filter{}) || len(groupBy) > 1 {
 		return false
 	}
-	col := totNone
+	col, keys := totNone, int64(1)
 	if len(groupBy) == 1 {
-		switch groupBy[0] {
-		case DimMerchant:
-			col = totMerchant
-		case DimCategory:
-			col = totCategory
-		case DimOriginDistrict:
-			col = totOrigin
-		default:
-			return false
-		}
+		col, keys = totCol(groupBy[0]), int64(len(e.keys[groupBy[0]].names))
+	}
+	if int64(len(a.periods))*keys > denseLimit {
+		return false
 	}
 	buckets := e.totalsFor(g, a.periods, end)
 	if buckets == nil {
 		return false
 	}
 	for _, d := range groupBy {
-		a.groups = append(a.groups, group{dim: d, product: true, col: e.col[d], n: int32(len(e.keys[d].names))})
+		a.groups = append(a.groups, group{dim: d, product: productDim(d), col: e.col[d], n: int32(len(e.keys[d].names))})
 	}
+	dense := make([]int32, int64(len(a.periods))*keys) // slot + 1 of each period and key
 	for p, b := range buckets {
 		if b == nil {
 			continue
@@ -183,22 +239,23 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 				continue
 			}
 			s := slot{sums: t.sums, sessions: t.sessions, period: int32(p)}
-			if col != totNone {
-				s.k[0] = int32(k)
-			}
+			s.k[0] = int32(k)
 			a.slots = append(a.slots, s)
+			dense[int64(p)*keys+int64(k)] = int32(len(a.slots))
 		}
 	}
-	if col == totNone && e.trafficOf != nil {
-		// The traffic of the periods, into their rows (made when a period
+	if (col == totNone || col >= totDistrict) && e.trafficOf != nil {
+		// The traffic of the periods, into their rows (made when a row
 		// has traffic but no sale, as the walk makes them).
 		var periods aggregate
 		periodOf := periods.makePeriods(g, start, end)
-		w := walker{a: a, e: e, start: start, sOff: make([]int64, len(e.sattrs)), periodOf: periodOf, n2: 1, perPeriod: 1,
-			dense: make([]int32, len(a.periods))}
-		for i := range a.slots {
-			w.dense[a.slots[i].period] = int32(i + 1)
+		sOff := make([]int64, len(e.sattrs))
+		if col != totNone {
+			for x, k := range e.col[totDims[col]] {
+				sOff[x] = int64(k)
+			}
 		}
+		w := walker{a: a, e: e, start: start, sOff: sOff, periodOf: periodOf, n2: 1, perPeriod: keys, dense: dense}
 		if g == Daily || end == start+1 {
 			w.walkTraffic(e.byDay, start, end)
 		} else { // whole months
