@@ -1,6 +1,7 @@
 package app
 
 import (
+	"math"
 	"runtime/debug"
 	"testing"
 )
@@ -24,5 +25,33 @@ func TestTheLoadHoldsTheCollectorBackAndRestoresItAfter(t *testing.T) {
 		if got := debug.SetMemoryLimit(-1); got != limit {
 			t.Errorf("memory limit after the load: %d, want %d again", got, limit)
 		}
+	}
+}
+
+func TestAfterTheLoadTheHeapIsBoundedUnlessGOMEMLIMITSaysOtherwise(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	for _, c := range []struct {
+		live uint64
+		want int64
+	}{
+		{1 << 20, 768 << 20},       // a small store: the floor
+		{600 << 20, 960 << 20},     // the replay's year: 1.6 times its heap
+		{4 << 30, 4 << 30 * 8 / 5}, // four times the year
+	} {
+		if got := settledLimit(c.live); got != c.want {
+			t.Errorf("live %d: limit %d, want %d", c.live, got, c.want)
+		}
+	}
+	t.Setenv("GOMEMLIMIT", "")
+	debug.SetMemoryLimit(math.MaxInt64)
+	settleGC()
+	if got := debug.SetMemoryLimit(-1); got == math.MaxInt64 || got < 768<<20 {
+		t.Errorf("without GOMEMLIMIT the limit after the load is %d, want at least 768 MiB", got)
+	}
+	t.Setenv("GOMEMLIMIT", "3GiB")
+	debug.SetMemoryLimit(3 << 30)
+	settleGC()
+	if got := debug.SetMemoryLimit(-1); got != 3<<30 {
+		t.Errorf("with GOMEMLIMIT=3GiB the limit after the load is %d", got)
 	}
 }
