@@ -104,8 +104,13 @@ type dayData struct {
 	// traffic: in a day, the latest snapshot of each session that started
 	// on the day; in a month, their sums by session attribution (traffic.go).
 	traffic []trec
-	// tots are the day's (month's, year's) totals (totals.go).
-	tots [totCols][]tot
+	// tots are the day's (month's, year's) totals (totals.go), ttots
+	// their traffic (for no dimension and the session dimensions), and
+	// trafficStale says the traffic totals may hold a peak the records no
+	// longer have (traffic.go).
+	tots         [totCols][]tot
+	ttots        [totCols][]tsums
+	trafficStale bool
 }
 
 // crec is a record that depends on the product too: in a day, a cell

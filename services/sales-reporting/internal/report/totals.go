@@ -160,6 +160,33 @@ func (e *Engine) countSessions(sid, pa int32, day Day, dd, md, yd *dayData) {
 	}
 }
 
+// tallyTraffic adds (or, with add false, takes away) a session's traffic
+// ts in the totals of day, its month and its year, for no dimension and
+// the session dimensions of session attribution sa. The peak is a
+// maximum and stays when taken away, as in a month's traffic records.
+func (e *Engine) tallyTraffic(day Day, sa int32, ts *tsums, add bool) {
+	keys := e.totKeys(sa, 0)
+	y, m, _ := day.Date()
+	for _, b := range [3]*dayData{bucket(&e.byDay, e.dayOf, day), bucket(&e.byMonth, e.monthOf, civil(y, m, 1)), bucket(&e.byYear, e.yearOf, civil(y, 1, 1))} {
+		for j := range totCols {
+			if j != totNone && j < totDistrict {
+				continue
+			}
+			k := keys[j]
+			col := b.ttots[j]
+			if int(k) >= len(col) {
+				col = append(col, make([]tsums, int(k)+1-len(col))...)
+				b.ttots[j] = col
+			}
+			if add {
+				col[k].add(ts)
+			} else {
+				col[k].sub(ts)
+			}
+		}
+	}
+}
+
 func yearStart(d Day) Day {
 	y, _, _ := d.Date()
 	return civil(y, 1, 1)
@@ -225,6 +252,11 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 	if buckets == nil {
 		return false
 	}
+	for _, b := range buckets {
+		if b != nil && b.trafficStale && (col == totNone || col >= totDistrict) {
+			return false
+		}
+	}
 	for _, d := range groupBy {
 		a.groups = append(a.groups, group{dim: d, product: productDim(d), col: e.col[d], n: int32(len(e.keys[d].names))})
 	}
@@ -244,22 +276,27 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 			dense[int64(p)*keys+int64(k)] = int32(len(a.slots))
 		}
 	}
-	if (col == totNone || col >= totDistrict) && e.trafficOf != nil {
+	if col == totNone || col >= totDistrict {
 		// The traffic of the periods, into their rows (made when a row
 		// has traffic but no sale, as the walk makes them).
-		var periods aggregate
-		periodOf := periods.makePeriods(g, start, end)
-		sOff := make([]int64, len(e.sattrs))
-		if col != totNone {
-			for x, k := range e.col[totDims[col]] {
-				sOff[x] = int64(k)
+		for p, b := range buckets {
+			if b == nil {
+				continue
 			}
-		}
-		w := walker{a: a, e: e, start: start, sOff: sOff, periodOf: periodOf, n2: 1, perPeriod: keys, dense: dense}
-		if g == Daily || end == start+1 {
-			w.walkTraffic(e.byDay, start, end)
-		} else { // whole months
-			w.walkTraffic(e.byMonth, start, end)
+			for k := range b.ttots[col] {
+				tr := &b.ttots[col][k]
+				if tr.Sessions == 0 {
+					continue
+				}
+				at := int64(p)*keys + int64(k)
+				if dense[at] == 0 {
+					s := slot{period: int32(p)}
+					s.k[0] = int32(k)
+					a.slots = append(a.slots, s)
+					dense[at] = int32(len(a.slots))
+				}
+				a.slots[dense[at]-1].traffic.add(tr)
+			}
 		}
 	}
 	for i := range a.slots {
@@ -277,8 +314,15 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 }
 
 // sessionsIn is the number of distinct sessions with an order in [start,
-// end), by a walk of the session records grouped by nothing (a range of
-// several days, months or years: no totals answer it, so this walks).
+// end): the totals' when the range is one whole day, month or year, a walk
+// of the session records grouped by nothing otherwise.
 func (e *Engine) sessionsIn(start, end Day) int64 {
+	if b := e.totalsFor(Total, []Day{start}, end); b != nil {
+		// One whole year, say (a DAY report of a year): its totals.
+		if b[0] == nil || len(b[0].tots[totNone]) == 0 {
+			return 0
+		}
+		return b[0].tots[totNone][0].sessions
+	}
 	return e.aggregate(start, end, Total, nil, Filter{}, nil).sessions
 }

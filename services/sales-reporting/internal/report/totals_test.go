@@ -101,3 +101,48 @@ func usesTotals(e *Engine, q Query) bool {
 	a.makePeriods(q.Granularity, q.Start, q.End)
 	return e.fromTotals(&a, q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil)
 }
+
+// A session's traffic can move to another day (its start corrected) or to
+// another attribution: a day's totals cannot take the old peak back, so
+// such a day answers by the walk, and every other total stays right.
+func TestTotalsFollowTrafficThatMoves(t *testing.T) {
+	w := genWorld(t, 5, 3000)
+	r := rand.New(rand.NewPCG(5, 5))
+	applied, walked := applyInBatches(w, r), applyInBatches(w, rand.New(rand.NewPCG(5, 5)))
+	walked.noTotals = true
+	var moves []Traffic
+	for i, x := range w.latest {
+		x.AsOf = x.AsOf.Add(time.Hour)
+		x.Views, x.PeakConcurrentViewers = x.Views+10, x.PeakConcurrentViewers+1
+		switch i % 3 {
+		case 0:
+			x.Day++ // its start was corrected
+		case 1:
+			x.Attr.Host = "members/h-moved" // its host changed
+		}
+		moves = append(moves, x)
+	}
+	applied.ApplyTraffic(moves)
+	walked.ApplyTraffic(moves)
+	d := func(y int, m time.Month, dd int) Day { return civil(y, m, dd) }
+	first := DayOf(w.first, time.UTC)
+	type span struct{ start, end Day }
+	spans := []span{{d(2020, 1, 1), d(2021, 1, 1)}, {d(2021, 1, 1), d(2022, 1, 1)}, {d(2020, 11, 1), d(2021, 3, 1)}, {first, first + 400}}
+	for _, tr := range moves[:min(len(moves), 10)] {
+		spans = append(spans, span{tr.Day - 1, tr.Day + 2}, span{tr.Day, tr.Day + 1})
+	}
+	for _, sp := range spans {
+		for _, g := range []Granularity{Daily, Monthly, Yearly, Total} {
+			for _, by := range [][]Dimension{nil, {DimHost}, {DimDistrict}, {DimCategory}} {
+				q := Query{Start: sp.start, End: sp.end, Granularity: g, GroupBy: by}
+				want, _ := walked.Query(q)
+				if got, _ := applied.Query(q); !reflect.DeepEqual(got, want) {
+					t.Fatalf("%+v after the moves: the totals answer\n%+v\nthe walk answers\n%+v", q, got, want)
+				}
+			}
+		}
+		if got, want := applied.Overview(sp.start, sp.end), walked.Overview(sp.start, sp.end); !reflect.DeepEqual(got, want) {
+			t.Fatalf("Overview(%s..%s) after the moves: from the totals\n%+v\nfrom the walk\n%+v", sp.start, sp.end, got, want)
+		}
+	}
+}
