@@ -82,7 +82,8 @@ func (e *Engine) tally(sa, pa int32, dd, md, yd *dayData, add *sums, newCell, ne
 }
 
 // totKeys are the keys of each column for session attribution sa and
-// product attribution pa.
+// product attribution pa; a negative one leaves its columns at 0 (traffic
+// has no product, and may come before any sale has one).
 func (e *Engine) totKeys(sa, pa int32) [totCols]int32 {
 	var keys [totCols]int32
 	for j := totMerchant; j < totCols; j++ {
@@ -90,7 +91,9 @@ func (e *Engine) totKeys(sa, pa int32) [totCols]int32 {
 		if j >= totDistrict {
 			x = sa
 		}
-		keys[j] = e.col[totDims[j]][x]
+		if x >= 0 {
+			keys[j] = e.col[totDims[j]][x]
+		}
 	}
 	return keys
 }
@@ -107,7 +110,7 @@ func periodBounds(day Day) [3][2]Day {
 // order (see refs) in the row's period with the row's key. Call it before
 // link files the record.
 func (e *Engine) countDaySessions(sid, sa int32, day Day, dd, md, yd *dayData) {
-	keys := e.totKeys(sa, 0)
+	keys := e.totKeys(sa, -1)
 	bounds := periodBounds(day)
 	var found [3][totCols]bool
 	for _, r := range e.refs[sid] {
@@ -134,7 +137,7 @@ func (e *Engine) countDaySessions(sid, sa int32, day Day, dd, md, yd *dayData) {
 // the session has no other cell with an order (see crefs) in the row's
 // period with the row's key. Call it before linkCell files the cell.
 func (e *Engine) countSessions(sid, pa int32, day Day, dd, md, yd *dayData) {
-	keys := e.totKeys(0, pa)
+	keys := e.totKeys(-1, pa)
 	bounds := periodBounds(day)
 	var found [3][totDistrict]bool
 	for _, r := range e.crefs[sid] {
@@ -165,7 +168,7 @@ func (e *Engine) countSessions(sid, pa int32, day Day, dd, md, yd *dayData) {
 // the session dimensions of session attribution sa. The peak is a
 // maximum and stays when taken away, as in a month's traffic records.
 func (e *Engine) tallyTraffic(day Day, sa int32, ts *tsums, add bool) {
-	keys := e.totKeys(sa, 0)
+	keys := e.totKeys(sa, -1)
 	y, m, _ := day.Date()
 	for _, b := range [3]*dayData{bucket(&e.byDay, e.dayOf, day), bucket(&e.byMonth, e.monthOf, civil(y, m, 1)), bucket(&e.byYear, e.yearOf, civil(y, 1, 1))} {
 		for j := range totCols {

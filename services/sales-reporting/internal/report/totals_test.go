@@ -146,3 +146,34 @@ func TestTotalsFollowTrafficThatMoves(t *testing.T) {
 		}
 	}
 }
+
+func TestTrafficBeforeAnySaleIsInTheTotals(t *testing.T) {
+	loc := shanghai(t)
+	at := time.Date(2021, 3, 5, 20, 0, 0, 0, loc)
+	tr := Traffic{Session: "sessions/early", Day: DayOf(at, loc), AsOf: at.Add(time.Hour), Views: 900, Viewers: 300, PeakConcurrentViewers: 40,
+		Attr: Attribution{Host: "members/h", Base: "members/b", District: "dazu", Platform: "DOUYIN"}}
+	sale := Delta{Session: "sessions/early", Product: "members/m/products/p", Day: DayOf(at, loc), EventTime: at, Kind: Order, Quantity: 1, Amount: 500,
+		Attr: Attribution{Host: "members/h", Base: "members/b", District: "dazu", Platform: "DOUYIN", Merchant: "members/m", Category: "tea"}}
+	totals, walk := New(loc), New(loc)
+	walk.noTotals = true
+	for _, e := range []*Engine{totals, walk} {
+		e.ApplyTraffic([]Traffic{tr}) // no sale, no product attribution yet
+	}
+	check := func(when string) {
+		for _, by := range [][]Dimension{nil, {DimHost}, {DimCategory}} {
+			for _, g := range []Granularity{Daily, Monthly, Yearly} {
+				q := Query{Start: civil(2021, 1, 1), End: civil(2022, 1, 1), Granularity: g, GroupBy: by}
+				got, err := totals.Query(q)
+				want, _ := walk.Query(q)
+				if err != nil || !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s, %+v: the totals answer\n%+v (%v)\nthe walk answers\n%+v", when, q, got, err, want)
+				}
+			}
+		}
+	}
+	check("traffic alone")
+	for _, e := range []*Engine{totals, walk} {
+		e.Apply([]Delta{sale})
+	}
+	check("then a sale")
+}
