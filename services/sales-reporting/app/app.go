@@ -188,11 +188,11 @@ func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.
 }
 
 // loadGCLimit is the heap the collector lets the load of n cells reach
-// before it runs: at least 1.5 GiB, and twice what the engine takes per
+// before it runs: at least 1 GiB, and twice what the engine takes per
 // cell (about 300 bytes at the 2020 replay's size), so that the collector
 // runs a few times during a load and never over and over.
 func loadGCLimit(n int) int64 {
-	return max(3<<29, int64(n)*600)
+	return max(1<<30, int64(n)*600)
 }
 
 // loadGC turns the garbage collector off but for a memory limit (limit, or

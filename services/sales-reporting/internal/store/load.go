@@ -55,6 +55,10 @@ func (s *Store) Snapshots() ([]*ingest.Session, []*ingest.Product, error) {
 	return out, prods, err
 }
 
+// dropBatches is how many batches of cells Cells reads between two drops
+// of the file's mapped pages (see DropMappedPages): about a million cells.
+var dropBatches = 64
+
 // Cells calls fn with every stored cell, attributed from the snapshots;
 // start-up loads the report engine with it. Reading and decoding the cells
 // runs beside fn, on another goroutine, in batches: start-up has the
@@ -73,7 +77,7 @@ func (s *Store) Cells(fn func(report.Cell)) error {
 		done := make(chan error, 1)
 		go func() {
 			defer close(full)
-			out := <-free
+			out, read := <-free, 0
 			err := btx.Bucket(bucketCells).ForEach(func(k, v []byte) error {
 				if len(k) != 12 {
 					return fmt.Errorf("cell key %x: %w", k, errCorrupt)
@@ -89,6 +93,15 @@ func (s *Store) Cells(fn func(report.Cell)) error {
 				if len(out) == batch {
 					full <- out
 					out = <-free
+					// The pages read so far are not read again: out of the
+					// resident set with them, so that the file does not
+					// pile up there while the engine grows (a read fault
+					// brings back any page still needed, from the cache).
+					if read++; read%dropBatches == 0 {
+						if err := s.dropMapped(btx); err != nil {
+							return err
+						}
+					}
 				}
 				return nil
 			})

@@ -16,14 +16,17 @@ import (
 // no remap (a growing file) can move the mapping under it; and it advises
 // only the part of the mapping the file's pages fill.
 func (s *Store) DropMappedPages() error {
-	return s.db.View(func(btx *bolt.Tx) error {
-		base, size := s.db.Info().Data, uintptr(btx.Size())
-		if size == 0 {
-			return nil
-		}
-		if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, base, size, syscall.MADV_DONTNEED); errno != 0 {
-			return errno
-		}
+	return s.db.View(s.dropMapped)
+}
+
+// dropMapped is DropMappedPages inside the caller's transaction btx.
+func (s *Store) dropMapped(btx *bolt.Tx) error {
+	base, size := s.db.Info().Data, uintptr(btx.Size())
+	if size == 0 {
 		return nil
-	})
+	}
+	if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, base, size, syscall.MADV_DONTNEED); errno != 0 {
+		return errno
+	}
+	return nil
 }

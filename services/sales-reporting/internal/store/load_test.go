@@ -114,6 +114,46 @@ func TestDroppingTheMappedPagesLeavesEveryRecordReadable(t *testing.T) {
 	}
 }
 
+func TestCellsReadAlikeWhileTheirPagesAreDropped(t *testing.T) {
+	st := open(t)
+	ses := &ingest.Session{Name: "sessions/a", State: ingest.Ended, Platform: "DOUYIN"}
+	err := st.Update(func(tx ingest.Tx) error {
+		if err := tx.PutSession(ses); err != nil {
+			return err
+		}
+		for p := range 3 {
+			prod := &ingest.Product{Name: fmt.Sprintf("members/m/products/p%d", p), Merchant: "members/m"}
+			if err := tx.PutProduct(prod); err != nil {
+				return err
+			}
+			attr := ingest.Attribution(ses, prod)
+			for d := range 5000 { // 15,000 cells: several batches
+				if err := tx.AddToCell(report.Delta{Session: ses.Name, Product: prod.Name, Attr: attr, Day: report.Day(15000 + d),
+					EventTime: base, Kind: report.Order, Quantity: int64(1 + d%7), Amount: int64(100 + d)}, attr); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(every int) []report.Cell {
+		defer func(old int) { dropBatches = old }(dropBatches)
+		dropBatches = every
+		var cells []report.Cell
+		if err := st.Cells(func(c report.Cell) { cells = append(cells, c) }); err != nil {
+			t.Fatal(err)
+		}
+		return cells
+	}
+	kept, dropped := read(1<<30), read(1)
+	if len(kept) != 15000 || !reflect.DeepEqual(dropped, kept) {
+		t.Fatalf("cells read while dropping the pages after every batch differ: %d against %d", len(dropped), len(kept))
+	}
+}
+
 func TestCellCountIsTheNumberOfCellsLoaded(t *testing.T) {
 	st := open(t)
 	if n, err := st.CellCount(); n != 0 || err != nil {
