@@ -264,19 +264,26 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 		a.groups = append(a.groups, group{dim: d, product: productDim(d), col: e.col[d], n: int32(len(e.keys[d].names))})
 	}
 	dense := make([]int32, int64(len(a.periods))*keys) // slot + 1 of each period and key
+	// row is the slot of period p and key k, made on first use.
+	row := func(p, k int) *slot {
+		at := int64(p)*keys + int64(k)
+		if dense[at] == 0 {
+			s := slot{period: int32(p)}
+			s.k[0] = int32(k)
+			a.slots = append(a.slots, s)
+			dense[at] = int32(len(a.slots))
+		}
+		return &a.slots[dense[at]-1]
+	}
 	for p, b := range buckets {
 		if b == nil {
 			continue
 		}
 		for k := range b.tots[col] {
-			t := &b.tots[col][k]
-			if t.cells == 0 {
-				continue
+			if t := &b.tots[col][k]; t.cells > 0 {
+				s := row(p, k)
+				s.sums, s.sessions = t.sums, t.sessions
 			}
-			s := slot{sums: t.sums, sessions: t.sessions, period: int32(p)}
-			s.k[0] = int32(k)
-			a.slots = append(a.slots, s)
-			dense[int64(p)*keys+int64(k)] = int32(len(a.slots))
 		}
 	}
 	if col == totNone || col >= totDistrict {
@@ -287,18 +294,9 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 				continue
 			}
 			for k := range b.ttots[col] {
-				tr := &b.ttots[col][k]
-				if tr.Sessions == 0 {
-					continue
+				if tr := &b.ttots[col][k]; tr.Sessions != 0 {
+					row(p, k).traffic.add(tr)
 				}
-				at := int64(p)*keys + int64(k)
-				if dense[at] == 0 {
-					s := slot{period: int32(p)}
-					s.k[0] = int32(k)
-					a.slots = append(a.slots, s)
-					dense[at] = int32(len(a.slots))
-				}
-				a.slots[dense[at]-1].traffic.add(tr)
 			}
 		}
 	}

@@ -163,10 +163,7 @@ func TestCellCountIsTheNumberOfCellsLoaded(t *testing.T) {
 	p := &ingest.Product{Name: "members/m/products/p", Merchant: "members/m"}
 	attr := ingest.Attribution(ses, p)
 	err := st.Update(func(tx ingest.Tx) error {
-		if err := tx.PutSession(ses); err != nil {
-			return err
-		}
-		if err := tx.PutProduct(p); err != nil {
+		if err := records(tx, ses.Name); err != nil { // ses and p
 			return err
 		}
 		for i := range 300 { // 100 days, 3 deltas each: 100 cells
