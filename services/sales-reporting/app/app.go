@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
@@ -197,15 +198,35 @@ func loadGCLimit(n int) int64 {
 
 // loadGC turns the garbage collector off but for a memory limit (limit, or
 // the process's own GOMEMLIMIT when lower), and returns how to restore
-// both.
+// both. The settings are the process's: loads that overlap (servers
+// started side by side in one process, as tests do) share them, the first
+// saves them and the last restores them.
 func loadGC(limit int64) (restore func()) {
-	old := debug.SetMemoryLimit(-1)
-	pct := debug.SetGCPercent(-1)
-	debug.SetMemoryLimit(min(old, limit))
-	return func() {
-		debug.SetGCPercent(pct)
-		debug.SetMemoryLimit(old)
+	s := &gcState
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loads == 0 {
+		s.limit = debug.SetMemoryLimit(-1)
+		s.pct = debug.SetGCPercent(-1)
 	}
+	s.loads++
+	debug.SetMemoryLimit(min(s.limit, limit))
+	return sync.OnceFunc(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.loads--; s.loads == 0 {
+			debug.SetGCPercent(s.pct)
+			debug.SetMemoryLimit(s.limit)
+		}
+	})
+}
+
+// gcState is what loadGC saved while loads run.
+var gcState struct {
+	mu    sync.Mutex
+	loads int
+	pct   int
+	limit int64
 }
 
 // settleGC gives the process a soft memory limit once the engine is
@@ -222,6 +243,13 @@ func settleGC() {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
+	s := &gcState
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loads > 0 {
+		s.limit = settledLimit(ms.HeapAlloc) // another load restores it when it ends
+		return
+	}
 	debug.SetMemoryLimit(settledLimit(ms.HeapAlloc))
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"math"
 	"runtime/debug"
+	"sync"
 	"testing"
 )
 
@@ -53,5 +54,33 @@ func TestAfterTheLoadTheHeapIsBoundedUnlessGOMEMLIMITSaysOtherwise(t *testing.T)
 	settleGC()
 	if got := debug.SetMemoryLimit(-1); got != 3<<30 {
 		t.Errorf("with GOMEMLIMIT=3GiB the limit after the load is %d", got)
+	}
+}
+
+func TestOverlappingLoadsRestoreTheCollectorOnlyWhenTheLastEnds(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(90))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(5 << 30))
+	a := loadGC(loadGCLimit(10))
+	b := loadGC(loadGCLimit(10)) // begins while a runs, ends after it
+	a()
+	a() // a second call changes nothing
+	if got := debug.SetGCPercent(-1); got != -1 {
+		t.Errorf("GOGC while the second load still runs: %d, want off", got)
+	}
+	b()
+	if got := debug.SetGCPercent(90); got != 90 {
+		t.Errorf("GOGC after both loads: %d, want 90 again", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 5<<30 {
+		t.Errorf("memory limit after both loads: %d, want 5 GiB again", got)
+	}
+
+	var wg sync.WaitGroup // and under -race, from many goroutines
+	for range 8 {
+		wg.Go(func() { loadGC(loadGCLimit(10))() })
+	}
+	wg.Wait()
+	if got := debug.SetGCPercent(90); got != 90 {
+		t.Errorf("GOGC after concurrent loads: %d, want 90 again", got)
 	}
 }
