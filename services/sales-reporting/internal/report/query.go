@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -161,14 +162,17 @@ func (e *Engine) Query(q Query) (Result, error) {
 	a := e.aggregateReusing(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil, &off)
 	res := Result{DataThrough: e.dataThrough, Totals: metrics(&a.totals, a.sessions)}
 	res.Totals.Traffic = a.ttotals
+	e.orderSlots(&a)
 	res.Rows = make([]Row, len(a.slots))
+	// One array holds every row's keys.
+	keys := make([]string, len(a.slots)*len(a.groups))
 	for i := range a.slots {
 		s := &a.slots[i]
 		ps, pe := a.period(s.period)
 		row := Row{PeriodStart: ps, PeriodEnd: pe, Metrics: metrics(&s.sums, s.sessions)}
 		row.Metrics.Traffic = s.traffic
-		if len(a.groups) > 0 {
-			row.Keys = make([]string, len(a.groups))
+		if n := len(a.groups); n > 0 {
+			row.Keys = keys[i*n : (i+1)*n : (i+1)*n]
 			for j, g := range a.groups {
 				row.Keys[j] = e.keys[g.dim].names[s.k[j]]
 			}
@@ -179,9 +183,40 @@ func (e *Engine) Query(q Query) (Result, error) {
 		ps, pe := EarlierRange(q.Compare, q.Start, q.End)
 		b := e.aggregateReusing(ps, pe, q.Granularity, q.GroupBy, q.Filter, nil, &off)
 		e.compared(q, &a, &b, &res)
+		sortRows(res.Rows) // the earlier range's own rows came last
 	}
-	sortRows(res.Rows)
 	return res, nil
+}
+
+// orderSlots puts a's slots in report order, by period, then by the names
+// of their keys, as sortRows orders rows: the names of each dimension
+// grouped by are ranked once, and the slots compared by rank, which is
+// several times faster than comparing the names of thousands of rows.
+func (e *Engine) orderSlots(a *aggregate) {
+	var rank [maxGroupBy][]int32
+	for j, g := range a.groups {
+		names := e.keys[g.dim].names
+		ids := make([]int32, len(names))
+		for i := range ids {
+			ids[i] = int32(i)
+		}
+		slices.SortFunc(ids, func(x, y int32) int { return strings.Compare(names[x], names[y]) })
+		rank[j] = make([]int32, len(names))
+		for pos, id := range ids {
+			rank[j][id] = int32(pos)
+		}
+	}
+	slices.SortFunc(a.slots, func(x, y slot) int {
+		if c := cmp.Compare(x.period, y.period); c != 0 {
+			return c
+		}
+		for j := range a.groups {
+			if c := cmp.Compare(rank[j][x.k[j]], rank[j][y.k[j]]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
 }
 
 func metrics(s *sums, sessions int64) Metrics {
