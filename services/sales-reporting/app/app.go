@@ -8,6 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
@@ -97,15 +101,9 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, err
 	}
 	b.Backups(st)
-	engine := report.New(loc)
-	if err := st.Cells(engine.Load); err != nil {
-		return nil, fmt.Errorf("load rollups: %w", err)
-	}
-	if err := st.ForEachLatestMetrics(func(m *ingest.SessionMetrics) error {
-		engine.LoadTraffic(ingest.TrafficOf(m, loc))
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("load traffic: %w", err)
+	engine, err := loadEngine(st, loc, log)
+	if err != nil {
+		return nil, err
 	}
 	watchEngine(b.Metrics, engine, c.Now)
 	stopIndexer, indexerDone := make(chan struct{}), make(chan struct{})
@@ -135,6 +133,128 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		salesv1.RegisterSalesReportingServer(s, srv)
 	})
 }
+
+// loadEngine makes the report engine and loads the store's rollups and
+// traffic into it. Start-up is mostly this load, and the garbage
+// collector, which would trace the growing engine again and again, is held
+// back until the heap reaches a bound sized from the number of cells (see
+// loadGC). Then the engine gives back what appending left unused, the
+// load's garbage is returned to the system, and the file's pages that the
+// load read are dropped from the resident set: the reports read the
+// engine, not the file.
+func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.Engine, error) {
+	engine := report.New(loc)
+	n, err := st.CellCount()
+	if err != nil {
+		return nil, fmt.Errorf("count rollups: %w", err)
+	}
+	restore := loadGC(loadGCLimit(n))
+	// The traffic snapshots are read and decoded beside the cells' load,
+	// on the core the cells' merge leaves mostly idle, and merged after it.
+	type snapshots struct {
+		all []report.Traffic
+		err error
+	}
+	traffic := make(chan snapshots, 1)
+	go func() {
+		var t snapshots
+		t.err = st.ForEachLatestMetrics(func(m *ingest.SessionMetrics) error {
+			t.all = append(t.all, ingest.TrafficOf(m, loc))
+			return nil
+		})
+		traffic <- t
+	}()
+	err = st.Cells(engine.Load)
+	t := <-traffic
+	switch {
+	case err != nil:
+		err = fmt.Errorf("load rollups: %w", err)
+	case t.err != nil:
+		err = fmt.Errorf("load traffic: %w", t.err)
+	default:
+		engine.ApplyTraffic(t.all)
+	}
+	t.all = nil
+	restore()
+	if err != nil {
+		return nil, err
+	}
+	engine.Compact()
+	debug.FreeOSMemory()
+	settleGC()
+	if err := st.DropMappedPages(); err != nil {
+		log.Warn("dropping the file's mapped pages after the load", "err", err)
+	}
+	return engine, nil
+}
+
+// loadGCLimit is the heap the collector lets the load of n cells reach
+// before it runs: at least 1 GiB, and twice what the engine takes per
+// cell (about 300 bytes at the 2020 replay's size), so that the collector
+// runs a few times during a load and never over and over.
+func loadGCLimit(n int) int64 {
+	return max(1<<30, int64(n)*600)
+}
+
+// loadGC turns the garbage collector off but for a memory limit (limit, or
+// the process's own GOMEMLIMIT when lower), and returns how to restore
+// both. The settings are the process's: loads that overlap (servers
+// started side by side in one process, as tests do) share them, the first
+// saves them and the last restores them.
+func loadGC(limit int64) (restore func()) {
+	s := &gcState
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loads == 0 {
+		s.limit = debug.SetMemoryLimit(-1)
+		s.pct = debug.SetGCPercent(-1)
+	}
+	s.loads++
+	debug.SetMemoryLimit(min(s.limit, limit))
+	return sync.OnceFunc(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.loads--; s.loads == 0 {
+			debug.SetGCPercent(s.pct)
+			debug.SetMemoryLimit(s.limit)
+		}
+	})
+}
+
+// gcState is what loadGC saved while loads run.
+var gcState struct {
+	mu    sync.Mutex
+	loads int
+	pct   int
+	limit int64
+}
+
+// settleGC gives the process a soft memory limit once the engine is
+// loaded, unless GOMEMLIMIT gave one: 1.6 times the heap the load left
+// (at least 768 MiB). Without it the collector lets the heap grow to
+// twice what is live before it runs, and the engine is most of what is
+// live: the replay's year would then hold 1.1 GB where 0.6 GB are in use.
+// The limit only makes the collector run sooner near it; a heap that
+// grows past it (sales arriving for months) is still served, at the
+// price of more frequent collections, until the next start sets it anew.
+func settleGC() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s := &gcState
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loads > 0 {
+		s.limit = settledLimit(ms.HeapAlloc) // another load restores it when it ends
+		return
+	}
+	debug.SetMemoryLimit(settledLimit(ms.HeapAlloc))
+}
+
+// settledLimit is settleGC's limit for a heap of live bytes.
+func settledLimit(live uint64) int64 { return max(768<<20, int64(live)*8/5) }
 
 // Main parses args, then serves until SIGINT or SIGTERM.
 func Main(args []string) error {

@@ -104,6 +104,13 @@ type dayData struct {
 	// traffic: in a day, the latest snapshot of each session that started
 	// on the day; in a month, their sums by session attribution (traffic.go).
 	traffic []trec
+	// tots are the day's (month's, year's) totals (totals.go), ttots
+	// their traffic (for no dimension and the session dimensions), and
+	// trafficStale says the traffic totals may hold a peak the records no
+	// longer have (traffic.go).
+	tots         [totCols][]tot
+	ttots        [totCols][]tsums
+	trafficStale bool
 }
 
 // crec is a record that depends on the product too: in a day, a cell
@@ -165,19 +172,9 @@ type sessionAttr struct{ host, agency, base, district, platform string }
 
 type productAttr struct{ merchant, category, origin string }
 
-type cellKey struct {
-	session, product int32
-	day              Day
-}
-
 type dayKey struct {
 	session, sattr int32
 	day            Day
-}
-
-type monthCellKey struct {
-	session, sattr, pattr int32
-	month                 Day
 }
 
 // Engine holds every rollup cell in memory and answers reports from them.
@@ -191,29 +188,34 @@ type Engine struct {
 	sessions []SessionSummary // by session id
 	// byDay holds the days with records in ascending order; dayOf finds a
 	// day's data when a sale arrives.
-	byDay    []*dayData
-	dayOf    map[Day]*dayData
-	byMonth  []*dayData
-	monthOf  map[Day]*dayData
+	byDay   []*dayData
+	dayOf   map[Day]*dayData
+	byMonth []*dayData
+	monthOf map[Day]*dayData
+	// byYear and yearOf hold the years, for their totals only.
+	byYear   []*dayData
+	yearOf   map[Day]*dayData
+	noTotals bool // tests: answer every query by the walk
 	products interner
 	sattrs   map[sessionAttr]int32
 	pattrs   map[productAttr]int32
 	// keys interns the values of each dimension; col[d] maps an sattr (for
 	// session dimensions) or a pattr (for product dimensions) to the id of
 	// its key in keys[d].
-	keys   [dimCount]interner
-	col    [dimCount][]int32
-	cells  map[cellKey]int32 // index in dayOf[day].cells
-	days   map[dayKey]int32  // index in dayOf[day].days
-	months map[dayKey]int32  // index in monthOf[first day].days
+	keys [dimCount]interner
+	col  [dimCount][]int32
+	// index finds each session's records (index.go): its cells (in
+	// dayOf[day].cells), day records (dayOf[day].days), month records
+	// (monthOf[first day].days) and month cells (monthOf[first day].cells);
+	// counts are how many of each kind there are.
+	index  []recIndex
+	counts [kindCount]int
 	// refs are the day records of each session in day order, to keep
 	// rec.prev right whatever order the sales arrive in.
 	refs [][]dayRef
-	// mcells indexes the month cells (monthOf[month].cells); crefs and
-	// mrefs are each session's cells and month cells, to keep crec.pp
+	// crefs and mrefs are each session's cells and month cells, to keep crec.pp
 	// right; firstSattr is each session's first session attribution, and
 	// smixed says it has had a second one.
-	mcells     map[monthCellKey]int32
 	crefs      [][]cref
 	mrefs      [][]cref
 	firstSattr []int32
@@ -221,6 +223,7 @@ type Engine struct {
 	// dataThrough is the newest event time of any sale held.
 	dataThrough time.Time
 	memo        attrMemo
+	pmemo       []pattrMemo // by product id
 	// trafficOf locates each session's traffic record (traffic.go), and
 	// monthTraffic each (month, session attribution)'s sums.
 	trafficOf    map[string]trafficRef
@@ -238,13 +241,18 @@ func New(loc *time.Location) *Engine {
 		sessIDs: make(map[string]int32),
 		sattrs:  make(map[sessionAttr]int32),
 		pattrs:  make(map[productAttr]int32),
-		cells:   make(map[cellKey]int32),
-		days:    make(map[dayKey]int32),
 		dayOf:   make(map[Day]*dayData),
 		monthOf: make(map[Day]*dayData),
-		months:  make(map[dayKey]int32),
-		mcells:  make(map[monthCellKey]int32),
+		yearOf:  make(map[Day]*dayData),
 	}
+}
+
+// Compact gives back the room that appending left unused in the records
+// and their indexes; start-up calls it once the load is over.
+func (e *Engine) Compact() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.compact()
 }
 
 // Location is the alliance time zone the engine was made for.
@@ -297,6 +305,7 @@ func (e *Engine) merge(c *Cell) {
 		e.sessIDs[c.Session] = sid
 		e.sessions = append(e.sessions, SessionSummary{})
 		e.refs = append(e.refs, nil)
+		e.index = append(e.index, recIndex{})
 		e.crefs = append(e.crefs, nil)
 		e.mrefs = append(e.mrefs, nil)
 		e.firstSattr = append(e.firstSattr, -1)
@@ -311,32 +320,38 @@ func (e *Engine) merge(c *Cell) {
 		pid = e.products.id(c.Product)
 	}
 	m.valid, m.session, m.sid, m.product, m.pid = true, c.Session, sid, c.Product, pid
-	key := cellKey{sid, pid, c.Day}
+	key := recKey{kindCell, pid, int32(c.Day), 0}
 	var sa, pa int32
-	month := monthStart(c.Day)
+	y, mo, _ := c.Day.Date()
+	month := civil(y, mo, 1)
 	md := bucket(&e.byMonth, e.monthOf, month)
+	yd := bucket(&e.byYear, e.yearOf, civil(y, 1, 1))
 	// A record joins its session's links when its first order arrives
 	// (see unlinked), whether it is new or held refunds until now.
-	if i, ok := e.cells[key]; ok {
+	i, found := e.lookup(sid, key)
+	newCell := !found
+	if found {
 		x := &dd.cells[i]
 		had := x.orders > 0
 		x.add(&add)
 		sa, pa = x.sattr, x.pattr
 		if !had && x.orders > 0 {
 			e.noteSattr(sid, sa)
+			e.countSessions(sid, pa, c.Day, dd, md, yd)
 			e.linkCell(sid, cref{c.Day, pa, i})
 		}
 	} else {
-		sa, pa = e.sessionAttrMemo(&c.Attr), e.productAttrMemo(&c.Attr)
-		e.cells[key] = int32(len(dd.cells))
-		dd.cells = append(dd.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}, pp: unlinkedPP})
+		sa, pa = e.sessionAttrMemo(&c.Attr), e.productAttrMemo(pid, &c.Attr)
+		e.file(sid, key, int32(len(dd.cells)))
+		dd.cells = push(dd.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}, pp: unlinkedPP})
 		if add.orders > 0 {
 			e.noteSattr(sid, sa)
+			e.countSessions(sid, pa, c.Day, dd, md, yd)
 			e.linkCell(sid, cref{c.Day, pa, int32(len(dd.cells) - 1)})
 		}
 	}
-	mck := monthCellKey{sid, sa, pa, month}
-	if i, ok := e.mcells[mck]; ok {
+	mck := recKey{kindMCell, sa, int32(month), pa}
+	if i, ok := e.lookup(sid, mck); ok {
 		x := &md.cells[i]
 		had := x.orders > 0
 		x.add(&add)
@@ -344,8 +359,8 @@ func (e *Engine) merge(c *Cell) {
 			e.linkMonthCell(sid, cref{month, pa, i})
 		}
 	} else {
-		e.mcells[mck] = int32(len(md.cells))
-		md.cells = append(md.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}, pp: unlinkedPP})
+		e.file(sid, mck, int32(len(md.cells)))
+		md.cells = push(md.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}, pp: unlinkedPP})
 		if add.orders > 0 {
 			e.linkMonthCell(sid, cref{month, pa, int32(len(md.cells) - 1)})
 		}
@@ -353,25 +368,29 @@ func (e *Engine) merge(c *Cell) {
 	// The day record follows the attribution of the cell, which its first
 	// sale fixed (see Cell.Add).
 	// A month record's prev is set by link from its first linked day.
-	mk := dayKey{sid, sa, month}
-	if i, ok := e.months[mk]; ok {
+	mk := recKey{kindMonth, sa, int32(month), 0}
+	if i, ok := e.lookup(sid, mk); ok {
 		md.days[i].add(&add)
 	} else {
-		e.months[mk] = int32(len(md.days))
-		md.days = append(md.days, rec{session: sid, sattr: sa, pattr: -1, prev: unlinked, sums: add})
+		e.file(sid, mk, int32(len(md.days)))
+		md.days = push(md.days, rec{session: sid, sattr: sa, pattr: -1, prev: unlinked, sums: add})
 	}
-	dk := dayKey{sid, sa, c.Day}
-	if i, ok := e.days[dk]; ok {
+	dk := recKey{kindDay, sa, int32(c.Day), 0}
+	if i, ok := e.lookup(sid, dk); ok {
 		x := &dd.days[i]
 		had := x.orders > 0
 		x.add(&add)
+		e.tally(sa, pa, dd, md, yd, &add, newCell, false)
 		if !had && x.orders > 0 {
+			e.countDaySessions(sid, sa, c.Day, dd, md, yd)
 			e.link(sid, dayRef{c.Day, sa, i})
 		}
 	} else {
-		e.days[dk] = int32(len(dd.days))
-		dd.days = append(dd.days, rec{session: sid, sattr: sa, pattr: -1, prev: unlinked, sums: add})
+		e.file(sid, dk, int32(len(dd.days)))
+		dd.days = push(dd.days, rec{session: sid, sattr: sa, pattr: -1, prev: unlinked, sums: add})
+		e.tally(sa, pa, dd, md, yd, &add, newCell, true)
 		if add.orders > 0 {
+			e.countDaySessions(sid, sa, c.Day, dd, md, yd)
 			e.link(sid, dayRef{c.Day, sa, int32(len(dd.days) - 1)})
 		}
 	}
@@ -402,7 +421,8 @@ func (e *Engine) link(sid int32, ref dayRef) {
 	at := func(r dayRef) *rec { return &e.dayOf[r.day].days[r.idx] }
 	monthRec := func(r dayRef) *rec {
 		m := monthStart(r.day)
-		return &e.monthOf[m].days[e.months[dayKey{sid, r.sattr, m}]]
+		i, _ := e.lookup(sid, recKey{kindMonth, r.sattr, int32(m), 0})
+		return &e.monthOf[m].days[i]
 	}
 	setPrev := func(refs []dayRef, i int, prev Day) {
 		at(refs[i]).prev = prev
@@ -563,6 +583,16 @@ func monthStart(d Day) Day {
 	return civil(y, m, 1)
 }
 
+// push appends x to s, doubling s when it is full: the days' and months'
+// records grow to thousands each, and append's slower growth of long
+// slices would copy them over and over (compact gives the room back).
+func push[T any](s []T, x T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 8))
+	}
+	return append(s, x)
+}
+
 // bucket is the data of day (or month) d in list and index, made and put
 // in order on first use.
 func bucket(list *[]*dayData, index map[Day]*dayData, d Day) *dayData {
@@ -583,9 +613,7 @@ type attrMemo struct {
 	sid, pid         int32
 	sattr            sessionAttr
 	sa               int32
-	pattr            productAttr
-	pa               int32
-	haveS, haveP     bool
+	haveS            bool
 }
 
 func (e *Engine) sessionAttrMemo(a *Attribution) int32 {
@@ -598,14 +626,26 @@ func (e *Engine) sessionAttrMemo(a *Attribution) int32 {
 	return id
 }
 
-func (e *Engine) productAttrMemo(a *Attribution) int32 {
+// productAttrMemo is the product attribution of a cell of product pid: a
+// product keeps its attribution from cell to cell, so the last one of
+// each product is compared first (equal strings are mostly the same
+// strings, which compare without reading them), before the map.
+func (e *Engine) productAttrMemo(pid int32, a *Attribution) int32 {
 	k := productAttr{a.Merchant, a.Category, a.OriginDistrict}
-	if m := &e.memo; m.haveP && m.pattr == k {
-		return m.pa
+	for int(pid) >= len(e.pmemo) {
+		e.pmemo = append(e.pmemo, pattrMemo{id: -1})
+	}
+	if m := &e.pmemo[pid]; m.id >= 0 && m.key == k {
+		return m.id
 	}
 	id := e.productAttr(a)
-	e.memo.pattr, e.memo.pa, e.memo.haveP = k, id, true
+	e.pmemo[pid] = pattrMemo{k, id}
 	return id
+}
+
+type pattrMemo struct {
+	key productAttr
+	id  int32
 }
 
 func (e *Engine) sessionAttr(a *Attribution) int32 {

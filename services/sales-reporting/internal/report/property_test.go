@@ -485,9 +485,13 @@ func loadCells(w world) *Engine {
 		cells[k].Add(d)
 	}
 	e := New(w.loc)
-	for _, k := range order {
+	for i, k := range order {
 		e.Load(*cells[k])
+		if i == len(order)/2 {
+			e.Compact() // records added after compacting land as well
+		}
 	}
+	e.Compact() // as start-up does: compacting changes no answer
 	for _, t := range w.latest {
 		e.LoadTraffic(t)
 	}

@@ -17,5 +17,5 @@ type Stats struct {
 func (e *Engine) Stats() Stats {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return Stats{Cells: len(e.cells), Records: len(e.days) + len(e.months) + len(e.mcells), Sessions: len(e.sessions), DataThrough: e.dataThrough}
+	return Stats{Cells: e.counts[kindCell], Records: e.counts[kindDay] + e.counts[kindMonth] + e.counts[kindMCell], Sessions: len(e.sessions), DataThrough: e.dataThrough}
 }

@@ -105,9 +105,21 @@ func (e *Engine) mergeTraffic(t *Traffic) {
 			return
 		}
 		e.monthTrafficOf(ref.day, old.sattr).sub(&old.tsums)
+		e.tallyTraffic(ref.day, old.sattr, &old.tsums, false)
+		if ref.day != t.Day || r.sattr != old.sattr {
+			// The totals keep the peak a snapshot that left them had (a
+			// maximum cannot be taken back), where the walk of the day's
+			// (month's) records may no longer see it: reports of the
+			// day, its month and its year walk from now on.
+			y, m, _ := ref.day.Date()
+			dd.trafficStale = true
+			e.monthOf[civil(y, m, 1)].trafficStale = true
+			e.yearOf[civil(y, 1, 1)].trafficStale = true
+		}
 		if ref.day == t.Day {
 			*old = r
 			e.monthTrafficOf(t.Day, r.sattr).add(&r.tsums)
+			e.tallyTraffic(t.Day, r.sattr, &r.tsums, true)
 			return
 		}
 		// The session moved (its start was corrected): its old record
@@ -118,6 +130,7 @@ func (e *Engine) mergeTraffic(t *Traffic) {
 	dd.traffic = append(dd.traffic, r)
 	e.trafficOf[t.Session] = trafficRef{t.Day, int32(len(dd.traffic) - 1)}
 	e.monthTrafficOf(t.Day, r.sattr).add(&r.tsums)
+	e.tallyTraffic(t.Day, r.sattr, &r.tsums, true)
 }
 
 // monthTrafficOf is the month record of day's month and session

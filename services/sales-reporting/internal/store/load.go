@@ -3,11 +3,13 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -53,6 +55,10 @@ func (s *Store) Snapshots() ([]*ingest.Session, []*ingest.Product, error) {
 	return out, prods, err
 }
 
+// dropBatches is how many batches of cells Cells reads between two drops
+// of the file's mapped pages (see DropMappedPages): about a million cells.
+var dropBatches = 64
+
 // Cells calls fn with every stored cell, attributed from the snapshots;
 // start-up loads the report engine with it. Reading and decoding the cells
 // runs beside fn, on another goroutine, in batches: start-up has the
@@ -71,8 +77,7 @@ func (s *Store) Cells(fn func(report.Cell)) error {
 		done := make(chan error, 1)
 		go func() {
 			defer close(full)
-			var r storev1.Cell
-			out := <-free
+			out, read := <-free, 0
 			err := btx.Bucket(bucketCells).ForEach(func(k, v []byte) error {
 				if len(k) != 12 {
 					return fmt.Errorf("cell key %x: %w", k, errCorrupt)
@@ -81,14 +86,22 @@ func (s *Store) Cells(fn func(report.Cell)) error {
 				if ses == nil || p == nil {
 					return fmt.Errorf("cell %x has no record of its session or product", k)
 				}
-				if err := proto.Unmarshal(v, &r); err != nil {
+				out = append(out, report.Cell{Session: ses.Name, Product: p.Name, Day: dayOfKey(k[8:]), Attr: ingest.Attribution(ses, p)})
+				if err := decodeCell(v, &out[len(out)-1]); err != nil {
 					return fmt.Errorf("cell %x: %w", k, err)
 				}
-				out = append(out, report.Cell{Session: ses.Name, Product: p.Name, Day: dayOfKey(k[8:]), Attr: ingest.Attribution(ses, p)})
-				setCell(&out[len(out)-1], &r)
 				if len(out) == batch {
 					full <- out
 					out = <-free
+					// The pages read so far are not read again: out of the
+					// resident set with them, so that the file does not
+					// pile up there while the engine grows (a read fault
+					// brings back any page still needed, from the cache).
+					if read++; read%dropBatches == 0 {
+						if err := s.dropMapped(btx); err != nil {
+							return err
+						}
+					}
 				}
 				return nil
 			})
@@ -128,4 +141,92 @@ func (s *Store) ForEachSale(fn func(*ingest.Sale) error) error {
 			return nil
 		})
 	})
+}
+
+// CellCount is about how many cells Cells will call its function with,
+// read from the pages' headers without decoding a cell, so that start-up
+// can size the engine before loading it.
+func (s *Store) CellCount() (int, error) {
+	var n int
+	err := s.db.View(func(btx *bolt.Tx) error {
+		n = btx.Bucket(bucketCells).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// decodeCell sets c's figures from a stored storev1.Cell, as proto.Unmarshal
+// and setCell would, without allocating its two timestamps: start-up
+// decodes every cell of the file, and those allocations were a seventh of
+// its garbage. TestCellDecodingAgreesWithProto holds it to proto's answer.
+func decodeCell(b []byte, c *report.Cell) error {
+	var ts [2]struct {
+		set        bool
+		sec, nanos int64
+	}
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		switch {
+		case num >= 1 && num <= 5 && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			b = b[n:]
+			*[...]*int64{&c.Orders, &c.Units, &c.Gross, &c.Refunds, &c.RefundLines}[num-1] = int64(v)
+		case (num == 6 || num == 7) && typ == protowire.BytesType:
+			m, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			b = b[n:]
+			t := &ts[num-6]
+			t.set = true
+			// A message field met twice merges: each of its fields keeps
+			// its last value.
+			for len(m) > 0 {
+				tnum, ttyp, n := protowire.ConsumeTag(m)
+				if n < 0 {
+					return protowire.ParseError(n)
+				}
+				m = m[n:]
+				if (tnum == 1 || tnum == 2) && ttyp == protowire.VarintType {
+					v, n := protowire.ConsumeVarint(m)
+					if n < 0 {
+						return protowire.ParseError(n)
+					}
+					m = m[n:]
+					if tnum == 1 {
+						t.sec = int64(v)
+					} else {
+						t.nanos = int64(int32(v))
+					}
+					continue
+				}
+				n = protowire.ConsumeFieldValue(tnum, ttyp, m)
+				if n < 0 {
+					return protowire.ParseError(n)
+				}
+				m = m[n:]
+			}
+		default:
+			n := protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			b = b[n:]
+		}
+	}
+	for i, at := range [2]*time.Time{&c.FirstEvent, &c.LastEvent} {
+		if ts[i].set {
+			*at = time.Unix(ts[i].sec, ts[i].nanos).UTC()
+		} else {
+			*at = time.Time{}
+		}
+	}
+	return nil
 }

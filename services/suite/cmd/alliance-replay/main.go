@@ -46,6 +46,7 @@ type options struct {
 	chunk        int
 	queries      int
 	restart      bool
+	measure      int
 }
 
 func main() { layout.Exit("alliance-replay", run(os.Args[1:])) }
@@ -67,6 +68,7 @@ func run(args []string) error {
 	fs.IntVar(&o.chunk, "chunk", 50_000, "sale lines per ImportSales stream")
 	fs.IntVar(&o.queries, "queries", 200, "report calls to time after the load")
 	fs.BoolVar(&o.restart, "restart", true, "with -start: restart sales-reporting on the loaded data and time its start-up to the first overview, its resident memory, and the reports again")
+	fs.IntVar(&o.measure, "measure", 0, "load nothing: on the -data-dir of a finished -start replay, start the services -measure times in turn and time sales-reporting's start-up to the first overview, its resident memory and the reports, as -restart does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,6 +81,19 @@ func run(args []string) error {
 	fmt.Printf("alliance-replay: %d ENDED sessions, target gross %.1f billion yuan, average order %d yuan, about %d sale lines\n",
 		int(float64(cfg.Sessions)*cfg.Scale), float64(cfg.GrossYuan)*cfg.Scale/1e9, o.aovYuan, g.ExpectedLines())
 
+	if o.measure > 0 {
+		o.start = false
+		if _, err := os.Stat(filepath.Join(o.data, "sales-reporting")); err != nil {
+			return fmt.Errorf("-measure needs the data folder of a finished replay: %w", err)
+		}
+		keys, _, _, err := layout.EnsureAuth(o.data)
+		if err != nil {
+			return err
+		}
+		if o.adminKeyFile == "" {
+			o.adminKeyFile = keys.AdminKeyFile
+		}
+	}
 	var stopSuite func()
 	if o.start {
 		stopAll, err := startSuite(ctx, &o)
@@ -123,6 +138,18 @@ func run(args []string) error {
 		d.set(c)
 	}
 
+	from, to := g.Period()
+	start, end := from.Format(time.DateOnly), to.Format(time.DateOnly)
+	for i := range o.measure {
+		fmt.Printf("\nmeasurement %d of %d on %s\n", i+1, o.measure, o.data)
+		if err := restartSales(ctx, &o, func() {}, clients.Sales, start, end); err != nil {
+			return err
+		}
+	}
+	if o.measure > 0 {
+		return nil
+	}
+
 	wall := time.Now()
 	res, err := replay.Load(ctx, g, clients, replay.Options{Streams: o.streams, Chunk: o.chunk, Progress: os.Stdout, Every: 10 * time.Second})
 	if err != nil {
@@ -138,8 +165,6 @@ func run(args []string) error {
 		fmt.Println("  rejected:", r)
 	}
 
-	from, to := g.Period()
-	start, end := from.Format(time.DateOnly), to.Format(time.DateOnly)
 	ov, err := clients.Sales.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: start, EndDate: end})
 	if err != nil {
 		return fmt.Errorf("overview: %w", err)
@@ -372,12 +397,36 @@ func restartSales(ctx context.Context, o *options, stop func(), sc salesv1.Sales
 		}
 		return fmt.Sprintf("%s (anonymous %s, file %s), peak %s", f["VmRSS"], f["RssAnon"], f["RssFile"], f["VmHWM"])
 	}
-	fmt.Printf("\nrestart of sales-reporting on the loaded data: first overview %s after the process started; resident %s\n", first.Round(time.Millisecond), rss())
+	fmt.Printf("\nrestart of sales-reporting on the loaded data: first overview %s after the process started (%s of CPU); resident %s\n", first.Round(time.Millisecond), cpuOf(p.Pid()), rss())
 	timeReports(ctx, sc, start, end, o.queries)
 	fmt.Printf("after the reports: resident %s\n", rss())
 	p.Stop(30 * time.Second)
 	stopDeps()
 	return nil
+}
+
+// cpuOf is the CPU time (user and system) process pid has used, from
+// /proc/pid/stat: on a shared machine it moves less than the wall time.
+func cpuOf(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return err.Error()
+	}
+	// The fields after the command's name (which may hold spaces), from
+	// the third: utime and stime are the 14th and 15th, in clock ticks
+	// (100 a second on Linux).
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return "?"
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		var n int64
+		fmt.Sscan(s, &n)
+		ticks += n
+	}
+	return (time.Duration(ticks) * 10 * time.Millisecond).String()
 }
 
 // startSuite starts the three gRPC services on o.data with one admin key
