@@ -10,14 +10,39 @@ import (
 )
 
 // loggingTx is the transaction a group commit runs in: each write goes to
-// the store's open transaction and is also kept as a LogOp, and the ops
-// become the group's log entry. Replay (apply) calls the same methods
-// with the same values, so the log and sales.db cannot disagree on what a
-// write means.
+// the store's open transaction and is also kept, as its method and
+// arguments, to become the group's log entry. Replay (apply) calls the
+// same methods with the same values, so the log and sales.db cannot
+// disagree on what a write means. The entry is built only if the group is
+// logged (a large group commits sales.db instead, see Store.update).
 type loggingTx struct {
 	*tx
-	ops   []*storev1.LogOp
+	ops   []loggedOp
 	sales int
+}
+
+type opKind uint8
+
+const (
+	opPutSale opKind = iota + 1
+	opSetRefunded
+	opSetTotals
+	opPutSession
+	opPutProduct
+	opAddToCell
+)
+
+// loggedOp is one write: its kind and the arguments it was called with.
+type loggedOp struct {
+	kind     opKind
+	sale     int // in the transaction's newSales
+	order    uint64
+	qty, amt int64
+	sums     report.Sums
+	session  *ingest.Session
+	product  *ingest.Product
+	delta    report.Delta
+	attr     report.Attribution
 }
 
 func (l *loggingTx) PutSale(s *ingest.Sale) error {
@@ -25,12 +50,7 @@ func (l *loggingTx) PutSale(s *ingest.Sale) error {
 		return err
 	}
 	l.sales++
-	l.ops = append(l.ops, &storev1.LogOp{Op: &storev1.LogOp_PutSale{PutSale: &storev1.LoggedSale{
-		Id: s.ID, Session: s.Session, Product: s.Product, Refund: s.Kind == report.Refund, Quantity: s.Quantity, Amount: s.Amount,
-		Currency: s.Currency, Platform: s.Platform, ExternalId: s.ExternalID, RefundOf: s.RefundOf,
-		EventSeconds: s.EventTime.Unix(), EventNanos: int32(s.EventTime.Nanosecond()),
-		CreateSeconds: s.CreateTime.Unix(), CreateNanos: int32(s.CreateTime.Nanosecond()),
-	}}})
+	l.ops = append(l.ops, loggedOp{kind: opPutSale, sale: len(l.tx.newSales) - 1})
 	return nil
 }
 
@@ -38,7 +58,7 @@ func (l *loggingTx) SetRefunded(orderID uint64, qty, amount int64) error {
 	if err := l.tx.SetRefunded(orderID, qty, amount); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, &storev1.LogOp{Op: &storev1.LogOp_SetRefunded{SetRefunded: &storev1.LoggedRefunded{OrderId: orderID, Quantity: qty, Amount: amount}}})
+	l.ops = append(l.ops, loggedOp{kind: opSetRefunded, order: orderID, qty: qty, amt: amount})
 	return nil
 }
 
@@ -46,7 +66,7 @@ func (l *loggingTx) SetTotals(s report.Sums) error {
 	if err := l.tx.SetTotals(s); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, &storev1.LogOp{Op: &storev1.LogOp_SetTotals{SetTotals: totalsRecord(s)}})
+	l.ops = append(l.ops, loggedOp{kind: opSetTotals, sums: s})
 	return nil
 }
 
@@ -54,7 +74,7 @@ func (l *loggingTx) PutSession(s *ingest.Session) error {
 	if err := l.tx.PutSession(s); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, &storev1.LogOp{Op: &storev1.LogOp_PutSession{PutSession: sessionRecord(s)}})
+	l.ops = append(l.ops, loggedOp{kind: opPutSession, session: s})
 	return nil
 }
 
@@ -62,7 +82,7 @@ func (l *loggingTx) PutProduct(p *ingest.Product) error {
 	if err := l.tx.PutProduct(p); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, &storev1.LogOp{Op: &storev1.LogOp_PutProduct{PutProduct: productRecord(p)}})
+	l.ops = append(l.ops, loggedOp{kind: opPutProduct, product: p})
 	return nil
 }
 
@@ -70,14 +90,47 @@ func (l *loggingTx) AddToCell(d report.Delta, a report.Attribution) error {
 	if err := l.tx.AddToCell(d, a); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, &storev1.LogOp{Op: &storev1.LogOp_AddToCell{AddToCell: &storev1.LoggedDelta{
-		Session: d.Session, Product: d.Product, Day: int32(d.Day),
-		EventSeconds: d.EventTime.Unix(), EventNanos: int32(d.EventTime.Nanosecond()),
-		Refund: d.Kind == report.Refund, Quantity: d.Quantity, Amount: d.Amount,
-		Host: a.Host, Agency: a.Agency, Base: a.Base, Studio: a.Studio, District: a.District,
-		Merchant: a.Merchant, Category: a.Category, OriginDistrict: a.OriginDistrict, Platform: a.Platform, Official: a.Official,
-	}}})
+	l.ops = append(l.ops, loggedOp{kind: opAddToCell, delta: d, attr: a})
 	return nil
+}
+
+// entry is the group's log entry.
+func (l *loggingTx) entry(logID []byte, seq uint64) *storev1.LogEntry {
+	e := &storev1.LogEntry{LogId: logID, Seq: seq, Ops: make([]*storev1.LogOp, len(l.ops))}
+	for i := range l.ops {
+		e.Ops[i] = l.ops[i].record(l.tx)
+	}
+	return e
+}
+
+func (o *loggedOp) record(t *tx) *storev1.LogOp {
+	switch o.kind {
+	case opPutSale:
+		s := &t.newSales[o.sale]
+		return &storev1.LogOp{Op: &storev1.LogOp_PutSale{PutSale: &storev1.LoggedSale{
+			Id: s.ID, Session: s.Session, Product: s.Product, Refund: s.Kind == report.Refund, Quantity: s.Quantity, Amount: s.Amount,
+			Currency: s.Currency, Platform: s.Platform, ExternalId: s.ExternalID, RefundOf: s.RefundOf,
+			EventSeconds: s.EventTime.Unix(), EventNanos: int32(s.EventTime.Nanosecond()),
+			CreateSeconds: s.CreateTime.Unix(), CreateNanos: int32(s.CreateTime.Nanosecond()),
+		}}}
+	case opSetRefunded:
+		return &storev1.LogOp{Op: &storev1.LogOp_SetRefunded{SetRefunded: &storev1.LoggedRefunded{OrderId: o.order, Quantity: o.qty, Amount: o.amt}}}
+	case opSetTotals:
+		return &storev1.LogOp{Op: &storev1.LogOp_SetTotals{SetTotals: totalsRecord(o.sums)}}
+	case opPutSession:
+		return &storev1.LogOp{Op: &storev1.LogOp_PutSession{PutSession: sessionRecord(o.session)}}
+	case opPutProduct:
+		return &storev1.LogOp{Op: &storev1.LogOp_PutProduct{PutProduct: productRecord(o.product)}}
+	default: // opAddToCell
+		d, a := &o.delta, &o.attr
+		return &storev1.LogOp{Op: &storev1.LogOp_AddToCell{AddToCell: &storev1.LoggedDelta{
+			Session: d.Session, Product: d.Product, Day: int32(d.Day),
+			EventSeconds: d.EventTime.Unix(), EventNanos: int32(d.EventTime.Nanosecond()),
+			Refund: d.Kind == report.Refund, Quantity: d.Quantity, Amount: d.Amount,
+			Host: a.Host, Agency: a.Agency, Base: a.Base, Studio: a.Studio, District: a.District,
+			Merchant: a.Merchant, Category: a.Category, OriginDistrict: a.OriginDistrict, Platform: a.Platform, Official: a.Official,
+		}}}
+	}
 }
 
 func kindOf(refund bool) report.Kind {

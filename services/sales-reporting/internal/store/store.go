@@ -90,6 +90,8 @@ type liveTx struct {
 	t     *tx
 	sales int
 	began time.Time
+	// dirty: a group or a replayed entry wrote into it.
+	dirty bool
 }
 
 type config struct {
@@ -108,6 +110,10 @@ func FlushEvery(d time.Duration) Option { return func(c *config) { c.flushEvery 
 // FlushSales commits sales.db once its open transaction holds n new sales
 // (default 50,000), whatever the time.
 func FlushSales(n int) Option { return func(c *config) { c.flushSales = n } }
+
+// directSales is the size of a group that commits sales.db instead of
+// being logged.
+const directSales = 2000
 
 var (
 	logIDKey   = []byte("log_id")
@@ -217,6 +223,7 @@ func (s *Store) replay(atOpen bool) error {
 			return err
 		}
 		s.live.sales += len(s.live.t.newSales) - n
+		s.live.dirty = true
 		s.seq = e.GetSeq()
 		if atOpen && s.live.sales >= s.cfg.flushSales {
 			// In steps, so that a long log needs no more memory than
@@ -257,7 +264,7 @@ func (s *Store) commitLocked() error {
 		return nil
 	}
 	s.live = nil
-	if s.seq == s.applied {
+	if !l.dirty {
 		return l.btx.Rollback()
 	}
 	err := l.t.flush()
@@ -399,8 +406,19 @@ func (s *Store) update(fn func(ingest.Tx) error) (int, error) {
 	}
 	lt := &loggingTx{tx: s.live.t}
 	err := fn(lt)
+	if err == nil && lt.sales >= directSales {
+		// A large group (an import's) commits sales.db itself: bbolt's
+		// fsyncs are shared by thousands of sales, and writing them to
+		// the log as well would cost more than it saves.
+		s.live.sales += lt.sales
+		s.live.dirty = true
+		if err = s.commitLocked(); err != nil {
+			return 0, err
+		}
+		return lt.sales, nil
+	}
 	if err == nil && len(lt.ops) > 0 {
-		if err = s.wal.append(&storev1.LogEntry{LogId: s.logID, Seq: s.seq + 1, Ops: lt.ops}); err != nil {
+		if err = s.wal.append(lt.entry(s.logID, s.seq+1)); err != nil {
 			// The entry may or may not be in the log: only a replay
 			// after a restart can tell.
 			s.fail(err)
@@ -423,6 +441,7 @@ func (s *Store) update(fn func(ingest.Tx) error) (int, error) {
 	}
 	s.seq++
 	s.live.sales += lt.sales
+	s.live.dirty = true
 	if s.live.sales >= s.cfg.flushSales {
 		// The group is durable in the log whatever this commit does.
 		_ = s.commitLocked()

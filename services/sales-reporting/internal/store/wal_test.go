@@ -614,3 +614,36 @@ func TestGroupsReadersAndTheCommitsBehindThemRunTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestALargeGroupCommitsSalesDBBetweenLoggedOnes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sales.db")
+	st := openAt(t, path, FlushEvery(time.Hour))
+	mustGroup(t, st, "g1", 3)
+	mustGroup(t, st, "g2", directSales)
+	if seq := fileSeq2(t, st); seq != 1 {
+		t.Fatalf("after the large group sales.db holds entries up to %d, want 1 (g1's, committed with it)", seq)
+	}
+	mustGroup(t, st, "g3", 4)
+	crash(t, st)
+	if got, want := state(t, openAt(t, path)), reference(t, 3, directSales, 4); got != want {
+		t.Fatalf("logged, direct and logged groups after a crash:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// fileSeq2 is the seq sales.db holds, read beside the open store.
+func fileSeq2(t *testing.T, st *Store) uint64 {
+	t.Helper()
+	var seq uint64
+	btx, err := st.db.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer btx.Rollback()
+	if v := btx.Bucket(bucketWAL).Get(appliedKey); v != nil {
+		seq = binary.BigEndian.Uint64(v)
+	}
+	if btx.Bucket(bucketSaleBlocks).Stats().KeyN == 0 {
+		t.Fatal("no sale in sales.db")
+	}
+	return seq
+}
