@@ -17,7 +17,17 @@ import (
 // logged (a large group commits sales.db instead, see Store.update).
 type loggingTx struct {
 	*tx
-	ops   []loggedOp
+	// ops in order; each names its arguments by index into the slices
+	// below (a sale by its index in the transaction's newSales), so that
+	// keeping them costs little for the groups that are not logged.
+	ops      []loggedOp
+	refunds  []refundArgs
+	sums     []report.Sums
+	sessions []*ingest.Session
+	products []*ingest.Product
+	deltas   []report.Delta
+	// attrs holds AddToCell's attribution where it is not its delta's.
+	attrs map[int]report.Attribution
 	sales int
 }
 
@@ -32,17 +42,14 @@ const (
 	opAddToCell
 )
 
-// loggedOp is one write: its kind and the arguments it was called with.
 type loggedOp struct {
-	kind     opKind
-	sale     int // in the transaction's newSales
+	kind opKind
+	i    int
+}
+
+type refundArgs struct {
 	order    uint64
 	qty, amt int64
-	sums     report.Sums
-	session  *ingest.Session
-	product  *ingest.Product
-	delta    report.Delta
-	attr     report.Attribution
 }
 
 func (l *loggingTx) PutSale(s *ingest.Sale) error {
@@ -50,7 +57,7 @@ func (l *loggingTx) PutSale(s *ingest.Sale) error {
 		return err
 	}
 	l.sales++
-	l.ops = append(l.ops, loggedOp{kind: opPutSale, sale: len(l.tx.newSales) - 1})
+	l.ops = append(l.ops, loggedOp{opPutSale, len(l.tx.newSales) - 1})
 	return nil
 }
 
@@ -58,7 +65,8 @@ func (l *loggingTx) SetRefunded(orderID uint64, qty, amount int64) error {
 	if err := l.tx.SetRefunded(orderID, qty, amount); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, loggedOp{kind: opSetRefunded, order: orderID, qty: qty, amt: amount})
+	l.ops = append(l.ops, loggedOp{opSetRefunded, len(l.refunds)})
+	l.refunds = append(l.refunds, refundArgs{orderID, qty, amount})
 	return nil
 }
 
@@ -66,7 +74,8 @@ func (l *loggingTx) SetTotals(s report.Sums) error {
 	if err := l.tx.SetTotals(s); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, loggedOp{kind: opSetTotals, sums: s})
+	l.ops = append(l.ops, loggedOp{opSetTotals, len(l.sums)})
+	l.sums = append(l.sums, s)
 	return nil
 }
 
@@ -74,7 +83,8 @@ func (l *loggingTx) PutSession(s *ingest.Session) error {
 	if err := l.tx.PutSession(s); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, loggedOp{kind: opPutSession, session: s})
+	l.ops = append(l.ops, loggedOp{opPutSession, len(l.sessions)})
+	l.sessions = append(l.sessions, s)
 	return nil
 }
 
@@ -82,7 +92,8 @@ func (l *loggingTx) PutProduct(p *ingest.Product) error {
 	if err := l.tx.PutProduct(p); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, loggedOp{kind: opPutProduct, product: p})
+	l.ops = append(l.ops, loggedOp{opPutProduct, len(l.products)})
+	l.products = append(l.products, p)
 	return nil
 }
 
@@ -90,23 +101,31 @@ func (l *loggingTx) AddToCell(d report.Delta, a report.Attribution) error {
 	if err := l.tx.AddToCell(d, a); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, loggedOp{kind: opAddToCell, delta: d, attr: a})
+	i := len(l.deltas)
+	l.ops = append(l.ops, loggedOp{opAddToCell, i})
+	l.deltas = append(l.deltas, d)
+	if a != d.Attr {
+		if l.attrs == nil {
+			l.attrs = map[int]report.Attribution{}
+		}
+		l.attrs[i] = a
+	}
 	return nil
 }
 
 // entry is the group's log entry.
 func (l *loggingTx) entry(logID []byte, seq uint64) *storev1.LogEntry {
 	e := &storev1.LogEntry{LogId: logID, Seq: seq, Ops: make([]*storev1.LogOp, len(l.ops))}
-	for i := range l.ops {
-		e.Ops[i] = l.ops[i].record(l.tx)
+	for i, o := range l.ops {
+		e.Ops[i] = l.record(o)
 	}
 	return e
 }
 
-func (o *loggedOp) record(t *tx) *storev1.LogOp {
+func (l *loggingTx) record(o loggedOp) *storev1.LogOp {
 	switch o.kind {
 	case opPutSale:
-		s := &t.newSales[o.sale]
+		s := &l.tx.newSales[o.i]
 		return &storev1.LogOp{Op: &storev1.LogOp_PutSale{PutSale: &storev1.LoggedSale{
 			Id: s.ID, Session: s.Session, Product: s.Product, Refund: s.Kind == report.Refund, Quantity: s.Quantity, Amount: s.Amount,
 			Currency: s.Currency, Platform: s.Platform, ExternalId: s.ExternalID, RefundOf: s.RefundOf,
@@ -114,15 +133,20 @@ func (o *loggedOp) record(t *tx) *storev1.LogOp {
 			CreateSeconds: s.CreateTime.Unix(), CreateNanos: int32(s.CreateTime.Nanosecond()),
 		}}}
 	case opSetRefunded:
-		return &storev1.LogOp{Op: &storev1.LogOp_SetRefunded{SetRefunded: &storev1.LoggedRefunded{OrderId: o.order, Quantity: o.qty, Amount: o.amt}}}
+		r := l.refunds[o.i]
+		return &storev1.LogOp{Op: &storev1.LogOp_SetRefunded{SetRefunded: &storev1.LoggedRefunded{OrderId: r.order, Quantity: r.qty, Amount: r.amt}}}
 	case opSetTotals:
-		return &storev1.LogOp{Op: &storev1.LogOp_SetTotals{SetTotals: totalsRecord(o.sums)}}
+		return &storev1.LogOp{Op: &storev1.LogOp_SetTotals{SetTotals: totalsRecord(l.sums[o.i])}}
 	case opPutSession:
-		return &storev1.LogOp{Op: &storev1.LogOp_PutSession{PutSession: sessionRecord(o.session)}}
+		return &storev1.LogOp{Op: &storev1.LogOp_PutSession{PutSession: sessionRecord(l.sessions[o.i])}}
 	case opPutProduct:
-		return &storev1.LogOp{Op: &storev1.LogOp_PutProduct{PutProduct: productRecord(o.product)}}
+		return &storev1.LogOp{Op: &storev1.LogOp_PutProduct{PutProduct: productRecord(l.products[o.i])}}
 	default: // opAddToCell
-		d, a := &o.delta, &o.attr
+		d := &l.deltas[o.i]
+		a, ok := l.attrs[o.i]
+		if !ok {
+			a = d.Attr
+		}
 		return &storev1.LogOp{Op: &storev1.LogOp_AddToCell{AddToCell: &storev1.LoggedDelta{
 			Session: d.Session, Product: d.Product, Day: int32(d.Day),
 			EventSeconds: d.EventTime.Unix(), EventNanos: int32(d.EventTime.Nanosecond()),

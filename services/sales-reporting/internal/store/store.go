@@ -76,6 +76,10 @@ type Store struct {
 	// applied is the seq of the last entry sales.db holds; seq the last
 	// one logged.
 	applied, seq uint64
+	// unapplied is seq - applied, for readers that do not hold mu: while
+	// it is 0, sales.db holds every answered write and a reader need not
+	// wait for a group commit that is running.
+	unapplied atomic.Uint64
 	// broken, once set, fails every write: the log could not be written,
 	// or what it holds could not be replayed.
 	broken error
@@ -285,6 +289,7 @@ func (s *Store) commitLocked() error {
 	}
 	s.dict.commit(&l.t.pending)
 	s.applied = s.seq
+	s.unapplied.Store(0)
 	if err := s.wal.empty(false); err != nil {
 		s.fail(err)
 		return err
@@ -440,6 +445,7 @@ func (s *Store) update(fn func(ingest.Tx) error) (int, error) {
 		return 0, nil
 	}
 	s.seq++
+	s.unapplied.Store(s.seq - s.applied)
 	s.live.sales += lt.sales
 	s.live.dirty = true
 	if s.live.sales >= s.cfg.flushSales {
@@ -449,10 +455,17 @@ func (s *Store) update(fn func(ingest.Tx) error) (int, error) {
 	return lt.sales, nil
 }
 
-// View implements ingest.Repo: fn reads the open write transaction while
-// there is one (one reader at a time, between group commits), so that it
-// sees every answered write; otherwise a read transaction of its own.
+// View implements ingest.Repo: while answered writes wait in the log, fn
+// reads the open write transaction (one reader at a time, between group
+// commits), so that it sees every one of them; otherwise a read
+// transaction of sales.db of its own, beside a running group commit.
 func (s *Store) View(fn func(ingest.ReadTx) error) error {
+	if s.unapplied.Load() == 0 {
+		// A group that runs now is not answered yet: a reader that
+		// started before its answer may or may not see it, and this one
+		// does not wait for it (attribution reads beside an import).
+		return s.viewFile(fn)
+	}
 	s.mu.Lock()
 	if s.live != nil {
 		defer s.mu.Unlock()
@@ -465,6 +478,10 @@ func (s *Store) View(fn func(ingest.ReadTx) error) error {
 	}
 	defer func() { _ = btx.Rollback() }()
 	return fn(s.newTx(btx))
+}
+
+func (s *Store) viewFile(fn func(ingest.ReadTx) error) error {
+	return s.db.View(func(btx *bolt.Tx) error { return fn(s.newTx(btx)) })
 }
 
 // Check runs bbolt's consistency check over the whole file.
