@@ -92,6 +92,9 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, err
 	}
 	b.OnClose(st.Close)
+	if n, sales := st.Replayed(); n > 0 {
+		log.Info("replayed the write-ahead log", "file", b.DBPath(), "entries", n, "sales", sales)
+	}
 	key, err := st.Secret("page-token")
 	if err != nil {
 		return nil, err

@@ -84,6 +84,9 @@ type Store struct {
 	// or what it holds could not be replayed.
 	broken error
 
+	// replayed counts what Open took from the log: entries and sales.
+	replayed struct{ entries, sales int }
+
 	stop, stopped chan struct{}
 	closeOnce     sync.Once
 	closeErr      error
@@ -229,6 +232,10 @@ func (s *Store) replay(atOpen bool) error {
 		s.live.sales += len(s.live.t.newSales) - n
 		s.live.dirty = true
 		s.seq = e.GetSeq()
+		if atOpen {
+			s.replayed.entries++
+			s.replayed.sales += len(s.live.t.newSales) - n
+		}
 		if atOpen && s.live.sales >= s.cfg.flushSales {
 			// In steps, so that a long log needs no more memory than
 			// ingestion does; a crash in between replays from the step.
@@ -307,6 +314,10 @@ func (s *Store) fail(err error) {
 		s.live = nil
 	}
 }
+
+// Replayed reports what Open took from the log that sales.db did not hold:
+// log entries and the sales in them (0 after a clean stop).
+func (s *Store) Replayed() (entries, sales int) { return s.replayed.entries, s.replayed.sales }
 
 // Flush makes sales.db hold every answered write.
 func (s *Store) Flush() error {

@@ -213,7 +213,11 @@ func TestAnsweredGroupsSurviveACrashBeforeSalesDBHoldsThem(t *testing.T) {
 	if seq := fileSeq(t, path); seq != 0 {
 		t.Fatalf("sales.db holds entries up to %d before the replay; the test needs it to hold none", seq)
 	}
-	got := state(t, openAt(t, path))
+	st = openAt(t, path)
+	if n, sales := st.Replayed(); n != 3 || sales != 15 {
+		t.Fatalf("replayed %d entries of %d sales, want 3 of 15", n, sales)
+	}
+	got := state(t, st)
 	if want := reference(t, 5, 1, 9); got != want {
 		t.Fatalf("after the replay:\n%s\nwant, as committed one group at a time:\n%s", got, want)
 	}
