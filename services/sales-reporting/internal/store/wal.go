@@ -202,11 +202,7 @@ func (w *saleWAL) append(e *storev1.LogEntry) error {
 // entries calls fn with every entry in order, its position too; a
 // position whose entry does not read back gives errTorn to fn.
 func (w *saleWAL) entries(fn func(i uint64, e *storev1.LogEntry, err error) error) error {
-	first, err := w.log.FirstIndex()
-	if err != nil {
-		return err
-	}
-	last, err := w.log.LastIndex()
+	first, last, err := w.bounds()
 	if err != nil {
 		return err
 	}
@@ -223,6 +219,16 @@ func (w *saleWAL) entries(fn func(i uint64, e *storev1.LogEntry, err error) erro
 	return nil
 }
 
+// bounds are the positions of the first and the last entry (last <
+// first: none).
+func (w *saleWAL) bounds() (first, last uint64, err error) {
+	if first, err = w.log.FirstIndex(); err != nil {
+		return 0, 0, err
+	}
+	last, err = w.log.LastIndex()
+	return first, last, err
+}
+
 // dropFrom removes the entries from position i on.
 func (w *saleWAL) dropFrom(i uint64) error {
 	if err := w.log.TruncateBack(i - 1); err != nil {
@@ -237,11 +243,7 @@ func (w *saleWAL) empty(force bool) error {
 	if w.bytes < truncateAt && !force {
 		return nil
 	}
-	first, err := w.log.FirstIndex()
-	if err != nil {
-		return err
-	}
-	last, err := w.log.LastIndex()
+	first, last, err := w.bounds()
 	if err != nil {
 		return err
 	}

@@ -334,11 +334,48 @@ func TestAnEntryThatDoesNotReadBackBeforeGoodOnesIsCorruption(t *testing.T) {
 	if err := os.WriteFile(seg, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := Open(path, boltdb.Options{}); err == nil || !errors.Is(err, errCorrupt) {
-		if st != nil {
-			st.Close()
-		}
-		t.Fatalf("open with a damaged entry before a good one: %v, want corruption", err)
+	refused(t, path, "open with a damaged entry before a good one", func(err error) bool { return errors.Is(err, errCorrupt) })
+}
+
+// refused checks that Open of path fails with an error that is as want says.
+func refused(t *testing.T, path, what string, want func(error) bool) {
+	t.Helper()
+	st, err := Open(path, boltdb.Options{})
+	if err == nil {
+		st.Close()
+	}
+	if err == nil || !want(err) {
+		t.Fatalf("%s: %v, want it refused", what, err)
+	}
+}
+
+func saying(s string) func(error) bool {
+	return func(err error) bool { return strings.Contains(err.Error(), s) }
+}
+
+// snapshot writes a backup of st to name in dir and returns its path.
+func snapshot(t *testing.T, st *Store, dir, name string) string {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := st.WriteSnapshot(f); err != nil {
+		t.Fatal(err)
+	}
+	return f.Name()
+}
+
+// restore puts the file at from in place of the one at path.
+func restore(t *testing.T, from, path string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -347,18 +384,7 @@ func TestALogThatDoesNotFollowTheFileIsRefused(t *testing.T) {
 	path := filepath.Join(dir, "sales.db")
 	st := openAt(t, path, FlushEvery(time.Hour))
 	mustGroup(t, st, "g1", 2)
-	backup := func(name string) string {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if _, err := st.WriteSnapshot(f); err != nil {
-			t.Fatal(err)
-		}
-		return f.Name()
-	}
-	at1 := backup("at1.db")
+	at1 := snapshot(t, st, dir, "at1.db")
 	mustGroup(t, st, "g2", 2)
 	if err := st.Close(); err != nil { // sales.db holds g1, g2; the log is empty
 		t.Fatal(err)
@@ -367,22 +393,8 @@ func TestALogThatDoesNotFollowTheFileIsRefused(t *testing.T) {
 	mustGroup(t, st, "g3", 2)
 	crash(t, st) // the log holds g3 only
 
-	restore := func(from string) {
-		data, err := os.ReadFile(from)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	restore(at1)
-	if st, err := Open(path, boltdb.Options{}); err == nil || !strings.Contains(err.Error(), "older backup") {
-		if st != nil {
-			st.Close()
-		}
-		t.Fatalf("open of a backup behind the log's first entry: %v, want refused", err)
-	}
+	restore(t, at1, path)
+	refused(t, path, "open of a backup behind the log's first entry", saying("older backup"))
 
 	other := filepath.Join(t.TempDir(), "sales.db")
 	o := openAt(t, other)
@@ -390,13 +402,8 @@ func TestALogThatDoesNotFollowTheFileIsRefused(t *testing.T) {
 	if err := o.Close(); err != nil {
 		t.Fatal(err)
 	}
-	restore(other)
-	if st, err := Open(path, boltdb.Options{}); err == nil || !strings.Contains(err.Error(), "another sales.db") {
-		if st != nil {
-			st.Close()
-		}
-		t.Fatalf("open of another file beside this log: %v, want refused", err)
-	}
+	restore(t, other, path)
+	refused(t, path, "open of another file beside this log", saying("another sales.db"))
 }
 
 func TestABackupTakenBeforeACrashRollsForwardWithTheLog(t *testing.T) {
@@ -406,23 +413,10 @@ func TestABackupTakenBeforeACrashRollsForwardWithTheLog(t *testing.T) {
 	path := filepath.Join(dir, "sales.db")
 	st := openAt(t, path, FlushEvery(time.Hour))
 	mustGroup(t, st, "g1", 3)
-	f, err := os.Create(filepath.Join(dir, "backup.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.WriteSnapshot(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	backup := snapshot(t, st, dir, "backup.db")
 	mustGroup(t, st, "g2", 5)
 	crash(t, st)
-	data, err := os.ReadFile(f.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	restore(t, backup, path)
 	if got, want := state(t, openAt(t, path)), reference(t, 3, 5); got != want {
 		t.Fatalf("the backup with the log:\n%s\nwant:\n%s", got, want)
 	}
@@ -455,15 +449,7 @@ func TestReadersAndBackupsSeeAnsweredGroupsBeforeSalesDBHoldsThem(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Create(filepath.Join(dir, "backup.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.WriteSnapshot(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	b := openAt(t, f.Name())
+	b := openAt(t, snapshot(t, st, dir, "backup.db"))
 	if got, want := state(t, b), reference(t, 3); got != want {
 		t.Fatalf("the backup holds:\n%s\nwant:\n%s", got, want)
 	}
