@@ -93,7 +93,8 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	}
 	b.OnClose(st.Close)
 	if n, sales := st.Replayed(); n > 0 {
-		log.Info("replayed the write-ahead log", "file", b.DBPath(), "entries", n, "sales", sales)
+		// Only an unclean stop leaves entries behind (Close empties the log).
+		log.Warn("replayed the write-ahead log after an unclean stop", "file", b.DBPath(), "entries", n, "sales", sales)
 	}
 	key, err := st.Secret("page-token")
 	if err != nil {
