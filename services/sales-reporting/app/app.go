@@ -96,6 +96,10 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		return nil, err
 	}
 	b.OnClose(st.Close)
+	if n, sales := st.Replayed(); n > 0 {
+		// Only an unclean stop leaves entries behind (Close empties the log).
+		log.Warn("replayed the write-ahead log after an unclean stop", "file", b.DBPath(), "entries", n, "sales", sales)
+	}
 	key, err := st.Secret("page-token")
 	if err != nil {
 		return nil, err

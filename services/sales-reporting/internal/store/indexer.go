@@ -18,7 +18,7 @@ import (
 // sale at a time, and a crash between the two only leaves work for the
 // next run, since the position is saved with the entries.
 func (s *Store) IndexSales(max int) (done bool, err error) {
-	err = s.db.Update(func(btx *bolt.Tx) error {
+	err = s.writeDirect(func(btx *bolt.Tx) error {
 		state := btx.Bucket(bucketListing)
 		var through uint64
 		if v := state.Get(throughKey); v != nil {
@@ -83,6 +83,9 @@ func (s *Store) IndexSales(max int) (done bool, err error) {
 
 // indexed reports whether the listing indexes cover every committed sale.
 func (s *Store) indexed() (bool, error) {
+	if err := s.Flush(); err != nil {
+		return false, err
+	}
 	lag, err := s.lag()
 	return lag == 0, err
 }
@@ -113,6 +116,7 @@ const indexBatch = 200000
 // SyncIndexes implements ingest.Repo: it brings the listing indexes up to
 // every committed sale.
 func (s *Store) SyncIndexes() error {
+	// The indexes are made from sales.db: indexed has it take the log.
 	if ok, err := s.indexed(); ok || err != nil {
 		return err
 	}

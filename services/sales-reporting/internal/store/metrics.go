@@ -22,7 +22,7 @@ type metricsTx struct{ b *bolt.Bucket }
 // UpdateMetrics implements ingest.MetricsRepo: fn's snapshots commit in
 // one bbolt transaction (with fsync), or none do.
 func (s *Store) UpdateMetrics(fn func(ingest.MetricsTx) error) error {
-	return s.db.Update(func(btx *bolt.Tx) error { return fn(metricsTx{btx.Bucket(bucketSessionMetrics)}) })
+	return s.writeDirect(func(btx *bolt.Tx) error { return fn(metricsTx{btx.Bucket(bucketSessionMetrics)}) })
 }
 
 // ViewMetrics implements ingest.MetricsRepo.

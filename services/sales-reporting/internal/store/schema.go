@@ -35,6 +35,10 @@ var (
 	// snapshots in as_of order. A bucket added to schema 3 (made on open);
 	// older files simply have no snapshots yet.
 	bucketSessionMetrics = []byte("session_metrics")
+	// "log_id" -> 16 random bytes naming this file's write-ahead log
+	// (sales.wal, whose entries carry it); "applied" -> the seq (8) of the
+	// last log entry this file holds. Made on open, like session_metrics.
+	bucketWAL = []byte("wal")
 )
 
 // Schema of sales.db. Version 2 stored times in kit/timekey's exact forms
@@ -48,7 +52,7 @@ var Schema = boltdb.Schema{
 }
 
 var buckets = [][]byte{bucketSaleBlocks, bucketSaleKeys, bucketByTime, bucketBySession, bucketListing,
-	bucketRefunds, bucketSessions, bucketProducts, bucketCells, bucketTotals, bucketSessionMetrics}
+	bucketRefunds, bucketSessions, bucketProducts, bucketCells, bucketTotals, bucketSessionMetrics, bucketWAL}
 
 var (
 	totalsKey  = []byte("alliance")

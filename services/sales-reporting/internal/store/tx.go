@@ -53,17 +53,18 @@ func (s *Store) newTx(btx *bolt.Tx) *tx {
 	return t
 }
 
-// sessionName implements dictView: this transaction's new names, the
-// dictionary, and, for a name committed after the dictionary was read,
-// the record itself.
+// sessionName implements dictView: the dictionary, this transaction's new
+// names (a write transaction stays open across many group commits, so
+// the dictionary comes first), and, for a name committed after the
+// dictionary was read, the record itself.
 func (t *tx) sessionName(id uint32) (string, bool) {
+	if name, ok := t.st.dict.sessionName(id); ok {
+		return name, true
+	}
 	for name, pid := range t.pending.sessions {
 		if pid == id {
 			return name, true
 		}
-	}
-	if name, ok := t.st.dict.sessionName(id); ok {
-		return name, true
 	}
 	var r storev1.SessionRecord
 	if v := t.sessions.Get(u32(id)); v != nil && proto.Unmarshal(v, &r) == nil {
@@ -73,13 +74,13 @@ func (t *tx) sessionName(id uint32) (string, bool) {
 }
 
 func (t *tx) productName(id uint32) (string, bool) {
+	if name, ok := t.st.dict.productName(id); ok {
+		return name, true
+	}
 	for name, pid := range t.pending.products {
 		if pid == id {
 			return name, true
 		}
-	}
-	if name, ok := t.st.dict.productName(id); ok {
-		return name, true
 	}
 	var r storev1.ProductRecord
 	if v := t.products.Get(u32(id)); v != nil && proto.Unmarshal(v, &r) == nil {

@@ -1130,6 +1130,618 @@ func (x *ProductTraffic) GetClicks() int64 {
 	return 0
 }
 
+// LogEntry is one group commit of the ingestion in sales.wal, the
+// write-ahead log beside sales.db: what the group changed, as the
+// store's own operations in the order they ran, so that replaying them
+// through the same code on the file as it was gives the same state. An
+// entry is appended and synced before any line of its group is answered;
+// sales.db takes the entries in large batches behind it, with the seq of
+// the last one (bucket "wal") in the same transaction.
+type LogEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The random id of the sales.db the log belongs to (bucket "wal"): a
+	// log is never replayed into another file.
+	LogId []byte `protobuf:"bytes,1,opt,name=log_id,json=logId,proto3" json:"log_id,omitempty"`
+	// 1, 2, 3, ... over the life of the file; the log's own positions are
+	// not used, so that a log emptied and started again cannot be misread.
+	Seq           uint64   `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	Ops           []*LogOp `protobuf:"bytes,3,rep,name=ops,proto3" json:"ops,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogEntry) Reset() {
+	*x = LogEntry{}
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogEntry) ProtoMessage() {}
+
+func (x *LogEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
+func (*LogEntry) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_store_v1_records_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *LogEntry) GetLogId() []byte {
+	if x != nil {
+		return x.LogId
+	}
+	return nil
+}
+
+func (x *LogEntry) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *LogEntry) GetOps() []*LogOp {
+	if x != nil {
+		return x.Ops
+	}
+	return nil
+}
+
+// LogOp is one write of a group: a method of the store's transaction.
+type LogOp struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Op:
+	//
+	//	*LogOp_PutSale
+	//	*LogOp_SetRefunded
+	//	*LogOp_SetTotals
+	//	*LogOp_PutSession
+	//	*LogOp_PutProduct
+	//	*LogOp_AddToCell
+	Op            isLogOp_Op `protobuf_oneof:"op"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogOp) Reset() {
+	*x = LogOp{}
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogOp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogOp) ProtoMessage() {}
+
+func (x *LogOp) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogOp.ProtoReflect.Descriptor instead.
+func (*LogOp) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_store_v1_records_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *LogOp) GetOp() isLogOp_Op {
+	if x != nil {
+		return x.Op
+	}
+	return nil
+}
+
+func (x *LogOp) GetPutSale() *LoggedSale {
+	if x != nil {
+		if x, ok := x.Op.(*LogOp_PutSale); ok {
+			return x.PutSale
+		}
+	}
+	return nil
+}
+
+func (x *LogOp) GetSetRefunded() *LoggedRefunded {
+	if x != nil {
+		if x, ok := x.Op.(*LogOp_SetRefunded); ok {
+			return x.SetRefunded
+		}
+	}
+	return nil
+}
+
+func (x *LogOp) GetSetTotals() *Totals {
+	if x != nil {
+		if x, ok := x.Op.(*LogOp_SetTotals); ok {
+			return x.SetTotals
+		}
+	}
+	return nil
+}
+
+func (x *LogOp) GetPutSession() *SessionRecord {
+	if x != nil {
+		if x, ok := x.Op.(*LogOp_PutSession); ok {
+			return x.PutSession
+		}
+	}
+	return nil
+}
+
+func (x *LogOp) GetPutProduct() *ProductRecord {
+	if x != nil {
+		if x, ok := x.Op.(*LogOp_PutProduct); ok {
+			return x.PutProduct
+		}
+	}
+	return nil
+}
+
+func (x *LogOp) GetAddToCell() *LoggedDelta {
+	if x != nil {
+		if x, ok := x.Op.(*LogOp_AddToCell); ok {
+			return x.AddToCell
+		}
+	}
+	return nil
+}
+
+type isLogOp_Op interface {
+	isLogOp_Op()
+}
+
+type LogOp_PutSale struct {
+	PutSale *LoggedSale `protobuf:"bytes,1,opt,name=put_sale,json=putSale,proto3,oneof"`
+}
+
+type LogOp_SetRefunded struct {
+	SetRefunded *LoggedRefunded `protobuf:"bytes,2,opt,name=set_refunded,json=setRefunded,proto3,oneof"`
+}
+
+type LogOp_SetTotals struct {
+	SetTotals *Totals `protobuf:"bytes,3,opt,name=set_totals,json=setTotals,proto3,oneof"`
+}
+
+type LogOp_PutSession struct {
+	PutSession *SessionRecord `protobuf:"bytes,4,opt,name=put_session,json=putSession,proto3,oneof"`
+}
+
+type LogOp_PutProduct struct {
+	PutProduct *ProductRecord `protobuf:"bytes,5,opt,name=put_product,json=putProduct,proto3,oneof"`
+}
+
+type LogOp_AddToCell struct {
+	AddToCell *LoggedDelta `protobuf:"bytes,6,opt,name=add_to_cell,json=addToCell,proto3,oneof"`
+}
+
+func (*LogOp_PutSale) isLogOp_Op() {}
+
+func (*LogOp_SetRefunded) isLogOp_Op() {}
+
+func (*LogOp_SetTotals) isLogOp_Op() {}
+
+func (*LogOp_PutSession) isLogOp_Op() {}
+
+func (*LogOp_PutProduct) isLogOp_Op() {}
+
+func (*LogOp_AddToCell) isLogOp_Op() {}
+
+// LoggedSale is a sale as ingestion put it, by name (a sale record holds
+// dictionary ids, which replay gives again). Times are exact (seconds and
+// nanoseconds since the Unix epoch).
+type LoggedSale struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Session       string                 `protobuf:"bytes,2,opt,name=session,proto3" json:"session,omitempty"`
+	Product       string                 `protobuf:"bytes,3,opt,name=product,proto3" json:"product,omitempty"`
+	Refund        bool                   `protobuf:"varint,4,opt,name=refund,proto3" json:"refund,omitempty"`
+	Quantity      int64                  `protobuf:"varint,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	Amount        int64                  `protobuf:"varint,6,opt,name=amount,proto3" json:"amount,omitempty"`
+	Currency      string                 `protobuf:"bytes,7,opt,name=currency,proto3" json:"currency,omitempty"`
+	Platform      string                 `protobuf:"bytes,8,opt,name=platform,proto3" json:"platform,omitempty"`
+	ExternalId    string                 `protobuf:"bytes,9,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	RefundOf      string                 `protobuf:"bytes,10,opt,name=refund_of,json=refundOf,proto3" json:"refund_of,omitempty"`
+	EventSeconds  int64                  `protobuf:"varint,11,opt,name=event_seconds,json=eventSeconds,proto3" json:"event_seconds,omitempty"`
+	EventNanos    int32                  `protobuf:"varint,12,opt,name=event_nanos,json=eventNanos,proto3" json:"event_nanos,omitempty"`
+	CreateSeconds int64                  `protobuf:"varint,13,opt,name=create_seconds,json=createSeconds,proto3" json:"create_seconds,omitempty"`
+	CreateNanos   int32                  `protobuf:"varint,14,opt,name=create_nanos,json=createNanos,proto3" json:"create_nanos,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoggedSale) Reset() {
+	*x = LoggedSale{}
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoggedSale) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoggedSale) ProtoMessage() {}
+
+func (x *LoggedSale) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoggedSale.ProtoReflect.Descriptor instead.
+func (*LoggedSale) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_store_v1_records_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *LoggedSale) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *LoggedSale) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+func (x *LoggedSale) GetProduct() string {
+	if x != nil {
+		return x.Product
+	}
+	return ""
+}
+
+func (x *LoggedSale) GetRefund() bool {
+	if x != nil {
+		return x.Refund
+	}
+	return false
+}
+
+func (x *LoggedSale) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *LoggedSale) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *LoggedSale) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+func (x *LoggedSale) GetPlatform() string {
+	if x != nil {
+		return x.Platform
+	}
+	return ""
+}
+
+func (x *LoggedSale) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *LoggedSale) GetRefundOf() string {
+	if x != nil {
+		return x.RefundOf
+	}
+	return ""
+}
+
+func (x *LoggedSale) GetEventSeconds() int64 {
+	if x != nil {
+		return x.EventSeconds
+	}
+	return 0
+}
+
+func (x *LoggedSale) GetEventNanos() int32 {
+	if x != nil {
+		return x.EventNanos
+	}
+	return 0
+}
+
+func (x *LoggedSale) GetCreateSeconds() int64 {
+	if x != nil {
+		return x.CreateSeconds
+	}
+	return 0
+}
+
+func (x *LoggedSale) GetCreateNanos() int32 {
+	if x != nil {
+		return x.CreateNanos
+	}
+	return 0
+}
+
+// LoggedRefunded is what an order's refunds took so far.
+type LoggedRefunded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Quantity      int64                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	Amount        int64                  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoggedRefunded) Reset() {
+	*x = LoggedRefunded{}
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoggedRefunded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoggedRefunded) ProtoMessage() {}
+
+func (x *LoggedRefunded) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoggedRefunded.ProtoReflect.Descriptor instead.
+func (*LoggedRefunded) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_store_v1_records_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *LoggedRefunded) GetOrderId() uint64 {
+	if x != nil {
+		return x.OrderId
+	}
+	return 0
+}
+
+func (x *LoggedRefunded) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *LoggedRefunded) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+// LoggedDelta is one accepted line counted in its cell, with the
+// attribution it was counted with.
+type LoggedDelta struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Session        string                 `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Product        string                 `protobuf:"bytes,2,opt,name=product,proto3" json:"product,omitempty"`
+	Day            int32                  `protobuf:"varint,3,opt,name=day,proto3" json:"day,omitempty"`
+	EventSeconds   int64                  `protobuf:"varint,4,opt,name=event_seconds,json=eventSeconds,proto3" json:"event_seconds,omitempty"`
+	EventNanos     int32                  `protobuf:"varint,5,opt,name=event_nanos,json=eventNanos,proto3" json:"event_nanos,omitempty"`
+	Refund         bool                   `protobuf:"varint,6,opt,name=refund,proto3" json:"refund,omitempty"`
+	Quantity       int64                  `protobuf:"varint,7,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	Amount         int64                  `protobuf:"varint,8,opt,name=amount,proto3" json:"amount,omitempty"`
+	Host           string                 `protobuf:"bytes,9,opt,name=host,proto3" json:"host,omitempty"`
+	Agency         string                 `protobuf:"bytes,10,opt,name=agency,proto3" json:"agency,omitempty"`
+	Base           string                 `protobuf:"bytes,11,opt,name=base,proto3" json:"base,omitempty"`
+	Studio         string                 `protobuf:"bytes,12,opt,name=studio,proto3" json:"studio,omitempty"`
+	District       string                 `protobuf:"bytes,13,opt,name=district,proto3" json:"district,omitempty"`
+	Merchant       string                 `protobuf:"bytes,14,opt,name=merchant,proto3" json:"merchant,omitempty"`
+	Category       string                 `protobuf:"bytes,15,opt,name=category,proto3" json:"category,omitempty"`
+	OriginDistrict string                 `protobuf:"bytes,16,opt,name=origin_district,json=originDistrict,proto3" json:"origin_district,omitempty"`
+	Platform       string                 `protobuf:"bytes,17,opt,name=platform,proto3" json:"platform,omitempty"`
+	Official       bool                   `protobuf:"varint,18,opt,name=official,proto3" json:"official,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *LoggedDelta) Reset() {
+	*x = LoggedDelta{}
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoggedDelta) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoggedDelta) ProtoMessage() {}
+
+func (x *LoggedDelta) ProtoReflect() protoreflect.Message {
+	mi := &file_alliance_sales_store_v1_records_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoggedDelta.ProtoReflect.Descriptor instead.
+func (*LoggedDelta) Descriptor() ([]byte, []int) {
+	return file_alliance_sales_store_v1_records_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *LoggedDelta) GetSession() string {
+	if x != nil {
+		return x.Session
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetProduct() string {
+	if x != nil {
+		return x.Product
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetDay() int32 {
+	if x != nil {
+		return x.Day
+	}
+	return 0
+}
+
+func (x *LoggedDelta) GetEventSeconds() int64 {
+	if x != nil {
+		return x.EventSeconds
+	}
+	return 0
+}
+
+func (x *LoggedDelta) GetEventNanos() int32 {
+	if x != nil {
+		return x.EventNanos
+	}
+	return 0
+}
+
+func (x *LoggedDelta) GetRefund() bool {
+	if x != nil {
+		return x.Refund
+	}
+	return false
+}
+
+func (x *LoggedDelta) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *LoggedDelta) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *LoggedDelta) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetAgency() string {
+	if x != nil {
+		return x.Agency
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetBase() string {
+	if x != nil {
+		return x.Base
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetStudio() string {
+	if x != nil {
+		return x.Studio
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetMerchant() string {
+	if x != nil {
+		return x.Merchant
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetOriginDistrict() string {
+	if x != nil {
+		return x.OriginDistrict
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetPlatform() string {
+	if x != nil {
+		return x.Platform
+	}
+	return ""
+}
+
+func (x *LoggedDelta) GetOfficial() bool {
+	if x != nil {
+		return x.Official
+	}
+	return false
+}
+
 var File_alliance_sales_store_v1_records_proto protoreflect.FileDescriptor
 
 const file_alliance_sales_store_v1_records_proto_rawDesc = "" +
@@ -1229,7 +1841,66 @@ const file_alliance_sales_store_v1_records_proto_rawDesc = "" +
 	"\x0eProductTraffic\x12\x18\n" +
 	"\aproduct\x18\x01 \x01(\tR\aproduct\x12 \n" +
 	"\vimpressions\x18\x02 \x01(\x03R\vimpressions\x12\x16\n" +
-	"\x06clicks\x18\x03 \x01(\x03R\x06clicks*V\n" +
+	"\x06clicks\x18\x03 \x01(\x03R\x06clicks\"e\n" +
+	"\bLogEntry\x12\x15\n" +
+	"\x06log_id\x18\x01 \x01(\fR\x05logId\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x04R\x03seq\x120\n" +
+	"\x03ops\x18\x03 \x03(\v2\x1e.alliance.sales.store.v1.LogOpR\x03ops\"\xbd\x03\n" +
+	"\x05LogOp\x12@\n" +
+	"\bput_sale\x18\x01 \x01(\v2#.alliance.sales.store.v1.LoggedSaleH\x00R\aputSale\x12L\n" +
+	"\fset_refunded\x18\x02 \x01(\v2'.alliance.sales.store.v1.LoggedRefundedH\x00R\vsetRefunded\x12@\n" +
+	"\n" +
+	"set_totals\x18\x03 \x01(\v2\x1f.alliance.sales.store.v1.TotalsH\x00R\tsetTotals\x12I\n" +
+	"\vput_session\x18\x04 \x01(\v2&.alliance.sales.store.v1.SessionRecordH\x00R\n" +
+	"putSession\x12I\n" +
+	"\vput_product\x18\x05 \x01(\v2&.alliance.sales.store.v1.ProductRecordH\x00R\n" +
+	"putProduct\x12F\n" +
+	"\vadd_to_cell\x18\x06 \x01(\v2$.alliance.sales.store.v1.LoggedDeltaH\x00R\taddToCellB\x04\n" +
+	"\x02op\"\xa2\x03\n" +
+	"\n" +
+	"LoggedSale\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x18\n" +
+	"\asession\x18\x02 \x01(\tR\asession\x12\x18\n" +
+	"\aproduct\x18\x03 \x01(\tR\aproduct\x12\x16\n" +
+	"\x06refund\x18\x04 \x01(\bR\x06refund\x12\x1a\n" +
+	"\bquantity\x18\x05 \x01(\x03R\bquantity\x12\x16\n" +
+	"\x06amount\x18\x06 \x01(\x03R\x06amount\x12\x1a\n" +
+	"\bcurrency\x18\a \x01(\tR\bcurrency\x12\x1a\n" +
+	"\bplatform\x18\b \x01(\tR\bplatform\x12\x1f\n" +
+	"\vexternal_id\x18\t \x01(\tR\n" +
+	"externalId\x12\x1b\n" +
+	"\trefund_of\x18\n" +
+	" \x01(\tR\brefundOf\x12#\n" +
+	"\revent_seconds\x18\v \x01(\x03R\feventSeconds\x12\x1f\n" +
+	"\vevent_nanos\x18\f \x01(\x05R\n" +
+	"eventNanos\x12%\n" +
+	"\x0ecreate_seconds\x18\r \x01(\x03R\rcreateSeconds\x12!\n" +
+	"\fcreate_nanos\x18\x0e \x01(\x05R\vcreateNanos\"_\n" +
+	"\x0eLoggedRefunded\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\x03R\x06amount\"\xf2\x03\n" +
+	"\vLoggedDelta\x12\x18\n" +
+	"\asession\x18\x01 \x01(\tR\asession\x12\x18\n" +
+	"\aproduct\x18\x02 \x01(\tR\aproduct\x12\x10\n" +
+	"\x03day\x18\x03 \x01(\x05R\x03day\x12#\n" +
+	"\revent_seconds\x18\x04 \x01(\x03R\feventSeconds\x12\x1f\n" +
+	"\vevent_nanos\x18\x05 \x01(\x05R\n" +
+	"eventNanos\x12\x16\n" +
+	"\x06refund\x18\x06 \x01(\bR\x06refund\x12\x1a\n" +
+	"\bquantity\x18\a \x01(\x03R\bquantity\x12\x16\n" +
+	"\x06amount\x18\b \x01(\x03R\x06amount\x12\x12\n" +
+	"\x04host\x18\t \x01(\tR\x04host\x12\x16\n" +
+	"\x06agency\x18\n" +
+	" \x01(\tR\x06agency\x12\x12\n" +
+	"\x04base\x18\v \x01(\tR\x04base\x12\x16\n" +
+	"\x06studio\x18\f \x01(\tR\x06studio\x12\x1a\n" +
+	"\bdistrict\x18\r \x01(\tR\bdistrict\x12\x1a\n" +
+	"\bmerchant\x18\x0e \x01(\tR\bmerchant\x12\x1a\n" +
+	"\bcategory\x18\x0f \x01(\tR\bcategory\x12'\n" +
+	"\x0forigin_district\x18\x10 \x01(\tR\x0eoriginDistrict\x12\x1a\n" +
+	"\bplatform\x18\x11 \x01(\tR\bplatform\x12\x1a\n" +
+	"\bofficial\x18\x12 \x01(\bR\bofficial*V\n" +
 	"\vCompression\x12\x1b\n" +
 	"\x17COMPRESSION_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10COMPRESSION_NONE\x10\x01\x12\x14\n" +
@@ -1249,7 +1920,7 @@ func file_alliance_sales_store_v1_records_proto_rawDescGZIP() []byte {
 }
 
 var file_alliance_sales_store_v1_records_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_alliance_sales_store_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_alliance_sales_store_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_alliance_sales_store_v1_records_proto_goTypes = []any{
 	(Compression)(0),              // 0: alliance.sales.store.v1.Compression
 	(*Packed)(nil),                // 1: alliance.sales.store.v1.Packed
@@ -1263,23 +1934,35 @@ var file_alliance_sales_store_v1_records_proto_goTypes = []any{
 	(*Totals)(nil),                // 9: alliance.sales.store.v1.Totals
 	(*SessionMetrics)(nil),        // 10: alliance.sales.store.v1.SessionMetrics
 	(*ProductTraffic)(nil),        // 11: alliance.sales.store.v1.ProductTraffic
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*LogEntry)(nil),              // 12: alliance.sales.store.v1.LogEntry
+	(*LogOp)(nil),                 // 13: alliance.sales.store.v1.LogOp
+	(*LoggedSale)(nil),            // 14: alliance.sales.store.v1.LoggedSale
+	(*LoggedRefunded)(nil),        // 15: alliance.sales.store.v1.LoggedRefunded
+	(*LoggedDelta)(nil),           // 16: alliance.sales.store.v1.LoggedDelta
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
 }
 var file_alliance_sales_store_v1_records_proto_depIdxs = []int32{
 	0,  // 0: alliance.sales.store.v1.Packed.compression:type_name -> alliance.sales.store.v1.Compression
 	3,  // 1: alliance.sales.store.v1.SaleBlock.sales:type_name -> alliance.sales.store.v1.Sale
-	12, // 2: alliance.sales.store.v1.SessionRecord.actual_start:type_name -> google.protobuf.Timestamp
-	12, // 3: alliance.sales.store.v1.SessionRecord.actual_end:type_name -> google.protobuf.Timestamp
-	12, // 4: alliance.sales.store.v1.Cell.first_event:type_name -> google.protobuf.Timestamp
-	12, // 5: alliance.sales.store.v1.Cell.last_event:type_name -> google.protobuf.Timestamp
+	17, // 2: alliance.sales.store.v1.SessionRecord.actual_start:type_name -> google.protobuf.Timestamp
+	17, // 3: alliance.sales.store.v1.SessionRecord.actual_end:type_name -> google.protobuf.Timestamp
+	17, // 4: alliance.sales.store.v1.Cell.first_event:type_name -> google.protobuf.Timestamp
+	17, // 5: alliance.sales.store.v1.Cell.last_event:type_name -> google.protobuf.Timestamp
 	11, // 6: alliance.sales.store.v1.SessionMetrics.products:type_name -> alliance.sales.store.v1.ProductTraffic
-	12, // 7: alliance.sales.store.v1.SessionMetrics.create_time:type_name -> google.protobuf.Timestamp
-	12, // 8: alliance.sales.store.v1.SessionMetrics.session_start:type_name -> google.protobuf.Timestamp
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	17, // 7: alliance.sales.store.v1.SessionMetrics.create_time:type_name -> google.protobuf.Timestamp
+	17, // 8: alliance.sales.store.v1.SessionMetrics.session_start:type_name -> google.protobuf.Timestamp
+	13, // 9: alliance.sales.store.v1.LogEntry.ops:type_name -> alliance.sales.store.v1.LogOp
+	14, // 10: alliance.sales.store.v1.LogOp.put_sale:type_name -> alliance.sales.store.v1.LoggedSale
+	15, // 11: alliance.sales.store.v1.LogOp.set_refunded:type_name -> alliance.sales.store.v1.LoggedRefunded
+	9,  // 12: alliance.sales.store.v1.LogOp.set_totals:type_name -> alliance.sales.store.v1.Totals
+	5,  // 13: alliance.sales.store.v1.LogOp.put_session:type_name -> alliance.sales.store.v1.SessionRecord
+	6,  // 14: alliance.sales.store.v1.LogOp.put_product:type_name -> alliance.sales.store.v1.ProductRecord
+	16, // 15: alliance.sales.store.v1.LogOp.add_to_cell:type_name -> alliance.sales.store.v1.LoggedDelta
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_alliance_sales_store_v1_records_proto_init() }
@@ -1287,13 +1970,21 @@ func file_alliance_sales_store_v1_records_proto_init() {
 	if File_alliance_sales_store_v1_records_proto != nil {
 		return
 	}
+	file_alliance_sales_store_v1_records_proto_msgTypes[12].OneofWrappers = []any{
+		(*LogOp_PutSale)(nil),
+		(*LogOp_SetRefunded)(nil),
+		(*LogOp_SetTotals)(nil),
+		(*LogOp_PutSession)(nil),
+		(*LogOp_PutProduct)(nil),
+		(*LogOp_AddToCell)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_alliance_sales_store_v1_records_proto_rawDesc), len(file_alliance_sales_store_v1_records_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,215 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+)
+
+// loggingTx is the transaction a group commit runs in: each write goes to
+// the store's open transaction and is also kept, as its method and
+// arguments, to become the group's log entry. Replay (apply) calls the
+// same methods with the same values, so the log and sales.db cannot
+// disagree on what a write means. The entry is built only if the group is
+// logged (a large group commits sales.db instead, see Store.update).
+type loggingTx struct {
+	*tx
+	// ops in order; each names its arguments by index into the slices
+	// below (a sale by its index in the transaction's newSales), so that
+	// keeping them costs little for the groups that are not logged.
+	ops      []loggedOp
+	refunds  []refundArgs
+	sums     []report.Sums
+	sessions []*ingest.Session
+	products []*ingest.Product
+	deltas   []report.Delta
+	// attrs holds AddToCell's attribution where it is not its delta's.
+	attrs map[int]report.Attribution
+	sales int
+}
+
+type opKind uint8
+
+const (
+	opPutSale opKind = iota + 1
+	opSetRefunded
+	opSetTotals
+	opPutSession
+	opPutProduct
+	opAddToCell
+)
+
+type loggedOp struct {
+	kind opKind
+	i    int
+}
+
+type refundArgs struct {
+	order    uint64
+	qty, amt int64
+}
+
+func (l *loggingTx) PutSale(s *ingest.Sale) error {
+	if err := l.tx.PutSale(s); err != nil {
+		return err
+	}
+	l.sales++
+	l.ops = append(l.ops, loggedOp{opPutSale, len(l.tx.newSales) - 1})
+	return nil
+}
+
+func (l *loggingTx) SetRefunded(orderID uint64, qty, amount int64) error {
+	if err := l.tx.SetRefunded(orderID, qty, amount); err != nil {
+		return err
+	}
+	l.ops = append(l.ops, loggedOp{opSetRefunded, len(l.refunds)})
+	l.refunds = append(l.refunds, refundArgs{orderID, qty, amount})
+	return nil
+}
+
+func (l *loggingTx) SetTotals(s report.Sums) error {
+	if err := l.tx.SetTotals(s); err != nil {
+		return err
+	}
+	l.ops = append(l.ops, loggedOp{opSetTotals, len(l.sums)})
+	l.sums = append(l.sums, s)
+	return nil
+}
+
+func (l *loggingTx) PutSession(s *ingest.Session) error {
+	if err := l.tx.PutSession(s); err != nil {
+		return err
+	}
+	l.ops = append(l.ops, loggedOp{opPutSession, len(l.sessions)})
+	l.sessions = append(l.sessions, s)
+	return nil
+}
+
+func (l *loggingTx) PutProduct(p *ingest.Product) error {
+	if err := l.tx.PutProduct(p); err != nil {
+		return err
+	}
+	l.ops = append(l.ops, loggedOp{opPutProduct, len(l.products)})
+	l.products = append(l.products, p)
+	return nil
+}
+
+func (l *loggingTx) AddToCell(d report.Delta, a report.Attribution) error {
+	if err := l.tx.AddToCell(d, a); err != nil {
+		return err
+	}
+	i := len(l.deltas)
+	l.ops = append(l.ops, loggedOp{opAddToCell, i})
+	l.deltas = append(l.deltas, d)
+	if a != d.Attr {
+		if l.attrs == nil {
+			l.attrs = map[int]report.Attribution{}
+		}
+		l.attrs[i] = a
+	}
+	return nil
+}
+
+// entry is the group's log entry.
+func (l *loggingTx) entry(logID []byte, seq uint64) *storev1.LogEntry {
+	e := &storev1.LogEntry{LogId: logID, Seq: seq, Ops: make([]*storev1.LogOp, len(l.ops))}
+	for i, o := range l.ops {
+		e.Ops[i] = l.record(o)
+	}
+	return e
+}
+
+func (l *loggingTx) record(o loggedOp) *storev1.LogOp {
+	switch o.kind {
+	case opPutSale:
+		s := &l.tx.newSales[o.i]
+		return &storev1.LogOp{Op: &storev1.LogOp_PutSale{PutSale: &storev1.LoggedSale{
+			Id: s.ID, Session: s.Session, Product: s.Product, Refund: s.Kind == report.Refund, Quantity: s.Quantity, Amount: s.Amount,
+			Currency: s.Currency, Platform: s.Platform, ExternalId: s.ExternalID, RefundOf: s.RefundOf,
+			EventSeconds: s.EventTime.Unix(), EventNanos: int32(s.EventTime.Nanosecond()),
+			CreateSeconds: s.CreateTime.Unix(), CreateNanos: int32(s.CreateTime.Nanosecond()),
+		}}}
+	case opSetRefunded:
+		r := l.refunds[o.i]
+		return &storev1.LogOp{Op: &storev1.LogOp_SetRefunded{SetRefunded: &storev1.LoggedRefunded{OrderId: r.order, Quantity: r.qty, Amount: r.amt}}}
+	case opSetTotals:
+		return &storev1.LogOp{Op: &storev1.LogOp_SetTotals{SetTotals: totalsRecord(l.sums[o.i])}}
+	case opPutSession:
+		return &storev1.LogOp{Op: &storev1.LogOp_PutSession{PutSession: sessionRecord(l.sessions[o.i])}}
+	case opPutProduct:
+		return &storev1.LogOp{Op: &storev1.LogOp_PutProduct{PutProduct: productRecord(l.products[o.i])}}
+	default: // opAddToCell
+		d := &l.deltas[o.i]
+		a, ok := l.attrs[o.i]
+		if !ok {
+			a = d.Attr
+		}
+		return &storev1.LogOp{Op: &storev1.LogOp_AddToCell{AddToCell: &storev1.LoggedDelta{
+			Session: d.Session, Product: d.Product, Day: int32(d.Day),
+			EventSeconds: d.EventTime.Unix(), EventNanos: int32(d.EventTime.Nanosecond()),
+			Refund: d.Kind == report.Refund, Quantity: d.Quantity, Amount: d.Amount,
+			Host: a.Host, Agency: a.Agency, Base: a.Base, Studio: a.Studio, District: a.District,
+			Merchant: a.Merchant, Category: a.Category, OriginDistrict: a.OriginDistrict, Platform: a.Platform, Official: a.Official,
+		}}}
+	}
+}
+
+func kindOf(refund bool) report.Kind {
+	if refund {
+		return report.Refund
+	}
+	return report.Order
+}
+
+// apply replays the ops of one entry into t.
+func (t *tx) apply(e *storev1.LogEntry) error {
+	for _, op := range e.GetOps() {
+		var err error
+		switch o := op.GetOp().(type) {
+		case *storev1.LogOp_PutSale:
+			r := o.PutSale
+			// The id was the sales bucket's next; the sequence follows it.
+			if seq := t.log.b.Sequence(); r.GetId() <= seq {
+				return fmt.Errorf("log entry %d puts sale %d, but sales.db has ids up to %d: %w", e.GetSeq(), r.GetId(), seq, errCorrupt)
+			}
+			if err = t.log.b.SetSequence(r.GetId()); err != nil {
+				return err
+			}
+			err = t.PutSale(&ingest.Sale{
+				ID: r.GetId(), Session: r.GetSession(), Product: r.GetProduct(), Kind: kindOf(r.GetRefund()),
+				Quantity: r.GetQuantity(), Amount: r.GetAmount(), Currency: r.GetCurrency(), Platform: r.GetPlatform(),
+				ExternalID: r.GetExternalId(), RefundOf: r.GetRefundOf(),
+				EventTime:  time.Unix(r.GetEventSeconds(), int64(r.GetEventNanos())).UTC(),
+				CreateTime: time.Unix(r.GetCreateSeconds(), int64(r.GetCreateNanos())).UTC(),
+			})
+		case *storev1.LogOp_SetRefunded:
+			err = t.SetRefunded(o.SetRefunded.GetOrderId(), o.SetRefunded.GetQuantity(), o.SetRefunded.GetAmount())
+		case *storev1.LogOp_SetTotals:
+			err = t.SetTotals(sumsOf(o.SetTotals))
+		case *storev1.LogOp_PutSession:
+			err = t.PutSession(sessionOf(o.PutSession))
+		case *storev1.LogOp_PutProduct:
+			err = t.PutProduct(productOf(o.PutProduct))
+		case *storev1.LogOp_AddToCell:
+			d := o.AddToCell
+			a := report.Attribution{
+				Host: d.GetHost(), Agency: d.GetAgency(), Base: d.GetBase(), Studio: d.GetStudio(), District: d.GetDistrict(),
+				Merchant: d.GetMerchant(), Category: d.GetCategory(), OriginDistrict: d.GetOriginDistrict(), Platform: d.GetPlatform(), Official: d.GetOfficial(),
+			}
+			err = t.AddToCell(report.Delta{
+				Session: d.GetSession(), Product: d.GetProduct(), Attr: a, Day: report.Day(d.GetDay()),
+				EventTime: time.Unix(d.GetEventSeconds(), int64(d.GetEventNanos())).UTC(),
+				Kind:      kindOf(d.GetRefund()), Quantity: d.GetQuantity(), Amount: d.GetAmount(),
+			}, a)
+		default:
+			return fmt.Errorf("log entry %d: an op this build does not know: %w", e.GetSeq(), errCorrupt)
+		}
+		if err != nil {
+			return fmt.Errorf("replaying log entry %d: %w", e.GetSeq(), err)
+		}
+	}
+	return nil
+}
