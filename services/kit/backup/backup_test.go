@@ -164,8 +164,8 @@ func TestABackupUnderWritesVerifiesAndRestores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(written) != 2 {
-		t.Fatalf("restored %v", written)
+	if len(written.Files) != 2 || len(written.LogsAside) != 0 {
+		t.Fatalf("restored %+v", written)
 	}
 	for _, f := range m.Files {
 		a, _ := os.ReadFile(filepath.Join(dir, f.Name))
@@ -358,6 +358,32 @@ func TestRestoreRefuses(t *testing.T) {
 		left, _ := filepath.Glob(filepath.Join(target, "*", ".*restore*"))
 		if len(left) > 0 {
 			t.Fatalf("left behind: %v", left)
+		}
+	})
+	t.Run("the replaced file's write-ahead log is moved aside, not deleted", func(t *testing.T) {
+		target := t.TempDir()
+		old := openStore(t, filepath.Join(target, "sales-reporting", "sales.db"), 2)
+		put(old, 1<<50)
+		old.Close()
+		log := filepath.Join(target, "sales-reporting", "sales.wal")
+		if err := os.MkdirAll(log, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(log, "00000000000000000001"), []byte("entries of the old file"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := backup.Restore(dir, target, known)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(log); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("the old log is still beside the restored file (%v)", err)
+		}
+		if len(got.LogsAside) != 1 || !strings.HasPrefix(got.LogsAside[0], log+".replaced-") {
+			t.Fatalf("logs moved aside: %v", got.LogsAside)
+		}
+		if b, err := os.ReadFile(filepath.Join(got.LogsAside[0], "00000000000000000001")); err != nil || string(b) != "entries of the old file" {
+			t.Fatalf("the moved log lost its entries: %q %v", b, err)
 		}
 	})
 }

@@ -327,7 +327,49 @@ var ErrHeld = errors.New("a running service holds the file; stop it first")
 // running service holds (bbolt's file lock). It replaces existing files:
 // each one is written beside its target and renamed over it, so a target
 // is either the old file or the whole new one.
-func Restore(dir, dataDir string, known map[string]int) ([]string, error) {
+//
+// A write-ahead log beside a target (sales.wal beside sales.db) belongs to
+// the file that was replaced, not to the backup: it is moved aside, to
+// <name>.wal.replaced-<UTC time>, after the rename, so that the service
+// starts from the backup as it is, and nothing of the old log is deleted.
+// Moving it first would let a crash in between leave the old file without
+// its log; moved after, a crash leaves the new file with the old log,
+// which the service refuses to start on, saying so.
+func Restore(dir, dataDir string, known map[string]int) (Restored, error) {
+	var out Restored
+	files, err := restoreFiles(dir, dataDir, known)
+	if err != nil {
+		return out, err
+	}
+	out.Files = files
+	stamp := time.Now().UTC().Format("20060102T150405Z")
+	for _, f := range files {
+		log := strings.TrimSuffix(f, filepath.Ext(f)) + ".wal"
+		if _, err := os.Stat(log); errors.Is(err, os.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return out, err
+		}
+		aside := log + ".replaced-" + stamp
+		if err := os.Rename(log, aside); err != nil {
+			return out, fmt.Errorf("%s: the old write-ahead log could not be moved aside (move it away before the service starts): %w", log, err)
+		}
+		if err := syncDir(filepath.Dir(log)); err != nil {
+			return out, err
+		}
+		out.LogsAside = append(out.LogsAside, aside)
+	}
+	return out, nil
+}
+
+// Restored is what a restore wrote: the files, and the old write-ahead
+// logs it moved aside.
+type Restored struct {
+	Files     []string
+	LogsAside []string
+}
+
+func restoreFiles(dir, dataDir string, known map[string]int) ([]string, error) {
 	m, problems := Verify(dir)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("the backup does not verify: %w", errors.Join(problems...))

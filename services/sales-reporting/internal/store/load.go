@@ -38,11 +38,22 @@ func snapshots(btx *bolt.Tx) (map[uint32]*ingest.Session, map[uint32]*ingest.Pro
 	return ss, ps, err
 }
 
+// viewFlushed reads sales.db once it holds every answered write: the
+// whole-file readers here walk sales.db itself, not the open transaction
+// behind the log (see Store.View), so they commit it first. At start-up,
+// after Open's replay, there is nothing to commit.
+func (s *Store) viewFlushed(fn func(*bolt.Tx) error) error {
+	if err := s.Flush(); err != nil {
+		return err
+	}
+	return s.db.View(fn)
+}
+
 // Snapshots returns every stored session and product snapshot.
 func (s *Store) Snapshots() ([]*ingest.Session, []*ingest.Product, error) {
 	var out []*ingest.Session
 	var prods []*ingest.Product
-	err := s.db.View(func(btx *bolt.Tx) error {
+	err := s.viewFlushed(func(btx *bolt.Tx) error {
 		ss, ps, err := snapshots(btx)
 		for _, x := range ss {
 			out = append(out, x)
@@ -64,7 +75,7 @@ var dropBatches = 64
 // runs beside fn, on another goroutine, in batches: start-up has the
 // machine to itself, and fn (the engine's merge) is the longer half.
 func (s *Store) Cells(fn func(report.Cell)) error {
-	return s.db.View(func(btx *bolt.Tx) error {
+	return s.viewFlushed(func(btx *bolt.Tx) error {
 		ss, ps, err := snapshots(btx)
 		if err != nil {
 			return err
@@ -122,7 +133,7 @@ func (s *Store) Cells(fn func(report.Cell)) error {
 
 // ForEachSale calls fn with every stored sale, in id order (for checks and recounts).
 func (s *Store) ForEachSale(fn func(*ingest.Sale) error) error {
-	return s.db.View(func(btx *bolt.Tx) error {
+	return s.viewFlushed(func(btx *bolt.Tx) error {
 		t := s.newTx(btx)
 		return btx.Bucket(bucketSaleBlocks).ForEach(func(k, v []byte) error {
 			b, err := unpackBlock(v)
@@ -148,7 +159,7 @@ func (s *Store) ForEachSale(fn func(*ingest.Sale) error) error {
 // can size the engine before loading it.
 func (s *Store) CellCount() (int, error) {
 	var n int
-	err := s.db.View(func(btx *bolt.Tx) error {
+	err := s.viewFlushed(func(btx *bolt.Tx) error {
 		n = btx.Bucket(bucketCells).Stats().KeyN
 		return nil
 	})

@@ -6,12 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 )
 
-func open(t *testing.T) *Store { return bolttest.Open(t, "sales.db", Open) }
+func open(t *testing.T) *Store {
+	return bolttest.Open(t, "sales.db", func(path string, o boltdb.Options) (*Store, error) { return Open(path, o) })
+}
 
 var base = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 

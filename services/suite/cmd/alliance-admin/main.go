@@ -197,8 +197,11 @@ func runRestore(args []string, out io.Writer) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	fmt.Fprintf(out, "restored %s into %s:\n", pos[0], dataDir)
-	for _, w := range written {
+	for _, w := range written.Files {
 		fmt.Fprintf(out, "  %s\n", w)
+	}
+	for _, l := range written.LogsAside {
+		fmt.Fprintf(out, "the replaced file's write-ahead log was moved aside to %s (the service starts from the backup as it is)\n", l)
 	}
 	return nil
 }
