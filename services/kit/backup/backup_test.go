@@ -344,11 +344,17 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Fatalf("restore: %v", err)
 		}
 	})
-	t.Run("a stopped service's folder is replaced whole", func(t *testing.T) {
+	// stopped is the data folder of a stopped suite whose sales.db holds
+	// item 1<<50, which the backup does not.
+	stopped := func(t *testing.T) string {
 		target := t.TempDir()
 		old := openStore(t, filepath.Join(target, "sales-reporting", "sales.db"), 2)
 		put(old, 1<<50)
 		old.Close()
+		return target
+	}
+	t.Run("a stopped service's folder is replaced whole", func(t *testing.T) {
+		target := stopped(t)
 		if _, err := backup.Restore(dir, target, known); err != nil {
 			t.Fatal(err)
 		}
@@ -361,10 +367,7 @@ func TestRestoreRefuses(t *testing.T) {
 		}
 	})
 	t.Run("the replaced file's write-ahead log is moved aside, not deleted", func(t *testing.T) {
-		target := t.TempDir()
-		old := openStore(t, filepath.Join(target, "sales-reporting", "sales.db"), 2)
-		put(old, 1<<50)
-		old.Close()
+		target := stopped(t)
 		log := filepath.Join(target, "sales-reporting", "sales.wal")
 		if err := os.MkdirAll(log, 0o750); err != nil {
 			t.Fatal(err)

@@ -9,6 +9,12 @@
 // below the ephemeral range are never handed out that way, so only
 // another caller of this package can meet the same port, and it picks at
 // random among thousands.
+//
+// A port is free until its process binds it, which may be seconds later:
+// a suite's start-up picks every address first. So this package never
+// hands out the same port twice in one process (two services of one suite
+// once got the same port by chance), and across processes the random pick
+// keeps a meeting rare.
 package freeport
 
 import (
@@ -16,7 +22,14 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"sync"
 )
+
+// given holds the ports handed out by this process.
+var given = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
 
 // The range picked from: above the well-known and common service ports
 // the suite itself uses (8080, 9101-9104, 50051-50053 are outside it),
@@ -28,8 +41,14 @@ const (
 
 // Addr returns "127.0.0.1:port" for a port that was free a moment ago.
 func Addr() (string, error) {
+	given.Lock()
+	defer given.Unlock()
 	for range 100 {
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(low+rand.IntN(high-low)))
+		port := low + rand.IntN(high-low)
+		if given.ports[port] {
+			continue // handed out before, perhaps not bound yet
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			continue // taken: try another
@@ -37,6 +56,7 @@ func Addr() (string, error) {
 		if err := l.Close(); err != nil {
 			return "", err
 		}
+		given.ports[port] = true
 		return addr, nil
 	}
 	// A machine whose private range is full: fall back to the kernel's pick.

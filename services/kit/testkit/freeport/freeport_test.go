@@ -54,3 +54,21 @@ func TestAddrSkipsAPortThatIsTaken(t *testing.T) {
 		held = append(held, l)
 	}
 }
+
+// TestAddrNeverGivesAPortTwice: the ports a suite's start-up picks are not
+// bound until its processes start, so two picks in one process must differ
+// even when nothing holds the first (at random among 12,000 ports, 1,500
+// picks would meet a duplicate almost surely).
+func TestAddrNeverGivesAPortTwice(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1500 {
+		addr, err := Addr()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[addr] {
+			t.Fatalf("Addr() gave %s twice", addr)
+		}
+		seen[addr] = true
+	}
+}
