@@ -12,7 +12,7 @@ import (
 // slab hands out the messages of one answer from a few arrays sized up
 // front, not one allocation each: a page of 1,000 rows is some 12,000
 // messages, and allocating (and then collecting) them one by one cost
-// more than the report engine's work. A nil or spent slab allocates.
+// more than the report engine's work. A spent slab allocates.
 type slab struct {
 	metrics []salesv1.Metrics
 	money   []typev1.Money
@@ -20,14 +20,40 @@ type slab struct {
 	durs    []durationpb.Duration
 }
 
-// moneyPerMetrics is the most Money one Metrics holds (gross, refunds,
-// net, average order value, GPM).
-const moneyPerMetrics = 5
+// size is how many messages of each kind a slab holds.
+type size struct{ metrics, money, floats, durs int }
 
-// newSlab holds n Metrics and what they point to.
-func newSlab(n int) *slab {
-	return &slab{metrics: make([]salesv1.Metrics, n), money: make([]typev1.Money, n*moneyPerMetrics),
-		floats: make([]float64, 2*n), durs: make([]durationpb.Duration, n)}
+// add counts what metricsIn takes for m and, when not nil, previous.
+func (z *size) add(m, previous *report.Metrics) {
+	z.one(m)
+	if previous != nil {
+		z.one(previous)
+	}
+}
+
+// one counts what metricsIn takes for m: four amounts always; GPM and
+// the view duration with views, each rate with its denominator (the
+// conditions of report.GPM, Ratio and AverageViewDuration). Should they
+// drift apart, a slab that is spent allocates: the answer stays right.
+func (z *size) one(m *report.Metrics) {
+	t := &m.Traffic
+	z.metrics++
+	z.money += 4
+	if t.Views > 0 {
+		z.money++
+		z.durs++
+	}
+	if t.Viewers > 0 {
+		z.floats++
+	}
+	if t.ProductImpressions > 0 {
+		z.floats++
+	}
+}
+
+func newSlab(z size) *slab {
+	return &slab{metrics: make([]salesv1.Metrics, z.metrics), money: make([]typev1.Money, z.money),
+		floats: make([]float64, z.floats), durs: make([]durationpb.Duration, z.durs)}
 }
 
 // take is the next element of *s, or a new one when *s is spent.
@@ -40,27 +66,16 @@ func take[T any](s *[]T) *T {
 	return p
 }
 
-func (a *slab) newMetrics() *salesv1.Metrics {
-	if a == nil {
-		return new(salesv1.Metrics)
-	}
-	return take(&a.metrics)
-}
+func (a *slab) newMetrics() *salesv1.Metrics { return take(&a.metrics) }
 
 func (a *slab) newMoney(currency string, v int64) *typev1.Money {
-	m := new(typev1.Money)
-	if a != nil {
-		m = take(&a.money)
-	}
+	m := take(&a.money)
 	m.CurrencyCode, m.MinorUnits = currency, v
 	return m
 }
 
 func (a *slab) newFloat(v float64) *float64 {
-	f := new(float64)
-	if a != nil {
-		f = take(&a.floats)
-	}
+	f := take(&a.floats)
 	*f = v
 	return f
 }
@@ -68,10 +83,7 @@ func (a *slab) newFloat(v float64) *float64 {
 // newDuration is durationpb.New(d) for the durations of a report (never
 // negative, far within the range of Duration).
 func (a *slab) newDuration(d time.Duration) *durationpb.Duration {
-	p := new(durationpb.Duration)
-	if a != nil {
-		p = take(&a.durs)
-	}
+	p := take(&a.durs)
 	nanos := d.Nanoseconds()
 	secs := nanos / 1e9
 	p.Seconds, p.Nanos = secs, int32(nanos-secs*1e9)
@@ -79,15 +91,38 @@ func (a *slab) newDuration(d time.Duration) *durationpb.Duration {
 }
 
 // dayNames spells the days of one answer, each once: a page's rows share
-// a few periods, and formatting a date is most of a row's cost otherwise.
-type dayNames map[report.Day]string
+// a few periods, and formatting a date was a good part of a row's cost.
+// Rows come in order of period, so the last two days spelled are nearly
+// always the ones asked for next.
+type dayNames struct {
+	last  [2]report.Day
+	names [2]string
+	n     int
+	more  map[report.Day]string
+}
 
-func (n dayNames) of(d report.Day) string {
-	s, ok := n[d]
+func (n *dayNames) of(d report.Day) string {
+	for i := range n.n {
+		if n.last[i] == d {
+			return n.names[i]
+		}
+	}
+	s, ok := n.more[d]
 	if !ok {
 		s = d.String()
-		n[d] = s
+		if n.more == nil {
+			n.more = make(map[report.Day]string)
+		}
+		n.more[d] = s
 	}
+	// Keep d where the older of the two was.
+	i := min(n.n, 1)
+	if n.n == 2 {
+		n.last[0], n.names[0] = n.last[1], n.names[1]
+	} else {
+		n.n++
+	}
+	n.last[i], n.names[i] = d, s
 	return s
 }
 
@@ -98,18 +133,16 @@ func (s *Server) reportRows(rows []report.Row, dims []salesv1.Dimension, groupBy
 		return []*salesv1.ReportRow{}
 	}
 	n, nk := len(rows), len(groupBy)
-	withPrevious := 0
+	var z size
 	for i := range rows {
-		if rows[i].Previous != nil {
-			withPrevious++
-		}
+		z.add(&rows[i].Metrics, rows[i].Previous)
 	}
-	a := newSlab(n + withPrevious)
+	a := newSlab(z)
 	msgs := make([]salesv1.ReportRow, n)
 	keys := make([]salesv1.GroupKey, n*nk)
 	keyPtrs := make([]*salesv1.GroupKey, n*nk)
 	out := make([]*salesv1.ReportRow, n)
-	days := make(dayNames, 16)
+	var days dayNames
 	for i := range rows {
 		r := &rows[i]
 		row := &msgs[i]

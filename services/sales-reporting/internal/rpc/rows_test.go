@@ -154,3 +154,46 @@ func TestMetricsAreTheirOwnMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestSlabHoldsWhatMetricsTake: a slab sized by size.add is spent exactly
+// by metricsIn, neither short (each message more allocated on its own)
+// nor long (memory cleared for nothing), for figures with and without
+// views, viewers and impressions.
+func TestSlabHoldsWhatMetricsTake(t *testing.T) {
+	s := &Server{currency: "CNY"}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for trial := range 200 {
+		ms := make([]report.Metrics, 1+trial%20)
+		var z size
+		for i := range ms {
+			ms[i] = randomMetrics(rng)
+			z.add(&ms[i], nil)
+		}
+		a := newSlab(z)
+		var took size
+		for _, m := range ms {
+			p := s.metricsIn(a, m)
+			took.metrics++
+			took.money += 4 + count(p.Gpm != nil)
+			took.floats += count(p.ConversionRate != nil) + count(p.ClickThroughRate != nil)
+			took.durs += count(p.AverageViewDuration != nil)
+		}
+		if took != z {
+			t.Fatalf("trial %d: sized %+v, took %+v", trial, z, took)
+		}
+		if len(a.metrics)+len(a.money)+len(a.floats)+len(a.durs) != 0 {
+			t.Fatalf("trial %d: left %d metrics, %d money, %d floats, %d durations", trial, len(a.metrics), len(a.money), len(a.floats), len(a.durs))
+		}
+		extra := s.metricsIn(a, ms[0])
+		if extra.Gross == nil || extra.Gross.CurrencyCode != "CNY" {
+			t.Fatalf("a spent slab gave %v", extra)
+		}
+	}
+}
+
+func count(ok bool) int {
+	if ok {
+		return 1
+	}
+	return 0
+}

@@ -190,7 +190,7 @@ func engineErr(err error) error {
 	return err
 }
 
-func (s *Server) metrics(m report.Metrics) *salesv1.Metrics { return s.metricsIn(nil, m) }
+func (s *Server) metrics(m report.Metrics) *salesv1.Metrics { return s.metricsIn(&slab{}, m) }
 
 // metricsIn is metrics with its messages taken from a (see slab).
 func (s *Server) metricsIn(a *slab, m report.Metrics) *salesv1.Metrics {
@@ -351,7 +351,11 @@ func (s *Server) topEntries(ctx context.Context, d report.Dimension, entries []r
 	}
 	display := s.displayNames(ctx, []report.Dimension{d}, keys)
 	out := make([]*salesv1.TopPerformer, 0, len(entries))
-	a := newSlab(len(entries))
+	var z size
+	for i := range entries {
+		z.add(&entries[i].Metrics, entries[i].Previous)
+	}
+	a := newSlab(z)
 	for _, e := range entries {
 		tp := &salesv1.TopPerformer{Rank: int32(e.Rank), Key: e.Key, DisplayName: display(d, e.Key), Value: e.Value, Metrics: s.metricsIn(a, e.Metrics)}
 		if e.Previous != nil {
