@@ -13,7 +13,8 @@ import (
 // BenchmarkReportRows converts a full page (1,000 rows) the way the
 // adapter does now and the way it did before (referenceRows), with and
 // without marshalling: MONTH x MERCHANT (a product dimension: no
-// traffic) and MONTH x HOST (a session dimension: traffic in every row).
+// traffic) and MONTH x HOST (a session dimension: traffic in every row);
+// and the decoding of that page, which a caller pays.
 //
 //	go test -run '^$' -bench ReportRows -benchmem ./internal/rpc
 func BenchmarkReportRows(b *testing.B) {
@@ -59,5 +60,20 @@ func BenchmarkReportRows(b *testing.B) {
 				}
 			})
 		}
+		// What the caller pays for the same page: the answer's size and
+		// its decoding (the replay's latency includes it).
+		wire, err := proto.Marshal(&salesv1.QuerySalesReportResponse{Rows: s.reportRows(rows, dims, groupBy, display)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(shape.name+"/unmarshal", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := proto.Unmarshal(wire, new(salesv1.QuerySalesReportResponse)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(wire)), "answer-bytes")
+		})
 	}
 }
