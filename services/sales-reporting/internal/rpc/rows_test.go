@@ -93,7 +93,7 @@ func TestReportRowsConvertAsOneMessageAtATime(t *testing.T) {
 		return fmt.Sprint(int(d)) + ":" + k
 	}
 	rng := rand.New(rand.NewPCG(12, 4))
-	for trial := range 300 {
+	for trial := range 100 {
 		nk := trial % 3
 		groupBy := make([]report.Dimension, nk)
 		dims := make([]salesv1.Dimension, nk)
@@ -101,7 +101,7 @@ func TestReportRowsConvertAsOneMessageAtATime(t *testing.T) {
 			groupBy[j] = all[rng.IntN(len(all))]
 			dims[j] = salesv1.Dimension(1 + rng.IntN(8))
 		}
-		rows := make([]report.Row, []int{0, 1, 2, 50, 1000}[trial%5])
+		rows := make([]report.Row, []int{0, 1, 2, 50, 300}[trial%5])
 		day := report.Day(18262 + rng.IntN(366))
 		for i := range rows {
 			if rng.IntN(4) == 0 {
