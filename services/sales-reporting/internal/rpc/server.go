@@ -20,7 +20,6 @@ import (
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/upstream"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Counter counts the sessions that ended in a period.
@@ -191,26 +190,28 @@ func engineErr(err error) error {
 	return err
 }
 
-func (s *Server) metrics(m report.Metrics) *salesv1.Metrics {
+func (s *Server) metrics(m report.Metrics) *salesv1.Metrics { return s.metricsIn(&slab{}, m) }
+
+// metricsIn is metrics with its messages taken from a (see slab).
+func (s *Server) metricsIn(a *slab, m report.Metrics) *salesv1.Metrics {
 	t := m.Traffic
-	out := &salesv1.Metrics{
-		Sessions: m.Sessions, Orders: m.Orders, Units: m.Units,
-		Gross: s.money(m.Gross), Refunds: s.money(m.Refunds), Net: s.money(m.Net),
-		AverageOrderValue: s.money(m.AverageOrderValue),
-		Views:             t.Views, Viewers: t.Viewers, PeakConcurrentViewers: t.PeakConcurrentViewers,
-		ProductClicks: t.ProductClicks, ProductImpressions: t.ProductImpressions, TrafficSessions: t.Sessions,
-	}
+	out := a.newMetrics()
+	out.Sessions, out.Orders, out.Units = m.Sessions, m.Orders, m.Units
+	out.Gross, out.Refunds, out.Net = a.newMoney(s.currency, m.Gross), a.newMoney(s.currency, m.Refunds), a.newMoney(s.currency, m.Net)
+	out.AverageOrderValue = a.newMoney(s.currency, m.AverageOrderValue)
+	out.Views, out.Viewers, out.PeakConcurrentViewers = t.Views, t.Viewers, t.PeakConcurrentViewers
+	out.ProductClicks, out.ProductImpressions, out.TrafficSessions = t.ProductClicks, t.ProductImpressions, t.Sessions
 	if gpm, ok := report.GPM(m.Gross, t.Views); ok {
-		out.Gpm = s.money(gpm)
+		out.Gpm = a.newMoney(s.currency, gpm)
 	}
 	if r, ok := report.Ratio(m.Orders, t.Viewers); ok {
-		out.ConversionRate = &r
+		out.ConversionRate = a.newFloat(r)
 	}
 	if r, ok := report.Ratio(t.ProductClicks, t.ProductImpressions); ok {
-		out.ClickThroughRate = &r
+		out.ClickThroughRate = a.newFloat(r)
 	}
 	if d, ok := t.AverageViewDuration(); ok {
-		out.AverageViewDuration = durationpb.New(d)
+		out.AverageViewDuration = a.newDuration(d)
 	}
 	return out
 }
@@ -295,23 +296,11 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 		rows = rows[:size]
 		out.NextPageToken = s.tokens.Encode(fingerprint, binary.AppendUvarint(nil, uint64(offset+size)))
 	}
-	var keys [][]string
-	for _, r := range rows {
-		keys = append(keys, r.Keys)
+	keys := make([][]string, len(rows))
+	for i := range rows {
+		keys[i] = rows[i].Keys
 	}
-	display := s.displayNames(ctx, groupBy, keys)
-	out.Rows = make([]*salesv1.ReportRow, 0, len(rows))
-	for _, r := range rows {
-		row := &salesv1.ReportRow{PeriodStart: r.PeriodStart.String(), PeriodEnd: r.PeriodEnd.String(), Metrics: s.metrics(r.Metrics)}
-		if r.Previous != nil {
-			row.Previous = s.metrics(*r.Previous)
-			row.Change = change(row.Metrics, row.Previous)
-		}
-		for j, k := range r.Keys {
-			row.Keys = append(row.Keys, &salesv1.GroupKey{Dimension: req.GetGroupBy()[j], Key: k, DisplayName: display(groupBy[j], k)})
-		}
-		out.Rows = append(out.Rows, row)
-	}
+	out.Rows = s.reportRows(rows, req.GetGroupBy(), groupBy, s.displayNames(ctx, groupBy, keys))
 	return out, nil
 }
 
@@ -362,10 +351,15 @@ func (s *Server) topEntries(ctx context.Context, d report.Dimension, entries []r
 	}
 	display := s.displayNames(ctx, []report.Dimension{d}, keys)
 	out := make([]*salesv1.TopPerformer, 0, len(entries))
+	var z size
+	for i := range entries {
+		z.add(&entries[i].Metrics, entries[i].Previous)
+	}
+	a := newSlab(z)
 	for _, e := range entries {
-		tp := &salesv1.TopPerformer{Rank: int32(e.Rank), Key: e.Key, DisplayName: display(d, e.Key), Value: e.Value, Metrics: s.metrics(e.Metrics)}
+		tp := &salesv1.TopPerformer{Rank: int32(e.Rank), Key: e.Key, DisplayName: display(d, e.Key), Value: e.Value, Metrics: s.metricsIn(a, e.Metrics)}
 		if e.Previous != nil {
-			tp.Previous, tp.PreviousRank = s.metrics(*e.Previous), int32(e.PreviousRank)
+			tp.Previous, tp.PreviousRank = s.metricsIn(a, *e.Previous), int32(e.PreviousRank)
 			tp.Change = change(tp.Metrics, tp.Previous)
 		}
 		out = append(out, tp)

@@ -30,9 +30,14 @@ type cachedList struct {
 	at    time.Time
 }
 
+// cachedName is a member's display name, or that the registry has no
+// such member (known false): a key of a removed member is asked once a
+// NameTTL, not on every report (and each unknown name costs the batch
+// call one more round, see batchGet).
 type cachedName struct {
-	name string
-	at   time.Time
+	name  string
+	known bool
+	at    time.Time
 }
 
 // NewNames caches display names fetched with c.
@@ -49,7 +54,9 @@ func (n *Names) Members(ctx context.Context, names []string) map[string]string {
 	n.mu.Lock()
 	for _, x := range names {
 		if c, ok := n.members[x]; ok && now.Sub(c.at) < NameTTL {
-			out[x] = c.name
+			if c.known {
+				out[x] = c.name
+			}
 		} else if x != "" {
 			fetch = append(fetch, x)
 		}
@@ -64,8 +71,11 @@ func (n *Names) Members(ctx context.Context, names []string) map[string]string {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	for _, x := range fetch {
+		n.members[x] = cachedName{at: now}
+	}
 	for _, m := range got {
-		n.members[m.GetName()] = cachedName{name: m.GetDisplayName(), at: now}
+		n.members[m.GetName()] = cachedName{name: m.GetDisplayName(), known: true, at: now}
 		out[m.GetName()] = m.GetDisplayName()
 	}
 	return out
