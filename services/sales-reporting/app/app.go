@@ -232,8 +232,8 @@ var gcState struct {
 	limit int64
 }
 
-// settleGC makes the collector run when the heap has grown 60% over what
-// is live (GOGC=60), once the engine is loaded, unless GOGC or GOMEMLIMIT
+// settleGC makes the collector run when the heap has grown 40% over what
+// is live (GOGC=40), once the engine is loaded, unless GOGC or GOMEMLIMIT
 // says otherwise. With the default 100 the heap grows to twice what is
 // live before the collector runs, and the engine is most of what is live:
 // the replay's year would hold 1.1 GB where 0.6 GB are in use. A
@@ -255,7 +255,7 @@ func settleGC() {
 }
 
 // settledPercent is the GOGC that settleGC sets.
-const settledPercent = 60
+const settledPercent = 40
 
 // Main parses args, then serves until SIGINT or SIGTERM.
 func Main(args []string) error {

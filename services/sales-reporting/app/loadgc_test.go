@@ -29,18 +29,18 @@ func TestTheLoadHoldsTheCollectorBackAndRestoresItAfter(t *testing.T) {
 	}
 }
 
-// TestAfterTheLoadTheHeapGrowsAtMost60PercentUnlessTheEnvironmentSays:
+// TestAfterTheLoadTheHeapGrowsAtMost40PercentUnlessTheEnvironmentSays:
 // the collector's setting after the load is a percentage of the live heap
-// (GOGC=60), which follows the heap as it grows, and never a memory limit
+// (GOGC=40), which follows the heap as it grows, and never a memory limit
 // fixed at start; GOGC or GOMEMLIMIT from the environment win.
-func TestAfterTheLoadTheHeapGrowsAtMost60PercentUnlessTheEnvironmentSays(t *testing.T) {
+func TestAfterTheLoadTheHeapGrowsAtMost40PercentUnlessTheEnvironmentSays(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	for _, c := range []struct {
 		name, gogc, gomemlimit string
 		want                   int
 	}{
-		{"no setting: 60", "", "", settledPercent},
+		{"no setting: 40", "", "", settledPercent},
 		{"GOGC set: kept", "150", "", 100},
 		{"GOMEMLIMIT set: kept", "", "3GiB", 100},
 	} {
