@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -233,32 +232,30 @@ var gcState struct {
 	limit int64
 }
 
-// settleGC gives the process a soft memory limit once the engine is
-// loaded, unless GOMEMLIMIT gave one: 1.6 times the heap the load left
-// (at least 768 MiB). Without it the collector lets the heap grow to
-// twice what is live before it runs, and the engine is most of what is
-// live: the replay's year would then hold 1.1 GB where 0.6 GB are in use.
-// The limit only makes the collector run sooner near it; a heap that
-// grows past it (sales arriving for months) is still served, at the
-// price of more frequent collections, until the next start sets it anew.
+// settleGC makes the collector run when the heap has grown 40% over what
+// is live (GOGC=40), once the engine is loaded, unless GOGC or GOMEMLIMIT
+// says otherwise. With the default 100 the heap grows to twice what is
+// live before the collector runs, and the engine is most of what is live:
+// the replay's year would hold 1.1 GB where 0.6 GB are in use. A
+// percentage follows the live heap as sales arrive for months; a memory
+// limit fixed at start would not, and a live heap grown near it would
+// keep the collector running (up to half the CPU) until the next start.
 func settleGC() {
-	if os.Getenv("GOMEMLIMIT") != "" {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
 	s := &gcState
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.loads > 0 {
-		s.limit = settledLimit(ms.HeapAlloc) // another load restores it when it ends
+		s.pct = settledPercent // another load restores it when it ends
 		return
 	}
-	debug.SetMemoryLimit(settledLimit(ms.HeapAlloc))
+	debug.SetGCPercent(settledPercent)
 }
 
-// settledLimit is settleGC's limit for a heap of live bytes.
-func settledLimit(live uint64) int64 { return max(768<<20, int64(live)*8/5) }
+// settledPercent is the GOGC that settleGC sets.
+const settledPercent = 40
 
 // Main parses args, then serves until SIGINT or SIGTERM.
 func Main(args []string) error {

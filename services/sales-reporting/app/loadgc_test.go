@@ -29,31 +29,34 @@ func TestTheLoadHoldsTheCollectorBackAndRestoresItAfter(t *testing.T) {
 	}
 }
 
-func TestAfterTheLoadTheHeapIsBoundedUnlessGOMEMLIMITSaysOtherwise(t *testing.T) {
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+// TestAfterTheLoadTheHeapGrowsAtMost40PercentUnlessTheEnvironmentSays:
+// the collector's setting after the load is a percentage of the live heap
+// (GOGC=40), which follows the heap as it grows, and never a memory limit
+// fixed at start; GOGC or GOMEMLIMIT from the environment win.
+func TestAfterTheLoadTheHeapGrowsAtMost40PercentUnlessTheEnvironmentSays(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	for _, c := range []struct {
-		live uint64
-		want int64
+		name, gogc, gomemlimit string
+		want                   int
 	}{
-		{1 << 20, 768 << 20},       // a small store: the floor
-		{600 << 20, 960 << 20},     // the replay's year: 1.6 times its heap
-		{4 << 30, 4 << 30 * 8 / 5}, // four times the year
+		{"no setting: 40", "", "", settledPercent},
+		{"GOGC set: kept", "150", "", 100},
+		{"GOMEMLIMIT set: kept", "", "3GiB", 100},
 	} {
-		if got := settledLimit(c.live); got != c.want {
-			t.Errorf("live %d: limit %d, want %d", c.live, got, c.want)
-		}
-	}
-	t.Setenv("GOMEMLIMIT", "")
-	debug.SetMemoryLimit(math.MaxInt64)
-	settleGC()
-	if got := debug.SetMemoryLimit(-1); got == math.MaxInt64 || got < 768<<20 {
-		t.Errorf("without GOMEMLIMIT the limit after the load is %d, want at least 768 MiB", got)
-	}
-	t.Setenv("GOMEMLIMIT", "3GiB")
-	debug.SetMemoryLimit(3 << 30)
-	settleGC()
-	if got := debug.SetMemoryLimit(-1); got != 3<<30 {
-		t.Errorf("with GOMEMLIMIT=3GiB the limit after the load is %d", got)
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("GOGC", c.gogc)
+			t.Setenv("GOMEMLIMIT", c.gomemlimit)
+			debug.SetGCPercent(100)
+			debug.SetMemoryLimit(math.MaxInt64)
+			settleGC()
+			if got := debug.SetGCPercent(100); got != c.want {
+				t.Errorf("GOGC after the load: %d, want %d", got, c.want)
+			}
+			if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+				t.Errorf("memory limit after the load: %d, want none", got)
+			}
+		})
 	}
 }
 
