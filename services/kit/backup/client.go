@@ -344,7 +344,7 @@ func Restore(dir, dataDir string, known map[string]int) (Restored, error) {
 	out.Files = files
 	stamp := time.Now().UTC().Format("20060102T150405Z")
 	for _, f := range files {
-		log := strings.TrimSuffix(f, filepath.Ext(f)) + ".wal"
+		log := boltdb.LogPath(f)
 		if _, err := os.Stat(log); errors.Is(err, os.ErrNotExist) {
 			continue
 		} else if err != nil {

@@ -170,7 +170,7 @@ func (s *Store) openLog(path string, noSync bool) error {
 		return err
 	}
 	s.seq = s.applied
-	w, err := openWAL(walPath(path), noSync)
+	w, err := openWAL(boltdb.LogPath(path), noSync)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 
 	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
 	"github.com/tidwall/wal"
@@ -26,12 +25,6 @@ import (
 // entries), dropping a torn last entry, and syncing the directory when the
 // library creates or renames a segment (it syncs files, not directories,
 // and a power loss could otherwise forget a synced segment's name).
-
-// walPath is the log's directory beside the bbolt file: sales.db ->
-// sales.wal.
-func walPath(dbPath string) string {
-	return strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".wal"
-}
 
 // walSegmentSize is the size at which the library starts another segment.
 // The log is emptied after every commit of sales.db that finds it this

@@ -252,7 +252,7 @@ func TestReplayResumesPastWhatSalesDBHolds(t *testing.T) {
 // lastSegment is the path of the log's newest segment file.
 func lastSegment(t *testing.T, dbPath string) string {
 	t.Helper()
-	names, err := filepath.Glob(filepath.Join(walPath(dbPath), strings.Repeat("[0-9]", 20)))
+	names, err := filepath.Glob(filepath.Join(boltdb.LogPath(dbPath), strings.Repeat("[0-9]", 20)))
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no segment: %v", err)
 	}
@@ -492,7 +492,7 @@ func TestACleanCloseLeavesAnEmptyLog(t *testing.T) {
 	if seq := fileSeq(t, path); seq != 1 {
 		t.Fatalf("sales.db holds entries up to %d after Close, want 1", seq)
 	}
-	w, err := openWAL(walPath(path), false)
+	w, err := openWAL(boltdb.LogPath(path), false)
 	if err != nil {
 		t.Fatal(err)
 	}
