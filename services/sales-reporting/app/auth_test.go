@@ -7,6 +7,7 @@ import (
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/auth/authtest"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/rpc"
 	"google.golang.org/grpc/codes"
@@ -15,10 +16,7 @@ import (
 )
 
 func TestEveryRPCHasARule(t *testing.T) {
-	sd := salesv1.File_alliance_sales_v1_sales_reporting_proto.Services().ByName("SalesReporting")
-	if missing := rpc.Policy.Uncovered(sd); len(missing) > 0 {
-		t.Fatalf("RPCs without an authorization rule: %v", missing)
-	}
+	authtest.Covers(t, rpc.Policy, salesv1.File_alliance_sales_v1_sales_reporting_proto.Services().ByName("SalesReporting"))
 }
 
 // TestAuthenticationWhenOn runs the server with admin keys and a service

@@ -10,6 +10,7 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/auth/authtest"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
@@ -122,10 +123,7 @@ func (s *secured) snapshot() string {
 }
 
 func TestEveryRPCHasARule(t *testing.T) {
-	sd := sessionv1.File_alliance_session_v1_session_scheduler_proto.Services().ByName("SessionScheduler")
-	if missing := rpc.Policy.Uncovered(sd); len(missing) > 0 {
-		t.Fatalf("RPCs without an authorization rule: %v", missing)
-	}
+	authtest.Covers(t, rpc.Policy, sessionv1.File_alliance_session_v1_session_scheduler_proto.Services().ByName("SessionScheduler"))
 }
 
 // TestEveryRPCRefusesBadKeys calls every RPC of the service, found from its

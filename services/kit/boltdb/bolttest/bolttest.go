@@ -1,6 +1,6 @@
 // Package bolttest holds what the stores' migration tests do with a bbolt
-// file: copy a committed fixture to work on, check that a file is sound,
-// and dump its data to see that a reopen changes none of it.
+// file: copy a committed fixture (or any file) to work on, check that a
+// file is sound, and dump its data to see that a reopen changes none of it.
 package bolttest
 
 import (
@@ -17,15 +17,23 @@ import (
 // the committed fixture must stay as the old code wrote it.
 func Fixture(t testing.TB, file, name string) string {
 	t.Helper()
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	Copy(t, file, path)
 	return path
+}
+
+// Copy writes the bytes of the file from as the file to (mode 0600,
+// replacing what is there): a fixture, or a state a test returns a store
+// to, copied before each open that may rewrite it.
+func Copy(tb testing.TB, from, to string) {
+	tb.Helper()
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(to, raw, 0o600); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // Check fails t for every fault bbolt's consistency check finds in db.

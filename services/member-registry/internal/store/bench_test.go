@@ -4,13 +4,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/apikey"
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	bolt "go.etcd.io/bbolt"
 )
@@ -28,7 +28,7 @@ func BenchmarkOpen(b *testing.B) {
 	v3 := filepath.Join(b.TempDir(), "v3.db")
 	writeRegistryV3(b, v3)
 	v4 := filepath.Join(b.TempDir(), "v4.db")
-	copyFile(b, v3, v4)
+	bolttest.Copy(b, v3, v4)
 	st, err := Open(v4, boltdb.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -49,7 +49,7 @@ func BenchmarkOpen(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "member.db")
 			for range b.N {
 				b.StopTimer()
-				copyFile(b, c.file, path)
+				bolttest.Copy(b, c.file, path)
 				b.StartTimer()
 				st, err := Open(path, boltdb.Options{})
 				if err != nil {
@@ -62,17 +62,6 @@ func BenchmarkOpen(b *testing.B) {
 				b.StartTimer()
 			}
 		})
-	}
-}
-
-func copyFile(b *testing.B, from, to string) {
-	b.Helper()
-	raw, err := os.ReadFile(from)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(to, raw, 0o600); err != nil {
-		b.Fatal(err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
@@ -31,9 +32,7 @@ type Client struct {
 // registry starts and serves before session-scheduling is up). timeout
 // bounds each question.
 func New(cc grpc.ClientConnInterface, timeout time.Duration) *Client {
-	if timeout <= 0 {
-		timeout = 3 * time.Second
-	}
+	config.PositiveOr(&timeout, 3*time.Second)
 	return &Client{api: sessionv1.NewSessionSchedulerClient(cc), timeout: timeout}
 }
 

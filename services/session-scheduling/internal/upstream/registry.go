@@ -10,6 +10,7 @@ import (
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
+	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
@@ -30,9 +31,7 @@ type Client struct {
 // New returns a client over cc (made with grpcx.Dial, which retries
 // UNAVAILABLE with backoff). timeout bounds each call.
 func New(cc grpc.ClientConnInterface, timeout time.Duration) *Client {
-	if timeout <= 0 {
-		timeout = 3 * time.Second
-	}
+	config.PositiveOr(&timeout, 3*time.Second)
 	return &Client{api: memberv1.NewMemberRegistryClient(cc), timeout: timeout}
 }
 
