@@ -258,8 +258,8 @@ var gcState struct {
 //
 // Below 160 MiB live, 40% is less than minHeadroom: there the heap may
 // grow by minHeadroom instead, so that a small store's collector does not
-// run every few hundred writes (at 15 MiB live, GOGC=40 collected every
-// 6 MiB allocated, a fifth of RecordSale's CPU). The percentage is set
+// run every hundred writes (on a fresh store, 8 MB live, GOGC=40 collected
+// every 3 MB allocated: a fifth of RecordSale's CPU). The percentage is set
 // again after every collection (followLiveHeap), so it falls back to 40
 // as the store grows.
 func settleGC() {
