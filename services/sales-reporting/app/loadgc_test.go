@@ -2,9 +2,11 @@ package app
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestTheLoadHoldsTheCollectorBackAndRestoresItAfter(t *testing.T) {
@@ -40,7 +42,7 @@ func TestAfterTheLoadTheHeapGrowsAtMost40PercentUnlessTheEnvironmentSays(t *test
 		name, gogc, gomemlimit string
 		want                   int
 	}{
-		{"no setting: 40", "", "", settledPercent},
+		{"no setting: 40, or the floor of a small heap", "", "", -1},
 		{"GOGC set: kept", "150", "", 100},
 		{"GOMEMLIMIT set: kept", "", "3GiB", 100},
 	} {
@@ -50,7 +52,13 @@ func TestAfterTheLoadTheHeapGrowsAtMost40PercentUnlessTheEnvironmentSays(t *test
 			debug.SetGCPercent(100)
 			debug.SetMemoryLimit(math.MaxInt64)
 			settleGC()
-			if got := debug.SetGCPercent(100); got != c.want {
+			got := debug.SetGCPercent(100)
+			if c.want == -1 {
+				// The live heap of this test process is small.
+				if lo, hi := settledPercentFor(1<<40), settledPercentFor(1); got < lo || got > hi {
+					t.Errorf("GOGC after the load: %d, want between %d and %d", got, lo, hi)
+				}
+			} else if got != c.want {
 				t.Errorf("GOGC after the load: %d, want %d", got, c.want)
 			}
 			if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
@@ -86,4 +94,71 @@ func TestOverlappingLoadsRestoreTheCollectorOnlyWhenTheLastEnds(t *testing.T) {
 	if got := debug.SetGCPercent(90); got != 90 {
 		t.Errorf("GOGC after concurrent loads: %d, want 90 again", got)
 	}
+}
+
+// TestTheCollectorLetsASmallHeapGrowByAFloorAndALargeOneBy40Percent: the
+// settled GOGC is 40 once 40% of the live heap is more than minHeadroom;
+// below, the heap may grow by minHeadroom (at most 10 times over).
+func TestTheCollectorLetsASmallHeapGrowByAFloorAndALargeOneBy40Percent(t *testing.T) {
+	for _, c := range []struct {
+		live uint64
+		want int
+	}{
+		{0, settledPercent},
+		{1 << 30, settledPercent},
+		{minHeadroom * 100 / settledPercent, settledPercent},
+		{minHeadroom, 100},
+		{minHeadroom / 4, 400},
+		{1 << 20, 1000},
+	} {
+		if got := settledPercentFor(c.live); got != c.want {
+			t.Errorf("live heap %d bytes: GOGC %d, want %d", c.live, got, c.want)
+		}
+	}
+}
+
+// TestTheSettledCollectorFollowsTheLiveHeapUntilSomeoneElseSetsIt: after
+// a collection the percentage is set again from the live heap; a GOGC
+// set by someone else stops that.
+func TestTheSettledCollectorFollowsTheLiveHeapUntilSomeoneElseSetsIt(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	settleGC()
+	gcState.mu.Lock()
+	gcState.followed = 999 // as if it had set 999 after the last collection
+	gcState.mu.Unlock()
+	debug.SetGCPercent(999)
+	waitFor(t, func() bool {
+		runtime.GC()
+		gcState.mu.Lock()
+		defer gcState.mu.Unlock()
+		return gcState.followed != 999
+	})
+	// Someone else sets 123.
+	if got := debug.SetGCPercent(123); got < settledPercent || got == 999 {
+		t.Errorf("GOGC after a collection: %d, want the live heap's", got)
+	}
+	for range 3 {
+		runtime.GC()
+	}
+	waitFor(t, func() bool {
+		gcState.mu.Lock()
+		defer gcState.mu.Unlock()
+		return !gcState.following
+	})
+	if got := debug.SetGCPercent(100); got != 123 {
+		t.Errorf("GOGC set by someone else: %d after collections, want 123 kept", got)
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for range 200 {
+		if ok() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("timed out")
 }
