@@ -1,0 +1,862 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"slices"
+	"time"
+)
+
+// An image of the engine is its state written out whole (WriteImage) and
+// read back (ReadImage) in place of merging every stored cell again: at
+// the 2020 replay's size the merge is most of start-up, reading the image a
+// fraction of it. The caller decides when an image is written and which
+// stored state it covers (stamp); this file only makes the image exact.
+//
+// Layout: a magic line, the version, the caller's stamp and the time zone,
+// then the parts of engineParts in order, each opened by its name, and a
+// CRC-32C of every byte before it. Figures are fixed-width little-endian.
+// Each part of the state is written and read by its own pair of functions
+// (engineParts, dayParts); what can be derived from them (the maps that
+// find a session, a day, an attribution, a name) is rebuilt by rebuild
+// after reading. A new part of the state is one more entry in a table and
+// a bump of imageVersion; TestImageHoldsTheWholeEngine fails for a field
+// that no part writes.
+
+// imageVersion changes whenever the layout or the meaning of a part does:
+// an image of another version is not read.
+const imageVersion = 1
+
+var imageMagic = []byte("alliance sales-reporting engine image\n")
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// Reasons an image is not read. The caller falls back to the full load.
+var (
+	// ErrImageStale: the image covers another stored state (its stamp is
+	// not the one asked for) or another time zone.
+	ErrImageStale = errors.New("the engine image covers another state of the store")
+	// ErrImageVersion: the image was written by another layout.
+	ErrImageVersion = errors.New("the engine image has another version")
+	// ErrImageCorrupt: the image does not read back (cut short, bytes
+	// changed, a count out of bounds, a bad checksum).
+	ErrImageCorrupt = errors.New("the engine image is corrupt")
+)
+
+// WriteImage writes the engine's state to w, stamped with stamp (what the
+// state covers, in the caller's terms). Queries may run meanwhile; Apply
+// waits until it is written.
+func (e *Engine) WriteImage(w io.Writer, stamp []byte) error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	iw := &imageWriter{w: w, crc: crc32.New(crcTable), buf: make([]byte, 0, 2*imageChunk), engine: e}
+	iw.raw(imageMagic)
+	iw.u32(imageVersion)
+	iw.bytes(stamp)
+	iw.bytes([]byte(e.loc.String()))
+	for _, p := range engineParts {
+		iw.bytes([]byte(p.name))
+		p.write(iw, e)
+	}
+	return iw.finish()
+}
+
+// ReadImage reads an engine written by WriteImage from r, which holds size
+// bytes; it must carry stamp and have been made for the time zone loc.
+// The error wraps ErrImageStale, ErrImageVersion or ErrImageCorrupt.
+func ReadImage(r io.Reader, size int64, loc *time.Location, stamp []byte) (*Engine, error) {
+	if loc == nil {
+		panic("report.ReadImage: nil time zone")
+	}
+	ir := &imageReader{r: r, crc: crc32.New(crcTable), remain: size - 4}
+	if size < 4 {
+		return nil, fmt.Errorf("%w: %d bytes", ErrImageCorrupt, size)
+	}
+	if !bytes.Equal(ir.take(len(imageMagic)), imageMagic) {
+		return nil, ir.fail(fmt.Errorf("%w: not an engine image", ErrImageCorrupt))
+	}
+	if v := ir.u32(); ir.err == nil && v != imageVersion {
+		return nil, fmt.Errorf("%w: version %d, this binary reads %d", ErrImageVersion, v, imageVersion)
+	}
+	if got := ir.bytes(); ir.err == nil && !bytes.Equal(got, stamp) {
+		return nil, fmt.Errorf("%w: stamped %x, the store is at %x", ErrImageStale, got, stamp)
+	}
+	if zone := string(ir.bytes()); ir.err == nil && zone != loc.String() {
+		return nil, fmt.Errorf("%w: made for the time zone %s, not %s", ErrImageStale, zone, loc)
+	}
+	e := New(loc)
+	ir.engine = e
+	for _, p := range engineParts {
+		if name := string(ir.bytes()); ir.err == nil && name != p.name {
+			return nil, fmt.Errorf("%w: part %q where %q belongs", ErrImageCorrupt, name, p.name)
+		}
+		p.read(ir, e)
+	}
+	if err := ir.finish(); err != nil {
+		return nil, err
+	}
+	if err := e.rebuild(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrImageCorrupt, err)
+	}
+	return e, nil
+}
+
+// engineParts are the parts of the state, in the order written.
+var engineParts = []struct {
+	name  string
+	write func(*imageWriter, *Engine)
+	read  func(*imageReader, *Engine)
+}{
+	{"sessions", writeSessions, readSessions},
+	{"attributions", writeAttributions, readAttributions},
+	{"days", func(w *imageWriter, e *Engine) { writeDays(w, e.byDay) }, func(r *imageReader, e *Engine) { e.byDay = readDays(r) }},
+	{"months", func(w *imageWriter, e *Engine) { writeDays(w, e.byMonth) }, func(r *imageReader, e *Engine) { e.byMonth = readDays(r) }},
+	{"years", func(w *imageWriter, e *Engine) { writeDays(w, e.byYear) }, func(r *imageReader, e *Engine) { e.byYear = readDays(r) }},
+	{"index", writeIndex, readIndex},
+	{"links", writeLinks, readLinks},
+	{"traffic", writeTrafficRefs, readTrafficRefs},
+}
+
+// dayParts are the parts of a day's (month's, year's) data.
+var dayParts = []struct {
+	name  string
+	write func(*imageWriter, *dayData)
+	read  func(*imageReader, *dayData)
+}{
+	{"cells", func(w *imageWriter, d *dayData) { writeSlice(w, d.cells, crecSize, putCrec) },
+		func(r *imageReader, d *dayData) { d.cells = readSlice(r, crecSize, getCrec) }},
+	{"records", func(w *imageWriter, d *dayData) { writeSlice(w, d.days, recSize, putRec) },
+		func(r *imageReader, d *dayData) { d.days = readSlice(r, recSize, getRec) }},
+	{"traffic", func(w *imageWriter, d *dayData) { writeSlice(w, d.traffic, trecSize, w.trec) },
+		func(r *imageReader, d *dayData) { d.traffic = readSlice(r, trecSize, r.trec) }},
+	{"totals", func(w *imageWriter, d *dayData) {
+		for j := range d.tots {
+			writeSlice(w, d.tots[j], totSize, putTot)
+		}
+	}, func(r *imageReader, d *dayData) {
+		for j := range d.tots {
+			d.tots[j] = readSlice(r, totSize, getTot)
+		}
+	}},
+	{"traffic totals", func(w *imageWriter, d *dayData) {
+		for j := range d.ttots {
+			writeSlice(w, d.ttots[j], tsumsSize, putTsums)
+		}
+		w.bool(d.trafficStale)
+	}, func(r *imageReader, d *dayData) {
+		for j := range d.ttots {
+			d.ttots[j] = readSlice(r, tsumsSize, getTsums)
+		}
+		d.trafficStale = r.bool()
+	}},
+}
+
+// writeSessions: the sessions' names in id order, their summaries and
+// attribution state, the newest event held and the engine's switches.
+func writeSessions(w *imageWriter, e *Engine) {
+	names := make([]string, len(e.sessions))
+	for name, id := range e.sessIDs {
+		names[id] = name
+	}
+	w.u32(uint32(len(names)))
+	for i, name := range names {
+		w.bytes([]byte(name))
+		s := &e.sessions[i]
+		for _, x := range [...]int64{s.Orders, s.Units, s.Gross, s.Refunds, s.RefundLines} {
+			w.i64(x)
+		}
+		w.time(e, s.FirstEvent)
+		w.time(e, s.LastEvent)
+		w.i32(e.firstSattr[i])
+		w.bool(e.smixed[i])
+	}
+	w.time(e, e.dataThrough)
+	w.bool(e.noTotals)
+	for _, n := range e.counts {
+		w.i64(int64(n))
+	}
+}
+
+func readSessions(r *imageReader, e *Engine) {
+	n := r.count(1)
+	names := make([]string, n)
+	e.sessions, e.firstSattr, e.smixed = makeN[SessionSummary](n), makeN[int32](n), makeN[bool](n)
+	for i := range n {
+		names[i] = string(r.bytes())
+		s := &e.sessions[i]
+		for _, x := range [...]*int64{&s.Orders, &s.Units, &s.Gross, &s.Refunds, &s.RefundLines} {
+			*x = r.i64()
+		}
+		s.FirstEvent = r.time(e)
+		s.LastEvent = r.time(e)
+		e.firstSattr[i] = r.i32()
+		e.smixed[i] = r.bool()
+	}
+	e.dataThrough = r.time(e)
+	e.noTotals = r.bool()
+	for i := range e.counts {
+		e.counts[i] = int(r.i64())
+	}
+	for i, name := range names {
+		e.sessIDs[name] = int32(i)
+	}
+}
+
+// writeAttributions: the products' names, every dimension's keys and the
+// columns that map attributions to them.
+func writeAttributions(w *imageWriter, e *Engine) {
+	w.strings(e.products.names)
+	for d := range e.keys {
+		w.strings(e.keys[d].names)
+		writeSlice(w, e.col[d], 4, putI32)
+	}
+}
+
+func readAttributions(r *imageReader, e *Engine) {
+	e.products.names = r.strings()
+	for d := range e.keys {
+		e.keys[d].names = r.strings()
+		e.col[d] = readSlice(r, 4, getI32)
+	}
+}
+
+func writeDays(w *imageWriter, list []*dayData) {
+	w.u32(uint32(len(list)))
+	for _, dd := range list {
+		w.i32(int32(dd.day))
+		for _, p := range dayParts {
+			p.write(w, dd)
+		}
+	}
+}
+
+func readDays(r *imageReader) []*dayData {
+	n := r.count(4)
+	if n == 0 {
+		return nil
+	}
+	list := make([]*dayData, n)
+	for i := range list {
+		dd := &dayData{day: Day(r.i32())}
+		for _, p := range dayParts {
+			p.read(r, dd)
+		}
+		list[i] = dd
+	}
+	return list
+}
+
+// writeIndex: each session's index entries; a map's in key order, so that
+// one engine has one image.
+func writeIndex(w *imageWriter, e *Engine) {
+	w.u32(uint32(len(e.index)))
+	var big []recEntry
+	for i := range e.index {
+		x := &e.index[i]
+		list := x.list
+		if x.big != nil {
+			big = big[:0]
+			for k, idx := range x.big {
+				big = append(big, recEntry{k, idx})
+			}
+			slices.SortFunc(big, func(a, b recEntry) int {
+				return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.a, b.a), cmp.Compare(a.b, b.b), cmp.Compare(a.c, b.c))
+			})
+			list = big
+		}
+		writeSlice(w, list, recEntrySize, putRecEntry)
+	}
+}
+
+// readIndex puts the short lists side by side in one array (as compact
+// does) and makes a map of each long one (as recIndex.add does).
+func readIndex(r *imageReader, e *Engine) {
+	e.index = makeN[recIndex](r.count(4))
+	var all []recEntry
+	for i := range e.index {
+		list := readSlice(r, recEntrySize, getRecEntry)
+		if len(list) > indexBig {
+			x := make(map[recKey]int32, 2*len(list))
+			for _, en := range list {
+				x[en.recKey] = en.idx
+			}
+			e.index[i].big = x
+			continue
+		}
+		if len(list) == 0 {
+			continue
+		}
+		if cap(all)-len(all) < len(list) {
+			all = make([]recEntry, 0, max(1<<16, len(list)))
+		}
+		at := len(all)
+		all = append(all, list...)
+		e.index[i].list = all[at:len(all):len(all)]
+	}
+}
+
+// writeLinks: each session's day records, cells and month cells in the
+// order their links keep them.
+func writeLinks(w *imageWriter, e *Engine) {
+	w.u32(uint32(len(e.refs)))
+	for i := range e.refs {
+		writeSlice(w, e.refs[i], dayRefSize, putDayRef)
+		writeSlice(w, e.crefs[i], crefSize, putCref)
+		writeSlice(w, e.mrefs[i], crefSize, putCref)
+	}
+}
+
+func readLinks(r *imageReader, e *Engine) {
+	n := r.count(12)
+	e.refs, e.crefs, e.mrefs = makeN[[]dayRef](n), makeN[[]cref](n), makeN[[]cref](n)
+	for i := range n {
+		e.refs[i] = readSlice(r, dayRefSize, getDayRef)
+		e.crefs[i] = readSlice(r, crefSize, getCref)
+		e.mrefs[i] = readSlice(r, crefSize, getCref)
+	}
+}
+
+// writeTrafficRefs: where each session's traffic record is, by name (a
+// session may have traffic and no sale), in name order.
+func writeTrafficRefs(w *imageWriter, e *Engine) {
+	names := make([]string, 0, len(e.trafficOf))
+	for name := range e.trafficOf {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	w.u32(uint32(len(names)))
+	for _, name := range names {
+		ref := e.trafficOf[name]
+		w.bytes([]byte(name))
+		w.i32(int32(ref.day))
+		w.i32(ref.idx)
+	}
+}
+
+func readTrafficRefs(r *imageReader, e *Engine) {
+	n := r.count(12)
+	if n == 0 {
+		return
+	}
+	e.trafficOf = make(map[string]trafficRef, n)
+	for range n {
+		name := string(r.bytes())
+		e.trafficOf[name] = trafficRef{Day(r.i32()), r.i32()}
+	}
+}
+
+// rebuild makes what the parts imply: the maps of days, months and
+// years, of names to ids, of attributions to ids and of months' traffic
+// records; and checks that every id the records hold points inside its
+// table, so that a query never indexes out of range.
+func (e *Engine) rebuild() error {
+	for _, l := range []struct {
+		list  []*dayData
+		index map[Day]*dayData
+	}{{e.byDay, e.dayOf}, {e.byMonth, e.monthOf}, {e.byYear, e.yearOf}} {
+		for i, dd := range l.list {
+			if i > 0 && l.list[i-1].day >= dd.day {
+				return fmt.Errorf("days out of order at %s", dd.day)
+			}
+			l.index[dd.day] = dd
+		}
+	}
+	e.products.rebuild()
+	for d := range e.keys {
+		e.keys[d].rebuild()
+		for _, k := range e.col[d] {
+			if k < 0 || int(k) >= len(e.keys[d].names) {
+				return fmt.Errorf("dimension %d: key %d of %d", d, k, len(e.keys[d].names))
+			}
+		}
+	}
+	ns, np := len(e.col[DimHost]), len(e.col[DimMerchant])
+	for _, d := range []Dimension{DimAgency, DimBase, DimDistrict, DimPlatform} {
+		if len(e.col[d]) != ns {
+			return fmt.Errorf("session attributions: %d keys of dimension %d, %d of hosts", len(e.col[d]), d, ns)
+		}
+	}
+	for _, d := range []Dimension{DimCategory, DimOriginDistrict} {
+		if len(e.col[d]) != np {
+			return fmt.Errorf("product attributions: %d keys of dimension %d, %d of merchants", len(e.col[d]), d, np)
+		}
+	}
+	name := func(d Dimension, id int32) string { return e.keys[d].names[e.col[d][id]] }
+	for i := range ns {
+		id := int32(i)
+		e.sattrs[sessionAttr{name(DimHost, id), name(DimAgency, id), name(DimBase, id), name(DimDistrict, id), name(DimPlatform, id)}] = id
+	}
+	for i := range np {
+		id := int32(i)
+		e.pattrs[productAttr{name(DimMerchant, id), name(DimCategory, id), name(DimOriginDistrict, id)}] = id
+	}
+	if len(e.sattrs) != ns || len(e.pattrs) != np {
+		return errors.New("an attribution is listed twice")
+	}
+	sessions := len(e.sessions)
+	if len(e.index) != sessions || len(e.refs) != sessions {
+		return fmt.Errorf("%d sessions, %d indexes, %d links", sessions, len(e.index), len(e.refs))
+	}
+	check := func(r *rec, cell bool) error {
+		if r.session < 0 || int(r.session) >= sessions || r.sattr < 0 || int(r.sattr) >= ns ||
+			cell && (r.pattr < 0 || int(r.pattr) >= np) || !cell && r.pattr != -1 {
+			return fmt.Errorf("a record of session %d, attributions %d and %d", r.session, r.sattr, r.pattr)
+		}
+		return nil
+	}
+	for _, list := range [][]*dayData{e.byDay, e.byMonth} {
+		for _, dd := range list {
+			for i := range dd.cells {
+				if err := check(&dd.cells[i].rec, true); err != nil {
+					return err
+				}
+			}
+			for i := range dd.days {
+				if err := check(&dd.days[i], false); err != nil {
+					return err
+				}
+			}
+			for i := range dd.traffic {
+				if s := dd.traffic[i].sattr; s < 0 || int(s) >= ns {
+					return fmt.Errorf("traffic of attribution %d", s)
+				}
+			}
+		}
+	}
+	// The links and the index name records by day and position.
+	for sid := range sessions {
+		for _, r := range e.refs[sid] {
+			if dd := e.dayOf[r.day]; dd == nil || r.idx < 0 || int(r.idx) >= len(dd.days) {
+				return fmt.Errorf("session %d links a day record at %s #%d", sid, r.day, r.idx)
+			}
+		}
+		for _, rs := range [2]struct {
+			refs  []cref
+			index map[Day]*dayData
+		}{{e.crefs[sid], e.dayOf}, {e.mrefs[sid], e.monthOf}} {
+			for _, r := range rs.refs {
+				if dd := rs.index[r.day]; dd == nil || r.idx < 0 || int(r.idx) >= len(dd.cells) {
+					return fmt.Errorf("session %d links a cell at %s #%d", sid, r.day, r.idx)
+				}
+			}
+		}
+	}
+	for _, ref := range e.trafficOf {
+		if dd := e.dayOf[ref.day]; dd == nil || ref.idx < 0 || int(ref.idx) >= len(dd.traffic) {
+			return fmt.Errorf("traffic at %s #%d", ref.day, ref.idx)
+		}
+	}
+	if e.trafficOf != nil {
+		e.monthTraffic = make(map[dayKey]int32)
+		for _, md := range e.byMonth {
+			for i := range md.traffic {
+				e.monthTraffic[dayKey{session: -1, sattr: md.traffic[i].sattr, day: md.day}] = int32(i)
+			}
+		}
+	}
+	return nil
+}
+
+func (in *interner) rebuild() {
+	if len(in.names) == 0 {
+		in.names = nil
+		return
+	}
+	in.ids = make(map[string]int32, len(in.names))
+	for i, s := range in.names {
+		in.ids[s] = int32(i)
+	}
+}
+
+// Fixed sizes of the records in an image.
+const (
+	recSize      = 4*4 + 4*8
+	crecSize     = recSize + 8*4
+	trecSize     = 4 + timeSize + 7*8
+	totSize      = 6 * 8
+	tsumsSize    = 7 * 8
+	recEntrySize = 5 * 4
+	dayRefSize   = 3 * 4
+	crefSize     = 3 * 4
+	timeSize     = 8 + 4 + 1
+)
+
+func putI32(b []byte, x *int32) { le.PutUint32(b, uint32(*x)) }
+func getI32(b []byte, x *int32) { *x = int32(le.Uint32(b)) }
+
+func putSums(b []byte, s *sums) {
+	le.PutUint64(b, uint64(s.orders))
+	le.PutUint64(b[8:], uint64(s.units))
+	le.PutUint64(b[16:], uint64(s.gross))
+	le.PutUint64(b[24:], uint64(s.refunds))
+}
+
+func getSums(b []byte, s *sums) {
+	s.orders, s.units, s.gross, s.refunds = int64(le.Uint64(b)), int64(le.Uint64(b[8:])), int64(le.Uint64(b[16:])), int64(le.Uint64(b[24:]))
+}
+
+func putRec(b []byte, r *rec) {
+	le.PutUint32(b, uint32(r.session))
+	le.PutUint32(b[4:], uint32(r.sattr))
+	le.PutUint32(b[8:], uint32(r.pattr))
+	le.PutUint32(b[12:], uint32(r.prev))
+	putSums(b[16:], &r.sums)
+}
+
+func getRec(b []byte, r *rec) {
+	r.session, r.sattr, r.pattr, r.prev = int32(le.Uint32(b)), int32(le.Uint32(b[4:])), int32(le.Uint32(b[8:])), Day(le.Uint32(b[12:]))
+	getSums(b[16:], &r.sums)
+}
+
+func putCrec(b []byte, c *crec) {
+	putRec(b, &c.rec)
+	for i, d := range c.pp {
+		le.PutUint32(b[recSize+4*i:], uint32(d))
+	}
+}
+
+func getCrec(b []byte, c *crec) {
+	getRec(b, &c.rec)
+	for i := range c.pp {
+		c.pp[i] = Day(le.Uint32(b[recSize+4*i:]))
+	}
+}
+
+func putTsums(b []byte, t *tsums) {
+	for i, x := range [...]int64{t.Sessions, t.Views, t.Viewers, t.PeakConcurrentViewers, t.ProductImpressions, t.ProductClicks, t.ViewMillis} {
+		le.PutUint64(b[8*i:], uint64(x))
+	}
+}
+
+func getTsums(b []byte, t *tsums) {
+	for i, x := range [...]*int64{&t.Sessions, &t.Views, &t.Viewers, &t.PeakConcurrentViewers, &t.ProductImpressions, &t.ProductClicks, &t.ViewMillis} {
+		*x = int64(le.Uint64(b[8*i:]))
+	}
+}
+
+func putTot(b []byte, t *tot) {
+	putSums(b, &t.sums)
+	le.PutUint64(b[32:], uint64(t.sessions))
+	le.PutUint64(b[40:], uint64(t.cells))
+}
+
+func getTot(b []byte, t *tot) {
+	getSums(b, &t.sums)
+	t.sessions, t.cells = int64(le.Uint64(b[32:])), int64(le.Uint64(b[40:]))
+}
+
+func putRecEntry(b []byte, x *recEntry) {
+	for i, v := range [...]int32{x.kind, x.a, x.b, x.c, x.idx} {
+		le.PutUint32(b[4*i:], uint32(v))
+	}
+}
+
+func getRecEntry(b []byte, x *recEntry) {
+	for i, v := range [...]*int32{&x.kind, &x.a, &x.b, &x.c, &x.idx} {
+		*v = int32(le.Uint32(b[4*i:]))
+	}
+}
+
+func putDayRef(b []byte, r *dayRef) {
+	le.PutUint32(b, uint32(r.day))
+	le.PutUint32(b[4:], uint32(r.sattr))
+	le.PutUint32(b[8:], uint32(r.idx))
+}
+
+func getDayRef(b []byte, r *dayRef) {
+	r.day, r.sattr, r.idx = Day(le.Uint32(b)), int32(le.Uint32(b[4:])), int32(le.Uint32(b[8:]))
+}
+
+func putCref(b []byte, r *cref) {
+	le.PutUint32(b, uint32(r.day))
+	le.PutUint32(b[4:], uint32(r.pattr))
+	le.PutUint32(b[8:], uint32(r.idx))
+}
+
+func getCref(b []byte, r *cref) {
+	r.day, r.pattr, r.idx = Day(le.Uint32(b)), int32(le.Uint32(b[4:])), int32(le.Uint32(b[8:]))
+}
+
+var le = binary.LittleEndian
+
+// imageChunk is how many bytes the writer gathers (and the reader takes)
+// at a time.
+const imageChunk = 1 << 16
+
+// imageWriter writes an image; its first error sticks and finish reports
+// it.
+type imageWriter struct {
+	w      io.Writer
+	crc    hash.Hash32
+	buf    []byte
+	err    error
+	engine *Engine
+}
+
+// grab is n bytes at the end of the buffer for the caller to fill.
+func (w *imageWriter) grab(n int) []byte {
+	if len(w.buf)+n > cap(w.buf) {
+		w.flush()
+		if n > cap(w.buf) {
+			w.buf = make([]byte, 0, n)
+		}
+	}
+	at := len(w.buf)
+	w.buf = w.buf[:at+n]
+	return w.buf[at:]
+}
+
+func (w *imageWriter) flush() {
+	if w.err == nil && len(w.buf) > 0 {
+		w.crc.Write(w.buf)
+		_, w.err = w.w.Write(w.buf)
+	}
+	w.buf = w.buf[:0]
+}
+
+func (w *imageWriter) finish() error {
+	w.flush()
+	if w.err != nil {
+		return w.err
+	}
+	_, err := w.w.Write(le.AppendUint32(nil, w.crc.Sum32()))
+	return err
+}
+
+func (w *imageWriter) raw(b []byte)   { copy(w.grab(len(b)), b) }
+func (w *imageWriter) u32(x uint32)   { le.PutUint32(w.grab(4), x) }
+func (w *imageWriter) i32(x int32)    { w.u32(uint32(x)) }
+func (w *imageWriter) i64(x int64)    { le.PutUint64(w.grab(8), uint64(x)) }
+func (w *imageWriter) bytes(b []byte) { w.u32(uint32(len(b))); w.raw(b) }
+
+func (w *imageWriter) bool(b bool) {
+	var x byte
+	if b {
+		x = 1
+	}
+	w.grab(1)[0] = x
+}
+
+func (w *imageWriter) strings(s []string) {
+	w.u32(uint32(len(s)))
+	for _, x := range s {
+		w.bytes([]byte(x))
+	}
+}
+
+// Times keep their instant, and their location when it is UTC, the
+// engine's time zone or Local (an engine read back then equals the one
+// written, field by field); any other becomes UTC.
+const (
+	timeUTC byte = iota
+	timeEngine
+	timeLocal
+)
+
+func (w *imageWriter) time(e *Engine, t time.Time) {
+	putTime(w.grab(timeSize), e, t)
+}
+
+func putTime(b []byte, e *Engine, t time.Time) {
+	le.PutUint64(b, uint64(t.Unix()))
+	le.PutUint32(b[8:], uint32(t.Nanosecond()))
+	switch t.Location() {
+	case e.loc:
+		b[12] = timeEngine
+	case time.Local:
+		b[12] = timeLocal
+	default:
+		b[12] = timeUTC
+	}
+}
+
+func getTime(b []byte, e *Engine) time.Time {
+	t := time.Unix(int64(le.Uint64(b)), int64(le.Uint32(b[8:])))
+	switch b[12] {
+	case timeEngine:
+		return t.In(e.loc)
+	case timeLocal:
+		return t.In(time.Local)
+	}
+	return t.UTC()
+}
+
+// trec is a traffic record's encoder; it needs the engine for its time.
+func (w *imageWriter) trec(b []byte, t *trec) {
+	le.PutUint32(b, uint32(t.sattr))
+	putTime(b[4:], w.engine, t.asOf)
+	putTsums(b[4+timeSize:], &t.tsums)
+}
+
+// writeSlice writes s's length and its records of size bytes each.
+func writeSlice[T any](w *imageWriter, s []T, size int, put func([]byte, *T)) {
+	w.u32(uint32(len(s)))
+	per := max(1, imageChunk/size)
+	for i := 0; i < len(s); i += per {
+		part := s[i:min(i+per, len(s))]
+		b := w.grab(len(part) * size)
+		for j := range part {
+			put(b[j*size:], &part[j])
+		}
+	}
+}
+
+// imageReader reads an image of a known size; its first error sticks, and
+// every read after it gives zeros.
+type imageReader struct {
+	r      io.Reader
+	crc    hash.Hash32
+	buf    []byte
+	off    int
+	remain int64 // bytes of the image not yet in buf, the checksum's excluded
+	err    error
+	engine *Engine
+}
+
+func (r *imageReader) fail(err error) error {
+	if r.err == nil {
+		r.err = err
+	}
+	return r.err
+}
+
+// take is the next n bytes (n at most a chunk), or zeros after an error.
+func (r *imageReader) take(n int) []byte {
+	if r.err == nil && len(r.buf)-r.off < n {
+		r.fill(n)
+	}
+	if r.err != nil {
+		return make([]byte, n)
+	}
+	b := r.buf[r.off : r.off+n]
+	r.off += n
+	return b
+}
+
+// fill moves what is left of the buffer to its front and reads behind it
+// until it holds at least n bytes.
+func (r *imageReader) fill(n int) {
+	rest := len(r.buf) - r.off
+	if size := max(2*imageChunk, n); cap(r.buf) < size {
+		nb := make([]byte, size)
+		copy(nb, r.buf[r.off:])
+		r.buf = nb[:rest]
+	} else {
+		copy(r.buf[:rest], r.buf[r.off:])
+		r.buf = r.buf[:rest]
+	}
+	r.off = 0
+	want := min(int64(cap(r.buf)-rest), r.remain)
+	if int64(rest)+want < int64(n) {
+		r.fail(fmt.Errorf("%w: cut short", ErrImageCorrupt))
+		return
+	}
+	b := r.buf[rest : rest+int(want)]
+	if _, err := io.ReadFull(r.r, b); err != nil {
+		r.fail(fmt.Errorf("%w: %v", ErrImageCorrupt, err))
+		return
+	}
+	r.crc.Write(b)
+	r.remain -= want
+	r.buf = r.buf[:rest+int(want)]
+}
+
+func (r *imageReader) u32() uint32 { return le.Uint32(r.take(4)) }
+func (r *imageReader) i32() int32  { return int32(r.u32()) }
+func (r *imageReader) i64() int64  { return int64(le.Uint64(r.take(8))) }
+func (r *imageReader) bool() bool  { return r.take(1)[0] != 0 }
+
+// count reads a count of things of at least size bytes each, refusing
+// one the rest of the image cannot hold (a corrupt count would otherwise
+// ask for any amount of memory).
+func (r *imageReader) count(size int) int {
+	n := int64(r.u32())
+	if n*int64(size) > r.remain+int64(len(r.buf)-r.off) {
+		r.fail(fmt.Errorf("%w: a count of %d past its end", ErrImageCorrupt, n))
+		return 0
+	}
+	return int(n)
+}
+
+func (r *imageReader) bytes() []byte {
+	n := r.count(1)
+	out := make([]byte, n)
+	for i := 0; i < n; {
+		k := min(n-i, imageChunk)
+		copy(out[i:], r.take(k))
+		i += k
+	}
+	return out
+}
+
+func (r *imageReader) strings() []string {
+	n := r.count(4)
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = string(r.bytes())
+	}
+	return out
+}
+
+func (r *imageReader) time(e *Engine) time.Time { return getTime(r.take(timeSize), e) }
+
+func (r *imageReader) trec(b []byte, t *trec) {
+	t.sattr = int32(le.Uint32(b))
+	t.asOf = getTime(b[4:], r.engine)
+	getTsums(b[4+timeSize:], &t.tsums)
+}
+
+// finish checks that the image ends here with the checksum of what came
+// before.
+func (r *imageReader) finish() error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.off != len(r.buf) || r.remain != 0 {
+		return fmt.Errorf("%w: %d bytes past its last part", ErrImageCorrupt, int64(len(r.buf)-r.off)+r.remain)
+	}
+	var sum [4]byte
+	if _, err := io.ReadFull(r.r, sum[:]); err != nil {
+		return fmt.Errorf("%w: no checksum: %v", ErrImageCorrupt, err)
+	}
+	if le.Uint32(sum[:]) != r.crc.Sum32() {
+		return fmt.Errorf("%w: its checksum does not match", ErrImageCorrupt)
+	}
+	return nil
+}
+
+// makeN is a slice of n zeros, nil when n is 0 (as an engine that never
+// appended holds it).
+func makeN[T any](n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return make([]T, n)
+}
+
+// readSlice reads a slice written by writeSlice, nil when empty.
+func readSlice[T any](r *imageReader, size int, get func([]byte, *T)) []T {
+	n := r.count(size)
+	if n == 0 {
+		return nil
+	}
+	s := make([]T, n)
+	per := max(1, imageChunk/size)
+	for i := 0; i < n; i += per {
+		part := s[i:min(i+per, n)]
+		b := r.take(len(part) * size)
+		for j := range part {
+			get(b[j*size:], &part[j])
+		}
+	}
+	return s
+}
