@@ -203,6 +203,7 @@ func readSessions(r *imageReader, e *Engine) {
 	for i := range e.counts {
 		e.counts[i] = int(r.i64())
 	}
+	e.sessIDs = make(map[string]int32, n)
 	for i, name := range names {
 		e.sessIDs[name] = int32(i)
 	}
