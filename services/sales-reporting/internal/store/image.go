@@ -24,6 +24,11 @@ import (
 // transaction, before anything else changes the file: from then on no
 // image matches the file, whatever happens to it (more writes, a crash, a
 // restore, a migration), until the next clean Close writes a new pair.
+// The token is stored with the id of the bbolt transaction that wrote it,
+// and Open takes it only if its own transaction is the second after that
+// one (the first is kit/boltdb.Open's): a binary that does not know the
+// token (an older release run in between) cannot open the file without
+// committing to it, so any run of it leaves the token untaken.
 // So a file matches an image only while it is exactly as that Close left
 // it; a copy of such a file (cp of a stopped service's folder) matches
 // its image too, and rightly. A backup taken while the service runs
@@ -43,12 +48,26 @@ var ErrNoImage = errors.New("no engine image covers sales.db")
 // ImagePath is where the image of the engine is kept: beside sales.db.
 func (s *Store) ImagePath() string { return boltdb.ImagePath(s.path) }
 
+// opensBeforeToken is how many write transactions Open commits before the
+// one that takes the token: kit/boltdb.Open's (schema and buckets).
+const opensBeforeToken = 1
+
 // takeToken reads the close token of the file and deletes it, in Open's
-// first write transaction.
-func (s *Store) takeToken(b *bolt.Bucket) error {
-	s.token = bytes.Clone(b.Get(imageTokenKey))
-	if s.token == nil {
+// first write transaction btx; s.token is the token if the file is as the
+// Close that wrote it left it, nil otherwise (s.noToken says why).
+func (s *Store) takeToken(btx *bolt.Tx, b *bolt.Bucket) error {
+	v := b.Get(imageTokenKey)
+	switch {
+	case v == nil:
+		s.noToken = "sales.db was not left by a clean stop that wrote one"
 		return nil
+	case len(v) != 24:
+		s.noToken = "sales.db's close token is damaged"
+	case uint64(btx.ID()) != binary.BigEndian.Uint64(v[16:])+opensBeforeToken+1:
+		s.noToken = fmt.Sprintf("sales.db took %d commits since the clean stop that wrote it (another binary wrote to it?)",
+			int64(btx.ID())-int64(binary.BigEndian.Uint64(v[16:]))-1)
+	default:
+		s.token = bytes.Clone(v[:16])
 	}
 	return b.Delete(imageTokenKey)
 }
@@ -71,7 +90,7 @@ func (s *Store) ReadImage(read func(r io.Reader, size int64, stamp []byte) error
 	path := s.ImagePath()
 	defer func() { _ = os.Remove(path) }()
 	if s.token == nil {
-		return fmt.Errorf("%w: sales.db was not left by a clean stop that wrote one", ErrNoImage)
+		return fmt.Errorf("%w: %s", ErrNoImage, s.noToken)
 	}
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -115,7 +134,9 @@ func (s *Store) writeImage() error {
 	if _, err := rand.Read(token); err != nil {
 		return err
 	}
-	if err := s.db.Update(func(btx *bolt.Tx) error { return btx.Bucket(bucketWAL).Put(imageTokenKey, token) }); err != nil {
+	if err := s.db.Update(func(btx *bolt.Tx) error {
+		return btx.Bucket(bucketWAL).Put(imageTokenKey, binary.BigEndian.AppendUint64(bytes.Clone(token), uint64(btx.ID())))
+	}); err != nil {
 		return err
 	}
 	path := s.ImagePath()

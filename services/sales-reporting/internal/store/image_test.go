@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+	bolt "go.etcd.io/bbolt"
 )
 
 // fullLoad builds the engine from sales.db as start-up's full load does.
@@ -184,6 +186,20 @@ func TestAnImageThatDoesNotCoverTheFileIsNotRead(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, ErrNoImage},
+		{"another binary (one that knows no token) wrote to the file in between", func(t *testing.T, dir string) {
+			path := filepath.Join(dir, "sales.db")
+			writeFile(t, path, 4)
+			db, err := boltdb.Open(path, Schema, boltdb.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Update(func(btx *bolt.Tx) error { return btx.Bucket(bucketTotals).Put(totalsKey, []byte{}) }); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}, ErrNoImage},
 		{"changed bytes", func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, "sales.db"), 4)
 			alter(t, filepath.Join(dir, "sales.image"), func(b []byte) []byte { b[len(b)/2] ^= 0x10; return b })
@@ -239,6 +255,35 @@ func TestAnImageThatDoesNotCoverTheFileIsNotRead(t *testing.T) {
 				t.Fatalf("an image that cannot cover the file is left beside it: %v", err)
 			}
 		})
+	}
+}
+
+// Reading a stopped service's file without writing (a backup of the
+// folder, a verification) leaves its image good.
+func TestALookIntoTheStoppedFileLeavesItsImageGood(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sales.db")
+	want := writeFile(t, path, 3)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.View(func(btx *bolt.Tx) error {
+		for err := range btx.Check() {
+			return err
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readImage(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(imageBytes(t, got), imageBytes(t, want)) {
+		t.Fatal("the engine read differs from the one written")
 	}
 }
 

@@ -88,11 +88,12 @@ type Store struct {
 	replayed struct{ entries, sales int }
 
 	// The engine's image (image.go): the file's path, the close token Open
-	// took from it, what Close writes, and whether a stored attribution
-	// changed since Open.
-	path  string
-	token []byte
-	image struct {
+	// took from it (or why none), what Close writes, and whether a stored
+	// attribution changed since Open.
+	path    string
+	token   []byte
+	noToken string
+	image   struct {
 		write func(io.Writer, []byte) error
 		done  func(string, error)
 	}
@@ -175,7 +176,7 @@ func (s *Store) openLog(path string, noSync bool) error {
 		if v := b.Get(appliedKey); v != nil {
 			s.applied = binary.BigEndian.Uint64(v)
 		}
-		if err := s.takeToken(b); err != nil {
+		if err := s.takeToken(btx, b); err != nil {
 			return err
 		}
 		var err error
