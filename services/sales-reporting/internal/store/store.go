@@ -157,6 +157,14 @@ func Open(path string, o boltdb.Options, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.spoiled.Store(false) // what the replay stored, the engine loads
+	// Reading the dictionary brought the pages of every session and
+	// product record into the resident set (some 650 MB at the 2020
+	// replay's size): out with them before the engine is loaded beside
+	// them, which would otherwise peak at both.
+	if err := s.DropMappedPages(); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
 	go s.flusher()
 	return s, nil
 }
