@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -219,4 +220,58 @@ func TestAnImageIsReadOnlyWholeAndAsStamped(t *testing.T) {
 			t.Fatalf("byte %d of %d changed: %v", at, len(img), err)
 		}
 	}
+}
+
+// BenchmarkStartFromImage: start-up's two ways to the engine of the
+// synthetic year (184,000 sessions, about 0.9M cells), in one run: the
+// full load merges every cell (FullLoad), the image reads the engine
+// back (ReadImage); WriteImage is what a clean stop adds.
+//
+//	go test -run '^$' -bench StartFromImage -benchtime 5x -count 3 ./internal/report
+func BenchmarkStartFromImage(b *testing.B) {
+	st := loadedStore(b, 184000)
+	var cells []Cell
+	// The cells as the store hands them over, rebuilt from the same synth.
+	s := newSynth(b, 184000)
+	for i := range 184000 {
+		days := 1 + s.r.IntN(2)
+		for _, p := range s.sessionProducts[i] {
+			for off := range days {
+				d, at := s.day(i, off)
+				orders := 1 + s.r.Int64N(200)
+				cells = append(cells, Cell{Session: fmt.Sprintf("sessions/s%06d", i), Product: s.products[p], Attr: s.attr(i, p), Day: d,
+					Orders: orders, Units: orders * 2, Gross: orders * 4990, FirstEvent: at, LastEvent: at.Add(time.Hour)})
+			}
+		}
+		if s.r.IntN(10) == 0 {
+			p := s.sessionProducts[i][0]
+			d, at := s.day(i, 7+s.r.IntN(30))
+			cells = append(cells, Cell{Session: fmt.Sprintf("sessions/s%06d", i), Product: s.products[p], Attr: s.attr(i, p), Day: d,
+				Refunds: 4990, RefundLines: 1, FirstEvent: at, LastEvent: at})
+		}
+	}
+	img := imageOf(b, st.e, "bench")
+	b.Run("FullLoad", func(b *testing.B) {
+		for b.Loop() {
+			e := New(s.loc)
+			for i := range cells {
+				e.Load(cells[i])
+			}
+			e.Compact()
+		}
+		b.ReportMetric(float64(len(cells)), "cells")
+	})
+	b.Run("ReadImage", func(b *testing.B) {
+		for b.Loop() {
+			readImage(b, img, s.loc, "bench")
+		}
+		b.ReportMetric(float64(len(img))/(1<<20), "image-MiB")
+	})
+	b.Run("WriteImage", func(b *testing.B) {
+		for b.Loop() {
+			if err := st.e.WriteImage(io.Discard, []byte("bench")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
