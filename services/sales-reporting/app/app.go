@@ -225,7 +225,7 @@ func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.
 // engine as it was, compacted; the collector waits, as for the full load.
 func imageEngine(st *store.Store, loc *time.Location) (*report.Engine, error) {
 	var engine *report.Engine
-	err := st.ReadImage(func(r io.Reader, size int64, stamp []byte) error {
+	err := st.ReadImage(func(r io.ReaderAt, size int64, stamp []byte) error {
 		restore := loadGC(max(1<<30, 2*size))
 		defer restore()
 		var err error

@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"io"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -56,49 +57,99 @@ func (e *Engine) WriteImage(w io.Writer, stamp []byte) error {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	iw := &imageWriter{w: w, crc: crc32.New(crcTable), buf: make([]byte, 0, 2*imageChunk), engine: e}
+	var table [1 + len(imageSections)]sectionRef
 	iw.raw(imageMagic)
 	iw.u32(imageVersion)
 	iw.bytes(stamp)
 	iw.bytes([]byte(e.loc.String()))
-	for _, p := range engineParts {
-		iw.bytes([]byte(p.name))
-		p.write(iw, e)
+	table[0] = iw.endSection()
+	for i, parts := range imageSections {
+		for _, p := range parts {
+			iw.bytes([]byte(p.name))
+			p.write(iw, e)
+		}
+		table[1+i] = iw.endSection()
 	}
-	return iw.finish()
+	for _, t := range table {
+		b := iw.grab(sectionRefSize)
+		le.PutUint64(b, uint64(t.offset))
+		le.PutUint64(b[8:], uint64(t.length))
+		le.PutUint32(b[16:], t.crc)
+	}
+	iw.flush()
+	if iw.err != nil {
+		return iw.err
+	}
+	_, err := w.Write(le.AppendUint32(nil, iw.crc.Sum32()))
+	return err
 }
+
+// sectionRef locates a section of an image; the image ends with a table of
+// them (and its own checksum), so that its sections can be read side by
+// side.
+type sectionRef struct {
+	offset, length int64
+	crc            uint32
+}
+
+const (
+	sectionRefSize = 8 + 8 + 4
+	tableSize      = (1+len(imageSections))*sectionRefSize + 4
+)
 
 // ReadImage reads an engine written by WriteImage from r, which holds size
 // bytes; it must carry stamp and have been made for the time zone loc.
-// The error wraps ErrImageStale, ErrImageVersion or ErrImageCorrupt.
-func ReadImage(r io.Reader, size int64, loc *time.Location, stamp []byte) (*Engine, error) {
+// Its sections are read side by side, on as many goroutines: start-up
+// waits for nothing else. The error wraps ErrImageStale, ErrImageVersion
+// or ErrImageCorrupt.
+func ReadImage(r io.ReaderAt, size int64, loc *time.Location, stamp []byte) (*Engine, error) {
 	if loc == nil {
 		panic("report.ReadImage: nil time zone")
 	}
-	ir := &imageReader{r: r, crc: crc32.New(crcTable), remain: size - 4}
-	if size < 4 {
-		return nil, fmt.Errorf("%w: %d bytes", ErrImageCorrupt, size)
+	// The version first: another version may have another table.
+	head := make([]byte, len(imageMagic)+4)
+	if _, err := r.ReadAt(head, 0); err != nil || !bytes.Equal(head[:len(imageMagic)], imageMagic) {
+		return nil, fmt.Errorf("%w: not an engine image (%d bytes)", ErrImageCorrupt, size)
 	}
-	if !bytes.Equal(ir.take(len(imageMagic)), imageMagic) {
-		return nil, ir.fail(fmt.Errorf("%w: not an engine image", ErrImageCorrupt))
-	}
-	if v := ir.u32(); ir.err == nil && v != imageVersion {
+	if v := le.Uint32(head[len(imageMagic):]); v != imageVersion {
 		return nil, fmt.Errorf("%w: version %d, this binary reads %d", ErrImageVersion, v, imageVersion)
 	}
+	table, err := readTable(r, size)
+	if err != nil {
+		return nil, err
+	}
+	e := New(loc)
+	reader := func(t sectionRef) *imageReader {
+		return &imageReader{r: io.NewSectionReader(r, t.offset, t.length), crc: crc32.New(crcTable), remain: t.length, want: t.crc, engine: e}
+	}
+	ir := reader(table[0])
+	ir.take(len(head))
 	if got := ir.bytes(); ir.err == nil && !bytes.Equal(got, stamp) {
 		return nil, fmt.Errorf("%w: stamped %x, the store is at %x", ErrImageStale, got, stamp)
 	}
 	if zone := string(ir.bytes()); ir.err == nil && zone != loc.String() {
 		return nil, fmt.Errorf("%w: made for the time zone %s, not %s", ErrImageStale, zone, loc)
 	}
-	e := New(loc)
-	ir.engine = e
-	for _, p := range engineParts {
-		if name := string(ir.bytes()); ir.err == nil && name != p.name {
-			return nil, fmt.Errorf("%w: part %q where %q belongs", ErrImageCorrupt, name, p.name)
-		}
-		p.read(ir, e)
-	}
 	if err := ir.finish(); err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(imageSections))
+	var wg sync.WaitGroup
+	for i, parts := range imageSections {
+		wg.Go(func() {
+			ir := reader(table[1+i])
+			for _, p := range parts {
+				if name := string(ir.bytes()); ir.err == nil && name != p.name {
+					errs[i] = fmt.Errorf("%w: part %q where %q belongs", ErrImageCorrupt, name, p.name)
+					return
+				}
+				p.read(ir, e)
+			}
+			errs[i] = ir.finish()
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	if err := e.rebuild(); err != nil {
@@ -107,20 +158,60 @@ func ReadImage(r io.Reader, size int64, loc *time.Location, stamp []byte) (*Engi
 	return e, nil
 }
 
-// engineParts are the parts of the state, in the order written.
-var engineParts = []struct {
+// readTable reads and checks the table of sections at the end of an image
+// of size bytes: its checksum, and sections that follow one another from
+// the start to the table.
+func readTable(r io.ReaderAt, size int64) ([1 + len(imageSections)]sectionRef, error) {
+	var table [1 + len(imageSections)]sectionRef
+	if size < int64(tableSize) {
+		return table, fmt.Errorf("%w: %d bytes", ErrImageCorrupt, size)
+	}
+	b := make([]byte, tableSize)
+	if _, err := r.ReadAt(b, size-int64(tableSize)); err != nil {
+		return table, fmt.Errorf("%w: %v", ErrImageCorrupt, err)
+	}
+	if crc32.Checksum(b[:tableSize-4], crcTable) != le.Uint32(b[tableSize-4:]) {
+		return table, fmt.Errorf("%w: its table of sections does not match its checksum", ErrImageCorrupt)
+	}
+	at := int64(0)
+	for i := range table {
+		x := b[i*sectionRefSize:]
+		t := sectionRef{int64(le.Uint64(x)), int64(le.Uint64(x[8:])), le.Uint32(x[16:])}
+		if t.offset != at || t.length < 0 || t.length > size-int64(tableSize)-at {
+			return table, fmt.Errorf("%w: section %d at %d, %d bytes", ErrImageCorrupt, i, t.offset, t.length)
+		}
+		table[i] = t
+		at += t.length
+	}
+	if at != size-int64(tableSize) {
+		return table, fmt.Errorf("%w: %d bytes past its last section", ErrImageCorrupt, size-int64(tableSize)-at)
+	}
+	return table, nil
+}
+
+type imagePart struct {
 	name  string
 	write func(*imageWriter, *Engine)
 	read  func(*imageReader, *Engine)
-}{
-	{"sessions", writeSessions, readSessions},
-	{"attributions", writeAttributions, readAttributions},
-	{"days", func(w *imageWriter, e *Engine) { writeDays(w, e.byDay) }, func(r *imageReader, e *Engine) { e.byDay = readDays(r) }},
-	{"months", func(w *imageWriter, e *Engine) { writeDays(w, e.byMonth) }, func(r *imageReader, e *Engine) { e.byMonth = readDays(r) }},
-	{"years", func(w *imageWriter, e *Engine) { writeDays(w, e.byYear) }, func(r *imageReader, e *Engine) { e.byYear = readDays(r) }},
-	{"index", writeIndex, readIndex},
-	{"links", writeLinks, readLinks},
-	{"traffic", writeTrafficRefs, readTrafficRefs},
+}
+
+// imageSections are the parts of the state, in the order written, in
+// sections of about equal cost to read, which start-up reads side by
+// side. Parts of one section may depend on each other; parts of two
+// sections set different fields.
+var imageSections = [...][]imagePart{
+	{
+		{"sessions", writeSessions, readSessions},
+		{"attributions", writeAttributions, readAttributions},
+		{"index", writeIndex, readIndex},
+		{"links", writeLinks, readLinks},
+		{"traffic", writeTrafficRefs, readTrafficRefs},
+	},
+	{
+		{"days", func(w *imageWriter, e *Engine) { writeDays(w, e.byDay) }, func(r *imageReader, e *Engine) { e.byDay = readDays(r) }},
+		{"months", func(w *imageWriter, e *Engine) { writeDays(w, e.byMonth) }, func(r *imageReader, e *Engine) { e.byMonth = readDays(r) }},
+		{"years", func(w *imageWriter, e *Engine) { writeDays(w, e.byYear) }, func(r *imageReader, e *Engine) { e.byYear = readDays(r) }},
+	},
 }
 
 // dayParts are the parts of a day's (month's, year's) data.
@@ -598,6 +689,18 @@ type imageWriter struct {
 	buf    []byte
 	err    error
 	engine *Engine
+	// n is how many bytes were written, start where the section began.
+	n, start int64
+}
+
+// endSection ends the section written since the last one: where it is,
+// and its checksum.
+func (w *imageWriter) endSection() sectionRef {
+	w.flush()
+	t := sectionRef{w.start, w.n - w.start, w.crc.Sum32()}
+	w.start = w.n
+	w.crc.Reset()
+	return t
 }
 
 // grab is n bytes at the end of the buffer for the caller to fill.
@@ -617,17 +720,9 @@ func (w *imageWriter) flush() {
 	if w.err == nil && len(w.buf) > 0 {
 		w.crc.Write(w.buf)
 		_, w.err = w.w.Write(w.buf)
+		w.n += int64(len(w.buf))
 	}
 	w.buf = w.buf[:0]
-}
-
-func (w *imageWriter) finish() error {
-	w.flush()
-	if w.err != nil {
-		return w.err
-	}
-	_, err := w.w.Write(le.AppendUint32(nil, w.crc.Sum32()))
-	return err
 }
 
 func (w *imageWriter) raw(b []byte)   { copy(w.grab(len(b)), b) }
@@ -715,7 +810,8 @@ type imageReader struct {
 	crc    hash.Hash32
 	buf    []byte
 	off    int
-	remain int64 // bytes of the image not yet in buf, the checksum's excluded
+	remain int64 // bytes of the section not yet in buf
+	want   uint32
 	err    error
 	engine *Engine
 }
@@ -816,21 +912,17 @@ func (r *imageReader) trec(b []byte, t *trec) {
 	getTsums(b[4+timeSize:], &t.tsums)
 }
 
-// finish checks that the image ends here with the checksum of what came
-// before.
+// finish checks that the section ends here, with the checksum the table
+// gives it.
 func (r *imageReader) finish() error {
 	if r.err != nil {
 		return r.err
 	}
 	if r.off != len(r.buf) || r.remain != 0 {
-		return fmt.Errorf("%w: %d bytes past its last part", ErrImageCorrupt, int64(len(r.buf)-r.off)+r.remain)
+		return fmt.Errorf("%w: %d bytes past the last part of a section", ErrImageCorrupt, int64(len(r.buf)-r.off)+r.remain)
 	}
-	var sum [4]byte
-	if _, err := io.ReadFull(r.r, sum[:]); err != nil {
-		return fmt.Errorf("%w: no checksum: %v", ErrImageCorrupt, err)
-	}
-	if le.Uint32(sum[:]) != r.crc.Sum32() {
-		return fmt.Errorf("%w: its checksum does not match", ErrImageCorrupt)
+	if r.crc.Sum32() != r.want {
+		return fmt.Errorf("%w: a section does not match its checksum", ErrImageCorrupt)
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ func (s *Store) stamp(token []byte) []byte {
 // file was not left by a clean Close that wrote one, or the image is
 // missing. The image is deleted afterwards, read or not: once Open took
 // the token, it can never match the file again.
-func (s *Store) ReadImage(read func(r io.Reader, size int64, stamp []byte) error) error {
+func (s *Store) ReadImage(read func(r io.ReaderAt, size int64, stamp []byte) error) error {
 	path := s.ImagePath()
 	defer func() { _ = os.Remove(path) }()
 	if s.token == nil {

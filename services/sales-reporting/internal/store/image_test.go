@@ -64,7 +64,7 @@ func readImage(t *testing.T, path string) (*report.Engine, error) {
 	t.Helper()
 	st := openAt(t, path)
 	var e *report.Engine
-	err := st.ReadImage(func(r io.Reader, size int64, stamp []byte) error {
+	err := st.ReadImage(func(r io.ReaderAt, size int64, stamp []byte) error {
 		var err error
 		e, err = report.ReadImage(r, size, time.UTC, stamp)
 		return err
