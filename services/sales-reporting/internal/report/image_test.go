@@ -96,20 +96,16 @@ func TestImageHoldsTheWholeEngine(t *testing.T) {
 // records does; and it goes on doing so as more sales and traffic arrive
 // (the maps rebuilt after reading find what the merge must find).
 func TestAnEngineReadFromItsImageAnswersAsTheOneWritten(t *testing.T) {
-	for _, seed := range []uint64{1, 3, 20201231} {
+	for _, seed := range []uint64{1, 20201231} {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 17))
-			w := genWorld(t, seed, 4000)
+			w := genWorld(t, seed, 3000)
 			half := w
 			half.deltas, half.traffic = w.deltas[:len(w.deltas)/2], w.traffic[:len(w.traffic)/2]
 			half.latest = nil
 			written := applyInBatches(half, r)
 			read := readImage(t, imageOf(t, written, "s"), w.loc, "s")
-			loaded := loadCells(half)
-			for _, tr := range half.traffic {
-				loaded.ApplyTraffic([]Traffic{tr})
-			}
-			sameAnswers(t, half, r, written, read, loaded)
+			sameAnswers(t, half, r, written, read)
 			// The rest of the sales and traffic, into both.
 			rest := w.deltas[len(w.deltas)/2:]
 			for i := 0; i < len(rest); {
