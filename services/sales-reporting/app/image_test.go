@@ -95,7 +95,7 @@ func TestARestartFromTheImageAnswersAsTheFullLoad(t *testing.T) {
 	products := []string{a.Tea, a.Hotpot}
 	line := func(prefix string, i int) *salesv1.Sale {
 		s := sessions[rng.IntN(len(sessions))]
-		at := t0.Add(time.Duration(rng.IntN(int(100 * time.Minute / time.Second))) * time.Second)
+		at := t0.Add(time.Duration(rng.IntN(int(100*time.Minute/time.Second))) * time.Second)
 		o := order(s, products[rng.IntN(len(products))], ext(prefix, i), 1+rng.Int64N(4), 1+rng.Int64N(50000), at)
 		if s == sKuaishou {
 			o.Platform = typev1.Platform_PLATFORM_KUAISHOU
