@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
 	bolt "go.etcd.io/bbolt"
@@ -89,6 +88,7 @@ func (s *Store) stamp(token []byte) []byte {
 func (s *Store) ReadImage(read func(r io.ReaderAt, size int64, stamp []byte) error) error {
 	path := s.ImagePath()
 	defer func() { _ = os.Remove(path) }()
+	_ = os.Remove(path + ".tmp") // a stop that crashed while writing it
 	if s.token == nil {
 		return fmt.Errorf("%w: %s", ErrNoImage, s.noToken)
 	}
@@ -118,7 +118,7 @@ func (s *Store) WriteImageOnClose(write func(w io.Writer, stamp []byte) error, d
 
 // writeImage writes the image at Close, with s.mu held and sales.db
 // committed: a new token into sales.db, then the image beside it, written
-// to a temporary file and renamed over the old one. It is not synced: a
+// to sales.image.tmp and renamed over the old one. It is not synced: a
 // crash that loses it or cuts it short leaves an image that does not read
 // back (its checksum), and start-up falls back to the full load.
 func (s *Store) writeImage() error {
@@ -140,11 +140,11 @@ func (s *Store) writeImage() error {
 		return err
 	}
 	path := s.ImagePath()
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	tmp := path + ".tmp" // one name: a crash while writing leaves one file, which the next start deletes
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
 	err = s.image.write(f, s.stamp(token))
 	if cerr := f.Close(); err == nil {
 		err = cerr

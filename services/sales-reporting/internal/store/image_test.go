@@ -103,12 +103,22 @@ func copyFile(t *testing.T, from, to string) {
 func TestTheImageOfACleanCloseIsTheFullLoadOfTheFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sales.db")
 	writeFile(t, path, 5, 7)
+	if info, err := os.Stat(filepath.Join(filepath.Dir(path), "sales.image")); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("the image: %v, %v; want it readable by its owner alone, as sales.db", info, err)
+	}
+	// What a stop that crashed while writing would have left.
+	leftover := filepath.Join(filepath.Dir(path), "sales.image.tmp")
+	if err := os.WriteFile(leftover, []byte("half an image"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	got, err := readImage(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(path), "sales.image")); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("the image is still there after it was read: %v", err)
+	for _, name := range []string{"sales.image", "sales.image.tmp"} {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(path), name)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%s is still there after start-up read the image: %v", name, err)
+		}
 	}
 	other := filepath.Join(t.TempDir(), "sales.db")
 	copyFile(t, path, other)
