@@ -18,13 +18,14 @@ import (
 // fraction of it. The caller decides when an image is written and which
 // stored state it covers (stamp); this file only makes the image exact.
 //
-// Layout: a magic line, the version, the caller's stamp and the time zone,
-// then the parts of engineParts in order, each opened by its name, and a
-// CRC-32C of every byte before it. Figures are fixed-width little-endian.
-// Each part of the state is written and read by its own pair of functions
-// (engineParts, dayParts); what can be derived from them (the maps that
-// find a session, a day, an attribution, a name) is rebuilt by rebuild
-// after reading. A new part of the state is one more entry in a table and
+// Layout: a header section (a magic line, the version, the caller's stamp
+// and the time zone), then the sections of imageSections, each a run of
+// parts opened by their names, then a table of where each section lies
+// with its CRC-32C, and the table's own CRC-32C. Figures are fixed-width
+// little-endian (imagecodec.go). Each part of the state is written and
+// read by its own pair of functions (imageSections, dayParts); what can
+// be derived from them (the maps that find a session, a day, an
+// attribution, a name) is rebuilt by rebuild after reading. A new part of the state is one more entry in a table and
 // a bump of imageVersion; TestImageHoldsTheWholeEngine fails for a field
 // that no part writes.
 
