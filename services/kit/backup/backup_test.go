@@ -389,6 +389,19 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Fatalf("the moved log lost its entries: %q %v", b, err)
 		}
 	})
+	t.Run("the replaced file's image is deleted", func(t *testing.T) {
+		target := stopped(t)
+		img := filepath.Join(target, "sales-reporting", "sales.image")
+		if err := os.WriteFile(img, []byte("the engine of the old file"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := backup.Restore(dir, target, known); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(img); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("the old file's image is still beside the restored file (%v)", err)
+		}
+	})
 }
 
 // TestTheHookRunsBeforeTheSnapshot: what a hook writes into the file (a

@@ -335,6 +335,12 @@ var ErrHeld = errors.New("a running service holds the file; stop it first")
 // Moving it first would let a crash in between leave the old file without
 // its log; moved after, a crash leaves the new file with the old log,
 // which the service refuses to start on, saying so.
+//
+// An image beside a target (sales.image beside sales.db: what the service
+// built in memory from the old file, a cache) is deleted after the rename,
+// so that nothing of the old file's state is left to be read for the new
+// one (the service would refuse it anyway: the image is stamped with the
+// file it covers).
 func Restore(dir, dataDir string, known map[string]int) (Restored, error) {
 	var out Restored
 	files, err := restoreFiles(dir, dataDir, known)
@@ -344,6 +350,10 @@ func Restore(dir, dataDir string, known map[string]int) (Restored, error) {
 	out.Files = files
 	stamp := time.Now().UTC().Format("20060102T150405Z")
 	for _, f := range files {
+		img := boltdb.ImagePath(f)
+		if err := os.Remove(img); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return out, fmt.Errorf("%s: the old file's image could not be deleted (delete it before the service starts): %w", img, err)
+		}
 		log := boltdb.LogPath(f)
 		if _, err := os.Stat(log); errors.Is(err, os.ErrNotExist) {
 			continue

@@ -11,3 +11,11 @@ import (
 func LogPath(dbPath string) string {
 	return strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".wal"
 }
+
+// ImagePath is where a store keeps an image of what it built in memory
+// from a bbolt file, if it keeps one: beside it, named after it (sales.db
+// -> sales.image). It is a cache of the file, safe to delete; a restore
+// that replaces the file deletes it.
+func ImagePath(dbPath string) string {
+	return strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".image"
+}

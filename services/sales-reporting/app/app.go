@@ -5,8 +5,11 @@
 package app
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"runtime"
@@ -110,6 +113,15 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Registered before the indexer's closer, so it runs after it: Close
+	// writes the image after the store's last commit (see store/image.go).
+	st.WriteImageOnClose(engine.WriteImage, func(path string, err error) {
+		if err != nil {
+			log.Warn("the report engine's image was not written; the next start loads sales.db in full", "file", path, "err", err)
+			return
+		}
+		log.Info("wrote the report engine's image for the next start", "file", path)
+	})
 	watchEngine(b.Metrics, engine, c.Now)
 	stopIndexer, indexerDone := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -158,7 +170,24 @@ const streamWorkers = 256
 // load read are dropped from the resident set: the reports read the
 // engine, not the file.
 func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.Engine, error) {
-	engine := report.New(loc)
+	start := time.Now()
+	engine, err := imageEngine(st, loc)
+	if err == nil {
+		log.Info("read the report engine from its image", "file", st.ImagePath(), "took", time.Since(start).Round(time.Millisecond))
+		// Opening the file read its dictionary's pages (see the full
+		// load's drop below).
+		if err := st.DropMappedPages(); err != nil {
+			log.Warn("dropping the file's mapped pages after the load", "err", err)
+		}
+		return engine, nil
+	}
+	// Never fatal: the image is a cache of sales.db.
+	level := slog.LevelWarn
+	if errors.Is(err, store.ErrNoImage) {
+		level = slog.LevelInfo // an unclean stop, a first start, a restore
+	}
+	log.Log(context.Background(), level, "loading the report engine from sales.db in full", "why", err)
+	engine = report.New(loc)
 	n, err := st.CellCount()
 	if err != nil {
 		return nil, fmt.Errorf("count rollups: %w", err)
@@ -200,6 +229,25 @@ func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.
 	if err := st.DropMappedPages(); err != nil {
 		log.Warn("dropping the file's mapped pages after the load", "err", err)
 	}
+	return engine, nil
+}
+
+// imageEngine reads the engine from the image a clean stop wrote, when one
+// covers sales.db as it is (see store/image.go). The image holds the
+// engine as it was, compacted; the collector waits, as for the full load.
+func imageEngine(st *store.Store, loc *time.Location) (*report.Engine, error) {
+	var engine *report.Engine
+	err := st.ReadImage(func(r io.ReaderAt, size int64, stamp []byte) error {
+		restore := loadGC(max(1<<30, 2*size))
+		defer restore()
+		var err error
+		engine, err = report.ReadImage(r, size, loc, stamp)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	settleGC()
 	return engine, nil
 }
 

@@ -79,21 +79,22 @@ func (c *cluster) start(ctx context.Context, name string) error {
 	return nil
 }
 
-// kill sends SIGKILL to the service, waits for it to die and then for
-// down, starts it again on the same data and address, and returns the
-// time from that start to its first healthy answer.
-func (c *cluster) kill(ctx context.Context, name string, down time.Duration) (time.Duration, error) {
+// kill sends sig to the service (SIGKILL, or SIGTERM for a clean stop),
+// waits for it to end and then for down, starts it again on the same data
+// and address, and returns the time from that start to its first healthy
+// answer.
+func (c *cluster) kill(ctx context.Context, name string, down time.Duration, sig syscall.Signal) (time.Duration, error) {
 	if err := c.reap(ctx); err != nil {
 		return 0, err
 	}
 	p := c.running[name]
 	c.killed[p] = true
-	p.Signal(syscall.SIGKILL)
+	p.Signal(sig)
 	<-p.Done()
 	time.Sleep(down)
 	began := time.Now()
 	if err := c.start(ctx, name); err != nil {
-		return 0, fmt.Errorf("restart after SIGKILL: %w", err)
+		return 0, fmt.Errorf("restart after %s: %w", sig, err)
 	}
 	return time.Since(began), nil
 }

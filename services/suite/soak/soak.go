@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cqlive/alliance/services/suite/internal/layout"
@@ -44,6 +45,11 @@ type Options struct {
 	// it is started again, so that its clients and the services that
 	// depend on it meet it down, not only restarted.
 	MaxDown time.Duration
+	// StopEvery, when above 0, makes every StopEvery-th cycle stop its
+	// victim cleanly (SIGTERM) instead of killing it, so that what a clean
+	// stop leaves for the next start (sales-reporting's engine image) is
+	// checked under the same load and the same final count.
+	StopEvery int
 	// Buffer is the studios' changeover buffer, passed to
 	// session-scheduling (-changeover-buffer) and used by the clash check.
 	Buffer time.Duration
@@ -279,7 +285,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		victim := names[rng.IntN(len(names))]
 		down := time.Duration(rng.Int64N(int64(o.MaxDown) + 1))
-		took, err := cl.kill(ctx, victim, down)
+		sig := syscall.SIGKILL
+		if o.StopEvery > 0 && cycle%o.StopEvery == 0 {
+			sig = syscall.SIGTERM
+		}
+		took, err := cl.kill(ctx, victim, down, sig)
 		if err != nil {
 			stopLoad()
 			<-done

@@ -2,19 +2,25 @@ package report
 
 import (
 	"errors"
+	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata" // the tests need Asia/Shanghai on any machine
 )
 
+// shanghai is one *time.Location for every test, so that the times a test
+// makes carry the very zone its engine was made for (an engine's image
+// keeps that zone by reference, see image.go).
 func shanghai(t testing.TB) *time.Location {
 	t.Helper()
-	loc, err := time.LoadLocation("Asia/Shanghai")
+	loc, err := loadShanghai()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return loc
 }
+
+var loadShanghai = sync.OnceValues(func() (*time.Location, error) { return time.LoadLocation("Asia/Shanghai") })
 
 func day(t testing.TB, s string) Day {
 	t.Helper()

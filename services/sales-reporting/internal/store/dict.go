@@ -2,12 +2,13 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync"
+	"unicode/utf8"
 
-	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
 	bolt "go.etcd.io/bbolt"
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // dict maps session and product names to the dictionary ids that sales and
@@ -28,6 +29,41 @@ type dictView interface {
 	productName(id uint32) (string, bool)
 }
 
+// recordName is the name (field 1) of a stored SessionRecord or
+// ProductRecord, as proto.Unmarshal would read it, without decoding the
+// rest: start-up reads every record's name, and decoding whole session
+// records (their products and merchants) was most of opening the
+// replay's file once the engine came from its image. The other fields are
+// decoded, and checked, where a record is used.
+// TestRecordNameAgreesWithProto holds it to proto's answer.
+func recordName(b []byte) (string, error) {
+	var name []byte
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return "", protowire.ParseError(n)
+		}
+		b = b[n:]
+		if num == 1 && typ == protowire.BytesType {
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return "", protowire.ParseError(n)
+			}
+			name, b = v, b[n:]
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return "", protowire.ParseError(n)
+		}
+		b = b[n:]
+	}
+	if !utf8.Valid(name) {
+		return "", errors.New("the name is not valid UTF-8")
+	}
+	return string(name), nil
+}
+
 func loadDict(btx *bolt.Tx) (*dict, error) {
 	d := &dict{sessionIDs: map[string]uint32{}, sessions: []string{""}, productIDs: map[string]uint32{}, products: []string{""}}
 	for _, side := range []struct {
@@ -36,16 +72,8 @@ func loadDict(btx *bolt.Tx) (*dict, error) {
 		names  *[]string
 		name   func([]byte) (string, error)
 	}{
-		{bucketSessions, d.sessionIDs, &d.sessions, func(v []byte) (string, error) {
-			var r storev1.SessionRecord
-			err := proto.Unmarshal(v, &r)
-			return r.GetName(), err
-		}},
-		{bucketProducts, d.productIDs, &d.products, func(v []byte) (string, error) {
-			var r storev1.ProductRecord
-			err := proto.Unmarshal(v, &r)
-			return r.GetName(), err
-		}},
+		{bucketSessions, d.sessionIDs, &d.sessions, recordName},
+		{bucketProducts, d.productIDs, &d.products, recordName},
 	} {
 		b := btx.Bucket(side.bucket)
 		if b == nil {

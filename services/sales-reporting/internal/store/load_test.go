@@ -243,3 +243,51 @@ func TestCellDecodingAgreesWithProto(t *testing.T) {
 		}
 	}
 }
+
+// recordName reads a record's name as proto does: the last name field
+// wins, unknown and other fields are skipped, a record cut short is an
+// error. (A record damaged inside another field, which proto refuses,
+// may still give its name: those fields are checked where they are used.)
+func TestRecordNameAgreesWithProto(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 12))
+	for i := range 5000 {
+		var b []byte
+		var err error
+		if i%2 == 0 {
+			b, err = proto.Marshal(&storev1.SessionRecord{Name: fmt.Sprintf("sessions/s%d", r.IntN(1e6)), State: 3, Platform: "DOUYIN",
+				Products: []string{"members/m/products/p", "members/m/products/q"}, Merchants: []string{"members/m"}, Host: "members/h",
+				ActualStart: &timestamppb.Timestamp{Seconds: r.Int64N(4e9)}})
+		} else {
+			b, err = proto.Marshal(&storev1.ProductRecord{Name: fmt.Sprintf("members/m/products/p%d", r.IntN(1e6)), Merchant: "members/m", Category: "tea"})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch i % 5 {
+		case 1: // two records end to end: the second name wins
+			more, _ := proto.Marshal(&storev1.ProductRecord{Name: "members/m/products/later"})
+			b = append(b, more...)
+		case 2: // a field this code does not know
+			b = protowire.AppendVarint(protowire.AppendTag(b, 99, protowire.VarintType), 7)
+		case 3: // cut short
+			b = b[:r.IntN(len(b))]
+		case 4: // a name that is not UTF-8
+			b = protowire.AppendBytes(protowire.AppendTag(b, 1, protowire.BytesType), []byte{0xff, 0xfe})
+		}
+		var m interface {
+			proto.Message
+			GetName() string
+		} = &storev1.SessionRecord{}
+		if i%2 == 1 {
+			m = &storev1.ProductRecord{}
+		}
+		protoErr := proto.Unmarshal(b, m)
+		got, err := recordName(b)
+		switch {
+		case protoErr == nil && (err != nil || got != m.GetName()):
+			t.Fatalf("%x: recordName %q (%v), proto %q", b, got, err, m.GetName())
+		case protoErr != nil && err == nil && i%5 != 0 && i%5 != 2:
+			t.Fatalf("%x: proto refuses it (%v), recordName reads %q", b, protoErr, got)
+		}
+	}
+}

@@ -87,6 +87,18 @@ type Store struct {
 	// replayed counts what Open took from the log: entries and sales.
 	replayed struct{ entries, sales int }
 
+	// The engine's image (image.go): the file's path, the close token Open
+	// took from it (or why none), what Close writes, and whether a stored
+	// attribution changed since Open.
+	path    string
+	token   []byte
+	noToken string
+	image   struct {
+		write func(io.Writer, []byte) error
+		done  func(string, error)
+	}
+	spoiled atomic.Bool
+
 	stop, stopped chan struct{}
 	closeOnce     sync.Once
 	closeErr      error
@@ -142,9 +154,18 @@ func Open(path string, o boltdb.Options, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, observe: o.Observe, cfg: cfg, stop: make(chan struct{}), stopped: make(chan struct{})}
+	s := &Store{db: db, observe: o.Observe, cfg: cfg, path: path, stop: make(chan struct{}), stopped: make(chan struct{})}
 	if err := s.openLog(path, o.NoSync); err != nil {
 		_ = db.Close()
+		return nil, err
+	}
+	s.spoiled.Store(false) // what the replay stored, the engine loads
+	// Reading the dictionary brought the pages of every session and
+	// product record into the resident set (some 650 MB at the 2020
+	// replay's size): out with them before the engine is loaded beside
+	// them, which would otherwise peak at both.
+	if err := s.DropMappedPages(); err != nil {
+		_ = s.Close()
 		return nil, err
 	}
 	go s.flusher()
@@ -165,6 +186,9 @@ func (s *Store) openLog(path string, noSync bool) error {
 		}
 		if v := b.Get(appliedKey); v != nil {
 			s.applied = binary.BigEndian.Uint64(v)
+		}
+		if err := s.takeToken(btx, b); err != nil {
+			return err
 		}
 		var err error
 		s.dict, err = loadDict(btx)
@@ -381,6 +405,12 @@ func (s *Store) Close() error {
 		if s.live != nil {
 			_ = s.live.btx.Rollback()
 			s.live = nil
+		}
+		if err == nil && s.image.write != nil {
+			ierr := s.writeImage()
+			if s.image.done != nil {
+				s.image.done(s.ImagePath(), ierr)
+			}
 		}
 		if err == nil && s.broken == nil {
 			err = s.wal.empty(true)

@@ -218,6 +218,11 @@ func (t *tx) nameID(b *bolt.Bucket, name string, known func(string) (uint32, boo
 }
 
 func (t *tx) PutSession(s *ingest.Session) error {
+	if old, err := t.Session(s.Name); err != nil {
+		return err
+	} else if old != nil && (old.Attr != s.Attr || old.Platform != s.Platform) {
+		t.st.spoiled.Store(true) // see image.go
+	}
 	id, err := t.nameID(t.sessions, s.Name, t.sessionID, t.pending.sessions)
 	if err != nil {
 		return err
@@ -230,6 +235,11 @@ func (t *tx) PutSession(s *ingest.Session) error {
 }
 
 func (t *tx) PutProduct(p *ingest.Product) error {
+	if old, err := t.Product(p.Name); err != nil {
+		return err
+	} else if old != nil && (old.Merchant != p.Merchant || old.Category != p.Category || old.OriginDistrict != p.OriginDistrict) {
+		t.st.spoiled.Store(true) // see image.go
+	}
 	id, err := t.nameID(t.products, p.Name, t.productID, t.pending.products)
 	if err != nil {
 		return err

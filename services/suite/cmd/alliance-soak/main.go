@@ -32,6 +32,7 @@ func main() {
 	flag.DurationVar(&o.MinGap, "min-gap", 500*time.Millisecond, "shortest wait between a restart and the next kill")
 	flag.DurationVar(&o.MaxGap, "max-gap", 2500*time.Millisecond, "longest wait between a restart and the next kill")
 	flag.DurationVar(&o.MaxDown, "max-down", 500*time.Millisecond, "longest time a killed service stays down before its restart")
+	flag.IntVar(&o.StopEvery, "stop-every", 0, "every Nth cycle stops its victim cleanly (SIGTERM) instead of killing it; 0: never")
 	flag.DurationVar(&o.Buffer, "changeover-buffer", 15*time.Minute, "session-scheduling's -changeover-buffer, also used by the clash check")
 	flag.Uint64Var(&o.Seed, "seed", 0, "seed of the random choices (0: from the clock); printed at the end")
 	flag.BoolVar(&keep, "keep", false, "keep the data folder even when the soak passes")
