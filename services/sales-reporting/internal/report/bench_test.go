@@ -136,6 +136,7 @@ func loadedStore(b *testing.B, n int) benchStore {
 			cells++
 		}
 	}
+	e.Compact() // as start-up does; it builds the pair totals
 	st := benchStore{e, cells}
 	benchStores[key] = st
 	runtime.GC() // the garbage of building is no part of a query's time
@@ -269,6 +270,43 @@ func BenchmarkQueryMonthByCategory(b *testing.B) {
 		}
 	})
 	st.report(b)
+}
+
+// BenchmarkQueryPairs groups a year by two dimensions, a product one among
+// them: from the pair totals (pairs.go), and by the walk of the month
+// cells that answered them before, alternately.
+func BenchmarkQueryPairs(b *testing.B) {
+	st := loadedStore(b, 184000)
+	start, end := yearRange(b)
+	for _, c := range []struct {
+		name string
+		q    Query
+	}{
+		{"YEAR×DISTRICT×CATEGORY", Query{Start: start, End: end, Granularity: Yearly, GroupBy: []Dimension{DimDistrict, DimCategory}}},
+		{"TOTAL×MERCHANT×CATEGORY", Query{Start: start, End: end, Granularity: Total, GroupBy: []Dimension{DimMerchant, DimCategory}}},
+	} {
+		for _, walk := range []bool{false, true} {
+			name := c.name + "/pairs"
+			if walk {
+				name = c.name + "/walk"
+			}
+			b.Run(name, func(b *testing.B) {
+				st.e.mu.Lock()
+				st.e.noTotals = walk
+				st.e.mu.Unlock()
+				defer func() {
+					st.e.mu.Lock()
+					st.e.noTotals = false
+					st.e.mu.Unlock()
+				}()
+				timed(b, func() {
+					if res, err := st.e.Query(c.q); err != nil || len(res.Rows) == 0 {
+						b.Fatal(err)
+					}
+				})
+			})
+		}
+	}
 }
 
 // BenchmarkTopHosts is ListTopPerformers HOST by NET over a year.

@@ -131,29 +131,38 @@ func validRange(start, end Day) error {
 
 // Query answers a QuerySalesReport. Errors are *InvalidError.
 func (e *Engine) Query(q Query) (Result, error) {
+	res, _, err := e.QueryPage(q, 0, -1)
+	return res, err
+}
+
+// QueryPage is Query with only the rows [offset, offset+limit) of the
+// answer in Result.Rows (limit < 0: to the end), and the number of rows of
+// the whole answer: a page of a report of thousands of rows builds its own
+// rows only, which were most of what such a report allocated.
+func (e *Engine) QueryPage(q Query, offset, limit int) (Result, int, error) {
 	if !q.Granularity.valid() {
-		return Result{}, invalid("granularity", "must be DAY, WEEK, MONTH, QUARTER, YEAR or TOTAL")
+		return Result{}, 0, invalid("granularity", "must be DAY, WEEK, MONTH, QUARTER, YEAR or TOTAL")
 	}
 	if err := validRange(q.Start, q.End); err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	}
 	if len(q.GroupBy) > maxGroupBy {
-		return Result{}, invalid("group_by", fmt.Sprintf("at most %d dimensions, got %d", maxGroupBy, len(q.GroupBy)))
+		return Result{}, 0, invalid("group_by", fmt.Sprintf("at most %d dimensions, got %d", maxGroupBy, len(q.GroupBy)))
 	}
 	for i, d := range q.GroupBy {
 		if !d.valid() {
-			return Result{}, invalid("group_by", fmt.Sprintf("unknown dimension %d", d))
+			return Result{}, 0, invalid("group_by", fmt.Sprintf("unknown dimension %d", d))
 		}
 		if slices.Contains(q.GroupBy[:i], d) {
-			return Result{}, invalid("group_by", fmt.Sprintf("dimension %d given twice", d))
+			return Result{}, 0, invalid("group_by", fmt.Sprintf("dimension %d given twice", d))
 		}
 	}
 	if q.Compare < NoComparison || q.Compare > PreviousYear {
-		return Result{}, invalid("compare_to", "must be PREVIOUS_PERIOD or PREVIOUS_YEAR")
+		return Result{}, 0, invalid("compare_to", "must be PREVIOUS_PERIOD or PREVIOUS_YEAR")
 	}
 	if q.Compare != NoComparison {
 		if ps, pe := EarlierRange(q.Compare, q.Start, q.End); validRange(ps, pe) != nil {
-			return Result{}, invalid("compare_to", "the earlier range lies outside the dates a report takes")
+			return Result{}, 0, invalid("compare_to", "the earlier range lies outside the dates a report takes")
 		}
 	}
 	e.mu.RLock()
@@ -163,11 +172,21 @@ func (e *Engine) Query(q Query) (Result, error) {
 	res := Result{DataThrough: e.dataThrough, Totals: metrics(&a.totals, a.sessions)}
 	res.Totals.Traffic = a.ttotals
 	e.orderSlots(&a)
-	res.Rows = make([]Row, len(a.slots))
+	// The page's rows, or every row with a comparison, whose earlier
+	// range's rows may come between them.
+	count := len(a.slots)
+	lo, hi := 0, count
+	if q.Compare == NoComparison {
+		lo = min(max(offset, 0), count)
+		if limit >= 0 {
+			hi = lo + min(limit, count-lo)
+		}
+	}
+	res.Rows = make([]Row, hi-lo)
 	// One array holds every row's keys.
-	keys := make([]string, len(a.slots)*len(a.groups))
-	for i := range a.slots {
-		s := &a.slots[i]
+	keys := make([]string, (hi-lo)*len(a.groups))
+	for i := range res.Rows {
+		s := &a.slots[lo+i]
 		ps, pe := a.period(s.period)
 		row := Row{PeriodStart: ps, PeriodEnd: pe, Metrics: metrics(&s.sums, s.sessions)}
 		row.Metrics.Traffic = s.traffic
@@ -184,8 +203,15 @@ func (e *Engine) Query(q Query) (Result, error) {
 		b := e.aggregateReusing(ps, pe, q.Granularity, q.GroupBy, q.Filter, nil, &off)
 		e.compared(q, &a, &b, &res)
 		sortRows(res.Rows) // the earlier range's own rows came last
+		count = len(res.Rows)
+		lo = min(max(offset, 0), count)
+		hi = count
+		if limit >= 0 {
+			hi = lo + min(limit, count-lo)
+		}
+		res.Rows = res.Rows[lo:hi]
 	}
-	return res, nil
+	return res, count, nil
 }
 
 // orderSlots puts a's slots in report order, by period, then by the names
