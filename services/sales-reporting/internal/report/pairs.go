@@ -55,62 +55,114 @@ var pairList, pairOf = func() ([][2]Dimension, [dimCount][dimCount]int8) {
 // session and a product dimension.
 const nPairs = 18
 
-// prow is a row of a pair: its keys (in pairList's order), sessions and
-// sums. A row exists once a cell of its keys does, as the walk makes it.
+// pairGridLimit bounds a pair's key pairs: a pair is kept while the
+// product of its dimensions' key counts is at most this, so that a
+// month's rows of it cost at most about 1 MB. On the 2020 replay that keeps
+// every pair but HOST × MERCHANT and HOST × ORIGIN_DISTRICT (500 × 150 and
+// 500 × 38 keys), whose reports are tens of thousands of rows, which cost
+// more to build than the walk that finds them.
+const pairGridLimit = 1 << 14
+
+// prow is a row of a pair: its sessions and sums, and whether a cell of
+// its keys exists (the row exists then, as the walk makes it).
 type prow struct {
-	k        [2]int32
-	sessions int64
 	sums
+	sessions int32
+	held     bool
 }
 
-type pairCol struct {
-	rows []prow
-	// index finds the row of a key pair (ka<<32 | kb); merge makes it on
-	// its first visit, so that after a load only the months (years) that
-	// sales still reach hold one.
-	index map[uint64]int32
+// pairGrid holds a pair's rows of one month, indexed by key pair: row
+// (ka, kb) at ka*nb + kb. Merge touches one row per pair without a hash
+// lookup: a row it reads is a cache miss, and misses are what counting
+// a sale costs.
+type pairGrid struct {
+	na, nb int32 // the keys it has room for
+	rows   []prow
 }
 
-// row is the row of keys k, made on first use.
-func (c *pairCol) row(k [2]int32) *prow {
-	if c.index == nil {
-		c.index = make(map[uint64]int32, len(c.rows))
-		for i := range c.rows {
-			c.index[pairKey(c.rows[i].k)] = int32(i)
+// at is the row of keys k, growing the grid to hold keys na × nb.
+func (g *pairGrid) at(k [2]int32, na, nb int32) *prow {
+	if k[0] >= g.na || k[1] >= g.nb {
+		g.grow(max(na, k[0]+1), max(nb, k[1]+1))
+	}
+	return &g.rows[k[0]*g.nb+k[1]]
+}
+
+// grow makes room for na × nb keys and a quarter more of each, as keys
+// come one at a time.
+func (g *pairGrid) grow(na, nb int32) {
+	na, nb = max(na+na/4+1, g.na), max(nb+nb/4+1, g.nb)
+	rows := make([]prow, na*nb)
+	for a := range g.na {
+		copy(rows[a*nb:a*nb+g.nb], g.rows[a*g.nb:(a+1)*g.nb])
+	}
+	g.na, g.nb, g.rows = na, nb, rows
+}
+
+// each calls f with the keys and row of every row held.
+func (g *pairGrid) each(f func(k [2]int32, r *prow)) {
+	for at := range g.rows {
+		if r := &g.rows[at]; r.held {
+			f([2]int32{int32(at) / g.nb, int32(at) % g.nb}, r)
 		}
 	}
-	at := pairKey(k)
-	i, ok := c.index[at]
-	if !ok {
-		i = int32(len(c.rows))
-		c.rows = append(c.rows, prow{k: k})
-		c.index[at] = i
-	}
-	return &c.rows[i]
 }
 
-func pairKey(k [2]int32) uint64 { return uint64(uint32(k[0]))<<32 | uint64(uint32(k[1])) }
+// pairMonth holds the pairs' rows of one month.
+type pairMonth struct{ grids [nPairs]pairGrid }
 
-// pairBucket holds the pairs' rows of one month or year.
-type pairBucket struct{ cols [nPairs]pairCol }
-
-// pairTotals are every month's and year's pair rows, by the period's
-// first day. The engine holds none (nil) while a load runs.
+// pairTotals are every month's pair rows, by the month's first day. A
+// year's rows are the sums of its months' and their sessions too, less
+// the sessions counted in more than one month of the year (a session on
+// the night of the 31st, or one whose first order of a product came
+// weeks after it ended): dups holds those, by year, pair and keys, few.
+// Keeping months only halves the rows a sale touches. off says a pair
+// has more key pairs than pairGridLimit and is not kept (its reports
+// walk). The engine holds none (nil) while a load runs.
 type pairTotals struct {
-	months, years map[Day]*pairBucket
+	months map[Day]*pairMonth
+	dups   map[Day]*[nPairs]map[[2]int32]int32
+	off    [nPairs]bool
 }
 
 func newPairTotals() *pairTotals {
-	return &pairTotals{months: make(map[Day]*pairBucket), years: make(map[Day]*pairBucket)}
+	return &pairTotals{months: make(map[Day]*pairMonth), dups: make(map[Day]*[nPairs]map[[2]int32]int32)}
 }
 
-func pairBucketOf(m map[Day]*pairBucket, d Day) *pairBucket {
-	b := m[d]
-	if b == nil {
-		b = &pairBucket{}
-		m[d] = b
+// dup counts one more session of row k of pair i in year y that a month
+// of the year had counted already.
+func (p *pairTotals) dup(y Day, i int, k [2]int32, n int32) {
+	d := p.dups[y]
+	if d == nil {
+		d = new([nPairs]map[[2]int32]int32)
+		p.dups[y] = d
 	}
-	return b
+	if d[i] == nil {
+		d[i] = make(map[[2]int32]int32)
+	}
+	d[i][k] += n
+}
+
+// pairSize is the number of keys of each dimension of pair i.
+func (e *Engine) pairSize(i int) (int32, int32) {
+	d := pairList[i]
+	return int32(len(e.keys[d[0]].names)), int32(len(e.keys[d[1]].names))
+}
+
+// checkLimits turns off the pairs whose key pairs outgrew pairGridLimit
+// (a merge may have made new keys), for good, and gives back their rows.
+func (e *Engine) checkLimits(p *pairTotals) {
+	for i := range nPairs {
+		if na, nb := e.pairSize(i); !p.off[i] && int64(na)*int64(nb) > pairGridLimit {
+			p.off[i] = true
+			for _, m := range p.months {
+				m.grids[i] = pairGrid{}
+			}
+			for _, d := range p.dups {
+				d[i] = nil
+			}
+		}
+	}
 }
 
 // pairKeys are the keys of pair i for session attribution sa and product
@@ -128,72 +180,84 @@ func (e *Engine) pairKeys(i int, sa, pa int32) [2]int32 {
 }
 
 // tallyPairs counts a delta add of a cell (session sid, attributions sa and
-// pa, on day) into its month's and year's pair rows. first says the cell
-// has just had its first order, self is the cell (which may already be
-// among the session's crefs): the session then counts in every row where
-// none of its other cells with an order in the period has the row's keys.
+// pa, on day) into its month's pair rows. first says the cell has just had
+// its first order, self is the cell (which may already be among the
+// session's crefs): the session then counts in every row where none of its
+// other cells with an order in the month has the row's keys, and counts
+// as a dup of its year where one in another month of the year has.
 func (e *Engine) tallyPairs(sid, sa, pa int32, day Day, self cref, add *sums, first bool) {
 	p := e.pairs
 	if p == nil {
 		return
 	}
+	e.checkLimits(p)
 	month, year := monthStart(day), yearStart(day)
-	buckets := [2]*pairBucket{pairBucketOf(p.months, month), pairBucketOf(p.years, year)}
+	pm := p.months[month]
+	if pm == nil {
+		pm = &pairMonth{}
+		p.months[month] = pm
+	}
 	var keys [nPairs][2]int32
 	for i := range nPairs {
 		keys[i] = e.pairKeys(i, sa, pa)
 	}
-	// found[0][i]: the session has another cell with an order in the month
-	// with pair i's keys; found[1][i] in the year.
-	var found [2][nPairs]bool
+	// inMonth[i], inYear[i]: the session has another cell with an order in
+	// the month (in another month of the year) with pair i's keys.
+	var inMonth, inYear [nPairs]bool
 	if first {
-		nextY := nextYear(year)
-		nextM := nextMonth(month)
+		nextY, nextM := nextYear(year), nextMonth(month)
 		for _, r := range e.crefs[sid] {
 			if r.day < year || r.day >= nextY || r == self {
 				continue
 			}
-			inMonth := r.day >= month && r.day < nextM
+			here := r.day >= month && r.day < nextM
 			rsa := e.dayOf[r.day].cells[r.idx].sattr
 			for i := range nPairs {
 				if e.pairKeys(i, rsa, r.pattr) == keys[i] {
-					found[1][i] = true
-					found[0][i] = found[0][i] || inMonth
+					inMonth[i] = inMonth[i] || here
+					inYear[i] = inYear[i] || !here
 				}
 			}
 		}
 	}
-	for b, pb := range buckets {
-		for i := range nPairs {
-			row := pb.cols[i].row(keys[i])
-			row.add(add)
-			if first && !found[b][i] {
-				row.sessions++
+	for i := range nPairs {
+		if p.off[i] {
+			continue
+		}
+		na, nb := e.pairSize(i)
+		row := pm.grids[i].at(keys[i], na, nb)
+		row.add(add)
+		row.held = true
+		if first && !inMonth[i] {
+			row.sessions++
+			if inYear[i] {
+				p.dup(year, i, keys[i], 1)
 			}
 		}
 	}
 }
 
 // buildPairs makes the pair totals from the engine's records: each pair's
-// rows of each month and year are the walk's answer for that period,
-// grouped by the pair. The pairs are independent, so the cores share them.
-// The caller holds the write lock, and e.pairs is nil (so the walk walks).
+// rows of each month are the walk's answer for that month grouped by the
+// pair, and each year's dups what its months' sessions count over the
+// walk's answer for the year. The pairs are independent, so the cores
+// share them. The caller holds the write lock, and e.pairs is nil (so the
+// walk walks).
 func (e *Engine) buildPairs() *pairTotals {
 	p := newPairTotals()
-	type job struct {
-		list  []*dayData
-		next  func(Day) Day
-		store map[Day]*pairBucket
-	}
+	e.checkLimits(p)
 	for _, b := range e.byMonth {
 		if len(b.cells) > 0 {
-			p.months[b.day] = &pairBucket{}
+			p.months[b.day] = &pairMonth{}
 		}
 	}
-	for _, b := range e.byYear {
-		p.years[b.day] = &pairBucket{}
+	type yearDups struct {
+		year Day
+		i    int
+		dups map[[2]int32]int32
 	}
-	jobs := []job{{e.byMonth, nextMonth, p.months}, {e.byYear, nextYear, p.years}}
+	var mu sync.Mutex
+	var found []yearDups
 	work := make(chan int, nPairs)
 	for i := range nPairs {
 		work <- i
@@ -203,26 +267,51 @@ func (e *Engine) buildPairs() *pairTotals {
 	for range min(runtime.GOMAXPROCS(0), nPairs) {
 		wg.Go(func() {
 			for i := range work {
+				if p.off[i] {
+					continue
+				}
 				by := pairList[i][:]
-				for _, j := range jobs {
-					for _, b := range j.list {
-						pb := j.store[b.day]
-						if pb == nil {
-							continue
-						}
-						a := e.aggregate(b.day, j.next(b.day), Total, by, Filter{}, nil)
-						rows := make([]prow, len(a.slots))
+				na, nb := e.pairSize(i)
+				for _, b := range e.byMonth {
+					if pm := p.months[b.day]; pm != nil {
+						a := e.aggregate(b.day, nextMonth(b.day), Total, by, Filter{}, nil)
+						g := &pm.grids[i]
 						for k := range a.slots {
 							s := &a.slots[k]
-							rows[k] = prow{k: s.k, sessions: s.sessions, sums: s.sums}
+							*g.at(s.k, na, nb) = prow{sums: s.sums, sessions: int32(s.sessions), held: true}
 						}
-						pb.cols[i].rows = rows
+					}
+				}
+				for _, y := range e.byYear {
+					a := e.aggregate(y.day, nextYear(y.day), Total, by, Filter{}, nil)
+					months := make(map[[2]int32]int32)
+					for m := y.day; m < nextYear(y.day); m = nextMonth(m) {
+						if pm := p.months[m]; pm != nil {
+							pm.grids[i].each(func(k [2]int32, r *prow) { months[k] += r.sessions })
+						}
+					}
+					dups := make(map[[2]int32]int32)
+					for k := range a.slots {
+						s := &a.slots[k]
+						if n := months[s.k] - int32(s.sessions); n != 0 {
+							dups[s.k] = n
+						}
+					}
+					if len(dups) > 0 {
+						mu.Lock()
+						found = append(found, yearDups{y.day, i, dups})
+						mu.Unlock()
 					}
 				}
 			}
 		})
 	}
 	wg.Wait()
+	for _, f := range found {
+		for k, n := range f.dups {
+			p.dup(f.year, f.i, k, n)
+		}
+	}
 	return p
 }
 
@@ -233,8 +322,8 @@ func (e *Engine) fromPairs(a *aggregate, start, end Day, g Granularity, groupBy 
 	if e.pairs == nil || len(a.periods) == 0 {
 		return false
 	}
-	i := pairOf[groupBy[0]][groupBy[1]]
-	if i < 0 {
+	i := int(pairOf[groupBy[0]][groupBy[1]])
+	if i < 0 || e.pairs.off[i] {
 		return false
 	}
 	buckets := e.totalsFor(g, a.periods, end)
@@ -243,31 +332,59 @@ func (e *Engine) fromPairs(a *aggregate, start, end Day, g Granularity, groupBy 
 	}
 	// The same choice as totalsFor's: a TOTAL of one day is a day, which
 	// the pairs do not keep.
-	var store map[Day]*pairBucket
+	years := false
 	switch first := a.periods[0]; {
 	case g == Daily || g == Total && end == first+1:
 		return false
 	case g == Monthly || g == Total && monthStart(first) == first && nextMonth(first) == end:
-		store = e.pairs.months
 	default:
-		store = e.pairs.years
+		years = true
 	}
 	swap := pairList[i][0] != groupBy[0]
 	for _, d := range groupBy {
 		a.groups = append(a.groups, group{dim: d, product: productDim(d), col: e.col[d], n: int32(len(e.keys[d].names))})
 	}
+	emit := func(p int, k [2]int32, r *prow) {
+		s := slot{sums: r.sums, sessions: int64(r.sessions), period: int32(p), k: k}
+		if swap {
+			s.k[0], s.k[1] = k[1], k[0]
+		}
+		a.slots = append(a.slots, s)
+		a.totals.add(&r.sums)
+	}
+	na, nb := e.pairSize(i)
+	var year []prow // a year's rows, summed from its months
 	for p, ps := range a.periods {
-		pb := store[ps]
-		if pb == nil {
+		if !years {
+			if pm := e.pairs.months[ps]; pm != nil {
+				pm.grids[i].each(func(k [2]int32, r *prow) { emit(p, k, r) })
+			}
 			continue
 		}
-		for _, r := range pb.cols[i].rows {
-			s := slot{sums: r.sums, sessions: r.sessions, period: int32(p), k: r.k}
-			if swap {
-				s.k[0], s.k[1] = r.k[1], r.k[0]
+		if year == nil {
+			year = make([]prow, na*nb)
+		} else {
+			clear(year)
+		}
+		for m := ps; m < nextYear(ps); m = nextMonth(m) {
+			if pm := e.pairs.months[m]; pm != nil {
+				pm.grids[i].each(func(k [2]int32, r *prow) {
+					y := &year[k[0]*nb+k[1]]
+					y.add(&r.sums)
+					y.sessions += r.sessions
+					y.held = true
+				})
 			}
-			a.slots = append(a.slots, s)
-			a.totals.add(&r.sums)
+		}
+		if d := e.pairs.dups[ps]; d != nil {
+			for k, n := range d[i] {
+				year[k[0]*nb+k[1]].sessions -= n
+			}
+		}
+		for at := range year {
+			if r := &year[at]; r.held {
+				emit(p, [2]int32{int32(at) / nb, int32(at) % nb}, r)
+			}
 		}
 	}
 	a.sessions = e.reportSessions(buckets, start, end)
