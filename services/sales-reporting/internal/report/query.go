@@ -171,7 +171,18 @@ func (e *Engine) QueryPage(q Query, offset, limit int) (Result, int, error) {
 	a := e.aggregateReusing(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil, &off)
 	res := Result{DataThrough: e.dataThrough, Totals: metrics(&a.totals, a.sessions)}
 	res.Totals.Traffic = a.ttotals
-	e.orderSlots(&a)
+	order := e.order(&a)
+	if q.Compare != NoComparison {
+		// compared pairs a's slots with the rows by index.
+		sorted := make([]slot, len(a.slots))
+		for i, x := range order {
+			sorted[i] = a.slots[x]
+		}
+		a.slots = sorted
+		for i := range order {
+			order[i] = int32(i)
+		}
+	}
 	// The page's rows, or every row with a comparison, whose earlier
 	// range's rows may come between them.
 	count := len(a.slots)
@@ -186,7 +197,7 @@ func (e *Engine) QueryPage(q Query, offset, limit int) (Result, int, error) {
 	// One array holds every row's keys.
 	keys := make([]string, (hi-lo)*len(a.groups))
 	for i := range res.Rows {
-		s := &a.slots[lo+i]
+		s := &a.slots[order[lo+i]]
 		ps, pe := a.period(s.period)
 		row := Row{PeriodStart: ps, PeriodEnd: pe, Metrics: metrics(&s.sums, s.sessions)}
 		row.Metrics.Traffic = s.traffic
@@ -214,12 +225,14 @@ func (e *Engine) QueryPage(q Query, offset, limit int) (Result, int, error) {
 	return res, count, nil
 }
 
-// orderSlots puts a's slots in report order, by period, then by the names
+// order is the report order of a's slots, by period, then by the names
 // of their keys, as sortRows orders rows: the names of each dimension
-// grouped by are ranked once, and the slots compared by rank, which is
-// several times faster than comparing the names of thousands of rows.
-func (e *Engine) orderSlots(a *aggregate) {
+// grouped by are ranked once, and each slot's period and ranks packed in
+// one integer, so that the sort moves and compares 16 bytes a slot, not
+// the slot (about 110) nor its names.
+func (e *Engine) order(a *aggregate) []int32 {
 	var rank [maxGroupBy][]int32
+	packed := true
 	for j, g := range a.groups {
 		names := e.keys[g.dim].names
 		ids := make([]int32, len(names))
@@ -231,19 +244,46 @@ func (e *Engine) orderSlots(a *aggregate) {
 		for pos, id := range ids {
 			rank[j][id] = int32(pos)
 		}
+		packed = packed && len(names) < 1<<rankBits
 	}
-	slices.SortFunc(a.slots, func(x, y slot) int {
-		if c := cmp.Compare(x.period, y.period); c != 0 {
+	type sortKey struct {
+		k uint64
+		i int32
+	}
+	keys := make([]sortKey, len(a.slots))
+	for i := range a.slots {
+		s := &a.slots[i]
+		k := uint64(s.period) << (2 * rankBits)
+		for j := range a.groups {
+			if packed {
+				k |= uint64(rank[j][s.k[j]]) << (rankBits * (1 - j))
+			}
+		}
+		keys[i] = sortKey{k, int32(i)}
+	}
+	slices.SortFunc(keys, func(x, y sortKey) int {
+		if c := cmp.Compare(x.k, y.k); c != 0 || packed {
 			return c
 		}
+		// More keys than rankBits holds: compare the ranks themselves.
+		sx, sy := &a.slots[x.i], &a.slots[y.i]
 		for j := range a.groups {
-			if c := cmp.Compare(rank[j][x.k[j]], rank[j][y.k[j]]); c != 0 {
+			if c := cmp.Compare(rank[j][sx.k[j]], rank[j][sy.k[j]]); c != 0 {
 				return c
 			}
 		}
 		return 0
 	})
+	order := make([]int32, len(keys))
+	for i, k := range keys {
+		order[i] = k.i
+	}
+	return order
 }
+
+// rankBits is the room for a key's rank in order's packed integers; the
+// period (at most maxSpan) takes the bits above two of them.
+const rankBits = 21
 
 func metrics(s *sums, sessions int64) Metrics {
 	m := Metrics{Sessions: sessions, Orders: s.orders, Units: s.units, Gross: s.gross, Refunds: s.refunds}
