@@ -353,6 +353,15 @@ func (e *Engine) fromPairs(a *aggregate, start, end Day, g Granularity, groupBy 
 		a.totals.add(&r.sums)
 	}
 	na, nb := e.pairSize(i)
+	if !years {
+		n := 0
+		for _, ps := range a.periods {
+			if pm := e.pairs.months[ps]; pm != nil {
+				pm.grids[i].each(func([2]int32, *prow) { n++ })
+			}
+		}
+		a.slots = make([]slot, 0, n)
+	}
 	var year []prow // a year's rows, summed from its months
 	for p, ps := range a.periods {
 		if !years {
