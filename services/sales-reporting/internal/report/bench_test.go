@@ -373,3 +373,26 @@ func BenchmarkApply(b *testing.B) {
 		e.Apply(batch[:min(len(batch), b.N-i)])
 	}
 }
+
+// BenchmarkApplyBySession is BenchmarkApply with a batch as ingestion
+// receives one from a live session or an import: a session's lines
+// together (100 sessions of 10 lines, over their products).
+func BenchmarkApplyBySession(b *testing.B) {
+	s := newSynth(b, 184000)
+	e := New(s.loc)
+	batch := make([]Delta, 0, 1000)
+	for range 100 {
+		sess := s.r.IntN(184000)
+		name := fmt.Sprintf("sessions/s%06d", sess)
+		for range 10 {
+			ps := s.sessionProducts[sess]
+			p := ps[s.r.IntN(len(ps))]
+			d, at := s.day(sess, 0)
+			batch = append(batch, Delta{Session: name, Product: s.products[p], Attr: s.attr(sess, p), Day: d, EventTime: at, Kind: Order, Quantity: 1, Amount: 100})
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i += len(batch) {
+		e.Apply(batch[:min(len(batch), b.N-i)])
+	}
+}

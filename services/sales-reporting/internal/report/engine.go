@@ -293,6 +293,7 @@ func (e *Engine) Apply(batch []Delta) {
 		c.Add(batch[i])
 		e.merge(&c)
 	}
+	e.flushPairs() // pairs.go
 }
 
 // merge adds a cell's counts to the records; the rule of how a sale changes

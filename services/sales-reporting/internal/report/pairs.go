@@ -123,6 +123,22 @@ type pairTotals struct {
 	months map[Day]*pairMonth
 	dups   map[Day]*[nPairs]map[[2]int32]int32
 	off    [nPairs]bool
+	// pend are sums of the batch being applied, waiting to be counted
+	// into the rows: a session's lines come together and fall on a few
+	// (month, attributions) each, so that a batch touches each pair's
+	// row once for many lines (flushPairs, at the end of Apply).
+	pend  [pendSlots]pendingSums
+	npend int
+}
+
+// pendSlots is how many (month, attributions) a batch keeps waiting at
+// once: a session sells a handful of products.
+const pendSlots = 8
+
+type pendingSums struct {
+	month  Day
+	sa, pa int32
+	sums
 }
 
 func newPairTotals() *pairTotals {
@@ -190,8 +206,44 @@ func (e *Engine) tallyPairs(sid, sa, pa int32, day Day, self cref, add *sums, fi
 	if p == nil {
 		return
 	}
+	month := monthStart(day)
+	if !first {
+		// Only sums: they wait, and add up, until the batch ends.
+		for i := range p.npend {
+			if x := &p.pend[i]; x.month == month && x.sa == sa && x.pa == pa {
+				x.add(add)
+				return
+			}
+		}
+		if p.npend == pendSlots {
+			e.flushPairs()
+		}
+		p.pend[p.npend] = pendingSums{month, sa, pa, *add}
+		p.npend++
+		return
+	}
+	e.countPairs(sid, sa, pa, month, self, add, true)
+}
+
+// flushPairs counts the sums waiting in pend into their rows.
+func (e *Engine) flushPairs() {
+	p := e.pairs
+	if p == nil {
+		return
+	}
+	for i := range p.npend {
+		x := &p.pend[i]
+		e.countPairs(-1, x.sa, x.pa, x.month, cref{}, &x.sums, false)
+	}
+	p.npend = 0
+}
+
+// countPairs adds add to the month's rows of attributions sa and pa, and,
+// with first, counts session sid where tallyPairs says.
+func (e *Engine) countPairs(sid, sa, pa int32, month Day, self cref, add *sums, first bool) {
+	p := e.pairs
 	e.checkLimits(p)
-	month, year := monthStart(day), yearStart(day)
+	year := yearStart(month)
 	pm := p.months[month]
 	if pm == nil {
 		pm = &pairMonth{}
