@@ -5,14 +5,16 @@ import (
 	"sync"
 )
 
-// Pair totals: the rows of two-dimension groupings kept per month and year,
-// as the totals (totals.go) keep those of one dimension, so that a report
+// Pair totals: the rows of two-dimension groupings kept per month (a
+// year's are its months', see pairTotals), as the totals (totals.go) keep
+// those of one dimension, so that a report
 // such as YEAR × DISTRICT × CATEGORY or TOTAL × MERCHANT × CATEGORY over a
 // year reads a few thousand rows instead of walking the year's half a
 // million month cells.
 //
 // Which pairs: every two dimensions of which one at least is a product
-// dimension (MERCHANT, CATEGORY, ORIGIN_DISTRICT), in either order. Those
+// dimension (MERCHANT, CATEGORY, ORIGIN_DISTRICT), in either order, while
+// its keys stay within pairGridLimit. Those
 // are the groupings that walk the cells; two session dimensions walk the
 // session records, several times fewer, and carry traffic, which the pairs
 // do not keep (rows of a product dimension have none). Days are not kept:
