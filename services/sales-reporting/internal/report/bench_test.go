@@ -136,6 +136,7 @@ func loadedStore(b *testing.B, n int) benchStore {
 			cells++
 		}
 	}
+	e.Compact() // as start-up does; it builds the pair totals
 	st := benchStore{e, cells}
 	benchStores[key] = st
 	runtime.GC() // the garbage of building is no part of a query's time
@@ -271,6 +272,43 @@ func BenchmarkQueryMonthByCategory(b *testing.B) {
 	st.report(b)
 }
 
+// BenchmarkQueryPairs groups a year by two dimensions, a product one among
+// them: from the pair totals (pairs.go), and by the walk of the month
+// cells that answered them before, alternately.
+func BenchmarkQueryPairs(b *testing.B) {
+	st := loadedStore(b, 184000)
+	start, end := yearRange(b)
+	for _, c := range []struct {
+		name string
+		q    Query
+	}{
+		{"YEAR×DISTRICT×CATEGORY", Query{Start: start, End: end, Granularity: Yearly, GroupBy: []Dimension{DimDistrict, DimCategory}}},
+		{"TOTAL×MERCHANT×CATEGORY", Query{Start: start, End: end, Granularity: Total, GroupBy: []Dimension{DimMerchant, DimCategory}}},
+	} {
+		for _, walk := range []bool{false, true} {
+			name := c.name + "/pairs"
+			if walk {
+				name = c.name + "/walk"
+			}
+			b.Run(name, func(b *testing.B) {
+				st.e.mu.Lock()
+				st.e.noTotals = walk
+				st.e.mu.Unlock()
+				defer func() {
+					st.e.mu.Lock()
+					st.e.noTotals = false
+					st.e.mu.Unlock()
+				}()
+				timed(b, func() {
+					if res, err := st.e.Query(c.q); err != nil || len(res.Rows) == 0 {
+						b.Fatal(err)
+					}
+				})
+			})
+		}
+	}
+}
+
 // BenchmarkTopHosts is ListTopPerformers HOST by NET over a year.
 func BenchmarkTopHosts(b *testing.B) {
 	st := loadedStore(b, 184000)
@@ -329,6 +367,29 @@ func BenchmarkApply(b *testing.B) {
 		p := s.sessionProducts[sess][0]
 		d, at := s.day(sess, 0)
 		batch[i] = Delta{Session: names[sess], Product: s.products[p], Attr: s.attr(sess, p), Day: d, EventTime: at, Kind: Order, Quantity: 1, Amount: 100}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i += len(batch) {
+		e.Apply(batch[:min(len(batch), b.N-i)])
+	}
+}
+
+// BenchmarkApplyBySession is BenchmarkApply with a batch as ingestion
+// receives one from a live session or an import: a session's lines
+// together (100 sessions of 10 lines, over their products).
+func BenchmarkApplyBySession(b *testing.B) {
+	s := newSynth(b, 184000)
+	e := New(s.loc)
+	batch := make([]Delta, 0, 1000)
+	for range 100 {
+		sess := s.r.IntN(184000)
+		name := fmt.Sprintf("sessions/s%06d", sess)
+		for range 10 {
+			ps := s.sessionProducts[sess]
+			p := ps[s.r.IntN(len(ps))]
+			d, at := s.day(sess, 0)
+			batch = append(batch, Delta{Session: name, Product: s.products[p], Attr: s.attr(sess, p), Day: d, EventTime: at, Kind: Order, Quantity: 1, Amount: 100})
+		}
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i += len(batch) {

@@ -228,6 +228,9 @@ type Engine struct {
 	// monthTraffic each (month, session attribution)'s sums.
 	trafficOf    map[string]trafficRef
 	monthTraffic map[dayKey]int32
+	// pairs are the rows of two-dimension groupings (pairs.go), nil while
+	// a load runs.
+	pairs *pairTotals
 }
 
 // New makes an empty engine for the alliance time zone loc (Asia/Shanghai by
@@ -244,15 +247,20 @@ func New(loc *time.Location) *Engine {
 		dayOf:   make(map[Day]*dayData),
 		monthOf: make(map[Day]*dayData),
 		yearOf:  make(map[Day]*dayData),
+		pairs:   newPairTotals(),
 	}
 }
 
 // Compact gives back the room that appending left unused in the records
-// and their indexes; start-up calls it once the load is over.
+// and their indexes; start-up calls it once the load is over. It builds
+// the pair totals that the load left out.
 func (e *Engine) Compact() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.compact()
+	if e.pairs == nil {
+		e.pairs = e.buildPairs()
+	}
 }
 
 // Location is the alliance time zone the engine was made for.
@@ -264,9 +272,13 @@ func (e *Engine) DayOf(t time.Time) Day { return DayOf(t, e.loc) }
 
 // Load adds a stored cell, at start-up before serving. Loading the cells the
 // store kept gives the same answers as applying the deltas that made them.
+//
+// The load does not keep the pair totals cell by cell: Compact builds them
+// from the records at its end, and queries until then walk.
 func (e *Engine) Load(c Cell) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.pairs = nil
 	e.merge(&c)
 }
 
@@ -281,6 +293,7 @@ func (e *Engine) Apply(batch []Delta) {
 		c.Add(batch[i])
 		e.merge(&c)
 	}
+	e.flushPairs() // pairs.go
 }
 
 // merge adds a cell's counts to the records; the rule of how a sale changes
@@ -330,26 +343,31 @@ func (e *Engine) merge(c *Cell) {
 	// (see unlinked), whether it is new or held refunds until now.
 	i, found := e.lookup(sid, key)
 	newCell := !found
+	first := false // the cell's first order
 	if found {
 		x := &dd.cells[i]
 		had := x.orders > 0
 		x.add(&add)
 		sa, pa = x.sattr, x.pattr
 		if !had && x.orders > 0 {
+			first = true
 			e.noteSattr(sid, sa)
 			e.countSessions(sid, pa, c.Day, dd, md, yd)
 			e.linkCell(sid, cref{c.Day, pa, i})
 		}
 	} else {
 		sa, pa = e.sessionAttrMemo(&c.Attr), e.productAttrMemo(pid, &c.Attr)
-		e.file(sid, key, int32(len(dd.cells)))
+		i = int32(len(dd.cells))
+		e.file(sid, key, i)
 		dd.cells = push(dd.cells, crec{rec: rec{session: sid, sattr: sa, pattr: pa, prev: mixed, sums: add}, pp: unlinkedPP})
 		if add.orders > 0 {
+			first = true
 			e.noteSattr(sid, sa)
 			e.countSessions(sid, pa, c.Day, dd, md, yd)
 			e.linkCell(sid, cref{c.Day, pa, int32(len(dd.cells) - 1)})
 		}
 	}
+	e.tallyPairs(sid, sa, pa, c.Day, cref{c.Day, pa, i}, &add, first)
 	mck := recKey{kindMCell, sa, int32(month), pa}
 	if i, ok := e.lookup(sid, mck); ok {
 		x := &md.cells[i]

@@ -131,29 +131,38 @@ func validRange(start, end Day) error {
 
 // Query answers a QuerySalesReport. Errors are *InvalidError.
 func (e *Engine) Query(q Query) (Result, error) {
+	res, _, err := e.QueryPage(q, 0, -1)
+	return res, err
+}
+
+// QueryPage is Query with only the rows [offset, offset+limit) of the
+// answer in Result.Rows (limit < 0: to the end), and the number of rows of
+// the whole answer: a page of a report of thousands of rows builds its own
+// rows only, which were most of what such a report allocated.
+func (e *Engine) QueryPage(q Query, offset, limit int) (Result, int, error) {
 	if !q.Granularity.valid() {
-		return Result{}, invalid("granularity", "must be DAY, WEEK, MONTH, QUARTER, YEAR or TOTAL")
+		return Result{}, 0, invalid("granularity", "must be DAY, WEEK, MONTH, QUARTER, YEAR or TOTAL")
 	}
 	if err := validRange(q.Start, q.End); err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	}
 	if len(q.GroupBy) > maxGroupBy {
-		return Result{}, invalid("group_by", fmt.Sprintf("at most %d dimensions, got %d", maxGroupBy, len(q.GroupBy)))
+		return Result{}, 0, invalid("group_by", fmt.Sprintf("at most %d dimensions, got %d", maxGroupBy, len(q.GroupBy)))
 	}
 	for i, d := range q.GroupBy {
 		if !d.valid() {
-			return Result{}, invalid("group_by", fmt.Sprintf("unknown dimension %d", d))
+			return Result{}, 0, invalid("group_by", fmt.Sprintf("unknown dimension %d", d))
 		}
 		if slices.Contains(q.GroupBy[:i], d) {
-			return Result{}, invalid("group_by", fmt.Sprintf("dimension %d given twice", d))
+			return Result{}, 0, invalid("group_by", fmt.Sprintf("dimension %d given twice", d))
 		}
 	}
 	if q.Compare < NoComparison || q.Compare > PreviousYear {
-		return Result{}, invalid("compare_to", "must be PREVIOUS_PERIOD or PREVIOUS_YEAR")
+		return Result{}, 0, invalid("compare_to", "must be PREVIOUS_PERIOD or PREVIOUS_YEAR")
 	}
 	if q.Compare != NoComparison {
 		if ps, pe := EarlierRange(q.Compare, q.Start, q.End); validRange(ps, pe) != nil {
-			return Result{}, invalid("compare_to", "the earlier range lies outside the dates a report takes")
+			return Result{}, 0, invalid("compare_to", "the earlier range lies outside the dates a report takes")
 		}
 	}
 	e.mu.RLock()
@@ -162,12 +171,33 @@ func (e *Engine) Query(q Query) (Result, error) {
 	a := e.aggregateReusing(q.Start, q.End, q.Granularity, q.GroupBy, q.Filter, nil, &off)
 	res := Result{DataThrough: e.dataThrough, Totals: metrics(&a.totals, a.sessions)}
 	res.Totals.Traffic = a.ttotals
-	e.orderSlots(&a)
-	res.Rows = make([]Row, len(a.slots))
+	order := e.order(&a)
+	if q.Compare != NoComparison {
+		// compared pairs a's slots with the rows by index.
+		sorted := make([]slot, len(a.slots))
+		for i, x := range order {
+			sorted[i] = a.slots[x]
+		}
+		a.slots = sorted
+		for i := range order {
+			order[i] = int32(i)
+		}
+	}
+	// The page's rows, or every row with a comparison, whose earlier
+	// range's rows may come between them.
+	count := len(a.slots)
+	lo, hi := 0, count
+	if q.Compare == NoComparison {
+		lo = min(max(offset, 0), count)
+		if limit >= 0 {
+			hi = lo + min(limit, count-lo)
+		}
+	}
+	res.Rows = make([]Row, hi-lo)
 	// One array holds every row's keys.
-	keys := make([]string, len(a.slots)*len(a.groups))
-	for i := range a.slots {
-		s := &a.slots[i]
+	keys := make([]string, (hi-lo)*len(a.groups))
+	for i := range res.Rows {
+		s := &a.slots[order[lo+i]]
 		ps, pe := a.period(s.period)
 		row := Row{PeriodStart: ps, PeriodEnd: pe, Metrics: metrics(&s.sums, s.sessions)}
 		row.Metrics.Traffic = s.traffic
@@ -184,16 +214,25 @@ func (e *Engine) Query(q Query) (Result, error) {
 		b := e.aggregateReusing(ps, pe, q.Granularity, q.GroupBy, q.Filter, nil, &off)
 		e.compared(q, &a, &b, &res)
 		sortRows(res.Rows) // the earlier range's own rows came last
+		count = len(res.Rows)
+		lo = min(max(offset, 0), count)
+		hi = count
+		if limit >= 0 {
+			hi = lo + min(limit, count-lo)
+		}
+		res.Rows = res.Rows[lo:hi]
 	}
-	return res, nil
+	return res, count, nil
 }
 
-// orderSlots puts a's slots in report order, by period, then by the names
+// order is the report order of a's slots, by period, then by the names
 // of their keys, as sortRows orders rows: the names of each dimension
-// grouped by are ranked once, and the slots compared by rank, which is
-// several times faster than comparing the names of thousands of rows.
-func (e *Engine) orderSlots(a *aggregate) {
+// grouped by are ranked once, and each slot's period and ranks packed in
+// one integer, so that the sort moves and compares 16 bytes a slot, not
+// the slot (about 110) nor its names.
+func (e *Engine) order(a *aggregate) []int32 {
 	var rank [maxGroupBy][]int32
+	packed := true
 	for j, g := range a.groups {
 		names := e.keys[g.dim].names
 		ids := make([]int32, len(names))
@@ -205,19 +244,46 @@ func (e *Engine) orderSlots(a *aggregate) {
 		for pos, id := range ids {
 			rank[j][id] = int32(pos)
 		}
+		packed = packed && len(names) < 1<<rankBits
 	}
-	slices.SortFunc(a.slots, func(x, y slot) int {
-		if c := cmp.Compare(x.period, y.period); c != 0 {
+	type sortKey struct {
+		k uint64
+		i int32
+	}
+	keys := make([]sortKey, len(a.slots))
+	for i := range a.slots {
+		s := &a.slots[i]
+		k := uint64(s.period) << (2 * rankBits)
+		for j := range a.groups {
+			if packed {
+				k |= uint64(rank[j][s.k[j]]) << (rankBits * (1 - j))
+			}
+		}
+		keys[i] = sortKey{k, int32(i)}
+	}
+	slices.SortFunc(keys, func(x, y sortKey) int {
+		if c := cmp.Compare(x.k, y.k); c != 0 || packed {
 			return c
 		}
+		// More keys than rankBits holds: compare the ranks themselves.
+		sx, sy := &a.slots[x.i], &a.slots[y.i]
 		for j := range a.groups {
-			if c := cmp.Compare(rank[j][x.k[j]], rank[j][y.k[j]]); c != 0 {
+			if c := cmp.Compare(rank[j][sx.k[j]], rank[j][sy.k[j]]); c != 0 {
 				return c
 			}
 		}
 		return 0
 	})
+	order := make([]int32, len(keys))
+	for i, k := range keys {
+		order[i] = k.i
+	}
+	return order
 }
+
+// rankBits is the room for a key's rank in order's packed integers; the
+// period (at most maxSpan) takes the bits above two of them.
+const rankBits = 21
 
 func metrics(s *sums, sessions int64) Metrics {
 	m := Metrics{Sessions: sessions, Orders: s.orders, Units: s.units, Gross: s.gross, Refunds: s.refunds}

@@ -11,8 +11,8 @@ package report
 // of a session in a period with the row's key counts it there.
 //
 // A query reads them only when every one of its periods is one whole day,
-// month or year, it groups by nothing or by one dimension, and it has no
-// filter; any other query walks the records as before. Rows of product
+// month or year, it groups by nothing or by one dimension (two: pairs.go),
+// and it has no filter; any other query walks the records as before. Rows of product
 // dimensions carry no traffic; the others add the days' (months') traffic
 // records, as the walk does. The report's own distinct sessions come from
 // the totals of its one period when it has one, and from a walk of the
@@ -241,8 +241,11 @@ func nextYear(d Day) Day {
 // fromTotals answers the aggregate a from the totals when it can (see the
 // top of this file), and reports whether it did. a has its periods.
 func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy []Dimension, f Filter, seen []bool) bool {
-	if e.noTotals || seen != nil || f != (Filter{}) || len(groupBy) > 1 {
+	if e.noTotals || seen != nil || f != (Filter{}) || len(groupBy) > 2 {
 		return false
+	}
+	if len(groupBy) == 2 {
+		return e.fromPairs(a, start, end, g, groupBy) // pairs.go
 	}
 	col, keys := totNone, int64(1)
 	if len(groupBy) == 1 {
@@ -264,6 +267,18 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 		a.groups = append(a.groups, group{dim: d, product: productDim(d), col: e.col[d], n: int32(len(e.keys[d].names))})
 	}
 	dense := make([]int32, int64(len(a.periods))*keys) // slot + 1 of each period and key
+	// The rows with sales, counted first: growing the slots by appending
+	// was a quarter of what a report of thousands of rows allocated, and
+	// what a report allocates is what makes the collector run.
+	n := 0
+	for _, b := range buckets {
+		if b != nil {
+			for k := range b.tots[col] {
+				n += int(b2i(b.tots[col][k].cells > 0))
+			}
+		}
+	}
+	a.slots = make([]slot, 0, n)
 	// row is the slot of period p and key k, made on first use.
 	row := func(p, k int) *slot {
 		at := int64(p)*keys + int64(k)
@@ -304,14 +319,21 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 		a.totals.add(&a.slots[i].sums)
 		a.ttotals.add(&a.slots[i].traffic)
 	}
-	if len(buckets) == 1 {
-		if b := buckets[0]; b != nil && len(b.tots[totNone]) > 0 {
-			a.sessions = b.tots[totNone][0].sessions
-		}
-	} else {
-		a.sessions = e.sessionsIn(start, end)
-	}
+	a.sessions = e.reportSessions(buckets, start, end)
 	return true
+}
+
+// reportSessions is the number of distinct sessions with an order in a
+// report of [start, end) whose periods are buckets: the totals' of its one
+// period, or sessionsIn.
+func (e *Engine) reportSessions(buckets []*dayData, start, end Day) int64 {
+	if len(buckets) != 1 {
+		return e.sessionsIn(start, end)
+	}
+	if b := buckets[0]; b != nil && len(b.tots[totNone]) > 0 {
+		return b.tots[totNone][0].sessions
+	}
+	return 0
 }
 
 // sessionsIn is the number of distinct sessions with an order in [start,

@@ -19,6 +19,7 @@ func TestTotalsAnswerAsTheWalkDoes(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 11))
 			w := genWorld(t, seed, 3000)
 			applied, loaded, walked := applyInBatches(w, r), loadCells(w), loadCells(w)
+			restarted := loadThenApply(w, r)
 			walked.noTotals = true
 
 			d := func(y int, m time.Month, dd int) Day { return civil(y, m, dd) }
@@ -31,19 +32,29 @@ func TestTotalsAnswerAsTheWalkDoes(t *testing.T) {
 			for m := time.October; m <= time.December+14; m++ {
 				spans = append(spans, span{d(2020, m, 1), d(2020, m+1, 1)}, span{d(2020, m, 1), d(2020, m+3, 1)})
 			}
+			whole := len(spans) // the spans above are whole months and years
 			first, last := DayOf(w.first, time.UTC), DayOf(w.last, time.UTC)
 			for range 25 {
 				x := first + Day(r.IntN(int(last-first)+1))
 				spans = append(spans, span{x, x + 1}, span{x, x + 1 + Day(r.IntN(60))})
 			}
-			groupings := [][]Dimension{nil, {DimCategory, DimDistrict}, {DimHost, DimMerchant}}
-			for _, d := range allDims {
+			groupings := [][]Dimension{nil}
+			for i, d := range allDims {
 				groupings = append(groupings, []Dimension{d})
+				// Every pair, in one order or the other (the pair totals
+				// keep each in one).
+				for _, d2 := range allDims[i+1:] {
+					if r.IntN(2) == 0 {
+						groupings = append(groupings, []Dimension{d, d2})
+					} else {
+						groupings = append(groupings, []Dimension{d2, d})
+					}
+				}
 			}
 			some := w.deltas[0].Attr
 			filters := []Filter{{}, {Category: some.Category}, {Platform: some.Platform}}
-			answered, tried := 0, 0
-			for _, sp := range spans {
+			answered, tried, pairs := 0, 0, 0
+			for si, sp := range spans {
 				for _, g := range allGrans {
 					for _, by := range groupings {
 						for _, f := range filters {
@@ -51,12 +62,17 @@ func TestTotalsAnswerAsTheWalkDoes(t *testing.T) {
 								if c != NoComparison && (f != Filter{} || r.IntN(4) != 0) {
 									continue
 								}
+								// Two dimensions: the granularities the pair
+								// totals answer, and a few others that walk.
+								if len(by) == 2 && (si >= whole || g == Daily || g == Weekly || g == Quarterly || f != Filter{}) && r.IntN(8) != 0 {
+									continue
+								}
 								q := Query{Start: sp.start, End: sp.end, Granularity: g, GroupBy: by, Filter: f, Compare: c}
 								want, err := walked.Query(q)
 								if err != nil {
 									t.Fatalf("%+v: %v", q, err)
 								}
-								for name, e := range map[string]*Engine{"applied": applied, "loaded": loaded} {
+								for name, e := range map[string]*Engine{"applied": applied, "loaded": loaded, "loaded, then applied": restarted} {
 									if got, err := e.Query(q); err != nil || !reflect.DeepEqual(got, want) {
 										t.Fatalf("%+v, %s engine: the totals answer\n%+v (%v)\nthe walk answers\n%+v", q, name, got, err, want)
 									}
@@ -64,6 +80,9 @@ func TestTotalsAnswerAsTheWalkDoes(t *testing.T) {
 								tried++
 								if usesTotals(applied, q) {
 									answered++
+									if len(by) == 2 {
+										pairs++
+									}
 								}
 							}
 						}
@@ -86,11 +105,31 @@ func TestTotalsAnswerAsTheWalkDoes(t *testing.T) {
 			}
 			// The property means something only if the totals answered
 			// many of the queries, and not all of them.
-			if answered < tried/20 || answered == tried {
-				t.Fatalf("the totals answered %d of %d queries", answered, tried)
+			if answered < tried/20 || answered == tried || pairs < tried/50 {
+				t.Fatalf("the totals answered %d of %d queries, the pair totals %d", answered, tried, pairs)
 			}
+			t.Logf("the totals answered %d of %d queries, the pair totals %d", answered, tried, pairs)
 		})
 	}
+}
+
+// loadThenApply is a service restarted halfway: the first half of the
+// deltas loaded as cells (the pair totals built at the load's end), the
+// rest applied in batches after it (the pair totals kept by the merge).
+func loadThenApply(w world, r *rand.Rand) *Engine {
+	half := w
+	half.deltas = w.deltas[:len(w.deltas)/2]
+	half.latest = nil
+	e := loadCells(half)
+	rest := w
+	rest.deltas = w.deltas[len(w.deltas)/2:]
+	for i := 0; i < len(rest.deltas); {
+		n := min(1+r.IntN(60), len(rest.deltas)-i)
+		e.Apply(rest.deltas[i : i+n])
+		i += n
+	}
+	e.ApplyTraffic(w.traffic)
+	return e
 }
 
 // usesTotals reports whether e answers q's current range from its totals.
@@ -133,7 +172,7 @@ func TestTotalsFollowTrafficThatMoves(t *testing.T) {
 	}
 	for _, sp := range spans {
 		for _, g := range []Granularity{Daily, Monthly, Yearly, Total} {
-			for _, by := range [][]Dimension{nil, {DimHost}, {DimDistrict}, {DimCategory}} {
+			for _, by := range [][]Dimension{nil, {DimHost}, {DimDistrict}, {DimCategory}, {DimHost, DimMerchant}, {DimCategory, DimDistrict}} {
 				q := Query{Start: sp.start, End: sp.end, Granularity: g, GroupBy: by}
 				want, _ := walked.Query(q)
 				if got, _ := applied.Query(q); !reflect.DeepEqual(got, want) {
@@ -160,7 +199,7 @@ func TestTrafficBeforeAnySaleIsInTheTotals(t *testing.T) {
 		e.ApplyTraffic([]Traffic{tr}) // no sale, no product attribution yet
 	}
 	check := func(when string) {
-		for _, by := range [][]Dimension{nil, {DimHost}, {DimCategory}} {
+		for _, by := range [][]Dimension{nil, {DimHost}, {DimCategory}, {DimPlatform, DimCategory}} {
 			for _, g := range []Granularity{Daily, Monthly, Yearly} {
 				q := Query{Start: civil(2021, 1, 1), End: civil(2022, 1, 1), Granularity: g, GroupBy: by}
 				got, err := totals.Query(q)

@@ -281,19 +281,18 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 		}
 		offset = int(o)
 	}
-	res, err := s.engine.Query(q)
+	res, count, err := s.engine.QueryPage(q, offset, size)
 	if err != nil {
 		return nil, fail(ctx, engineErr(err))
 	}
-	rows := res.Rows[min(offset, len(res.Rows)):]
+	rows := res.Rows
 	out := &salesv1.QuerySalesReportResponse{Totals: s.metrics(res.Totals), DataThrough: protoconv.Timestamp(res.DataThrough)}
 	if res.PreviousTotals != nil {
 		out.PreviousStartDate, out.PreviousEndDate = res.PreviousStart.String(), res.PreviousEnd.String()
 		out.PreviousTotals = s.metrics(*res.PreviousTotals)
 		out.TotalsChange = change(out.Totals, out.PreviousTotals)
 	}
-	if len(rows) > size {
-		rows = rows[:size]
+	if count-min(offset, count) > size {
 		out.NextPageToken = s.tokens.Encode(fingerprint, binary.AppendUvarint(nil, uint64(offset+size)))
 	}
 	keys := make([][]string, len(rows))

@@ -49,7 +49,9 @@ func NewNames(c *Client, now func() time.Time) *Names {
 // down leaves names out: a report is still right without them.
 func (n *Names) Members(ctx context.Context, names []string) map[string]string {
 	now := n.now()
-	out := make(map[string]string, len(names))
+	// A report names each of a few hundred members in many rows: the map
+	// grows to the distinct ones instead of being sized to every row.
+	out := make(map[string]string, min(len(names), 64))
 	var fetch []string
 	n.mu.Lock()
 	for _, x := range names {
