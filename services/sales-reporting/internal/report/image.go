@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -31,7 +32,7 @@ import (
 
 // imageVersion changes whenever the layout or the meaning of a part does:
 // an image of another version is not read.
-const imageVersion = 1
+const imageVersion = 2
 
 var imageMagic = []byte("alliance sales-reporting engine image\n")
 
@@ -210,6 +211,9 @@ var imageSections = [...][]imagePart{
 		{"days", func(w *imageWriter, e *Engine) { writeDays(w, e.byDay) }, func(r *imageReader, e *Engine) { e.byDay = readDays(r) }},
 		{"months", func(w *imageWriter, e *Engine) { writeDays(w, e.byMonth) }, func(r *imageReader, e *Engine) { e.byMonth = readDays(r) }},
 		{"years", func(w *imageWriter, e *Engine) { writeDays(w, e.byYear) }, func(r *imageReader, e *Engine) { e.byYear = readDays(r) }},
+	},
+	{
+		{"pairs", writePairs, readPairs},
 	},
 }
 
@@ -442,6 +446,114 @@ func readTrafficRefs(r *imageReader, e *Engine) {
 	}
 }
 
+// writePairs: the pair totals (pairs.go) whole, or that there are none
+// (a load was running): the pairs turned off, each month's grids and each
+// year's sessions counted in two months. What a batch holds pending is
+// empty between batches, and Apply waits while an image is written.
+func writePairs(w *imageWriter, e *Engine) {
+	p := e.pairs
+	w.bool(p != nil)
+	if p == nil {
+		return
+	}
+	for _, off := range p.off {
+		w.bool(off)
+	}
+	months := slices.Sorted(maps.Keys(p.months))
+	w.u32(uint32(len(months)))
+	for _, m := range months {
+		w.i32(int32(m))
+		for i := range p.months[m].grids {
+			g := &p.months[m].grids[i]
+			w.i32(g.na)
+			w.i32(g.nb)
+			writeSlice(w, g.rows, prowSize, putProw)
+		}
+	}
+	years := slices.Sorted(maps.Keys(p.dups))
+	w.u32(uint32(len(years)))
+	for _, y := range years {
+		w.i32(int32(y))
+		for _, d := range p.dups[y] {
+			w.bool(d != nil)
+			keys := slices.SortedFunc(maps.Keys(d), func(a, b [2]int32) int {
+				return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+			})
+			w.u32(uint32(len(keys)))
+			for _, k := range keys {
+				w.i32(k[0])
+				w.i32(k[1])
+				w.i32(d[k])
+			}
+		}
+	}
+}
+
+func readPairs(r *imageReader, e *Engine) {
+	if !r.bool() {
+		e.pairs = nil
+		return
+	}
+	p := newPairTotals()
+	for i := range p.off {
+		p.off[i] = r.bool()
+	}
+	for range r.count(4) {
+		pm := &pairMonth{}
+		p.months[Day(r.i32())] = pm
+		for i := range pm.grids {
+			g := &pm.grids[i]
+			g.na, g.nb = r.i32(), r.i32()
+			g.rows = readSlice(r, prowSize, getProw)
+			if g.na < 0 || g.nb < 0 || int64(len(g.rows)) != int64(g.na)*int64(g.nb) {
+				r.fail(fmt.Errorf("%w: a grid of %d × %d keys holds %d rows", ErrImageCorrupt, g.na, g.nb, len(g.rows)))
+				return
+			}
+		}
+	}
+	for range r.count(4) {
+		d := new([nPairs]map[[2]int32]int32)
+		p.dups[Day(r.i32())] = d
+		for i := range d {
+			held := r.bool()
+			n := r.count(12)
+			if held {
+				d[i] = make(map[[2]int32]int32, n)
+			}
+			for range n {
+				k := [2]int32{r.i32(), r.i32()}
+				if n := r.i32(); held {
+					d[i][k] = n
+				}
+			}
+		}
+	}
+	e.pairs = p
+}
+
+// checkPairs checks that every row the pair totals hold names keys that
+// the engine has, so that naming a row never indexes out of range.
+func (e *Engine) checkPairs() error {
+	if e.pairs == nil {
+		return nil
+	}
+	for m, pm := range e.pairs.months {
+		for i := range pm.grids {
+			na, nb := e.pairSize(i)
+			var err error
+			pm.grids[i].each(func(k [2]int32, _ *prow) {
+				if err == nil && (k[0] >= na || k[1] >= nb) {
+					err = fmt.Errorf("a row of pair %d in %s names keys %v of %d × %d", i, m, k, na, nb)
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // rebuild makes what the parts imply: the maps of days, months and
 // years, of names to ids, of attributions to ids and of months' traffic
 // records; and checks that every id the records hold points inside its
@@ -542,6 +654,9 @@ func (e *Engine) rebuild() error {
 		if dd := e.dayOf[ref.day]; dd == nil || ref.idx < 0 || int(ref.idx) >= len(dd.traffic) {
 			return fmt.Errorf("traffic at %s #%d", ref.day, ref.idx)
 		}
+	}
+	if err := e.checkPairs(); err != nil {
+		return err
 	}
 	if e.trafficOf != nil {
 		e.monthTraffic = make(map[dayKey]int32)

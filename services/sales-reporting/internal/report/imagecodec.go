@@ -39,6 +39,22 @@ func getSums(b []byte, s *sums) {
 	s.orders, s.units, s.gross, s.refunds = int64(le.Uint64(b)), int64(le.Uint64(b[8:])), int64(le.Uint64(b[16:])), int64(le.Uint64(b[24:]))
 }
 
+const prowSize = 4*8 + 4 + 1
+
+func putProw(b []byte, r *prow) {
+	putSums(b, &r.sums)
+	le.PutUint32(b[32:], uint32(r.sessions))
+	b[36] = 0
+	if r.held {
+		b[36] = 1
+	}
+}
+
+func getProw(b []byte, r *prow) {
+	getSums(b, &r.sums)
+	r.sessions, r.held = int32(le.Uint32(b[32:])), b[36] != 0
+}
+
 func putRec(b []byte, r *rec) {
 	le.PutUint32(b, uint32(r.session))
 	le.PutUint32(b[4:], uint32(r.sattr))

@@ -237,6 +237,9 @@ func (e *Engine) flushPairs() {
 		x := &p.pend[i]
 		e.countPairs(-1, x.sa, x.pa, x.month, cref{}, &x.sums, false)
 	}
+	// Cleared, so that between batches the state is only the rows (an
+	// image of the engine holds nothing pending).
+	clear(p.pend[:p.npend])
 	p.npend = 0
 }
 
