@@ -197,14 +197,9 @@ func TestASlowDependencyFailsOnlyTheLinesItConcerns(t *testing.T) {
 // it runs.
 func TestDependencyErrorsNameTheServiceNotItsAddress(t *testing.T) {
 	e := newEnv(t)
-	deadAddr := func() string {
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer lis.Close()
-		return lis.Addr().String()
-	}
+	// Not from the ephemeral range, which the servers started on port 0
+	// draw from.
+	deadAddr := func() string { return testkit.FreeAddr(t) }
 	check := func(t *testing.T, service, addr string, err error) {
 		t.Helper()
 		if status.Code(err) != codes.Unavailable {

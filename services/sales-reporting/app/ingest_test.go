@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -88,18 +87,15 @@ func TestAttributionCostsAHandfulOfCalls(t *testing.T) {
 
 func TestDependencyDownIsUnavailableAndStoresNothing(t *testing.T) {
 	e := newEnv(t)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := lis.Addr().String()
-	lis.Close()
+	// Not a port of the ephemeral range: the servers this test restarts
+	// listen on port 0 and could be given it.
+	dead := testkit.FreeAddr(t)
 	e.stop()
 	e.cfg.SessionSchedulingAddr = dead
 	e.cfg.DependencyTimeout = 300 * time.Millisecond
 	e.cfg.ImportPatience = time.Second
 	e.start()
-	_, err = e.record(order(sEnded, e.a.Tea, "down-1", 1, 100, t0.Add(time.Hour)))
+	_, err := e.record(order(sEnded, e.a.Tea, "down-1", 1, 100, t0.Add(time.Hour)))
 	wantErr(t, err, codes.Unavailable, "DEPENDENCY_UNAVAILABLE")
 	// An import is patient, then refuses the lines concerned, not the stream.
 	r, err := e.importSales([]*salesv1.Sale{order(sEnded, e.a.Tea, "down-2", 1, 100, t0.Add(time.Hour))})
