@@ -182,7 +182,15 @@ func (s *Service) commit(group []*Ticket) {
 	newSessions := map[string]*Session{}
 	newProducts := map[string]*Product{}
 	createTime := s.cfg.Now()
-	err := s.repo.Update(func(tx Tx) error {
+	lines := 0
+	for _, t := range group {
+		lines += len(t.lines)
+	}
+	update := s.repo.Update
+	if sr, ok := s.repo.(SizedRepo); ok {
+		update = func(fn func(Tx) error) error { return sr.UpdateLines(lines, fn) }
+	}
+	err := update(func(tx Tx) error {
 		deltas = deltas[:0]
 		clear(newSessions)
 		clear(newProducts)
@@ -190,7 +198,10 @@ func (s *Service) commit(group []*Ticket) {
 		if err != nil {
 			return err
 		}
-		j := judge{s: s, tx: tx, createTime: createTime, newSessions: newSessions, newProducts: newProducts, totals: totals}
+		// Sized for the group at once: growing them line by line was a
+		// tenth of an import's commit.
+		j := judge{s: s, tx: tx, createTime: createTime, newSessions: newSessions, newProducts: newProducts, totals: totals,
+			deltas: make([]report.Delta, 0, lines), stored: make([]Sale, 0, lines)}
 		for _, t := range group {
 			for i := range t.lines {
 				o, err := j.line(&t.lines[i], t.permit)
@@ -243,6 +254,9 @@ type judge struct {
 	newProducts map[string]*Product
 	// totals are the alliance's sums with this commit's lines so far.
 	totals report.Sums
+	// stored holds the new sales the outcomes point to, one allocation
+	// for the group rather than one per line.
+	stored []Sale
 }
 
 // line applies every rule to one line inside the transaction, so lines of
@@ -293,7 +307,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 		// refused then is refused now; never guess if that ever breaks.
 		return Outcome{Err: fault.New(fault.Unavailable, ReasonRetry, "the line could not be attributed; send it again")}, nil
 	}
-	sale := l.Sale
+	sale := j.newSale(l)
 	var refunded struct {
 		order    *Sale
 		qty, amt int64
@@ -317,7 +331,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 				return Outcome{}, err
 			}
 		}
-		if err := checkRefund(order, &sale, qty, amt, visible); err != nil {
+		if err := checkRefund(order, sale, qty, amt, visible); err != nil {
 			return Outcome{Err: err}, nil
 		}
 		refunded.order, refunded.qty, refunded.amt = order, qty+sale.Quantity, amt+sale.Amount
@@ -347,7 +361,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 	if err := j.snapshots(l.session, l.product); err != nil {
 		return Outcome{}, err
 	}
-	if err := j.tx.PutSale(&sale); err != nil {
+	if err := j.tx.PutSale(sale); err != nil {
 		return Outcome{}, err
 	}
 	if err := j.tx.AddToCell(d, sale.Attr); err != nil {
@@ -355,7 +369,19 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 	}
 	j.totals = totals
 	j.deltas = append(j.deltas, d)
-	return Outcome{Sale: &sale}, nil
+	j.stored = j.stored[:len(j.stored)+1]
+	return Outcome{Sale: sale}, nil
+}
+
+// newSale is a copy of l's sale in the next free place of j.stored, which
+// the line takes only if it is stored: a refused line's place is reused.
+func (j *judge) newSale(l *Line) *Sale {
+	if len(j.stored) == cap(j.stored) {
+		j.stored = make([]Sale, 0, max(64, cap(j.stored)))
+	}
+	s := &j.stored[:len(j.stored)+1][len(j.stored)]
+	*s = l.Sale
+	return s
 }
 
 // snapshots stores the session's and product's snapshot when the store

@@ -18,7 +18,7 @@ import (
 // over different lines.
 const (
 	importChunk    = 2000
-	importInFlight = 4
+	importInFlight = 10
 )
 
 // importOutcome is what became of one submitted line: stored, an
