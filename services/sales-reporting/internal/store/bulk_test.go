@@ -124,3 +124,19 @@ func TestACommitThatRunsIsIngestionToTheIndexer(t *testing.T) {
 		t.Fatal("20 ticks after the last commit, ingestion still counts as running")
 	}
 }
+
+// Sized groups in a row: each packs its blocks while it is judged, the
+// second continuing the block the first left open.
+func TestSizedGroupsInARowHoldWhatGroupsOneByOneDo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sales.db")
+	st := openAt(t, path, FlushEvery(time.Hour))
+	for i, n := range []int{2500, directSales + 1, 3000} {
+		if err := sized(st, fmt.Sprintf("g%d", i+1), n, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crash(t, st)
+	if got, want := state(t, openAt(t, path)), reference(t, 2500, directSales+1, 3000); got != want {
+		t.Fatalf("after three sized groups:\n%s\nwant:\n%s", got, want)
+	}
+}

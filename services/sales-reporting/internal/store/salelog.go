@@ -205,7 +205,7 @@ func (l *saleLog) startAppend(first uint64, currency string, recs []*storev1.Sal
 	return &saleAppend{l: l, tail: tail}, nil
 }
 
-func (a *saleAppend) pack() { a.packed, a.err = a.l.pack(a.tail) }
+func (a *saleAppend) pack() { a.packed, _, a.err = a.l.pack(a.tail, true) }
 
 func (a *saleAppend) put() error {
 	if a.err != nil {
@@ -227,21 +227,23 @@ func (a *saleAppend) put() error {
 
 // pack cuts b into blocks that each fit maxSaleBlock: runs of records are
 // packed one block at a time, the number per block guessed from the last
-// one packed.
-func (l *saleLog) pack(b *storev1.SaleBlock) ([]packedBlock, error) {
+// one packed. Unless final, it packs only while more records are left
+// than a block is likely to hold, and returns the rest as the block that
+// more records are to join.
+func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev1.SaleBlock, error) {
 	recs, first, base := b.Sales, b.GetFirstId(), b.GetBaseSeconds()
 	if l.perBlock == 0 {
 		l.perBlock = 128
 	}
 	var out []packedBlock
-	for len(recs) > 0 {
+	for len(recs) > 0 && (final || len(recs) > 2*l.perBlock+64) {
 		n := min(l.perBlock, len(recs))
 		var v []byte
 		for grew := false; ; {
 			head := &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n]}
 			hv, err := packBlock(head)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if len(hv) > maxSaleBlock && n > 1 {
 				// Too big: keep the share that should fit, a little less.
@@ -259,7 +261,7 @@ func (l *saleLog) pack(b *storev1.SaleBlock) ([]packedBlock, error) {
 			head.Sales = recs[:more]
 			mv, err := packBlock(head)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if len(mv) <= maxSaleBlock {
 				v, n = mv, more
@@ -279,7 +281,7 @@ func (l *saleLog) pack(b *storev1.SaleBlock) ([]packedBlock, error) {
 			base = next
 		}
 	}
-	return out, nil
+	return out, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs}, nil
 }
 
 // rebase makes the relative times of recs, relative to from, relative to to.

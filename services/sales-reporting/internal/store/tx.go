@@ -32,6 +32,8 @@ type tx struct {
 	newSales []ingest.Sale // in id order
 	newKeys  map[string]uint64
 	touched  map[string]*report.Cell // by cell key
+	// stream packs the sale blocks of a large group (bulk.go); nil: flush does.
+	stream *streamPack
 }
 
 func (s *Store) newTx(btx *bolt.Tx) *tx {
@@ -307,6 +309,9 @@ const concurrentPack = 1000
 
 // flush writes what the transaction kept in memory.
 func (t *tx) flush() error {
+	if t.stream != nil {
+		return t.flushStream()
+	}
 	if n := len(t.newSales); n > 0 {
 		currency := t.newSales[0].Currency
 		base := t.newSales[0].EventTime.Unix()
