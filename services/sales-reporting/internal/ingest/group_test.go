@@ -2,12 +2,18 @@ package ingest_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
 )
 
 // A group of an import's size is judged in one transaction that commits
@@ -64,4 +70,39 @@ func TestALargeGroupJudgesEachLineAsLinesOneAtATime(t *testing.T) {
 	if stored < 1500 {
 		t.Fatalf("only %d lines stored: the group must be of an import's size", stored)
 	}
+}
+
+// The engine takes a committed group beside the next group's judging, but
+// a caller is answered only once its sales are in the reports, and so is
+// every sale answered before: 16 callers at once, each reading the
+// session's summary after every answer.
+func TestAnAnsweredSaleIsInTheReports(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := report.New(time.UTC)
+	svc := ingest.NewService(st, directory{}, engine, ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return t0 }})
+	t.Cleanup(func() {
+		svc.Close()
+		st.Close()
+	})
+	var answered atomic.Int64
+	var wg sync.WaitGroup
+	for c := range 16 {
+		wg.Go(func() {
+			for i := range 40 {
+				if _, _, err := svc.Record(staff, order("sessions/live", tea, fmt.Sprintf("c%d-%d", c, i), 1, 100, t0.Add(-time.Minute))); err != nil {
+					t.Error(err)
+					return
+				}
+				n := answered.Add(1)
+				if sum, _ := engine.SessionSummary("sessions/live"); sum.Orders < n {
+					t.Errorf("%d sales answered, the reports hold %d", n, sum.Orders)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
@@ -81,6 +82,18 @@ type Service struct {
 	// only; forgetting one costs one more write of it).
 	storedSessions map[string]*Session
 	storedProducts map[string]*Product
+
+	// committed takes each group, in commit order, to the goroutine that
+	// applies its deltas to the engine and then releases its waiters
+	// (applyCommitted): the next group is judged meanwhile.
+	committed chan committedGroup
+	applied   chan struct{}
+	closeOnce sync.Once
+}
+
+type committedGroup struct {
+	deltas []report.Delta
+	group  []*Ticket
 }
 
 // NewService makes the service and its group commit.
@@ -98,6 +111,8 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Se
 		repo: repo, engine: engine, cfg: cfg, res: newResolver(dir, repo, cfg.Now, cfg.DependencyTimeout),
 		storedSessions: map[string]*Session{}, storedProducts: map[string]*Product{},
 	}
+	s.committed, s.applied = make(chan committedGroup, 2), make(chan struct{})
+	go s.applyCommitted()
 	s.group = boltdb.NewGroup(cfg.MaxCommit, s.commit)
 	s.metrics, _ = repo.(MetricsRepo)
 	s.mgroup = s.newMetricsGroup()
@@ -106,8 +121,12 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Se
 
 // Close lets queued work commit, then refuses more.
 func (s *Service) Close() error {
-	s.group.Close()
-	s.mgroup.Close()
+	s.closeOnce.Do(func() {
+		s.group.Close()
+		close(s.committed)
+		<-s.applied
+		s.mgroup.Close()
+	})
 	return nil
 }
 
@@ -175,8 +194,9 @@ func (s *Service) Record(ctx context.Context, sale Sale) (stored *Sale, dup bool
 	return o.Sale, o.Duplicate, o.Err
 }
 
-// commit judges every line of the group in one transaction, commits it,
-// applies the deltas to the engine, and only then releases the waiters.
+// commit judges every line of the group in one transaction and commits
+// it; applyCommitted then applies the deltas to the engine, and only then
+// releases the waiters.
 func (s *Service) commit(group []*Ticket) {
 	var deltas []report.Delta
 	newSessions := map[string]*Session{}
@@ -218,6 +238,7 @@ func (s *Service) commit(group []*Ticket) {
 		return tx.SetTotals(j.totals)
 	})
 	if err != nil {
+		deltas = nil // nothing of the group counts
 		for _, t := range group {
 			for i := range t.out {
 				t.out[i] = Outcome{Err: err}
@@ -236,12 +257,22 @@ func (s *Service) commit(group []*Ticket) {
 		for k, v := range newProducts {
 			s.storedProducts[k] = v
 		}
-		if len(deltas) > 0 {
-			s.engine.Apply(deltas)
-		}
 	}
-	for _, t := range group {
-		close(t.done)
+	s.committed <- committedGroup{deltas: deltas, group: group}
+}
+
+// applyCommitted applies each committed group's deltas to the engine and
+// then releases its waiters, in commit order: an answered sale is in the
+// reports, and so is every sale committed before it.
+func (s *Service) applyCommitted() {
+	defer close(s.applied)
+	for c := range s.committed {
+		if len(c.deltas) > 0 {
+			s.engine.Apply(c.deltas)
+		}
+		for _, t := range c.group {
+			close(t.done)
+		}
 	}
 }
 
