@@ -38,7 +38,8 @@ func (s *Store) updateDirect(lines int, fn func(ingest.Tx) error) (int, error) {
 	}
 	n := len(t.newSales) - before
 	if n == 0 {
-		// Nothing new (repeats, refusals): nothing to commit.
+		// Nothing new (repeats, refusals): ingestion writes nothing else
+		// for a group that stores no sale, so there is nothing to commit.
 		return 0, nil
 	}
 	s.live.sales += n

@@ -413,10 +413,11 @@ func (s *Store) write(run func() (int, error)) error {
 	s.writing.Add(1)
 	s.mu.Lock()
 	n, err := run()
+	now := time.Now()
+	// Before writing drops: the indexer sees a running commit or a recent one.
+	s.lastWrite.Store(now.UnixNano())
 	s.mu.Unlock()
 	s.writing.Add(-1)
-	now := time.Now()
-	s.lastWrite.Store(now.UnixNano())
 	if s.observe != nil && (err != nil || n > 0) {
 		s.observe(n, now.Sub(start), err)
 	}
