@@ -19,6 +19,14 @@ type Repo interface {
 	SyncIndexes() error
 }
 
+// SizedRepo is a Repo that is told, before a group's transaction runs,
+// how many lines it will judge: a store may commit a large group (an
+// import's chunks) on its own rather than the way it commits small ones.
+type SizedRepo interface {
+	// UpdateLines is Update for fn that judges lines lines.
+	UpdateLines(lines int, fn func(Tx) error) error
+}
+
 // ReadTx reads sales.
 type ReadTx interface {
 	// SaleByID returns the sale without its attribution, or nil.

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
@@ -81,6 +82,18 @@ type Service struct {
 	// only; forgetting one costs one more write of it).
 	storedSessions map[string]*Session
 	storedProducts map[string]*Product
+
+	// committed takes each group, in commit order, to the goroutine that
+	// applies its deltas to the engine and then releases its waiters
+	// (applyCommitted): the next group is judged meanwhile.
+	committed chan committedGroup
+	applied   chan struct{}
+	closeOnce sync.Once
+}
+
+type committedGroup struct {
+	deltas []report.Delta
+	group  []*Ticket
 }
 
 // NewService makes the service and its group commit.
@@ -98,6 +111,8 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Se
 		repo: repo, engine: engine, cfg: cfg, res: newResolver(dir, repo, cfg.Now, cfg.DependencyTimeout),
 		storedSessions: map[string]*Session{}, storedProducts: map[string]*Product{},
 	}
+	s.committed, s.applied = make(chan committedGroup, 2), make(chan struct{})
+	go s.applyCommitted()
 	s.group = boltdb.NewGroup(cfg.MaxCommit, s.commit)
 	s.metrics, _ = repo.(MetricsRepo)
 	s.mgroup = s.newMetricsGroup()
@@ -106,8 +121,12 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Se
 
 // Close lets queued work commit, then refuses more.
 func (s *Service) Close() error {
-	s.group.Close()
-	s.mgroup.Close()
+	s.closeOnce.Do(func() {
+		s.group.Close()
+		close(s.committed)
+		<-s.applied
+		s.mgroup.Close()
+	})
 	return nil
 }
 
@@ -175,14 +194,23 @@ func (s *Service) Record(ctx context.Context, sale Sale) (stored *Sale, dup bool
 	return o.Sale, o.Duplicate, o.Err
 }
 
-// commit judges every line of the group in one transaction, commits it,
-// applies the deltas to the engine, and only then releases the waiters.
+// commit judges every line of the group in one transaction and commits
+// it; applyCommitted then applies the deltas to the engine, and only then
+// releases the waiters.
 func (s *Service) commit(group []*Ticket) {
 	var deltas []report.Delta
 	newSessions := map[string]*Session{}
 	newProducts := map[string]*Product{}
 	createTime := s.cfg.Now()
-	err := s.repo.Update(func(tx Tx) error {
+	lines := 0
+	for _, t := range group {
+		lines += len(t.lines)
+	}
+	update := s.repo.Update
+	if sr, ok := s.repo.(SizedRepo); ok {
+		update = func(fn func(Tx) error) error { return sr.UpdateLines(lines, fn) }
+	}
+	err := update(func(tx Tx) error {
 		deltas = deltas[:0]
 		clear(newSessions)
 		clear(newProducts)
@@ -190,7 +218,10 @@ func (s *Service) commit(group []*Ticket) {
 		if err != nil {
 			return err
 		}
-		j := judge{s: s, tx: tx, createTime: createTime, newSessions: newSessions, newProducts: newProducts, totals: totals}
+		// Sized for the group at once: growing them line by line was a
+		// tenth of an import's commit.
+		j := judge{s: s, tx: tx, createTime: createTime, newSessions: newSessions, newProducts: newProducts, totals: totals,
+			deltas: make([]report.Delta, 0, lines), stored: make([]Sale, 0, lines)}
 		for _, t := range group {
 			for i := range t.lines {
 				o, err := j.line(&t.lines[i], t.permit)
@@ -207,6 +238,7 @@ func (s *Service) commit(group []*Ticket) {
 		return tx.SetTotals(j.totals)
 	})
 	if err != nil {
+		deltas = nil // nothing of the group counts
 		for _, t := range group {
 			for i := range t.out {
 				t.out[i] = Outcome{Err: err}
@@ -225,12 +257,22 @@ func (s *Service) commit(group []*Ticket) {
 		for k, v := range newProducts {
 			s.storedProducts[k] = v
 		}
-		if len(deltas) > 0 {
-			s.engine.Apply(deltas)
-		}
 	}
-	for _, t := range group {
-		close(t.done)
+	s.committed <- committedGroup{deltas: deltas, group: group}
+}
+
+// applyCommitted applies each committed group's deltas to the engine and
+// then releases its waiters, in commit order: an answered sale is in the
+// reports, and so is every sale committed before it.
+func (s *Service) applyCommitted() {
+	defer close(s.applied)
+	for c := range s.committed {
+		if len(c.deltas) > 0 {
+			s.engine.Apply(c.deltas)
+		}
+		for _, t := range c.group {
+			close(t.done)
+		}
 	}
 }
 
@@ -243,6 +285,9 @@ type judge struct {
 	newProducts map[string]*Product
 	// totals are the alliance's sums with this commit's lines so far.
 	totals report.Sums
+	// stored holds the new sales the outcomes point to, one allocation
+	// for the group rather than one per line.
+	stored []Sale
 }
 
 // line applies every rule to one line inside the transaction, so lines of
@@ -293,7 +338,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 		// refused then is refused now; never guess if that ever breaks.
 		return Outcome{Err: fault.New(fault.Unavailable, ReasonRetry, "the line could not be attributed; send it again")}, nil
 	}
-	sale := l.Sale
+	sale := j.newSale(l)
 	var refunded struct {
 		order    *Sale
 		qty, amt int64
@@ -317,7 +362,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 				return Outcome{}, err
 			}
 		}
-		if err := checkRefund(order, &sale, qty, amt, visible); err != nil {
+		if err := checkRefund(order, sale, qty, amt, visible); err != nil {
 			return Outcome{Err: err}, nil
 		}
 		refunded.order, refunded.qty, refunded.amt = order, qty+sale.Quantity, amt+sale.Amount
@@ -347,7 +392,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 	if err := j.snapshots(l.session, l.product); err != nil {
 		return Outcome{}, err
 	}
-	if err := j.tx.PutSale(&sale); err != nil {
+	if err := j.tx.PutSale(sale); err != nil {
 		return Outcome{}, err
 	}
 	if err := j.tx.AddToCell(d, sale.Attr); err != nil {
@@ -355,7 +400,19 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 	}
 	j.totals = totals
 	j.deltas = append(j.deltas, d)
-	return Outcome{Sale: &sale}, nil
+	j.stored = j.stored[:len(j.stored)+1]
+	return Outcome{Sale: sale}, nil
+}
+
+// newSale is a copy of l's sale in the next free place of j.stored, which
+// the line takes only if it is stored: a refused line's place is reused.
+func (j *judge) newSale(l *Line) *Sale {
+	if len(j.stored) == cap(j.stored) {
+		j.stored = make([]Sale, 0, max(64, cap(j.stored)))
+	}
+	s := &j.stored[:len(j.stored)+1][len(j.stored)]
+	*s = l.Sale
+	return s
 }
 
 // snapshots stores the session's and product's snapshot when the store

@@ -2,8 +2,11 @@ package rpc
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,10 +14,13 @@ import (
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/store"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -100,5 +106,121 @@ func TestAnUnreadableLineIsRefusedAtItsIndex(t *testing.T) {
 		if e := r.GetErrors()[i]; e.GetIndex() != want.index || e.GetReason() != want.reason {
 			t.Errorf("error %d: %v, want line %d %s", i, e, want.index, want.reason)
 		}
+	}
+}
+
+// importFixture is a service over a real store with oneSession behind it.
+func importFixture(t *testing.T) (*store.Store, *ingest.Service, *Server) {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := ingest.NewService(st, oneSession{}, report.New(time.UTC), ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return at }})
+	t.Cleanup(func() { svc.Close() })
+	return st, svc, New(svc, report.New(time.UTC), nil, nil, nil, "CNY")
+}
+
+func importLine(id string, qty int64) *salesv1.ImportSalesRequest {
+	return &salesv1.ImportSalesRequest{Sale: &salesv1.Sale{Session: "sessions/live", Product: "members/m/products/p", Kind: salesv1.SaleKind_SALE_KIND_ORDER,
+		Quantity: qty, Amount: &typev1.Money{CurrencyCode: "CNY", MinorUnits: 100}, Platform: typev1.Platform_PLATFORM_DOUYIN, ExternalId: id,
+		EventTime: timestamppb.New(at.Add(-time.Minute))}}
+}
+
+func unchecked() context.Context {
+	return auth.WithPrincipal(context.Background(), auth.Principal{Kind: auth.Unchecked})
+}
+
+// The chunks of an import are read, submitted and collected by three
+// goroutines at once; the answer still lists the refusals in stream order,
+// each at its own index.
+func TestRefusalsOfManyChunksComeInStreamOrder(t *testing.T) {
+	_, _, srv := importFixture(t)
+	var lines []*salesv1.ImportSalesRequest
+	var want []int64
+	for i := range 5*importChunk + 17 {
+		qty := int64(1)
+		if i%997 == 0 {
+			qty, want = 0, append(want, int64(i)) // INVALID_ARGUMENT
+		}
+		lines = append(lines, importLine(fmt.Sprintf("o-%05d", i), qty))
+	}
+	stream := &importStream{ctx: unchecked(), lines: lines}
+	if err := srv.ImportSales(stream); err != nil {
+		t.Fatal(err)
+	}
+	r := stream.resp
+	if r.GetAccepted() != int64(len(lines)-len(want)) || r.GetRejected() != int64(len(want)) {
+		t.Fatalf("accepted %d, rejected %d; want %d and %d", r.GetAccepted(), r.GetRejected(), len(lines)-len(want), len(want))
+	}
+	var got []int64
+	for _, e := range r.GetErrors() {
+		got = append(got, e.GetIndex())
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("refused lines %v, want %v", got, want)
+	}
+}
+
+// failingStream fails to read after its lines.
+type failingStream struct {
+	importStream
+	err error
+}
+
+func (s *failingStream) Recv() (*salesv1.ImportSalesRequest, error) {
+	if len(s.lines) == 0 {
+		return nil, s.err
+	}
+	return s.importStream.Recv()
+}
+
+// A stream that breaks ends the import with its error, once the chunks
+// submitted before have committed: nothing of the import is still running
+// when the handler returns.
+func TestABrokenStreamEndsTheImportAfterItsSubmittedChunks(t *testing.T) {
+	st, _, srv := importFixture(t)
+	var lines []*salesv1.ImportSalesRequest
+	for i := range 2*importChunk + importChunk/2 {
+		lines = append(lines, importLine(fmt.Sprintf("o-%05d", i), 1))
+	}
+	broken := errors.New("the client went away")
+	stream := &failingStream{importStream: importStream{ctx: unchecked(), lines: lines}, err: broken}
+	if err := srv.ImportSales(stream); !errors.Is(err, broken) {
+		t.Fatalf("ImportSales: %v, want the stream's error", err)
+	}
+	stored := 0
+	if err := st.View(func(tx ingest.ReadTx) error {
+		for i := range len(lines) {
+			s, err := tx.SaleByKey("DOUYIN", fmt.Sprintf("o-%05d", i))
+			if err != nil {
+				return err
+			}
+			if s != nil {
+				stored++
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 2*importChunk {
+		t.Fatalf("%d lines stored when the handler returned, want the %d of the two full chunks", stored, 2*importChunk)
+	}
+}
+
+// A chunk that cannot be submitted (the service is shutting down) ends the
+// import with that fault.
+func TestAnImportEndsWhenAChunkCannotBeSubmitted(t *testing.T) {
+	_, svc, srv := importFixture(t)
+	svc.Close()
+	var lines []*salesv1.ImportSalesRequest
+	for i := range 3 * importChunk {
+		lines = append(lines, importLine(fmt.Sprintf("o-%05d", i), 1))
+	}
+	err := srv.ImportSales(&importStream{ctx: unchecked(), lines: lines})
+	if status.Code(err) != codes.Unavailable || grpcx.Reason(err) != ingest.ReasonShuttingDown.String() {
+		t.Fatalf("ImportSales: %v, want UNAVAILABLE %s", err, ingest.ReasonShuttingDown)
 	}
 }

@@ -18,7 +18,7 @@ import (
 // over different lines.
 const (
 	importChunk    = 2000
-	importInFlight = 4
+	importInFlight = 10
 )
 
 // importOutcome is what became of one submitted line: stored, an
@@ -83,10 +83,16 @@ type importChunkAt struct {
 	base   int64
 }
 
-// runImport reads the stream in chunks, each submitted while the next is
-// read (at most importInFlight waiting), and returns once every accepted
-// line is durable. A stream that fails to read ends the import with its
-// error; a chunk that cannot be submitted ends it with that fault.
+// runImport reads the stream in chunks and returns once every accepted
+// line is durable. Three stages run at once, each in stream order: this
+// goroutine reads the stream, a second submits the chunks (validation and
+// attribution, which may wait for the other services), and a third
+// collects their outcomes (waiting for their commits); at most
+// importInFlight submitted chunks wait to be collected. A stream that
+// fails to read ends the import with its error; a chunk that cannot be
+// submitted ends it with that fault. Either way the chunks submitted
+// before are collected first, so that nothing of the import runs on
+// after its answer.
 func runImport[Req, Line any](ctx context.Context, s *Server, p importPipe[Req, Line]) (importAnswer, error) {
 	ctx = withCaller(ctx)
 	patience := s.svc.NewPatience(ctx)
@@ -130,29 +136,55 @@ func runImport[Req, Line any](ctx context.Context, s *Server, p importPipe[Req, 
 			}
 		}
 	}
-	var pending []importChunkAt
+	// submitErr is set by the submitter before it closes stop, and read
+	// here after stop or collected is closed.
+	var submitErr error
+	chunks := make(chan importChunkIn[Line], 1)
+	pending := make(chan importChunkAt, importInFlight)
+	stop, collected := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(pending)
+		for c := range chunks {
+			if submitErr != nil {
+				continue // the import is over: let the reader finish
+			}
+			at := importChunkAt{unread: c.unread, base: c.base}
+			if len(c.lines) > 0 {
+				wait, err := p.submit(ctx, c.lines, patience)
+				if err != nil {
+					submitErr = err
+					close(stop)
+					continue
+				}
+				at.wait = wait
+			}
+			pending <- at
+		}
+	}()
+	go func() {
+		defer close(collected)
+		for c := range pending {
+			collect(c)
+		}
+	}()
+	finish := func() { close(chunks); <-collected }
 	var index int64
 	buf := make([]Line, 0, p.chunk)
 	unread := make([]error, 0, p.chunk)
-	flush := func() error {
+	// flush hands the chunk read so far to the submitter; false once a
+	// chunk could not be submitted.
+	flush := func() bool {
 		if len(unread) == 0 {
-			return nil
+			return true
 		}
-		c := importChunkAt{unread: unread, base: index - int64(len(unread))}
-		if len(buf) > 0 {
-			wait, err := p.submit(ctx, buf, patience)
-			if err != nil {
-				return err
-			}
-			c.wait = wait
-		}
-		pending = append(pending, c)
+		c := importChunkIn[Line]{lines: buf, unread: unread, base: index - int64(len(unread))}
 		buf, unread = make([]Line, 0, p.chunk), make([]error, 0, p.chunk)
-		if len(pending) > importInFlight {
-			collect(pending[0])
-			pending = pending[1:]
+		select {
+		case chunks <- c:
+			return true
+		case <-stop:
+			return false
 		}
-		return nil
 	}
 	for {
 		req, err := p.recv()
@@ -160,6 +192,7 @@ func runImport[Req, Line any](ctx context.Context, s *Server, p importPipe[Req, 
 			break
 		}
 		if err != nil {
+			finish()
 			return a, err
 		}
 		line, err := p.read(req)
@@ -168,17 +201,22 @@ func runImport[Req, Line any](ctx context.Context, s *Server, p importPipe[Req, 
 		}
 		unread = append(unread, err)
 		index++
-		if len(unread) == p.chunk {
-			if err := flush(); err != nil {
-				return a, fail(ctx, err)
-			}
+		if len(unread) == p.chunk && !flush() {
+			finish()
+			return a, fail(ctx, submitErr)
 		}
 	}
-	if err := flush(); err != nil {
-		return a, fail(ctx, err)
-	}
-	for _, c := range pending {
-		collect(c)
+	ok := flush()
+	finish()
+	if !ok || submitErr != nil {
+		return a, fail(ctx, submitErr)
 	}
 	return a, nil
+}
+
+// importChunkIn is a chunk read, on its way to be submitted.
+type importChunkIn[Line any] struct {
+	lines  []Line
+	unread []error
+	base   int64
 }

@@ -128,6 +128,14 @@ func (s *Store) SyncIndexes() error {
 	}
 }
 
+// ingesting reports whether a group commit runs or waits, or one ended
+// less than pause ago. A commit that runs longer than the indexer's tick (a
+// large group on a busy machine) is ingestion too: the indexer would take
+// sales.db between two of an import's groups.
+func (s *Store) ingesting(pause time.Duration) bool {
+	return s.writing.Load() > 0 || time.Since(time.Unix(0, s.lastWrite.Load())) < pause
+}
+
 // RunIndexer keeps the listing indexes close behind ingestion until stop
 // is closed: it catches up once no write committed for a tick, or when
 // they fall maxLag sales behind. During a bulk import it thus indexes
@@ -142,7 +150,7 @@ func (s *Store) RunIndexer(stop <-chan struct{}, every time.Duration, log func(e
 		case <-stop:
 			return
 		case <-t.C:
-			if time.Since(time.Unix(0, s.lastWrite.Load())) < every {
+			if s.ingesting(every) {
 				if lag, err := s.lag(); err != nil || lag < maxLag {
 					continue
 				}

@@ -156,6 +156,31 @@ func (l *saleLog) get(id uint64) (*storev1.Sale, *storev1.SaleBlock, error) {
 // append adds records (with ids first, first+1, ...) after the last block,
 // filling it before starting another.
 func (l *saleLog) append(first uint64, currency string, recs []*storev1.Sale, base int64) error {
+	a, err := l.startAppend(first, currency, recs, base)
+	if err != nil {
+		return err
+	}
+	a.pack()
+	return a.put()
+}
+
+// saleAppend is an append in three steps: startAppend reads the last
+// block, pack (which touches nothing of the transaction, so it may run on
+// another goroutine beside other writes) cuts and compresses the blocks,
+// and put stores them.
+type saleAppend struct {
+	l      *saleLog
+	tail   *storev1.SaleBlock
+	packed []packedBlock
+	err    error
+}
+
+type packedBlock struct {
+	first uint64
+	v     []byte
+}
+
+func (l *saleLog) startAppend(first uint64, currency string, recs []*storev1.Sale, base int64) (*saleAppend, error) {
 	var tail *storev1.SaleBlock
 	if k, v := l.b.Cursor().Last(); k != nil && len(v) < maxSaleBlock*9/10 {
 		var b *storev1.SaleBlock
@@ -165,7 +190,7 @@ func (l *saleLog) append(first uint64, currency string, recs []*storev1.Sale, ba
 		if b == nil {
 			var err error
 			if b, err = unpackBlock(v); err != nil {
-				return fmt.Errorf("sale block %d: %w", binary.BigEndian.Uint64(k), err)
+				return nil, fmt.Errorf("sale block %d: %w", binary.BigEndian.Uint64(k), err)
 			}
 		}
 		if b.GetFirstId()+uint64(len(b.GetSales())) == first && b.GetCurrency() == currency {
@@ -177,8 +202,21 @@ func (l *saleLog) append(first uint64, currency string, recs []*storev1.Sale, ba
 		tail = &storev1.SaleBlock{FirstId: first, Currency: currency, BaseSeconds: base}
 	}
 	tail.Sales = append(tail.Sales, recs...)
-	if err := l.write(tail); err != nil {
-		return err
+	return &saleAppend{l: l, tail: tail}, nil
+}
+
+func (a *saleAppend) pack() { a.packed, _, a.err = a.l.pack(a.tail, true) }
+
+func (a *saleAppend) put() error {
+	if a.err != nil {
+		return a.err
+	}
+	l := a.l
+	for _, p := range a.packed {
+		delete(l.blocks, p.first)
+		if err := l.b.Put(u64(p.first), p.v); err != nil {
+			return err
+		}
 	}
 	if l.open != nil && l.wrote.block != nil {
 		w := &l.wrote
@@ -187,22 +225,25 @@ func (l *saleLog) append(first uint64, currency string, recs []*storev1.Sale, ba
 	return nil
 }
 
-// write stores b, cut into blocks that each fit maxSaleBlock: runs of
-// records are packed one block at a time, the number per block guessed
-// from the last one packed.
-func (l *saleLog) write(b *storev1.SaleBlock) error {
+// pack cuts b into blocks that each fit maxSaleBlock: runs of records are
+// packed one block at a time, the number per block guessed from the last
+// one packed. Unless final, it packs only while more records are left
+// than a block is likely to hold, and returns the rest as the block that
+// more records are to join.
+func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev1.SaleBlock, error) {
 	recs, first, base := b.Sales, b.GetFirstId(), b.GetBaseSeconds()
 	if l.perBlock == 0 {
 		l.perBlock = 128
 	}
-	for len(recs) > 0 {
+	var out []packedBlock
+	for len(recs) > 0 && (final || len(recs) > 2*l.perBlock+64) {
 		n := min(l.perBlock, len(recs))
 		var v []byte
 		for grew := false; ; {
 			head := &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n]}
 			hv, err := packBlock(head)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			if len(hv) > maxSaleBlock && n > 1 {
 				// Too big: keep the share that should fit, a little less.
@@ -220,17 +261,14 @@ func (l *saleLog) write(b *storev1.SaleBlock) error {
 			head.Sales = recs[:more]
 			mv, err := packBlock(head)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			if len(mv) <= maxSaleBlock {
 				v, n = mv, more
 			}
 			break
 		}
-		delete(l.blocks, first)
-		if err := l.b.Put(u64(first), v); err != nil {
-			return err
-		}
+		out = append(out, packedBlock{first, v})
 		// Nothing changes the records of the last block after this.
 		l.wrote.first, l.wrote.stored, l.wrote.block = first, v, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n:n]}
 		if n < len(recs) {
@@ -243,7 +281,7 @@ func (l *saleLog) write(b *storev1.SaleBlock) error {
 			base = next
 		}
 	}
-	return nil
+	return out, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs}, nil
 }
 
 // rebase makes the relative times of recs, relative to from, relative to to.

@@ -62,6 +62,9 @@ type Store struct {
 	// lastWrite is when the last write transaction committed (UnixNano):
 	// the indexer waits for a pause in ingestion.
 	lastWrite atomic.Int64
+	// writing counts the group commits running or waiting for mu: the
+	// indexer leaves sales.db to them.
+	writing atomic.Int32
 
 	wal   *saleWAL
 	logID []byte
@@ -434,12 +437,20 @@ func (s *Store) Secret(name string) ([]byte, error) {
 // commit of its open transaction; or, if fn fails, none of them count.
 // Each group is told to the observer with the sales it stored.
 func (s *Store) Update(fn func(ingest.Tx) error) error {
+	return s.write(func() (int, error) { return s.update(fn) })
+}
+
+// write runs a group commit under mu and tells the observer of it.
+func (s *Store) write(run func() (int, error)) error {
 	start := time.Now()
+	s.writing.Add(1)
 	s.mu.Lock()
-	n, err := s.update(fn)
-	s.mu.Unlock()
+	n, err := run()
 	now := time.Now()
+	// Before writing drops: the indexer sees a running commit or a recent one.
 	s.lastWrite.Store(now.UnixNano())
+	s.mu.Unlock()
+	s.writing.Add(-1)
 	if s.observe != nil && (err != nil || n > 0) {
 		s.observe(n, now.Sub(start), err)
 	}
@@ -475,14 +486,7 @@ func (s *Store) update(fn func(ingest.Tx) error) (int, error) {
 		}
 	}
 	if err != nil {
-		// The transaction holds a part of fn's writes: roll it back and
-		// replay the answered groups it held.
-		_ = s.live.btx.Rollback()
-		s.live = nil
-		s.seq = s.applied
-		if rerr := s.replay(false); rerr != nil {
-			s.fail(rerr)
-		}
+		s.abort()
 		return 0, err
 	}
 	if len(lt.ops) == 0 {
@@ -497,6 +501,17 @@ func (s *Store) update(fn func(ingest.Tx) error) (int, error) {
 		_ = s.commitLocked()
 	}
 	return lt.sales, nil
+}
+
+// abort rolls back the open transaction, which holds a part of a failed
+// group's writes, and replays the answered groups it held.
+func (s *Store) abort() {
+	_ = s.live.btx.Rollback()
+	s.live = nil
+	s.seq = s.applied
+	if rerr := s.replay(false); rerr != nil {
+		s.fail(rerr)
+	}
 }
 
 // View implements ingest.Repo: while answered writes wait in the log, fn

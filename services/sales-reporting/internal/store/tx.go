@@ -32,6 +32,8 @@ type tx struct {
 	newSales []ingest.Sale // in id order
 	newKeys  map[string]uint64
 	touched  map[string]*report.Cell // by cell key
+	// stream packs the sale blocks of a large group (bulk.go); nil: flush does.
+	stream *streamPack
 }
 
 func (s *Store) newTx(btx *bolt.Tx) *tx {
@@ -311,8 +313,15 @@ func (t *tx) AddToCell(d report.Delta, attr report.Attribution) error {
 	return nil
 }
 
+// concurrentPack is the number of new sales from which flush packs their
+// blocks on a goroutine of its own while it writes the keys and cells.
+const concurrentPack = 1000
+
 // flush writes what the transaction kept in memory.
 func (t *tx) flush() error {
+	if t.stream != nil {
+		return t.flushStream()
+	}
 	if n := len(t.newSales); n > 0 {
 		currency := t.newSales[0].Currency
 		base := t.newSales[0].EventTime.Unix()
@@ -325,9 +334,36 @@ func (t *tx) flush() error {
 			}
 			recs[i] = saleRecord(s, sid, pid, currency, base)
 		}
-		if err := t.log.append(t.newSales[0].ID, currency, recs, base); err != nil {
+		a, err := t.log.startAppend(t.newSales[0].ID, currency, recs, base)
+		if err != nil {
 			return err
 		}
+		// Packing (marshalling and compressing) the sale blocks is most of
+		// a large flush's CPU and reads nothing of the transaction: it
+		// runs beside the keys and cells, and the blocks are put after.
+		if n < concurrentPack {
+			a.pack()
+		} else {
+			packed := make(chan struct{})
+			go func() { defer close(packed); a.pack() }()
+			err := t.flushKeysAndCells()
+			<-packed
+			if err != nil {
+				return err
+			}
+			return a.put()
+		}
+		if err := a.put(); err != nil {
+			return err
+		}
+	}
+	return t.flushKeysAndCells()
+}
+
+// flushKeysAndCells writes the new sales' idempotency keys and the cells
+// the transaction changed.
+func (t *tx) flushKeysAndCells() error {
+	if len(t.newKeys) > 0 {
 		keys := make([]string, 0, len(t.newKeys))
 		for k := range t.newKeys {
 			keys = append(keys, k)

@@ -54,7 +54,12 @@ func openAt(t *testing.T, path string, opts ...Option) *Store {
 // sales (every third a refund of the one before), their cells, the
 // refunded sums and the totals. It returns the error of Update.
 func group(st *Store, name string, n int, fail error) error {
-	return st.Update(func(tx ingest.Tx) error {
+	return groupWith(st.Update, name, n, fail)
+}
+
+// groupWith is group through update (Update, or UpdateLines).
+func groupWith(update func(func(ingest.Tx) error) error, name string, n int, fail error) error {
+	return update(func(tx ingest.Tx) error {
 		ses := &ingest.Session{Name: "sessions/" + name, State: ingest.Ended, Platform: "DOUYIN", Attr: ingest.SessionAttr{Host: "members/h"}}
 		p := &ingest.Product{Name: "members/m/products/p", Merchant: "members/m", Category: "tea"}
 		if err := tx.PutSession(ses); err != nil {
