@@ -15,6 +15,7 @@ import (
 
 	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	bolt "go.etcd.io/bbolt"
@@ -372,18 +373,6 @@ func snapshot(t *testing.T, st *Store, dir, name string) string {
 	return f.Name()
 }
 
-// restore puts the file at from in place of the one at path.
-func restore(t *testing.T, from, path string) {
-	t.Helper()
-	data, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestALogThatDoesNotFollowTheFileIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sales.db")
@@ -398,7 +387,7 @@ func TestALogThatDoesNotFollowTheFileIsRefused(t *testing.T) {
 	mustGroup(t, st, "g3", 2)
 	crash(t, st) // the log holds g3 only
 
-	restore(t, at1, path)
+	bolttest.Copy(t, at1, path)
 	refused(t, path, "open of a backup behind the log's first entry", saying("older backup"))
 
 	other := filepath.Join(t.TempDir(), "sales.db")
@@ -407,7 +396,7 @@ func TestALogThatDoesNotFollowTheFileIsRefused(t *testing.T) {
 	if err := o.Close(); err != nil {
 		t.Fatal(err)
 	}
-	restore(t, other, path)
+	bolttest.Copy(t, other, path)
 	refused(t, path, "open of another file beside this log", saying("another sales.db"))
 }
 
@@ -421,7 +410,7 @@ func TestABackupTakenBeforeACrashRollsForwardWithTheLog(t *testing.T) {
 	backup := snapshot(t, st, dir, "backup.db")
 	mustGroup(t, st, "g2", 5)
 	crash(t, st)
-	restore(t, backup, path)
+	bolttest.Copy(t, backup, path)
 	if got, want := state(t, openAt(t, path)), reference(t, 3, 5); got != want {
 		t.Fatalf("the backup with the log:\n%s\nwant:\n%s", got, want)
 	}
