@@ -15,20 +15,7 @@ func sized(st *Store, name string, n int, fail error) error {
 }
 
 func TestASizedGroupOfAnImportsSizeCommitsSalesDBItself(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
-	mustGroup(t, st, "g1", 3)
-	if err := sized(st, "g2", directSales, nil); err != nil {
-		t.Fatal(err)
-	}
-	if seq := fileSeq2(t, st); seq != 1 {
-		t.Fatalf("after the sized group sales.db holds entries up to %d, want 1 (g1's, committed with it)", seq)
-	}
-	mustGroup(t, st, "g3", 4)
-	crash(t, st)
-	if got, want := state(t, openAt(t, path)), reference(t, 3, directSales, 4); got != want {
-		t.Fatalf("logged, sized and logged groups after a crash:\n%s\nwant:\n%s", got, want)
-	}
+	checkALargeGroupCommitsSalesDBBetweenLoggedOnes(t, "sized", func(st *Store) error { return sized(st, "g2", directSales, nil) })
 }
 
 func TestASmallSizedGroupIsLogged(t *testing.T) {
