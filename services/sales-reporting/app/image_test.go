@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,28 +19,10 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// syncBuffer is a log sink for a server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startLogged starts the server as e.start does, and returns its log.
-func (e *env) startLogged() *syncBuffer {
+func (e *env) startLogged() *testkit.LogBuffer {
 	e.t.Helper()
-	var log syncBuffer
+	var log testkit.LogBuffer
 	srv, err := app.New(e.cfg, slog.New(slog.NewTextHandler(&log, nil)))
 	if err != nil {
 		e.t.Fatal(err)

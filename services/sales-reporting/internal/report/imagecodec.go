@@ -117,25 +117,22 @@ func getRecEntry(b []byte, x *recEntry) {
 	}
 }
 
-func putDayRef(b []byte, r *dayRef) {
-	le.PutUint32(b, uint32(r.day))
-	le.PutUint32(b[4:], uint32(r.sattr))
-	le.PutUint32(b[8:], uint32(r.idx))
+// A dayRef and a cref are three int32s each: a day, an attribution, a
+// position.
+func put3(b []byte, x, y, z int32) {
+	le.PutUint32(b, uint32(x))
+	le.PutUint32(b[4:], uint32(y))
+	le.PutUint32(b[8:], uint32(z))
 }
 
-func getDayRef(b []byte, r *dayRef) {
-	r.day, r.sattr, r.idx = Day(le.Uint32(b)), int32(le.Uint32(b[4:])), int32(le.Uint32(b[8:]))
+func get3(b []byte) (Day, int32, int32) {
+	return Day(le.Uint32(b)), int32(le.Uint32(b[4:])), int32(le.Uint32(b[8:]))
 }
 
-func putCref(b []byte, r *cref) {
-	le.PutUint32(b, uint32(r.day))
-	le.PutUint32(b[4:], uint32(r.pattr))
-	le.PutUint32(b[8:], uint32(r.idx))
-}
-
-func getCref(b []byte, r *cref) {
-	r.day, r.pattr, r.idx = Day(le.Uint32(b)), int32(le.Uint32(b[4:])), int32(le.Uint32(b[8:]))
-}
+func putDayRef(b []byte, r *dayRef) { put3(b, int32(r.day), r.sattr, r.idx) }
+func getDayRef(b []byte, r *dayRef) { r.day, r.sattr, r.idx = get3(b) }
+func putCref(b []byte, r *cref)     { put3(b, int32(r.day), r.pattr, r.idx) }
+func getCref(b []byte, r *cref)     { r.day, r.pattr, r.idx = get3(b) }
 
 var le = binary.LittleEndian
 

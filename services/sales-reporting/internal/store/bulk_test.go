@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -16,20 +15,7 @@ func sized(st *Store, name string, n int, fail error) error {
 }
 
 func TestASizedGroupOfAnImportsSizeCommitsSalesDBItself(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
-	mustGroup(t, st, "g1", 3)
-	if err := sized(st, "g2", directSales, nil); err != nil {
-		t.Fatal(err)
-	}
-	if seq := fileSeq2(t, st); seq != 1 {
-		t.Fatalf("after the sized group sales.db holds entries up to %d, want 1 (g1's, committed with it)", seq)
-	}
-	mustGroup(t, st, "g3", 4)
-	crash(t, st)
-	if got, want := state(t, openAt(t, path)), reference(t, 3, directSales, 4); got != want {
-		t.Fatalf("logged, sized and logged groups after a crash:\n%s\nwant:\n%s", got, want)
-	}
+	checkALargeGroupCommitsSalesDBBetweenLoggedOnes(t, "sized", func(st *Store) error { return sized(st, "g2", directSales, nil) })
 }
 
 func TestASmallSizedGroupIsLogged(t *testing.T) {
@@ -72,30 +58,7 @@ func TestASizedGroupSeesTheLoggedGroupsBeforeIt(t *testing.T) {
 }
 
 func TestAFailedSizedGroupLeavesTheAnsweredOnes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
-	mustGroup(t, st, "g1", 4)
-	boom := errors.New("boom")
-	if err := sized(st, "bad", directSales, boom); !errors.Is(err, boom) {
-		t.Fatalf("the failing group returned %v", err)
-	}
-	err := st.View(func(tx ingest.ReadTx) error {
-		if s, err := tx.SaleByKey("DOUYIN", "g1-3"); err != nil || s == nil {
-			return fmt.Errorf("an answered sale is gone after a failed group: %v %v", s, err)
-		}
-		if s, err := tx.SaleByKey("DOUYIN", "bad-0"); err != nil || s != nil {
-			return fmt.Errorf("a sale of the failed group is visible: %v %v", s, err)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustGroup(t, st, "g2", 2)
-	crash(t, st)
-	if got, want := state(t, openAt(t, path)), reference(t, 4, 2); got != want {
-		t.Fatalf("after a failed sized group and a crash:\n%s\nwant:\n%s", got, want)
-	}
+	checkAFailedGroupLeavesTheAnsweredOnes(t, "sized group", func(st *Store, boom error) error { return sized(st, "bad", directSales, boom) })
 }
 
 // The indexer catches up in a pause of ingestion; a group commit that

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
+	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	bolt "go.etcd.io/bbolt"
@@ -86,15 +87,17 @@ func writeFile(t *testing.T, path string, groups ...int) *report.Engine {
 	return e
 }
 
-func copyFile(t *testing.T, from, to string) {
+// reopenKeepingImage writes sales.db in dir with the image of its clean
+// stop, keeps a copy of the image aside and opens the file again, which
+// deletes the image; putBack puts the copy in its place, as if it had
+// never been deleted.
+func reopenKeepingImage(t *testing.T, dir string) (st *Store, putBack func()) {
 	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path, image := filepath.Join(dir, "sales.db"), filepath.Join(dir, "sales.image")
+	writeFile(t, path, 4)
+	keep := filepath.Join(t.TempDir(), "image")
+	bolttest.Copy(t, image, keep)
+	return openAt(t, path), func() { bolttest.Copy(t, keep, image) }
 }
 
 // A clean Close leaves an image that the next Open reads, equal to the
@@ -121,7 +124,7 @@ func TestTheImageOfACleanCloseIsTheFullLoadOfTheFile(t *testing.T) {
 		}
 	}
 	other := filepath.Join(t.TempDir(), "sales.db")
-	copyFile(t, path, other)
+	bolttest.Copy(t, path, other)
 	if !bytes.Equal(imageBytes(t, got), imageBytes(t, fullLoad(t, openAt(t, other)))) {
 		t.Fatal("the engine read from the image is not the engine the full load builds")
 	}
@@ -138,47 +141,35 @@ func TestAnImageThatDoesNotCoverTheFileIsNotRead(t *testing.T) {
 		want error
 	}{
 		{"more writes after the image, then a crash", func(t *testing.T, dir string) {
-			path := filepath.Join(dir, "sales.db")
-			writeFile(t, path, 4)
-			keep := filepath.Join(t.TempDir(), "image")
-			copyFile(t, filepath.Join(dir, "sales.image"), keep)
-			st := openAt(t, path)
+			st, putBack := reopenKeepingImage(t, dir)
 			mustGroup(t, st, "late", 3)
 			if err := st.Flush(); err != nil {
 				t.Fatal(err)
 			}
 			crash(t, st)
-			copyFile(t, keep, filepath.Join(dir, "sales.image")) // as if it had not been deleted
+			putBack()
 		}, ErrNoImage},
 		{"more writes after the image, then a clean stop without one", func(t *testing.T, dir string) {
-			path := filepath.Join(dir, "sales.db")
-			writeFile(t, path, 4)
-			keep := filepath.Join(t.TempDir(), "image")
-			copyFile(t, filepath.Join(dir, "sales.image"), keep)
-			st := openAt(t, path)
+			st, putBack := reopenKeepingImage(t, dir)
 			mustGroup(t, st, "late", 3)
 			if err := st.Close(); err != nil {
 				t.Fatal(err)
 			}
-			copyFile(t, keep, filepath.Join(dir, "sales.image"))
+			putBack()
 		}, ErrNoImage},
 		{"the image of an earlier clean stop of the file", func(t *testing.T, dir string) {
-			path := filepath.Join(dir, "sales.db")
-			writeFile(t, path, 4)
-			keep := filepath.Join(t.TempDir(), "image")
-			copyFile(t, filepath.Join(dir, "sales.image"), keep)
-			st := openAt(t, path)
+			st, putBack := reopenKeepingImage(t, dir)
 			mustGroup(t, st, "late", 3)
 			if err := closeWithImage(t, st, fullLoad(t, st)); err != nil {
 				t.Fatal(err)
 			}
-			copyFile(t, keep, filepath.Join(dir, "sales.image"))
+			putBack()
 		}, report.ErrImageStale},
 		{"the image of another file", func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, "sales.db"), 4)
 			elsewhere := t.TempDir()
 			writeFile(t, filepath.Join(elsewhere, "sales.db"), 4)
-			copyFile(t, filepath.Join(elsewhere, "sales.image"), filepath.Join(dir, "sales.image"))
+			bolttest.Copy(t, filepath.Join(elsewhere, "sales.image"), filepath.Join(dir, "sales.image"))
 		}, report.ErrImageStale},
 		{"a backup restored over the file", func(t *testing.T, dir string) {
 			path := filepath.Join(dir, "sales.db")
@@ -237,11 +228,7 @@ func TestAnImageThatDoesNotCoverTheFileIsNotRead(t *testing.T) {
 			}
 		}, ErrNoImage},
 		{"a session's attribution stored again with another host", func(t *testing.T, dir string) {
-			path := filepath.Join(dir, "sales.db")
-			writeFile(t, path, 4)
-			keep := filepath.Join(t.TempDir(), "image")
-			copyFile(t, filepath.Join(dir, "sales.image"), keep)
-			st := openAt(t, path)
+			st, putBack := reopenKeepingImage(t, dir)
 			e := fullLoad(t, st)
 			if err := st.Update(func(tx ingest.Tx) error {
 				return tx.PutSession(&ingest.Session{Name: "sessions/g1", State: ingest.Ended, Platform: "DOUYIN", Attr: ingest.SessionAttr{Host: "members/other"}})
@@ -251,7 +238,7 @@ func TestAnImageThatDoesNotCoverTheFileIsNotRead(t *testing.T) {
 			if err := closeWithImage(t, st, e); err == nil {
 				t.Fatal("Close wrote an image of an engine that a full load would attribute otherwise")
 			}
-			copyFile(t, keep, filepath.Join(dir, "sales.image"))
+			putBack()
 		}, ErrNoImage},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -304,7 +291,7 @@ func TestACopyOfAStoppedFolderReadsItsImage(t *testing.T) {
 	want := writeFile(t, filepath.Join(dir, "sales.db"), 6)
 	to := t.TempDir()
 	for _, name := range []string{"sales.db", "sales.image"} {
-		copyFile(t, filepath.Join(dir, name), filepath.Join(to, name))
+		bolttest.Copy(t, filepath.Join(dir, name), filepath.Join(to, name))
 	}
 	got, err := readImage(t, filepath.Join(to, "sales.db"))
 	if err != nil {

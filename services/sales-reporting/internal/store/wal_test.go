@@ -450,19 +450,28 @@ func TestReadersAndBackupsSeeAnsweredGroupsBeforeSalesDBHoldsThem(t *testing.T) 
 }
 
 func TestAFailedGroupLeavesTheAnsweredOnes(t *testing.T) {
+	checkAFailedGroupLeavesTheAnsweredOnes(t, "group", func(st *Store, boom error) error { return group(st, "bad", 5, boom) })
+}
+
+// checkAFailedGroupLeavesTheAnsweredOnes: a group that fails (fail makes
+// one of sales bad-0... fail with boom) leaves the groups answered before
+// it readable and durable, shows none of its own sales, and the store
+// takes groups after it.
+func checkAFailedGroupLeavesTheAnsweredOnes(t *testing.T, what string, fail func(st *Store, boom error) error) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "sales.db")
 	st := openAt(t, path, FlushEvery(time.Hour))
 	mustGroup(t, st, "g1", 4)
 	boom := errors.New("boom")
-	if err := group(st, "bad", 5, boom); !errors.Is(err, boom) {
-		t.Fatalf("the failing group returned %v", err)
+	if err := fail(st, boom); !errors.Is(err, boom) {
+		t.Fatalf("the failing %s returned %v", what, err)
 	}
 	err := st.View(func(tx ingest.ReadTx) error {
 		if s, err := tx.SaleByKey("DOUYIN", "g1-3"); err != nil || s == nil {
-			return fmt.Errorf("an answered sale is gone after a failed group: %v %v", s, err)
+			return fmt.Errorf("an answered sale is gone after a failed %s: %v %v", what, s, err)
 		}
 		if s, err := tx.SaleByKey("DOUYIN", "bad-0"); err != nil || s != nil {
-			return fmt.Errorf("a sale of the failed group is visible: %v %v", s, err)
+			return fmt.Errorf("a sale of the failed %s is visible: %v %v", what, s, err)
 		}
 		return nil
 	})
@@ -472,7 +481,7 @@ func TestAFailedGroupLeavesTheAnsweredOnes(t *testing.T) {
 	mustGroup(t, st, "g2", 2)
 	crash(t, st)
 	if got, want := state(t, openAt(t, path)), reference(t, 4, 2); got != want {
-		t.Fatalf("after a failed group and a crash:\n%s\nwant:\n%s", got, want)
+		t.Fatalf("after a failed %s and a crash:\n%s\nwant:\n%s", what, got, want)
 	}
 }
 
@@ -600,17 +609,28 @@ func TestGroupsReadersAndTheCommitsBehindThemRunTogether(t *testing.T) {
 }
 
 func TestALargeGroupCommitsSalesDBBetweenLoggedOnes(t *testing.T) {
+	checkALargeGroupCommitsSalesDBBetweenLoggedOnes(t, "large", func(st *Store) error { return group(st, "g2", directSales, nil) })
+}
+
+// checkALargeGroupCommitsSalesDBBetweenLoggedOnes: a group of an import's
+// size (write, of directSales sales g2-...) between two logged groups
+// commits sales.db itself, with the logged group before it, and a crash
+// after the third loses none of the three.
+func checkALargeGroupCommitsSalesDBBetweenLoggedOnes(t *testing.T, what string, write func(st *Store) error) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "sales.db")
 	st := openAt(t, path, FlushEvery(time.Hour))
 	mustGroup(t, st, "g1", 3)
-	mustGroup(t, st, "g2", directSales)
+	if err := write(st); err != nil {
+		t.Fatal(err)
+	}
 	if seq := fileSeq2(t, st); seq != 1 {
-		t.Fatalf("after the large group sales.db holds entries up to %d, want 1 (g1's, committed with it)", seq)
+		t.Fatalf("after the %s group sales.db holds entries up to %d, want 1 (g1's, committed with it)", what, seq)
 	}
 	mustGroup(t, st, "g3", 4)
 	crash(t, st)
 	if got, want := state(t, openAt(t, path)), reference(t, 3, directSales, 4); got != want {
-		t.Fatalf("logged, direct and logged groups after a crash:\n%s\nwant:\n%s", got, want)
+		t.Fatalf("logged, %s and logged groups after a crash:\n%s\nwant:\n%s", what, got, want)
 	}
 }
 
