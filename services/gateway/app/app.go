@@ -193,7 +193,7 @@ func (g *Gateway) Serve(ctx context.Context, lis net.Listener) error {
 	select {
 	case err = <-served:
 	case <-ctx.Done():
-		g.log.Info("shutting down", "bound", g.cfg.ShutdownTimeout)
+		g.log.Info("shutting down", "bound", g.cfg.ShutdownTimeout.String())
 		sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
 		err = srv.Shutdown(sctx)
 		cancel()

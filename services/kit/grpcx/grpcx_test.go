@@ -188,3 +188,13 @@ func TestFaultCodesAreTheirGRPCCodes(t *testing.T) {
 		}
 	}
 }
+
+// The shutdown's log says its bound as a duration a reader reads ("5s"),
+// not as the nanoseconds JSON would make of a time.Duration.
+func TestTheShutdownLogSaysItsBoundAsADuration(t *testing.T) {
+	_, logs, stop := start(t, func(context.Context) error { return nil })
+	stop()
+	if !strings.Contains(logs.String(), `"bound":"5s"`) {
+		t.Fatalf("the shutdown's log:\n%s\nwant \"bound\":\"5s\"", logs.String())
+	}
+}

@@ -97,7 +97,7 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 	select {
 	case err = <-served:
 	case <-ctx.Done():
-		log.Info("shutting down", "grpc_service", s.opts.Name, "bound", s.opts.ShutdownTimeout)
+		log.Info("shutting down", "grpc_service", s.opts.Name, "bound", s.opts.ShutdownTimeout.String())
 		s.Health.Shutdown()
 		stopped := make(chan struct{})
 		go func() { s.GRPC.GracefulStop(); close(stopped) }()

@@ -173,7 +173,7 @@ func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.
 	start := time.Now()
 	engine, err := imageEngine(st, loc)
 	if err == nil {
-		log.Info("read the report engine from its image", "file", st.ImagePath(), "took", time.Since(start).Round(time.Millisecond))
+		log.Info("read the report engine from its image", "file", st.ImagePath(), "took", time.Since(start).Round(time.Millisecond).String())
 		// Opening the file read its dictionary's pages (see the full
 		// load's drop below).
 		if err := st.DropMappedPages(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ import (
 func (e *env) startLogged() *testkit.LogBuffer {
 	e.t.Helper()
 	var log testkit.LogBuffer
-	srv, err := app.New(e.cfg, slog.New(slog.NewTextHandler(&log, nil)))
+	srv, err := app.New(e.cfg, slog.New(slog.NewJSONHandler(&log, nil))) // as the services log
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -104,6 +105,11 @@ func TestARestartFromTheImageAnswersAsTheFullLoad(t *testing.T) {
 	log := e.startLogged()
 	if !strings.Contains(log.String(), "read the report engine from its image") {
 		t.Fatalf("the restart did not read the image:\n%s", log)
+	}
+	// How long it took, as a reader reads a duration (JSON would give a
+	// time.Duration as its nanoseconds).
+	if !regexp.MustCompile(`"took":"[0-9.]+(ns|µs|ms|s)"`).MatchString(log.String()) {
+		t.Errorf("the log does not say how long reading the image took, as a duration:\n%s", log)
 	}
 	fromImage := e.answers()
 	// More of each kind of write, then the same reports both ways.
