@@ -188,10 +188,7 @@ func (e *Engine) QueryPage(q Query, offset, limit int) (Result, int, error) {
 	count := len(a.slots)
 	lo, hi := 0, count
 	if q.Compare == NoComparison {
-		lo = min(max(offset, 0), count)
-		if limit >= 0 {
-			hi = lo + min(limit, count-lo)
-		}
+		lo, hi = pageBounds(count, offset, limit)
 	}
 	res.Rows = make([]Row, hi-lo)
 	// One array holds every row's keys.
@@ -215,14 +212,20 @@ func (e *Engine) QueryPage(q Query, offset, limit int) (Result, int, error) {
 		e.compared(q, &a, &b, &res)
 		sortRows(res.Rows) // the earlier range's own rows came last
 		count = len(res.Rows)
-		lo = min(max(offset, 0), count)
-		hi = count
-		if limit >= 0 {
-			hi = lo + min(limit, count-lo)
-		}
+		lo, hi = pageBounds(count, offset, limit)
 		res.Rows = res.Rows[lo:hi]
 	}
 	return res, count, nil
+}
+
+// pageBounds are the rows [lo, hi) of an answer of count rows that a page
+// of limit rows from offset holds (limit < 0: to the end).
+func pageBounds(count, offset, limit int) (lo, hi int) {
+	lo, hi = min(max(offset, 0), count), count
+	if limit >= 0 {
+		hi = lo + min(limit, count-lo)
+	}
+	return lo, hi
 }
 
 // order is the report order of a's slots, by period, then by the names
