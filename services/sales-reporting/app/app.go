@@ -173,12 +173,9 @@ func loadEngine(st *store.Store, loc *time.Location, log *slog.Logger) (*report.
 	start := time.Now()
 	engine, err := imageEngine(st, loc)
 	if err == nil {
+		// Nothing of sales.db was read since Open, which dropped the pages
+		// its dictionary brought in.
 		log.Info("read the report engine from its image", "file", st.ImagePath(), "took", time.Since(start).Round(time.Millisecond).String())
-		// Opening the file read its dictionary's pages (see the full
-		// load's drop below).
-		if err := st.DropMappedPages(); err != nil {
-			log.Warn("dropping the file's mapped pages after the load", "err", err)
-		}
 		return engine, nil
 	}
 	// Never fatal: the image is a cache of sales.db.
