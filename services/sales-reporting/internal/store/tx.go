@@ -63,29 +63,29 @@ func (t *tx) sessionName(id uint32) (string, bool) {
 	if name, ok := t.st.dict.sessionName(id); ok {
 		return name, true
 	}
-	for name, pid := range t.pending.sessions {
-		if pid == id {
-			return name, true
-		}
-	}
-	var r storev1.SessionRecord
-	if v := t.sessions.Get(u32(id)); v != nil && proto.Unmarshal(v, &r) == nil {
-		return r.GetName(), true
-	}
-	return "", false
+	return pendingOrStored(id, t.pending.sessions, t.sessions, &storev1.SessionRecord{})
 }
 
 func (t *tx) productName(id uint32) (string, bool) {
 	if name, ok := t.st.dict.productName(id); ok {
 		return name, true
 	}
-	for name, pid := range t.pending.products {
+	return pendingOrStored(id, t.pending.products, t.products, &storev1.ProductRecord{})
+}
+
+// pendingOrStored is the name of id that the dictionary does not hold yet:
+// one of this transaction's new names, or else the record in b (read
+// into r).
+func pendingOrStored(id uint32, pending map[string]uint32, b *bolt.Bucket, r interface {
+	proto.Message
+	GetName() string
+}) (string, bool) {
+	for name, pid := range pending {
 		if pid == id {
 			return name, true
 		}
 	}
-	var r storev1.ProductRecord
-	if v := t.products.Get(u32(id)); v != nil && proto.Unmarshal(v, &r) == nil {
+	if v := b.Get(u32(id)); v != nil && proto.Unmarshal(v, r) == nil {
 		return r.GetName(), true
 	}
 	return "", false
