@@ -171,35 +171,38 @@ func (t *tx) SetRefunded(orderID uint64, qty, amount int64) error {
 }
 
 func (t *tx) Session(name string) (*ingest.Session, error) {
-	id, ok := t.sessionID(name)
-	if !ok {
-		return nil, nil
-	}
-	v := t.sessions.Get(u32(id))
-	if v == nil {
-		return nil, nil
-	}
 	var r storev1.SessionRecord
-	if err := proto.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("session record %s: %w", name, err)
+	id, ok := t.sessionID(name)
+	if found, err := readNamed(t.sessions, id, ok, &r, "session", name); !found {
+		return nil, err
 	}
 	return sessionOf(&r), nil
 }
 
 func (t *tx) Product(name string) (*ingest.Product, error) {
-	id, ok := t.productID(name)
-	if !ok {
-		return nil, nil
-	}
-	v := t.products.Get(u32(id))
-	if v == nil {
-		return nil, nil
-	}
 	var r storev1.ProductRecord
-	if err := proto.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("product record %s: %w", name, err)
+	id, ok := t.productID(name)
+	if found, err := readNamed(t.products, id, ok, &r, "product", name); !found {
+		return nil, err
 	}
 	return productOf(&r), nil
+}
+
+// readNamed reads the record of a name (its dictionary id, if ok) from b
+// into r. A name without an id, or an id without a record, is not found
+// and no error; a record that does not decode is an error naming it.
+func readNamed(b *bolt.Bucket, id uint32, ok bool, r proto.Message, what, name string) (bool, error) {
+	if !ok {
+		return false, nil
+	}
+	v := b.Get(u32(id))
+	if v == nil {
+		return false, nil
+	}
+	if err := proto.Unmarshal(v, r); err != nil {
+		return false, fmt.Errorf("%s record %s: %w", what, name, err)
+	}
+	return true, nil
 }
 
 // nameID returns the id of name in b, giving it the next one of b's
@@ -225,15 +228,7 @@ func (t *tx) PutSession(s *ingest.Session) error {
 	} else if old != nil && (old.Attr != s.Attr || old.Platform != s.Platform) {
 		t.st.spoiled.Store(true) // see image.go
 	}
-	id, err := t.nameID(t.sessions, s.Name, t.sessionID, t.pending.sessions)
-	if err != nil {
-		return err
-	}
-	v, err := deterministic.Marshal(sessionRecord(s))
-	if err != nil {
-		return err
-	}
-	return t.sessions.Put(u32(id), v)
+	return t.putNamed(t.sessions, s.Name, t.sessionID, t.pending.sessions, sessionRecord(s))
 }
 
 func (t *tx) PutProduct(p *ingest.Product) error {
@@ -242,15 +237,20 @@ func (t *tx) PutProduct(p *ingest.Product) error {
 	} else if old != nil && (old.Merchant != p.Merchant || old.Category != p.Category || old.OriginDistrict != p.OriginDistrict) {
 		t.st.spoiled.Store(true) // see image.go
 	}
-	id, err := t.nameID(t.products, p.Name, t.productID, t.pending.products)
+	return t.putNamed(t.products, p.Name, t.productID, t.pending.products, productRecord(p))
+}
+
+// putNamed writes r as the record of name in b, under name's id (nameID).
+func (t *tx) putNamed(b *bolt.Bucket, name string, known func(string) (uint32, bool), pending map[string]uint32, r proto.Message) error {
+	id, err := t.nameID(b, name, known, pending)
 	if err != nil {
 		return err
 	}
-	v, err := deterministic.Marshal(productRecord(p))
+	v, err := deterministic.Marshal(r)
 	if err != nil {
 		return err
 	}
-	return t.products.Put(u32(id), v)
+	return b.Put(u32(id), v)
 }
 
 func (t *tx) Totals() (report.Sums, error) {
