@@ -577,27 +577,14 @@ func TestReportsEqualANaiveRecount(t *testing.T) {
 
 			// Totals over all time equal the sum of the raw deltas.
 			all, _ := applied.Query(Query{Start: day(t, "2000-01-01"), End: day(t, "2040-01-01"), Granularity: Total})
-			var want Metrics
-			sessions := map[string]bool{}
+			sum := naiveAcc{sessions: map[string]bool{}}
 			for _, d := range w.deltas {
-				if d.Kind == Order {
-					sessions[d.Session] = true
-					want.Orders++
-					want.Units += d.Quantity
-					want.Gross += d.Amount
-				} else {
-					want.Refunds += d.Amount
-				}
+				sum.add(d)
 			}
-			want.Sessions = int64(len(sessions))
-			var tr naiveAcc
 			for _, x := range w.latest {
-				tr.addTraffic(x)
+				sum.addTraffic(x)
 			}
-			want.Traffic = tr.traffic
-			want.Net = want.Gross - want.Refunds
-			want.AverageOrderValue = int64(math.RoundToEven(float64(want.Gross) / float64(want.Orders)))
-			if all.Totals != want {
+			if want := sum.metrics(); all.Totals != want {
 				t.Fatalf("all-time totals %+v, sum of the deltas %+v", all.Totals, want)
 			}
 
@@ -660,7 +647,8 @@ func checkOverview(t *testing.T, w world, r *rand.Rand, engines ...*Engine) {
 			continue
 		}
 		var want Overview
-		sessions, hosts, bases, agencies := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+		sum := naiveAcc{sessions: map[string]bool{}}
+		hosts, bases, agencies := map[string]bool{}, map[string]bool{}, map[string]bool{}
 		for i, d := range w.deltas {
 			ld := w.local[i]
 			if ld.Before(start) || !ld.Before(end) {
@@ -670,21 +658,15 @@ func checkOverview(t *testing.T, w world, r *rand.Rand, engines ...*Engine) {
 			if d.Attr.Agency != "" {
 				agencies[d.Attr.Agency] = true
 			}
-			if d.Kind == Order {
-				sessions[d.Session] = true
-				want.Orders++
-				want.Units += d.Quantity
-				want.Gross += d.Amount
-			} else {
-				want.Refunds += d.Amount
-			}
+			sum.add(d)
 			if d.EventTime.After(want.DataThrough) {
 				want.DataThrough = d.EventTime
 			}
 		}
-		want.Net = want.Gross - want.Refunds
+		m := sum.metrics()
+		want.Orders, want.Units, want.Gross, want.Refunds, want.Net = m.Orders, m.Units, m.Gross, m.Refunds, m.Net
 		want.SessionsWithSales, want.ActiveHosts, want.ActiveBases, want.ActiveAgencies =
-			int64(len(sessions)), int64(len(hosts)), int64(len(bases)), int64(len(agencies))
+			m.Sessions, int64(len(hosts)), int64(len(bases)), int64(len(agencies))
 		rows, tot := naiveQuery(w, start, end, Total, []Dimension{DimDistrict}, Filter{})
 		want.Traffic = tot.Traffic
 		for _, row := range rows {
