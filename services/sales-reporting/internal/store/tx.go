@@ -171,38 +171,36 @@ func (t *tx) SetRefunded(orderID uint64, qty, amount int64) error {
 }
 
 func (t *tx) Session(name string) (*ingest.Session, error) {
-	var r storev1.SessionRecord
 	id, ok := t.sessionID(name)
-	if found, err := readNamed(t.sessions, id, ok, &r, "session", name); !found {
-		return nil, err
-	}
-	return sessionOf(&r), nil
+	return readNamed(t.sessions, id, ok, "session", name, sessionOf)
 }
 
 func (t *tx) Product(name string) (*ingest.Product, error) {
-	var r storev1.ProductRecord
 	id, ok := t.productID(name)
-	if found, err := readNamed(t.products, id, ok, &r, "product", name); !found {
-		return nil, err
-	}
-	return productOf(&r), nil
+	return readNamed(t.products, id, ok, "product", name, productOf)
 }
 
 // readNamed reads the record of a name (its dictionary id, if ok) from b
-// into r. A name without an id, or an id without a record, is not found
-// and no error; a record that does not decode is an error naming it.
-func readNamed(b *bolt.Bucket, id uint32, ok bool, r proto.Message, what, name string) (bool, error) {
+// and converts it with of. A name without an id, or an id without a
+// record, is not found: the zero value and no error. A record that does
+// not decode is an error naming it.
+func readNamed[R any, PR interface {
+	*R
+	proto.Message
+}, T any](b *bolt.Bucket, id uint32, ok bool, what, name string, of func(PR) T) (T, error) {
+	var zero T
 	if !ok {
-		return false, nil
+		return zero, nil
 	}
 	v := b.Get(u32(id))
 	if v == nil {
-		return false, nil
+		return zero, nil
 	}
+	r := PR(new(R))
 	if err := proto.Unmarshal(v, r); err != nil {
-		return false, fmt.Errorf("%s record %s: %w", what, name, err)
+		return zero, fmt.Errorf("%s record %s: %w", what, name, err)
 	}
-	return true, nil
+	return of(r), nil
 }
 
 // nameID returns the id of name in b, giving it the next one of b's
