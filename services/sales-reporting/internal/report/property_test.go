@@ -277,34 +277,33 @@ func naiveQuery(w world, start, end time.Time, g Granularity, groupBy []Dimensio
 		k0, k1 string
 	}
 	rows := map[rowID]*naiveAcc{}
+	// row is the row of the local date ld and attribution at: its period
+	// (cut to the query's range) and its group keys.
+	row := func(ld time.Time, at Attribution) *naiveAcc {
+		ps := naivePeriodStart(g, ld, start)
+		pe := naivePeriodEnd(g, ps, end)
+		ps, pe = maxTime(ps, start), minTime(pe, end)
+		id := rowID{ps: ps.Unix()}
+		if len(groupBy) > 0 {
+			id.k0 = attrKey(at, groupBy[0])
+		}
+		if len(groupBy) > 1 {
+			id.k1 = attrKey(at, groupBy[1])
+		}
+		a := rows[id]
+		if a == nil {
+			a = &naiveAcc{ps: ps, pe: pe, keys: []string{id.k0, id.k1}[:len(groupBy)], sessions: map[string]bool{}}
+			rows[id] = a
+		}
+		return a
+	}
 	total := &naiveAcc{sessions: map[string]bool{}}
 	for i, d := range w.deltas {
 		ld := w.local[i]
 		if ld.Before(start) || !ld.Before(end) || !naiveMatch(d.Attr, f) {
 			continue
 		}
-		ps := naivePeriodStart(g, ld, start)
-		pe := naivePeriodEnd(g, ps, end)
-		if ps.Before(start) {
-			ps = start
-		}
-		if pe.After(end) {
-			pe = end
-		}
-		id := rowID{ps: ps.Unix()}
-		if len(groupBy) > 0 {
-			id.k0 = attrKey(d.Attr, groupBy[0])
-		}
-		if len(groupBy) > 1 {
-			id.k1 = attrKey(d.Attr, groupBy[1])
-		}
-		a := rows[id]
-		if a == nil {
-			keys := []string{id.k0, id.k1}[:len(groupBy)]
-			a = &naiveAcc{ps: ps, pe: pe, keys: keys, sessions: map[string]bool{}}
-			rows[id] = a
-		}
-		a.add(d)
+		row(ld, d.Attr).add(d)
 		total.add(d)
 	}
 	// Traffic: each session's latest snapshot on the day it started, in
@@ -321,22 +320,7 @@ func naiveQuery(w world, start, end time.Time, g Granularity, groupBy []Dimensio
 		if ld.Before(start) || !ld.Before(end) || !naiveMatch(tr.Attr, f) {
 			continue
 		}
-		ps := naivePeriodStart(g, ld, start)
-		pe := naivePeriodEnd(g, ps, end)
-		ps, pe = maxTime(ps, start), minTime(pe, end)
-		id := rowID{ps: ps.Unix()}
-		if len(groupBy) > 0 {
-			id.k0 = attrKey(tr.Attr, groupBy[0])
-		}
-		if len(groupBy) > 1 {
-			id.k1 = attrKey(tr.Attr, groupBy[1])
-		}
-		a := rows[id]
-		if a == nil {
-			a = &naiveAcc{ps: ps, pe: pe, keys: []string{id.k0, id.k1}[:len(groupBy)], sessions: map[string]bool{}}
-			rows[id] = a
-		}
-		a.addTraffic(tr)
+		row(ld, tr.Attr).addTraffic(tr)
 		total.addTraffic(tr)
 	}
 	var out []*naiveAcc
@@ -467,27 +451,79 @@ func applyInBatches(w world, r *rand.Rand) *Engine {
 	return e
 }
 
-// loadCells folds the deltas into cells with Cell.Add, as the store does,
-// and loads them into a new engine.
-func loadCells(w world) *Engine {
+// cellsOf folds deltas into the cells the store keeps, one per session,
+// product and day, with Cell.Add as the store does, in the order each cell
+// first meets a delta.
+func cellsOf(deltas []Delta) []Cell {
 	type key struct {
 		s, p string
 		d    Day
 	}
-	cells := map[key]*Cell{}
-	var order []key
-	for _, d := range w.deltas {
+	at := map[key]int{}
+	var cells []Cell
+	for _, d := range deltas {
 		k := key{d.Session, d.Product, d.Day}
-		if cells[k] == nil {
-			cells[k] = &Cell{}
-			order = append(order, k)
+		i, ok := at[k]
+		if !ok {
+			i = len(cells)
+			at[k] = i
+			cells = append(cells, Cell{})
 		}
-		cells[k].Add(d)
+		cells[i].Add(d)
 	}
+	return cells
+}
+
+// TestCellsOfFoldsOneCellPerSessionProductAndDay holds the helper the
+// loaded engines of these tests are built with to the store's keying.
+func TestCellsOfFoldsOneCellPerSessionProductAndDay(t *testing.T) {
+	d1, d2 := day(t, "2020-06-01"), day(t, "2020-06-02")
+	delta := func(session, product string, d Day, k Kind, amount int64) Delta {
+		return Delta{Session: session, Product: product, Day: d, Kind: k, Quantity: 1, Amount: amount}
+	}
+	type want struct {
+		session, product string
+		day              Day
+		orders, gross    int64
+		refunds          int64
+	}
+	for _, c := range []struct {
+		name   string
+		deltas []Delta
+		want   []want
+	}{
+		{"no deltas, no cells", nil, nil},
+		{"an order and its refund on one day share a cell",
+			[]Delta{delta("sessions/a", "p/1", d1, Order, 300), delta("sessions/a", "p/1", d1, Refund, 100)},
+			[]want{{"sessions/a", "p/1", d1, 1, 300, 100}}},
+		{"another day is another cell",
+			[]Delta{delta("sessions/a", "p/1", d1, Order, 300), delta("sessions/a", "p/1", d2, Order, 200)},
+			[]want{{"sessions/a", "p/1", d1, 1, 300, 0}, {"sessions/a", "p/1", d2, 1, 200, 0}}},
+		{"another product or session is another cell, in the order first met",
+			[]Delta{delta("sessions/b", "p/1", d1, Order, 1), delta("sessions/a", "p/2", d1, Order, 2),
+				delta("sessions/a", "p/1", d1, Order, 3), delta("sessions/b", "p/1", d1, Order, 4)},
+			[]want{{"sessions/b", "p/1", d1, 2, 5, 0}, {"sessions/a", "p/2", d1, 1, 2, 0}, {"sessions/a", "p/1", d1, 1, 3, 0}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []want
+			for _, cell := range cellsOf(c.deltas) {
+				got = append(got, want{cell.Session, cell.Product, cell.Day, cell.Orders, cell.Gross, cell.Refunds})
+			}
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("cells %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+// loadCells loads the world's deltas, as the store's cells, into a new
+// engine.
+func loadCells(w world) *Engine {
+	cells := cellsOf(w.deltas)
 	e := New(w.loc)
-	for i, k := range order {
-		e.Load(*cells[k])
-		if i == len(order)/2 {
+	for i, c := range cells {
+		e.Load(c)
+		if i == len(cells)/2 {
 			e.Compact() // records added after compacting land as well
 		}
 	}
@@ -541,27 +577,14 @@ func TestReportsEqualANaiveRecount(t *testing.T) {
 
 			// Totals over all time equal the sum of the raw deltas.
 			all, _ := applied.Query(Query{Start: day(t, "2000-01-01"), End: day(t, "2040-01-01"), Granularity: Total})
-			var want Metrics
-			sessions := map[string]bool{}
+			sum := naiveAcc{sessions: map[string]bool{}}
 			for _, d := range w.deltas {
-				if d.Kind == Order {
-					sessions[d.Session] = true
-					want.Orders++
-					want.Units += d.Quantity
-					want.Gross += d.Amount
-				} else {
-					want.Refunds += d.Amount
-				}
+				sum.add(d)
 			}
-			want.Sessions = int64(len(sessions))
-			var tr naiveAcc
 			for _, x := range w.latest {
-				tr.addTraffic(x)
+				sum.addTraffic(x)
 			}
-			want.Traffic = tr.traffic
-			want.Net = want.Gross - want.Refunds
-			want.AverageOrderValue = int64(math.RoundToEven(float64(want.Gross) / float64(want.Orders)))
-			if all.Totals != want {
+			if want := sum.metrics(); all.Totals != want {
 				t.Fatalf("all-time totals %+v, sum of the deltas %+v", all.Totals, want)
 			}
 
@@ -624,7 +647,8 @@ func checkOverview(t *testing.T, w world, r *rand.Rand, engines ...*Engine) {
 			continue
 		}
 		var want Overview
-		sessions, hosts, bases, agencies := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+		sum := naiveAcc{sessions: map[string]bool{}}
+		hosts, bases, agencies := map[string]bool{}, map[string]bool{}, map[string]bool{}
 		for i, d := range w.deltas {
 			ld := w.local[i]
 			if ld.Before(start) || !ld.Before(end) {
@@ -634,21 +658,15 @@ func checkOverview(t *testing.T, w world, r *rand.Rand, engines ...*Engine) {
 			if d.Attr.Agency != "" {
 				agencies[d.Attr.Agency] = true
 			}
-			if d.Kind == Order {
-				sessions[d.Session] = true
-				want.Orders++
-				want.Units += d.Quantity
-				want.Gross += d.Amount
-			} else {
-				want.Refunds += d.Amount
-			}
+			sum.add(d)
 			if d.EventTime.After(want.DataThrough) {
 				want.DataThrough = d.EventTime
 			}
 		}
-		want.Net = want.Gross - want.Refunds
+		m := sum.metrics()
+		want.Orders, want.Units, want.Gross, want.Refunds, want.Net = m.Orders, m.Units, m.Gross, m.Refunds, m.Net
 		want.SessionsWithSales, want.ActiveHosts, want.ActiveBases, want.ActiveAgencies =
-			int64(len(sessions)), int64(len(hosts)), int64(len(bases)), int64(len(agencies))
+			m.Sessions, int64(len(hosts)), int64(len(bases)), int64(len(agencies))
 		rows, tot := naiveQuery(w, start, end, Total, []Dimension{DimDistrict}, Filter{})
 		want.Traffic = tot.Traffic
 		for _, row := range rows {

@@ -110,22 +110,8 @@ func TestSessionsCountByOrdersNotByRefunds(t *testing.T) {
 			applied, loaded := New(loc), New(loc)
 			applied.Apply(tc.sales)
 			// The same sales as the store's cells, loaded as at start-up.
-			type key struct {
-				session, product string
-				day              Day
-			}
-			cells := map[key]*Cell{}
-			var order []key
-			for _, d := range tc.sales {
-				k := key{d.Session, d.Product, d.Day}
-				if cells[k] == nil {
-					cells[k] = &Cell{}
-					order = append(order, k)
-				}
-				cells[k].Add(d)
-			}
-			for _, k := range order {
-				loaded.Load(*cells[k])
+			for _, c := range cellsOf(tc.sales) {
+				loaded.Load(c)
 			}
 			for name, e := range map[string]*Engine{"applied": applied, "loaded": loaded} {
 				res, err := e.Query(tc.q)

@@ -105,19 +105,22 @@ func loadDict(btx *bolt.Tx) (*dict, error) {
 func (d *dict) sessionName(id uint32) (string, bool) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	if int(id) >= len(d.sessions) || id == 0 || d.sessions[id] == "" {
-		return "", false
-	}
-	return d.sessions[id], true
+	return nameAt(d.sessions, id)
 }
 
 func (d *dict) productName(id uint32) (string, bool) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	if int(id) >= len(d.products) || id == 0 || d.products[id] == "" {
+	return nameAt(d.products, id)
+}
+
+// nameAt is the name of id in names (by id): id 0, an id past the end and
+// an id whose record was not read name nothing.
+func nameAt(names []string, id uint32) (string, bool) {
+	if uint64(id) >= uint64(len(names)) || id == 0 || names[id] == "" {
 		return "", false
 	}
-	return d.products[id], true
+	return names[id], true
 }
 
 func (d *dict) sessionID(name string) (uint32, bool) {

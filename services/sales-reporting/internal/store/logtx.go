@@ -52,6 +52,15 @@ type refundArgs struct {
 	qty, amt int64
 }
 
+// keep adds an op of kind to l with its argument v, kept in args, and
+// returns v's index in args.
+func keep[T any](l *loggingTx, kind opKind, args *[]T, v T) int {
+	i := len(*args)
+	l.ops = append(l.ops, loggedOp{kind, i})
+	*args = append(*args, v)
+	return i
+}
+
 func (l *loggingTx) PutSale(s *ingest.Sale) error {
 	if err := l.tx.PutSale(s); err != nil {
 		return err
@@ -65,8 +74,7 @@ func (l *loggingTx) SetRefunded(orderID uint64, qty, amount int64) error {
 	if err := l.tx.SetRefunded(orderID, qty, amount); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, loggedOp{opSetRefunded, len(l.refunds)})
-	l.refunds = append(l.refunds, refundArgs{orderID, qty, amount})
+	keep(l, opSetRefunded, &l.refunds, refundArgs{orderID, qty, amount})
 	return nil
 }
 
@@ -74,8 +82,7 @@ func (l *loggingTx) SetTotals(s report.Sums) error {
 	if err := l.tx.SetTotals(s); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, loggedOp{opSetTotals, len(l.sums)})
-	l.sums = append(l.sums, s)
+	keep(l, opSetTotals, &l.sums, s)
 	return nil
 }
 
@@ -83,8 +90,7 @@ func (l *loggingTx) PutSession(s *ingest.Session) error {
 	if err := l.tx.PutSession(s); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, loggedOp{opPutSession, len(l.sessions)})
-	l.sessions = append(l.sessions, s)
+	keep(l, opPutSession, &l.sessions, s)
 	return nil
 }
 
@@ -92,8 +98,7 @@ func (l *loggingTx) PutProduct(p *ingest.Product) error {
 	if err := l.tx.PutProduct(p); err != nil {
 		return err
 	}
-	l.ops = append(l.ops, loggedOp{opPutProduct, len(l.products)})
-	l.products = append(l.products, p)
+	keep(l, opPutProduct, &l.products, p)
 	return nil
 }
 
@@ -101,9 +106,7 @@ func (l *loggingTx) AddToCell(d report.Delta, a report.Attribution) error {
 	if err := l.tx.AddToCell(d, a); err != nil {
 		return err
 	}
-	i := len(l.deltas)
-	l.ops = append(l.ops, loggedOp{opAddToCell, i})
-	l.deltas = append(l.deltas, d)
+	i := keep(l, opAddToCell, &l.deltas, d)
 	if a != d.Attr {
 		if l.attrs == nil {
 			l.attrs = map[int]report.Attribution{}

@@ -63,29 +63,29 @@ func (t *tx) sessionName(id uint32) (string, bool) {
 	if name, ok := t.st.dict.sessionName(id); ok {
 		return name, true
 	}
-	for name, pid := range t.pending.sessions {
-		if pid == id {
-			return name, true
-		}
-	}
-	var r storev1.SessionRecord
-	if v := t.sessions.Get(u32(id)); v != nil && proto.Unmarshal(v, &r) == nil {
-		return r.GetName(), true
-	}
-	return "", false
+	return pendingOrStored(id, t.pending.sessions, t.sessions, &storev1.SessionRecord{})
 }
 
 func (t *tx) productName(id uint32) (string, bool) {
 	if name, ok := t.st.dict.productName(id); ok {
 		return name, true
 	}
-	for name, pid := range t.pending.products {
+	return pendingOrStored(id, t.pending.products, t.products, &storev1.ProductRecord{})
+}
+
+// pendingOrStored is the name of id that the dictionary does not hold yet:
+// one of this transaction's new names, or else the record in b (read
+// into r).
+func pendingOrStored(id uint32, pending map[string]uint32, b *bolt.Bucket, r interface {
+	proto.Message
+	GetName() string
+}) (string, bool) {
+	for name, pid := range pending {
 		if pid == id {
 			return name, true
 		}
 	}
-	var r storev1.ProductRecord
-	if v := t.products.Get(u32(id)); v != nil && proto.Unmarshal(v, &r) == nil {
+	if v := b.Get(u32(id)); v != nil && proto.Unmarshal(v, r) == nil {
 		return r.GetName(), true
 	}
 	return "", false
@@ -172,34 +172,35 @@ func (t *tx) SetRefunded(orderID uint64, qty, amount int64) error {
 
 func (t *tx) Session(name string) (*ingest.Session, error) {
 	id, ok := t.sessionID(name)
-	if !ok {
-		return nil, nil
-	}
-	v := t.sessions.Get(u32(id))
-	if v == nil {
-		return nil, nil
-	}
-	var r storev1.SessionRecord
-	if err := proto.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("session record %s: %w", name, err)
-	}
-	return sessionOf(&r), nil
+	return readNamed(t.sessions, id, ok, "session", name, sessionOf)
 }
 
 func (t *tx) Product(name string) (*ingest.Product, error) {
 	id, ok := t.productID(name)
+	return readNamed(t.products, id, ok, "product", name, productOf)
+}
+
+// readNamed reads the record of a name (its dictionary id, if ok) from b
+// and converts it with of. A name without an id, or an id without a
+// record, is not found: the zero value and no error. A record that does
+// not decode is an error naming it.
+func readNamed[R any, PR interface {
+	*R
+	proto.Message
+}, T any](b *bolt.Bucket, id uint32, ok bool, what, name string, of func(PR) T) (T, error) {
+	var zero T
 	if !ok {
-		return nil, nil
+		return zero, nil
 	}
-	v := t.products.Get(u32(id))
+	v := b.Get(u32(id))
 	if v == nil {
-		return nil, nil
+		return zero, nil
 	}
-	var r storev1.ProductRecord
-	if err := proto.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("product record %s: %w", name, err)
+	r := PR(new(R))
+	if err := proto.Unmarshal(v, r); err != nil {
+		return zero, fmt.Errorf("%s record %s: %w", what, name, err)
 	}
-	return productOf(&r), nil
+	return of(r), nil
 }
 
 // nameID returns the id of name in b, giving it the next one of b's
@@ -225,15 +226,7 @@ func (t *tx) PutSession(s *ingest.Session) error {
 	} else if old != nil && (old.Attr != s.Attr || old.Platform != s.Platform) {
 		t.st.spoiled.Store(true) // see image.go
 	}
-	id, err := t.nameID(t.sessions, s.Name, t.sessionID, t.pending.sessions)
-	if err != nil {
-		return err
-	}
-	v, err := deterministic.Marshal(sessionRecord(s))
-	if err != nil {
-		return err
-	}
-	return t.sessions.Put(u32(id), v)
+	return t.putNamed(t.sessions, s.Name, t.sessionID, t.pending.sessions, sessionRecord(s))
 }
 
 func (t *tx) PutProduct(p *ingest.Product) error {
@@ -242,15 +235,20 @@ func (t *tx) PutProduct(p *ingest.Product) error {
 	} else if old != nil && (old.Merchant != p.Merchant || old.Category != p.Category || old.OriginDistrict != p.OriginDistrict) {
 		t.st.spoiled.Store(true) // see image.go
 	}
-	id, err := t.nameID(t.products, p.Name, t.productID, t.pending.products)
+	return t.putNamed(t.products, p.Name, t.productID, t.pending.products, productRecord(p))
+}
+
+// putNamed writes r as the record of name in b, under name's id (nameID).
+func (t *tx) putNamed(b *bolt.Bucket, name string, known func(string) (uint32, bool), pending map[string]uint32, r proto.Message) error {
+	id, err := t.nameID(b, name, known, pending)
 	if err != nil {
 		return err
 	}
-	v, err := deterministic.Marshal(productRecord(p))
+	v, err := deterministic.Marshal(r)
 	if err != nil {
 		return err
 	}
-	return t.products.Put(u32(id), v)
+	return b.Put(u32(id), v)
 }
 
 func (t *tx) Totals() (report.Sums, error) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -49,6 +50,15 @@ func openAt(t *testing.T, path string, opts ...Option) *Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// logOnly opens a store on a new sales.db that flushes only when it
+// closes: every group it answers stays in its log, and the test decides
+// what sales.db holds (by Close, a crash or a copy).
+func logOnly(t *testing.T) (path string, st *Store) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "sales.db")
+	return path, openAt(t, path, FlushEvery(time.Hour))
 }
 
 // group writes what one group commit of the ingestion does: snapshots, n
@@ -210,8 +220,7 @@ func fileSeq(t *testing.T, path string) uint64 {
 }
 
 func TestAnsweredGroupsSurviveACrashBeforeSalesDBHoldsThem(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
+	path, st := logOnly(t)
 	for i, n := range []int{5, 1, 9} {
 		mustGroup(t, st, fmt.Sprintf("g%d", i+1), n)
 	}
@@ -233,8 +242,7 @@ func TestReplayResumesPastWhatSalesDBHolds(t *testing.T) {
 	// sales.db holds the first groups but the log still has them too: a
 	// crash in the middle of a replay, or between a commit and the log's
 	// emptying, leaves this.
-	path := filepath.Join(t.TempDir(), "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
+	path, st := logOnly(t)
 	mustGroup(t, st, "g1", 4)
 	mustGroup(t, st, "g2", 3)
 	if err := st.Flush(); err != nil {
@@ -290,8 +298,7 @@ func TestATornLastEntryIsDropped(t *testing.T) {
 		}, []int{4, 2, 7}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "sales.db")
-			st := openAt(t, path, FlushEvery(time.Hour))
+			path, st := logOnly(t)
 			for i, n := range []int{4, 2, 7} {
 				mustGroup(t, st, fmt.Sprintf("g%d", i+1), n)
 			}
@@ -324,8 +331,7 @@ func appendTo(t *testing.T, path string, parts ...[]byte) {
 }
 
 func TestAnEntryThatDoesNotReadBackBeforeGoodOnesIsCorruption(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
+	path, st := logOnly(t)
 	mustGroup(t, st, "g1", 3)
 	mustGroup(t, st, "g2", 3)
 	crash(t, st)
@@ -374,9 +380,8 @@ func snapshot(t *testing.T, st *Store, dir, name string) string {
 }
 
 func TestALogThatDoesNotFollowTheFileIsRefused(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
+	path, st := logOnly(t)
+	dir := filepath.Dir(path)
 	mustGroup(t, st, "g1", 2)
 	at1 := snapshot(t, st, dir, "at1.db")
 	mustGroup(t, st, "g2", 2)
@@ -403,9 +408,8 @@ func TestALogThatDoesNotFollowTheFileIsRefused(t *testing.T) {
 func TestABackupTakenBeforeACrashRollsForwardWithTheLog(t *testing.T) {
 	// A snapshot holds every answered group and the seq of the last: the
 	// log's later entries are the same history, and replay on top of it.
-	dir := t.TempDir()
-	path := filepath.Join(dir, "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
+	path, st := logOnly(t)
+	dir := filepath.Dir(path)
 	mustGroup(t, st, "g1", 3)
 	backup := snapshot(t, st, dir, "backup.db")
 	mustGroup(t, st, "g2", 5)
@@ -417,9 +421,8 @@ func TestABackupTakenBeforeACrashRollsForwardWithTheLog(t *testing.T) {
 }
 
 func TestReadersAndBackupsSeeAnsweredGroupsBeforeSalesDBHoldsThem(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
+	path, st := logOnly(t)
+	dir := filepath.Dir(path)
 	mustGroup(t, st, "g1", 3)
 	var raw int
 	if err := st.db.View(func(btx *bolt.Tx) error { raw = btx.Bucket(bucketSaleBlocks).Stats().KeyN; return nil }); err != nil {
@@ -459,8 +462,7 @@ func TestAFailedGroupLeavesTheAnsweredOnes(t *testing.T) {
 // takes groups after it.
 func checkAFailedGroupLeavesTheAnsweredOnes(t *testing.T, what string, fail func(st *Store, boom error) error) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
+	path, st := logOnly(t)
 	mustGroup(t, st, "g1", 4)
 	boom := errors.New("boom")
 	if err := fail(st, boom); !errors.Is(err, boom) {
@@ -486,8 +488,7 @@ func checkAFailedGroupLeavesTheAnsweredOnes(t *testing.T, what string, fail func
 }
 
 func TestACleanCloseLeavesAnEmptyLog(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
+	path, st := logOnly(t)
 	mustGroup(t, st, "g1", 4)
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
@@ -618,8 +619,7 @@ func TestALargeGroupCommitsSalesDBBetweenLoggedOnes(t *testing.T) {
 // after the third loses none of the three.
 func checkALargeGroupCommitsSalesDBBetweenLoggedOnes(t *testing.T, what string, write func(st *Store) error) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "sales.db")
-	st := openAt(t, path, FlushEvery(time.Hour))
+	path, st := logOnly(t)
 	mustGroup(t, st, "g1", 3)
 	if err := write(st); err != nil {
 		t.Fatal(err)
@@ -650,4 +650,47 @@ func fileSeq2(t *testing.T, st *Store) uint64 {
 		t.Fatal("no sale in sales.db")
 	}
 	return seq
+}
+
+// TestKeepNamesEachArgumentByItsIndexInItsKind: the log entry finds an
+// op's argument by the op's index, each kind counting on its own.
+func TestKeepNamesEachArgumentByItsIndexInItsKind(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		calls   func(l *loggingTx) []int
+		ops     []loggedOp
+		refunds []refundArgs
+		sums    []report.Sums
+	}{
+		{"no ops", func(*loggingTx) []int { return nil }, nil, nil, nil},
+		{"one of a kind is index 0",
+			func(l *loggingTx) []int { return []int{keep(l, opSetRefunded, &l.refunds, refundArgs{order: 9})} },
+			[]loggedOp{{opSetRefunded, 0}}, []refundArgs{{order: 9}}, nil},
+		{"kinds interleaved count apart, in call order",
+			func(l *loggingTx) []int {
+				return []int{
+					keep(l, opSetTotals, &l.sums, report.Sums{Orders: 1}),
+					keep(l, opSetRefunded, &l.refunds, refundArgs{order: 1}),
+					keep(l, opSetTotals, &l.sums, report.Sums{Orders: 2}),
+					keep(l, opSetRefunded, &l.refunds, refundArgs{order: 2}),
+				}
+			},
+			[]loggedOp{{opSetTotals, 0}, {opSetRefunded, 0}, {opSetTotals, 1}, {opSetRefunded, 1}},
+			[]refundArgs{{order: 1}, {order: 2}}, []report.Sums{{Orders: 1}, {Orders: 2}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := &loggingTx{}
+			got := c.calls(l)
+			var want []int
+			for _, o := range c.ops {
+				want = append(want, o.i)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("keep returned %v, want %v", got, want)
+			}
+			if !slices.Equal(l.ops, c.ops) || !slices.Equal(l.refunds, c.refunds) || !slices.Equal(l.sums, c.sums) {
+				t.Errorf("ops %v refunds %v sums %v; want %v %v %v", l.ops, l.refunds, l.sums, c.ops, c.refunds, c.sums)
+			}
+		})
+	}
 }
