@@ -417,7 +417,7 @@ func (e *Engine) fromPairs(a *aggregate, start, end Day, g Granularity, groupBy 
 				pm.grids[i].each(func([2]int32, *prow) { n++ })
 			}
 		}
-		a.slots = make([]slot, 0, n)
+		a.slots = slotReuse.get(n)
 	}
 	var year []prow // a year's rows, summed from its months
 	for p, ps := range a.periods {
