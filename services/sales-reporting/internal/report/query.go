@@ -135,7 +135,17 @@ var (
 	slotReuse  reuse[slot]
 	orderReuse reuse[sortKey]
 	gridReuse  reuse[int32]
+	rowReuse   reuse[Row]
 )
+
+// Recycle gives the rows of a QueryPage answer back for the pages of the
+// next queries, once the caller has copied out what it needs (the RPC
+// adapter writes them to the wire): a page of 1,000 rows is 0.15 MB. The
+// caller must not use rows, nor anything of them, after.
+func Recycle(rows []Row) {
+	clear(rows) // their keys and earlier figures are not kept alive
+	rowReuse.put(rows)
+}
 
 // newGrid is a zeroed grid of n slot indexes (slot + 1, 0 for none), to
 // give back to gridReuse when done.
@@ -236,7 +246,7 @@ func (e *Engine) QueryPage(q Query, offset, limit int) (Result, int, error) {
 	if q.Compare == NoComparison {
 		lo, hi = pageBounds(count, offset, limit)
 	}
-	res.Rows = make([]Row, hi-lo)
+	res.Rows = rowReuse.get(hi - lo)[:hi-lo]
 	// One array holds every row's keys.
 	keys := make([]string, (hi-lo)*len(a.groups))
 	for i := range res.Rows {

@@ -302,9 +302,11 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 	display := s.displayNames(ctx, groupBy, keys)
 	if res.PreviousTotals != nil {
 		out.Rows = s.reportRows(rows, req.GetGroupBy(), groupBy, display)
+		report.Recycle(rows) // the messages hold copies
 		return out, nil
 	}
 	wire, err := s.wireAnswer(out, rows, req.GetGroupBy(), groupBy, display)
+	report.Recycle(rows)
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
