@@ -3,12 +3,12 @@ package rpc
 import (
 	"fmt"
 	"math"
-	"slices"
 	"time"
 	"unicode/utf8"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
@@ -95,13 +95,16 @@ func (w *rowWriter) appendRows(b []byte, rows []report.Row, dims []salesv1.Dimen
 		}
 		w.sub = w.appendMetrics(w.sub[:0], &r.Metrics)
 		m = appendMessage(m, fieldMetrics, w.sub)
+		if i == 0 && b == nil {
+			// The rows of a page are much of a size: room for all of
+			// them and some, so that the buffer is not copied as it
+			// grows, from gRPC's pool, to which it goes back once sent
+			// (wireCodec).
+			buf := mem.DefaultBufferPool().Get((len(m)+len(m)/4+8)*len(rows) + 512)
+			b = (*buf)[:0]
+		}
 		b = appendMessage(b, fieldRowsOfAnswer, m)
 		w.msg = m
-		if i == 0 {
-			// The rows of a page are much of a size: room for all of
-			// them and some, so that the buffer is not copied as it grows.
-			b = slices.Grow(b, (len(b)+len(b)/4)*len(rows)+256)
-		}
 	}
 	return b, nil
 }
