@@ -61,12 +61,13 @@ func (s *Server) wireAnswer(out *salesv1.QuerySalesReportResponse, rows []report
 	return wire, nil
 }
 
-// rowWriter writes ReportRow messages with protowire; msg and sub are
-// scratch for the nested messages, whose lengths come before them.
+// rowWriter writes ReportRow messages with protowire; msg, sub and tiny
+// are scratch for the nested messages (a row, its keys and figures, their
+// amounts), whose lengths come before them.
 type rowWriter struct {
-	currency string
-	days     dayNames
-	msg, sub []byte
+	currency       string
+	days           dayNames
+	msg, sub, tiny []byte
 }
 
 // appendRows appends rows as the repeated rows field of a
@@ -135,43 +136,24 @@ func (w *rowWriter) appendMetrics(b []byte, m *report.Metrics) []byte {
 		b = appendDouble(b, 15, r)
 	}
 	if d, ok := t.AverageViewDuration(); ok {
-		b = appendDuration(b, 16, d)
+		b = w.appendDuration(b, 16, d)
 	}
 	return appendInt(b, 17, t.Sessions)
 }
 
 // appendMoney appends a Money of the server's currency.
 func (w *rowWriter) appendMoney(b []byte, num protowire.Number, v int64) []byte {
-	n := 0
-	if w.currency != "" {
-		n += 1 + protowire.SizeBytes(len(w.currency))
-	}
-	if v != 0 {
-		n += 1 + protowire.SizeVarint(uint64(v))
-	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(n))
-	b = appendString(b, fieldCurrencyCode, w.currency)
-	return appendInt(b, fieldMinorUnits, v)
+	w.tiny = appendInt(appendString(w.tiny[:0], fieldCurrencyCode, w.currency), fieldMinorUnits, v)
+	return appendMessage(b, num, w.tiny)
 }
 
 // appendDuration appends d as durationpb.New would make it (a report's
 // durations are never negative).
-func appendDuration(b []byte, num protowire.Number, d time.Duration) []byte {
+func (w *rowWriter) appendDuration(b []byte, num protowire.Number, d time.Duration) []byte {
 	nanos := d.Nanoseconds()
 	secs := nanos / 1e9
-	ns := int64(int32(nanos - secs*1e9))
-	n := 0
-	if secs != 0 {
-		n += 1 + protowire.SizeVarint(uint64(secs))
-	}
-	if ns != 0 {
-		n += 1 + protowire.SizeVarint(uint64(ns))
-	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(n))
-	b = appendInt(b, fieldSeconds, secs)
-	return appendInt(b, fieldNanos, ns)
+	w.tiny = appendInt(appendInt(w.tiny[:0], fieldSeconds, secs), fieldNanos, int64(int32(nanos-secs*1e9)))
+	return appendMessage(b, num, w.tiny)
 }
 
 // appendInt appends a proto3 int64 (or int32, sign-extended as protobuf
