@@ -8,7 +8,6 @@ import (
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
-	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
@@ -99,9 +98,9 @@ func (w *rowWriter) appendRows(b []byte, rows []report.Row, dims []salesv1.Dimen
 		if i == 0 && b == nil {
 			// The rows of a page are much of a size: room for all of
 			// them and some, so that the buffer is not copied as it
-			// grows, from gRPC's pool, to which it goes back once sent
+			// grows, from wireBuffers, to which it goes back once sent
 			// (wireCodec).
-			buf := mem.DefaultBufferPool().Get((len(m)+len(m)/4+8)*len(rows) + 512)
+			buf := wireBuffers.Get((len(m)+len(m)/4+8)*len(rows) + 512)
 			b = (*buf)[:0]
 		}
 		b = appendMessage(b, fieldRowsOfAnswer, m)
