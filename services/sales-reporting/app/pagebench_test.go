@@ -3,18 +3,13 @@ package app_test
 import (
 	"context"
 	"flag"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"testing"
 	"time"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
-	"github.com/cqlive/alliance/services/kit/grpcx"
-	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
-	"github.com/cqlive/alliance/services/sales-reporting/app"
 )
 
 var pagesDir = flag.String("pages-dir", "", "BenchmarkReportPages: data folder of a loaded sales-reporting (a copy: a clean stop rewrites its image)")
@@ -27,16 +22,7 @@ var pagesDir = flag.String("pages-dir", "", "BenchmarkReportPages: data folder o
 //
 //	go test -run '^$' -bench ReportPages -benchtime 400x -memprofile /tmp/m.prof ./app -args -pages-dir /tmp/replay-copy/sales-reporting
 func BenchmarkReportPages(b *testing.B) {
-	if *pagesDir == "" {
-		b.Skip("give -args -pages-dir DIR, the folder of a loaded sales-reporting")
-	}
-	if _, err := os.Stat(filepath.Join(*pagesDir, app.Spec.DBFile)); err != nil {
-		b.Fatal(err)
-	}
-	regAddr := testkit.Serve(b, newRegistry().Server(grpcx.ServerOptions{}))
-	schedAddr := testkit.Serve(b, newScheduler().Server())
-	srv, err := app.New(app.Config{Config: service.Config{DataDir: *pagesDir, ShutdownTimeout: 5 * time.Second},
-		MemberRegistryAddr: regAddr, SessionSchedulingAddr: schedAddr}, testkit.Quiet)
+	srv, err := startsOn(b, *pagesDir, "-pages-dir")()
 	if err != nil {
 		b.Fatal(err)
 	}
