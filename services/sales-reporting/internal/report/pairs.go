@@ -410,8 +410,9 @@ func (e *Engine) fromPairs(a *aggregate, start, end Day, g Granularity, groupBy 
 		a.totals.add(&r.sums)
 	}
 	na, nb := e.pairSize(i)
-	a.slots = slotReuse.get(0) // the rows of a year are known once summed
-	if !years {
+	if years {
+		a.slots = slotReuse.get(0) // the rows of a year are known once summed
+	} else {
 		n := 0
 		for _, ps := range a.periods {
 			if pm := e.pairs.months[ps]; pm != nil {
