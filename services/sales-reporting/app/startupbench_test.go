@@ -27,18 +27,10 @@ var startupDir = flag.String("startup-dir", "", "BenchmarkStartup: data folder h
 //
 //	cp -r /tmp/replay-e/sales-reporting /tmp/su && go test -run '^$' -bench Startup -benchtime 1x -count 3 -cpuprofile /tmp/su.prof ./app -args -startup-dir /tmp/su
 func BenchmarkStartup(b *testing.B) {
-	if *startupDir == "" {
-		b.Skip("give -args -startup-dir DIR, a folder with a sales.db")
-	}
-	if _, err := os.Stat(filepath.Join(*startupDir, app.Spec.DBFile)); err != nil {
-		b.Fatal(err)
-	}
-	regAddr := testkit.Serve(b, newRegistry().Server(grpcx.ServerOptions{}))
-	schedAddr := testkit.Serve(b, newScheduler().Server())
+	start := startsOn(b, *startupDir, "-startup-dir")
 	for b.Loop() {
 		t, cpu := time.Now(), cpuTime()
-		srv, err := app.New(app.Config{Config: service.Config{DataDir: *startupDir, ShutdownTimeout: 5 * time.Second},
-			MemberRegistryAddr: regAddr, SessionSchedulingAddr: schedAddr}, testkit.Quiet)
+		srv, err := start()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -64,6 +56,24 @@ func BenchmarkStartup(b *testing.B) {
 		if err := srv.Serve(ctx, lis); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// startsOn skips b unless dir (given by flag) holds a sales.db, and
+// returns how to start the service on it, beside a test registry and
+// scheduler.
+func startsOn(b *testing.B, dir, flag string) func() (*grpcx.Server, error) {
+	if dir == "" {
+		b.Skip("give -args " + flag + " DIR, a folder with a sales.db")
+	}
+	if _, err := os.Stat(filepath.Join(dir, app.Spec.DBFile)); err != nil {
+		b.Fatal(err)
+	}
+	regAddr := testkit.Serve(b, newRegistry().Server(grpcx.ServerOptions{}))
+	schedAddr := testkit.Serve(b, newScheduler().Server())
+	return func() (*grpcx.Server, error) {
+		return app.New(app.Config{Config: service.Config{DataDir: dir, ShutdownTimeout: 5 * time.Second},
+			MemberRegistryAddr: regAddr, SessionSchedulingAddr: schedAddr}, testkit.Quiet)
 	}
 }
 

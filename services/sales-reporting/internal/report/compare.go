@@ -131,6 +131,8 @@ func (e *Engine) TopCompared(d Dimension, m Metric, f Filter, start, end Day, li
 	entries := e.rank(&a, m, limit)
 	b := e.aggregateReusing(ps, pe, Total, []Dimension{d}, f, nil, &off)
 	before := e.rank(&b, m, math.MaxInt)
+	a.release()
+	b.release()
 	byKey := make(map[string]*TopEntry, len(before))
 	for i := range before {
 		byKey[before[i].Key] = &before[i]

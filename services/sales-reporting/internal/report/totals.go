@@ -266,7 +266,8 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 	for _, d := range groupBy {
 		a.groups = append(a.groups, group{dim: d, product: productDim(d), col: e.col[d], n: int32(len(e.keys[d].names))})
 	}
-	dense := make([]int32, int64(len(a.periods))*keys) // slot + 1 of each period and key
+	dense := newGrid(int64(len(a.periods)) * keys) // slot + 1 of each period and key
+	defer gridReuse.put(dense)
 	// The rows with sales, counted first: growing the slots by appending
 	// was a quarter of what a report of thousands of rows allocated, and
 	// what a report allocates is what makes the collector run.
@@ -278,7 +279,7 @@ func (e *Engine) fromTotals(a *aggregate, start, end Day, g Granularity, groupBy
 			}
 		}
 	}
-	a.slots = make([]slot, 0, n)
+	a.slots = slotReuse.get(n)
 	// row is the slot of period p and key k, made on first use.
 	row := func(p, k int) *slot {
 		at := int64(p)*keys + int64(k)

@@ -14,7 +14,8 @@ import (
 // adapter does now and the way it did before (referenceRows), with and
 // without marshalling: MONTH x MERCHANT (a product dimension: no
 // traffic) and MONTH x HOST (a session dimension: traffic in every row);
-// and the decoding of that page, which a caller pays.
+// and the decoding of that page, which a caller pays; and the page
+// written straight to the wire (wireAnswer), as the adapter sends it now.
 //
 //	go test -run '^$' -bench ReportRows -benchmem ./internal/rpc
 func BenchmarkReportRows(b *testing.B) {
@@ -60,6 +61,18 @@ func BenchmarkReportRows(b *testing.B) {
 				}
 			})
 		}
+		b.Run(shape.name+"/convert+marshal/wire", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				out, err := s.wireAnswer(&salesv1.QuerySalesReportResponse{}, rows, dims, groupBy, display)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := proto.Marshal(out); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		// What the caller pays for the same page: the answer's size and
 		// its decoding (the replay's latency includes it).
 		wire, err := proto.Marshal(&salesv1.QuerySalesReportResponse{Rows: s.reportRows(rows, dims, groupBy, display)})

@@ -299,8 +299,18 @@ func (s *Server) QuerySalesReport(ctx context.Context, req *salesv1.QuerySalesRe
 	for i := range rows {
 		keys[i] = rows[i].Keys
 	}
-	out.Rows = s.reportRows(rows, req.GetGroupBy(), groupBy, s.displayNames(ctx, groupBy, keys))
-	return out, nil
+	display := s.displayNames(ctx, groupBy, keys)
+	if res.PreviousTotals != nil {
+		out.Rows = s.reportRows(rows, req.GetGroupBy(), groupBy, display)
+		report.Recycle(rows) // the messages hold copies
+		return out, nil
+	}
+	wire, err := s.wireAnswer(out, rows, req.GetGroupBy(), groupBy, display)
+	report.Recycle(rows)
+	if err != nil {
+		return nil, fail(ctx, err)
+	}
+	return wire, nil
 }
 
 // displayNames fetches, in at most two calls, the names of the keys of
