@@ -222,8 +222,8 @@ func mayWrite(pr Principal, method string) error {
 }
 
 func bearer(ctx context.Context) string {
-	md, _ := metadata.FromIncomingContext(ctx)
-	for _, v := range md.Get("authorization") {
+	// The one header, not a copy of them all (FromIncomingContext's).
+	for _, v := range metadata.ValueFromIncomingContext(ctx, "authorization") {
 		if tok, ok := strings.CutPrefix(v, "Bearer "); ok && strings.TrimSpace(tok) != "" {
 			return strings.TrimSpace(tok)
 		}

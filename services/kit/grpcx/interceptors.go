@@ -65,10 +65,10 @@ func newRequestID() string {
 
 // requestIDFrom takes a sane id from the incoming metadata or makes one.
 func requestIDFrom(ctx context.Context) string {
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(RequestIDHeader); len(v) > 0 && len(v[0]) > 0 && len(v[0]) <= 128 {
-			return v[0]
-		}
+	// One key, not a copy of every header (FromIncomingContext copies the
+	// whole map, on every call).
+	if v := metadata.ValueFromIncomingContext(ctx, RequestIDHeader); len(v) > 0 && len(v[0]) > 0 && len(v[0]) <= 128 {
+		return v[0]
 	}
 	return newRequestID()
 }
@@ -89,6 +89,12 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 		level = slog.LevelError
 	case codes.Unavailable, codes.DeadlineExceeded:
 		level = slog.LevelWarn
+	}
+	// A line the handler would drop (-log-level warn hides every call
+	// that went well) is not built: its attributes cost allocations on
+	// every call.
+	if !log.Enabled(ctx, level) {
+		return
 	}
 	attrs := []slog.Attr{
 		slog.String("method", method),

@@ -178,7 +178,12 @@ func (c carrier) Keys() []string {
 }
 
 func extract(ctx context.Context) context.Context {
-	if md, ok := metadata.FromIncomingContext(ctx); ok && len(md.Get("traceparent")) > 0 {
+	// Most calls carry no trace context: look for its header before
+	// copying every header for the propagator.
+	if len(metadata.ValueFromIncomingContext(ctx, "traceparent")) == 0 {
+		return ctx
+	}
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
 		return Propagator.Extract(ctx, carrier(md))
 	}
 	return ctx

@@ -694,3 +694,78 @@ func TestKeepNamesEachArgumentByItsIndexInItsKind(t *testing.T) {
 		})
 	}
 }
+
+// The library names a new segment file when an append fills the tail one
+// (before or after the entry, and both for an entry larger than a
+// segment); the name must be synced before the entry is answered, or a
+// power loss could forget a synced segment. The log looks for new names
+// only when an append can have made one, so this walks entries of every
+// size across many small segments, an emptied log and a dropped tail.
+func TestEveryNewSegmentNameIsSyncedBeforeTheAppendReturns(t *testing.T) {
+	const segSize = 300
+	dir := filepath.Join(t.TempDir(), "sales.wal")
+	w, err := openWALSized(dir, true, segSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.close() })
+	segments := func() map[string]bool {
+		names, err := filepath.Glob(filepath.Join(dir, strings.Repeat("[0-9]", 20)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := map[string]bool{}
+		for _, n := range names {
+			set[filepath.Base(n)] = true
+		}
+		return set
+	}
+	synced, syncs := segments(), w.dirSyncs
+	check := func(step string) {
+		t.Helper()
+		now := segments()
+		if w.dirSyncs != syncs {
+			synced, syncs = now, w.dirSyncs
+		}
+		for n := range now {
+			if !synced[n] {
+				t.Fatalf("%s: segment %s appeared and the directory was not synced since", step, n)
+			}
+		}
+	}
+	seq, made := uint64(0), 0
+	appendN := func(n int) {
+		for i := range n {
+			seq++
+			// 10 to 700 bytes: most entries fit a segment, some fill one
+			// alone, a few are larger than a segment.
+			size := 10 + (i*97)%690
+			if err := w.append(&storev1.LogEntry{LogId: make([]byte, size), Seq: seq}); err != nil {
+				t.Fatal(err)
+			}
+			check(fmt.Sprintf("entry %d (%d bytes)", seq, size))
+		}
+	}
+	appendN(120)
+	made += len(segments())
+	if err := w.empty(true); err != nil {
+		t.Fatal(err)
+	}
+	check("emptied")
+	appendN(60)
+	first, last, err := w.bounds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Drop the entries of the last few segments: the tail is an older,
+	// fuller one.
+	if err := w.dropFrom(last - 5); err != nil {
+		t.Fatal(err)
+	}
+	check("dropped")
+	appendN(60)
+	made += len(segments())
+	if made < 20 {
+		t.Fatalf("only %d segments made: the walk did not cross segments (first %d, last %d)", made, first, last)
+	}
+}
