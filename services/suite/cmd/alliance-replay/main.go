@@ -78,8 +78,14 @@ func run(args []string) error {
 	cfg := replay.Default()
 	cfg.Seed, cfg.Scale, cfg.AvgOrderFen = o.seed, o.scale, o.aovYuan*100
 	g := replay.New(cfg)
-	fmt.Printf("alliance-replay: %d ENDED sessions, target gross %.1f billion yuan, average order %d yuan, about %d sale lines\n",
-		int(float64(cfg.Sessions)*cfg.Scale), float64(cfg.GrossYuan)*cfg.Scale/1e9, o.aovYuan, g.ExpectedLines())
+	// A measurement loads nothing, so the generator's figures (from flags
+	// it does not need) would misdescribe the folder it measures.
+	if o.measure > 0 {
+		fmt.Printf("alliance-replay: measuring the replay in %s, %d starts (loads nothing)\n", o.data, o.measure)
+	} else {
+		fmt.Printf("alliance-replay: %d ENDED sessions, target gross %.1f billion yuan, average order %d yuan, about %d sale lines\n",
+			int(float64(cfg.Sessions)*cfg.Scale), float64(cfg.GrossYuan)*cfg.Scale/1e9, o.aovYuan, g.ExpectedLines())
+	}
 
 	if o.measure > 0 {
 		o.start = false
