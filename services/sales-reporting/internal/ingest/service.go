@@ -12,14 +12,14 @@ import (
 )
 
 // Line is one sale on its way to a commit, with what attribution
-// found for it.
+// found for it. It points into the slice the caller submitted: a line of
+// an import is some 60 bytes, not a copy of its sale.
 type Line struct {
-	Sale    Sale
+	Sale    *Sale
 	err     error
 	session *Session
 	product *Product
-	now     time.Time // the time the session rules are judged at
-	refused bool      // the caller may not record for the session
+	refused bool // the caller may not record for the session
 }
 
 // Permit says whether the caller may record sales of a session, judged on
@@ -40,6 +40,7 @@ type Outcome struct {
 // (or refused).
 type Ticket struct {
 	permit Permit
+	now    time.Time // the time the session rules are judged at
 	lines  []Line
 	out    []Outcome
 	done   chan struct{}
@@ -130,7 +131,9 @@ func (s *Service) Close() error {
 	return nil
 }
 
-// Submit validates and attributes sales and queues them for commit. An
+// Submit validates and attributes sales and queues them for commit; the
+// service keeps sales until the ticket is done, and the caller must not
+// change them meanwhile. An
 // invalid or unattributable line is refused on its own, and so is a line
 // of a session the caller may not record for (permitFor); a dependency
 // that is down fails the whole call, and nothing of it is queued.
@@ -157,10 +160,10 @@ func (s *Service) submit(ctx context.Context, sales []Sale, p *Patience) (*Ticke
 		return nil, errNoCaller
 	}
 	permit := permitFor(c)
-	t := &Ticket{permit: permit, lines: make([]Line, len(sales)), out: make([]Outcome, len(sales)), done: make(chan struct{})}
 	now := s.cfg.Now()
+	t := &Ticket{permit: permit, now: now, lines: make([]Line, len(sales)), out: make([]Outcome, len(sales)), done: make(chan struct{})}
 	for i := range sales {
-		t.lines[i] = Line{Sale: sales[i], now: now, err: Validate(&sales[i], s.cfg.Currency, "sale.", now)}
+		t.lines[i] = Line{Sale: &sales[i], err: Validate(&sales[i], s.cfg.Currency, "sale.", now)}
 	}
 	if err := s.res.attribute(ctx, t.lines, now, p); err != nil {
 		return nil, err
@@ -224,7 +227,7 @@ func (s *Service) commit(group []*Ticket) {
 			deltas: make([]report.Delta, 0, lines), stored: make([]Sale, 0, lines)}
 		for _, t := range group {
 			for i := range t.lines {
-				o, err := j.line(&t.lines[i], t.permit)
+				o, err := j.line(&t.lines[i], t)
 				if err != nil {
 					return err
 				}
@@ -293,7 +296,8 @@ type judge struct {
 // line applies every rule to one line inside the transaction, so lines of
 // one commit see each other (a refund after its order, two copies of one
 // external id). A refusal is an Outcome; an error aborts the commit.
-func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
+func (j *judge) line(l *Line, t *Ticket) (Outcome, error) {
+	permit := t.permit
 	if fe, ok := fault.As(l.err); l.refused || ok && fe.Code == fault.InvalidArgument {
 		return Outcome{Err: l.err}, nil
 	}
@@ -317,7 +321,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 		}
 	}
 	if stored != nil {
-		if !samePayload(stored, &l.Sale) {
+		if !samePayload(stored, l.Sale) {
 			return Outcome{Err: fault.New(fault.AlreadyExists, ReasonExternalIDReused,
 				"external_id %q on %s was already recorded as %s with a different payload", l.Sale.ExternalID, l.Sale.Platform, stored.Name()).
 				With("sale", stored.Name())}, nil
@@ -330,7 +334,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 	if l.err != nil {
 		return Outcome{Err: l.err}, nil
 	}
-	if err := checkSession(l.session, &l.Sale, l.now); err != nil {
+	if err := checkSession(l.session, l.Sale, t.now); err != nil {
 		return Outcome{Err: err}, nil
 	}
 	if l.product == nil {
@@ -411,7 +415,7 @@ func (j *judge) newSale(l *Line) *Sale {
 		j.stored = make([]Sale, 0, max(64, cap(j.stored)))
 	}
 	s := &j.stored[:len(j.stored)+1][len(j.stored)]
-	*s = l.Sale
+	*s = *l.Sale
 	return s
 }
 
