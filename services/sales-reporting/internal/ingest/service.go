@@ -291,6 +291,12 @@ type judge struct {
 	// stored holds the new sales the outcomes point to, one allocation
 	// for the group rather than one per line.
 	stored []Sale
+	// lastSession and lastProduct are the snapshots snapshots saw last,
+	// stored or put by this group: an import's lines come a session at a
+	// time, and two map lookups each for every line were a tenth of
+	// judging it.
+	lastSession *Session
+	lastProduct *Product
 }
 
 // line applies every rule to one line inside the transaction, so lines of
@@ -423,17 +429,23 @@ func (j *judge) newSale(l *Line) *Sale {
 // does not hold this version yet: attribution survives a restart without a
 // call, and a final session is never asked for again.
 func (j *judge) snapshots(ses *Session, p *Product) error {
-	if j.s.storedSessions[ses.Name] != ses && j.newSessions[ses.Name] != ses {
-		if err := j.tx.PutSession(ses); err != nil {
-			return err
+	if ses != j.lastSession {
+		if j.s.storedSessions[ses.Name] != ses && j.newSessions[ses.Name] != ses {
+			if err := j.tx.PutSession(ses); err != nil {
+				return err
+			}
+			j.newSessions[ses.Name] = ses
 		}
-		j.newSessions[ses.Name] = ses
+		j.lastSession = ses
 	}
-	if j.s.storedProducts[p.Name] != p && j.newProducts[p.Name] != p {
-		if err := j.tx.PutProduct(p); err != nil {
-			return err
+	if p != j.lastProduct {
+		if j.s.storedProducts[p.Name] != p && j.newProducts[p.Name] != p {
+			if err := j.tx.PutProduct(p); err != nil {
+				return err
+			}
+			j.newProducts[p.Name] = p
 		}
-		j.newProducts[p.Name] = p
+		j.lastProduct = p
 	}
 	return nil
 }
