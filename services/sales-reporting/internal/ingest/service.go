@@ -89,7 +89,11 @@ type Service struct {
 	// (applyCommitted): the next group is judged meanwhile.
 	committed chan committedGroup
 	applied   chan struct{}
-	closeOnce sync.Once
+	// freeDeltas are groups' delta slices the engine is done with: an
+	// import's group of 20,000 lines has some 5 MB of them, which the
+	// collector had to take back after every commit.
+	freeDeltas chan []report.Delta
+	closeOnce  sync.Once
 }
 
 type committedGroup struct {
@@ -113,6 +117,7 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Se
 		storedSessions: map[string]*Session{}, storedProducts: map[string]*Product{},
 	}
 	s.committed, s.applied = make(chan committedGroup, 2), make(chan struct{})
+	s.freeDeltas = make(chan []report.Delta, 2)
 	go s.applyCommitted()
 	s.group = boltdb.NewGroup(cfg.MaxCommit, s.commit)
 	s.metrics, _ = repo.(MetricsRepo)
@@ -224,7 +229,7 @@ func (s *Service) commit(group []*Ticket) {
 		// Sized for the group at once: growing them line by line was a
 		// tenth of an import's commit.
 		j := judge{s: s, tx: tx, createTime: createTime, newSessions: newSessions, newProducts: newProducts, totals: totals,
-			deltas: make([]report.Delta, 0, lines), stored: make([]Sale, 0, lines)}
+			deltas: s.deltasFor(lines), stored: make([]Sale, 0, lines)}
 		for _, t := range group {
 			for i := range t.lines {
 				o, err := j.line(&t.lines[i], t)
@@ -272,11 +277,28 @@ func (s *Service) applyCommitted() {
 	for c := range s.committed {
 		if len(c.deltas) > 0 {
 			s.engine.Apply(c.deltas)
+			// Apply keeps nothing of the slice: the next group may have it.
+			select {
+			case s.freeDeltas <- c.deltas[:0]:
+			default:
+			}
 		}
 		for _, t := range c.group {
 			close(t.done)
 		}
 	}
+}
+
+// deltasFor returns an empty slice for the deltas of a group of lines.
+func (s *Service) deltasFor(lines int) []report.Delta {
+	select {
+	case d := <-s.freeDeltas:
+		if cap(d) >= lines {
+			return d
+		}
+	default:
+	}
+	return make([]report.Delta, 0, lines)
 }
 
 type judge struct {
