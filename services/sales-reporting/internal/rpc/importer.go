@@ -17,8 +17,14 @@ import (
 // ImportSales and ImportSessionMetrics are the same pipeline (runImport)
 // over different lines.
 const (
-	importChunk    = 2000
-	importInFlight = 10
+	importChunk = 2000
+	// importInFlight chunks of a stream wait to be collected at most:
+	// half as many lines again as the service's largest commit
+	// (ingest.Config.MaxCommit, 40,000), so that one stream fills a commit
+	// while the one before it is on disk, and a commit's two fsyncs are
+	// shared by tens of thousands of lines. Some 1.3 KB a line in flight:
+	// 80 MB a stream at most.
+	importInFlight = 30
 )
 
 // importOutcome is what became of one submitted line: stored, an
