@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -308,5 +309,62 @@ func TestEveryLineOfManyChunksIsStoredAsSent(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// slowFirstCommit is the store with its first commit of a group held for a
+// while, and the size of every group it was given.
+type slowFirstCommit struct {
+	*store.Store
+	hold   time.Duration
+	mu     sync.Mutex
+	groups []int
+}
+
+func (s *slowFirstCommit) UpdateLines(lines int, fn func(ingest.Tx) error) error {
+	s.mu.Lock()
+	first := len(s.groups) == 0
+	s.groups = append(s.groups, lines)
+	s.mu.Unlock()
+	if first {
+		time.Sleep(s.hold)
+	}
+	return s.Store.UpdateLines(lines, fn)
+}
+
+// While one commit of an import is on disk, the stream's next chunks are
+// read, validated and queued, and the next commit takes them together, up
+// to 40,000 lines (ingest's MaxCommit): each commit's fsyncs are shared by
+// more lines than the 20,000 that used to be a stream's whole window.
+func TestAnImportCommitsWhatQueuedMeanwhileInOneGroup(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	slow := &slowFirstCommit{Store: st, hold: 2 * time.Second}
+	svc := ingest.NewService(slow, oneSession{}, report.New(time.UTC), ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return at }})
+	t.Cleanup(func() { svc.Close() })
+	srv := New(svc, report.New(time.UTC), nil, nil, nil, "CNY")
+	const n = 30 * importChunk
+	var msgs []*salesv1.ImportSalesRequest
+	for i := range n {
+		if i%1000 == 0 {
+			msgs = append(msgs, &salesv1.ImportSalesRequest{})
+		}
+		m := msgs[len(msgs)-1]
+		m.Sales = append(m.Sales, importLine(fmt.Sprintf("o-%05d", i), 1).GetSale())
+	}
+	stream := &importStream{ctx: unchecked(), lines: msgs}
+	if err := srv.ImportSales(stream); err != nil {
+		t.Fatal(err)
+	}
+	if r := stream.resp; r.GetAccepted() != n {
+		t.Fatalf("answer %v, want %d accepted", r, n)
+	}
+	slow.mu.Lock()
+	defer slow.mu.Unlock()
+	if largest := slices.Max(slow.groups); largest <= 20000 || largest > 40000 {
+		t.Fatalf("groups of %v lines, want one after the held commit of more than 20,000 and at most 40,000", slow.groups)
 	}
 }
