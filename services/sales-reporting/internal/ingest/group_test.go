@@ -77,16 +77,7 @@ func TestALargeGroupJudgesEachLineAsLinesOneAtATime(t *testing.T) {
 // every sale answered before: 16 callers at once, each reading the
 // session's summary after every answer.
 func TestAnAnsweredSaleIsInTheReports(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine := report.New(time.UTC)
-	svc := ingest.NewService(st, directory{}, engine, ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return t0 }})
-	t.Cleanup(func() {
-		svc.Close()
-		st.Close()
-	})
+	svc, engine := serviceAndEngine(t)
 	var answered atomic.Int64
 	var wg sync.WaitGroup
 	for c := range 16 {
@@ -112,16 +103,7 @@ func TestAnAnsweredSaleIsInTheReports(t *testing.T) {
 // groups at once, and the session's figures in the reports are the sums of
 // every line.
 func TestEveryGroupOfManyCountsInTheReportsAsJudged(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine := report.New(time.UTC)
-	svc := ingest.NewService(st, directory{}, engine, ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return t0 }})
-	t.Cleanup(func() {
-		svc.Close()
-		st.Close()
-	})
+	svc, engine := serviceAndEngine(t)
 	// More lines than two commits hold (MaxCommit), so that groups follow
 	// each other while the engine applies the one before.
 	const groups = 40
@@ -154,4 +136,20 @@ func TestEveryGroupOfManyCountsInTheReportsAsJudged(t *testing.T) {
 	if sum.Orders != groups*2500 || sum.Units != units.Load() || sum.Gross != gross.Load() {
 		t.Fatalf("the reports hold %d orders, %d units, %d gross; want %d, %d, %d", sum.Orders, sum.Units, sum.Gross, groups*2500, units.Load(), gross.Load())
 	}
+}
+
+// serviceAndEngine is a service over a real store, and its engine.
+func serviceAndEngine(t *testing.T) (*ingest.Service, *report.Engine) {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := report.New(time.UTC)
+	svc := ingest.NewService(st, directory{}, engine, ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return t0 }})
+	t.Cleanup(func() {
+		svc.Close()
+		st.Close()
+	})
+	return svc, engine
 }

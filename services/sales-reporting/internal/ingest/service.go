@@ -455,23 +455,30 @@ func (j *judge) newSale(l *Line) *Sale {
 // call, and a final session is never asked for again.
 func (j *judge) snapshots(ses *Session, p *Product) error {
 	if ses != j.lastSession {
-		if j.s.storedSessions[ses.Name] != ses && j.newSessions[ses.Name] != ses {
-			if err := j.tx.PutSession(ses); err != nil {
-				return err
-			}
-			j.newSessions[ses.Name] = ses
+		if err := putSnapshot(ses, ses.Name, j.s.storedSessions, j.newSessions, j.tx.PutSession); err != nil {
+			return err
 		}
 		j.lastSession = ses
 	}
 	if p != j.lastProduct {
-		if j.s.storedProducts[p.Name] != p && j.newProducts[p.Name] != p {
-			if err := j.tx.PutProduct(p); err != nil {
-				return err
-			}
-			j.newProducts[p.Name] = p
+		if err := putSnapshot(p, p.Name, j.s.storedProducts, j.newProducts, j.tx.PutProduct); err != nil {
+			return err
 		}
 		j.lastProduct = p
 	}
+	return nil
+}
+
+// putSnapshot writes v, named name, unless it is the version stored or
+// already put by this group; put then holds it.
+func putSnapshot[T any](v *T, name string, stored, put map[string]*T, write func(*T) error) error {
+	if stored[name] == v || put[name] == v {
+		return nil
+	}
+	if err := write(v); err != nil {
+		return err
+	}
+	put[name] = v
 	return nil
 }
 

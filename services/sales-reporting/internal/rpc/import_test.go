@@ -113,13 +113,19 @@ func TestAnUnreadableLineIsRefusedAtItsIndex(t *testing.T) {
 
 // importFixture is a service over a real store with oneSession behind it.
 func importFixture(t *testing.T) (*store.Store, *ingest.Service, *Server) {
+	return importFixtureOver(t, func(st *store.Store) ingest.Repo { return st })
+}
+
+// importFixtureOver is importFixture with the service over what repo
+// makes of the store.
+func importFixtureOver(t *testing.T, repo func(*store.Store) ingest.Repo) (*store.Store, *ingest.Service, *Server) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := ingest.NewService(st, oneSession{}, report.New(time.UTC), ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return at }})
+	svc := ingest.NewService(repo(st), oneSession{}, report.New(time.UTC), ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return at }})
 	t.Cleanup(func() { svc.Close() })
 	return st, svc, New(svc, report.New(time.UTC), nil, nil, nil, "CNY")
 }
@@ -337,15 +343,11 @@ func (s *slowFirstCommit) UpdateLines(lines int, fn func(ingest.Tx) error) error
 // to 40,000 lines (ingest's MaxCommit): each commit's fsyncs are shared by
 // more lines than the 20,000 that used to be a stream's whole window.
 func TestAnImportCommitsWhatQueuedMeanwhileInOneGroup(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	slow := &slowFirstCommit{Store: st, hold: 2 * time.Second}
-	svc := ingest.NewService(slow, oneSession{}, report.New(time.UTC), ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return at }})
-	t.Cleanup(func() { svc.Close() })
-	srv := New(svc, report.New(time.UTC), nil, nil, nil, "CNY")
+	var slow *slowFirstCommit
+	_, _, srv := importFixtureOver(t, func(st *store.Store) ingest.Repo {
+		slow = &slowFirstCommit{Store: st, hold: 2 * time.Second}
+		return slow
+	})
 	const n = 30 * importChunk
 	var msgs []*salesv1.ImportSalesRequest
 	for i := range n {
