@@ -59,12 +59,28 @@ func BenchmarkRecordSale(b *testing.B) {
 
 // BenchmarkImportSales streams b.N sales over one ImportSales stream; the
 // answer comes once all are durable.
-func BenchmarkImportSales(b *testing.B) {
+func BenchmarkImportSales(b *testing.B) { benchImport(b, 1) }
+
+// BenchmarkImportSalesBatched is BenchmarkImportSales with 1,000 sales a
+// message (ImportSalesRequest.sales), as the replay and alliance-bench send
+// them.
+func BenchmarkImportSalesBatched(b *testing.B) { benchImport(b, 1000) }
+
+func benchImport(b *testing.B, per int) {
 	e := benchEnv(b)
 	run := benchRun.Add(1)
-	reqs := make([]*salesv1.ImportSalesRequest, b.N)
-	for i := range reqs {
-		reqs[i] = &salesv1.ImportSalesRequest{Sale: order(sEnded, e.a.Tea, fmt.Sprintf("i%d-%d", run, i), 1, 1000, t0.Add(time.Duration(i%10000)*time.Second))}
+	var reqs []*salesv1.ImportSalesRequest
+	for i := range b.N {
+		s := order(sEnded, e.a.Tea, fmt.Sprintf("i%d-%d", run, i), 1, 1000, t0.Add(time.Duration(i%10000)*time.Second))
+		switch {
+		case per == 1:
+			reqs = append(reqs, &salesv1.ImportSalesRequest{Sale: s})
+		case i%per == 0:
+			reqs = append(reqs, &salesv1.ImportSalesRequest{Sales: []*salesv1.Sale{s}})
+		default:
+			r := reqs[len(reqs)-1]
+			r.Sales = append(r.Sales, s)
+		}
 	}
 	b.ResetTimer()
 	stream, err := e.sales.ImportSales(context.Background())

@@ -30,7 +30,7 @@ import (
 //     measured) and with ghz, each next to the empty health RPC of the
 //     same client;
 //   - -what import: ImportSales of the first -n lines of the 2020 replay's
-//     generator over one stream, and the bytes of sales.db per stored sale
+//     generator over one stream (replay.SalesPerMessage lines a message), and the bytes of sales.db per stored sale
 //     once the listing indexes cover them.
 //
 // A fresh suite serves each run, with API keys on.
@@ -115,9 +115,14 @@ func salesImport(ctx context.Context, s *Suite, n int, out map[string]any) error
 	if err := replay.LoadSessions(ctx, s.Clients.Sessions, sessions); err != nil {
 		return err
 	}
-	reqs := make([]*salesv1.ImportSalesRequest, len(lines))
+	// As the replay sends them: replay.SalesPerMessage lines a message.
+	var reqs []*salesv1.ImportSalesRequest
 	for i, l := range lines {
-		reqs[i] = &salesv1.ImportSalesRequest{Sale: replay.SaleProto(l)}
+		if i%replay.SalesPerMessage == 0 {
+			reqs = append(reqs, &salesv1.ImportSalesRequest{Sales: make([]*salesv1.Sale, 0, replay.SalesPerMessage)})
+		}
+		r := reqs[len(reqs)-1]
+		r.Sales = append(r.Sales, replay.SaleProto(l))
 	}
 	start := time.Now()
 	stream, err := s.Clients.Sales.ImportSales(ctx)

@@ -310,18 +310,26 @@ func loadSales(ctx context.Context, g *Generator, sc salesv1.SalesReportingClien
 	return nil
 }
 
+// SalesPerMessage is how many sale lines one ImportSales message carries
+// (its repeated sales): a message a line costs both sides far more to
+// send and read, and 1,000 lines (some 150 KB) stay far inside the
+// server's 4 MiB receive limit.
+const SalesPerMessage = 1000
+
 func sendChunk(ctx context.Context, sc salesv1.SalesReportingClient, chunk []*salesv1.Sale) (*salesv1.ImportSalesResponse, error) {
 	stream, err := sc.ImportSales(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range chunk {
-		if err := stream.Send(&salesv1.ImportSalesRequest{Sale: s}); err != nil {
+	for len(chunk) > 0 {
+		n := min(len(chunk), SalesPerMessage)
+		if err := stream.Send(&salesv1.ImportSalesRequest{Sales: chunk[:n]}); err != nil {
 			if err == io.EOF { // the server ended the stream: its status says why
 				_, err = stream.CloseAndRecv()
 			}
 			return nil, fmt.Errorf("import sales: %w", err)
 		}
+		chunk = chunk[n:]
 	}
 	resp, err := stream.CloseAndRecv()
 	if err != nil {

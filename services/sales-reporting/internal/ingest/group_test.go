@@ -77,16 +77,7 @@ func TestALargeGroupJudgesEachLineAsLinesOneAtATime(t *testing.T) {
 // every sale answered before: 16 callers at once, each reading the
 // session's summary after every answer.
 func TestAnAnsweredSaleIsInTheReports(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine := report.New(time.UTC)
-	svc := ingest.NewService(st, directory{}, engine, ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return t0 }})
-	t.Cleanup(func() {
-		svc.Close()
-		st.Close()
-	})
+	svc, engine := serviceAndEngine(t)
 	var answered atomic.Int64
 	var wg sync.WaitGroup
 	for c := range 16 {
@@ -105,4 +96,60 @@ func TestAnAnsweredSaleIsInTheReports(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// Each committed group's deltas reach the engine as they were judged, while
+// the groups after it reuse the slices the engine is done with: many large
+// groups at once, and the session's figures in the reports are the sums of
+// every line.
+func TestEveryGroupOfManyCountsInTheReportsAsJudged(t *testing.T) {
+	svc, engine := serviceAndEngine(t)
+	// More lines than two commits hold (MaxCommit), so that groups follow
+	// each other while the engine applies the one before.
+	const groups = 40
+	var units, gross atomic.Int64
+	var wg sync.WaitGroup
+	for g := range groups {
+		wg.Go(func() {
+			var lines []ingest.Sale
+			for i := range 2500 {
+				qty, amt := int64(1+(g+i)%5), int64(100+g*7+i)
+				lines = append(lines, order("sessions/live", tea, fmt.Sprintf("g%d-%05d", g, i), qty, amt, t0.Add(-time.Minute)))
+				units.Add(qty)
+				gross.Add(amt)
+			}
+			tk, err := svc.Submit(staff, lines)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for i, o := range tk.Wait() {
+				if o.Err != nil || o.Duplicate {
+					t.Errorf("group %d line %d: %+v", g, i, o)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	sum, _ := engine.SessionSummary("sessions/live")
+	if sum.Orders != groups*2500 || sum.Units != units.Load() || sum.Gross != gross.Load() {
+		t.Fatalf("the reports hold %d orders, %d units, %d gross; want %d, %d, %d", sum.Orders, sum.Units, sum.Gross, groups*2500, units.Load(), gross.Load())
+	}
+}
+
+// serviceAndEngine is a service over a real store, and its engine.
+func serviceAndEngine(t *testing.T) (*ingest.Service, *report.Engine) {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := report.New(time.UTC)
+	svc := ingest.NewService(st, directory{}, engine, ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return t0 }})
+	t.Cleanup(func() {
+		svc.Close()
+		st.Close()
+	})
+	return svc, engine
 }

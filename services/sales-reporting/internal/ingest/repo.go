@@ -47,6 +47,8 @@ type Tx interface {
 	ReadTx
 	// NextID returns the next sale id; ids only grow, so inserts append.
 	NextID() (uint64, error)
+	// PutSale stores s, which the transaction keeps: the caller must not
+	// change it afterwards.
 	PutSale(s *Sale) error
 	// Refunded returns what the refunds of an order took so far.
 	Refunded(orderID uint64) (qty, amount int64, err error)

@@ -396,7 +396,7 @@ func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time, p
 			continue
 		}
 		s := sessions[l.Sale.Session]
-		if s != nil && !s.State.final() && !staleSeen[s.Name] && checkSession(s, &l.Sale, now) != nil {
+		if s != nil && !s.State.final() && !staleSeen[s.Name] && checkSession(s, l.Sale, now) != nil {
 			staleSeen[s.Name] = true
 			stale = append(stale, s.Name)
 		}
@@ -428,7 +428,7 @@ func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time, p
 		// The product must belong to the session before it is worth a
 		// call; the refusal itself is judged in the commit, after the
 		// idempotency check.
-		if checkSession(s, &l.Sale, now) != nil {
+		if checkSession(s, l.Sale, now) != nil {
 			continue
 		}
 		prod, err := r.product(ctx, l.Sale.Product, p)

@@ -12,14 +12,14 @@ import (
 )
 
 // Line is one sale on its way to a commit, with what attribution
-// found for it.
+// found for it. It points into the slice the caller submitted: a line of
+// an import is some 60 bytes, not a copy of its sale.
 type Line struct {
-	Sale    Sale
+	Sale    *Sale
 	err     error
 	session *Session
 	product *Product
-	now     time.Time // the time the session rules are judged at
-	refused bool      // the caller may not record for the session
+	refused bool // the caller may not record for the session
 }
 
 // Permit says whether the caller may record sales of a session, judged on
@@ -40,6 +40,7 @@ type Outcome struct {
 // (or refused).
 type Ticket struct {
 	permit Permit
+	now    time.Time // the time the session rules are judged at
 	lines  []Line
 	out    []Outcome
 	done   chan struct{}
@@ -53,7 +54,10 @@ type Config struct {
 	Currency string
 	Location *time.Location
 	Now      func() time.Time
-	// MaxCommit bounds the lines of one transaction (default 20,000).
+	// MaxCommit bounds the lines of one transaction (default 40,000).
+	// Imports fill it: each commit of sales.db costs two fsyncs, which a
+	// busy disk takes 100-500 ms for, and fewer larger commits keep a bulk
+	// load from waiting on them.
 	MaxCommit int
 	// DependencyTimeout bounds each attempt of a lookup, so that a stuck
 	// call is given up (and, in an import, asked again); 0: no bound of its own.
@@ -88,7 +92,11 @@ type Service struct {
 	// (applyCommitted): the next group is judged meanwhile.
 	committed chan committedGroup
 	applied   chan struct{}
-	closeOnce sync.Once
+	// freeDeltas are groups' delta slices the engine is done with: an
+	// import's group of 20,000 lines has some 5 MB of them, which the
+	// collector had to take back after every commit.
+	freeDeltas chan []report.Delta
+	closeOnce  sync.Once
 }
 
 type committedGroup struct {
@@ -102,7 +110,7 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Se
 		cfg.Now = time.Now
 	}
 	if cfg.MaxCommit <= 0 {
-		cfg.MaxCommit = 20000
+		cfg.MaxCommit = 40000
 	}
 	if cfg.ImportPatience <= 0 {
 		cfg.ImportPatience = 30 * time.Second
@@ -112,6 +120,7 @@ func NewService(repo Repo, dir Directory, engine *report.Engine, cfg Config) *Se
 		storedSessions: map[string]*Session{}, storedProducts: map[string]*Product{},
 	}
 	s.committed, s.applied = make(chan committedGroup, 2), make(chan struct{})
+	s.freeDeltas = make(chan []report.Delta, 2)
 	go s.applyCommitted()
 	s.group = boltdb.NewGroup(cfg.MaxCommit, s.commit)
 	s.metrics, _ = repo.(MetricsRepo)
@@ -130,7 +139,9 @@ func (s *Service) Close() error {
 	return nil
 }
 
-// Submit validates and attributes sales and queues them for commit. An
+// Submit validates and attributes sales and queues them for commit; the
+// service keeps sales until the ticket is done, and the caller must not
+// change them meanwhile. An
 // invalid or unattributable line is refused on its own, and so is a line
 // of a session the caller may not record for (permitFor); a dependency
 // that is down fails the whole call, and nothing of it is queued.
@@ -157,10 +168,10 @@ func (s *Service) submit(ctx context.Context, sales []Sale, p *Patience) (*Ticke
 		return nil, errNoCaller
 	}
 	permit := permitFor(c)
-	t := &Ticket{permit: permit, lines: make([]Line, len(sales)), out: make([]Outcome, len(sales)), done: make(chan struct{})}
 	now := s.cfg.Now()
+	t := &Ticket{permit: permit, now: now, lines: make([]Line, len(sales)), out: make([]Outcome, len(sales)), done: make(chan struct{})}
 	for i := range sales {
-		t.lines[i] = Line{Sale: sales[i], now: now, err: Validate(&sales[i], s.cfg.Currency, "sale.", now)}
+		t.lines[i] = Line{Sale: &sales[i], err: Validate(&sales[i], s.cfg.Currency, "sale.", now)}
 	}
 	if err := s.res.attribute(ctx, t.lines, now, p); err != nil {
 		return nil, err
@@ -221,10 +232,10 @@ func (s *Service) commit(group []*Ticket) {
 		// Sized for the group at once: growing them line by line was a
 		// tenth of an import's commit.
 		j := judge{s: s, tx: tx, createTime: createTime, newSessions: newSessions, newProducts: newProducts, totals: totals,
-			deltas: make([]report.Delta, 0, lines), stored: make([]Sale, 0, lines)}
+			deltas: s.deltasFor(lines), stored: make([]Sale, 0, lines)}
 		for _, t := range group {
 			for i := range t.lines {
-				o, err := j.line(&t.lines[i], t.permit)
+				o, err := j.line(&t.lines[i], t)
 				if err != nil {
 					return err
 				}
@@ -269,11 +280,28 @@ func (s *Service) applyCommitted() {
 	for c := range s.committed {
 		if len(c.deltas) > 0 {
 			s.engine.Apply(c.deltas)
+			// Apply keeps nothing of the slice: the next group may have it.
+			select {
+			case s.freeDeltas <- c.deltas[:0]:
+			default:
+			}
 		}
 		for _, t := range c.group {
 			close(t.done)
 		}
 	}
+}
+
+// deltasFor returns an empty slice for the deltas of a group of lines.
+func (s *Service) deltasFor(lines int) []report.Delta {
+	select {
+	case d := <-s.freeDeltas:
+		if cap(d) >= lines {
+			return d
+		}
+	default:
+	}
+	return make([]report.Delta, 0, lines)
 }
 
 type judge struct {
@@ -288,12 +316,19 @@ type judge struct {
 	// stored holds the new sales the outcomes point to, one allocation
 	// for the group rather than one per line.
 	stored []Sale
+	// lastSession and lastProduct are the snapshots snapshots saw last,
+	// stored or put by this group: an import's lines come a session at a
+	// time, and two map lookups each for every line were a tenth of
+	// judging it.
+	lastSession *Session
+	lastProduct *Product
 }
 
 // line applies every rule to one line inside the transaction, so lines of
 // one commit see each other (a refund after its order, two copies of one
 // external id). A refusal is an Outcome; an error aborts the commit.
-func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
+func (j *judge) line(l *Line, t *Ticket) (Outcome, error) {
+	permit := t.permit
 	if fe, ok := fault.As(l.err); l.refused || ok && fe.Code == fault.InvalidArgument {
 		return Outcome{Err: l.err}, nil
 	}
@@ -317,7 +352,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 		}
 	}
 	if stored != nil {
-		if !samePayload(stored, &l.Sale) {
+		if !samePayload(stored, l.Sale) {
 			return Outcome{Err: fault.New(fault.AlreadyExists, ReasonExternalIDReused,
 				"external_id %q on %s was already recorded as %s with a different payload", l.Sale.ExternalID, l.Sale.Platform, stored.Name()).
 				With("sale", stored.Name())}, nil
@@ -330,7 +365,7 @@ func (j *judge) line(l *Line, permit Permit) (Outcome, error) {
 	if l.err != nil {
 		return Outcome{Err: l.err}, nil
 	}
-	if err := checkSession(l.session, &l.Sale, l.now); err != nil {
+	if err := checkSession(l.session, l.Sale, t.now); err != nil {
 		return Outcome{Err: err}, nil
 	}
 	if l.product == nil {
@@ -411,7 +446,7 @@ func (j *judge) newSale(l *Line) *Sale {
 		j.stored = make([]Sale, 0, max(64, cap(j.stored)))
 	}
 	s := &j.stored[:len(j.stored)+1][len(j.stored)]
-	*s = l.Sale
+	*s = *l.Sale
 	return s
 }
 
@@ -419,18 +454,31 @@ func (j *judge) newSale(l *Line) *Sale {
 // does not hold this version yet: attribution survives a restart without a
 // call, and a final session is never asked for again.
 func (j *judge) snapshots(ses *Session, p *Product) error {
-	if j.s.storedSessions[ses.Name] != ses && j.newSessions[ses.Name] != ses {
-		if err := j.tx.PutSession(ses); err != nil {
+	if ses != j.lastSession {
+		if err := putSnapshot(ses, ses.Name, j.s.storedSessions, j.newSessions, j.tx.PutSession); err != nil {
 			return err
 		}
-		j.newSessions[ses.Name] = ses
+		j.lastSession = ses
 	}
-	if j.s.storedProducts[p.Name] != p && j.newProducts[p.Name] != p {
-		if err := j.tx.PutProduct(p); err != nil {
+	if p != j.lastProduct {
+		if err := putSnapshot(p, p.Name, j.s.storedProducts, j.newProducts, j.tx.PutProduct); err != nil {
 			return err
 		}
-		j.newProducts[p.Name] = p
+		j.lastProduct = p
 	}
+	return nil
+}
+
+// putSnapshot writes v, named name, unless it is the version stored or
+// already put by this group; put then holds it.
+func putSnapshot[T any](v *T, name string, stored, put map[string]*T, write func(*T) error) error {
+	if stored[name] == v || put[name] == v {
+		return nil
+	}
+	if err := write(v); err != nil {
+		return err
+	}
+	put[name] = v
 	return nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,13 +113,19 @@ func TestAnUnreadableLineIsRefusedAtItsIndex(t *testing.T) {
 
 // importFixture is a service over a real store with oneSession behind it.
 func importFixture(t *testing.T) (*store.Store, *ingest.Service, *Server) {
+	return importFixtureOver(t, func(st *store.Store) ingest.Repo { return st })
+}
+
+// importFixtureOver is importFixture with the service over what repo
+// makes of the store.
+func importFixtureOver(t *testing.T, repo func(*store.Store) ingest.Repo) (*store.Store, *ingest.Service, *Server) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "sales.db"), boltdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := ingest.NewService(st, oneSession{}, report.New(time.UTC), ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return at }})
+	svc := ingest.NewService(repo(st), oneSession{}, report.New(time.UTC), ingest.Config{Currency: "CNY", Location: time.UTC, Now: func() time.Time { return at }})
 	t.Cleanup(func() { svc.Close() })
 	return st, svc, New(svc, report.New(time.UTC), nil, nil, nil, "CNY")
 }
@@ -222,5 +230,143 @@ func TestAnImportEndsWhenAChunkCannotBeSubmitted(t *testing.T) {
 	err := srv.ImportSales(&importStream{ctx: unchecked(), lines: lines})
 	if status.Code(err) != codes.Unavailable || grpcx.Reason(err) != ingest.ReasonShuttingDown.String() {
 		t.Fatalf("ImportSales: %v, want UNAVAILABLE %s", err, ingest.ReasonShuttingDown)
+	}
+}
+
+// A message of ImportSales carries its sale, then its sales, and each line
+// keeps its position in the stream whatever message carried it; a message
+// with neither is one line, refused as a missing sale.
+func TestAMessageMayCarryOneSaleOrMany(t *testing.T) {
+	st, _, srv := importFixture(t)
+	sale := func(id string, qty int64) *salesv1.Sale { return importLine(id, qty).GetSale() }
+	stream := &importStream{ctx: unchecked(), lines: []*salesv1.ImportSalesRequest{
+		{Sale: sale("a", 1)}, // line 0
+		{Sales: []*salesv1.Sale{sale("b", 2), sale("c", 0), sale("d", 4)}}, // lines 1-3; c is invalid
+		{}, // line 4: neither
+		{Sale: sale("e", 5), Sales: []*salesv1.Sale{sale("f", 0), sale("g", 7)}}, // lines 5-7: sale first; f is invalid
+		{Sales: []*salesv1.Sale{sale("h", 8)}},                                   // line 8
+	}}
+	if err := srv.ImportSales(stream); err != nil {
+		t.Fatal(err)
+	}
+	r := stream.resp
+	var refused []int64
+	for _, e := range r.GetErrors() {
+		if e.GetCode() != "INVALID_ARGUMENT" {
+			t.Errorf("line %d refused %s %s, want INVALID_ARGUMENT", e.GetIndex(), e.GetCode(), e.GetMessage())
+		}
+		refused = append(refused, e.GetIndex())
+	}
+	if r.GetAccepted() != 6 || r.GetRejected() != 3 || !slices.Equal(refused, []int64{2, 4, 6}) {
+		t.Fatalf("answer %v, want 6 accepted and lines 2, 4 and 6 refused", r)
+	}
+	if msg := r.GetErrors()[1].GetMessage(); !strings.Contains(msg, "sale.") {
+		t.Errorf("the empty message's refusal %q names no field of the sale", msg)
+	}
+	// Each stored line is the sale it was sent as.
+	if err := st.View(func(tx ingest.ReadTx) error {
+		for id, qty := range map[string]int64{"a": 1, "b": 2, "d": 4, "e": 5, "g": 7, "h": 8} {
+			s, err := tx.SaleByKey("DOUYIN", id)
+			if err != nil {
+				return err
+			}
+			if s == nil || s.Quantity != qty {
+				t.Errorf("sale %s stored as %+v, want quantity %d", id, s, qty)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An import reuses the line buffers of its chunks once their lines are
+// stored: over many chunks in flight, every line is stored as it was sent,
+// and none in another line's place.
+func TestEveryLineOfManyChunksIsStoredAsSent(t *testing.T) {
+	st, _, srv := importFixture(t)
+	const n = 6*importChunk + 321
+	var msgs []*salesv1.ImportSalesRequest
+	for i := range n {
+		if i%700 == 0 {
+			msgs = append(msgs, &salesv1.ImportSalesRequest{})
+		}
+		m := msgs[len(msgs)-1]
+		m.Sales = append(m.Sales, importLine(fmt.Sprintf("o-%05d", i), int64(i%9+1)).GetSale())
+	}
+	stream := &importStream{ctx: unchecked(), lines: msgs}
+	if err := srv.ImportSales(stream); err != nil {
+		t.Fatal(err)
+	}
+	if r := stream.resp; r.GetAccepted() != n || r.GetRejected() != 0 || r.GetDuplicates() != 0 {
+		t.Fatalf("answer %v, want %d accepted", r, n)
+	}
+	if err := st.View(func(tx ingest.ReadTx) error {
+		for i := range n {
+			id := fmt.Sprintf("o-%05d", i)
+			s, err := tx.SaleByKey("DOUYIN", id)
+			if err != nil {
+				return err
+			}
+			if s == nil || s.ExternalID != id || s.Quantity != int64(i%9+1) {
+				return fmt.Errorf("line %d stored as %+v, want %s with quantity %d", i, s, id, i%9+1)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// slowFirstCommit is the store with its first commit of a group held for a
+// while, and the size of every group it was given.
+type slowFirstCommit struct {
+	*store.Store
+	hold   time.Duration
+	mu     sync.Mutex
+	groups []int
+}
+
+func (s *slowFirstCommit) UpdateLines(lines int, fn func(ingest.Tx) error) error {
+	s.mu.Lock()
+	first := len(s.groups) == 0
+	s.groups = append(s.groups, lines)
+	s.mu.Unlock()
+	if first {
+		time.Sleep(s.hold)
+	}
+	return s.Store.UpdateLines(lines, fn)
+}
+
+// While one commit of an import is on disk, the stream's next chunks are
+// read, validated and queued, and the next commit takes them together, up
+// to 40,000 lines (ingest's MaxCommit): each commit's fsyncs are shared by
+// more lines than the 20,000 that used to be a stream's whole window.
+func TestAnImportCommitsWhatQueuedMeanwhileInOneGroup(t *testing.T) {
+	var slow *slowFirstCommit
+	_, _, srv := importFixtureOver(t, func(st *store.Store) ingest.Repo {
+		slow = &slowFirstCommit{Store: st, hold: 2 * time.Second}
+		return slow
+	})
+	const n = 30 * importChunk
+	var msgs []*salesv1.ImportSalesRequest
+	for i := range n {
+		if i%1000 == 0 {
+			msgs = append(msgs, &salesv1.ImportSalesRequest{})
+		}
+		m := msgs[len(msgs)-1]
+		m.Sales = append(m.Sales, importLine(fmt.Sprintf("o-%05d", i), 1).GetSale())
+	}
+	stream := &importStream{ctx: unchecked(), lines: msgs}
+	if err := srv.ImportSales(stream); err != nil {
+		t.Fatal(err)
+	}
+	if r := stream.resp; r.GetAccepted() != n {
+		t.Fatalf("answer %v, want %d accepted", r, n)
+	}
+	slow.mu.Lock()
+	defer slow.mu.Unlock()
+	if largest := slices.Max(slow.groups); largest <= 20000 || largest > 40000 {
+		t.Fatalf("groups of %v lines, want one after the held commit of more than 20,000 and at most 40,000", slow.groups)
 	}
 }

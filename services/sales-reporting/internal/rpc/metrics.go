@@ -80,7 +80,7 @@ func (s *Server) GetSessionMetrics(ctx context.Context, req *salesv1.GetSessionM
 func (s *Server) ImportSessionMetrics(stream salesv1.SalesReporting_ImportSessionMetricsServer) error {
 	a, err := runImport(stream.Context(), s, importPipe[*salesv1.ImportSessionMetricsRequest, ingest.SessionMetrics]{
 		chunk: metricsChunk, recv: stream.Recv,
-		read: func(req *salesv1.ImportSessionMetricsRequest) (ingest.SessionMetrics, error) {
+		read: func(req *salesv1.ImportSessionMetricsRequest, _ int) (ingest.SessionMetrics, error) {
 			return metricsFromProto(req.GetMetrics())
 		},
 		submit: submitWith(s.svc.SubmitMetrics, func(o ingest.MetricsOutcome) importOutcome {

@@ -70,8 +70,10 @@ func (s *Server) RecordSale(ctx context.Context, req *salesv1.RecordSaleRequest)
 // (the import's patience), and at worst fails its lines, not the stream.
 func (s *Server) ImportSales(stream salesv1.SalesReporting_ImportSalesServer) error {
 	a, err := runImport(stream.Context(), s, importPipe[*salesv1.ImportSalesRequest, ingest.Sale]{
-		chunk: importChunk, recv: stream.Recv,
-		read: func(req *salesv1.ImportSalesRequest) (ingest.Sale, error) { return saleFromProto(req.GetSale()) },
+		chunk: importChunk, recv: stream.Recv, lines: salesInMessage,
+		read: func(req *salesv1.ImportSalesRequest, i int) (ingest.Sale, error) {
+			return saleFromProto(saleOfMessage(req, i))
+		},
 		submit: submitWith(s.svc.SubmitPatiently, func(o ingest.Outcome) importOutcome {
 			s.Meters.outcome(sourceImport, o)
 			return importOutcome{duplicate: o.Duplicate, err: o.Err}

@@ -95,7 +95,7 @@ type streamPack struct {
 const streamBatch = 256
 
 func (t *tx) startStream() *streamPack {
-	first := &t.newSales[0]
+	first := t.newSales[0]
 	sp := &streamPack{currency: first.Currency, base: first.EventTime.Unix(), in: make(chan []*storev1.Sale, 8), done: make(chan struct{})}
 	a, err := t.log.startAppend(first.ID, sp.currency, nil, sp.base)
 	if err != nil {
@@ -106,9 +106,8 @@ func (t *tx) startStream() *streamPack {
 	return sp
 }
 
-func (sp *streamPack) add(t *tx, sales []ingest.Sale) error {
-	for i := range sales {
-		s := &sales[i]
+func (sp *streamPack) add(t *tx, sales []*ingest.Sale) error {
+	for _, s := range sales {
 		sid, pid, err := t.ids(s.Session, s.Product)
 		if err != nil {
 			return err

@@ -128,7 +128,7 @@ func (l *loggingTx) entry(logID []byte, seq uint64) *storev1.LogEntry {
 func (l *loggingTx) record(o loggedOp) *storev1.LogOp {
 	switch o.kind {
 	case opPutSale:
-		s := &l.tx.newSales[o.i]
+		s := l.tx.newSales[o.i]
 		return &storev1.LogOp{Op: &storev1.LogOp_PutSale{PutSale: &storev1.LoggedSale{
 			Id: s.ID, Session: s.Session, Product: s.Product, Refund: s.Kind == report.Refund, Quantity: s.Quantity, Amount: s.Amount,
 			Currency: s.Currency, Platform: s.Platform, ExternalId: s.ExternalID, RefundOf: s.RefundOf,

@@ -136,7 +136,7 @@ func migrateV2(btx *bolt.Tx) error {
 	var seq uint64
 	if b := btx.Bucket(v2Sales); b != nil {
 		seq = b.Sequence()
-		var batch []ingest.Sale
+		var batch []*ingest.Sale
 		appendBatch := func() error {
 			if len(batch) == 0 {
 				return nil
@@ -166,7 +166,7 @@ func migrateV2(btx *bolt.Tx) error {
 					return err
 				}
 			}
-			batch = append(batch, *s)
+			batch = append(batch, s)
 			return nil
 		}); err != nil {
 			return fmt.Errorf("sales: %w", err)

@@ -29,7 +29,7 @@ type tx struct {
 
 	// Write state.
 	pending  pendingNames
-	newSales []ingest.Sale // in id order
+	newSales []*ingest.Sale // in id order; PutSale keeps the caller's sale
 	newKeys  map[string]uint64
 	touched  map[string]*report.Cell // by cell key
 	// stream packs the sale blocks of a large group (bulk.go); nil: flush does.
@@ -108,7 +108,7 @@ func (t *tx) productID(name string) (uint32, bool) {
 func (t *tx) SaleByID(id uint64) (*ingest.Sale, error) {
 	if n := len(t.newSales); n > 0 && id >= t.newSales[0].ID {
 		if i := id - t.newSales[0].ID; i < uint64(n) {
-			s := t.newSales[i]
+			s := *t.newSales[i]
 			return &s, nil
 		}
 		return nil, nil
@@ -145,7 +145,7 @@ func (t *tx) PutSale(s *ingest.Sale) error {
 	if n := len(t.newSales); n > 0 && s.ID != t.newSales[n-1].ID+1 {
 		return fmt.Errorf("sale %d put after sale %d: ids of one transaction are put in order", s.ID, t.newSales[n-1].ID)
 	}
-	t.newSales = append(t.newSales, *s)
+	t.newSales = append(t.newSales, s)
 	t.newKeys[string(saleKey(s.Platform, s.ExternalID))] = s.ID
 	return nil
 }
@@ -325,7 +325,7 @@ func (t *tx) flush() error {
 		base := t.newSales[0].EventTime.Unix()
 		recs := make([]*storev1.Sale, n)
 		for i := range t.newSales {
-			s := &t.newSales[i]
+			s := t.newSales[i]
 			sid, pid, err := t.ids(s.Session, s.Product)
 			if err != nil {
 				return err

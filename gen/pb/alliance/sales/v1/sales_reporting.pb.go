@@ -624,9 +624,17 @@ func (x *RecordSaleRequest) GetSale() *Sale {
 	return nil
 }
 
+// One message of an ImportSales stream carries one sale line or many: the
+// lines of a message are sale (when set), then each of sales, in order, and
+// a line's index in ImportError is its position among all the lines of the
+// stream, whatever message carried it. A message with neither is one line,
+// refused INVALID_ARGUMENT as a missing sale. Many lines a message cost far
+// less to send and to read than one a message; a message stays within the
+// server's receive limit (4 MiB by default, some 20,000 lines).
 type ImportSalesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Sale          *Sale                  `protobuf:"bytes,1,opt,name=sale,proto3" json:"sale,omitempty"`
+	Sales         []*Sale                `protobuf:"bytes,2,rep,name=sales,proto3" json:"sales,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -664,6 +672,13 @@ func (*ImportSalesRequest) Descriptor() ([]byte, []int) {
 func (x *ImportSalesRequest) GetSale() *Sale {
 	if x != nil {
 		return x.Sale
+	}
+	return nil
+}
+
+func (x *ImportSalesRequest) GetSales() []*Sale {
+	if x != nil {
+		return x.Sales
 	}
 	return nil
 }
@@ -2937,9 +2952,10 @@ const file_alliance_sales_v1_sales_reporting_proto_rawDesc = "" +
 	"\x0forigin_district\x18\b \x01(\tR\x0eoriginDistrict\x12\x1a\n" +
 	"\bofficial\x18\t \x01(\bR\bofficial\"@\n" +
 	"\x11RecordSaleRequest\x12+\n" +
-	"\x04sale\x18\x01 \x01(\v2\x17.alliance.sales.v1.SaleR\x04sale\"A\n" +
+	"\x04sale\x18\x01 \x01(\v2\x17.alliance.sales.v1.SaleR\x04sale\"p\n" +
 	"\x12ImportSalesRequest\x12+\n" +
-	"\x04sale\x18\x01 \x01(\v2\x17.alliance.sales.v1.SaleR\x04sale\"\xd0\x01\n" +
+	"\x04sale\x18\x01 \x01(\v2\x17.alliance.sales.v1.SaleR\x04sale\x12-\n" +
+	"\x05sales\x18\x02 \x03(\v2\x17.alliance.sales.v1.SaleR\x05sales\"\xd0\x01\n" +
 	"\x13ImportSalesResponse\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x1e\n" +
 	"\n" +
@@ -3261,89 +3277,90 @@ var file_alliance_sales_v1_sales_reporting_proto_depIdxs = []int32{
 	6,  // 5: alliance.sales.v1.Sale.attribution:type_name -> alliance.sales.v1.Attribution
 	5,  // 6: alliance.sales.v1.RecordSaleRequest.sale:type_name -> alliance.sales.v1.Sale
 	5,  // 7: alliance.sales.v1.ImportSalesRequest.sale:type_name -> alliance.sales.v1.Sale
-	10, // 8: alliance.sales.v1.ImportSalesResponse.errors:type_name -> alliance.sales.v1.ImportError
-	0,  // 9: alliance.sales.v1.ListSalesRequest.kind:type_name -> alliance.sales.v1.SaleKind
-	5,  // 10: alliance.sales.v1.ListSalesResponse.sales:type_name -> alliance.sales.v1.Sale
-	35, // 11: alliance.sales.v1.SessionSummary.gross:type_name -> alliance.type.v1.Money
-	35, // 12: alliance.sales.v1.SessionSummary.refunds:type_name -> alliance.type.v1.Money
-	35, // 13: alliance.sales.v1.SessionSummary.net:type_name -> alliance.type.v1.Money
-	37, // 14: alliance.sales.v1.SessionSummary.first_event_time:type_name -> google.protobuf.Timestamp
-	37, // 15: alliance.sales.v1.SessionSummary.last_event_time:type_name -> google.protobuf.Timestamp
-	16, // 16: alliance.sales.v1.SessionSummary.metrics:type_name -> alliance.sales.v1.SessionMetrics
-	36, // 17: alliance.sales.v1.SessionMetrics.platform:type_name -> alliance.type.v1.Platform
-	37, // 18: alliance.sales.v1.SessionMetrics.as_of:type_name -> google.protobuf.Timestamp
-	38, // 19: alliance.sales.v1.SessionMetrics.average_view_duration:type_name -> google.protobuf.Duration
-	17, // 20: alliance.sales.v1.SessionMetrics.products:type_name -> alliance.sales.v1.ProductTraffic
-	16, // 21: alliance.sales.v1.RecordSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
-	16, // 22: alliance.sales.v1.ImportSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
-	10, // 23: alliance.sales.v1.ImportSessionMetricsResponse.errors:type_name -> alliance.sales.v1.ImportError
-	28, // 24: alliance.sales.v1.ExportSalesReportRequest.query:type_name -> alliance.sales.v1.QuerySalesReportRequest
-	35, // 25: alliance.sales.v1.Metrics.gross:type_name -> alliance.type.v1.Money
-	35, // 26: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
-	35, // 27: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
-	35, // 28: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
-	35, // 29: alliance.sales.v1.Metrics.gpm:type_name -> alliance.type.v1.Money
-	38, // 30: alliance.sales.v1.Metrics.average_view_duration:type_name -> google.protobuf.Duration
-	2,  // 31: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
-	26, // 32: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
-	24, // 33: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
-	24, // 34: alliance.sales.v1.ReportRow.previous:type_name -> alliance.sales.v1.Metrics
-	25, // 35: alliance.sales.v1.ReportRow.change:type_name -> alliance.sales.v1.MetricsChange
-	1,  // 36: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
-	2,  // 37: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
-	36, // 38: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
-	4,  // 39: alliance.sales.v1.QuerySalesReportRequest.compare_to:type_name -> alliance.sales.v1.Comparison
-	27, // 40: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
-	24, // 41: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
-	37, // 42: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
-	24, // 43: alliance.sales.v1.QuerySalesReportResponse.previous_totals:type_name -> alliance.sales.v1.Metrics
-	25, // 44: alliance.sales.v1.QuerySalesReportResponse.totals_change:type_name -> alliance.sales.v1.MetricsChange
-	2,  // 45: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
-	3,  // 46: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
-	4,  // 47: alliance.sales.v1.ListTopPerformersRequest.compare_to:type_name -> alliance.sales.v1.Comparison
-	24, // 48: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
-	24, // 49: alliance.sales.v1.TopPerformer.previous:type_name -> alliance.sales.v1.Metrics
-	25, // 50: alliance.sales.v1.TopPerformer.change:type_name -> alliance.sales.v1.MetricsChange
-	31, // 51: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
-	37, // 52: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
-	4,  // 53: alliance.sales.v1.GetAllianceOverviewRequest.compare_to:type_name -> alliance.sales.v1.Comparison
-	35, // 54: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
-	35, // 55: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
-	35, // 56: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
-	31, // 57: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
-	37, // 58: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
-	24, // 59: alliance.sales.v1.AllianceOverview.totals:type_name -> alliance.sales.v1.Metrics
-	34, // 60: alliance.sales.v1.AllianceOverview.previous:type_name -> alliance.sales.v1.AllianceOverview
-	25, // 61: alliance.sales.v1.AllianceOverview.change:type_name -> alliance.sales.v1.MetricsChange
-	7,  // 62: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
-	8,  // 63: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
-	11, // 64: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
-	12, // 65: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
-	14, // 66: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
-	28, // 67: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
-	30, // 68: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
-	33, // 69: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
-	18, // 70: alliance.sales.v1.SalesReporting.RecordSessionMetrics:input_type -> alliance.sales.v1.RecordSessionMetricsRequest
-	19, // 71: alliance.sales.v1.SalesReporting.ImportSessionMetrics:input_type -> alliance.sales.v1.ImportSessionMetricsRequest
-	23, // 72: alliance.sales.v1.SalesReporting.GetSessionMetrics:input_type -> alliance.sales.v1.GetSessionMetricsRequest
-	21, // 73: alliance.sales.v1.SalesReporting.ExportSalesReport:input_type -> alliance.sales.v1.ExportSalesReportRequest
-	5,  // 74: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
-	9,  // 75: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
-	5,  // 76: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
-	13, // 77: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
-	15, // 78: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
-	29, // 79: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
-	32, // 80: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
-	34, // 81: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
-	16, // 82: alliance.sales.v1.SalesReporting.RecordSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
-	20, // 83: alliance.sales.v1.SalesReporting.ImportSessionMetrics:output_type -> alliance.sales.v1.ImportSessionMetricsResponse
-	16, // 84: alliance.sales.v1.SalesReporting.GetSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
-	22, // 85: alliance.sales.v1.SalesReporting.ExportSalesReport:output_type -> alliance.sales.v1.ExportChunk
-	74, // [74:86] is the sub-list for method output_type
-	62, // [62:74] is the sub-list for method input_type
-	62, // [62:62] is the sub-list for extension type_name
-	62, // [62:62] is the sub-list for extension extendee
-	0,  // [0:62] is the sub-list for field type_name
+	5,  // 8: alliance.sales.v1.ImportSalesRequest.sales:type_name -> alliance.sales.v1.Sale
+	10, // 9: alliance.sales.v1.ImportSalesResponse.errors:type_name -> alliance.sales.v1.ImportError
+	0,  // 10: alliance.sales.v1.ListSalesRequest.kind:type_name -> alliance.sales.v1.SaleKind
+	5,  // 11: alliance.sales.v1.ListSalesResponse.sales:type_name -> alliance.sales.v1.Sale
+	35, // 12: alliance.sales.v1.SessionSummary.gross:type_name -> alliance.type.v1.Money
+	35, // 13: alliance.sales.v1.SessionSummary.refunds:type_name -> alliance.type.v1.Money
+	35, // 14: alliance.sales.v1.SessionSummary.net:type_name -> alliance.type.v1.Money
+	37, // 15: alliance.sales.v1.SessionSummary.first_event_time:type_name -> google.protobuf.Timestamp
+	37, // 16: alliance.sales.v1.SessionSummary.last_event_time:type_name -> google.protobuf.Timestamp
+	16, // 17: alliance.sales.v1.SessionSummary.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	36, // 18: alliance.sales.v1.SessionMetrics.platform:type_name -> alliance.type.v1.Platform
+	37, // 19: alliance.sales.v1.SessionMetrics.as_of:type_name -> google.protobuf.Timestamp
+	38, // 20: alliance.sales.v1.SessionMetrics.average_view_duration:type_name -> google.protobuf.Duration
+	17, // 21: alliance.sales.v1.SessionMetrics.products:type_name -> alliance.sales.v1.ProductTraffic
+	16, // 22: alliance.sales.v1.RecordSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	16, // 23: alliance.sales.v1.ImportSessionMetricsRequest.metrics:type_name -> alliance.sales.v1.SessionMetrics
+	10, // 24: alliance.sales.v1.ImportSessionMetricsResponse.errors:type_name -> alliance.sales.v1.ImportError
+	28, // 25: alliance.sales.v1.ExportSalesReportRequest.query:type_name -> alliance.sales.v1.QuerySalesReportRequest
+	35, // 26: alliance.sales.v1.Metrics.gross:type_name -> alliance.type.v1.Money
+	35, // 27: alliance.sales.v1.Metrics.refunds:type_name -> alliance.type.v1.Money
+	35, // 28: alliance.sales.v1.Metrics.net:type_name -> alliance.type.v1.Money
+	35, // 29: alliance.sales.v1.Metrics.average_order_value:type_name -> alliance.type.v1.Money
+	35, // 30: alliance.sales.v1.Metrics.gpm:type_name -> alliance.type.v1.Money
+	38, // 31: alliance.sales.v1.Metrics.average_view_duration:type_name -> google.protobuf.Duration
+	2,  // 32: alliance.sales.v1.GroupKey.dimension:type_name -> alliance.sales.v1.Dimension
+	26, // 33: alliance.sales.v1.ReportRow.keys:type_name -> alliance.sales.v1.GroupKey
+	24, // 34: alliance.sales.v1.ReportRow.metrics:type_name -> alliance.sales.v1.Metrics
+	24, // 35: alliance.sales.v1.ReportRow.previous:type_name -> alliance.sales.v1.Metrics
+	25, // 36: alliance.sales.v1.ReportRow.change:type_name -> alliance.sales.v1.MetricsChange
+	1,  // 37: alliance.sales.v1.QuerySalesReportRequest.granularity:type_name -> alliance.sales.v1.Granularity
+	2,  // 38: alliance.sales.v1.QuerySalesReportRequest.group_by:type_name -> alliance.sales.v1.Dimension
+	36, // 39: alliance.sales.v1.QuerySalesReportRequest.platform:type_name -> alliance.type.v1.Platform
+	4,  // 40: alliance.sales.v1.QuerySalesReportRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	27, // 41: alliance.sales.v1.QuerySalesReportResponse.rows:type_name -> alliance.sales.v1.ReportRow
+	24, // 42: alliance.sales.v1.QuerySalesReportResponse.totals:type_name -> alliance.sales.v1.Metrics
+	37, // 43: alliance.sales.v1.QuerySalesReportResponse.data_through:type_name -> google.protobuf.Timestamp
+	24, // 44: alliance.sales.v1.QuerySalesReportResponse.previous_totals:type_name -> alliance.sales.v1.Metrics
+	25, // 45: alliance.sales.v1.QuerySalesReportResponse.totals_change:type_name -> alliance.sales.v1.MetricsChange
+	2,  // 46: alliance.sales.v1.ListTopPerformersRequest.dimension:type_name -> alliance.sales.v1.Dimension
+	3,  // 47: alliance.sales.v1.ListTopPerformersRequest.metric:type_name -> alliance.sales.v1.Metric
+	4,  // 48: alliance.sales.v1.ListTopPerformersRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	24, // 49: alliance.sales.v1.TopPerformer.metrics:type_name -> alliance.sales.v1.Metrics
+	24, // 50: alliance.sales.v1.TopPerformer.previous:type_name -> alliance.sales.v1.Metrics
+	25, // 51: alliance.sales.v1.TopPerformer.change:type_name -> alliance.sales.v1.MetricsChange
+	31, // 52: alliance.sales.v1.ListTopPerformersResponse.entries:type_name -> alliance.sales.v1.TopPerformer
+	37, // 53: alliance.sales.v1.ListTopPerformersResponse.data_through:type_name -> google.protobuf.Timestamp
+	4,  // 54: alliance.sales.v1.GetAllianceOverviewRequest.compare_to:type_name -> alliance.sales.v1.Comparison
+	35, // 55: alliance.sales.v1.AllianceOverview.gross:type_name -> alliance.type.v1.Money
+	35, // 56: alliance.sales.v1.AllianceOverview.refunds:type_name -> alliance.type.v1.Money
+	35, // 57: alliance.sales.v1.AllianceOverview.net:type_name -> alliance.type.v1.Money
+	31, // 58: alliance.sales.v1.AllianceOverview.top_districts:type_name -> alliance.sales.v1.TopPerformer
+	37, // 59: alliance.sales.v1.AllianceOverview.data_through:type_name -> google.protobuf.Timestamp
+	24, // 60: alliance.sales.v1.AllianceOverview.totals:type_name -> alliance.sales.v1.Metrics
+	34, // 61: alliance.sales.v1.AllianceOverview.previous:type_name -> alliance.sales.v1.AllianceOverview
+	25, // 62: alliance.sales.v1.AllianceOverview.change:type_name -> alliance.sales.v1.MetricsChange
+	7,  // 63: alliance.sales.v1.SalesReporting.RecordSale:input_type -> alliance.sales.v1.RecordSaleRequest
+	8,  // 64: alliance.sales.v1.SalesReporting.ImportSales:input_type -> alliance.sales.v1.ImportSalesRequest
+	11, // 65: alliance.sales.v1.SalesReporting.GetSale:input_type -> alliance.sales.v1.GetSaleRequest
+	12, // 66: alliance.sales.v1.SalesReporting.ListSales:input_type -> alliance.sales.v1.ListSalesRequest
+	14, // 67: alliance.sales.v1.SalesReporting.GetSessionSummary:input_type -> alliance.sales.v1.GetSessionSummaryRequest
+	28, // 68: alliance.sales.v1.SalesReporting.QuerySalesReport:input_type -> alliance.sales.v1.QuerySalesReportRequest
+	30, // 69: alliance.sales.v1.SalesReporting.ListTopPerformers:input_type -> alliance.sales.v1.ListTopPerformersRequest
+	33, // 70: alliance.sales.v1.SalesReporting.GetAllianceOverview:input_type -> alliance.sales.v1.GetAllianceOverviewRequest
+	18, // 71: alliance.sales.v1.SalesReporting.RecordSessionMetrics:input_type -> alliance.sales.v1.RecordSessionMetricsRequest
+	19, // 72: alliance.sales.v1.SalesReporting.ImportSessionMetrics:input_type -> alliance.sales.v1.ImportSessionMetricsRequest
+	23, // 73: alliance.sales.v1.SalesReporting.GetSessionMetrics:input_type -> alliance.sales.v1.GetSessionMetricsRequest
+	21, // 74: alliance.sales.v1.SalesReporting.ExportSalesReport:input_type -> alliance.sales.v1.ExportSalesReportRequest
+	5,  // 75: alliance.sales.v1.SalesReporting.RecordSale:output_type -> alliance.sales.v1.Sale
+	9,  // 76: alliance.sales.v1.SalesReporting.ImportSales:output_type -> alliance.sales.v1.ImportSalesResponse
+	5,  // 77: alliance.sales.v1.SalesReporting.GetSale:output_type -> alliance.sales.v1.Sale
+	13, // 78: alliance.sales.v1.SalesReporting.ListSales:output_type -> alliance.sales.v1.ListSalesResponse
+	15, // 79: alliance.sales.v1.SalesReporting.GetSessionSummary:output_type -> alliance.sales.v1.SessionSummary
+	29, // 80: alliance.sales.v1.SalesReporting.QuerySalesReport:output_type -> alliance.sales.v1.QuerySalesReportResponse
+	32, // 81: alliance.sales.v1.SalesReporting.ListTopPerformers:output_type -> alliance.sales.v1.ListTopPerformersResponse
+	34, // 82: alliance.sales.v1.SalesReporting.GetAllianceOverview:output_type -> alliance.sales.v1.AllianceOverview
+	16, // 83: alliance.sales.v1.SalesReporting.RecordSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	20, // 84: alliance.sales.v1.SalesReporting.ImportSessionMetrics:output_type -> alliance.sales.v1.ImportSessionMetricsResponse
+	16, // 85: alliance.sales.v1.SalesReporting.GetSessionMetrics:output_type -> alliance.sales.v1.SessionMetrics
+	22, // 86: alliance.sales.v1.SalesReporting.ExportSalesReport:output_type -> alliance.sales.v1.ExportChunk
+	75, // [75:87] is the sub-list for method output_type
+	63, // [63:75] is the sub-list for method input_type
+	63, // [63:63] is the sub-list for extension type_name
+	63, // [63:63] is the sub-list for extension extendee
+	0,  // [0:63] is the sub-list for field type_name
 }
 
 func init() { file_alliance_sales_v1_sales_reporting_proto_init() }
