@@ -370,3 +370,45 @@ func TestAnImportCommitsWhatQueuedMeanwhileInOneGroup(t *testing.T) {
 		t.Fatalf("groups of %v lines, want one after the held commit of more than 20,000 and at most 40,000", slow.groups)
 	}
 }
+
+// However many streams import at once, the chunks they hold between
+// submission and outcome stay within the server's one budget: each
+// stream's own window alone would let ten streams hold ten windows.
+func TestConcurrentImportsShareOneBudgetOfChunks(t *testing.T) {
+	_, _, srv := importFixtureOver(t, func(st *store.Store) ingest.Repo {
+		return &slowFirstCommit{Store: st, hold: time.Second}
+	})
+	const streams, chunks = 3, importInFlight
+	var wg sync.WaitGroup
+	answers := make([]*importStream, streams)
+	for s := range streams {
+		var msgs []*salesv1.ImportSalesRequest
+		for i := range chunks * importChunk {
+			if i%1000 == 0 {
+				msgs = append(msgs, &salesv1.ImportSalesRequest{})
+			}
+			m := msgs[len(msgs)-1]
+			m.Sales = append(m.Sales, importLine(fmt.Sprintf("s%d-%06d", s, i), 1).GetSale())
+		}
+		answers[s] = &importStream{ctx: unchecked(), lines: msgs}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.ImportSales(answers[s]); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for s, a := range answers {
+		if got := a.resp.GetAccepted(); got != chunks*importChunk {
+			t.Fatalf("stream %d: %v, want %d accepted", s, a.resp, chunks*importChunk)
+		}
+	}
+	if peak := srv.imports.peak.Load(); peak > importBudget || peak < importInFlight {
+		t.Fatalf("at most %d chunks were held at once, want between one stream's window (%d) and the budget (%d)", peak, importInFlight, importBudget)
+	}
+	if held := srv.imports.held.Load(); held != 0 {
+		t.Fatalf("%d chunks still held after the imports", held)
+	}
+}

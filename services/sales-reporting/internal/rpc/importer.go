@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
@@ -25,6 +26,11 @@ const (
 	// shared by tens of thousands of lines. Some 1.3 KB a line in flight:
 	// 80 MB a stream at most.
 	importInFlight = 30
+	// importBudget chunks of all streams together are in flight at most
+	// (some 160 MB): the commits are one at a time whatever the number of
+	// streams, so more streams gain nothing by holding more, and each
+	// stream's own bound alone would let ten streams hold 800 MB.
+	importBudget = 2 * importInFlight
 )
 
 // importOutcome is what became of one submitted line: stored, an
@@ -130,6 +136,7 @@ func runImport[Req, Line any](ctx context.Context, s *Server, p importPipe[Req, 
 		var outcomes []importOutcome
 		if c.wait != nil {
 			outcomes = c.wait()
+			s.imports.give()
 			select {
 			case free <- c.lines[:0]:
 			default:
@@ -169,9 +176,15 @@ func runImport[Req, Line any](ctx context.Context, s *Server, p importPipe[Req, 
 			}
 			at := importChunkAt[Line]{unread: c.unread, base: c.base}
 			if len(c.lines) > 0 {
+				if err := s.imports.take(ctx); err != nil {
+					submitErr = err
+					close(stop)
+					continue
+				}
 				at.lines = c.lines
 				wait, err := p.submit(ctx, c.lines, patience)
 				if err != nil {
+					s.imports.give()
 					submitErr = err
 					close(stop)
 					continue
@@ -273,4 +286,32 @@ func saleOfMessage(req *salesv1.ImportSalesRequest, i int) *salesv1.Sale {
 		i--
 	}
 	return req.GetSales()[i]
+}
+
+// chunkBudget bounds the chunks that all imports of a server hold between
+// their submission and their outcomes.
+type chunkBudget struct {
+	slots chan struct{}
+	// peak is the most chunks held at once, for the tests.
+	held, peak atomic.Int64
+}
+
+func newChunkBudget(n int) *chunkBudget { return &chunkBudget{slots: make(chan struct{}, n)} }
+
+// take waits for a slot, or for the end of the call.
+func (b *chunkBudget) take(ctx context.Context) error {
+	select {
+	case b.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	h := b.held.Add(1)
+	for p := b.peak.Load(); h > p && !b.peak.CompareAndSwap(p, h); p = b.peak.Load() {
+	}
+	return nil
+}
+
+func (b *chunkBudget) give() {
+	b.held.Add(-1)
+	<-b.slots
 }

@@ -38,11 +38,13 @@ type Server struct {
 	currency string
 	// Meters count each line's outcome; set before serving (app).
 	Meters Meters
+	// imports bounds the chunks in flight of all import streams together.
+	imports *chunkBudget
 }
 
 // New returns the adapter.
 func New(svc *ingest.Service, engine *report.Engine, names *upstream.Names, counter Counter, tokens *page.Codec, currency string) *Server {
-	return &Server{svc: svc, engine: engine, names: names, counter: counter, tokens: tokens, currency: currency}
+	return &Server{svc: svc, engine: engine, names: names, counter: counter, tokens: tokens, currency: currency, imports: newChunkBudget(importBudget)}
 }
 
 func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, ingest.Domain, err) }
