@@ -176,20 +176,18 @@ func runImport[Req, Line any](ctx context.Context, s *Server, p importPipe[Req, 
 			}
 			at := importChunkAt[Line]{unread: c.unread, base: c.base}
 			if len(c.lines) > 0 {
-				if err := s.imports.take(ctx); err != nil {
+				err := s.imports.take(ctx)
+				if err == nil {
+					if at.wait, err = p.submit(ctx, c.lines, patience); err != nil {
+						s.imports.give()
+					}
+				}
+				if err != nil {
 					submitErr = err
 					close(stop)
 					continue
 				}
 				at.lines = c.lines
-				wait, err := p.submit(ctx, c.lines, patience)
-				if err != nil {
-					s.imports.give()
-					submitErr = err
-					close(stop)
-					continue
-				}
-				at.wait = wait
 			}
 			pending <- at
 		}
@@ -289,11 +287,11 @@ func saleOfMessage(req *salesv1.ImportSalesRequest, i int) *salesv1.Sale {
 }
 
 // chunkBudget bounds the chunks that all imports of a server hold between
-// their submission and their outcomes.
+// their submission and their outcomes: a slot of slots each.
 type chunkBudget struct {
 	slots chan struct{}
 	// peak is the most chunks held at once, for the tests.
-	held, peak atomic.Int64
+	peak atomic.Int64
 }
 
 func newChunkBudget(n int) *chunkBudget { return &chunkBudget{slots: make(chan struct{}, n)} }
@@ -305,13 +303,10 @@ func (b *chunkBudget) take(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	h := b.held.Add(1)
+	h := int64(len(b.slots))
 	for p := b.peak.Load(); h > p && !b.peak.CompareAndSwap(p, h); p = b.peak.Load() {
 	}
 	return nil
 }
 
-func (b *chunkBudget) give() {
-	b.held.Add(-1)
-	<-b.slots
-}
+func (b *chunkBudget) give() { <-b.slots }
