@@ -13,19 +13,26 @@ import (
 	"github.com/cqlive/alliance/services/kit/testkit/memberfake"
 )
 
-// TestMemberNamesAreAskedOnceANameTTL: within NameTTL a report's member
-// keys cost the registry no call, whether the registry knows them or not
-// (a removed member's key is asked once, not on every report, and each
-// unknown name costs the batch call a round); after it, both are asked
-// again, so a member created or renamed since shows its name.
-func TestMemberNamesAreAskedOnceANameTTL(t *testing.T) {
+// namesOfAFakeRegistry is Names over a fake registry that knows
+// members/a as "Host A", on a clock that moves only by advance.
+func namesOfAFakeRegistry(t *testing.T) (*memberfake.Registry, *Names, func(time.Duration)) {
 	reg := memberfake.New()
 	reg.Put(&memberv1.Member{Name: "members/a", DisplayName: "Host A"})
 	cc := testkit.Dial(t, testkit.Serve(t, reg.Server(grpcx.ServerOptions{})))
 	var mu sync.Mutex
 	now := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	names := NewNames(New(cc, cc, 5*time.Second, testkit.Quiet), clock)
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	return reg, NewNames(New(cc, cc, 5*time.Second, testkit.Quiet), clock), advance
+}
+
+// TestMemberNamesAreAskedOnceANameTTL: within NameTTL a report's member
+// keys cost the registry no call, whether the registry knows them or not
+// (a removed member's key is asked once, not on every report, and each
+// unknown name costs the batch call a round); after it, both are asked
+// again, so a member created or renamed since shows its name.
+func TestMemberNamesAreAskedOnceANameTTL(t *testing.T) {
+	reg, names, advance := namesOfAFakeRegistry(t)
 	ctx := context.Background()
 	keys := []string{"members/a", "members/gone", "members/a", ""}
 
@@ -47,9 +54,7 @@ func TestMemberNamesAreAskedOnceANameTTL(t *testing.T) {
 	}
 	reg.Put(&memberv1.Member{Name: "members/gone", DisplayName: "Back again"})
 	reg.Put(&memberv1.Member{Name: "members/a", DisplayName: "Host A, renamed"})
-	mu.Lock()
-	now = now.Add(NameTTL)
-	mu.Unlock()
+	advance(NameTTL)
 	if calls := ask(map[string]string{"members/a": "Host A, renamed", "members/gone": "Back again"}); calls != 1 {
 		t.Fatalf("after NameTTL: %d calls, want 1 (both names in one batch)", calls)
 	}
@@ -61,14 +66,7 @@ func TestMemberNamesAreAskedOnceANameTTL(t *testing.T) {
 // registry (a TOTAL × HOST page waited 5–13 ms for its 500 names once a
 // minute), and no name older than NameTTL is ever shown.
 func TestNamesInSteadyUseAreFetchedBeforeTheyExpire(t *testing.T) {
-	reg := memberfake.New()
-	reg.Put(&memberv1.Member{Name: "members/a", DisplayName: "Host A"})
-	cc := testkit.Dial(t, testkit.Serve(t, reg.Server(grpcx.ServerOptions{})))
-	var mu sync.Mutex
-	now := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	names := NewNames(New(cc, cc, 5*time.Second, testkit.Quiet), clock)
+	reg, names, advance := namesOfAFakeRegistry(t)
 	ctx := context.Background()
 	keys := []string{"members/a"}
 
