@@ -21,6 +21,24 @@ const retryConfig = `{"methodConfig":[{"name":[{}],"retryPolicy":{
   "maxAttempts":5,"initialBackoff":"0.05s","maxBackoff":"0.5s","backoffMultiplier":2,
   "retryableStatusCodes":["UNAVAILABLE"]}}]}`
 
+// ClientStreamWindow and ClientConnWindow are the HTTP/2 receive windows
+// a client of Dial offers the servers it calls: how much of an answer a
+// server may send before the client acknowledges it. gRPC's default
+// starts at 64 KiB and grows by estimate, so a report page of 0.5–1 MB
+// crossed several WINDOW_UPDATE round trips, each a wake-up of both
+// processes that, on a busy machine, may wait for a core (the tail of
+// the year's reports; BENCHMARKS.md, "Report tails, session 7"). A stream
+// window past the largest message a server sends (DefaultMaxMsgSize and
+// its 5-byte prefix) lets any answer go out at once. What the windows may
+// hold is what the caller has not read yet: a unary answer is read as it
+// arrives; a stream the caller reads slowly holds up to ClientStreamWindow,
+// and a connection up to ClientConnWindow, as much as gRPC's own estimate
+// may grow to (16 MiB).
+const (
+	ClientStreamWindow = 2 * DefaultMaxMsgSize
+	ClientConnWindow   = 4 * DefaultMaxMsgSize
+)
+
 // DialOptions configure Dial.
 type DialOptions struct {
 	// Per-call deadline used when the caller's context has none.
@@ -46,6 +64,9 @@ func Dial(target string, o DialOptions) (*grpc.ClientConn, error) {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultServiceConfig(retryConfig),
 		grpc.WithChainUnaryInterceptor(deadlineUnary(o.Timeout)),
+		// Flow control: see ClientStreamWindow.
+		grpc.WithInitialWindowSize(ClientStreamWindow),
+		grpc.WithInitialConnWindowSize(ClientConnWindow),
 		// gRPC's default reconnect backoff grows to two minutes; a service
 		// of the suite that comes back should be used again within seconds.
 		grpc.WithConnectParams(grpc.ConnectParams{

@@ -153,6 +153,9 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		srv := rpc.New(svc, engine, upstream.NewNames(client, c.Now), client, page.NewCodec(key), c.Currency)
 		srv.Meters = rpc.NewMeters(b.Metrics)
 		salesv1.RegisterSalesReportingServer(s, srv)
+		warm, stopWarm := context.WithCancel(context.Background())
+		b.OnClose(func() error { stopWarm(); return nil })
+		go srv.WarmNames(warm)
 	})
 }
 

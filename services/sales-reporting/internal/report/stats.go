@@ -1,6 +1,9 @@
 package report
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Stats is what the engine holds, for the service's metrics.
 type Stats struct {
@@ -18,4 +21,16 @@ func (e *Engine) Stats() Stats {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	return Stats{Cells: e.counts[kindCell], Records: e.counts[kindDay] + e.counts[kindMonth] + e.counts[kindMCell], Sessions: len(e.sessions), DataThrough: e.dataThrough}
+}
+
+// Keys returns every key of dimension d the engine holds (a host's or a
+// merchant's member name, a district's code, ...), in no set order; a key
+// seen once stays, whether or not its sales still count.
+func (e *Engine) Keys(d Dimension) []string {
+	if d <= 0 || int(d) >= dimCount {
+		return nil
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return slices.Clone(e.keys[d].names)
 }
