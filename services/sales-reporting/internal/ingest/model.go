@@ -6,7 +6,6 @@
 package ingest
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +36,22 @@ type Sale struct {
 
 // SaleName renders a sale id as its resource name. Ids are zero-padded so
 // that names sort like ids, which is the tie-break order of ListSales.
-func SaleName(id uint64) string { return fmt.Sprintf("sales/s%012d", id) }
+// Every answered sale and every listed one is named, so the name is built
+// without fmt (whose Sprintf was 2% of the service's CPU under RecordSale).
+func SaleName(id uint64) string {
+	const prefix, width = "sales/s", 12
+	var b [len(prefix) + 20]byte
+	n := copy(b[:], prefix)
+	digits := strconv.AppendUint(b[n:n], id, 10)
+	if pad := width - len(digits); pad > 0 {
+		copy(b[n+pad:], digits)
+		for i := range pad {
+			b[n+i] = '0'
+		}
+		return string(b[:n+width])
+	}
+	return string(b[:n+len(digits)])
+}
 
 // ParseSaleName returns the id of sales/{sale}, or false.
 func ParseSaleName(name string) (uint64, bool) {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"regexp"
@@ -212,6 +213,18 @@ func TestNamesAreCheckedAsTheirPattern(t *testing.T) {
 					t.Errorf("validProductName(%q) = %v, the pattern says %v", name, got, want)
 				}
 			}
+		}
+	}
+}
+
+// SaleName renders what fmt's "sales/s%012d" does, past 12 digits too.
+func TestSaleNameIsZeroPaddedToTwelveDigits(t *testing.T) {
+	for _, id := range []uint64{0, 1, 9, 10, 42, 999_999_999_999, 1_000_000_000_000, 123_456_789_012_345, math.MaxUint64} {
+		if got, want := SaleName(id), fmt.Sprintf("sales/s%012d", id); got != want {
+			t.Errorf("SaleName(%d) = %q, want %q", id, got, want)
+		}
+		if back, ok := ParseSaleName(SaleName(id)); id > 0 && (!ok || back != id) {
+			t.Errorf("ParseSaleName(SaleName(%d)) = %d, %v", id, back, ok)
 		}
 	}
 }
