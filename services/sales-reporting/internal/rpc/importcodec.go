@@ -128,121 +128,82 @@ type importDecoder struct {
 func (d *importDecoder) sale(b []byte) (*salesv1.Sale, error) {
 	s, m, t := &d.sales[0], &d.money[0], &d.times[0]
 	d.sales, d.money, d.times = d.sales[1:], d.money[1:], d.times[1:]
-	var seen uint32
-	for len(b) > 0 {
-		num, typ, l := protowire.ConsumeTag(b)
-		if l < 0 || num < 2 || num > 10 || seen&(1<<num) != 0 {
-			return nil, errNotPlain
-		}
-		seen |= 1 << num
-		b = b[l:]
-		switch num {
-		case 4, 5, 7:
-			if typ != protowire.VarintType {
-				return nil, errNotPlain
-			}
-			v, l := protowire.ConsumeVarint(b)
-			if l < 0 {
-				return nil, errNotPlain
-			}
-			b = b[l:]
-			switch num {
-			case 4:
-				s.Kind = salesv1.SaleKind(int32(v))
-			case 5:
-				s.Quantity = int64(v)
-			case 7:
-				s.Platform = typev1.Platform(int32(v))
-			}
-			continue
-		}
-		if typ != protowire.BytesType {
-			return nil, errNotPlain
-		}
-		v, l := protowire.ConsumeBytes(b)
-		if l < 0 {
-			return nil, errNotPlain
-		}
-		b = b[l:]
+	err := fields(b, 10, 1<<4|1<<5|1<<7, func(num protowire.Number, v uint64, bs []byte) error {
 		var err error
 		switch num {
 		case 2:
-			s.Session, err = same(&d.session, v)
+			s.Session, err = same(&d.session, bs)
 		case 3:
-			s.Product, err = same(&d.product, v)
+			s.Product, err = same(&d.product, bs)
+		case 4:
+			s.Kind = salesv1.SaleKind(int32(v))
+		case 5:
+			s.Quantity = int64(v)
 		case 6:
-			err = d.decodeMoney(m, v)
-			s.Amount = m
+			s.Amount, err = m, fields(bs, 2, 1<<2, func(num protowire.Number, v uint64, bs []byte) error {
+				if num == 2 {
+					m.MinorUnits = int64(v)
+					return nil
+				}
+				var err error
+				m.CurrencyCode, err = same(&d.currency, bs)
+				return err
+			})
+		case 7:
+			s.Platform = typev1.Platform(int32(v))
 		case 8:
-			s.ExternalId, err = text(v)
+			s.ExternalId, err = text(bs)
 		case 9:
-			s.RefundOf, err = text(v)
+			s.RefundOf, err = text(bs)
 		case 10:
-			err = decodeTime(t, v)
-			s.EventTime = t
+			s.EventTime, err = t, fields(bs, 2, 1<<1|1<<2, func(num protowire.Number, v uint64, _ []byte) error {
+				if num == 1 {
+					t.Seconds = int64(v)
+				} else {
+					t.Nanos = int32(v)
+				}
+				return nil
+			})
+		default:
+			err = errNotPlain // name, an output only
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-func (d *importDecoder) decodeMoney(m *typev1.Money, b []byte) error {
+// fields calls each with every field of message b, numbered 1 to last,
+// each once at most, and its value: a varint for the numbers in varints
+// (a bit each), the bytes of a length-delimited field for the others.
+// Anything else is errNotPlain.
+func fields(b []byte, last protowire.Number, varints uint32, each func(num protowire.Number, v uint64, bs []byte) error) error {
 	var seen uint32
 	for len(b) > 0 {
 		num, typ, l := protowire.ConsumeTag(b)
-		if l < 0 || num < 1 || num > 2 || seen&(1<<num) != 0 {
+		if l < 0 || num < 1 || num > last || seen&(1<<num) != 0 {
 			return errNotPlain
 		}
 		seen |= 1 << num
 		b = b[l:]
-		if num == 1 {
-			if typ != protowire.BytesType {
-				return errNotPlain
-			}
-			v, l := protowire.ConsumeBytes(b)
-			if l < 0 {
-				return errNotPlain
-			}
-			b = b[l:]
-			var err error
-			if m.CurrencyCode, err = same(&d.currency, v); err != nil {
-				return err
-			}
-			continue
-		}
-		if typ != protowire.VarintType {
+		var v uint64
+		var bs []byte
+		switch varint := varints&(1<<num) != 0; {
+		case varint && typ == protowire.VarintType:
+			v, l = protowire.ConsumeVarint(b)
+		case !varint && typ == protowire.BytesType:
+			bs, l = protowire.ConsumeBytes(b)
+		default:
 			return errNotPlain
 		}
-		v, l := protowire.ConsumeVarint(b)
 		if l < 0 {
 			return errNotPlain
 		}
 		b = b[l:]
-		m.MinorUnits = int64(v)
-	}
-	return nil
-}
-
-func decodeTime(t *timestamppb.Timestamp, b []byte) error {
-	var seen uint32
-	for len(b) > 0 {
-		num, typ, l := protowire.ConsumeTag(b)
-		if l < 0 || num < 1 || num > 2 || seen&(1<<num) != 0 || typ != protowire.VarintType {
-			return errNotPlain
-		}
-		seen |= 1 << num
-		b = b[l:]
-		v, l := protowire.ConsumeVarint(b)
-		if l < 0 {
-			return errNotPlain
-		}
-		b = b[l:]
-		if num == 1 {
-			t.Seconds = int64(v)
-		} else {
-			t.Nanos = int32(v)
+		if err := each(num, v, bs); err != nil {
+			return err
 		}
 	}
 	return nil
