@@ -225,3 +225,48 @@ func TestAStartFromTheImageSettlesTheCollectorOnTheHeapItRead(t *testing.T) {
 		t.Errorf("GOGC after a start from the image: %d, want about %d (for the %d MB live with the engine)", got, want, liveHeap()>>20)
 	}
 }
+
+// TestAnImportWidensTheCollectorsHeadroomUntilItEnds: while an import
+// runs, the heap may grow by importHeadroom over what is live (not
+// minHeadroom); overlapping imports share it, and the last one's end
+// narrows it again. A GOGC set by someone else is left alone.
+func TestAnImportWidensTheCollectorsHeadroomUntilItEnds(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	// Some 100 MB live, so that neither headroom is capped at 1,000%.
+	ballast := make([][]byte, 100)
+	for i := range ballast {
+		ballast[i] = make([]byte, 1<<20)
+	}
+	runtime.GC()
+	settleGC()
+	gogc := func() int { return int(readMetric("/gc/gogc:percent")) }
+	live := liveHeap()
+	if got, want := gogc(), settledPercentFor(live); got != want {
+		t.Fatalf("GOGC before the import: %d, want %d", got, want)
+	}
+	a := importGC()
+	wide := gogc()
+	if want := percentWith(liveHeap(), importHeadroom); wide != want || wide <= settledPercentFor(live) {
+		t.Errorf("GOGC during an import: %d, want %d (more than %d)", wide, want, settledPercentFor(live))
+	}
+	b := importGC()
+	a()
+	a() // twice is once
+	if got := gogc(); got != wide {
+		t.Errorf("GOGC with one of two imports left: %d, want %d still", got, wide)
+	}
+	b()
+	if got, want := gogc(), settledPercentFor(liveHeap()); got != want {
+		t.Errorf("GOGC after the imports: %d, want %d again", got, want)
+	}
+	// Someone else's setting stays.
+	debug.SetGCPercent(123)
+	c := importGC()
+	if got := gogc(); got != 123 {
+		t.Errorf("GOGC set by someone else, during an import: %d, want 123 kept", got)
+	}
+	c()
+	runtime.KeepAlive(ballast)
+}

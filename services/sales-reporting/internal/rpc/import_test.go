@@ -412,3 +412,36 @@ func TestConcurrentImportsShareOneBudgetOfChunks(t *testing.T) {
 		t.Fatalf("%d chunks still held after the imports", held)
 	}
 }
+
+// OnImport sees an import start before its first line is read, and its end
+// only once every line is durable: the collector's headroom for imports
+// (app) lasts the whole import and no longer.
+func TestOnImportLastsTheWholeImport(t *testing.T) {
+	st, _, srv := importFixture(t)
+	var started, ended int
+	srv.OnImport = func() func() {
+		started++
+		return func() {
+			ended++
+			if err := st.View(func(tx ingest.ReadTx) error {
+				s, err := tx.SaleByKey("DOUYIN", "b")
+				if s == nil && err == nil {
+					t.Error("the import ended before its last line was stored")
+				}
+				return err
+			}); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	stream := &importStream{ctx: unchecked(), lines: []*salesv1.ImportSalesRequest{importLine("a", 1), importLine("b", 2)}}
+	if err := srv.ImportSales(stream); err != nil {
+		t.Fatal(err)
+	}
+	if started != 1 || ended != 1 {
+		t.Errorf("OnImport started %d and ended %d times for one import, want 1 and 1", started, ended)
+	}
+	if stream.resp.GetAccepted() != 2 {
+		t.Errorf("answer %v, want 2 accepted", stream.resp)
+	}
+}

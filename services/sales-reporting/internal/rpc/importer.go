@@ -110,6 +110,9 @@ type importChunkAt[Line any] struct {
 // before are collected first, so that nothing of the import runs on
 // after its answer.
 func runImport[Req, Line any](ctx context.Context, s *Server, p importPipe[Req, Line]) (importAnswer, error) {
+	if s.OnImport != nil {
+		defer s.OnImport()()
+	}
 	ctx = withCaller(ctx)
 	patience := s.svc.NewPatience(ctx)
 	var a importAnswer

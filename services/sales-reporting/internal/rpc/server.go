@@ -38,6 +38,9 @@ type Server struct {
 	currency string
 	// Meters count each line's outcome; set before serving (app).
 	Meters Meters
+	// OnImport, when set, is called as an import starts, and what it
+	// returns as it ends (app: the collector's headroom for imports).
+	OnImport func() (done func())
 	// imports bounds the chunks in flight of all import streams together.
 	imports *chunkBudget
 }

@@ -1,0 +1,130 @@
+package rpc
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
+	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
+	"google.golang.org/grpc/encoding"
+	encproto "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// importMessage is an ImportSales message of n sales as the replay sends
+// them: a session and product for runs of lines, refunds now and then.
+func importMessage(n int) *salesv1.ImportSalesRequest {
+	req := &salesv1.ImportSalesRequest{}
+	for i := range n {
+		s := &salesv1.Sale{
+			Session: fmt.Sprintf("sessions/s%d", i/100), Product: fmt.Sprintf("members/m/products/p%d", i/10),
+			Kind: salesv1.SaleKind_SALE_KIND_ORDER, Quantity: int64(i%5 + 1),
+			Amount:   &typev1.Money{CurrencyCode: "CNY", MinorUnits: int64(1000 + i)},
+			Platform: typev1.Platform_PLATFORM_DOUYIN, ExternalId: fmt.Sprintf("o-%d", i),
+			EventTime: timestamppb.New(time.Date(2020, 1, 1, 0, 0, i, i*1000, time.UTC)),
+		}
+		if i%7 == 6 {
+			s.Kind, s.RefundOf = salesv1.SaleKind_SALE_KIND_REFUND, fmt.Sprintf("o-%d", i-1)
+		}
+		req.Sales = append(req.Sales, s)
+	}
+	return req
+}
+
+// decodeBoth decodes b with the server's codec and with the proto codec,
+// and fails unless they agree: the same message, or both an error.
+func decodeBoth(t *testing.T, b []byte) {
+	t.Helper()
+	var ours, theirs salesv1.ImportSalesRequest
+	errOurs := wireCodec{encoding.GetCodecV2(encproto.Name)}.Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, &ours)
+	errTheirs := proto.Unmarshal(b, &theirs)
+	if (errOurs == nil) != (errTheirs == nil) {
+		t.Fatalf("%x: the codec's error %v, proto's %v", b, errOurs, errTheirs)
+	}
+	if errOurs == nil && !proto.Equal(&ours, &theirs) {
+		t.Fatalf("%x: the codec decoded\n%v\nproto\n%v", b, &ours, &theirs)
+	}
+}
+
+// TestTheImportDecoderReadsWhatProtoReads: whatever the bytes (the
+// replay's shape, every field of a sale, repeats, unknown fields, damage),
+// the hand decoder of ImportSalesRequest gives what proto.Unmarshal gives.
+func TestTheImportDecoderReadsWhatProtoReads(t *testing.T) {
+	for _, b := range importSeeds(t) {
+		decodeBoth(t, b)
+		for i := range b { // every truncation
+			decodeBoth(t, b[:i])
+		}
+	}
+}
+
+func FuzzTheImportDecoderReadsWhatProtoReads(f *testing.F) {
+	for _, b := range importSeeds(f) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { decodeBoth(t, b) })
+}
+
+func importSeeds(tb testing.TB) [][]byte {
+	m := func(req *salesv1.ImportSalesRequest) []byte {
+		b, err := proto.Marshal(req)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
+	}
+	full := importMessage(1).Sales[0]
+	full.Name, full.CreateTime, full.Attribution = "sales/s1", timestamppb.Now(), &salesv1.Attribution{Host: "members/h"}
+	one := m(&salesv1.ImportSalesRequest{Sale: importMessage(1).Sales[0]})
+	many := m(importMessage(30))
+	neg := importMessage(2)
+	neg.Sales[0].Quantity, neg.Sales[0].Amount.MinorUnits, neg.Sales[1].EventTime.Seconds = -5, -1, -62135596800
+	badUTF8 := m(&salesv1.ImportSalesRequest{Sale: &salesv1.Sale{Session: "sessions/x", ExternalId: "AAAA"}})
+	for i := range len(badUTF8) - 3 {
+		if string(badUTF8[i:i+4]) == "AAAA" {
+			badUTF8[i+1] = 0xff
+		}
+	}
+	unknown := protowire.AppendBytes(protowire.AppendTag(m(importMessage(1)), 99, protowire.BytesType), []byte("x"))
+	// An unknown field inside a sale.
+	unknownInSale := protowire.AppendTag(nil, 2, protowire.BytesType)
+	unknownInSale = protowire.AppendBytes(unknownInSale, protowire.AppendVarint(protowire.AppendTag(nil, 40, protowire.VarintType), 7))
+	// A second session field in the sale: the last wins.
+	twice := protowire.AppendTag(nil, 2, protowire.BytesType)
+	inner := protowire.AppendString(protowire.AppendTag(nil, 2, protowire.BytesType), "sessions/a")
+	inner = protowire.AppendString(protowire.AppendTag(inner, 2, protowire.BytesType), "sessions/b")
+	twice = protowire.AppendBytes(twice, inner)
+	// sale set twice: proto merges them.
+	merged := append(m(&salesv1.ImportSalesRequest{Sale: &salesv1.Sale{Session: "sessions/a"}}), m(&salesv1.ImportSalesRequest{Sale: &salesv1.Sale{Quantity: 3}})...)
+	return [][]byte{one, many, m(neg), m(&salesv1.ImportSalesRequest{Sale: full}), m(&salesv1.ImportSalesRequest{}),
+		m(&salesv1.ImportSalesRequest{Sales: []*salesv1.Sale{{}}}), badUTF8, unknown, unknownInSale, twice, merged,
+		m(&salesv1.ImportSalesRequest{Sale: &salesv1.Sale{Session: "sessions/é"}, Sales: importMessage(3).Sales})}
+}
+
+// TestTheImportDecoderMakesAboutOneStringALine: a message of 1,000 sales
+// costs a few slices and a string a line (its external id; a refund's
+// order too), not the seven objects a line of the proto codec.
+func TestTheImportDecoderMakesAboutOneStringALine(t *testing.T) {
+	b, err := proto.Marshal(importMessage(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec := wireCodec{encoding.GetCodecV2(encproto.Name)}
+	data := mem.BufferSlice{mem.SliceBuffer(b)}
+	allocs := testing.AllocsPerRun(20, func() {
+		var req salesv1.ImportSalesRequest
+		if err := codec.Unmarshal(data, &req); err != nil || len(req.Sales) != 1000 {
+			t.Fatal(err)
+		}
+	})
+	// 1,000 external ids, 143 refunds' orders, the sessions and products
+	// that change (10 and 100), and the slices.
+	t.Logf("%.0f allocations", allocs)
+	if allocs > 1300 {
+		t.Errorf("%.0f allocations for a message of 1,000 sales, want at most 1,300", allocs)
+	}
+}
