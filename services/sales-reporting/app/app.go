@@ -353,19 +353,24 @@ func (s *gcStateT) refollow() {
 	if !s.following {
 		return
 	}
-	pct := s.percentFor(liveHeap())
+	s.follow(s.percentFor(liveHeap()))
+}
+
+// follow makes pct the settled GOGC, the one a running load restores at
+// its end or the collector's own, and reports false, changing nothing,
+// when the one followed last is no longer in place: someone else set
+// another (s.mu held).
+func (s *gcStateT) follow(pct int) bool {
 	switch {
+	case s.loads > 0 && s.pct != s.followed, s.loads == 0 && readMetric("/gc/gogc:percent") != uint64(s.followed):
+		return false
 	case s.loads > 0:
-		if s.pct != s.followed {
-			return
-		}
 		s.pct = pct // the load's end restores it
-	case readMetric("/gc/gogc:percent") != uint64(s.followed):
-		return // someone else set another
 	default:
 		debug.SetGCPercent(pct)
 	}
 	s.followed = pct
+	return true
 }
 
 // settleGC makes the collector run when the heap has grown 40% over what
@@ -434,17 +439,10 @@ func followLiveHeap(g *gcSentinel) {
 		s := &gcState
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		pct := s.percentFor(liveHeap())
-		switch {
-		case s.loads > 0 && s.pct != s.followed, s.loads == 0 && readMetric("/gc/gogc:percent") != uint64(s.followed):
+		if !s.follow(s.percentFor(liveHeap())) {
 			s.following = false
 			return
-		case s.loads > 0:
-			s.pct = pct // the load's end restores it
-		default:
-			debug.SetGCPercent(pct)
 		}
-		s.followed = pct
 		followLiveHeap(new(gcSentinel))
 	}, struct{}{})
 }

@@ -27,7 +27,7 @@ func (e *Engine) Stats() Stats {
 // merchant's member name, a district's code, ...), in no set order; a key
 // seen once stays, whether or not its sales still count.
 func (e *Engine) Keys(d Dimension) []string {
-	if d <= 0 || int(d) >= dimCount {
+	if !d.valid() {
 		return nil
 	}
 	e.mu.RLock()

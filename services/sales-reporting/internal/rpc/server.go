@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
@@ -326,16 +327,16 @@ func (s *Server) displayNames(ctx context.Context, dims []report.Dimension, keys
 	var members []string
 	var districts, categories map[string]string
 	for j, d := range dims {
-		switch d {
-		case report.DimHost, report.DimAgency, report.DimBase, report.DimMerchant:
+		switch {
+		case isMemberDim(d):
 			for _, k := range keys {
 				members = append(members, k[j])
 			}
-		case report.DimDistrict, report.DimOriginDistrict:
+		case d == report.DimDistrict || d == report.DimOriginDistrict:
 			if districts == nil {
 				districts = s.names.Districts(ctx)
 			}
-		case report.DimCategory:
+		case d == report.DimCategory:
 			if categories == nil {
 				categories = s.names.Categories(ctx)
 			}
@@ -346,19 +347,27 @@ func (s *Server) displayNames(ctx context.Context, dims []report.Dimension, keys
 		memberNames = s.names.Members(ctx, members)
 	}
 	return func(d report.Dimension, k string) string {
-		switch d {
-		case report.DimHost, report.DimAgency, report.DimBase, report.DimMerchant:
+		switch {
+		case isMemberDim(d):
 			return memberNames[k]
-		case report.DimDistrict, report.DimOriginDistrict:
+		case d == report.DimDistrict || d == report.DimOriginDistrict:
 			return districts[k]
-		case report.DimCategory:
+		case d == report.DimCategory:
 			return categories[k]
-		case report.DimPlatform:
+		case d == report.DimPlatform:
 			return platformNames[k]
 		}
 		return ""
 	}
 }
+
+// memberDims are the dimensions whose keys are members of the registry
+// (a host's, an agency's, a base's, a merchant's resource name), named by
+// its display names; the others are the registry's code lists and the
+// platforms.
+var memberDims = [...]report.Dimension{report.DimHost, report.DimAgency, report.DimBase, report.DimMerchant}
+
+func isMemberDim(d report.Dimension) bool { return slices.Contains(memberDims[:], d) }
 
 func (s *Server) topEntries(ctx context.Context, d report.Dimension, entries []report.TopEntry) []*salesv1.TopPerformer {
 	keys := make([][]string, 0, len(entries))

@@ -1,10 +1,6 @@
 package rpc
 
-import (
-	"context"
-
-	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
-)
+import "context"
 
 // WarmNames fetches the display names of every member key the engine
 // holds, and the district and category lists, into the name cache, so
@@ -15,7 +11,7 @@ import (
 // reports then fetch the names themselves.
 func (s *Server) WarmNames(ctx context.Context) {
 	var members []string
-	for _, d := range []report.Dimension{report.DimHost, report.DimAgency, report.DimBase, report.DimMerchant} {
+	for _, d := range memberDims {
 		members = append(members, s.engine.Keys(d)...)
 	}
 	if len(members) > 0 {
