@@ -56,26 +56,44 @@ type browser struct {
 	problems []string
 }
 
+// browserStarts is how many times startBrowser tries to start Chromium.
+const browserStarts = 3
+
 func startBrowser(t *testing.T, chrome, base string) *browser {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chrome), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 768),
+		chromedp.WindowSize(1366, 768),
 		// This machine's network is closed: Chromium must not try to reach Google.
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("lang", "zh-CN"),
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	b := &browser{ctx: ctx, base: base}
-	if err := chromedp.Do(ctx); err != nil { // starts the browser and its tab
-		t.Fatalf("start %s: %v", chrome, err)
+	// Chromium now and then exits before it prints its DevTools address on a
+	// loaded machine (CI saw "chrome failed to start" with nothing but D-Bus
+	// warnings, and the same test passed a minute later). That is the browser's
+	// start, not the console: try it browserStarts times, each in a fresh profile, and
+	// log every failed attempt's output.
+	var ctx context.Context
+	for attempt := 1; ctx == nil && attempt <= browserStarts; attempt++ {
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, chromedp.UserDataDir(t.TempDir()))...)
+		tctx, cancel := chromedp.NewContext(actx)
+		if err := chromedp.Do(tctx); err != nil { // starts the browser and its tab
+			cancel()
+			cancelAlloc()
+			t.Logf("start %s, attempt %d: %v", chrome, attempt, err)
+			continue
+		}
+		t.Cleanup(func() {
+			cancel()
+			cancelAlloc()
+		})
+		ctx = tctx
 	}
+	if ctx == nil {
+		t.Fatalf("start %s: Chromium did not start in %d attempts (each one's output is above)", chrome, browserStarts)
+	}
+	b := &browser{ctx: ctx, base: base}
 	err := chromedp.Listen(ctx, func(ev any) {
 		var p string
 		switch ev := ev.(type) {
@@ -109,6 +127,31 @@ func startBrowser(t *testing.T, chrome, base string) *browser {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestBrowserStartOutlivesAChromiumThatExitsAtOnce runs startBrowser on a
+// wrapper that exits before Chromium prints its address on the first call, as
+// Chromium did now and then in CI, and starts Chromium on the next.
+func TestBrowserStartOutlivesAChromiumThatExitsAtOnce(t *testing.T) {
+	chrome := chromiumPath()
+	if _, err := os.Stat(chrome); err != nil {
+		t.Skipf("SKIPPED: needs Chromium at %s", chrome)
+	}
+	dir := t.TempDir()
+	wrapper, calls := filepath.Join(dir, "chromium"), filepath.Join(dir, "calls")
+	script := "#!/bin/sh\necho call >> " + calls + "\n" +
+		"if [ \"$(wc -l < " + calls + ")\" -eq 1 ]; then echo 'exits at once' >&2; exit 1; fi\n" +
+		"exec " + chrome + " \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := startBrowser(t, wrapper, "about:blank")
+	if got := eval[string](t, b, `navigator.userAgent`); !strings.Contains(got, "Chrome") {
+		t.Errorf("the browser that started says it is %q", got)
+	}
+	if data, _ := os.ReadFile(calls); strings.Count(string(data), "call") != 2 {
+		t.Errorf("the wrapper ran %d times, want 2 (one that exits, one that starts)", strings.Count(string(data), "call"))
+	}
 }
 
 // typeInto focuses the field and types text into it key by key, as a person
