@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
@@ -95,16 +94,9 @@ func TestEveryRPCRefusesBadKeys(t *testing.T) {
 	if _, err := s.c.RevokeApiKey(as(s.admin), &memberv1.RevokeApiKeyRequest{Name: staff.ApiKey.Name}); err != nil {
 		t.Fatal(err)
 	}
-	id, _, _ := auth.ParseMemberKey(keyA)
-	bad := map[string]string{
-		"a revoked staff key": staff.Key,
-		"no key":              "",
-		"garbage":             "not-a-key",
-		"a wrong secret":      "mk_" + id + "_" + strings.Repeat("a", 52),
-		"an unknown id":       "mk_zzzzzzzzzzzzzzzz_" + strings.Repeat("a", 52),
-		"a revoked key":       revoked.Key,
-		"a wrong admin":       auth.NewAdminKey(),
-	}
+	bad := testkit.BadKeys(t, keyA)
+	bad["a revoked key"] = revoked.Key
+	bad["a revoked staff key"] = staff.Key
 	sd := memberv1.File_alliance_member_v1_member_registry_proto.Services().ByName("MemberRegistry")
 	before := snapshot(t, s)
 	testkit.RefusesBadKeys(t, s.cc, sd, bad, nil, "members/")

@@ -142,16 +142,9 @@ func TestEveryRPCRefusesBadKeys(t *testing.T) {
 	if _, err := s.reg.RevokeApiKey(as(s.admin), &memberv1.RevokeApiKeyRequest{Name: revoked.ApiKey.Name}); err != nil {
 		t.Fatal(err)
 	}
-	id, _, _ := auth.ParseMemberKey(s.keys["base-x"])
-	bad := map[string]string{
-		"no key":                "",
-		"a garbage key":         "not-a-key",
-		"a wrong secret":        "mk_" + id + "_" + strings.Repeat("a", 52),
-		"an unknown key":        "mk_zzzzzzzzzzzzzzzz_" + strings.Repeat("a", 52),
-		"a wrong admin":         auth.NewAdminKey(),
-		"a wrong service token": auth.ServiceSecret(auth.RandomSecret(32)).Token("sales-reporting"),
-		"a revoked key":         revoked.Key,
-	}
+	bad := testkit.BadKeys(t, s.keys["base-x"])
+	bad["a wrong service token"] = auth.ServiceSecret(auth.RandomSecret(32)).Token("sales-reporting")
+	bad["a revoked key"] = revoked.Key
 	moved := draft("host-a", x2, 200, 260)
 	moved.Name = live.Name
 	valid := map[string]proto.Message{

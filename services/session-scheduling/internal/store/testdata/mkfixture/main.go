@@ -4,7 +4,7 @@
 // schema 2, nanosecond times, Chinese text, an interval across a new year,
 // the ends of the time range, one of the longest length), the request id
 // "session/readme-1" and the page-token secret, as app.New makes it.
-// migrate2_test.go reads the same v2data back after the migration.
+// migrate_test.go reads the same v2data back after the migration.
 //
 // It is kept here for the record; it builds only against the code of
 // schema 2 (commit 8eeda7a):

@@ -1,5 +1,5 @@
 // Package v2data holds the sessions of session-v2.db in one place: mkfixture
-// wrote them into the file, and migrate2_test.go checks that they read back
+// wrote them into the file, and migrate_test.go checks that they read back
 // unchanged after the migration. It builds against the scheduling package
 // of schema 2 (commit 8eeda7a) as well as today's, so that mkfixture can
 // still be run there (see mkfixture's comment).
