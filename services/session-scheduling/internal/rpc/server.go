@@ -68,15 +68,9 @@ func (s *Server) createSession(ctx context.Context, req *sessionv1.CreateSession
 }
 
 func (s *Server) GetSession(ctx context.Context, req *sessionv1.GetSessionRequest) (*sessionv1.Session, error) {
-	id, err := sessionID("name", req.GetName())
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
-	out, err := s.svc.GetSession(id)
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
-	return sessionToProto(out), nil
+	return s.onSession(ctx, req.GetName(), func(_ context.Context, id string) (*scheduling.Session, error) {
+		return s.svc.GetSession(id)
+	})
 }
 
 func (s *Server) BatchGetSessions(ctx context.Context, req *sessionv1.BatchGetSessionsRequest) (*sessionv1.BatchGetSessionsResponse, error) {
@@ -155,36 +149,39 @@ func (s *Server) UpdateSession(ctx context.Context, req *sessionv1.UpdateSession
 }
 
 func (s *Server) StartSession(ctx context.Context, req *sessionv1.StartSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+	return s.onSession(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.StartSession(ctx, id, req.GetEtag())
 	})
 }
 
 func (s *Server) EndSession(ctx context.Context, req *sessionv1.EndSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+	return s.onSession(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.EndSession(ctx, id, req.GetEtag())
 	})
 }
 
 func (s *Server) CancelSession(ctx context.Context, req *sessionv1.CancelSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+	return s.onSession(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.CancelSession(ctx, id, req.GetReason(), req.GetEtag())
 	})
 }
 
 func (s *Server) ApproveSession(ctx context.Context, req *sessionv1.ApproveSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+	return s.onSession(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.ApproveSession(ctx, id, req.GetEtag())
 	})
 }
 
 func (s *Server) DeclineSession(ctx context.Context, req *sessionv1.DeclineSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+	return s.onSession(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.DeclineSession(ctx, id, req.GetReason(), req.GetEtag())
 	})
 }
 
-func (s *Server) change(ctx context.Context, name string, do func(ctx context.Context, id string) (*scheduling.Session, error)) (*sessionv1.Session, error) {
+// onSession serves a call on the session that name, the request's name
+// field, names: do's answer for its id (with the caller in ctx), as the
+// API spells a session.
+func (s *Server) onSession(ctx context.Context, name string, do func(ctx context.Context, id string) (*scheduling.Session, error)) (*sessionv1.Session, error) {
 	id, err := sessionID("name", name)
 	if err != nil {
 		return nil, fail(ctx, err)
