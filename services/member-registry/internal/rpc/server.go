@@ -40,11 +40,7 @@ func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, regis
 
 // memberID parses a member name in field, or says which field is wrong.
 func memberID(field, name string) (string, error) {
-	id := registry.ParseMemberName(name)
-	if id == "" {
-		return "", fault.InvalidField(field, "must be a member name members/{member}, got %q", name)
-	}
-	return id, nil
+	return ids.Named(field, name, "member name members/{member}", registry.ParseMemberName)
 }
 
 func productID(field, name string) (string, string, error) {

@@ -34,17 +34,7 @@ func New(svc *scheduling.Service, tokens *page.Codec) *Server {
 func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, scheduling.Domain, err) }
 
 func sessionID(field, name string) (string, error) {
-	return idOf(field, name, scheduling.ParseSessionName, "session name sessions/{session}")
-}
-
-// idOf is the id in the name of field, read by parse; a name that is not
-// one is a violation of field that spells what it must be.
-func idOf(field, name string, parse func(string) string, what string) (string, error) {
-	id := parse(name)
-	if id == "" {
-		return "", fault.InvalidField(field, "must be a %s, got %q", what, name)
-	}
-	return id, nil
+	return ids.Named(field, name, "session name sessions/{session}", scheduling.ParseSessionName)
 }
 
 func (s *Server) CreateSession(ctx context.Context, req *sessionv1.CreateSessionRequest) (*sessionv1.Session, error) {
