@@ -10,6 +10,18 @@ import (
 // the suite (a client splits a longer list into batches of it).
 const MaxBatch = 1000
 
+// Named is the id that parse reads in name, the value of a request's
+// field; a name that parse does not read (it returns "") is a violation of
+// field that says what the name must be (what: "member name
+// members/{member}").
+func Named(field, name, what string, parse func(string) string) (string, error) {
+	id := parse(name)
+	if id == "" {
+		return "", fault.InvalidField(field, "must be a %s, got %q", what, name)
+	}
+	return id, nil
+}
+
 // Batch reads the ids of a BatchGet request's names: at most MaxBatch
 // of them, each read by parse, which names the field it refuses as
 // names[i].

@@ -60,6 +60,16 @@ func Timestamp(t time.Time) *timestamppb.Timestamp {
 	return timestamppb.New(t)
 }
 
+// RecordTime reads back a timestamp that a store wrote with Timestamp
+// into one of its records: absent is the zero time. Unlike AnswerTime it
+// keeps a timestamp that is not valid as it is (a store writes none).
+func RecordTime(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
 // Duration reads an optional duration of field; absent is 0. One that is
 // not valid (outside ±10,000 years, or seconds and nanos of different
 // signs) is a violation of field, added to v.

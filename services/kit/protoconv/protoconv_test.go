@@ -116,6 +116,14 @@ func TestAnswerTime(t *testing.T) {
 	}
 }
 
+func TestRecordTimeReadsBackTimestamp(t *testing.T) {
+	for _, t0 := range []time.Time{{}, time.Date(2026, 3, 10, 12, 0, 0, 7, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)} {
+		if got := protoconv.RecordTime(protoconv.Timestamp(t0)); !got.Equal(t0) || got.Location() != time.UTC {
+			t.Fatalf("%v read back as %v", t0, got)
+		}
+	}
+}
+
 func TestListKeepsOrderAndIsNeverNil(t *testing.T) {
 	got := protoconv.List([]int64{3, 1, 2}, func(n int64) *typev1.Money { return protoconv.Money("CNY", n) })
 	var units []int64

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	adminv1 "github.com/cqlive/alliance/gen/pb/alliance/admin/v1"
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/backup"
 	"github.com/cqlive/alliance/services/kit/boltdb"
@@ -106,6 +107,14 @@ func (b *Boot) Dial(dep, addr string, timeout time.Duration) (*grpc.ClientConn, 
 	}
 	b.OnClose(cc.Close)
 	return cc, nil
+}
+
+// RegistryKeys checks member keys with the member registry over cc (a
+// connection of Dial) and remembers its answers for the key cache's TTL:
+// how a service other than the registry checks them. Serve counts its
+// cache's hits and misses.
+func (b *Boot) RegistryKeys(cc *grpc.ClientConn) *auth.RemoteMemberKeys {
+	return &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(cc), TTL: b.KeyCacheTTL}
 }
 
 // Serve builds the gRPC server: authentication of every call against

@@ -18,9 +18,8 @@ import (
 	"sync"
 	"time"
 
-	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
-	"github.com/cqlive/alliance/services/kit/auth"
+	"github.com/cqlive/alliance/services/kit/boltdb"
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
@@ -64,7 +63,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s := c.Config.BindFlags(fs, Spec)
 	s.String(&c.MemberRegistryAddr, "member-registry-addr", "localhost:50051", "member registry gRPC address")
 	s.String(&c.SessionSchedulingAddr, "session-scheduling-addr", "localhost:50052", "session scheduling gRPC address")
-	s.String(&c.TimeZone, "time-zone", "Asia/Shanghai", "alliance time zone: days and report periods are calendar days here")
+	s.String(&c.TimeZone, "time-zone", service.DefaultTimeZone, "alliance time zone: days and report periods are calendar days here")
 	s.String(&c.Currency, "currency", "CNY", "the reporting currency; sales in any other are refused")
 	s.Duration(&c.DependencyTimeout, "dependency-timeout", 3*time.Second, "deadline of each call to member registry and session scheduling")
 	s.Duration(&c.ImportPatience, "import-patience", 30*time.Second, "how long an import retries a slow or unavailable dependency before it refuses the lines concerned (never past the stream's deadline)")
@@ -75,9 +74,6 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 // the group commit of ingestion and returns a ready server; Serve runs it, and stopping
 // it drains the queued commits and closes the store.
 func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
-	if c.TimeZone == "" {
-		c.TimeZone = "Asia/Shanghai"
-	}
 	if c.Currency == "" {
 		c.Currency = "CNY"
 	}
@@ -87,28 +83,22 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	loc, err := time.LoadLocation(c.TimeZone)
+	loc, err := service.LoadZone(c.TimeZone)
 	if err != nil {
-		return nil, fmt.Errorf("time zone %q: %w", c.TimeZone, err)
+		return nil, err
 	}
 	b := service.Start(c.Config, Spec, log)
 	defer b.Abort()
 	// Closers run in reverse: queued commits drain, then the connections
 	// close, then the indexer stops, then the store closes.
-	st, err := store.Open(b.DBPath(), b.BoltOptions())
+	st, key, err := service.OpenStore(b, openStore)
 	if err != nil {
 		return nil, err
 	}
-	b.OnClose(st.Close)
 	if n, sales := st.Replayed(); n > 0 {
 		// Only an unclean stop leaves entries behind (Close empties the log).
 		log.Warn("replayed the write-ahead log after an unclean stop", "file", b.DBPath(), "entries", n, "sales", sales)
 	}
-	key, err := st.Secret("page-token")
-	if err != nil {
-		return nil, err
-	}
-	b.Backups(st)
 	engine, err := loadEngine(st, loc, log)
 	if err != nil {
 		return nil, err
@@ -143,13 +133,12 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		DependencyTimeout: c.DependencyTimeout, ImportPatience: c.ImportPatience})
 	b.OnClose(svc.Close)
 
-	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(regConn), TTL: c.KeyCacheTTL}
 	// Calls run on goroutines that stay instead of a new goroutine per
 	// call, whose stack a write's call path grew again each time (7% of
 	// RecordSale's CPU while the collector, which shrinks idle stacks, ran
 	// every hundred calls; see settleGC).
 	b.GRPCServer = append(b.GRPCServer, grpc.NumStreamWorkers(streamWorkers))
-	return b.Serve(keys, rpc.Policy, func(s *grpc.Server) {
+	return b.Serve(b.RegistryKeys(regConn), rpc.Policy, func(s *grpc.Server) {
 		srv := rpc.New(svc, engine, upstream.NewNames(client, c.Now), client, page.NewCodec(key), c.Currency)
 		srv.Meters = rpc.NewMeters(b.Metrics)
 		srv.OnImport = importGC
@@ -159,6 +148,9 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 		go srv.WarmNames(warm)
 	})
 }
+
+// openStore is store.Open without options, as service.OpenStore opens it.
+func openStore(path string, o boltdb.Options) (*store.Store, error) { return store.Open(path, o) }
 
 // streamWorkers is how many goroutines serve calls: more than the
 // writers waiting for their commit at once under load (64 in the

@@ -11,9 +11,7 @@ import (
 	"time"
 	_ "time/tzdata" // the alliance's zone (Asia/Shanghai) on a machine without a zone database
 
-	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
-	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/config"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/page"
@@ -65,7 +63,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) *config.Set {
 	s.Duration(&c.MaxLength, "max-length", d.MaxLength, "longest session")
 	s.Duration(&c.StartLeeway, "start-leeway", d.StartLeeway, "how far in the past a new session may start")
 	s.Duration(&c.BookingHorizon, "booking-horizon", d.Horizon, "how far ahead of now a session may start (also the latest start of an imported one)")
-	s.String(&c.TimeZone, "time-zone", "Asia/Shanghai", "the alliance's time zone: studio opening hours, quota weeks and days, series and utilisation dates are local to it")
+	s.String(&c.TimeZone, "time-zone", service.DefaultTimeZone, "the alliance's time zone: studio opening hours, quota weeks and days, series and utilisation dates are local to it")
 	s.Duration(&c.SweepInterval, "sweep-interval", DefaultSweepInterval, "how often sessions not started within their no-show grace become NO_SHOW (and requests pending at their start DECLINED)")
 	s.Duration(&c.RegistryTimeout, "registry-timeout", 3*time.Second, "deadline of each call to member-registry")
 	return s
@@ -99,13 +97,9 @@ func (c Config) rules() (scheduling.Rules, error) {
 	if r.MinLength > r.MaxLength {
 		return r, fmt.Errorf("min-length %s is longer than max-length %s", r.MinLength, r.MaxLength)
 	}
-	zone := c.TimeZone
-	if zone == "" {
-		zone = "Asia/Shanghai"
-	}
-	loc, err := time.LoadLocation(zone)
+	loc, err := service.LoadZone(c.TimeZone)
 	if err != nil {
-		return r, fmt.Errorf("time zone %q: %w", zone, err)
+		return r, err
 	}
 	r.Zone = loc
 	return r, nil
@@ -135,8 +129,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	svc := scheduling.NewService(st, upstream.New(cc, c.RegistryTimeout), rules, c.Now)
 	// The sweep stops before the store closes (closers run in reverse).
 	b.OnClose(sweep(svc, c.SweepInterval, log))
-	keys := &auth.RemoteMemberKeys{Registry: memberv1.NewMemberRegistryClient(cc), TTL: c.KeyCacheTTL}
-	return b.Serve(keys, rpc.Policy, func(s *grpc.Server) {
+	return b.Serve(b.RegistryKeys(cc), rpc.Policy, func(s *grpc.Server) {
 		srv := rpc.New(svc, page.NewCodec(key))
 		srv.Meters = rpc.NewMeters(b.Metrics)
 		sessionv1.RegisterSessionSchedulerServer(s, srv)

@@ -40,11 +40,7 @@ func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, regis
 
 // memberID parses a member name in field, or says which field is wrong.
 func memberID(field, name string) (string, error) {
-	id := registry.ParseMemberName(name)
-	if id == "" {
-		return "", fault.InvalidField(field, "must be a member name members/{member}, got %q", name)
-	}
-	return id, nil
+	return ids.Named(field, name, "member name members/{member}", registry.ParseMemberName)
 }
 
 func productID(field, name string) (string, string, error) {
@@ -82,15 +78,7 @@ func (s *Server) CreateMember(ctx context.Context, req *memberv1.CreateMemberReq
 }
 
 func (s *Server) GetMember(ctx context.Context, req *memberv1.GetMemberRequest) (*memberv1.Member, error) {
-	id, err := memberID("name", req.GetName())
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
-	m, err := s.svc.GetMember(id)
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
-	return s.view(ctx, m), nil
+	return s.onMember(ctx, req.GetName(), s.svc.GetMember, s.viewer(ctx))
 }
 
 func (s *Server) BatchGetMembers(ctx context.Context, req *memberv1.BatchGetMembersRequest) (*memberv1.BatchGetMembersResponse, error) {
@@ -148,24 +136,26 @@ func (s *Server) UpdateMember(ctx context.Context, req *memberv1.UpdateMemberReq
 }
 
 func (s *Server) SuspendMember(ctx context.Context, req *memberv1.SuspendMemberRequest) (*memberv1.Member, error) {
-	return s.changeState(ctx, req.GetName(), func(id string) (*registry.Member, error) {
+	return s.onMember(ctx, req.GetName(), func(id string) (*registry.Member, error) {
 		return s.svc.SuspendMember(id, req.GetReason(), req.GetEtag())
-	})
+	}, memberToProto)
 }
 
 func (s *Server) ReinstateMember(ctx context.Context, req *memberv1.ReinstateMemberRequest) (*memberv1.Member, error) {
-	return s.changeState(ctx, req.GetName(), func(id string) (*registry.Member, error) {
+	return s.onMember(ctx, req.GetName(), func(id string) (*registry.Member, error) {
 		return s.svc.ReinstateMember(id, req.GetEtag())
-	})
+	}, memberToProto)
 }
 
 func (s *Server) WithdrawMember(ctx context.Context, req *memberv1.WithdrawMemberRequest) (*memberv1.Member, error) {
-	return s.changeState(ctx, req.GetName(), func(id string) (*registry.Member, error) {
+	return s.onMember(ctx, req.GetName(), func(id string) (*registry.Member, error) {
 		return s.svc.WithdrawMember(id, req.GetReason(), req.GetEtag())
-	})
+	}, memberToProto)
 }
 
-func (s *Server) changeState(ctx context.Context, name string, do func(id string) (*registry.Member, error)) (*memberv1.Member, error) {
+// onMember serves a call on the member that name, the request's name
+// field, names: do's answer for its id, rendered by out.
+func (s *Server) onMember(ctx context.Context, name string, do func(id string) (*registry.Member, error), out func(*registry.Member) *memberv1.Member) (*memberv1.Member, error) {
 	id, err := memberID("name", name)
 	if err != nil {
 		return nil, fail(ctx, err)
@@ -174,7 +164,7 @@ func (s *Server) changeState(ctx context.Context, name string, do func(id string
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	return memberToProto(m), nil
+	return out(m), nil
 }
 
 func (s *Server) CreateProduct(ctx context.Context, req *memberv1.CreateProductRequest) (*memberv1.Product, error) {

@@ -1,13 +1,11 @@
 package store
 
 import (
-	"time"
-
 	storev1 "github.com/cqlive/alliance/gen/pb/alliance/member/store/v1"
 	"github.com/cqlive/alliance/services/kit/members"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // The one conversion between the registry's values and the records of
@@ -27,8 +25,8 @@ func encodeMember(m *registry.Member) ([]byte, error) {
 		StateReason: m.StateReason,
 		Agency:      m.Agency,
 		Official:    m.Official,
-		CreateTime:  timestamp(m.CreateTime),
-		UpdateTime:  timestamp(m.UpdateTime),
+		CreateTime:  protoconv.Timestamp(m.CreateTime),
+		UpdateTime:  protoconv.Timestamp(m.UpdateTime),
 		Revision:    m.Revision,
 	}
 	for _, s := range m.Studios {
@@ -59,8 +57,8 @@ func decodeMember(raw []byte) (*registry.Member, error) {
 			Phone:  r.GetContact().GetPhone(),
 			Email:  r.GetContact().GetEmail(),
 		},
-		CreateTime: timeOf(r.GetCreateTime()),
-		UpdateTime: timeOf(r.GetUpdateTime()),
+		CreateTime: protoconv.RecordTime(r.GetCreateTime()),
+		UpdateTime: protoconv.RecordTime(r.GetUpdateTime()),
 		Revision:   r.GetRevision(),
 	}
 	for _, s := range r.GetStudios() {
@@ -78,8 +76,8 @@ func encodeProduct(p *registry.Product) ([]byte, error) {
 		OriginDistrict: p.OriginDistrict,
 		ListPrice:      &storev1.Money{Currency: p.ListPrice.Currency, MinorUnits: p.ListPrice.MinorUnits},
 		State:          int32(p.State),
-		CreateTime:     timestamp(p.CreateTime),
-		UpdateTime:     timestamp(p.UpdateTime),
+		CreateTime:     protoconv.Timestamp(p.CreateTime),
+		UpdateTime:     protoconv.Timestamp(p.UpdateTime),
 		Revision:       p.Revision,
 	})
 }
@@ -97,8 +95,8 @@ func decodeProduct(raw []byte) (*registry.Product, error) {
 		OriginDistrict: r.GetOriginDistrict(),
 		ListPrice:      registry.Money{Currency: r.GetListPrice().GetCurrency(), MinorUnits: r.GetListPrice().GetMinorUnits()},
 		State:          registry.ProductState(r.GetState()),
-		CreateTime:     timeOf(r.GetCreateTime()),
-		UpdateTime:     timeOf(r.GetUpdateTime()),
+		CreateTime:     protoconv.RecordTime(r.GetCreateTime()),
+		UpdateTime:     protoconv.RecordTime(r.GetUpdateTime()),
 		Revision:       r.GetRevision(),
 	}, nil
 }
@@ -110,8 +108,8 @@ func encodeAPIKey(k *registry.APIKey) ([]byte, error) {
 		DisplayName: k.DisplayName,
 		Role:        int32(k.Role),
 		Hash:        k.Hash,
-		CreateTime:  timestamp(k.CreateTime),
-		RevokeTime:  timestamp(k.RevokeTime),
+		CreateTime:  protoconv.Timestamp(k.CreateTime),
+		RevokeTime:  protoconv.Timestamp(k.RevokeTime),
 	})
 }
 
@@ -126,8 +124,8 @@ func decodeAPIKey(raw []byte) (*registry.APIKey, error) {
 		DisplayName: r.GetDisplayName(),
 		Role:        registry.Role(r.GetRole()),
 		Hash:        r.GetHash(),
-		CreateTime:  timeOf(r.GetCreateTime()),
-		RevokeTime:  timeOf(r.GetRevokeTime()),
+		CreateTime:  protoconv.RecordTime(r.GetCreateTime()),
+		RevokeTime:  protoconv.RecordTime(r.GetRevokeTime()),
 	}, nil
 }
 
@@ -141,22 +139,4 @@ func decodeRequest(raw []byte) (string, error) {
 		return "", err
 	}
 	return r.GetName(), nil
-}
-
-// timestamp is t exactly (seconds and nanoseconds, over the whole range of
-// a Timestamp); the zero time is no Timestamp at all, so that it reads
-// back as the zero time.
-func timestamp(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return &timestamppb.Timestamp{Seconds: t.Unix(), Nanos: int32(t.Nanosecond())}
-}
-
-// timeOf reads timestamp back, in UTC.
-func timeOf(ts *timestamppb.Timestamp) time.Time {
-	if ts == nil {
-		return time.Time{}
-	}
-	return time.Unix(ts.GetSeconds(), int64(ts.GetNanos())).UTC()
 }

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
+	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // The store alone converts between the domain's values and the records of
@@ -57,26 +57,10 @@ func saleOf(id uint64, r *storev1.Sale, b *storev1.SaleBlock, d dictView) (*inge
 	return s, nil
 }
 
-// stamp is t as a record's timestamp; the zero time is none.
-func stamp(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
-}
-
-// timeOf reads stamp back; none is the zero time.
-func timeOf(ts *timestamppb.Timestamp) time.Time {
-	if ts == nil {
-		return time.Time{}
-	}
-	return ts.AsTime()
-}
-
 func sessionRecord(s *ingest.Session) *storev1.SessionRecord {
 	return &storev1.SessionRecord{
 		Name: s.Name, State: int32(s.State), Platform: s.Platform,
-		ActualStart: stamp(s.ActualStart), ActualEnd: stamp(s.ActualEnd),
+		ActualStart: protoconv.Timestamp(s.ActualStart), ActualEnd: protoconv.Timestamp(s.ActualEnd),
 		Products: s.Products, Merchants: s.Merchants,
 		Host: s.Attr.Host, Agency: s.Attr.Agency, Base: s.Attr.Base, Studio: s.Attr.Studio,
 		District: s.Attr.District, Official: s.Attr.Official,
@@ -86,7 +70,7 @@ func sessionRecord(s *ingest.Session) *storev1.SessionRecord {
 func sessionOf(r *storev1.SessionRecord) *ingest.Session {
 	return &ingest.Session{
 		Name: r.GetName(), State: ingest.SessionState(r.GetState()), Platform: r.GetPlatform(),
-		ActualStart: timeOf(r.GetActualStart()), ActualEnd: timeOf(r.GetActualEnd()),
+		ActualStart: protoconv.RecordTime(r.GetActualStart()), ActualEnd: protoconv.RecordTime(r.GetActualEnd()),
 		Products: r.GetProducts(), Merchants: r.GetMerchants(),
 		Attr: ingest.SessionAttr{Host: r.GetHost(), Agency: r.GetAgency(), Base: r.GetBase(), Studio: r.GetStudio(),
 			District: r.GetDistrict(), Official: r.GetOfficial()},
@@ -103,12 +87,12 @@ func productOf(r *storev1.ProductRecord) *ingest.Product {
 
 func cellRecord(c *report.Cell) *storev1.Cell {
 	return &storev1.Cell{Orders: c.Orders, Units: c.Units, Gross: c.Gross, Refunds: c.Refunds, RefundLines: c.RefundLines,
-		FirstEvent: stamp(c.FirstEvent), LastEvent: stamp(c.LastEvent)}
+		FirstEvent: protoconv.Timestamp(c.FirstEvent), LastEvent: protoconv.Timestamp(c.LastEvent)}
 }
 
 func setCell(c *report.Cell, r *storev1.Cell) {
 	c.Orders, c.Units, c.Gross, c.Refunds, c.RefundLines = r.GetOrders(), r.GetUnits(), r.GetGross(), r.GetRefunds(), r.GetRefundLines()
-	c.FirstEvent, c.LastEvent = timeOf(r.GetFirstEvent()), timeOf(r.GetLastEvent())
+	c.FirstEvent, c.LastEvent = protoconv.RecordTime(r.GetFirstEvent()), protoconv.RecordTime(r.GetLastEvent())
 }
 
 func totalsRecord(s report.Sums) *storev1.Totals {

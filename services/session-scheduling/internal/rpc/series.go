@@ -5,11 +5,12 @@ import (
 
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/ids"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 )
 
 func seriesID(field, name string) (string, error) {
-	return idOf(field, name, scheduling.ParseSeriesName, "series name sessionSeries/{series}")
+	return ids.Named(field, name, "series name sessionSeries/{series}", scheduling.ParseSeriesName)
 }
 
 func (s *Server) CreateSessionSeries(ctx context.Context, req *sessionv1.CreateSessionSeriesRequest) (*sessionv1.CreateSessionSeriesResponse, error) {

@@ -34,17 +34,7 @@ func New(svc *scheduling.Service, tokens *page.Codec) *Server {
 func fail(ctx context.Context, err error) error { return grpcx.Status(ctx, scheduling.Domain, err) }
 
 func sessionID(field, name string) (string, error) {
-	return idOf(field, name, scheduling.ParseSessionName, "session name sessions/{session}")
-}
-
-// idOf is the id in the name of field, read by parse; a name that is not
-// one is a violation of field that spells what it must be.
-func idOf(field, name string, parse func(string) string, what string) (string, error) {
-	id := parse(name)
-	if id == "" {
-		return "", fault.InvalidField(field, "must be a %s, got %q", what, name)
-	}
-	return id, nil
+	return ids.Named(field, name, "session name sessions/{session}", scheduling.ParseSessionName)
 }
 
 func (s *Server) CreateSession(ctx context.Context, req *sessionv1.CreateSessionRequest) (*sessionv1.Session, error) {
@@ -68,15 +58,9 @@ func (s *Server) createSession(ctx context.Context, req *sessionv1.CreateSession
 }
 
 func (s *Server) GetSession(ctx context.Context, req *sessionv1.GetSessionRequest) (*sessionv1.Session, error) {
-	id, err := sessionID("name", req.GetName())
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
-	out, err := s.svc.GetSession(id)
-	if err != nil {
-		return nil, fail(ctx, err)
-	}
-	return sessionToProto(out), nil
+	return s.onSession(ctx, req.GetName(), func(_ context.Context, id string) (*scheduling.Session, error) {
+		return s.svc.GetSession(id)
+	})
 }
 
 func (s *Server) BatchGetSessions(ctx context.Context, req *sessionv1.BatchGetSessionsRequest) (*sessionv1.BatchGetSessionsResponse, error) {
@@ -155,36 +139,39 @@ func (s *Server) UpdateSession(ctx context.Context, req *sessionv1.UpdateSession
 }
 
 func (s *Server) StartSession(ctx context.Context, req *sessionv1.StartSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+	return s.onSession(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.StartSession(ctx, id, req.GetEtag())
 	})
 }
 
 func (s *Server) EndSession(ctx context.Context, req *sessionv1.EndSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+	return s.onSession(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.EndSession(ctx, id, req.GetEtag())
 	})
 }
 
 func (s *Server) CancelSession(ctx context.Context, req *sessionv1.CancelSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+	return s.onSession(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.CancelSession(ctx, id, req.GetReason(), req.GetEtag())
 	})
 }
 
 func (s *Server) ApproveSession(ctx context.Context, req *sessionv1.ApproveSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+	return s.onSession(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.ApproveSession(ctx, id, req.GetEtag())
 	})
 }
 
 func (s *Server) DeclineSession(ctx context.Context, req *sessionv1.DeclineSessionRequest) (*sessionv1.Session, error) {
-	return s.change(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
+	return s.onSession(ctx, req.GetName(), func(ctx context.Context, id string) (*scheduling.Session, error) {
 		return s.svc.DeclineSession(ctx, id, req.GetReason(), req.GetEtag())
 	})
 }
 
-func (s *Server) change(ctx context.Context, name string, do func(ctx context.Context, id string) (*scheduling.Session, error)) (*sessionv1.Session, error) {
+// onSession serves a call on the session that name, the request's name
+// field, names: do's answer for its id (with the caller in ctx), as the
+// API spells a session.
+func (s *Server) onSession(ctx context.Context, name string, do func(ctx context.Context, id string) (*scheduling.Session, error)) (*sessionv1.Session, error) {
 	id, err := sessionID("name", name)
 	if err != nil {
 		return nil, fail(ctx, err)

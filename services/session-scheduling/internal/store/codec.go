@@ -9,23 +9,10 @@ import (
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // The store alone turns domain values into records and back: the domain
 // structs carry no persistence tags, and no API message is stored.
-
-// stamp is t as a record's timestamp (as on the wire): none for the zero
-// time.
-var stamp = protoconv.Timestamp
-
-// timeOf reads stamp back; none is the zero time.
-func timeOf(ts *timestamppb.Timestamp) time.Time {
-	if ts == nil {
-		return time.Time{}
-	}
-	return ts.AsTime()
-}
 
 func sessionRecord(s *scheduling.Session) *storev1.Session {
 	return &storev1.Session{
@@ -36,18 +23,18 @@ func sessionRecord(s *scheduling.Session) *storev1.Session {
 		Products:        s.Products,
 		Platform:        int32(s.Platform),
 		PlatformRoomId:  s.PlatformRoomID,
-		StartTime:       stamp(s.Start),
-		EndTime:         stamp(s.End),
+		StartTime:       protoconv.Timestamp(s.Start),
+		EndTime:         protoconv.Timestamp(s.End),
 		State:           int32(s.State),
-		ActualStartTime: stamp(s.ActualStart),
-		ActualEndTime:   stamp(s.ActualEnd),
+		ActualStartTime: protoconv.Timestamp(s.ActualStart),
+		ActualEndTime:   protoconv.Timestamp(s.ActualEnd),
 		CancelReason:    s.CancelReason,
 		DeclineReason:   s.DeclineReason,
 		Agency:          s.Agency,
 		Series:          s.Series,
-		AskedTime:       stamp(s.Asked),
-		CreateTime:      stamp(s.CreateTime),
-		UpdateTime:      stamp(s.UpdateTime),
+		AskedTime:       protoconv.Timestamp(s.Asked),
+		CreateTime:      protoconv.Timestamp(s.CreateTime),
+		UpdateTime:      protoconv.Timestamp(s.UpdateTime),
 		Revision:        s.Revision,
 	}
 }
@@ -62,18 +49,18 @@ func sessionOf(id string, r *storev1.Session) *scheduling.Session {
 		Products:       r.GetProducts(),
 		Platform:       scheduling.Platform(r.GetPlatform()),
 		PlatformRoomID: r.GetPlatformRoomId(),
-		Start:          timeOf(r.GetStartTime()),
-		End:            timeOf(r.GetEndTime()),
+		Start:          protoconv.RecordTime(r.GetStartTime()),
+		End:            protoconv.RecordTime(r.GetEndTime()),
 		State:          scheduling.State(r.GetState()),
-		ActualStart:    timeOf(r.GetActualStartTime()),
-		ActualEnd:      timeOf(r.GetActualEndTime()),
+		ActualStart:    protoconv.RecordTime(r.GetActualStartTime()),
+		ActualEnd:      protoconv.RecordTime(r.GetActualEndTime()),
 		CancelReason:   r.GetCancelReason(),
 		DeclineReason:  r.GetDeclineReason(),
 		Agency:         r.GetAgency(),
 		Series:         r.GetSeries(),
-		Asked:          timeOf(r.GetAskedTime()),
-		CreateTime:     timeOf(r.GetCreateTime()),
-		UpdateTime:     timeOf(r.GetUpdateTime()),
+		Asked:          protoconv.RecordTime(r.GetAskedTime()),
+		CreateTime:     protoconv.RecordTime(r.GetCreateTime()),
+		UpdateTime:     protoconv.RecordTime(r.GetUpdateTime()),
 		Revision:       r.GetRevision(),
 	}
 }
@@ -113,7 +100,7 @@ func policyRecord(p *scheduling.Policy) *storev1.StudioPolicy {
 		AgencyDailySessions: int32(p.AgencyDailySessions),
 		RequiresApproval:    p.RequiresApproval,
 		NoShowGrace:         duration(p.NoShowGrace),
-		UpdateTime:          stamp(p.UpdateTime),
+		UpdateTime:          protoconv.Timestamp(p.UpdateTime),
 		Revision:            p.Revision,
 	}
 	if p.Buffer != nil {
@@ -123,7 +110,7 @@ func policyRecord(p *scheduling.Policy) *storev1.StudioPolicy {
 		r.OpeningHours = append(r.OpeningHours, &storev1.OpeningHours{DayOfWeek: dayNumber(o.Day), OpenMinute: int32(o.Open), CloseMinute: int32(o.Close)})
 	}
 	for _, b := range p.Blackouts {
-		r.Blackouts = append(r.Blackouts, &storev1.Blackout{StartTime: stamp(b.Start), EndTime: stamp(b.End), Reason: b.Reason})
+		r.Blackouts = append(r.Blackouts, &storev1.Blackout{StartTime: protoconv.Timestamp(b.Start), EndTime: protoconv.Timestamp(b.End), Reason: b.Reason})
 	}
 	return r
 }
@@ -141,7 +128,7 @@ func decodePolicy(studio string, raw []byte) (*scheduling.Policy, error) {
 		AgencyDailySessions: int(r.GetAgencyDailySessions()),
 		RequiresApproval:    r.GetRequiresApproval(),
 		NoShowGrace:         r.GetNoShowGrace().AsDuration(),
-		UpdateTime:          timeOf(r.GetUpdateTime()),
+		UpdateTime:          protoconv.RecordTime(r.GetUpdateTime()),
 		Revision:            r.GetRevision(),
 	}
 	if r.ChangeoverBuffer != nil {
@@ -152,7 +139,7 @@ func decodePolicy(studio string, raw []byte) (*scheduling.Policy, error) {
 		p.OpeningHours = append(p.OpeningHours, scheduling.OpeningHours{Day: weekday(o.GetDayOfWeek()), Open: int(o.GetOpenMinute()), Close: int(o.GetCloseMinute())})
 	}
 	for _, b := range r.GetBlackouts() {
-		p.Blackouts = append(p.Blackouts, scheduling.Blackout{Start: timeOf(b.GetStartTime()), End: timeOf(b.GetEndTime()), Reason: b.GetReason()})
+		p.Blackouts = append(p.Blackouts, scheduling.Blackout{Start: protoconv.RecordTime(b.GetStartTime()), End: protoconv.RecordTime(b.GetEndTime()), Reason: b.GetReason()})
 	}
 	return p, nil
 }
@@ -164,14 +151,14 @@ func seriesRecord(s *scheduling.Series) *storev1.Series {
 		Recurrence: &storev1.Recurrence{Frequency: int32(rec.Frequency), Interval: int32(rec.Interval),
 			Count: int32(rec.Count), UntilDate: rec.UntilDate},
 		SessionIds:   s.SessionIDs,
-		CreateTime:   stamp(s.CreateTime),
+		CreateTime:   protoconv.Timestamp(s.CreateTime),
 		CancelReason: s.CancelReason,
 	}
 	for _, d := range rec.Days {
 		r.Recurrence.DaysOfWeek = append(r.Recurrence.DaysOfWeek, dayNumber(d))
 	}
 	for _, k := range s.Skipped {
-		r.Skipped = append(r.Skipped, &storev1.Skipped{StartTime: stamp(k.Start), Code: k.Code, Reason: k.Reason, Message: k.Message})
+		r.Skipped = append(r.Skipped, &storev1.Skipped{StartTime: protoconv.Timestamp(k.Start), Code: k.Code, Reason: k.Reason, Message: k.Message})
 	}
 	return r
 }
@@ -188,14 +175,14 @@ func decodeSeries(id string, raw []byte) (*scheduling.Series, error) {
 		Recurrence: scheduling.Recurrence{Frequency: scheduling.Frequency(rec.GetFrequency()), Interval: int(rec.GetInterval()),
 			Count: int(rec.GetCount()), UntilDate: rec.GetUntilDate()},
 		SessionIDs:   r.GetSessionIds(),
-		CreateTime:   timeOf(r.GetCreateTime()),
+		CreateTime:   protoconv.RecordTime(r.GetCreateTime()),
 		CancelReason: r.GetCancelReason(),
 	}
 	for _, d := range rec.GetDaysOfWeek() {
 		s.Recurrence.Days = append(s.Recurrence.Days, weekday(d))
 	}
 	for _, k := range r.GetSkipped() {
-		s.Skipped = append(s.Skipped, scheduling.Skipped{Start: timeOf(k.GetStartTime()), Code: k.GetCode(), Reason: k.GetReason(), Message: k.GetMessage()})
+		s.Skipped = append(s.Skipped, scheduling.Skipped{Start: protoconv.RecordTime(k.GetStartTime()), Code: k.GetCode(), Reason: k.GetReason(), Message: k.GetMessage()})
 	}
 	return s, nil
 }
