@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"sort"
@@ -446,40 +447,28 @@ func TestKubernetesChecksCatchBrokenManifests(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// named is the object called name among items (a StatefulSet, a
+// Deployment...); kind names it in the panic of a test that asks for one
+// the render does not have.
+func named[T interface{ GetName() string }](kind string, items []T, name string) T {
+	for _, o := range items {
+		if o.GetName() == name {
+			return o
+		}
+	}
+	panic("no " + kind + " " + name)
+}
+
 func sts(c *cluster, name string) *appsv1.StatefulSet {
-	for _, s := range c.statefulSets {
-		if s.Name == name {
-			return s
-		}
-	}
-	panic("no StatefulSet " + name)
+	return named("StatefulSet", c.statefulSets, name)
 }
 
-func dep(c *cluster, name string) *appsv1.Deployment {
-	for _, d := range c.deployments {
-		if d.Name == name {
-			return d
-		}
-	}
-	panic("no Deployment " + name)
-}
+func dep(c *cluster, name string) *appsv1.Deployment { return named("Deployment", c.deployments, name) }
 
-func svc(c *cluster, name string) *corev1.Service {
-	for _, s := range c.services {
-		if s.Name == name {
-			return s
-		}
-	}
-	panic("no Service " + name)
-}
+func svc(c *cluster, name string) *corev1.Service { return named("Service", c.services, name) }
 
 func pol(c *cluster, name string) *networkingv1.NetworkPolicy {
-	for _, p := range c.policies {
-		if p.Name == name {
-			return p
-		}
-	}
-	panic("no NetworkPolicy " + name)
+	return named("NetworkPolicy", c.policies, name)
 }
 
 func setEnv(ctr *corev1.Container, name, value string) {
@@ -810,7 +799,7 @@ func checkPolicySelectors(c *cluster) (errs []error) {
 				case peer.IPBlock != nil:
 					errs = append(errs, fmt.Errorf("NetworkPolicy %s rule %d lets in an IP block; the suite's peers are pods", p.Name, i))
 				case peer.NamespaceSelector != nil:
-					if !equalMaps(peer.NamespaceSelector.MatchLabels, monitoring) || peer.PodSelector == nil || len(peer.PodSelector.MatchLabels) == 0 {
+					if !maps.Equal(peer.NamespaceSelector.MatchLabels, monitoring) || peer.PodSelector == nil || len(peer.PodSelector.MatchLabels) == 0 {
 						errs = append(errs, fmt.Errorf("NetworkPolicy %s rule %d lets in namespaces %v: only Prometheus pods of the monitoring namespace may come from outside", p.Name, i, peer.NamespaceSelector.MatchLabels))
 					}
 				case peer.PodSelector != nil:
@@ -825,18 +814,6 @@ func checkPolicySelectors(c *cluster) (errs []error) {
 		}
 	}
 	return errs
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // allowedEdges are "from -> to" for every pod-to-pod connection the
