@@ -447,16 +447,26 @@ func TestKubernetesChecksCatchBrokenManifests(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-// named is the object called name among items (a StatefulSet, a
-// Deployment...); kind names it in the panic of a test that asks for one
-// the render does not have.
-func named[T interface{ GetName() string }](kind string, items []T, name string) T {
+// find is the object called name among items (StatefulSets,
+// Deployments...), and whether there is one.
+func find[T interface{ GetName() string }](items []T, name string) (T, bool) {
 	for _, o := range items {
 		if o.GetName() == name {
-			return o
+			return o, true
 		}
 	}
-	panic("no " + kind + " " + name)
+	var none T
+	return none, false
+}
+
+// named is find for an object the render must have: kind names it in the
+// panic of a test that asks for one it does not have.
+func named[T interface{ GetName() string }](kind string, items []T, name string) T {
+	o, ok := find(items, name)
+	if !ok {
+		panic("no " + kind + " " + name)
+	}
+	return o
 }
 
 func sts(c *cluster, name string) *appsv1.StatefulSet {
@@ -944,13 +954,8 @@ func checkConfiguredEdges(c *cluster) []error {
 }
 
 func checkGateway(c *cluster) (errs []error) {
-	var gw *appsv1.Deployment
-	for _, d := range c.deployments {
-		if d.Name == "gateway" {
-			gw = d
-		}
-	}
-	if gw == nil {
+	gw, ok := find(c.deployments, "gateway")
+	if !ok {
 		return []error{fmt.Errorf("no gateway Deployment")}
 	}
 	replicas := ptrOr(gw.Spec.Replicas, 1)
@@ -1067,13 +1072,8 @@ func checkSecrets(c *cluster) (errs []error) {
 }
 
 func checkBackup(c *cluster) (errs []error) {
-	var job *batchv1.CronJob
-	for _, j := range c.cronJobs {
-		if j.Name == "alliance-backup" {
-			job = j
-		}
-	}
-	if job == nil {
+	job, found := find(c.cronJobs, "alliance-backup")
+	if !found {
 		return []error{fmt.Errorf("no CronJob alliance-backup")}
 	}
 	if job.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
