@@ -140,21 +140,12 @@ func checkSelector(t *testing.T, alert string, ms []*labels.Matcher, claims []st
 }
 
 func TestAlertRulesParserIsStrict(t *testing.T) {
-	raw, err := os.ReadFile(alertsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, bad := range []struct{ old, new string }{
+	refusesEach(t, alertsFile, []typo{
 		{"        for: 2m\n", "        four: 2m\n"},
 		{"up{job=~", "up{{job=~"},
 		{"{{ $labels.job }} on", "{{ $labels.job } on"},
-	} {
-		broken := strings.Replace(string(raw), bad.old, bad.new, 1)
-		if broken == string(raw) {
-			t.Fatalf("fixture: %q is not in %s", bad.old, alertsFile)
-		}
-		if _, errs := parseAlerts(t, []byte(broken)); len(errs) == 0 {
-			t.Errorf("rules with %q parse without error", strings.TrimSpace(bad.new))
-		}
-	}
+	}, func(broken []byte) bool {
+		_, errs := parseAlerts(t, broken)
+		return len(errs) == 0
+	})
 }

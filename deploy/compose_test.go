@@ -129,21 +129,35 @@ func deref(p *string) string {
 // The loader refuses what Docker Compose would refuse: prove the test
 // would catch a misspelt attribute.
 func TestComposeLoaderIsStrict(t *testing.T) {
-	raw, err := os.ReadFile(composeFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, bad := range []struct{ old, new string }{
+	refusesEach(t, composeFile, []typo{
 		{"    restart: \"no\"\n", "    restrat: \"no\"\n"},
 		{"  interval: 10s\n", "  intervall: 10s\n"},
 		{"volumes:\n  member-registry-data:\n", "volumes:\n  member-registry-data:\n    drive: local\n"},
-	} {
+	}, func(broken []byte) bool {
+		_, err := loadComposeBytes(t, broken, nil)
+		return err == nil
+	})
+}
+
+// A typo replaces the first old in a file with new.
+type typo struct{ old, new string }
+
+// refusesEach reads file and fails the test unless accepts refuses the
+// file with each of typos made in turn; a typo whose old is not in the
+// file is a broken fixture.
+func refusesEach(t *testing.T, file string, typos []typo, accepts func(broken []byte) bool) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range typos {
 		broken := strings.Replace(string(raw), bad.old, bad.new, 1)
 		if broken == string(raw) {
-			t.Fatalf("fixture: %q is not in compose.yaml", bad.old)
+			t.Fatalf("fixture: %q is not in %s", bad.old, file)
 		}
-		if _, err := loadComposeBytes(t, []byte(broken), nil); err == nil {
-			t.Errorf("compose.yaml with %q loads without error", strings.TrimSpace(bad.new))
+		if accepts([]byte(broken)) {
+			t.Errorf("%s with %q is accepted without error", file, strings.TrimSpace(bad.new))
 		}
 	}
 }

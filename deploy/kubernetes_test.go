@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"sort"
@@ -446,40 +447,38 @@ func TestKubernetesChecksCatchBrokenManifests(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// find is the object called name among items (StatefulSets,
+// Deployments...), and whether there is one.
+func find[T interface{ GetName() string }](items []T, name string) (T, bool) {
+	for _, o := range items {
+		if o.GetName() == name {
+			return o, true
+		}
+	}
+	var none T
+	return none, false
+}
+
+// named is find for an object the render must have: kind names it in the
+// panic of a test that asks for one it does not have.
+func named[T interface{ GetName() string }](kind string, items []T, name string) T {
+	o, ok := find(items, name)
+	if !ok {
+		panic("no " + kind + " " + name)
+	}
+	return o
+}
+
 func sts(c *cluster, name string) *appsv1.StatefulSet {
-	for _, s := range c.statefulSets {
-		if s.Name == name {
-			return s
-		}
-	}
-	panic("no StatefulSet " + name)
+	return named("StatefulSet", c.statefulSets, name)
 }
 
-func dep(c *cluster, name string) *appsv1.Deployment {
-	for _, d := range c.deployments {
-		if d.Name == name {
-			return d
-		}
-	}
-	panic("no Deployment " + name)
-}
+func dep(c *cluster, name string) *appsv1.Deployment { return named("Deployment", c.deployments, name) }
 
-func svc(c *cluster, name string) *corev1.Service {
-	for _, s := range c.services {
-		if s.Name == name {
-			return s
-		}
-	}
-	panic("no Service " + name)
-}
+func svc(c *cluster, name string) *corev1.Service { return named("Service", c.services, name) }
 
 func pol(c *cluster, name string) *networkingv1.NetworkPolicy {
-	for _, p := range c.policies {
-		if p.Name == name {
-			return p
-		}
-	}
-	panic("no NetworkPolicy " + name)
+	return named("NetworkPolicy", c.policies, name)
 }
 
 func setEnv(ctr *corev1.Container, name, value string) {
@@ -810,7 +809,7 @@ func checkPolicySelectors(c *cluster) (errs []error) {
 				case peer.IPBlock != nil:
 					errs = append(errs, fmt.Errorf("NetworkPolicy %s rule %d lets in an IP block; the suite's peers are pods", p.Name, i))
 				case peer.NamespaceSelector != nil:
-					if !equalMaps(peer.NamespaceSelector.MatchLabels, monitoring) || peer.PodSelector == nil || len(peer.PodSelector.MatchLabels) == 0 {
+					if !maps.Equal(peer.NamespaceSelector.MatchLabels, monitoring) || peer.PodSelector == nil || len(peer.PodSelector.MatchLabels) == 0 {
 						errs = append(errs, fmt.Errorf("NetworkPolicy %s rule %d lets in namespaces %v: only Prometheus pods of the monitoring namespace may come from outside", p.Name, i, peer.NamespaceSelector.MatchLabels))
 					}
 				case peer.PodSelector != nil:
@@ -825,18 +824,6 @@ func checkPolicySelectors(c *cluster) (errs []error) {
 		}
 	}
 	return errs
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // allowedEdges are "from -> to" for every pod-to-pod connection the
@@ -967,13 +954,8 @@ func checkConfiguredEdges(c *cluster) []error {
 }
 
 func checkGateway(c *cluster) (errs []error) {
-	var gw *appsv1.Deployment
-	for _, d := range c.deployments {
-		if d.Name == "gateway" {
-			gw = d
-		}
-	}
-	if gw == nil {
+	gw, ok := find(c.deployments, "gateway")
+	if !ok {
 		return []error{fmt.Errorf("no gateway Deployment")}
 	}
 	replicas := ptrOr(gw.Spec.Replicas, 1)
@@ -1090,13 +1072,8 @@ func checkSecrets(c *cluster) (errs []error) {
 }
 
 func checkBackup(c *cluster) (errs []error) {
-	var job *batchv1.CronJob
-	for _, j := range c.cronJobs {
-		if j.Name == "alliance-backup" {
-			job = j
-		}
-	}
-	if job == nil {
+	job, found := find(c.cronJobs, "alliance-backup")
+	if !found {
 		return []error{fmt.Errorf("no CronJob alliance-backup")}
 	}
 	if job.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {

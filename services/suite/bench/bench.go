@@ -28,11 +28,10 @@ import (
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
-	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
-	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/suite/internal/dial"
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"github.com/cqlive/alliance/services/suite/internal/proc"
 	"google.golang.org/grpc"
@@ -103,29 +102,19 @@ func (s *Suite) Bearer() string { return "Bearer " + s.AdminKey }
 
 // Clients are the admin's connections to the three services.
 type Clients struct {
-	Members  memberv1.MemberRegistryClient
-	Sessions sessionv1.SessionSchedulerClient
-	Sales    salesv1.SalesReportingClient
+	*dial.Clients
 	// SessionsHealth is session-scheduling's health check: a floor.
 	SessionsHealth healthpb.HealthClient
-	// SalesConn is the connection to sales-reporting.
-	SalesConn *grpc.ClientConn
 }
 
 // dial connects to the three services as the admin; the connections
 // close with the process.
 func (s *Suite) dial() (Clients, error) {
-	creds := grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: s.AdminKey, Insecure: true})
-	var ccs []*grpc.ClientConn
-	for _, addr := range []string{s.Addrs.MemberRegistry, s.Addrs.SessionScheduling, s.Addrs.SalesReporting} {
-		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: time.Minute, GRPC: []grpc.DialOption{creds}})
-		if err != nil {
-			return Clients{}, err
-		}
-		ccs = append(ccs, cc)
+	c, err := dial.Suite(s.Addrs, grpcx.DialOptions{Timeout: time.Minute, GRPC: []grpc.DialOption{dial.Bearer(s.AdminKey)}})
+	if err != nil {
+		return Clients{}, err
 	}
-	return Clients{Members: memberv1.NewMemberRegistryClient(ccs[0]), Sessions: sessionv1.NewSessionSchedulerClient(ccs[1]),
-		Sales: salesv1.NewSalesReportingClient(ccs[2]), SessionsHealth: healthpb.NewHealthClient(ccs[1]), SalesConn: ccs[2]}, nil
+	return Clients{Clients: c, SessionsHealth: healthpb.NewHealthClient(c.SessionsConn)}, nil
 }
 
 // The fixture of Seed.

@@ -80,6 +80,11 @@ type sweepFixture struct {
 	// Every method of the three services (rpcs), and by "package.Service/Method".
 	methods []protoreflect.MethodDescriptor
 	byName  map[string]protoreflect.MethodDescriptor
+	// Clients of the three services over conns; each call sends its key
+	// (ctx).
+	members  memberv1.MemberRegistryClient
+	sessions sessionv1.SessionSchedulerClient
+	sales    salesv1.SalesReportingClient
 }
 
 func (f *sweepFixture) ctx(key string) context.Context { return testkit.WithKey(key) }
@@ -404,9 +409,10 @@ func setUpSweep(t *testing.T, s *suite) *sweepFixture {
 		f.conns[svc] = cc
 	}
 	admin := f.ctx(s.adminKey)
-	members := memberv1.NewMemberRegistryClient(f.conns["alliance.member.v1.MemberRegistry"])
-	sessions := sessionv1.NewSessionSchedulerClient(f.conns["alliance.session.v1.SessionScheduler"])
-	sales := salesv1.NewSalesReportingClient(f.conns["alliance.sales.v1.SalesReporting"])
+	f.members = memberv1.NewMemberRegistryClient(f.conns["alliance.member.v1.MemberRegistry"])
+	f.sessions = sessionv1.NewSessionSchedulerClient(f.conns["alliance.session.v1.SessionScheduler"])
+	f.sales = salesv1.NewSalesReportingClient(f.conns["alliance.sales.v1.SalesReporting"])
+	members, sessions, sales := f.members, f.sessions, f.sales
 	must := func(what string, err error) {
 		t.Helper()
 		if err != nil {
@@ -491,9 +497,7 @@ func setUpSweep(t *testing.T, s *suite) *sweepFixture {
 func (f *sweepFixture) adminView(t *testing.T) []proto.Message {
 	t.Helper()
 	admin := f.ctx(f.s.adminKey)
-	members := memberv1.NewMemberRegistryClient(f.conns["alliance.member.v1.MemberRegistry"])
-	sessions := sessionv1.NewSessionSchedulerClient(f.conns["alliance.session.v1.SessionScheduler"])
-	sales := salesv1.NewSalesReportingClient(f.conns["alliance.sales.v1.SalesReporting"])
+	members, sessions, sales := f.members, f.sessions, f.sales
 	var view []proto.Message
 	add := func(m proto.Message, err error) {
 		t.Helper()

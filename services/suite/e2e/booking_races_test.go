@@ -12,8 +12,8 @@ import (
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
-	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/suite/internal/dial"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -43,8 +43,7 @@ type rig struct {
 
 func (s *suite) dialAs(t *testing.T, addr, key string) *grpc.ClientConn {
 	t.Helper()
-	creds := grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: key, Insecure: true})
-	cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: time.Minute, GRPC: []grpc.DialOption{creds}})
+	cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: time.Minute, GRPC: []grpc.DialOption{dial.Bearer(key)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,9 @@ import (
 	"testing"
 	"time"
 
-	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
-	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
-	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/suite/internal/dial"
 	"github.com/cqlive/alliance/services/suite/replay"
 	"google.golang.org/grpc"
 )
@@ -20,20 +18,11 @@ import (
 // the generator sent, to the fen. make replay-2020 does the whole year.
 func TestReplayOneHundredthOfTheYear(t *testing.T) {
 	s := startSuite(t)
-	creds := grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: s.adminKey, Insecure: true})
-	dial := func(addr string) *grpc.ClientConn {
-		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: time.Minute, GRPC: []grpc.DialOption{creds}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cc.Close() })
-		return cc
+	clients, err := dial.Suite(s.addrs, grpcx.DialOptions{Timeout: time.Minute, GRPC: []grpc.DialOption{dial.Bearer(s.adminKey)}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	clients := replay.Clients{
-		Members:  memberv1.NewMemberRegistryClient(dial(s.addrs.MemberRegistry)),
-		Sessions: sessionv1.NewSessionSchedulerClient(dial(s.addrs.SessionScheduling)),
-		Sales:    salesv1.NewSalesReportingClient(dial(s.addrs.SalesReporting)),
-	}
+	t.Cleanup(clients.Close)
 	cfg := replay.Default()
 	cfg.Scale = 0.01
 	g := replay.New(cfg)

@@ -114,9 +114,7 @@ func TestStaffRolesAcrossTheSuite(t *testing.T) {
 	t.Run("an ADMIN staff key writes in every service, and its key id is on each write's log line", func(t *testing.T) {
 		key := f.staffAdmin.GetKey()
 		keyID := strings.TrimPrefix(f.staffAdmin.GetApiKey().GetName(), "alliance/apiKeys/")
-		members := memberv1.NewMemberRegistryClient(f.conns["alliance.member.v1.MemberRegistry"])
-		sessions := sessionv1.NewSessionSchedulerClient(f.conns["alliance.session.v1.SessionScheduler"])
-		sales := salesv1.NewSalesReportingClient(f.conns["alliance.sales.v1.SalesReporting"])
+		members, sessions, sales := f.members, f.sessions, f.sales
 		if _, err := members.CreateMember(f.ctx(key), &memberv1.CreateMemberRequest{MemberId: "staff-made",
 			Member: &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, DisplayName: "新主播", District: "dazu"}}); err != nil {
 			t.Errorf("CreateMember with an ADMIN staff key: %v", err)
@@ -161,8 +159,7 @@ func TestStaffRolesAcrossTheSuite(t *testing.T) {
 func TestASuspendedMemberReadsAndDoesNotWriteAnywhere(t *testing.T) {
 	s := startSuite(t)
 	f := setUpSweep(t, s)
-	members := memberv1.NewMemberRegistryClient(f.conns["alliance.member.v1.MemberRegistry"])
-	if _, err := members.SuspendMember(f.ctx(s.adminKey), &memberv1.SuspendMemberRequest{Name: memberB, Reason: "审核中"}); err != nil {
+	if _, err := f.members.SuspendMember(f.ctx(s.adminKey), &memberv1.SuspendMemberRequest{Name: memberB, Reason: "审核中"}); err != nil {
 		t.Fatal(err)
 	}
 	cases := f.cases()

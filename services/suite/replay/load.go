@@ -14,18 +14,12 @@ import (
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
+	"github.com/cqlive/alliance/services/suite/internal/dial"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
-
-// Clients of the suite, already carrying an admin key.
-type Clients struct {
-	Members  memberv1.MemberRegistryClient
-	Sessions sessionv1.SessionSchedulerClient
-	Sales    salesv1.SalesReportingClient
-}
 
 // Options of a load.
 type Options struct {
@@ -50,8 +44,9 @@ type Result struct {
 }
 
 // Load sends the members, products, sessions and sales of g to the suite
-// through its public gRPC API, and counts what it sent.
-func Load(ctx context.Context, g *Generator, c Clients, o Options) (*Result, error) {
+// through its public gRPC API, on c (already carrying an admin key), and
+// counts what it sent.
+func Load(ctx context.Context, g *Generator, c *dial.Clients, o Options) (*Result, error) {
 	if o.Streams <= 0 {
 		o.Streams = 4
 	}

@@ -157,11 +157,11 @@ func RunBackup(ctx context.Context, o BackupOptions) (*BackupResult, error) {
 		return nil, err
 	}
 	defer live.stop(gracefulStop)
-	c, closeClients, err := dial(addrs, keys.adminKey)
+	c, err := connect(addrs, keys.adminKey)
 	if err != nil {
 		return nil, err
 	}
-	defer closeClients()
+	defer c.Close()
 	rng := rand.New(rand.NewPCG(o.Seed, 0xb4c))
 	l := newLoad(c, rng.Uint64(), &probs)
 	if err := l.setup(ctx); err != nil {
@@ -231,11 +231,11 @@ func RunBackup(ctx context.Context, o BackupOptions) (*BackupResult, error) {
 		return nil, fmt.Errorf("the suite on the restored backup: %w", err)
 	}
 	defer again.stop(gracefulStop)
-	c2, closeClients2, err := dial(addrs2, keys2.adminKey)
+	c2, err := connect(addrs2, keys2.adminKey)
 	if err != nil {
 		return nil, err
 	}
-	defer closeClients2()
+	defer c2.Close()
 	l.c = c2
 	if err := verifyRestored(l, before, &probs); err != nil {
 		return nil, fmt.Errorf("checking the restored suite: %w", err)
@@ -399,7 +399,7 @@ func verifyRestored(l *load, cut *ledger, p *problems) error {
 // listHosts counts how often each host is listed.
 func listHosts(l *load) (map[string]int, error) {
 	hosts, err := listAll(l, "ListMembers", func(ctx context.Context, token string) (*memberv1.ListMembersResponse, error) {
-		return l.c.members.ListMembers(ctx, &memberv1.ListMembersRequest{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, PageSize: 1000, PageToken: token})
+		return l.c.Members.ListMembers(ctx, &memberv1.ListMembersRequest{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, PageSize: 1000, PageToken: token})
 	}, (*memberv1.ListMembersResponse).GetMembers)
 	if err != nil {
 		return nil, err

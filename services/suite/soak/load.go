@@ -13,8 +13,8 @@ import (
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
-	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/suite/internal/dial"
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -50,36 +50,11 @@ func liveHost(w int) string   { return fmt.Sprintf("members/soak-live-host-%d", 
 func poolStudio(i int) string { return fmt.Sprintf("members/%s/studios/pool-%d", base, i) }
 func poolHost(i int) string   { return fmt.Sprintf("members/soak-host-%d", i) }
 
-type clients struct {
-	members  memberv1.MemberRegistryClient
-	sessions sessionv1.SessionSchedulerClient
-	sales    salesv1.SalesReportingClient
-}
-
-func dial(a layout.Addrs, adminKey string) (*clients, func(), error) {
-	creds := grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: adminKey, Insecure: true})
-	// The clients resend themselves, and count it: gRPC's own retries
-	// (which grpcx turns on) would hide the resends.
-	noRetry := grpc.WithDisableRetry()
-	var conns []*grpc.ClientConn
-	closeAll := func() {
-		for _, cc := range conns {
-			_ = cc.Close()
-		}
-	}
-	for _, addr := range []string{a.MemberRegistry, a.SessionScheduling, a.SalesReporting} {
-		cc, err := grpcx.Dial(addr, grpcx.DialOptions{Timeout: callTimeout, GRPC: []grpc.DialOption{creds, noRetry}})
-		if err != nil {
-			closeAll()
-			return nil, nil, err
-		}
-		conns = append(conns, cc)
-	}
-	return &clients{
-		members:  memberv1.NewMemberRegistryClient(conns[0]),
-		sessions: sessionv1.NewSessionSchedulerClient(conns[1]),
-		sales:    salesv1.NewSalesReportingClient(conns[2]),
-	}, closeAll, nil
+// connect dials the three services as the admin. The clients resend
+// themselves, and count it: gRPC's own retries (which grpcx turns on)
+// would hide the resends.
+func connect(a layout.Addrs, adminKey string) (*dial.Clients, error) {
+	return dial.Suite(a, grpcx.DialOptions{Timeout: callTimeout, GRPC: []grpc.DialOption{dial.Bearer(adminKey), grpc.WithDisableRetry()}})
 }
 
 // transient says whether an answer is no answer: the service (or one it
@@ -130,7 +105,7 @@ type liveSession struct {
 // load drives the writes and keeps the ledger of what was sent and what
 // was acknowledged.
 type load struct {
-	c     *clients
+	c     *dial.Clients
 	seed  uint64
 	probs *problems
 	start time.Time // bookers book from two hours after this
@@ -149,7 +124,7 @@ type load struct {
 	ackedN atomic.Int64
 }
 
-func newLoad(c *clients, seed uint64, p *problems) *load {
+func newLoad(c *dial.Clients, seed uint64, p *problems) *load {
 	return &load{c: c, seed: seed, probs: p, start: time.Now(),
 		sales: map[string]*sentSale{}, refunded: map[string]bool{}, sessions: map[string]*sentSession{},
 		members: map[string]bool{}, ackedBy: map[string]int{}, resends: map[string]int{}}
@@ -254,14 +229,14 @@ func (l *load) setup(ctx context.Context) error {
 		members[fmt.Sprintf("soak-host-%d", i)] = &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, DisplayName: "主播", District: "yuzhong"}
 	}
 	for id, m := range members {
-		if _, err := l.c.members.CreateMember(ctx, &memberv1.CreateMemberRequest{MemberId: id, Member: m}); err != nil {
+		if _, err := l.c.Members.CreateMember(ctx, &memberv1.CreateMemberRequest{MemberId: id, Member: m}); err != nil {
 			return fmt.Errorf("CreateMember %s: %w", id, err)
 		}
 	}
 	for _, p := range []struct{ id, name, category, origin string }{
 		{"tea", "巴南银针", "tea", "banan"}, {"noodles", "重庆小面", "agri-food", "yuzhong"},
 	} {
-		if _, err := l.c.members.CreateProduct(ctx, &memberv1.CreateProductRequest{Parent: merchant, ProductId: p.id,
+		if _, err := l.c.Members.CreateProduct(ctx, &memberv1.CreateProductRequest{Parent: merchant, ProductId: p.id,
 			Product: &memberv1.Product{DisplayName: p.name, Category: p.category, OriginDistrict: p.origin,
 				ListPrice: &typev1.Money{CurrencyCode: currency, MinorUnits: 1000}}}); err != nil {
 			return fmt.Errorf("CreateProduct %s: %w", p.id, err)
@@ -319,7 +294,7 @@ func (l *load) book(id string, s *sessionv1.Session, contended bool) bool {
 	l.sessions[name] = &sentSession{}
 	l.mu.Unlock()
 	_, err := l.call("CreateSession", func(ctx context.Context) error {
-		_, err := l.c.sessions.CreateSession(ctx, &sessionv1.CreateSessionRequest{Session: s, SessionId: id, RequestId: "soak-" + id})
+		_, err := l.c.Sessions.CreateSession(ctx, &sessionv1.CreateSessionRequest{Session: s, SessionId: id, RequestId: "soak-" + id})
 		return err
 	})
 	l.mu.Lock()
@@ -347,7 +322,7 @@ func (l *load) transition(kind, name string, want sessionv1.SessionState, f func
 	sent, err := l.call(kind, f)
 	if err != nil && sent > 1 {
 		got, gerr := read(l, "GetSession", func(ctx context.Context) (*sessionv1.Session, error) {
-			return l.c.sessions.GetSession(ctx, &sessionv1.GetSessionRequest{Name: name})
+			return l.c.Sessions.GetSession(ctx, &sessionv1.GetSessionRequest{Name: name})
 		})
 		if gerr == nil && got.GetState() == want {
 			err = nil
@@ -383,7 +358,7 @@ func (l *load) liveSessions(ctx context.Context, rng *rand.Rand, w int) {
 		}
 		name := "sessions/" + id
 		if !l.transition("StartSession", name, sessionv1.SessionState_SESSION_STATE_LIVE, func(ctx context.Context) error {
-			_, err := l.c.sessions.StartSession(ctx, &sessionv1.StartSessionRequest{Name: name})
+			_, err := l.c.Sessions.StartSession(ctx, &sessionv1.StartSessionRequest{Name: name})
 			return err
 		}) {
 			continue
@@ -396,7 +371,7 @@ func (l *load) liveSessions(ctx context.Context, rng *rand.Rand, w int) {
 			return // it stays LIVE, as the ledger says
 		}
 		l.transition("EndSession", name, sessionv1.SessionState_SESSION_STATE_ENDED, func(ctx context.Context) error {
-			_, err := l.c.sessions.EndSession(ctx, &sessionv1.EndSessionRequest{Name: name})
+			_, err := l.c.Sessions.EndSession(ctx, &sessionv1.EndSessionRequest{Name: name})
 			return err
 		})
 	}
@@ -414,7 +389,7 @@ func (l *load) bookings(ctx context.Context, rng *rand.Rand, w int) {
 			name := mine[i]
 			mine = append(mine[:i], mine[i+1:]...)
 			l.transition("CancelSession", name, sessionv1.SessionState_SESSION_STATE_CANCELLED, func(ctx context.Context) error {
-				_, err := l.c.sessions.CancelSession(ctx, &sessionv1.CancelSessionRequest{Name: name, Reason: "soak"})
+				_, err := l.c.Sessions.CancelSession(ctx, &sessionv1.CancelSessionRequest{Name: name, Reason: "soak"})
 				return err
 			})
 			continue
@@ -524,7 +499,7 @@ func (l *load) recordSales(ctx context.Context, rng *rand.Rand, w int) {
 		var got *salesv1.Sale
 		_, err := l.call("RecordSale", func(ctx context.Context) error {
 			var err error
-			got, err = l.c.sales.RecordSale(ctx, &salesv1.RecordSaleRequest{Sale: sale})
+			got, err = l.c.Sales.RecordSale(ctx, &salesv1.RecordSaleRequest{Sale: sale})
 			return err
 		})
 		if err != nil {
@@ -625,7 +600,7 @@ func (l *load) importBatch(lines []*salesv1.Sale) (map[int]string, error) {
 func (l *load) stream(lines []*salesv1.Sale) (*salesv1.ImportSalesResponse, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), importTimeout)
 	defer cancel()
-	st, err := l.c.sales.ImportSales(ctx)
+	st, err := l.c.Sales.ImportSales(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -648,7 +623,7 @@ func (l *load) createMembers(ctx context.Context, rng *rand.Rand, _ int) {
 	for n := 0; ctx.Err() == nil; n++ {
 		id := fmt.Sprintf("soak-m-%d", n)
 		_, err := l.call("CreateMember", func(ctx context.Context) error {
-			_, err := l.c.members.CreateMember(ctx, &memberv1.CreateMemberRequest{MemberId: id, RequestId: "soak-" + id,
+			_, err := l.c.Members.CreateMember(ctx, &memberv1.CreateMemberRequest{MemberId: id, RequestId: "soak-" + id,
 				Member: &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, DisplayName: "新主播", District: "banan"}})
 			return err
 		})

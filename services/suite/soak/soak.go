@@ -257,11 +257,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := cl.startAll(ctx); err != nil {
 		return nil, err
 	}
-	c, closeClients, err := dial(addrs, adminKey)
+	c, err := connect(addrs, adminKey)
 	if err != nil {
 		return nil, err
 	}
-	defer closeClients()
+	defer c.Close()
 
 	var probs problems
 	l := newLoad(c, rng.Uint64(), &probs)

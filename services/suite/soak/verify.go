@@ -60,7 +60,7 @@ func checkAgreement(l *load, sales []*salesv1.Sale, sessions []*sessionv1.Sessio
 
 func listSales(l *load) ([]*salesv1.Sale, error) {
 	return listAll(l, "ListSales", func(ctx context.Context, token string) (*salesv1.ListSalesResponse, error) {
-		return l.c.sales.ListSales(ctx, &salesv1.ListSalesRequest{PageSize: 1000, PageToken: token})
+		return l.c.Sales.ListSales(ctx, &salesv1.ListSalesRequest{PageSize: 1000, PageToken: token})
 	}, (*salesv1.ListSalesResponse).GetSales)
 }
 
@@ -123,7 +123,7 @@ func checkGetSale(l *load, p *problems) error {
 		wg.Go(func() {
 			for s := range work {
 				got, err := read(l, "GetSale", func(ctx context.Context) (*salesv1.Sale, error) {
-					return l.c.sales.GetSale(ctx, &salesv1.GetSaleRequest{Name: s.name})
+					return l.c.Sales.GetSale(ctx, &salesv1.GetSaleRequest{Name: s.name})
 				})
 				switch {
 				case err != nil && grpcCode(err) == "NOT_FOUND":
@@ -252,7 +252,7 @@ func checkReports(l *load, listed []*salesv1.Sale, sessions []*sessionv1.Session
 	}
 	for n := range names {
 		sum, err := read(l, "GetSessionSummary", func(ctx context.Context) (*salesv1.SessionSummary, error) {
-			return l.c.sales.GetSessionSummary(ctx, &salesv1.GetSessionSummaryRequest{Session: n})
+			return l.c.Sales.GetSessionSummary(ctx, &salesv1.GetSessionSummaryRequest{Session: n})
 		})
 		t := bySession[n]
 		if t == nil {
@@ -281,7 +281,7 @@ func checkReports(l *load, listed []*salesv1.Sale, sessions []*sessionv1.Session
 	seen := map[string]bool{}
 	for {
 		resp, err := read(l, "QuerySalesReport", func(ctx context.Context) (*salesv1.QuerySalesReportResponse, error) {
-			return l.c.sales.QuerySalesReport(ctx, q)
+			return l.c.Sales.QuerySalesReport(ctx, q)
 		})
 		if err != nil {
 			return fmt.Errorf("QuerySalesReport: %w", err)
@@ -316,7 +316,7 @@ func checkReports(l *load, listed []*salesv1.Sale, sessions []*sessionv1.Session
 	}
 
 	top, err := read(l, "ListTopPerformers", func(ctx context.Context) (*salesv1.ListTopPerformersResponse, error) {
-		return l.c.sales.ListTopPerformers(ctx, &salesv1.ListTopPerformersRequest{Dimension: salesv1.Dimension_DIMENSION_HOST,
+		return l.c.Sales.ListTopPerformers(ctx, &salesv1.ListTopPerformersRequest{Dimension: salesv1.Dimension_DIMENSION_HOST,
 			Metric: salesv1.Metric_METRIC_NET, StartDate: q.StartDate, EndDate: q.EndDate, Limit: 100})
 	})
 	if err != nil {
@@ -340,7 +340,7 @@ func checkReports(l *load, listed []*salesv1.Sale, sessions []*sessionv1.Session
 	}
 
 	ov, err := read(l, "GetAllianceOverview", func(ctx context.Context) (*salesv1.AllianceOverview, error) {
-		return l.c.sales.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: q.StartDate, EndDate: q.EndDate})
+		return l.c.Sales.GetAllianceOverview(ctx, &salesv1.GetAllianceOverviewRequest{StartDate: q.StartDate, EndDate: q.EndDate})
 	})
 	if err != nil {
 		return fmt.Errorf("GetAllianceOverview: %w", err)
@@ -365,7 +365,7 @@ func checkReports(l *load, listed []*salesv1.Sale, sessions []*sessionv1.Session
 
 func listSessions(l *load) ([]*sessionv1.Session, error) {
 	return listAll(l, "ListSessions", func(ctx context.Context, token string) (*sessionv1.ListSessionsResponse, error) {
-		return l.c.sessions.ListSessions(ctx, &sessionv1.ListSessionsRequest{PageSize: 1000, PageToken: token})
+		return l.c.Sessions.ListSessions(ctx, &sessionv1.ListSessionsRequest{PageSize: 1000, PageToken: token})
 	}, (*sessionv1.ListSessionsResponse).GetSessions)
 }
 
@@ -455,7 +455,7 @@ func checkCounts(l *load, listed []*sessionv1.Session, p *problems) error {
 	}
 	for st := sessionv1.SessionState_SESSION_STATE_SCHEDULED; st <= sessionv1.SessionState_SESSION_STATE_CANCELLED; st++ {
 		resp, err := read(l, "CountSessions", func(ctx context.Context) (*sessionv1.CountSessionsResponse, error) {
-			return l.c.sessions.CountSessions(ctx, &sessionv1.CountSessionsRequest{State: st})
+			return l.c.Sessions.CountSessions(ctx, &sessionv1.CountSessionsRequest{State: st})
 		})
 		if err != nil {
 			return fmt.Errorf("CountSessions: %w", err)

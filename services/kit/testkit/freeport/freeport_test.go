@@ -6,13 +6,20 @@ import (
 	"testing"
 )
 
+// mustAddr is Addr, failing the test on an error.
+func mustAddr(t *testing.T) string {
+	t.Helper()
+	addr, err := Addr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
 func TestAddrIsAFreeLoopbackPortBelowTheEphemeralRange(t *testing.T) {
 	seen := map[string]bool{}
 	for range 50 {
-		addr, err := Addr()
-		if err != nil {
-			t.Fatal(err)
-		}
+		addr := mustAddr(t)
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
 			t.Fatal(err)
@@ -43,10 +50,7 @@ func TestAddrSkipsAPortThatIsTaken(t *testing.T) {
 		}
 	}()
 	for range 30 {
-		addr, err := Addr()
-		if err != nil {
-			t.Fatal(err)
-		}
+		addr := mustAddr(t)
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			t.Fatalf("Addr() gave %s, which is held by this test: %v", addr, err)
@@ -62,10 +66,7 @@ func TestAddrSkipsAPortThatIsTaken(t *testing.T) {
 func TestAddrNeverGivesAPortTwice(t *testing.T) {
 	seen := map[string]bool{}
 	for range 1500 {
-		addr, err := Addr()
-		if err != nil {
-			t.Fatal(err)
-		}
+		addr := mustAddr(t)
 		if seen[addr] {
 			t.Fatalf("Addr() gave %s twice", addr)
 		}

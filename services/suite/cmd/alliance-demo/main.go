@@ -29,6 +29,7 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/suite/internal/dial"
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -49,13 +50,14 @@ type demo struct {
 }
 
 func run(args []string) error {
-	var memberAddr, sessionAddr, salesAddr, zone string
+	var addrs layout.Addrs
+	var zone string
 	var admin layout.AdminCaller
 	var days int
 	fs := flag.NewFlagSet("alliance-demo", flag.ContinueOnError)
-	fs.StringVar(&memberAddr, "member-registry-addr", "localhost:50051", "gRPC address of member-registry")
-	fs.StringVar(&sessionAddr, "session-scheduling-addr", "localhost:50052", "gRPC address of session-scheduling")
-	fs.StringVar(&salesAddr, "sales-reporting-addr", "localhost:50053", "gRPC address of sales-reporting")
+	fs.StringVar(&addrs.MemberRegistry, "member-registry-addr", "localhost:50051", "gRPC address of member-registry")
+	fs.StringVar(&addrs.SessionScheduling, "session-scheduling-addr", "localhost:50052", "gRPC address of session-scheduling")
+	fs.StringVar(&addrs.SalesReporting, "sales-reporting-addr", "localhost:50053", "gRPC address of sales-reporting")
 	fs.StringVar(&zone, "time-zone", "Asia/Shanghai", "the alliance's time zone, for today's date in report calls")
 	fs.IntVar(&days, "history-days", 21, "days of history before today to import as ENDED sessions with their sales (0: none)")
 	admin.BindFlags(fs.StringVar, "file whose first line is an admin API key, sent as `authorization: Bearer <key>`")
@@ -72,28 +74,15 @@ func run(args []string) error {
 	if err != nil {
 		loc = time.FixedZone(zone, 8*3600) // Chongqing: UTC+8 without DST
 	}
-	dial := func(addr string) (*grpc.ClientConn, error) {
-		return grpcx.Dial(addr, grpcx.DialOptions{Timeout: 10 * time.Second, GRPC: opts})
-	}
-	mc, err := dial(memberAddr)
+	c, err := dial.Suite(addrs, grpcx.DialOptions{Timeout: 10 * time.Second, GRPC: opts})
 	if err != nil {
 		return err
 	}
-	sc, err := dial(sessionAddr)
-	if err != nil {
-		return err
-	}
-	slc, err := dial(salesAddr)
-	if err != nil {
-		return err
-	}
-	defer mc.Close()
-	defer sc.Close()
-	defer slc.Close()
+	defer c.Close()
 	d := &demo{
-		members:  memberv1.NewMemberRegistryClient(mc),
-		sessions: sessionv1.NewSessionSchedulerClient(sc),
-		sales:    salesv1.NewSalesReportingClient(slc),
+		members:  c.Members,
+		sessions: c.Sessions,
+		sales:    c.Sales,
 		prices:   map[string]int64{},
 		now:      time.Now(),
 		zone:     loc,

@@ -23,11 +23,9 @@ import (
 	"syscall"
 	"time"
 
-	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
-	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
-	"github.com/cqlive/alliance/services/kit/auth"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/suite/internal/dial"
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"github.com/cqlive/alliance/services/suite/internal/proc"
 	"github.com/cqlive/alliance/services/suite/replay"
@@ -116,33 +114,13 @@ func run(args []string) error {
 			return err
 		}
 		key := strings.TrimSpace(strings.SplitN(string(raw), "\n", 2)[0])
-		callOpts = append(callOpts, grpc.WithPerRPCCredentials(auth.PerRPCToken{Token: key, Insecure: true}))
+		callOpts = append(callOpts, dial.Bearer(key))
 	}
-	dial := func(addr string) (*grpc.ClientConn, error) {
-		return grpcx.Dial(addr, grpcx.DialOptions{Timeout: 10 * time.Minute, GRPC: callOpts})
+	clients, err := dial.Suite(o.addrs, grpcx.DialOptions{Timeout: 10 * time.Minute, GRPC: callOpts})
+	if err != nil {
+		return err
 	}
-	var conns []*grpc.ClientConn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	clients := replay.Clients{}
-	for _, d := range []struct {
-		addr string
-		set  func(*grpc.ClientConn)
-	}{
-		{o.addrs.MemberRegistry, func(c *grpc.ClientConn) { clients.Members = memberv1.NewMemberRegistryClient(c) }},
-		{o.addrs.SessionScheduling, func(c *grpc.ClientConn) { clients.Sessions = sessionv1.NewSessionSchedulerClient(c) }},
-		{o.addrs.SalesReporting, func(c *grpc.ClientConn) { clients.Sales = salesv1.NewSalesReportingClient(c) }},
-	} {
-		c, err := dial(d.addr)
-		if err != nil {
-			return err
-		}
-		conns = append(conns, c)
-		d.set(c)
-	}
+	defer clients.Close()
 
 	from, to := g.Period()
 	start, end := from.Format(time.DateOnly), to.Format(time.DateOnly)
