@@ -109,11 +109,12 @@ func run(args []string) error {
 	}
 	var callOpts []grpc.DialOption
 	if o.adminKeyFile != "" {
-		raw, err := os.ReadFile(o.adminKeyFile)
+		// The services read an admin key file's keys one a line, and skip
+		// comment lines: the replay sends the first key, not the first line.
+		key, err := layout.FirstLine(o.adminKeyFile)
 		if err != nil {
 			return err
 		}
-		key := strings.TrimSpace(strings.SplitN(string(raw), "\n", 2)[0])
 		callOpts = append(callOpts, dial.Bearer(key))
 	}
 	clients, err := dial.Suite(o.addrs, grpcx.DialOptions{Timeout: 10 * time.Minute, GRPC: callOpts})
