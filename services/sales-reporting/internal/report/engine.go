@@ -619,9 +619,20 @@ func bucket(list *[]*dayData, index map[Day]*dayData, d Day) *dayData {
 	}
 	dd := &dayData{day: d}
 	index[d] = dd
-	i, _ := slices.BinarySearchFunc(*list, d, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
+	i, _ := slices.BinarySearchFunc(*list, d, byDay)
 	*list = slices.Insert(*list, i, dd)
 	return dd
+}
+
+// byDay compares a bucket with a day, for binary searches of a list of
+// buckets, which is in order of day.
+func byDay(x *dayData, d Day) int { return cmp.Compare(x.day, d) }
+
+// span is the buckets of list that start in [from, to).
+func span(list []*dayData, from, to Day) []*dayData {
+	i, _ := slices.BinarySearchFunc(list, from, byDay)
+	j, _ := slices.BinarySearchFunc(list[i:], to, byDay)
+	return list[i : i+j]
 }
 
 // attrMemo remembers the ids of the last names and attributions merge met.
