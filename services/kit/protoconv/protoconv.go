@@ -142,7 +142,7 @@ func NamesOf[E Enum]() EnumNames[E] {
 }
 
 // Name is EnumName(e).
-func (t EnumNames[E]) Name(e E) string {
+func (t *EnumNames[E]) Name(e E) string {
 	if e >= 0 && int(e) < len(t.names) {
 		return t.names[e]
 	}
