@@ -633,26 +633,17 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 			if r.orders == 0 {
 				continue // only an order makes a session count (see unlinked)
 			}
-			sessions += w.countMixed(r.session, gen, idx, sl)
+			if w.sc == nil {
+				w.sc = getScratch(len(w.e.sessions))
+			}
+			w.sc.count(r.session, gen, idx, &sl.sessions)
+			if !w.sc.inAll[r.session] {
+				w.sc.inAll[r.session] = true
+				sessions++
+			}
 		}
 	}
 	w.sessions = sessions
-}
-
-// countMixed counts session sid, of a mixed record with an order,
-// once into the sessions of slot sl (number idx) in the period numbered
-// gen, and returns 1 the first time the walk meets the session, for the
-// total. Both walks call it, off their common path.
-func (w *walker) countMixed(sid, gen, idx int32, sl *slot) int64 {
-	if w.sc == nil {
-		w.sc = getScratch(len(w.e.sessions))
-	}
-	w.sc.count(sid, gen, idx, &sl.sessions)
-	if w.sc.inAll[sid] {
-		return 0
-	}
-	w.sc.inAll[sid] = true
-	return 1
 }
 
 // slotOf is the slot of grid cell cell (period p, row offset off), made on
@@ -716,7 +707,14 @@ func (w *walker) walkCells(list []*dayData, from, to Day) {
 			if r.orders == 0 {
 				continue // only an order makes a session count (see unlinked)
 			}
-			sessions += w.countMixed(r.session, gen, idx, sl)
+			if w.sc == nil {
+				w.sc = getScratch(len(w.e.sessions))
+			}
+			w.sc.count(r.session, gen, idx, &sl.sessions)
+			if !w.sc.inAll[r.session] {
+				w.sc.inAll[r.session] = true
+				sessions++
+			}
 		}
 	}
 	w.sessions = sessions
