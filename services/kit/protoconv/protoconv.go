@@ -115,6 +115,50 @@ func ValueName(d protoreflect.EnumDescriptor, n protoreflect.EnumNumber) string 
 	return strings.TrimPrefix(string(v.Name()), prefix(d))
 }
 
+// Enum is a generated enum type (typev1.Platform, say).
+type Enum interface {
+	~int32
+	protoreflect.Enum
+}
+
+// EnumNames is EnumName of the values of enum E, taken once from its
+// descriptor into a table by number: for a conversion on a hot path (the
+// platform of every line of a sales import), where a look-up in the
+// descriptor each time costs. Name answers as EnumName does.
+type EnumNames[E Enum] struct {
+	d     protoreflect.EnumDescriptor
+	names []string // by number, from 0
+}
+
+// maxTabled bounds the numbers an EnumNames holds in its table; a value
+// numbered higher (or below 0) is looked up in the descriptor.
+const maxTabled = 1024
+
+// NamesOf is the EnumNames of enum E.
+func NamesOf[E Enum]() EnumNames[E] {
+	t := EnumNames[E]{d: E(0).Descriptor()}
+	values := t.d.Values()
+	for i := range values.Len() {
+		n := values.Get(i).Number()
+		if n < 0 || n >= maxTabled {
+			continue
+		}
+		for int(n) >= len(t.names) {
+			t.names = append(t.names, "")
+		}
+		t.names[n] = ValueName(t.d, n)
+	}
+	return t
+}
+
+// Name is EnumName(e).
+func (t *EnumNames[E]) Name(e E) string {
+	if e >= 0 && int(e) < len(t.names) {
+		return t.names[e]
+	}
+	return ValueName(t.d, protoreflect.EnumNumber(e))
+}
+
 // EnumNumber is the number of the value of enum d named name without its
 // prefix (DOUYIN); 0, the zero value, for a name the enum does not have.
 func EnumNumber(d protoreflect.EnumDescriptor, name string) protoreflect.EnumNumber {

@@ -105,6 +105,26 @@ func TestEnumNames(t *testing.T) {
 	}
 }
 
+// An EnumNames table names every value as EnumName does, and a number
+// past the table or below 0 too.
+func TestEnumNamesAnswerAsEnumName(t *testing.T) {
+	checkEnumNames(t, protoconv.NamesOf[typev1.Platform](), 1000, -1)
+	checkEnumNames(t, protoconv.NamesOf[memberv1.MemberKind](), 99)
+}
+
+func checkEnumNames[E protoconv.Enum](t *testing.T, names protoconv.EnumNames[E], others ...E) {
+	t.Helper()
+	values := E(0).Descriptor().Values()
+	for i := range values.Len() {
+		others = append(others, E(values.Get(i).Number()))
+	}
+	for _, e := range others {
+		if got, want := names.Name(e), protoconv.EnumName(e); got != want {
+			t.Errorf("%T %d named %q, want %q", e, e, got, want)
+		}
+	}
+}
+
 func TestAnswerTime(t *testing.T) {
 	t0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	if got := protoconv.AnswerTime(timestamppb.New(t0)); !got.Equal(t0) {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"regexp"
@@ -85,21 +86,9 @@ func TestAnUnseenOrderIsAnsweredAsAnUnknownOne(t *testing.T) {
 	other.Session = "sessions/b"
 	unseen, _ := fault.As(checkRefund(other, aRefund(1, 1), 0, 0, false))
 	unknown, _ := fault.As(checkRefund(nil, aRefund(1, 1), 0, 0, false))
-	if unseen == nil || unknown == nil || unseen.Error() != unknown.Error() || !maps(unseen.Metadata, unknown.Metadata) {
+	if unseen == nil || unknown == nil || unseen.Error() != unknown.Error() || !maps.Equal(unseen.Metadata, unknown.Metadata) {
 		t.Fatalf("an unseen order answers %v, an unknown one %v", unseen, unknown)
 	}
-}
-
-func maps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // FuzzRefundBound compares the refund bound with the naive sum in big

@@ -108,12 +108,10 @@ func (s *synth) day(sess, offset int) (Day, time.Time) {
 
 // loadedStore is a year of n sessions loaded as cells, as at start-up.
 func loadedStore(b *testing.B, n int) benchStore {
-	key := fmt.Sprintf("load-%d", n)
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	if st, ok := benchStores[key]; ok {
-		return st
-	}
+	return cachedStore(fmt.Sprintf("load-%d", n), func() benchStore { return loadStore(b, n) })
+}
+
+func loadStore(b *testing.B, n int) benchStore {
 	s := newSynth(b, n)
 	e := New(s.loc)
 	cells := 0
@@ -137,21 +135,16 @@ func loadedStore(b *testing.B, n int) benchStore {
 		}
 	}
 	e.Compact() // as start-up does; it builds the pair totals
-	st := benchStore{e, cells}
-	benchStores[key] = st
-	runtime.GC() // the garbage of building is no part of a query's time
-	return st
+	return benchStore{e, cells}
 }
 
 // appliedStore is a year of 184,000 sessions fed with the given number of
 // sales through Apply in batches of 1,000, as ingestion does.
 func appliedStore(b *testing.B, sales int) benchStore {
-	key := fmt.Sprintf("apply-%d", sales)
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	if st, ok := benchStores[key]; ok {
-		return st
-	}
+	return cachedStore(fmt.Sprintf("apply-%d", sales), func() benchStore { return applyStore(b, sales) })
+}
+
+func applyStore(b *testing.B, sales int) benchStore {
 	const n = 184000
 	s := newSynth(b, n)
 	e := New(s.loc)
@@ -177,9 +170,22 @@ func appliedStore(b *testing.B, sales int) benchStore {
 		}
 	}
 	e.Apply(batch)
-	st := benchStore{e, e.counts[kindCell]}
+	return benchStore{e, e.counts[kindCell]}
+}
+
+// cachedStore is the store of key, which build makes on first use; the
+// stores are kept for the other benchmarks of the run. build runs under
+// benchMu, and the garbage of building is collected before the store is
+// handed out: it is no part of a query's time.
+func cachedStore(key string, build func() benchStore) benchStore {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if st, ok := benchStores[key]; ok {
+		return st
+	}
+	st := build()
 	benchStores[key] = st
-	runtime.GC() // the garbage of building is no part of a query's time
+	runtime.GC()
 	return st
 }
 

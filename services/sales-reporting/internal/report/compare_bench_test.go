@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 )
@@ -11,11 +10,11 @@ import (
 // session (about 20–100 views per order), as the 2020 replay makes.
 func trafficStore(b *testing.B) benchStore {
 	st := loadedStore(b, 184000)
-	benchMu.Lock()
-	defer benchMu.Unlock()
-	if t, ok := benchStores["traffic"]; ok {
-		return t
-	}
+	return cachedStore("traffic", func() benchStore { return withTraffic(b, st) })
+}
+
+// withTraffic adds the snapshots to st, which is loadedStore(184000).
+func withTraffic(b *testing.B, st benchStore) benchStore {
 	s := newSynth(b, 184000) // the same sessions as loadedStore's
 	e := st.e
 	// The engine is this store's now: loadedStore makes a fresh one.
@@ -27,10 +26,7 @@ func trafficStore(b *testing.B) benchStore {
 			Views: views, Viewers: views / 2, PeakConcurrentViewers: views / 20, ProductImpressions: views, ProductClicks: views / 10,
 			AverageViewDuration: 90 * time.Second}})
 	}
-	t := benchStore{e, st.cells}
-	runtime.GC()
-	benchStores["traffic"] = t
-	return t
+	return benchStore{e, st.cells}
 }
 
 // BenchmarkCompareTo is MONTH × DISTRICT over the second half of 2020,

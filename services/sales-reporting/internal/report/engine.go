@@ -619,9 +619,20 @@ func bucket(list *[]*dayData, index map[Day]*dayData, d Day) *dayData {
 	}
 	dd := &dayData{day: d}
 	index[d] = dd
-	i, _ := slices.BinarySearchFunc(*list, d, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
+	i, _ := slices.BinarySearchFunc(*list, d, byDay)
 	*list = slices.Insert(*list, i, dd)
 	return dd
+}
+
+// byDay compares a bucket with a day, for binary searches of a list of
+// buckets, which is in order of day.
+func byDay(x *dayData, d Day) int { return cmp.Compare(x.day, d) }
+
+// span is the buckets of list that start in [from, to).
+func span(list []*dayData, from, to Day) []*dayData {
+	i, _ := slices.BinarySearchFunc(list, from, byDay)
+	j, _ := slices.BinarySearchFunc(list[i:], to, byDay)
+	return list[i : i+j]
 }
 
 // attrMemo remembers the ids of the last names and attributions merge met.
@@ -666,31 +677,36 @@ type pattrMemo struct {
 	id  int32
 }
 
+// The dimensions of a session's attribution and of a product's, in the
+// order of the fields of sessionAttr and productAttr.
+var (
+	sessionDims = []Dimension{DimHost, DimAgency, DimBase, DimDistrict, DimPlatform}
+	productDims = []Dimension{DimMerchant, DimCategory, DimOriginDistrict}
+)
+
 func (e *Engine) sessionAttr(a *Attribution) int32 {
-	k := sessionAttr{a.Host, a.Agency, a.Base, a.District, a.Platform}
-	if id, ok := e.sattrs[k]; ok {
-		return id
-	}
-	id := int32(len(e.sattrs))
-	e.sattrs[k] = id
-	e.col[DimHost] = append(e.col[DimHost], e.keys[DimHost].id(a.Host))
-	e.col[DimAgency] = append(e.col[DimAgency], e.keys[DimAgency].id(a.Agency))
-	e.col[DimBase] = append(e.col[DimBase], e.keys[DimBase].id(a.Base))
-	e.col[DimDistrict] = append(e.col[DimDistrict], e.keys[DimDistrict].id(a.District))
-	e.col[DimPlatform] = append(e.col[DimPlatform], e.keys[DimPlatform].id(a.Platform))
-	return id
+	return attrID(e, e.sattrs, sessionAttr{a.Host, a.Agency, a.Base, a.District, a.Platform},
+		sessionDims, a.Host, a.Agency, a.Base, a.District, a.Platform)
 }
 
 func (e *Engine) productAttr(a *Attribution) int32 {
-	k := productAttr{a.Merchant, a.Category, a.OriginDistrict}
-	if id, ok := e.pattrs[k]; ok {
+	return attrID(e, e.pattrs, productAttr{a.Merchant, a.Category, a.OriginDistrict},
+		productDims, a.Merchant, a.Category, a.OriginDistrict)
+}
+
+// attrID is the id of attribution k in ids. A new one takes the next id,
+// and the ids of its keys (keys[i] of dimension dims[i]) go to the end of
+// their columns, where index id finds them: the attributions and their
+// columns grow together.
+func attrID[K comparable](e *Engine, ids map[K]int32, k K, dims []Dimension, keys ...string) int32 {
+	if id, ok := ids[k]; ok {
 		return id
 	}
-	id := int32(len(e.pattrs))
-	e.pattrs[k] = id
-	e.col[DimMerchant] = append(e.col[DimMerchant], e.keys[DimMerchant].id(a.Merchant))
-	e.col[DimCategory] = append(e.col[DimCategory], e.keys[DimCategory].id(a.Category))
-	e.col[DimOriginDistrict] = append(e.col[DimOriginDistrict], e.keys[DimOriginDistrict].id(a.OriginDistrict))
+	id := int32(len(ids))
+	ids[k] = id
+	for i, d := range dims {
+		e.col[d] = append(e.col[d], e.keys[d].id(keys[i]))
+	}
 	return id
 }
 

@@ -580,12 +580,12 @@ func (e *Engine) rebuild() error {
 		}
 	}
 	ns, np := len(e.col[DimHost]), len(e.col[DimMerchant])
-	for _, d := range []Dimension{DimAgency, DimBase, DimDistrict, DimPlatform} {
+	for _, d := range sessionDims {
 		if len(e.col[d]) != ns {
 			return fmt.Errorf("session attributions: %d keys of dimension %d, %d of hosts", len(e.col[d]), d, ns)
 		}
 	}
-	for _, d := range []Dimension{DimCategory, DimOriginDistrict} {
+	for _, d := range productDims {
 		if len(e.col[d]) != np {
 			return fmt.Errorf("product attributions: %d keys of dimension %d, %d of merchants", len(e.col[d]), d, np)
 		}

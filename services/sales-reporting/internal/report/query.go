@@ -572,6 +572,13 @@ type walker struct {
 	sessions         int64
 }
 
+// periodAt is the period of the bucket (day or month) that starts on day d,
+// and where that period's cells begin in the grid.
+func (w *walker) periodAt(d Day) (p int32, base int64) {
+	p = w.periodOf[d-w.start]
+	return p, int64(p) * w.perPeriod
+}
+
 // walk counts the records of the buckets (days or months) of list that
 // start in [from, to).
 func (w *walker) walk(list []*dayData, from, to Day) {
@@ -582,17 +589,12 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 		w.walkCells(list, from, to)
 		return
 	}
-	i, _ := slices.BinarySearchFunc(list, from, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
 	a, sOff, dense, seen, start := w.a, w.sOff, w.dense, w.seen, w.start
 	sessions := w.sessions
-	for _, dd := range list[i:] {
-		if dd.day >= to {
-			break
-		}
-		p := w.periodOf[dd.day-start]
+	for _, dd := range span(list, from, to) {
+		p, base := w.periodAt(dd.day)
 		ps := a.periods[p]
 		gen := p + 1
-		base := int64(p) * w.perPeriod
 		recs := dd.days
 		for i := range recs {
 			r := &recs[i]
@@ -669,18 +671,13 @@ func (w *walker) slotOf(cell int64, p int32, off int64) int32 {
 // session is counted once per row by pp[rowMask], and once in the total by
 // pp[totMask], unless it is mixed.
 func (w *walker) walkCells(list []*dayData, from, to Day) {
-	i, _ := slices.BinarySearchFunc(list, from, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
 	a, sOff, pOff, dense, seen, start := w.a, w.sOff, w.pOff, w.dense, w.seen, w.start
 	rowMask, totMask := w.rowMask, w.totMask
 	sessions := w.sessions
-	for _, dd := range list[i:] {
-		if dd.day >= to {
-			break
-		}
-		p := w.periodOf[dd.day-start]
+	for _, dd := range span(list, from, to) {
+		p, base := w.periodAt(dd.day)
 		ps := a.periods[p]
 		gen := p + 1
-		base := int64(p) * w.perPeriod
 		for i := range dd.cells {
 			r := &dd.cells[i]
 			off := sOff[r.sattr]

@@ -1,10 +1,8 @@
 package report
 
 import (
-	"cmp"
 	"math"
 	"math/bits"
-	"slices"
 	"time"
 )
 
@@ -169,17 +167,12 @@ func (w *walker) walkTraffic(list []*dayData, from, to Day) {
 	if w.useCells || from >= to {
 		return
 	}
-	i, _ := slices.BinarySearchFunc(list, from, func(x *dayData, d Day) int { return cmp.Compare(x.day, d) })
 	a := w.a
-	for _, dd := range list[i:] {
-		if dd.day >= to {
-			break
-		}
+	for _, dd := range span(list, from, to) {
 		if len(dd.traffic) == 0 {
 			continue
 		}
-		p := w.periodOf[dd.day-w.start]
-		base := int64(p) * w.perPeriod
+		p, base := w.periodAt(dd.day)
 		for j := range dd.traffic {
 			r := &dd.traffic[j]
 			if r.Sessions == 0 {

@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
-	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
-	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 )
 
@@ -19,20 +17,5 @@ func TestKindsConvertByNumber(t *testing.T) {
 	}
 	if k := kindFromProto(salesv1.SaleKind_SALE_KIND_UNSPECIFIED); k == report.Order || k == report.Refund {
 		t.Fatal("an unspecified kind must be neither ORDER nor REFUND, so that ingestion refuses it")
-	}
-}
-
-// Reading a sale names its platform as protoconv.EnumName does, from a
-// table made once; a number past the table still gets EnumName's answer.
-func TestPlatformNamesAreEnumNames(t *testing.T) {
-	values := typev1.Platform(0).Descriptor().Values()
-	for i := range values.Len() {
-		p := typev1.Platform(values.Get(i).Number())
-		if got, want := platformName(p), protoconv.EnumName(p); got != want {
-			t.Errorf("platform %d named %q, want %q", p, got, want)
-		}
-	}
-	if got := platformName(typev1.Platform(1000)); got != protoconv.EnumName(typev1.Platform(1000)) {
-		t.Errorf("an unknown platform named %q", got)
 	}
 }

@@ -365,10 +365,11 @@ func saying(s string) func(error) bool {
 	return func(err error) bool { return strings.Contains(err.Error(), s) }
 }
 
-// snapshot writes a backup of st to name in dir and returns its path.
-func snapshot(t *testing.T, st *Store, dir, name string) string {
+// snapshot writes a backup of st to name in the folder of path (st's own
+// file) and returns the backup's path.
+func snapshot(t *testing.T, st *Store, path, name string) string {
 	t.Helper()
-	f, err := os.Create(filepath.Join(dir, name))
+	f, err := os.Create(filepath.Join(filepath.Dir(path), name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,9 +382,8 @@ func snapshot(t *testing.T, st *Store, dir, name string) string {
 
 func TestALogThatDoesNotFollowTheFileIsRefused(t *testing.T) {
 	path, st := logOnly(t)
-	dir := filepath.Dir(path)
 	mustGroup(t, st, "g1", 2)
-	at1 := snapshot(t, st, dir, "at1.db")
+	at1 := snapshot(t, st, path, "at1.db")
 	mustGroup(t, st, "g2", 2)
 	if err := st.Close(); err != nil { // sales.db holds g1, g2; the log is empty
 		t.Fatal(err)
@@ -409,9 +409,8 @@ func TestABackupTakenBeforeACrashRollsForwardWithTheLog(t *testing.T) {
 	// A snapshot holds every answered group and the seq of the last: the
 	// log's later entries are the same history, and replay on top of it.
 	path, st := logOnly(t)
-	dir := filepath.Dir(path)
 	mustGroup(t, st, "g1", 3)
-	backup := snapshot(t, st, dir, "backup.db")
+	backup := snapshot(t, st, path, "backup.db")
 	mustGroup(t, st, "g2", 5)
 	crash(t, st)
 	bolttest.Copy(t, backup, path)
@@ -422,7 +421,6 @@ func TestABackupTakenBeforeACrashRollsForwardWithTheLog(t *testing.T) {
 
 func TestReadersAndBackupsSeeAnsweredGroupsBeforeSalesDBHoldsThem(t *testing.T) {
 	path, st := logOnly(t)
-	dir := filepath.Dir(path)
 	mustGroup(t, st, "g1", 3)
 	var raw int
 	if err := st.db.View(func(btx *bolt.Tx) error { raw = btx.Bucket(bucketSaleBlocks).Stats().KeyN; return nil }); err != nil {
@@ -446,7 +444,7 @@ func TestReadersAndBackupsSeeAnsweredGroupsBeforeSalesDBHoldsThem(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := openAt(t, snapshot(t, st, dir, "backup.db"))
+	b := openAt(t, snapshot(t, st, path, "backup.db"))
 	if got, want := state(t, b), reference(t, 3); got != want {
 		t.Fatalf("the backup holds:\n%s\nwant:\n%s", got, want)
 	}
