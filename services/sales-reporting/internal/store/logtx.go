@@ -116,10 +116,22 @@ func (l *loggingTx) AddToCell(d report.Delta, a report.Attribution) error {
 	return nil
 }
 
-// entry is the group's log entry. Its ops, and the sales and deltas they
-// put, are one slice each rather than three objects an op: building the
-// entry is on the commit goroutine, which every sale waits for.
+// entry is the group's log entry, its ops already encoded (opsWire, in
+// the entry's unknown fields), or as messages (messages) when a string
+// is not UTF-8.
 func (l *loggingTx) entry(logID []byte, seq uint64) *storev1.LogEntry {
+	if b, ok := l.opsWire(nil); ok {
+		e := &storev1.LogEntry{LogId: logID, Seq: seq}
+		e.ProtoReflect().SetUnknown(b)
+		return e
+	}
+	return l.messages(logID, seq)
+}
+
+// messages is the group's log entry as messages. Its ops, and the sales
+// and deltas they put, are one slice each rather than three objects an
+// op.
+func (l *loggingTx) messages(logID []byte, seq uint64) *storev1.LogEntry {
 	e := &storev1.LogEntry{LogId: logID, Seq: seq, Ops: make([]*storev1.LogOp, len(l.ops))}
 	p := entryParts{
 		ops:   make([]storev1.LogOp, len(l.ops)),
