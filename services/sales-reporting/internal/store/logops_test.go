@@ -31,15 +31,8 @@ func randomGroup(r *rand.Rand) *loggingTx {
 			return "members/m/products/p" + string(rune('0'+r.IntN(10)))
 		}
 	}
-	num := func() int64 {
-		switch r.IntN(4) {
-		case 0:
-			return 0
-		case 1:
-			return -r.Int64N(1 << 40)
-		default:
-			return r.Int64N(1 << 50)
-		}
+	num := func() int64 { // zero, negative or positive
+		return [...]int64{0, -r.Int64N(1 << 40), r.Int64N(1 << 50), r.Int64N(1 << 50)}[r.IntN(4)]
 	}
 	when := func() time.Time {
 		switch r.IntN(4) {
