@@ -120,7 +120,9 @@ func (l *loggingTx) AddToCell(d report.Delta, a report.Attribution) error {
 // the entry's unknown fields), or as messages (messages) when a string
 // is not UTF-8.
 func (l *loggingTx) entry(logID []byte, seq uint64) *storev1.LogEntry {
-	if b, ok := l.opsWire(nil); ok {
+	// Room for the ops at once (a sale's op is some 100 bytes, a delta's
+	// some 150): growing the bytes op by op copied them again and again.
+	if b, ok := l.opsWire(make([]byte, 0, 160*len(l.ops))); ok {
 		e := &storev1.LogEntry{LogId: logID, Seq: seq}
 		e.ProtoReflect().SetUnknown(b)
 		return e
