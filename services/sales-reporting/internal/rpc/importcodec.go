@@ -28,28 +28,40 @@ import (
 // errNotPlain is a message the import decoder leaves to the proto codec.
 var errNotPlain = errors.New("not a plain import message")
 
-// Unmarshal decodes an ImportSalesRequest by hand (decodeImport) and every
-// other message with the proto codec.
+// Unmarshal decodes an ImportSalesRequest (decodeImport) and a
+// RecordSaleRequest (decodeRecord) by hand, and every other message, or
+// one they leave, with the proto codec.
 func (c wireCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	if req, ok := v.(*salesv1.ImportSalesRequest); ok {
-		var b []byte
-		var buf mem.Buffer
-		if len(data) == 1 {
-			b = data[0].ReadOnlyData()
-		} else {
-			buf = data.MaterializeToBuffer(mem.DefaultBufferPool())
-			b = buf.ReadOnlyData()
+	switch req := v.(type) {
+	case *salesv1.ImportSalesRequest:
+		if byHand(data, func(b []byte) error { return decodeImport(b, req) }) {
+			return nil
 		}
-		err := decodeImport(b, req)
-		if buf != nil {
-			buf.Free() // the message holds copies of what it took
-		}
-		if err == nil {
+		req.Reset()
+	case *salesv1.RecordSaleRequest:
+		if byHand(data, func(b []byte) error { return decodeRecord(b, req) }) {
 			return nil
 		}
 		req.Reset()
 	}
 	return c.CodecV2.Unmarshal(data, v)
+}
+
+// byHand reports whether decode read the bytes of data.
+func byHand(data mem.BufferSlice, decode func(b []byte) error) bool {
+	var b []byte
+	var buf mem.Buffer
+	if len(data) == 1 {
+		b = data[0].ReadOnlyData()
+	} else {
+		buf = data.MaterializeToBuffer(mem.DefaultBufferPool())
+		b = buf.ReadOnlyData()
+	}
+	err := decode(b)
+	if buf != nil {
+		buf.Free() // the message holds copies of what it took
+	}
+	return err == nil
 }
 
 // decodeImport decodes an ImportSalesRequest from b into req (which is

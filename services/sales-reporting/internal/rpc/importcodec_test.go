@@ -39,15 +39,7 @@ func importMessage(n int) *salesv1.ImportSalesRequest {
 // and fails unless they agree: the same message, or both an error.
 func decodeBoth(t *testing.T, b []byte) {
 	t.Helper()
-	var ours, theirs salesv1.ImportSalesRequest
-	errOurs := wireCodec{encoding.GetCodecV2(encproto.Name)}.Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, &ours)
-	errTheirs := proto.Unmarshal(b, &theirs)
-	if (errOurs == nil) != (errTheirs == nil) {
-		t.Fatalf("%x: the codec's error %v, proto's %v", b, errOurs, errTheirs)
-	}
-	if errOurs == nil && !proto.Equal(&ours, &theirs) {
-		t.Fatalf("%x: the codec decoded\n%v\nproto\n%v", b, &ours, &theirs)
-	}
+	agreesWithProto[salesv1.ImportSalesRequest](t, b)
 }
 
 // TestTheImportDecoderReadsWhatProtoReads: whatever the bytes (the

@@ -116,47 +116,87 @@ func (l *loggingTx) AddToCell(d report.Delta, a report.Attribution) error {
 	return nil
 }
 
-// entry is the group's log entry.
+// entry is the group's log entry, its ops already encoded (opsWire, in
+// the entry's unknown fields), or as messages (messages) when a string
+// is not UTF-8.
 func (l *loggingTx) entry(logID []byte, seq uint64) *storev1.LogEntry {
+	// Room for the ops at once (a sale's op is some 100 bytes, a delta's
+	// some 150): growing the bytes op by op copied them again and again.
+	if b, ok := l.opsWire(make([]byte, 0, 160*len(l.ops))); ok {
+		e := &storev1.LogEntry{LogId: logID, Seq: seq}
+		e.ProtoReflect().SetUnknown(b)
+		return e
+	}
+	return l.messages(logID, seq)
+}
+
+// messages is the group's log entry as messages. Its ops, and the sales
+// and deltas they put, are one slice each rather than three objects an
+// op.
+func (l *loggingTx) messages(logID []byte, seq uint64) *storev1.LogEntry {
 	e := &storev1.LogEntry{LogId: logID, Seq: seq, Ops: make([]*storev1.LogOp, len(l.ops))}
+	p := entryParts{
+		ops:   make([]storev1.LogOp, len(l.ops)),
+		sales: make([]storev1.LoggedSale, l.sales), putSales: make([]storev1.LogOp_PutSale, l.sales),
+		deltas: make([]storev1.LoggedDelta, len(l.deltas)), addToCells: make([]storev1.LogOp_AddToCell, len(l.deltas)),
+	}
 	for i, o := range l.ops {
-		e.Ops[i] = l.record(o)
+		e.Ops[i] = &p.ops[i]
+		l.record(o, e.Ops[i], &p)
 	}
 	return e
 }
 
-func (l *loggingTx) record(o loggedOp) *storev1.LogOp {
+// entryParts are the messages of one entry that record hands out.
+type entryParts struct {
+	ops        []storev1.LogOp
+	sales      []storev1.LoggedSale
+	putSales   []storev1.LogOp_PutSale
+	deltas     []storev1.LoggedDelta
+	addToCells []storev1.LogOp_AddToCell
+}
+
+// record sets op to o, its sale or delta taken from p.
+func (l *loggingTx) record(o loggedOp, op *storev1.LogOp, p *entryParts) {
 	switch o.kind {
 	case opPutSale:
 		s := l.tx.newSales[o.i]
-		return &storev1.LogOp{Op: &storev1.LogOp_PutSale{PutSale: &storev1.LoggedSale{
+		r, w := &p.sales[0], &p.putSales[0]
+		p.sales, p.putSales = p.sales[1:], p.putSales[1:]
+		*r = storev1.LoggedSale{
 			Id: s.ID, Session: s.Session, Product: s.Product, Refund: s.Kind == report.Refund, Quantity: s.Quantity, Amount: s.Amount,
 			Currency: s.Currency, Platform: s.Platform, ExternalId: s.ExternalID, RefundOf: s.RefundOf,
 			EventSeconds: s.EventTime.Unix(), EventNanos: int32(s.EventTime.Nanosecond()),
 			CreateSeconds: s.CreateTime.Unix(), CreateNanos: int32(s.CreateTime.Nanosecond()),
-		}}}
+		}
+		w.PutSale = r
+		op.Op = w
 	case opSetRefunded:
 		r := l.refunds[o.i]
-		return &storev1.LogOp{Op: &storev1.LogOp_SetRefunded{SetRefunded: &storev1.LoggedRefunded{OrderId: r.order, Quantity: r.qty, Amount: r.amt}}}
+		op.Op = &storev1.LogOp_SetRefunded{SetRefunded: &storev1.LoggedRefunded{OrderId: r.order, Quantity: r.qty, Amount: r.amt}}
 	case opSetTotals:
-		return &storev1.LogOp{Op: &storev1.LogOp_SetTotals{SetTotals: totalsRecord(l.sums[o.i])}}
+		op.Op = &storev1.LogOp_SetTotals{SetTotals: totalsRecord(l.sums[o.i])}
 	case opPutSession:
-		return &storev1.LogOp{Op: &storev1.LogOp_PutSession{PutSession: sessionRecord(l.sessions[o.i])}}
+		op.Op = &storev1.LogOp_PutSession{PutSession: sessionRecord(l.sessions[o.i])}
 	case opPutProduct:
-		return &storev1.LogOp{Op: &storev1.LogOp_PutProduct{PutProduct: productRecord(l.products[o.i])}}
+		op.Op = &storev1.LogOp_PutProduct{PutProduct: productRecord(l.products[o.i])}
 	default: // opAddToCell
 		d := &l.deltas[o.i]
 		a, ok := l.attrs[o.i]
 		if !ok {
 			a = d.Attr
 		}
-		return &storev1.LogOp{Op: &storev1.LogOp_AddToCell{AddToCell: &storev1.LoggedDelta{
+		r, w := &p.deltas[0], &p.addToCells[0]
+		p.deltas, p.addToCells = p.deltas[1:], p.addToCells[1:]
+		*r = storev1.LoggedDelta{
 			Session: d.Session, Product: d.Product, Day: int32(d.Day),
 			EventSeconds: d.EventTime.Unix(), EventNanos: int32(d.EventTime.Nanosecond()),
 			Refund: d.Kind == report.Refund, Quantity: d.Quantity, Amount: d.Amount,
 			Host: a.Host, Agency: a.Agency, Base: a.Base, Studio: a.Studio, District: a.District,
 			Merchant: a.Merchant, Category: a.Category, OriginDistrict: a.OriginDistrict, Platform: a.Platform, Official: a.Official,
-		}}}
+		}
+		w.AddToCell = r
+		op.Op = w
 	}
 }
 
