@@ -2,6 +2,7 @@ package protoconv_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,10 +119,26 @@ func checkEnumNames[E protoconv.Enum](t *testing.T, names protoconv.EnumNames[E]
 	for i := range values.Len() {
 		others = append(others, E(values.Get(i).Number()))
 	}
+	// Number answers as EnumNumber for each value's name, its full name
+	// (PLATFORM_DOUYIN, no name), another case and names of no value.
+	spellings := []string{"", "not-a-value"}
 	for _, e := range others {
 		if got, want := names.Name(e), protoconv.EnumName(e); got != want {
 			t.Errorf("%T %d named %q, want %q", e, e, got, want)
 		}
+	}
+	for i := range values.Len() {
+		v := values.Get(i)
+		name := protoconv.EnumName(E(v.Number()))
+		spellings = append(spellings, name, string(v.Name()), strings.ToLower(name))
+	}
+	for _, name := range spellings {
+		if got, want := names.Number(name), E(protoconv.EnumNumber(E(0).Descriptor(), name)); got != want {
+			t.Errorf("%T named %q numbered %d, want %d", want, name, got, want)
+		}
+	}
+	if got := names.Number(protoconv.EnumName(E(values.Get(values.Len() - 1).Number()))); got == 0 {
+		t.Errorf("%T: the name of its last value numbered 0", got)
 	}
 }
 
