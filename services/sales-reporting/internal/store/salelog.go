@@ -42,6 +42,11 @@ func packBlock(b *storev1.SaleBlock) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return packRaw(raw)
+}
+
+// packRaw compresses a marshalled block.
+func packRaw(raw []byte) ([]byte, error) {
 	return proto.MarshalOptions{Deterministic: true}.Marshal(&storev1.Packed{Compression: storev1.Compression_COMPRESSION_ZSTD, Data: zenc.EncodeAll(raw, nil)})
 }
 
@@ -236,17 +241,27 @@ func (a *saleAppend) put() error {
 // than a block is likely to hold, and returns the rest as the block that
 // more records are to join.
 func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev1.SaleBlock, error) {
-	recs, first, base := b.Sales, b.GetFirstId(), b.GetBaseSeconds()
+	first, base := b.GetFirstId(), b.GetBaseSeconds()
 	if l.perBlock == 0 {
 		l.perBlock = 128
 	}
+	// Each record is marshalled once for a base (blockRecords), not on
+	// every try at a block's size.
+	recs := &blockRecords{recs: b.Sales}
+	var raw []byte
+	packed := func(n int) ([]byte, error) {
+		var err error
+		if raw, err = recs.blockBytes(raw[:0], first, b.GetCurrency(), base, n); err != nil {
+			return nil, err
+		}
+		return packRaw(raw)
+	}
 	var out []packedBlock
-	for len(recs) > 0 && (final || len(recs) > 2*l.perBlock+64) {
-		n := min(l.perBlock, len(recs))
+	for len(recs.recs) > 0 && (final || len(recs.recs) > 2*l.perBlock+64) {
+		n := min(l.perBlock, len(recs.recs))
 		var v []byte
 		for grew := false; ; {
-			head := &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n]}
-			hv, err := packBlock(head)
+			hv, err := packed(n)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -257,14 +272,13 @@ func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev
 				continue
 			}
 			v = hv
-			if grew || n == len(recs) || len(hv) >= maxSaleBlock*85/100 {
+			if grew || n == len(recs.recs) || len(hv) >= maxSaleBlock*85/100 {
 				break
 			}
 			// Room left and records left: try once with more.
 			grew = true
-			more := min(len(recs), max(n+1, n*maxSaleBlock*92/100/len(hv)))
-			head.Sales = recs[:more]
-			mv, err := packBlock(head)
+			more := min(len(recs.recs), max(n+1, n*maxSaleBlock*92/100/len(hv)))
+			mv, err := packed(more)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -275,18 +289,19 @@ func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev
 		}
 		out = append(out, packedBlock{first, v})
 		// Nothing changes the records of the last block after this.
-		l.wrote.first, l.wrote.stored, l.wrote.block = first, v, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n:n]}
-		if n < len(recs) {
+		l.wrote.first, l.wrote.stored, l.wrote.block = first, v, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs.recs[:n:n]}
+		if n < len(recs.recs) {
 			l.perBlock = n
 		}
-		recs, first = recs[n:], first+uint64(n)
-		if len(recs) > 0 {
-			next := recs[0].GetEventSeconds() + base
-			rebase(recs, base, next)
+		recs.drop(n)
+		first += uint64(n)
+		if len(recs.recs) > 0 {
+			next := recs.recs[0].GetEventSeconds() + base
+			rebase(recs.recs, base, next)
 			base = next
 		}
 	}
-	return out, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs}, nil
+	return out, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs.recs}, nil
 }
 
 // rebase makes the relative times of recs, relative to from, relative to to.
