@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"unicode/utf8"
 
 	storev1 "github.com/cqlive/alliance/gen/pb/alliance/sales/store/v1"
@@ -21,26 +22,40 @@ type recordBytes struct {
 }
 
 // blockRecords keeps the encodings of a run of records, recs[i] in enc[i].
+// The records' times count from from while they are packed: a record is
+// rebased to its block's base once the block is cut, not each time a block
+// before it is.
 type blockRecords struct {
 	recs []*storev1.Sale
+	from int64
 	enc  []recordBytes
 	buf  []byte // the arena the encodings are cut from
+	// raw and zbuf are pack's buffers for a block's bytes, raw and
+	// compressed.
+	raw, zbuf []byte
+}
+
+// reset makes r the records recs, whose times count from from, and
+// keeps its buffers: once a pack returns, nothing holds the encodings.
+func (r *blockRecords) reset(recs []*storev1.Sale, from int64) {
+	clear(r.enc)
+	*r = blockRecords{recs: recs, from: from, enc: r.enc[:0], buf: r.buf[:0], raw: r.raw, zbuf: r.zbuf}
 }
 
 // bytes returns the encoding of recs[i] for a block whose base is base.
-// A record is encoded again only if its times were rebased since.
+// A record is encoded again only for another base.
 func (r *blockRecords) bytes(i int, base int64) ([]byte, error) {
-	for len(r.enc) <= i {
-		r.enc = append(r.enc, recordBytes{})
+	if i >= len(r.enc) {
+		r.enc = append(r.enc, make([]recordBytes, i+1-len(r.enc))...)
 	}
 	if e := r.enc[i]; e.b != nil && e.base == base {
 		return e.b, nil
 	}
 	if cap(r.buf)-len(r.buf) < 256 {
-		r.buf = make([]byte, 0, 64<<10)
+		r.buf = make([]byte, 0, 32<<10)
 	}
 	start := len(r.buf)
-	b, err := appendSaleRecord(r.buf, r.recs[i])
+	b, err := appendSaleRecord(r.buf, r.recs[i], r.from-base)
 	if err != nil {
 		return nil, err
 	}
@@ -75,22 +90,40 @@ func (r *blockRecords) blockBytes(dst []byte, first uint64, currency string, bas
 		dst = protowire.AppendTag(dst, 3, protowire.VarintType)
 		dst = protowire.AppendVarint(dst, uint64(base))
 	}
+	size := 0
 	for i := range n {
 		rb, err := r.bytes(i, base)
 		if err != nil {
 			return nil, err
 		}
+		size += 1 + protowire.SizeBytes(len(rb))
+	}
+	dst = slices.Grow(dst, size)
+	for i := range n {
+		rb := r.enc[i].b
 		dst = protowire.AppendTag(dst, 4, protowire.BytesType)
 		dst = protowire.AppendBytes(dst, rb)
 	}
 	return dst, nil
 }
 
-// appendSaleRecord appends r's encoding as proto.Marshal writes it:
-// fields in number order, zero values left out, unknown fields last. A
-// record with a string that is not UTF-8 is proto.Marshal's, so that it
-// fails as it always did.
-func appendSaleRecord(dst []byte, r *storev1.Sale) ([]byte, error) {
+// packed is a block's bytes, raw, compressed and wrapped as packBlock
+// wraps them, the same to the byte; scratch is a buffer for the
+// compressed bytes, which it returns for the next call.
+func packed(raw, scratch []byte) (v, _ []byte) {
+	scratch = zenc.EncodeAll(raw, scratch[:0])
+	v = make([]byte, 0, 1+protowire.SizeVarint(uint64(storev1.Compression_COMPRESSION_ZSTD))+1+protowire.SizeBytes(len(scratch)))
+	v = protowire.AppendTag(v, 1, protowire.VarintType)
+	v = protowire.AppendVarint(v, uint64(storev1.Compression_COMPRESSION_ZSTD))
+	v = protowire.AppendTag(v, 2, protowire.BytesType)
+	return protowire.AppendBytes(v, scratch), scratch
+}
+
+// appendSaleRecord appends the encoding of r with shift added to its
+// times (rebase), as proto.Marshal writes it: fields in number order, zero
+// values left out, unknown fields last. A record with a string that is not
+// UTF-8 is proto.Marshal's, so that it fails as it always did.
+func appendSaleRecord(dst []byte, r *storev1.Sale, shift int64) ([]byte, error) {
 	if !utf8.ValidString(r.Platform) || !utf8.ValidString(r.ExternalId) || !utf8.ValidString(r.RefundOf) || !utf8.ValidString(r.Currency) {
 		return deterministic.MarshalAppend(dst, r)
 	}
@@ -116,9 +149,9 @@ func appendSaleRecord(dst []byte, r *storev1.Sale) ([]byte, error) {
 	str(6, r.Platform)
 	str(7, r.ExternalId)
 	str(8, r.RefundOf)
-	varint(9, protowire.EncodeZigZag(r.EventSeconds))
+	varint(9, protowire.EncodeZigZag(r.EventSeconds+shift))
 	varint(10, uint64(int64(r.EventNanos)))
-	varint(11, protowire.EncodeZigZag(r.CreateSeconds))
+	varint(11, protowire.EncodeZigZag(r.CreateSeconds+shift))
 	varint(12, uint64(int64(r.CreateNanos)))
 	str(13, r.Currency)
 	return append(dst, r.ProtoReflect().GetUnknown()...), nil

@@ -50,7 +50,7 @@ func TestBlockBytesAreProtos(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	recs := testRecords(r, 500)
 	for i, rec := range recs {
-		got, err := appendSaleRecord(nil, rec)
+		got, err := appendSaleRecord(nil, rec, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestBlockBytesAreProtos(t *testing.T) {
 		currency string
 		base     int64
 	}{{0, "", 0}, {1, "CNY", 1_700_000_000}, {math.MaxUint64, "人民币", -1}} {
-		br := &blockRecords{recs: recs}
+		br := &blockRecords{recs: recs, from: head.base}
 		for _, n := range []int{0, 1, 77, 500} {
 			got, err := br.blockBytes(nil, head.first, head.currency, head.base, n)
 			if err != nil {
@@ -84,16 +84,39 @@ func TestBlockBytesAreProtos(t *testing.T) {
 	}
 }
 
+// A record encoded for another base than its own (blockRecords.from) is
+// proto.Marshal's of the record rebased.
+func TestBlockBytesRebase(t *testing.T) {
+	recs := testRecords(rand.New(rand.NewPCG(4, 4)), 300)
+	br := &blockRecords{recs: recs, from: 1_700_000_000}
+	got, err := br.blockBytes(nil, 5, "CNY", 1_700_000_777, len(recs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := make([]*storev1.Sale, len(recs))
+	for i, r := range recs {
+		moved[i] = proto.CloneOf(r)
+	}
+	rebase(moved, 1_700_000_000, 1_700_000_777)
+	want, err := deterministic.Marshal(&storev1.SaleBlock{FirstId: 5, Currency: "CNY", BaseSeconds: 1_700_000_777, Sales: moved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("a rebased block differs from proto's")
+	}
+}
+
 // A string that is not UTF-8 fails as proto.Marshal fails on it.
 func TestBlockBytesRefuseWhatProtoRefuses(t *testing.T) {
 	bad := string([]byte{0xff, 'x'})
 	for _, rec := range []*storev1.Sale{{Platform: bad}, {ExternalId: bad}, {RefundOf: bad}, {Currency: bad}} {
 		_, want := deterministic.Marshal(rec)
-		if _, err := appendSaleRecord(nil, rec); err == nil || want == nil || err.Error() != want.Error() {
+		if _, err := appendSaleRecord(nil, rec, 0); err == nil || want == nil || err.Error() != want.Error() {
 			t.Errorf("record %v: %v, proto says %v", rec, err, want)
 		}
 	}
-	br := &blockRecords{recs: []*storev1.Sale{{}}}
+	br := &blockRecords{recs: []*storev1.Sale{{}}, from: 0}
 	_, want := deterministic.Marshal(&storev1.SaleBlock{Currency: bad})
 	if _, err := br.blockBytes(nil, 1, bad, 0, 1); err == nil || want == nil || err.Error() != want.Error() {
 		t.Errorf("block currency: %v, proto says %v", err, want)
@@ -203,5 +226,45 @@ func TestPackGivesTheBlocksItGaveBefore(t *testing.T) {
 				t.Errorf("kept block %d (%d a block), before %d (%d a block)", gl.wrote.first, gl.perBlock, wl.wrote.first, wl.perBlock)
 			}
 		})
+	}
+}
+
+// BenchmarkPack packs 40,000 records (an import's commit) into blocks,
+// now and as before (packReference), in one run: at once, as flush packs
+// a large logged group, and streamed 256 records at a time, as streamPack
+// packs an import's.
+//
+//	go test -run '^$' -bench Pack -count 6 ./internal/store/
+func BenchmarkPack(b *testing.B) {
+	recs := testRecords(rand.New(rand.NewPCG(9, 9)), 40000)
+	for _, batch := range []int{len(recs), streamBatch} {
+		for _, c := range []struct {
+			name string
+			pack func(*saleLog, *storev1.SaleBlock, bool) ([]packedBlock, *storev1.SaleBlock, error)
+		}{{"now", (*saleLog).pack}, {"before", packReference}} {
+			b.Run(fmt.Sprintf("batch=%d/%s", batch, c.name), func(b *testing.B) {
+				for range b.N {
+					b.StopTimer()
+					clones := make([]*storev1.Sale, len(recs))
+					for i, r := range recs {
+						clones[i] = proto.CloneOf(r)
+					}
+					b.StartTimer()
+					l := &saleLog{}
+					head := &storev1.SaleBlock{FirstId: 1, Currency: "CNY", BaseSeconds: 1_700_000_000}
+					for len(clones) > 0 {
+						k := min(batch, len(clones))
+						// As streamPack.run: the batch counts from the block's base.
+						rebase(clones[:k], 1_700_000_000, head.GetBaseSeconds())
+						head.Sales = append(head.Sales, clones[:k]...)
+						clones = clones[k:]
+						var err error
+						if _, head, err = c.pack(l, head, len(clones) == 0); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			})
+		}
 	}
 }

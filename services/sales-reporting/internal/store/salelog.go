@@ -42,11 +42,6 @@ func packBlock(b *storev1.SaleBlock) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return packRaw(raw)
-}
-
-// packRaw compresses a marshalled block.
-func packRaw(raw []byte) ([]byte, error) {
 	return proto.MarshalOptions{Deterministic: true}.Marshal(&storev1.Packed{Compression: storev1.Compression_COMPRESSION_ZSTD, Data: zenc.EncodeAll(raw, nil)})
 }
 
@@ -86,6 +81,9 @@ type saleLog struct {
 	// the transaction commits.
 	open  *openBlock
 	wrote openBlock
+	// records are pack's, kept for its buffers: pack runs on one
+	// goroutine at a time.
+	records blockRecords
 }
 
 func newSaleLog(b *bolt.Bucket) *saleLog {
@@ -247,21 +245,24 @@ func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev
 	}
 	// Each record is marshalled once for a base (blockRecords), not on
 	// every try at a block's size.
-	recs := &blockRecords{recs: b.Sales}
-	var raw []byte
-	packed := func(n int) ([]byte, error) {
+	recs := &l.records
+	recs.reset(b.Sales, base)
+	defer recs.reset(nil, 0) // hold no records after
+	pack := func(n int) ([]byte, error) {
 		var err error
-		if raw, err = recs.blockBytes(raw[:0], first, b.GetCurrency(), base, n); err != nil {
+		if recs.raw, err = recs.blockBytes(recs.raw[:0], first, b.GetCurrency(), base, n); err != nil {
 			return nil, err
 		}
-		return packRaw(raw)
+		var v []byte
+		v, recs.zbuf = packed(recs.raw, recs.zbuf)
+		return v, nil
 	}
 	var out []packedBlock
 	for len(recs.recs) > 0 && (final || len(recs.recs) > 2*l.perBlock+64) {
 		n := min(l.perBlock, len(recs.recs))
 		var v []byte
 		for grew := false; ; {
-			hv, err := packed(n)
+			hv, err := pack(n)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -278,7 +279,7 @@ func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev
 			// Room left and records left: try once with more.
 			grew = true
 			more := min(len(recs.recs), max(n+1, n*maxSaleBlock*92/100/len(hv)))
-			mv, err := packed(more)
+			mv, err := pack(more)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -288,6 +289,8 @@ func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev
 			break
 		}
 		out = append(out, packedBlock{first, v})
+		// The block's records take its base, as its bytes have them.
+		rebase(recs.recs[:n], recs.from, base)
 		// Nothing changes the records of the last block after this.
 		l.wrote.first, l.wrote.stored, l.wrote.block = first, v, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs.recs[:n:n]}
 		if n < len(recs.recs) {
@@ -296,11 +299,11 @@ func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev
 		recs.drop(n)
 		first += uint64(n)
 		if len(recs.recs) > 0 {
-			next := recs.recs[0].GetEventSeconds() + base
-			rebase(recs.recs, base, next)
-			base = next
+			// The next block counts from its first record's time.
+			base = recs.recs[0].GetEventSeconds() + recs.from
 		}
 	}
+	rebase(recs.recs, recs.from, base)
 	return out, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs.recs}, nil
 }
 
