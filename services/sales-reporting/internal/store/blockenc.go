@@ -107,6 +107,18 @@ func (r *blockRecords) blockBytes(dst []byte, first uint64, currency string, bas
 	return dst, nil
 }
 
+// block is the stored form of SaleBlock{first, currency, base, recs[:n]}:
+// a blockPacker.
+func (r *blockRecords) block(first uint64, currency string, base int64, n int) ([]byte, error) {
+	var err error
+	if r.raw, err = r.blockBytes(r.raw[:0], first, currency, base, n); err != nil {
+		return nil, err
+	}
+	var v []byte
+	v, r.zbuf = packed(r.raw, r.zbuf)
+	return v, nil
+}
+
 // packed is a block's bytes, raw, compressed and wrapped as packBlock
 // wraps them, the same to the byte; scratch is a buffer for the
 // compressed bytes, which it returns for the next call.

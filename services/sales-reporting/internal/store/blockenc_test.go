@@ -123,62 +123,24 @@ func TestBlockBytesRefuseWhatProtoRefuses(t *testing.T) {
 	}
 }
 
-// packReference is pack as it was before blockRecords: the whole block
-// marshalled on every try.
-func packReference(l *saleLog, b *storev1.SaleBlock, final bool) ([]packedBlock, *storev1.SaleBlock, error) {
-	recs, first, base := b.Sales, b.GetFirstId(), b.GetBaseSeconds()
-	if l.perBlock == 0 {
-		l.perBlock = 128
-	}
-	var out []packedBlock
-	for len(recs) > 0 && (final || len(recs) > 2*l.perBlock+64) {
-		n := min(l.perBlock, len(recs))
-		var v []byte
-		for grew := false; ; {
-			head := &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n]}
-			hv, err := packBlock(head)
-			if err != nil {
-				return nil, nil, err
-			}
-			if len(hv) > maxSaleBlock && n > 1 {
-				n = max(1, min(n-1, n*maxSaleBlock*95/100/len(hv)))
-				grew = true
-				continue
-			}
-			v = hv
-			if grew || n == len(recs) || len(hv) >= maxSaleBlock*85/100 {
-				break
-			}
-			grew = true
-			more := min(len(recs), max(n+1, n*maxSaleBlock*92/100/len(hv)))
-			head.Sales = recs[:more]
-			mv, err := packBlock(head)
-			if err != nil {
-				return nil, nil, err
-			}
-			if len(mv) <= maxSaleBlock {
-				v, n = mv, more
-			}
-			break
-		}
-		out = append(out, packedBlock{first, v})
-		l.wrote.first, l.wrote.stored, l.wrote.block = first, v, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n:n]}
-		if n < len(recs) {
-			l.perBlock = n
-		}
-		recs, first = recs[n:], first+uint64(n)
-		if len(recs) > 0 {
-			next := recs[0].GetEventSeconds() + base
-			rebase(recs, base, next)
-			base = next
-		}
-	}
-	return out, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs}, nil
+// protoBlock is the blockPacker pack was before blockRecords: the whole
+// block marshalled by proto on every try.
+func protoBlock(r *blockRecords, first uint64, currency string, base int64, n int) ([]byte, error) {
+	recs := r.recs[:n]
+	rebase(recs, r.from, base)
+	defer rebase(recs, base, r.from)
+	return packBlock(&storev1.SaleBlock{FirstId: first, Currency: currency, BaseSeconds: base, Sales: recs})
 }
 
-// pack, marshalling each record once, cuts the same blocks as before, to
-// the byte, with the same rest, the same last block kept and the same
-// guess at the next block's size; streamed in batches too.
+// packReference is pack with protoBlock.
+func packReference(l *saleLog, b *storev1.SaleBlock, final bool) ([]packedBlock, *storev1.SaleBlock, error) {
+	return l.packWith(b, final, protoBlock)
+}
+
+// pack, marshalling each record once, cuts the same blocks as proto's
+// marshalling of every try does, to the byte, with the same rest, the same
+// last block kept and the same guess at the next block's size, streamed
+// in batches too; and the blocks and the rest hold every record as sent.
 func TestPackGivesTheBlocksItGaveBefore(t *testing.T) {
 	for _, c := range []struct {
 		name    string
@@ -199,6 +161,8 @@ func TestPackGivesTheBlocksItGaveBefore(t *testing.T) {
 				head := &storev1.SaleBlock{FirstId: 1, Currency: "CNY", BaseSeconds: 1_700_000_000}
 				var all []packedBlock
 				for i, k := range c.batches {
+					// As streamPack.run: a batch counts from the block's base.
+					rebase(recs[:k], 1_700_000_000, head.GetBaseSeconds())
 					head.Sales = append(head.Sales, recs[:k]...)
 					recs = recs[k:]
 					out, rest, err := pack(l, head, i == len(c.batches)-1)
@@ -210,6 +174,35 @@ func TestPackGivesTheBlocksItGaveBefore(t *testing.T) {
 				return all, head, l
 			}
 			got, gotRest, gl := run((*saleLog).pack)
+			// Every record is stored as it came, at its own time, in
+			// blocks that fit, and the rest counts from its base.
+			var stored []*storev1.Sale
+			for i, p := range got {
+				if len(p.v) > maxSaleBlock && i < len(got)-1 {
+					t.Fatalf("block %d is %d bytes, past %d", i, len(p.v), maxSaleBlock)
+				}
+				blk, err := unpackBlock(p.v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if blk.GetFirstId() != p.first || p.first != uint64(len(stored))+1 {
+					t.Fatalf("block %d holds first id %d, stored under %d, after %d records", i, blk.GetFirstId(), p.first, len(stored))
+				}
+				rebase(blk.Sales, blk.GetBaseSeconds(), 1_700_000_000)
+				stored = append(stored, blk.Sales...)
+			}
+			rest := proto.CloneOf(gotRest)
+			rebase(rest.Sales, rest.GetBaseSeconds(), 1_700_000_000)
+			stored = append(stored, rest.Sales...)
+			sent := testRecords(rand.New(rand.NewPCG(seed, 3)), c.n)
+			if len(stored) != len(sent) {
+				t.Fatalf("%d records stored, %d sent", len(stored), len(sent))
+			}
+			for i := range sent {
+				if !proto.Equal(stored[i], sent[i]) {
+					t.Fatalf("record %d stored as %v, sent as %v", i, stored[i], sent[i])
+				}
+			}
 			want, wantRest, wl := run(packReference)
 			if len(got) != len(want) {
 				t.Fatalf("%d blocks, before %d", len(got), len(want))
@@ -230,7 +223,8 @@ func TestPackGivesTheBlocksItGaveBefore(t *testing.T) {
 }
 
 // BenchmarkPack packs 40,000 records (an import's commit) into blocks,
-// now and as before (packReference), in one run: at once, as flush packs
+// now and with proto's marshalling of every try (packReference), in one
+// run: at once, as flush packs
 // a large logged group, and streamed 256 records at a time, as streamPack
 // packs an import's.
 //

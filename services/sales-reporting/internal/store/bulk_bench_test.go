@@ -2,12 +2,12 @@ package store
 
 import (
 	"fmt"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/boltdb"
-	"github.com/cqlive/alliance/services/kit/boltdb/bolttest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/report"
 )
@@ -29,7 +29,11 @@ func cpuTime() time.Duration {
 //	go test -run '^$' -bench BulkGroup -count 6 ./internal/store/
 func BenchmarkBulkGroup(b *testing.B) {
 	const lines = 40000
-	st := bolttest.Open(b, "sales.db", func(path string, o boltdb.Options) (*Store, error) { return Open(path, o) })
+	st, err := Open(filepath.Join(b.TempDir(), "sales.db"), boltdb.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
 	at := time.Date(2020, 3, 1, 8, 0, 0, 0, time.UTC)
 	session := 0
 	type line struct {

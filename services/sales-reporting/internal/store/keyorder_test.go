@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -40,14 +41,9 @@ func newKeysTx(n int) *tx {
 // mapOrder is what flushKeysAndCells put before sortedNewKeys: the map's
 // keys, sorted, with their values.
 func mapOrder(keys map[string]uint64) []kv {
-	names := make([]string, 0, len(keys))
-	for k := range keys {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	out := make([]kv, len(names))
-	for i, k := range names {
-		out[i] = kv{key: []byte(k), val: keys[k]}
+	var out []kv
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		out = append(out, kv{key: []byte(k), val: keys[k]})
 	}
 	return out
 }

@@ -239,24 +239,25 @@ func (a *saleAppend) put() error {
 // than a block is likely to hold, and returns the rest as the block that
 // more records are to join.
 func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev1.SaleBlock, error) {
+	// Each record is marshalled once for a base (blockRecords), not on
+	// every try at a block's size.
+	return l.packWith(b, final, (*blockRecords).block)
+}
+
+// blockPacker returns the stored form of the block of the first n of
+// recs, counted from base (as packBlock writes it).
+type blockPacker func(recs *blockRecords, first uint64, currency string, base int64, n int) ([]byte, error)
+
+// packWith is pack, each block's bytes made by packer.
+func (l *saleLog) packWith(b *storev1.SaleBlock, final bool, packer blockPacker) ([]packedBlock, *storev1.SaleBlock, error) {
 	first, base := b.GetFirstId(), b.GetBaseSeconds()
 	if l.perBlock == 0 {
 		l.perBlock = 128
 	}
-	// Each record is marshalled once for a base (blockRecords), not on
-	// every try at a block's size.
 	recs := &l.records
 	recs.reset(b.Sales, base)
 	defer recs.reset(nil, 0) // hold no records after
-	pack := func(n int) ([]byte, error) {
-		var err error
-		if recs.raw, err = recs.blockBytes(recs.raw[:0], first, b.GetCurrency(), base, n); err != nil {
-			return nil, err
-		}
-		var v []byte
-		v, recs.zbuf = packed(recs.raw, recs.zbuf)
-		return v, nil
-	}
+	pack := func(n int) ([]byte, error) { return packer(recs, first, b.GetCurrency(), base, n) }
 	var out []packedBlock
 	for len(recs.recs) > 0 && (final || len(recs.recs) > 2*l.perBlock+64) {
 		n := min(l.perBlock, len(recs.recs))
