@@ -354,10 +354,15 @@ func sessionNotFound(name string) error {
 // nothing of the batch may be stored. With patience, it retries, and a
 // lookup that still fails becomes the error of the lines it concerns.
 func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time, p *Patience) error {
+	// A chunk's lines come a session at a time: each loop below skips
+	// its maps for a line of the same session as the line before.
 	names := make([]string, 0, 4)
 	seen := map[string]bool{}
 	for i := range lines {
-		if lines[i].err == nil && !seen[lines[i].Sale.Session] {
+		if lines[i].err != nil || len(names) > 0 && lines[i].Sale.Session == names[len(names)-1] {
+			continue
+		}
+		if !seen[lines[i].Sale.Session] {
 			seen[lines[i].Sale.Session] = true
 			names = append(names, lines[i].Sale.Session)
 		}
@@ -410,25 +415,37 @@ func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time, p
 			sessions[n] = fresh[n]
 		}
 	}
+	// found are the products this chunk found, by name: each is asked
+	// for once, not a line at a time.
+	found := map[string]*Product{}
+	// last is the session found for the name lastName.
+	var last *Session
+	var lastName string
 	for i := range lines {
 		l := &lines[i]
 		if l.err != nil {
 			continue
 		}
-		if err := failed[l.Sale.Session]; err != nil {
-			l.err = err
-			continue
+		s := last
+		if s == nil || lastName != l.Sale.Session {
+			if err := failed[l.Sale.Session]; err != nil {
+				l.err = err
+				continue
+			}
+			if s = sessions[l.Sale.Session]; s == nil {
+				l.err = sessionNotFound(l.Sale.Session)
+				continue
+			}
 		}
-		s := sessions[l.Sale.Session]
-		if s == nil {
-			l.err = sessionNotFound(l.Sale.Session)
-			continue
-		}
-		l.session = s
+		l.session, last, lastName = s, s, l.Sale.Session
 		// The product must belong to the session before it is worth a
 		// call; the refusal itself is judged in the commit, after the
 		// idempotency check.
 		if checkSession(s, l.Sale, now) != nil {
+			continue
+		}
+		if prod := found[l.Sale.Product]; prod != nil {
+			l.product = prod
 			continue
 		}
 		prod, err := r.product(ctx, l.Sale.Product, p)
@@ -439,7 +456,7 @@ func (r *resolver) attribute(ctx context.Context, lines []Line, now time.Time, p
 			}
 			return err
 		}
-		l.product = prod
+		l.product, found[l.Sale.Product] = prod, prod
 	}
 	return nil
 }

@@ -81,6 +81,9 @@ type saleLog struct {
 	// the transaction commits.
 	open  *openBlock
 	wrote openBlock
+	// records are pack's, kept for its buffers: pack runs on one
+	// goroutine at a time.
+	records blockRecords
 }
 
 func newSaleLog(b *bolt.Bucket) *saleLog {
@@ -236,17 +239,31 @@ func (a *saleAppend) put() error {
 // than a block is likely to hold, and returns the rest as the block that
 // more records are to join.
 func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev1.SaleBlock, error) {
-	recs, first, base := b.Sales, b.GetFirstId(), b.GetBaseSeconds()
+	// Each record is marshalled once for a base (blockRecords), not on
+	// every try at a block's size.
+	return l.packWith(b, final, (*blockRecords).block)
+}
+
+// blockPacker returns the stored form of the block of the first n of
+// recs, counted from base (as packBlock writes it).
+type blockPacker func(recs *blockRecords, first uint64, currency string, base int64, n int) ([]byte, error)
+
+// packWith is pack, each block's bytes made by packer.
+func (l *saleLog) packWith(b *storev1.SaleBlock, final bool, packer blockPacker) ([]packedBlock, *storev1.SaleBlock, error) {
+	first, base := b.GetFirstId(), b.GetBaseSeconds()
 	if l.perBlock == 0 {
 		l.perBlock = 128
 	}
+	recs := &l.records
+	recs.reset(b.Sales, base)
+	defer recs.reset(nil, 0) // hold no records after
+	pack := func(n int) ([]byte, error) { return packer(recs, first, b.GetCurrency(), base, n) }
 	var out []packedBlock
-	for len(recs) > 0 && (final || len(recs) > 2*l.perBlock+64) {
-		n := min(l.perBlock, len(recs))
+	for len(recs.recs) > 0 && (final || len(recs.recs) > 2*l.perBlock+64) {
+		n := min(l.perBlock, len(recs.recs))
 		var v []byte
 		for grew := false; ; {
-			head := &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n]}
-			hv, err := packBlock(head)
+			hv, err := pack(n)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -257,14 +274,13 @@ func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev
 				continue
 			}
 			v = hv
-			if grew || n == len(recs) || len(hv) >= maxSaleBlock*85/100 {
+			if grew || n == len(recs.recs) || len(hv) >= maxSaleBlock*85/100 {
 				break
 			}
 			// Room left and records left: try once with more.
 			grew = true
-			more := min(len(recs), max(n+1, n*maxSaleBlock*92/100/len(hv)))
-			head.Sales = recs[:more]
-			mv, err := packBlock(head)
+			more := min(len(recs.recs), max(n+1, n*maxSaleBlock*92/100/len(hv)))
+			mv, err := pack(more)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -274,19 +290,22 @@ func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev
 			break
 		}
 		out = append(out, packedBlock{first, v})
+		// The block's records take its base, as its bytes have them.
+		rebase(recs.recs[:n], recs.from, base)
 		// Nothing changes the records of the last block after this.
-		l.wrote.first, l.wrote.stored, l.wrote.block = first, v, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs[:n:n]}
-		if n < len(recs) {
+		l.wrote.first, l.wrote.stored, l.wrote.block = first, v, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs.recs[:n:n]}
+		if n < len(recs.recs) {
 			l.perBlock = n
 		}
-		recs, first = recs[n:], first+uint64(n)
-		if len(recs) > 0 {
-			next := recs[0].GetEventSeconds() + base
-			rebase(recs, base, next)
-			base = next
+		recs.drop(n)
+		first += uint64(n)
+		if len(recs.recs) > 0 {
+			// The next block counts from its first record's time.
+			base = recs.recs[0].GetEventSeconds() + recs.from
 		}
 	}
-	return out, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs}, nil
+	rebase(recs.recs, recs.from, base)
+	return out, &storev1.SaleBlock{FirstId: first, Currency: b.GetCurrency(), BaseSeconds: base, Sales: recs.recs}, nil
 }
 
 // rebase makes the relative times of recs, relative to from, relative to to.

@@ -34,6 +34,17 @@ type tx struct {
 	touched  map[string]*report.Cell // by cell key
 	// stream packs the sale blocks of a large group (bulk.go); nil: flush does.
 	stream *streamPack
+	// last is the session and product ids asked for last (ids): an
+	// import's lines come a session at a time, and each line asks twice.
+	last lastIDs
+}
+
+// lastIDs are the dictionary ids of a session and a product name. A name's
+// id never changes while the transaction lives.
+type lastIDs struct {
+	session, product string
+	sid, pid         uint32
+	ok               bool
 }
 
 func (s *Store) newTx(btx *bolt.Tx) *tx {
@@ -274,14 +285,21 @@ func (t *tx) SetTotals(s report.Sums) error {
 // ids returns the dictionary ids of a delta's session and product, whose
 // records ingestion puts before the sale.
 func (t *tx) ids(session, product string) (uint32, uint32, error) {
-	sid, ok := t.sessionID(session)
+	l := &t.last
+	if l.ok && l.session == session && l.product == product {
+		return l.sid, l.pid, nil
+	}
+	sid, ok := l.sid, l.ok && l.session == session
 	if !ok {
-		return 0, 0, fmt.Errorf("session %s has no record", session)
+		if sid, ok = t.sessionID(session); !ok {
+			return 0, 0, fmt.Errorf("session %s has no record", session)
+		}
 	}
 	pid, ok := t.productID(product)
 	if !ok {
 		return 0, 0, fmt.Errorf("product %s has no record", product)
 	}
+	*l = lastIDs{session: session, product: product, sid: sid, pid: pid, ok: true}
 	return sid, pid, nil
 }
 
@@ -362,13 +380,8 @@ func (t *tx) flush() error {
 // the transaction changed.
 func (t *tx) flushKeysAndCells() error {
 	if len(t.newKeys) > 0 {
-		keys := make([]string, 0, len(t.newKeys))
-		for k := range t.newKeys {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if err := t.keys.Put([]byte(k), t.newKeys[k]); err != nil {
+		for _, e := range t.sortedNewKeys() {
+			if err := t.keys.Put(e.key, e.val); err != nil {
 				return err
 			}
 		}
@@ -391,6 +404,38 @@ func (t *tx) flushKeysAndCells() error {
 		}
 	}
 	return nil
+}
+
+// sortedNewKeys returns newKeys in key order. When they are the keys of
+// newSales, one each (always, unless a key was put twice), they are read
+// from newSales, in the order they came (a session's lines together,
+// which sorts faster than the map's order), into one arena, with no
+// lookup in the map; otherwise from the map.
+func (t *tx) sortedNewKeys() []kv {
+	out := make([]kv, 0, len(t.newKeys))
+	if len(t.newKeys) != len(t.newSales) {
+		for k, id := range t.newKeys {
+			out = append(out, kv{key: []byte(k), val: id})
+		}
+	} else {
+		size := 0
+		for _, s := range t.newSales {
+			size += len(s.Platform) + 1 + len(s.ExternalID)
+		}
+		arena := make([]byte, 0, size)
+		for _, s := range t.newSales {
+			start := len(arena)
+			arena = append(arena, s.Platform...)
+			arena = append(arena, 0)
+			arena = append(arena, s.ExternalID...)
+			out = append(out, kv{key: arena[start:len(arena):len(arena)], val: s.ID})
+		}
+	}
+	byKey := func(a, b kv) int { return bytes.Compare(a.key, b.key) }
+	if !slices.IsSortedFunc(out, byKey) {
+		slices.SortFunc(out, byKey)
+	}
+	return out
 }
 
 // listingKey is what ListSales orders by: event time, then id.
