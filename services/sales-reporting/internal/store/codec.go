@@ -118,9 +118,17 @@ func cellKeyOf(sid, pid uint32, d report.Day) []byte {
 	return appendDay(binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(make([]byte, 0, 12), sid), pid), d)
 }
 
+// saleKey is a sale's idempotency key: its platform, a zero byte, and
+// its id on that platform.
 func saleKey(platform, externalID string) []byte {
-	k := make([]byte, 0, len(platform)+1+len(externalID))
-	k = append(k, platform...)
-	k = append(k, 0)
-	return append(k, externalID...)
+	return appendSaleKey(make([]byte, 0, saleKeyLen(platform, externalID)), platform, externalID)
+}
+
+func saleKeyLen(platform, externalID string) int { return len(platform) + 1 + len(externalID) }
+
+// appendSaleKey appends saleKey(platform, externalID) to b.
+func appendSaleKey(b []byte, platform, externalID string) []byte {
+	b = append(b, platform...)
+	b = append(b, 0)
+	return append(b, externalID...)
 }

@@ -420,14 +420,12 @@ func (t *tx) sortedNewKeys() []kv {
 	} else {
 		size := 0
 		for _, s := range t.newSales {
-			size += len(s.Platform) + 1 + len(s.ExternalID)
+			size += saleKeyLen(s.Platform, s.ExternalID)
 		}
 		arena := make([]byte, 0, size)
 		for _, s := range t.newSales {
 			start := len(arena)
-			arena = append(arena, s.Platform...)
-			arena = append(arena, 0)
-			arena = append(arena, s.ExternalID...)
+			arena = appendSaleKey(arena, s.Platform, s.ExternalID)
 			out = append(out, kv{key: arena[start:len(arena):len(arena)], val: s.ID})
 		}
 	}
