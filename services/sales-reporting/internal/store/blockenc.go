@@ -119,9 +119,9 @@ func (r *blockRecords) block(first uint64, currency string, base int64, n int) (
 	return v, nil
 }
 
-// packed is a block's bytes, raw, compressed and wrapped as packBlock
-// wraps them, the same to the byte; scratch is a buffer for the
-// compressed bytes, which it returns for the next call.
+// packed is a block's bytes, raw, compressed with zstd and wrapped in a
+// storev1.Packed, written as proto.Marshal writes it; scratch is a buffer
+// for the compressed bytes, which it returns for the next call.
 func packed(raw, scratch []byte) (v, _ []byte) {
 	scratch = zenc.EncodeAll(raw, scratch[:0])
 	v = make([]byte, 0, 1+protowire.SizeVarint(uint64(storev1.Compression_COMPRESSION_ZSTD))+1+protowire.SizeBytes(len(scratch)))

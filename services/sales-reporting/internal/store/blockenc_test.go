@@ -123,6 +123,17 @@ func TestBlockBytesRefuseWhatProtoRefuses(t *testing.T) {
 	}
 }
 
+// packBlock is how the store wrote a block before blockRecords: proto
+// marshals it and the Packed around its compressed bytes. The hand-made
+// bytes are held to it.
+func packBlock(b *storev1.SaleBlock) ([]byte, error) {
+	raw, err := deterministic.Marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	return deterministic.Marshal(&storev1.Packed{Compression: storev1.Compression_COMPRESSION_ZSTD, Data: zenc.EncodeAll(raw, nil)})
+}
+
 // protoBlock is the blockPacker pack was before blockRecords: the whole
 // block marshalled by proto on every try.
 func protoBlock(r *blockRecords, first uint64, currency string, base int64, n int) ([]byte, error) {

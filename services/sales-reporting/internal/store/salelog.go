@@ -36,16 +36,7 @@ var (
 	zdec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
 )
 
-// packBlock marshals and compresses a block.
-func packBlock(b *storev1.SaleBlock) ([]byte, error) {
-	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(b)
-	if err != nil {
-		return nil, err
-	}
-	return proto.MarshalOptions{Deterministic: true}.Marshal(&storev1.Packed{Compression: storev1.Compression_COMPRESSION_ZSTD, Data: zenc.EncodeAll(raw, nil)})
-}
-
-// unpackBlock reads what packBlock wrote.
+// unpackBlock reads a stored block, as blockRecords.block writes it.
 func unpackBlock(v []byte) (*storev1.SaleBlock, error) {
 	var p storev1.Packed
 	if err := proto.Unmarshal(v, &p); err != nil {
@@ -245,7 +236,7 @@ func (l *saleLog) pack(b *storev1.SaleBlock, final bool) ([]packedBlock, *storev
 }
 
 // blockPacker returns the stored form of the block of the first n of
-// recs, counted from base (as packBlock writes it).
+// recs, counted from base (compressed and wrapped, as unpackBlock reads it).
 type blockPacker func(recs *blockRecords, first uint64, currency string, base int64, n int) ([]byte, error)
 
 // packWith is pack, each block's bytes made by packer.
