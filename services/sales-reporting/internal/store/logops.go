@@ -80,11 +80,7 @@ func (l *loggingTx) saleWire(b []byte, i int) []byte {
 // deltaWire appends the LoggedDelta of l's i-th delta to b, or returns
 // nil where a string is not UTF-8.
 func (l *loggingTx) deltaWire(b []byte, i int) []byte {
-	d := &l.deltas[i]
-	a, ok := l.attrs[i]
-	if !ok {
-		a = d.Attr
-	}
+	d, a := &l.deltas[i], l.attrOf(i)
 	w := wireFields{b: b}
 	w.text(1, d.Session)
 	w.text(2, d.Product)

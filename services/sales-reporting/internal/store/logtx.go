@@ -116,6 +116,14 @@ func (l *loggingTx) AddToCell(d report.Delta, a report.Attribution) error {
 	return nil
 }
 
+// attrOf is the attribution AddToCell gave the i-th delta.
+func (l *loggingTx) attrOf(i int) report.Attribution {
+	if a, ok := l.attrs[i]; ok {
+		return a
+	}
+	return l.deltas[i].Attr
+}
+
 // entry is the group's log entry, its ops already encoded (opsWire, in
 // the entry's unknown fields), or as messages (messages) when a string
 // is not UTF-8.
@@ -181,11 +189,7 @@ func (l *loggingTx) record(o loggedOp, op *storev1.LogOp, p *entryParts) {
 	case opPutProduct:
 		op.Op = &storev1.LogOp_PutProduct{PutProduct: productRecord(l.products[o.i])}
 	default: // opAddToCell
-		d := &l.deltas[o.i]
-		a, ok := l.attrs[o.i]
-		if !ok {
-			a = d.Attr
-		}
+		d, a := &l.deltas[o.i], l.attrOf(o.i)
 		r, w := &p.deltas[0], &p.addToCells[0]
 		p.deltas, p.addToCells = p.deltas[1:], p.addToCells[1:]
 		*r = storev1.LoggedDelta{
