@@ -142,7 +142,8 @@ func NamesOf[E Enum]() EnumNames[E] {
 	values := t.d.Values()
 	for i := range values.Len() {
 		n := values.Get(i).Number()
-		if name := ValueName(t.d, n); name != "" {
+		name := ValueName(t.d, n)
+		if name != "" {
 			t.numbers[name] = E(n)
 		}
 		if n < 0 || n >= maxTabled {
@@ -151,7 +152,7 @@ func NamesOf[E Enum]() EnumNames[E] {
 		for int(n) >= len(t.names) {
 			t.names = append(t.names, "")
 		}
-		t.names[n] = ValueName(t.d, n)
+		t.names[n] = name
 	}
 	return t
 }
