@@ -154,6 +154,36 @@ func TestBrowserStartOutlivesAChromiumThatExitsAtOnce(t *testing.T) {
 	}
 }
 
+// earlyStart is how long before its planned start the scheduler lets a
+// session start (session-scheduling's EarlyStart).
+const earlyStart = 30 * time.Minute
+
+// waitUntilStartable waits until the session can start. The schedule page
+// searches for slots from a minute ahead and the scheduler offers them on
+// the half hour, so in the last minute before a half hour the first slot
+// is the next half hour, which may not start for up to a minute yet
+// (TOO_EARLY_TO_START; CI met it at 06:59:4x UTC). The test waits for the
+// clock instead of failing on it.
+func waitUntilStartable(t *testing.T, u, session string, hdr map[string]string) {
+	t.Helper()
+	got := send(t, "GET", u+"/v1/"+session, "", hdr)
+	if got.code != 200 {
+		t.Fatalf("GET %s: %d %s", session, got.code, got.raw)
+	}
+	start, err := time.Parse(time.RFC3339, str(got.body, "startTime"))
+	if err != nil {
+		t.Fatalf("%s: start time: %v", session, err)
+	}
+	wait := time.Until(start.Add(-earlyStart))
+	if wait > 2*time.Minute {
+		t.Fatalf("%s starts at %s: it cannot start for %s, longer than the page's first slot can be ahead", session, start, wait)
+	}
+	if wait > 0 {
+		t.Logf("%s can start from %s: waiting %s", session, start.Add(-earlyStart).Format(time.RFC3339), wait.Round(time.Second))
+		time.Sleep(wait + time.Second)
+	}
+}
+
 // typeInto focuses the field and types text into it key by key, as a person
 // would ("\r" is Enter). It stands in for chromedp.SendKeys, which reads the
 // node's attributes outside the node's lock (chromedp v0.23.1, query.go), a
@@ -394,6 +424,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		if booked == "" {
 			t.Skip("no session was booked")
 		}
+		waitUntilStartable(t, u, booked, admin)
 		b.do(t, chromedp.Click(chromedp.CSS("[data-testid=booked] a")))
 		b.wait(t, "the session page", `document.querySelector('[data-testid=session-page][data-state=SESSION_STATE_SCHEDULED]')`)
 		eval[chromedp.Void](t, b, `window.__sameDocument = true`)
