@@ -3,6 +3,7 @@ package service
 import (
 	"fmt"
 	"time"
+	_ "time/tzdata" // the alliance's zone on a machine without a zone database (a bare container)
 )
 
 // DefaultTimeZone is the alliance's time zone, in which the services that

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-	_ "time/tzdata" // the alliance's zone (Asia/Shanghai) on a machine without a zone database
 
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/config"

@@ -12,14 +12,11 @@ import (
 
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/service"
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
-
-// reportZone is sales-reporting's default -time-zone: report dates are
-// calendar days there.
-const reportZone = "Asia/Shanghai"
 
 // verify checks, through the public API, what the suite holds against
 // what the load sent and saw acknowledged. The load has stopped.
@@ -269,7 +266,8 @@ func checkReports(l *load, listed []*salesv1.Sale, sessions []*sessionv1.Session
 		}
 	}
 
-	zone, err := time.LoadLocation(reportZone)
+	// Report dates are calendar days in sales-reporting's default -time-zone.
+	zone, err := service.LoadZone(service.DefaultTimeZone)
 	if err != nil {
 		return err
 	}

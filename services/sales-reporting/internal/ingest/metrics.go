@@ -117,9 +117,7 @@ func sameMetrics(a, b *SessionMetrics) bool {
 // its products; prefix names it in field paths ("metrics.").
 func ValidateMetrics(m *SessionMetrics, prefix string, now time.Time) error {
 	var v fault.Invalid
-	if !ValidSessionName(m.Session) {
-		v.Add(prefix+"session", "must be a session name sessions/{session}, got %q", m.Session)
-	}
+	checkSessionName(&v, prefix+"session", m.Session)
 	if m.Platform == "" {
 		v.Add(prefix+"platform", "is required")
 	}

@@ -64,6 +64,22 @@ func ValidSessionName(name string) bool {
 	return ok && resourceID(id)
 }
 
+// checkSessionName adds to v that field must be a session name, unless
+// name is one.
+func checkSessionName(v *fault.Invalid, field, name string) {
+	if !ValidSessionName(name) {
+		v.Add(field, "must be a session name sessions/{session}, got %q", name)
+	}
+}
+
+// CheckSessionName is nil when name is sessions/{session}, else the
+// INVALID_ARGUMENT that field must be one.
+func CheckSessionName(field, name string) error {
+	var v fault.Invalid
+	checkSessionName(&v, field, name)
+	return v.Err()
+}
+
 // validProductName reports whether name is members/{merchant}/products/{product}.
 func validProductName(name string) bool {
 	rest, ok := strings.CutPrefix(name, membersPrefix)
@@ -98,9 +114,7 @@ func checkExternalID(v *fault.Invalid, field, id string) {
 // in field paths (e.g. "sale."). Every bad field is reported at once.
 func Validate(s *Sale, currency, prefix string, now time.Time) error {
 	var v fault.Invalid
-	if !ValidSessionName(s.Session) {
-		v.Add(prefix+"session", "must be a session name sessions/{session}, got %q", s.Session)
-	}
+	checkSessionName(&v, prefix+"session", s.Session)
 	if !validProductName(s.Product) {
 		v.Add(prefix+"product", "must be a product name members/{merchant}/products/{product}, got %q", s.Product)
 	}

@@ -194,6 +194,11 @@ func TestNamesAreCheckedAsTheirPattern(t *testing.T) {
 			if got, want := ValidSessionName(name), sessionRE.MatchString(name); got != want {
 				t.Errorf("ValidSessionName(%q) = %v, the pattern says %v", name, got, want)
 			}
+			err := CheckSessionName("filter.session", name)
+			if fe, ok := fault.As(err); (err == nil) != sessionRE.MatchString(name) ||
+				err != nil && (!ok || fe.Code != fault.InvalidArgument || len(fe.Violations) != 1 || fe.Violations[0].Field != "filter.session") {
+				t.Errorf("CheckSessionName(filter.session, %q) = %v, the pattern says valid: %v", name, err, sessionRE.MatchString(name))
+			}
 		}
 		for _, b := range ids {
 			for _, name := range []string{"members/" + a + "/products/" + b, "members/" + a + "/product/" + b,

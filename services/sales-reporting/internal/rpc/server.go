@@ -120,8 +120,10 @@ func (s *Server) ListSales(ctx context.Context, req *salesv1.ListSalesRequest) (
 	if err != nil {
 		return nil, fail(ctx, err)
 	}
-	if req.GetSession() != "" && !ingest.ValidSessionName(req.GetSession()) {
-		return nil, fail(ctx, fault.InvalidField("session", "must be a session name sessions/{session}, got %q", req.GetSession()))
+	if req.GetSession() != "" {
+		if err := ingest.CheckSessionName("session", req.GetSession()); err != nil {
+			return nil, fail(ctx, err)
+		}
 	}
 	// v3: the listing keys of schema 3 (session by dictionary id); older tokens are foreign.
 	query := fmt.Sprintf("sales.v3|%s|%d", req.GetSession(), req.GetKind())
@@ -144,8 +146,8 @@ func (s *Server) money(v int64) *typev1.Money { return protoconv.Money(s.currenc
 
 func (s *Server) GetSessionSummary(ctx context.Context, req *salesv1.GetSessionSummaryRequest) (*salesv1.SessionSummary, error) {
 	name := req.GetSession()
-	if !ingest.ValidSessionName(name) {
-		return nil, fail(ctx, fault.InvalidField("session", "must be a session name sessions/{session}, got %q", name))
+	if err := ingest.CheckSessionName("session", name); err != nil {
+		return nil, fail(ctx, err)
 	}
 	if err := s.svc.MaySeeSession(withCaller(ctx), name); err != nil {
 		return nil, fail(ctx, err)

@@ -29,6 +29,7 @@ import (
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
 	"github.com/cqlive/alliance/services/kit/grpcx"
+	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/suite/internal/dial"
 	"github.com/cqlive/alliance/services/suite/internal/layout"
 	"google.golang.org/grpc"
@@ -58,7 +59,7 @@ func run(args []string) error {
 	fs.StringVar(&addrs.MemberRegistry, "member-registry-addr", "localhost:50051", "gRPC address of member-registry")
 	fs.StringVar(&addrs.SessionScheduling, "session-scheduling-addr", "localhost:50052", "gRPC address of session-scheduling")
 	fs.StringVar(&addrs.SalesReporting, "sales-reporting-addr", "localhost:50053", "gRPC address of sales-reporting")
-	fs.StringVar(&zone, "time-zone", "Asia/Shanghai", "the alliance's time zone, for today's date in report calls")
+	fs.StringVar(&zone, "time-zone", service.DefaultTimeZone, "the alliance's time zone, for today's date in report calls")
 	fs.IntVar(&days, "history-days", 21, "days of history before today to import as ENDED sessions with their sales (0: none)")
 	admin.BindFlags(fs.StringVar, "file whose first line is an admin API key, sent as `authorization: Bearer <key>`")
 	if err := fs.Parse(args); err != nil {
@@ -70,9 +71,9 @@ func run(args []string) error {
 	}
 	opts := []grpc.DialOption{transport,
 		grpc.WithChainUnaryInterceptor(bearer(key)), grpc.WithChainStreamInterceptor(bearerStream(key))}
-	loc, err := time.LoadLocation(zone)
+	loc, err := service.LoadZone(zone)
 	if err != nil {
-		loc = time.FixedZone(zone, 8*3600) // Chongqing: UTC+8 without DST
+		return err
 	}
 	c, err := dial.Suite(addrs, grpcx.DialOptions{Timeout: 10 * time.Second, GRPC: opts})
 	if err != nil {
