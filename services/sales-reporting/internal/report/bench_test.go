@@ -315,6 +315,36 @@ func BenchmarkQueryPairs(b *testing.B) {
 	}
 }
 
+// BenchmarkQueryWalk is MONTH × DISTRICT (the walk of the per-session
+// records) and MONTH × CATEGORY (the walk of the month cells) over a year
+// answered by the walk, with the totals turned off: the hot loops of
+// query.go that a filtered report runs.
+func BenchmarkQueryWalk(b *testing.B) {
+	st := loadedStore(b, 184000)
+	start, end := yearRange(b)
+	st.e.mu.Lock()
+	st.e.noTotals = true
+	st.e.mu.Unlock()
+	defer func() {
+		st.e.mu.Lock()
+		st.e.noTotals = false
+		st.e.mu.Unlock()
+	}()
+	for _, c := range []struct {
+		name string
+		d    Dimension
+	}{{"MONTH×DISTRICT", DimDistrict}, {"MONTH×CATEGORY", DimCategory}} {
+		b.Run(c.name, func(b *testing.B) {
+			q := Query{Start: start, End: end, Granularity: Monthly, GroupBy: []Dimension{c.d}}
+			timed(b, func() {
+				if res, err := st.e.Query(q); err != nil || len(res.Rows) == 0 {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
 // BenchmarkTopHosts is ListTopPerformers HOST by NET over a year.
 func BenchmarkTopHosts(b *testing.B) {
 	st := loadedStore(b, 184000)
