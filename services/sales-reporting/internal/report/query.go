@@ -630,20 +630,30 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 				sessions += b2i(r.prev < start)
 				continue
 			}
-			if r.orders == 0 {
-				continue // only an order makes a session count (see unlinked)
-			}
-			if w.sc == nil {
-				w.sc = getScratch(len(w.e.sessions))
-			}
-			w.sc.count(r.session, gen, idx, &sl.sessions)
-			if !w.sc.inAll[r.session] {
-				w.sc.inAll[r.session] = true
-				sessions++
-			}
+			sessions += w.mixed(r, gen, idx, sl)
 		}
 	}
 	w.sessions = sessions
+}
+
+// mixed counts record r of a mixed session once into the sessions of its
+// slot sl (number idx) in the period numbered gen, and returns 1 if the
+// session is new to the total (the walks add it to theirs, which stays in
+// a register) and 0 if not. A record without an order counts nothing:
+// only an order makes a session count (see unlinked).
+func (w *walker) mixed(r *rec, gen, idx int32, sl *slot) int64 {
+	if r.orders == 0 {
+		return 0
+	}
+	if w.sc == nil {
+		w.sc = getScratch(len(w.e.sessions))
+	}
+	w.sc.count(r.session, gen, idx, &sl.sessions)
+	if w.sc.inAll[r.session] {
+		return 0
+	}
+	w.sc.inAll[r.session] = true
+	return 1
 }
 
 // slotOf is the slot of grid cell cell (period p, row offset off), made on
@@ -704,17 +714,7 @@ func (w *walker) walkCells(list []*dayData, from, to Day) {
 				sessions += b2i(r.pp[totMask] < start)
 				continue
 			}
-			if r.orders == 0 {
-				continue // only an order makes a session count (see unlinked)
-			}
-			if w.sc == nil {
-				w.sc = getScratch(len(w.e.sessions))
-			}
-			w.sc.count(r.session, gen, idx, &sl.sessions)
-			if !w.sc.inAll[r.session] {
-				w.sc.inAll[r.session] = true
-				sessions++
-			}
+			sessions += w.mixed(&r.rec, gen, idx, sl)
 		}
 	}
 	w.sessions = sessions
