@@ -602,21 +602,13 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 			if off < 0 {
 				continue
 			}
-			cell := base + off
 			var idx int32
 			if dense != nil {
-				idx = dense[cell]
-			} else {
-				idx = w.sparse[cell]
-			}
-			if idx == 0 {
-				a.slots = append(a.slots, slot{period: p, k: [maxGroupBy]int32{int32(off / w.n2), int32(off % w.n2)}})
-				idx = int32(len(a.slots))
-				if dense != nil {
-					dense[cell] = idx
-				} else {
-					w.sparse[cell] = idx
+				if idx = dense[base+off]; idx == 0 {
+					idx = w.slotOf(base+off, p, off)
 				}
+			} else {
+				idx = w.slotOf(base+off, p, off)
 			}
 			sl := &a.slots[idx-1]
 			sl.add(&r.sums)
