@@ -589,7 +589,7 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 		w.walkCells(list, from, to)
 		return
 	}
-	a, sOff, dense, seen, start := w.a, w.sOff, w.dense, w.seen, w.start
+	a, sOff, seen, start := w.a, w.sOff, w.seen, w.start
 	sessions := w.sessions
 	for _, dd := range span(list, from, to) {
 		p, base := w.periodAt(dd.day)
@@ -602,14 +602,7 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 			if off < 0 {
 				continue
 			}
-			var idx int32
-			if dense != nil {
-				if idx = dense[base+off]; idx == 0 {
-					idx = w.slotOf(base+off, p, off)
-				}
-			} else {
-				idx = w.slotOf(base+off, p, off)
-			}
+			idx := w.slotOf(base+off, p, off)
 			sl := &a.slots[idx-1]
 			sl.add(&r.sums)
 			if seen != nil {
@@ -673,7 +666,7 @@ func (w *walker) slotOf(cell int64, p int32, off int64) int32 {
 // session is counted once per row by pp[rowMask], and once in the total by
 // pp[totMask], unless it is mixed.
 func (w *walker) walkCells(list []*dayData, from, to Day) {
-	a, sOff, pOff, dense, seen, start := w.a, w.sOff, w.pOff, w.dense, w.seen, w.start
+	a, sOff, pOff, seen, start := w.a, w.sOff, w.pOff, w.seen, w.start
 	rowMask, totMask := w.rowMask, w.totMask
 	sessions := w.sessions
 	for _, dd := range span(list, from, to) {
@@ -688,14 +681,7 @@ func (w *walker) walkCells(list []*dayData, from, to Day) {
 				continue
 			}
 			off += po
-			var idx int32
-			if dense != nil {
-				if idx = dense[base+off]; idx == 0 {
-					idx = w.slotOf(base+off, p, off)
-				}
-			} else {
-				idx = w.slotOf(base+off, p, off)
-			}
+			idx := w.slotOf(base+off, p, off)
 			sl := &a.slots[idx-1]
 			sl.add(&r.sums)
 			if seen != nil {
