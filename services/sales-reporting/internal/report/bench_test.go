@@ -297,14 +297,7 @@ func BenchmarkQueryPairs(b *testing.B) {
 				name = c.name + "/walk"
 			}
 			b.Run(name, func(b *testing.B) {
-				st.e.mu.Lock()
-				st.e.noTotals = walk
-				st.e.mu.Unlock()
-				defer func() {
-					st.e.mu.Lock()
-					st.e.noTotals = false
-					st.e.mu.Unlock()
-				}()
+				byWalk(b, st.e, walk)
 				timed(b, func() {
 					if res, err := st.e.Query(c.q); err != nil || len(res.Rows) == 0 {
 						b.Fatal(err)
@@ -313,6 +306,42 @@ func BenchmarkQueryPairs(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkQueryWalk is MONTH × DISTRICT (the walk of the per-session
+// records) and MONTH × CATEGORY (the walk of the month cells) over a year
+// answered by the walk, with the totals turned off: the hot loops of
+// query.go that a filtered report runs.
+func BenchmarkQueryWalk(b *testing.B) {
+	st := loadedStore(b, 184000)
+	start, end := yearRange(b)
+	byWalk(b, st.e, true)
+	for _, c := range []struct {
+		name string
+		d    Dimension
+	}{{"MONTH×DISTRICT", DimDistrict}, {"MONTH×CATEGORY", DimCategory}} {
+		b.Run(c.name, func(b *testing.B) {
+			q := Query{Start: start, End: end, Granularity: Monthly, GroupBy: []Dimension{c.d}}
+			timed(b, func() {
+				if res, err := st.e.Query(q); err != nil || len(res.Rows) == 0 {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+// byWalk has e answer every query by the walk (walk true) or from the
+// totals where they can (false) until b ends.
+func byWalk(b *testing.B, e *Engine, walk bool) {
+	e.mu.Lock()
+	e.noTotals = walk
+	e.mu.Unlock()
+	b.Cleanup(func() {
+		e.mu.Lock()
+		e.noTotals = false
+		e.mu.Unlock()
+	})
 }
 
 // BenchmarkTopHosts is ListTopPerformers HOST by NET over a year.

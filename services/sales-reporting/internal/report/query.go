@@ -589,7 +589,7 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 		w.walkCells(list, from, to)
 		return
 	}
-	a, sOff, dense, seen, start := w.a, w.sOff, w.dense, w.seen, w.start
+	a, sOff, seen, start := w.a, w.sOff, w.seen, w.start
 	sessions := w.sessions
 	for _, dd := range span(list, from, to) {
 		p, base := w.periodAt(dd.day)
@@ -602,22 +602,7 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 			if off < 0 {
 				continue
 			}
-			cell := base + off
-			var idx int32
-			if dense != nil {
-				idx = dense[cell]
-			} else {
-				idx = w.sparse[cell]
-			}
-			if idx == 0 {
-				a.slots = append(a.slots, slot{period: p, k: [maxGroupBy]int32{int32(off / w.n2), int32(off % w.n2)}})
-				idx = int32(len(a.slots))
-				if dense != nil {
-					dense[cell] = idx
-				} else {
-					w.sparse[cell] = idx
-				}
-			}
+			idx := w.slotOf(base+off, p, off)
 			sl := &a.slots[idx-1]
 			sl.add(&r.sums)
 			if seen != nil {
@@ -630,20 +615,30 @@ func (w *walker) walk(list []*dayData, from, to Day) {
 				sessions += b2i(r.prev < start)
 				continue
 			}
-			if r.orders == 0 {
-				continue // only an order makes a session count (see unlinked)
-			}
-			if w.sc == nil {
-				w.sc = getScratch(len(w.e.sessions))
-			}
-			w.sc.count(r.session, gen, idx, &sl.sessions)
-			if !w.sc.inAll[r.session] {
-				w.sc.inAll[r.session] = true
-				sessions++
-			}
+			sessions += w.mixed(r, gen, idx, sl)
 		}
 	}
 	w.sessions = sessions
+}
+
+// mixed counts record r of a mixed session once into the sessions of its
+// slot sl (number idx) in the period numbered gen, and returns 1 if the
+// session is new to the total (the walks add it to theirs, which stays in
+// a register) and 0 if not. A record without an order counts nothing:
+// only an order makes a session count (see unlinked).
+func (w *walker) mixed(r *rec, gen, idx int32, sl *slot) int64 {
+	if r.orders == 0 {
+		return 0
+	}
+	if w.sc == nil {
+		w.sc = getScratch(len(w.e.sessions))
+	}
+	w.sc.count(r.session, gen, idx, &sl.sessions)
+	if w.sc.inAll[r.session] {
+		return 0
+	}
+	w.sc.inAll[r.session] = true
+	return 1
 }
 
 // slotOf is the slot of grid cell cell (period p, row offset off), made on
@@ -671,7 +666,7 @@ func (w *walker) slotOf(cell int64, p int32, off int64) int32 {
 // session is counted once per row by pp[rowMask], and once in the total by
 // pp[totMask], unless it is mixed.
 func (w *walker) walkCells(list []*dayData, from, to Day) {
-	a, sOff, pOff, dense, seen, start := w.a, w.sOff, w.pOff, w.dense, w.seen, w.start
+	a, sOff, pOff, seen, start := w.a, w.sOff, w.pOff, w.seen, w.start
 	rowMask, totMask := w.rowMask, w.totMask
 	sessions := w.sessions
 	for _, dd := range span(list, from, to) {
@@ -686,14 +681,7 @@ func (w *walker) walkCells(list []*dayData, from, to Day) {
 				continue
 			}
 			off += po
-			var idx int32
-			if dense != nil {
-				if idx = dense[base+off]; idx == 0 {
-					idx = w.slotOf(base+off, p, off)
-				}
-			} else {
-				idx = w.slotOf(base+off, p, off)
-			}
+			idx := w.slotOf(base+off, p, off)
 			sl := &a.slots[idx-1]
 			sl.add(&r.sums)
 			if seen != nil {
@@ -704,17 +692,7 @@ func (w *walker) walkCells(list []*dayData, from, to Day) {
 				sessions += b2i(r.pp[totMask] < start)
 				continue
 			}
-			if r.orders == 0 {
-				continue // only an order makes a session count (see unlinked)
-			}
-			if w.sc == nil {
-				w.sc = getScratch(len(w.e.sessions))
-			}
-			w.sc.count(r.session, gen, idx, &sl.sessions)
-			if !w.sc.inAll[r.session] {
-				w.sc.inAll[r.session] = true
-				sessions++
-			}
+			sessions += w.mixed(&r.rec, gen, idx, sl)
 		}
 	}
 	w.sessions = sessions
