@@ -561,3 +561,33 @@ func TestSecondProcessFailsFast(t *testing.T) {
 		t.Fatalf("message does not name the locked file %s:\n%s", want, out)
 	}
 }
+
+// A host's agency is checked when it is set. A host whose agency was
+// suspended (or withdrawn, for good) since keeps it, and was refused every
+// later update, of its name or its contact too, as AGENCY_NOT_ACTIVE: a
+// rule of a field the update did not touch. Setting an agency that is not
+// ACTIVE is still refused.
+func TestAHostOfASuspendedAgencyStillUpdatesItsOtherFields(t *testing.T) {
+	c := startRegistry(t, t.TempDir())
+	agency := create(t, c, "agency-s", ofKind(memberv1.MemberKind_MEMBER_KIND_AGENCY, "banan"))
+	h := host("主播")
+	h.Agency = agency.Name
+	h = create(t, c, "host-s", h)
+	must[*memberv1.Member](t)(c.SuspendMember(ctx, &memberv1.SuspendMemberRequest{Name: agency.Name, Reason: "audit"}))
+
+	got, err := c.UpdateMember(ctx, &memberv1.UpdateMemberRequest{
+		Member:     &memberv1.Member{Name: h.Name, DisplayName: "新名", Contact: &memberv1.Contact{Phone: "023-1"}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name", "contact.phone"}},
+	})
+	if err != nil || got.DisplayName != "新名" || got.Contact.GetPhone() != "023-1" || got.Agency != agency.Name {
+		t.Fatalf("update of a host of a suspended agency: %v, %v", got, err)
+	}
+	_, err = c.UpdateMember(ctx, &memberv1.UpdateMemberRequest{
+		Member:     &memberv1.Member{Name: h.Name, Agency: agency.Name},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"agency"}},
+	})
+	wantErr(t, err, codes.FailedPrecondition, "AGENCY_NOT_ACTIVE")
+	other := create(t, c, "host-t", host("另一个"))
+	_, err = c.UpdateMember(ctx, &memberv1.UpdateMemberRequest{Member: &memberv1.Member{Name: other.Name, Agency: agency.Name}})
+	wantErr(t, err, codes.FailedPrecondition, "AGENCY_NOT_ACTIVE")
+}

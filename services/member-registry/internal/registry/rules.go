@@ -35,8 +35,11 @@ func checkID(v *fault.Invalid, field, id string) {
 func invalidID(field, id string) error { return fault.InvalidField(field, idRule, id) }
 
 // validateMember checks a member's own fields (create and the result of an
-// update alike) and the rules that tie fields to the member's kind.
-func (s *Service) validateMember(tx Tx, m *Member) error {
+// update alike) and the rules that tie fields to the member's kind. The
+// agency's own state is a rule of setting it (changed says which fields a
+// create or an update sets): a host whose agency was suspended or
+// withdrawn since keeps it, and its other fields stay updatable.
+func (s *Service) validateMember(tx Tx, m *Member, changed func(field string) bool) error {
 	var v fault.Invalid
 	if m.Kind < members.Host || m.Kind > members.DistrictOffice {
 		v.Add("member.kind", "must be one of HOST, BASE, AGENCY, MERCHANT, DISTRICT_OFFICE")
@@ -84,7 +87,7 @@ func (s *Service) validateMember(tx Tx, m *Member) error {
 	if len(m.Studios) > 0 && m.Kind != members.Base {
 		return wrongKind("studios", "BASE")
 	}
-	if m.Agency != "" {
+	if m.Agency != "" && changed("agency") {
 		agencyID := ParseMemberName(m.Agency)
 		agency, err := tx.Member(agencyID)
 		if err != nil {
