@@ -232,3 +232,23 @@ func TestPatchWithoutMaskUpdatesAMoneyField(t *testing.T) {
 		t.Fatalf("the refused update changed the product: %s", g.Raw)
 	}
 }
+
+// A path with routes for other methods only is 405 with an Allow header
+// listing them (RFC 9110); it was 501, which says the server implements
+// nothing of the kind. Its status keeps UNIMPLEMENTED METHOD_NOT_ALLOWED.
+func TestAMethodWithoutARouteIs405WithAllow(t *testing.T) {
+	e := startGateway(t, nil)
+	for _, c := range []struct{ method, path, allow string }{
+		{"PUT", "/v1/members/m1", "GET, PATCH"},
+		{"DELETE", "/v1/members", "GET, POST"},
+		{"POST", "/v1/reports:export", "GET"},
+	} {
+		r := do(t, c.method, e.url+c.path, `{}`, nil)
+		if r.Code != 405 || r.Header.Get("Allow") != c.allow || r.Reason() != "METHOD_NOT_ALLOWED" || r.Body["code"] != float64(12) {
+			t.Errorf("%s %s: %d, Allow %q, %s; want 405, Allow %q", c.method, c.path, r.Code, r.Header.Get("Allow"), r.Raw, c.allow)
+		}
+	}
+	if r := do(t, "GET", e.url+"/v1/nothing-here", "", nil); r.Code != 404 || r.Reason() != "ROUTE_NOT_FOUND" {
+		t.Errorf("an unknown path: %d %s", r.Code, r.Raw)
+	}
+}
