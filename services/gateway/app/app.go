@@ -23,6 +23,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/metrics"
 	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/tracing"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -102,18 +103,26 @@ func New(c Config, log *slog.Logger) (*Gateway, error) {
 	for _, u := range ups {
 		names[u.service] = u.name
 	}
-	mux := newServeMux(log, names, c.ReadTimeout)
 	ctx := context.Background()
 	// The Register…HandlerClient functions only record routes; they cannot fail
 	// with a client in hand, but their error is checked all the same.
 	salesClient := salesv1.NewSalesReportingClient(sales)
-	if err := errors.Join(
-		memberv1.RegisterMemberRegistryHandlerClient(ctx, mux, memberv1.NewMemberRegistryClient(member)),
-		sessionv1.RegisterSessionSchedulerHandlerClient(ctx, mux, sessionv1.NewSessionSchedulerClient(session)),
-		salesv1.RegisterSalesReportingHandlerClient(ctx, mux, salesClient),
-		// Registered last, so it takes the route from the generated handler (download.go).
-		mux.HandlePath("GET", exportPath, exportHandler(mux, salesClient)),
-	); err != nil {
+	register := func(mux *runtime.ServeMux) error {
+		return errors.Join(
+			memberv1.RegisterMemberRegistryHandlerClient(ctx, mux, memberv1.NewMemberRegistryClient(member)),
+			sessionv1.RegisterSessionSchedulerHandlerClient(ctx, mux, sessionv1.NewSessionSchedulerClient(session)),
+			salesv1.RegisterSalesReportingHandlerClient(ctx, mux, salesClient),
+			// Registered last, so it takes the route from the generated handler (download.go).
+			mux.HandlePath("GET", exportPath, exportHandler(mux, salesClient)),
+		)
+	}
+	methods, err := newRouteMethods(register)
+	if err != nil {
+		g.close()
+		return nil, err
+	}
+	mux := newServeMux(log, names, c.ReadTimeout, methods)
+	if err := register(mux); err != nil {
 		g.close()
 		return nil, err
 	}

@@ -26,7 +26,12 @@ const Domain = "gateway.alliance"
 // The services' errors always carry an ErrorInfo; the gateway's own (a
 // body that is not JSON, an unknown route, a service it cannot reach) get
 // one here, so every error has a reason to switch on.
-func errorHandler(log *slog.Logger, names map[string]string, readTimeout time.Duration) runtime.ErrorHandlerFunc {
+//
+// A path whose routes are for other methods is 405 with an Allow header
+// (grpc-gateway's mapping made it 501, the answer for a server that
+// implements nothing of the kind), its status UNIMPLEMENTED with reason
+// METHOD_NOT_ALLOWED as the console's 405 has it.
+func errorHandler(log *slog.Logger, names map[string]string, readTimeout time.Duration, methods *routeMethods) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 		if lim, ok := r.Context().Value(bodyLimitKey{}).(*bodyLimit); ok {
 			switch {
@@ -41,6 +46,13 @@ func errorHandler(log *slog.Logger, names map[string]string, readTimeout time.Du
 		st := status.Convert(err)
 		if !hasErrorInfo(st) {
 			st = ownError(ctx, log, r, st, names)
+		}
+		if _, routed := runtime.RPCMethod(ctx); !routed && st.Code() == codes.Unimplemented && methods != nil {
+			if allow := methods.allow(r); allow != "" {
+				w.Header().Set("Allow", allow)
+			}
+			writeStatus(w, http.StatusMethodNotAllowed, st)
+			return
 		}
 		if c := st.Code(); c == codes.Internal || c == codes.Unknown {
 			log.ErrorContext(ctx, "internal error", "path", r.URL.Path, "err", st.Message(),

@@ -19,12 +19,12 @@ var marshaler = &runtime.JSONPb{
 	UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 }
 
-func newServeMux(log *slog.Logger, names map[string]string, readTimeout time.Duration) *runtime.ServeMux {
+func newServeMux(log *slog.Logger, names map[string]string, readTimeout time.Duration, methods *routeMethods) *runtime.ServeMux {
 	return runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
-		runtime.WithErrorHandler(errorHandler(log, names, readTimeout)),
+		runtime.WithErrorHandler(errorHandler(log, names, readTimeout, methods)),
 		// POST with X-HTTP-Method-Override would let a form post become a PATCH.
 		runtime.WithDisableHTTPMethodOverride(),
 		runtime.WithMiddlewares(nameSpan),

@@ -30,9 +30,13 @@ type Fields struct {
 //     (isSet says which);
 //   - "*" alone means every top-level updatable field: a full replacement;
 //   - otherwise each path must be updatable (kept), output-only (ignored)
-//     or immutable (refused); anything else is a field violation of
-//     update_mask, and a lowerCamelCase spelling of a field is told its
-//     snake_case name.
+//     or immutable (refused), or a sub-field of an updatable field that
+//     is updated only whole (list_price.minor_units, when no list_price.x
+//     is updatable), which names that field once: the patch's value
+//     replaces it whole. That is the mask grpc-gateway makes of a PATCH
+//     body without updateMask ({"listPrice":{...}} gives list_price's
+//     leaves). Anything else is a field violation of update_mask, and a
+//     lowerCamelCase spelling of a field is told its snake_case name.
 func (f Fields) Resolve(mask []string, isSet func(path string) bool) ([]string, error) {
 	if len(mask) == 0 || len(mask) == 1 && mask[0] == "*" {
 		var paths []string
@@ -53,6 +57,10 @@ func (f Fields) Resolve(mask []string, isSet func(path string) bool) ([]string, 
 		case slices.Contains(f.Immutable, p):
 			return nil, fault.New(fault.InvalidArgument, fault.ReasonImmutableField,
 				"%s.%s is fixed at creation and cannot be updated", f.Resource, p).With("field", p)
+		case f.wholeOf(p) != "":
+			if w := f.wholeOf(p); !slices.Contains(paths, w) {
+				paths = append(paths, w)
+			}
 		case p != snakeCase(p) && f.known(snakeCase(p)):
 			// protojson spells field names in lowerCamelCase (startTime); a
 			// FieldMask's paths are the proto names (start_time).
@@ -62,6 +70,22 @@ func (f Fields) Resolve(mask []string, isSet func(path string) bool) ([]string, 
 		}
 	}
 	return paths, v.Err()
+}
+
+// wholeOf is the top-level updatable field that sub-field path p lies in,
+// when that field is updated only whole (no updatable path below it);
+// otherwise "".
+func (f Fields) wholeOf(p string) string {
+	top, _, sub := strings.Cut(p, ".")
+	if !sub || !slices.Contains(f.Updatable, top) {
+		return ""
+	}
+	for _, u := range f.Updatable {
+		if strings.HasPrefix(u, top+".") {
+			return ""
+		}
+	}
+	return top
 }
 
 func (f Fields) known(p string) bool {

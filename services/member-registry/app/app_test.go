@@ -138,6 +138,11 @@ func TestCreateMemberRules(t *testing.T) {
 		{"a Chinese display name of 200 characters is fine", "long", host(strings.Repeat("渝", 200)), codes.OK, "", ""},
 		{"display name over 200 characters is invalid", "", host(strings.Repeat("渝", 201)), codes.InvalidArgument, "INVALID_ARGUMENT", "member.display_name"},
 		{"empty display name is invalid", "", host(""), codes.InvalidArgument, "INVALID_ARGUMENT", "member.display_name"},
+		{"a blank display name is invalid", "", host(" \u3000\t"), codes.InvalidArgument, "INVALID_ARGUMENT", "member.display_name"},
+		{"a display name with a control character is invalid", "", host("李\x00主播"), codes.InvalidArgument, "INVALID_ARGUMENT", "member.display_name"},
+		{"a display name with a line break is invalid", "", host("李\r\n=1+1"), codes.InvalidArgument, "INVALID_ARGUMENT", "member.display_name"},
+		{"a studio's display name with a bidi override is invalid", "", func() *memberv1.Member { m := base("b", "s1"); m.Studios[0].DisplayName = "\u202eabc"; return m }(),
+			codes.InvalidArgument, "INVALID_ARGUMENT", "member.studios[0].display_name"},
 		{"unknown district is invalid", "", &memberv1.Member{Kind: memberv1.MemberKind_MEMBER_KIND_HOST, DisplayName: "x", District: "atlantis"}, codes.InvalidArgument, "INVALID_ARGUMENT", "member.district"},
 		{"missing kind is invalid", "", &memberv1.Member{DisplayName: "x", District: "banan"}, codes.InvalidArgument, "INVALID_ARGUMENT", "member.kind"},
 		{"member_id must start with a letter", "1abc", host("x"), codes.InvalidArgument, "INVALID_ARGUMENT", "member_id"},
@@ -560,4 +565,52 @@ func TestSecondProcessFailsFast(t *testing.T) {
 	if want := filepath.Join(dir, "member.db"); !strings.Contains(string(out), want) || !strings.Contains(string(out), "locked") {
 		t.Fatalf("message does not name the locked file %s:\n%s", want, out)
 	}
+}
+
+// A host's agency is checked when it is set. A host whose agency was
+// suspended (or withdrawn, for good) since keeps it, and was refused every
+// later update, of its name or its contact too, as AGENCY_NOT_ACTIVE: a
+// rule of a field the update did not touch. Setting an agency that is not
+// ACTIVE is still refused.
+func TestAHostOfASuspendedAgencyStillUpdatesItsOtherFields(t *testing.T) {
+	c := startRegistry(t, t.TempDir())
+	agency := create(t, c, "agency-s", ofKind(memberv1.MemberKind_MEMBER_KIND_AGENCY, "banan"))
+	h := host("主播")
+	h.Agency = agency.Name
+	h = create(t, c, "host-s", h)
+	must[*memberv1.Member](t)(c.SuspendMember(ctx, &memberv1.SuspendMemberRequest{Name: agency.Name, Reason: "audit"}))
+
+	got, err := c.UpdateMember(ctx, &memberv1.UpdateMemberRequest{
+		Member:     &memberv1.Member{Name: h.Name, DisplayName: "新名", Contact: &memberv1.Contact{Phone: "023-1"}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name", "contact.phone"}},
+	})
+	if err != nil || got.DisplayName != "新名" || got.Contact.GetPhone() != "023-1" || got.Agency != agency.Name {
+		t.Fatalf("update of a host of a suspended agency: %v, %v", got, err)
+	}
+	_, err = c.UpdateMember(ctx, &memberv1.UpdateMemberRequest{
+		Member:     &memberv1.Member{Name: h.Name, Agency: agency.Name},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"agency"}},
+	})
+	wantErr(t, err, codes.FailedPrecondition, "AGENCY_NOT_ACTIVE")
+	other := create(t, c, "host-t", host("另一个"))
+	_, err = c.UpdateMember(ctx, &memberv1.UpdateMemberRequest{Member: &memberv1.Member{Name: other.Name, Agency: agency.Name}})
+	wantErr(t, err, codes.FailedPrecondition, "AGENCY_NOT_ACTIVE")
+}
+
+// An update that sets a display name is held to the create's rule of what
+// a name may hold; a product's name too.
+func TestAnUpdatedDisplayNameIsHeldToTheNameRule(t *testing.T) {
+	c := startRegistry(t, t.TempDir())
+	h := create(t, c, "host-n", host("主播"))
+	_, err := c.UpdateMember(ctx, &memberv1.UpdateMemberRequest{
+		Member: &memberv1.Member{Name: h.Name, DisplayName: "\u202e播主"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
+	wantErr(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
+	m := create(t, c, "merchant-n", ofKind(memberv1.MemberKind_MEMBER_KIND_MERCHANT, "banan"))
+	p := must[*memberv1.Product](t)(c.CreateProduct(ctx, &memberv1.CreateProductRequest{Parent: m.Name, ProductId: "tea", Product: tea()}))
+	_, err = c.UpdateProduct(ctx, &memberv1.UpdateProductRequest{
+		Product: &memberv1.Product{Name: p.Name, DisplayName: "  "}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
+	wantErr(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
+	bad := tea()
+	bad.DisplayName = "茶\n叶"
+	wantErr(t, errOf(c.CreateProduct(ctx, &memberv1.CreateProductRequest{Parent: m.Name, ProductId: "tea2", Product: bad})), codes.InvalidArgument, "INVALID_ARGUMENT")
 }

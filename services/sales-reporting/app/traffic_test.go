@@ -65,7 +65,7 @@ func TestSessionMetricsAreCumulativeSnapshots(t *testing.T) {
 		}{
 			{"views", func(m *salesv1.SessionMetrics) { m.Views = 99 }},
 			{"peak", func(m *salesv1.SessionMetrics) { m.PeakConcurrentViewers = 9 }},
-			{"product clicks", func(m *salesv1.SessionMetrics) { m.ProductClicks = 11 }},
+			{"product clicks", func(m *salesv1.SessionMetrics) { m.ProductClicks, m.Products = 11, nil }}, // the products' would add up to more
 			{"a product's impressions", func(m *salesv1.SessionMetrics) {
 				m.Products = []*salesv1.ProductTraffic{{Product: e.a.Tea, Impressions: 49, Clicks: 8}, {Product: e.a.Hotpot, Impressions: 30, Clicks: 4}}
 			}},
@@ -161,6 +161,12 @@ func TestSessionMetricsRules(t *testing.T) {
 		}, codes.InvalidArgument, "INVALID_ARGUMENT"},
 		{"a product's clicks above its impressions", func(m *salesv1.SessionMetrics) {
 			m.Products = []*salesv1.ProductTraffic{{Product: e.a.Tea, Impressions: 1, Clicks: 2}}
+		}, codes.InvalidArgument, "INVALID_ARGUMENT"},
+		{"the products' impressions above the session's product_impressions", func(m *salesv1.SessionMetrics) {
+			m.Products = []*salesv1.ProductTraffic{{Product: e.a.Tea, Impressions: 50, Clicks: 8}, {Product: e.a.Hotpot, Impressions: 31, Clicks: 4}}
+		}, codes.InvalidArgument, "INVALID_ARGUMENT"},
+		{"the products' clicks above the session's product_clicks", func(m *salesv1.SessionMetrics) {
+			m.Products = []*salesv1.ProductTraffic{{Product: e.a.Tea, Impressions: 50, Clicks: 8}, {Product: e.a.Hotpot, Impressions: 30, Clicks: 5}}
 		}, codes.InvalidArgument, "INVALID_ARGUMENT"},
 		{"a product not of the session", func(m *salesv1.SessionMetrics) {
 			m.Products = []*salesv1.ProductTraffic{{Product: e.a.Noodles, Impressions: 1}}

@@ -203,3 +203,52 @@ func TestUpdateMaskTakesJSONNames(t *testing.T) {
 		}
 	})
 }
+
+// A PATCH without updateMask: grpc-gateway makes the mask of the body's
+// leaves, so {"listPrice":{...}} names list_price.currency_code and
+// list_price.minor_units, which the registry took for unknown fields (400)
+// although list_price is updatable. They name list_price, replaced whole.
+func TestPatchWithoutMaskUpdatesAMoneyField(t *testing.T) {
+	e := startGateway(t, nil)
+	if r := do(t, "POST", e.url+"/v1/members?memberId=m1", `{"kind":"MEMBER_KIND_MERCHANT","displayName":"m","district":"banan"}`, nil); r.Code != 200 {
+		t.Fatalf("create merchant: %d %s", r.Code, r.Raw)
+	}
+	if r := do(t, "POST", e.url+"/v1/members/m1/products?productId=p1",
+		`{"displayName":"p","category":"tea","originDistrict":"banan","listPrice":{"currencyCode":"CNY","minorUnits":"100"}}`, nil); r.Code != 200 {
+		t.Fatalf("create product: %d %s", r.Code, r.Raw)
+	}
+	r := do(t, "PATCH", e.url+"/v1/members/m1/products/p1", `{"listPrice":{"currencyCode":"CNY","minorUnits":"250"}}`, nil)
+	price, _ := r.Body["listPrice"].(map[string]any)
+	if r.Code != 200 || price["minorUnits"] != "250" || price["currencyCode"] != "CNY" || r.Body["displayName"] != "p" {
+		t.Fatalf("PATCH listPrice without updateMask: %d %s", r.Code, r.Raw)
+	}
+	// Half a price replaces the whole, and is told what it lacks.
+	r = do(t, "PATCH", e.url+"/v1/members/m1/products/p1", `{"listPrice":{"minorUnits":"300"}}`, nil)
+	if fvs, _ := r.Detail("google.rpc.BadRequest")["fieldViolations"].([]any); r.Code != 400 || len(fvs) != 1 ||
+		!strings.Contains(fmt.Sprint(fvs), "product.list_price.currency_code") {
+		t.Fatalf("PATCH half a price: %d %s", r.Code, r.Raw)
+	}
+	if g := do(t, "GET", e.url+"/v1/members/m1/products/p1", "", nil); !strings.Contains(g.Raw, `"minorUnits":"250"`) {
+		t.Fatalf("the refused update changed the product: %s", g.Raw)
+	}
+}
+
+// A path with routes for other methods only is 405 with an Allow header
+// listing them (RFC 9110); it was 501, which says the server implements
+// nothing of the kind. Its status keeps UNIMPLEMENTED METHOD_NOT_ALLOWED.
+func TestAMethodWithoutARouteIs405WithAllow(t *testing.T) {
+	e := startGateway(t, nil)
+	for _, c := range []struct{ method, path, allow string }{
+		{"PUT", "/v1/members/m1", "GET, PATCH"},
+		{"DELETE", "/v1/members", "GET, POST"},
+		{"POST", "/v1/reports:export", "GET"},
+	} {
+		r := do(t, c.method, e.url+c.path, `{}`, nil)
+		if r.Code != 405 || r.Header.Get("Allow") != c.allow || r.Reason() != "METHOD_NOT_ALLOWED" || r.Body["code"] != float64(12) {
+			t.Errorf("%s %s: %d, Allow %q, %s; want 405, Allow %q", c.method, c.path, r.Code, r.Header.Get("Allow"), r.Raw, c.allow)
+		}
+	}
+	if r := do(t, "GET", e.url+"/v1/nothing-here", "", nil); r.Code != 404 || r.Reason() != "ROUTE_NOT_FOUND" {
+		t.Errorf("an unknown path: %d %s", r.Code, r.Raw)
+	}
+}

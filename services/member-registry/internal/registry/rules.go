@@ -5,6 +5,8 @@ import (
 	"github.com/cqlive/alliance/services/kit/members"
 	"net/mail"
 	"regexp"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -18,9 +20,27 @@ func notFoundMember(id string) error {
 	return fault.New(fault.NotFound, ReasonMemberNotFound, "member %q not found", MemberName(id)).With("name", MemberName(id))
 }
 
+// checkDisplayName holds a display name to 1-200 characters that show:
+// not blank, and no control character (a NUL, a line break, a tab), line
+// or paragraph separator, or bidirectional embedding, override or isolate
+// (which shows a name reversed in every list, report and export it is in).
+// A name is checked when a create or an update sets it, so that a name
+// stored before this rule stays readable, and its member updatable in its
+// other fields.
 func checkDisplayName(v *fault.Invalid, field, s string) {
 	if n := utf8.RuneCountInString(s); n < 1 || n > 200 {
 		v.Add(field, "must have 1 to 200 characters, has %d", n)
+		return
+	}
+	if strings.TrimSpace(s) == "" {
+		v.Add(field, "must not be blank")
+		return
+	}
+	for i, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069' {
+			v.Add(field, "must not hold control or bidirectional formatting characters, has %U at byte %d", r, i)
+			return
+		}
 	}
 }
 
@@ -35,20 +55,27 @@ func checkID(v *fault.Invalid, field, id string) {
 func invalidID(field, id string) error { return fault.InvalidField(field, idRule, id) }
 
 // validateMember checks a member's own fields (create and the result of an
-// update alike) and the rules that tie fields to the member's kind.
-func (s *Service) validateMember(tx Tx, m *Member) error {
+// update alike) and the rules that tie fields to the member's kind. The
+// agency's own state is a rule of setting it (changed says which fields a
+// create or an update sets): a host whose agency was suspended or
+// withdrawn since keeps it, and its other fields stay updatable.
+func (s *Service) validateMember(tx Tx, m *Member, changed func(field string) bool) error {
 	var v fault.Invalid
 	if m.Kind < members.Host || m.Kind > members.DistrictOffice {
 		v.Add("member.kind", "must be one of HOST, BASE, AGENCY, MERCHANT, DISTRICT_OFFICE")
 	}
-	checkDisplayName(&v, "member.display_name", m.DisplayName)
+	if changed("display_name") {
+		checkDisplayName(&v, "member.display_name", m.DisplayName)
+	}
 	if !s.districts.Has(m.District) {
 		v.Add("member.district", "unknown district %q; see ListDistricts", m.District)
 	}
 	seen := map[string]bool{}
 	for i, st := range m.Studios {
 		checkID(&v, fmt.Sprintf("member.studios[%d].studio_id", i), st.ID)
-		checkDisplayName(&v, fmt.Sprintf("member.studios[%d].display_name", i), st.DisplayName)
+		if changed("studios") {
+			checkDisplayName(&v, fmt.Sprintf("member.studios[%d].display_name", i), st.DisplayName)
+		}
 		if seen[st.ID] {
 			v.Add(fmt.Sprintf("member.studios[%d].studio_id", i), "studio %q is listed twice", st.ID)
 		}
@@ -84,7 +111,7 @@ func (s *Service) validateMember(tx Tx, m *Member) error {
 	if len(m.Studios) > 0 && m.Kind != members.Base {
 		return wrongKind("studios", "BASE")
 	}
-	if m.Agency != "" {
+	if m.Agency != "" && changed("agency") {
 		agencyID := ParseMemberName(m.Agency)
 		agency, err := tx.Member(agencyID)
 		if err != nil {
@@ -110,7 +137,9 @@ func (s *Service) validateMember(tx Tx, m *Member) error {
 // stays readable, and updatable in its other fields.
 func (s *Service) validateProduct(p *Product, changed func(field string) bool) error {
 	var v fault.Invalid
-	checkDisplayName(&v, "product.display_name", p.DisplayName)
+	if changed("display_name") {
+		checkDisplayName(&v, "product.display_name", p.DisplayName)
+	}
 	if !s.districts.Has(p.OriginDistrict) {
 		v.Add("product.origin_district", "unknown district %q; see ListDistricts", p.OriginDistrict)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/cqlive/alliance/services/kit/members"
+	"slices"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/etag"
@@ -76,7 +77,7 @@ func (s *Service) CreateMember(m Member, memberID, requestID string) (*Member, e
 		if m.ID == "" {
 			m.ID = ids.New()
 		}
-		if err := s.validateMember(tx, &m); err != nil {
+		if err := s.validateMember(tx, &m, func(string) bool { return true }); err != nil {
 			return nil, err
 		}
 		existing, err := tx.Member(m.ID)
@@ -208,7 +209,7 @@ func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string,
 			}
 			before := m.Studios
 			memberUpdate.Apply(m, &patch, paths)
-			if err := s.validateMember(tx, m); err != nil {
+			if err := s.validateMember(tx, m, func(f string) bool { return slices.Contains(paths, f) }); err != nil {
 				return err
 			}
 			for _, id := range removedStudios(before, m.Studios) {

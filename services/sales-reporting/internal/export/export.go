@@ -201,7 +201,7 @@ func WriteCSV(w io.Writer, t *Table) error {
 		rec = rec[:0]
 		for _, c := range cells {
 			if c.kind == kText {
-				rec = append(rec, c.s)
+				rec = append(rec, csvText(c.s))
 				continue
 			}
 			buf = c.appendText(buf[:0])
@@ -213,6 +213,19 @@ func WriteCSV(w io.Writer, t *Table) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvText is a text cell as CSV holds it. A spreadsheet opening a CSV
+// runs a cell that starts with =, +, - or @ (or a tab or carriage return
+// before one) as a formula, and display names are members' own text: such
+// a cell gets a leading apostrophe, which keeps it text (OWASP's advice on
+// CSV injection). Numbers are not text cells, so a negative figure stays a
+// number; XLSX needs none of this, since its text cells are typed.
+func csvText(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
 
 // WriteXLSX writes the table as one sheet of an XLSX workbook.

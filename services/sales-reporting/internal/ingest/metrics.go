@@ -155,7 +155,9 @@ func ValidateMetrics(m *SessionMetrics, prefix string, now time.Time) error {
 		v.Add(prefix+"products", "at most %d entries, got %d", MaxMetricsProducts, len(m.Products))
 	} else {
 		seen := make(map[string]bool, len(m.Products))
+		var impressions, clicks int64 // of at most 1,000 entries of at most 10^12: no overflow
 		for i, p := range m.Products {
+			impressions, clicks = impressions+p.Impressions, clicks+p.Clicks
 			f := prefix + "products[" + itoa(i) + "]."
 			switch {
 			case !validProductName(p.Product):
@@ -169,6 +171,14 @@ func ValidateMetrics(m *SessionMetrics, prefix string, now time.Time) error {
 			if p.Clicks > p.Impressions {
 				v.Add(f+"clicks", "clicks (%d) cannot exceed impressions (%d)", p.Clicks, p.Impressions)
 			}
+		}
+		// The products are some or all of the session's: their figures
+		// add up to at most the session's.
+		if impressions > m.ProductImpressions {
+			v.Add(prefix+"products", "the products' impressions add up to %d, more than product_impressions (%d)", impressions, m.ProductImpressions)
+		}
+		if clicks > m.ProductClicks {
+			v.Add(prefix+"products", "the products' clicks add up to %d, more than product_clicks (%d)", clicks, m.ProductClicks)
 		}
 	}
 	slices.SortFunc(m.Products, func(a, b ProductTraffic) int { return strings.Compare(a.Product, b.Product) })

@@ -1166,7 +1166,9 @@ func (x *SessionSummary) GetMetrics() *SessionMetrics {
 // A platform's cumulative traffic counters of one session as of a time:
 // the resource sessions/{session}/metrics is its latest snapshot. Every
 // counter is 0 to 10^12; viewers <= views, peak_concurrent_viewers <=
-// viewers, product_clicks <= product_impressions (each product's too).
+// viewers, product_clicks <= product_impressions (each product's too),
+// and the products' impressions and clicks add up to at most
+// product_impressions and product_clicks.
 type SessionMetrics struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// sessions/{session}: LIVE or ENDED.
