@@ -2,15 +2,15 @@ package registry
 
 import (
 	"fmt"
-	"github.com/cqlive/alliance/services/kit/members"
 	"net/mail"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/ids"
+	"github.com/cqlive/alliance/services/kit/members"
+	"github.com/cqlive/alliance/services/kit/text"
 	"golang.org/x/text/currency"
 )
 
@@ -21,9 +21,9 @@ func notFoundMember(id string) error {
 }
 
 // checkDisplayName holds a display name to 1-200 characters that show:
-// not blank, and no control character (a NUL, a line break, a tab), line
-// or paragraph separator, or bidirectional embedding, override or isolate
-// (which shows a name reversed in every list, report and export it is in).
+// not blank, and nothing that kit/text's rule finds (a control character,
+// a line or paragraph separator, a bidirectional override or isolate,
+// which shows a name reversed in every list, report and export).
 // A name is checked when a create or an update sets it, so that a name
 // stored before this rule stays readable, and its member updatable in its
 // other fields.
@@ -36,12 +36,7 @@ func checkDisplayName(v *fault.Invalid, field, s string) {
 		v.Add(field, "must not be blank")
 		return
 	}
-	for i, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069' {
-			v.Add(field, "must not hold control or bidirectional formatting characters, has %U at byte %d", r, i)
-			return
-		}
-	}
+	text.Check(v, field, s)
 }
 
 const idRule = "must be 1-63 lowercase letters, digits or hyphens, starting with a letter; got %q"

@@ -300,3 +300,37 @@ func TestOnlyTheAlliancesStaffImportHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestATitleAndARoomIDShowAsThemselves: a session's title and room id are
+// held to kit/text's rule, as display names are in the registry: a
+// bidirectional override (which shows the title reversed in every list),
+// a line break or a NUL is refused on its field, at booking and on update.
+func TestATitleAndARoomIDShowAsThemselves(t *testing.T) {
+	f := newFixture(t)
+	start := day.Add(2 * time.Hour)
+	violation := func(err error) string {
+		t.Helper()
+		fe, ok := fault.As(err)
+		if !ok || fe.Code != fault.InvalidArgument || len(fe.Violations) != 1 {
+			t.Fatalf("got %v; want INVALID_ARGUMENT with one violation", err)
+		}
+		return fe.Violations[0].Field
+	}
+	reversed := booking("members/host", "members/base/studios/s1", start)
+	reversed.Title = "\u202e播直"
+	if _, err := f.svc.CreateSession(staff, reversed, "", ""); violation(err) != "session.title" {
+		t.Errorf("a reversed title: %v; want session.title", err)
+	}
+	nul := booking("members/host", "members/base/studios/s1", start)
+	nul.PlatformRoomID = "room\x00 1"
+	if _, err := f.svc.CreateSession(staff, nul, "", ""); violation(err) != "session.platform_room_id" {
+		t.Errorf("a room id with a NUL: %v; want session.platform_room_id", err)
+	}
+	s := f.book(t, booking("members/host", "members/base/studios/s1", start))
+	if _, err := f.svc.UpdateSession(staff, scheduling.Session{ID: s.ID, Title: "直播\n第二行"}, []string{"title"}, ""); violation(err) != "session.title" {
+		t.Errorf("an update to a two-line title: %v; want session.title", err)
+	}
+	if _, err := f.svc.UpdateSession(staff, scheduling.Session{ID: s.ID, Title: "茶山直播 🍵"}, []string{"title"}, ""); err != nil {
+		t.Errorf("an update to a title that shows: %v", err)
+	}
+}

@@ -3,12 +3,13 @@ package scheduling
 import (
 	"context"
 	"fmt"
-	"github.com/cqlive/alliance/services/kit/members"
 	"slices"
 	"time"
 	"unicode/utf8"
 
 	"github.com/cqlive/alliance/services/kit/fault"
+	"github.com/cqlive/alliance/services/kit/members"
+	"github.com/cqlive/alliance/services/kit/text"
 )
 
 // Rules are the configurable limits of booking.
@@ -152,6 +153,8 @@ func (r Rules) validate(s *Session, now *time.Time) error {
 func (r Rules) checkFields(v *fault.Invalid, s *Session, now *time.Time) {
 	if n := utf8.RuneCountInString(s.Title); n > 200 {
 		v.Add("session.title", "must be at most 200 characters, got %d", n)
+	} else {
+		text.Check(v, "session.title", s.Title)
 	}
 	if !ValidMemberName(s.Host) {
 		v.Add("session.host", "must be a member name members/{host}, got %q", s.Host)
@@ -181,6 +184,8 @@ func (r Rules) checkFields(v *fault.Invalid, s *Session, now *time.Time) {
 	}
 	if len(s.PlatformRoomID) > 128 {
 		v.Add("session.platform_room_id", "must be at most 128 characters")
+	} else {
+		text.Check(v, "session.platform_room_id", s.PlatformRoomID)
 	}
 	if checkSpan(v, "session.", "start_time", "end_time", s.Start, s.End) {
 		switch {
