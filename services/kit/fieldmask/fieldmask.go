@@ -55,8 +55,7 @@ func (f Fields) Resolve(mask []string, isSet func(path string) bool) ([]string, 
 			paths = append(paths, p)
 		case slices.Contains(f.OutputOnly, p):
 		case slices.Contains(f.Immutable, p):
-			return nil, fault.New(fault.InvalidArgument, fault.ReasonImmutableField,
-				"%s.%s is fixed at creation and cannot be updated", f.Resource, p).With("field", p)
+			return nil, immutable(f.Resource, p)
 		case f.wholeOf(p) != "":
 			if w := f.wholeOf(p); !slices.Contains(paths, w) {
 				paths = append(paths, w)
@@ -70,6 +69,13 @@ func (f Fields) Resolve(mask []string, isSet func(path string) bool) ([]string, 
 		}
 	}
 	return paths, v.Err()
+}
+
+// immutable is the refusal of a change to path p of resource, which is
+// fixed at creation.
+func immutable(resource, p string) error {
+	return fault.New(fault.InvalidArgument, fault.ReasonImmutableField,
+		"%s.%s is fixed at creation and cannot be updated", resource, p).With("field", p)
 }
 
 // wholeOf is the top-level updatable field that sub-field path p lies in,

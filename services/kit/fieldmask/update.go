@@ -1,6 +1,9 @@
 package fieldmask
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Field is one updatable path of a resource T, with what an update needs
 // of it: whether a patch sets it (what an empty mask takes) and how it is
@@ -13,6 +16,9 @@ type Field[T any] struct {
 	Set func(patch *T) bool
 	// Copy copies the field from patch into dst.
 	Copy func(dst, patch *T)
+	// Same says whether a and b hold the same value of the field (Value
+	// and Time have it; an immutable field needs it).
+	Same func(a, b *T) bool
 }
 
 // Value is a field of type V whose zero value means "not set" in a patch.
@@ -21,6 +27,7 @@ func Value[T any, V comparable](path string, field func(*T) *V) Field[T] {
 		Path: path,
 		Set:  func(patch *T) bool { var zero V; return *field(patch) != zero },
 		Copy: func(dst, patch *T) { *field(dst) = *field(patch) },
+		Same: func(a, b *T) bool { return *field(a) == *field(b) },
 	}
 }
 
@@ -40,6 +47,7 @@ func Time[T any](path string, field func(*T) *time.Time) Field[T] {
 		Path: path,
 		Set:  func(patch *T) bool { return !field(patch).IsZero() },
 		Copy: func(dst, patch *T) { *field(dst) = *field(patch) },
+		Same: func(a, b *T) bool { return field(a).Equal(*field(b)) },
 	}
 }
 
@@ -50,39 +58,72 @@ type Update[T any] struct {
 	Resource   string
 	Fields     []Field[T]
 	OutputOnly []string
-	Immutable  []string
+	// Immutable are the fields fixed at creation (made with Value or Time,
+	// which say when two values are the same). A mask may name one when
+	// the patch holds the value stored: a client sends back the resource
+	// it read, as AIP-203 has it. A different value is INVALID_ARGUMENT,
+	// reason IMMUTABLE_FIELD, when Apply meets it.
+	Immutable []Field[T]
 }
 
 // Mask is the Fields that Resolve checks a mask against.
 func (u Update[T]) Mask() Fields {
-	f := Fields{Resource: u.Resource, OutputOnly: u.OutputOnly, Immutable: u.Immutable}
+	f := Fields{Resource: u.Resource, OutputOnly: u.OutputOnly}
 	for _, fd := range u.Fields {
 		f.Updatable = append(f.Updatable, fd.Path)
+	}
+	for _, fd := range u.Immutable {
+		f.Immutable = append(f.Immutable, fd.Path)
 	}
 	return f
 }
 
 // Resolve turns mask into the paths to apply by Fields.Resolve's rule,
-// an empty mask taking the fields patch sets.
+// an empty mask taking the fields patch sets. The immutable paths the mask
+// names come last, for Apply to hold to the stored value.
 func (u Update[T]) Resolve(mask []string, patch *T) ([]string, error) {
-	return u.Mask().Resolve(mask, func(path string) bool {
-		fd, ok := u.field(path)
-		return ok && fd.Set != nil && fd.Set(patch)
+	var fixed []string
+	rest := slices.DeleteFunc(slices.Clone(mask), func(p string) bool {
+		if _, ok := find(u.Immutable, p); ok {
+			if !slices.Contains(fixed, p) {
+				fixed = append(fixed, p)
+			}
+			return true
+		}
+		return false
 	})
+	var paths []string
+	if len(rest) > 0 || len(mask) == 0 {
+		var err error
+		if paths, err = u.Mask().Resolve(rest, func(path string) bool {
+			fd, ok := find(u.Fields, path)
+			return ok && fd.Set != nil && fd.Set(patch)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return append(paths, fixed...), nil
 }
 
 // Apply copies the fields named by paths (as Resolve returned them) from
-// patch into dst, in their order.
-func (u Update[T]) Apply(dst, patch *T, paths []string) {
+// patch into dst, in their order, or changes nothing and refuses when an
+// immutable path's value in patch is not dst's.
+func (u Update[T]) Apply(dst, patch *T, paths []string) error {
 	for _, p := range paths {
-		if fd, ok := u.field(p); ok {
+		if fd, ok := find(u.Immutable, p); ok && !fd.Same(dst, patch) {
+			return immutable(u.Resource, p)
+		}
+	}
+	for _, p := range paths {
+		if fd, ok := find(u.Fields, p); ok {
 			fd.Copy(dst, patch)
 		}
 	}
+	return nil
 }
 
-func (u Update[T]) field(path string) (Field[T], bool) {
-	for _, fd := range u.Fields {
+func find[T any](fields []Field[T], path string) (Field[T], bool) {
+	for _, fd := range fields {
 		if fd.Path == path {
 			return fd, true
 		}

@@ -32,7 +32,7 @@ var shopUpdate = fieldmask.Update[shop]{
 		fieldmask.Value("contact.email", func(s *shop) *string { return &s.Contact.Email }),
 	},
 	OutputOnly: []string{"etag"},
-	Immutable:  []string{"kind"},
+	Immutable:  []fieldmask.Field[shop]{fieldmask.Value("kind", func(s *shop) *int { return &s.Kind })},
 }
 
 func TestUpdateResolvesAndAppliesByItsFields(t *testing.T) {
@@ -61,12 +61,18 @@ func TestUpdateResolvesAndAppliesByItsFields(t *testing.T) {
 		{name: "a named path clears a field the patch leaves zero",
 			patch: shop{}, mask: []string{"open", "etag"}, paths: []string{"open"},
 			want: shop{Name: "老店", Tags: old.Tags, Since: since, Contact: old.Contact, Kind: 1}},
-		{name: "an immutable path is refused", patch: shop{Kind: 2}, mask: []string{"kind"}, reason: fault.ReasonImmutableField},
+		{name: "an immutable path with another value is refused, and nothing of the patch applied",
+			patch: shop{Name: "新店", Kind: 2}, mask: []string{"name", "kind"}, paths: []string{"name", "kind"}, reason: fault.ReasonImmutableField},
+		{name: "an immutable path with the stored value passes (the resource sent back as read, AIP-203)",
+			patch: shop{Name: "新店", Kind: 1}, mask: []string{"kind", "name", "etag"}, paths: []string{"name", "kind"},
+			want: shop{Name: "新店", Open: true, Tags: old.Tags, Since: since, Contact: old.Contact, Kind: 1}},
+		{name: "a mask of an immutable path alone changes nothing else, though the patch sets more",
+			patch: shop{Name: "新店", Kind: 1}, mask: []string{"kind"}, paths: []string{"kind"}, want: old},
 		{name: "an unknown path is refused", patch: shop{}, mask: []string{"owner"}, reason: fault.ReasonInvalidArgument},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			paths, err := shopUpdate.Resolve(c.mask, &c.patch)
-			if c.reason != (fault.Reason{}) {
+			if c.reason != (fault.Reason{}) && c.paths == nil {
 				if fe, ok := fault.As(err); !ok || fe.Reason != c.reason {
 					t.Fatalf("%v, want %s", err, c.reason)
 				}
@@ -77,9 +83,18 @@ func TestUpdateResolvesAndAppliesByItsFields(t *testing.T) {
 			}
 			got := old
 			got.Tags = slices.Clone(old.Tags)
-			shopUpdate.Apply(&got, &c.patch, paths)
-			if !reflect.DeepEqual(got, c.want) {
-				t.Fatalf("applied:\n got %+v\nwant %+v", got, c.want)
+			err = shopUpdate.Apply(&got, &c.patch, paths)
+			if c.reason != (fault.Reason{}) {
+				if fe, ok := fault.As(err); !ok || fe.Reason != c.reason || fe.Metadata["field"] != "kind" {
+					t.Fatalf("applied: %v, want %s on kind", err, c.reason)
+				}
+				if !reflect.DeepEqual(got, old) {
+					t.Fatalf("a refused patch changed %+v into %+v", old, got)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("applied (%v):\n got %+v\nwant %+v", err, got, c.want)
 			}
 		})
 	}

@@ -1,7 +1,9 @@
 package servicetest_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -250,5 +252,41 @@ func TestAMethodWithoutARouteIs405WithAllow(t *testing.T) {
 	}
 	if r := do(t, "GET", e.url+"/v1/nothing-here", "", nil); r.Code != 404 || r.Reason() != "ROUTE_NOT_FOUND" {
 		t.Errorf("an unknown path: %d %s", r.Code, r.Raw)
+	}
+}
+
+// A member sent back as GET returned it, with one field changed and no
+// updateMask, is an update of that field (AIP-203): the mask grpc-gateway
+// makes of the body names kind, which passes while it holds the stored
+// kind; another kind is still IMMUTABLE_FIELD, and changes nothing. The
+// body's etag is checked as sent.
+func TestAMemberSentBackAsReadUpdatesWhatChanged(t *testing.T) {
+	e := startGateway(t, nil)
+	if r := do(t, "POST", e.url+"/v1/members?memberId=h1", `{"kind":"MEMBER_KIND_HOST","displayName":"主播","district":"banan","contact":{"phone":"1"}}`, nil); r.Code != 200 {
+		t.Fatalf("create host: %d %s", r.Code, r.Raw)
+	}
+	read := do(t, "GET", e.url+"/v1/members/h1", "", nil)
+	if read.Code != 200 {
+		t.Fatalf("GET: %d %s", read.Code, read.Raw)
+	}
+	back := func(edit func(map[string]any)) testkit.Reply {
+		body := maps.Clone(read.Body)
+		edit(body)
+		raw, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return do(t, "PATCH", e.url+"/v1/members/h1", string(raw), nil)
+	}
+	if r := back(func(m map[string]any) { m["displayName"] = "新主播" }); r.Code != 200 || r.Body["displayName"] != "新主播" || r.Body["kind"] != "MEMBER_KIND_HOST" {
+		t.Fatalf("the member sent back with a new display name: %d %s", r.Code, r.Raw)
+	}
+	read = do(t, "GET", e.url+"/v1/members/h1", "", nil) // its etag is checked
+	r := back(func(m map[string]any) { m["kind"] = "MEMBER_KIND_MERCHANT"; m["displayName"] = "商家" })
+	if r.Code != 400 || r.Reason() != "IMMUTABLE_FIELD" {
+		t.Fatalf("the member sent back with another kind: %d %s", r.Code, r.Raw)
+	}
+	if g := do(t, "GET", e.url+"/v1/members/h1", "", nil); g.Body["displayName"] != "新主播" || g.Body["kind"] != "MEMBER_KIND_HOST" {
+		t.Fatalf("the refused update changed the member: %s", g.Raw)
 	}
 }

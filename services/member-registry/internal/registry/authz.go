@@ -73,19 +73,16 @@ func mayManageStaff(ctx context.Context) error {
 
 // selfUpdateLimits keeps the fields that only the alliance sets (a host's
 // agency and official flag, a member's district) out of a member's own
-// update. It reads the mask as the caller sent it, before it is resolved,
-// so that a member learns of this rule before any other complaint.
-func selfUpdateLimits(ctx context.Context, patch *Member, mask []string) error {
+// update: the paths it applies (as resolved) may name them only with the
+// values stored in m, so that a member may send back its record as it read
+// it (AIP-203) but never change one of them.
+func selfUpdateLimits(ctx context.Context, m, patch *Member, paths []string) error {
 	if c, _ := callerOf(ctx); c.Trusted || c.Member == "" {
 		return nil // no caller at all is refused by mayManage, which runs first
 	}
-	touches := func(field string, set bool) bool {
-		if len(mask) == 0 {
-			return set
-		}
-		return slices.Contains(mask, field) || slices.Contains(mask, "*")
-	}
-	if touches("agency", patch.Agency != "") || touches("official", patch.Official) || touches("district", patch.District != "") {
+	changes := func(field string, same bool) bool { return !same && slices.Contains(paths, field) }
+	if changes("agency", patch.Agency == m.Agency) || changes("official", patch.Official == m.Official) ||
+		changes("district", patch.District == m.District) {
 		return errAdminsSets
 	}
 	return nil

@@ -151,7 +151,9 @@ func (s *Service) UpdateProduct(ctx context.Context, patch Product, mask []strin
 		if err := etag.Check(tag, p.Revision, p.Name()); err != nil {
 			return nil, err
 		}
-		productUpdate.Apply(p, &patch, paths)
+		if err := productUpdate.Apply(p, &patch, paths); err != nil {
+			return nil, err
+		}
 		if err := s.validateProduct(p, func(f string) bool { return slices.Contains(paths, f) }); err != nil {
 			return nil, err
 		}

@@ -207,7 +207,8 @@ func TestWhoMayManageAMember(t *testing.T) {
 	}{
 		{"a member updates its own display name", update(self, registry.Member{DisplayName: "我"}, "display_name"), fault.Reason{}},
 		{"a member does not update another member", update(stranger, registry.Member{DisplayName: "他"}, "display_name"), fault.ReasonPermissionDenied},
-		{"a member does not set its own agency", update(self, registry.Member{Agency: "members/agency"}, "agency"), fault.ReasonPermissionDenied},
+		{"a member does not set its own agency", update(self, registry.Member{Agency: "members/other-agency"}, "agency"), fault.ReasonPermissionDenied},
+		{"a member may name its agency with the value it has (its record sent back as read)", update(self, registry.Member{Agency: "members/agency", DisplayName: "我的"}, "agency", "display_name"), fault.Reason{}},
 		{"a member does not set its own district", update(self, registry.Member{District: "dazu"}), fault.ReasonPermissionDenied},
 		{"a member does not set its official flag, even by replacing everything", update(self, registry.Member{DisplayName: "我"}, "*"), fault.ReasonPermissionDenied},
 		{"staff set a host's district", update(staff, registry.Member{District: "dazu"}, "district"), fault.Reason{}},

@@ -166,13 +166,16 @@ var memberUpdate = fieldmask.Update[Member]{
 		fieldmask.Value("contact.email", func(m *Member) *string { return &m.Contact.Email }),
 	},
 	OutputOnly: []string{"name", "state", "state_reason", "create_time", "update_time", "etag"},
-	Immutable:  []string{"kind"},
+	// A member sent back as read names its kind: the same kind passes.
+	Immutable: []fieldmask.Field[Member]{fieldmask.Value("kind", func(m *Member) *Kind { return &m.Kind })},
 }
 
 // UpdateMember applies the fields of patch named by mask to the member
 // patch.ID (see fieldmask.Fields.Resolve). tag, when set, must be the
 // member's current etag. The member itself may update its own fields but
-// those only the alliance sets (selfUpdateLimits).
+// those only the alliance sets (selfUpdateLimits); a path of those, or
+// kind, that holds the stored value passes, so that a member sent back as
+// read is an update of what changed.
 //
 // An update that removes a studio first asks Bookings whether the studio
 // still has a SCHEDULED, LIVE or PENDING_APPROVAL session, and is refused if it has one or
@@ -182,9 +185,6 @@ var memberUpdate = fieldmask.Update[Member]{
 // studio that was not checked (else it checks those and tries again).
 func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string, tag string) (*Member, error) {
 	if err := mayManage(ctx, patch.Name()); err != nil {
-		return nil, err
-	}
-	if err := selfUpdateLimits(ctx, &patch, mask); err != nil {
 		return nil, err
 	}
 	paths, err := memberUpdate.Resolve(mask, &patch)
@@ -207,8 +207,13 @@ func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string,
 			if m.State == members.Withdrawn {
 				return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn and can no longer change", m.Name())
 			}
+			if err := selfUpdateLimits(ctx, m, &patch, paths); err != nil {
+				return err
+			}
 			before := m.Studios
-			memberUpdate.Apply(m, &patch, paths)
+			if err := memberUpdate.Apply(m, &patch, paths); err != nil {
+				return err
+			}
 			if err := s.validateMember(tx, m, func(f string) bool { return slices.Contains(paths, f) }); err != nil {
 				return err
 			}

@@ -62,7 +62,9 @@ func (svc *Service) UpdateSession(ctx context.Context, patch Session, mask []str
 			return nil, err
 		}
 		next := *cur
-		sessionUpdate.Apply(&next, &patch, paths)
+		if err := sessionUpdate.Apply(&next, &patch, paths); err != nil {
+			return nil, err
+		}
 		now := svc.stamp()
 		var clock *time.Time
 		if !next.Start.Equal(cur.Start) {

@@ -71,7 +71,9 @@ func (svc *Service) UpdateStudioPolicy(ctx context.Context, patch Policy, mask [
 			return nil, err
 		}
 		next := *cur
-		policyUpdate.Apply(&next, &patch, paths)
+		if err := policyUpdate.Apply(&next, &patch, paths); err != nil {
+			return nil, err
+		}
 		if err := w.svc.rules.validatePolicy(&next); err != nil {
 			return nil, err
 		}

@@ -75,7 +75,8 @@ const (
 	// The etag sent is not the resource's current one, or the resource
 	// changed while the call worked on it: read it again and retry.
 	ErrorReason_ERROR_REASON_ETAG_MISMATCH ErrorReason = 108
-	// An update_mask names a field that is fixed at creation.
+	// An update would change a field that is fixed at creation (naming it
+	// with the value it has, as a resource sent back as read does, passes).
 	ErrorReason_ERROR_REASON_IMMUTABLE_FIELD ErrorReason = 109
 	// A server serves a bounded number of grpc.health.v1 watchers at once.
 	ErrorReason_ERROR_REASON_TOO_MANY_HEALTH_WATCHERS ErrorReason = 110
