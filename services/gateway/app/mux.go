@@ -27,6 +27,10 @@ func newServeMux(log *slog.Logger, names map[string]string, readTimeout time.Dur
 		runtime.WithErrorHandler(errorHandler(log, names, readTimeout, methods)),
 		// POST with X-HTTP-Method-Override would let a form post become a PATCH.
 		runtime.WithDisableHTTPMethodOverride(),
+		// A form-encoded POST would otherwise be served by the path's GET
+		// route (grpc-gateway's path-length fallback): a write method that
+		// reads is a surprise, and a POST without a route is 405.
+		runtime.WithDisablePathLengthFallback(),
 		runtime.WithMiddlewares(nameSpan),
 	)
 }

@@ -290,3 +290,17 @@ func TestAMemberSentBackAsReadUpdatesWhatChanged(t *testing.T) {
 		t.Fatalf("the refused update changed the member: %s", g.Raw)
 	}
 }
+
+// A form-encoded POST to a path without a POST route is 405, not the
+// path's GET answered under another method (grpc-gateway's path-length
+// fallback, now off).
+func TestAFormPostIsNotServedAsAGet(t *testing.T) {
+	e := startGateway(t, nil)
+	if r := do(t, "POST", e.url+"/v1/members?memberId=f1", `{"kind":"MEMBER_KIND_MERCHANT","displayName":"m","district":"banan"}`, nil); r.Code != 200 {
+		t.Fatalf("create merchant: %d %s", r.Code, r.Raw)
+	}
+	r := do(t, "POST", e.url+"/v1/members/f1", "displayName=x", map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	if r.Code != 405 || r.Header.Get("Allow") != "GET, PATCH" {
+		t.Fatalf("a form POST to /v1/members/f1: %d, Allow %q, %s; want 405, Allow \"GET, PATCH\"", r.Code, r.Header.Get("Allow"), r.Raw)
+	}
+}
