@@ -58,16 +58,24 @@ func exportedTable(t *testing.T, data []byte, format string) [][]string {
 		}
 		return rows
 	}
+	_, rows := openXLSX(t, data)
+	return rows
+}
+
+// openXLSX opens an XLSX export with excelize, closed with the test, and
+// reads its sheet's rows.
+func openXLSX(t *testing.T, data []byte) (*excelize.File, [][]string) {
+	t.Helper()
 	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	rows, err := f.GetRows("report")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rows
+	return f, rows
 }
 
 // exportMatches checks an exported table against the report's rows and
@@ -243,15 +251,7 @@ func TestExportsKeepFormulaLikeNamesAsText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := f.GetRows("report")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, rows := openXLSX(t, data)
 	seen := 0
 	for i, r := range rows {
 		if len(r) < 4 || names[r[2]] == "" {
