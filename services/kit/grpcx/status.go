@@ -24,10 +24,6 @@ func Status(ctx context.Context, domain string, err error) error {
 		return nil
 	}
 	if fe, ok := fault.As(err); ok {
-		var up *upstreamError
-		if errors.As(err, &up) {
-			logCause(ctx, slog.LevelWarn, "dependency unavailable", up.cause)
-		}
 		return FaultStatus(domain, fe).Err()
 	}
 	if _, ok := status.FromError(err); ok {
