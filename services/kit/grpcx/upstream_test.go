@@ -3,6 +3,7 @@ package grpcx_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -169,5 +170,32 @@ func TestACallerThatCancelledIsNoOutage(t *testing.T) {
 	}
 	if grpcx.Upstream(ctx, "member-registry", nil) != nil {
 		t.Fatal("no error is no error")
+	}
+}
+
+// A dependency's failure met by work that a call left running (under
+// context.WithoutCancel, after the call's line is written) gets a log line
+// of its own: left for the call's line, it was never written.
+func TestACauseAfterTheCallsLineIsLoggedOnItsOwn(t *testing.T) {
+	own := &testkit.LogBuffer{}
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(own, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	left := make(chan context.Context, 1)
+	cc, logs, _ := start(t, func(ctx context.Context) error {
+		left <- context.WithoutCancel(ctx)
+		return nil
+	})
+	if err := invoke(context.Background(), cc); err != nil {
+		t.Fatal(err)
+	}
+	ctx := <-left
+	// The answer is sent after the interceptor writes the call's line.
+	if !strings.Contains(logs.String(), `"msg":"rpc"`) {
+		t.Fatalf("no line of the call yet:\n%s", logs.String())
+	}
+	grpcx.Upstream(ctx, "member-registry", status.Error(codes.Unavailable, transportWords))
+	if !strings.Contains(own.String(), "dependency unavailable") || !strings.Contains(own.String(), transportWords) {
+		t.Fatalf("the late failure was not logged; own lines:\n%s\ncall lines:\n%s", own.String(), logs.String())
 	}
 }
