@@ -234,7 +234,7 @@ type outageSales struct {
 
 func (o *outageSales) ListTopPerformers(ctx context.Context, _ *salesv1.ListTopPerformersRequest) (*salesv1.ListTopPerformersResponse, error) {
 	_, err := healthpb.NewHealthClient(o.dead).Check(ctx, &healthpb.HealthCheckRequest{})
-	return nil, grpcx.Status(ctx, "sales.alliance", grpcx.Upstream("session-scheduling", err))
+	return nil, grpcx.Status(ctx, "sales.alliance", grpcx.Upstream(ctx, "session-scheduling", err))
 }
 
 func TestAnOutageNamesTheServiceNotItsAddress(t *testing.T) {

@@ -158,7 +158,7 @@ func (r *RemoteMemberKeys) ask(ctx context.Context, keyID, secret, ck string) (P
 		return Principal{}, errInvalidKey
 	}
 	// An outage is not an answer: nothing is cached, the next call asks again.
-	if up := grpcx.Upstream("member-registry", err); fault.CodeOf(up) == fault.Unavailable {
+	if up := grpcx.Upstream(ctx, "member-registry", err); fault.CodeOf(up) == fault.Unavailable {
 		return Principal{}, up
 	}
 	return Principal{}, fault.New(fault.Unavailable, fault.ReasonDependencyUnavailable, "member-registry cannot check the key: it answered %s", grpcx.CodeName(status.Code(err)))

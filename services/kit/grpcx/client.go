@@ -2,7 +2,9 @@ package grpcx
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -90,38 +92,71 @@ func deadlineUnary(d time.Duration) grpc.UnaryClientInterceptor {
 	}
 }
 
+// UpstreamReserve is the most of a caller's remaining time that
+// UpstreamContext keeps back from a call to a dependency: a tenth of it,
+// at most this.
+const UpstreamReserve = 200 * time.Millisecond
+
+// UpstreamContext bounds one call to a dependency: by timeout (<= 0: no
+// bound of its own) and, under a caller's deadline, a tenth of the time
+// left (at most UpstreamReserve) is kept in reserve, so that when the
+// dependency does not answer the caller still gets the UNAVAILABLE of
+// Upstream, naming it, inside its own deadline, not a bare
+// DEADLINE_EXCEEDED.
+func UpstreamContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	d, bounded := timeout, timeout > 0
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		left -= min(left/10, UpstreamReserve)
+		if !bounded || left < d {
+			d, bounded = left, true
+		}
+	}
+	if !bounded {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
 // Upstream turns the failure of a call to another service into a domain
-// fault: a service that is down or too slow becomes UNAVAILABLE with a
-// message that names it, so the caller never mistakes an outage for a "no".
-// The transport's own words ("dial tcp 10.0.0.7:50051: connection refused")
-// name internal addresses, so they stay out of the message: Status puts
-// them on the call's log line. Other codes pass through unchanged as
-// status errors.
-func Upstream(service string, err error) error {
+// fault, the one rule for every dependency of the suite:
+//
+//   - a service that is down or does not answer (UNAVAILABLE,
+//     DEADLINE_EXCEEDED, CANCELLED while the caller still waits) is
+//     UNAVAILABLE, reason DEPENDENCY_UNAVAILABLE, with metadata service
+//     naming it: an outage is never taken for a "no";
+//   - a caller that cancelled gets ctx's error (CANCELLED): that is not
+//     an outage, and nothing is logged;
+//   - any other answer is INTERNAL, reason DEPENDENCY_FAILED, naming the
+//     service and the code: the dependency refused what this service
+//     asked, which is not the caller's doing. A call site that gives a
+//     code a meaning of its own (NOT_FOUND: no such thing) looks at it
+//     before calling Upstream.
+//
+// The transport's own words ("dial tcp 10.0.0.7:50051: connection
+// refused") name internal addresses, so they never reach the message:
+// they go on the call's log line as its cause (see logCall), or on a line
+// of their own outside a call. ctx is the caller's context.
+func Upstream(ctx context.Context, service string, err error) error {
 	if err == nil {
 		return nil
 	}
-	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded:
-		return &upstreamError{
-			fault: &fault.Error{
-				Code:     fault.Unavailable,
-				Reason:   fault.ReasonDependencyUnavailable,
-				Message:  service + " is unavailable; nothing was changed, try again later",
-				Metadata: map[string]string{"service": service},
-			},
-			cause: fmt.Errorf("%s: %s", service, status.Convert(err).Message()),
-		}
+	st := status.Convert(err)
+	code := st.Code()
+	if code == codes.Canceled && errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err()
 	}
-	return err
+	cause := fmt.Errorf("%s answered %s: %s", service, CodeName(code), st.Message())
+	switch code {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
+		logCause(ctx, slog.LevelWarn, "dependency unavailable", cause)
+		how := "it cannot be reached"
+		if code != codes.Unavailable {
+			how = "it did not answer in time"
+		}
+		return fault.New(fault.Unavailable, fault.ReasonDependencyUnavailable,
+			"%s is unavailable (%s); nothing was changed, try again later", service, how).With("service", service)
+	}
+	logCause(ctx, slog.LevelError, "dependency failed", cause)
+	return fault.New(fault.Internal, fault.ReasonDependencyFailed, "%s answered %s", service, CodeName(code)).With("service", service)
 }
-
-// upstreamError is the fault of an outage, with what the transport said.
-// It unwraps to the fault, so fault.As and grpcx.Status see only that.
-type upstreamError struct {
-	fault *fault.Error
-	cause error
-}
-
-func (e *upstreamError) Error() string { return e.fault.Error() }
-func (e *upstreamError) Unwrap() error { return e.fault }

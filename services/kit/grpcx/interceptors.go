@@ -27,20 +27,30 @@ type callStateKey struct{}
 
 // callState is what a handler leaves for the call's log line.
 type callState struct {
-	mu    sync.Mutex
-	cause error
-	attrs []slog.Attr // see Annotate
+	mu     sync.Mutex
+	cause  error
+	attrs  []slog.Attr // see Annotate
+	logged bool        // the call's line is written: a later cause needs a line of its own
 }
 
-func (c *callState) setCause(err error) {
-	c.mu.Lock()
-	c.cause = err
-	c.mu.Unlock()
-}
-
-func (c *callState) getCause() error {
+// setCause leaves err for the call's log line, unless that line is
+// written already (work the call left running, under
+// context.WithoutCancel): then it reports false.
+func (c *callState) setCause(err error) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.logged {
+		return false
+	}
+	c.cause = err
+	return true
+}
+
+// takeCause is the cause for the call's log line, which is being written.
+func (c *callState) takeCause() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.logged = true
 	return c.cause
 }
 
@@ -106,7 +116,7 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 		attrs = append(attrs, slog.String("error", status.Convert(err).Message()))
 	}
 	if cs, ok := ctx.Value(callStateKey{}).(*callState); ok {
-		if cause := cs.getCause(); cause != nil {
+		if cause := cs.takeCause(); cause != nil {
 			attrs = append(attrs, slog.String("cause", cause.Error()))
 		}
 		attrs = append(attrs, cs.annotations()...)

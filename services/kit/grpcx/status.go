@@ -24,10 +24,6 @@ func Status(ctx context.Context, domain string, err error) error {
 		return nil
 	}
 	if fe, ok := fault.As(err); ok {
-		var up *upstreamError
-		if errors.As(err, &up) {
-			logCause(ctx, slog.LevelWarn, "dependency unavailable", up.cause)
-		}
 		return FaultStatus(domain, fe).Err()
 	}
 	if _, ok := status.FromError(err); ok {
@@ -46,10 +42,10 @@ func Status(ctx context.Context, domain string, err error) error {
 }
 
 // logCause puts err on this call's log line (see logCall), never in the
-// answer; outside a call it logs it on its own line, as msg at level.
+// answer; outside a call, or once that line is written (work the call
+// left running), it logs it on a line of its own, as msg at level.
 func logCause(ctx context.Context, level slog.Level, msg string, err error) {
-	if cs, ok := ctx.Value(callStateKey{}).(*callState); ok {
-		cs.setCause(err)
+	if cs, ok := ctx.Value(callStateKey{}).(*callState); ok && cs.setCause(err) {
 		return
 	}
 	slog.Log(ctx, level, msg, "err", err.Error(), "request_id", RequestID(ctx))

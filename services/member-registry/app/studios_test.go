@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"net"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/member-registry/app"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -139,4 +141,30 @@ func TestAHangingSessionSchedulingHoldsNoWrites(t *testing.T) {
 	default:
 	}
 	wantErr(t, <-removal, codes.Unavailable, "DEPENDENCY_UNAVAILABLE")
+}
+
+// TestAHangingSessionSchedulingIsNamedWithinTheCallersDeadline: a caller
+// with a deadline shorter than -session-scheduling-timeout still gets the
+// registry's UNAVAILABLE naming session-scheduling, before its own
+// deadline, not a bare DEADLINE_EXCEEDED (grpcx.UpstreamContext keeps a
+// reserve of the caller's time).
+func TestAHangingSessionSchedulingIsNamedWithinTheCallersDeadline(t *testing.T) {
+	srv, err := app.New(app.Config{Config: service.Config{DataDir: t.TempDir()}, SessionSchedulingAddr: silentAddr(t), SessionSchedulingTimeout: 10 * time.Second}, testkit.Quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := memberv1.NewMemberRegistryClient(testkit.Dial(t, testkit.Serve(t, srv)))
+	b := create(t, c, "base", base("基地", "s1", "s2"))
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	began := time.Now()
+	_, err = c.UpdateMember(cctx, &memberv1.UpdateMemberRequest{
+		Member: &memberv1.Member{Name: b.Name, Studios: studios("s2")}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"studios"}}})
+	wantErr(t, err, codes.Unavailable, "DEPENDENCY_UNAVAILABLE")
+	if took := time.Since(began); took >= time.Second {
+		t.Fatalf("the answer took %v, past the caller's deadline", took)
+	}
+	if msg := status.Convert(err).Message(); msg != "session-scheduling is unavailable (it did not answer in time); nothing was changed, try again later" {
+		t.Fatalf("message %q", msg)
+	}
 }

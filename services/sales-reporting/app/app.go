@@ -128,7 +128,7 @@ func New(c Config, log *slog.Logger) (*grpcx.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := upstream.New(schedConn, regConn, c.DependencyTimeout, log)
+	client := upstream.New(schedConn, regConn, c.DependencyTimeout)
 	svc := ingest.NewService(st, client, engine, ingest.Config{Currency: c.Currency, Location: loc, Now: c.Now,
 		DependencyTimeout: c.DependencyTimeout, ImportPatience: c.ImportPatience})
 	b.OnClose(svc.Close)

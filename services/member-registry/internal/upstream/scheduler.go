@@ -6,17 +6,13 @@ package upstream
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
 	"github.com/cqlive/alliance/services/kit/config"
-	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/member-registry/internal/registry"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // Service is the name callers see when session-scheduling does not answer.
@@ -30,7 +26,8 @@ type Client struct {
 
 // New returns a client over cc (made with grpcx.Dial: lazy, so the
 // registry starts and serves before session-scheduling is up). timeout
-// bounds each question.
+// bounds each question (grpcx.UpstreamContext); a failed one is
+// grpcx.Upstream's fault, naming session-scheduling.
 func New(cc grpc.ClientConnInterface, timeout time.Duration) *Client {
 	config.PositiveOr(&timeout, 3*time.Second)
 	return &Client{api: sessionv1.NewSessionSchedulerClient(cc), timeout: timeout}
@@ -42,12 +39,12 @@ var holding = []sessionv1.SessionState{sessionv1.SessionState_SESSION_STATE_SCHE
 
 // ActiveSession implements registry.Bookings.
 func (c *Client) ActiveSession(ctx context.Context, studio string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	ctx, cancel := grpcx.UpstreamContext(ctx, c.timeout)
 	defer cancel()
 	for _, state := range holding {
 		resp, err := c.api.ListSessions(ctx, &sessionv1.ListSessionsRequest{Studio: studio, State: state, PageSize: 1})
 		if err != nil {
-			return "", upstream(ctx, studio, err)
+			return "", grpcx.Upstream(ctx, Service, err)
 		}
 		if ss := resp.GetSessions(); len(ss) > 0 {
 			return ss[0].GetName(), nil
@@ -57,20 +54,3 @@ func (c *Client) ActiveSession(ctx context.Context, studio string) (string, erro
 }
 
 var _ registry.Bookings = (*Client)(nil)
-
-// upstream turns a failed question into the registry's answer. The caller
-// learns which service failed, never its address or its own words: those
-// go to the call's log line.
-func upstream(ctx context.Context, studio string, err error) error {
-	st := status.Convert(err)
-	grpcx.Annotate(ctx, slog.String("upstream", Service), slog.String("upstream_code", st.Code().String()),
-		slog.String("upstream_error", st.Message()))
-	switch st.Code() {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
-		return fault.New(fault.Unavailable, fault.ReasonDependencyUnavailable,
-			"%s is unavailable, so the registry cannot check that %s has no sessions; nothing was changed, try again later", Service, studio).
-			With("service", Service)
-	}
-	return fault.New(fault.Internal, fault.ReasonDependencyFailed,
-		"%s could not say whether %s has sessions; nothing was changed", Service, studio).With("service", Service)
-}

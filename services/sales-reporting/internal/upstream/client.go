@@ -6,13 +6,10 @@ package upstream
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
-	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"google.golang.org/grpc"
@@ -34,46 +31,26 @@ type Client struct {
 	sched   sessionv1.SessionSchedulerClient
 	reg     memberv1.MemberRegistryClient
 	timeout time.Duration
-	log     *slog.Logger
 }
 
 // New wraps two connections. timeout bounds every call, even under a
 // caller's longer deadline: a dependency that hangs is reported as
-// unavailable while the caller can still use the answer (0: no bound).
-// log gets the details of failed calls, which callers are not told.
-func New(sessions, members grpc.ClientConnInterface, timeout time.Duration, log *slog.Logger) *Client {
+// unavailable while the caller can still use the answer (0: no bound but
+// the reserve under the caller's deadline, see grpcx.UpstreamContext). A
+// failed call is grpcx.Upstream's fault, and what the dependency said goes
+// to the call's log line, never to the caller.
+func New(sessions, members grpc.ClientConnInterface, timeout time.Duration) *Client {
 	return &Client{sched: sessionv1.NewSessionSchedulerClient(sessions), reg: memberv1.NewMemberRegistryClient(members),
-		timeout: timeout, log: log}
+		timeout: timeout}
 }
 
-// bounded is ctx limited to the client's timeout.
+// bounded is ctx limited to the client's timeout, with the reserve of
+// grpcx.UpstreamContext under the caller's deadline.
 func (c *Client) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
-	if c.timeout <= 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, c.timeout)
+	return grpcx.UpstreamContext(ctx, c.timeout)
 }
 
 var _ ingest.Directory = (*Client)(nil)
-
-// upstream is grpcx.Upstream with a message that says which service failed
-// and how, and nothing of the failure's own text, which can hold the
-// service's address ("dial tcp 127.0.0.1:…"): that goes to the log only.
-func (c *Client) upstream(ctx context.Context, service string, err error) error {
-	out := grpcx.Upstream(service, err)
-	fe, ok := fault.As(out)
-	if !ok || fe.Code != fault.Unavailable {
-		return out
-	}
-	c.log.WarnContext(ctx, "dependency call failed", "service", service, "err", err, "request_id", grpcx.RequestID(ctx))
-	how := "it cannot be reached"
-	if status.Code(err) == codes.DeadlineExceeded {
-		how = "it did not answer in time"
-	}
-	named := *fe
-	named.Message = fmt.Sprintf("%s is unavailable (%s); nothing was changed, try again later", service, how)
-	return &named
-}
 
 // notFoundName is the name an all-or-nothing batch call refused, or "".
 func notFoundName(err error) string {
@@ -107,12 +84,12 @@ func batchGet[T any](c *Client, ctx context.Context, service string, names []str
 			}
 			missing := notFoundName(err)
 			if missing == "" {
-				return nil, c.upstream(ctx, service, err)
+				return nil, grpcx.Upstream(ctx, service, err)
 			}
 			before := len(chunk)
 			chunk = remove(chunk, missing)
 			if len(chunk) == before {
-				return nil, c.upstream(ctx, service, err)
+				return nil, grpcx.Upstream(ctx, service, err)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	sessionv1 "github.com/cqlive/alliance/gen/pb/alliance/session/v1"
+	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/kit/protoconv"
 	"github.com/cqlive/alliance/services/sales-reporting/internal/ingest"
 	"google.golang.org/grpc/codes"
@@ -60,7 +61,7 @@ func (c *Client) Product(ctx context.Context, name string) (ingest.Product, bool
 		return ingest.Product{}, false, nil
 	}
 	if err != nil {
-		return ingest.Product{}, false, c.upstream(ctx, MemberRegistry, err)
+		return ingest.Product{}, false, grpcx.Upstream(ctx, MemberRegistry, err)
 	}
 	return ingest.Product{Name: name, Merchant: ingest.MerchantOf(name), Category: p.GetCategory(), OriginDistrict: p.GetOriginDistrict()}, true, nil
 }
@@ -74,7 +75,7 @@ func (c *Client) SessionsEnded(ctx context.Context, from, to time.Time) (int64, 
 		EndedAfter: protoconv.Timestamp(from), EndedBefore: protoconv.Timestamp(to),
 	})
 	if err != nil {
-		return 0, c.upstream(ctx, SessionScheduling, err)
+		return 0, grpcx.Upstream(ctx, SessionScheduling, err)
 	}
 	return r.GetCount(), nil
 }

@@ -23,7 +23,7 @@ func namesOfAFakeRegistry(t *testing.T) (*memberfake.Registry, *Names, func(time
 	now := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	return reg, NewNames(New(cc, cc, 5*time.Second, testkit.Quiet), clock), advance
+	return reg, NewNames(New(cc, cc, 5*time.Second), clock), advance
 }
 
 // TestMemberNamesAreAskedOnceANameTTL: within NameTTL a report's member

@@ -6,12 +6,10 @@ package upstream
 import (
 	"context"
 	"github.com/cqlive/alliance/services/kit/members"
-	"log/slog"
 	"time"
 
 	memberv1 "github.com/cqlive/alliance/gen/pb/alliance/member/v1"
 	"github.com/cqlive/alliance/services/kit/config"
-	"github.com/cqlive/alliance/services/kit/fault"
 	"github.com/cqlive/alliance/services/kit/grpcx"
 	"github.com/cqlive/alliance/services/session-scheduling/internal/scheduling"
 	"google.golang.org/grpc"
@@ -29,29 +27,19 @@ type Client struct {
 }
 
 // New returns a client over cc (made with grpcx.Dial, which retries
-// UNAVAILABLE with backoff). timeout bounds each call.
+// UNAVAILABLE with backoff). timeout bounds each call, and under the
+// caller's deadline grpcx.UpstreamContext keeps a reserve, so that a
+// registry that does not answer is grpcx.Upstream's UNAVAILABLE naming it
+// inside the caller's deadline. A NOT_FOUND the registry names a member or
+// product in is an answer, taken before grpcx.Upstream.
 func New(cc grpc.ClientConnInterface, timeout time.Duration) *Client {
 	config.PositiveOr(&timeout, 3*time.Second)
 	return &Client{api: memberv1.NewMemberRegistryClient(cc), timeout: timeout}
 }
 
-// callContext bounds one registry call by the client's timeout, and keeps
-// a tenth of the caller's remaining time (at most 200ms) in reserve: when
-// the registry does not answer, the caller still gets UNAVAILABLE naming
-// the registry inside its own deadline, not a bare DEADLINE_EXCEEDED.
-func (c *Client) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	d := c.timeout
-	if dl, ok := ctx.Deadline(); ok {
-		left := time.Until(dl)
-		left -= min(left/10, 200*time.Millisecond)
-		d = min(d, left)
-	}
-	return context.WithTimeout(ctx, d)
-}
-
 // BatchGet implements scheduling.Directory.
 func (c *Client) BatchGet(ctx context.Context, names []string) ([]scheduling.Member, error) {
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel := grpcx.UpstreamContext(ctx, c.timeout)
 	defer cancel()
 	resp, err := c.api.BatchGetMembers(ctx, &memberv1.BatchGetMembersRequest{Names: names})
 	if err != nil {
@@ -60,7 +48,7 @@ func (c *Client) BatchGet(ctx context.Context, names []string) ([]scheduling.Mem
 				return nil, &scheduling.MissingMember{Name: ei.GetMetadata()["name"]}
 			}
 		}
-		return nil, upstream(ctx, err)
+		return nil, grpcx.Upstream(ctx, Service, err)
 	}
 	out := make([]scheduling.Member, 0, len(resp.GetMembers()))
 	for _, m := range resp.GetMembers() {
@@ -80,14 +68,14 @@ func (c *Client) BatchGet(ctx context.Context, names []string) ([]scheduling.Mem
 
 // Product implements scheduling.Directory.
 func (c *Client) Product(ctx context.Context, name string) (*scheduling.Product, error) {
-	ctx, cancel := c.callContext(ctx)
+	ctx, cancel := grpcx.UpstreamContext(ctx, c.timeout)
 	defer cancel()
 	p, err := c.api.GetProduct(ctx, &memberv1.GetProductRequest{Name: name})
 	if status.Code(err) == codes.NotFound {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, upstream(ctx, err)
+		return nil, grpcx.Upstream(ctx, Service, err)
 	}
 	merchant, _ := scheduling.ParseProductName(p.GetName())
 	return &scheduling.Product{
@@ -95,23 +83,4 @@ func (c *Client) Product(ctx context.Context, name string) (*scheduling.Product,
 		Merchant: merchant,
 		Active:   p.GetState() == memberv1.ProductState_PRODUCT_STATE_ACTIVE,
 	}, nil
-}
-
-// upstream turns a failed registry call into a domain fault. An outage is
-// UNAVAILABLE naming the registry and nothing more: the transport's words
-// ("dial tcp 10.0.0.7:50051: connect: connection refused") carry internal
-// addresses, so they go to this service's log, never to the caller. Any
-// other answer is an internal error of this service (the scheduler sends
-// only well-formed requests), so the registry's own error details never
-// reach the scheduler's caller either.
-func upstream(ctx context.Context, err error) error {
-	st := status.Convert(err)
-	slog.WarnContext(ctx, Service+" call failed", "code", st.Code().String(), "err", st.Message(), "request_id", grpcx.RequestID(ctx))
-	switch st.Code() {
-	case codes.Unavailable:
-		return grpcx.Upstream(Service, status.Error(codes.Unavailable, "it cannot be reached"))
-	case codes.DeadlineExceeded:
-		return grpcx.Upstream(Service, status.Error(codes.DeadlineExceeded, "it did not answer in time"))
-	}
-	return fault.New(fault.Internal, fault.ReasonDependencyFailed, "%s answered %s", Service, grpcx.CodeName(st.Code()))
 }
