@@ -514,3 +514,25 @@ func TestAClientThatStopsReadingDoesNotStallWrites(t *testing.T) {
 		t.Fatalf("the stalled backup ended with %v", last)
 	}
 }
+
+// TestABackupOfTheWrongServiceIsRefused: the services' addresses given the
+// wrong way round (-sales-reporting-addr naming the registry) made a
+// backup that verified and restored, each file into the other service's
+// folder under the wrong name, leaving both services' files as they were.
+// Take refuses a snapshot whose service is not the one it asked.
+func TestABackupOfTheWrongServiceIsRefused(t *testing.T) {
+	s := newSuite(t)
+	s.stop()
+	swapped := []backup.Target{
+		{Service: s.targets[0].Service, Client: s.targets[1].Client},
+		{Service: s.targets[1].Service, Client: s.targets[0].Client},
+	}
+	out := filepath.Join(s.dir, "backups")
+	_, _, err := backup.Take(context.Background(), out, swapped)
+	if err == nil || !strings.Contains(err.Error(), "member-registry") || !strings.Contains(err.Error(), "sales-reporting") {
+		t.Fatalf("a backup of the registry taken as sales-reporting's: %v", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Fatalf("left %v", entries)
+	}
+}

@@ -162,6 +162,12 @@ func fetch(ctx context.Context, dir string, t Target) (File, error) {
 	if err := f.Close(); err != nil {
 		return File{}, err
 	}
+	// An address given for the wrong service (-sales-reporting-addr naming
+	// the registry) would file one service's snapshot as another's: it
+	// verifies, and restores into the other's folder under its own name.
+	if summary.GetService() != t.Service {
+		return File{}, fmt.Errorf("the service at this address is %q, not %s: check the addresses", summary.GetService(), t.Service)
+	}
 	got := hex.EncodeToString(sum.Sum(nil))
 	if size != summary.GetSizeBytes() || got != summary.GetSha256() {
 		return File{}, fmt.Errorf("received %d bytes with sha256 %s; the service sent %d bytes with sha256 %s",
