@@ -160,7 +160,7 @@ func TestABackupUnderWritesVerifiesAndRestores(t *testing.T) {
 		t.Fatalf("verify: %v", problems)
 	}
 	fresh := filepath.Join(s.dir, "fresh")
-	written, err := backup.Restore(dir, fresh, map[string]int{"sales-reporting": 2, "member-registry": 2})
+	written, err := backup.Restore(dir, fresh, knownAt(2, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestVerifyCatchesAnAlteredBackup(t *testing.T) {
 			if len(problems) == 0 || !strings.Contains(errors.Join(problems...).Error(), c.want) {
 				t.Fatalf("verify: %v; want a problem saying %q", problems, c.want)
 			}
-			if _, err := backup.Restore(d, t.TempDir(), map[string]int{"sales-reporting": 9, "member-registry": 9}); err == nil {
+			if _, err := backup.Restore(d, t.TempDir(), knownAt(9, 9)); err == nil {
 				t.Fatal("restore wrote a backup that does not verify")
 			}
 		})
@@ -276,7 +276,7 @@ func TestRestoreRefuses(t *testing.T) {
 	s := newSuite(t)
 	s.stop()
 	dir, _ := s.take(t)
-	known := map[string]int{"sales-reporting": 2, "member-registry": 2}
+	known := knownAt(2, 2)
 
 	t.Run("a data folder a running service holds", func(t *testing.T) {
 		// The live folder: its stores are open, as a running service's are.
@@ -293,7 +293,7 @@ func TestRestoreRefuses(t *testing.T) {
 	})
 	t.Run("a file of a newer schema than the binary knows", func(t *testing.T) {
 		target := t.TempDir()
-		_, err := backup.Restore(dir, target, map[string]int{"sales-reporting": 1, "member-registry": 2})
+		_, err := backup.Restore(dir, target, knownAt(1, 2))
 		if err == nil || !strings.Contains(err.Error(), "newer than the 1") {
 			t.Fatalf("restore of schema 2 by a binary of schema 1: %v", err)
 		}
@@ -302,8 +302,33 @@ func TestRestoreRefuses(t *testing.T) {
 		}
 	})
 	t.Run("a service the binary does not know", func(t *testing.T) {
-		if _, err := backup.Restore(dir, t.TempDir(), map[string]int{"sales-reporting": 2}); err == nil {
+		if _, err := backup.Restore(dir, t.TempDir(), map[string]backup.Known{"sales-reporting": {File: "sales.db", Schema: 2}}); err == nil {
 			t.Fatal("restored a file of an unknown service")
+		}
+	})
+	t.Run("a file filed under another service", func(t *testing.T) {
+		// As a backup with the addresses the wrong way round was, before
+		// Take checked them: each file under the other service's name.
+		swapped := filepath.Join(t.TempDir(), "swapped")
+		if err := os.CopyFS(swapped, os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+		edit(t, swapped, func(m *backup.Manifest) {
+			m.Files[0].Service, m.Files[1].Service = m.Files[1].Service, m.Files[0].Service
+		})
+		twice := filepath.Join(t.TempDir(), "twice")
+		if err := os.CopyFS(twice, os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+		edit(t, twice, func(m *backup.Manifest) { m.Files = append(m.Files, m.Files[0]) })
+		for _, c := range []struct{ dir, want string }{{swapped, "its file is"}, {twice, "twice"}} {
+			target := t.TempDir()
+			if _, err := backup.Restore(c.dir, target, known); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("restore of %s: %v; want %q", filepath.Base(c.dir), err, c.want)
+			}
+			if entries, _ := os.ReadDir(target); len(entries) > 0 {
+				t.Errorf("a refused restore of %s wrote %v", filepath.Base(c.dir), entries)
+			}
 		}
 	})
 	t.Run("a service that starts while the files are copied", func(t *testing.T) {
@@ -512,5 +537,36 @@ func TestAClientThatStopsReadingDoesNotStallWrites(t *testing.T) {
 	}
 	if status.Code(last) != codes.DeadlineExceeded {
 		t.Fatalf("the stalled backup ended with %v", last)
+	}
+}
+
+// TestABackupOfTheWrongServiceIsRefused: the services' addresses given the
+// wrong way round (-sales-reporting-addr naming the registry) made a
+// backup that verified and restored, each file into the other service's
+// folder under the wrong name, leaving both services' files as they were.
+// Take refuses a snapshot whose service is not the one it asked.
+func TestABackupOfTheWrongServiceIsRefused(t *testing.T) {
+	s := newSuite(t)
+	s.stop()
+	swapped := []backup.Target{
+		{Service: s.targets[0].Service, Client: s.targets[1].Client},
+		{Service: s.targets[1].Service, Client: s.targets[0].Client},
+	}
+	out := filepath.Join(s.dir, "backups")
+	_, _, err := backup.Take(context.Background(), out, swapped)
+	if err == nil || !strings.Contains(err.Error(), "member-registry") || !strings.Contains(err.Error(), "sales-reporting") {
+		t.Fatalf("a backup of the registry taken as sales-reporting's: %v", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Fatalf("left %v", entries)
+	}
+}
+
+// knownAt is what a restore knows of the test's two services, at the
+// given schema versions.
+func knownAt(sales, member int) map[string]backup.Known {
+	return map[string]backup.Known{
+		"sales-reporting": {File: "sales.db", Schema: sales},
+		"member-registry": {File: "member.db", Schema: member},
 	}
 }

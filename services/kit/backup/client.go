@@ -162,6 +162,12 @@ func fetch(ctx context.Context, dir string, t Target) (File, error) {
 	if err := f.Close(); err != nil {
 		return File{}, err
 	}
+	// An address given for the wrong service (-sales-reporting-addr naming
+	// the registry) would file one service's snapshot as another's: it
+	// verifies, and restores into the other's folder under its own name.
+	if summary.GetService() != t.Service {
+		return File{}, fmt.Errorf("the service at this address is %q, not %s: check the addresses", summary.GetService(), t.Service)
+	}
 	got := hex.EncodeToString(sum.Sum(nil))
 	if size != summary.GetSizeBytes() || got != summary.GetSha256() {
 		return File{}, fmt.Errorf("received %d bytes with sha256 %s; the service sent %d bytes with sha256 %s",
@@ -318,12 +324,21 @@ func syncDir(dir string) error {
 // would replace.
 var ErrHeld = errors.New("a running service holds the file; stop it first")
 
+// Known is what a restore knows of a service's store: the name of its
+// file, and the newest schema version its binary reads.
+type Known struct {
+	File   string
+	Schema int
+}
+
 // Restore writes the backup in dir into dataDir, each file where its
 // service keeps it: dataDir/<service>/<file> (the layout of make run;
 // each service's -data-dir is then dataDir/<service>). It verifies the
 // backup first, and refuses, before it writes anything, a file of a
-// service it does not know or of a newer schema than known says (the
-// newest each service's binary reads), and a file in dataDir that a
+// service it does not know, of another name than the service's own file
+// (a manifest that lists a service twice, or files one service's as
+// another's, would restore nothing where the service reads it), or of a
+// newer schema than known says, and a file in dataDir that a
 // running service holds (bbolt's file lock). It replaces existing files:
 // each one is written beside its target and renamed over it, so a target
 // is either the old file or the whole new one.
@@ -341,7 +356,7 @@ var ErrHeld = errors.New("a running service holds the file; stop it first")
 // so that nothing of the old file's state is left to be read for the new
 // one (the service would refuse it anyway: the image is stamped with the
 // file it covers).
-func Restore(dir, dataDir string, known map[string]int) (Restored, error) {
+func Restore(dir, dataDir string, known map[string]Known) (Restored, error) {
 	var out Restored
 	files, err := restoreFiles(dir, dataDir, known)
 	if err != nil {
@@ -379,20 +394,27 @@ type Restored struct {
 	LogsAside []string
 }
 
-func restoreFiles(dir, dataDir string, known map[string]int) ([]string, error) {
+func restoreFiles(dir, dataDir string, known map[string]Known) ([]string, error) {
 	m, problems := Verify(dir)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("the backup does not verify: %w", errors.Join(problems...))
 	}
+	seen := map[string]bool{}
 	for _, f := range m.Files {
-		v, ok := known[f.Service]
+		k, ok := known[f.Service]
 		switch {
 		case !ok:
 			return nil, fmt.Errorf("%s: not a service this alliance-admin knows", f.Service)
-		case f.SchemaVersion > v:
+		case seen[f.Service]:
+			return nil, fmt.Errorf("%s: the manifest lists it twice", f.Service)
+		case f.Name != k.File:
+			return nil, fmt.Errorf("%s: the manifest gives it the file %s; its file is %s: the backup took one service's file as another's",
+				f.Service, f.Name, k.File)
+		case f.SchemaVersion > k.Schema:
 			return nil, fmt.Errorf("%s: %s has schema version %d, newer than the %d this alliance-admin knows; restore it with the alliance-admin of its release",
-				f.Service, f.Name, f.SchemaVersion, v)
+				f.Service, f.Name, f.SchemaVersion, k.Schema)
 		}
+		seen[f.Service] = true
 	}
 	targets := make([]string, len(m.Files))
 	for i, f := range m.Files {

@@ -14,6 +14,7 @@ import (
 	"github.com/cqlive/alliance/services/kit/service"
 	"github.com/cqlive/alliance/services/kit/testkit"
 	"github.com/cqlive/alliance/services/sales-reporting/app"
+	"github.com/cqlive/alliance/services/sales-reporting/internal/rpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/prototext"
@@ -297,5 +298,40 @@ func TestARefundIsBoundToItsOrdersProduct(t *testing.T) {
 	}
 	if got := e.externalIDs(sEnded); strings.Join(got, " ") != "p-order p-r2" {
 		t.Fatalf("sales of %s: %v", sEnded, got)
+	}
+}
+
+// TestAnImportMessageOfTooManySalesEndsTheStream: a message of more than
+// MaxImportMessageLines sales (65,537 empty ones, 128 KB; two million
+// made the server allocate 600 MB) ends the stream INVALID_ARGUMENT
+// MALFORMED_REQUEST before anything of it is decoded (as a stream that
+// fails to read, it stores only the chunks it had submitted), and the
+// service goes on: a message of MaxImportMessageLines is read.
+func TestAnImportMessageOfTooManySalesEndsTheStream(t *testing.T) {
+	e := newEnv(t)
+	stream, err := e.sales.ImportSales(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&salesv1.ImportSalesRequest{Sale: order(sEnded, e.a.Tea, "before", 1, 100, t0.Add(time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	flood := &salesv1.ImportSalesRequest{Sales: make([]*salesv1.Sale, rpc.MaxImportMessageLines+1)}
+	for i := range flood.Sales {
+		flood.Sales[i] = &salesv1.Sale{}
+	}
+	_ = stream.Send(flood) // io.EOF once the server has answered
+	_, err = stream.CloseAndRecv()
+	wantRefusal(t, err, codes.InvalidArgument, "MALFORMED_REQUEST")
+	stream, err = e.sales.ImportSales(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&salesv1.ImportSalesRequest{Sales: flood.Sales[:rpc.MaxImportMessageLines]}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := stream.CloseAndRecv()
+	if err != nil || r.GetRejected() != rpc.MaxImportMessageLines {
+		t.Fatalf("a message of MaxImportMessageLines empty sales: %v, %v", r, err)
 	}
 }

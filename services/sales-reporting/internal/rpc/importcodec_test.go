@@ -1,7 +1,9 @@
 package rpc
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -118,5 +120,53 @@ func TestTheImportDecoderMakesAboutOneStringALine(t *testing.T) {
 	t.Logf("%.0f allocations", allocs)
 	if allocs > 1300 {
 		t.Errorf("%.0f allocations for a message of 1,000 sales, want at most 1,300", allocs)
+	}
+}
+
+// emptySales is an ImportSalesRequest of n empty sales (two bytes each),
+// after prefix.
+func emptySales(prefix []byte, n int) []byte {
+	b := append(make([]byte, 0, len(prefix)+2*n), prefix...)
+	for range n {
+		b = append(b, 0x12, 0x00)
+	}
+	return b
+}
+
+// TestAMessageOfTooManySalesIsRefusedUndecoded: a 4 MiB message of two
+// million empty sales made the codec allocate 600 MB (the proto codec,
+// which a field the hand decoder does not read sends it to, 440 MB), a
+// few of them at once more than the server has. More than
+// MaxImportMessageLines sales are refused before anything is decoded,
+// whatever else the message holds; that many still decode.
+func TestAMessageOfTooManySalesIsRefusedUndecoded(t *testing.T) {
+	codec := wireCodec{encoding.GetCodecV2(encproto.Name)}
+	unknown := protowire.AppendBytes(protowire.AppendTag(nil, 99, protowire.BytesType), []byte("x"))
+	for _, c := range []struct {
+		name string
+		b    []byte
+	}{
+		{"plain", emptySales(nil, 2<<20-8)},
+		{"after an unknown field", emptySales(unknown, 2<<20-8)},
+		{"one too many", emptySales(nil, MaxImportMessageLines+1)},
+		{"before bytes that do not parse", append(emptySales(nil, MaxImportMessageLines+1), 0xff)},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		var req salesv1.ImportSalesRequest
+		err := codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(c.b)}, &req)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, errTooManyLines) || len(req.GetSales()) != 0 {
+			t.Errorf("%s: %v, %d sales; want errTooManyLines", c.name, err, len(req.GetSales()))
+		}
+		if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 8 {
+			t.Errorf("%s: %d MB allocated to refuse it", c.name, mb)
+		}
+	}
+	for _, b := range [][]byte{emptySales(nil, MaxImportMessageLines), emptySales(unknown, MaxImportMessageLines)} {
+		var req salesv1.ImportSalesRequest
+		if err := codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(b)}, &req); err != nil || len(req.GetSales()) != MaxImportMessageLines {
+			t.Errorf("a message of MaxImportMessageLines sales: %v, %d sales", err, len(req.GetSales()))
+		}
 	}
 }

@@ -200,3 +200,57 @@ func TestStudioUtilisation(t *testing.T) {
 		}
 	}
 }
+
+// TestUtilisationCountsASessionThatRanPastItsPlan: live time counts by the
+// actual times, and a session may go on air past its planned end (an
+// import up to scheduling.ActualSlack past it; EndSession has no bound). A
+// session planned for 21:00-22:00 on Tuesday that was ended at 02:00 on
+// Wednesday was on air two hours of Wednesday, one still LIVE at 20:00
+// twenty; the period's scan looked back only the longest planned length
+// from its start, found neither, and counted no live time at all. And one
+// planned for 00:10 on Wednesday that went on air at 23:50 (EarlyStart)
+// was ten minutes of Tuesday, which the scan, ending at the period's end,
+// missed.
+func TestUtilisationCountsASessionThatRanPastItsPlan(t *testing.T) {
+	f := newFixture(t)
+	late := f.book(t, lasting("members/host", s1, local(0, "21:00"), time.Hour))
+	still := f.book(t, lasting("members/other-host", s2, local(0, "21:00"), time.Hour))
+	early := f.book(t, lasting("members/host", s3, local(1, "00:10"), time.Hour))
+	for _, s := range []*scheduling.Session{late, still} {
+		f.clock.Set(local(0, "21:00"))
+		if _, err := f.svc.StartSession(staff, s.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Set(local(0, "23:50")) // 20 minutes early: 10 of them on Tuesday
+	if _, err := f.svc.StartSession(staff, early.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(local(1, "01:10"))
+	if _, err := f.svc.EndSession(staff, early.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(local(1, "02:00"))
+	if _, err := f.svc.EndSession(staff, late.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(local(1, "20:00")) // Wednesday 20:00: still LIVE, 22 hours past its plan
+	h := func(x float64) time.Duration { return time.Duration(x * float64(time.Hour)) }
+	for _, c := range []struct {
+		studio, from, to string
+		live             time.Duration
+	}{
+		{s1, "2031-05-06", "2031-05-07", h(3)},
+		{s1, "2031-05-07", "2031-05-08", h(2)},
+		{s1, "2031-05-06", "2031-05-08", h(5)},
+		{s2, "2031-05-06", "2031-05-07", h(3)},
+		{s2, "2031-05-07", "2031-05-08", h(20)},
+		{s3, "2031-05-06", "2031-05-07", h(1.0 / 6)},
+		{s3, "2031-05-07", "2031-05-08", h(7.0 / 6)},
+	} {
+		list, _, err := f.svc.GetStudioUtilisation(staff, scheduling.UtilisationQuery{Studio: c.studio, From: c.from, To: c.to})
+		if err != nil || len(list) != 1 || list[0].Live != c.live {
+			t.Errorf("%s from %s to %s: %+v, %v; want live %s", c.studio, c.from, c.to, list, err, c.live)
+		}
+	}
+}

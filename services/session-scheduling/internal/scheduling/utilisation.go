@@ -120,7 +120,14 @@ func (w *work) utilisation(studio string, from, to time.Time, longest time.Durat
 		u.Open += openLess(clip(o, from, to), p.Blackouts)
 	}
 	within := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
-	err = w.sessions(Scan{Studio: studio, From: from.Add(-longest), To: to}, func(s *Session) bool {
+	// A session counts by the part of it inside the period, by its plan
+	// and by its actual times, and it may be on air outside its plan: the
+	// scan looks back the longest plan and ActualSlack more (the most an
+	// import may lie past its plan), and on ActualSlack past the period
+	// (a session that went on air early, by EarlyStart or, imported, by
+	// up to ActualSlack). A session kept LIVE for longer than ActualSlack
+	// past its plan is not found by a period that begins after that.
+	err = w.sessions(Scan{Studio: studio, From: from.Add(-longest - ActualSlack), To: to.Add(ActualSlack)}, func(s *Session) bool {
 		switch s.State {
 		case StateScheduled, StateLive, StateEnded, StateNoShow:
 			u.Booked += clip(span{s.Start, s.End}, from, to).length()

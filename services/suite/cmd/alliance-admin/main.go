@@ -74,11 +74,12 @@ var stores = []struct{ name, flag, addr string }{
 	{memberapp.Spec.Name, "member-registry-addr", layout.Defaults.MemberRegistry},
 }
 
-// known is the newest schema of each store that this build reads.
-var known = map[string]int{
-	memberapp.Spec.Name:  memberapp.Spec.SchemaVersion,
-	sessionapp.Spec.Name: sessionapp.Spec.SchemaVersion,
-	salesapp.Spec.Name:   salesapp.Spec.SchemaVersion,
+// known is each store's file and the newest schema of it that this build
+// reads.
+var known = map[string]backup.Known{
+	memberapp.Spec.Name:  {File: memberapp.Spec.DBFile, Schema: memberapp.Spec.SchemaVersion},
+	sessionapp.Spec.Name: {File: sessionapp.Spec.DBFile, Schema: sessionapp.Spec.SchemaVersion},
+	salesapp.Spec.Name:   {File: salesapp.Spec.DBFile, Schema: salesapp.Spec.SchemaVersion},
 }
 
 func flags(cmd string) (*flag.FlagSet, *config.Set) {

@@ -630,7 +630,9 @@ func (x *RecordSaleRequest) GetSale() *Sale {
 // stream, whatever message carried it. A message with neither is one line,
 // refused INVALID_ARGUMENT as a missing sale. Many lines a message cost far
 // less to send and to read than one a message; a message stays within the
-// server's receive limit (4 MiB by default, some 20,000 lines).
+// server's receive limit (4 MiB by default, some 20,000 lines) and carries
+// at most 65,536 sales: one with more ends the stream INVALID_ARGUMENT
+// MALFORMED_REQUEST before any of it is read.
 type ImportSalesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Sale          *Sale                  `protobuf:"bytes,1,opt,name=sale,proto3" json:"sale,omitempty"`
