@@ -122,6 +122,20 @@ func (u Update[T]) Apply(dst, patch *T, paths []string) error {
 	return nil
 }
 
+// Changed says which paths an update changed: those of paths whose value
+// in after is not before's (a field without Same counts as changed when
+// named). Rules that judge a value when an update sets it ask it, so that
+// a resource sent back as read is judged on what it changes alone.
+func (u Update[T]) Changed(before, after *T, paths []string) func(path string) bool {
+	return func(path string) bool {
+		if !slices.Contains(paths, path) {
+			return false
+		}
+		fd, ok := find(u.Fields, path)
+		return !ok || fd.Same == nil || !fd.Same(before, after)
+	}
+}
+
 func find[T any](fields []Field[T], path string) (Field[T], bool) {
 	for _, fd := range fields {
 		if fd.Path == path {

@@ -109,3 +109,21 @@ func TestUpdateMaskListsTheFieldsInOrder(t *testing.T) {
 		t.Fatalf("mask %+v", m)
 	}
 }
+
+func TestChangedNamesThePathsWhoseValueMoved(t *testing.T) {
+	before := shop{Name: "老店", Open: true, Tags: []string{"茶"}, Kind: 1}
+	after := before
+	after.Open = false
+	changed := shopUpdate.Changed(&before, &after, []string{"name", "open", "tags"})
+	for path, want := range map[string]bool{
+		"name":  false, // named, same value
+		"open":  true,  // named, moved
+		"tags":  true,  // a list has no Same: named is changed
+		"since": false, // not named
+		"owner": false, // not a field
+	} {
+		if got := changed(path); got != want {
+			t.Errorf("changed(%q) = %v, want %v", path, got, want)
+		}
+	}
+}

@@ -587,8 +587,20 @@ func TestAHostOfASuspendedAgencyStillUpdatesItsOtherFields(t *testing.T) {
 	if err != nil || got.DisplayName != "新名" || got.Contact.GetPhone() != "023-1" || got.Agency != agency.Name {
 		t.Fatalf("update of a host of a suspended agency: %v, %v", got, err)
 	}
+	// Sent back as read, its agency named with the value it has: what
+	// changed is updated, the agency is not judged again.
+	got, err = c.UpdateMember(ctx, &memberv1.UpdateMemberRequest{
+		Member:     &memberv1.Member{Name: h.Name, Agency: agency.Name, DisplayName: "又一个名"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"agency", "display_name"}},
+	})
+	if err != nil || got.DisplayName != "又一个名" || got.Agency != agency.Name {
+		t.Fatalf("a host of a suspended agency, sent back with its agency: %v, %v", got, err)
+	}
+	// Moving to another agency that is not ACTIVE is refused.
+	suspended := create(t, c, "agency-u", ofKind(memberv1.MemberKind_MEMBER_KIND_AGENCY, "banan"))
+	must[*memberv1.Member](t)(c.SuspendMember(ctx, &memberv1.SuspendMemberRequest{Name: suspended.Name, Reason: "audit"}))
 	_, err = c.UpdateMember(ctx, &memberv1.UpdateMemberRequest{
-		Member:     &memberv1.Member{Name: h.Name, Agency: agency.Name},
+		Member:     &memberv1.Member{Name: h.Name, Agency: suspended.Name},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"agency"}},
 	})
 	wantErr(t, err, codes.FailedPrecondition, "AGENCY_NOT_ACTIVE")

@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"github.com/cqlive/alliance/services/kit/members"
-	"slices"
 
 	"github.com/cqlive/alliance/services/kit/etag"
 	"github.com/cqlive/alliance/services/kit/fault"
@@ -151,10 +150,11 @@ func (s *Service) UpdateProduct(ctx context.Context, patch Product, mask []strin
 		if err := etag.Check(tag, p.Revision, p.Name()); err != nil {
 			return nil, err
 		}
+		stored := *p
 		if err := productUpdate.Apply(p, &patch, paths); err != nil {
 			return nil, err
 		}
-		if err := s.validateProduct(p, func(f string) bool { return slices.Contains(paths, f) }); err != nil {
+		if err := s.validateProduct(p, productUpdate.Changed(&stored, p, paths)); err != nil {
 			return nil, err
 		}
 		p.UpdateTime = s.stamp()

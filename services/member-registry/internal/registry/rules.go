@@ -52,8 +52,9 @@ func invalidID(field, id string) error { return fault.InvalidField(field, idRule
 // validateMember checks a member's own fields (create and the result of an
 // update alike) and the rules that tie fields to the member's kind. The
 // agency's own state is a rule of setting it (changed says which fields a
-// create or an update sets): a host whose agency was suspended or
-// withdrawn since keeps it, and its other fields stay updatable.
+// create sets or an update changes, fieldmask.Update.Changed): a host whose
+// agency was suspended or withdrawn since keeps it, and its other fields
+// stay updatable, also when it is sent back as read, agency and all.
 func (s *Service) validateMember(tx Tx, m *Member, changed func(field string) bool) error {
 	var v fault.Invalid
 	if m.Kind < members.Host || m.Kind > members.DistrictOffice {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"github.com/cqlive/alliance/services/kit/members"
-	"slices"
 	"time"
 
 	"github.com/cqlive/alliance/services/kit/etag"
@@ -210,14 +209,14 @@ func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string,
 			if err := selfUpdateLimits(ctx, m, &patch, paths); err != nil {
 				return err
 			}
-			before := m.Studios
+			stored := *m
 			if err := memberUpdate.Apply(m, &patch, paths); err != nil {
 				return err
 			}
-			if err := s.validateMember(tx, m, func(f string) bool { return slices.Contains(paths, f) }); err != nil {
+			if err := s.validateMember(tx, m, memberUpdate.Changed(&stored, m, paths)); err != nil {
 				return err
 			}
-			for _, id := range removedStudios(before, m.Studios) {
+			for _, id := range removedStudios(stored.Studios, m.Studios) {
 				if !checked[id] {
 					unchecked = append(unchecked, id)
 				}
