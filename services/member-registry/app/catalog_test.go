@@ -121,8 +121,15 @@ func TestProductsOfAnOldCategoryStayReadable(t *testing.T) {
 	if upd.State != memberv1.ProductState_PRODUCT_STATE_DISCONTINUED || upd.Category != "mooncakes" {
 		t.Fatalf("updating the old product's state: %v", upd)
 	}
+	// Sent back with the category it has, the product is updated in what
+	// changed; a category the list does not have is still refused when set.
+	upd = must[*memberv1.Product](t)(c2.UpdateProduct(ctx, &memberv1.UpdateProductRequest{
+		Product: &memberv1.Product{Name: p.Name, Category: "mooncakes", DisplayName: "月饼"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"category", "display_name"}}}))
+	if upd.DisplayName != "月饼" || upd.Category != "mooncakes" {
+		t.Fatalf("the old product sent back with its category: %v", upd)
+	}
 	_, err = c2.UpdateProduct(ctx, &memberv1.UpdateProductRequest{
-		Product: &memberv1.Product{Name: p.Name, Category: "mooncakes"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"category"}}})
+		Product: &memberv1.Product{Name: p.Name, Category: "birthday-cakes"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"category"}}})
 	wantErr(t, err, codes.InvalidArgument, "UNKNOWN_CATEGORY")
 }
 
