@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"github.com/cqlive/alliance/services/kit/ctxval"
-	"slices"
 
 	"github.com/cqlive/alliance/services/kit/fault"
 )
@@ -73,16 +72,14 @@ func mayManageStaff(ctx context.Context) error {
 
 // selfUpdateLimits keeps the fields that only the alliance sets (a host's
 // agency and official flag, a member's district) out of a member's own
-// update: the paths it applies (as resolved) may name them only with the
-// values stored in m, so that a member may send back its record as it read
-// it (AIP-203) but never change one of them.
-func selfUpdateLimits(ctx context.Context, m, patch *Member, paths []string) error {
+// update: changed (memberUpdate.Changed of the stored member and the
+// patch) may not name one, so that a member may send back its record as
+// it read it (AIP-203) but never change one of them.
+func selfUpdateLimits(ctx context.Context, changed func(field string) bool) error {
 	if c, _ := callerOf(ctx); c.Trusted || c.Member == "" {
 		return nil // no caller at all is refused by mayManage, which runs first
 	}
-	changes := func(field string, same bool) bool { return !same && slices.Contains(paths, field) }
-	if changes("agency", patch.Agency == m.Agency) || changes("official", patch.Official == m.Official) ||
-		changes("district", patch.District == m.District) {
+	if changed("agency") || changed("official") || changed("district") {
 		return errAdminsSets
 	}
 	return nil

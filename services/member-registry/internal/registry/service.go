@@ -206,7 +206,7 @@ func (s *Service) UpdateMember(ctx context.Context, patch Member, mask []string,
 			if m.State == members.Withdrawn {
 				return fault.New(fault.FailedPrecondition, ReasonMemberWithdrawn, "%s is withdrawn and can no longer change", m.Name())
 			}
-			if err := selfUpdateLimits(ctx, m, &patch, paths); err != nil {
+			if err := selfUpdateLimits(ctx, memberUpdate.Changed(m, &patch, paths)); err != nil {
 				return err
 			}
 			stored := *m
